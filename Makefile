@@ -1,0 +1,98 @@
+# gatecap — build, test, sanitizers, fuzzing, benchmarks, demo.
+# `make` builds build/gatecap; `make test` runs every test; `make check` does
+# the same with AddressSanitizer + UBSan in build-check/.
+
+CC      ?= cc
+BUILD   ?= build
+WERROR  ?= 0
+SAN     ?= 0
+
+PKGS    := libcurl openssl yaml-0.1 jansson zlib
+WARN    := -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual -Wstrict-prototypes \
+           -Wmissing-prototypes -Wformat=2 -Wvla -Wundef -Wwrite-strings \
+           -Wimplicit-fallthrough
+ifeq ($(WERROR),1)
+WARN    += -Werror
+endif
+OPT     := -O2 -g
+ifeq ($(SAN),1)
+OPT     := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+CPPFLAGS += -Iharness -D_GNU_SOURCE -MMD -MP
+CFLAGS  += -std=c11 $(OPT) $(WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDFLAGS += $(if $(filter 1,$(SAN)),-fsanitize=address,undefined)
+LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lev -lm -lpthread
+
+LIB_SRCS  := $(filter-out harness/main.c,$(wildcard harness/*.c))
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB       := $(BUILD)/libgatecap.a
+TEST_SRCS := $(wildcard tests/test_*.c)
+TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+SIM_SRCS  := $(wildcard tools/gatewaysim/*.c)
+SIM_OBJS  := $(SIM_SRCS:%.c=$(BUILD)/%.o)
+BENCH_SRCS := $(wildcard tools/bench/*.c)
+BENCH_BINS := $(BENCH_SRCS:tools/bench/%.c=$(BUILD)/bench/%)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+STAMP     := $(BUILD)/.deps-installed
+
+.PHONY: all test check fuzz bench demo clean deps
+all: $(BUILD)/gatecap $(if $(SIM_SRCS),$(BUILD)/gatewaysim)
+
+# Install missing Debian packages once per build folder (tools/install-deps
+# is idempotent and silent when everything is there).
+$(STAMP): tools/install-deps
+	@tools/install-deps
+	@mkdir -p $(@D) && touch $@
+deps: $(STAMP)
+
+$(BUILD)/%.o: %.c | $(STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/gatecap: $(BUILD)/harness/main.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/gatewaysim: $(SIM_OBJS) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
+
+$(BUILD)/bench/%: $(BUILD)/tools/bench/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+test: all $(TEST_BINS)
+	@BUILD=$(BUILD) tests/run-tests
+
+check:
+	$(MAKE) BUILD=build-check SAN=1 test
+
+# libFuzzer targets (clang) for the decoders; FUZZ_SECONDS per target.
+FUZZ_SECONDS ?= 60
+fuzz: $(STAMP)
+	@mkdir -p build-fuzz
+	@for f in $(FUZZ_SRCS); do \
+	    n=$$(basename $$f .c); \
+	    clang -std=c11 -g -O1 -Iharness -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+	        -o build-fuzz/$$n $$f $(LIB_SRCS) $(LIBS) || exit 1; \
+	done
+	@echo "fuzz targets built in build-fuzz/"
+
+fuzz-run: fuzz
+	@tests/fuzz/run $(FUZZ_SECONDS)
+
+bench: all $(BENCH_BINS)
+	@BUILD=$(BUILD) tools/bench/run
+
+demo: all
+	@BUILD=$(BUILD) tools/demo
+
+clean:
+	rm -rf build build-check build-fuzz
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

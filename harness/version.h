@@ -1,0 +1,4 @@
+#ifndef GATECAP_VERSION_H
+#define GATECAP_VERSION_H
+#define GATECAP_VERSION "0.1.0"
+#endif
