@@ -15,12 +15,13 @@ ifeq ($(WERROR),1)
 WARN    += -Werror
 endif
 OPT     := -O2 -g
+SANFLAGS := -fsanitize=address,undefined
 ifeq ($(SAN),1)
-OPT     := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT     := -O1 -g $(SANFLAGS) -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += $(SANFLAGS)
 endif
-CPPFLAGS += -Iharness -D_GNU_SOURCE -MMD -MP
+CPPFLAGS += -iquote harness -D_GNU_SOURCE -MMD -MP
 CFLAGS  += -std=c11 $(OPT) $(WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDFLAGS += $(if $(filter 1,$(SAN)),-fsanitize=address,undefined)
 LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lev -lm -lpthread
 
 LIB_SRCS  := $(filter-out harness/main.c,$(wildcard harness/*.c))
@@ -78,7 +79,7 @@ fuzz: $(STAMP)
 	@mkdir -p build-fuzz
 	@for f in $(FUZZ_SRCS); do \
 	    n=$$(basename $$f .c); \
-	    clang -std=c11 -g -O1 -Iharness -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+	    clang -std=c11 -g -O1 -iquote harness -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 	        -o build-fuzz/$$n $$f $(LIB_SRCS) $(LIBS) || exit 1; \
 	done
 	@echo "fuzz targets built in build-fuzz/"

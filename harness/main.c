@@ -15,6 +15,8 @@ struct command {
 };
 
 static const struct command commands[] = {
+    {"run", cmd_run, "run SCENARIO.yaml [-o OUTDIR] [--set key=value]... [--quiet]   run a load test"},
+    {"validate", cmd_validate, "validate SCENARIO.yaml [--set key=value]...   check a scenario, send nothing"},
     {"hlog", cmd_hlog, "hlog FILE [--tag T] [--start S] [--end E] [--json]   summarise an HdrHistogram interval log"},
 };
 

@@ -1,0 +1,381 @@
+/*
+ * cmd_run.c — `gatecap run` and `gatecap validate`: what the user sees of
+ * a run (progress, summary, messages) and where its outputs go.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "engine.h"
+#include "fsutil.h"
+#include "hlog.h"
+#include "results.h"
+#include "scenario.h"
+
+#define MAX_SETS 64
+
+struct run_opts {
+    const char *file;
+    const char *outdir;
+    const char *sets[MAX_SETS];
+    size_t n_sets;
+    bool quiet;
+};
+
+static int parse_opts(int argc, char **argv, struct run_opts *o, const char *usage)
+{
+    memset(o, 0, sizeof *o);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && i + 1 < argc) {
+            o->outdir = argv[++i];
+        } else if (!strcmp(a, "--set") && i + 1 < argc) {
+            if (o->n_sets == MAX_SETS) {
+                fprintf(stderr, "gatecap: at most %d --set options\n", MAX_SETS);
+                return -1;
+            }
+            o->sets[o->n_sets++] = argv[++i];
+        } else if (!strncmp(a, "--set=", 6)) {
+            if (o->n_sets == MAX_SETS) {
+                fprintf(stderr, "gatecap: at most %d --set options\n", MAX_SETS);
+                return -1;
+            }
+            o->sets[o->n_sets++] = a + 6;
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            o->quiet = true;
+        } else if (a[0] == '-' || o->file) {
+            fprintf(stderr, "gatecap: unexpected argument '%s'\nusage: %s\n", a, usage);
+            return -1;
+        } else {
+            o->file = a;
+        }
+    }
+    if (!o->file) {
+        fprintf(stderr, "gatecap: no scenario file given\nusage: %s\n", usage);
+        return -1;
+    }
+    return 0;
+}
+
+static struct scenario *load(const struct run_opts *o)
+{
+    struct scenario *scn = NULL;
+    char err[2048];
+    if (scenario_load(o->file, o->sets, o->n_sets, &scn, err, sizeof err)) {
+        fprintf(stderr, "gatecap: %s\n", err);
+        return NULL;
+    }
+    return scn;
+}
+
+int cmd_validate(int argc, char **argv)
+{
+    struct run_opts o;
+    if (parse_opts(argc, argv, &o, "gatecap validate SCENARIO.yaml [--set key=value]..."))
+        return EXIT_INPUT;
+    struct scenario *scn = load(&o);
+    if (!scn)
+        return EXIT_INPUT;
+    printf("%s: valid — %zu target(s), %zu request(s), %zu phase(s), %.0f s, %s model, %d "
+           "worker(s)%s\n",
+           o.file, scn->n_targets, scn->n_requests, scn->n_phases, scenario_duration_s(scn),
+           scn->model == SCN_OPEN ? "open" : "closed", scn->workers,
+           scn->tls.insecure ? "; WARNING: TLS verification is OFF (tls.insecure)" : "");
+    scenario_free(scn);
+    return 0;
+}
+
+/* ---- progress ---- */
+
+struct run_ctx {
+    const struct scenario *scn;
+    const struct run_opts *opts;
+    bool tty;
+    bool hlog_started;
+    struct fs_atomic hlog_file;
+    struct hlog_writer *hlog;
+    bool hlog_failed;
+};
+
+static void fmt_ms(char *buf, size_t n, int64_t us)
+{
+    if (us >= 10000000)
+        snprintf(buf, n, "%.1fs", (double)us / 1e6);
+    else if (us >= 10000)
+        snprintf(buf, n, "%.0fms", (double)us / 1e3);
+    else
+        snprintf(buf, n, "%.2fms", (double)us / 1e3);
+}
+
+static void print_progress(struct run_ctx *rc, const struct engine_result *r,
+                           const struct engine_interval *iv)
+{
+    const struct scenario *scn = rc->scn;
+    char p50[16], p99[16];
+    fmt_ms(p50, sizeof p50, iv->all.p50_us);
+    fmt_ms(p99, sizeof p99, iv->all.p99_us);
+    double total = scenario_duration_s(scn);
+    char line[512];
+    int n = snprintf(line, sizeof line,
+                     "[%5.0fs/%.0fs] %-10.10s offered %7.0f/s achieved %7.0f/s  p50 %-8s p99 %-8s "
+                     "err %-5lld thr %-5lld",
+                     r->elapsed_s, total, scn->phases[iv->phase].name, iv->offered_rps,
+                     iv->achieved_rps, p50, p99, (long long)iv->all.errors,
+                     (long long)iv->all.outcomes[OC_429]);
+    if (n > 0 && (size_t)n < sizeof line && (iv->health.late || iv->health.bound_waits))
+        snprintf(line + n, sizeof line - (size_t)n, " LATE %lld (bound %lld)",
+                 (long long)iv->health.late, (long long)iv->health.bound_waits);
+    if (rc->tty)
+        fprintf(stderr, "\r\033[K%s", line);
+    else
+        fprintf(stderr, "%s\n", line);
+    fflush(stderr);
+}
+
+/* ---- summary ---- */
+
+static void print_cell_row(const char *label, const struct rec_cell *c, double seconds)
+{
+    int64_t errors = 0;
+    for (int i = 0; i < OC_COUNT; i++)
+        if (rec_outcome_is_error(i))
+            errors += c->outcomes[i];
+    char p50[16], p90[16], p99[16], p999[16], mx[16];
+    fmt_ms(p50, sizeof p50, hdr_value_at_percentile(c->latency, 50));
+    fmt_ms(p90, sizeof p90, hdr_value_at_percentile(c->latency, 90));
+    fmt_ms(p99, sizeof p99, hdr_value_at_percentile(c->latency, 99));
+    fmt_ms(p999, sizeof p999, hdr_value_at_percentile(c->latency, 99.9));
+    fmt_ms(mx, sizeof mx, hdr_max(c->latency));
+    printf("  %-24.24s %9lld %9.1f %8s %8s %8s %8s %8s %7.2f%% %7.2f%%\n", label,
+           (long long)c->completed, seconds > 0 ? (double)c->completed / seconds : 0.0, p50, p90,
+           p99, p999, mx, c->completed ? 100.0 * (double)errors / (double)c->completed : 0.0,
+           c->completed ? 100.0 * (double)c->outcomes[OC_429] / (double)c->completed : 0.0);
+    if (errors || c->outcomes[OC_429] || c->unexpected) {
+        printf("  %-24s", "");
+        for (int i = 0; i < OC_COUNT; i++)
+            if (c->outcomes[i] && i != OC_2XX)
+                printf(" %s=%lld", rec_outcome_name(i), (long long)c->outcomes[i]);
+        if (c->unexpected)
+            printf(" unexpected-status=%lld", (long long)c->unexpected);
+        printf("\n");
+    }
+}
+
+static void print_group(const char *title, const struct engine_result *r, double seconds,
+                        size_t count, const char *(*name)(const struct scenario *,
+                                                          const struct engine_result *, size_t),
+                        const struct scenario *scn, int dim)
+{
+    printf("\n%s\n  %-24s %9s %9s %8s %8s %8s %8s %8s %8s %8s\n", title, "", "requests", "req/s",
+           "p50", "p90", "p99", "p99.9", "max", "errors", "throttl");
+    for (size_t i = 0; i < count; i++) {
+        struct rec_cell *sum = rec_cell_new();
+        if (!sum)
+            return;
+        rec_set_sum(r->total, r->n_nodes, SIZE_MAX, dim == 0 ? i : SIZE_MAX,
+                    dim == 1 ? i : SIZE_MAX, sum);
+        if (sum->completed)
+            print_cell_row(name(scn, r, i), sum, seconds);
+        rec_cell_free(sum);
+    }
+}
+
+static const char *request_name(const struct scenario *scn, const struct engine_result *r,
+                                size_t i)
+{
+    (void)r;
+    return scn->requests[i].name;
+}
+
+static const char *node_name(const struct scenario *scn, const struct engine_result *r, size_t i)
+{
+    (void)scn;
+    return r->node_names[i];
+}
+
+static void print_summary(const struct scenario *scn, const struct engine_result *r,
+                          const char *outdir)
+{
+    double seconds = 0, start = 0;
+    for (size_t p = 0; p < scn->n_phases; p++) {
+        double ran = r->elapsed_s - start;
+        ran = ran < 0 ? 0 : ran < scn->phases[p].duration_s ? ran : scn->phases[p].duration_s;
+        if (scn->phases[p].record)
+            seconds += ran;
+        start += scn->phases[p].duration_s;
+    }
+    printf("\ngatecap run: %s — %s, %.1f s, %d worker(s), status: %s\n", scn->name,
+           scn->model == SCN_OPEN ? "open model" : "closed model", r->elapsed_s, r->workers,
+           r->interrupted ? "INTERRUPTED" : r->generator_limited ? "GENERATOR-LIMITED" : "complete");
+    printf("latency = %s\n", scn->model == SCN_OPEN
+                                 ? "completion − intended start (no coordinated omission)"
+                                 : "service time (closed model; not corrected for coordinated "
+                                   "omission)");
+    if (scn->tls.insecure)
+        printf("WARNING: TLS certificate verification was OFF (tls.insecure: true)\n");
+    print_group("per request", r, seconds, scn->n_requests, request_name, scn, 0);
+    print_group("per node", r, seconds, r->n_nodes, node_name, scn, 1);
+    struct rec_cell *all = rec_cell_new();
+    if (all) {
+        rec_set_sum(r->total, r->n_nodes, SIZE_MAX, SIZE_MAX, SIZE_MAX, all);
+        printf("\n");
+        print_cell_row("all", all, seconds);
+        rec_cell_free(all);
+    }
+    printf("\ngenerator: %lld scheduled, %lld sent, %lld late (%.2f%%, > %.0f ms), %lld waited "
+           "for the in-flight bound, %lld dropped, %lld abandoned, max lag %.1f ms, CPU %.1f s\n",
+           (long long)r->health.scheduled, (long long)r->health.started,
+           (long long)r->health.late, r->late_pct, scn->late_threshold_ms,
+           (long long)r->health.bound_waits, (long long)r->health.queue_drops,
+           (long long)r->abandoned, results_ms(r->health.max_lag_us),
+           r->cpu_user_s + r->cpu_sys_s);
+    if (r->generator_limited)
+        printf("GENERATOR-LIMITED: gatecap did not deliver the load as scheduled (more than "
+               "%.1f%% of arrivals late, or arrivals dropped); raise load.max_inflight or "
+               "load.workers, or lower the rate. The results show what was sent.\n",
+               scn->late_tolerance_pct);
+    printf("results: %s/results.json\nhlog:    %s/run.hlog\n", outdir, outdir);
+}
+
+/* ---- the run ---- */
+
+/* Tag of an interval line: series/phase/request/node with the characters
+ * the format forbids (',', ' ', CR, LF) replaced by '_'. */
+static void make_tag(char *buf, size_t n, const char *series, const char *phase,
+                     const char *request, const char *node)
+{
+    snprintf(buf, n, "%s/%s/%s/%s", series, phase, request, node);
+    for (char *p = buf; *p; p++)
+        if (*p == ',' || *p == ' ' || *p == '\r' || *p == '\n' || *p == '\t')
+            *p = '_';
+}
+
+static void write_hlog_interval(struct run_ctx *rc, const struct engine_result *r,
+                                const struct engine_interval *iv, const struct rec_set *set)
+{
+    if (rc->hlog_failed || !rc->hlog_file.f)
+        return;
+    int64_t base_ms = (int64_t)(r->start_epoch_s * 1000.0);
+    if (!rc->hlog_started) {
+        if (hlog_writer_open(rc->hlog, rc->hlog_file.f, base_ms)) {
+            rc->hlog_failed = true;
+            return;
+        }
+        hlog_writer_comment(rc->hlog, "[Tags: latency|service/PHASE/REQUEST/NODE; latency from "
+                                      "intended start, service from send; values in us]");
+        rc->hlog_started = true;
+    }
+    const struct scenario *scn = rc->scn;
+    int64_t start_ms = base_ms + (int64_t)(iv->start_s * 1000.0);
+    int64_t length_ms = (int64_t)(iv->length_s * 1000.0 + 0.5);
+    char tag[512];
+    for (size_t p = 0; p < scn->n_phases; p++)
+        for (size_t q = 0; q < scn->n_requests; q++)
+            for (size_t n = 0; n < r->n_nodes; n++) {
+                const struct rec_cell *c = rec_cell_peek(set, p, q, n);
+                if (!c || !c->completed)
+                    continue;
+                make_tag(tag, sizeof tag, "latency", scn->phases[p].name, scn->requests[q].name,
+                         r->node_names[n]);
+                hlog_writer_interval(rc->hlog, tag, start_ms, length_ms, c->latency);
+                make_tag(tag, sizeof tag, "service", scn->phases[p].name, scn->requests[q].name,
+                         r->node_names[n]);
+                hlog_writer_interval(rc->hlog, tag, start_ms, length_ms, c->service);
+            }
+    /* Flushed every interval: a log read while the run goes on is whole up
+     * to its last line. */
+    fflush(rc->hlog_file.f);
+}
+
+static void on_interval(void *user, const struct engine_result *r,
+                        const struct engine_interval *iv, const struct rec_set *set)
+{
+    struct run_ctx *rc = user;
+    write_hlog_interval(rc, r, iv, set);
+    if (!rc->opts->quiet)
+        print_progress(rc, r, iv);
+}
+
+static char *join_path(const char *dir, const char *name)
+{
+    char *p = NULL;
+    if (asprintf(&p, "%s/%s", dir, name) < 0)
+        return NULL;
+    return p;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    struct run_opts o;
+    if (parse_opts(argc, argv, &o,
+                   "gatecap run SCENARIO.yaml [-o OUTDIR] [--set key=value]... [--quiet]"))
+        return EXIT_INPUT;
+    struct scenario *scn = load(&o);
+    if (!scn)
+        return EXIT_INPUT;
+    const char *outdir = o.outdir ? o.outdir : scn->output_dir;
+    if (fs_mkdirs(outdir)) {
+        fprintf(stderr, "gatecap: cannot create output folder '%s': %s; choose another with -o\n",
+                outdir, strerror(errno));
+        scenario_free(scn);
+        return EXIT_INPUT;
+    }
+    char *results_path = join_path(outdir, "results.json");
+    char *hlog_path = join_path(outdir, "run.hlog");
+    struct hlog_writer hw;
+    struct run_ctx rc = {.scn = scn, .opts = &o, .tty = isatty(STDERR_FILENO), .hlog = &hw};
+    int code = EXIT_RUN;
+    if (!results_path || !hlog_path || fs_atomic_open(&rc.hlog_file, hlog_path)) {
+        fprintf(stderr, "gatecap: cannot write in '%s': %s\n", outdir, strerror(errno));
+        code = EXIT_INPUT;
+        goto out;
+    }
+    if (scn->tls.insecure)
+        fprintf(stderr, "gatecap: WARNING: TLS certificate verification is OFF (tls.insecure: "
+                        "true); results are flagged\n");
+    if (!o.quiet)
+        fprintf(stderr, "gatecap: %s — %zu node(s), %.0f s, %s model, %d worker(s)\n", scn->name,
+                scn->n_targets, scenario_duration_s(scn),
+                scn->model == SCN_OPEN ? "open" : "closed", scn->workers);
+
+    struct engine_result *r = NULL;
+    char err[1024];
+    int rc_engine = engine_run(scn, on_interval, &rc, &r, err, sizeof err);
+    if (rc.tty && !o.quiet)
+        fprintf(stderr, "\n");
+    if (rc_engine != ENGINE_OK) {
+        fprintf(stderr, "gatecap: %s\n", err);
+        fs_atomic_abort(&rc.hlog_file);
+        code = EXIT_RUN;
+        goto out;
+    }
+    json_t *doc = results_build(scn, r);
+    bool wrote = doc && results_write(doc, results_path) == 0;
+    json_decref(doc);
+    if (!wrote)
+        fprintf(stderr, "gatecap: cannot write %s: %s\n", results_path, strerror(errno));
+    int hlog_err = rc.hlog_started ? hlog_writer_finish(&hw) : 0;
+    if (hlog_err || rc.hlog_failed || fs_atomic_commit(&rc.hlog_file)) {
+        fprintf(stderr, "gatecap: cannot write %s\n", hlog_path);
+        wrote = false;
+    }
+    print_summary(scn, r, outdir);
+    if (r->interrupted)
+        code = EXIT_INTERRUPTED;
+    else if (!wrote || r->generator_limited)
+        code = EXIT_RUN;
+    else
+        code = 0;
+    engine_result_free(r);
+out:
+    if (rc.hlog_file.f)
+        fs_atomic_abort(&rc.hlog_file);
+    free(results_path);
+    free(hlog_path);
+    scenario_free(scn);
+    return code;
+}

@@ -1,0 +1,472 @@
+/*
+ * engine.c — the coordinator; see engine.h.
+ *
+ * The coordinator runs its own libev loop on the calling thread: a tick
+ * timer every interval, a poll timer while waiting for the workers to
+ * drain, and the signal watchers (workers block all signals). At a tick it
+ * swaps every worker's interval set, merges them into one interval set
+ * (mapping each worker's node indexes to the run's by name), hands the
+ * interval to the caller and adds it to the run's totals.
+ */
+#include "engine.h"
+
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <curl/curl.h>
+#include <ev.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+
+#include "clock.h"
+#include "scenario.h"
+#include "worker.h"
+#include "xfer.h"
+
+/* Grace period for requests in flight after a signal. */
+#define INTERRUPT_GRACE_S 5.0
+/* How often the coordinator looks whether the workers have drained. */
+#define DRAIN_POLL_S 0.05
+
+struct coord {
+    const struct scenario *scn;
+    struct ev_loop *loop;
+    struct worker **workers;
+    int n_workers;
+    struct worker_shared sh;
+    struct engine_result *res;
+    struct rec_set *iv_set;
+    struct hdr_hist *scratch_lat, *scratch_svc;
+    engine_interval_fn on_interval;
+    void *user;
+    ev_timer tick;
+    ev_timer poll;
+    ev_signal sigint, sigterm;
+    int64_t iv_start_ns;        /* current interval's start, from run start */
+    double last_cpu_s;
+    int64_t end_ns;             /* planned end, from run start */
+    int64_t deadline_ns;        /* abandon what is in flight past this */
+    bool stopping;
+    bool aborted;
+    int signals;
+    int status;
+};
+
+static double cpu_seconds(double *user, double *sys)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    double u = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
+    double s = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    if (user)
+        *user = u;
+    if (sys)
+        *sys = s;
+    return u + s;
+}
+
+static size_t global_node(struct engine_result *r, const char *name)
+{
+    for (size_t i = 0; i < r->n_nodes; i++)
+        if (!strcmp(r->node_names[i], name))
+            return i;
+    if (r->n_nodes >= REC_MAX_NODES)
+        return REC_MAX_NODES - 1;
+    snprintf(r->node_names[r->n_nodes], REC_NODE_NAME_LEN, "%s", name);
+    return r->n_nodes++;
+}
+
+/* Adds every cell of `from` into `into`; node indexes through map (or
+ * identity when map is NULL). Returns 0 or -1 (no memory). */
+static int merge_set(struct rec_set *into, const struct rec_set *from, const size_t *map)
+{
+    for (size_t p = 0; p < from->n_phases; p++)
+        for (size_t q = 0; q < from->n_requests; q++)
+            for (size_t n = 0; n < from->n_nodes; n++) {
+                const struct rec_cell *c = rec_cell_peek(from, p, q, n);
+                if (!c || !c->completed)
+                    continue;
+                struct rec_cell *d = rec_cell_get(into, p, q, map ? map[n] : n);
+                if (!d)
+                    return -1;
+                rec_cell_add(d, c);
+            }
+    return 0;
+}
+
+void engine_slice_of(const struct rec_set *set, size_t n_nodes, size_t node,
+                     struct hdr_hist *lat, struct hdr_hist *svc, struct engine_slice *out)
+{
+    memset(out, 0, sizeof *out);
+    hdr_reset(lat);
+    hdr_reset(svc);
+    for (size_t p = 0; p < set->n_phases; p++)
+        for (size_t q = 0; q < set->n_requests; q++)
+            for (size_t n = 0; n < n_nodes; n++) {
+                if (node != SIZE_MAX && n != node)
+                    continue;
+                const struct rec_cell *c = rec_cell_peek(set, p, q, n);
+                if (!c || !c->completed)
+                    continue;
+                out->completed += c->completed;
+                out->unexpected += c->unexpected;
+                for (int i = 0; i < OC_COUNT; i++) {
+                    out->outcomes[i] += c->outcomes[i];
+                    if (rec_outcome_is_error(i))
+                        out->errors += c->outcomes[i];
+                }
+                hdr_add(lat, c->latency);
+                hdr_add(svc, c->service);
+            }
+    out->p50_us = hdr_value_at_percentile(lat, 50);
+    out->p90_us = hdr_value_at_percentile(lat, 90);
+    out->p99_us = hdr_value_at_percentile(lat, 99);
+    out->max_us = hdr_max(lat);
+    out->svc_p99_us = hdr_value_at_percentile(svc, 99);
+}
+
+static size_t phase_at(const struct coord *c, int64_t t_ns)
+{
+    for (size_t p = 0; p < c->scn->n_phases; p++)
+        if (t_ns < c->sh.phase_end_ns[p])
+            return p;
+    return c->scn->n_phases - 1;
+}
+
+/* Closes the interval [iv_start, now): hand-off, merge, report. */
+static void close_interval(struct coord *c)
+{
+    struct engine_result *r = c->res;
+    int64_t now = clock_now_ns() - c->sh.start_ns;
+    rec_set_reset(c->iv_set);
+    for (int i = 0; i < c->n_workers; i++) {
+        struct rec_set *back = worker_handoff(c->workers[i]);
+        size_t map[REC_MAX_NODES];
+        for (size_t n = 0; n < back->n_nodes; n++)
+            map[n] = global_node(r, worker_node_name(c->workers[i], n));
+        if (merge_set(c->iv_set, back, map))
+            c->status = ENGINE_ESETUP;
+        rec_health_add(&c->iv_set->health, &back->health);
+        rec_set_reset(back);
+    }
+    c->iv_set->n_nodes = r->n_nodes;
+    struct rec_set *tot = r->total;
+    tot->n_nodes = r->n_nodes;
+    merge_set(tot, c->iv_set, NULL);
+    int64_t inflight = c->iv_set->health.inflight;
+    rec_health_add(&r->health, &c->iv_set->health);
+    r->health.inflight = inflight;
+
+    struct engine_interval *grown =
+        realloc(r->intervals, (r->n_intervals + 1) * sizeof *r->intervals);
+    if (!grown) {
+        c->status = ENGINE_ESETUP;
+        return;
+    }
+    r->intervals = grown;
+    struct engine_interval *iv = &r->intervals[r->n_intervals++];
+    memset(iv, 0, sizeof *iv);
+    iv->start_s = (double)c->iv_start_ns / 1e9;
+    iv->length_s = (double)(now - c->iv_start_ns) / 1e9;
+    iv->phase = phase_at(c, c->iv_start_ns);
+    iv->health = c->iv_set->health;
+    double cpu = cpu_seconds(NULL, NULL);
+    if (iv->length_s > 0) {
+        iv->cpu_pct = 100.0 * (cpu - c->last_cpu_s) / iv->length_s;
+        iv->offered_rps = (double)iv->health.scheduled / iv->length_s;
+    }
+    c->last_cpu_s = cpu;
+    engine_slice_of(c->iv_set, r->n_nodes, SIZE_MAX, c->scratch_lat, c->scratch_svc, &iv->all);
+    if (iv->length_s > 0)
+        iv->achieved_rps = (double)iv->all.completed / iv->length_s;
+    iv->n_nodes = r->n_nodes;
+    iv->nodes = calloc(r->n_nodes ? r->n_nodes : 1, sizeof *iv->nodes);
+    for (size_t n = 0; iv->nodes && n < r->n_nodes; n++)
+        engine_slice_of(c->iv_set, r->n_nodes, n, c->scratch_lat, c->scratch_svc, &iv->nodes[n]);
+    c->iv_start_ns = now;
+    r->elapsed_s = (double)now / 1e9;
+    if (c->on_interval)
+        c->on_interval(c->user, r, iv, c->iv_set);
+}
+
+static bool all_drained(const struct coord *c)
+{
+    for (int i = 0; i < c->n_workers; i++)
+        if (!worker_drained(c->workers[i]))
+            return false;
+    return true;
+}
+
+static void finish(struct coord *c)
+{
+    close_interval(c);
+    ev_timer_stop(c->loop, &c->tick);
+    ev_timer_stop(c->loop, &c->poll);
+    ev_break(c->loop, EVBREAK_ALL);
+}
+
+static void abort_all(struct coord *c)
+{
+    if (c->aborted)
+        return;
+    c->aborted = true;
+    for (int i = 0; i < c->n_workers; i++)
+        worker_abort(c->workers[i]);
+}
+
+static void on_poll(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    (void)loop;
+    (void)t;
+    (void)revents;
+    struct coord *c = t->data;
+    int64_t now = clock_now_ns() - c->sh.start_ns;
+    if (all_drained(c)) {
+        finish(c);
+        return;
+    }
+    if (c->stopping && now >= c->deadline_ns)
+        abort_all(c); /* what is still in flight is abandoned, and counted */
+}
+
+static void on_tick(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct coord *c = t->data;
+    close_interval(c);
+    int64_t now = clock_now_ns() - c->sh.start_ns;
+    if (!c->stopping && now >= c->end_ns) {
+        /* The schedule is over: in-flight requests may still finish within
+         * their own timeout. */
+        c->stopping = true;
+        c->deadline_ns = now + (int64_t)(c->scn->request_timeout_ms * 1e6) + 1000000000LL;
+    }
+}
+
+static void on_signal(struct ev_loop *loop, ev_signal *s, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct coord *c = s->data;
+    c->res->interrupted = true;
+    if (++c->signals >= 2) {
+        abort_all(c);
+        return;
+    }
+    int64_t now = clock_now_ns() - c->sh.start_ns;
+    double grace_s = c->scn->request_timeout_ms / 1000.0;
+    if (grace_s > INTERRUPT_GRACE_S)
+        grace_s = INTERRUPT_GRACE_S;
+    c->stopping = true;
+    c->deadline_ns = now + (int64_t)(grace_s * 1e9);
+    for (int i = 0; i < c->n_workers; i++)
+        worker_stop(c->workers[i]);
+}
+
+/* CURLOPT_RESOLVE entries for targets named by host name: looked up once,
+ * here, so that no worker ever waits on DNS. */
+static int resolve_targets(const struct scenario *scn, char ***out, size_t *n_out, char *err,
+                           size_t err_len)
+{
+    char **list = calloc(scn->n_targets ? scn->n_targets : 1, sizeof *list);
+    size_t n = 0;
+    if (!list)
+        return -1;
+    for (size_t i = 0; i < scn->n_targets; i++) {
+        const struct scn_target *t = &scn->targets[i];
+        unsigned char buf[sizeof(struct in6_addr)];
+        if (inet_pton(AF_INET, t->host, buf) == 1 || inet_pton(AF_INET6, t->host, buf) == 1)
+            continue;
+        struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
+        int rc = getaddrinfo(t->host, NULL, &hints, &ai);
+        if (rc || !ai) {
+            snprintf(err, err_len, "node %s (%s): cannot resolve host '%s': %s", t->name, t->url,
+                     t->host, gai_strerror(rc));
+            for (size_t k = 0; k < n; k++)
+                free(list[k]);
+            free(list);
+            return -1;
+        }
+        char addr[INET6_ADDRSTRLEN] = "";
+        if (ai->ai_family == AF_INET6)
+            inet_ntop(AF_INET6, &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, addr, sizeof addr);
+        else
+            inet_ntop(AF_INET, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, addr, sizeof addr);
+        freeaddrinfo(ai);
+        char entry[512];
+        snprintf(entry, sizeof entry, strchr(addr, ':') ? "%s:%d:[%s]" : "%s:%d:%s", t->host,
+                 t->port, addr);
+        list[n++] = strdup(entry);
+    }
+    *out = list;
+    *n_out = n;
+    return 0;
+}
+
+void engine_result_free(struct engine_result *r)
+{
+    if (!r)
+        return;
+    rec_set_free(r->total);
+    for (size_t i = 0; i < r->n_intervals; i++)
+        free(r->intervals[i].nodes);
+    free(r->intervals);
+    free(r->node_names);
+    free(r);
+}
+
+static int prepare_shared(struct coord *c)
+{
+    const struct scenario *scn = c->scn;
+    c->sh.scn = scn;
+    c->sh.workers = c->n_workers;
+    c->sh.target_cum = calloc(scn->n_targets, sizeof(double));
+    c->sh.request_cum = calloc(scn->n_requests, sizeof(double));
+    c->sh.phase_end_ns = calloc(scn->n_phases, sizeof(int64_t));
+    if (!c->sh.target_cum || !c->sh.request_cum || !c->sh.phase_end_ns)
+        return -1;
+    double acc = 0;
+    for (size_t i = 0; i < scn->n_targets; i++)
+        c->sh.target_cum[i] = acc += scn->targets[i].weight;
+    acc = 0;
+    for (size_t i = 0; i < scn->n_requests; i++)
+        c->sh.request_cum[i] = acc += scn->requests[i].weight;
+    double end_s = 0;
+    for (size_t p = 0; p < scn->n_phases; p++) {
+        end_s += scn->phases[p].duration_s;
+        c->sh.phase_end_ns[p] = (int64_t)(end_s * 1e9);
+    }
+    c->end_ns = c->sh.phase_end_ns[scn->n_phases - 1];
+    return 0;
+}
+
+int engine_run(const struct scenario *scn, engine_interval_fn on_interval, void *user,
+               struct engine_result **out, char *err, size_t err_len)
+{
+    struct coord c = {.scn = scn, .on_interval = on_interval, .user = user};
+    char **resolve = NULL;
+    size_t n_resolve = 0;
+    int ret = ENGINE_ESETUP;
+    *out = NULL;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    c.n_workers = scn->workers > 0 ? scn->workers : 1;
+    c.res = calloc(1, sizeof *c.res);
+    c.workers = calloc((size_t)c.n_workers, sizeof *c.workers);
+    if (!c.res || !c.workers || prepare_shared(&c) ||
+        rec_set_new(scn->n_phases, scn->n_requests, &c.res->total) ||
+        rec_set_new(scn->n_phases, scn->n_requests, &c.iv_set) ||
+        !(c.res->node_names = calloc(REC_MAX_NODES, REC_NODE_NAME_LEN)) ||
+        hdr_init_default(&c.scratch_lat) || hdr_init_default(&c.scratch_svc)) {
+        snprintf(err, err_len, "out of memory preparing the run");
+        goto out;
+    }
+    c.res->workers = c.n_workers;
+    for (size_t i = 0; i < scn->n_targets; i++)
+        global_node(c.res, scn->targets[i].name);
+
+    if (resolve_targets(scn, &resolve, &n_resolve, err, err_len)) {
+        ret = ENGINE_EUNREACHABLE;
+        goto out;
+    }
+    c.sh.resolve = (const char *const *)resolve;
+    c.sh.n_resolve = n_resolve;
+
+    /* Before any load: every node must answer, over verified TLS. */
+    for (size_t i = 0; i < scn->n_targets; i++) {
+        char why[512];
+        int status = 0;
+        if (xfer_probe(scn, c.sh.resolve, n_resolve, i, &status, why, sizeof why)) {
+            snprintf(err, err_len, "node %s (%s) failed the check before the run: %s",
+                     scn->targets[i].name, scn->targets[i].url, why);
+            ret = ENGINE_EUNREACHABLE;
+            goto out;
+        }
+        /* A node that refuses the first request (bad credentials, missing
+         * client certificate, wrong path, failing backend) would make the
+         * whole run meaningless; throttling (429) is not a refusal. */
+        if (status != 429 && !xfer_status_expected(&scn->requests[0], status)) {
+            snprintf(err, err_len,
+                     "node %s (%s) answered HTTP %d to the check request '%s %s' before the "
+                     "run; expected %s. Check the path, credentials and client certificate, or "
+                     "list %d in the request's expect",
+                     scn->targets[i].name, scn->targets[i].url, status, scn->requests[0].method,
+                     scn->requests[0].path,
+                     scn->requests[0].n_expect_status ? "a status in its expect list" : "2xx or 3xx",
+                     status);
+            ret = ENGINE_EUNREACHABLE;
+            goto out;
+        }
+    }
+
+    for (int i = 0; i < c.n_workers; i++)
+        if (worker_new(&c.sh, i, &c.workers[i], err, err_len))
+            goto out;
+
+    c.loop = EV_DEFAULT;
+    ev_timer_init(&c.tick, on_tick, scn->interval_s, scn->interval_s);
+    c.tick.data = &c;
+    ev_timer_init(&c.poll, on_poll, DRAIN_POLL_S, DRAIN_POLL_S);
+    c.poll.data = &c;
+    ev_signal_init(&c.sigint, on_signal, SIGINT);
+    c.sigint.data = &c;
+    ev_signal_init(&c.sigterm, on_signal, SIGTERM);
+    c.sigterm.data = &c;
+    ev_signal_start(c.loop, &c.sigint);
+    ev_signal_start(c.loop, &c.sigterm);
+
+    /* All workers count from one start a little in the future, so that
+     * every thread is up before the first arrival is due. */
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    c.sh.start_ns = clock_now_ns() + 20000000LL;
+    c.res->start_epoch_s = (double)tv.tv_sec + (double)tv.tv_usec / 1e6 + 0.02;
+    c.last_cpu_s = cpu_seconds(NULL, NULL);
+    for (int i = 0; i < c.n_workers; i++)
+        if (worker_start(c.workers[i])) {
+            snprintf(err, err_len, "cannot start worker thread %d", i);
+            abort_all(&c);
+            goto out;
+        }
+    ev_now_update(c.loop);
+    ev_timer_set(&c.tick, scn->interval_s + 0.02, scn->interval_s);
+    ev_timer_start(c.loop, &c.tick);
+    ev_timer_start(c.loop, &c.poll);
+    ev_run(c.loop, 0);
+    ev_signal_stop(c.loop, &c.sigint);
+    ev_signal_stop(c.loop, &c.sigterm);
+
+    struct engine_result *r = c.res;
+    cpu_seconds(&r->cpu_user_s, &r->cpu_sys_s);
+    if (r->health.scheduled > 0)
+        r->late_pct = 100.0 * (double)r->health.late / (double)r->health.scheduled;
+    r->abandoned = r->health.abandoned;
+    r->generator_limited = scn->model == SCN_OPEN &&
+                           (r->late_pct > scn->late_tolerance_pct || r->health.queue_drops > 0);
+    ret = c.status;
+    if (ret == ENGINE_OK) {
+        *out = r;
+        c.res = NULL;
+    } else {
+        snprintf(err, err_len, "out of memory during the run");
+    }
+out:
+    for (int i = 0; c.workers && i < c.n_workers; i++)
+        worker_free(c.workers[i]);
+    free(c.workers);
+    engine_result_free(c.res);
+    rec_set_free(c.iv_set);
+    hdr_close(c.scratch_lat);
+    hdr_close(c.scratch_svc);
+    free(c.sh.target_cum);
+    free(c.sh.request_cum);
+    free(c.sh.phase_end_ns);
+    for (size_t i = 0; i < n_resolve; i++)
+        free(resolve[i]);
+    free(resolve);
+    return ret;
+}

@@ -1,0 +1,87 @@
+/*
+ * engine.h — the coordinator of a run: checks the nodes, starts the
+ * workers, takes their records at every interval tick, watches the
+ * generator's own health, and stops cleanly on the planned end or on a
+ * signal. It neither prints nor writes files: it hands each interval and
+ * the final result to the caller.
+ */
+#ifndef GATECAP_ENGINE_H
+#define GATECAP_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "recorder.h"
+
+struct scenario;
+
+enum {
+    ENGINE_OK = 0,
+    ENGINE_EUNREACHABLE = -1,  /* a node failed the check before the run */
+    ENGINE_ESETUP = -2,        /* workers or transport could not be created */
+};
+
+/* Statistics of one node (or all nodes) over one interval. */
+struct engine_slice {
+    int64_t completed;
+    int64_t outcomes[OC_COUNT];
+    int64_t unexpected;
+    int64_t errors;            /* outcomes that are errors */
+    int64_t p50_us, p90_us, p99_us, max_us;   /* latency */
+    int64_t svc_p99_us;                       /* service time */
+};
+
+struct engine_interval {
+    double start_s;            /* from run start */
+    double length_s;
+    size_t phase;              /* phase in force at the interval's start */
+    double offered_rps;        /* scheduled arrivals / length */
+    double achieved_rps;       /* completions / length */
+    double cpu_pct;            /* gatecap's CPU over the interval, % of one core */
+    struct rec_health health;
+    struct engine_slice all;
+    size_t n_nodes;
+    struct engine_slice *nodes;  /* [n_nodes], owned */
+};
+
+struct engine_result {
+    struct rec_set *total;       /* per (phase, request, node), node = index below */
+    size_t n_nodes;
+    char (*node_names)[REC_NODE_NAME_LEN];
+    struct engine_interval *intervals;
+    size_t n_intervals;
+    struct rec_health health;    /* whole run */
+    double start_epoch_s;        /* wall clock at run start */
+    double elapsed_s;
+    double cpu_user_s;
+    double cpu_sys_s;
+    int workers;
+    bool interrupted;            /* stopped by a signal */
+    bool generator_limited;      /* late or dropped arrivals past the tolerance */
+    int64_t abandoned;           /* in flight when the grace period ran out */
+    double late_pct;             /* late arrivals, % of scheduled */
+};
+
+/* Called on the coordinator's thread after every interval: iv is the
+ * interval just closed, set its records (node indexes as in so_far's
+ * node_names; borrowed until the callback returns). */
+typedef void (*engine_interval_fn)(void *user, const struct engine_result *so_far,
+                                   const struct engine_interval *iv, const struct rec_set *set);
+
+/* Runs the scenario (borrowed). Returns ENGINE_OK with *out (owned,
+ * engine_result_free) also when interrupted; or a negative code with the
+ * reason in err (naming the node and cause for ENGINE_EUNREACHABLE). */
+int engine_run(const struct scenario *scn, engine_interval_fn on_interval, void *user,
+               struct engine_result **out, char *err, size_t err_len);
+
+void engine_result_free(struct engine_result *r);
+
+/* Summarises the records of a set restricted to node `node` (or every node
+ * when node == SIZE_MAX). scratch
+ * must be a default-range histogram; it is reset. */
+void engine_slice_of(const struct rec_set *set, size_t n_nodes, size_t node,
+                     struct hdr_hist *scratch_lat, struct hdr_hist *scratch_svc,
+                     struct engine_slice *out);
+
+#endif

@@ -1,0 +1,174 @@
+/*
+ * recorder.c — cells of per-(phase, request, node) statistics; see recorder.h.
+ */
+#include "recorder.h"
+
+#include <stdlib.h>
+
+static const char *const outcome_names[OC_COUNT] = {
+    [OC_2XX] = "2xx",         [OC_3XX] = "3xx",        [OC_4XX] = "4xx",
+    [OC_429] = "throttled",   [OC_5XX] = "5xx",        [OC_TIMEOUT] = "timeout",
+    [OC_REFUSED] = "refused", [OC_RESET] = "reset",    [OC_TLS] = "tls",
+    [OC_OTHER] = "other",
+};
+
+const char *rec_outcome_name(enum rec_outcome oc)
+{
+    return (unsigned)oc < OC_COUNT ? outcome_names[oc] : "?";
+}
+
+bool rec_outcome_is_error(enum rec_outcome oc)
+{
+    return oc != OC_2XX && oc != OC_3XX && oc != OC_429;
+}
+
+/* Breakdown timings need less precision than latency: 2 figures keep the
+ * five histograms of a cell small (a 2-figure histogram is ~1/8 the size). */
+#define BREAKDOWN_SIGFIGS 2
+
+void rec_cell_free(struct rec_cell *c)
+{
+    if (!c)
+        return;
+    hdr_close(c->latency);
+    hdr_close(c->service);
+    hdr_close(c->connect);
+    hdr_close(c->tls);
+    hdr_close(c->ttfb);
+    free(c);
+}
+
+struct rec_cell *rec_cell_new(void)
+{
+    struct rec_cell *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    if (hdr_init_default(&c->latency) || hdr_init_default(&c->service) ||
+        hdr_init(HDR_DEFAULT_LOWEST, HDR_DEFAULT_HIGHEST, BREAKDOWN_SIGFIGS, &c->connect) ||
+        hdr_init(HDR_DEFAULT_LOWEST, HDR_DEFAULT_HIGHEST, BREAKDOWN_SIGFIGS, &c->tls) ||
+        hdr_init(HDR_DEFAULT_LOWEST, HDR_DEFAULT_HIGHEST, BREAKDOWN_SIGFIGS, &c->ttfb)) {
+        rec_cell_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+int rec_set_new(size_t n_phases, size_t n_requests, struct rec_set **out)
+{
+    struct rec_set *s = calloc(1, sizeof *s);
+    if (!s)
+        return -1;
+    s->n_phases = n_phases;
+    s->n_requests = n_requests;
+    s->cells = calloc(n_phases * n_requests * REC_MAX_NODES, sizeof *s->cells);
+    if (!s->cells) {
+        free(s);
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
+void rec_set_free(struct rec_set *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->n_phases * s->n_requests * REC_MAX_NODES; i++)
+        rec_cell_free(s->cells[i]);
+    free(s->cells);
+    free(s);
+}
+
+static size_t cell_slot(const struct rec_set *s, size_t phase, size_t request, size_t node)
+{
+    return (phase * s->n_requests + request) * REC_MAX_NODES + node;
+}
+
+struct rec_cell *rec_cell_peek(const struct rec_set *s, size_t phase, size_t request, size_t node)
+{
+    if (phase >= s->n_phases || request >= s->n_requests || node >= REC_MAX_NODES)
+        return NULL;
+    return s->cells[cell_slot(s, phase, request, node)];
+}
+
+struct rec_cell *rec_cell_get(struct rec_set *s, size_t phase, size_t request, size_t node)
+{
+    if (phase >= s->n_phases || request >= s->n_requests || node >= REC_MAX_NODES)
+        return NULL;
+    struct rec_cell **slot = &s->cells[cell_slot(s, phase, request, node)];
+    if (!*slot)
+        *slot = rec_cell_new();
+    return *slot;
+}
+
+int rec_cell_add(struct rec_cell *dst, const struct rec_cell *src)
+{
+    /* Same ranges on both sides: hdr_add cannot overflow here. */
+    hdr_add(dst->latency, src->latency);
+    hdr_add(dst->service, src->service);
+    hdr_add(dst->connect, src->connect);
+    hdr_add(dst->tls, src->tls);
+    hdr_add(dst->ttfb, src->ttfb);
+    for (int i = 0; i < OC_COUNT; i++)
+        dst->outcomes[i] += src->outcomes[i];
+    dst->unexpected += src->unexpected;
+    dst->completed += src->completed;
+    dst->new_connections += src->new_connections;
+    dst->bytes_sent += src->bytes_sent;
+    dst->bytes_received += src->bytes_received;
+    return 0;
+}
+
+static void cell_reset(struct rec_cell *c)
+{
+    hdr_reset(c->latency);
+    hdr_reset(c->service);
+    hdr_reset(c->connect);
+    hdr_reset(c->tls);
+    hdr_reset(c->ttfb);
+    for (int i = 0; i < OC_COUNT; i++)
+        c->outcomes[i] = 0;
+    c->unexpected = c->completed = c->new_connections = 0;
+    c->bytes_sent = c->bytes_received = 0;
+}
+
+void rec_set_reset(struct rec_set *s)
+{
+    for (size_t i = 0; i < s->n_phases * s->n_requests * REC_MAX_NODES; i++)
+        if (s->cells[i] && s->cells[i]->completed)
+            cell_reset(s->cells[i]);
+    s->health = (struct rec_health){0};
+}
+
+void rec_health_add(struct rec_health *dst, const struct rec_health *src)
+{
+    dst->scheduled += src->scheduled;
+    dst->started += src->started;
+    dst->late += src->late;
+    dst->bound_waits += src->bound_waits;
+    dst->queue_drops += src->queue_drops;
+    dst->abandoned += src->abandoned;
+    if (src->max_lag_us > dst->max_lag_us)
+        dst->max_lag_us = src->max_lag_us;
+    dst->inflight += src->inflight;
+}
+
+void rec_set_sum(const struct rec_set *s, size_t n_nodes, size_t phase, size_t request,
+                 size_t node, struct rec_cell *into)
+{
+    for (size_t p = 0; p < s->n_phases; p++) {
+        if (phase != SIZE_MAX && p != phase)
+            continue;
+        for (size_t q = 0; q < s->n_requests; q++) {
+            if (request != SIZE_MAX && q != request)
+                continue;
+            for (size_t n = 0; n < n_nodes && n < REC_MAX_NODES; n++) {
+                if (node != SIZE_MAX && n != node)
+                    continue;
+                const struct rec_cell *c = rec_cell_peek(s, p, q, n);
+                if (c && c->completed)
+                    rec_cell_add(into, c);
+            }
+        }
+    }
+}

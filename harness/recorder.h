@@ -1,0 +1,110 @@
+/*
+ * recorder.h — what a worker records about requests, and how those records
+ * are merged at interval hand-off.
+ *
+ * A rec_set holds one cell per (phase, request, node) that has seen data,
+ * created when first used (once per cell, not per request) and reused after
+ * hdr_reset. Each worker owns two sets (front: being written; back: handed
+ * to the coordinator); the coordinator keeps its own sets for the run's
+ * totals. Single writer, no locks.
+ */
+#ifndef GATECAP_RECORDER_H
+#define GATECAP_RECORDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hdr.h"
+
+/* Outcome classes of a request. */
+enum rec_outcome {
+    OC_2XX,
+    OC_3XX,
+    OC_4XX,       /* 4xx other than 429 */
+    OC_429,       /* throttled: its own class, not an error */
+    OC_5XX,
+    OC_TIMEOUT,
+    OC_REFUSED,   /* connection refused / could not connect */
+    OC_RESET,     /* connection reset or closed with no response */
+    OC_TLS,       /* handshake or certificate failure */
+    OC_OTHER,
+    OC_COUNT
+};
+
+/* Short stable names ("2xx", "throttled", "timeout", ...) for output. */
+const char *rec_outcome_name(enum rec_outcome oc);
+
+/* True for classes that count as errors (transport failures, 5xx, 4xx
+ * other than 429). 429 is throttled, 2xx/3xx are fine. */
+bool rec_outcome_is_error(enum rec_outcome oc);
+
+#define REC_MAX_NODES 64
+#define REC_NODE_NAME_LEN 64
+
+struct rec_cell {
+    struct hdr_hist *latency;   /* µs from intended start (open) or send (closed) */
+    struct hdr_hist *service;   /* µs from actual send to completion */
+    struct hdr_hist *connect;   /* µs TCP connect, new connections only (2 figures) */
+    struct hdr_hist *tls;       /* µs TLS handshake, new TLS connections only */
+    struct hdr_hist *ttfb;      /* µs send to first response byte */
+    int64_t outcomes[OC_COUNT];
+    int64_t unexpected;         /* responses whose status is not expected */
+    int64_t completed;          /* requests finished, any outcome */
+    int64_t new_connections;
+    int64_t bytes_sent;
+    int64_t bytes_received;
+};
+
+/* Generator health over an interval (or the run, when summed). */
+struct rec_health {
+    int64_t scheduled;          /* arrivals whose intended start passed */
+    int64_t started;            /* requests actually sent */
+    int64_t late;               /* sent more than the late threshold after intended */
+    int64_t bound_waits;        /* arrivals that waited for the in-flight bound */
+    int64_t queue_drops;        /* arrivals lost because gatecap's queue was full */
+    int64_t max_lag_us;         /* largest send − intended */
+    int64_t abandoned;          /* in flight when the run stopped waiting for them */
+    int64_t inflight;           /* at the end of the interval (gauge) */
+};
+
+struct rec_set {
+    size_t n_phases;
+    size_t n_requests;
+    struct rec_cell **cells;    /* [phase][request][node], NULL until used */
+    size_t n_nodes;             /* nodes known when the set was handed over */
+    struct rec_health health;
+};
+
+/* Creates an empty set for n_phases × n_requests × REC_MAX_NODES cells.
+ * Returns 0 or -1 (no memory); *out owned (rec_set_free). */
+int rec_set_new(size_t n_phases, size_t n_requests, struct rec_set **out);
+void rec_set_free(struct rec_set *s);
+
+/* The cell for (phase, request, node), created on first use; NULL only
+ * when memory runs out. */
+struct rec_cell *rec_cell_get(struct rec_set *s, size_t phase, size_t request, size_t node);
+
+/* The cell if it exists, else NULL. */
+struct rec_cell *rec_cell_peek(const struct rec_set *s, size_t phase, size_t request, size_t node);
+
+/* A standalone cell (for sums); NULL when memory runs out. Free with
+ * rec_cell_free. */
+struct rec_cell *rec_cell_new(void);
+void rec_cell_free(struct rec_cell *c);
+
+/* Adds into `into` every cell of s matching phase, request and node among
+ * the first n_nodes nodes; SIZE_MAX for any of them matches all. */
+void rec_set_sum(const struct rec_set *s, size_t n_nodes, size_t phase, size_t request,
+                 size_t node, struct rec_cell *into);
+
+/* Adds src's cell into dst's (creating it). Returns 0 or -1 (no memory). */
+int rec_cell_add(struct rec_cell *dst, const struct rec_cell *src);
+
+/* Clears every cell's counts (cells stay allocated) and the health. */
+void rec_set_reset(struct rec_set *s);
+
+/* Adds a's health into b's (gauges: inflight summed, max_lag maxed). */
+void rec_health_add(struct rec_health *dst, const struct rec_health *src);
+
+#endif

@@ -1,0 +1,266 @@
+/*
+ * results.c — builds and writes results.json; see results.h and
+ * docs/results.md for the schema.
+ */
+#include "results.h"
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "fsutil.h"
+#include "hdr_codec.h"
+#include "scenario.h"
+#include "version.h"
+
+double results_ms(int64_t us)
+{
+    return (double)us / 1000.0;
+}
+
+static json_t *hist_summary(const struct hdr_hist *h)
+{
+    return json_pack("{s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:I}", "count", (json_int_t)hdr_count(h),
+                     "min", results_ms(hdr_min(h)), "mean", hdr_mean(h) / 1000.0, "stddev",
+                     hdr_stddev(h) / 1000.0, "p50", results_ms(hdr_value_at_percentile(h, 50)),
+                     "p90", results_ms(hdr_value_at_percentile(h, 90)), "p99",
+                     results_ms(hdr_value_at_percentile(h, 99)), "p99.9",
+                     results_ms(hdr_value_at_percentile(h, 99.9)), "p99.99",
+                     results_ms(hdr_value_at_percentile(h, 99.99)), "max", results_ms(hdr_max(h)),
+                     "overflow", (json_int_t)h->overflow_count);
+}
+
+static json_t *hist_encoded(const struct hdr_hist *h)
+{
+    char *b64 = NULL;
+    if (hdr_encode_base64(h, &b64))
+        return json_null();
+    json_t *s = json_string(b64);
+    free(b64);
+    return s;
+}
+
+static json_t *outcomes_json(const int64_t *oc)
+{
+    json_t *o = json_object();
+    for (int i = 0; i < OC_COUNT; i++)
+        json_object_set_new(o, rec_outcome_name(i), json_integer(oc[i]));
+    return o;
+}
+
+/* Summary of one cell (or a sum of cells) over `seconds` of load. */
+static json_t *cell_json(const struct rec_cell *c, double seconds, bool with_hists)
+{
+    int64_t errors = 0;
+    for (int i = 0; i < OC_COUNT; i++)
+        if (rec_outcome_is_error(i))
+            errors += c->outcomes[i];
+    json_t *o = json_pack("{s:I,s:f,s:o,s:I,s:I,s:I,s:f,s:f,s:I,s:I,s:I}", "count",
+                          (json_int_t)c->completed, "throughput_rps",
+                          seconds > 0 ? (double)c->completed / seconds : 0.0, "outcomes",
+                          outcomes_json(c->outcomes), "errors", (json_int_t)errors, "throttled",
+                          (json_int_t)c->outcomes[OC_429], "unexpected_status",
+                          (json_int_t)c->unexpected, "error_pct",
+                          c->completed ? 100.0 * (double)errors / (double)c->completed : 0.0,
+                          "throttled_pct",
+                          c->completed ? 100.0 * (double)c->outcomes[OC_429] / (double)c->completed
+                                       : 0.0,
+                          "new_connections", (json_int_t)c->new_connections, "bytes_sent",
+                          (json_int_t)c->bytes_sent, "bytes_received", (json_int_t)c->bytes_received);
+    json_object_set_new(o, "latency_ms", hist_summary(c->latency));
+    json_object_set_new(o, "service_ms", hist_summary(c->service));
+    json_object_set_new(o, "connect_ms", hist_summary(c->connect));
+    json_object_set_new(o, "tls_handshake_ms", hist_summary(c->tls));
+    json_object_set_new(o, "ttfb_ms", hist_summary(c->ttfb));
+    if (with_hists)
+        json_object_set_new(o, "histograms",
+                            json_pack("{s:o,s:o,s:o,s:o,s:o}", "latency", hist_encoded(c->latency),
+                                      "service", hist_encoded(c->service), "connect",
+                                      hist_encoded(c->connect), "tls_handshake",
+                                      hist_encoded(c->tls), "ttfb", hist_encoded(c->ttfb)));
+    return o;
+}
+
+/* Seconds of load phase p actually ran (shorter when interrupted). */
+static double phase_seconds(const struct scenario *scn, const struct engine_result *r, size_t p)
+{
+    double start = 0;
+    for (size_t i = 0; i < p; i++)
+        start += scn->phases[i].duration_s;
+    double ran = r->elapsed_s - start;
+    if (ran < 0)
+        ran = 0;
+    return ran < scn->phases[p].duration_s ? ran : scn->phases[p].duration_s;
+}
+
+static double recorded_seconds(const struct scenario *scn, const struct engine_result *r,
+                               size_t phase)
+{
+    double s = 0;
+    for (size_t p = 0; p < scn->n_phases; p++)
+        if (scn->phases[p].record && (phase == SIZE_MAX || p == phase))
+            s += phase_seconds(scn, r, p);
+    return s;
+}
+
+/* Sum over the matching cells; NULL when nothing matched. */
+static json_t *sum_json(const struct scenario *scn, const struct engine_result *r, size_t phase,
+                        size_t request, size_t node, bool with_hists)
+{
+    struct rec_cell *sum = rec_cell_new();
+    if (!sum)
+        return NULL;
+    rec_set_sum(r->total, r->n_nodes, phase, request, node, sum);
+    json_t *o = NULL;
+    if (sum->completed)
+        o = cell_json(sum, recorded_seconds(scn, r, phase), with_hists);
+    rec_cell_free(sum);
+    return o;
+}
+
+static json_t *slice_json(const struct engine_slice *s)
+{
+    json_t *o = json_pack("{s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:f}", "completed", (json_int_t)s->completed,
+                          "errors", (json_int_t)s->errors, "throttled",
+                          (json_int_t)s->outcomes[OC_429], "p50_ms", results_ms(s->p50_us),
+                          "p90_ms", results_ms(s->p90_us), "p99_ms", results_ms(s->p99_us),
+                          "max_ms", results_ms(s->max_us), "service_p99_ms",
+                          results_ms(s->svc_p99_us));
+    json_object_set_new(o, "outcomes", outcomes_json(s->outcomes));
+    return o;
+}
+
+static json_t *intervals_json(const struct scenario *scn, const struct engine_result *r)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < r->n_intervals; i++) {
+        const struct engine_interval *iv = &r->intervals[i];
+        json_t *o = json_pack(
+            "{s:f,s:f,s:s,s:f,s:f,s:f,s:I,s:I,s:I,s:I,s:I,s:f,s:I}", "start_s", iv->start_s,
+            "length_s", iv->length_s, "phase", scn->phases[iv->phase].name, "offered_rps",
+            iv->offered_rps, "achieved_rps", iv->achieved_rps, "cpu_pct", iv->cpu_pct,
+            "scheduled", (json_int_t)iv->health.scheduled, "started",
+            (json_int_t)iv->health.started, "late", (json_int_t)iv->health.late, "bound_waits",
+            (json_int_t)iv->health.bound_waits, "queue_drops", (json_int_t)iv->health.queue_drops,
+            "max_lag_ms", results_ms(iv->health.max_lag_us), "inflight",
+            (json_int_t)iv->health.inflight);
+        json_object_set_new(o, "all", slice_json(&iv->all));
+        json_t *nodes = json_object();
+        for (size_t n = 0; n < iv->n_nodes; n++)
+            if (iv->nodes[n].completed)
+                json_object_set_new(nodes, r->node_names[n], slice_json(&iv->nodes[n]));
+        json_object_set_new(o, "nodes", nodes);
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+static const char *run_status(const struct engine_result *r)
+{
+    if (r->interrupted)
+        return "interrupted";
+    if (r->generator_limited)
+        return "generator-limited";
+    return "complete";
+}
+
+void *results_build(const struct scenario *scn, const struct engine_result *r)
+{
+    curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
+    double planned = scenario_duration_s(scn);
+    double cpu = r->cpu_user_s + r->cpu_sys_s;
+    json_t *doc = json_pack(
+        "{s:s,s:i,s:{s:s,s:s,s:s},s:{s:i,s:i}}", "format", RESULTS_FORMAT, "version",
+        RESULTS_VERSION, "gatecap", "version", GATECAP_VERSION, "libcurl", cv->version, "openssl",
+        OpenSSL_version(OPENSSL_VERSION), "environment", "cores",
+        (int)sysconf(_SC_NPROCESSORS_ONLN), "workers", r->workers);
+    if (!doc)
+        return NULL;
+    json_object_set_new(doc, "scenario", (json_t *)scenario_to_json(scn));
+    json_object_set_new(
+        doc, "run",
+        json_pack("{s:s,s:f,s:f,s:f,s:s,s:s,s:b,s:b,s:b}", "status", run_status(r),
+                  "start_epoch_s", r->start_epoch_s, "elapsed_s", r->elapsed_s, "planned_s",
+                  planned, "model", scn->model == SCN_OPEN ? "open" : "closed",
+                  "latency_definition",
+                  scn->model == SCN_OPEN
+                      ? "completion - intended start (open model, no coordinated omission)"
+                      : "completion - send (closed model: latency is service time, not corrected "
+                        "for coordinated omission)",
+                  "interrupted", r->interrupted, "generator_limited", r->generator_limited,
+                  "insecure_tls", scn->tls.insecure));
+    json_object_set_new(
+        doc, "generator",
+        json_pack("{s:I,s:I,s:I,s:f,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f}", "scheduled",
+                  (json_int_t)r->health.scheduled, "started", (json_int_t)r->health.started,
+                  "late", (json_int_t)r->health.late, "late_pct", r->late_pct, "bound_waits",
+                  (json_int_t)r->health.bound_waits, "queue_drops",
+                  (json_int_t)r->health.queue_drops, "abandoned", (json_int_t)r->abandoned,
+                  "max_lag_ms", results_ms(r->health.max_lag_us), "late_threshold_ms",
+                  scn->late_threshold_ms, "late_tolerance_pct", scn->late_tolerance_pct,
+                  "cpu_user_s", r->cpu_user_s, "cpu_sys_s", r->cpu_sys_s, "cpu_pct",
+                  r->elapsed_s > 0 ? 100.0 * cpu / r->elapsed_s : 0.0));
+    json_t *nodes = json_array();
+    for (size_t n = 0; n < r->n_nodes; n++)
+        json_array_append_new(nodes, json_string(r->node_names[n]));
+    json_object_set_new(doc, "nodes", nodes);
+
+    json_t *cells = json_array();
+    for (size_t p = 0; p < scn->n_phases; p++)
+        for (size_t q = 0; q < scn->n_requests; q++)
+            for (size_t n = 0; n < r->n_nodes; n++) {
+                const struct rec_cell *c = rec_cell_peek(r->total, p, q, n);
+                if (!c || !c->completed)
+                    continue;
+                json_t *o = cell_json(c, phase_seconds(scn, r, p), true);
+                json_object_set_new(o, "phase", json_string(scn->phases[p].name));
+                json_object_set_new(o, "request", json_string(scn->requests[q].name));
+                json_object_set_new(o, "node", json_string(r->node_names[n]));
+                json_array_append_new(cells, o);
+            }
+    json_object_set_new(doc, "cells", cells);
+
+    json_t *tot = json_object();
+    json_t *all = sum_json(scn, r, SIZE_MAX, SIZE_MAX, SIZE_MAX, true);
+    json_object_set_new(tot, "all", all ? all : json_null());
+    json_t *by = json_object();
+    for (size_t p = 0; p < scn->n_phases; p++) {
+        json_t *o = sum_json(scn, r, p, SIZE_MAX, SIZE_MAX, false);
+        if (o)
+            json_object_set_new(by, scn->phases[p].name, o);
+    }
+    json_object_set_new(tot, "by_phase", by);
+    by = json_object();
+    for (size_t q = 0; q < scn->n_requests; q++) {
+        json_t *o = sum_json(scn, r, SIZE_MAX, q, SIZE_MAX, false);
+        if (o)
+            json_object_set_new(by, scn->requests[q].name, o);
+    }
+    json_object_set_new(tot, "by_request", by);
+    by = json_object();
+    for (size_t n = 0; n < r->n_nodes; n++) {
+        json_t *o = sum_json(scn, r, SIZE_MAX, SIZE_MAX, n, false);
+        if (o)
+            json_object_set_new(by, r->node_names[n], o);
+    }
+    json_object_set_new(tot, "by_node", by);
+    json_object_set_new(doc, "totals", tot);
+    json_object_set_new(doc, "intervals", intervals_json(scn, r));
+    return doc;
+}
+
+int results_write(const void *doc, const char *path)
+{
+    char *text = json_dumps((const json_t *)doc, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
+    if (!text)
+        return -1;
+    size_t len = strlen(text);
+    text[len] = '\n'; /* replaces the terminator; written with its length */
+    int rc = fs_write_atomic(path, text, len + 1);
+    free(text);
+    return rc;
+}

@@ -1,0 +1,27 @@
+/*
+ * results.h — results.json: the single machine-readable record of a run
+ * that reports, gates, plans and merges read (docs/results.md).
+ */
+#ifndef GATECAP_RESULTS_H
+#define GATECAP_RESULTS_H
+
+#include <stdint.h>
+
+struct scenario;
+struct engine_result;
+
+#define RESULTS_FORMAT "gatecap-results"
+#define RESULTS_VERSION 1
+
+/* Builds the results document (a jansson json_t *, new reference, declared
+ * void * to keep jansson out of this header), or NULL without memory. */
+void *results_build(const struct scenario *scn, const struct engine_result *r);
+
+/* Writes the document to path atomically (temp file, then rename),
+ * indented. Returns 0 or -1 (errno set). */
+int results_write(const void *doc, const char *path);
+
+/* Milliseconds from microseconds, as results and summaries show them. */
+double results_ms(int64_t us);
+
+#endif

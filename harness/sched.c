@@ -1,0 +1,97 @@
+/*
+ * sched.c — arrival schedule of the open model; see sched.h for the math.
+ */
+#include "sched.h"
+
+#include <math.h>
+
+#include "scenario.h"
+
+uint64_t sched_rand(uint64_t *state)
+{
+    uint64_t x = *state;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *state = x;
+    return x * 0x2545F4914F6CDD1DULL;
+}
+
+double sched_uniform(uint64_t *state)
+{
+    return (double)(sched_rand(state) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+size_t sched_pick(const double *cumulative, size_t n, uint64_t *state)
+{
+    double x = sched_uniform(state) * cumulative[n - 1];
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (cumulative[mid] > x)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+double sched_phase_arrivals(const struct scn_phase *p)
+{
+    return p->duration_s * (p->rate_start + p->rate_end) / 2.0;
+}
+
+/* Exponential step of mean 1 for Poisson arrivals. */
+static double exp_step(uint64_t *rng)
+{
+    return -log1p(-sched_uniform(rng));
+}
+
+void sched_init(struct sched *s, const struct scn_phase *phases, size_t n_phases,
+                int worker, int workers, bool poisson, uint64_t seed)
+{
+    s->phases = phases;
+    s->n_phases = n_phases;
+    s->share = 1.0 / (workers > 0 ? workers : 1);
+    s->poisson = poisson;
+    s->rng = seed ? seed : 0x9E3779B97F4A7C15ULL;
+    s->phase = 0;
+    s->phase_start_s = 0;
+    /* Worker w takes global arrivals w, w+W, ...: in its own units (1 per
+     * own arrival) they sit at k + (w + ½)/W. */
+    s->count = poisson ? exp_step(&s->rng) : (worker + 0.5) * s->share;
+}
+
+/* Time within phase p at which the worker's cumulative count reaches c. */
+static double phase_time_at(const struct scn_phase *p, double share, double c)
+{
+    double a = share * (p->rate_end - p->rate_start) / (2.0 * p->duration_s);
+    double b = share * p->rate_start;
+    /* Root of a·t² + b·t − c = 0 in a form stable for a → 0. */
+    double disc = b * b + 4.0 * a * c;
+    if (disc < 0)
+        disc = 0;
+    double den = b + sqrt(disc);
+    return den > 0 ? 2.0 * c / den : p->duration_s;
+}
+
+bool sched_next(struct sched *s, int64_t *intended_ns, size_t *phase)
+{
+    while (s->phase < s->n_phases) {
+        const struct scn_phase *p = &s->phases[s->phase];
+        double total = s->share * sched_phase_arrivals(p);
+        if (s->count < total) {
+            double t = s->phase_start_s + phase_time_at(p, s->share, s->count);
+            *intended_ns = (int64_t)llround(t * 1e9);
+            *phase = s->phase;
+            s->count += s->poisson ? exp_step(&s->rng) : 1.0;
+            return true;
+        }
+        /* Carry the remainder into the next phase: the process continues
+         * across boundaries without a gap or a burst. */
+        s->count -= total;
+        s->phase_start_s += p->duration_s;
+        s->phase++;
+    }
+    return false;
+}

@@ -1,0 +1,55 @@
+/*
+ * sched.h — the open model's arrival schedule, and the small random
+ * helpers the request mix uses.
+ *
+ * Arrivals are placed in "count space": phase p's cumulative expected
+ * count is C(t) = r0·t + (r1 − r0)·t²/(2D) for t in [0, D] (a constant rate
+ * when r0 == r1, a linear ramp otherwise). Arrival j sits at count j + ½
+ * (deterministic) or at the points of a unit-rate Poisson process (Poisson
+ * arrivals), and its intended start time is C⁻¹ of that count. A worker
+ * w of W takes every W-th arrival (offset w), so the workers together
+ * produce exactly the scenario's schedule and do not send in bursts.
+ */
+#ifndef GATECAP_SCHED_H
+#define GATECAP_SCHED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct scn_phase;
+
+struct sched {
+    const struct scn_phase *phases;
+    size_t n_phases;
+    double share;          /* 1/W */
+    bool poisson;
+    uint64_t rng;
+    size_t phase;          /* phase of the next arrival */
+    double phase_start_s;  /* its start, seconds from run start */
+    double count;          /* next arrival's count within this phase (worker units) */
+};
+
+/* Prepares worker `worker` of `workers` over the phases (borrowed; must
+ * outlive s). seed varies the Poisson draws. */
+void sched_init(struct sched *s, const struct scn_phase *phases, size_t n_phases,
+                int worker, int workers, bool poisson, uint64_t seed);
+
+/* The next arrival: intended start in ns from the run start, and its
+ * phase index. Returns false once the schedule is over. */
+bool sched_next(struct sched *s, int64_t *intended_ns, size_t *phase);
+
+/* Expected arrivals of all workers in phase p: D·(r0 + r1)/2. */
+double sched_phase_arrivals(const struct scn_phase *p);
+
+/* xorshift64* step; state must be non-zero. */
+uint64_t sched_rand(uint64_t *state);
+
+/* Uniform double in [0, 1). */
+double sched_uniform(uint64_t *state);
+
+/* Index drawn with probability proportional to weights (cumulative[i] is
+ * the sum of weights 0..i; n >= 1). */
+size_t sched_pick(const double *cumulative, size_t n, uint64_t *state);
+
+#endif

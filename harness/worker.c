@@ -1,0 +1,551 @@
+/*
+ * worker.c — one load-generating thread; see worker.h.
+ *
+ * Open model: an ev_timer fires at the next intended start time; every
+ * arrival that is due starts in a free slot, or waits in a ring of intended
+ * times when the in-flight bound is reached (its latency still counts from
+ * the intended time). Closed model: each virtual user is a slot that sends,
+ * waits, thinks (its own ev_timer) and sends again; the number of active
+ * users follows the phases.
+ */
+#include "worker.h"
+
+#include <pthread.h>
+#include <ev.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "scenario.h"
+#include "sched.h"
+#include "xfer.h"
+
+/* Arrivals started per timer callback before the loop gets a turn. */
+#define ARRIVAL_BATCH 512
+/* Capacity of the ring of arrivals waiting for the in-flight bound. */
+#define PENDING_CAP (1u << 20)
+
+struct wslot {
+    struct worker *w;
+    size_t index;
+    size_t phase;
+    size_t request;
+    size_t target;
+    int64_t intended_ns;   /* from run start */
+    bool busy;
+    bool thinking;
+    ev_timer think;        /* closed model */
+};
+
+struct pending {
+    int64_t intended_ns;
+    uint32_t phase;
+};
+
+struct worker {
+    const struct worker_shared *sh;
+    const struct scenario *scn;
+    int id;
+    pthread_t thread;
+    bool thread_started;
+    struct ev_loop *loop;
+    ev_async wake;
+    ev_io arrival;         /* open: a timerfd armed for the next arrival */
+    int arrival_fd;
+    ev_timer phase_timer;  /* closed: next change of the user count */
+    struct xfer *xfer;
+
+    struct wslot *slots;
+    size_t n_slots;
+    size_t *free_slots;
+    size_t n_free;
+
+    struct sched sched;
+    bool have_next;
+    int64_t next_intended;
+    size_t next_phase;
+    struct pending *pend;
+    size_t pend_head;
+    size_t pend_len;
+
+    size_t cur_phase;      /* closed model */
+    size_t active_users;
+    bool schedule_over;
+    int64_t late_ns;
+    uint64_t rng;
+
+    struct rec_set *sets[2];
+    int front;
+    char names[REC_MAX_NODES][REC_NODE_NAME_LEN];
+    size_t n_nodes;
+
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint64_t handoff_asked;
+    uint64_t handoff_done;
+    atomic_bool stop;
+    atomic_bool abort_now;
+    atomic_bool exit_now;
+    atomic_bool drained;
+};
+
+static struct rec_set *front(struct worker *w)
+{
+    return w->sets[w->front];
+}
+
+static int64_t since_start(const struct worker *w)
+{
+    return clock_now_ns() - w->sh->start_ns;
+}
+
+static void check_drained(struct worker *w)
+{
+    if ((w->schedule_over || atomic_load(&w->stop)) && xfer_inflight(w->xfer) == 0 &&
+        w->pend_len == 0)
+        atomic_store(&w->drained, true);
+}
+
+/* Node index for a response: the target, or the name in node_header. */
+static size_t node_index(struct worker *w, size_t target, const char *name)
+{
+    if (!name)
+        return target;
+    for (size_t i = w->scn->n_targets; i < w->n_nodes; i++)
+        if (!strcmp(w->names[i], name))
+            return i;
+    if (w->n_nodes >= REC_MAX_NODES)
+        return target; /* more names than nodes we track: count at the target */
+    /* A new name: written before the next hand-off publishes n_nodes. */
+    snprintf(w->names[w->n_nodes], REC_NODE_NAME_LEN, "%s", name);
+    return w->n_nodes++;
+}
+
+static void start_in_slot(struct worker *w, size_t si, int64_t intended_ns, size_t phase)
+{
+    struct wslot *s = &w->slots[si];
+    const struct worker_shared *sh = w->sh;
+    s->busy = true;
+    s->phase = phase;
+    s->intended_ns = intended_ns;
+    s->request = w->scn->n_requests > 1
+                     ? sched_pick(sh->request_cum, w->scn->n_requests, &w->rng)
+                     : 0;
+    s->target = w->scn->n_targets > 1 ? sched_pick(sh->target_cum, w->scn->n_targets, &w->rng)
+                                      : 0;
+    struct rec_health *h = &front(w)->health;
+    int64_t lag = since_start(w) - intended_ns;
+    if (lag > w->late_ns)
+        h->late++;
+    if (lag / 1000 > h->max_lag_us)
+        h->max_lag_us = lag / 1000;
+    h->started++;
+    xfer_start(w->xfer, si, s->request, s->target);
+}
+
+static void open_dispatch(struct worker *w, int64_t intended_ns, size_t phase)
+{
+    front(w)->health.scheduled++;
+    if (w->n_free && w->pend_len == 0) {
+        start_in_slot(w, w->free_slots[--w->n_free], intended_ns, phase);
+        return;
+    }
+    front(w)->health.bound_waits++;
+    if (w->pend_len == PENDING_CAP) {
+        front(w)->health.queue_drops++;
+        return;
+    }
+    struct pending *p = &w->pend[(w->pend_head + w->pend_len++) % PENDING_CAP];
+    p->intended_ns = intended_ns;
+    p->phase = (uint32_t)phase;
+}
+
+/* Arrivals are timed by a timerfd on the absolute CLOCK_MONOTONIC time
+ * rather than by an ev_timer: libev's epoll backend rounds its wait up to
+ * whole milliseconds, which would add up to a millisecond of the
+ * generator's own delay to every latency measured from the intended
+ * start. The timerfd wakes the loop within microseconds. */
+static void arm_arrival(struct worker *w)
+{
+    if (!w->have_next)
+        return;
+    int64_t due = w->sh->start_ns + w->next_intended;
+    if (due < 1)
+        due = 1; /* 0 would disarm it; a past time fires at once */
+    struct itimerspec its = {.it_value = {.tv_sec = due / 1000000000LL,
+                                          .tv_nsec = due % 1000000000LL}};
+    timerfd_settime(w->arrival_fd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+static void on_arrival(struct ev_loop *loop, ev_io *io, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct worker *w = io->data;
+    uint64_t expirations;
+    if (read(w->arrival_fd, &expirations, sizeof expirations) < 0) {
+        /* EAGAIN: nothing expired yet; the due check below decides. */
+    }
+    if (atomic_load(&w->stop))
+        return;
+    int64_t now = since_start(w);
+    for (int n = 0; w->have_next && w->next_intended <= now && n < ARRIVAL_BATCH; n++) {
+        open_dispatch(w, w->next_intended, w->next_phase);
+        w->have_next = sched_next(&w->sched, &w->next_intended, &w->next_phase);
+    }
+    if (!w->have_next) {
+        w->schedule_over = true;
+        ev_io_stop(w->loop, &w->arrival);
+        check_drained(w);
+        return;
+    }
+    arm_arrival(w);
+}
+
+/* ---- closed model ---- */
+
+static size_t users_for_phase(const struct worker *w, size_t phase)
+{
+    if (phase >= w->scn->n_phases)
+        return 0;
+    size_t users = (size_t)w->scn->phases[phase].users;
+    size_t W = (size_t)w->sh->workers;
+    return users / W + ((size_t)w->id < users % W ? 1 : 0);
+}
+
+static void user_send(struct worker *w, size_t si)
+{
+    struct wslot *s = &w->slots[si];
+    front(w)->health.scheduled++;
+    /* Closed model: the request is due when it is sent. */
+    start_in_slot(w, si, since_start(w), w->cur_phase);
+    (void)s;
+}
+
+static void on_think(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct wslot *s = t->data;
+    struct worker *w = s->w;
+    s->thinking = false;
+    if (s->index < w->active_users && !w->schedule_over && !atomic_load(&w->stop))
+        user_send(w, s->index);
+    else
+        check_drained(w);
+}
+
+static void set_users(struct worker *w)
+{
+    w->active_users = users_for_phase(w, w->cur_phase);
+    if (w->active_users > w->n_slots)
+        w->active_users = w->n_slots;
+    for (size_t i = 0; i < w->active_users; i++)
+        if (!w->slots[i].busy && !w->slots[i].thinking)
+            user_send(w, i);
+}
+
+static void on_phase(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct worker *w = t->data;
+    int64_t now = since_start(w);
+    while (w->cur_phase < w->scn->n_phases && now >= w->sh->phase_end_ns[w->cur_phase])
+        w->cur_phase++;
+    if (w->cur_phase >= w->scn->n_phases || atomic_load(&w->stop)) {
+        w->schedule_over = true;
+        w->active_users = 0;
+        check_drained(w);
+        return;
+    }
+    set_users(w);
+    ev_timer_set(t, (double)(w->sh->phase_end_ns[w->cur_phase] - now) / 1e9, 0.);
+    ev_timer_start(w->loop, t);
+}
+
+/* ---- completion ---- */
+
+static void record(struct worker *w, const struct wslot *s, const struct xfer_result *r)
+{
+    if (!w->scn->phases[s->phase].record)
+        return;
+    size_t node = node_index(w, s->target, r->node);
+    struct rec_cell *c = rec_cell_get(front(w), s->phase, s->request, node);
+    if (!c)
+        return;
+    c->completed++;
+    c->outcomes[r->outcome]++;
+    if (r->status && !r->expected)
+        c->unexpected++;
+    c->bytes_sent += r->bytes_sent;
+    c->bytes_received += r->bytes_received;
+    /* Latency is recorded for every request that got a response or timed
+     * out (its latency is at least the timeout); fast transport failures
+     * (refused, reset, TLS) only count, so they cannot make latency look
+     * better than it was. */
+    if (r->status || r->outcome == OC_TIMEOUT) {
+        int64_t due_ns = w->sh->start_ns + s->intended_ns;
+        int64_t lat = (r->done_ns - (w->scn->model == SCN_OPEN ? due_ns : r->sent_ns)) / 1000;
+        hdr_record(c->latency, lat > 0 ? lat : 0);
+        int64_t svc = (r->done_ns - r->sent_ns) / 1000;
+        hdr_record(c->service, svc > 0 ? svc : 0);
+        if (r->status)
+            hdr_record(c->ttfb, r->ttfb_us);
+    }
+    if (r->new_connection) {
+        c->new_connections++;
+        hdr_record(c->connect, r->connect_us);
+        if (r->tls_us)
+            hdr_record(c->tls, r->tls_us);
+    }
+}
+
+static void on_done(void *user, size_t si, const struct xfer_result *r)
+{
+    struct worker *w = user;
+    struct wslot *s = &w->slots[si];
+    s->busy = false;
+    record(w, s, r);
+    if (w->scn->model == SCN_CLOSED) {
+        if (si < w->active_users && !w->schedule_over && !atomic_load(&w->stop)) {
+            double think_s = w->scn->phases[w->cur_phase].think_ms / 1000.0;
+            if (think_s > 0) {
+                s->thinking = true;
+                ev_timer_set(&s->think, think_s, 0.);
+                ev_timer_start(w->loop, &s->think);
+            } else {
+                user_send(w, si);
+            }
+        }
+    } else if (w->pend_len && !atomic_load(&w->stop)) {
+        struct pending p = w->pend[w->pend_head];
+        w->pend_head = (w->pend_head + 1) % PENDING_CAP;
+        w->pend_len--;
+        start_in_slot(w, si, p.intended_ns, p.phase);
+    } else {
+        w->free_slots[w->n_free++] = si;
+    }
+    check_drained(w);
+}
+
+/* ---- control from the coordinator ---- */
+
+static void on_wake(struct ev_loop *loop, ev_async *a, int revents)
+{
+    (void)revents;
+    struct worker *w = a->data;
+    if (atomic_load(&w->stop)) {
+        ev_io_stop(loop, &w->arrival);
+        w->pend_len = 0;
+        w->active_users = 0;
+        for (size_t i = 0; i < w->n_slots; i++)
+            if (w->slots[i].thinking) {
+                ev_timer_stop(loop, &w->slots[i].think);
+                w->slots[i].thinking = false;
+            }
+    }
+    if (atomic_load(&w->abort_now))
+        front(w)->health.abandoned += (int64_t)xfer_abandon_all(w->xfer);
+    check_drained(w);
+    pthread_mutex_lock(&w->mu);
+    if (w->handoff_done != w->handoff_asked) {
+        struct rec_set *f = front(w);
+        f->n_nodes = w->n_nodes;
+        f->health.inflight = (int64_t)xfer_inflight(w->xfer) + (int64_t)w->pend_len;
+        w->front ^= 1;
+        w->handoff_done = w->handoff_asked;
+        pthread_cond_broadcast(&w->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+    if (atomic_load(&w->exit_now))
+        ev_break(loop, EVBREAK_ALL);
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    int64_t now = since_start(w);
+    /* Timer slack would let the kernel delay timer wake-ups by 50 µs. */
+    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+    if (w->scn->model == SCN_OPEN) {
+        w->have_next = sched_next(&w->sched, &w->next_intended, &w->next_phase);
+        w->schedule_over = !w->have_next;
+        if (w->have_next) {
+            ev_io_start(w->loop, &w->arrival);
+            arm_arrival(w);
+        }
+    } else {
+        ev_timer_set(&w->phase_timer, now < 0 ? (double)-now / 1e9 : 0., 0.);
+        ev_timer_start(w->loop, &w->phase_timer);
+    }
+    ev_run(w->loop, 0);
+    return NULL;
+}
+
+static size_t slot_count(const struct scenario *scn, int id, int workers)
+{
+    size_t n = 0;
+    if (scn->model == SCN_OPEN) {
+        n = (size_t)scn->max_inflight / (size_t)workers +
+            ((size_t)id < (size_t)scn->max_inflight % (size_t)workers ? 1 : 0);
+    } else {
+        for (size_t p = 0; p < scn->n_phases; p++) {
+            size_t u = (size_t)scn->phases[p].users;
+            size_t mine = u / (size_t)workers + ((size_t)id < u % (size_t)workers ? 1 : 0);
+            if (mine > n)
+                n = mine;
+        }
+    }
+    return n ? n : 1;
+}
+
+int worker_new(const struct worker_shared *sh, int id, struct worker **out, char *err,
+               size_t err_len)
+{
+    const struct scenario *scn = sh->scn;
+    struct worker *w = calloc(1, sizeof *w);
+    if (!w)
+        goto nomem;
+    w->arrival_fd = -1;
+    w->sh = sh;
+    w->scn = scn;
+    w->id = id;
+    w->rng = 0x853c49e6748fea9bULL ^ ((uint64_t)(id + 1) * 0x9E3779B97F4A7C15ULL);
+    w->late_ns = (int64_t)(scn->late_threshold_ms * 1e6);
+    w->n_slots = slot_count(scn, id, sh->workers);
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
+    if (!(w->loop = ev_loop_new(EVFLAG_AUTO)))
+        goto nomem;
+    w->slots = calloc(w->n_slots, sizeof *w->slots);
+    w->free_slots = calloc(w->n_slots, sizeof *w->free_slots);
+    if (!w->slots || !w->free_slots)
+        goto nomem;
+    if (scn->model == SCN_OPEN && !(w->pend = malloc(PENDING_CAP * sizeof *w->pend)))
+        goto nomem;
+    if (rec_set_new(scn->n_phases, scn->n_requests, &w->sets[0]) ||
+        rec_set_new(scn->n_phases, scn->n_requests, &w->sets[1]))
+        goto nomem;
+    for (size_t i = 0; i < w->n_slots; i++) {
+        struct wslot *s = &w->slots[i];
+        s->w = w;
+        s->index = i;
+        ev_timer_init(&s->think, on_think, 0., 0.);
+        s->think.data = s;
+        w->free_slots[w->n_slots - 1 - i] = i; /* slot 0 first */
+    }
+    w->n_free = w->n_slots;
+    for (size_t i = 0; i < scn->n_targets && i < REC_MAX_NODES; i++)
+        snprintf(w->names[i], REC_NODE_NAME_LEN, "%s", scn->targets[i].name);
+    w->n_nodes = scn->n_targets < REC_MAX_NODES ? scn->n_targets : REC_MAX_NODES;
+    sched_init(&w->sched, scn->phases, scn->n_phases, id, sh->workers, scn->poisson,
+               w->rng ^ 0xdeadbeefULL);
+    ev_async_init(&w->wake, on_wake);
+    w->wake.data = w;
+    ev_async_start(w->loop, &w->wake);
+    w->arrival_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (w->arrival_fd < 0) {
+        snprintf(err, err_len, "worker %d: timerfd_create failed", id);
+        worker_free(w);
+        return -1;
+    }
+    ev_io_init(&w->arrival, on_arrival, w->arrival_fd, EV_READ);
+    w->arrival.data = w;
+    ev_timer_init(&w->phase_timer, on_phase, 0., 0.);
+    w->phase_timer.data = w;
+    if (xfer_new(w->loop, scn, sh->resolve, sh->n_resolve, w->n_slots, w->rng, on_done, w,
+                 &w->xfer, err, err_len)) {
+        worker_free(w);
+        return -1;
+    }
+    *out = w;
+    return 0;
+nomem:
+    snprintf(err, err_len, "out of memory creating worker %d", id);
+    worker_free(w);
+    return -1;
+}
+
+int worker_start(struct worker *w)
+{
+    /* Signals belong to the coordinator: the thread inherits a blocked mask. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    int rc = pthread_create(&w->thread, NULL, worker_main, w);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc)
+        return -1;
+    w->thread_started = true;
+    return 0;
+}
+
+void worker_stop(struct worker *w)
+{
+    atomic_store(&w->stop, true);
+    ev_async_send(w->loop, &w->wake);
+}
+
+void worker_abort(struct worker *w)
+{
+    atomic_store(&w->stop, true);
+    atomic_store(&w->abort_now, true);
+    ev_async_send(w->loop, &w->wake);
+}
+
+bool worker_drained(struct worker *w)
+{
+    return atomic_load(&w->drained);
+}
+
+struct rec_set *worker_handoff(struct worker *w)
+{
+    pthread_mutex_lock(&w->mu);
+    uint64_t ticket = ++w->handoff_asked;
+    ev_async_send(w->loop, &w->wake);
+    while (w->handoff_done < ticket)
+        pthread_cond_wait(&w->cv, &w->mu);
+    struct rec_set *back = w->sets[w->front ^ 1];
+    pthread_mutex_unlock(&w->mu);
+    return back;
+}
+
+const char *worker_node_name(const struct worker *w, size_t i)
+{
+    return i < REC_MAX_NODES ? w->names[i] : "?";
+}
+
+void worker_free(struct worker *w)
+{
+    if (!w)
+        return;
+    if (w->thread_started) {
+        atomic_store(&w->exit_now, true);
+        ev_async_send(w->loop, &w->wake);
+        pthread_join(w->thread, NULL);
+    }
+    xfer_free(w->xfer);
+    if (w->loop) {
+        for (size_t i = 0; w->slots && i < w->n_slots; i++)
+            ev_timer_stop(w->loop, &w->slots[i].think);
+        ev_io_stop(w->loop, &w->arrival);
+        ev_loop_destroy(w->loop);
+    }
+    if (w->arrival_fd >= 0)
+        close(w->arrival_fd);
+    rec_set_free(w->sets[0]);
+    rec_set_free(w->sets[1]);
+    free(w->pend);
+    free(w->slots);
+    free(w->free_slots);
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv);
+    free(w);
+}

@@ -1,0 +1,626 @@
+/*
+ * xfer.c — libcurl multi_socket on libev; see xfer.h.
+ *
+ * The contract (libcurl's multi_socket docs): libcurl tells us which
+ * sockets to watch (CURLMOPT_SOCKETFUNCTION → one ev_io per socket, its
+ * state attached with curl_multi_assign) and when to call it back without
+ * socket activity (CURLMOPT_TIMERFUNCTION → one ev_timer). Every event
+ * calls curl_multi_socket_action, and completed transfers are drained with
+ * curl_multi_info_read right after. A timeout of 0 means "as soon as
+ * possible", which must not be acted on inside the callback itself: it arms
+ * the timer with a zero delay instead.
+ */
+#include "xfer.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <ev.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "clock.h"
+#include "scenario.h"
+#include "sched.h"
+
+struct sockw {
+    ev_io io;
+    struct xfer *x;
+    struct sockw *next_free;
+    struct sockw *next_all;  /* every watcher ever made, for xfer_free */
+};
+
+struct slot {
+    CURL *easy;
+    struct xfer *x;
+    size_t index;
+    size_t request;
+    bool busy;
+    int64_t sent_ns;
+    size_t node_len;
+    char node[XFER_NODE_LEN];
+    char errbuf[CURL_ERROR_SIZE];
+};
+
+struct xfer {
+    struct ev_loop *loop;
+    const struct scenario *scn;
+    CURLM *multi;
+    CURLSH *share;
+    ev_timer timer;
+    struct slot *slots;
+    size_t n_slots;
+    size_t inflight;
+    CURLU **urls;                 /* [request * n_targets + target] */
+    struct curl_slist **headers;  /* [request] */
+    struct curl_slist *resolve;
+    struct sockw *free_sockets;
+    struct sockw *all_sockets;
+    uint64_t rng;
+    xfer_done_fn done;
+    void *user;
+    size_t node_header_len;
+};
+
+static void drain(struct xfer *x);
+
+/* CURLMOPT_TIMERFUNCTION */
+static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+    (void)multi;
+    struct xfer *x = userp;
+    ev_timer_stop(x->loop, &x->timer);
+    if (timeout_ms >= 0) {
+        ev_timer_set(&x->timer, (double)timeout_ms / 1000.0, 0.);
+        ev_timer_start(x->loop, &x->timer);
+    }
+    return 0;
+}
+
+static void on_ev_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct xfer *x = w->data;
+    int running;
+    curl_multi_socket_action(x->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    drain(x);
+}
+
+static void on_ev_io(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void)loop;
+    struct sockw *sw = (struct sockw *)w;
+    struct xfer *x = sw->x;
+    int fd = w->fd; /* sw may be freed by the socket callback below */
+    int flags = (revents & EV_READ ? CURL_CSELECT_IN : 0) | (revents & EV_WRITE ? CURL_CSELECT_OUT : 0);
+    int running;
+    curl_multi_socket_action(x->multi, fd, flags, &running);
+    drain(x);
+}
+
+/* CURLMOPT_SOCKETFUNCTION */
+static int on_curl_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
+{
+    (void)easy;
+    struct xfer *x = userp;
+    struct sockw *sw = socketp;
+    if (what == CURL_POLL_REMOVE) {
+        if (sw) {
+            ev_io_stop(x->loop, &sw->io);
+            curl_multi_assign(x->multi, s, NULL);
+            sw->next_free = x->free_sockets;
+            x->free_sockets = sw;
+        }
+        return 0;
+    }
+    int events = (what & CURL_POLL_IN ? EV_READ : 0) | (what & CURL_POLL_OUT ? EV_WRITE : 0);
+    if (!sw) {
+        /* Reuse a watcher when one is free; new ones only while the number
+         * of open sockets grows. */
+        sw = x->free_sockets;
+        if (sw)
+            x->free_sockets = sw->next_free;
+        else if ((sw = malloc(sizeof *sw))) {
+            sw->next_all = x->all_sockets;
+            x->all_sockets = sw;
+        } else {
+            return -1;
+        }
+        sw->x = x;
+        ev_io_init(&sw->io, on_ev_io, s, events);
+        curl_multi_assign(x->multi, s, sw);
+    } else {
+        ev_io_stop(x->loop, &sw->io);
+        ev_io_set(&sw->io, s, events);
+    }
+    ev_io_start(x->loop, &sw->io);
+    return 0;
+}
+
+/* CURLOPT_WRITEFUNCTION: bodies are counted by libcurl, not kept. */
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userp)
+{
+    (void)ptr;
+    (void)userp;
+    return size * nmemb;
+}
+
+/* CURLOPT_HEADERFUNCTION (only with node_header): keep the node's name. */
+static size_t on_header(char *buf, size_t size, size_t nitems, void *userp)
+{
+    struct slot *sl = userp;
+    size_t len = size * nitems;
+    const char *name = sl->x->scn->node_header;
+    size_t nlen = sl->x->node_header_len;
+    if (len > nlen + 1 && buf[nlen] == ':' && !strncasecmp(buf, name, nlen)) {
+        const char *v = buf + nlen + 1;
+        const char *end = buf + len;
+        while (v < end && (*v == ' ' || *v == '\t'))
+            v++;
+        while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+            end--;
+        size_t vlen = (size_t)(end - v);
+        if (vlen >= sizeof sl->node)
+            vlen = sizeof sl->node - 1;
+        memcpy(sl->node, v, vlen);
+        sl->node[vlen] = '\0';
+        sl->node_len = vlen;
+    }
+    return len;
+}
+
+static enum rec_outcome classify(CURLcode rc, long os_errno, int status)
+{
+    if (rc == CURLE_OK) {
+        if (status == 429)
+            return OC_429;
+        if (status >= 500)
+            return OC_5XX;
+        if (status >= 400)
+            return OC_4XX;
+        if (status >= 300)
+            return OC_3XX;
+        if (status >= 200)
+            return OC_2XX;
+        return OC_OTHER;
+    }
+    if (os_errno == ECONNRESET || os_errno == EPIPE)
+        return OC_RESET;
+    switch (rc) {
+    case CURLE_OPERATION_TIMEDOUT:
+        return OC_TIMEOUT;
+    case CURLE_COULDNT_CONNECT:
+        return OC_REFUSED;
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2_STREAM:
+        return OC_RESET;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_USE_SSL_FAILED:
+        return OC_TLS;
+    default:
+        return OC_OTHER;
+    }
+}
+
+bool xfer_status_expected(const struct scn_request *rq, int status)
+{
+    if (!rq->n_expect_status)
+        return status >= 200 && status < 400;
+    for (size_t i = 0; i < rq->n_expect_status; i++)
+        if (rq->expect_status[i] == status)
+            return true;
+    return false;
+}
+
+static void fill_result(CURL *e, CURLcode rc, const struct scn_request *rq, struct xfer_result *r)
+{
+    long status = 0, os_errno = 0, nconn = 0, req_size = 0, hdr_size = 0;
+    curl_off_t t_conn = 0, t_app = 0, t_pre = 0, t_start = 0, up = 0, down = 0;
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
+    curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &nconn);
+    curl_easy_getinfo(e, CURLINFO_REQUEST_SIZE, &req_size);
+    curl_easy_getinfo(e, CURLINFO_HEADER_SIZE, &hdr_size);
+    curl_easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &t_conn);
+    curl_easy_getinfo(e, CURLINFO_APPCONNECT_TIME_T, &t_app);
+    curl_easy_getinfo(e, CURLINFO_PRETRANSFER_TIME_T, &t_pre);
+    curl_easy_getinfo(e, CURLINFO_STARTTRANSFER_TIME_T, &t_start);
+    curl_easy_getinfo(e, CURLINFO_SIZE_UPLOAD_T, &up);
+    curl_easy_getinfo(e, CURLINFO_SIZE_DOWNLOAD_T, &down);
+    if (rc != CURLE_OK)
+        status = 0;
+    r->status = (int)status;
+    r->outcome = classify(rc, os_errno, r->status);
+    r->expected = rc == CURLE_OK && xfer_status_expected(rq, r->status);
+    r->new_connection = nconn > 0;
+    r->connect_us = r->new_connection ? (int64_t)t_conn : 0;
+    r->tls_us = r->new_connection && t_app > t_conn ? (int64_t)(t_app - t_conn) : 0;
+    r->ttfb_us = t_start > t_pre ? (int64_t)(t_start - t_pre) : 0;
+    r->bytes_sent = (int64_t)req_size + (rq->body ? 0 : (int64_t)up);
+    r->bytes_received = (int64_t)hdr_size + (int64_t)down;
+}
+
+static void drain(struct xfer *x)
+{
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(x->multi, &left))) {
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        CURL *e = msg->easy_handle;
+        CURLcode rc = msg->data.result;
+        struct slot *sl;
+        curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&sl);
+        struct xfer_result r = {0};
+        r.sent_ns = sl->sent_ns;
+        r.done_ns = clock_now_ns();
+        fill_result(e, rc, &x->scn->requests[sl->request], &r);
+        r.node = sl->node_len ? sl->node : NULL;
+        r.error = rc != CURLE_OK ? (sl->errbuf[0] ? sl->errbuf : curl_easy_strerror(rc)) : NULL;
+        curl_multi_remove_handle(x->multi, e);
+        sl->busy = false;
+        x->inflight--;
+        /* The callback may start new requests (even in this slot). */
+        x->done(x->user, sl->index, &r);
+    }
+}
+
+static long tls_version(const char *s, bool max)
+{
+    if (!s)
+        return max ? CURL_SSLVERSION_MAX_DEFAULT : CURL_SSLVERSION_TLSv1_2;
+    if (!strcmp(s, "1.0"))
+        return max ? CURL_SSLVERSION_MAX_TLSv1_0 : CURL_SSLVERSION_TLSv1_0;
+    if (!strcmp(s, "1.1"))
+        return max ? CURL_SSLVERSION_MAX_TLSv1_1 : CURL_SSLVERSION_TLSv1_1;
+    if (!strcmp(s, "1.3"))
+        return max ? CURL_SSLVERSION_MAX_TLSv1_3 : CURL_SSLVERSION_TLSv1_3;
+    return max ? CURL_SSLVERSION_MAX_TLSv1_2 : CURL_SSLVERSION_TLSv1_2;
+}
+
+/* Options shared by every request of the run, set once per easy handle. */
+static void set_common(CURL *e, const struct scenario *scn, struct curl_slist *resolve)
+{
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
+    curl_easy_setopt(e, CURLOPT_PROXY, "");
+    curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)scn->connect_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)scn->request_timeout_ms);
+    if (resolve)
+        curl_easy_setopt(e, CURLOPT_RESOLVE, resolve);
+    const struct scn_tls *t = &scn->tls;
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, t->insecure ? 0L : 1L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, t->insecure ? 0L : 2L);
+    if (t->ca_file)
+        curl_easy_setopt(e, CURLOPT_CAINFO, t->ca_file);
+    if (t->cert_file)
+        curl_easy_setopt(e, CURLOPT_SSLCERT, t->cert_file);
+    if (t->key_file)
+        curl_easy_setopt(e, CURLOPT_SSLKEY, t->key_file);
+    if (t->ciphers)
+        curl_easy_setopt(e, CURLOPT_SSL_CIPHER_LIST, t->ciphers);
+    curl_easy_setopt(e, CURLOPT_SSLVERSION,
+                     tls_version(t->min_version, false) | tls_version(t->max_version, true));
+    curl_easy_setopt(e, CURLOPT_SSL_SESSIONID_CACHE, t->session_resumption ? 1L : 0L);
+    if (scn->http_version == 2)
+        curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+}
+
+/* HTTP/2 is negotiated by ALPN over TLS and spoken with prior knowledge
+ * over plain HTTP. */
+static long http_version(const struct scenario *scn, const struct scn_target *t)
+{
+    if (scn->http_version != 2)
+        return CURL_HTTP_VERSION_1_1;
+    return t->https ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE;
+}
+
+/* Per-request options: URL, method, headers, body, connection policy. */
+static void set_request(CURL *e, const struct scenario *scn, const struct scn_request *rq,
+                        size_t target, CURLU *url, struct curl_slist *headers, bool fresh)
+{
+    curl_easy_setopt(e, CURLOPT_CURLU, url);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, http_version(scn, &scn->targets[target]));
+    if (rq->body) {
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_bytes);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, rq->body);
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, strcmp(rq->method, "POST") ? rq->method : NULL);
+    } else if (!strcmp(rq->method, "HEAD")) {
+        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, NULL);
+    } else {
+        curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, strcmp(rq->method, "GET") ? rq->method : NULL);
+    }
+    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
+    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, fresh ? 1L : 0L);
+}
+
+/* Whether this request goes on a new connection, by the policy. */
+static bool want_fresh(const struct scn_tls *t, uint64_t *rng)
+{
+    switch (t->conn_policy) {
+    case SCN_CONN_NEW:
+        return true;
+    case SCN_CONN_FRACTION:
+        return sched_uniform(rng) < t->new_conn_fraction;
+    default:
+        return false;
+    }
+}
+
+static int build_url(const struct scn_target *t, const struct scn_request *rq, CURLU **out)
+{
+    char buf[4096];
+    int n = snprintf(buf, sizeof buf, "%s://%s%s%s:%d%s%s", t->https ? "https" : "http",
+                     strchr(t->host, ':') ? "[" : "", t->host, strchr(t->host, ':') ? "]" : "",
+                     t->port, t->base_path, rq->path);
+    if (n < 0 || (size_t)n >= sizeof buf)
+        return -1;
+    CURLU *u = curl_url();
+    if (!u || curl_url_set(u, CURLUPART_URL, buf, 0) != CURLUE_OK) {
+        curl_url_cleanup(u);
+        return -1;
+    }
+    *out = u;
+    return 0;
+}
+
+static struct curl_slist *build_headers(const struct scn_request *rq)
+{
+    /* "Expect:" stops libcurl from waiting for 100-continue on bodies. */
+    struct curl_slist *l = curl_slist_append(NULL, "Expect:");
+    for (size_t i = 0; l && i < rq->n_headers; i++) {
+        char line[8192];
+        const struct scn_header *h = &rq->headers[i];
+        snprintf(line, sizeof line, "%s: %s", h->name, h->value);
+        struct curl_slist *n = curl_slist_append(l, line);
+        if (!n) {
+            curl_slist_free_all(l);
+            return NULL;
+        }
+        l = n;
+    }
+    return l;
+}
+
+static struct curl_slist *build_resolve(const char *const *resolve, size_t n)
+{
+    struct curl_slist *l = NULL;
+    for (size_t i = 0; i < n; i++) {
+        struct curl_slist *m = curl_slist_append(l, resolve[i]);
+        if (!m) {
+            curl_slist_free_all(l);
+            return NULL;
+        }
+        l = m;
+    }
+    return l;
+}
+
+/* Easy handles made at start; the rest are made the first time the
+ * concurrency reaches them (once per slot, never per request), so that a
+ * generous in-flight bound costs no memory until it is used. */
+#define XFER_PREPARED_HANDLES 64
+
+static int slot_prepare(struct slot *sl)
+{
+    struct xfer *x = sl->x;
+    if (!(sl->easy = curl_easy_init()))
+        return -1;
+    set_common(sl->easy, x->scn, x->resolve);
+    curl_easy_setopt(sl->easy, CURLOPT_SHARE, x->share);
+    curl_easy_setopt(sl->easy, CURLOPT_PRIVATE, sl);
+    curl_easy_setopt(sl->easy, CURLOPT_ERRORBUFFER, sl->errbuf);
+    if (x->scn->node_header) {
+        curl_easy_setopt(sl->easy, CURLOPT_HEADERFUNCTION, on_header);
+        curl_easy_setopt(sl->easy, CURLOPT_HEADERDATA, sl);
+    }
+    return 0;
+}
+
+int xfer_new(struct ev_loop *loop, const struct scenario *scn, const char *const *resolve,
+             size_t n_resolve, size_t slots, uint64_t seed, xfer_done_fn done, void *user,
+             struct xfer **out, char *err, size_t err_len)
+{
+    struct xfer *x = calloc(1, sizeof *x);
+    if (!x)
+        goto nomem;
+    x->loop = loop;
+    x->scn = scn;
+    x->done = done;
+    x->user = user;
+    x->rng = seed ? seed : 1;
+    x->n_slots = slots;
+    x->node_header_len = scn->node_header ? strlen(scn->node_header) : 0;
+    x->multi = curl_multi_init();
+    x->share = curl_share_init();
+    x->slots = calloc(slots, sizeof *x->slots);
+    x->urls = calloc(scn->n_requests * scn->n_targets, sizeof *x->urls);
+    x->headers = calloc(scn->n_requests, sizeof *x->headers);
+    if (!x->multi || !x->share || !x->slots || !x->urls || !x->headers)
+        goto nomem;
+    if (n_resolve && !(x->resolve = build_resolve(resolve, n_resolve)))
+        goto nomem;
+    /* One worker, one thread: the share needs no lock callbacks. TLS
+     * sessions are shared so that resumption works across handles. */
+    curl_share_setopt(x->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    curl_share_setopt(x->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    for (size_t r = 0; r < scn->n_requests; r++) {
+        if (!(x->headers[r] = build_headers(&scn->requests[r])))
+            goto nomem;
+        for (size_t t = 0; t < scn->n_targets; t++)
+            if (build_url(&scn->targets[t], &scn->requests[r], &x->urls[r * scn->n_targets + t])) {
+                snprintf(err, err_len, "target %s, request %s: URL does not parse",
+                         scn->targets[t].name, scn->requests[r].name);
+                xfer_free(x);
+                return -1;
+            }
+    }
+    curl_multi_setopt(x->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
+    curl_multi_setopt(x->multi, CURLMOPT_SOCKETDATA, x);
+    curl_multi_setopt(x->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+    curl_multi_setopt(x->multi, CURLMOPT_TIMERDATA, x);
+    /* Keep as many idle connections as there can be requests in flight,
+     * so keep-alive never closes a connection it will need again. */
+    curl_multi_setopt(x->multi, CURLMOPT_MAXCONNECTS, (long)slots + 16);
+    curl_multi_setopt(x->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+    ev_timer_init(&x->timer, on_ev_timer, 0., 0.);
+    x->timer.data = x;
+    for (size_t i = 0; i < slots; i++) {
+        x->slots[i].x = x;
+        x->slots[i].index = i;
+    }
+    for (size_t i = 0; i < slots && i < XFER_PREPARED_HANDLES; i++)
+        if (slot_prepare(&x->slots[i]))
+            goto nomem;
+    *out = x;
+    return 0;
+nomem:
+    snprintf(err, err_len, "out of memory creating %zu transfer slots", slots);
+    xfer_free(x);
+    return -1;
+}
+
+int xfer_start(struct xfer *x, size_t slot, size_t request, size_t target)
+{
+    struct slot *sl = &x->slots[slot];
+    const struct scenario *scn = x->scn;
+    CURLMcode mc = CURLM_OUT_OF_MEMORY;
+    sl->sent_ns = clock_now_ns();
+    if (!sl->easy && slot_prepare(sl))
+        goto refused;
+    set_request(sl->easy, scn, &scn->requests[request], target,
+                x->urls[request * scn->n_targets + target], x->headers[request],
+                want_fresh(&scn->tls, &x->rng));
+    sl->request = request;
+    sl->node_len = 0;
+    sl->errbuf[0] = '\0';
+    mc = curl_multi_add_handle(x->multi, sl->easy);
+    if (mc != CURLM_OK)
+        goto refused;
+    sl->busy = true;
+    x->inflight++;
+    return 0;
+refused:;
+    struct xfer_result r = {.sent_ns = sl->sent_ns, .done_ns = clock_now_ns(),
+                            .outcome = OC_OTHER, .error = curl_multi_strerror(mc)};
+    x->done(x->user, slot, &r);
+    return -1;
+}
+
+size_t xfer_inflight(const struct xfer *x)
+{
+    return x->inflight;
+}
+
+size_t xfer_abandon_all(struct xfer *x)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < x->n_slots; i++) {
+        if (x->slots[i].busy) {
+            curl_multi_remove_handle(x->multi, x->slots[i].easy);
+            x->slots[i].busy = false;
+            n++;
+        }
+    }
+    x->inflight = 0;
+    return n;
+}
+
+void xfer_free(struct xfer *x)
+{
+    if (!x)
+        return;
+    if (x->slots) {
+        xfer_abandon_all(x);
+        for (size_t i = 0; i < x->n_slots; i++)
+            if (x->slots[i].easy)
+                curl_easy_cleanup(x->slots[i].easy);
+    }
+    /* Closing the multi handle closes its connections; no more socket
+     * callbacks during that, every watcher is stopped and freed here. */
+    if (x->multi) {
+        curl_multi_setopt(x->multi, CURLMOPT_SOCKETFUNCTION, NULL);
+        curl_multi_setopt(x->multi, CURLMOPT_TIMERFUNCTION, NULL);
+        curl_multi_cleanup(x->multi);
+    }
+    while (x->all_sockets) {
+        struct sockw *n = x->all_sockets->next_all;
+        ev_io_stop(x->loop, &x->all_sockets->io);
+        free(x->all_sockets);
+        x->all_sockets = n;
+    }
+    if (x->loop)
+        ev_timer_stop(x->loop, &x->timer);
+    if (x->share)
+        curl_share_cleanup(x->share);
+    if (x->urls)
+        for (size_t i = 0; i < x->scn->n_requests * x->scn->n_targets; i++)
+            curl_url_cleanup(x->urls[i]);
+    if (x->headers)
+        for (size_t i = 0; i < x->scn->n_requests; i++)
+            curl_slist_free_all(x->headers[i]);
+    curl_slist_free_all(x->resolve);
+    free(x->urls);
+    free(x->headers);
+    free(x->slots);
+    free(x);
+}
+
+int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_resolve,
+               size_t target, int *status, char *err, size_t err_len)
+{
+    int ret = -1;
+    CURLU *url = NULL;
+    struct curl_slist *headers = build_headers(&scn->requests[0]);
+    struct curl_slist *res = n_resolve ? build_resolve(resolve, n_resolve) : NULL;
+    CURL *e = curl_easy_init();
+    char errbuf[CURL_ERROR_SIZE] = "";
+    if (!e || !headers || build_url(&scn->targets[target], &scn->requests[0], &url)) {
+        snprintf(err, err_len, "could not prepare the request");
+        goto out;
+    }
+    set_common(e, scn, res);
+    set_request(e, scn, &scn->requests[0], target, url, headers, false);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+    CURLcode rc = curl_easy_perform(e);
+    if (rc != CURLE_OK) {
+        long os_errno = 0;
+        curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
+        enum rec_outcome oc = classify(rc, os_errno, 0);
+        snprintf(err, err_len, "%s (%s)%s", errbuf[0] ? errbuf : curl_easy_strerror(rc),
+                 rec_outcome_name(oc),
+                 oc == OC_TLS ? "; check tls.ca (the CA that signed the node's certificate), "
+                                "the client certificate, or the TLS versions"
+                              : "");
+        goto out;
+    }
+    long code = 0;
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+    *status = (int)code;
+    ret = 0;
+out:
+    curl_easy_cleanup(e);
+    curl_url_cleanup(url);
+    curl_slist_free_all(headers);
+    curl_slist_free_all(res);
+    return ret;
+}

@@ -1,0 +1,81 @@
+/*
+ * xfer.h — the transport: HTTP requests on one worker's event loop, through
+ * libcurl's multi_socket API driven by libev watchers.
+ *
+ * The scheduler and the recorder never see libcurl: they start a request
+ * in a slot and get one completion per start with timings and an outcome.
+ * Slots are fixed at creation (one reusable easy handle each); nothing is
+ * allocated per request. Single-threaded: every call on the loop's thread.
+ */
+#ifndef GATECAP_XFER_H
+#define GATECAP_XFER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "recorder.h"
+
+struct ev_loop;
+struct scenario;
+struct xfer;
+
+#define XFER_NODE_LEN REC_NODE_NAME_LEN
+
+/* What one finished request reports. Times in ns (CLOCK_MONOTONIC) and µs. */
+struct xfer_result {
+    int64_t sent_ns;          /* when it was handed to the transport */
+    int64_t done_ns;          /* when its completion was seen */
+    enum rec_outcome outcome;
+    int status;               /* HTTP status, 0 without a response */
+    bool expected;            /* status in the request's expected set */
+    bool new_connection;      /* this request opened a connection */
+    int64_t connect_us;       /* TCP connect, new connections only */
+    int64_t tls_us;           /* TLS handshake, new TLS connections only */
+    int64_t ttfb_us;          /* request sent → first response byte */
+    int64_t bytes_sent;
+    int64_t bytes_received;
+    const char *node;         /* node_header value, or NULL; valid during the callback */
+    const char *error;        /* libcurl's message for transport failures, or NULL */
+};
+
+/* Called on the loop for every finished request of slot `slot`. */
+typedef void (*xfer_done_fn)(void *user, size_t slot, const struct xfer_result *r);
+
+/* Creates a transport with `slots` reusable handles on `loop` for the
+ * scenario (borrowed; must outlive the transport). resolve: libcurl
+ * CURLOPT_RESOLVE entries ("host:port:address") pinning every target, so
+ * no lookup ever blocks the loop (borrowed, may be NULL). Returns 0, or -1
+ * with a message in err. *out owned (xfer_free). */
+int xfer_new(struct ev_loop *loop, const struct scenario *scn, const char *const *resolve,
+             size_t n_resolve, size_t slots, uint64_t seed, xfer_done_fn done, void *user,
+             struct xfer **out, char *err, size_t err_len);
+
+/* Starts request `request` of the scenario to target `target` in slot
+ * `slot` (which must be idle). Returns 0, or -1 when libcurl refused it
+ * (then done() is called at once with outcome OC_OTHER). */
+int xfer_start(struct xfer *x, size_t slot, size_t request, size_t target);
+
+/* Requests in flight. */
+size_t xfer_inflight(const struct xfer *x);
+
+/* Abandons every request in flight (no completion is reported); returns
+ * how many were abandoned. */
+size_t xfer_abandon_all(struct xfer *x);
+
+/* Frees the transport, abandoning what is in flight; NULL is fine. */
+void xfer_free(struct xfer *x);
+
+/* True when status counts as success for the request: in its expected
+ * list, or 2xx/3xx when it has none. */
+struct scn_request;
+bool xfer_status_expected(const struct scn_request *rq, int status);
+
+/* One blocking request to target `target` with the scenario's first
+ * request's TLS and HTTP settings, used before a run to check that a node
+ * is reachable and its certificate verifies. Returns 0, or -1 with the
+ * cause in err. Never on an event loop. */
+int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_resolve,
+               size_t target, int *status, char *err, size_t err_len);
+
+#endif

@@ -1,0 +1,130 @@
+#!/bin/bash
+# gatecap run against Debian's nginx as two gateway nodes (127.0.0.1 and
+# 127.0.0.2 on 8280/8243): exact counts, open-model rate, weighted mixes,
+# per-node breakdown against nginx's own access logs, HTTP/2 over ALPN,
+# TLS verification failure, mutual TLS.
+. "$(dirname "$0")/../lib/common.sh"
+. "$GATECAP_TOP/tests/lib/nginx.sh"
+require_cmd nginx jq
+
+N="$T_TMP/nginx"
+nginx_nodes "$N" 127.0.0.1 127.0.0.2
+CA="$N/certs/ca.pem"
+
+# Runs gatecap; sets RC and OUT (the output folder).
+run_gatecap() {
+    local name=$1; shift
+    OUT="$T_TMP/out-$name"
+    RC=0
+    "$GATECAP" run "$T_TMP/$name.yaml" -o "$OUT" --quiet "$@" > "$T_TMP/$name.log" 2>&1 || RC=$?
+}
+total() { jq -r "$1" "$OUT/results.json"; }
+reset_logs() { : > "$N/access-gw1.log"; : > "$N/access-gw2.log"; }
+
+log "closed model: gatecap's counts equal what each nginx logged"
+cat > "$T_TMP/closed.yaml" <<YAML
+name: closed-exact
+targets: [{url: "http://127.0.0.1", name: gw1}, {url: "http://127.0.0.2", name: gw2}]
+requests: [{name: get, path: /echo/1.0.0}]
+load: {model: closed, workers: 2, phases: [{name: vu, duration: 3s, users: 8, think: 5ms}]}
+YAML
+reset_logs
+run_gatecap closed
+assert_eq "closed run exit code" 0 "$RC"
+c1=$(total '.totals.by_node.gw1.count'); c2=$(total '.totals.by_node.gw2.count')
+# nginx also saw one reachability probe per node before the run.
+assert_eq "gw1 count vs nginx log" "$(( $(nginx_count "$N" gw1) - 1 ))" "$c1"
+assert_eq "gw2 count vs nginx log" "$(( $(nginx_count "$N" gw2) - 1 ))" "$c2"
+assert_eq "all 2xx" "$(total '.totals.all.count')" "$(total '.totals.all.outcomes["2xx"]')"
+assert_contains "closed model latency definition" "service time" "$(total '.run.latency_definition')"
+
+log "open model: 10 s at 400/s sends exactly the schedule, achieved rate within 1%"
+cat > "$T_TMP/open.yaml" <<YAML
+name: open-rate
+targets: ["http://127.0.0.1", "http://127.0.0.2"]
+requests:
+  - {name: light, path: /echo/light, weight: 1}
+  - {name: heavy, method: POST, path: /echo/heavy, body: '{"n":1}', weight: 3,
+     headers: {Content-Type: application/json}}
+load: {model: open, workers: 2, phases: [{name: steady, duration: 10s, rate: 400/s}]}
+YAML
+reset_logs
+run_gatecap open
+assert_eq "open run exit code" 0 "$RC"
+assert_eq "requests sent" 4000 "$(total '.totals.all.count')"
+tp=$(total '.totals.all.throughput_rps')
+awk -v t="$tp" 'BEGIN { exit !(t >= 396 && t <= 404) }' || fail "achieved $tp/s, want 400/s ±1%"
+# weights 1:3 over 4000 requests: light ~ Binomial(4000, .25), sd ≈ 27.4; 5 sd
+light=$(total '.totals.by_request.light.count')
+assert_ge "light requests" 863 "$light"; assert_le "light requests" 1137 "$light"
+# equal node weights: each node ~2000 ± 5 sd (31.6)
+n1=$(total '.totals.by_node["127.0.0.1:8280"].count')
+assert_ge "node 1 share" 1842 "$n1"; assert_le "node 1 share" 2158 "$n1"
+assert_eq "node 1 vs nginx" "$(( $(nginx_count "$N" gw1) - 1 ))" "$n1"
+assert_eq "node 2 vs nginx" "$(( $(nginx_count "$N" gw2) - 1 ))" "$(total '.totals.by_node["127.0.0.2:8280"].count')"
+assert_eq "POSTs logged" "$(total '.totals.by_request.heavy.count')" \
+    "$(grep -c 'POST /echo/heavy' "$N/access-gw1.log" "$N/access-gw2.log" | awk -F: '{s+=$2} END {print s}')"
+assert_eq "no late arrivals" 0 "$(total '.generator.late')"
+assert_eq "status" complete "$(total '.run.status')"
+assert_eq "hlog written" 0 "$([ -s "$OUT/run.hlog" ]; echo $?)"
+
+log "node_header: per-node breakdown from X-Gateway-Node"
+cat > "$T_TMP/hdr.yaml" <<YAML
+name: node-header
+targets: ["https://127.0.0.1", "https://127.0.0.2"]
+node_header: X-Gateway-Node
+tls: {ca: "$CA"}
+requests: [{name: get, path: /x}]
+load: {workers: 1, phases: [{name: s, duration: 2s, rate: 200/s}]}
+YAML
+reset_logs
+run_gatecap hdr
+assert_eq "node-header run" 0 "$RC"
+assert_eq "gw1 by header vs nginx" "$(( $(nginx_count "$N" gw1) - 1 ))" "$(total '.totals.by_node.gw1.count')"
+assert_eq "gw2 by header vs nginx" "$(( $(nginx_count "$N" gw2) - 1 ))" "$(total '.totals.by_node.gw2.count')"
+
+log "HTTP/2 over TLS (ALPN) on 8243 and h2c with prior knowledge"
+cat > "$T_TMP/h2.yaml" <<YAML
+name: h2
+targets: ["https://127.0.0.1:8243", "http://127.0.0.2:8281"]
+http: "2"
+tls: {ca: "$CA"}
+requests: [{name: get, path: /h2}]
+load: {workers: 1, phases: [{name: s, duration: 2s, rate: 100/s}]}
+YAML
+reset_logs
+run_gatecap h2
+assert_eq "h2 run" 0 "$RC"
+assert_eq "h2 all ok" 200 "$(total '.totals.all.outcomes["2xx"]')"
+assert_eq "nginx saw HTTP/2.0 on TLS" "$(nginx_count "$N" gw1)" "$(grep -c 'HTTP/2.0' "$N/access-gw1.log")"
+assert_eq "nginx saw HTTP/2.0 on h2c" "$(nginx_count "$N" gw2)" "$(grep -c 'HTTP/2.0' "$N/access-gw2.log")"
+
+log "TLS: untrusted certificate stops the run with exit 3, naming the node"
+cat > "$T_TMP/untrusted.yaml" <<YAML
+name: untrusted
+targets: [{url: "https://127.0.0.1:8245", name: badnode}]
+tls: {ca: "$CA"}
+requests: [{name: get, path: /}]
+load: {phases: [{name: s, duration: 2s, rate: 10/s}]}
+YAML
+run_gatecap untrusted
+assert_eq "untrusted exit code" 3 "$RC"
+assert_contains "message names the node" "badnode" "$(cat "$T_TMP/untrusted.log")"
+assert_contains "message says TLS" "tls" "$(cat "$T_TMP/untrusted.log")"
+
+log "mutual TLS: works with the client certificate, fails clearly without"
+cat > "$T_TMP/mtls.yaml" <<YAML
+name: mtls
+targets: ["https://127.0.0.1:8244"]
+tls: {ca: "$CA", cert: "$N/certs/client.pem", key: "$N/certs/client.key"}
+requests: [{name: get, path: /m}]
+load: {phases: [{name: s, duration: 1s, rate: 50/s}]}
+YAML
+run_gatecap mtls
+assert_eq "mtls exit code" 0 "$RC"
+assert_eq "mtls all ok" 50 "$(total '.totals.all.outcomes["2xx"]')"
+sed '/^tls:/c\tls: {ca: "'"$CA"'"}' "$T_TMP/mtls.yaml" > "$T_TMP/nocert.yaml"
+run_gatecap nocert
+assert_eq "no client certificate: exit code" 3 "$RC"
+assert_contains "no client certificate: message names the node" "127.0.0.1:8244" "$(cat "$T_TMP/nocert.log")"
+log "ok"
