@@ -15,6 +15,7 @@
 #include "hlog.h"
 #include "results.h"
 #include "scenario.h"
+#include "xfer.h"
 
 #define MAX_SETS 64
 
@@ -67,6 +68,11 @@ static struct scenario *load(const struct run_opts *o)
     char err[2048];
     if (scenario_load(o->file, o->sets, o->n_sets, &scn, err, sizeof err)) {
         fprintf(stderr, "gatecap: %s\n", err);
+        return NULL;
+    }
+    if (xfer_check_support(scn, err, sizeof err)) {
+        fprintf(stderr, "gatecap: %s: %s\n", o->file, err);
+        scenario_free(scn);
         return NULL;
     }
     return scn;
@@ -226,6 +232,9 @@ static void print_summary(const struct scenario *scn, const struct engine_result
         print_cell_row("all", all, seconds);
         rec_cell_free(all);
     }
+    for (int i = 0; i < OC_COUNT; i++)
+        if (r->total->first_error[i][0])
+            printf("  %s, e.g.: %s\n", rec_outcome_name(i), r->total->first_error[i]);
     printf("\ngenerator: %lld scheduled, %lld sent, %lld late (%.2f%%, > %.0f ms), %lld waited "
            "for the in-flight bound, %lld dropped, %lld abandoned, max lag %.1f ms, CPU %.1f s\n",
            (long long)r->health.scheduled, (long long)r->health.started,

@@ -151,6 +151,8 @@ static void close_interval(struct coord *c)
         if (merge_set(c->iv_set, back, map))
             c->status = ENGINE_ESETUP;
         rec_health_add(&c->iv_set->health, &back->health);
+        rec_merge_errors(c->iv_set, back);
+        rec_merge_errors(r->total, back);
         rec_set_reset(back);
     }
     c->iv_set->n_nodes = r->n_nodes;

@@ -3,7 +3,9 @@
  */
 #include "recorder.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const char *const outcome_names[OC_COUNT] = {
     [OC_2XX] = "2xx",         [OC_3XX] = "3xx",        [OC_4XX] = "4xx",
@@ -138,6 +140,7 @@ void rec_set_reset(struct rec_set *s)
         if (s->cells[i] && s->cells[i]->completed)
             cell_reset(s->cells[i]);
     s->health = (struct rec_health){0};
+    memset(s->first_error, 0, sizeof s->first_error);
 }
 
 void rec_health_add(struct rec_health *dst, const struct rec_health *src)
@@ -171,4 +174,16 @@ void rec_set_sum(const struct rec_set *s, size_t n_nodes, size_t phase, size_t r
             }
         }
     }
+}
+
+void rec_note_error(struct rec_set *s, enum rec_outcome oc, const char *msg)
+{
+    if (msg && (unsigned)oc < OC_COUNT && !s->first_error[oc][0])
+        snprintf(s->first_error[oc], REC_ERROR_LEN, "%s", msg);
+}
+
+void rec_merge_errors(struct rec_set *dst, const struct rec_set *src)
+{
+    for (int i = 0; i < OC_COUNT; i++)
+        rec_note_error(dst, i, src->first_error[i]);
 }

@@ -68,7 +68,10 @@ struct rec_health {
     int64_t inflight;           /* at the end of the interval (gauge) */
 };
 
+#define REC_ERROR_LEN 160
+
 struct rec_set {
+    char first_error[OC_COUNT][REC_ERROR_LEN]; /* a transport message per class, "" if none */
     size_t n_phases;
     size_t n_requests;
     struct rec_cell **cells;    /* [phase][request][node], NULL until used */
@@ -106,5 +109,11 @@ void rec_set_reset(struct rec_set *s);
 
 /* Adds a's health into b's (gauges: inflight summed, max_lag maxed). */
 void rec_health_add(struct rec_health *dst, const struct rec_health *src);
+
+/* Keeps msg as the example message of class oc when none is kept yet. */
+void rec_note_error(struct rec_set *s, enum rec_outcome oc, const char *msg);
+
+/* Copies src's example messages into dst where dst has none. */
+void rec_merge_errors(struct rec_set *dst, const struct rec_set *src);
 
 #endif

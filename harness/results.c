@@ -208,6 +208,11 @@ void *results_build(const struct scenario *scn, const struct engine_result *r)
     for (size_t n = 0; n < r->n_nodes; n++)
         json_array_append_new(nodes, json_string(r->node_names[n]));
     json_object_set_new(doc, "nodes", nodes);
+    json_t *examples = json_object();
+    for (int i = 0; i < OC_COUNT; i++)
+        if (r->total->first_error[i][0])
+            json_object_set_new(examples, rec_outcome_name(i), json_string(r->total->first_error[i]));
+    json_object_set_new(doc, "error_examples", examples);
 
     json_t *cells = json_array();
     for (size_t p = 0; p < scn->n_phases; p++)

@@ -282,6 +282,8 @@ static void record(struct worker *w, const struct wslot *s, const struct xfer_re
         return;
     c->completed++;
     c->outcomes[r->outcome]++;
+    if (r->error)
+        rec_note_error(front(w), r->outcome, r->error);
     if (r->status && !r->expected)
         c->unexpected++;
     c->bytes_sent += r->bytes_sent;

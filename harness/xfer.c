@@ -216,6 +216,31 @@ static enum rec_outcome classify(CURLcode rc, long os_errno, int status)
     }
 }
 
+int xfer_check_support(const struct scenario *scn, char *err, size_t err_len)
+{
+    curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+    if (scn->http_version != 2)
+        return 0;
+    if (!(v->features & CURL_VERSION_HTTP2)) {
+        snprintf(err, err_len, "http: \"2\" needs a libcurl built with HTTP/2 (this one, %s, "
+                               "is not)", v->version);
+        return -1;
+    }
+    /* libcurl before 8.0.0 fails every request after the first on a reused
+     * HTTP/2 prior-knowledge connection ("Error in the HTTP2 framing
+     * layer", curl issue 10634): refuse rather than measure that. */
+    for (size_t i = 0; i < scn->n_targets; i++)
+        if (!scn->targets[i].https && v->version_num < 0x080000) {
+            snprintf(err, err_len,
+                     "target %s: HTTP/2 without TLS (h2c) is broken in libcurl %s (reused "
+                     "prior-knowledge connections fail; fixed in libcurl 8.0.0); use an https "
+                     "target for http: \"2\", or http: \"1.1\"",
+                     scn->targets[i].name, v->version);
+            return -1;
+        }
+    return 0;
+}
+
 bool xfer_status_expected(const struct scn_request *rq, int status)
 {
     if (!rq->n_expect_status)

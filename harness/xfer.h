@@ -66,6 +66,10 @@ size_t xfer_abandon_all(struct xfer *x);
 /* Frees the transport, abandoning what is in flight; NULL is fine. */
 void xfer_free(struct xfer *x);
 
+/* Checks that this libcurl can carry the scenario as asked. Returns 0, or
+ * -1 with the reason and what to do in err. */
+int xfer_check_support(const struct scenario *scn, char *err, size_t err_len);
+
 /* True when status counts as success for the request: in its expected
  * list, or 2xx/3xx when it has none. */
 struct scn_request;

@@ -8,7 +8,6 @@
 #         ADDR:8244  HTTPS that requires a client certificate from the CA
 #         ADDR:8245  HTTPS with a certificate from an untrusted CA
 #       Every answer: 200, a 100-byte body, header X-Gateway-Node: gwN.
-#       /status/NNN answers NNN; /slow sleeps (none: nginx has no sleep).
 #       Access logs: DIR/access-gwN.log (one line per request).
 #       Certificates in DIR/certs (tools/make-certs). Sets NGINX_PID; the
 #       server is stopped at exit by common.sh's trap.
@@ -36,7 +35,6 @@ nginx_nodes() {
         for addr in "$@"; do
             i=$((i + 1))
             local loc="access_log $dir/access-gw$i.log plain; add_header X-Gateway-Node gw$i always;
-    location ~ ^/status/([0-9]+)\$ { return \$1 'status\n'; }
     location / { default_type text/plain; return 200 '$body'; }"
             echo "  server { listen $addr:8280; listen $addr:8243 ssl http2; $loc }"
             echo "  server { listen $addr:8281 http2; $loc }"
