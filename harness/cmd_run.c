@@ -160,13 +160,15 @@ static void print_cell_row(const char *label, const struct rec_cell *c, double s
            (long long)c->completed, seconds > 0 ? (double)c->completed / seconds : 0.0, p50, p90,
            p99, p999, mx, c->completed ? 100.0 * (double)errors / (double)c->completed : 0.0,
            c->completed ? 100.0 * (double)c->outcomes[OC_429] / (double)c->completed : 0.0);
-    if (errors || c->outcomes[OC_429] || c->unexpected) {
+    if (errors || c->outcomes[OC_429] || c->unexpected || c->retried) {
         printf("  %-24s", "");
         for (int i = 0; i < OC_COUNT; i++)
             if (c->outcomes[i] && i != OC_2XX)
                 printf(" %s=%lld", rec_outcome_name(i), (long long)c->outcomes[i]);
         if (c->unexpected)
             printf(" unexpected-status=%lld", (long long)c->unexpected);
+        if (c->retried)
+            printf(" re-sent-after-reset=%lld", (long long)c->retried);
         printf("\n");
     }
 }

@@ -114,6 +114,7 @@ int rec_cell_add(struct rec_cell *dst, const struct rec_cell *src)
     for (int i = 0; i < OC_COUNT; i++)
         dst->outcomes[i] += src->outcomes[i];
     dst->unexpected += src->unexpected;
+    dst->retried += src->retried;
     dst->completed += src->completed;
     dst->new_connections += src->new_connections;
     dst->bytes_sent += src->bytes_sent;
@@ -130,7 +131,7 @@ static void cell_reset(struct rec_cell *c)
     hdr_reset(c->ttfb);
     for (int i = 0; i < OC_COUNT; i++)
         c->outcomes[i] = 0;
-    c->unexpected = c->completed = c->new_connections = 0;
+    c->unexpected = c->completed = c->new_connections = c->retried = 0;
     c->bytes_sent = c->bytes_received = 0;
 }
 

@@ -50,6 +50,8 @@ struct rec_cell {
     struct hdr_hist *ttfb;      /* µs send to first response byte */
     int64_t outcomes[OC_COUNT];
     int64_t unexpected;         /* responses whose status is not expected */
+    int64_t retried;            /* re-sends by the transport after a reused
+                                   connection died (see xfer_result) */
     int64_t completed;          /* requests finished, any outcome */
     int64_t new_connections;
     int64_t bytes_sent;

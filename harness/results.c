@@ -59,7 +59,7 @@ static json_t *cell_json(const struct rec_cell *c, double seconds, bool with_his
     for (int i = 0; i < OC_COUNT; i++)
         if (rec_outcome_is_error(i))
             errors += c->outcomes[i];
-    json_t *o = json_pack("{s:I,s:f,s:o,s:I,s:I,s:I,s:f,s:f,s:I,s:I,s:I}", "count",
+    json_t *o = json_pack("{s:I,s:f,s:o,s:I,s:I,s:I,s:f,s:f,s:I,s:I,s:I,s:I}", "count",
                           (json_int_t)c->completed, "throughput_rps",
                           seconds > 0 ? (double)c->completed / seconds : 0.0, "outcomes",
                           outcomes_json(c->outcomes), "errors", (json_int_t)errors, "throttled",
@@ -69,7 +69,8 @@ static json_t *cell_json(const struct rec_cell *c, double seconds, bool with_his
                           "throttled_pct",
                           c->completed ? 100.0 * (double)c->outcomes[OC_429] / (double)c->completed
                                        : 0.0,
-                          "new_connections", (json_int_t)c->new_connections, "bytes_sent",
+                          "new_connections", (json_int_t)c->new_connections, "retried",
+                          (json_int_t)c->retried, "bytes_sent",
                           (json_int_t)c->bytes_sent, "bytes_received", (json_int_t)c->bytes_received);
     json_object_set_new(o, "latency_ms", hist_summary(c->latency));
     json_object_set_new(o, "service_ms", hist_summary(c->service));

@@ -1,9 +1,15 @@
 /*
  * scenario.h — a scenario file (YAML) parsed and validated into an
  * immutable plan that the engine, the results writer and the reports read.
+ * The format is documented in docs/scenario.md.
  *
  * Every error a user can cause is reported with file:line:column, the
- * field, and what to do, in the caller's error buffer.
+ * field, and what to do, in the caller's error buffer. Field names in
+ * messages are dotted paths with 0-based list indexes ("load.phases.2.rate"),
+ * the same syntax --set takes.
+ *
+ * Paths: body_file, tls.ca, tls.cert and tls.key are relative to the
+ * scenario file's folder; `output` is relative to the working directory.
  */
 #ifndef GATECAP_SCENARIO_H
 #define GATECAP_SCENARIO_H
@@ -15,9 +21,12 @@
 enum {
     SCN_OK = 0,
     SCN_EINVAL = -1,  /* the scenario is wrong; the message says where and why */
-    SCN_EIO = -2,     /* a file could not be read */
+    SCN_EIO = -2,     /* the scenario file could not be read (files it names: EINVAL) */
     SCN_ENOMEM = -3,
 };
+
+/* Most error messages written to an err buffer (more are summarised). */
+#define SCN_MAX_ERRORS 20
 
 enum scn_model { SCN_OPEN = 0, SCN_CLOSED = 1 };
 enum scn_conn_policy {
@@ -28,18 +37,19 @@ enum scn_conn_policy {
 
 /* One gateway node (or the load balancer, when node_header is set). */
 struct scn_target {
-    char *url;            /* as written, normalised with the default port */
+    char *url;            /* scheme://host:port[/base]: lower-case host, port filled in */
     char *name;           /* "host:port" unless given as `name:` */
     bool https;
     char *host;           /* host name or address literal, no brackets */
     int port;             /* default 8243 for https, 8280 for http */
     char *base_path;      /* "" or "/prefix" without trailing slash */
     double weight;        /* > 0, default 1 */
+    bool url_secret;      /* url came from ${ENV}: redacted in JSON (name is not) */
 };
 
 struct scn_header {
     char *name;
-    char *value;          /* after ${ENV} expansion */
+    char *value;          /* after ${ENV} expansion; no CR/LF */
     bool secret;          /* from ${ENV} or Authorization/Cookie/API key: redact */
 };
 
@@ -50,16 +60,29 @@ struct scn_request {
     char *path;           /* begins with '/' */
     struct scn_header *headers;
     size_t n_headers;
-    char *body;           /* NULL or body_bytes bytes (inline or from body_file) */
+    char *body;           /* NULL or body_bytes bytes (inline or from body_file), plus a NUL */
     size_t body_bytes;
     char *body_file;      /* path as written, or NULL */
     int *expect_status;   /* statuses counted as success; default: any 2xx/3xx */
-    size_t n_expect_status;
+    size_t n_expect_status; /* 0 when expect was not given (2xx/3xx succeed) */
+    bool path_secret;     /* path came from ${ENV} or its query names a key/token */
+    bool body_secret;     /* body came from ${ENV}, !secret, or a body_file */
+    /* Bit s set when status s (0..639) counts as success; filled from
+     * expect_status, or 200..399 by default. Test with scn_request_expects. */
+    uint64_t expect_bits[10];
 };
 
+/* True when status counts as success for r. O(1), no allocation. */
+static inline bool scn_request_expects(const struct scn_request *r, int status)
+{
+    return status >= 0 && status < 640 && (r->expect_bits[status >> 6] >> (status & 63)) & 1u;
+}
+
 /* One phase of the load. Open model: rate from rate_start to rate_end
- * (per second, linear over the phase; equal for a constant rate). Closed
- * model: users virtual users, each thinking think_ms between requests. */
+ * (per second, linear over the phase; equal for a constant rate, which is
+ * then > 0; one end of a ramp may be 0). Closed model: users virtual users,
+ * each thinking think_ms between requests. `steps` in the file are already
+ * expanded into one phase per step. duration_s > 0. */
 struct scn_phase {
     char *name;
     double duration_s;
@@ -68,16 +91,22 @@ struct scn_phase {
     int users;
     double think_ms;
     bool record;          /* false for warm-up: sent but not counted */
+    char *group;          /* steps: the name written in the file; else NULL */
+    int step;             /* steps: 1-based index within group; else 0 */
 };
 
 struct scn_tls {
     bool insecure;          /* verification off: must be explicit, flagged everywhere */
-    char *ca_file;
-    char *cert_file;        /* client certificate for mutual TLS */
-    char *key_file;
-    char *min_version;      /* "1.2", "1.3" or NULL */
+    /* ca_file, cert_file and key_file are resolved against the scenario's
+     * folder (ready to open); each was checked to exist and parse. */
+    char *ca_file;          /* PEM CA bundle, or NULL for the system store */
+    char *cert_file;        /* client certificate for mutual TLS (PEM) */
+    char *key_file;         /* its private key (PEM); == cert_file when inside it */
+    char *key_password;     /* for an encrypted key, or NULL; secret (never in JSON) */
+    char *min_version;      /* "1.0", "1.1", "1.2", "1.3" or NULL (libcurl's default) */
     char *max_version;
-    char *ciphers;          /* OpenSSL cipher list or NULL */
+    char *ciphers;          /* OpenSSL cipher list (TLS <= 1.2) or NULL */
+    char *tls13_ciphers;    /* TLS 1.3 cipher suites (`ciphersuites:`) or NULL */
     bool session_resumption;/* default true */
     enum scn_conn_policy conn_policy;
     double new_conn_fraction; /* for SCN_CONN_FRACTION, 0..1 */
@@ -85,7 +114,8 @@ struct scn_tls {
 
 struct scenario {
     char *file;             /* path it was read from */
-    char *name;
+    char *name;             /* default: the file name without folder and extension */
+    char *description;      /* free text or NULL */
     struct scn_target *targets;
     size_t n_targets;
     char *node_header;      /* response header naming the node, or NULL */
@@ -97,6 +127,7 @@ struct scenario {
     bool poisson;           /* open model: exponential inter-arrival times */
     int max_inflight;       /* open model bound; default 10000 */
     int workers;            /* threads; 0 in the file means one per core (resolved here) */
+    bool workers_auto;      /* workers was 0/absent and resolved to the online CPUs */
     struct scn_phase *phases;
     size_t n_phases;
     double connect_timeout_ms; /* default 5000 */
@@ -109,21 +140,37 @@ struct scenario {
 
 /* Parses and validates path. overrides: n_overrides "key.path=value"
  * strings (--set) applied before validation, e.g. "load.workers=2" or
- * "phases.0.rate=500/s". On error returns SCN_EINVAL/SCN_EIO/SCN_ENOMEM,
- * writes "file:line:col: field: what is wrong; what to do" into err
- * (err_len bytes) and sets *out to NULL. *out is owned by the caller
- * (scenario_free). Reads the environment for ${NAME}; files it names
- * (bodies, certificates) are checked to exist and parse. */
+ * "load.phases.0.rate=500/s"; a value starting with '[' or '{' is read as
+ * YAML flow ("requests.0.expect=[200,204]"); index N == length appends.
+ * On error returns SCN_EINVAL/SCN_EIO/SCN_ENOMEM, writes
+ * "file:line:col: field: what is wrong; what to do" into err (err_len
+ * bytes; up to SCN_MAX_ERRORS such lines, in file order, separated by
+ * '\n'; errors in an override start with "--set KEY=VALUE: ") and sets
+ * *out to NULL. *out is owned by the caller (scenario_free). Reads the
+ * environment for ${NAME}; files it names (bodies, certificates) are read
+ * and checked to exist and parse. */
 int scenario_load(const char *path, const char *const *overrides, size_t n_overrides,
                   struct scenario **out, char *err, size_t err_len);
+
+/* Same as scenario_load for a scenario already in memory: yaml (len
+ * bytes) stands for the file `path` (used in messages, for the default
+ * name, and to resolve relative paths; it is not read). For tests and
+ * fuzzing. */
+int scenario_load_mem(const char *path, const char *yaml, size_t len,
+                      const char *const *overrides, size_t n_overrides, struct scenario **out,
+                      char *err, size_t err_len);
+
+/* Static description of an SCN_* code. */
+const char *scenario_strerror(int err);
 
 /* Frees s; NULL is fine. */
 void scenario_free(struct scenario *s);
 
 /* The scenario as JSON for results.json, with every secret value (headers
- * from ${ENV}, Authorization, cookies, API keys, TLS key paths' contents)
- * replaced by "<redacted>". Returns a new reference (json_t *, jansson),
- * or NULL on allocation failure. Declared as void * to keep jansson out of
+ * from ${ENV}, Authorization, cookies, API keys, secret paths, bodies and
+ * URLs, the key password) replaced by "<redacted>"; file contents (bodies,
+ * keys) are never included. Layout in docs/scenario.md. Returns a new
+ * reference (json_t *, jansson), or NULL on allocation failure. Declared as void * to keep jansson out of
  * this header. */
 void *scenario_to_json(const struct scenario *s);
 

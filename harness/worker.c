@@ -286,6 +286,7 @@ static void record(struct worker *w, const struct wslot *s, const struct xfer_re
         rec_note_error(front(w), r->outcome, r->error);
     if (r->status && !r->expected)
         c->unexpected++;
+    c->retried += r->retries;
     c->bytes_sent += r->bytes_sent;
     c->bytes_received += r->bytes_received;
     /* Latency is recorded for every request that got a response or timed

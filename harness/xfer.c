@@ -14,6 +14,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <limits.h>
 #include <ev.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,7 @@ struct slot {
     struct xfer *x;
     size_t index;
     size_t request;
+    size_t target;
     bool busy;
     int64_t sent_ns;
     size_t node_len;
@@ -53,6 +55,7 @@ struct xfer {
     size_t n_slots;
     size_t inflight;
     CURLU **urls;                 /* [request * n_targets + target] */
+    long *single_size;            /* [same]: smallest request size seen */
     struct curl_slist **headers;  /* [request] */
     struct curl_slist *resolve;
     struct sockw *free_sockets;
@@ -243,15 +246,25 @@ int xfer_check_support(const struct scenario *scn, char *err, size_t err_len)
 
 bool xfer_status_expected(const struct scn_request *rq, int status)
 {
-    if (!rq->n_expect_status)
-        return status >= 200 && status < 400;
-    for (size_t i = 0; i < rq->n_expect_status; i++)
-        if (rq->expect_status[i] == status)
-            return true;
-    return false;
+    return scn_request_expects(rq, status);
 }
 
-static void fill_result(CURL *e, CURLcode rc, const struct scn_request *rq, struct xfer_result *r)
+/* libcurl silently re-sends a request whose reused connection died
+ * before any answer (it takes that for a stale keep-alive connection);
+ * the server saw, and maybe processed, both. CURLINFO_REQUEST_SIZE then
+ * counts every send, so sizes that are multiples of the smallest size seen
+ * for this (request, target) give the number of re-sends. */
+static int count_retries(long *single, long size)
+{
+    if (size <= 0)
+        return 0;
+    if (size < *single)
+        *single = size;
+    return (int)(size / *single) - 1;
+}
+
+static void fill_result(CURL *e, CURLcode rc, const struct scn_request *rq, long *single,
+                        struct xfer_result *r)
 {
     long status = 0, os_errno = 0, nconn = 0, req_size = 0, hdr_size = 0;
     curl_off_t t_conn = 0, t_app = 0, t_pre = 0, t_start = 0, up = 0, down = 0;
@@ -277,6 +290,7 @@ static void fill_result(CURL *e, CURLcode rc, const struct scn_request *rq, stru
     r->ttfb_us = t_start > t_pre ? (int64_t)(t_start - t_pre) : 0;
     r->bytes_sent = (int64_t)req_size + (rq->body ? 0 : (int64_t)up);
     r->bytes_received = (int64_t)hdr_size + (int64_t)down;
+    r->retries = count_retries(single, req_size);
 }
 
 static void drain(struct xfer *x)
@@ -293,7 +307,8 @@ static void drain(struct xfer *x)
         struct xfer_result r = {0};
         r.sent_ns = sl->sent_ns;
         r.done_ns = clock_now_ns();
-        fill_result(e, rc, &x->scn->requests[sl->request], &r);
+        fill_result(e, rc, &x->scn->requests[sl->request],
+                    &x->single_size[sl->request * x->scn->n_targets + sl->target], &r);
         r.node = sl->node_len ? sl->node : NULL;
         r.error = rc != CURLE_OK ? (sl->errbuf[0] ? sl->errbuf : curl_easy_strerror(rc)) : NULL;
         curl_multi_remove_handle(x->multi, e);
@@ -338,8 +353,12 @@ static void set_common(CURL *e, const struct scenario *scn, struct curl_slist *r
         curl_easy_setopt(e, CURLOPT_SSLCERT, t->cert_file);
     if (t->key_file)
         curl_easy_setopt(e, CURLOPT_SSLKEY, t->key_file);
+    if (t->key_password)
+        curl_easy_setopt(e, CURLOPT_KEYPASSWD, t->key_password);
     if (t->ciphers)
         curl_easy_setopt(e, CURLOPT_SSL_CIPHER_LIST, t->ciphers);
+    if (t->tls13_ciphers)
+        curl_easy_setopt(e, CURLOPT_TLS13_CIPHERS, t->tls13_ciphers);
     curl_easy_setopt(e, CURLOPT_SSLVERSION,
                      tls_version(t->min_version, false) | tls_version(t->max_version, true));
     curl_easy_setopt(e, CURLOPT_SSL_SESSIONID_CACHE, t->session_resumption ? 1L : 0L);
@@ -480,8 +499,11 @@ int xfer_new(struct ev_loop *loop, const struct scenario *scn, const char *const
     x->slots = calloc(slots, sizeof *x->slots);
     x->urls = calloc(scn->n_requests * scn->n_targets, sizeof *x->urls);
     x->headers = calloc(scn->n_requests, sizeof *x->headers);
-    if (!x->multi || !x->share || !x->slots || !x->urls || !x->headers)
+    x->single_size = malloc(scn->n_requests * scn->n_targets * sizeof *x->single_size);
+    if (!x->multi || !x->share || !x->slots || !x->urls || !x->headers || !x->single_size)
         goto nomem;
+    for (size_t i = 0; i < scn->n_requests * scn->n_targets; i++)
+        x->single_size[i] = LONG_MAX;
     if (n_resolve && !(x->resolve = build_resolve(resolve, n_resolve)))
         goto nomem;
     /* One worker, one thread: the share needs no lock callbacks. TLS
@@ -536,6 +558,7 @@ int xfer_start(struct xfer *x, size_t slot, size_t request, size_t target)
                 x->urls[request * scn->n_targets + target], x->headers[request],
                 want_fresh(&scn->tls, &x->rng));
     sl->request = request;
+    sl->target = target;
     sl->node_len = 0;
     sl->errbuf[0] = '\0';
     mc = curl_multi_add_handle(x->multi, sl->easy);
@@ -605,6 +628,7 @@ void xfer_free(struct xfer *x)
             curl_slist_free_all(x->headers[i]);
     curl_slist_free_all(x->resolve);
     free(x->urls);
+    free(x->single_size);
     free(x->headers);
     free(x->slots);
     free(x);

@@ -35,6 +35,9 @@ struct xfer_result {
     int64_t ttfb_us;          /* request sent → first response byte */
     int64_t bytes_sent;
     int64_t bytes_received;
+    int retries;              /* times libcurl re-sent it because the reused
+                                 connection it went out on died (a reset or
+                                 close the server did before answering) */
     const char *node;         /* node_header value, or NULL; valid during the callback */
     const char *error;        /* libcurl's message for transport failures, or NULL */
 };

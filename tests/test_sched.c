@@ -10,6 +10,15 @@
 #include "scenario.h"
 #include "sched.h"
 
+/* Phase names as writable arrays: struct scn_phase holds char *. */
+static char name_closed_like[] = "closed-like";
+static char name_p[] = "p";
+static char name_ramp[] = "ramp";
+static char name_s[] = "s";
+static char name_steady[] = "steady";
+static char name_up[] = "up";
+static char name_warm[] = "warm";
+
 static size_t count_all(const struct scn_phase *ph, size_t n, int workers, bool poisson,
                         int64_t *last_ns, size_t *per_phase)
 {
@@ -35,7 +44,7 @@ static size_t count_all(const struct scn_phase *ph, size_t n, int workers, bool 
 static void constant_rate_is_exact(void **state)
 {
     (void)state;
-    struct scn_phase ph = {.name = "steady", .duration_s = 10, .rate_start = 1000, .rate_end = 1000,
+    struct scn_phase ph = {.name = name_steady, .duration_s = 10, .rate_start = 1000, .rate_end = 1000,
                            .record = true};
     for (int workers = 1; workers <= 3; workers++) {
         int64_t last = 0;
@@ -47,7 +56,7 @@ static void constant_rate_is_exact(void **state)
 static void arrivals_are_evenly_spaced_across_workers(void **state)
 {
     (void)state;
-    struct scn_phase ph = {.name = "s", .duration_s = 1, .rate_start = 100, .rate_end = 100};
+    struct scn_phase ph = {.name = name_s, .duration_s = 1, .rate_start = 100, .rate_end = 100};
     /* Worker 0 of 2 takes global arrivals 0, 2, 4...: at 5 ms, 25 ms, ... */
     struct sched s;
     sched_init(&s, &ph, 1, 0, 2, false, 1);
@@ -66,7 +75,7 @@ static void ramp_follows_the_integral(void **state)
 {
     (void)state;
     /* 0 → 1000/s over 10 s: 5000 arrivals; by t = 5 s, C(5) = 1250. */
-    struct scn_phase ph = {.name = "ramp", .duration_s = 10, .rate_start = 0, .rate_end = 1000};
+    struct scn_phase ph = {.name = name_ramp, .duration_s = 10, .rate_start = 0, .rate_end = 1000};
     struct sched s;
     sched_init(&s, &ph, 1, 0, 1, false, 1);
     int64_t t;
@@ -84,9 +93,9 @@ static void phases_chain_without_gaps(void **state)
 {
     (void)state;
     struct scn_phase ph[3] = {
-        {.name = "warm", .duration_s = 2, .rate_start = 50, .rate_end = 50},
-        {.name = "closed-like", .duration_s = 1, .rate_start = 0, .rate_end = 0},
-        {.name = "up", .duration_s = 4, .rate_start = 100, .rate_end = 300},
+        {.name = name_warm, .duration_s = 2, .rate_start = 50, .rate_end = 50},
+        {.name = name_closed_like, .duration_s = 1, .rate_start = 0, .rate_end = 0},
+        {.name = name_up, .duration_s = 4, .rate_start = 100, .rate_end = 300},
     };
     size_t per[3] = {0};
     int64_t last = 0;
@@ -101,7 +110,7 @@ static void phases_chain_without_gaps(void **state)
 static void poisson_mean_and_spread(void **state)
 {
     (void)state;
-    struct scn_phase ph = {.name = "p", .duration_s = 100, .rate_start = 1000, .rate_end = 1000};
+    struct scn_phase ph = {.name = name_p, .duration_s = 100, .rate_start = 1000, .rate_end = 1000};
     struct sched s;
     sched_init(&s, &ph, 1, 0, 1, true, 7);
     int64_t t, prev = 0;

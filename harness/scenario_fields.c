@@ -1,0 +1,629 @@
+/*
+ * scenario_fields.c — typed readers over the YAML tree for the scenario
+ * parser: ${ENV} expansion, type and range checks, unknown-key detection
+ * with a "did you mean" from edit distance and from a table of names
+ * other tools use. See scenario_priv.h.
+ */
+#include "scenario_priv.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "units.h"
+
+void scnp_error(struct scnp_ctx *c, const struct ytree_node *at, const char *field, const char *fmt,
+                ...)
+{
+    c->n_errors++;
+    if (c->n_msgs >= SCN_MAX_ERRORS + 1) /* one extra: tells sorting there were more */
+        return;
+    if (c->n_msgs == c->cap_msgs) {
+        size_t cap = c->cap_msgs ? 2 * c->cap_msgs : 8;
+        struct scnp_msg *m = realloc(c->msgs, cap * sizeof *m);
+        if (!m) {
+            c->oom = true;
+            return;
+        }
+        c->msgs = m;
+        c->cap_msgs = cap;
+    }
+    char body[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(body, sizeof body, fmt, ap);
+    va_end(ap);
+    size_t need = strlen(field) + strlen(body) + 3;
+    char *text = malloc(need);
+    if (!text) {
+        c->oom = true;
+        return;
+    }
+    if (*field)
+        snprintf(text, need, "%s: %s", field, body);
+    else
+        snprintf(text, need, "%s", body);
+    struct scnp_msg *m = &c->msgs[c->n_msgs];
+    m->src = at ? at->src : c->file;
+    m->line = at ? at->line : 1;
+    m->col = at ? at->col : 1;
+    m->seq = c->n_msgs;
+    m->text = text;
+    c->n_msgs++;
+}
+
+char *scnp_field(char *buf, const char *parent, const char *key)
+{
+    if (parent && *parent)
+        snprintf(buf, SCNP_FIELD_MAX, "%s.%s", parent, key);
+    else
+        snprintf(buf, SCNP_FIELD_MAX, "%s", key);
+    return buf;
+}
+
+char *scnp_field_i(char *buf, const char *parent, size_t index)
+{
+    snprintf(buf, SCNP_FIELD_MAX, "%s.%zu", parent, index);
+    return buf;
+}
+
+const struct ytree_node *scnp_get(const struct ytree_node *map, const char *key)
+{
+    const struct ytree_node *v = ytree_map_get(map, key);
+    return ytree_is_null(v) ? NULL : v;
+}
+
+/* Names other tools (k6, JMeter, Gatling, curl) use for our keys. */
+static const struct {
+    const char *alias, *key;
+} aliases[] = {
+    {"vus", "users"},
+    {"concurrency", "users"},
+    {"threads", "workers"},
+    {"connections", "users"},
+    {"think_time", "think"},
+    {"thinktime", "think"},
+    {"pause", "think"},
+    {"rps", "rate"},
+    {"qps", "rate"},
+    {"throughput", "rate"},
+    {"arrival_rate", "rate"},
+    {"stages", "phases"},
+    {"time", "duration"},
+    {"length", "duration"},
+    {"status", "expect"},
+    {"expected_status", "expect"},
+    {"expected", "expect"},
+    {"data", "body"},
+    {"payload", "body"},
+    {"file", "body_file"},
+    {"body_path", "body_file"},
+    {"verb", "method"},
+    {"uri", "path"},
+    {"endpoint", "path"},
+    {"nodes", "targets"},
+    {"hosts", "targets"},
+    {"gateways", "targets"},
+    {"host", "url"},
+    {"address", "url"},
+    {"skip_verify", "insecure"},
+    {"insecure_skip_verify", "insecure"},
+    {"verify", "insecure"},
+    {"cacert", "ca"},
+    {"ca_file", "ca"},
+    {"cafile", "ca"},
+    {"certificate", "cert"},
+    {"cert_file", "cert"},
+    {"key_file", "key"},
+    {"passphrase", "key_password"},
+    {"timeout", "timeouts"},
+    {"out", "output"},
+    {"output_dir", "output"},
+    {"http_version", "http"},
+    {"keepalive", "connections"},
+    {"keep_alive", "connections"},
+    {"ramp", "rate"},
+    {"mode", "model"},
+    {"executor", "model"},
+};
+
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63)
+        return 64;
+    size_t d[64][64];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+            size_t best = d[i - 1][j - 1] + cost;
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            /* a swap of two neighbours counts as one edit */
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    }
+    return d[la][lb];
+}
+
+static bool known_has(const char *const *known, const char *key)
+{
+    for (size_t i = 0; known[i]; i++)
+        if (!strcmp(known[i], key))
+            return true;
+    return false;
+}
+
+/* The known key the user most likely meant, or NULL. */
+static const char *suggest(const char *const *known, const char *key)
+{
+    for (size_t i = 0; known[i]; i++)
+        if (!strcasecmp(known[i], key))
+            return known[i];
+    char norm[64];
+    size_t k = 0;
+    for (const char *p = key; *p && k < sizeof norm - 1; p++)
+        norm[k++] = *p == '-' ? '_' : (char)tolower((unsigned char)*p);
+    norm[k] = '\0';
+    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+        if (!strcmp(aliases[i].alias, norm) && known_has(known, aliases[i].key))
+            return aliases[i].key;
+    const char *best = NULL;
+    size_t best_d = (size_t)-1;
+    for (size_t i = 0; known[i]; i++) {
+        size_t d = edit_distance(norm, known[i]);
+        size_t limit = strlen(known[i]) <= 4 ? 1 : strlen(known[i]) / 3 + 1;
+        if (d <= limit && d < best_d) {
+            best = known[i];
+            best_d = d;
+        }
+    }
+    if (!best) {
+        /* a prefix: "dur" for duration, "request" for requests */
+        for (size_t i = 0; known[i]; i++) {
+            size_t lk = strlen(known[i]), ln = strlen(norm);
+            if (ln >= 3 && (!strncmp(known[i], norm, ln < lk ? ln : lk)))
+                return known[i];
+        }
+    }
+    return best;
+}
+
+static bool tag_ok(struct scnp_ctx *c, const struct ytree_node *n, const char *field)
+{
+    static const char *const ok[] = {"!secret",
+                                     "tag:yaml.org,2002:str",
+                                     "tag:yaml.org,2002:int",
+                                     "tag:yaml.org,2002:float",
+                                     "tag:yaml.org,2002:bool",
+                                     NULL};
+    if (!n->tag)
+        return true;
+    for (size_t i = 0; ok[i]; i++)
+        if (!strcmp(n->tag, ok[i]))
+            return true;
+    const char *shown = n->tag;
+    char buf[128];
+    if (!strncmp(shown, "tag:yaml.org,2002:", 18)) {
+        snprintf(buf, sizeof buf, "!!%s", shown + 18);
+        shown = buf;
+    }
+    scnp_error(c, n, field,
+               "unknown tag '%s'; gatecap reads !secret (mark a value secret) and !!str, "
+               "remove the tag",
+               shown);
+    return false;
+}
+
+int scnp_keys(struct scnp_ctx *c, const struct ytree_node *node, const char *field,
+              const char *const *known)
+{
+    if (!node || node->kind != YTREE_MAP) {
+        char list[512];
+        size_t k = 0;
+        for (size_t i = 0; known[i] && k < sizeof list - 40; i++)
+            k += (size_t)snprintf(list + k, sizeof list - k, "%s%s", i ? ", " : "", known[i]);
+        scnp_error(c, node, field, "expected a mapping of keys (%s), found %s", list,
+                   ytree_kind_name(node));
+        return -1;
+    }
+    if (node->tag && strcmp(node->tag, "tag:yaml.org,2002:map"))
+        scnp_error(c, node, field, "unknown tag '%s' on a mapping; remove it", node->tag);
+    for (size_t i = 0; i < node->n; i++) {
+        const struct ytree_node *k = node->items[2 * i];
+        if (known_has(known, k->text))
+            continue;
+        char f[SCNP_FIELD_MAX];
+        scnp_field(f, field, k->text);
+        const char *s = suggest(known, k->text);
+        if (s) {
+            scnp_error(c, k, f, "unknown key '%s'; did you mean '%s'?", k->text, s);
+        } else {
+            char list[512];
+            size_t n = 0;
+            for (size_t j = 0; known[j] && n < sizeof list - 40; j++)
+                n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", j ? ", " : "", known[j]);
+            scnp_error(c, k, f, "unknown key '%s'; the keys here are: %s", k->text, list);
+        }
+    }
+    return 0;
+}
+
+int scnp_list(struct scnp_ctx *c, const struct ytree_node *node, const char *field,
+              const char *example)
+{
+    if (node && node->kind == YTREE_SEQ)
+        return 0;
+    scnp_error(c, node, field, "expected a list, found %s; write e.g. %s", ytree_kind_name(node),
+               example);
+    return -1;
+}
+
+static bool name_char(char ch, bool first)
+{
+    return ch == '_' || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+           (!first && ch >= '0' && ch <= '9');
+}
+
+/* Appends len bytes to the growing buffer; false on allocation failure. */
+static bool put(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
+{
+    if (*len + n + 1 > *cap) {
+        size_t cap2 = *cap ? *cap : 64;
+        while (cap2 < *len + n + 1)
+            cap2 *= 2;
+        char *b = realloc(*buf, cap2);
+        if (!b)
+            return false;
+        *buf = b;
+        *cap = cap2;
+    }
+    memcpy(*buf + *len, s, n);
+    *len += n;
+    (*buf)[*len] = '\0';
+    return true;
+}
+
+int scnp_text(struct scnp_ctx *c, const struct ytree_node *n, const char *field, char **out,
+              size_t *len_out, bool *secret)
+{
+    if (!n || n->kind != YTREE_SCALAR) {
+        scnp_error(c, n, field, "expected a single value, found %s", ytree_kind_name(n));
+        return -1;
+    }
+    if (!tag_ok(c, n, field))
+        return -1;
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    bool expanded = false;
+    const char *t = n->text, *end = n->text + n->len;
+    if (!put(&buf, &len, &cap, "", 0))
+        goto oom;
+    while (t < end) {
+        const char *d = memchr(t, '$', (size_t)(end - t));
+        if (!d) {
+            if (!put(&buf, &len, &cap, t, (size_t)(end - t)))
+                goto oom;
+            break;
+        }
+        if (!put(&buf, &len, &cap, t, (size_t)(d - t)))
+            goto oom;
+        if (d + 2 < end && d[1] == '$' && d[2] == '{') { /* $${ is a literal ${ */
+            if (!put(&buf, &len, &cap, "${", 2))
+                goto oom;
+            t = d + 3;
+            continue;
+        }
+        if (d + 1 >= end || d[1] != '{') {
+            if (!put(&buf, &len, &cap, "$", 1))
+                goto oom;
+            t = d + 1;
+            continue;
+        }
+        const char *name = d + 2, *p = name;
+        while (p < end && name_char(*p, p == name))
+            p++;
+        size_t name_len = (size_t)(p - name);
+        const char *def = NULL;
+        size_t def_len = 0;
+        if (p + 1 < end && p[0] == ':' && p[1] == '-') {
+            def = p + 2;
+            const char *close = memchr(def, '}', (size_t)(end - def));
+            if (!close)
+                p = end;
+            else {
+                def_len = (size_t)(close - def);
+                p = close;
+            }
+        }
+        if (!name_len || p >= end || *p != '}') {
+            scnp_error(c, n, field,
+                       "malformed '${' reference; write ${NAME} or ${NAME:-default} (NAME: "
+                       "letters, digits, _), or $${ for a literal ${");
+            free(buf);
+            return -1;
+        }
+        char var[128];
+        if (name_len >= sizeof var) {
+            scnp_error(c, n, field, "environment variable name too long");
+            free(buf);
+            return -1;
+        }
+        memcpy(var, name, name_len);
+        var[name_len] = '\0';
+        const char *val = getenv(var);
+        if (def && (!val || !*val)) {
+            if (!put(&buf, &len, &cap, def, def_len))
+                goto oom;
+        } else if (!val) {
+            scnp_error(c, n, field,
+                       "environment variable %s is not set; export %s=... before running, or "
+                       "write ${%s:-default}",
+                       var, var, var);
+            free(buf);
+            return -1;
+        } else if (!put(&buf, &len, &cap, val, strlen(val)))
+            goto oom;
+        expanded = true;
+        t = p + 1;
+    }
+    if (secret && (expanded || (n->tag && !strcmp(n->tag, "!secret"))))
+        *secret = true;
+    *out = buf;
+    if (len_out)
+        *len_out = len;
+    return 0;
+oom:
+    free(buf);
+    c->oom = true;
+    return -1;
+}
+
+static bool utf8_valid(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    while (p < end) {
+        unsigned char ch = *p;
+        size_t extra;
+        uint32_t cp;
+        if (ch < 0x80) {
+            p++;
+            continue;
+        } else if ((ch & 0xe0) == 0xc0) {
+            extra = 1;
+            cp = ch & 0x1f;
+        } else if ((ch & 0xf0) == 0xe0) {
+            extra = 2;
+            cp = ch & 0x0f;
+        } else if ((ch & 0xf8) == 0xf0) {
+            extra = 3;
+            cp = ch & 0x07;
+        } else
+            return false;
+        if ((size_t)(end - p) <= extra)
+            return false;
+        for (size_t i = 1; i <= extra; i++) {
+            if ((p[i] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (p[i] & 0x3f);
+        }
+        static const uint32_t min_cp[] = {0, 0x80, 0x800, 0x10000};
+        if (cp < min_cp[extra] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        p += extra + 1;
+    }
+    return true;
+}
+
+int scnp_string(struct scnp_ctx *c, const struct ytree_node *n, const char *field, char **out,
+                bool *secret)
+{
+    char *s;
+    size_t len;
+    bool sec = false;
+    if (scnp_text(c, n, field, &s, &len, &sec))
+        return -1;
+    if (!len) {
+        scnp_error(c, n, field, "empty; give a value or remove the key");
+        free(s);
+        return -1;
+    }
+    if (!utf8_valid(s, len)) {
+        scnp_error(c, n, field,
+                   "is not valid UTF-8; check the environment variable or file "
+                   "it came from");
+        free(s);
+        return -1;
+    }
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch < 0x20 || ch == 0x7f) {
+            scnp_error(c, n, field,
+                       "contains a control character (byte 0x%02x at offset %zu); remove it", ch,
+                       i);
+            free(s);
+            return -1;
+        }
+    }
+    if (secret && sec)
+        *secret = true;
+    *out = s;
+    return 0;
+}
+
+/* Expands n and hands its text to a units parser; reports why on failure. */
+static int with_text(struct scnp_ctx *c, const struct ytree_node *n, const char *field, char **text)
+{
+    return scnp_string(c, n, field, text, NULL);
+}
+
+int scnp_number(struct scnp_ctx *c, const struct ytree_node *n, const char *field, double min,
+                double max, double *out)
+{
+    char *t;
+    if (with_text(c, n, field, &t))
+        return -1;
+    const char *why;
+    double v;
+    int rc = -1;
+    if (units_number(t, &v, &why))
+        scnp_error(c, n, field, "'%s' is %s", t, why);
+    else if (v < min || v > max)
+        scnp_error(c, n, field, "%s is out of range; use a number from %g to %g", t, min, max);
+    else {
+        *out = v;
+        rc = 0;
+    }
+    free(t);
+    return rc;
+}
+
+int scnp_int(struct scnp_ctx *c, const struct ytree_node *n, const char *field, long long min,
+             long long max, long long *out)
+{
+    char *t;
+    if (with_text(c, n, field, &t))
+        return -1;
+    const char *why;
+    long long v;
+    int rc = -1;
+    if (units_integer(t, min, max, &v, &why))
+        scnp_error(c, n, field, "'%s' is %s; use a whole number from %lld to %lld", t,
+                   strcmp(why, "out of range") ? "not a whole number" : "out of range", min, max);
+    else {
+        *out = v;
+        rc = 0;
+    }
+    free(t);
+    return rc;
+}
+
+int scnp_bool(struct scnp_ctx *c, const struct ytree_node *n, const char *field, bool *out)
+{
+    char *t;
+    if (with_text(c, n, field, &t))
+        return -1;
+    int rc = 0;
+    if (!strcmp(t, "true") || !strcmp(t, "True") || !strcmp(t, "TRUE"))
+        *out = true;
+    else if (!strcmp(t, "false") || !strcmp(t, "False") || !strcmp(t, "FALSE"))
+        *out = false;
+    else {
+        scnp_error(c, n, field, "'%s' is not a boolean; write true or false", t);
+        rc = -1;
+    }
+    free(t);
+    return rc;
+}
+
+int scnp_duration_ms(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                     double min_ms, double max_ms, double *out)
+{
+    char *t;
+    if (with_text(c, n, field, &t))
+        return -1;
+    const char *why;
+    double v;
+    int rc = -1;
+    if (units_duration_ms(t, &v, &why))
+        scnp_error(c, n, field, "'%s': %s", t, why);
+    else if (v < min_ms || v > max_ms) {
+        if (min_ms > 0 && v < min_ms && v == 0)
+            scnp_error(c, n, field, "must be longer than 0; write e.g. 10s");
+        else
+            scnp_error(c, n, field, "'%s' is out of range; use %gms .. %gs", t, min_ms,
+                       max_ms / 1000);
+    } else {
+        *out = v;
+        rc = 0;
+    }
+    free(t);
+    return rc;
+}
+
+int scnp_fraction(struct scnp_ctx *c, const struct ytree_node *n, const char *field, double *out)
+{
+    char *t;
+    if (with_text(c, n, field, &t))
+        return -1;
+    const char *why;
+    double v;
+    int rc = -1;
+    if (units_fraction(t, &v, &why))
+        scnp_error(c, n, field, "'%s': %s", t, why);
+    else {
+        *out = v;
+        rc = 0;
+    }
+    free(t);
+    return rc;
+}
+
+char *scnp_resolve(struct scnp_ctx *c, const char *rel)
+{
+    char *r = NULL;
+    if (rel[0] == '/' || !c->dir || !strcmp(c->dir, "."))
+        r = strdup(rel);
+    else if (asprintf(&r, "%s%s%s", c->dir, strcmp(c->dir, "/") ? "/" : "", rel) < 0)
+        r = NULL;
+    if (!r)
+        c->oom = true;
+    return r;
+}
+
+void scnp_missing_file(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                       const char *written, const char *resolved)
+{
+    /* the examples point at the local test PKI: say how to make it */
+    const char *hint = strstr(resolved, "build/cluster/certs")
+                           ? "make the test certificates with tools/make-certs "
+                             "build/cluster/certs, or set GATECAP_CERTS to a folder with yours"
+                       : written[0] == '/' ? "check the path"
+                                           : "paths are relative to the scenario's folder";
+    if (strcmp(written, resolved))
+        scnp_error(c, n, field, "%s does not exist (looked for %s); %s", written, resolved, hint);
+    else
+        scnp_error(c, n, field, "%s does not exist; %s", written, hint);
+}
+
+bool scnp_sensitive_name(const char *name)
+{
+    static const char *const parts[] = {"auth", "token",     "secret",  "passw",      "pwd",
+                                        "key",  "cookie",    "session", "credential", "signature",
+                                        "jwt",  "assertion", NULL};
+    char low[128];
+    size_t k = 0;
+    for (; name[k] && k < sizeof low - 1; k++)
+        low[k] = (char)tolower((unsigned char)name[k]);
+    low[k] = '\0';
+    for (size_t i = 0; parts[i]; i++)
+        if (strstr(low, parts[i]))
+            return true;
+    return false;
+}
+
+bool scnp_valid_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > 64)
+        return false;
+    for (const char *p = s; *p; p++) {
+        char ch = *p;
+        if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+              strchr("._-:@+[]", ch)))
+            return false;
+    }
+    return true;
+}

@@ -1,0 +1,729 @@
+/*
+ * scenario_http.c — the HTTP side of a scenario: `targets` (gateway
+ * nodes as base URLs) and `requests` (the weighted request mix). URLs are
+ * parsed here rather than with curl_url so that each mistake gets its own
+ * message; what is accepted is a strict subset curl takes as well.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+
+#include "scenario_priv.h"
+
+#define MAX_BODY_BYTES (64u << 20)
+
+/* ---- targets ----------------------------------------------------------- */
+
+static bool host_char(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '-' || ch == '.' || ch == '_';
+}
+
+/* Fills t from url (already expanded). Returns 0 or -1 (reported). */
+static int parse_url(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                     const char *url, struct scn_target *t)
+{
+    const char *p = strstr(url, "://");
+    if (!p) {
+        scnp_error(c, n, field,
+                   "'%s' has no scheme; write https://%s (port 8243 by default) or http://%s "
+                   "(port 8280)",
+                   url, url, url);
+        return -1;
+    }
+    size_t scheme_len = (size_t)(p - url);
+    if (scheme_len == 5 && !strncasecmp(url, "https", 5))
+        t->https = true;
+    else if (scheme_len == 4 && !strncasecmp(url, "http", 4))
+        t->https = false;
+    else {
+        scnp_error(c, n, field,
+                   "unsupported scheme '%.*s'; gateways are reached with https:// "
+                   "or http://",
+                   (int)scheme_len, url);
+        return -1;
+    }
+    p += 3;
+    const char *auth_end = p + strcspn(p, "/?#");
+    const char *at = memchr(p, '@', (size_t)(auth_end - p));
+    if (at) {
+        scnp_error(c, n, field,
+                   "credentials in a target URL are not supported; send them in a request "
+                   "header (e.g. Authorization: \"Basic ${CREDENTIALS}\")");
+        return -1;
+    }
+    const char *host = p, *host_end, *port_s = NULL;
+    if (*p == '[') {
+        host = p + 1;
+        host_end = memchr(host, ']', (size_t)(auth_end - host));
+        if (!host_end || host_end == host) {
+            scnp_error(c, n, field,
+                       "IPv6 address without a closing ']'; write e.g. "
+                       "https://[::1]:8243");
+            return -1;
+        }
+        for (const char *q = host; q < host_end; q++) {
+            if (!(host_char(*q) || *q == ':' || *q == '%')) {
+                scnp_error(c, n, field, "'%.*s' is not an IPv6 address", (int)(host_end - host),
+                           host);
+                return -1;
+            }
+        }
+        p = host_end + 1;
+        if (p < auth_end && *p != ':') {
+            scnp_error(c, n, field, "unexpected text after ']'; write https://[ADDRESS]:PORT");
+            return -1;
+        }
+    } else {
+        host_end = host;
+        while (host_end < auth_end && *host_end != ':')
+            host_end++;
+        if (host_end == host) {
+            scnp_error(c, n, field, "'%s' has no host; write e.g. https://127.0.0.1:8243", url);
+            return -1;
+        }
+        for (const char *q = host; q < host_end; q++) {
+            if (!host_char(*q)) {
+                scnp_error(c, n, field,
+                           "'%.*s' is not a host name or address (letters, digits, '-', '.')",
+                           (int)(host_end - host), host);
+                return -1;
+            }
+        }
+        p = host_end;
+    }
+    t->port = t->https ? 8243 : 8280;
+    if (p < auth_end && *p == ':') {
+        port_s = p + 1;
+        long port = 0;
+        const char *q = port_s;
+        for (; q < auth_end && *q >= '0' && *q <= '9' && port <= 65535; q++)
+            port = port * 10 + (*q - '0');
+        if (q != auth_end || q == port_s || port < 1 || port > 65535) {
+            scnp_error(c, n, field, "port '%.*s' is not a number from 1 to 65535",
+                       (int)(auth_end - port_s), port_s);
+            return -1;
+        }
+        t->port = (int)port;
+    }
+    const char *path = auth_end;
+    size_t path_len = strcspn(path, "?#");
+    if (path[path_len]) {
+        scnp_error(c, n, field,
+                   "a target URL is a base address without '?' or '#'; put query strings in "
+                   "requests.N.path");
+        return -1;
+    }
+    for (size_t i = 0; i < path_len; i++) {
+        if ((unsigned char)path[i] <= 0x20 || path[i] == 0x7f) {
+            scnp_error(c, n, field,
+                       "the URL path contains a space or control character; "
+                       "encode it (%%20 for a space)");
+            return -1;
+        }
+    }
+    while (path_len && path[path_len - 1] == '/')
+        path_len--;
+    t->host = strndup(host, (size_t)(host_end - host));
+    t->base_path = strndup(path, path_len);
+    if (!t->host || !t->base_path) {
+        c->oom = true;
+        return -1;
+    }
+    for (char *h = t->host; *h; h++)
+        if (*h >= 'A' && *h <= 'Z')
+            *h = (char)(*h - 'A' + 'a');
+    bool v6 = strchr(t->host, ':') != NULL;
+    free(t->url);
+    if (asprintf(&t->url, "%s://%s%s%s:%d%s", t->https ? "https" : "http", v6 ? "[" : "", t->host,
+                 v6 ? "]" : "", t->port, t->base_path) < 0) {
+        t->url = NULL;
+        c->oom = true;
+        return -1;
+    }
+    return 0;
+}
+
+static void read_target(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                        struct scn_target *t)
+{
+    static const char *const keys[] = {"url", "name", "weight", NULL};
+    char f[SCNP_FIELD_MAX];
+    const struct ytree_node *un = n, *v;
+    const char *url_field = field;
+
+    t->weight = 1;
+    if (n->kind != YTREE_SCALAR) {
+        if (scnp_keys(c, n, field, keys))
+            return;
+        un = scnp_get(n, "url");
+        url_field = scnp_field(f, field, "url");
+        if (!un) {
+            scnp_error(c, n, field, "missing url; write url: https://HOST:8243");
+            return;
+        }
+    }
+    char *url;
+    if (!scnp_string(c, un, url_field, &url, &t->url_secret)) {
+        parse_url(c, un, url_field, url, t);
+        free(url);
+    }
+    if (n->kind != YTREE_MAP)
+        goto name;
+    if ((v = scnp_get(n, "weight")))
+        scnp_number(c, v, scnp_field(f, field, "weight"), 1e-9, 1e6, &t->weight);
+    if ((v = scnp_get(n, "name"))) {
+        char *name;
+        if (!scnp_string(c, v, scnp_field(f, field, "name"), &name, NULL)) {
+            if (!scnp_valid_name(name)) {
+                scnp_error(c, v, f,
+                           "'%s' is not a valid name; use up to 64 letters, digits and . _ - : "
+                           "@ + [ ]",
+                           name);
+                free(name);
+            } else
+                t->name = name;
+        }
+    }
+name:
+    if (!t->name && t->host) {
+        bool v6 = strchr(t->host, ':') != NULL;
+        if (asprintf(&t->name, "%s%s%s:%d", v6 ? "[" : "", t->host, v6 ? "]" : "", t->port) < 0) {
+            t->name = NULL;
+            c->oom = true;
+        }
+    }
+}
+
+void scnp_targets(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s)
+{
+    const struct ytree_node *t = scnp_get(root, "targets");
+    char f[SCNP_FIELD_MAX];
+    if (!t) {
+        scnp_error(c, root, "targets",
+                   "missing; list the gateway nodes, e.g. targets: [https://127.0.0.1:8243, "
+                   "https://127.0.0.2:8243]");
+        return;
+    }
+    size_t n = t->kind == YTREE_SEQ ? t->n : 1;
+    if (t->kind == YTREE_MAP) {
+        scnp_error(c, t, "targets",
+                   "expected a list of URLs or of {url:, name:, weight:}, found a mapping; "
+                   "start each node with '- '");
+        return;
+    }
+    if (!n) {
+        scnp_error(c, t, "targets", "empty; list at least one gateway node URL");
+        return;
+    }
+    if (!(s->targets = calloc(n, sizeof *s->targets))) {
+        c->oom = true;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct ytree_node *item = t->kind == YTREE_SEQ ? t->items[i] : t;
+        scnp_field_i(f, "targets", i);
+        s->n_targets++;
+        if (ytree_is_null(item)) {
+            scnp_error(c, item, f, "empty entry; write a URL such as https://127.0.0.1:8243");
+            continue;
+        }
+        if (item->kind == YTREE_SEQ) {
+            scnp_error(c, item, f, "expected a URL or {url:, name:, weight:}, found a list");
+            continue;
+        }
+        read_target(c, item, f, &s->targets[i]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < i; j++) {
+            const struct scn_target *a = &s->targets[i], *b = &s->targets[j];
+            if (a->name && b->name && !strcmp(a->name, b->name)) {
+                const struct ytree_node *item = t->kind == YTREE_SEQ ? t->items[i] : t;
+                scnp_error(c, item, scnp_field_i(f, "targets", i),
+                           "the name '%s' is already used by targets.%zu; give each node its "
+                           "own name: (or URL)",
+                           a->name, j);
+                break;
+            }
+        }
+    }
+}
+
+/* ---- requests ---------------------------------------------------------- */
+
+static bool token(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (!(*s > 0x20 && *s < 0x7f && !strchr("\"(),/:;<=>?@[\\]{}", *s)))
+            return false;
+    return true;
+}
+
+static int read_headers(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                        struct scn_request *r)
+{
+    char f[SCNP_FIELD_MAX];
+    if (n->kind != YTREE_MAP) {
+        scnp_error(c, n, field,
+                   "expected a mapping of header names to values, found %s; write e.g. "
+                   "headers: {Authorization: \"Bearer ${TOKEN}\"}",
+                   ytree_kind_name(n));
+        return -1;
+    }
+    if (!n->n)
+        return 0;
+    if (!(r->headers = calloc(n->n, sizeof *r->headers))) {
+        c->oom = true;
+        return -1;
+    }
+    for (size_t i = 0; i < n->n; i++) {
+        const struct ytree_node *k = n->items[2 * i], *v = n->items[2 * i + 1];
+        scnp_field(f, field, k->text);
+        if (!token(k->text)) {
+            scnp_error(c, k, f,
+                       "'%s' is not a valid header name (letters, digits, - and no "
+                       "spaces or ':')",
+                       k->text);
+            continue;
+        }
+        if (!strcasecmp(k->text, "Content-Length") || !strcasecmp(k->text, "Transfer-Encoding")) {
+            scnp_error(c, k, f, "gatecap sets %s from the body; remove this header", k->text);
+            continue;
+        }
+        if (!strcasecmp(k->text, "Connection")) {
+            scnp_error(c, k, f,
+                       "connection reuse is set by tls.connections (keep-alive, new, "
+                       "fraction); remove this header");
+            continue;
+        }
+        bool dup = false;
+        for (size_t j = 0; j < r->n_headers; j++)
+            if (!strcasecmp(r->headers[j].name, k->text))
+                dup = true;
+        if (dup) {
+            scnp_error(c, k, f, "header '%s' is given twice (names ignore case); keep one",
+                       k->text);
+            continue;
+        }
+        if (ytree_is_null(v)) {
+            scnp_error(c, v, f, "no value; write %s: VALUE, or \"\" for an empty one", k->text);
+            continue;
+        }
+        struct scn_header *h = &r->headers[r->n_headers];
+        size_t len;
+        bool secret = scnp_sensitive_name(k->text);
+        if (scnp_text(c, v, f, &h->value, &len, &secret))
+            continue;
+        if (strlen(h->value) != len || strpbrk(h->value, "\r\n")) {
+            scnp_error(c, v, f,
+                       "a header value cannot hold line breaks or NULs; use a "
+                       "single line");
+            free(h->value);
+            h->value = NULL;
+            continue;
+        }
+        if (!(h->name = strdup(k->text))) {
+            free(h->value);
+            h->value = NULL;
+            c->oom = true;
+            return -1;
+        }
+        h->secret = secret;
+        r->n_headers++;
+    }
+    return 0;
+}
+
+static bool path_has_secret_query(const char *path)
+{
+    const char *q = strchr(path, '?');
+    while (q) {
+        q++;
+        size_t n = strcspn(q, "=&");
+        char name[128];
+        if (n && n < sizeof name) {
+            memcpy(name, q, n);
+            name[n] = '\0';
+            if (scnp_sensitive_name(name))
+                return true;
+        }
+        q = strchr(q, '&');
+    }
+    return false;
+}
+
+static void read_expect(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                        struct scn_request *r)
+{
+    size_t count = n->kind == YTREE_SEQ ? n->n : 1;
+    char f[SCNP_FIELD_MAX];
+    if (n->kind == YTREE_MAP) {
+        scnp_error(c, n, field, "expected a status or a list of them, e.g. [200, 201] or [2xx]");
+        return;
+    }
+    if (!count) {
+        scnp_error(c, n, field,
+                   "empty list; give the statuses that count as success, e.g. "
+                   "[200]");
+        return;
+    }
+    /* at most 5 classes of 100 plus single codes */
+    if (!(r->expect_status = calloc(count * 100, sizeof *r->expect_status))) {
+        c->oom = true;
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        const struct ytree_node *item = n->kind == YTREE_SEQ ? n->items[i] : n;
+        const char *fi = n->kind == YTREE_SEQ ? scnp_field_i(f, field, i) : field;
+        char *t;
+        if (scnp_string(c, item, fi, &t, NULL))
+            continue;
+        int lo = 0, hi = -1;
+        if (strlen(t) == 3 && t[0] >= '1' && t[0] <= '5' && (t[1] == 'x' || t[1] == 'X') &&
+            (t[2] == 'x' || t[2] == 'X')) {
+            lo = (t[0] - '0') * 100;
+            hi = lo + 99;
+        } else {
+            long long v;
+            if (!scnp_int(c, item, fi, 100, 599, &v))
+                lo = hi = (int)v;
+        }
+        free(t);
+        for (int st = lo; st <= hi; st++) {
+            if (scn_request_expects(r, st))
+                continue;
+            r->expect_bits[st >> 6] |= (uint64_t)1 << (st & 63);
+            r->expect_status[r->n_expect_status++] = st;
+        }
+    }
+}
+
+/* Reads a file named by body_file into r->body. */
+static void read_body_file(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                           struct scn_request *r)
+{
+    char *path = scnp_resolve(c, r->body_file);
+    if (!path)
+        return;
+    struct stat st;
+    FILE *f = NULL;
+    if (stat(path, &st)) {
+        scnp_missing_file(c, n, field, r->body_file, path);
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        scnp_error(c, n, field, "%s is not a regular file; name the file with the body",
+                   r->body_file);
+        goto out;
+    }
+    if ((unsigned long long)st.st_size > MAX_BODY_BYTES) {
+        scnp_error(c, n, field, "%s is larger than %u MiB; use a smaller body", r->body_file,
+                   MAX_BODY_BYTES >> 20);
+        goto out;
+    }
+    if (!(f = fopen(path, "rb"))) {
+        scnp_error(c, n, field, "cannot open %s: %s; check its permissions", path, strerror(errno));
+        goto out;
+    }
+    size_t size = (size_t)st.st_size;
+    if (!(r->body = malloc(size + 1))) {
+        c->oom = true;
+        goto out;
+    }
+    r->body_bytes = fread(r->body, 1, size, f);
+    r->body[r->body_bytes] = '\0';
+    if (r->body_bytes != size)
+        scnp_error(c, n, field, "could not read all of %s; check the file", path);
+out:
+    if (f)
+        fclose(f);
+    free(path);
+}
+
+/* YAML as JSON: plain scalars that look like numbers, true/false or null
+ * keep their type; everything else is a string. */
+static json_t *tree_json(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                         bool *secret)
+{
+    char f[SCNP_FIELD_MAX];
+    json_t *j = NULL;
+    if (n->kind == YTREE_MAP) {
+        j = json_object();
+        for (size_t i = 0; j && i < n->n; i++) {
+            json_t *v = tree_json(c, n->items[2 * i + 1],
+                                  scnp_field(f, field, n->items[2 * i]->text), secret);
+            if (!v || json_object_set_new(j, n->items[2 * i]->text, v)) {
+                json_decref(j);
+                return NULL;
+            }
+        }
+        return j;
+    }
+    if (n->kind == YTREE_SEQ) {
+        j = json_array();
+        for (size_t i = 0; j && i < n->n; i++) {
+            json_t *v = tree_json(c, n->items[i], scnp_field_i(f, field, i), secret);
+            if (!v || json_array_append_new(j, v)) {
+                json_decref(j);
+                return NULL;
+            }
+        }
+        return j;
+    }
+    if (ytree_is_null(n))
+        return json_null();
+    char *t;
+    size_t len;
+    if (scnp_text(c, n, field, &t, &len, secret))
+        return NULL;
+    if (n->plain && !n->tag) {
+        json_error_t e;
+        if (!strcmp(t, "true") || !strcmp(t, "false") ||
+            (len && strchr("-0123456789", t[0]) && strspn(t, "-+.eE0123456789") == len))
+            j = json_loads(t, JSON_DECODE_ANY, &e);
+    }
+    if (!j)
+        j = json_stringn(t, len);
+    free(t);
+    return j;
+}
+
+static void read_json_body(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                           struct scn_request *r)
+{
+    size_t before = c->n_errors;
+    json_t *j = tree_json(c, n, field, &r->body_secret);
+    if (!j) {
+        if (c->n_errors == before)
+            c->oom = true;
+        return;
+    }
+    r->body = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_decref(j);
+    if (!r->body) {
+        c->oom = true;
+        return;
+    }
+    r->body_bytes = strlen(r->body);
+    /* the engine frees with free(); json_dumps uses malloc by default */
+}
+
+static char *default_request_name(const struct scn_request *r, size_t index)
+{
+    char *name = NULL;
+    if (r->path && r->method && !r->path_secret) {
+        char buf[80];
+        size_t k = 0;
+        for (const char *m = r->method; *m && k < 20; m++)
+            buf[k++] = (char)(*m >= 'A' && *m <= 'Z' ? *m - 'A' + 'a' : *m);
+        for (const char *p = r->path; *p && *p != '?' && k < sizeof buf - 1; p++) {
+            char ch = *p == '/' ? '-' : *p;
+            if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+                  (ch >= '0' && ch <= '9') || strchr("._-", ch)))
+                ch = '_';
+            if (ch == '-' && k && buf[k - 1] == '-')
+                continue;
+            buf[k++] = ch;
+        }
+        while (k && buf[k - 1] == '-')
+            k--;
+        buf[k] = '\0';
+        name = strdup(buf);
+    } else if (asprintf(&name, "request-%zu", index + 1) < 0) {
+        name = NULL;
+    }
+    return name;
+}
+
+static void read_request(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                         size_t index, struct scn_request *r, bool *named)
+{
+    static const char *const keys[] = {"name", "weight",    "method", "path",   "headers",
+                                       "body", "body_file", "json",   "expect", NULL};
+    char f[SCNP_FIELD_MAX];
+    const struct ytree_node *v;
+
+    r->weight = 1;
+    for (int s = 200; s < 400; s++)
+        r->expect_bits[s >> 6] |= (uint64_t)1 << (s & 63);
+    if (scnp_keys(c, n, field, keys))
+        return;
+    if ((v = scnp_get(n, "weight")))
+        scnp_number(c, v, scnp_field(f, field, "weight"), 1e-9, 1e6, &r->weight);
+    if ((v = scnp_get(n, "method"))) {
+        char *m;
+        if (!scnp_string(c, v, scnp_field(f, field, "method"), &m, NULL)) {
+            bool lower = false;
+            for (char *p = m; *p; p++)
+                lower |= *p >= 'a' && *p <= 'z';
+            if (!token(m) || lower) {
+                char up[32];
+                size_t k = 0;
+                for (const char *p = m; *p && k < sizeof up - 1; p++)
+                    up[k++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+                up[k] = '\0';
+                scnp_error(c, v, f,
+                           "'%s' is not an HTTP method; methods are upper case, e.g. "
+                           "'%s'",
+                           m, token(up) ? up : "GET");
+                free(m);
+            } else
+                r->method = m;
+        }
+    } else if (!(r->method = strdup("GET")))
+        c->oom = true;
+    if (!(v = scnp_get(n, "path"))) {
+        scnp_error(c, n, field,
+                   "missing path; write e.g. path: /echo/1.0.0 (the API context "
+                   "and version)");
+    } else {
+        char *p;
+        scnp_field(f, field, "path");
+        if (!scnp_string(c, v, f, &p, &r->path_secret)) {
+            if (!strncasecmp(p, "http://", 7) || !strncasecmp(p, "https://", 8)) {
+                scnp_error(c, v, f,
+                           "is a full URL; put the gateway in targets and only the path here, "
+                           "e.g. path: /echo/1.0.0");
+                free(p);
+            } else if (p[0] != '/') {
+                scnp_error(c, v, f, "'%s' must start with '/'; write /%s",
+                           r->path_secret ? "<redacted>" : p, r->path_secret ? "..." : p);
+                free(p);
+            } else if (strpbrk(p, " #")) {
+                scnp_error(c, v, f,
+                           "contains a space or '#'; encode spaces as %%20 and drop "
+                           "the fragment");
+                free(p);
+            } else {
+                r->path = p;
+                if (path_has_secret_query(p))
+                    r->path_secret = true;
+            }
+        }
+    }
+    if ((v = scnp_get(n, "headers")))
+        read_headers(c, v, scnp_field(f, field, "headers"), r);
+
+    const struct ytree_node *body = scnp_get(n, "body"), *file = scnp_get(n, "body_file"),
+                            *json = scnp_get(n, "json");
+    if ((body != NULL) + (file != NULL) + (json != NULL) > 1) {
+        const struct ytree_node *second = json ? json : file;
+        scnp_error(c, second, field, "give one of body, body_file and json, not several");
+    } else if (body) {
+        scnp_field(f, field, "body");
+        if (body->kind != YTREE_SCALAR)
+            scnp_error(c, body, f,
+                       "expected text, found %s; quote JSON text (body: '{\"a\": 1}') or write "
+                       "it as YAML under json:",
+                       ytree_kind_name(body));
+        else
+            scnp_text(c, body, f, &r->body, &r->body_bytes, &r->body_secret);
+    } else if (file) {
+        scnp_field(f, field, "body_file");
+        if (!scnp_string(c, file, f, &r->body_file, NULL)) {
+            r->body_secret = true;
+            read_body_file(c, file, f, r);
+        }
+    } else if (json) {
+        read_json_body(c, json, scnp_field(f, field, "json"), r);
+        bool has_ct = false;
+        for (size_t i = 0; i < r->n_headers; i++)
+            has_ct |= !strcasecmp(r->headers[i].name, "Content-Type");
+        if (r->body && !has_ct) {
+            struct scn_header *h = realloc(r->headers, (r->n_headers + 1) * sizeof *h);
+            if (!h) {
+                c->oom = true;
+            } else {
+                r->headers = h;
+                h[r->n_headers] =
+                    (struct scn_header){strdup("Content-Type"), strdup("application/json"), false};
+                r->n_headers++;
+                if (!h[r->n_headers - 1].name || !h[r->n_headers - 1].value)
+                    c->oom = true;
+            }
+        }
+    }
+    if ((v = scnp_get(n, "expect"))) {
+        memset(r->expect_bits, 0, sizeof r->expect_bits);
+        read_expect(c, v, scnp_field(f, field, "expect"), r);
+    }
+    if ((v = scnp_get(n, "name"))) {
+        char *name;
+        if (!scnp_string(c, v, scnp_field(f, field, "name"), &name, NULL)) {
+            if (!scnp_valid_name(name)) {
+                scnp_error(c, v, f,
+                           "'%s' is not a valid name; use up to 64 letters, digits and . _ - : "
+                           "@ + [ ]",
+                           name);
+                free(name);
+            } else {
+                r->name = name;
+                *named = true;
+            }
+        }
+    }
+    if (!r->name && !(r->name = default_request_name(r, index)))
+        c->oom = true;
+}
+
+/* Index of an earlier request named like request i, or i. */
+static size_t same_name(const struct scenario *s, size_t i)
+{
+    for (size_t j = 0; j < i; j++)
+        if (s->requests[j].name && !strcmp(s->requests[j].name, s->requests[i].name))
+            return j;
+    return i;
+}
+
+void scnp_requests(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s)
+{
+    const struct ytree_node *rq = scnp_get(root, "requests");
+    char f[SCNP_FIELD_MAX];
+    if (!rq) {
+        scnp_error(c, root, "requests",
+                   "missing; list what to send, e.g. requests: [{path: /echo/1.0.0}]");
+        return;
+    }
+    if (scnp_list(c, rq, "requests", "requests: [{name: echo, path: /echo/1.0.0}]"))
+        return;
+    if (!rq->n) {
+        scnp_error(c, rq, "requests", "empty; list at least one request");
+        return;
+    }
+    if (!(s->requests = calloc(rq->n, sizeof *s->requests))) {
+        c->oom = true;
+        return;
+    }
+    for (size_t i = 0; i < rq->n; i++) {
+        bool was_named = false;
+        struct scn_request *r = &s->requests[i];
+        s->n_requests++;
+        read_request(c, rq->items[i], scnp_field_i(f, "requests", i), i, r, &was_named);
+        if (!r->name)
+            continue;
+        size_t dup = same_name(s, i);
+        if (dup < i && !was_named) {
+            /* two unnamed requests to the same path: fall back to the index */
+            free(r->name);
+            if (asprintf(&r->name, "request-%zu", i + 1) < 0) {
+                r->name = NULL;
+                c->oom = true;
+                continue;
+            }
+            dup = same_name(s, i);
+        }
+        if (dup < i)
+            scnp_error(c, rq->items[i], f,
+                       "the name '%s' is already used by requests.%zu; give each request its "
+                       "own name:",
+                       r->name, dup);
+    }
+}

@@ -1,0 +1,106 @@
+/*
+ * scenario_priv.h — shared by the scenario_*.c files only: the parse
+ * context that collects errors, and typed readers over the YAML tree that
+ * expand ${ENV}, check types and ranges, and report with file:line:col.
+ *
+ * Conventions: a reader returns 0 and writes *out, or records an error in
+ * the context and returns -1 without touching *out, so that parsing goes
+ * on and the user sees every mistake at once. `field` is the dotted path
+ * of the value ("load.phases.2.rate"). Allocation failure sets ctx->oom
+ * and returns -1.
+ */
+#ifndef GATECAP_SCENARIO_PRIV_H
+#define GATECAP_SCENARIO_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "scenario.h"
+#include "yamltree.h"
+
+#define SCNP_FIELD_MAX 256 /* a dotted path buffer */
+
+struct scnp_msg {
+    const char *src; /* borrowed label (file or "--set ...") */
+    int line, col;   /* 0: from an override, no position */
+    size_t seq;      /* order of recording, for a stable sort */
+    char *text;      /* "field: what; fix", owned */
+};
+
+struct scnp_ctx {
+    const char *file; /* the scenario path as given, label of its nodes */
+    char *dir;        /* its folder, for relative paths (owned) */
+    struct scnp_msg *msgs;
+    size_t n_msgs, cap_msgs;
+    size_t n_errors; /* every error, also those not kept */
+    bool oom;
+    bool io; /* a named file could not be read */
+};
+
+/* Records "field: <fmt>" at node at (NULL: the file, line 1). */
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 5)))
+#endif
+void scnp_error(struct scnp_ctx *c, const struct ytree_node *at, const char *field,
+                const char *fmt, ...);
+
+/* Writes parent.key / parent.index into buf (SCNP_FIELD_MAX) and returns buf. */
+char *scnp_field(char *buf, const char *parent, const char *key);
+char *scnp_field_i(char *buf, const char *parent, size_t index);
+
+/* The value under key, or NULL when absent or written as null/empty. */
+const struct ytree_node *scnp_get(const struct ytree_node *map, const char *key);
+
+/* Checks that node is a mapping whose keys are all in known (NULL-ended);
+ * an unknown key is reported with the closest known one. Returns -1 when
+ * node is not a mapping (unknown keys alone return 0: reading goes on). */
+int scnp_keys(struct scnp_ctx *c, const struct ytree_node *node, const char *field,
+              const char *const *known);
+
+/* Checks that node is a list. */
+int scnp_list(struct scnp_ctx *c, const struct ytree_node *node, const char *field,
+              const char *example);
+
+/* A scalar's text after ${NAME} / ${NAME:-default} expansion ($${ is a
+ * literal ${). *out owned (NUL-terminated, *len bytes; len may be NULL).
+ * *secret (may be NULL) is set true when anything was expanded or the
+ * value is tagged !secret, and left alone otherwise. */
+int scnp_text(struct scnp_ctx *c, const struct ytree_node *n, const char *field, char **out,
+              size_t *len, bool *secret);
+
+/* Like scnp_text, and rejects empty text, NULs and control characters. */
+int scnp_string(struct scnp_ctx *c, const struct ytree_node *n, const char *field, char **out,
+                bool *secret);
+
+int scnp_number(struct scnp_ctx *c, const struct ytree_node *n, const char *field, double min,
+                double max, double *out);
+int scnp_int(struct scnp_ctx *c, const struct ytree_node *n, const char *field, long long min,
+             long long max, long long *out);
+int scnp_bool(struct scnp_ctx *c, const struct ytree_node *n, const char *field, bool *out);
+/* A duration in ms within [min_ms, max_ms]. */
+int scnp_duration_ms(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                     double min_ms, double max_ms, double *out);
+/* A share "N%" / 0..1 as a fraction. */
+int scnp_fraction(struct scnp_ctx *c, const struct ytree_node *n, const char *field, double *out);
+
+/* rel joined to the scenario's folder unless absolute. Owned, or NULL (oom). */
+char *scnp_resolve(struct scnp_ctx *c, const char *rel);
+
+/* Reports that a file named by field does not exist: written as in the
+ * file, resolved against the scenario's folder. */
+void scnp_missing_file(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                       const char *written, const char *resolved);
+
+/* True for header or query-parameter names that carry credentials. */
+bool scnp_sensitive_name(const char *name);
+
+/* Valid as a phase, request or target name: 1..64 of A-Z a-z 0-9 . _ - : @ + [ ]. */
+bool scnp_valid_name(const char *s);
+
+/* Sections; each reads its part of the root mapping into s. */
+void scnp_targets(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
+void scnp_tls(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
+void scnp_requests(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
+void scnp_load(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
+
+#endif
