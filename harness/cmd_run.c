@@ -173,49 +173,38 @@ static void print_cell_row(const char *label, const struct rec_cell *c, double s
     }
 }
 
-static void print_group(const char *title, const struct engine_result *r, double seconds,
-                        size_t count, const char *(*name)(const struct scenario *,
-                                                          const struct engine_result *, size_t),
-                        const struct scenario *scn, int dim)
+enum group { BY_REQUEST, BY_NODE, BY_PHASE };
+
+/* One table row per request, node or phase; seconds is the recorded time
+ * (a phase's row uses that phase's own time). */
+static void print_group(const char *title, const struct scenario *scn,
+                        const struct engine_result *r, double seconds, enum group g)
 {
+    size_t count = g == BY_REQUEST ? scn->n_requests : g == BY_NODE ? r->n_nodes : scn->n_phases;
     printf("\n%s\n  %-24s %9s %9s %8s %8s %8s %8s %8s %8s %8s\n", title, "", "requests", "req/s",
            "p50", "p90", "p99", "p99.9", "max", "errors", "throttl");
     for (size_t i = 0; i < count; i++) {
         struct rec_cell *sum = rec_cell_new();
         if (!sum)
             return;
-        rec_set_sum(r->total, r->n_nodes, SIZE_MAX, dim == 0 ? i : SIZE_MAX,
-                    dim == 1 ? i : SIZE_MAX, sum);
+        rec_set_sum(r->total, r->n_nodes, g == BY_PHASE ? i : SIZE_MAX,
+                    g == BY_REQUEST ? i : SIZE_MAX, g == BY_NODE ? i : SIZE_MAX, sum);
+        const char *name = g == BY_REQUEST ? scn->requests[i].name
+                           : g == BY_NODE  ? r->node_names[i]
+                                           : scn->phases[i].name;
         if (sum->completed)
-            print_cell_row(name(scn, r, i), sum, seconds);
+            print_cell_row(name, sum, g == BY_PHASE ? engine_phase_ran_s(scn, r, i) : seconds);
         rec_cell_free(sum);
     }
-}
-
-static const char *request_name(const struct scenario *scn, const struct engine_result *r,
-                                size_t i)
-{
-    (void)r;
-    return scn->requests[i].name;
-}
-
-static const char *node_name(const struct scenario *scn, const struct engine_result *r, size_t i)
-{
-    (void)scn;
-    return r->node_names[i];
 }
 
 static void print_summary(const struct scenario *scn, const struct engine_result *r,
                           const char *outdir)
 {
-    double seconds = 0, start = 0;
-    for (size_t p = 0; p < scn->n_phases; p++) {
-        double ran = r->elapsed_s - start;
-        ran = ran < 0 ? 0 : ran < scn->phases[p].duration_s ? ran : scn->phases[p].duration_s;
+    double seconds = 0;
+    for (size_t p = 0; p < scn->n_phases; p++)
         if (scn->phases[p].record)
-            seconds += ran;
-        start += scn->phases[p].duration_s;
-    }
+            seconds += engine_phase_ran_s(scn, r, p);
     printf("\ngatecap run: %s — %s, %.1f s, %d worker(s), status: %s\n", scn->name,
            scn->model == SCN_OPEN ? "open model" : "closed model", r->elapsed_s, r->workers,
            r->interrupted ? "INTERRUPTED" : r->generator_limited ? "GENERATOR-LIMITED" : "complete");
@@ -225,8 +214,10 @@ static void print_summary(const struct scenario *scn, const struct engine_result
                                    "omission)");
     if (scn->tls.insecure)
         printf("WARNING: TLS certificate verification was OFF (tls.insecure: true)\n");
-    print_group("per request", r, seconds, scn->n_requests, request_name, scn, 0);
-    print_group("per node", r, seconds, r->n_nodes, node_name, scn, 1);
+    if (scn->n_phases > 1)
+        print_group("per phase", scn, r, seconds, BY_PHASE);
+    print_group("per request", scn, r, seconds, BY_REQUEST);
+    print_group("per node", scn, r, seconds, BY_NODE);
     struct rec_cell *all = rec_cell_new();
     if (all) {
         rec_set_sum(r->total, r->n_nodes, SIZE_MAX, SIZE_MAX, SIZE_MAX, all);

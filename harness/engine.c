@@ -310,6 +310,17 @@ static int resolve_targets(const struct scenario *scn, char ***out, size_t *n_ou
     return 0;
 }
 
+double engine_phase_ran_s(const struct scenario *scn, const struct engine_result *r, size_t p)
+{
+    double start = 0;
+    for (size_t i = 0; i < p; i++)
+        start += scn->phases[i].duration_s;
+    double ran = r->elapsed_s - start;
+    if (ran < 0)
+        ran = 0;
+    return ran < scn->phases[p].duration_s ? ran : scn->phases[p].duration_s;
+}
+
 void engine_result_free(struct engine_result *r)
 {
     if (!r)

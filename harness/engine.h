@@ -77,6 +77,10 @@ int engine_run(const struct scenario *scn, engine_interval_fn on_interval, void 
 
 void engine_result_free(struct engine_result *r);
 
+/* Seconds phase p of scn ran in r: its duration, or less when the run was
+ * interrupted during or before it. */
+double engine_phase_ran_s(const struct scenario *scn, const struct engine_result *r, size_t p);
+
 /* Summarises the records of a set restricted to node `node` (or every node
  * when node == SIZE_MAX). scratch
  * must be a default-range histogram; it is reset. */

@@ -86,25 +86,13 @@ static json_t *cell_json(const struct rec_cell *c, double seconds, bool with_his
     return o;
 }
 
-/* Seconds of load phase p actually ran (shorter when interrupted). */
-static double phase_seconds(const struct scenario *scn, const struct engine_result *r, size_t p)
-{
-    double start = 0;
-    for (size_t i = 0; i < p; i++)
-        start += scn->phases[i].duration_s;
-    double ran = r->elapsed_s - start;
-    if (ran < 0)
-        ran = 0;
-    return ran < scn->phases[p].duration_s ? ran : scn->phases[p].duration_s;
-}
-
 static double recorded_seconds(const struct scenario *scn, const struct engine_result *r,
                                size_t phase)
 {
     double s = 0;
     for (size_t p = 0; p < scn->n_phases; p++)
         if (scn->phases[p].record && (phase == SIZE_MAX || p == phase))
-            s += phase_seconds(scn, r, p);
+            s += engine_phase_ran_s(scn, r, p);
     return s;
 }
 
@@ -222,7 +210,7 @@ void *results_build(const struct scenario *scn, const struct engine_result *r)
                 const struct rec_cell *c = rec_cell_peek(r->total, p, q, n);
                 if (!c || !c->completed)
                     continue;
-                json_t *o = cell_json(c, phase_seconds(scn, r, p), true);
+                json_t *o = cell_json(c, engine_phase_ran_s(scn, r, p), true);
                 json_object_set_new(o, "phase", json_string(scn->phases[p].name));
                 json_object_set_new(o, "request", json_string(scn->requests[q].name));
                 json_object_set_new(o, "node", json_string(r->node_names[n]));
