@@ -358,6 +358,17 @@ static int prepare_shared(struct coord *c)
     return 0;
 }
 
+/* Thousands of connections need thousands of descriptors: raise the soft
+ * limit to the hard one (what the administrator allows anyway). */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
 int engine_run(const struct scenario *scn, engine_interval_fn on_interval, void *user,
                struct engine_result **out, char *err, size_t err_len)
 {
@@ -367,6 +378,7 @@ int engine_run(const struct scenario *scn, engine_interval_fn on_interval, void 
     int ret = ENGINE_ESETUP;
     *out = NULL;
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    raise_fd_limit();
     c.n_workers = scn->workers > 0 ? scn->workers : 1;
     c.res = calloc(1, sizeof *c.res);
     c.workers = calloc((size_t)c.n_workers, sizeof *c.workers);
