@@ -25,9 +25,21 @@
 #include "scenario.h"
 #include "sched.h"
 
+/* One libcurl multi handle and its timer. A transport spreads its slots
+ * over several, XFER_SLOTS_PER_MULTI each: libcurl 7.88 walks a multi
+ * handle's connections for every request it starts, so hundreds of
+ * connections on one handle make each request dearer. */
+struct mh {
+    struct xfer *x;
+    CURLM *multi;
+    ev_timer timer;
+};
+
+#define XFER_SLOTS_PER_MULTI 128
+
 struct sockw {
     ev_io io;
-    struct xfer *x;
+    struct mh *m;
     struct sockw *next_free;
     struct sockw *next_all;  /* every watcher ever made, for xfer_free */
 };
@@ -35,6 +47,7 @@ struct sockw {
 struct slot {
     CURL *easy;
     struct xfer *x;
+    struct mh *m;
     size_t index;
     size_t request;
     size_t target;
@@ -48,9 +61,9 @@ struct slot {
 struct xfer {
     struct ev_loop *loop;
     const struct scenario *scn;
-    CURLM *multi;
+    struct mh *mhs;
+    size_t n_mhs;
     CURLSH *share;
-    ev_timer timer;
     struct slot *slots;
     size_t n_slots;
     size_t inflight;
@@ -66,17 +79,18 @@ struct xfer {
     size_t node_header_len;
 };
 
-static void drain(struct xfer *x);
+static void drain(struct mh *m);
 
 /* CURLMOPT_TIMERFUNCTION */
 static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
 {
     (void)multi;
-    struct xfer *x = userp;
-    ev_timer_stop(x->loop, &x->timer);
+    struct mh *m = userp;
+    struct ev_loop *loop = m->x->loop;
+    ev_timer_stop(loop, &m->timer);
     if (timeout_ms >= 0) {
-        ev_timer_set(&x->timer, (double)timeout_ms / 1000.0, 0.);
-        ev_timer_start(x->loop, &x->timer);
+        ev_timer_set(&m->timer, (double)timeout_ms / 1000.0, 0.);
+        ev_timer_start(loop, &m->timer);
     }
     return 0;
 }
@@ -85,34 +99,35 @@ static void on_ev_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
     (void)loop;
     (void)revents;
-    struct xfer *x = w->data;
+    struct mh *m = w->data;
     int running;
-    curl_multi_socket_action(x->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-    drain(x);
+    curl_multi_socket_action(m->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    drain(m);
 }
 
 static void on_ev_io(struct ev_loop *loop, ev_io *w, int revents)
 {
     (void)loop;
     struct sockw *sw = (struct sockw *)w;
-    struct xfer *x = sw->x;
+    struct mh *m = sw->m;
     int fd = w->fd; /* sw may be freed by the socket callback below */
     int flags = (revents & EV_READ ? CURL_CSELECT_IN : 0) | (revents & EV_WRITE ? CURL_CSELECT_OUT : 0);
     int running;
-    curl_multi_socket_action(x->multi, fd, flags, &running);
-    drain(x);
+    curl_multi_socket_action(m->multi, fd, flags, &running);
+    drain(m);
 }
 
 /* CURLMOPT_SOCKETFUNCTION */
 static int on_curl_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
 {
     (void)easy;
-    struct xfer *x = userp;
+    struct mh *m = userp;
+    struct xfer *x = m->x;
     struct sockw *sw = socketp;
     if (what == CURL_POLL_REMOVE) {
         if (sw) {
             ev_io_stop(x->loop, &sw->io);
-            curl_multi_assign(x->multi, s, NULL);
+            curl_multi_assign(m->multi, s, NULL);
             sw->next_free = x->free_sockets;
             x->free_sockets = sw;
         }
@@ -131,9 +146,9 @@ static int on_curl_socket(CURL *easy, curl_socket_t s, int what, void *userp, vo
         } else {
             return -1;
         }
-        sw->x = x;
+        sw->m = m;
         ev_io_init(&sw->io, on_ev_io, s, events);
-        curl_multi_assign(x->multi, s, sw);
+        curl_multi_assign(m->multi, s, sw);
     } else {
         ev_io_stop(x->loop, &sw->io);
         ev_io_set(&sw->io, s, events);
@@ -293,11 +308,12 @@ static void fill_result(CURL *e, CURLcode rc, const struct scn_request *rq, long
     r->retries = count_retries(single, req_size);
 }
 
-static void drain(struct xfer *x)
+static void drain(struct mh *m)
 {
+    struct xfer *x = m->x;
     CURLMsg *msg;
     int left;
-    while ((msg = curl_multi_info_read(x->multi, &left))) {
+    while ((msg = curl_multi_info_read(m->multi, &left))) {
         if (msg->msg != CURLMSG_DONE)
             continue;
         CURL *e = msg->easy_handle;
@@ -311,7 +327,7 @@ static void drain(struct xfer *x)
                     &x->single_size[sl->request * x->scn->n_targets + sl->target], &r);
         r.node = sl->node_len ? sl->node : NULL;
         r.error = rc != CURLE_OK ? (sl->errbuf[0] ? sl->errbuf : curl_easy_strerror(rc)) : NULL;
-        curl_multi_remove_handle(x->multi, e);
+        curl_multi_remove_handle(m->multi, e);
         sl->busy = false;
         x->inflight--;
         /* The callback may start new requests (even in this slot). */
@@ -494,13 +510,14 @@ int xfer_new(struct ev_loop *loop, const struct scenario *scn, const char *const
     x->rng = seed ? seed : 1;
     x->n_slots = slots;
     x->node_header_len = scn->node_header ? strlen(scn->node_header) : 0;
-    x->multi = curl_multi_init();
+    x->n_mhs = (slots + XFER_SLOTS_PER_MULTI - 1) / XFER_SLOTS_PER_MULTI;
+    x->mhs = calloc(x->n_mhs, sizeof *x->mhs);
     x->share = curl_share_init();
     x->slots = calloc(slots, sizeof *x->slots);
     x->urls = calloc(scn->n_requests * scn->n_targets, sizeof *x->urls);
     x->headers = calloc(scn->n_requests, sizeof *x->headers);
     x->single_size = malloc(scn->n_requests * scn->n_targets * sizeof *x->single_size);
-    if (!x->multi || !x->share || !x->slots || !x->urls || !x->headers || !x->single_size)
+    if (!x->mhs || !x->share || !x->slots || !x->urls || !x->headers || !x->single_size)
         goto nomem;
     for (size_t i = 0; i < scn->n_requests * scn->n_targets; i++)
         x->single_size[i] = LONG_MAX;
@@ -521,18 +538,25 @@ int xfer_new(struct ev_loop *loop, const struct scenario *scn, const char *const
                 return -1;
             }
     }
-    curl_multi_setopt(x->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
-    curl_multi_setopt(x->multi, CURLMOPT_SOCKETDATA, x);
-    curl_multi_setopt(x->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
-    curl_multi_setopt(x->multi, CURLMOPT_TIMERDATA, x);
-    /* Keep as many idle connections as there can be requests in flight,
-     * so keep-alive never closes a connection it will need again. */
-    curl_multi_setopt(x->multi, CURLMOPT_MAXCONNECTS, (long)slots + 16);
-    curl_multi_setopt(x->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
-    ev_timer_init(&x->timer, on_ev_timer, 0., 0.);
-    x->timer.data = x;
+    for (size_t i = 0; i < x->n_mhs; i++) {
+        struct mh *m = &x->mhs[i];
+        m->x = x;
+        ev_timer_init(&m->timer, on_ev_timer, 0., 0.);
+        m->timer.data = m;
+        if (!(m->multi = curl_multi_init()))
+            goto nomem;
+        curl_multi_setopt(m->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
+        curl_multi_setopt(m->multi, CURLMOPT_SOCKETDATA, m);
+        curl_multi_setopt(m->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+        curl_multi_setopt(m->multi, CURLMOPT_TIMERDATA, m);
+        /* Keep as many idle connections as there can be requests in
+         * flight, so keep-alive never closes one it will need again. */
+        curl_multi_setopt(m->multi, CURLMOPT_MAXCONNECTS, (long)XFER_SLOTS_PER_MULTI + 16);
+        curl_multi_setopt(m->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+    }
     for (size_t i = 0; i < slots; i++) {
         x->slots[i].x = x;
+        x->slots[i].m = &x->mhs[i / XFER_SLOTS_PER_MULTI];
         x->slots[i].index = i;
     }
     for (size_t i = 0; i < slots && i < XFER_PREPARED_HANDLES; i++)
@@ -561,7 +585,7 @@ int xfer_start(struct xfer *x, size_t slot, size_t request, size_t target)
     sl->target = target;
     sl->node_len = 0;
     sl->errbuf[0] = '\0';
-    mc = curl_multi_add_handle(x->multi, sl->easy);
+    mc = curl_multi_add_handle(sl->m->multi, sl->easy);
     if (mc != CURLM_OK)
         goto refused;
     sl->busy = true;
@@ -584,7 +608,7 @@ size_t xfer_abandon_all(struct xfer *x)
     size_t n = 0;
     for (size_t i = 0; i < x->n_slots; i++) {
         if (x->slots[i].busy) {
-            curl_multi_remove_handle(x->multi, x->slots[i].easy);
+            curl_multi_remove_handle(x->slots[i].m->multi, x->slots[i].easy);
             x->slots[i].busy = false;
             n++;
         }
@@ -605,10 +629,15 @@ void xfer_free(struct xfer *x)
     }
     /* Closing the multi handle closes its connections; no more socket
      * callbacks during that, every watcher is stopped and freed here. */
-    if (x->multi) {
-        curl_multi_setopt(x->multi, CURLMOPT_SOCKETFUNCTION, NULL);
-        curl_multi_setopt(x->multi, CURLMOPT_TIMERFUNCTION, NULL);
-        curl_multi_cleanup(x->multi);
+    for (size_t i = 0; x->mhs && i < x->n_mhs; i++) {
+        struct mh *m = &x->mhs[i];
+        if (m->multi) {
+            curl_multi_setopt(m->multi, CURLMOPT_SOCKETFUNCTION, NULL);
+            curl_multi_setopt(m->multi, CURLMOPT_TIMERFUNCTION, NULL);
+            curl_multi_cleanup(m->multi);
+        }
+        if (x->loop)
+            ev_timer_stop(x->loop, &m->timer);
     }
     while (x->all_sockets) {
         struct sockw *n = x->all_sockets->next_all;
@@ -616,8 +645,6 @@ void xfer_free(struct xfer *x)
         free(x->all_sockets);
         x->all_sockets = n;
     }
-    if (x->loop)
-        ev_timer_stop(x->loop, &x->timer);
     if (x->share)
         curl_share_cleanup(x->share);
     if (x->urls)
@@ -627,6 +654,7 @@ void xfer_free(struct xfer *x)
         for (size_t i = 0; i < x->scn->n_requests; i++)
             curl_slist_free_all(x->headers[i]);
     curl_slist_free_all(x->resolve);
+    free(x->mhs);
     free(x->urls);
     free(x->single_size);
     free(x->headers);
