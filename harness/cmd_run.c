@@ -104,6 +104,7 @@ struct run_ctx {
     bool hlog_started;
     struct fs_atomic hlog_file;
     struct hlog_writer *hlog;
+    struct hdr_hist *hlog_all;   /* scratch: the interval's latency, all cells */
     bool hlog_failed;
 };
 
@@ -267,14 +268,24 @@ static void write_hlog_interval(struct run_ctx *rc, const struct engine_result *
             rc->hlog_failed = true;
             return;
         }
-        hlog_writer_comment(rc->hlog, "[Tags: latency|service/PHASE/REQUEST/NODE; latency from "
-                                      "intended start, service from send; values in us]");
+        hlog_writer_comment(rc->hlog, "[Untagged lines: latency of every request; tagged: "
+                                      "latency|service/PHASE/REQUEST/NODE]");
         rc->hlog_started = true;
     }
     const struct scenario *scn = rc->scn;
     int64_t start_ms = base_ms + (int64_t)(iv->start_s * 1000.0);
     int64_t length_ms = (int64_t)(iv->length_s * 1000.0 + 0.5);
     char tag[512];
+    hdr_reset(rc->hlog_all);
+    for (size_t p = 0; p < scn->n_phases; p++)
+        for (size_t q = 0; q < scn->n_requests; q++)
+            for (size_t n = 0; n < r->n_nodes; n++) {
+                const struct rec_cell *c = rec_cell_peek(set, p, q, n);
+                if (c && c->completed)
+                    hdr_add(rc->hlog_all, c->latency);
+            }
+    /* The untagged line is what HdrHistogram tools show by default. */
+    hlog_writer_interval(rc->hlog, NULL, start_ms, length_ms, rc->hlog_all);
     for (size_t p = 0; p < scn->n_phases; p++)
         for (size_t q = 0; q < scn->n_requests; q++)
             for (size_t n = 0; n < r->n_nodes; n++) {
@@ -331,6 +342,10 @@ int cmd_run(int argc, char **argv)
     struct hlog_writer hw;
     struct run_ctx rc = {.scn = scn, .opts = &o, .tty = isatty(STDERR_FILENO), .hlog = &hw};
     int code = EXIT_RUN;
+    if (hdr_init_default(&rc.hlog_all)) {
+        fprintf(stderr, "gatecap: out of memory\n");
+        goto out;
+    }
     if (!results_path || !hlog_path || fs_atomic_open(&rc.hlog_file, hlog_path)) {
         fprintf(stderr, "gatecap: cannot write in '%s': %s\n", outdir, strerror(errno));
         code = EXIT_INPUT;
@@ -376,6 +391,7 @@ int cmd_run(int argc, char **argv)
 out:
     if (rc.hlog_file.f)
         fs_atomic_abort(&rc.hlog_file);
+    hdr_close(rc.hlog_all);
     free(results_path);
     free(hlog_path);
     scenario_free(scn);

@@ -54,6 +54,13 @@ for node in alive dies; do
     assert_eq "latency max of $node (µs)" "$json_max" "$java_max"
 done
 
+log "gatecap hlog reads its own log: the untagged lines hold every request's latency"
+H=$("$GATECAP" hlog "$T_TMP/kill/run.hlog" --json)
+assert_eq "hlog count vs results.json" "$(jq '.totals.all.latency_ms.count' "$R")" "$(echo "$H" | jq .summary.count)"
+assert_eq "hlog p99 vs results.json" "$(jq '.totals.all.latency_ms.p99' "$R")" "$(echo "$H" | jq '.summary.percentiles["99"]')"
+assert_eq "java untagged count" "$(jq '.totals.all.latency_ms.count' "$R")" \
+    "$(awk '$1 == "(untagged)" {print $2}' "$T_TMP/java-counts.txt")"
+
 log "SIGINT mid-run: exit 130, complete results marked interrupted"
 cat > "$T_TMP/long.yaml" <<YAML
 name: long
