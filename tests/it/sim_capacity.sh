@@ -50,10 +50,12 @@ run steps
 [ "$RC" = 0 ] || [ "$RC" = 3 ] || fail "step run exit code $RC: $(tail -5 "$T_TMP/steps.log")"
 phases=$(jr steps '[.intervals[].phase] | unique | join(" ")')
 [ "$(echo "$phases" | wc -w)" = 4 ] || fail "expected 4 step phases, got: $phases"
-# Achieved rate per step: completions per second over the step's intervals,
-# the first one of each step left out (the queue is still filling).
+# Achieved rate per step: completions per second over the step's whole
+# intervals, the first one of each step left out (the queue is still
+# filling) and the drain after the last step too (nothing is offered then).
 achieved() {
-    jr steps "[.intervals | map(select(.phase == \"$1\")) | .[1:][] | .achieved_rps] | add / length"
+    jr steps "[.intervals | map(select(.phase == \"$1\" and .scheduled > 0 and .length_s > 0.9))
+               | .[1:][] | .achieved_rps] | add / length"
 }
 p99() { jr steps ".totals.by_phase[\"$1\"].latency_ms.p99"; }
 set -- $phases

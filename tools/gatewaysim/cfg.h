@@ -1,0 +1,111 @@
+/*
+ * cfg.h — the gateway simulator's configuration: defaults, command-line
+ * parsing, runtime changes from the control endpoint (same names with
+ * '_' for '-', e.g. POST /_sim/config?error_rate=0.1), and its JSON form.
+ *
+ * One table describes every option, so the command line, the control
+ * endpoint, --help and GET /_sim/config never disagree.
+ */
+#ifndef GATEWAYSIM_CFG_H
+#define GATEWAYSIM_CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+#define GSCFG_MAX_CLIENTS 64
+#define GSCFG_STR 256
+
+enum gscfg_dist { GSCFG_DIST_FIXED, GSCFG_DIST_EXP, GSCFG_DIST_LOGNORMAL, GSCFG_DIST_UNIFORM };
+enum gscfg_refuse { GSCFG_REFUSE_OFF, GSCFG_REFUSE_RST, GSCFG_REFUSE_CLOSE };
+enum gscfg_window { GSCFG_WINDOW_FIXED, GSCFG_WINDOW_SLIDING };
+enum gscfg_spacing { GSCFG_SPACING_RANDOM, GSCFG_SPACING_EVEN };
+
+struct gscfg_client {
+    char id[128];
+    char secret[128];
+};
+
+struct gscfg {
+    /* fixed at start */
+    char name[128];
+    char listen_addr[64];
+    int http_port;  /* 0: no HTTP listener */
+    int https_port; /* 0: no HTTPS listener; needs cert_file and key_file */
+    bool https_port_set;
+    char cert_file[GSCFG_STR];
+    char key_file[GSCFG_STR];
+    char client_ca_file[GSCFG_STR];
+    char pid_file[GSCFG_STR];
+    uint64_t seed;
+    bool seed_set;
+    int max_conns;
+    double idle_timeout_s;
+    size_t max_body_bytes;
+    bool quiet;
+    struct gscfg_client clients[GSCFG_MAX_CLIENTS];
+    int n_clients;
+
+    /* changeable at run time (control endpoint) */
+    int workers; /* 0: unlimited */
+    enum gscfg_dist dist;
+    double service_mean_s;
+    double service_spread_s;
+    double usl_alpha;
+    double usl_beta;
+    double stall_s; /* 0: no periodic stall */
+    double stall_every_s;
+    double error_rate; /* 0..1 */
+    int error_status;  /* 500..599 */
+    double reset_rate; /* 0..1 */
+    double slow_s;     /* extra response delay */
+    double slow_rate;  /* fraction of responses delayed */
+    enum gscfg_refuse refuse;
+    double refuse_for_s; /* refuse reverts to off after this; 0: until changed */
+    enum gscfg_spacing fault_spacing;
+    size_t body_bytes;
+    bool auth;
+    double token_ttl_s;
+    double throttle_rate;      /* requests/s per node; 0: off */
+    double throttle_per_token; /* requests/s per token; 0: off */
+    enum gscfg_window throttle_window;
+};
+
+/* Fills in every default. */
+void gscfg_defaults(struct gscfg *c);
+
+/* Parses argv[1..argc) into c (on top of the defaults already there).
+ * Returns 0, 1 when --help was given (print gscfg_usage and exit 0), or
+ * -EINVAL with a message in err naming the option and what to do. Reads
+ * --clients-file while parsing (start-up only). */
+int gscfg_parse_argv(struct gscfg *c, int argc, char **argv, char *err, size_t errlen);
+
+/* Checks combinations after parsing (e.g. --client-ca without --cert).
+ * Returns 0 or -EINVAL with a message in err. */
+int gscfg_check(const struct gscfg *c, char *err, size_t errlen);
+
+/* Sets one run-time option by its key (e.g. "error_rate" or
+ * "error-rate"), as the control endpoint does. Returns 0, -ENOENT for an
+ * unknown key, -EPERM for a start-up-only option, or -EINVAL; err says
+ * which and why. */
+int gscfg_set_runtime(struct gscfg *c, const char *key, const char *val, char *err, size_t errlen);
+
+/* Appends the configuration as a JSON object. Returns 0 or -ENOMEM. */
+int gscfg_to_json(const struct gscfg *c, struct gsbuf *out);
+
+/* Appends the --help text. Returns 0 or -ENOMEM. */
+int gscfg_usage(struct gsbuf *out);
+
+/* Parses a duration "50ms", "1.5s", "200us", "2m"; a bare number is in
+ * default_unit_s seconds (e.g. 1e-3 for milliseconds). Returns 0 or
+ * -EINVAL. */
+int gscfg_parse_duration(const char *s, double default_unit_s, double *out_s);
+
+/* Parses a service time spec "MEAN", "fixed:MEAN", "exp:MEAN",
+ * "lognormal:MEAN:SPREAD" or "uniform:MEAN:SPREAD" into c. Returns 0 or
+ * -EINVAL with a message in err. */
+int gscfg_parse_service_time(struct gscfg *c, const char *s, char *err, size_t errlen);
+
+#endif

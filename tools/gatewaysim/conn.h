@@ -1,0 +1,159 @@
+/*
+ * conn.h — one client connection of the gateway simulator: non-blocking
+ * plain or TLS socket, receive and send buffers, incremental HTTP/1.1
+ * parsing with pipelining, keep-alive, graceful close and resets.
+ *
+ * A connection carries at most one request at a time: the next pipelined
+ * request is parsed only after the response to the previous one has been
+ * handed to the kernel, which keeps responses in order. The server (see
+ * server.h) decides what to answer; this module moves bytes.
+ *
+ * Lifetime: gsconn_accept creates (owned by the pool), gsconn_close /
+ * gsconn_reset end it. Callbacks may close a connection that a caller up
+ * the stack still uses, so every entry point brackets its work with
+ * gsconn_hold / gsconn_release; the memory goes back to the pool when the
+ * last holder releases it.
+ */
+#ifndef GATEWAYSIM_CONN_H
+#define GATEWAYSIM_CONN_H
+
+#include <ev.h>
+#include <openssl/ssl.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "buf.h"
+#include "http.h"
+
+struct gssrv;
+
+/* Seconds on CLOCK_MONOTONIC. */
+static inline double gs_mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+enum gsconn_state {
+    GSCONN_READING,    /* no request: reading and parsing */
+    GSCONN_QUEUED,     /* request waits for a worker (or for a stall to end) */
+    GSCONN_SERVICE,    /* request holds a worker; timer runs */
+    GSCONN_DELAY,      /* worker released; extra (slow) delay timer runs */
+    GSCONN_RESPONDING, /* response being written */
+    GSCONN_CLOSING,    /* response sent, write side shut; draining until EOF */
+};
+
+/* Which server list the connection is on (queue or timers). */
+enum gsconn_list { GSCONN_LIST_NONE, GSCONN_LIST_QUEUE, GSCONN_LIST_ACTIVE };
+
+struct gsconn {
+    struct gssrv *srv;
+    struct gsconn_pool *pool;
+    int fd;
+    SSL *ssl; /* NULL for plain HTTP */
+    bool handshake_done;
+    ev_io io;
+    int io_events;
+    bool read_wants_write; /* TLS: SSL_read asked for writability */
+    bool write_wants_read; /* TLS: SSL_write asked for readability */
+
+    struct gsbuf in;
+    struct gsbuf out;
+    size_t filler_left; /* body bytes still to send from the filler pattern */
+    char tail[8];       /* bytes after the filler (end of a JSON body) */
+    size_t tail_len, tail_off;
+
+    /* the current request (valid unless state is READING/CLOSING) */
+    struct gshttp_req req;
+    size_t req_wire_bytes; /* head + body as received (consumed when answered) */
+    size_t body_bytes;     /* decoded body length; body at in.data+in.off+req.head_bytes */
+    bool continue_sent;
+    bool keep_alive; /* false: close after this response */
+    enum gsconn_state state;
+    bool read_eof;
+    bool closing_now; /* close after the current flush */
+
+    /* server-side bookkeeping for the request */
+    int route;
+    int path_idx;
+    bool admitted;
+    double t_arrive_s;    /* request parsed (monotonic) */
+    double t_service_s;   /* service began (model time, see start_service) */
+    double svc_s;         /* drawn service time x USL factor */
+    double tq_deadline_s; /* timerq.c: when service or delay ends */
+    long tq_index;        /* timerq.c: heap slot, -1 when not scheduled */
+    double timer_left_s;  /* while stalled */
+    int status;           /* decided outcome */
+    bool fault_reset;
+    enum gsconn_list list;
+    struct gsconn *lnext, *lprev; /* queue / active list */
+
+    bool processing; /* inside gsconn_process */
+    double last_active_s;
+    double linger_until_s;
+    int busy;
+    bool dead;
+    struct gsconn *next, *prev; /* all open connections, or the free list */
+};
+
+struct gsconn_pool {
+    struct ev_loop *loop;
+    struct gsconn *open; /* doubly linked */
+    struct gsconn *free; /* singly linked through next */
+    int n_open;
+    int n_free;
+    size_t max_head_bytes;
+    size_t max_body_bytes;
+};
+
+/* Sets up an empty pool (no allocation). */
+void gsconn_pool_init(struct gsconn_pool *p, struct ev_loop *loop, size_t max_body_bytes);
+
+/* Closes every open connection (no callbacks) and frees all memory. */
+void gsconn_pool_free(struct gsconn_pool *p);
+
+/* Wraps an accepted, non-blocking socket fd (taken: closed on failure).
+ * ssl_ctx NULL = plain HTTP. Starts reading. Returns the connection
+ * (owned by the pool) or NULL on out-of-memory / TLS set-up failure. */
+struct gsconn *gsconn_accept(struct gsconn_pool *p, struct gssrv *srv, int fd, SSL_CTX *ssl_ctx);
+
+/* Parses and dispatches buffered pipelined requests and reads more, until
+ * a request is in progress or the socket would block. */
+void gsconn_process(struct gsconn *c);
+
+/* Starts a response: status line, X-Gateway-Node (node_header is a
+ * complete "Name: value\r\n" line), Content-Type (NULL: none),
+ * Content-Length, Connection: close when the connection will close, and
+ * extra_headers (complete lines or NULL). The caller appends the body to
+ * c->out (and/or sets filler_left/tail) and calls gsconn_respond_end.
+ * Returns 0 or -ENOMEM. */
+int gsconn_respond_begin(struct gsconn *c, const char *node_header, int status, const char *ctype,
+                         size_t content_length, const char *extra_headers);
+
+/* Finishes a response: consumes the request, writes what it can, and
+ * continues with the next pipelined request once everything is sent. */
+void gsconn_respond_end(struct gsconn *c);
+
+/* Aborts with a TCP reset (SO_LINGER 0) and frees the connection. */
+void gsconn_reset(struct gsconn *c);
+
+/* Closes at once (FIN) and frees the connection. */
+void gsconn_close(struct gsconn *c);
+
+/* Pins c across calls that may close it. */
+static inline void gsconn_hold(struct gsconn *c)
+{
+    c->busy++;
+}
+
+/* Unpins; frees c when it was closed meanwhile. */
+void gsconn_release(struct gsconn *c);
+
+/* Closes idle keep-alive connections (idle longer than idle_s) and
+ * lingering closes past their deadline; returns how many idle ones were
+ * closed. Call about once a second. */
+int gsconn_sweep(struct gsconn_pool *p, double now_s, double idle_s);
+
+#endif

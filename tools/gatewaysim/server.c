@@ -1,0 +1,758 @@
+/*
+ * server.c — listeners, the worker/queue capacity model, stalls and fault
+ * injection of one simulated gateway node (see server.h).
+ */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/x509.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "api.h"
+
+#define ACCEPTS_PER_WAKEUP 64
+#define LISTEN_BACKLOG 4096
+
+static void pump(struct gssrv *s);
+static void start_service(struct gssrv *s, struct gsconn *c);
+static void timer_fire(void *ctx, struct gsconn *c);
+
+/* ---- lists ------------------------------------------------------------ */
+
+static void queue_push(struct gssrv *s, struct gsconn *c)
+{
+    c->list = GSCONN_LIST_QUEUE;
+    c->lnext = NULL;
+    c->lprev = s->q_tail;
+    if (s->q_tail)
+        s->q_tail->lnext = c;
+    else
+        s->q_head = c;
+    s->q_tail = c;
+    s->q_len++;
+    if ((uint64_t)s->q_len > s->stats.max_queue)
+        s->stats.max_queue = (uint64_t)s->q_len;
+}
+
+static void active_push(struct gssrv *s, struct gsconn *c)
+{
+    c->list = GSCONN_LIST_ACTIVE;
+    c->lprev = NULL;
+    c->lnext = s->active;
+    if (s->active)
+        s->active->lprev = c;
+    s->active = c;
+}
+
+static void list_remove(struct gssrv *s, struct gsconn *c)
+{
+    if (c->list == GSCONN_LIST_NONE)
+        return;
+    if (c->lnext)
+        c->lnext->lprev = c->lprev;
+    if (c->lprev)
+        c->lprev->lnext = c->lnext;
+    if (c->list == GSCONN_LIST_QUEUE) {
+        if (s->q_head == c)
+            s->q_head = c->lnext;
+        if (s->q_tail == c)
+            s->q_tail = c->lprev;
+        s->q_len--;
+    } else if (s->active == c) {
+        s->active = c->lnext;
+    }
+    c->lnext = c->lprev = NULL;
+    c->list = GSCONN_LIST_NONE;
+}
+
+/* ---- requests: admission, service, completion ------------------------- */
+
+static bool have_worker(const struct gssrv *s)
+{
+    return s->cfg.workers == 0 || s->in_service < s->cfg.workers;
+}
+
+void gssrv_finish(struct gssrv *s, struct gsconn *c, int status)
+{
+    if (c->route != GSROUTE_CONTROL)
+        gsstats_count(&s->stats, c->path_idx, gsstats_class(status), status);
+    gsconn_respond_end(c);
+}
+
+/* Admits a request (stall over): answers non-API routes at once, runs the
+ * API pre-checks, then takes a worker or queues. */
+static void admit(struct gssrv *s, struct gsconn *c)
+{
+    c->admitted = true;
+    if (c->route != GSROUTE_API) {
+        gsapi_answer_other(s, c);
+        return;
+    }
+    if (gsapi_precheck(s, c))
+        return;
+    if (have_worker(s))
+        start_service(s, c);
+    else
+        queue_push(s, c);
+}
+
+/* The request leaves its worker (or had none): decide the answer. */
+static void complete(struct gssrv *s, struct gsconn *c)
+{
+    /* holds nothing any more: the close hook must not undo anything */
+    c->state = GSCONN_RESPONDING;
+    if (c->fault_reset) {
+        gsstats_count(&s->stats, c->path_idx, GSSTATS_RESET, 0);
+        gsconn_reset(c);
+        return;
+    }
+    gsapi_answer(s, c, c->status);
+}
+
+/* c's service ended; its worker was due free at end_s (the deadline,
+ * even when the loop noticed a little later). */
+static void service_done(struct gssrv *s, struct gsconn *c, double end_s)
+{
+    list_remove(s, c);
+    s->in_service--;
+    c->state = GSCONN_RESPONDING; /* worker released; see complete() */
+    s->stats.service_n++;
+    s->stats.service_sum_s += c->svc_s;
+    if (c->svc_s > s->stats.service_max_s)
+        s->stats.service_max_s = c->svc_s;
+
+    const struct gscfg *cfg = &s->cfg;
+    c->status = 200;
+    c->fault_reset = gsrng_fault_hit(&s->rng, &s->f_reset, cfg->fault_spacing, cfg->reset_rate);
+    if (!c->fault_reset &&
+        gsrng_fault_hit(&s->rng, &s->f_error, cfg->fault_spacing, cfg->error_rate))
+        c->status = cfg->error_status;
+    bool slow =
+        cfg->slow_s > 0 && gsrng_fault_hit(&s->rng, &s->f_slow, cfg->fault_spacing, cfg->slow_rate);
+
+    /* Free the worker for the head of the queue before this connection
+     * goes on to its next pipelined request: FIFO stays fair. */
+    gsconn_hold(c);
+    s->worker_free_at_s = end_s;
+    pump(s);
+    s->worker_free_at_s = 0;
+    if (!c->dead) {
+        if (slow) {
+            c->state = GSCONN_DELAY;
+            s->delayed++;
+            active_push(s, c);
+            if (gstq_add(&s->timers, c, end_s + cfg->slow_s)) {
+                list_remove(s, c); /* out of memory: no delay then */
+                s->delayed--;
+                c->state = GSCONN_RESPONDING;
+                complete(s, c);
+            }
+        } else {
+            complete(s, c);
+        }
+    }
+    gsconn_release(c);
+}
+
+/* A service or slow delay ended (timerq callback). */
+static void timer_fire(void *ctx, struct gsconn *c)
+{
+    struct gssrv *s = ctx;
+    gsconn_hold(c);
+    if (c->state == GSCONN_SERVICE) {
+        service_done(s, c, c->tq_deadline_s);
+    } else if (c->state == GSCONN_DELAY) {
+        list_remove(s, c);
+        s->delayed--;
+        c->state = GSCONN_RESPONDING;
+        complete(s, c);
+    }
+    gsconn_release(c);
+}
+
+static void start_service(struct gssrv *s, struct gsconn *c)
+{
+    const struct gscfg *cfg = &s->cfg;
+    double now = gs_mono_s();
+    /* A request taking a worker that was just released starts when that
+     * worker was due free (or when it arrived, if later), not when the
+     * loop got round to it: wake-up latency must not stretch the
+     * planted service times, or saturation would fall below W/S. */
+    double start = now;
+    if (s->worker_free_at_s > 0) {
+        if (s->worker_free_at_s > c->t_arrive_s)
+            start = s->worker_free_at_s < now ? s->worker_free_at_s : now;
+        else
+            start = c->t_arrive_s;
+        s->worker_free_at_s = 0; /* one worker, one request */
+    }
+    double wait = start - c->t_arrive_s;
+    s->stats.wait_sum_s += wait;
+    if (wait > s->stats.wait_max_s)
+        s->stats.wait_max_s = wait;
+    s->in_service++;
+    c->state = GSCONN_SERVICE;
+    c->t_service_s = start;
+    double n = s->in_service;
+    double svc = gsrng_service_s(&s->rng, cfg->dist, cfg->service_mean_s, cfg->service_spread_s);
+    svc *= 1.0 + cfg->usl_alpha * (n - 1) + cfg->usl_beta * n * (n - 1);
+    c->svc_s = svc;
+    if (start + svc <= now) {
+        service_done(s, c, start + svc);
+        return;
+    }
+    active_push(s, c);
+    if (s->stalled) {
+        c->timer_left_s = svc; /* starts counting when the stall ends */
+        return;
+    }
+    if (gstq_add(&s->timers, c, start + svc))
+        service_done(s, c, now); /* out of memory: no service time then */
+}
+
+/* Starts queued requests while workers are free and no stall holds them.
+ * Re-entrant calls (a request finishing synchronously inside) return at
+ * once; the outer loop picks up whatever they freed. */
+static void pump(struct gssrv *s)
+{
+    if (s->pumping)
+        return;
+    s->pumping = true;
+    while (!s->stalled && s->q_head) {
+        struct gsconn *c = s->q_head;
+        if (c->admitted || c->route == GSROUTE_API) {
+            if (!have_worker(s))
+                break;
+        }
+        list_remove(s, c);
+        gsconn_hold(c);
+        if (c->admitted)
+            start_service(s, c);
+        else
+            admit(s, c);
+        gsconn_release(c);
+    }
+    s->pumping = false;
+}
+
+void gssrv_on_request(struct gssrv *s, struct gsconn *c)
+{
+    c->t_arrive_s = gs_mono_s();
+    c->route = gsapi_route(c);
+    c->admitted = false;
+    c->fault_reset = false;
+    c->list = GSCONN_LIST_NONE;
+    if (c->route == GSROUTE_CONTROL) {
+        s->stats.control_requests++;
+        gsapi_control(s, c);
+        return;
+    }
+    c->path_idx =
+        gsstats_path_index(&s->stats, c->in.data + c->in.off + c->req.path.off, c->req.path.len);
+    if (s->stalled || s->q_head) {
+        /* behind a stall, or behind others waiting: keep FIFO order */
+        if (!s->stalled && c->route != GSROUTE_API) {
+            admit(s, c);
+            return;
+        }
+        queue_push(s, c);
+        return;
+    }
+    admit(s, c);
+}
+
+void gssrv_on_bad_request(struct gssrv *s, struct gsconn *c, int status)
+{
+    c->route = GSROUTE_NOT_FOUND;
+    c->path_idx = GSSTATS_PATH_BAD;
+    c->keep_alive = false;
+    c->req.minor = 1;
+    c->state = GSCONN_RESPONDING;
+    gsapi_bad_request(s, c, status);
+}
+
+void gssrv_on_conn_end(struct gssrv *s, struct gsconn *c)
+{
+    bool counted_route = c->route != GSROUTE_CONTROL;
+    switch (c->state) {
+    case GSCONN_QUEUED:
+        list_remove(s, c);
+        if (counted_route)
+            gsstats_count(&s->stats, c->path_idx, GSSTATS_ABORTED, 0);
+        break;
+    case GSCONN_SERVICE:
+        gstq_remove(&s->timers, c);
+        list_remove(s, c);
+        s->in_service--;
+        if (counted_route)
+            gsstats_count(&s->stats, c->path_idx, GSSTATS_ABORTED, 0);
+        c->state = GSCONN_READING;
+        pump(s);
+        break;
+    case GSCONN_DELAY:
+        gstq_remove(&s->timers, c);
+        list_remove(s, c);
+        s->delayed--;
+        if (counted_route)
+            gsstats_count(&s->stats, c->path_idx, GSSTATS_ABORTED, 0);
+        break;
+    default:
+        break;
+    }
+    c->state = GSCONN_READING;
+}
+
+void gssrv_on_tls_handshake(struct gssrv *s, bool ok)
+{
+    if (ok)
+        s->stats.conn_tls_ok++;
+    else
+        s->stats.conn_tls_failed++;
+}
+
+void gssrv_on_write_failed(struct gssrv *s, struct gsconn *c)
+{
+    (void)c;
+    s->stats.write_errors++;
+}
+
+/* ---- stalls ------------------------------------------------------------ */
+
+static void stall_end_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct gssrv *s = w->data;
+    s->stalled = false;
+    double now = gs_mono_s();
+    for (struct gsconn *c = s->active; c; c = c->lnext)
+        if (!gstq_contains(&s->timers, c) && gstq_add(&s->timers, c, now + c->timer_left_s))
+            c->timer_left_s = 0; /* out of memory: a later stall end retries */
+    pump(s);
+}
+
+void gssrv_stall(struct gssrv *s, double dur_s)
+{
+    double now = gs_mono_s();
+    if (s->stalled) {
+        if (now + dur_s > s->stall_until_s) {
+            s->stall_until_s = now + dur_s;
+            ev_timer_stop(s->loop, &s->stall_end_timer);
+            ev_timer_set(&s->stall_end_timer, dur_s, 0);
+            ev_timer_start(s->loop, &s->stall_end_timer);
+        }
+        return;
+    }
+    s->stalled = true;
+    s->stall_until_s = now + dur_s;
+    s->stats.stalls++;
+    /* Like a stop-the-world pause: service and delay timers stop and
+     * resume with what they had left. */
+    for (struct gsconn *c = s->active; c; c = c->lnext) {
+        c->timer_left_s = c->tq_deadline_s > now ? c->tq_deadline_s - now : 0;
+        gstq_remove(&s->timers, c);
+    }
+    ev_timer_set(&s->stall_end_timer, dur_s, 0);
+    ev_timer_start(s->loop, &s->stall_end_timer);
+}
+
+static void stall_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct gssrv *s = w->data;
+    if (s->cfg.stall_s > 0)
+        gssrv_stall(s, s->cfg.stall_s);
+}
+
+static void arm_stall_schedule(struct gssrv *s)
+{
+    ev_timer_stop(s->loop, &s->stall_timer);
+    if (s->cfg.stall_s > 0 && s->cfg.stall_every_s > 0) {
+        ev_timer_set(&s->stall_timer, s->cfg.stall_every_s, s->cfg.stall_every_s);
+        ev_timer_start(s->loop, &s->stall_timer);
+    }
+}
+
+/* ---- listeners --------------------------------------------------------- */
+
+static void accept_cb(struct ev_loop *loop, ev_io *w, int revents);
+
+static void set_port(struct sockaddr_storage *ss, int port)
+{
+    if (ss->ss_family == AF_INET6)
+        ((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+    else
+        ((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+}
+
+static int open_listener(struct gssrv *s, struct gssrv_listener *l, char *err, size_t errlen)
+{
+    struct sockaddr_storage ss = s->addr;
+    set_port(&ss, l->port);
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        snprintf(err, errlen, "socket: %s", strerror(errno));
+        return -errno;
+    }
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)&ss, s->addr_len) < 0 || listen(fd, LISTEN_BACKLOG) < 0) {
+        int e = errno;
+        snprintf(err, errlen, "cannot listen on %s port %d (%s): %s%s", s->cfg.listen_addr, l->port,
+                 l->tls ? "HTTPS" : "HTTP", strerror(e),
+                 e == EADDRINUSE ? "; is another gatewaysim running there? Pick another port "
+                                   "or address (--listen, --http-port, --https-port)"
+                                 : "");
+        close(fd);
+        return -e;
+    }
+    l->fd = fd;
+    ev_io_init(&l->io, accept_cb, fd, EV_READ);
+    l->io.data = l;
+    ev_io_start(s->loop, &l->io);
+    return 0;
+}
+
+static void close_listener(struct gssrv *s, struct gssrv_listener *l)
+{
+    if (l->fd < 0)
+        return;
+    ev_io_stop(s->loop, &l->io);
+    close(l->fd);
+    l->fd = -1;
+}
+
+static int sync_listeners(struct gssrv *s, char *err, size_t errlen)
+{
+    for (int i = 0; i < 2; i++) {
+        struct gssrv_listener *l = &s->lis[i];
+        if (l->port == 0)
+            continue;
+        if (s->cfg.refuse == GSCFG_REFUSE_CLOSE) {
+            close_listener(s, l);
+        } else if (l->fd < 0) {
+            int rc = open_listener(s, l, err, errlen);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+static void accept_pause_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct gssrv *s = w->data;
+    for (int i = 0; i < 2; i++)
+        if (s->lis[i].fd >= 0)
+            ev_io_start(s->loop, &s->lis[i].io);
+}
+
+static void refuse_end_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct gssrv *s = w->data;
+    char err[256];
+    s->cfg.refuse = GSCFG_REFUSE_OFF;
+    if (sync_listeners(s, err, sizeof err)) {
+        /* the port was taken meanwhile: keep trying */
+        s->cfg.refuse = GSCFG_REFUSE_CLOSE;
+        ev_timer_set(&s->refuse_timer, 0.5, 0);
+        ev_timer_start(s->loop, &s->refuse_timer);
+    }
+}
+
+static void arm_refuse_timer(struct gssrv *s)
+{
+    ev_timer_stop(s->loop, &s->refuse_timer);
+    if (s->cfg.refuse != GSCFG_REFUSE_OFF && s->cfg.refuse_for_s > 0) {
+        ev_timer_set(&s->refuse_timer, s->cfg.refuse_for_s, 0);
+        ev_timer_start(s->loop, &s->refuse_timer);
+    }
+}
+
+static void refuse_fd(struct gssrv *s, int fd)
+{
+    struct linger lg = {.l_onoff = 1, .l_linger = 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    close(fd);
+    s->stats.conn_refused++;
+}
+
+static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void)revents;
+    struct gssrv_listener *l = w->data;
+    struct gssrv *s = l->srv;
+    for (int i = 0; i < ACCEPTS_PER_WAKEUP; i++) {
+        int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                /* out of descriptors: stop accepting for a moment */
+                for (int k = 0; k < 2; k++)
+                    if (s->lis[k].fd >= 0)
+                        ev_io_stop(loop, &s->lis[k].io);
+                ev_timer_stop(loop, &s->accept_pause_timer);
+                ev_timer_set(&s->accept_pause_timer, 0.1, 0);
+                ev_timer_start(loop, &s->accept_pause_timer);
+            }
+            return;
+        }
+        s->stats.conn_accepted++;
+        if (s->cfg.refuse == GSCFG_REFUSE_RST || s->pool.n_open >= s->cfg.max_conns) {
+            refuse_fd(s, fd);
+            continue;
+        }
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        struct gsconn *c = gsconn_accept(&s->pool, s, fd, l->tls ? s->ssl_ctx : NULL);
+        if (c)
+            gsconn_process(c);
+    }
+}
+
+/* ---- timers, signals --------------------------------------------------- */
+
+static void sweep_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct gssrv *s = w->data;
+    s->stats.conn_idle_closed +=
+        (uint64_t)gsconn_sweep(&s->pool, gs_mono_s(), s->cfg.idle_timeout_s);
+}
+
+static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+    (void)revents;
+    struct gssrv *s = w->data;
+    s->stop_signal = w->signum;
+    ev_break(loop, EVBREAK_ALL);
+}
+
+/* ---- set-up ------------------------------------------------------------ */
+
+static int tls_error(char *err, size_t errlen, const char *what, const char *file)
+{
+    unsigned long e = ERR_peek_last_error();
+    char reason[256];
+    ERR_error_string_n(e, reason, sizeof reason);
+    snprintf(err, errlen, "%s '%s': %s", what, file, e ? reason : "unknown error");
+    ERR_clear_error();
+    return -EINVAL;
+}
+
+static int setup_tls(struct gssrv *s, char *err, size_t errlen)
+{
+    const struct gscfg *cfg = &s->cfg;
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    if (!ctx) {
+        snprintf(err, errlen, "cannot create a TLS context");
+        return -ENOMEM;
+    }
+    s->ssl_ctx = ctx;
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
+    if (SSL_CTX_use_certificate_chain_file(ctx, cfg->cert_file) != 1)
+        return tls_error(err, errlen, "--cert: cannot use certificate", cfg->cert_file);
+    if (SSL_CTX_use_PrivateKey_file(ctx, cfg->key_file, SSL_FILETYPE_PEM) != 1) {
+        if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH) {
+            ERR_clear_error();
+            snprintf(err, errlen,
+                     "--key '%s' does not match the certificate in --cert '%s'; give "
+                     "the key the certificate was made for",
+                     cfg->key_file, cfg->cert_file);
+            return -EINVAL;
+        }
+        return tls_error(err, errlen, "--key: cannot use private key", cfg->key_file);
+    }
+    if (SSL_CTX_check_private_key(ctx) != 1)
+        return tls_error(err, errlen, "--key: does not match the certificate in --cert; key",
+                         cfg->key_file);
+    if (cfg->client_ca_file[0]) {
+        if (SSL_CTX_load_verify_locations(ctx, cfg->client_ca_file, NULL) != 1)
+            return tls_error(err, errlen, "--client-ca: cannot load CA", cfg->client_ca_file);
+        STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(cfg->client_ca_file);
+        if (names)
+            SSL_CTX_set_client_CA_list(ctx, names);
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+        static const unsigned char sid[] = "gatewaysim";
+        SSL_CTX_set_session_id_context(ctx, sid, sizeof sid - 1);
+    }
+    return 0;
+}
+
+static int parse_addr(struct gssrv *s, char *err, size_t errlen)
+{
+    memset(&s->addr, 0, sizeof s->addr);
+    struct sockaddr_in *a4 = (struct sockaddr_in *)&s->addr;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&s->addr;
+    const char *a = s->cfg.listen_addr;
+    char buf[64];
+    size_t n = strlen(a);
+    if (n >= 2 && a[0] == '[' && a[n - 1] == ']' && n - 2 < sizeof buf) {
+        memcpy(buf, a + 1, n - 2);
+        buf[n - 2] = 0;
+        a = buf;
+    }
+    if (inet_pton(AF_INET, a, &a4->sin_addr) == 1) {
+        a4->sin_family = AF_INET;
+        s->addr_len = sizeof *a4;
+    } else if (inet_pton(AF_INET6, a, &a6->sin6_addr) == 1) {
+        a6->sin6_family = AF_INET6;
+        s->addr_len = sizeof *a6;
+    } else {
+        snprintf(err, errlen, "--listen: '%s' is not an IPv4 or IPv6 address (e.g. 127.0.0.1)",
+                 s->cfg.listen_addr);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int gssrv_init(struct gssrv *s, struct ev_loop *loop, const struct gscfg *cfg, char *err,
+               size_t errlen)
+{
+    memset(s, 0, sizeof *s);
+    s->loop = loop;
+    s->cfg = *cfg;
+    s->lis[0].fd = s->lis[1].fd = -1;
+    s->lis[0].srv = s->lis[1].srv = s;
+    s->lis[0].port = cfg->http_port;
+    s->lis[1].tls = true;
+    s->lis[1].port = cfg->cert_file[0] ? cfg->https_port : 0;
+    if (!s->cfg.name[0])
+        snprintf(s->cfg.name, sizeof s->cfg.name, "gw-%s", cfg->listen_addr);
+    snprintf(s->node_header, sizeof s->node_header, "X-Gateway-Node: %s\r\n", s->cfg.name);
+    gsrng_seed(&s->rng, cfg->seed);
+    s->started_s = gs_mono_s();
+    gsstats_reset(&s->stats, s->started_s);
+    gsconn_pool_init(&s->pool, loop, cfg->max_body_bytes);
+    if (gsbuf_init(&s->scratch)) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+
+    int rc = gstq_init(&s->timers, loop, timer_fire, s);
+    if (rc) {
+        snprintf(err, errlen, "timerfd: %s", strerror(-rc));
+        return rc;
+    }
+    rc = parse_addr(s, err, errlen);
+    if (!rc && s->lis[1].port)
+        rc = setup_tls(s, err, errlen);
+    if (!rc) {
+        /* open both even when refusing, to fail early on a taken port */
+        enum gscfg_refuse r = s->cfg.refuse;
+        s->cfg.refuse = GSCFG_REFUSE_OFF;
+        rc = sync_listeners(s, err, errlen);
+        s->cfg.refuse = r;
+        if (!rc)
+            rc = sync_listeners(s, err, errlen);
+    }
+    if (rc) {
+        gssrv_free(s);
+        return rc;
+    }
+    ev_timer_init(&s->sweep_timer, sweep_cb, 1.0, 1.0);
+    s->sweep_timer.data = s;
+    ev_timer_start(loop, &s->sweep_timer);
+    ev_timer_init(&s->stall_timer, stall_cb, 1.0, 1.0);
+    s->stall_timer.data = s;
+    ev_timer_init(&s->stall_end_timer, stall_end_cb, 1.0, 0);
+    s->stall_end_timer.data = s;
+    ev_timer_init(&s->accept_pause_timer, accept_pause_cb, 0.1, 0);
+    s->accept_pause_timer.data = s;
+    ev_timer_init(&s->refuse_timer, refuse_end_cb, 1.0, 0);
+    s->refuse_timer.data = s;
+    arm_stall_schedule(s);
+    arm_refuse_timer(s);
+    ev_signal_init(&s->sig_term, signal_cb, SIGTERM);
+    s->sig_term.data = s;
+    ev_signal_start(loop, &s->sig_term);
+    ev_signal_init(&s->sig_int, signal_cb, SIGINT);
+    s->sig_int.data = s;
+    ev_signal_start(loop, &s->sig_int);
+    return 0;
+}
+
+void gssrv_free(struct gssrv *s)
+{
+    if (!s->loop)
+        return;
+    for (int i = 0; i < 2; i++)
+        close_listener(s, &s->lis[i]);
+    /* connections go without callbacks into a server being torn down */
+    s->q_head = s->q_tail = s->active = NULL;
+    gstq_free(&s->timers);
+    gsconn_pool_free(&s->pool);
+    ev_timer_stop(s->loop, &s->sweep_timer);
+    ev_timer_stop(s->loop, &s->stall_timer);
+    ev_timer_stop(s->loop, &s->stall_end_timer);
+    ev_timer_stop(s->loop, &s->accept_pause_timer);
+    ev_timer_stop(s->loop, &s->refuse_timer);
+    ev_signal_stop(s->loop, &s->sig_term);
+    ev_signal_stop(s->loop, &s->sig_int);
+    gstok_table_free(&s->tokens);
+    gsbuf_free(&s->scratch);
+    if (s->ssl_ctx)
+        SSL_CTX_free(s->ssl_ctx);
+    s->ssl_ctx = NULL;
+    s->loop = NULL;
+}
+
+int gssrv_set(struct gssrv *s, const char *key, const char *val, char *err, size_t errlen)
+{
+    struct gscfg before = s->cfg;
+    int rc = gscfg_set_runtime(&s->cfg, key, val, err, errlen);
+    if (rc)
+        return rc;
+    if (s->cfg.stall_s != before.stall_s || s->cfg.stall_every_s != before.stall_every_s)
+        arm_stall_schedule(s);
+    if (s->cfg.refuse != before.refuse) {
+        rc = sync_listeners(s, err, errlen);
+        if (rc)
+            return rc;
+    }
+    if (s->cfg.refuse != before.refuse || s->cfg.refuse_for_s != before.refuse_for_s)
+        arm_refuse_timer(s);
+    if (s->cfg.workers != before.workers)
+        pump(s);
+    return 0;
+}
+
+void gssrv_reset_stats(struct gssrv *s)
+{
+    gsstats_reset(&s->stats, gs_mono_s());
+}
+
+int gssrv_stats_json(struct gssrv *s, struct gsbuf *out)
+{
+    double now = gs_mono_s();
+    struct gsstats_gauges g = {
+        .node = s->cfg.name,
+        .uptime_s = now - s->started_s,
+        .now_s = now,
+        .open_conns = s->pool.n_open,
+        .queue_len = s->q_len,
+        .in_service = s->in_service,
+        .delayed = s->delayed,
+        .workers = s->cfg.workers,
+        .stalled = s->stalled,
+        .token_limiters = gstok_table_size(&s->tokens),
+    };
+    return gsstats_to_json(&s->stats, &g, out);
+}

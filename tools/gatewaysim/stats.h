@@ -1,0 +1,103 @@
+/*
+ * stats.h — the simulator's counters, served as JSON on GET /_sim/stats so
+ * tests can compare what a load generator saw with what the server saw.
+ *
+ * Every request that is not a control request (/_sim/...) ends in exactly
+ * one outcome: answered with a status (counted by class and by exact
+ * status), reset by the simulator (fault injection), or aborted (the
+ * client went away before its answer was written). Counters are plain
+ * integers: the simulator is single-threaded.
+ */
+#ifndef GATEWAYSIM_STATS_H
+#define GATEWAYSIM_STATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+enum gsstats_outcome {
+    GSSTATS_2XX,
+    GSSTATS_3XX,
+    GSSTATS_401,
+    GSSTATS_429,
+    GSSTATS_4XX_OTHER,
+    GSSTATS_5XX,
+    GSSTATS_RESET,
+    GSSTATS_ABORTED,
+    GSSTATS_N_OUTCOMES
+};
+
+/* Distinct paths counted on their own; later ones go to "(other)". */
+#define GSSTATS_MAX_PATHS 64
+#define GSSTATS_PATH_BYTES 128
+/* Path index of requests that could not be parsed. */
+#define GSSTATS_PATH_BAD GSSTATS_MAX_PATHS
+/* Path index of "(other)". */
+#define GSSTATS_PATH_OTHER (GSSTATS_MAX_PATHS + 1)
+
+struct gsstats_path {
+    char path[GSSTATS_PATH_BYTES];
+    uint64_t n[GSSTATS_N_OUTCOMES];
+};
+
+struct gsstats {
+    double reset_at_s; /* monotonic */
+    uint64_t outcome[GSSTATS_N_OUTCOMES];
+    uint64_t by_status[600];
+    struct gsstats_path paths[GSSTATS_MAX_PATHS + 2];
+    int n_paths;
+
+    uint64_t conn_accepted;
+    uint64_t conn_refused; /* reset at accept (--refuse rst, --max-conns) */
+    uint64_t conn_tls_ok;
+    uint64_t conn_tls_failed; /* handshake failures, incl. missing client certs */
+    uint64_t conn_idle_closed;
+    uint64_t write_errors;
+
+    uint64_t control_requests;
+    uint64_t tokens_issued;
+    uint64_t token_errors; /* token endpoint answers other than 200 */
+    uint64_t stalls;
+    uint64_t max_queue;
+
+    uint64_t service_n; /* completed services */
+    double service_sum_s;
+    double service_max_s;
+    double wait_sum_s; /* time queued before service */
+    double wait_max_s;
+};
+
+/* Gauges owned by the server, reported beside the counters. */
+struct gsstats_gauges {
+    const char *node;
+    double uptime_s;
+    double now_s;
+    int open_conns;
+    int queue_len;
+    int in_service;
+    int delayed;
+    int workers;
+    bool stalled;
+    size_t token_limiters;
+};
+
+/* Zeroes every counter; now_s is the monotonic time of the reset. */
+void gsstats_reset(struct gsstats *s, double now_s);
+
+/* Index of path[0, len) (query excluded) in the per-path table, adding it
+ * when there is room; GSSTATS_PATH_OTHER otherwise. */
+int gsstats_path_index(struct gsstats *s, const char *path, size_t len);
+
+/* Outcome class of a status code. */
+enum gsstats_outcome gsstats_class(int status);
+
+/* Counts one request with the given path index and outcome; status is the
+ * answered status or 0 for reset/aborted. */
+void gsstats_count(struct gsstats *s, int path_idx, enum gsstats_outcome oc, int status);
+
+/* Appends the JSON document of GET /_sim/stats. Returns 0 or -ENOMEM. */
+int gsstats_to_json(const struct gsstats *s, const struct gsstats_gauges *g, struct gsbuf *out);
+
+#endif

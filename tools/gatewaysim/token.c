@@ -1,0 +1,158 @@
+/*
+ * token.c — HMAC-signed opaque tokens and the per-token limiter table
+ * (see token.h).
+ */
+#include "token.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Shared by every gatewaysim so tokens from one node work on all. */
+static const char token_secret[] = "gatewaysim shared token secret v1";
+
+#define PAYLOAD_BYTES 20
+#define MAC_BYTES 12
+
+static void put64(unsigned char *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        p[i] = (unsigned char)v;
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static void mac(const unsigned char *payload, unsigned char out[32])
+{
+    unsigned int n = 32;
+    HMAC(EVP_sha256(), token_secret, (int)(sizeof token_secret - 1), payload, PAYLOAD_BYTES, out,
+         &n);
+}
+
+void gstok_make(uint64_t issued_ms, uint64_t expires_ms, uint32_t nonce, char out[GSTOK_CHARS + 1])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char raw[PAYLOAD_BYTES + MAC_BYTES], m[32];
+    put64(raw, issued_ms);
+    put64(raw + 8, expires_ms);
+    raw[16] = (unsigned char)(nonce >> 24);
+    raw[17] = (unsigned char)(nonce >> 16);
+    raw[18] = (unsigned char)(nonce >> 8);
+    raw[19] = (unsigned char)nonce;
+    mac(raw, m);
+    memcpy(raw + PAYLOAD_BYTES, m, MAC_BYTES);
+    for (size_t i = 0; i < sizeof raw; i++) {
+        out[2 * i] = hex[raw[i] >> 4];
+        out[2 * i + 1] = hex[raw[i] & 15];
+    }
+    out[GSTOK_CHARS] = 0;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+enum gstok_status gstok_check(const char *tok, size_t len, uint64_t now_ms,
+                              uint64_t revoked_before_ms, uint64_t *key, uint64_t *expires_ms)
+{
+    unsigned char raw[PAYLOAD_BYTES + MAC_BYTES], m[32];
+    if (len != GSTOK_CHARS)
+        return GSTOK_INVALID;
+    for (size_t i = 0; i < sizeof raw; i++) {
+        int h = hexval(tok[2 * i]), l = hexval(tok[2 * i + 1]);
+        if (h < 0 || l < 0)
+            return GSTOK_INVALID;
+        raw[i] = (unsigned char)(h * 16 + l);
+    }
+    mac(raw, m);
+    unsigned char diff = 0;
+    for (int i = 0; i < MAC_BYTES; i++)
+        diff |= (unsigned char)(m[i] ^ raw[PAYLOAD_BYTES + i]);
+    if (diff)
+        return GSTOK_INVALID;
+    uint64_t issued = get64(raw), exp = get64(raw + 8);
+    if (now_ms >= exp || (revoked_before_ms && issued < revoked_before_ms))
+        return GSTOK_EXPIRED;
+    uint64_t k = get64(raw + 12) ^ get64(raw + PAYLOAD_BYTES);
+    *key = k ? k : 1;
+    *expires_ms = exp;
+    return GSTOK_OK;
+}
+
+static struct gstok_entry *probe(struct gstok_entry *slots, size_t cap, uint64_t key)
+{
+    size_t i = (size_t)(key * 0x9e3779b97f4a7c15ULL) & (cap - 1);
+    while (slots[i].key && slots[i].key != key)
+        i = (i + 1) & (cap - 1);
+    return &slots[i];
+}
+
+/* Rebuilds into a table of new_cap slots, dropping expired entries. */
+static int rebuild(struct gstok_table *t, size_t new_cap, uint64_t now_ms)
+{
+    struct gstok_entry *ns = calloc(new_cap, sizeof *ns);
+    if (!ns)
+        return -1;
+    size_t used = 0;
+    for (size_t i = 0; i < t->cap; i++) {
+        struct gstok_entry *e = &t->slots[i];
+        if (!e->key || e->expires_ms <= now_ms)
+            continue;
+        *probe(ns, new_cap, e->key) = *e;
+        used++;
+    }
+    free(t->slots);
+    t->slots = ns;
+    t->cap = new_cap;
+    t->used = used;
+    return 0;
+}
+
+struct gsthr *gstok_limiter(struct gstok_table *t, uint64_t key, uint64_t expires_ms,
+                            uint64_t now_ms)
+{
+    if (!t->slots && rebuild(t, 256, now_ms))
+        return NULL;
+    struct gstok_entry *e = probe(t->slots, t->cap, key);
+    if (e->key)
+        return &e->lim;
+    if ((t->used + 1) * 2 > t->cap) {
+        size_t cap = t->cap;
+        if (rebuild(t, cap, now_ms))
+            return NULL;
+        if ((t->used + 1) * 4 > cap && rebuild(t, cap * 2, now_ms))
+            return NULL;
+        e = probe(t->slots, t->cap, key);
+    }
+    memset(e, 0, sizeof *e);
+    e->key = key;
+    e->expires_ms = expires_ms;
+    t->used++;
+    return &e->lim;
+}
+
+void gstok_table_free(struct gstok_table *t)
+{
+    free(t->slots);
+    t->slots = NULL;
+    t->cap = t->used = 0;
+}
+
+size_t gstok_table_size(const struct gstok_table *t)
+{
+    return t->used;
+}
