@@ -134,4 +134,29 @@ sed '/^tls:/c\tls: {ca: "'"$CA"'"}' "$T_TMP/mtls.yaml" > "$T_TMP/nocert.yaml"
 run_gatecap nocert
 assert_eq "no client certificate: exit code" 3 "$RC"
 assert_contains "no client certificate: message names the node" "127.0.0.1:8244" "$(cat "$T_TMP/nocert.log")"
+log "connection policies: a new connection per request, or a fraction of them"
+cat > "$T_TMP/newconn.yaml" <<YAML
+name: newconn
+targets: ["https://127.0.0.1"]
+tls: {ca: "$CA", connections: new}
+requests: [{name: get, path: /n}]
+load: {workers: 1, phases: [{name: s, duration: 2s, rate: 100/s}]}
+YAML
+run_gatecap newconn
+assert_eq "newconn run" 0 "$RC"
+assert_eq "every request on a new connection" 200 "$(total '.totals.all.new_connections')"
+assert_eq "every one a full TLS handshake" 200 "$(total '.totals.all.tls_handshake_ms.count')"
+sed 's/connections: new/connections: fraction, new_connection_fraction: 0.25/' "$T_TMP/newconn.yaml" > "$T_TMP/frac.yaml"
+run_gatecap frac
+assert_eq "fraction run" 0 "$RC"
+# Binomial(200, .25): mean 50, sd 6.1; 5 sd, plus the connections keep-alive opens.
+nc=$(total '.totals.all.new_connections')
+assert_ge "new connections (fraction .25)" 19 "$nc"; assert_le "new connections (fraction .25)" 90 "$nc"
+
+log "tls.insecure: explicit, works against an untrusted certificate, flagged everywhere"
+sed 's|tls: {ca: "[^"]*"}|tls: {insecure: true}|' "$T_TMP/untrusted.yaml" > "$T_TMP/insecure.yaml"
+run_gatecap insecure
+assert_eq "insecure run" 0 "$RC"
+assert_eq "flagged in results" true "$(total '.run.insecure_tls')"
+assert_contains "flagged in the summary" "verification was OFF" "$(cat "$T_TMP/insecure.log")"
 log "ok"
