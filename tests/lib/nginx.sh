@@ -28,7 +28,7 @@ nginx_nodes() {
         echo "  client_body_temp_path $dir/tmp/body; proxy_temp_path $dir/tmp/proxy;"
         echo "  fastcgi_temp_path $dir/tmp/fcgi; uwsgi_temp_path $dir/tmp/uwsgi; scgi_temp_path $dir/tmp/scgi;"
         echo "  keepalive_requests 10000000; keepalive_timeout 120s;"
-        echo "  log_format plain '\$remote_addr \$request \$status';"
+        echo "  log_format plain '\$remote_addr \$request \$status \$ssl_session_reused';"
         echo "  ssl_certificate $dir/certs/server.pem; ssl_certificate_key $dir/certs/server.key;"
         echo "  ssl_session_cache shared:SSL:10m;"
         local i=0 addr
