@@ -11,22 +11,9 @@
 #     against the same stall shows the familiar understatement.
 . "$(dirname "$0")/../lib/common.sh"
 . "$GATECAP_TOP/tests/lib/gatewaysim.sh"
+. "$GATECAP_TOP/tests/lib/gatecap.sh"
 
 A=127.0.2.1
-# run NAME: gatecap run $T_TMP/NAME.yaml → $T_TMP/NAME/results.json; sets RC.
-run() {
-    RC=0
-    "$GATECAP" run "$T_TMP/$1.yaml" -o "$T_TMP/$1" --quiet > "$T_TMP/$1.log" 2>&1 || RC=$?
-}
-jr() { jq -r "$2" "$T_TMP/$1/results.json"; }
-# A run is fine with exit 0, or 3 when only the generator was late (a busy
-# machine delays some sends; that is reported, and latency still counts
-# from the intended start) — never anything else.
-run_ok() {
-    [ "$RC" = 0 ] && return 0
-    [ "$RC" = 3 ] && [ "$(jr "$1" .run.status)" = generator-limited ] && return 0
-    fail "$1: exit code $RC: $(tail -3 "$T_TMP/$1.log")"
-}
 # near NAME VALUE WANT TOL: |VALUE − WANT| ≤ TOL (decimals allowed)
 near() {
     awk -v v="$2" -v w="$3" -v t="$4" 'BEGIN { d = v - w; if (d < 0) d = -d; exit !(d <= t) }' ||

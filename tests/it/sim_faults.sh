@@ -5,21 +5,9 @@
 # errors.
 . "$(dirname "$0")/../lib/common.sh"
 . "$GATECAP_TOP/tests/lib/gatewaysim.sh"
+. "$GATECAP_TOP/tests/lib/gatecap.sh"
 
 A=127.0.2.2
-run() {
-    RC=0
-    "$GATECAP" run "$T_TMP/$1.yaml" -o "$T_TMP/$1" --quiet > "$T_TMP/$1.log" 2>&1 || RC=$?
-}
-jr() { jq -r "$2" "$T_TMP/$1/results.json"; }
-# A run is fine with exit 0, or 3 when only the generator was late (a busy
-# machine delays some sends; that is reported, and latency still counts
-# from the intended start) — never anything else.
-run_ok() {
-    [ "$RC" = 0 ] && return 0
-    [ "$RC" = 3 ] && [ "$(jr "$1" .run.status)" = generator-limited ] && return 0
-    fail "$1: exit code $RC: $(tail -3 "$T_TMP/$1.log")"
-}
 scenario() { # name rate seconds
     cat > "$T_TMP/$1.yaml" << YAML
 name: $1

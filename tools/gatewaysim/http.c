@@ -6,6 +6,8 @@
  */
 #include "http.h"
 
+#include "hdr_codec.h"
+
 #include <string.h>
 
 bool gshttp_ieq(const char *s, size_t n, const char *lit)
@@ -448,43 +450,13 @@ int gshttp_url_decode(const char *src, size_t n, char *dst, size_t dst_size)
     return (int)o;
 }
 
-static int b64val(char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
 int gshttp_base64_decode(const char *src, size_t n, char *dst, size_t dst_size)
 {
-    while (n > 0 && src[n - 1] == '=')
-        n--;
-    size_t o = 0;
-    unsigned acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < n; i++) {
-        int v = b64val(src[i]);
-        if (v < 0)
-            return -1;
-        acc = (acc << 6) | (unsigned)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (o + 1 >= dst_size)
-                return -1;
-            dst[o++] = (char)((acc >> bits) & 0xff);
-        }
-    }
-    if (o >= dst_size)
+    /* gatecap's own decoder (strict standard base64), plus a NUL. */
+    size_t len = 0;
+    if (dst_size == 0 || n / 4 * 3 > dst_size - 1 ||
+        hdr_codec_base64_decode(src, n, (uint8_t *)dst, dst_size - 1, &len))
         return -1;
-    dst[o] = 0;
-    return (int)o;
+    dst[len] = 0;
+    return (int)len;
 }

@@ -1,0 +1,25 @@
+# tests/lib/gatecap.sh — running gatecap in integration tests. Source after
+# common.sh.
+#
+#   run NAME [ARGS...]   gatecap run $T_TMP/NAME.yaml -o $T_TMP/NAME --quiet ARGS,
+#                        output in $T_TMP/NAME.log; sets RC (its exit code)
+#   jr NAME FILTER       jq -r FILTER on $T_TMP/NAME/results.json
+#   run_ok NAME          fail unless the run exited 0, or 3 with status
+#                        generator-limited (a busy machine delays some sends;
+#                        that is reported, and latency still counts from the
+#                        intended start) — never anything else
+
+run() {
+    local name=$1
+    shift
+    RC=0
+    "$GATECAP" run "$T_TMP/$name.yaml" -o "$T_TMP/$name" --quiet "$@" > "$T_TMP/$name.log" 2>&1 || RC=$?
+}
+
+jr() { jq -r "$2" "$T_TMP/$1/results.json"; }
+
+run_ok() {
+    [ "$RC" = 0 ] && return 0
+    [ "$RC" = 3 ] && [ "$(jr "$1" .run.status)" = generator-limited ] && return 0
+    fail "$1: exit code $RC: $(tail -3 "$T_TMP/$1.log")"
+}
