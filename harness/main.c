@@ -17,6 +17,7 @@ struct command {
 static const struct command commands[] = {
     {"run", cmd_run, "run SCENARIO.yaml [-o OUTDIR] [--set key=value]... [--quiet]   run a load test"},
     {"validate", cmd_validate, "validate SCENARIO.yaml [--set key=value]...   check a scenario, send nothing"},
+    {"plan", cmd_plan, "plan RESULTS.json|POINTS.csv ... [--target-rps R] [--slo p99=250ms] ...   capacity plan"},
     {"hlog", cmd_hlog, "hlog FILE [--tag T] [--start S] [--end E] [--json]   summarise an HdrHistogram interval log"},
 };
 

@@ -1,0 +1,292 @@
+/*
+ * capacity.c — the knee, sizing, what-if and sensitivity; see capacity.h.
+ */
+#include "capacity.h"
+
+#include <math.h>
+#include <string.h>
+
+static void set_why(const char **why, const char *msg)
+{
+    if (why)
+        *why = msg;
+}
+
+static bool slo_ok(const struct capacity_slo *slo)
+{
+    if (slo == NULL)
+        return false;
+    if (!(slo->min_achieved >= 0 && slo->min_achieved <= 1))
+        return false;
+    if (!isnan(slo->latency_ms) && !(slo->latency_ms >= 0 && isfinite(slo->latency_ms)))
+        return false;
+    if (!isnan(slo->error_pct) && !(slo->error_pct >= 0 && slo->error_pct <= 100))
+        return false;
+    return true;
+}
+
+static bool has_latency_bound(const struct capacity_slo *slo)
+{
+    return !isnan(slo->latency_ms) && slo->latency_ms > 0;
+}
+
+int capacity_step_check(const struct capacity_step *s, const struct capacity_slo *slo)
+{
+    int bad = 0;
+    if (!(s->achieved_rps >= slo->min_achieved * s->offered_rps))
+        bad |= CAPACITY_M_ACHIEVED; /* also when achieved is NaN */
+    if (has_latency_bound(slo) && isfinite(s->latency_ms) && s->latency_ms > slo->latency_ms)
+        bad |= CAPACITY_M_LATENCY;
+    if (!isnan(slo->error_pct) && isfinite(s->error_pct) && s->error_pct > slo->error_pct)
+        bad |= CAPACITY_M_ERRORS;
+    return bad;
+}
+
+/* The rate where metric m crosses its bound on the line from good step g
+ * to bad step b (b violates m, g does not). When g did not measure the
+ * metric, the good step's rate: nothing is assumed between the two. */
+static double crossing(const struct capacity_step *g, const struct capacity_step *b, int m,
+                       const struct capacity_slo *slo)
+{
+    double vg, vb, bound;
+    switch (m) {
+    case CAPACITY_M_ACHIEVED:
+        /* the shortfall 1 − achieved/offered rises through 1 − min_achieved */
+        vg = 1.0 - g->achieved_rps / g->offered_rps;
+        vb = 1.0 - b->achieved_rps / b->offered_rps;
+        bound = 1.0 - slo->min_achieved;
+        break;
+    case CAPACITY_M_LATENCY:
+        vg = g->latency_ms;
+        vb = b->latency_ms;
+        bound = slo->latency_ms;
+        break;
+    default:
+        vg = g->error_pct;
+        vb = b->error_pct;
+        bound = slo->error_pct;
+        break;
+    }
+    if (!isfinite(vg) || !isfinite(vb) || !(vb > vg))
+        return g->offered_rps;
+    double t = (bound - vg) / (vb - vg);
+    t = t < 0 ? 0 : t > 1 ? 1 : t;
+    return g->offered_rps + t * (b->offered_rps - g->offered_rps);
+}
+
+int capacity_knee(const struct capacity_step *steps, size_t count, const struct capacity_slo *slo,
+                  struct capacity_knee *out, const char **why)
+{
+    memset(out, 0, sizeof *out);
+    out->last_good = out->first_bad = -1;
+    if (steps == NULL || count == 0 || count > CAPACITY_MAX_STEPS) {
+        set_why(why, "no steps to compute a capacity from (or more than 10,000)");
+        return CAPACITY_EINVAL;
+    }
+    if (!slo_ok(slo)) {
+        set_why(why, "the SLO is not valid: a latency bound ≥ 0 ms, an error budget 0..100 %, "
+                     "an achieved share 0..1");
+        return CAPACITY_EINVAL;
+    }
+    for (size_t i = 0; i < count; i++) {
+        const struct capacity_step *s = &steps[i];
+        if (!(s->offered_rps > 0) || !isfinite(s->offered_rps) || !(s->achieved_rps >= 0) ||
+            !isfinite(s->achieved_rps) || s->latency_ms < 0 || s->error_pct < 0 ||
+            s->error_pct > 100) {
+            set_why(why, "a step has an offered rate that is not above 0, or a throughput, "
+                         "latency or error percentage that is negative or not a number");
+            return CAPACITY_EINVAL;
+        }
+    }
+
+    /* First bad: lowest offered rate among valid steps that fail. */
+    long bad = -1;
+    for (size_t i = 0; i < count; i++) {
+        if (!steps[i].valid)
+            continue;
+        out->valid_steps++;
+        if (capacity_step_check(&steps[i], slo) != 0 &&
+            (bad < 0 || steps[i].offered_rps < steps[bad].offered_rps))
+            bad = (long)i;
+    }
+    if (out->valid_steps == 0) {
+        set_why(why, "no valid step: every step was marked invalid (the load generator was the "
+                     "bottleneck); run again with more generator capacity");
+        return CAPACITY_ENOVALID;
+    }
+    /* Last good: highest-rate good step below the first bad one (all
+     * valid steps when none fails). */
+    long good = -1;
+    for (size_t i = 0; i < count; i++) {
+        if (!steps[i].valid || capacity_step_check(&steps[i], slo) != 0)
+            continue;
+        if (bad >= 0 && !(steps[i].offered_rps < steps[bad].offered_rps)) {
+            out->ignored_good++;
+            continue;
+        }
+        if (good < 0 || steps[i].offered_rps > steps[good].offered_rps)
+            good = (long)i;
+    }
+    out->last_good = good;
+    out->first_bad = bad;
+    if (bad < 0) {
+        out->at_least = true;
+        out->capacity_rps = steps[good].offered_rps;
+        return CAPACITY_OK;
+    }
+    out->limited_by = capacity_step_check(&steps[bad], slo);
+    if (good < 0) {
+        if (out->ignored_good == 0) {
+            set_why(why, "every step fails the SLO: the capacity is below the lowest rate "
+                         "measured; measure lower rates");
+            return CAPACITY_EALLBAD;
+        }
+        set_why(why, "the lowest step already fails the SLO (higher steps passed, so the "
+                     "measurements are noisy); measure lower rates, or longer steps");
+        return CAPACITY_ELOWEST;
+    }
+    double cap = steps[bad].offered_rps;
+    for (int m = CAPACITY_M_ACHIEVED; m <= CAPACITY_M_ERRORS; m <<= 1) {
+        if (!(out->limited_by & m))
+            continue;
+        double r = crossing(&steps[good], &steps[bad], m, slo);
+        if (r < cap || out->interpolated_on == 0) {
+            cap = r;
+            out->interpolated_on = m;
+        }
+    }
+    out->capacity_rps = cap;
+    return CAPACITY_OK;
+}
+
+static int check_policy(double per_node_rps, const struct capacity_policy *p, const char **why)
+{
+    if (!(per_node_rps > 0) || !isfinite(per_node_rps)) {
+        set_why(why, "the per-node capacity must be a number above 0");
+        return CAPACITY_EINVAL;
+    }
+    if (p == NULL || !(p->peak_rps > 0) || !isfinite(p->peak_rps)) {
+        set_why(why, "the peak must be a number above 0 requests/s");
+        return CAPACITY_EINVAL;
+    }
+    if (!(p->headroom >= 0 && p->headroom < 1)) {
+        set_why(why, "headroom must be at least 0 % and below 100 %");
+        return CAPACITY_EINVAL;
+    }
+    if (p->redundancy < 0 || p->redundancy >= CAPACITY_MAX_NODES || p->min_nodes < 1 ||
+        p->min_nodes > CAPACITY_MAX_NODES || p->gateways_per_tm < 0) {
+        set_why(why, "redundancy must be 0 or more, minimum nodes 1 or more (both below "
+                     "100,000), gateways per Traffic Manager 0 (none) or more");
+        return CAPACITY_EINVAL;
+    }
+    return CAPACITY_OK;
+}
+
+int capacity_size(double per_node_rps, const struct capacity_policy *policy,
+                  struct capacity_plan *out, const char **why)
+{
+    memset(out, 0, sizeof *out);
+    int rc = check_policy(per_node_rps, policy, why);
+    if (rc != CAPACITY_OK)
+        return rc;
+    const struct capacity_policy *p = policy;
+    double eff = per_node_rps * (1.0 - p->headroom);
+    double ratio = p->peak_rps / eff;
+    if (!(ratio <= CAPACITY_MAX_NODES)) {
+        set_why(why, "the peak needs more than 100,000 nodes; check the units of the peak and "
+                     "the measurements");
+        return CAPACITY_ERANGE;
+    }
+    /* Smallest n with n × eff ≥ peak; a ratio like 3.0000000001 from
+     * rounding counts as 3. */
+    int n_base = (int)ceil(ratio);
+    if (n_base > 1 && (double)(n_base - 1) * eff >= p->peak_rps * (1 - 1e-12))
+        n_base--;
+    if (n_base < 1)
+        n_base = 1;
+    if ((long)n_base + p->redundancy > CAPACITY_MAX_NODES) {
+        set_why(why, "the node count would exceed 100,000");
+        return CAPACITY_ERANGE;
+    }
+    int n = n_base + p->redundancy;
+    out->binding = CAPACITY_BIND_PEAK;
+    if (p->min_nodes > n) {
+        n = p->min_nodes;
+        out->binding = CAPACITY_BIND_MIN_NODES;
+    }
+    out->nodes = n;
+    out->n_base = n_base;
+    out->per_node_rps = per_node_rps;
+    out->effective_rps = eff;
+    out->util_peak = p->peak_rps / ((double)n * per_node_rps);
+    int left = n - p->redundancy;
+    out->util_after_loss = left > 0 ? p->peak_rps / ((double)left * per_node_rps) : NAN;
+    out->loss_ok = left > 0 && (double)left * per_node_rps >= p->peak_rps * (1 - 1e-12);
+    out->traffic_managers =
+        p->gateways_per_tm > 0 ? (n + p->gateways_per_tm - 1) / p->gateways_per_tm : 0;
+    return CAPACITY_OK;
+}
+
+int capacity_whatif_row(double per_node_rps, const struct capacity_policy *policy, int n,
+                        struct capacity_whatif *out)
+{
+    memset(out, 0, sizeof *out);
+    int rc = check_policy(per_node_rps, policy, NULL);
+    if (rc != CAPACITY_OK)
+        return rc;
+    if (n < 1 || n > CAPACITY_MAX_NODES)
+        return CAPACITY_EINVAL;
+    const struct capacity_policy *p = policy;
+    double eff = per_node_rps * (1.0 - p->headroom);
+    int left = n - p->redundancy;
+    out->nodes = n;
+    out->capacity_rps = (double)n * per_node_rps;
+    out->util_peak = p->peak_rps / out->capacity_rps;
+    out->util_after_loss = left > 0 ? p->peak_rps / ((double)left * per_node_rps) : NAN;
+    out->headroom_left = 1.0 - out->util_peak;
+    out->meets_policy =
+        left > 0 && (double)left * eff >= p->peak_rps * (1 - 1e-12) && n >= p->min_nodes;
+    return CAPACITY_OK;
+}
+
+int capacity_sensitivity(double per_node_rps, const struct capacity_policy *policy,
+                         struct capacity_sensitivity out[CAPACITY_SENS_ROWS])
+{
+    int rc = check_policy(per_node_rps, policy, NULL);
+    if (rc != CAPACITY_OK)
+        return rc;
+    static const struct {
+        const char *what;
+        double peak_f, cap_f;
+    } rows[CAPACITY_SENS_ROWS] = {
+        {"peak -20%", 0.8, 1.0},
+        {"peak +20%", 1.2, 1.0},
+        {"capacity -20%", 1.0, 0.8},
+        {"capacity +20%", 1.0, 1.2},
+    };
+    for (int i = 0; i < CAPACITY_SENS_ROWS; i++) {
+        struct capacity_policy p = *policy;
+        p.peak_rps = policy->peak_rps * rows[i].peak_f;
+        struct capacity_plan plan;
+        out[i].what = rows[i].what;
+        out[i].peak_rps = p.peak_rps;
+        out[i].per_node_rps = per_node_rps * rows[i].cap_f;
+        out[i].nodes =
+            capacity_size(out[i].per_node_rps, &p, &plan, NULL) == CAPACITY_OK ? plan.nodes : 0;
+    }
+    return CAPACITY_OK;
+}
+
+const char *capacity_metric_name(int metric)
+{
+    switch (metric) {
+    case CAPACITY_M_ACHIEVED:
+        return "achieved";
+    case CAPACITY_M_LATENCY:
+        return "latency";
+    case CAPACITY_M_ERRORS:
+        return "errors";
+    default:
+        return "none";
+    }
+}
