@@ -104,7 +104,7 @@ struct run_ctx {
     bool hlog_started;
     struct fs_atomic hlog_file;
     struct hlog_writer *hlog;
-    struct hdr_hist *hlog_all;   /* scratch: the interval's latency, all cells */
+    struct rec_cell *hlog_all;   /* scratch: the interval's records, all cells */
     bool hlog_failed;
 };
 
@@ -202,10 +202,7 @@ static void print_group(const char *title, const struct scenario *scn,
 static void print_summary(const struct scenario *scn, const struct engine_result *r,
                           const char *outdir)
 {
-    double seconds = 0;
-    for (size_t p = 0; p < scn->n_phases; p++)
-        if (scn->phases[p].record)
-            seconds += engine_phase_ran_s(scn, r, p);
+    double seconds = engine_recorded_s(scn, r, SIZE_MAX);
     printf("\ngatecap run: %s — %s, %.1f s, %d worker(s), status: %s\n", scn->name,
            scn->model == SCN_OPEN ? "open model" : "closed model", r->elapsed_s, r->workers,
            r->interrupted ? "INTERRUPTED" : r->generator_limited ? "GENERATOR-LIMITED" : "complete");
@@ -276,16 +273,10 @@ static void write_hlog_interval(struct run_ctx *rc, const struct engine_result *
     int64_t start_ms = base_ms + (int64_t)(iv->start_s * 1000.0);
     int64_t length_ms = (int64_t)(iv->length_s * 1000.0 + 0.5);
     char tag[512];
-    hdr_reset(rc->hlog_all);
-    for (size_t p = 0; p < scn->n_phases; p++)
-        for (size_t q = 0; q < scn->n_requests; q++)
-            for (size_t n = 0; n < r->n_nodes; n++) {
-                const struct rec_cell *c = rec_cell_peek(set, p, q, n);
-                if (c && c->completed)
-                    hdr_add(rc->hlog_all, c->latency);
-            }
+    rec_cell_reset(rc->hlog_all);
+    rec_set_sum(set, r->n_nodes, SIZE_MAX, SIZE_MAX, SIZE_MAX, rc->hlog_all);
     /* The untagged line is what HdrHistogram tools show by default. */
-    hlog_writer_interval(rc->hlog, NULL, start_ms, length_ms, rc->hlog_all);
+    hlog_writer_interval(rc->hlog, NULL, start_ms, length_ms, rc->hlog_all->latency);
     for (size_t p = 0; p < scn->n_phases; p++)
         for (size_t q = 0; q < scn->n_requests; q++)
             for (size_t n = 0; n < r->n_nodes; n++) {
@@ -342,7 +333,7 @@ int cmd_run(int argc, char **argv)
     struct hlog_writer hw;
     struct run_ctx rc = {.scn = scn, .opts = &o, .tty = isatty(STDERR_FILENO), .hlog = &hw};
     int code = EXIT_RUN;
-    if (hdr_init_default(&rc.hlog_all)) {
+    if (!(rc.hlog_all = rec_cell_new())) {
         fprintf(stderr, "gatecap: out of memory\n");
         goto out;
     }
@@ -391,7 +382,7 @@ int cmd_run(int argc, char **argv)
 out:
     if (rc.hlog_file.f)
         fs_atomic_abort(&rc.hlog_file);
-    hdr_close(rc.hlog_all);
+    rec_cell_free(rc.hlog_all);
     free(results_path);
     free(hlog_path);
     scenario_free(scn);

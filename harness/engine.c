@@ -40,7 +40,7 @@ struct coord {
     struct worker_shared sh;
     struct engine_result *res;
     struct rec_set *iv_set;
-    struct hdr_hist *scratch_lat, *scratch_svc;
+    struct rec_cell *scratch;    /* for interval slices */
     engine_interval_fn on_interval;
     void *user;
     ev_timer tick;
@@ -99,34 +99,23 @@ static int merge_set(struct rec_set *into, const struct rec_set *from, const siz
 }
 
 void engine_slice_of(const struct rec_set *set, size_t n_nodes, size_t node,
-                     struct hdr_hist *lat, struct hdr_hist *svc, struct engine_slice *out)
+                     struct rec_cell *scratch, struct engine_slice *out)
 {
     memset(out, 0, sizeof *out);
-    hdr_reset(lat);
-    hdr_reset(svc);
-    for (size_t p = 0; p < set->n_phases; p++)
-        for (size_t q = 0; q < set->n_requests; q++)
-            for (size_t n = 0; n < n_nodes; n++) {
-                if (node != SIZE_MAX && n != node)
-                    continue;
-                const struct rec_cell *c = rec_cell_peek(set, p, q, n);
-                if (!c || !c->completed)
-                    continue;
-                out->completed += c->completed;
-                out->unexpected += c->unexpected;
-                for (int i = 0; i < OC_COUNT; i++) {
-                    out->outcomes[i] += c->outcomes[i];
-                    if (rec_outcome_is_error(i))
-                        out->errors += c->outcomes[i];
-                }
-                hdr_add(lat, c->latency);
-                hdr_add(svc, c->service);
-            }
-    out->p50_us = hdr_value_at_percentile(lat, 50);
-    out->p90_us = hdr_value_at_percentile(lat, 90);
-    out->p99_us = hdr_value_at_percentile(lat, 99);
-    out->max_us = hdr_max(lat);
-    out->svc_p99_us = hdr_value_at_percentile(svc, 99);
+    rec_cell_reset(scratch);
+    rec_set_sum(set, n_nodes, SIZE_MAX, SIZE_MAX, node, scratch);
+    out->completed = scratch->completed;
+    out->unexpected = scratch->unexpected;
+    for (int i = 0; i < OC_COUNT; i++) {
+        out->outcomes[i] = scratch->outcomes[i];
+        if (rec_outcome_is_error(i))
+            out->errors += scratch->outcomes[i];
+    }
+    out->p50_us = hdr_value_at_percentile(scratch->latency, 50);
+    out->p90_us = hdr_value_at_percentile(scratch->latency, 90);
+    out->p99_us = hdr_value_at_percentile(scratch->latency, 99);
+    out->max_us = hdr_max(scratch->latency);
+    out->svc_p99_us = hdr_value_at_percentile(scratch->service, 99);
 }
 
 static size_t phase_at(const struct coord *c, int64_t t_ns)
@@ -182,13 +171,13 @@ static void close_interval(struct coord *c)
         iv->offered_rps = (double)iv->health.scheduled / iv->length_s;
     }
     c->last_cpu_s = cpu;
-    engine_slice_of(c->iv_set, r->n_nodes, SIZE_MAX, c->scratch_lat, c->scratch_svc, &iv->all);
+    engine_slice_of(c->iv_set, r->n_nodes, SIZE_MAX, c->scratch, &iv->all);
     if (iv->length_s > 0)
         iv->achieved_rps = (double)iv->all.completed / iv->length_s;
     iv->n_nodes = r->n_nodes;
     iv->nodes = calloc(r->n_nodes ? r->n_nodes : 1, sizeof *iv->nodes);
     for (size_t n = 0; iv->nodes && n < r->n_nodes; n++)
-        engine_slice_of(c->iv_set, r->n_nodes, n, c->scratch_lat, c->scratch_svc, &iv->nodes[n]);
+        engine_slice_of(c->iv_set, r->n_nodes, n, c->scratch, &iv->nodes[n]);
     c->iv_start_ns = now;
     r->elapsed_s = (double)now / 1e9;
     if (c->on_interval)
@@ -321,6 +310,15 @@ double engine_phase_ran_s(const struct scenario *scn, const struct engine_result
     return ran < scn->phases[p].duration_s ? ran : scn->phases[p].duration_s;
 }
 
+double engine_recorded_s(const struct scenario *scn, const struct engine_result *r, size_t p)
+{
+    double s = 0;
+    for (size_t i = 0; i < scn->n_phases; i++)
+        if (scn->phases[i].record && (p == SIZE_MAX || i == p))
+            s += engine_phase_ran_s(scn, r, i);
+    return s;
+}
+
 void engine_result_free(struct engine_result *r)
 {
     if (!r)
@@ -386,7 +384,7 @@ int engine_run(const struct scenario *scn, engine_interval_fn on_interval, void 
         rec_set_new(scn->n_phases, scn->n_requests, &c.res->total) ||
         rec_set_new(scn->n_phases, scn->n_requests, &c.iv_set) ||
         !(c.res->node_names = calloc(REC_MAX_NODES, REC_NODE_NAME_LEN)) ||
-        hdr_init_default(&c.scratch_lat) || hdr_init_default(&c.scratch_svc)) {
+        !(c.scratch = rec_cell_new())) {
         snprintf(err, err_len, "out of memory preparing the run");
         goto out;
     }
@@ -485,8 +483,7 @@ out:
     free(c.workers);
     engine_result_free(c.res);
     rec_set_free(c.iv_set);
-    hdr_close(c.scratch_lat);
-    hdr_close(c.scratch_svc);
+    rec_cell_free(c.scratch);
     free(c.sh.target_cum);
     free(c.sh.request_cum);
     free(c.sh.phase_end_ns);

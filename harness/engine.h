@@ -81,11 +81,14 @@ void engine_result_free(struct engine_result *r);
  * interrupted during or before it. */
 double engine_phase_ran_s(const struct scenario *scn, const struct engine_result *r, size_t p);
 
+/* Seconds of recorded load: the ran seconds of phase p, or of every
+ * recorded phase when p == SIZE_MAX (warm-up phases count for nothing). */
+double engine_recorded_s(const struct scenario *scn, const struct engine_result *r, size_t p);
+
 /* Summarises the records of a set restricted to node `node` (or every node
- * when node == SIZE_MAX). scratch
- * must be a default-range histogram; it is reset. */
+ * when node == SIZE_MAX), summing into scratch (a rec_cell_new cell; it is
+ * reset first). */
 void engine_slice_of(const struct rec_set *set, size_t n_nodes, size_t node,
-                     struct hdr_hist *scratch_lat, struct hdr_hist *scratch_svc,
-                     struct engine_slice *out);
+                     struct rec_cell *scratch, struct engine_slice *out);
 
 #endif

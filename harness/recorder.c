@@ -122,7 +122,7 @@ int rec_cell_add(struct rec_cell *dst, const struct rec_cell *src)
     return 0;
 }
 
-static void cell_reset(struct rec_cell *c)
+void rec_cell_reset(struct rec_cell *c)
 {
     hdr_reset(c->latency);
     hdr_reset(c->service);
@@ -139,7 +139,7 @@ void rec_set_reset(struct rec_set *s)
 {
     for (size_t i = 0; i < s->n_phases * s->n_requests * REC_MAX_NODES; i++)
         if (s->cells[i] && s->cells[i]->completed)
-            cell_reset(s->cells[i]);
+            rec_cell_reset(s->cells[i]);
     s->health = (struct rec_health){0};
     memset(s->first_error, 0, sizeof s->first_error);
 }

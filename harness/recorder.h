@@ -98,6 +98,9 @@ struct rec_cell *rec_cell_peek(const struct rec_set *s, size_t phase, size_t req
 struct rec_cell *rec_cell_new(void);
 void rec_cell_free(struct rec_cell *c);
 
+/* Clears a cell's histograms and counters. */
+void rec_cell_reset(struct rec_cell *c);
+
 /* Adds into `into` every cell of s matching phase, request and node among
  * the first n_nodes nodes; SIZE_MAX for any of them matches all. */
 void rec_set_sum(const struct rec_set *s, size_t n_nodes, size_t phase, size_t request,

@@ -86,16 +86,6 @@ static json_t *cell_json(const struct rec_cell *c, double seconds, bool with_his
     return o;
 }
 
-static double recorded_seconds(const struct scenario *scn, const struct engine_result *r,
-                               size_t phase)
-{
-    double s = 0;
-    for (size_t p = 0; p < scn->n_phases; p++)
-        if (scn->phases[p].record && (phase == SIZE_MAX || p == phase))
-            s += engine_phase_ran_s(scn, r, p);
-    return s;
-}
-
 /* Sum over the matching cells; NULL when nothing matched. */
 static json_t *sum_json(const struct scenario *scn, const struct engine_result *r, size_t phase,
                         size_t request, size_t node, bool with_hists)
@@ -106,7 +96,7 @@ static json_t *sum_json(const struct scenario *scn, const struct engine_result *
     rec_set_sum(r->total, r->n_nodes, phase, request, node, sum);
     json_t *o = NULL;
     if (sum->completed)
-        o = cell_json(sum, recorded_seconds(scn, r, phase), with_hists);
+        o = cell_json(sum, engine_recorded_s(scn, r, phase), with_hists);
     rec_cell_free(sum);
     return o;
 }

@@ -221,11 +221,9 @@ static size_t users_for_phase(const struct worker *w, size_t phase)
 
 static void user_send(struct worker *w, size_t si)
 {
-    struct wslot *s = &w->slots[si];
     front(w)->health.scheduled++;
     /* Closed model: the request is due when it is sent. */
     start_in_slot(w, si, since_start(w), w->cur_phase);
-    (void)s;
 }
 
 static void on_think(struct ev_loop *loop, ev_timer *t, int revents)
