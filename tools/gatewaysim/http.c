@@ -242,7 +242,7 @@ int gshttp_parse_head(const char *buf, size_t len, struct gshttp_req *req)
     return (int)head_end;
 }
 
-static int hexval(char c)
+int gshttp_hexval(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -278,10 +278,10 @@ int gshttp_chunked_scan(const char *buf, size_t len, size_t *wire_bytes, size_t 
         uint64_t size = 0;
         size_t k = i;
         int digits = 0;
-        for (; k < ce && hexval(buf[k]) >= 0; k++) {
+        for (; k < ce && gshttp_hexval(buf[k]) >= 0; k++) {
             if (++digits > 15)
                 return GSHTTP_EBAD;
-            size = size * 16 + (uint64_t)hexval(buf[k]);
+            size = size * 16 + (uint64_t)gshttp_hexval(buf[k]);
         }
         if (digits == 0 || (k < ce && buf[k] != ';' && buf[k] != ' ' && buf[k] != '\t'))
             return GSHTTP_EBAD;
@@ -325,8 +325,8 @@ void gshttp_chunked_decode(char *buf, size_t wire_bytes)
     size_t i = 0, out = 0;
     while (i < wire_bytes) {
         size_t size = 0;
-        while (hexval(buf[i]) >= 0)
-            size = size * 16 + (size_t)hexval(buf[i++]);
+        while (gshttp_hexval(buf[i]) >= 0)
+            size = size * 16 + (size_t)gshttp_hexval(buf[i++]);
         const char *nl = memchr(buf + i, '\n', wire_bytes - i);
         i = (size_t)(nl - buf) + 1;
         if (size == 0)
@@ -434,7 +434,7 @@ int gshttp_url_decode(const char *src, size_t n, char *dst, size_t dst_size)
         } else if (c == '%') {
             if (i + 2 >= n)
                 return -1;
-            int h = hexval(src[i + 1]), l = hexval(src[i + 2]);
+            int h = gshttp_hexval(src[i + 1]), l = gshttp_hexval(src[i + 2]);
             if (h < 0 || l < 0)
                 return -1;
             c = (char)(h * 16 + l);

@@ -98,4 +98,7 @@ int gshttp_base64_decode(const char *src, size_t n, char *dst, size_t dst_size);
 /* Case-insensitive compare of s[0, n) with the NUL-terminated lit. */
 bool gshttp_ieq(const char *s, size_t n, const char *lit);
 
+/* Value of a hexadecimal digit, -1 if c is not one. */
+int gshttp_hexval(char c);
+
 #endif

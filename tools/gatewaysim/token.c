@@ -4,6 +4,8 @@
  */
 #include "token.h"
 
+#include "http.h"
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <stdlib.h>
@@ -55,17 +57,6 @@ void gstok_make(uint64_t issued_ms, uint64_t expires_ms, uint32_t nonce, char ou
     out[GSTOK_CHARS] = 0;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 enum gstok_status gstok_check(const char *tok, size_t len, uint64_t now_ms,
                               uint64_t revoked_before_ms, uint64_t *key, uint64_t *expires_ms)
 {
@@ -73,7 +64,7 @@ enum gstok_status gstok_check(const char *tok, size_t len, uint64_t now_ms,
     if (len != GSTOK_CHARS)
         return GSTOK_INVALID;
     for (size_t i = 0; i < sizeof raw; i++) {
-        int h = hexval(tok[2 * i]), l = hexval(tok[2 * i + 1]);
+        int h = gshttp_hexval(tok[2 * i]), l = gshttp_hexval(tok[2 * i + 1]);
         if (h < 0 || l < 0)
             return GSTOK_INVALID;
         raw[i] = (unsigned char)(h * 16 + l);
