@@ -614,6 +614,22 @@ bool scnp_sensitive_name(const char *name)
     return false;
 }
 
+int scnp_name(struct scnp_ctx *c, const struct ytree_node *n, const char *field, char **out)
+{
+    char *name;
+    if (scnp_string(c, n, field, &name, NULL))
+        return -1;
+    if (!scnp_valid_name(name)) {
+        scnp_error(c, n, field,
+                   "'%s' is not a valid name; use up to 64 letters, digits and . _ - : @ + [ ]",
+                   name);
+        free(name);
+        return -1;
+    }
+    *out = name;
+    return 0;
+}
+
 bool scnp_valid_name(const char *s)
 {
     size_t n = strlen(s);

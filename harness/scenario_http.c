@@ -178,19 +178,8 @@ static void read_target(struct scnp_ctx *c, const struct ytree_node *n, const ch
         goto name;
     if ((v = scnp_get(n, "weight")))
         scnp_number(c, v, scnp_field(f, field, "weight"), 1e-9, 1e6, &t->weight);
-    if ((v = scnp_get(n, "name"))) {
-        char *name;
-        if (!scnp_string(c, v, scnp_field(f, field, "name"), &name, NULL)) {
-            if (!scnp_valid_name(name)) {
-                scnp_error(c, v, f,
-                           "'%s' is not a valid name; use up to 64 letters, digits and . _ - : "
-                           "@ + [ ]",
-                           name);
-                free(name);
-            } else
-                t->name = name;
-        }
-    }
+    if ((v = scnp_get(n, "name")))
+        scnp_name(c, v, scnp_field(f, field, "name"), &t->name);
 name:
     if (!t->name && t->host) {
         bool v6 = strchr(t->host, ':') != NULL;
@@ -655,21 +644,8 @@ static void read_request(struct scnp_ctx *c, const struct ytree_node *n, const c
         memset(r->expect_bits, 0, sizeof r->expect_bits);
         read_expect(c, v, scnp_field(f, field, "expect"), r);
     }
-    if ((v = scnp_get(n, "name"))) {
-        char *name;
-        if (!scnp_string(c, v, scnp_field(f, field, "name"), &name, NULL)) {
-            if (!scnp_valid_name(name)) {
-                scnp_error(c, v, f,
-                           "'%s' is not a valid name; use up to 64 letters, digits and . _ - : "
-                           "@ + [ ]",
-                           name);
-                free(name);
-            } else {
-                r->name = name;
-                *named = true;
-            }
-        }
-    }
+    if ((v = scnp_get(n, "name")) && !scnp_name(c, v, scnp_field(f, field, "name"), &r->name))
+        *named = true;
     if (!r->name && !(r->name = default_request_name(r, index)))
         c->oom = true;
 }

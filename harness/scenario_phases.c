@@ -181,17 +181,8 @@ static void read_phase(struct scnp_ctx *c, const struct ytree_node *n, const cha
 
     if (scnp_keys(c, n, field, keys))
         return;
-    if ((v = scnp_get(n, "name"))) {
-        if (!scnp_string(c, v, scnp_field(f, field, "name"), &name, NULL) &&
-            !scnp_valid_name(name)) {
-            scnp_error(c, v, f,
-                       "'%s' is not a valid name; use up to 64 letters, digits and . _ - : @ + "
-                       "[ ]",
-                       name);
-            free(name);
-            name = NULL;
-        }
-    }
+    if ((v = scnp_get(n, "name")))
+        scnp_name(c, v, scnp_field(f, field, "name"), &name);
     if (!name && asprintf(&name, "phase-%zu", index + 1) < 0) {
         c->oom = true;
         return;

@@ -97,6 +97,11 @@ bool scnp_sensitive_name(const char *name);
 /* Valid as a phase, request or target name: 1..64 of A-Z a-z 0-9 . _ - : @ + [ ]. */
 bool scnp_valid_name(const char *s);
 
+/* Reads a name (phase, request, target): a string that scnp_valid_name
+ * accepts. Returns 0 with *out owned by the caller, or -1 with the error
+ * reported. */
+int scnp_name(struct scnp_ctx *c, const struct ytree_node *n, const char *field, char **out);
+
 /* Sections; each reads its part of the root mapping into s. */
 void scnp_targets(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
 void scnp_tls(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
