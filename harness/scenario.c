@@ -371,16 +371,6 @@ static int normalize_targets(struct ytree_node *root)
 
 /* ---- top-level fields -------------------------------------------------- */
 
-static bool header_token(const char *s)
-{
-    if (!*s)
-        return false;
-    for (; *s; s++)
-        if (!(*s > 0x20 && *s < 0x7f && !strchr("\"(),/:;<=>?@[\\]{}", *s)))
-            return false;
-    return true;
-}
-
 static char *default_name(const char *path)
 {
     const char *base = strrchr(path, '/');
@@ -410,7 +400,7 @@ static void read_top(struct scnp_ctx *c, const struct ytree_node *root, struct s
     if ((n = scnp_get(root, "node_header"))) {
         char *v;
         if (!scnp_string(c, n, "node_header", &v, NULL)) {
-            if (header_token(v))
+            if (scnp_http_token(v))
                 s->node_header = v;
             else {
                 scnp_error(c, n, "node_header",

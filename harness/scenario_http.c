@@ -246,7 +246,7 @@ void scnp_targets(struct scnp_ctx *c, const struct ytree_node *root, struct scen
 
 /* ---- requests ---------------------------------------------------------- */
 
-static bool token(const char *s)
+bool scnp_http_token(const char *s)
 {
     if (!*s)
         return false;
@@ -276,7 +276,7 @@ static int read_headers(struct scnp_ctx *c, const struct ytree_node *n, const ch
     for (size_t i = 0; i < n->n; i++) {
         const struct ytree_node *k = n->items[2 * i], *v = n->items[2 * i + 1];
         scnp_field(f, field, k->text);
-        if (!token(k->text)) {
+        if (!scnp_http_token(k->text)) {
             scnp_error(c, k, f,
                        "'%s' is not a valid header name (letters, digits, - and no "
                        "spaces or ':')",
@@ -553,7 +553,7 @@ static void read_request(struct scnp_ctx *c, const struct ytree_node *n, const c
             bool lower = false;
             for (char *p = m; *p; p++)
                 lower |= *p >= 'a' && *p <= 'z';
-            if (!token(m) || lower) {
+            if (!scnp_http_token(m) || lower) {
                 char up[32];
                 size_t k = 0;
                 for (const char *p = m; *p && k < sizeof up - 1; p++)
@@ -562,7 +562,7 @@ static void read_request(struct scnp_ctx *c, const struct ytree_node *n, const c
                 scnp_error(c, v, f,
                            "'%s' is not an HTTP method; methods are upper case, e.g. "
                            "'%s'",
-                           m, token(up) ? up : "GET");
+                           m, scnp_http_token(up) ? up : "GET");
                 free(m);
             } else
                 r->method = m;

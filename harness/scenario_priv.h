@@ -97,6 +97,10 @@ bool scnp_sensitive_name(const char *name);
 /* Valid as a phase, request or target name: 1..64 of A-Z a-z 0-9 . _ - : @ + [ ]. */
 bool scnp_valid_name(const char *s);
 
+/* True when s is a non-empty HTTP token (RFC 9110: method and header
+ * names). */
+bool scnp_http_token(const char *s);
+
 /* Reads a name (phase, request, target): a string that scnp_valid_name
  * accepts. Returns 0 with *out owned by the caller, or -1 with the error
  * reported. */
