@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "engine.h"
 #include "fsutil.h"
+#include "gate.h"
 #include "hlog.h"
 #include "results.h"
 #include "scenario.h"
@@ -106,6 +107,7 @@ struct run_ctx {
     struct hlog_writer *hlog;
     struct rec_cell *hlog_all;   /* scratch: the interval's records, all cells */
     bool hlog_failed;
+    char stop_reason[256];       /* the abort_on_fail gate that stopped the run */
 };
 
 static void fmt_ms(char *buf, size_t n, int64_t us)
@@ -205,7 +207,10 @@ static void print_summary(const struct scenario *scn, const struct engine_result
     double seconds = engine_recorded_s(scn, r, SIZE_MAX);
     printf("\ngatecap run: %s — %s, %.1f s, %d worker(s), status: %s\n", scn->name,
            scn->model == SCN_OPEN ? "open model" : "closed model", r->elapsed_s, r->workers,
-           r->interrupted ? "INTERRUPTED" : r->generator_limited ? "GENERATOR-LIMITED" : "complete");
+           r->interrupted           ? "INTERRUPTED"
+           : r->generator_limited ? "GENERATOR-LIMITED"
+           : r->stopped_early     ? "STOPPED EARLY"
+                                  : "complete");
     printf("latency = %s\n", scn->model == SCN_OPEN
                                  ? "completion − intended start (no coordinated omission)"
                                  : "service time (closed model; not corrected for coordinated "
@@ -239,6 +244,36 @@ static void print_summary(const struct scenario *scn, const struct engine_result
                "load.workers, or lower the rate. The results show what was sent.\n",
                scn->late_tolerance_pct);
     printf("results: %s/results.json\nhlog:    %s/run.hlog\n", outdir, outdir);
+}
+
+/* Prints one line per verdict; returns how many did not pass. */
+static int print_gates(const struct scenario *scn, const struct gate_verdict *v, size_t n)
+{
+    int failed = 0;
+    if (!n)
+        return 0;
+    printf("\ngates\n");
+    for (size_t i = 0; i < n; i++) {
+        const struct gate *g = &scn->gates[v[i].gate];
+        char what[160], val[32] = "no data";
+        if (v[i].name[0])
+            snprintf(what, sizeof what, "%s (%s %s)", g->text, gate_scope_name(g->scope),
+                     v[i].name);
+        else if (g->scope != GATE_ALL)
+            snprintf(what, sizeof what, "%s (%s %s: none)", g->text, gate_scope_name(g->scope),
+                     g->scope_name);
+        else
+            snprintf(what, sizeof what, "%s", g->text);
+        if (v[i].outcome != GATE_NO_DATA)
+            gate_format(&g->expr, v[i].measured, val, sizeof val);
+        printf("  %-7s %-48s %s\n",
+               v[i].outcome == GATE_PASS ? "PASS" : v[i].outcome == GATE_FAIL ? "FAIL" : "NO DATA",
+               what, val);
+        if (v[i].outcome != GATE_PASS)
+            failed++;
+    }
+    printf("gates: %zu passed, %d failed\n", n - (size_t)failed, failed);
+    return failed;
 }
 
 /* ---- the run ---- */
@@ -295,13 +330,45 @@ static void write_hlog_interval(struct run_ctx *rc, const struct engine_result *
     fflush(rc->hlog_file.f);
 }
 
-static void on_interval(void *user, const struct engine_result *r,
+/* The abort_on_fail gates on the run so far, once their grace has passed.
+ * Returns true (stop the run) when one fails; no data is not a failure yet. */
+static bool abort_gate_failed(struct run_ctx *rc, const struct engine_result *r)
+{
+    struct gate_verdict *v;
+    size_t n;
+    bool stop = false;
+    if (gate_evaluate(rc->scn, r, true, &v, &n))
+        return false;
+    for (size_t i = 0; i < n && !stop; i++) {
+        const struct gate *g = &rc->scn->gates[v[i].gate];
+        if (v[i].outcome != GATE_FAIL || r->elapsed_s < g->grace_s)
+            continue;
+        char val[32];
+        gate_format(&g->expr, v[i].measured, val, sizeof val);
+        char on[96] = "";
+        if (v[i].name[0])
+            snprintf(on, sizeof on, " on %s %s", gate_scope_name(g->scope), v[i].name);
+        snprintf(rc->stop_reason, sizeof rc->stop_reason, "gate '%s'%s failed at %.0f s: %s",
+                 g->text, on, r->elapsed_s, val);
+        stop = true;
+    }
+    free(v);
+    return stop;
+}
+
+static bool on_interval(void *user, const struct engine_result *r,
                         const struct engine_interval *iv, const struct rec_set *set)
 {
     struct run_ctx *rc = user;
     write_hlog_interval(rc, r, iv, set);
     if (!rc->opts->quiet)
         print_progress(rc, r, iv);
+    if (!rc->stop_reason[0] && abort_gate_failed(rc, r)) {
+        fprintf(stderr, "%sgatecap: stopping: %s\n", rc->tty && !rc->opts->quiet ? "\n" : "",
+                rc->stop_reason);
+        return true;
+    }
+    return false;
 }
 
 static char *join_path(const char *dir, const char *name)
@@ -361,8 +428,14 @@ int cmd_run(int argc, char **argv)
         code = EXIT_RUN;
         goto out;
     }
+    struct gate_verdict *verdicts = NULL;
+    size_t n_verdicts = 0;
     json_t *doc = results_build(scn, r);
-    bool wrote = doc && results_write(doc, results_path) == 0;
+    bool gates_ok = gate_evaluate(scn, r, false, &verdicts, &n_verdicts) == 0;
+    bool wrote = doc && gates_ok &&
+                 results_add_gates(doc, scn, verdicts, n_verdicts,
+                                   rc.stop_reason[0] ? rc.stop_reason : NULL) == 0 &&
+                 results_write(doc, results_path) == 0;
     json_decref(doc);
     if (!wrote)
         fprintf(stderr, "gatecap: cannot write %s: %s\n", results_path, strerror(errno));
@@ -372,12 +445,18 @@ int cmd_run(int argc, char **argv)
         wrote = false;
     }
     print_summary(scn, r, outdir);
+    int failed = print_gates(scn, verdicts, n_verdicts);
+    if (rc.stop_reason[0])
+        printf("STOPPED EARLY: %s\n", rc.stop_reason);
     if (r->interrupted)
         code = EXIT_INTERRUPTED;
     else if (!wrote || r->generator_limited)
         code = EXIT_RUN;
+    else if (failed || rc.stop_reason[0])
+        code = EXIT_GATE;
     else
         code = 0;
+    free(verdicts);
     engine_result_free(r);
 out:
     if (rc.hlog_file.f)

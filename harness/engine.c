@@ -126,6 +126,8 @@ static size_t phase_at(const struct coord *c, int64_t t_ns)
     return c->scn->n_phases - 1;
 }
 
+static void stop_early(struct coord *c);
+
 /* Closes the interval [iv_start, now): hand-off, merge, report. */
 static void close_interval(struct coord *c)
 {
@@ -180,8 +182,10 @@ static void close_interval(struct coord *c)
         engine_slice_of(c->iv_set, r->n_nodes, n, c->scratch, &iv->nodes[n]);
     c->iv_start_ns = now;
     r->elapsed_s = (double)now / 1e9;
-    if (c->on_interval)
-        c->on_interval(c->user, r, iv, c->iv_set);
+    if (c->on_interval && c->on_interval(c->user, r, iv, c->iv_set) && !c->stopping) {
+        r->stopped_early = true;
+        stop_early(c);
+    }
 }
 
 static bool all_drained(const struct coord *c)
@@ -239,6 +243,21 @@ static void on_tick(struct ev_loop *loop, ev_timer *t, int revents)
     }
 }
 
+/* Ends the arrivals now; what is in flight gets a short grace. */
+static void stop_early(struct coord *c)
+{
+    int64_t now = clock_now_ns() - c->sh.start_ns;
+    double grace_s = c->scn->request_timeout_ms / 1000.0;
+    if (grace_s > INTERRUPT_GRACE_S)
+        grace_s = INTERRUPT_GRACE_S;
+    if (!c->stopping)
+        c->res->schedule_end_s = (double)now / 1e9;
+    c->stopping = true;
+    c->deadline_ns = now + (int64_t)(grace_s * 1e9);
+    for (int i = 0; i < c->n_workers; i++)
+        worker_stop(c->workers[i]);
+}
+
 static void on_signal(struct ev_loop *loop, ev_signal *s, int revents)
 {
     (void)loop;
@@ -249,14 +268,7 @@ static void on_signal(struct ev_loop *loop, ev_signal *s, int revents)
         abort_all(c);
         return;
     }
-    int64_t now = clock_now_ns() - c->sh.start_ns;
-    double grace_s = c->scn->request_timeout_ms / 1000.0;
-    if (grace_s > INTERRUPT_GRACE_S)
-        grace_s = INTERRUPT_GRACE_S;
-    c->stopping = true;
-    c->deadline_ns = now + (int64_t)(grace_s * 1e9);
-    for (int i = 0; i < c->n_workers; i++)
-        worker_stop(c->workers[i]);
+    stop_early(c);
 }
 
 /* CURLOPT_RESOLVE entries for targets named by host name: looked up once,
@@ -304,7 +316,8 @@ double engine_phase_ran_s(const struct scenario *scn, const struct engine_result
     double start = 0;
     for (size_t i = 0; i < p; i++)
         start += scn->phases[i].duration_s;
-    double ran = r->elapsed_s - start;
+    double end = r->elapsed_s < r->schedule_end_s ? r->elapsed_s : r->schedule_end_s;
+    double ran = end - start;
     if (ran < 0)
         ran = 0;
     return ran < scn->phases[p].duration_s ? ran : scn->phases[p].duration_s;
@@ -353,6 +366,7 @@ static int prepare_shared(struct coord *c)
         c->sh.phase_end_ns[p] = (int64_t)(end_s * 1e9);
     }
     c->end_ns = c->sh.phase_end_ns[scn->n_phases - 1];
+    c->res->schedule_end_s = (double)c->end_ns / 1e9;
     return 0;
 }
 

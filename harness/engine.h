@@ -58,6 +58,9 @@ struct engine_result {
     double cpu_sys_s;
     int workers;
     bool interrupted;            /* stopped by a signal */
+    bool stopped_early;          /* stopped by the interval callback */
+    double schedule_end_s;       /* when arrivals ended: the planned end, or
+                                    the time of the signal or stop */
     bool generator_limited;      /* late or dropped arrivals past the tolerance */
     int64_t abandoned;           /* in flight when the grace period ran out */
     double late_pct;             /* late arrivals, % of scheduled */
@@ -65,8 +68,11 @@ struct engine_result {
 
 /* Called on the coordinator's thread after every interval: iv is the
  * interval just closed, set its records (node indexes as in so_far's
- * node_names; borrowed until the callback returns). */
-typedef void (*engine_interval_fn)(void *user, const struct engine_result *so_far,
+ * node_names; borrowed until the callback returns); so_far's totals
+ * include it. Returning true stops the run as an interrupt would (no new
+ * arrivals; requests in flight get a short grace), with stopped_early set
+ * instead of interrupted. */
+typedef bool (*engine_interval_fn)(void *user, const struct engine_result *so_far,
                                    const struct engine_interval *iv, const struct rec_set *set);
 
 /* Runs the scenario (borrowed). Returns ENGINE_OK with *out (owned,

@@ -13,6 +13,7 @@
 
 #include "engine.h"
 #include "fsutil.h"
+#include "gate.h"
 #include "hdr_codec.h"
 #include "scenario.h"
 #include "version.h"
@@ -144,6 +145,8 @@ static const char *run_status(const struct engine_result *r)
         return "interrupted";
     if (r->generator_limited)
         return "generator-limited";
+    if (r->stopped_early)
+        return "stopped";
     return "complete";
 }
 
@@ -172,6 +175,8 @@ void *results_build(const struct scenario *scn, const struct engine_result *r)
                         "for coordinated omission)",
                   "interrupted", r->interrupted, "generator_limited", r->generator_limited,
                   "insecure_tls", scn->tls.insecure));
+    json_object_set_new(json_object_get(doc, "run"), "stopped_early",
+                        json_boolean(r->stopped_early));
     json_object_set_new(
         doc, "generator",
         json_pack("{s:I,s:I,s:I,s:f,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f}", "scheduled",
@@ -247,4 +252,45 @@ int results_write(const void *doc, const char *path)
     int rc = fs_write_atomic(path, text, len + 1);
     free(text);
     return rc;
+}
+
+int results_add_gates(void *doc, const struct scenario *scn, const struct gate_verdict *v,
+                      size_t n, const char *stop_reason)
+{
+    json_t *run = json_object_get(doc, "run");
+    json_t *gates = json_array();
+    int failed = 0;
+    if (!run || !gates)
+        goto fail;
+    for (size_t i = 0; i < n; i++) {
+        const struct gate *g = &scn->gates[v[i].gate];
+        json_t *o = json_pack("{s:s,s:s,s:s,s:f,s:s,s:s}", "gate", g->text, "scope",
+                              gate_scope_name(g->scope), "op", gate_op_name(g->expr.op),
+                              "threshold", g->expr.threshold, "unit", gate_unit(&g->expr),
+                              "verdict", gate_outcome_name(v[i].outcome));
+        if (!o || json_array_append_new(gates, o))
+            goto fail;
+        /* The metric as written: the expression up to its comparison. */
+        size_t len = strcspn(g->text, "<>");
+        while (len && (g->text[len - 1] == ' ' || g->text[len - 1] == '\t'))
+            len--;
+        const char *m = g->text + strspn(g->text, " \t");
+        json_object_set_new(o, "metric", json_stringn(m, len - (size_t)(m - g->text)));
+        if (g->scope != GATE_ALL)
+            json_object_set_new(o, "name", json_string(v[i].name));
+        json_object_set_new(o, "measured",
+                            v[i].outcome == GATE_NO_DATA ? json_null() : json_real(v[i].measured));
+        json_object_set_new(o, "abort_on_fail", json_boolean(g->abort_on_fail));
+        if (v[i].outcome != GATE_PASS)
+            failed++;
+    }
+    if (json_object_set_new(doc, "gates", gates) ||
+        json_object_set_new(run, "gates_failed", json_integer(failed)))
+        return -1;
+    if (stop_reason && json_object_set_new(run, "stop_reason", json_string(stop_reason)))
+        return -1;
+    return 0;
+fail:
+    json_decref(gates);
+    return -1;
 }

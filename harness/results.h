@@ -5,10 +5,12 @@
 #ifndef GATECAP_RESULTS_H
 #define GATECAP_RESULTS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct scenario;
 struct engine_result;
+struct gate_verdict;
 
 #define RESULTS_FORMAT "gatecap-results"
 #define RESULTS_VERSION 1
@@ -16,6 +18,13 @@ struct engine_result;
 /* Builds the results document (a jansson json_t *, new reference, declared
  * void * to keep jansson out of this header), or NULL without memory. */
 void *results_build(const struct scenario *scn, const struct engine_result *r);
+
+/* Adds the verdicts of the scenario's gates (gate_evaluate) to doc: the
+ * "gates" array, run.gates_failed, and run.stop_reason when stop_reason is
+ * not NULL (the gate that stopped the run early). Returns 0 or -1 (no
+ * memory). */
+int results_add_gates(void *doc, const struct scenario *scn, const struct gate_verdict *v,
+                      size_t n, const char *stop_reason);
 
 /* Writes the document to path atomically (temp file, then rename),
  * indented. Returns 0 or -1 (errno set). */

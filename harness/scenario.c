@@ -89,6 +89,11 @@ void scenario_free(struct scenario *s)
     }
     free(s->phases);
     free(s->output_dir);
+    for (size_t i = 0; i < s->n_gates; i++) {
+        free(s->gates[i].text);
+        free(s->gates[i].scope_name);
+    }
+    free(s->gates);
     free(s);
 }
 
@@ -570,13 +575,14 @@ int scenario_load_mem(const char *path, const char *yaml, size_t len, const char
         goto done;
     static const char *const top_keys[] = {
         "name", "description", "targets",  "node_header", "tls",       "http", "requests",
-        "load", "timeouts",    "interval", "output",      "generator", NULL};
+        "load", "timeouts",    "interval", "output",      "generator", "gates", NULL};
     scnp_keys(&c, root, "", top_keys);
     read_top(&c, root, s);
     scnp_targets(&c, root, s);
     scnp_tls(&c, root, s);
     scnp_requests(&c, root, s);
     scnp_load(&c, root, s);
+    scnp_gates(&c, root, s);
     if (c.oom)
         goto done;
     if (c.n_errors) {

@@ -18,12 +18,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gate.h"
+
 enum {
     SCN_OK = 0,
     SCN_EINVAL = -1,  /* the scenario is wrong; the message says where and why */
     SCN_EIO = -2,     /* the scenario file could not be read (files it names: EINVAL) */
     SCN_ENOMEM = -3,
 };
+
+/* Default of a gate's `grace:` (abort checks wait this long), seconds. */
+#define SCN_GATE_GRACE_S 10.0
 
 /* Most error messages written to an err buffer (more are summarised). */
 #define SCN_MAX_ERRORS 20
@@ -136,6 +141,8 @@ struct scenario {
     char *output_dir;       /* default "results" */
     double late_tolerance_pct; /* generator-limited past this share of late arrivals (1) */
     double late_threshold_ms;  /* an arrival is late past this (10) */
+    struct gate *gates;     /* `gates:` in file order (gate.h) */
+    size_t n_gates;
 };
 
 /* Parses and validates path. overrides: n_overrides "key.path=value"

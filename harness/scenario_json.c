@@ -202,6 +202,23 @@ void *scenario_to_json(const struct scenario *s)
         put(gen, "late_threshold_ms", json_real(s->late_threshold_ms), &bad);
     }
     put(o, "generator", gen, &bad);
+    json_t *gates = json_array();
+    for (size_t i = 0; gates && i < s->n_gates; i++) {
+        const struct gate *g = &s->gates[i];
+        json_t *j = json_object();
+        if (j) {
+            put(j, "gate", json_string(g->text), &bad);
+            put(j, "scope", json_string(gate_scope_name(g->scope)), &bad);
+            if (g->scope_name)
+                put(j, "name", json_string(g->scope_name), &bad);
+            put(j, "abort_on_fail", json_boolean(g->abort_on_fail), &bad);
+            if (g->abort_on_fail)
+                put(j, "grace_s", json_real(g->grace_s), &bad);
+        }
+        if (json_array_append_new(gates, j))
+            bad = true;
+    }
+    put(o, "gates", gates, &bad);
     if (bad) {
         json_decref(o);
         return NULL;

@@ -111,5 +111,7 @@ void scnp_targets(struct scnp_ctx *c, const struct ytree_node *root, struct scen
 void scnp_tls(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
 void scnp_requests(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
 void scnp_load(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
+/* After requests and load: gate scopes name their phases and requests. */
+void scnp_gates(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
 
 #endif

@@ -1204,6 +1204,92 @@ static void file_errors(void **state)
 
 /* ---- the examples users copy -------------------------------------------- */
 
+
+/* ---- gates ------------------------------------------------------------------ */
+
+#define GATE_BASE                                                                                  \
+    "targets: [{url: 'http://127.0.0.1', name: gw1}, {url: 'http://127.0.0.2', name: gw2}]\n"     \
+    "requests: [{name: login, path: /a}, {name: list, path: /b}]\n"                                \
+    "load: {phases: [{name: warm, duration: 1s, rate: 10/s, record: false},\n"                    \
+    "                {name: ramp, steps: {from: 10/s, to: 30/s, step: 10/s, duration: 1s}},\n"    \
+    "                {name: steady, duration: 2s, rate: 50/s}]}\n"
+
+static void gates_read_and_serialise(void **state)
+{
+    (void)state;
+    struct scenario *s = load_ok(GATE_BASE "gates:\n"
+                                           "  - p99 < 250ms\n"
+                                           "  - {gate: 'errors < 0.1%', phase: steady}\n"
+                                           "  - {gate: 'p99 < 1s', phase: ramp}\n"
+                                           "  - {gate: 'service.p90 < 20ms', request: login}\n"
+                                           "  - {gate: 'throughput >= 1/s', node: '*'}\n"
+                                           "  - gate: errors < 5%\n"
+                                           "    node: gw2\n"
+                                           "    abort_on_fail: true\n"
+                                           "    grace: 3s\n"
+                                           "  - {gate: 'achieved >= 99%', abort_on_fail: true}\n");
+    assert_int_equal(s->n_gates, 7);
+    assert_string_equal(s->gates[0].text, "p99 < 250ms");
+    assert_int_equal(s->gates[0].scope, GATE_ALL);
+    assert_null(s->gates[0].scope_name);
+    assert_int_equal(s->gates[1].scope, GATE_PHASE);
+    assert_string_equal(s->gates[1].scope_name, "steady");
+    assert_int_equal(s->gates[3].scope, GATE_REQUEST);
+    assert_int_equal(s->gates[3].expr.series, GATE_SERVICE);
+    assert_int_equal(s->gates[4].scope, GATE_NODE);
+    assert_string_equal(s->gates[4].scope_name, "*");
+    assert_true(s->gates[5].abort_on_fail);
+    assert_true(s->gates[5].grace_s == 3);
+    assert_true(s->gates[6].grace_s == SCN_GATE_GRACE_S);
+    char *j = json_text(s);
+    assert_non_null(strstr(j, "\"gates\":[{\"abort_on_fail\":false,\"gate\":\"p99 < 250ms\","
+                              "\"scope\":\"all\"}"));
+    assert_non_null(strstr(j, "{\"abort_on_fail\":true,\"gate\":\"errors < 5%\",\"grace_s\":3.0,"
+                              "\"name\":\"gw2\",\"scope\":\"node\"}"));
+    free(j);
+    scenario_free(s);
+
+    /* --set reaches gates like any field. */
+    const char *ov[] = {"gates.0=p99 < 100ms"};
+    assert_int_equal(load_ov(GATE_BASE "gates: ['p99 < 250ms']\n", ov, 1, &s), 0);
+    assert_string_equal(s->gates[0].text, "p99 < 100ms");
+    scenario_free(s);
+}
+
+static void gate_errors(void **state)
+{
+    (void)state;
+    load_fails(GATE_BASE "gates: ['p99 < 250']\n",
+               "t.yaml:6:9: gates.0: 'p99 < 250': a time needs a unit");
+    load_fails(GATE_BASE "gates: ['latency < 250ms']\n", "unknown metric 'latency'");
+    load_fails(GATE_BASE "gates:\n  - {gate: 'p99 < 1s', phase: stedy}\n",
+               "t.yaml:7:31: gates.0.phase: no phase is named 'stedy'");
+    load_fails(GATE_BASE "gates:\n  - {gate: 'p99 < 1s', phase: warm}\n",
+               "phase 'warm' is a warm-up (record: false)");
+    load_fails(GATE_BASE "gates:\n  - {gate: 'p99 < 1s', request: logout}\n",
+               "gates.0.request: no request is named 'logout'");
+    load_fails(GATE_BASE "gates:\n  - {gate: 'p99 < 1s', node: gw3}\n",
+               "gates.0.node: no target is named 'gw3'");
+    load_fails(GATE_BASE "gates:\n  - {gate: 'p99 < 1s', node: gw1, request: login}\n",
+               "a gate has one scope");
+    load_fails(GATE_BASE "gates:\n  - {gate: 'achieved >= 99%', node: gw1}\n",
+               "achieved is measured for the whole run or a phase");
+    load_fails(GATE_BASE "gates:\n  - {phase: steady}\n", "needs `gate:`");
+    load_fails(GATE_BASE "gates:\n  - {gate: 'p99 < 1s', grace: 5s}\n",
+               "gates.0.grace: grace only applies with abort_on_fail: true");
+    load_fails(GATE_BASE "gates:\n  - {gate: 'p99 < 1s', abort: true}\n",
+               "gates.0.abort: unknown key 'abort'; did you mean 'abort_on_fail'?");
+    load_fails(GATE_BASE "gates: 'p99 < 1s'\n", "gates: expected a list");
+    load_fails(MIN_TARGETS MIN_REQUESTS
+               "load: {model: closed, phases: [{duration: 1s, users: 2}]}\n"
+               "gates: ['achieved >= 99%']\n",
+               "only the open model has");
+    /* With node_header, node names come from responses: any name is taken. */
+    struct scenario *s = load_ok(GATE_BASE "node_header: X-Node\n"
+                                           "gates: [{gate: 'p99 < 1s', node: gw7}]\n");
+    scenario_free(s);
+}
+
 static void every_example_validates(void **state)
 {
     (void)state;
@@ -1256,6 +1342,8 @@ int main(void)
         cmocka_unit_test(certificates_that_are_fine),
         cmocka_unit_test(paths_are_relative_to_the_scenario),
         cmocka_unit_test(file_errors),
+        cmocka_unit_test(gates_read_and_serialise),
+        cmocka_unit_test(gate_errors),
         cmocka_unit_test(every_example_validates),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -1,0 +1,116 @@
+/*
+ * gate.h — pass/fail thresholds on a run's results ("p99 < 250ms",
+ * "errors < 0.1%", "throughput >= 950/s"), as written under `gates:` in a
+ * scenario (docs/gates.md).
+ *
+ * A gate is an expression (what to measure, a comparison, a threshold with
+ * its unit) and a scope (the whole run, or one phase, request or node, or
+ * each of them). gate_parse reads the expression; gate_measure takes the
+ * value from a summed rec_cell; gate_evaluate applies every gate of a
+ * scenario to a run and returns one verdict per gate and scope member.
+ * Nothing here prints or allocates per request.
+ */
+#ifndef GATECAP_GATE_H
+#define GATECAP_GATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct rec_cell;
+struct scenario;
+struct engine_result;
+
+/* What is measured. */
+enum gate_metric {
+    GATE_TIME,        /* a statistic of a time series, milliseconds */
+    GATE_ERRORS,      /* requests counted as errors: % of completed, or a count */
+    GATE_THROTTLED,   /* 429 responses: % of completed, or a count */
+    GATE_UNEXPECTED,  /* statuses outside `expect`: % of completed, or a count */
+    GATE_THROUGHPUT,  /* completed requests per second of recorded load */
+    GATE_ACHIEVED,    /* completed / offered arrivals, % (open model) */
+    GATE_REQUESTS,    /* completed requests, a count */
+};
+
+/* For GATE_TIME: which histogram and which statistic. */
+enum gate_series { GATE_LATENCY, GATE_SERVICE, GATE_TTFB, GATE_CONNECT, GATE_TLS };
+enum gate_stat { GATE_PCTL, GATE_MIN, GATE_MEAN, GATE_MAX };
+
+enum gate_op { GATE_LT, GATE_LE, GATE_GT, GATE_GE };
+
+struct gate_expr {
+    enum gate_metric metric;
+    enum gate_series series;
+    enum gate_stat stat;
+    double percentile;     /* GATE_PCTL: 0 < p <= 100 */
+    bool as_pct;           /* errors/throttled/unexpected: a share, not a count */
+    enum gate_op op;
+    double threshold;      /* ms, %, count or per second, as the metric says */
+};
+
+/* What a gate applies to. A scope name of "*" means each phase, request or
+ * node on its own (one verdict each). A phase name also matches the steps
+ * of a `steps:` phase written with that name (summed). */
+enum gate_scope { GATE_ALL, GATE_PHASE, GATE_REQUEST, GATE_NODE };
+
+struct gate {
+    char *text;            /* the expression as written, e.g. "p99 < 250ms" */
+    struct gate_expr expr;
+    enum gate_scope scope;
+    char *scope_name;      /* NULL for GATE_ALL */
+    bool abort_on_fail;    /* also checked after every interval; stops the run */
+    double grace_s;        /* abort checks start this long after the run's start */
+};
+
+/* Parses "METRIC OP VALUE" (spaces optional). Metrics: pN (latency
+ * percentile, e.g. p99, p99.9), min, mean, max, and SERIES.STAT for the
+ * series latency, service, ttfb, connect, tls (e.g. service.p99);
+ * errors, throttled, unexpected (N% or a count); throughput (N/s, /m, /h);
+ * achieved (N%); requests (a count). Times take us, ms or s. OP: < <= >
+ * >=. Returns 0, or -1 with a sentence naming what is wrong and a correct
+ * example in why (why_len bytes). */
+int gate_parse(const char *text, struct gate_expr *out, char *why, size_t why_len);
+
+/* The measured value of e over cell c: seconds is the recorded time of the
+ * scope (for throughput), offered the arrivals the schedule offered to the
+ * scope (for achieved; < 0 when unknown). Returns false when there is
+ * nothing to measure (no requests, no latencies, unknown offered). */
+bool gate_measure(const struct gate_expr *e, const struct rec_cell *c, double seconds,
+                  double offered, double *value);
+
+/* True when value satisfies e's comparison. */
+bool gate_holds(const struct gate_expr *e, double value);
+
+/* The unit e's values are written in: "ms", "%", "/s" or "" (a count). */
+const char *gate_unit(const struct gate_expr *e);
+
+/* "<", "<=", ">", ">=". */
+const char *gate_op_name(enum gate_op op);
+
+/* "all", "phase", "request", "node". */
+const char *gate_scope_name(enum gate_scope s);
+
+enum gate_outcome { GATE_PASS, GATE_FAIL, GATE_NO_DATA };
+
+/* One gate on one scope member. */
+struct gate_verdict {
+    size_t gate;           /* index into the scenario's gates */
+    char name[64];         /* the phase, request or node; "" for the whole run */
+    double measured;       /* in gate_unit; 0 when GATE_NO_DATA */
+    enum gate_outcome outcome;
+};
+
+/* "pass", "fail", "no-data". */
+const char *gate_outcome_name(enum gate_outcome o);
+
+/* Evaluates the scenario's gates on r (only those with abort_on_fail when
+ * abort_only). A gate that measured nothing is GATE_NO_DATA, which does
+ * not pass. Writes a new array to *out (owned; free) and its length to
+ * *n. Returns 0, or -1 when memory runs out. */
+int gate_evaluate(const struct scenario *scn, const struct engine_result *r, bool abort_only,
+                  struct gate_verdict **out, size_t *n);
+
+/* Writes the measured value with its unit ("182.4ms", "0.12%", "951/s",
+ * "1200") into buf. */
+void gate_format(const struct gate_expr *e, double value, char *buf, size_t len);
+
+#endif
