@@ -107,7 +107,11 @@ struct run_ctx {
     struct hlog_writer *hlog;
     struct rec_cell *hlog_all;   /* scratch: the interval's records, all cells */
     bool hlog_failed;
-    char stop_reason[256];       /* the abort_on_fail gate that stopped the run */
+    char stop_reason[512];       /* what stopped the run early, if anything */
+    bool stopped_by_gate;        /* an abort_on_fail gate (exit 1), not a staircase */
+    size_t judged;               /* phases whose step-stop rule was applied */
+    double judged_end_s;         /* end of those phases, from the run's start */
+    int *step_fails;             /* consecutive failing steps, per step-stop rule */
 };
 
 static void fmt_ms(char *buf, size_t n, int64_t us)
@@ -356,6 +360,61 @@ static bool abort_gate_failed(struct run_ctx *rc, const struct engine_result *r)
     return stop;
 }
 
+/* Judges one step against its staircase's `stop:` SLO; returns true when
+ * the rule's count of consecutive failing steps is reached. */
+static bool step_failed_out(struct run_ctx *rc, const struct engine_result *r, size_t p)
+{
+    const struct scenario *scn = rc->scn;
+    const struct scn_phase *ph = &scn->phases[p];
+    const struct scn_step_stop *st = &scn->step_stops[ph->stop_rule - 1];
+    int *fails = &rc->step_fails[ph->stop_rule - 1];
+    char why[256] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < st->n_slo; i++) {
+        double v;
+        enum gate_outcome o = gate_check_phase(scn, r, p, &st->slo[i].expr, &v);
+        if (o == GATE_PASS)
+            continue;
+        char val[32] = "no data";
+        if (o == GATE_FAIL)
+            gate_format(&st->slo[i].expr, v, val, sizeof val);
+        int w = snprintf(why + len, sizeof why - len, "%s%s measured %s", len ? ", " : "",
+                         st->slo[i].text, val);
+        if (w > 0 && len + (size_t)w < sizeof why)
+            len += (size_t)w;
+    }
+    if (!len) {
+        *fails = 0;
+        return false;
+    }
+    if (!rc->opts->quiet)
+        fprintf(stderr, "%sgatecap: step %s failed its SLO: %s\n",
+                rc->tty ? "\n" : "", ph->name, why);
+    if (++*fails < st->after)
+        return false;
+    snprintf(rc->stop_reason, sizeof rc->stop_reason,
+             "steps '%s': %d consecutive step(s) failed the SLO, the last %s: %s", st->group,
+             *fails, ph->name, why);
+    return true;
+}
+
+/* Applies step-stop rules to every step that ended at least one interval
+ * ago (its late completions are in by then). */
+static bool steps_failed_out(struct run_ctx *rc, const struct engine_result *r)
+{
+    const struct scenario *scn = rc->scn;
+    while (rc->judged < scn->n_phases) {
+        const struct scn_phase *ph = &scn->phases[rc->judged];
+        if (r->elapsed_s < rc->judged_end_s + ph->duration_s + scn->interval_s)
+            return false;
+        size_t p = rc->judged++;
+        rc->judged_end_s += ph->duration_s;
+        if (ph->stop_rule && ph->record && step_failed_out(rc, r, p))
+            return true;
+    }
+    return false;
+}
+
 static bool on_interval(void *user, const struct engine_result *r,
                         const struct engine_interval *iv, const struct rec_set *set)
 {
@@ -363,7 +422,13 @@ static bool on_interval(void *user, const struct engine_result *r,
     write_hlog_interval(rc, r, iv, set);
     if (!rc->opts->quiet)
         print_progress(rc, r, iv);
+    if (!rc->stop_reason[0] && rc->step_fails && steps_failed_out(rc, r)) {
+        if (!rc->opts->quiet)
+            fprintf(stderr, "gatecap: stopping: %s\n", rc->stop_reason);
+        return true;
+    }
     if (!rc->stop_reason[0] && abort_gate_failed(rc, r)) {
+        rc->stopped_by_gate = true;
         fprintf(stderr, "%sgatecap: stopping: %s\n", rc->tty && !rc->opts->quiet ? "\n" : "",
                 rc->stop_reason);
         return true;
@@ -400,6 +465,10 @@ int cmd_run(int argc, char **argv)
     struct hlog_writer hw;
     struct run_ctx rc = {.scn = scn, .opts = &o, .tty = isatty(STDERR_FILENO), .hlog = &hw};
     int code = EXIT_RUN;
+    if (scn->n_step_stops && !(rc.step_fails = calloc(scn->n_step_stops, sizeof(int)))) {
+        fprintf(stderr, "gatecap: out of memory\n");
+        goto out;
+    }
     if (!(rc.hlog_all = rec_cell_new())) {
         fprintf(stderr, "gatecap: out of memory\n");
         goto out;
@@ -452,7 +521,7 @@ int cmd_run(int argc, char **argv)
         code = EXIT_INTERRUPTED;
     else if (!wrote || r->generator_limited)
         code = EXIT_RUN;
-    else if (failed || rc.stop_reason[0])
+    else if (failed || rc.stopped_by_gate)
         code = EXIT_GATE;
     else
         code = 0;
@@ -462,6 +531,7 @@ out:
     if (rc.hlog_file.f)
         fs_atomic_abort(&rc.hlog_file);
     rec_cell_free(rc.hlog_all);
+    free(rc.step_fails);
     free(results_path);
     free(hlog_path);
     scenario_free(scn);

@@ -413,6 +413,22 @@ static void sum_scope(const struct scenario *scn, const struct engine_result *r,
         *offered = -1; /* the schedule offers arrivals to the run, not to one member */
 }
 
+enum gate_outcome gate_check_phase(const struct scenario *scn, const struct engine_result *r,
+                                   size_t p, const struct gate_expr *e, double *measured)
+{
+    double seconds, offered;
+    enum gate_outcome o = GATE_NO_DATA;
+    struct rec_cell *c = rec_cell_new();
+    *measured = 0;
+    if (!c)
+        return GATE_NO_DATA;
+    sum_scope(scn, r, GATE_PHASE, p, NULL, c, &seconds, &offered);
+    if (gate_measure(e, c, seconds, offered, measured))
+        o = gate_holds(e, *measured) ? GATE_PASS : GATE_FAIL;
+    rec_cell_free(c);
+    return o;
+}
+
 static int push(struct gate_verdict **v, size_t *n, size_t *cap, struct gate_verdict x)
 {
     if (*n == *cap) {

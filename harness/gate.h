@@ -109,6 +109,12 @@ const char *gate_outcome_name(enum gate_outcome o);
 int gate_evaluate(const struct scenario *scn, const struct engine_result *r, bool abort_only,
                   struct gate_verdict **out, size_t *n);
 
+/* Judges expression e on phase p of r alone (e.g. one step of a
+ * staircase); *measured as in gate_verdict. Returns GATE_NO_DATA also when
+ * memory runs out. */
+enum gate_outcome gate_check_phase(const struct scenario *scn, const struct engine_result *r,
+                                   size_t p, const struct gate_expr *e, double *measured);
+
 /* Writes the measured value with its unit ("182.4ms", "0.12%", "951/s",
  * "1200") into buf. */
 void gate_format(const struct gate_expr *e, double value, char *buf, size_t len);

@@ -266,6 +266,10 @@ int plan_input_results(struct plan_input *in, const char *path, const struct pla
         goto out;
     }
 
+    bool stopped = status && !strcmp(status, "stopped");
+    const char *stop_reason = json_string_value(json_object_get(run, "stop_reason"));
+    if (!stop_reason)
+        stop_reason = "no reason recorded";
     size_t i;
     const json_t *ph;
     json_array_foreach(phases, i, ph)
@@ -276,6 +280,14 @@ int plan_input_results(struct plan_input *in, const char *path, const struct pla
         struct phase_stats ps;
         phase_stats(intervals, name, interval_s, open, &ps);
         const json_t *cell = json_object_get(by_phase, name);
+        /* A staircase's stop rule ended the run: the steps it cut short or
+         * never reached measure nothing. */
+        if (stopped && ps.whole < 2) {
+            if (note(in, "%s: phase %s not measured: the run stopped early (%s)", path, name,
+                     stop_reason))
+                goto nomem;
+            continue;
+        }
         if (!open) {
             double users = num(ph, "users");
             if (!(users > 0))

@@ -94,6 +94,14 @@ void scenario_free(struct scenario *s)
         free(s->gates[i].scope_name);
     }
     free(s->gates);
+    for (size_t i = 0; i < s->n_step_stops; i++) {
+        struct scn_step_stop *st = &s->step_stops[i];
+        for (size_t k = 0; k < st->n_slo; k++)
+            free(st->slo[k].text);
+        free(st->slo);
+        free(st->group);
+    }
+    free(s->step_stops);
     free(s);
 }
 

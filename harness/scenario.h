@@ -98,6 +98,16 @@ struct scn_phase {
     bool record;          /* false for warm-up: sent but not counted */
     char *group;          /* steps: the name written in the file; else NULL */
     int step;             /* steps: 1-based index within group; else 0 */
+    size_t stop_rule;     /* steps with `stop:`: 1 + index into step_stops; else 0 */
+};
+
+/* A staircase's `stop:` rule: the run stops once `after` consecutive steps
+ * fail any of the slo expressions (each judged on its own step). */
+struct scn_step_stop {
+    char *group;            /* the steps phase's name */
+    struct gate *slo;       /* scope GATE_PHASE, scope_name NULL */
+    size_t n_slo;
+    int after;              /* default 2 */
 };
 
 struct scn_tls {
@@ -143,6 +153,8 @@ struct scenario {
     double late_threshold_ms;  /* an arrival is late past this (10) */
     struct gate *gates;     /* `gates:` in file order (gate.h) */
     size_t n_gates;
+    struct scn_step_stop *step_stops;
+    size_t n_step_stops;
 };
 
 /* Parses and validates path. overrides: n_overrides "key.path=value"

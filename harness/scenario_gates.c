@@ -182,3 +182,63 @@ void scnp_gates(struct scnp_ctx *c, const struct ytree_node *root, struct scenar
         read_gate(c, list->items[i], scnp_field_i(f, "gates", i), s, g);
     }
 }
+
+int scnp_step_stop(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                   struct scenario *s, const char *group, size_t *rule)
+{
+    static const char *const keys[] = {"slo", "after", NULL};
+    static const char example[] = "stop: {slo: [\"p99 < 250ms\", \"errors < 0.1%\", "
+                                  "\"achieved >= 99%\"], after: 2}";
+    char f[SCNP_FIELD_MAX], why[256];
+    if (scnp_keys(c, n, field, keys))
+        return -1;
+    const struct ytree_node *slo = scnp_get(n, "slo"), *v;
+    scnp_field(f, field, "slo");
+    if (!slo) {
+        scnp_error(c, n, f, "missing; what a step must meet, e.g. %s", example);
+        return -1;
+    }
+    if (scnp_list(c, slo, f, example))
+        return -1;
+    if (!slo->n) {
+        scnp_error(c, slo, f, "empty; give at least one expression, e.g. %s", example);
+        return -1;
+    }
+    struct scn_step_stop st = {.after = 2};
+    if ((v = scnp_get(n, "after"))) {
+        long long a;
+        if (scnp_int(c, v, scnp_field(f, field, "after"), 1, 1000, &a))
+            return -1;
+        st.after = (int)a;
+    }
+    struct scn_step_stop *grown =
+        realloc(s->step_stops, (s->n_step_stops + 1) * sizeof *s->step_stops);
+    if (!grown || !(st.slo = calloc(slo->n, sizeof *st.slo)) || !(st.group = strdup(group))) {
+        if (grown)
+            s->step_stops = grown;
+        free(st.slo);
+        c->oom = true;
+        return -1;
+    }
+    s->step_stops = grown;
+    int rc = 0;
+    for (size_t i = 0; i < slo->n; i++) {
+        struct gate *g = &st.slo[st.n_slo++];
+        char fi[SCNP_FIELD_MAX];
+        scnp_field_i(fi, f, i);
+        g->scope = GATE_PHASE;
+        if (scnp_string(c, slo->items[i], fi, &g->text, NULL)) {
+            rc = -1;
+            continue;
+        }
+        if (gate_parse(g->text, &g->expr, why, sizeof why)) {
+            scnp_error(c, slo->items[i], fi, "'%s': %s", g->text, why);
+            rc = -1;
+        } else {
+            check_achieved(c, slo->items[i], fi, s, g);
+        }
+    }
+    s->step_stops[s->n_step_stops++] = st;
+    *rule = s->n_step_stops;
+    return rc;
+}

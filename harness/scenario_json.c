@@ -146,6 +146,14 @@ static json_t *phase_json(const struct scenario *s, const struct scn_phase *p, b
         put(o, "group", json_string(p->group), bad);
         put(o, "step", json_integer(p->step), bad);
     }
+    if (p->stop_rule) {
+        const struct scn_step_stop *st = &s->step_stops[p->stop_rule - 1];
+        json_t *slo = json_array();
+        for (size_t i = 0; slo && i < st->n_slo; i++)
+            if (json_array_append_new(slo, json_string(st->slo[i].text)))
+                *bad = true;
+        put(o, "stop", json_pack("{s:o*,s:i}", "slo", slo, "after", st->after), bad);
+    }
     return o;
 }
 

@@ -101,13 +101,16 @@ static int read_rate_or_ramp(struct scnp_ctx *c, const struct ytree_node *n, con
 
 struct step_spec {
     double from, to, step, duration_ms;
+    double warmup_ms;      /* an unrecorded lead-in at each step's load; 0: none */
     size_t count;
+    size_t stop_rule;      /* 1 + index into step_stops; 0: none */
 };
 
 static int read_steps(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
-                      bool closed, struct step_spec *sp)
+                      struct scenario *s, const char *group, struct step_spec *sp)
 {
-    static const char *const keys[] = {"from", "to", "step", "duration", NULL};
+    static const char *const keys[] = {"from", "to", "step", "duration", "warmup", "stop", NULL};
+    bool closed = s->model == SCN_CLOSED;
     static const char *const names[] = {"from", "to", "step"};
     double *vals[] = {&sp->from, &sp->to, &sp->step};
     char f[SCNP_FIELD_MAX];
@@ -146,6 +149,14 @@ static int read_steps(struct scnp_ctx *c, const struct ytree_node *n, const char
         scnp_error(c, n, f, "missing; how long each step lasts, e.g. duration: 1m");
         bad = -1;
     } else if (scnp_duration_ms(c, d, f, 1, MAX_PHASE_MS, &sp->duration_ms))
+        bad = -1;
+    sp->warmup_ms = 0;
+    if ((d = scnp_get(n, "warmup")) &&
+        scnp_duration_ms(c, d, scnp_field(f, field, "warmup"), 0, MAX_PHASE_MS, &sp->warmup_ms))
+        bad = -1;
+    sp->stop_rule = 0;
+    if ((d = scnp_get(n, "stop")) &&
+        scnp_step_stop(c, d, scnp_field(f, field, "stop"), s, group, &sp->stop_rule))
         bad = -1;
     if (bad)
         return -1;
@@ -220,30 +231,35 @@ static void read_phase(struct scnp_ctx *c, const struct ytree_node *n, const cha
             scnp_error(c, users, scnp_field(f, field, "users"),
                        "steps give their own user counts (steps.from/to/step); remove this one");
         struct step_spec sp;
-        if (read_steps(c, steps, scnp_field(f, field, "steps"), closed, &sp))
+        if (read_steps(c, steps, scnp_field(f, field, "steps"), s, name, &sp))
             goto out;
         for (size_t k = 0; k < sp.count; k++) {
-            struct scn_phase *p = phase_new(c, s, l);
-            if (!p)
-                goto out;
             double value = sp.from + (sp.to >= sp.from ? 1 : -1) * (double)k * sp.step;
-            if (asprintf(&p->name, "%s-%zu", name, k + 1) < 0) {
-                p->name = NULL;
-                c->oom = true;
-                goto out;
-            }
-            if (!(p->group = strdup(name))) {
-                c->oom = true;
-                goto out;
-            }
-            p->step = (int)k + 1;
-            p->duration_s = sp.duration_ms / 1000;
-            p->record = record;
-            if (closed) {
-                p->users = (int)llround(value);
-                p->think_ms = think_ms;
-            } else {
-                p->rate_start = p->rate_end = value;
+            /* A step's warm-up: the same load, not recorded, so that the
+             * step measures a settled gateway. */
+            for (int warm = sp.warmup_ms > 0; warm >= 0; warm--) {
+                struct scn_phase *p = phase_new(c, s, l);
+                if (!p)
+                    goto out;
+                if (asprintf(&p->name, warm ? "%s-%zu-warmup" : "%s-%zu", name, k + 1) < 0) {
+                    p->name = NULL;
+                    c->oom = true;
+                    goto out;
+                }
+                if (!(p->group = strdup(name))) {
+                    c->oom = true;
+                    goto out;
+                }
+                p->step = (int)k + 1;
+                p->duration_s = (warm ? sp.warmup_ms : sp.duration_ms) / 1000;
+                p->record = warm ? false : record;
+                p->stop_rule = warm ? 0 : sp.stop_rule;
+                if (closed) {
+                    p->users = (int)llround(value);
+                    p->think_ms = think_ms;
+                } else {
+                    p->rate_start = p->rate_end = value;
+                }
             }
         }
         goto out;

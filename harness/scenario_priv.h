@@ -111,6 +111,12 @@ void scnp_targets(struct scnp_ctx *c, const struct ytree_node *root, struct scen
 void scnp_tls(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
 void scnp_requests(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
 void scnp_load(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
+/* A staircase's `stop:` mapping ({slo: [EXPR...], after: N}) for the steps
+ * phase named group: appended to s->step_stops, *rule set to 1 + its
+ * index. Returns 0, or -1 with the error reported. */
+int scnp_step_stop(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                   struct scenario *s, const char *group, size_t *rule);
+
 /* After requests and load: gate scopes name their phases and requests. */
 void scnp_gates(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
 

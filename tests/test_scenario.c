@@ -1290,6 +1290,69 @@ static void gate_errors(void **state)
     scenario_free(s);
 }
 
+static void steps_warmup_and_stop(void **state)
+{
+    (void)state;
+    struct scenario *s = load_ok(
+        MIN_TARGETS MIN_REQUESTS
+        "load:\n"
+        "  phases:\n"
+        "    - name: st\n"
+        "      steps: {from: 100/s, to: 300/s, step: 100/s, duration: 3s, warmup: 1s,\n"
+        "              stop: {slo: ['p99 < 250ms', 'achieved >= 99%'], after: 3}}\n"
+        "    - {name: tail, duration: 1s, rate: 10/s}\n");
+    assert_int_equal(s->n_phases, 7);
+    const char *names[] = {"st-1-warmup", "st-1", "st-2-warmup", "st-2", "st-3-warmup", "st-3",
+                           "tail"};
+    for (size_t i = 0; i < 7; i++) {
+        const struct scn_phase *p = &s->phases[i];
+        assert_string_equal(p->name, names[i]);
+        if (i == 6) {
+            assert_int_equal(p->stop_rule, 0);
+            continue;
+        }
+        bool warm = i % 2 == 0;
+        assert_true(p->record == !warm);
+        assert_true(p->duration_s == (warm ? 1 : 3));
+        assert_true(p->rate_start == 100.0 * (double)(i / 2 + 1));
+        assert_int_equal(p->step, (int)(i / 2 + 1));
+        assert_string_equal(p->group, "st");
+        assert_int_equal(p->stop_rule, warm ? 0 : 1);
+    }
+    assert_int_equal(s->n_step_stops, 1);
+    assert_int_equal(s->step_stops[0].after, 3);
+    assert_int_equal(s->step_stops[0].n_slo, 2);
+    assert_int_equal(s->step_stops[0].slo[1].expr.metric, GATE_ACHIEVED);
+    char *j = json_text(s);
+    assert_non_null(strstr(j, "\"stop\":{\"after\":3,\"slo\":[\"p99 < 250ms\",\"achieved >= 99%\"]}"));
+    free(j);
+    scenario_free(s);
+
+    /* after defaults to 2; no warmup means no warm-up phases */
+    s = load_ok(MIN_TARGETS MIN_REQUESTS
+                "load: {phases: [{name: st, steps: {from: 1/s, to: 2/s, step: 1/s, duration: 1s,"
+                " stop: {slo: ['errors < 1%']}}}]}\n");
+    assert_int_equal(s->n_phases, 2);
+    assert_int_equal(s->step_stops[0].after, 2);
+    scenario_free(s);
+
+#define STEPS(extra)                                                                               \
+    MIN_TARGETS MIN_REQUESTS "load: {phases: [{name: st, steps: {from: 1/s, to: 2/s, step: 1/s, "  \
+                             "duration: 1s, " extra "}}]}\n"
+    load_fails(STEPS("stop: {after: 2}"), "load.phases.0.steps.stop.slo: missing");
+    load_fails(STEPS("stop: {slo: []}"), "load.phases.0.steps.stop.slo: empty");
+    load_fails(STEPS("stop: {slo: ['p99 < 9']}"),
+               "load.phases.0.steps.stop.slo.0: 'p99 < 9': a time needs a unit");
+    load_fails(STEPS("stop: {slo: ['p99 < 9ms'], after: 0}"), "load.phases.0.steps.stop.after");
+    load_fails(STEPS("stop: {slo: ['p99 < 9ms'], when: 1}"), "unknown key 'when'");
+    load_fails(STEPS("warmup: -1s"), "load.phases.0.steps.warmup");
+    load_fails(MIN_TARGETS MIN_REQUESTS
+               "load: {model: closed, phases: [{name: st, steps: {from: 1, to: 2, step: 1, "
+               "duration: 1s, stop: {slo: ['achieved >= 99%']}}}]}\n",
+               "only the open model has");
+#undef STEPS
+}
+
 static void every_example_validates(void **state)
 {
     (void)state;
@@ -1344,6 +1407,7 @@ int main(void)
         cmocka_unit_test(file_errors),
         cmocka_unit_test(gates_read_and_serialise),
         cmocka_unit_test(gate_errors),
+        cmocka_unit_test(steps_warmup_and_stop),
         cmocka_unit_test(every_example_validates),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
