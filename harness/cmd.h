@@ -18,6 +18,7 @@ enum {
 int cmd_hlog(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_search(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 
 #endif

@@ -265,7 +265,7 @@ static bool share(int64_t part, const struct rec_cell *c, bool as_pct, double *v
 }
 
 bool gate_measure(const struct gate_expr *e, const struct rec_cell *c, double seconds,
-                  double offered, double *value)
+                  double achieved_pct, double *value)
 {
     int64_t errors = 0;
     switch (e->metric) {
@@ -295,9 +295,9 @@ bool gate_measure(const struct gate_expr *e, const struct rec_cell *c, double se
         *value = (double)c->completed / seconds;
         return true;
     case GATE_ACHIEVED:
-        if (!(offered > 0))
+        if (!(achieved_pct >= 0))
             return false;
-        *value = 100.0 * (double)c->completed / offered;
+        *value = achieved_pct;
         return true;
     case GATE_REQUESTS:
         *value = (double)c->completed;
@@ -373,57 +373,68 @@ void gate_format(const struct gate_expr *e, double value, char *buf, size_t len)
 
 /* ---- evaluating a run ---- */
 
-/* Arrivals the schedule offered to phase p in the time it ran. */
-static double phase_offered(const struct scenario *scn, const struct engine_result *r, size_t p)
-{
-    const struct scn_phase *ph = &scn->phases[p];
-    if (scn->model != SCN_OPEN || !ph->record)
-        return 0;
-    double t = engine_phase_ran_s(scn, r, p);
-    return ph->rate_start * t + (ph->rate_end - ph->rate_start) * t * t / (2 * ph->duration_s);
-}
-
 static bool phase_matches(const struct scn_phase *ph, const char *name)
 {
     return !strcmp(ph->name, name) || (ph->group && !strcmp(ph->group, name));
 }
 
+/* True when phase p is in the scope (recorded phases only). */
+static bool in_scope(const struct scenario *scn, size_t p, enum gate_scope scope, size_t index,
+                     const char *name)
+{
+    const struct scn_phase *ph = &scn->phases[p];
+    if (!ph->record)
+        return false;
+    return scope != GATE_PHASE || (index != SIZE_MAX ? p == index : phase_matches(ph, name));
+}
+
 /* Sums the cells of one scope member into c, with its recorded seconds and
- * offered arrivals. index is the phase, request or node; SIZE_MAX for
- * GATE_ALL; for GATE_PHASE, name selects the phases (a step group sums). */
+ * achieved rate as a % of the offered rate. index is the phase, request or
+ * node; SIZE_MAX for GATE_ALL; for GATE_PHASE, name selects the phases (a
+ * step group sums). */
 static void sum_scope(const struct scenario *scn, const struct engine_result *r,
                       enum gate_scope scope, size_t index, const char *name, struct rec_cell *c,
-                      double *seconds, double *offered)
+                      double *seconds, double *achieved_pct)
 {
     rec_cell_reset(c);
     *seconds = 0;
-    *offered = 0;
     for (size_t p = 0; p < scn->n_phases; p++) {
-        const struct scn_phase *ph = &scn->phases[p];
-        if (!ph->record)
-            continue;
-        if (scope == GATE_PHASE && (index != SIZE_MAX ? p != index : !phase_matches(ph, name)))
+        if (!in_scope(scn, p, scope, index, name))
             continue;
         rec_set_sum(r->total, r->n_nodes, p, scope == GATE_REQUEST ? index : SIZE_MAX,
                     scope == GATE_NODE ? index : SIZE_MAX, c);
         *seconds += engine_phase_ran_s(scn, r, p);
-        *offered += phase_offered(scn, r, p);
     }
+    /* Achieved vs offered is a rate while the load is on: completions in
+     * the scope's intervals over the arrivals scheduled in them (the
+     * requests still answered after the last arrival do not count). The
+     * schedule offers arrivals to the run, not to one request or node. */
+    *achieved_pct = -1;
     if (scope == GATE_REQUEST || scope == GATE_NODE)
-        *offered = -1; /* the schedule offers arrivals to the run, not to one member */
+        return;
+    double scheduled = 0, done = 0;
+    for (size_t i = 0; i < r->n_intervals; i++) {
+        const struct engine_interval *iv = &r->intervals[i];
+        if (iv->start_s >= r->schedule_end_s || !in_scope(scn, iv->phase, scope, index, name))
+            continue;
+        scheduled += (double)iv->health.scheduled;
+        done += (double)iv->all.completed;
+    }
+    if (scheduled > 0)
+        *achieved_pct = 100.0 * done / scheduled;
 }
 
 enum gate_outcome gate_check_phase(const struct scenario *scn, const struct engine_result *r,
                                    size_t p, const struct gate_expr *e, double *measured)
 {
-    double seconds, offered;
+    double seconds, achieved;
     enum gate_outcome o = GATE_NO_DATA;
     struct rec_cell *c = rec_cell_new();
     *measured = 0;
     if (!c)
         return GATE_NO_DATA;
-    sum_scope(scn, r, GATE_PHASE, p, NULL, c, &seconds, &offered);
-    if (gate_measure(e, c, seconds, offered, measured))
+    sum_scope(scn, r, GATE_PHASE, p, NULL, c, &seconds, &achieved);
+    if (gate_measure(e, c, seconds, achieved, measured))
         o = gate_holds(e, *measured) ? GATE_PASS : GATE_FAIL;
     rec_cell_free(c);
     return o;
@@ -444,11 +455,11 @@ static int push(struct gate_verdict **v, size_t *n, size_t *cap, struct gate_ver
 }
 
 static int judge(const struct gate *g, size_t gi, const char *name, const struct rec_cell *c,
-                 double seconds, double offered, struct gate_verdict **v, size_t *n, size_t *cap)
+                 double seconds, double achieved, struct gate_verdict **v, size_t *n, size_t *cap)
 {
     struct gate_verdict x = {.gate = gi};
     snprintf(x.name, sizeof x.name, "%s", name ? name : "");
-    if (!gate_measure(&g->expr, c, seconds, offered, &x.measured))
+    if (!gate_measure(&g->expr, c, seconds, achieved, &x.measured))
         x.outcome = GATE_NO_DATA;
     else
         x.outcome = gate_holds(&g->expr, x.measured) ? GATE_PASS : GATE_FAIL;
@@ -460,7 +471,7 @@ int gate_evaluate(const struct scenario *scn, const struct engine_result *r, boo
 {
     struct gate_verdict *v = NULL;
     size_t n = 0, cap = 0;
-    double seconds, offered;
+    double seconds, achieved;
     int rc = -1;
     struct rec_cell *c = rec_cell_new();
     if (!c)
@@ -475,8 +486,8 @@ int gate_evaluate(const struct scenario *scn, const struct engine_result *r, boo
                          : g->scope == GATE_NODE    ? r->n_nodes
                                                     : 1;
         if (g->scope == GATE_ALL || (g->scope == GATE_PHASE && !each)) {
-            sum_scope(scn, r, g->scope, SIZE_MAX, g->scope_name, c, &seconds, &offered);
-            if (judge(g, gi, g->scope_name, c, seconds, offered, &v, &n, &cap))
+            sum_scope(scn, r, g->scope, SIZE_MAX, g->scope_name, c, &seconds, &achieved);
+            if (judge(g, gi, g->scope_name, c, seconds, achieved, &v, &n, &cap))
                 goto done;
             continue;
         }
@@ -490,8 +501,8 @@ int gate_evaluate(const struct scenario *scn, const struct engine_result *r, boo
             if (!each && strcmp(name, g->scope_name))
                 continue;
             found = true;
-            sum_scope(scn, r, g->scope, m, name, c, &seconds, &offered);
-            if (judge(g, gi, name, c, seconds, offered, &v, &n, &cap))
+            sum_scope(scn, r, g->scope, m, name, c, &seconds, &achieved);
+            if (judge(g, gi, name, c, seconds, achieved, &v, &n, &cap))
                 goto done;
         }
         /* A named node that served nothing still gets its verdict. */

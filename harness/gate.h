@@ -27,7 +27,8 @@ enum gate_metric {
     GATE_THROTTLED,   /* 429 responses: % of completed, or a count */
     GATE_UNEXPECTED,  /* statuses outside `expect`: % of completed, or a count */
     GATE_THROUGHPUT,  /* completed requests per second of recorded load */
-    GATE_ACHIEVED,    /* completed / offered arrivals, % (open model) */
+    GATE_ACHIEVED,    /* achieved / offered rate, % (open model): completions over
+                         scheduled arrivals in the scope's intervals */
     GATE_REQUESTS,    /* completed requests, a count */
 };
 
@@ -71,11 +72,12 @@ struct gate {
 int gate_parse(const char *text, struct gate_expr *out, char *why, size_t why_len);
 
 /* The measured value of e over cell c: seconds is the recorded time of the
- * scope (for throughput), offered the arrivals the schedule offered to the
- * scope (for achieved; < 0 when unknown). Returns false when there is
- * nothing to measure (no requests, no latencies, unknown offered). */
+ * scope (for throughput), achieved_pct the achieved rate as a share of the
+ * offered rate over the scope's intervals (for achieved; < 0 when
+ * unknown). Returns false when there is nothing to measure (no requests,
+ * no latencies, unknown achieved). */
 bool gate_measure(const struct gate_expr *e, const struct rec_cell *c, double seconds,
-                  double offered, double *value);
+                  double achieved_pct, double *value);
 
 /* True when value satisfies e's comparison. */
 bool gate_holds(const struct gate_expr *e, double value);

@@ -18,6 +18,7 @@ static const struct command commands[] = {
     {"run", cmd_run, "run SCENARIO.yaml [-o OUTDIR] [--set key=value]... [--quiet]   run a load test"},
     {"validate", cmd_validate, "validate SCENARIO.yaml [--set key=value]...   check a scenario, send nothing"},
     {"plan", cmd_plan, "plan RESULTS.json|POINTS.csv ... [--target-rps R] [--slo p99=250ms] ...   capacity plan"},
+    {"search", cmd_search, "search SCENARIO.yaml --slo 'p99 < 250ms, achieved >= 99%' [--from R] [--max R] [--precision 2%]   find the sustainable rate"},
     {"hlog", cmd_hlog, "hlog FILE [--tag T] [--start S] [--end E] [--json]   summarise an HdrHistogram interval log"},
 };
 
