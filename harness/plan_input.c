@@ -120,14 +120,15 @@ struct phase_stats {
     int whole;       /* whole intervals of the phase with arrivals */
     double achieved; /* mean achieved_rps over them, the first left out */
     double scheduled, late, drops;
+    double cpu_pct;  /* gatecap's mean CPU over them (% of one core); NaN: not recorded */
 };
 
 static void phase_stats(const json_t *intervals, const char *name, double interval_s, bool open,
                         struct phase_stats *ps)
 {
     memset(ps, 0, sizeof *ps);
-    double sum = 0;
-    int used = 0;
+    double sum = 0, cpu = 0;
+    int used = 0, cpu_n = 0;
     size_t i;
     const json_t *iv;
     json_array_foreach(intervals, i, iv)
@@ -154,8 +155,13 @@ static void phase_stats(const json_t *intervals, const char *name, double interv
             continue;
         sum += a;
         used++;
+        if (isfinite(num(iv, "cpu_pct"))) {
+            cpu += num(iv, "cpu_pct");
+            cpu_n++;
+        }
     }
     ps->achieved = used ? sum / used : NAN;
+    ps->cpu_pct = cpu_n ? cpu / cpu_n : NAN;
 }
 
 static int serving_nodes(const json_t *root, struct plan_input_source *src)
@@ -237,6 +243,11 @@ int plan_input_results(struct plan_input *in, const char *path, const struct pla
     double interval_s = num(scn, "interval_s");
     if (!(interval_s > 0))
         interval_s = 1;
+    /* gatecap's CPU ceiling: one core per worker thread, at most the
+     * machine's cores. */
+    const json_t *env = json_object_get(root, "environment");
+    double cores = num(env, "cores"), workers = num(env, "workers");
+    double cpu_cap_pct = 100 * (workers > 0 && (!(cores > 0) || workers < cores) ? workers : cores);
     double tol_pct = num(gen, "late_tolerance_pct");
     if (!isfinite(tol_pct))
         tol_pct = 1;
@@ -348,6 +359,12 @@ int plan_input_results(struct plan_input *in, const char *path, const struct pla
                      "%.2g %% of arrivals started late (tolerance %g %%): the generator was the "
                      "bottleneck",
                      s->late_pct, tol_pct);
+        } else if (cpu_cap_pct > 0 && ps.cpu_pct >= PLAN_INPUT_CPU_SATURATED * cpu_cap_pct) {
+            s->valid = false;
+            snprintf(s->invalid_why, sizeof s->invalid_why,
+                     "gatecap used %.0f %% CPU of the %.0f %% its worker threads can use: the "
+                     "generator was near saturation (give it more load.workers or cores)",
+                     ps.cpu_pct, cpu_cap_pct);
         }
     }
     goto out;

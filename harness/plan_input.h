@@ -36,6 +36,9 @@ enum {
 #define PLAN_INPUT_MAX_ROWS 100000
 #define PLAN_INPUT_NAME_LEN 72
 #define PLAN_INPUT_WHY_LEN 160
+/* A step where gatecap's mean CPU reached this share of its ceiling (one
+ * core per worker thread, at most the machine's cores) is not capacity. */
+#define PLAN_INPUT_CPU_SATURATED 0.9
 
 /* One open-model step. */
 struct plan_input_step {

@@ -131,6 +131,52 @@ static void results_steps(void **state)
     plan_input_free(&in);
 }
 
+/* Two steps by one worker on a 2-core machine: at 100/s gatecap used 40 %
+ * of a core, at 200/s 95 % — the generator, not the gateway, was near its
+ * limit, so that step is not capacity. Without environment.workers the
+ * ceiling is the machine's cores (200 %). */
+static void results_cpu_saturated(void **state)
+{
+    (void)state;
+    static const char doc[] =
+        "{\"format\": \"gatecap-results\", \"version\": 1, \"run\": {\"status\": \"complete\"},\n"
+        " \"environment\": {\"cores\": 2, \"workers\": 1},\n"
+        " \"generator\": {\"late_tolerance_pct\": 1},\n"
+        " \"scenario\": {\"interval_s\": 1, \"load\": {\"model\": \"open\", \"phases\": [\n"
+        "   {\"name\": \"a\", \"rate_start_per_s\": 100, \"rate_end_per_s\": 100},\n"
+        "   {\"name\": \"b\", \"rate_start_per_s\": 200, \"rate_end_per_s\": 200}]}},\n"
+        " \"totals\": {\"by_phase\": {\"a\": {\"error_pct\": 0, \"latency_ms\": {\"p99\": 3}},\n"
+        "                          \"b\": {\"error_pct\": 0, \"latency_ms\": {\"p99\": 3}}},\n"
+        "            \"by_node\": {\"n1\": {\"count\": 900}}},\n"
+        " \"intervals\": [\n"
+        "  {\"phase\": \"a\", \"length_s\": 1, \"scheduled\": 100, \"achieved_rps\": 100, \"cpu_pct\": 40},\n"
+        "  {\"phase\": \"a\", \"length_s\": 1, \"scheduled\": 100, \"achieved_rps\": 100, \"cpu_pct\": 40},\n"
+        "  {\"phase\": \"a\", \"length_s\": 1, \"scheduled\": 100, \"achieved_rps\": 100, \"cpu_pct\": 40},\n"
+        "  {\"phase\": \"b\", \"length_s\": 1, \"scheduled\": 200, \"achieved_rps\": 200, \"cpu_pct\": 90},\n"
+        "  {\"phase\": \"b\", \"length_s\": 1, \"scheduled\": 200, \"achieved_rps\": 200, \"cpu_pct\": 95},\n"
+        "  {\"phase\": \"b\", \"length_s\": 1, \"scheduled\": 200, \"achieved_rps\": 200, \"cpu_pct\": 95}]}\n";
+    char path[128], err[512] = "";
+    put(path, sizeof path, "cpu.json", doc);
+    struct plan_input in = {0};
+    assert_int_equal(plan_input_results(&in, path, &p99, err, sizeof err), PLAN_INPUT_OK);
+    assert_int_equal(in.n_steps, 2);
+    assert_true(in.steps[0].valid);
+    assert_false(in.steps[1].valid);
+    assert_non_null(strstr(in.steps[1].invalid_why, "gatecap used 95 % CPU of the 100 %"));
+    plan_input_free(&in);
+
+    /* The same run with two workers: 95 % of 200 % is fine. */
+    char *two = strdup(doc);
+    assert_non_null(two);
+    memcpy(strstr(two, "\"workers\": 1") + 11, "2", 1);
+    put(path, sizeof path, "cpu2.json", two);
+    free(two);
+    struct plan_input in2 = {0};
+    assert_int_equal(plan_input_results(&in2, path, &p99, err, sizeof err), PLAN_INPUT_OK);
+    assert_true(in2.steps[1].valid);
+    plan_input_free(&in2);
+}
+
 static void results_refused(void **state)
 {
     (void)state;
@@ -289,7 +335,8 @@ static void csv_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(results_steps),        cmocka_unit_test(results_refused),
+        cmocka_unit_test(results_steps),        cmocka_unit_test(results_cpu_saturated),
+        cmocka_unit_test(results_refused),
         cmocka_unit_test(results_closed_model), cmocka_unit_test(csv_dialects),
         cmocka_unit_test(csv_errors),
     };
