@@ -14,6 +14,8 @@
 #include "fsutil.h"
 #include "gate.h"
 #include "hlog.h"
+#include "junit.h"
+#include "report.h"
 #include "results.h"
 #include "scenario.h"
 #include "xfer.h"
@@ -23,6 +25,7 @@
 struct run_opts {
     const char *file;
     const char *outdir;
+    const char *junit;           /* --junit FILE: the gates as JUnit XML */
     const char *sets[MAX_SETS];
     size_t n_sets;
     bool quiet;
@@ -47,6 +50,8 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, const char *usa
                 return -1;
             }
             o->sets[o->n_sets++] = a + 6;
+        } else if (!strcmp(a, "--junit") && i + 1 < argc) {
+            o->junit = argv[++i];
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             o->quiet = true;
         } else if (a[0] == '-' || o->file) {
@@ -247,7 +252,9 @@ static void print_summary(const struct scenario *scn, const struct engine_result
                "%.1f%% of arrivals late, or arrivals dropped); raise load.max_inflight or "
                "load.workers, or lower the rate. The results show what was sent.\n",
                scn->late_tolerance_pct);
-    printf("results: %s/results.json\nhlog:    %s/run.hlog\n", outdir, outdir);
+    printf("results: %s/results.json\nhlog:    %s/run.hlog\nreport:  %s/report.html, "
+           "%s/report.md\n",
+           outdir, outdir, outdir, outdir);
 }
 
 /* Prints one line per verdict; returns how many did not pass. */
@@ -278,6 +285,68 @@ static int print_gates(const struct scenario *scn, const struct gate_verdict *v,
     }
     printf("gates: %zu passed, %d failed\n", n - (size_t)failed, failed);
     return failed;
+}
+
+/* The gates as JUnit test cases (one per verdict), plus one case for the
+ * generator: a run whose load was not delivered fails it. */
+static int write_junit(const char *path, const struct scenario *scn, const struct engine_result *r,
+                       const struct gate_verdict *v, size_t n)
+{
+    struct junit_case *cases = calloc(n + 1, sizeof *cases);
+    char(*names)[160] = calloc(n + 1, sizeof *names);
+    char(*classes)[96] = calloc(n + 1, sizeof *classes);
+    char(*msgs)[160] = calloc(n + 1, sizeof *msgs);
+    char err[512];
+    int rc = -1;
+    if (!cases || !names || !classes || !msgs) {
+        fprintf(stderr, "gatecap: out of memory writing %s\n", path);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct gate *g = &scn->gates[v[i].gate];
+        char val[32], limit[32];
+        gate_format(&g->expr, g->expr.threshold, limit, sizeof limit);
+        if (v[i].name[0])
+            snprintf(classes[i], sizeof classes[i], "gates.%s.%s", gate_scope_name(g->scope),
+                     v[i].name);
+        else
+            snprintf(classes[i], sizeof classes[i], "gates.%s", gate_scope_name(g->scope));
+        snprintf(names[i], sizeof names[i], "%s", g->text);
+        if (v[i].outcome == GATE_NO_DATA) {
+            snprintf(msgs[i], sizeof msgs[i], "nothing was measured; a gate without data fails");
+        } else {
+            gate_format(&g->expr, v[i].measured, val, sizeof val);
+            snprintf(msgs[i], sizeof msgs[i], "measured %s, required %s %s", val,
+                     gate_op_name(g->expr.op), limit);
+        }
+        cases[i] = (struct junit_case){.classname = classes[i],
+                                       .name = names[i],
+                                       .failed = v[i].outcome != GATE_PASS,
+                                       .message = msgs[i],
+                                       .type = gate_outcome_name(v[i].outcome),
+                                       .system_out = msgs[i]};
+    }
+    snprintf(msgs[n], sizeof msgs[n],
+             r->generator_limited ? "generator-limited: %.2f%% of arrivals late; the gateway did "
+                                    "not get the load asked for"
+                                  : "%.2f%% of arrivals late",
+             r->late_pct);
+    cases[n] = (struct junit_case){.classname = "gatecap.run",
+                                   .name = "the load was delivered as scheduled",
+                                   .failed = r->generator_limited,
+                                   .message = msgs[n],
+                                   .type = "generator-limited",
+                                   .system_out = msgs[n]};
+    if (junit_write(path, scn->name, cases, n + 1, err, sizeof err))
+        fprintf(stderr, "gatecap: %s\n", err);
+    else
+        rc = 0;
+out:
+    free(cases);
+    free(names);
+    free(classes);
+    free(msgs);
+    return rc;
 }
 
 /* ---- the run ---- */
@@ -448,7 +517,8 @@ int cmd_run(int argc, char **argv)
 {
     struct run_opts o;
     if (parse_opts(argc, argv, &o,
-                   "gatecap run SCENARIO.yaml [-o OUTDIR] [--set key=value]... [--quiet]"))
+                   "gatecap run SCENARIO.yaml [-o OUTDIR] [--set key=value]... [--junit FILE] "
+                   "[--quiet]"))
         return EXIT_INPUT;
     struct scenario *scn = load(&o);
     if (!scn)
@@ -511,6 +581,14 @@ int cmd_run(int argc, char **argv)
     int hlog_err = rc.hlog_started ? hlog_writer_finish(&hw) : 0;
     if (hlog_err || rc.hlog_failed || fs_atomic_commit(&rc.hlog_file)) {
         fprintf(stderr, "gatecap: cannot write %s\n", hlog_path);
+        wrote = false;
+    }
+    if (o.junit && write_junit(o.junit, scn, r, verdicts, n_verdicts))
+        wrote = false;
+    /* The reports are made from results.json alone, as `gatecap report`
+     * would make them later. */
+    if (wrote && report_write(results_path, NULL, outdir, err, sizeof err)) {
+        fprintf(stderr, "gatecap: the report could not be written: %s\n", err);
         wrote = false;
     }
     print_summary(scn, r, outdir);

@@ -425,6 +425,15 @@ void *plan_to_json(const struct plan *p, const struct plan_request *a)
                       role ? json_string(role) : json_null()));
     }
     json_object_set_new(root, "steps", steps);
+    json_t *points = json_array(); /* the USL's measured points, for charts */
+    for (size_t i = 0; points && i < p->in.n_points; i++) {
+        const struct plan_input_point *pt = &p->in.points[i];
+        json_array_append_new(points,
+                              json_pack("{s:s,s:s,s:o,s:o,s:i}", "file", pt->file, "name", pt->name,
+                                        "concurrency", jnum(pt->concurrency), "throughput_rps",
+                                        jnum(pt->throughput_rps), "nodes", pt->nodes));
+    }
+    json_object_set_new(root, "points", points ? points : json_array());
     if (p->have_knee) {
         json_t *lim = json_array();
         for (int m = CAPACITY_M_ACHIEVED; m <= CAPACITY_M_ERRORS; m <<= 1)

@@ -55,7 +55,7 @@ scenario mixed '  - {gate: "p50 < 10ms", node: "*"}
   - {gate: "throughput >= 80/s", phase: steady}
   - "achieved >= 90%"
   - "requests >= 250"'
-run mixed
+run mixed --junit "$T_TMP/mixed.xml"
 [ "$RC" = 1 ] || fail "mixed: exit code $RC, expected 1 (a gate fails): $(tail -5 "$T_TMP/mixed.log")"
 want mixed "p50 < 10ms" gw1 pass
 want mixed "p50 < 10ms" gw2 fail
@@ -79,6 +79,17 @@ m=$(jr mixed '.gates[] | select(.gate == "errors < 15%") | .measured')
 t=$(jr mixed '.totals.all.error_pct')
 awk -v m="$m" -v t="$t" 'BEGIN { d = m - t; exit !(d < 1e-9 && d > -1e-9) }' ||
     fail "errors measured $m, results say $t"
+
+log "JUnit: one case per verdict and one for the generator, valid against the schema"
+require_cmd xmllint
+xmllint --noout --schema "$GATECAP_TOP/tests/data/junit.xsd" "$T_TMP/mixed.xml" 2> "$T_TMP/xsd.log" ||
+    fail "mixed.xml does not validate: $(cat "$T_TMP/xsd.log")"
+[ "$(xmllint --xpath 'count(//testcase)' "$T_TMP/mixed.xml")" = 14 ] || fail "expected 14 test cases"
+[ "$(xmllint --xpath 'string(/testsuites/@failures)' "$T_TMP/mixed.xml")" = 2 ] ||
+    fail "expected 2 failures in mixed.xml"
+xmllint --xpath 'string(//testcase[@classname="gates.node.gw2" and @name="p50 < 10ms"]/failure/@message)' \
+    "$T_TMP/mixed.xml" | grep -q "^measured 30.*ms, required < 10.0ms$" ||
+    fail "the failing node gate's message: $(xmllint --xpath '//testcase[@classname="gates.node.gw2"]' "$T_TMP/mixed.xml")"
 
 log "only passing gates: exit 0"
 scenario passing '  - {gate: "p50 < 10ms", node: gw1}
