@@ -179,6 +179,12 @@ static int check_policy(double per_node_rps, const struct capacity_policy *p, co
                      "100,000), gateways per Traffic Manager 0 (none) or more");
         return CAPACITY_EINVAL;
     }
+    if (!(p->km_rps >= 0) || !isfinite(p->km_rps) ||
+        (p->km_rps > 0 && !(p->km_share > 0 && p->km_share <= 1))) {
+        set_why(why, "Key Manager throughput must be 0 (not given) or a finite rate above 0, "
+                     "and the share of requests it validates above 0 % and at most 100 %");
+        return CAPACITY_EINVAL;
+    }
     return CAPACITY_OK;
 }
 
@@ -224,6 +230,14 @@ int capacity_size(double per_node_rps, const struct capacity_policy *policy,
     out->loss_ok = left > 0 && (double)left * per_node_rps >= p->peak_rps * (1 - 1e-12);
     out->traffic_managers =
         p->gateways_per_tm > 0 ? (n + p->gateways_per_tm - 1) / p->gateways_per_tm : 0;
+    if (p->km_rps > 0) {
+        /* Adding gateways does not help a Key Manager that cannot keep up:
+         * it is sized on its own, and said to bind when one node is short. */
+        out->km_load_rps = p->peak_rps * p->km_share;
+        double kn = ceil(out->km_load_rps / p->km_rps * (1 - 1e-12));
+        out->km_nodes = kn < 1 ? 1 : kn > CAPACITY_MAX_NODES ? CAPACITY_MAX_NODES : (int)kn;
+        out->km_binds = out->km_load_rps > p->km_rps * (1 + 1e-12);
+    }
     return CAPACITY_OK;
 }
 

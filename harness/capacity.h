@@ -95,6 +95,9 @@ struct capacity_policy {
     int redundancy;      /* r of N+r, ≥ 0 */
     int min_nodes;       /* at least this many nodes, ≥ 1 */
     int gateways_per_tm; /* gateways one Traffic Manager serves; 0 = not given */
+    double km_rps;       /* token validations/s one Key Manager node carries; 0 = not given */
+    double km_share;     /* share of requests that need the Key Manager (opaque,
+                            uncached tokens: 1); used when km_rps > 0 */
 };
 
 /* What binds the recommendation. */
@@ -113,6 +116,9 @@ struct capacity_plan {
     double util_peak;       /* peak / (nodes × per_node) */
     double util_after_loss; /* peak / ((nodes − r) × per_node); NaN when nodes ≤ r */
     int traffic_managers;   /* ceil(nodes / gateways_per_tm); 0 when not given */
+    double km_load_rps;     /* peak × km_share; 0 when km_rps is not given */
+    int km_nodes;           /* Key Manager nodes that carry km_load_rps; 0: not given */
+    bool km_binds;          /* one Key Manager node cannot carry the validations */
 };
 
 /* Sizes a cluster of nodes of per_node_rps SLO capacity for policy.

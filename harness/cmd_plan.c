@@ -33,6 +33,8 @@ static void usage(FILE *f)
                "  demand:  --target-rps R | --avg-rps A --peak-factor F [--growth G]\n"
                "  SLO:     --slo p99=250ms,errors=0.1%%[,achieved=99%%]   (p50, p90, p99, p99.9)\n"
                "  policy:  --headroom 30%%  --redundancy 1  --min-nodes 2  [--gateways-per-tm 10]\n"
+               "           [--km-rps N [--km-share 100%%]]   Key Manager validations/s per node,\n"
+               "           and the share of requests that need one (opaque, uncached tokens)\n"
                "  inputs:  --nodes N   nodes that served the measured runs (default: the nodes\n"
                "                       results.json saw; 1 for CSV)\n"
                "  output:  --json (print JSON)  -o plan.json (write JSON too)\n"
@@ -126,7 +128,8 @@ static int parse_args(int argc, char **argv, struct plan_args *pa)
     plan_request_defaults(a);
     static const char *with_value[] = {
         "--target-rps", "--avg-rps",   "--peak-factor", "--growth",          "--slo", "--headroom",
-        "--redundancy", "--min-nodes", "--nodes",       "--gateways-per-tm", "-o"};
+        "--redundancy", "--min-nodes", "--nodes",       "--gateways-per-tm", "--km-rps",
+        "--km-share",   "-o"};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *val = NULL;
         char opt[32] = "";
@@ -180,6 +183,16 @@ static int parse_args(int argc, char **argv, struct plan_args *pa)
             rc = int_arg(opt, val, 1, CAPACITY_MAX_NODES, &a->nodes);
         else if (!strcmp(opt, "--gateways-per-tm"))
             rc = int_arg(opt, val, 1, CAPACITY_MAX_NODES, &a->policy.gateways_per_tm);
+        else if (!strcmp(opt, "--km-rps"))
+            rc = num_arg(opt, val, 0, &a->policy.km_rps);
+        else if (!strcmp(opt, "--km-share")) {
+            if (units_fraction(val, &a->policy.km_share, &why) != UNITS_OK)
+                rc = bad("--km-share '%s': %s", val, why);
+            else if (!(a->policy.km_share > 0))
+                rc = bad("--km-share '%s': above 0 %%; leave --km-rps out when no request "
+                         "needs the Key Manager",
+                         val);
+        }
         else
             pa->out = val;
         if (rc)
@@ -189,6 +202,9 @@ static int parse_args(int argc, char **argv, struct plan_args *pa)
         usage(stderr);
         return bad("give at least one results.json or CSV file");
     }
+    if (a->policy.km_share != 1 && !(a->policy.km_rps > 0))
+        return bad("--km-share is the share of requests the Key Manager validates; give its "
+                   "throughput with --km-rps too");
     if (!isnan(a->target_rps) && !isnan(a->avg_rps))
         return bad("--target-rps and --avg-rps exclude each other: give the peak directly, or "
                    "the average with --peak-factor (and --growth)");
@@ -320,6 +336,11 @@ static void print_plan(const struct plan *p, const struct plan_request *a)
     if (p->rec.traffic_managers)
         printf(" Traffic Managers needed: %d (one per %d gateways).", p->rec.traffic_managers,
                a->policy.gateways_per_tm);
+    if (a->policy.km_rps > 0)
+        printf(" Key Manager: %s validations/s at the peak, %d node%s of %s/s%s.",
+               plan_fmt_num(b1, sizeof b1, p->rec.km_load_rps), p->rec.km_nodes,
+               p->rec.km_nodes == 1 ? "" : "s", plan_fmt_num(b2, sizeof b2, a->policy.km_rps),
+               p->rec.km_binds ? " — it binds, not the gateways" : "");
     printf("\n\nSensitivity\n");
     for (int i = 0; i < CAPACITY_SENS_ROWS; i++) {
         const struct capacity_sensitivity *s = &p->sens[i];

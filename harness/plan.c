@@ -37,6 +37,7 @@ void plan_request_defaults(struct plan_request *rq)
     rq->policy.headroom = 0.30;
     rq->policy.redundancy = 1;
     rq->policy.min_nodes = 2;
+    rq->policy.km_share = 1;
 }
 
 static void assume(struct plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -107,6 +108,15 @@ static void make_sentence(struct plan *p, const struct plan_request *a, double p
     if (r->binding == CAPACITY_BIND_MIN_NODES && len > 0 && (size_t)len < sizeof p->sentence)
         len += snprintf(p->sentence + len, sizeof p->sentence - (size_t)len,
                         "; %d is the minimum for high availability", a->policy.min_nodes);
+    if (r->km_binds && len > 0 && (size_t)len < sizeof p->sentence) {
+        char kl[32], kc[32];
+        len += snprintf(p->sentence + len, sizeof p->sentence - (size_t)len,
+                        ". But the Key Manager binds: at the peak it must validate %s tokens/s "
+                        "and one node carries %s/s, so it needs %d nodes (or JWT tokens, or "
+                        "token caching on the gateways); more gateways do not help",
+                        plan_fmt_num(kl, sizeof kl, r->km_load_rps),
+                        plan_fmt_num(kc, sizeof kc, a->policy.km_rps), r->km_nodes);
+    }
     if (p->knee.at_least && len > 0 && (size_t)len < sizeof p->sentence)
         len += snprintf(p->sentence + len, sizeof p->sentence - (size_t)len,
                         "; the knee was not reached (a node carries at least %s req/s), so "
@@ -289,9 +299,11 @@ static void collect_assumptions(struct plan *p, const struct plan_request *a)
                 assume(p, "%s %s (%s req/s) not used: %s.", p->in.steps[i].file,
                        p->in.steps[i].name, plan_fmt_num(b1, sizeof b1, p->in.steps[i].offered_rps),
                        p->in.steps[i].invalid_why);
-        assume(p, "Scale-out is linear: n nodes carry n × one node's capacity (no multi-node "
-                  "measurement was used). Load balancer, Key Manager, Traffic Manager and "
-                  "backends are assumed not to bind.");
+        assume(p,
+               "Scale-out is linear: n nodes carry n × one node's capacity (no multi-node "
+               "measurement was used). Load balancer, %sTraffic Manager and backends are "
+               "assumed not to bind.",
+               a->policy.km_rps > 0 ? "" : "Key Manager, ");
     }
     if (p->have_demand && p->have_knee) {
         assume(p, "Headroom %g %%: each node planned at %g %% of its SLO capacity.",
@@ -307,6 +319,14 @@ static void collect_assumptions(struct plan *p, const struct plan_request *a)
         if (a->policy.gateways_per_tm > 0)
             assume(p, "One Traffic Manager per %d gateways: %d needed.", a->policy.gateways_per_tm,
                    p->rec.traffic_managers);
+        if (a->policy.km_rps > 0)
+            assume(p,
+                   "Key Manager: %g %% of requests need a token validation (opaque tokens not "
+                   "in the gateway's cache), %s/s at the peak, against %s/s per Key Manager "
+                   "node (--km-rps): %d node%s needed.",
+                   a->policy.km_share * 100, plan_fmt_num(b1, sizeof b1, p->rec.km_load_rps),
+                   plan_fmt_num(b2, sizeof b2, a->policy.km_rps), p->rec.km_nodes,
+                   p->rec.km_nodes == 1 ? "" : "s");
     } else if (p->have_knee) {
         assume(p, "No demand given (--target-rps, or --avg-rps with --peak-factor): capacity "
                   "only, no node count.");
@@ -460,10 +480,14 @@ void *plan_to_json(const struct plan *p, const struct plan_request *a)
                                        : json_null());
     json_object_set_new(
         root, "policy",
-        json_pack("{s:f,s:i,s:i,s:o}", "headroom_pct", a->policy.headroom * 100, "redundancy",
-                  a->policy.redundancy, "min_nodes", a->policy.min_nodes, "gateways_per_tm",
+        json_pack("{s:f,s:i,s:i,s:o,s:o,s:o}", "headroom_pct", a->policy.headroom * 100,
+                  "redundancy", a->policy.redundancy, "min_nodes", a->policy.min_nodes,
+                  "gateways_per_tm",
                   a->policy.gateways_per_tm ? json_integer(a->policy.gateways_per_tm)
-                                            : json_null()));
+                                            : json_null(),
+                  "km_rps", a->policy.km_rps > 0 ? json_real(a->policy.km_rps) : json_null(),
+                  "km_share_pct",
+                  a->policy.km_rps > 0 ? json_real(a->policy.km_share * 100) : json_null()));
     if (p->have_knee && p->have_demand) {
         const struct capacity_plan *r = &p->rec;
         json_object_set_new(
@@ -475,6 +499,11 @@ void *plan_to_json(const struct plan *p, const struct plan_request *a)
                       "util_peak_pct", jnum(100 * r->util_peak), "util_after_loss_pct",
                       jnum(100 * r->util_after_loss), "loss_ok", r->loss_ok, "traffic_managers",
                       r->traffic_managers ? json_integer(r->traffic_managers) : json_null()));
+        if (a->policy.km_rps > 0)
+            json_object_set_new(json_object_get(root, "recommendation"), "key_manager",
+                                json_pack("{s:f,s:f,s:i,s:b}", "load_rps", r->km_load_rps,
+                                          "per_node_rps", a->policy.km_rps, "nodes", r->km_nodes,
+                                          "binds", r->km_binds));
         for (int i = 0; i < p->n_whatif; i++) {
             const struct capacity_whatif *w = &p->whatif[i];
             json_array_append_new(

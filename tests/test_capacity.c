@@ -255,6 +255,28 @@ static void sizing(void **state)
     assert_int_equal(capacity_size(100, &q, &p, &why), CAPACITY_OK);
     assert_int_equal(p.nodes, 23);
     assert_int_equal(p.traffic_managers, 3);
+    assert_int_equal(p.km_nodes, 0); /* not given */
+    assert_false(p.km_binds);
+
+    /* Key Manager: 2150/s × 40 % = 860 validations/s against 1000/s per
+     * node: one node, it does not bind; at 100 % it needs 3 and binds —
+     * the gateway count stays what the peak needs. */
+    q.km_rps = 1000;
+    q.km_share = 0.4;
+    assert_int_equal(capacity_size(100, &q, &p, &why), CAPACITY_OK);
+    near("km load", p.km_load_rps, 860, 1e-9);
+    assert_int_equal(p.km_nodes, 1);
+    assert_false(p.km_binds);
+    q.km_share = 1;
+    assert_int_equal(capacity_size(100, &q, &p, &why), CAPACITY_OK);
+    assert_int_equal(p.km_nodes, 3);
+    assert_true(p.km_binds);
+    assert_int_equal(p.nodes, 23);
+    /* exactly at its capacity: one node, not binding */
+    q.km_rps = 2150;
+    assert_int_equal(capacity_size(100, &q, &p, &why), CAPACITY_OK);
+    assert_int_equal(p.km_nodes, 1);
+    assert_false(p.km_binds);
 }
 
 static void sizing_errors(void **state)
@@ -281,6 +303,15 @@ static void sizing_errors(void **state)
     q = base;
     q.min_nodes = 0;
     assert_int_equal(capacity_size(620, &q, &p, &why), CAPACITY_EINVAL);
+    q = base;
+    q.km_rps = -1;
+    assert_int_equal(capacity_size(620, &q, &p, &why), CAPACITY_EINVAL);
+    q.km_rps = 100;
+    q.km_share = 0;
+    assert_int_equal(capacity_size(620, &q, &p, &why), CAPACITY_EINVAL);
+    q.km_share = 1.5;
+    assert_int_equal(capacity_size(620, &q, &p, &why), CAPACITY_EINVAL);
+    assert_non_null(strstr(why, "Key Manager"));
     q = base;
     q.peak_rps = 1e12;
     assert_int_equal(capacity_size(1, &q, &p, &why), CAPACITY_ERANGE);

@@ -125,6 +125,25 @@ static void recommendation(void **state)
     assert_true(fabs(p.knee.capacity_rps - cap / 2) < 1e-9);
     assert_true(has_assumption(&p, "(--nodes)"));
     plan_free(&p);
+
+    /* a Key Manager that cannot keep up binds, and says so */
+    rq.nodes = 0;
+    rq.policy.km_rps = 500;
+    rq.policy.km_share = 1;
+    assert_int_equal(plan_build(&p, &rq, err, sizeof err), 0);
+    assert_true(p.rec.km_binds);
+    assert_int_equal(p.rec.km_nodes, 2); /* 600 / 500 */
+    assert_non_null(strstr(p.sentence, "But the Key Manager binds: at the peak it must validate "
+                                       "600 tokens/s and one node carries 500/s, so it needs 2 "
+                                       "nodes"));
+    assert_true(has_assumption(&p, "Key Manager: 100 % of requests need a token validation"));
+    assert_false(has_assumption(&p, "Load balancer, Key Manager,"));
+    doc = plan_to_json(&p, &rq);
+    json_t *km = json_object_get(json_object_get(doc, "recommendation"), "key_manager");
+    assert_int_equal(json_integer_value(json_object_get(km, "nodes")), 2);
+    assert_true(json_is_true(json_object_get(km, "binds")));
+    json_decref(doc);
+    plan_free(&p);
 }
 
 static void at_least_and_no_demand(void **state)
