@@ -179,6 +179,11 @@ static int check_policy(double per_node_rps, const struct capacity_policy *p, co
                      "100,000), gateways per Traffic Manager 0 (none) or more");
         return CAPACITY_EINVAL;
     }
+    if (!(p->scale_alpha >= 0 && p->scale_alpha <= 1) ||
+        !(p->scale_beta >= 0 && p->scale_beta <= 1)) {
+        set_why(why, "the scale-out parameters must lie between 0 and 1");
+        return CAPACITY_EINVAL;
+    }
     if (!(p->km_rps >= 0) || !isfinite(p->km_rps) ||
         (p->km_rps > 0 && !(p->km_share > 0 && p->km_share <= 1))) {
         set_why(why, "Key Manager throughput must be 0 (not given) or a finite rate above 0, "
@@ -186,6 +191,56 @@ static int check_policy(double per_node_rps, const struct capacity_policy *p, co
         return CAPACITY_EINVAL;
     }
     return CAPACITY_OK;
+}
+
+double capacity_cluster_rps(double per_node_rps, const struct capacity_policy *policy, int n)
+{
+    double k = n;
+    return k * per_node_rps /
+           (1 + policy->scale_alpha * (k - 1) + policy->scale_beta * k * (k - 1));
+}
+
+static bool linear(const struct capacity_policy *p)
+{
+    return p->scale_alpha == 0 && p->scale_beta == 0;
+}
+
+/* Smallest n whose cluster capacity at the headroom carries the peak, or
+ * 0 with *why set. */
+static int base_nodes(double per_node_rps, const struct capacity_policy *p, const char **why)
+{
+    double eff = per_node_rps * (1.0 - p->headroom);
+    if (linear(p)) {
+        double ratio = p->peak_rps / eff;
+        if (!(ratio <= CAPACITY_MAX_NODES)) {
+            set_why(why, "the peak needs more than 100,000 nodes; check the units of the peak "
+                         "and the measurements");
+            return 0;
+        }
+        /* Smallest n with n × eff ≥ peak; a ratio like 3.0000000001 from
+         * rounding counts as 3. */
+        int n = (int)ceil(ratio);
+        if (n > 1 && (double)(n - 1) * eff >= p->peak_rps * (1 - 1e-12))
+            n--;
+        return n < 1 ? 1 : n;
+    }
+    double prev = 0;
+    for (int n = 1; n <= CAPACITY_MAX_NODES; n++) {
+        double c = capacity_cluster_rps(per_node_rps, p, n);
+        if (c * (1.0 - p->headroom) >= p->peak_rps * (1 - 1e-12))
+            return n;
+        if (c <= prev) {
+            set_why(why, "the measured scale-out peaks before the cluster carries the peak: "
+                         "beyond it more gateways carry less (a shared limit such as the load "
+                         "balancer, Traffic Manager or a backend binds); fix that limit or "
+                         "split the traffic over clusters");
+            return 0;
+        }
+        prev = c;
+    }
+    set_why(why, "the peak needs more than 100,000 nodes; check the units of the peak and the "
+                 "measurements");
+    return 0;
 }
 
 int capacity_size(double per_node_rps, const struct capacity_policy *policy,
@@ -197,19 +252,9 @@ int capacity_size(double per_node_rps, const struct capacity_policy *policy,
         return rc;
     const struct capacity_policy *p = policy;
     double eff = per_node_rps * (1.0 - p->headroom);
-    double ratio = p->peak_rps / eff;
-    if (!(ratio <= CAPACITY_MAX_NODES)) {
-        set_why(why, "the peak needs more than 100,000 nodes; check the units of the peak and "
-                     "the measurements");
+    int n_base = base_nodes(per_node_rps, p, why);
+    if (!n_base)
         return CAPACITY_ERANGE;
-    }
-    /* Smallest n with n × eff ≥ peak; a ratio like 3.0000000001 from
-     * rounding counts as 3. */
-    int n_base = (int)ceil(ratio);
-    if (n_base > 1 && (double)(n_base - 1) * eff >= p->peak_rps * (1 - 1e-12))
-        n_base--;
-    if (n_base < 1)
-        n_base = 1;
     if ((long)n_base + p->redundancy > CAPACITY_MAX_NODES) {
         set_why(why, "the node count would exceed 100,000");
         return CAPACITY_ERANGE;
@@ -224,10 +269,11 @@ int capacity_size(double per_node_rps, const struct capacity_policy *policy,
     out->n_base = n_base;
     out->per_node_rps = per_node_rps;
     out->effective_rps = eff;
-    out->util_peak = p->peak_rps / ((double)n * per_node_rps);
+    out->util_peak = p->peak_rps / capacity_cluster_rps(per_node_rps, p, n);
     int left = n - p->redundancy;
-    out->util_after_loss = left > 0 ? p->peak_rps / ((double)left * per_node_rps) : NAN;
-    out->loss_ok = left > 0 && (double)left * per_node_rps >= p->peak_rps * (1 - 1e-12);
+    double left_rps = left > 0 ? capacity_cluster_rps(per_node_rps, p, left) : 0;
+    out->util_after_loss = left > 0 ? p->peak_rps / left_rps : NAN;
+    out->loss_ok = left > 0 && left_rps >= p->peak_rps * (1 - 1e-12);
     out->traffic_managers =
         p->gateways_per_tm > 0 ? (n + p->gateways_per_tm - 1) / p->gateways_per_tm : 0;
     if (p->km_rps > 0) {
@@ -251,15 +297,15 @@ int capacity_whatif_row(double per_node_rps, const struct capacity_policy *polic
     if (n < 1 || n > CAPACITY_MAX_NODES)
         return CAPACITY_EINVAL;
     const struct capacity_policy *p = policy;
-    double eff = per_node_rps * (1.0 - p->headroom);
     int left = n - p->redundancy;
+    double left_rps = left > 0 ? capacity_cluster_rps(per_node_rps, p, left) : 0;
     out->nodes = n;
-    out->capacity_rps = (double)n * per_node_rps;
+    out->capacity_rps = capacity_cluster_rps(per_node_rps, p, n);
     out->util_peak = p->peak_rps / out->capacity_rps;
-    out->util_after_loss = left > 0 ? p->peak_rps / ((double)left * per_node_rps) : NAN;
+    out->util_after_loss = left > 0 ? p->peak_rps / left_rps : NAN;
     out->headroom_left = 1.0 - out->util_peak;
-    out->meets_policy =
-        left > 0 && (double)left * eff >= p->peak_rps * (1 - 1e-12) && n >= p->min_nodes;
+    out->meets_policy = left > 0 && left_rps * (1.0 - p->headroom) >= p->peak_rps * (1 - 1e-12) &&
+                        n >= p->min_nodes;
     return CAPACITY_OK;
 }
 

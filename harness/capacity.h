@@ -98,7 +98,16 @@ struct capacity_policy {
     double km_rps;       /* token validations/s one Key Manager node carries; 0 = not given */
     double km_share;     /* share of requests that need the Key Manager (opaque,
                             uncached tokens: 1); used when km_rps > 0 */
+    /* Scale-out across nodes, USL form: n nodes of per-node capacity c carry
+     * n·c / (1 + scale_alpha·(n − 1) + scale_beta·n·(n − 1)). Both 0:
+     * linear (the default, when no multi-node measurement exists). */
+    double scale_alpha;
+    double scale_beta;
 };
+
+/* What n nodes of per_node_rps SLO capacity carry under policy's scale-out
+ * model (n × per_node_rps when linear). */
+double capacity_cluster_rps(double per_node_rps, const struct capacity_policy *policy, int n);
 
 /* What binds the recommendation. */
 enum capacity_binding {
@@ -121,9 +130,13 @@ struct capacity_plan {
     bool km_binds;          /* one Key Manager node cannot carry the validations */
 };
 
-/* Sizes a cluster of nodes of per_node_rps SLO capacity for policy.
- * Returns 0, CAPACITY_EINVAL (capacity not > 0, peak not > 0, headroom
- * outside [0, 1), redundancy < 0, min_nodes < 1) or CAPACITY_ERANGE. */
+/* Sizes a cluster of nodes of per_node_rps SLO capacity for policy: the
+ * smallest n whose cluster capacity (capacity_cluster_rps) at the headroom
+ * carries the peak, plus redundancy, at least min_nodes. Returns 0,
+ * CAPACITY_EINVAL (capacity not > 0, peak not > 0, headroom outside
+ * [0, 1), redundancy < 0, min_nodes < 1, scale-out parameters outside
+ * [0, 1]) or CAPACITY_ERANGE (more than CAPACITY_MAX_NODES, or a
+ * scale-out curve that peaks below the peak demand). */
 int capacity_size(double per_node_rps, const struct capacity_policy *policy,
                   struct capacity_plan *out, const char **why);
 

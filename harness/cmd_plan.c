@@ -239,6 +239,31 @@ static const char *pct(char *buf, size_t n, double frac)
     return buf;
 }
 
+/* Steps from clusters of several sizes: the knee of each, and the fit. */
+static void print_scale_out(const struct plan *p)
+{
+    char b1[64], b2[64];
+    printf("\nScale-out (measured on %d cluster sizes; the capacity above is the smallest's)\n"
+           "  %5s %14s %14s\n",
+           p->n_groups, "nodes", "cluster req/s", "per node");
+    for (int g = 0; g < p->n_groups; g++) {
+        const struct plan_group *gr = &p->groups[g];
+        if (gr->have_knee)
+            printf("  %5d %14s %14s%s\n", gr->nodes, plan_fmt_num(b1, sizeof b1, gr->cluster_rps),
+                   plan_fmt_num(b2, sizeof b2, gr->knee.capacity_rps),
+                   gr->knee.at_least ? "  (at least: knee not reached)" : "");
+        else
+            printf("  %5d %14s %14s  no knee: %s\n", gr->nodes, "-", "-", gr->why);
+    }
+    if (p->have_scale)
+        printf("  Fitted (%s): n nodes carry %s·n / (1 + %.4g·(n − 1) + %.4g·n·(n − 1)) req/s; "
+               "sizing uses this curve.\n",
+               p->scale_two_point ? "two sizes, β = 0" : "USL, least squares",
+               plan_fmt_num(b1, sizeof b1, p->scale.gamma), p->scale.alpha, p->scale.beta);
+    else
+        printf("  Fewer than two sizes have a knee: sizing assumes linear scale-out.\n");
+}
+
 static void print_capacity(const struct plan *p, const struct plan_request *a)
 {
     char b1[64], b2[64], b3[64], s[64];
@@ -276,7 +301,7 @@ static void print_capacity(const struct plan *p, const struct plan_request *a)
                nodes, k->at_least ? "at least " : "",
                plan_fmt_num(b1, sizeof b1, k->capacity_rps * nodes), nodes);
     else if (!same)
-        printf("  Steps from runs on different node counts, compared per node (linear).\n");
+        print_scale_out(p);
 }
 
 static void print_steps(FILE *f, const struct plan *p, const struct plan_request *a)

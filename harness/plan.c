@@ -93,13 +93,27 @@ static void make_sentence(struct plan *p, const struct plan_request *a, double p
     char pk[32], cap[32], s[64];
     const struct capacity_plan *r = &p->rec;
     int keep = (int)lround((1 - a->policy.headroom) * 100);
-    int len =
-        snprintf(p->sentence, sizeof p->sentence,
-                 "Recommend %d gateway node%s: the peak of %s req/s needs %d node%s at "
-                 "%d %% of the %s req/s each carries at %s",
-                 r->nodes, r->nodes == 1 ? "" : "s", plan_fmt_num(pk, sizeof pk, peak), r->n_base,
-                 r->n_base == 1 ? "" : "s", keep, plan_fmt_num(cap, sizeof cap, r->per_node_rps),
-                 plan_slo_text(a, s, sizeof s));
+    int len;
+    if (p->have_scale) {
+        struct capacity_policy pol = a->policy;
+        pol.scale_alpha = p->scale.alpha;
+        pol.scale_beta = p->scale.beta;
+        len = snprintf(p->sentence, sizeof p->sentence,
+                       "Recommend %d gateway node%s: the peak of %s req/s needs %d node%s at "
+                       "%d %% of the %s req/s they carry together at %s (measured scale-out)",
+                       r->nodes, r->nodes == 1 ? "" : "s", plan_fmt_num(pk, sizeof pk, peak),
+                       r->n_base, r->n_base == 1 ? "" : "s", keep,
+                       plan_fmt_num(cap, sizeof cap,
+                                    capacity_cluster_rps(r->per_node_rps, &pol, r->n_base)),
+                       plan_slo_text(a, s, sizeof s));
+    } else {
+        len = snprintf(p->sentence, sizeof p->sentence,
+                       "Recommend %d gateway node%s: the peak of %s req/s needs %d node%s at "
+                       "%d %% of the %s req/s each carries at %s",
+                       r->nodes, r->nodes == 1 ? "" : "s", plan_fmt_num(pk, sizeof pk, peak),
+                       r->n_base, r->n_base == 1 ? "" : "s", keep,
+                       plan_fmt_num(cap, sizeof cap, r->per_node_rps), plan_slo_text(a, s, sizeof s));
+    }
     if (len < 0 || (size_t)len >= sizeof p->sentence)
         return;
     if (a->policy.redundancy > 0)
@@ -150,6 +164,8 @@ static void summary_sentence(struct plan *p, const struct plan_request *a)
 }
 
 static void collect_assumptions(struct plan *p, const struct plan_request *a);
+static int knees(struct plan *p, const struct plan_request *a, char *err, size_t errlen);
+static void fit_scale_out(struct plan *p);
 
 int plan_build(struct plan *p, const struct plan_request *a, char *err, size_t errlen)
 {
@@ -167,7 +183,7 @@ int plan_build(struct plan *p, const struct plan_request *a, char *err, size_t e
                     "(constant-rate phases) or of a closed-model user sweep, or a CSV with rate "
                     "or concurrency rows (docs/plan.md)");
 
-    /* The knee, on per-node rates. */
+    /* The knee, on per-node rates: one per cluster size measured. */
     if (p->in.n_steps > 0) {
         p->steps = calloc(p->in.n_steps, sizeof *p->steps);
         if (!p->steps)
@@ -178,15 +194,10 @@ int plan_build(struct plan *p, const struct plan_request *a, char *err, size_t e
                 (struct capacity_step){s->offered_rps / s->nodes, s->achieved_rps / s->nodes,
                                        s->latency_ms, s->error_pct, s->valid};
         }
-        struct capacity_slo slo = {a->slo_latency_ms, a->slo_error_pct, a->slo_min_achieved};
-        const char *why = NULL;
-        int rc = capacity_knee(p->steps, p->in.n_steps, &slo, &p->knee, &why);
-        if (rc != CAPACITY_OK)
-            return fail(err, errlen,
-                        "no capacity: %s (SLO: %s, errors ≤ %g %%, achieved ≥ %g %% of offered)",
-                        why, plan_slo_text(a, buf, sizeof buf), a->slo_error_pct,
-                        a->slo_min_achieved * 100);
+        if (knees(p, a, err, errlen))
+            return -1;
         p->have_knee = true;
+        fit_scale_out(p);
     }
 
     /* USL over concurrency points (as measured, not divided by nodes). */
@@ -226,18 +237,26 @@ int plan_build(struct plan *p, const struct plan_request *a, char *err, size_t e
     p->have_demand = !isnan(peak);
     struct capacity_policy pol = a->policy;
     pol.peak_rps = peak;
+    /* Measured scale-out: one node's capacity and the contention between
+     * nodes come from the fit; else n nodes carry n × the knee. */
+    double per_node = p->knee.capacity_rps;
+    if (p->have_scale) {
+        per_node = p->scale.gamma;
+        pol.scale_alpha = p->scale.alpha;
+        pol.scale_beta = p->scale.beta;
+    }
     if (p->have_knee && p->have_demand) {
         const char *why = NULL;
-        if (capacity_size(p->knee.capacity_rps, &pol, &p->rec, &why) != CAPACITY_OK)
+        if (capacity_size(per_node, &pol, &p->rec, &why) != CAPACITY_OK)
             return fail(err, errlen, "cannot size: %s", why);
         int top = p->rec.nodes + 3 > 6 ? p->rec.nodes + 3 : 6;
         if (top > (int)(sizeof p->whatif / sizeof p->whatif[0]))
             top = (int)(sizeof p->whatif / sizeof p->whatif[0]);
         for (int n = 1; n <= top; n++)
-            capacity_whatif_row(p->knee.capacity_rps, &pol, n, &p->whatif[p->n_whatif++]);
+            capacity_whatif_row(per_node, &pol, n, &p->whatif[p->n_whatif++]);
         if (top < p->rec.nodes + 3)
             assume(p, "The what-if table stops at %d nodes.", top);
-        capacity_sensitivity(p->knee.capacity_rps, &pol, p->sens);
+        capacity_sensitivity(per_node, &pol, p->sens);
         make_sentence(p, a, peak);
     }
     p->peak_rps = peak;
@@ -245,6 +264,138 @@ int plan_build(struct plan *p, const struct plan_request *a, char *err, size_t e
         summary_sentence(p, a);
     collect_assumptions(p, a);
     return 0;
+}
+
+/* The group of steps measured on `nodes` nodes (created in ascending
+ * order of nodes), or NULL when PLAN_MAX_GROUPS sizes exist already. */
+static struct plan_group *group_of(struct plan *p, int nodes)
+{
+    int i = 0;
+    while (i < p->n_groups && p->groups[i].nodes < nodes)
+        i++;
+    if (i < p->n_groups && p->groups[i].nodes == nodes)
+        return &p->groups[i];
+    if (p->n_groups == PLAN_MAX_GROUPS)
+        return NULL;
+    memmove(&p->groups[i + 1], &p->groups[i], (size_t)(p->n_groups - i) * sizeof p->groups[0]);
+    p->n_groups++;
+    p->groups[i] = (struct plan_group){.nodes = nodes};
+    return &p->groups[i];
+}
+
+/* One knee per cluster size (the other sizes' steps count as invalid for
+ * it); the plan's knee is the smallest size's that has one. */
+static int knees(struct plan *p, const struct plan_request *a, char *err, size_t errlen)
+{
+    char buf[64];
+    for (size_t i = 0; i < p->in.n_steps; i++)
+        if (!group_of(p, p->in.steps[i].nodes))
+            return fail(err, errlen, "steps from more than %d cluster sizes", PLAN_MAX_GROUPS);
+    struct capacity_step *tmp = calloc(p->in.n_steps, sizeof *tmp);
+    if (!tmp)
+        return fail(err, errlen, "out of memory");
+    struct capacity_slo slo = {a->slo_latency_ms, a->slo_error_pct, a->slo_min_achieved};
+    const struct plan_group *first = NULL;
+    for (int g = 0; g < p->n_groups; g++) {
+        struct plan_group *gr = &p->groups[g];
+        for (size_t i = 0; i < p->in.n_steps; i++) {
+            tmp[i] = p->steps[i];
+            tmp[i].valid = tmp[i].valid && p->in.steps[i].nodes == gr->nodes;
+        }
+        if (capacity_knee(tmp, p->in.n_steps, &slo, &gr->knee, &gr->why) == CAPACITY_OK) {
+            gr->have_knee = true;
+            gr->cluster_rps = gr->knee.capacity_rps * gr->nodes;
+            if (!first)
+                first = gr;
+        }
+    }
+    free(tmp);
+    if (!first)
+        return fail(err, errlen,
+                    "no capacity: %s (SLO: %s, errors ≤ %g %%, achieved ≥ %g %% of offered)",
+                    p->groups[0].why, plan_slo_text(a, buf, sizeof buf), a->slo_error_pct,
+                    a->slo_min_achieved * 100);
+    p->knee = first->knee;
+    return 0;
+}
+
+/* Fits n nodes → cluster capacity over the sizes with a knee: the USL by
+ * least squares with three sizes or more; with two, the contention α
+ * that joins them exactly (β = 0). Leaves have_scale false (linear) when
+ * fewer than two sizes have a knee or the fit fails (said in the
+ * assumptions). */
+static void fit_scale_out(struct plan *p)
+{
+    struct usl_point pts[PLAN_MAX_GROUPS];
+    size_t n = 0;
+    for (int g = 0; g < p->n_groups; g++)
+        if (p->groups[g].have_knee)
+            pts[n++] = (struct usl_point){p->groups[g].nodes, p->groups[g].cluster_rps};
+    if (n < 2)
+        return;
+    struct usl_fit *f = &p->scale;
+    memset(f, 0, sizeof *f);
+    if (n >= USL_MIN_POINTS) {
+        if (usl_fit(pts, n, f, NULL) != USL_OK)
+            return;
+    } else {
+        /* n/X = (1 + α(n − 1))/γ is a line in n − 1 through both sizes. */
+        double r1 = pts[0].n / pts[0].x, r2 = pts[1].n / pts[1].x;
+        double slope = (r2 - r1) / (pts[1].n - pts[0].n);
+        double icpt = r1 - slope * (pts[0].n - 1);
+        if (!(icpt > 0))
+            return;
+        f->gamma = 1 / icpt;
+        f->alpha = slope * f->gamma;
+        if (f->alpha < 0)
+            f->alpha = 0; /* better than linear: planned as linear */
+        if (f->alpha > 1)
+            f->alpha = 1;
+        f->points = 2;
+        p->scale_two_point = true;
+    }
+    p->have_scale = true;
+}
+
+/* What the plan assumed about n nodes. */
+static void scale_assumptions(struct plan *p, const struct plan_request *a)
+{
+    char b1[64], b2[64], list[256] = "";
+    size_t len = 0;
+    for (int g = 0; g < p->n_groups; g++) {
+        const struct plan_group *gr = &p->groups[g];
+        if (!gr->have_knee) {
+            if (p->n_groups > 1)
+                assume(p, "Steps on %d node%s: no knee (%s); not used for the scale-out.",
+                       gr->nodes, gr->nodes == 1 ? "" : "s", gr->why);
+            continue;
+        }
+        int w = snprintf(list + len, sizeof list - len, "%s%d node%s %s%s req/s",
+                         len ? ", " : "", gr->nodes, gr->nodes == 1 ? "" : "s",
+                         gr->knee.at_least ? "at least " : "",
+                         plan_fmt_num(b1, sizeof b1, gr->cluster_rps));
+        if (w > 0 && len + (size_t)w < sizeof list)
+            len += (size_t)w;
+    }
+    const char *others = a->policy.km_rps > 0 ? "Load balancer, Traffic Manager and backends"
+                                              : "Load balancer, Key Manager, Traffic Manager "
+                                                "and backends";
+    if (!p->have_scale) {
+        assume(p,
+               "Scale-out is linear: n nodes carry n × one node's capacity (%s). %s are "
+               "assumed not to bind.",
+               p->n_groups > 1 ? "fewer than two cluster sizes had a knee"
+                               : "no multi-node measurement was used",
+               others);
+        return;
+    }
+    assume(p,
+           "Scale-out measured: at the SLO %s. Fitted %s: n nodes carry γn / (1 + α(n − 1) + "
+           "βn(n − 1)) with γ = %s req/s, α = %.4g, β = %.4g; the node count and what-if "
+           "use that curve, not n × one node.",
+           list, p->scale_two_point ? "through both sizes (β = 0)" : "by least squares",
+           plan_fmt_num(b2, sizeof b2, p->scale.gamma), p->scale.alpha, p->scale.beta);
+    assume(p, "%s beyond the measured cluster sizes are assumed to scale as fitted.", others);
 }
 
 /* The assumptions that follow from the arguments and the inputs. */
@@ -262,7 +413,9 @@ static void collect_assumptions(struct plan *p, const struct plan_request *a)
             const struct plan_input_source *s = &p->in.sources[i];
             if (!s->steps)
                 continue;
-            if (s->nodes_overridden)
+            if (s->nodes_column)
+                assume(p, "%s: each row's rates divided by its nodes column.", s->file);
+            else if (s->nodes_overridden)
                 assume(p, "%s: rates divided by %d node%s (--nodes).", s->file, s->nodes,
                        s->nodes == 1 ? "" : "s");
             else if (s->csv)
@@ -299,11 +452,7 @@ static void collect_assumptions(struct plan *p, const struct plan_request *a)
                 assume(p, "%s %s (%s req/s) not used: %s.", p->in.steps[i].file,
                        p->in.steps[i].name, plan_fmt_num(b1, sizeof b1, p->in.steps[i].offered_rps),
                        p->in.steps[i].invalid_why);
-        assume(p,
-               "Scale-out is linear: n nodes carry n × one node's capacity (no multi-node "
-               "measurement was used). Load balancer, %sTraffic Manager and backends are "
-               "assumed not to bind.",
-               a->policy.km_rps > 0 ? "" : "Key Manager, ");
+        scale_assumptions(p, a);
     }
     if (p->have_demand && p->have_knee) {
         assume(p, "Headroom %g %%: each node planned at %g %% of its SLO capacity.",
@@ -372,8 +521,11 @@ const char *plan_step_verdict(const struct plan *p, const struct plan_request *a
     *viol = capacity_step_check(&p->steps[i], &slo);
     if (*viol)
         return "bad";
-    if (p->knee.first_bad >= 0 &&
-        p->steps[i].offered_rps >= p->steps[p->knee.first_bad].offered_rps)
+    const struct capacity_knee *k = &p->knee;
+    for (int g = 0; g < p->n_groups; g++)
+        if (p->groups[g].nodes == p->in.steps[i].nodes && p->groups[g].have_knee)
+            k = &p->groups[g].knee;
+    if (k->first_bad >= 0 && p->steps[i].offered_rps >= p->steps[k->first_bad].offered_rps)
         return "ignored";
     return "good";
 }
@@ -466,10 +618,33 @@ void *plan_to_json(const struct plan *p, const struct plan_request *a)
                       p->knee.interpolated_on
                           ? json_string(capacity_metric_name(p->knee.interpolated_on))
                           : json_null(),
-                      "scale_out", json_string("linear"), "valid_steps",
-                      (json_int_t)p->knee.valid_steps));
+                      "scale_out", json_string(p->have_scale ? "measured" : "linear"),
+                      "valid_steps", (json_int_t)p->knee.valid_steps));
     } else {
         json_object_set_new(root, "capacity", json_null());
+    }
+    if (p->have_knee && p->n_groups > 1) {
+        json_t *sizes = json_array();
+        for (int g = 0; g < p->n_groups; g++) {
+            const struct plan_group *gr = &p->groups[g];
+            json_array_append_new(
+                sizes, json_pack("{s:i,s:o,s:o,s:b}", "nodes", gr->nodes, "capacity_rps",
+                                 gr->have_knee ? jnum(gr->cluster_rps) : json_null(),
+                                 "per_node_rps",
+                                 gr->have_knee ? jnum(gr->knee.capacity_rps) : json_null(),
+                                 "at_least", gr->have_knee && gr->knee.at_least));
+        }
+        json_object_set_new(
+            root, "scale_out",
+            json_pack("{s:o,s:o,s:o,s:o,s:o}", "sizes", sizes, "method",
+                      !p->have_scale         ? json_null()
+                      : p->scale_two_point   ? json_string("two-point")
+                                             : json_string("usl"),
+                      "gamma", p->have_scale ? jnum(p->scale.gamma) : json_null(), "alpha",
+                      p->have_scale ? jnum(p->scale.alpha) : json_null(), "beta",
+                      p->have_scale ? jnum(p->scale.beta) : json_null()));
+    } else {
+        json_object_set_new(root, "scale_out", json_null());
     }
     double peak = p->peak_rps;
     json_object_set_new(root, "demand",

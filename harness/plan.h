@@ -21,6 +21,16 @@
 #define PLAN_MAX_INPUTS 64
 #define PLAN_MAX_ASSUMPTIONS 48
 #define PLAN_MAX_WHATIF 64
+#define PLAN_MAX_GROUPS 16
+
+/* The steps measured on clusters of one size. */
+struct plan_group {
+    int nodes;
+    bool have_knee;
+    struct capacity_knee knee; /* over this group's steps (indexes into plan.steps) */
+    double cluster_rps;        /* nodes × per-node capacity at the SLO */
+    const char *why;           /* static; why there is no knee */
+};
 
 /* What was asked: inputs, demand, SLO, policy. */
 struct plan_request {
@@ -55,6 +65,14 @@ struct plan {
     struct capacity_sensitivity sens[CAPACITY_SENS_ROWS];
     struct usl_fit usl, quad;
     const char *quad_why; /* static; why the quadratic method did not apply */
+    /* Steps from clusters of several sizes: one knee per size, and the
+     * scale-out fitted over nodes (gamma = one node's capacity). With one
+     * size, n_groups is 1 and scale-out is linear (have_scale false). */
+    struct plan_group groups[PLAN_MAX_GROUPS];
+    int n_groups;
+    bool have_scale;
+    bool scale_two_point; /* two sizes: alpha only (beta 0), exact */
+    struct usl_fit scale;
     char sentence[512];   /* the recommendation; "" without one */
     char *assume[PLAN_MAX_ASSUMPTIONS];
     int n_assume;

@@ -383,6 +383,7 @@ enum col {
     COL_THROUGHPUT,
     COL_LATENCY, /* the requested percentile's column */
     COL_ERRORS,
+    COL_NODES, /* gateway nodes that served the row (scale-out data) */
     COL_OTHER,
 };
 
@@ -548,6 +549,7 @@ int plan_input_csv(struct plan_input *in, const char *path, const struct plan_in
                              : !strcmp(f[c], "throughput")  ? COL_THROUGHPUT
                              : !strcmp(f[c], latcol)        ? COL_LATENCY
                              : !strcmp(f[c], "error_pct")   ? COL_ERRORS
+                             : !strcmp(f[c], "nodes")       ? COL_NODES
                                                             : COL_OTHER;
                 if (k != COL_OTHER && have[k]) {
                     rc = fail(err, errlen, PLAN_INPUT_EFORMAT, "%s:%ld: column '%s' appears twice",
@@ -584,8 +586,8 @@ int plan_input_csv(struct plan_input *in, const char *path, const struct plan_in
         bool set[COL_OTHER] = {false};
         for (int k = 0; k < COL_OTHER; k++)
             v[k] = NAN;
-        static const char *names[COL_OTHER] = {"rate", "concurrency", "throughput", "latency",
-                                               "error_pct"};
+        static const char *names[COL_OTHER] = {"rate",    "concurrency", "throughput",
+                                               "latency", "error_pct",   "nodes"};
         for (int c = 0; c < nf; c++) {
             if (cols[c] == COL_OTHER)
                 continue;
@@ -609,13 +611,27 @@ int plan_input_csv(struct plan_input *in, const char *path, const struct plan_in
                      "%s:%ld: error_pct %g is above 100 (a percentage)", path, line, v[COL_ERRORS]);
             goto out;
         }
+        if (set[COL_NODES] && (!(v[COL_NODES] >= 1) || v[COL_NODES] != floor(v[COL_NODES]) ||
+                               v[COL_NODES] > 100000)) {
+            rc = fail(err, errlen, PLAN_INPUT_EFORMAT,
+                      "%s:%ld: nodes must be a whole number of gateway nodes, 1 or more", path,
+                      line);
+            goto out;
+        }
+        if (have[COL_NODES] && o->nodes > 0) {
+            rc = fail(err, errlen, PLAN_INPUT_EFORMAT,
+                      "%s: has a nodes column and --nodes was given; use one of them", path);
+            goto out;
+        }
         if (!src) {
             src = new_source(in, path, true);
             if (!src)
                 goto nomem;
             src->nodes = o->nodes > 0 ? o->nodes : 1;
             src->nodes_overridden = o->nodes > 0;
+            src->nodes_column = have[COL_NODES];
         }
+        int row_nodes = set[COL_NODES] ? (int)v[COL_NODES] : src->nodes;
         if (set[COL_RATE]) {
             if (!(v[COL_RATE] > 0)) {
                 rc = fail(err, errlen, PLAN_INPUT_EFORMAT, "%s:%ld: rate must be above 0", path,
@@ -631,7 +647,7 @@ int plan_input_csv(struct plan_input *in, const char *path, const struct plan_in
             s->achieved_rps = v[COL_THROUGHPUT];
             s->latency_ms = v[COL_LATENCY];
             s->error_pct = v[COL_ERRORS];
-            s->nodes = src->nodes;
+            s->nodes = row_nodes;
             src->steps++;
         } else {
             if (!(v[COL_CONC] > 0)) {
@@ -646,7 +662,7 @@ int plan_input_csv(struct plan_input *in, const char *path, const struct plan_in
             snprintf(pt->name, sizeof pt->name, "line %ld", line);
             pt->concurrency = v[COL_CONC];
             pt->throughput_rps = v[COL_THROUGHPUT];
-            pt->nodes = src->nodes;
+            pt->nodes = row_nodes;
             src->points++;
         }
     }

@@ -70,6 +70,7 @@ struct plan_input_source {
     bool csv;
     int nodes;             /* nodes that served (or --nodes, or 1 for CSV) */
     bool nodes_overridden; /* from --nodes */
+    bool nodes_column;     /* CSV: each row gives its nodes (scale-out data) */
     char node_names[256];  /* results.json: the serving nodes, comma-separated */
     char status[32];       /* results.json run.status; "" for CSV */
     size_t steps, points;

@@ -279,6 +279,52 @@ static void sizing(void **state)
     assert_false(p.km_binds);
 }
 
+/* Measured scale-out: 100/s per node, α = 0.1: n nodes carry
+ * 100n/(1 + 0.1(n − 1)): 8 → 470.6, 9 → 500 exactly; with β > 0 the
+ * curve peaks (α 0, β 0.01: N* = 10, 1000/1.9 = 526.3), and a peak above
+ * it cannot be carried by any number of nodes. */
+static void sizing_scale_out(void **state)
+{
+    (void)state;
+    struct capacity_plan p;
+    struct capacity_whatif w;
+    const char *why = NULL;
+    struct capacity_policy q = base;
+    q.peak_rps = 500;
+    q.headroom = 0;
+    q.redundancy = 0;
+    q.min_nodes = 1;
+    q.scale_alpha = 0.1;
+    near("cluster(9)", capacity_cluster_rps(100, &q, 9), 500, 1e-9);
+    assert_int_equal(capacity_size(100, &q, &p, &why), CAPACITY_OK);
+    assert_int_equal(p.n_base, 9);
+    near("util", p.util_peak, 1, 1e-12);
+    /* N+1: 10 nodes; losing one leaves 9, exactly the peak */
+    q.redundancy = 1;
+    assert_int_equal(capacity_size(100, &q, &p, &why), CAPACITY_OK);
+    assert_int_equal(p.nodes, 10);
+    assert_true(p.loss_ok);
+    near("after loss", p.util_after_loss, 1, 1e-12);
+    assert_int_equal(capacity_whatif_row(100, &q, 10, &w), CAPACITY_OK);
+    near("what-if capacity", w.capacity_rps, 1000 / 1.9, 1e-9);
+    assert_true(w.meets_policy);
+    assert_int_equal(capacity_whatif_row(100, &q, 9, &w), CAPACITY_OK);
+    assert_false(w.meets_policy); /* 8 left carry 470.6 < 500 */
+
+    q.scale_alpha = 0;
+    q.scale_beta = 0.01;
+    q.redundancy = 0;
+    q.peak_rps = 520;
+    assert_int_equal(capacity_size(100, &q, &p, &why), CAPACITY_OK);
+    assert_true(p.n_base <= 10);
+    q.peak_rps = 600;
+    assert_int_equal(capacity_size(100, &q, &p, &why), CAPACITY_ERANGE);
+    assert_non_null(strstr(why, "peaks before the cluster carries the peak"));
+    q.scale_beta = 2;
+    assert_int_equal(capacity_size(100, &q, &p, &why), CAPACITY_EINVAL);
+    assert_non_null(strstr(why, "scale-out"));
+}
+
 static void sizing_errors(void **state)
 {
     (void)state;
@@ -374,6 +420,7 @@ int main(void)
         cmocka_unit_test(knee_all_pass_all_fail),
         cmocka_unit_test(knee_bad_input),
         cmocka_unit_test(sizing),
+        cmocka_unit_test(sizing_scale_out),
         cmocka_unit_test(sizing_errors),
         cmocka_unit_test(whatif_and_sensitivity),
     };

@@ -146,6 +146,64 @@ static void recommendation(void **state)
     plan_free(&p);
 }
 
+/* Steps on 1 and 2 nodes: one node is good at 400/s and fails just above
+ * (knee ≈ 400), two nodes are good at 760/s and fail just above (knee ≈
+ * 380 per node, 760 together). Two sizes give α exactly: n/X is 1/400 at
+ * n = 1 and 2/760 at n = 2, slope 1/7600, so γ = 400 and α = 1/19. */
+static void scale_out_measured(void **state)
+{
+    (void)state;
+    char csv[128], err[512] = "";
+    put(csv, sizeof csv, "scale.csv",
+        "nodes,rate,throughput,p99_ms,error_pct\n"
+        "1,200,200,20,0\n1,400,400,30,0\n1,401,300,900,0\n"
+        "2,400,400,20,0\n2,760,760,30,0\n2,762,600,900,0\n");
+    struct plan_request rq;
+    plan_request_defaults(&rq);
+    rq.files[rq.n_files++] = csv;
+    rq.target_rps = 1500;
+    rq.policy.headroom = 0;
+    rq.policy.redundancy = 0;
+    struct plan p;
+    assert_int_equal(plan_build(&p, &rq, err, sizeof err), 0);
+    assert_int_equal(p.n_groups, 2);
+    assert_true(p.have_scale);
+    assert_true(p.scale_two_point);
+    /* the knee of each size lies within a step's width of 400 and 760 */
+    assert_true(fabs(p.groups[0].cluster_rps - 400) < 1.01);
+    assert_true(fabs(p.groups[1].cluster_rps - 760) < 2.01);
+    double g = p.scale.gamma, al = p.scale.alpha;
+    /* with the knees as found, the two-point fit passes through both */
+    assert_true(fabs(g * 1 - p.groups[0].cluster_rps) < 1e-6);
+    assert_true(fabs(2 * g / (1 + al) - p.groups[1].cluster_rps) < 1e-6);
+    assert_true(fabs(al - 1.0 / 19) < 0.01);
+    /* n nodes carry 400n/(1 + (n − 1)/19): 4 → 1,600·19/22 = 1,382;
+     * 5 → 2,000·19/23 = 1,652 ≥ 1,500: 5 nodes (linear would say 4) */
+    assert_int_equal(p.rec.nodes, 5);
+    assert_non_null(strstr(p.sentence, "(measured scale-out)"));
+    assert_true(has_assumption(&p, "Scale-out measured: at the SLO 1 node"));
+    assert_true(fabs(p.whatif[3].capacity_rps - capacity_cluster_rps(g, &(struct capacity_policy){
+                                                                          .scale_alpha = al},
+                                                                      4)) < 1e-9);
+    json_t *doc = plan_to_json(&p, &rq);
+    json_t *so = json_object_get(doc, "scale_out");
+    assert_string_equal(json_string_value(json_object_get(so, "method")), "two-point");
+    assert_int_equal(json_array_size(json_object_get(so, "sizes")), 2);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(doc, "capacity"), "scale_out")),
+        "measured");
+    json_decref(doc);
+    plan_free(&p);
+
+    /* one size only: linear, said plainly */
+    rq.files[0] = steps_csv;
+    assert_int_equal(plan_build(&p, &rq, err, sizeof err), 0);
+    assert_false(p.have_scale);
+    assert_int_equal(p.n_groups, 1);
+    assert_true(has_assumption(&p, "Scale-out is linear"));
+    plan_free(&p);
+}
+
 static void at_least_and_no_demand(void **state)
 {
     (void)state;
@@ -239,7 +297,8 @@ static void formatting(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(recommendation), cmocka_unit_test(at_least_and_no_demand),
+        cmocka_unit_test(recommendation),
+        cmocka_unit_test(scale_out_measured), cmocka_unit_test(at_least_and_no_demand),
         cmocka_unit_test(usl_only),       cmocka_unit_test(refusals),
         cmocka_unit_test(formatting),
     };

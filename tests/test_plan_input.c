@@ -283,6 +283,18 @@ static void csv_dialects(void **state)
     assert_non_null(strstr(in.notes[0], "no p99_ms column"));
     assert_non_null(strstr(in.notes[1], "no error_pct column"));
     plan_input_free(&in);
+
+    /* scale-out data: each row names the nodes that served it */
+    put(path, sizeof path, "nodes.csv", "nodes,rate,throughput\n1,100,100\n3,300,300\n");
+    assert_int_equal(plan_input_csv(&in, path, &p99, err, sizeof err), PLAN_INPUT_OK);
+    assert_int_equal(in.steps[0].nodes, 1);
+    assert_int_equal(in.steps[1].nodes, 3);
+    assert_true(in.sources[0].nodes_column);
+    plan_input_free(&in);
+    struct plan_input_opts two = {.percentile = "p99", .nodes = 2};
+    assert_int_equal(plan_input_csv(&in, path, &two, err, sizeof err), PLAN_INPUT_EFORMAT);
+    assert_non_null(strstr(err, "has a nodes column and --nodes was given"));
+    plan_input_free(&in);
 }
 
 static void csv_errors(void **state)
@@ -312,6 +324,9 @@ static void csv_errors(void **state)
         {"rate,throughput,error_pct\n100,100,%\n", ":2: error_pct '%': not a number"},
         {"rate,throughput\n100,100%\n", ":2: throughput '100%': not a number"},
         {"rate,throughput\n1,1\0\n", "binary data"},
+        {"nodes,rate,throughput\n0,100,100\n", ":2: nodes must be a whole number"},
+        {"nodes,rate,throughput\n1.5,100,100\n", ":2: nodes must be a whole number"},
+        {"nodes,rate,throughput\nx,100,100\n", ":2: nodes 'x': not a number"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char path[128], err[512] = "", name[32];
