@@ -98,12 +98,12 @@ static int merge_set(struct rec_set *into, const struct rec_set *from, const siz
     return 0;
 }
 
-void engine_slice_of(const struct rec_set *set, size_t n_nodes, size_t node,
+void engine_slice_of(const struct rec_set *set, size_t n_nodes, size_t request, size_t node,
                      struct rec_cell *scratch, struct engine_slice *out)
 {
     memset(out, 0, sizeof *out);
     rec_cell_reset(scratch);
-    rec_set_sum(set, n_nodes, SIZE_MAX, SIZE_MAX, node, scratch);
+    rec_set_sum(set, n_nodes, SIZE_MAX, request, node, scratch);
     out->completed = scratch->completed;
     out->unexpected = scratch->unexpected;
     for (int i = 0; i < OC_COUNT; i++) {
@@ -173,13 +173,17 @@ static void close_interval(struct coord *c)
         iv->offered_rps = (double)iv->health.scheduled / iv->length_s;
     }
     c->last_cpu_s = cpu;
-    engine_slice_of(c->iv_set, r->n_nodes, SIZE_MAX, c->scratch, &iv->all);
+    engine_slice_of(c->iv_set, r->n_nodes, SIZE_MAX, SIZE_MAX, c->scratch, &iv->all);
     if (iv->length_s > 0)
         iv->achieved_rps = (double)iv->all.completed / iv->length_s;
     iv->n_nodes = r->n_nodes;
     iv->nodes = calloc(r->n_nodes ? r->n_nodes : 1, sizeof *iv->nodes);
     for (size_t n = 0; iv->nodes && n < r->n_nodes; n++)
-        engine_slice_of(c->iv_set, r->n_nodes, n, c->scratch, &iv->nodes[n]);
+        engine_slice_of(c->iv_set, r->n_nodes, SIZE_MAX, n, c->scratch, &iv->nodes[n]);
+    iv->n_requests = c->scn->n_requests;
+    iv->requests = calloc(iv->n_requests, sizeof *iv->requests);
+    for (size_t q = 0; iv->requests && q < iv->n_requests; q++)
+        engine_slice_of(c->iv_set, r->n_nodes, q, SIZE_MAX, c->scratch, &iv->requests[q]);
     c->iv_start_ns = now;
     r->elapsed_s = (double)now / 1e9;
     if (c->on_interval && c->on_interval(c->user, r, iv, c->iv_set) && !c->stopping) {
@@ -337,8 +341,10 @@ void engine_result_free(struct engine_result *r)
     if (!r)
         return;
     rec_set_free(r->total);
-    for (size_t i = 0; i < r->n_intervals; i++)
+    for (size_t i = 0; i < r->n_intervals; i++) {
         free(r->intervals[i].nodes);
+        free(r->intervals[i].requests);
+    }
     free(r->intervals);
     free(r->node_names);
     free(r);

@@ -43,6 +43,8 @@ struct engine_interval {
     struct engine_slice all;
     size_t n_nodes;
     struct engine_slice *nodes;  /* [n_nodes], owned */
+    size_t n_requests;
+    struct engine_slice *requests; /* [n_requests], owned */
 };
 
 struct engine_result {
@@ -91,10 +93,10 @@ double engine_phase_ran_s(const struct scenario *scn, const struct engine_result
  * recorded phase when p == SIZE_MAX (warm-up phases count for nothing). */
 double engine_recorded_s(const struct scenario *scn, const struct engine_result *r, size_t p);
 
-/* Summarises the records of a set restricted to node `node` (or every node
- * when node == SIZE_MAX), summing into scratch (a rec_cell_new cell; it is
- * reset first). */
-void engine_slice_of(const struct rec_set *set, size_t n_nodes, size_t node,
+/* Summarises the records of a set restricted to request `request` and
+ * node `node` (SIZE_MAX: every one), summing into scratch (a rec_cell_new
+ * cell; it is reset first). */
+void engine_slice_of(const struct rec_set *set, size_t n_nodes, size_t request, size_t node,
                      struct rec_cell *scratch, struct engine_slice *out);
 
 #endif

@@ -134,6 +134,11 @@ static json_t *intervals_json(const struct scenario *scn, const struct engine_re
             if (iv->nodes[n].completed)
                 json_object_set_new(nodes, r->node_names[n], slice_json(&iv->nodes[n]));
         json_object_set_new(o, "nodes", nodes);
+        json_t *reqs = json_object();
+        for (size_t q = 0; iv->requests && q < iv->n_requests; q++)
+            if (iv->requests[q].completed)
+                json_object_set_new(reqs, scn->requests[q].name, slice_json(&iv->requests[q]));
+        json_object_set_new(o, "requests", reqs);
         json_array_append_new(a, o);
     }
     return a;
