@@ -94,12 +94,18 @@ assert_eq "nodes counted from the results" served "$(pj base '.inputs[0].nodes_f
 assert_eq "the nodes named" "node1,node2" "$(pj base '.inputs[0].node_names | sort | join(",")')"
 assert_eq "capacity reached" false "$(pj base .capacity.at_least)"
 assert_eq "the knee is an achieved shortfall" true "$(pj base '.capacity.limited_by | index("achieved") != null')"
-assert_eq "every step valid" 8 "$(pj base '[.steps[] | select(.valid)] | length')"
+# Every step is valid, unless a busy machine made gatecap itself late in
+# it: plan then marks the step invalid (the generator was the bottleneck),
+# which is the honest outcome, and the rest still place the knee.
+assert_eq "steps invalid for another reason than the generator" 0 \
+    "$(pj base '[.steps[] | select(.valid | not) | select(.invalid_reason | test("generator") | not)] | length')"
+[ "$(pj base '[.steps[] | select(.valid)] | length')" -ge 6 ] ||
+    fail "fewer than 6 valid steps: $(pj base '[.steps[] | [.name, .invalid_reason]]')"
 # the steps below capacity are good, those above it bad
 assert_eq "steps at or below 380/s per node are good" good \
-    "$(pj base '[.steps[] | select(.per_node_offered_rps <= 381) | .verdict] | unique | join(",")')"
+    "$(pj base '[.steps[] | select(.valid and .per_node_offered_rps <= 381) | .verdict] | unique | join(",")')"
 assert_eq "steps at or above 420/s per node are bad" bad \
-    "$(pj base '[.steps[] | select(.per_node_offered_rps >= 419) | .verdict] | unique | join(",")')"
+    "$(pj base '[.steps[] | select(.valid and .per_node_offered_rps >= 419) | .verdict] | unique | join(",")')"
 
 # The node count the truth implies: n_base = ceil(peak / (CAP × (1 − h))),
 # n = max(min, n_base + r). Each peak is (k − ½) × the truth's effective
