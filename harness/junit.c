@@ -62,15 +62,32 @@ static void put_escaped(FILE *f, const char *s, bool attr)
             continue;
         }
         switch (*p) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs(attr ? "&quot;" : "\"", f); break;
-        case '\'': fputs(attr ? "&apos;" : "'", f); break;
-        case '\t': fputs(attr ? "&#9;" : "\t", f); break;
-        case '\n': fputs(attr ? "&#10;" : "\n", f); break;
-        case '\r': fputs("&#13;", f); break;
-        default: fwrite(p, 1, n, f);
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '"':
+            fputs(attr ? "&quot;" : "\"", f);
+            break;
+        case '\'':
+            fputs(attr ? "&apos;" : "'", f);
+            break;
+        case '\t':
+            fputs(attr ? "&#9;" : "\t", f);
+            break;
+        case '\n':
+            fputs(attr ? "&#10;" : "\n", f);
+            break;
+        case '\r':
+            fputs("&#13;", f);
+            break;
+        default:
+            fwrite(p, 1, n, f);
         }
         p += n;
     }

@@ -43,15 +43,15 @@ enum {
 /* One test case. Strings are borrowed for the call; NULL means absent.
  * Neither failed nor skipped: passed. failed wins over skipped. */
 struct junit_case {
-    const char *classname; /* groups cases in CI views, e.g. "compare.node.gw1";
-                              NULL: the suite name */
-    const char *name;      /* required, e.g. "p99" */
-    bool failed;           /* a <failure> (a gate or comparison that did not hold) */
-    const char *message;   /* one line for the failure or skipped message attribute */
-    const char *details;   /* the failure's text (multi-line is fine) */
-    double time_s;         /* the case's duration; 0 when it has none; NaN/negative → 0 */
-    bool skipped;          /* a <skipped> (nothing to check, e.g. no data) */
-    const char *type;      /* the failure's type attribute; NULL: "failure" */
+    const char *classname;  /* groups cases in CI views, e.g. "compare.node.gw1";
+                               NULL: the suite name */
+    const char *name;       /* required, e.g. "p99" */
+    bool failed;            /* a <failure> (a gate or comparison that did not hold) */
+    const char *message;    /* one line for the failure or skipped message attribute */
+    const char *details;    /* the failure's text (multi-line is fine) */
+    double time_s;          /* the case's duration; 0 when it has none; NaN/negative → 0 */
+    bool skipped;           /* a <skipped> (nothing to check, e.g. no data) */
+    const char *type;       /* the failure's type attribute; NULL: "failure" */
     const char *system_out; /* <system-out> text, shown beside the case */
 };
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "cmd_compare.h"
 #include "cmd_report.h"
 #include "version.h"
 
@@ -19,6 +20,7 @@ static const struct command commands[] = {
     {"run", cmd_run, "run SCENARIO.yaml [-o OUTDIR] [--set key=value]... [--quiet]   run a load test"},
     {"validate", cmd_validate, "validate SCENARIO.yaml [--set key=value]...   check a scenario, send nothing"},
     {"plan", cmd_plan, "plan RESULTS.json|POINTS.csv ... [--target-rps R] [--slo p99=250ms] ...   capacity plan"},
+    {"compare", cmd_compare, "compare BASELINE.json CURRENT.json [--tolerance p99=10%,throughput=5%] [--junit F] [--markdown F]   gate a run against a baseline"},
     {"report", cmd_report, "report RESULTS.json [-o DIR] [--plan PLAN.json]   write report.md and report.html"},
     {"search", cmd_search, "search SCENARIO.yaml --slo 'p99 < 250ms, achieved >= 99%' [--from R] [--max R] [--precision 2%]   find the sustainable rate"},
     {"hlog", cmd_hlog, "hlog FILE [--tag T] [--start S] [--end E] [--json]   summarise an HdrHistogram interval log"},

@@ -99,8 +99,7 @@ static void test_structure(void **state)
                               "skipped=\"1\" time=\"0.250\">"));
     assert_non_null(strstr(x, "<testsuite name=\"gatecap compare\" tests=\"3\" failures=\"1\" "
                               "errors=\"0\" skipped=\"1\" time=\"0.250\" timestamp=\""));
-    assert_non_null(
-        strstr(x, "<testcase classname=\"compare.all\" name=\"p50\" time=\"0.250\"/>"));
+    assert_non_null(strstr(x, "<testcase classname=\"compare.all\" name=\"p50\" time=\"0.250\"/>"));
     assert_non_null(strstr(x, "<testcase classname=\"compare.all\" name=\"p99\" time=\"0.000\">\n"
                               "      <failure message=\"p99 +21.4 % (tolerance +10 %), p = 0.0002 "
                               "&lt; 0.01\" type=\"regression\">baseline 20.1 ms\ncurrent 24.4 "
@@ -177,10 +176,11 @@ static void test_escaping(void **state)
     assert_non_null(strstr(x, "<testsuites name=\"s&amp;&lt;\""));
     assert_non_null(strstr(x, "classname=\"a&lt;b&gt;&amp;&quot;c&quot;&apos;d&apos;\""));
     assert_non_null(strstr(x, "name=\"tab&#9;here&#13;&#10;next\""));
-    assert_non_null(strstr(x, "message=\"bell\xEF\xBF\xBD del\x7f cont\xEF\xBF\xBD "
-                              "over\xEF\xBF\xBD\xEF\xBF\xBD sur\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD "
-                              "ffff\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD "
-                              "ok:\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\""));
+    assert_non_null(strstr(x,
+                           "message=\"bell\xEF\xBF\xBD del\x7f cont\xEF\xBF\xBD "
+                           "over\xEF\xBF\xBD\xEF\xBF\xBD sur\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD "
+                           "ffff\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD "
+                           "ok:\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\""));
     assert_non_null(strstr(x, ">]]&gt; &lt;x&gt; &amp; \"q\" 'a'&#13;\nend\xEF\xBF\xBD\xEF\xBF\xBD"
                               "</failure>"));
     free(x);
@@ -236,10 +236,8 @@ static void test_schema_rejects(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_structure),
-        cmocka_unit_test(test_defaults_and_errors),
-        cmocka_unit_test(test_escaping),
-        cmocka_unit_test(test_file),
+        cmocka_unit_test(test_structure),      cmocka_unit_test(test_defaults_and_errors),
+        cmocka_unit_test(test_escaping),       cmocka_unit_test(test_file),
         cmocka_unit_test(test_schema_rejects),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
