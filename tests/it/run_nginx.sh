@@ -19,6 +19,14 @@ run_gatecap() {
     "$GATECAP" run "$T_TMP/$name.yaml" -o "$OUT" --quiet "$@" > "$T_TMP/$name.log" 2>&1 || RC=$?
 }
 total() { jq -r "$1" "$OUT/results.json"; }
+# ran_ok WHAT: the last run exited 0, or 3 because gatecap itself could not
+# keep the schedule (generator-limited: a busy machine, e.g. under the
+# sanitizers); what it sent is still counted and checked.
+ran_ok() {
+    [ "$RC" = 0 ] && return 0
+    [ "$RC" = 3 ] && [ "$(total .run.status)" = generator-limited ] && return 0
+    fail "$1: exit code $RC"
+}
 reset_logs() { : > "$N/access-gw1.log"; : > "$N/access-gw2.log"; }
 
 log "closed model: gatecap's counts equal what each nginx logged"
@@ -79,7 +87,7 @@ load: {workers: 1, phases: [{name: s, duration: 2s, rate: 200/s}]}
 YAML
 reset_logs
 run_gatecap hdr
-assert_eq "node-header run" 0 "$RC"
+ran_ok "node-header run"
 assert_eq "gw1 by header vs nginx" "$(( $(nginx_count "$N" gw1) - 1 ))" "$(total '.totals.by_node.gw1.count')"
 assert_eq "gw2 by header vs nginx" "$(( $(nginx_count "$N" gw2) - 1 ))" "$(total '.totals.by_node.gw2.count')"
 
@@ -94,7 +102,7 @@ load: {workers: 1, phases: [{name: s, duration: 2s, rate: 100/s}]}
 YAML
 reset_logs
 run_gatecap h2
-assert_eq "h2 run" 0 "$RC"
+ran_ok "h2 run"
 assert_eq "h2 all ok" 200 "$(total '.totals.all.outcomes["2xx"]')"
 assert_eq "nginx saw only HTTP/2.0" "$(( $(nginx_count "$N" gw1) + $(nginx_count "$N" gw2) ))" \
     "$(cat "$N/access-gw1.log" "$N/access-gw2.log" | grep -c 'HTTP/2.0')"
@@ -143,7 +151,7 @@ requests: [{name: get, path: /n}]
 load: {workers: 1, phases: [{name: s, duration: 2s, rate: 100/s}]}
 YAML
 run_gatecap newconn
-assert_eq "newconn run" 0 "$RC"
+ran_ok "newconn run"
 assert_eq "every request on a new connection" 200 "$(total '.totals.all.new_connections')"
 assert_eq "every one a full TLS handshake" 200 "$(total '.totals.all.tls_handshake_ms.count')"
 # nginx logs "r" for a resumed TLS session: gatecap resumes by default.
@@ -151,12 +159,12 @@ assert_ge "resumed sessions" 150 "$(grep -c ' 200 r$' "$N/access-gw1.log")"
 : > "$N/access-gw1.log"
 sed 's/connections: new}/connections: new, session_resumption: false}/' "$T_TMP/newconn.yaml" > "$T_TMP/noresume.yaml"
 run_gatecap noresume
-assert_eq "no-resumption run" 0 "$RC"
+ran_ok "no-resumption run"
 assert_eq "no session resumed" 0 "$(grep -c ' 200 r$' "$N/access-gw1.log" || true)"
 assert_eq "full handshakes logged (the run and the node check)" 201 "$(grep -c ' 200 \.$' "$N/access-gw1.log")"
 sed 's/connections: new/connections: fraction, new_connection_fraction: 0.25/' "$T_TMP/newconn.yaml" > "$T_TMP/frac.yaml"
 run_gatecap frac
-assert_eq "fraction run" 0 "$RC"
+ran_ok "fraction run"
 # Binomial(200, .25): mean 50, sd 6.1; 5 sd, plus the connections keep-alive opens.
 nc=$(total '.totals.all.new_connections')
 assert_ge "new connections (fraction .25)" 19 "$nc"; assert_le "new connections (fraction .25)" 90 "$nc"
@@ -164,7 +172,7 @@ assert_ge "new connections (fraction .25)" 19 "$nc"; assert_le "new connections 
 log "tls.insecure: explicit, works against an untrusted certificate, flagged everywhere"
 sed 's|tls: {ca: "[^"]*"}|tls: {insecure: true}|' "$T_TMP/untrusted.yaml" > "$T_TMP/insecure.yaml"
 run_gatecap insecure
-assert_eq "insecure run" 0 "$RC"
+ran_ok "insecure run"
 assert_eq "flagged in results" true "$(total '.run.insecure_tls')"
 assert_contains "flagged in the summary" "verification was OFF" "$(cat "$T_TMP/insecure.log")"
 log "ok"
