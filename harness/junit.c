@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "fsutil.h"
+#include "xmlesc.h"
 
 static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -25,29 +26,17 @@ static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
 }
 
 /* Length of the well-formed UTF-8 sequence at s that XML 1.0 can carry
- * (1..4), or 0 when the bytes there are not one. */
+ * (1..4), or 0 when the bytes there are not one: control characters
+ * other than tab, LF and CR, and U+FFFE and U+FFFF, are not XML
+ * characters. */
 static size_t xml_char_len(const unsigned char *s)
 {
-    unsigned char c = s[0];
-    if (c < 0x80)
-        return c >= 0x20 || c == '\t' || c == '\n' || c == '\r' ? 1 : 0;
-    if (c >= 0xC2 && c <= 0xDF)
-        return (s[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        unsigned char lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-        if (s[1] < lo || s[1] > hi || (s[2] & 0xC0) != 0x80)
-            return 0;
-        if (c == 0xEF && s[1] == 0xBF && (s[2] == 0xBE || s[2] == 0xBF))
-            return 0; /* U+FFFE, U+FFFF: not XML characters */
-        return 3;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-        if (s[1] < lo || s[1] > hi || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
-            return 0;
-        return 4;
-    }
-    return 0;
+    size_t n = xmlesc_utf8_len(s);
+    if (n == 1 && s[0] < 0x20 && s[0] != '\t' && s[0] != '\n' && s[0] != '\r')
+        return 0;
+    if (n == 3 && s[0] == 0xEF && s[1] == 0xBF && (s[2] == 0xBE || s[2] == 0xBF))
+        return 0;
+    return n;
 }
 
 /* Writes s escaped for an attribute value (attr) or element text. The
@@ -61,16 +50,11 @@ static void put_escaped(FILE *f, const char *s, bool attr)
             p++;
             continue;
         }
+        if (xmlesc_markup(f, *p)) {
+            p++;
+            continue;
+        }
         switch (*p) {
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
         case '"':
             fputs(attr ? "&quot;" : "\"", f);
             break;

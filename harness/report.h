@@ -220,6 +220,31 @@ void report_chart_steps(const struct report *r, FILE *f);        /* steps-rate, 
 void report_chart_whatif(const struct report *r, FILE *f);       /* what-if */
 void report_chart_usl(const struct report *r, FILE *f);          /* usl */
 
+/* The tables both renderers write (report_table.c), in one markup. Each
+ * writes one whole table to f: Markdown rows and a blank line, or an HTML
+ * <table>. Strings from the inputs are escaped for the markup. */
+enum report_markup { REPORT_MD, REPORT_HTML };
+
+/* The facts of the run: scenario, targets, start, duration and status,
+ * load model, latency definition, generator health, versions. HTML puts
+ * the description under the scenario; Markdown leaves it to the caller. */
+void report_table_facts(const struct report *r, FILE *f, enum report_markup m);
+/* Latency and outcome counts a row: first is the first column's title
+ * ("phase"); total, when not NULL, is a last row set apart ("**all**"). */
+void report_table_rows(FILE *f, enum report_markup m, const char *first,
+                       const struct report_row *rows, size_t n, const struct report_row *total);
+/* Outcome classes per node and in all (classes all nodes lack left out). */
+void report_table_outcomes(const struct report *r, FILE *f, enum report_markup m);
+/* The gates with their scope, measure and verdict. */
+void report_table_gates(const struct report *r, FILE *f, enum report_markup m);
+/* The steps: offered and achieved rates, latency, errors (and, from a
+ * plan, verdicts). */
+void report_table_steps(const struct report *r, FILE *f, enum report_markup m);
+/* The plan's what-if rows (r->plan must be set). */
+void report_table_whatif(const struct report *r, FILE *f, enum report_markup m);
+/* The plan's sensitivity cases (r->plan must be set). */
+void report_table_sensitivity(const struct report *r, FILE *f, enum report_markup m);
+
 /* The color of a step verdict (good, bad, ignored, invalid; others blue).
  * Static. */
 const char *report_verdict_color(const char *verdict);

@@ -43,46 +43,6 @@ static void esc(FILE *f, const char *s)
 {
     svg_escape(f, s);
 }
-/* ---- tables and text ---- */
-
-static void td_num(FILE *f, const char *s)
-{
-    fprintf(f, "<td class=\"n\">%s</td>", s);
-}
-
-static void html_rows(FILE *f, const char *first, const struct report_row *rows, size_t n,
-                      const struct report_row *total)
-{
-    fprintf(f,
-            "<table><tr><th>%s</th><th class=\"n\">requests</th><th class=\"n\">req/s</th>"
-            "<th class=\"n\">p50 ms</th><th class=\"n\">p90 ms</th><th class=\"n\">p99 ms</th>"
-            "<th class=\"n\">p99.9 ms</th><th class=\"n\">max ms</th><th class=\"n\">errors"
-            "</th><th class=\"n\">throttled</th></tr>\n",
-            first);
-    for (size_t i = 0; i <= n; i++) {
-        const struct report_row *w = i < n ? &rows[i] : total;
-        if (!w)
-            break;
-        char b[B];
-        fputs(w == total && n ? "<tr class=\"total\"><td>" : "<tr><td>", f);
-        esc(f, w->name);
-        fputs("</td>", f);
-        td_num(f, report_fmt(b, sizeof b, w->count));
-        td_num(f, report_fmt(b, sizeof b, w->throughput_rps));
-        const double l[] = {w->latency.p50, w->latency.p90, w->latency.p99, w->latency.p999,
-                            w->latency.max};
-        for (size_t k = 0; k < sizeof l / sizeof l[0]; k++)
-            td_num(f, report_fmt_ms(b, sizeof b, l[k]));
-        char e[B * 2];
-        snprintf(e, sizeof e, "%s (%.2f %%)", report_fmt(b, sizeof b, w->errors), w->error_pct);
-        td_num(f, e);
-        snprintf(e, sizeof e, "%s (%.2f %%)", report_fmt(b, sizeof b, w->throttled),
-                 w->throttled_pct);
-        td_num(f, e);
-        fputs("</tr>\n", f);
-    }
-    fputs("</table>\n", f);
-}
 
 static void html_banner(const struct report *r, FILE *f)
 {
@@ -117,75 +77,11 @@ static void html_banner(const struct report *r, FILE *f)
               f);
 }
 
-static void html_facts(const struct report *r, FILE *f)
-{
-    char a[B], b[B], c[B], d[B], e[B], t[64];
-    fputs("<h2 id=\"run\">Run</h2>\n<table class=\"facts\"><tr><th>Scenario</th><td>", f);
-    esc(f, r->scenario);
-    if (r->scenario_file) {
-        fputs(" (<code>", f);
-        esc(f, r->scenario_file);
-        fputs("</code>)", f);
-    }
-    if (r->description) {
-        fputs("<br>", f);
-        esc(f, r->description);
-    }
-    fputs("</td></tr>\n<tr><th>Targets</th><td>", f);
-    for (size_t i = 0; i < r->n_targets; i++) {
-        fputs(i ? "<br><code>" : "<code>", f);
-        esc(f, r->targets[i]);
-        fputs("</code>", f);
-    }
-    fputs("</td></tr>\n", f);
-    if (report_fmt_start(t, sizeof t, r->start_epoch_s)[0])
-        fprintf(f, "<tr><th>Started</th><td>%s</td></tr>\n", t);
-    fprintf(f, "<tr><th>Duration</th><td>%s s of %s s planned; status <b>",
-            report_fmt(a, sizeof a, r->elapsed_s), report_fmt(b, sizeof b, r->planned_s));
-    esc(f, r->status);
-    fputs("</b></td></tr>\n<tr><th>Load model</th><td>", f);
-    esc(f, r->model ? r->model : "?");
-    fputs("</td></tr>\n<tr><th>Latency</th><td>", f);
-    esc(f, r->latency_definition ? r->latency_definition : "?");
-    fprintf(f,
-            "</td></tr>\n<tr><th>Generator</th><td>%d worker%s on %d core%s; %s %% of arrivals "
-            "late, %s dropped, %s abandoned, max lag %s ms, CPU %s %% of one core</td></tr>\n",
-            r->workers, r->workers == 1 ? "" : "s", r->cores, r->cores == 1 ? "" : "s",
-            report_fmt(a, sizeof a, r->gen_late_pct), report_fmt(b, sizeof b, r->gen_queue_drops),
-            report_fmt(c, sizeof c, r->gen_abandoned),
-            report_fmt_ms(d, sizeof d, r->gen_max_lag_ms), report_fmt(e, sizeof e, r->gen_cpu_pct));
-    fputs("<tr><th>Versions</th><td>gatecap ", f);
-    esc(f, r->version ? r->version : "?");
-    fputs(", libcurl ", f);
-    esc(f, r->libcurl ? r->libcurl : "?");
-    fputs(", ", f);
-    esc(f, r->openssl ? r->openssl : "?");
-    fputs("</td></tr>\n</table>\n", f);
-}
-
 static void html_outcomes(const struct report *r, FILE *f)
 {
-    bool used[REPORT_OUTCOMES];
-    fputs("<h2 id=\"outcomes\">Outcome classes</h2>\n<table><tr><th>node</th>", f);
-    for (int k = 0; k < REPORT_OUTCOMES; k++) {
-        used[k] = k == 0 || r->all.outcomes[k] > 0;
-        if (used[k])
-            fprintf(f, "<th class=\"n\">%s</th>", report_outcome_name(k));
-    }
-    fputs("</tr>\n", f);
-    for (size_t i = 0; i <= r->n_by_node; i++) {
-        const struct report_row *w = i < r->n_by_node ? &r->by_node[i] : &r->all;
-        fputs(i < r->n_by_node ? "<tr><td>" : "<tr class=\"total\"><td>", f);
-        esc(f, w->name);
-        fputs("</td>", f);
-        for (int k = 0; k < REPORT_OUTCOMES; k++) {
-            char b[B];
-            if (used[k])
-                td_num(f, report_fmt(b, sizeof b, w->outcomes[k]));
-        }
-        fputs("</tr>\n", f);
-    }
-    fputs("</table>\n<p>Throttled: 429 answers (not errors). Errors: 4xx other than 429, 5xx, "
+    fputs("<h2 id=\"outcomes\">Outcome classes</h2>\n", f);
+    report_table_outcomes(r, f, REPORT_HTML);
+    fputs("<p>Throttled: 429 answers (not errors). Errors: 4xx other than 429, 5xx, "
           "timeouts, refused and reset connections, TLS and other transport failures.</p>\n",
           f);
     if (r->n_examples) {
@@ -199,70 +95,6 @@ static void html_outcomes(const struct report *r, FILE *f)
         }
         fputs("</ul>\n", f);
     }
-}
-
-static void html_gates(const struct report *r, FILE *f)
-{
-    fputs("<h2 id=\"gates\">Gates</h2>\n<table><tr><th>gate</th><th>scope</th>"
-          "<th class=\"n\">measured</th><th>verdict</th></tr>\n",
-          f);
-    for (size_t i = 0; i < r->n_gates; i++) {
-        const struct report_gate *g = &r->gates[i];
-        char sc[160], m[B];
-        fputs("<tr><td><code>", f);
-        esc(f, g->gate);
-        fputs("</code></td><td>", f);
-        esc(f, report_gate_scope(sc, sizeof sc, g));
-        fprintf(f, "</td><td class=\"n\">%s ",
-                g->unit && !strcmp(g->unit, "ms") ? report_fmt_ms(m, sizeof m, g->measured)
-                                                  : report_fmt(m, sizeof m, g->measured));
-        esc(f, g->unit);
-        bool pass = !strcmp(g->verdict, "pass"), fl = !strcmp(g->verdict, "fail");
-        fprintf(f, "</td><td class=\"%s\">", pass ? "verdict-pass" : fl ? "verdict-fail" : "");
-        esc(f, g->verdict);
-        fputs("</td></tr>\n", f);
-    }
-    fputs("</table>\n", f);
-}
-
-static void html_steps_table(const struct report *r, FILE *f)
-{
-    bool plan = r->steps_from_plan;
-    const char *pct = plan && r->plan->percentile[0] ? r->plan->percentile : "p99";
-    fprintf(f,
-            "<table><tr><th>step</th><th class=\"n\">offered/s</th><th class=\"n\">achieved/s"
-            "</th><th class=\"n\">achieved</th><th class=\"n\">%s ms</th><th class=\"n\">"
-            "errors</th>%s</tr>\n",
-            pct, plan ? "<th>verdict</th>" : "");
-    for (size_t i = 0; i < r->n_steps; i++) {
-        const struct report_step *s = &r->steps[i];
-        char b[B];
-        fputs("<tr><td>", f);
-        esc(f, s->name);
-        fputs("</td>", f);
-        td_num(f, report_fmt(b, sizeof b, s->offered_rps));
-        td_num(f, report_fmt(b, sizeof b, s->achieved_rps));
-        snprintf(b, sizeof b, "%.1f %%", 100 * s->achieved_rps / s->offered_rps);
-        td_num(f, isfinite(s->achieved_rps) ? b : "–");
-        td_num(f, report_fmt_ms(b, sizeof b, s->latency_ms));
-        snprintf(b, sizeof b, "%.2f %%", s->error_pct);
-        td_num(f, isfinite(s->error_pct) ? b : "–");
-        if (plan) {
-            fprintf(f, "<td style=\"color:%s\">", report_verdict_color(s->verdict));
-            esc(f, s->verdict);
-            if (s->why) {
-                fputs(": ", f);
-                esc(f, s->why);
-            }
-            fputs(!strcmp(s->role, "last_good")   ? " (last good)"
-                  : !strcmp(s->role, "first_bad") ? " (first bad)"
-                                                  : "",
-                  f);
-            fputs("</td>", f);
-        }
-        fputs("</tr>\n", f);
-    }
-    fputs("</table>\n", f);
 }
 
 static void html_plan(const struct report *r, FILE *f)
@@ -310,44 +142,16 @@ static void html_plan(const struct report *r, FILE *f)
     if (r->steps_from_plan) {
         fputs("<h3>Steps (per node)</h3>\n", f);
         report_chart_steps(r, f);
-        html_steps_table(r, f);
+        report_table_steps(r, f, REPORT_HTML);
     }
     if (p->n_whatif) {
         fputs("<h3>What if</h3>\n", f);
         report_chart_whatif(r, f);
-        fprintf(f,
-                "<table><tr><th class=\"n\">nodes</th><th class=\"n\">capacity/s</th>"
-                "<th class=\"n\">util at peak</th><th class=\"n\">after losing %d</th>"
-                "<th class=\"n\">headroom left</th><th>meets policy</th></tr>\n",
-                p->redundancy);
-        for (size_t i = 0; i < p->n_whatif; i++) {
-            const struct report_whatif *w = &p->whatif[i];
-            bool rec = p->have_rec && w->nodes == p->rec_nodes;
-            fprintf(f, "<tr%s><td class=\"n\">%d</td>", rec ? " class=\"total\"" : "", w->nodes);
-            td_num(f, report_fmt(a, sizeof a, w->capacity_rps));
-            td_num(f, report_fmt_pct(b, sizeof b, w->util_peak_pct));
-            td_num(f, report_fmt_pct(b, sizeof b, w->util_after_loss_pct));
-            td_num(f, report_fmt_pct(b, sizeof b, w->headroom_left_pct));
-            fprintf(f, "<td>%s%s</td></tr>\n", w->meets_policy ? "yes" : "no",
-                    rec ? " ← recommended" : "");
-        }
-        fputs("</table>\n", f);
+        report_table_whatif(r, f, REPORT_HTML);
     }
     if (p->n_sens) {
-        fputs("<h3>Sensitivity</h3>\n<table><tr><th>case</th><th class=\"n\">peak req/s</th>"
-              "<th class=\"n\">per node req/s</th><th class=\"n\">nodes</th></tr>\n",
-              f);
-        for (size_t i = 0; i < p->n_sens; i++) {
-            const struct report_sens *s = &p->sens[i];
-            fputs("<tr><td>", f);
-            esc(f, s->what);
-            fputs("</td>", f);
-            td_num(f, report_fmt(a, sizeof a, s->peak_rps));
-            td_num(f, report_fmt(a, sizeof a, s->per_node_rps));
-            td_num(f, s->nodes ? report_fmt(a, sizeof a, s->nodes) : "out of range");
-            fputs("</tr>\n", f);
-        }
-        fputs("</table>\n", f);
+        fputs("<h3>Sensitivity</h3>\n", f);
+        report_table_sensitivity(r, f, REPORT_HTML);
     }
     if (p->have_usl) {
         fputs("<h3>USL fit</h3>\n", f);
@@ -398,26 +202,29 @@ int report_html(const struct report *r, FILE *f)
     else if (r->n_steps)
         fputs("<a href=\"#steps\">Steps</a>", f);
     fputs("</nav>\n", f);
-    html_facts(r, f);
+    fputs("<h2 id=\"run\">Run</h2>\n", f);
+    report_table_facts(r, f, REPORT_HTML);
     fputs("<h2 id=\"summary\">Summary</h2>\n", f);
-    html_rows(f, "phase", r->by_phase, r->n_by_phase, &r->all);
+    report_table_rows(f, REPORT_HTML, "phase", r->by_phase, r->n_by_phase, &r->all);
     fputs("<h2 id=\"latency\">Latency distribution</h2>\n", f);
     report_chart_percentiles(r, f);
     fputs("<h3>Per request</h3>\n", f);
-    html_rows(f, "request", r->by_request, r->n_by_request, NULL);
+    report_table_rows(f, REPORT_HTML, "request", r->by_request, r->n_by_request, NULL);
     fputs("<h2 id=\"time\">Over time</h2>\n", f);
     report_chart_throughput(r, f);
     report_chart_latency_time(r, f);
     report_chart_errors(r, f);
     fputs("<h3>Per node</h3>\n", f);
-    html_rows(f, "node", r->by_node, r->n_by_node, NULL);
+    report_table_rows(f, REPORT_HTML, "node", r->by_node, r->n_by_node, NULL);
     html_outcomes(r, f);
-    if (r->have_gates)
-        html_gates(r, f);
+    if (r->have_gates) {
+        fputs("<h2 id=\"gates\">Gates</h2>\n", f);
+        report_table_gates(r, f, REPORT_HTML);
+    }
     if (r->n_steps && !r->steps_from_plan) {
         fputs("<h2 id=\"steps\">Steps</h2>\n", f);
         report_chart_steps(r, f);
-        html_steps_table(r, f);
+        report_table_steps(r, f, REPORT_HTML);
     }
     if (r->plan)
         html_plan(r, f);

@@ -106,17 +106,6 @@ static void esc(FILE *f, const char *s)
     report_md_escape(f, s);
 }
 
-/* "19 (1.36 %)" */
-static const char *count_pct(char *buf, size_t n, double count, double pct)
-{
-    char a[B];
-    if (!isfinite(pct))
-        snprintf(buf, n, "%s", report_fmt(a, sizeof a, count));
-    else
-        snprintf(buf, n, "%s (%.2f %%)", report_fmt(a, sizeof a, count), pct);
-    return buf;
-}
-
 static void md_banner(const struct report *r, FILE *f)
 {
     if (r->have_gates) {
@@ -146,107 +135,19 @@ static void md_banner(const struct report *r, FILE *f)
 
 static void md_facts(const struct report *r, FILE *f)
 {
-    char a[B], b[B], c[B], d[B], t[64];
-    fputs("## Run\n\n| | |\n|---|---|\n| Scenario | ", f);
-    esc(f, r->scenario);
-    if (r->scenario_file) {
-        fputs(" (", f);
-        esc(f, r->scenario_file);
-        fputs(")", f);
-    }
-    fputs(" |\n| Targets | ", f);
-    for (size_t i = 0; i < r->n_targets; i++) {
-        fputs(i ? "<br>" : "", f);
-        esc(f, r->targets[i]);
-    }
-    fprintf(f, " |\n");
-    if (report_fmt_start(t, sizeof t, r->start_epoch_s)[0])
-        fprintf(f, "| Started | %s |\n", t);
-    fprintf(f, "| Duration | %s s of %s s planned; status **",
-            report_fmt(a, sizeof a, r->elapsed_s), report_fmt(b, sizeof b, r->planned_s));
-    esc(f, r->status);
-    fputs("** |\n| Load model | ", f);
-    esc(f, r->model ? r->model : "?");
-    fputs(" |\n| Latency | ", f);
-    esc(f, r->latency_definition ? r->latency_definition : "?");
-    fprintf(f,
-            " |\n| Generator | %d worker%s on %d core%s; %s %% of arrivals late, %s dropped, %s "
-            "abandoned, max lag %s ms, CPU %s %% of one core |\n",
-            r->workers, r->workers == 1 ? "" : "s", r->cores, r->cores == 1 ? "" : "s",
-            report_fmt(a, sizeof a, r->gen_late_pct), report_fmt(b, sizeof b, r->gen_queue_drops),
-            report_fmt(c, sizeof c, r->gen_abandoned),
-            report_fmt_ms(d, sizeof d, r->gen_max_lag_ms), report_fmt(t, sizeof t, r->gen_cpu_pct));
-    fputs("| Versions | gatecap ", f);
-    esc(f, r->version ? r->version : "?");
-    fputs(", libcurl ", f);
-    esc(f, r->libcurl ? r->libcurl : "?");
-    fputs(", ", f);
-    esc(f, r->openssl ? r->openssl : "?");
-    fputs(" |\n\n", f);
+    fputs("## Run\n\n", f);
+    report_table_facts(r, f, REPORT_MD);
     if (r->description) {
         esc(f, r->description);
         fputs("\n\n", f);
     }
 }
 
-static void md_rows(FILE *f, const char *first, const struct report_row *rows, size_t n,
-                    const struct report_row *total)
-{
-    fprintf(f,
-            "| %s | requests | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | "
-            "throttled |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
-            first);
-    for (size_t i = 0; i <= n; i++) {
-        const struct report_row *w = i < n ? &rows[i] : total;
-        if (!w)
-            break;
-        char c[B], t[B], l[6][B], e[B], th[B];
-        fputs("| ", f);
-        if (w == total && n > 0)
-            fputs("**all**", f);
-        else
-            esc(f, w->name);
-        fprintf(f, " | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-                report_fmt(c, sizeof c, w->count), report_fmt(t, sizeof t, w->throughput_rps),
-                report_fmt_ms(l[0], B, w->latency.p50), report_fmt_ms(l[1], B, w->latency.p90),
-                report_fmt_ms(l[2], B, w->latency.p99), report_fmt_ms(l[3], B, w->latency.p999),
-                report_fmt_ms(l[4], B, w->latency.max),
-                count_pct(e, sizeof e, w->errors, w->error_pct),
-                count_pct(th, sizeof th, w->throttled, w->throttled_pct));
-    }
-    fputc('\n', f);
-}
-
 static void md_outcomes(const struct report *r, FILE *f)
 {
-    bool used[REPORT_OUTCOMES];
-    for (int k = 0; k < REPORT_OUTCOMES; k++)
-        used[k] = k == 0 || r->all.outcomes[k] > 0;
-    fputs("## Outcome classes\n\n| node |", f);
-    for (int k = 0; k < REPORT_OUTCOMES; k++)
-        if (used[k])
-            fprintf(f, " %s |", report_outcome_name(k));
-    fputs("\n|---|", f);
-    for (int k = 0; k < REPORT_OUTCOMES; k++)
-        if (used[k])
-            fputs("--:|", f);
-    fputc('\n', f);
-    for (size_t i = 0; i <= r->n_by_node; i++) {
-        const struct report_row *w = i < r->n_by_node ? &r->by_node[i] : &r->all;
-        fputs("| ", f);
-        if (i < r->n_by_node)
-            esc(f, w->name);
-        else
-            fputs("**all**", f);
-        fputs(" |", f);
-        for (int k = 0; k < REPORT_OUTCOMES; k++) {
-            char b[B];
-            if (used[k])
-                fprintf(f, " %s |", report_fmt(b, sizeof b, w->outcomes[k]));
-        }
-        fputc('\n', f);
-    }
-    fputs("\nThrottled: 429 answers (not errors). Errors: 4xx other than 429, 5xx, timeouts, "
+    fputs("## Outcome classes\n\n", f);
+    report_table_outcomes(r, f, REPORT_MD);
+    fputs("Throttled: 429 answers (not errors). Errors: 4xx other than 429, 5xx, timeouts, "
           "refused and reset connections, TLS failures and other transport failures.\n\n",
           f);
     if (r->n_examples) {
@@ -262,67 +163,10 @@ static void md_outcomes(const struct report *r, FILE *f)
     }
 }
 
-static void md_gates(const struct report *r, FILE *f)
-{
-    fputs("## Gates\n\n| gate | scope | measured | verdict |\n|---|---|--:|---|\n", f);
-    for (size_t i = 0; i < r->n_gates; i++) {
-        const struct report_gate *g = &r->gates[i];
-        char sc[160], m[B];
-        fputs("| ", f);
-        esc(f, g->gate);
-        fputs(" | ", f);
-        esc(f, report_gate_scope(sc, sizeof sc, g));
-        fprintf(f, " | %s ",
-                g->unit && !strcmp(g->unit, "ms") ? report_fmt_ms(m, sizeof m, g->measured)
-                                                  : report_fmt(m, sizeof m, g->measured));
-        esc(f, g->unit ? g->unit : "");
-        fputs(" | ", f);
-        if (!strcmp(g->verdict, "fail"))
-            fputs("❌ **fail**", f);
-        else if (!strcmp(g->verdict, "pass"))
-            fputs("✅ pass", f);
-        else /* no-data, or a verdict this gatecap does not know: as it is */
-            esc(f, g->verdict);
-        fputs(" |\n", f);
-    }
-    fputc('\n', f);
-}
-
 static void md_steps(const struct report *r, FILE *f)
 {
-    bool plan = r->steps_from_plan;
-    const char *pct = plan && r->plan->percentile[0] ? r->plan->percentile : "p99";
-    fprintf(f,
-            "%s\n\n| step | offered/s | achieved/s | achieved | %s ms | errors |%s\n"
-            "|---|--:|--:|--:|--:|--:|%s\n",
-            plan ? "### Steps (per node)" : "## Steps", pct, plan ? " verdict |" : "",
-            plan ? "---|" : "");
-    for (size_t i = 0; i < r->n_steps; i++) {
-        const struct report_step *s = &r->steps[i];
-        char o[B], a[B], sh[B], l[B], e[B];
-        snprintf(sh, sizeof sh, "%.1f %%", 100 * s->achieved_rps / s->offered_rps);
-        snprintf(e, sizeof e, "%.2f %%", s->error_pct);
-        fputs("| ", f);
-        esc(f, s->name);
-        fprintf(f, " | %s | %s | %s | %s | %s |", report_fmt(o, sizeof o, s->offered_rps),
-                report_fmt(a, sizeof a, s->achieved_rps), isfinite(s->achieved_rps) ? sh : "–",
-                report_fmt_ms(l, sizeof l, s->latency_ms), isfinite(s->error_pct) ? e : "–");
-        if (plan) {
-            fputc(' ', f);
-            esc(f, s->verdict);
-            if (s->why) {
-                fputs(": ", f);
-                esc(f, s->why);
-            }
-            if (!strcmp(s->role, "last_good"))
-                fputs(" (last good)", f);
-            else if (!strcmp(s->role, "first_bad"))
-                fputs(" (first bad)", f);
-            fputs(" |", f);
-        }
-        fputc('\n', f);
-    }
-    fputc('\n', f);
+    fputs(r->steps_from_plan ? "### Steps (per node)\n\n" : "## Steps\n\n", f);
+    report_table_steps(r, f, REPORT_MD);
 }
 
 static void md_plan(const struct report *r, FILE *f)
@@ -366,35 +210,12 @@ static void md_plan(const struct report *r, FILE *f)
     if (r->steps_from_plan)
         md_steps(r, f);
     if (p->n_whatif) {
-        fprintf(f,
-                "### What if\n\n| nodes | capacity/s | util at peak | after losing %d | "
-                "headroom left | meets policy |\n|--:|--:|--:|--:|--:|---|\n",
-                p->redundancy);
-        for (size_t i = 0; i < p->n_whatif; i++) {
-            const struct report_whatif *w = &p->whatif[i];
-            fprintf(f, "| %d | %s | %s | %s | %s | %s%s |\n", w->nodes,
-                    report_fmt(a, sizeof a, w->capacity_rps),
-                    report_fmt_pct(b, sizeof b, w->util_peak_pct),
-                    report_fmt_pct(c, sizeof c, w->util_after_loss_pct),
-                    report_fmt_pct(d, sizeof d, w->headroom_left_pct),
-                    w->meets_policy ? "yes" : "no",
-                    p->have_rec && w->nodes == p->rec_nodes ? " **← recommended**" : "");
-        }
-        fputc('\n', f);
+        fputs("### What if\n\n", f);
+        report_table_whatif(r, f, REPORT_MD);
     }
     if (p->n_sens) {
-        fputs("### Sensitivity\n\n| case | peak req/s | per node req/s | nodes |\n"
-              "|---|--:|--:|--:|\n",
-              f);
-        for (size_t i = 0; i < p->n_sens; i++) {
-            const struct report_sens *s = &p->sens[i];
-            fputs("| ", f);
-            esc(f, s->what ? s->what : "?");
-            fprintf(f, " | %s | %s | %s |\n", report_fmt(a, sizeof a, s->peak_rps),
-                    report_fmt(b, sizeof b, s->per_node_rps),
-                    s->nodes ? report_fmt(c, sizeof c, s->nodes) : "out of range");
-        }
-        fputc('\n', f);
+        fputs("### Sensitivity\n\n", f);
+        report_table_sensitivity(r, f, REPORT_MD);
     }
     if (p->have_usl) {
         fprintf(f,
@@ -430,16 +251,18 @@ int report_markdown(const struct report *r, FILE *f)
     md_banner(r, f);
     md_facts(r, f);
     fputs("## Summary\n\n", f);
-    md_rows(f, "phase", r->by_phase, r->n_by_phase, &r->all);
+    report_table_rows(f, REPORT_MD, "phase", r->by_phase, r->n_by_phase, &r->all);
     fputs("Latency in milliseconds, ", f);
     esc(f, r->latency_definition ? r->latency_definition : "");
     fputs(". Rates are per second of the phases that ran.\n\n## Per request\n\n", f);
-    md_rows(f, "request", r->by_request, r->n_by_request, NULL);
+    report_table_rows(f, REPORT_MD, "request", r->by_request, r->n_by_request, NULL);
     fputs("## Per node\n\n", f);
-    md_rows(f, "node", r->by_node, r->n_by_node, NULL);
+    report_table_rows(f, REPORT_MD, "node", r->by_node, r->n_by_node, NULL);
     md_outcomes(r, f);
-    if (r->have_gates)
-        md_gates(r, f);
+    if (r->have_gates) {
+        fputs("## Gates\n\n", f);
+        report_table_gates(r, f, REPORT_MD);
+    }
     if (r->n_steps && !r->steps_from_plan)
         md_steps(r, f);
     if (r->plan)

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "xmlesc.h"
+
 #define PAD 6.0      /* margin of the clipping box around the plot area */
 #define BAND_FONT 11 /* band labels */
 #define KEY_W 22.0   /* legend key */
@@ -214,37 +216,13 @@ void svg_percentile_ticks(int decades, double px_per_decade, struct svg_ticks *t
 
 /* ---- text ---- */
 
-/* Length of a valid UTF-8 sequence at s, 0 when invalid. */
-static size_t utf8_len(const unsigned char *s)
-{
-    unsigned c = s[0];
-    size_t n;
-    unsigned lo = 0x80, hi = 0xBF;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        n = 2;
-    else if (c >= 0xE0 && c <= 0xEF)
-        n = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-    else if (c >= 0xF0 && c <= 0xF4)
-        n = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-    else
-        return 0;
-    if (s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    return n;
-}
-
 void svg_escape(FILE *f, const char *s)
 {
     if (!s)
         return;
     const unsigned char *p = (const unsigned char *)s;
     while (*p) {
-        size_t n = utf8_len(p);
+        size_t n = xmlesc_utf8_len(p);
         if (n == 0) {
             p++;
             continue;
@@ -255,16 +233,9 @@ void svg_escape(FILE *f, const char *s)
             continue;
         }
         unsigned char c = *p++;
+        if (xmlesc_markup(f, c))
+            continue;
         switch (c) {
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
         case '"':
             fputs("&quot;", f);
             break;
@@ -523,7 +494,7 @@ static void text_cut(FILE *f, double x, double y, const char *s, size_t max)
         size_t o = 0, chars = 0;
         const unsigned char *q = (const unsigned char *)s;
         while (*q && o + 5 < sizeof buf) {
-            size_t n = utf8_len(q);
+            size_t n = xmlesc_utf8_len(q);
             if (n == 0) {
                 q++;
                 continue;

@@ -19,23 +19,7 @@
 #include <jansson.h>
 
 #include "compare.h"
-
-static char dir[64];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/gatecap-test-compare.XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
+#include "testutil.h"
 
 /* ---- fixtures ---- */
 
@@ -140,18 +124,9 @@ static json_t *at(json_t *root, const char *a, const char *b)
 
 static void save(char *path, size_t n, const char *name, json_t *doc)
 {
-    snprintf(path, n, "%s/%s", dir, name);
+    snprintf(path, n, "%s/%s", test_dir, name);
     assert_int_equal(json_dump_file(doc, path, JSON_INDENT(1)), 0);
     json_decref(doc);
-}
-
-static void put(char *path, size_t n, const char *name, const char *text)
-{
-    snprintf(path, n, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
 }
 
 static const struct compare_row *row(const struct compare_result *r, enum compare_metric m,
@@ -504,24 +479,24 @@ static void test_bad_files(void **state)
     char err[600] = "", good[128], p[128];
     save(good, sizeof good, "good.json", make_run("s", "open", 8));
 
-    snprintf(p, sizeof p, "%s/missing.json", dir);
+    snprintf(p, sizeof p, "%s/missing.json", test_dir);
     assert_int_equal(compare_files(p, good, &o, &r, err, sizeof err), COMPARE_EIO);
     assert_non_null(strstr(err, "baseline"));
     assert_non_null(strstr(err, p));
     assert_non_null(strstr(err, "No such file"));
 
-    put(p, sizeof p, "cut.json",
+    test_put(p, sizeof p, "cut.json",
         "{\"format\": \"gatecap-results\",\n \"version\": 1,\n \"run\": {");
     assert_int_equal(compare_files(good, p, &o, &r, err, sizeof err), COMPARE_EFORMAT);
     assert_non_null(strstr(err, "current"));
     assert_non_null(strstr(err, "cut.json:3:"));
     assert_non_null(strstr(err, "not valid JSON"));
 
-    put(p, sizeof p, "other.json", "{\"format\": \"something-else\", \"version\": 1}");
+    test_put(p, sizeof p, "other.json", "{\"format\": \"something-else\", \"version\": 1}");
     assert_int_equal(compare_files(good, p, &o, &r, err, sizeof err), COMPARE_EFORMAT);
     assert_non_null(strstr(err, "not a gatecap results.json"));
 
-    put(p, sizeof p, "v2.json", "{\"format\": \"gatecap-results\", \"version\": 2}");
+    test_put(p, sizeof p, "v2.json", "{\"format\": \"gatecap-results\", \"version\": 2}");
     assert_int_equal(compare_files(good, p, &o, &r, err, sizeof err), COMPARE_EFORMAT);
     assert_non_null(strstr(err, "version 2"));
 
@@ -537,7 +512,7 @@ static void test_bad_files(void **state)
     assert_int_equal(compare_files(p, good, &o, &r, err, sizeof err), COMPARE_EFORMAT);
     assert_non_null(strstr(err, "no request completed"));
 
-    put(p, sizeof p, "dup.json", "{\"format\": \"gatecap-results\", \"format\": \"x\"}");
+    test_put(p, sizeof p, "dup.json", "{\"format\": \"gatecap-results\", \"format\": \"x\"}");
     assert_int_equal(compare_files(good, p, &o, &r, err, sizeof err), COMPARE_EFORMAT);
     assert_int_equal(r.n_rows, 0);
 }
@@ -615,5 +590,5 @@ int main(void)
         cmocka_unit_test(test_incompatible),    cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_tolerance_parse), cmocka_unit_test(test_names),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

@@ -16,23 +16,7 @@
 #include <unistd.h>
 
 #include "junit.h"
-
-static char dir[64];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/gatecap-test-junit.XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
+#include "testutil.h"
 
 /* Reads a whole (small) file; owned by the caller. */
 static char *slurp(const char *path)
@@ -187,7 +171,7 @@ static void test_escaping(void **state)
 
     /* The same case in a file must be well-formed and valid. */
     char path[128];
-    snprintf(path, sizeof path, "%s/escape.xml", dir);
+    snprintf(path, sizeof path, "%s/escape.xml", test_dir);
     char err[200] = "";
     assert_int_equal(junit_write(path, "s&<", &c, 1, err, sizeof err), JUNIT_OK);
     assert_int_equal(validate(path), 0);
@@ -197,7 +181,7 @@ static void test_file(void **state)
 {
     (void)state;
     char path[128], err[300] = "";
-    snprintf(path, sizeof path, "%s/report.xml", dir);
+    snprintf(path, sizeof path, "%s/report.xml", test_dir);
     assert_int_equal(junit_write(path, "gatecap compare", three, 3, err, sizeof err), JUNIT_OK);
     char *x = slurp(path);
     assert_int_equal(count(x, "<testcase "), 3);
@@ -205,11 +189,11 @@ static void test_file(void **state)
     assert_int_equal(validate(path), 0);
     /* Nothing but the report is left behind (no temporary file). */
     char cmd[200];
-    snprintf(cmd, sizeof cmd, "test \"$(ls '%s' | grep -c tmp)\" = 0", dir);
+    snprintf(cmd, sizeof cmd, "test \"$(ls '%s' | grep -c tmp)\" = 0", test_dir);
     assert_int_equal(system(cmd), 0);
 
     /* A folder that does not exist: an error naming the path. */
-    snprintf(path, sizeof path, "%s/no/such/dir/report.xml", dir);
+    snprintf(path, sizeof path, "%s/no/such/dir/report.xml", test_dir);
     assert_int_equal(junit_write(path, "s", three, 3, err, sizeof err), JUNIT_EIO);
     assert_non_null(strstr(err, path));
     assert_non_null(strstr(err, "No such file"));
@@ -221,7 +205,7 @@ static void test_schema_rejects(void **state)
 {
     (void)state;
     char path[128];
-    snprintf(path, sizeof path, "%s/bad.xml", dir);
+    snprintf(path, sizeof path, "%s/bad.xml", test_dir);
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     fputs("<?xml version=\"1.0\"?><testsuites tests=\"1\" failures=\"0\" errors=\"0\">"
@@ -240,5 +224,5 @@ int main(void)
         cmocka_unit_test(test_escaping),       cmocka_unit_test(test_file),
         cmocka_unit_test(test_schema_rejects),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

@@ -14,34 +14,7 @@
 #include <unistd.h>
 
 #include "plan_input.h"
-
-static char dir[64];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(dir, sizeof dir, "/tmp/gatecap-test-plan-input.XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-/* Writes text to dir/name and its path into path (the readers borrow the
- * path, so it must outlive the plan_input). */
-static void put(char *path, size_t n, const char *name, const char *text)
-{
-    snprintf(path, n, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
+#include "testutil.h"
 
 static const struct plan_input_opts p99 = {.percentile = "p99", .nodes = 0};
 
@@ -91,7 +64,7 @@ static void results_steps(void **state)
 {
     (void)state;
     char path[128], err[512] = "";
-    put(path, sizeof path, "results.json", results_json);
+    test_put(path, sizeof path, "results.json", results_json);
     struct plan_input in = {0};
     assert_int_equal(plan_input_results(&in, path, &p99, err, sizeof err), PLAN_INPUT_OK);
     assert_int_equal(in.n_steps, 2);
@@ -156,7 +129,7 @@ static void results_cpu_saturated(void **state)
         "  {\"phase\": \"b\", \"length_s\": 1, \"scheduled\": 200, \"achieved_rps\": 200, \"cpu_pct\": 95},\n"
         "  {\"phase\": \"b\", \"length_s\": 1, \"scheduled\": 200, \"achieved_rps\": 200, \"cpu_pct\": 95}]}\n";
     char path[128], err[512] = "";
-    put(path, sizeof path, "cpu.json", doc);
+    test_put(path, sizeof path, "cpu.json", doc);
     struct plan_input in = {0};
     assert_int_equal(plan_input_results(&in, path, &p99, err, sizeof err), PLAN_INPUT_OK);
     assert_int_equal(in.n_steps, 2);
@@ -169,7 +142,7 @@ static void results_cpu_saturated(void **state)
     char *two = strdup(doc);
     assert_non_null(two);
     memcpy(strstr(two, "\"workers\": 1") + 11, "2", 1);
-    put(path, sizeof path, "cpu2.json", two);
+    test_put(path, sizeof path, "cpu2.json", two);
     free(two);
     struct plan_input in2 = {0};
     assert_int_equal(plan_input_results(&in2, path, &p99, err, sizeof err), PLAN_INPUT_OK);
@@ -189,25 +162,25 @@ static void results_refused(void **state)
     char *doc = NULL;
     assert_true(asprintf(&doc, "%.*s\"generator-limited\"%s", (int)(st - results_json),
                          results_json, st + strlen("\"complete\"")) > 0);
-    put(path, sizeof path, "limited.json", doc);
+    test_put(path, sizeof path, "limited.json", doc);
     free(doc);
     assert_int_equal(plan_input_results(&in, path, &p99, err, sizeof err), PLAN_INPUT_EREFUSED);
     assert_non_null(strstr(err, "limited.json: the run was generator-limited"));
     assert_int_equal(in.n_steps, 0);
 
-    put(path, sizeof path, "other.json", "{\"format\": \"something\"}");
+    test_put(path, sizeof path, "other.json", "{\"format\": \"something\"}");
     assert_int_equal(plan_input_results(&in, path, &p99, err, sizeof err), PLAN_INPUT_EFORMAT);
     assert_non_null(strstr(err, "not a gatecap results.json"));
 
-    put(path, sizeof path, "v2.json", "{\"format\": \"gatecap-results\", \"version\": 2}");
+    test_put(path, sizeof path, "v2.json", "{\"format\": \"gatecap-results\", \"version\": 2}");
     assert_int_equal(plan_input_results(&in, path, &p99, err, sizeof err), PLAN_INPUT_EFORMAT);
     assert_non_null(strstr(err, "version 2"));
 
-    put(path, sizeof path, "cut.json", "{\"format\": \"gatecap-results\",\n \"version\": 1,\n");
+    test_put(path, sizeof path, "cut.json", "{\"format\": \"gatecap-results\",\n \"version\": 1,\n");
     assert_int_equal(plan_input_results(&in, path, &p99, err, sizeof err), PLAN_INPUT_EFORMAT);
     assert_non_null(strstr(err, "cut.json:3:"));
 
-    snprintf(path, sizeof path, "%s/missing.json", dir);
+    snprintf(path, sizeof path, "%s/missing.json", test_dir);
     assert_int_equal(plan_input_read(&in, path, &p99, err, sizeof err), PLAN_INPUT_EIO);
     assert_non_null(strstr(err, "missing.json: cannot read"));
     plan_input_free(&in);
@@ -217,7 +190,7 @@ static void results_closed_model(void **state)
 {
     (void)state;
     char path[128], err[512] = "";
-    put(path, sizeof path, "closed",
+    test_put(path, sizeof path, "closed",
         "{\"format\": \"gatecap-results\", \"version\": 1, \"run\": {\"status\": \"complete\"},\n"
         " \"scenario\": {\"load\": {\"model\": \"closed\", \"phases\": [\n"
         "   {\"name\": \"u-1\", \"users\": 1, \"record\": true},\n"
@@ -247,7 +220,7 @@ static void csv_dialects(void **state)
     char path[128], err[512] = "";
     /* byte order mark, CRLF, comments, blank lines, quotes, spaces, an
      * extra column, empty optional cells, rate and concurrency rows */
-    put(path, sizeof path, "jm.csv",
+    test_put(path, sizeof path, "jm.csv",
         "\xEF\xBB\xBF# from a JMeter summary\r\n"
         "\"Rate\", Throughput ,p99_ms,p90_ms,error_pct,label,concurrency\r\n"
         "\r\n"
@@ -277,7 +250,7 @@ static void csv_dialects(void **state)
     assert_int_equal(plan_input_csv(&in, path, &o, err, sizeof err), PLAN_INPUT_OK);
     assert_true(in.steps[1].latency_ms == 9);
     plan_input_free(&in);
-    put(path, sizeof path, "bare.csv", "rate,throughput\n100,100\n");
+    test_put(path, sizeof path, "bare.csv", "rate,throughput\n100,100\n");
     assert_int_equal(plan_input_csv(&in, path, &p99, err, sizeof err), PLAN_INPUT_OK);
     assert_int_equal(in.n_notes, 2);
     assert_non_null(strstr(in.notes[0], "no p99_ms column"));
@@ -285,7 +258,7 @@ static void csv_dialects(void **state)
     plan_input_free(&in);
 
     /* scale-out data: each row names the nodes that served it */
-    put(path, sizeof path, "nodes.csv", "nodes,rate,throughput\n1,100,100\n3,300,300\n");
+    test_put(path, sizeof path, "nodes.csv", "nodes,rate,throughput\n1,100,100\n3,300,300\n");
     assert_int_equal(plan_input_csv(&in, path, &p99, err, sizeof err), PLAN_INPUT_OK);
     assert_int_equal(in.steps[0].nodes, 1);
     assert_int_equal(in.steps[1].nodes, 3);
@@ -331,7 +304,7 @@ static void csv_errors(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char path[128], err[512] = "", name[32];
         snprintf(name, sizeof name, "bad%zu.csv", i);
-        snprintf(path, sizeof path, "%s/%s", dir, name);
+        snprintf(path, sizeof path, "%s/%s", test_dir, name);
         FILE *f = fopen(path, "w");
         assert_non_null(f);
         size_t len = strlen(cases[i].text);
@@ -355,5 +328,5 @@ int main(void)
         cmocka_unit_test(results_closed_model), cmocka_unit_test(csv_dialects),
         cmocka_unit_test(csv_errors),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }
