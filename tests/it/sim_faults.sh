@@ -72,6 +72,10 @@ wait "$GC" || RC=$?
 run_ok ref
 refused=$(jr ref '.totals.all.outcomes.refused')
 assert_ge "refused connections counted" 100 "$refused"
-assert_eq "2xx + refused = all" 400 "$(( $(jr ref '.totals.all.outcomes["2xx"]') + refused ))"
+# A connection accepted just as the node switched to refusing is closed
+# without an answer: counted as a reset (at most a couple), not lost.
+resets=$(jr ref '.totals.all.outcomes.reset')
+assert_le "resets at the switch" 2 "$resets"
+assert_eq "2xx + refused + reset = all" 400 "$(( $(jr ref '.totals.all.outcomes["2xx"]') + refused + resets ))"
 assert_contains "an example message" "onnect" "$(jr ref '.error_examples.refused')"
 log ok
