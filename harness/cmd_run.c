@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "cmd.h"
 #include "engine.h"
 #include "fsutil.h"
@@ -181,8 +182,89 @@ static void print_cell_row(const char *label, const struct rec_cell *c, double s
             printf(" unexpected-status=%lld", (long long)c->unexpected);
         if (c->retried)
             printf(" re-sent-after-reset=%lld", (long long)c->retried);
+        for (int k = 0; c->outcomes[OC_429] && k < REC_THROTTLE_KINDS; k++)
+            if (c->throttled_by[k])
+                printf(" throttled:%s=%lld", rec_throttle_name(k), (long long)c->throttled_by[k]);
+        if (c->retry_after)
+            printf(" retry-after<=%llds(x%lld)", (long long)c->retry_after_max_s,
+                   (long long)c->retry_after);
         printf("\n");
     }
+}
+
+/* Most applications shown in the summary (all are in results.json). */
+#define SUMMARY_MAX_APPS 20
+
+static int64_t app_trouble(const struct rec_app *a)
+{
+    int64_t n = 0;
+    for (int k = 0; k < OC_COUNT; k++)
+        if (k != OC_2XX && k != OC_3XX)
+            n += a->outcomes[k];
+    return n;
+}
+
+/* Per application, and the token endpoint's own line; the applications
+ * with the most non-2xx answers first when there are many. */
+static void print_auth(const struct scenario *scn, const struct engine_result *r)
+{
+    static const char *const binds[] = {"round robin", "random", "sticky"};
+    const struct auth_stats *st = auth_pool_stats(r->auth);
+    const struct rec_set *tot = r->total;
+    size_t n = st->n_apps < tot->n_apps ? st->n_apps : tot->n_apps;
+    size_t *order = calloc(n ? n : 1, sizeof *order);
+    if (!order)
+        return;
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    if (n > SUMMARY_MAX_APPS) /* selection of the most troubled, stable */
+        for (size_t i = 0; i < SUMMARY_MAX_APPS; i++)
+            for (size_t j = i + 1; j < n; j++)
+                if (app_trouble(&tot->apps[order[j]]) > app_trouble(&tot->apps[order[i]])) {
+                    size_t t = order[i];
+                    order[i] = order[j];
+                    order[j] = t;
+                }
+    printf("\nper application (%zu, %s)\n  %-24s %9s %8s %8s %8s %9s %9s %7s\n", n,
+           binds[scn->auth.bind], "", "requests", "errors", "unauth", "throttl", "mean", "max",
+           "tokens");
+    for (size_t k = 0; k < n && k < SUMMARY_MAX_APPS; k++) {
+        size_t i = order[k];
+        const struct rec_app *a = &tot->apps[i];
+        int64_t errors = 0;
+        for (int c = 0; c < OC_COUNT; c++)
+            if (rec_outcome_is_error(c))
+                errors += a->outcomes[c];
+        char mean[16], mx[16];
+        fmt_ms(mean, sizeof mean, a->latency_count ? a->latency_sum_us / a->latency_count : 0);
+        fmt_ms(mx, sizeof mx, a->latency_max_us);
+        printf("  %-24.24s %9lld %8lld %8lld %8lld %9s %9s %7lld\n", scn->auth.apps[i].name,
+               (long long)a->completed, (long long)errors, (long long)a->outcomes[OC_401],
+               (long long)a->outcomes[OC_429], mean, mx, (long long)st->apps[i].fetched);
+    }
+    if (n > SUMMARY_MAX_APPS)
+        printf("  ... %zu more in results.json (auth.applications)\n", n - SUMMARY_MAX_APPS);
+    char p50[16], p99[16], mx[16];
+    fmt_ms(p50, sizeof p50, hdr_value_at_percentile(st->latency, 50));
+    fmt_ms(p99, sizeof p99, hdr_value_at_percentile(st->latency, 99));
+    fmt_ms(mx, sizeof mx, hdr_max(st->latency));
+    printf("token endpoint %s: %lld requests (%lld before the run, %lld ahead of expiry, %lld "
+           "after a 401, %lld retries), %lld failed; p50 %s, p99 %s, max %s\n",
+           scn->auth.token_url, (long long)st->requests, (long long)st->by_reason[AUTH_INITIAL],
+           (long long)st->by_reason[AUTH_AHEAD], (long long)st->by_reason[AUTH_AFTER_401],
+           (long long)st->by_reason[AUTH_RETRY], (long long)st->failed, p50, p99, mx);
+    for (size_t i = 0; i < n; i++) {
+        const struct rec_app *a = &tot->apps[i];
+        if (a->rejected_fresh)
+            printf("AUTH FAILURE: application %s: the gateway answered 401 to %lld request(s) "
+                   "carrying a token fetched after an earlier 401; it rejects this "
+                   "application's credentials or subscription\n",
+                   scn->auth.apps[i].name, (long long)a->rejected_fresh);
+        if (st->apps[i].last_error[0])
+            printf("TOKEN FAILURE: application %s: its last token request failed: %s\n",
+                   scn->auth.apps[i].name, st->apps[i].last_error);
+    }
+    free(order);
 }
 
 enum group { BY_REQUEST, BY_NODE, BY_PHASE };
@@ -230,6 +312,8 @@ static void print_summary(const struct scenario *scn, const struct engine_result
         print_group("per phase", scn, r, seconds, BY_PHASE);
     print_group("per request", scn, r, seconds, BY_REQUEST);
     print_group("per node", scn, r, seconds, BY_NODE);
+    if (r->auth)
+        print_auth(scn, r);
     struct rec_cell *all = rec_cell_new();
     if (all) {
         rec_set_sum(r->total, r->n_nodes, SIZE_MAX, SIZE_MAX, SIZE_MAX, all);

@@ -22,6 +22,7 @@
 #include <sys/resource.h>
 #include <sys/time.h>
 
+#include "auth.h"
 #include "clock.h"
 #include "scenario.h"
 #include "worker.h"
@@ -144,6 +145,7 @@ static void close_interval(struct coord *c)
         rec_health_add(&c->iv_set->health, &back->health);
         rec_merge_errors(c->iv_set, back);
         rec_merge_errors(r->total, back);
+        rec_apps_add(r->total, back);
         rec_set_reset(back);
     }
     c->iv_set->n_nodes = r->n_nodes;
@@ -347,6 +349,7 @@ void engine_result_free(struct engine_result *r)
     }
     free(r->intervals);
     free(r->node_names);
+    auth_pool_free(r->auth);
     free(r);
 }
 
@@ -419,11 +422,24 @@ int engine_run(const struct scenario *scn, engine_interval_fn on_interval, void 
     c.sh.resolve = (const char *const *)resolve;
     c.sh.n_resolve = n_resolve;
 
+    /* Tokens first: the node check already carries one. */
+    if (scn->auth.type == SCN_AUTH_OAUTH2) {
+        if (auth_pool_new(scn, 0x9e3779b97f4a7c15ULL ^ (uint64_t)clock_now_ns(), &c.res->auth, err,
+                          err_len) ||
+            rec_set_apps(c.res->total, scn->auth.n_apps))
+            goto out;
+        if (auth_pool_fetch_all(c.res->auth, err, err_len)) {
+            ret = ENGINE_EAUTH;
+            goto out;
+        }
+        c.sh.auth = c.res->auth;
+    }
+
     /* Before any load: every node must answer, over verified TLS. */
     for (size_t i = 0; i < scn->n_targets; i++) {
         char why[512];
         int status = 0;
-        if (xfer_probe(scn, c.sh.resolve, n_resolve, i, &status, why, sizeof why)) {
+        if (xfer_probe(scn, c.sh.resolve, n_resolve, c.sh.auth, i, &status, why, sizeof why)) {
             snprintf(err, err_len, "node %s (%s) failed the check before the run: %s",
                      scn->targets[i].name, scn->targets[i].url, why);
             ret = ENGINE_EUNREACHABLE;
@@ -469,6 +485,10 @@ int engine_run(const struct scenario *scn, engine_interval_fn on_interval, void 
     c.sh.start_ns = clock_now_ns() + 20000000LL;
     c.res->start_epoch_s = (double)tv.tv_sec + (double)tv.tv_usec / 1e6 + 0.02;
     c.last_cpu_s = cpu_seconds(NULL, NULL);
+    if (c.sh.auth && auth_pool_start(c.sh.auth)) {
+        snprintf(err, err_len, "cannot start the token refresh thread");
+        goto out;
+    }
     for (int i = 0; i < c.n_workers; i++)
         if (worker_start(c.workers[i])) {
             snprintf(err, err_len, "cannot start worker thread %d", i);
@@ -500,6 +520,8 @@ int engine_run(const struct scenario *scn, engine_interval_fn on_interval, void 
 out:
     for (int i = 0; c.workers && i < c.n_workers; i++)
         worker_free(c.workers[i]);
+    /* the token thread stops after the workers: its statistics are final */
+    auth_pool_stop(c.sh.auth);
     free(c.workers);
     engine_result_free(c.res);
     rec_set_free(c.iv_set);

@@ -15,11 +15,13 @@
 #include "recorder.h"
 
 struct scenario;
+struct auth_pool;
 
 enum {
     ENGINE_OK = 0,
     ENGINE_EUNREACHABLE = -1,  /* a node failed the check before the run */
     ENGINE_ESETUP = -2,        /* workers or transport could not be created */
+    ENGINE_EAUTH = -3,         /* an application got no token before the run */
 };
 
 /* Statistics of one node (or all nodes) over one interval. */
@@ -66,6 +68,7 @@ struct engine_result {
     bool generator_limited;      /* late or dropped arrivals past the tolerance */
     int64_t abandoned;           /* in flight when the grace period ran out */
     double late_pct;             /* late arrivals, % of scheduled */
+    struct auth_pool *auth;      /* token pool (stopped; auth_pool_stats), or NULL */
 };
 
 /* Called on the coordinator's thread after every interval: iv is the

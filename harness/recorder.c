@@ -9,6 +9,7 @@
 
 static const char *const outcome_names[OC_COUNT] = {
     [OC_2XX] = "2xx",         [OC_3XX] = "3xx",        [OC_4XX] = "4xx",
+    [OC_401] = "unauthorized",
     [OC_429] = "throttled",   [OC_5XX] = "5xx",        [OC_TIMEOUT] = "timeout",
     [OC_REFUSED] = "refused", [OC_RESET] = "reset",    [OC_TLS] = "tls",
     [OC_OTHER] = "other",
@@ -22,6 +23,55 @@ const char *rec_outcome_name(enum rec_outcome oc)
 bool rec_outcome_is_error(enum rec_outcome oc)
 {
     return oc != OC_2XX && oc != OC_3XX && oc != OC_429;
+}
+
+enum rec_outcome rec_outcome_of_status(int status)
+{
+    if (status == 429)
+        return OC_429;
+    if (status == 401)
+        return OC_401;
+    if (status >= 500)
+        return OC_5XX;
+    if (status >= 400)
+        return OC_4XX;
+    if (status >= 300)
+        return OC_3XX;
+    if (status >= 200)
+        return OC_2XX;
+    return OC_OTHER;
+}
+
+static const char *const throttle_names[REC_THROTTLE_KINDS] = {
+    "api", "hard_limit", "resource", "application", "subscription",
+    "blocked", "custom", "900807", "other"};
+
+const char *rec_throttle_name(int kind)
+{
+    return kind >= 0 && kind < REC_THROTTLE_KINDS ? throttle_names[kind] : "?";
+}
+
+int rec_throttle_kind(const char *body, size_t len)
+{
+    const char *p = body, *end = body + len;
+    while ((p = memmem(p, (size_t)(end - p), "\"code\"", 6))) {
+        p += 6;
+        while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+            p++;
+        if (p >= end || *p != ':')
+            continue;
+        p++;
+        while (p < end && (*p == ' ' || *p == '\t' || *p == '"'))
+            p++;
+        long code = 0;
+        const char *d = p;
+        while (p < end && *p >= '0' && *p <= '9' && p - d < 9)
+            code = code * 10 + (*p++ - '0');
+        if (p - d == 6 && code >= REC_THROTTLE_CODE0 &&
+            code < REC_THROTTLE_CODE0 + REC_THROTTLE_OTHER)
+            return (int)(code - REC_THROTTLE_CODE0);
+    }
+    return REC_THROTTLE_OTHER;
 }
 
 /* Breakdown timings need less precision than latency: 2 figures keep the
@@ -71,10 +121,42 @@ int rec_set_new(size_t n_phases, size_t n_requests, struct rec_set **out)
     return 0;
 }
 
+int rec_set_apps(struct rec_set *s, size_t n_apps)
+{
+    free(s->apps);
+    s->n_apps = 0;
+    if (!(s->apps = calloc(n_apps ? n_apps : 1, sizeof *s->apps)))
+        return -1;
+    s->n_apps = n_apps;
+    return 0;
+}
+
+void rec_apps_add(struct rec_set *dst, const struct rec_set *src)
+{
+    for (size_t i = 0; i < dst->n_apps && i < src->n_apps; i++) {
+        struct rec_app *d = &dst->apps[i];
+        const struct rec_app *a = &src->apps[i];
+        if (!a->completed && !a->refresh_asked)
+            continue;
+        d->completed += a->completed;
+        for (int k = 0; k < OC_COUNT; k++)
+            d->outcomes[k] += a->outcomes[k];
+        for (int k = 0; k < REC_THROTTLE_KINDS; k++)
+            d->throttled_by[k] += a->throttled_by[k];
+        d->latency_count += a->latency_count;
+        d->latency_sum_us += a->latency_sum_us;
+        if (a->latency_max_us > d->latency_max_us)
+            d->latency_max_us = a->latency_max_us;
+        d->refresh_asked += a->refresh_asked;
+        d->rejected_fresh += a->rejected_fresh;
+    }
+}
+
 void rec_set_free(struct rec_set *s)
 {
     if (!s)
         return;
+    free(s->apps);
     for (size_t i = 0; i < s->n_phases * s->n_requests * REC_MAX_NODES; i++)
         rec_cell_free(s->cells[i]);
     free(s->cells);
@@ -119,6 +201,11 @@ int rec_cell_add(struct rec_cell *dst, const struct rec_cell *src)
     dst->new_connections += src->new_connections;
     dst->bytes_sent += src->bytes_sent;
     dst->bytes_received += src->bytes_received;
+    for (int i = 0; i < REC_THROTTLE_KINDS; i++)
+        dst->throttled_by[i] += src->throttled_by[i];
+    dst->retry_after += src->retry_after;
+    if (src->retry_after_max_s > dst->retry_after_max_s)
+        dst->retry_after_max_s = src->retry_after_max_s;
     return 0;
 }
 
@@ -133,6 +220,8 @@ void rec_cell_reset(struct rec_cell *c)
         c->outcomes[i] = 0;
     c->unexpected = c->completed = c->new_connections = c->retried = 0;
     c->bytes_sent = c->bytes_received = 0;
+    memset(c->throttled_by, 0, sizeof c->throttled_by);
+    c->retry_after = c->retry_after_max_s = 0;
 }
 
 void rec_set_reset(struct rec_set *s)
@@ -142,6 +231,8 @@ void rec_set_reset(struct rec_set *s)
             rec_cell_reset(s->cells[i]);
     s->health = (struct rec_health){0};
     memset(s->first_error, 0, sizeof s->first_error);
+    if (s->apps)
+        memset(s->apps, 0, s->n_apps * sizeof *s->apps);
 }
 
 void rec_health_add(struct rec_health *dst, const struct rec_health *src)

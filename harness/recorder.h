@@ -21,7 +21,8 @@
 enum rec_outcome {
     OC_2XX,
     OC_3XX,
-    OC_4XX,       /* 4xx other than 429 */
+    OC_4XX,       /* 4xx other than 401 and 429 */
+    OC_401,       /* unauthorized: the gateway rejected the credentials */
     OC_429,       /* throttled: its own class, not an error */
     OC_5XX,
     OC_TIMEOUT,
@@ -36,8 +37,26 @@ enum rec_outcome {
 const char *rec_outcome_name(enum rec_outcome oc);
 
 /* True for classes that count as errors (transport failures, 5xx, 4xx
- * other than 429). 429 is throttled, 2xx/3xx are fine. */
+ * other than 429, 401). 429 is throttled, 2xx/3xx are fine. */
 bool rec_outcome_is_error(enum rec_outcome oc);
+
+/* The class of an HTTP answer with status `status` (OC_OTHER below 200). */
+enum rec_outcome rec_outcome_of_status(int status);
+
+/* Kinds of 429: WSO2's throttling codes 900800..900807 in the answer's
+ * body (index code − 900800), or REC_THROTTLE_OTHER without one. */
+#define REC_THROTTLE_CODE0 900800
+#define REC_THROTTLE_OTHER 8
+#define REC_THROTTLE_KINDS 9
+
+/* Stable short names: "api", "hard_limit", "resource", "application",
+ * "subscription", "blocked", "custom", "900807", "other". */
+const char *rec_throttle_name(int kind);
+
+/* The kind of a 429 from the start of its body (len bytes, need not be
+ * NUL-terminated): WSO2's {"fault":{"code":900803,...}} (the code as a
+ * number or a string), else REC_THROTTLE_OTHER. */
+int rec_throttle_kind(const char *body, size_t len);
 
 #define REC_MAX_NODES 64
 #define REC_NODE_NAME_LEN 64
@@ -56,6 +75,22 @@ struct rec_cell {
     int64_t new_connections;
     int64_t bytes_sent;
     int64_t bytes_received;
+    int64_t throttled_by[REC_THROTTLE_KINDS]; /* 429s by WSO2 code */
+    int64_t retry_after;        /* 429s that carried Retry-After */
+    int64_t retry_after_max_s;  /* the largest Retry-After seen, seconds */
+};
+
+/* One application of an OAuth2 token pool (auth.h), over the recorded
+ * phases. Latency as in the cells, summarised by count, sum and max. */
+struct rec_app {
+    int64_t completed;
+    int64_t outcomes[OC_COUNT];
+    int64_t throttled_by[REC_THROTTLE_KINDS];
+    int64_t latency_count;
+    int64_t latency_sum_us;
+    int64_t latency_max_us;
+    int64_t refresh_asked;      /* 401s that asked for a new token */
+    int64_t rejected_fresh;     /* 401s on a token fetched after a 401 */
 };
 
 /* Generator health over an interval (or the run, when summed). */
@@ -79,12 +114,20 @@ struct rec_set {
     struct rec_cell **cells;    /* [phase][request][node], NULL until used */
     size_t n_nodes;             /* nodes known when the set was handed over */
     struct rec_health health;
+    struct rec_app *apps;       /* [n_apps] (rec_set_apps), or NULL */
+    size_t n_apps;
 };
 
 /* Creates an empty set for n_phases × n_requests × REC_MAX_NODES cells.
  * Returns 0 or -1 (no memory); *out owned (rec_set_free). */
 int rec_set_new(size_t n_phases, size_t n_requests, struct rec_set **out);
 void rec_set_free(struct rec_set *s);
+
+/* Gives s a zeroed table of n_apps applications. Returns 0 or -1. */
+int rec_set_apps(struct rec_set *s, size_t n_apps);
+
+/* Adds src's application table into dst's (same size). */
+void rec_apps_add(struct rec_set *dst, const struct rec_set *src);
 
 /* The cell for (phase, request, node), created on first use; NULL only
  * when memory runs out. */

@@ -17,7 +17,8 @@
 #include "hdr_codec.h"
 
 static const char *const outcome_names[REPORT_OUTCOMES] = {
-    "2xx", "3xx", "4xx", "throttled", "5xx", "timeout", "refused", "reset", "tls", "other"};
+    "2xx",   "3xx",     "4xx",     "unauthorized", "throttled", "5xx",
+    "timeout", "refused", "reset", "tls",          "other"};
 
 const char *report_outcome_name(int i)
 {
@@ -26,7 +27,7 @@ const char *report_outcome_name(int i)
 
 bool report_outcome_is_error(int i)
 {
-    return i == 2 || i >= 4;
+    return i == 2 || i == 3 || i >= 5;
 }
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)

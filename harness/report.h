@@ -24,7 +24,7 @@
 
 #include "hdr.h"
 
-#define REPORT_OUTCOMES 10  /* 2xx 3xx 4xx throttled 5xx timeout refused reset tls other */
+#define REPORT_OUTCOMES 11  /* 2xx 3xx 4xx unauthorized throttled 5xx timeout refused reset tls other */
 #define REPORT_MAX_SERIES 8 /* requests or nodes drawn in one chart */
 
 /* "2xx", "3xx", "4xx", "throttled", "5xx", "timeout", "refused", "reset",

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "engine.h"
 #include "fsutil.h"
 #include "gate.h"
@@ -53,6 +54,71 @@ static json_t *outcomes_json(const int64_t *oc)
     return o;
 }
 
+/* 429s by WSO2 throttling code: only the kinds seen. */
+static json_t *throttled_by_json(const int64_t *by)
+{
+    json_t *o = json_object();
+    for (int k = 0; o && k < REC_THROTTLE_KINDS; k++)
+        if (by[k])
+            json_object_set_new(o, rec_throttle_name(k), json_integer(by[k]));
+    return o;
+}
+
+static json_t *pct(int64_t part, int64_t whole)
+{
+    return json_real(whole ? 100.0 * (double)part / (double)whole : 0.0);
+}
+
+/* The token endpoint's series and each application's view of the run. */
+static json_t *auth_json(const struct scenario *scn, const struct engine_result *r)
+{
+    static const char *const reasons[AUTH_REASONS] = {"initial", "ahead", "after_401", "retry"};
+    const struct auth_stats *st = auth_pool_stats(r->auth);
+    json_t *ep = json_pack("{s:s,s:I,s:I,s:o,s:o}", "url", scn->auth.token_url, "requests",
+                           (json_int_t)st->requests, "failed", (json_int_t)st->failed,
+                           "outcomes", outcomes_json(st->outcomes), "latency_ms",
+                           hist_summary(st->latency));
+    json_t *by = json_object();
+    for (int i = 0; i < AUTH_REASONS; i++)
+        json_object_set_new(by, reasons[i], json_integer(st->by_reason[i]));
+    json_object_set_new(ep, "by_reason", by);
+    json_object_set_new(ep, "histogram", hist_encoded(st->latency));
+    json_t *apps = json_array(), *failing = json_array();
+    const struct rec_set *tot = r->total;
+    for (size_t i = 0; i < st->n_apps; i++) {
+        const struct rec_app *a = i < tot->n_apps ? &tot->apps[i] : &(struct rec_app){0};
+        const struct auth_app_stats *as = &st->apps[i];
+        int64_t errors = 0;
+        for (int k = 0; k < OC_COUNT; k++)
+            if (rec_outcome_is_error(k))
+                errors += a->outcomes[k];
+        json_t *o = json_pack(
+            "{s:s,s:I,s:o,s:I,s:o,s:I,s:o,s:I,s:I,s:f,s:f,s:I,s:I,s:I,s:f}", "name",
+            scn->auth.apps[i].name, "count", (json_int_t)a->completed, "outcomes",
+            outcomes_json(a->outcomes), "errors", (json_int_t)errors, "error_pct",
+            pct(errors, a->completed), "throttled", (json_int_t)a->outcomes[OC_429],
+            "throttled_pct", pct(a->outcomes[OC_429], a->completed), "unauthorized",
+            (json_int_t)a->outcomes[OC_401], "rejected_after_refresh",
+            (json_int_t)a->rejected_fresh, "latency_mean_ms",
+            a->latency_count ? (double)a->latency_sum_us / (double)a->latency_count / 1000.0 : 0.0,
+            "latency_max_ms", results_ms(a->latency_max_us), "tokens_fetched",
+            (json_int_t)as->fetched, "token_failures", (json_int_t)as->failed,
+            "refreshed_after_401", (json_int_t)as->refreshed_after_401, "token_lifetime_s",
+            as->lifetime_s);
+        json_object_set_new(o, "throttled_by", throttled_by_json(a->throttled_by));
+        json_object_set_new(o, "token_error", as->last_error[0] ? json_string(as->last_error)
+                                                                : json_null());
+        json_array_append_new(apps, o);
+        if (a->rejected_fresh)
+            json_array_append_new(failing, json_string(scn->auth.apps[i].name));
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "token_endpoint", ep);
+    json_object_set_new(o, "applications", apps);
+    json_object_set_new(o, "rejected_applications", failing);
+    return o;
+}
+
 /* Summary of one cell (or a sum of cells) over `seconds` of load. */
 static json_t *cell_json(const struct rec_cell *c, double seconds, bool with_hists)
 {
@@ -73,6 +139,12 @@ static json_t *cell_json(const struct rec_cell *c, double seconds, bool with_his
                           "new_connections", (json_int_t)c->new_connections, "retried",
                           (json_int_t)c->retried, "bytes_sent",
                           (json_int_t)c->bytes_sent, "bytes_received", (json_int_t)c->bytes_received);
+    if (c->outcomes[OC_429])
+        json_object_set_new(o, "throttled_by", throttled_by_json(c->throttled_by));
+    if (c->retry_after)
+        json_object_set_new(o, "retry_after", json_pack("{s:I,s:I}", "count",
+                                                        (json_int_t)c->retry_after, "max_s",
+                                                        (json_int_t)c->retry_after_max_s));
     json_object_set_new(o, "latency_ms", hist_summary(c->latency));
     json_object_set_new(o, "service_ms", hist_summary(c->service));
     json_object_set_new(o, "connect_ms", hist_summary(c->connect));
@@ -244,6 +316,8 @@ void *results_build(const struct scenario *scn, const struct engine_result *r)
     json_object_set_new(tot, "by_node", by);
     json_object_set_new(doc, "totals", tot);
     json_object_set_new(doc, "intervals", intervals_json(scn, r));
+    if (r->auth)
+        json_object_set_new(doc, "auth", auth_json(scn, r));
     return doc;
 }
 

@@ -60,6 +60,7 @@ void scenario_free(struct scenario *s)
     }
     free(s->targets);
     free(s->node_header);
+    scn_auth_free(&s->auth);
     free(s->tls.ca_file);
     free(s->tls.cert_file);
     free(s->tls.key_file);
@@ -583,13 +584,14 @@ int scenario_load_mem(const char *path, const char *yaml, size_t len, const char
         goto done;
     static const char *const top_keys[] = {
         "name", "description", "targets",  "node_header", "tls",       "http", "requests",
-        "load", "timeouts",    "interval", "output",      "generator", "gates", NULL};
+        "load", "timeouts",    "interval", "output",      "generator", "gates", "auth", NULL};
     scnp_keys(&c, root, "", top_keys);
     read_top(&c, root, s);
     scnp_targets(&c, root, s);
     scnp_tls(&c, root, s);
     scnp_requests(&c, root, s);
     scnp_load(&c, root, s);
+    scnp_auth(&c, root, s);
     scnp_gates(&c, root, s);
     if (c.oom)
         goto done;

@@ -127,6 +127,54 @@ struct scn_tls {
     double new_conn_fraction; /* for SCN_CONN_FRACTION, 0..1 */
 };
 
+/* OAuth2 (`auth:`): how tokens are obtained and bound to requests. */
+enum scn_auth_type { SCN_AUTH_NONE = 0, SCN_AUTH_OAUTH2 = 1 };
+enum scn_grant { SCN_GRANT_CLIENT_CREDENTIALS = 0, SCN_GRANT_PASSWORD = 1 };
+enum scn_client_auth {
+    SCN_CLIENT_AUTH_BASIC = 0, /* client_id:client_secret in HTTP Basic (RFC 6749 2.3.1) */
+    SCN_CLIENT_AUTH_BODY = 1,  /* client_id and client_secret in the form body */
+    SCN_CLIENT_AUTH_MTLS = 2,  /* client_id in the body, the client certificate proves it (RFC 8705) */
+};
+enum scn_bind {
+    SCN_BIND_ROUND_ROBIN = 0, /* arrivals (or users) take applications in turn */
+    SCN_BIND_RANDOM = 1,      /* each arrival picks one uniformly */
+    SCN_BIND_STICKY = 2,      /* closed model: a virtual user keeps one application */
+};
+
+/* One application (OAuth2 client) of the token pool. Secrets are never
+ * written anywhere: results echo the name and whether a certificate is
+ * used, nothing else. */
+struct scn_app {
+    char *name;             /* `name`, or "app-N" (1-based) */
+    char *client_id;        /* secret when from ${ENV} or a file */
+    char *client_secret;    /* NULL with client_auth mtls */
+    char *username;         /* password grant */
+    char *password;
+    char *cert_file;        /* resolved; this application's client certificate, or NULL */
+    char *key_file;
+    bool client_id_secret;  /* client_id came from ${ENV} or a file: redacted */
+};
+
+struct scn_auth {
+    enum scn_auth_type type;
+    char *token_url;        /* https://HOST:PORT/oauth2/token (normalised) */
+    char *token_host;       /* host part, for pinning the address */
+    int token_port;
+    bool token_https;
+    enum scn_grant grant;
+    enum scn_client_auth client_auth;
+    char *scope;            /* space-separated scopes, or NULL */
+    struct scn_app *apps;
+    size_t n_apps;
+    char *apps_file;        /* `applications: FILE` as written, or NULL */
+    enum scn_bind bind;
+    double refresh_before_s;   /* > 0: refresh this long before expiry */
+    double refresh_before_frac;/* else this share of the lifetime (default 0.2) */
+    double token_timeout_ms;   /* one token request (default 10 s) */
+    char *header;           /* header carrying the token (default Authorization) */
+    char *prefix;           /* before the token (default "Bearer ") */
+};
+
 struct scenario {
     char *file;             /* path it was read from */
     char *name;             /* default: the file name without folder and extension */
@@ -155,6 +203,7 @@ struct scenario {
     size_t n_gates;
     struct scn_step_stop *step_stops;
     size_t n_step_stops;
+    struct scn_auth auth;   /* type SCN_AUTH_NONE without `auth:` */
 };
 
 /* Parses and validates path. overrides: n_overrides "key.path=value"

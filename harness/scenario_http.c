@@ -26,8 +26,8 @@ static bool host_char(char ch)
 }
 
 /* Fills t from url (already expanded). Returns 0 or -1 (reported). */
-static int parse_url(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
-                     const char *url, struct scn_target *t)
+int scnp_parse_url(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                   const char *url, struct scn_target *t)
 {
     const char *p = strstr(url, "://");
     if (!p) {
@@ -171,7 +171,7 @@ static void read_target(struct scnp_ctx *c, const struct ytree_node *n, const ch
     }
     char *url;
     if (!scnp_string(c, un, url_field, &url, &t->url_secret)) {
-        parse_url(c, un, url_field, url, t);
+        scnp_parse_url(c, un, url_field, url, t);
         free(url);
     }
     if (n->kind != YTREE_MAP)

@@ -157,6 +157,51 @@ static json_t *phase_json(const struct scenario *s, const struct scn_phase *p, b
     return o;
 }
 
+/* Applications echoed by name (the count is always there). */
+#define SCN_JSON_MAX_APPS 1000
+
+/* Names and settings only: no client id from ${ENV} or a file, no secret,
+ * no password, no certificate content. */
+static json_t *auth_json(const struct scn_auth *a, bool *bad)
+{
+    static const char *const grants[] = {"client_credentials", "password"};
+    static const char *const client_auths[] = {"basic", "body", "mtls"};
+    static const char *const binds[] = {"round_robin", "random", "sticky"};
+    json_t *o = json_object();
+    if (!o) {
+        *bad = true;
+        return NULL;
+    }
+    put(o, "type", json_string("oauth2"), bad);
+    put(o, "token_url", json_string(a->token_url), bad);
+    put(o, "grant", json_string(grants[a->grant]), bad);
+    put(o, "client_auth", json_string(client_auths[a->client_auth]), bad);
+    put(o, "scopes", str_or_null(a->scope), bad);
+    put(o, "bind", json_string(binds[a->bind]), bad);
+    if (a->refresh_before_s > 0)
+        put(o, "refresh_before_s", json_real(a->refresh_before_s), bad);
+    else
+        put(o, "refresh_before_pct", json_real(100.0 * a->refresh_before_frac), bad);
+    put(o, "timeout_ms", json_real(a->token_timeout_ms), bad);
+    put(o, "header", json_string(a->header), bad);
+    put(o, "applications_file", str_or_null(a->apps_file), bad);
+    put(o, "applications_count", json_integer((json_int_t)a->n_apps), bad);
+    json_t *apps = json_array();
+    for (size_t i = 0; apps && i < a->n_apps && i < SCN_JSON_MAX_APPS; i++) {
+        const struct scn_app *p = &a->apps[i];
+        json_t *ao = json_object();
+        if (!ao || json_array_append_new(apps, ao)) {
+            *bad = true;
+            break;
+        }
+        put(ao, "name", json_string(p->name), bad);
+        put(ao, "client_id", secret_str(p->client_id, p->client_id_secret), bad);
+        put(ao, "certificate", json_boolean(p->cert_file != NULL), bad);
+    }
+    put(o, "applications", apps, bad);
+    return o;
+}
+
 void *scenario_to_json(const struct scenario *s)
 {
     bool bad = false;
@@ -171,6 +216,8 @@ void *scenario_to_json(const struct scenario *s)
     put(o, "node_header", str_or_null(s->node_header), &bad);
     put(o, "tls", tls_json(&s->tls, &bad), &bad);
     put(o, "http", json_string(s->http_version == 2 ? "2" : "1.1"), &bad);
+    if (s->auth.type == SCN_AUTH_OAUTH2)
+        put(o, "auth", auth_json(&s->auth, &bad), &bad);
 
     json_t *reqs = json_array();
     for (size_t i = 0; reqs && i < s->n_requests; i++)

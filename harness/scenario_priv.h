@@ -117,6 +117,27 @@ void scnp_load(struct scnp_ctx *c, const struct ytree_node *root, struct scenari
 int scnp_step_stop(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
                    struct scenario *s, const char *group, size_t *rule);
 
+/* Checks a client certificate (cert_path, resolved; cert_w as written)
+ * and its private key (key_path, or NULL when the key sits in the
+ * certificate's file), decrypting with password (may be NULL): PEM,
+ * within its validity dates, and the key belongs to the certificate.
+ * Errors are reported at cert_n / key_n under cert_field / key_field.
+ * Returns 0 with *key_out the key's path (owned), or -1. */
+int scnp_cert_pair(struct scnp_ctx *c, const struct ytree_node *cert_n, const char *cert_field,
+                   const char *cert_w, const char *cert_path, const struct ytree_node *key_n,
+                   const char *key_field, const char *key_w, const char *key_path,
+                   const char *password, char **key_out);
+
+/* Parses an http(s) URL (already expanded) into t's scheme, host, port
+ * (8243/8280 unless given), base_path and url. Returns 0 or -1 (reported). */
+int scnp_parse_url(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                   const char *url, struct scn_target *t);
+
+/* `auth:` (OAuth2 token pools); after load (bind: sticky needs the model). */
+void scnp_auth(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
+/* Frees what scnp_auth read into au and zeroes it. */
+void scn_auth_free(struct scn_auth *au);
+
 /* After requests and load: gate scopes name their phases and requests. */
 void scnp_gates(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
 

@@ -95,17 +95,17 @@ static int check_ca(struct scnp_ctx *c, const struct ytree_node *n, const char *
     return 0;
 }
 
-static X509 *load_cert(struct scnp_ctx *c, const struct ytree_node *n, const char *written,
-                       const char *path)
+static X509 *load_cert(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                       const char *written, const char *path)
 {
-    BIO *b = open_file(c, n, "tls.cert", path, written);
+    BIO *b = open_file(c, n, field, path, written);
     if (!b)
         return NULL;
     X509 *x = PEM_read_bio_X509(b, NULL, password_cb, NULL);
     BIO_free(b);
     ERR_clear_error();
     if (!x) {
-        scnp_error(c, n, "tls.cert",
+        scnp_error(c, n, field,
                    "no PEM certificate in %s; give the client certificate as -----BEGIN "
                    "CERTIFICATE----- (convert DER with: openssl x509 -inform der -in FILE -out "
                    "FILE.pem)",
@@ -113,12 +113,12 @@ static X509 *load_cert(struct scnp_ctx *c, const struct ytree_node *n, const cha
         return NULL;
     }
     if (X509_cmp_current_time(X509_get0_notAfter(x)) <= 0) {
-        scnp_error(c, n, "tls.cert", "the certificate in %s has expired; renew it", written);
+        scnp_error(c, n, field, "the certificate in %s has expired; renew it", written);
         X509_free(x);
         return NULL;
     }
     if (X509_cmp_current_time(X509_get0_notBefore(x)) > 0) {
-        scnp_error(c, n, "tls.cert",
+        scnp_error(c, n, field,
                    "the certificate in %s is not valid yet; check the clock or reissue it",
                    written);
         X509_free(x);
@@ -224,6 +224,41 @@ static int read_path(struct scnp_ctx *c, const struct ytree_node *n, const char 
     return 0;
 }
 
+int scnp_cert_pair(struct scnp_ctx *c, const struct ytree_node *cert_n, const char *cert_field,
+                   const char *cert_w, const char *cert_path, const struct ytree_node *key_n,
+                   const char *key_field, const char *key_w, const char *key_path,
+                   const char *password, char **key_out)
+{
+    int rc = -1;
+    EVP_PKEY *key = NULL;
+    X509 *cert = load_cert(c, cert_n, cert_field, cert_w, cert_path);
+    if (key_path) {
+        key = load_key(c, key_n, key_field, key_w, key_path, password);
+    } else if (cert) {
+        /* the key may sit in the certificate's own file */
+        if (file_mentions(cert_path, "PRIVATE KEY"))
+            key = load_key(c, cert_n, cert_field, cert_w, cert_path, password);
+        else
+            scnp_error(c, cert_n, cert_field,
+                       "mutual TLS needs the client's private key too; add %s: FILE", key_field);
+    }
+    if (cert && key) {
+        if (X509_check_private_key(cert, key) != 1)
+            scnp_error(c, key_path ? key_n : cert_n, key_path ? key_field : cert_field,
+                       "the key in %s does not belong to the certificate in %s; give the key "
+                       "the certificate was issued for",
+                       key_path ? key_w : cert_w, cert_w);
+        else if (!(*key_out = strdup(key_path ? key_path : cert_path)))
+            c->oom = true;
+        else
+            rc = 0;
+    }
+    ERR_clear_error();
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    return rc;
+}
+
 void scnp_tls(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s)
 {
     static const char *const keys[] = {"insecure",
@@ -243,8 +278,6 @@ void scnp_tls(struct scnp_ctx *c, const struct ytree_node *root, struct scenario
     const struct ytree_node *tls = scnp_get(root, "tls"), *v;
     const struct ytree_node *ca_n, *cert_n, *key_n;
     char *ca_w = NULL, *cert_w = NULL, *key_w = NULL;
-    X509 *cert = NULL;
-    EVP_PKEY *key = NULL;
 
     if (!tls || scnp_keys(c, tls, "tls", keys))
         return;
@@ -319,34 +352,23 @@ void scnp_tls(struct scnp_ctx *c, const struct ytree_node *root, struct scenario
         else
             check_ca(c, ca_n, ca_w, t->ca_file);
     }
-    if (cert_n && !read_path(c, cert_n, "tls.cert", &cert_w, &t->cert_file))
-        cert = load_cert(c, cert_n, cert_w, t->cert_file);
-    if (key_n && !read_path(c, key_n, "tls.key", &key_w, &t->key_file))
-        key = load_key(c, key_n, "tls.key", key_w, t->key_file, t->key_password);
+    if (cert_n && !read_path(c, cert_n, "tls.cert", &cert_w, &t->cert_file) &&
+        (!key_n || !read_path(c, key_n, "tls.key", &key_w, &t->key_file))) {
+        char *key_file = NULL;
+        if (!scnp_cert_pair(c, cert_n, "tls.cert", cert_w, t->cert_file, key_n, "tls.key", key_w,
+                            t->key_file, t->key_password, &key_file) &&
+            !t->key_file)
+            t->key_file = key_file;
+        else
+            free(key_file);
+    }
     if (key_n && !cert_n)
         scnp_error(c, key_n, "tls.key",
                    "a client key needs its certificate; add tls.cert: FILE (or remove key)");
-    if (cert && !key_n) {
-        /* the key may sit in the certificate's own file */
-        if (file_mentions(t->cert_file, "PRIVATE KEY")) {
-            key = load_key(c, cert_n, "tls.cert", cert_w, t->cert_file, t->key_password);
-            if (key && !(t->key_file = strdup(t->cert_file)))
-                c->oom = true;
-        } else
-            scnp_error(c, cert_n, "tls.cert",
-                       "mutual TLS needs the client's private key too; add tls.key: FILE");
-    }
-    if (cert && key && X509_check_private_key(cert, key) != 1)
-        scnp_error(c, key_n ? key_n : cert_n, key_n ? "tls.key" : "tls.cert",
-                   "the key in %s does not belong to the certificate in %s; give the key the "
-                   "certificate was issued for",
-                   key_w ? key_w : cert_w, cert_w);
     if (t->key_password && !key_n && !cert_n)
         scnp_error(c, scnp_get(tls, "key_password"), "tls.key_password",
                    "there is no key to decrypt; remove it or add tls.cert and tls.key");
     ERR_clear_error();
-    X509_free(cert);
-    EVP_PKEY_free(key);
     free(ca_w);
     free(cert_w);
     free(key_w);

@@ -21,6 +21,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "clock.h"
 #include "scenario.h"
 #include "sched.h"
@@ -37,6 +38,7 @@ struct wslot {
     size_t phase;
     size_t request;
     size_t target;
+    size_t app;            /* token pool application, or XFER_NO_APP */
     int64_t intended_ns;   /* from run start */
     bool busy;
     bool thinking;
@@ -79,6 +81,8 @@ struct worker {
     bool schedule_over;
     int64_t late_ns;
     uint64_t rng;
+    size_t n_apps;         /* token pool applications (0: no auth) */
+    size_t app_next;       /* round robin */
 
     struct rec_set *sets[2];
     int front;
@@ -127,6 +131,22 @@ static size_t node_index(struct worker *w, size_t target, const char *name)
     return w->n_nodes++;
 }
 
+/* The application this request goes out as (auth.bind). Round robin
+ * starts each worker at its own offset so that together they cycle
+ * through every application evenly; sticky gives each virtual user (slot
+ * i of worker id) the application (i × workers + id) mod n. */
+static size_t pick_app(struct worker *w, size_t si)
+{
+    switch (w->scn->auth.bind) {
+    case SCN_BIND_RANDOM:
+        return (size_t)(sched_rand(&w->rng) % w->n_apps);
+    case SCN_BIND_STICKY:
+        return (si * (size_t)w->sh->workers + (size_t)w->id) % w->n_apps;
+    default:
+        return w->app_next++ % w->n_apps;
+    }
+}
+
 static void start_in_slot(struct worker *w, size_t si, int64_t intended_ns, size_t phase)
 {
     struct wslot *s = &w->slots[si];
@@ -139,6 +159,7 @@ static void start_in_slot(struct worker *w, size_t si, int64_t intended_ns, size
                      : 0;
     s->target = w->scn->n_targets > 1 ? sched_pick(sh->target_cum, w->scn->n_targets, &w->rng)
                                       : 0;
+    s->app = w->n_apps ? pick_app(w, si) : XFER_NO_APP;
     struct rec_health *h = &front(w)->health;
     int64_t lag = since_start(w) - intended_ns;
     if (lag > w->late_ns)
@@ -146,7 +167,8 @@ static void start_in_slot(struct worker *w, size_t si, int64_t intended_ns, size
     if (lag / 1000 > h->max_lag_us)
         h->max_lag_us = lag / 1000;
     h->started++;
-    xfer_start(w->xfer, si, s->request, s->target);
+    struct xfer_req rq = {.request = s->request, .target = s->target, .app = s->app};
+    xfer_start(w->xfer, si, &rq);
 }
 
 static void open_dispatch(struct worker *w, int64_t intended_ns, size_t phase)
@@ -270,9 +292,46 @@ static void on_phase(struct ev_loop *loop, ev_timer *t, int revents)
 
 /* ---- completion ---- */
 
+/* The application's own counters; a 401 also tells the token pool. */
+static void record_app(struct worker *w, const struct wslot *s, const struct xfer_result *r,
+                       int64_t latency_us, bool recorded)
+{
+    enum auth_rejection rej = AUTH_REJ_PENDING;
+    if (r->status == 401 && r->auth_gen)
+        rej = auth_token_rejected(w->sh->auth, s->app, r->auth_gen);
+    struct rec_set *set = front(w);
+    if (!recorded || s->app >= set->n_apps)
+        return;
+    struct rec_app *a = &set->apps[s->app];
+    a->completed++;
+    a->outcomes[r->outcome]++;
+    if (r->throttle_kind >= 0)
+        a->throttled_by[r->throttle_kind]++;
+    if (latency_us >= 0) {
+        a->latency_count++;
+        a->latency_sum_us += latency_us;
+        if (latency_us > a->latency_max_us)
+            a->latency_max_us = latency_us;
+    }
+    if (r->status == 401) {
+        a->refresh_asked += rej == AUTH_REJ_ASKED;
+        a->rejected_fresh += rej == AUTH_REJ_FRESH;
+    }
+}
+
 static void record(struct worker *w, const struct wslot *s, const struct xfer_result *r)
 {
-    if (!w->scn->phases[s->phase].record)
+    bool recorded = w->scn->phases[s->phase].record;
+    int64_t lat = -1;
+    if (r->status || r->outcome == OC_TIMEOUT) {
+        int64_t due_ns = w->sh->start_ns + s->intended_ns;
+        lat = (r->done_ns - (w->scn->model == SCN_OPEN ? due_ns : r->sent_ns)) / 1000;
+        if (lat < 0)
+            lat = 0;
+    }
+    if (s->app != XFER_NO_APP)
+        record_app(w, s, r, lat, recorded);
+    if (!recorded)
         return;
     size_t node = node_index(w, s->target, r->node);
     struct rec_cell *c = rec_cell_get(front(w), s->phase, s->request, node);
@@ -291,10 +350,15 @@ static void record(struct worker *w, const struct wslot *s, const struct xfer_re
      * out (its latency is at least the timeout); fast transport failures
      * (refused, reset, TLS) only count, so they cannot make latency look
      * better than it was. */
-    if (r->status || r->outcome == OC_TIMEOUT) {
-        int64_t due_ns = w->sh->start_ns + s->intended_ns;
-        int64_t lat = (r->done_ns - (w->scn->model == SCN_OPEN ? due_ns : r->sent_ns)) / 1000;
-        hdr_record(c->latency, lat > 0 ? lat : 0);
+    if (r->throttle_kind >= 0)
+        c->throttled_by[r->throttle_kind]++;
+    if (r->retry_after_s >= 0) {
+        c->retry_after++;
+        if (r->retry_after_s > c->retry_after_max_s)
+            c->retry_after_max_s = r->retry_after_s;
+    }
+    if (lat >= 0) {
+        hdr_record(c->latency, lat);
         int64_t svc = (r->done_ns - r->sent_ns) / 1000;
         hdr_record(c->service, svc > 0 ? svc : 0);
         if (r->status)
@@ -434,6 +498,12 @@ int worker_new(const struct worker_shared *sh, int id, struct worker **out, char
     if (rec_set_new(scn->n_phases, scn->n_requests, &w->sets[0]) ||
         rec_set_new(scn->n_phases, scn->n_requests, &w->sets[1]))
         goto nomem;
+    if (sh->auth) {
+        w->n_apps = auth_pool_apps(sh->auth);
+        w->app_next = (size_t)id * w->n_apps / (size_t)sh->workers;
+        if (rec_set_apps(w->sets[0], w->n_apps) || rec_set_apps(w->sets[1], w->n_apps))
+            goto nomem;
+    }
     for (size_t i = 0; i < w->n_slots; i++) {
         struct wslot *s = &w->slots[i];
         s->w = w;
@@ -461,7 +531,7 @@ int worker_new(const struct worker_shared *sh, int id, struct worker **out, char
     w->arrival.data = w;
     ev_timer_init(&w->phase_timer, on_phase, 0., 0.);
     w->phase_timer.data = w;
-    if (xfer_new(w->loop, scn, sh->resolve, sh->n_resolve, w->n_slots, w->rng, on_done, w,
+    if (xfer_new(w->loop, scn, sh->resolve, sh->n_resolve, sh->auth, w->n_slots, w->rng, on_done, w,
                  &w->xfer, err, err_len)) {
         worker_free(w);
         return -1;

@@ -16,6 +16,7 @@
 
 struct scenario;
 struct worker;
+struct auth_pool;
 
 /* What every worker reads; immutable during the run, owned by the engine. */
 struct worker_shared {
@@ -27,6 +28,7 @@ struct worker_shared {
     int64_t start_ns;             /* run start (CLOCK_MONOTONIC); set before worker_start */
     int64_t *phase_end_ns;        /* phase i ends at start_ns + phase_end_ns[i] */
     int workers;
+    struct auth_pool *auth;       /* token pool (auth.h), or NULL */
 };
 
 /* Creates worker `id` (not yet running). Returns 0, or -1 with a message. */

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "auth.h"
 #include "clock.h"
 #include "scenario.h"
 #include "sched.h"
@@ -44,6 +45,9 @@ struct sockw {
     struct sockw *next_all;  /* every watcher ever made, for xfer_free */
 };
 
+/* Start of a 429 answer's body kept to read WSO2's throttling code. */
+#define XFER_PEEK_BYTES 256
+
 struct slot {
     CURL *easy;
     struct xfer *x;
@@ -56,6 +60,19 @@ struct slot {
     size_t node_len;
     char node[XFER_NODE_LEN];
     char errbuf[CURL_ERROR_SIZE];
+    /* token pool */
+    struct curl_slist auth_node;  /* the token header, ahead of the request's list */
+    char *auth_line;              /* "Authorization: Bearer TOKEN", grown as needed */
+    size_t auth_cap;
+    size_t auth_prefix_len;       /* bytes before the token */
+    uint32_t auth_gen;
+    size_t cert_app;              /* application whose certificate is set, or XFER_NO_APP */
+    /* answer details */
+    bool body_seen;
+    bool peek_body;               /* this answer is a 429: keep its start */
+    size_t peek_len;
+    char peek[XFER_PEEK_BYTES];
+    int retry_after_s;
 };
 
 struct xfer {
@@ -77,6 +94,7 @@ struct xfer {
     xfer_done_fn done;
     void *user;
     size_t node_header_len;
+    struct auth_pool *auth;
 };
 
 static void drain(struct mh *m);
@@ -157,22 +175,59 @@ static int on_curl_socket(CURL *easy, curl_socket_t s, int what, void *userp, vo
     return 0;
 }
 
-/* CURLOPT_WRITEFUNCTION: bodies are counted by libcurl, not kept. */
+/* CURLOPT_WRITEFUNCTION: bodies are counted by libcurl, not kept, except
+ * the start of a 429's (WSO2 names the throttling policy in it). */
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userp)
+{
+    struct slot *sl = userp;
+    size_t n = size * nmemb;
+    if (!sl->body_seen) {
+        long status = 0;
+        curl_easy_getinfo(sl->easy, CURLINFO_RESPONSE_CODE, &status);
+        sl->peek_body = status == 429;
+        sl->body_seen = true;
+    }
+    if (sl->peek_body && sl->peek_len < XFER_PEEK_BYTES) {
+        size_t room = XFER_PEEK_BYTES - sl->peek_len;
+        memcpy(sl->peek + sl->peek_len, ptr, n < room ? n : room);
+        sl->peek_len += n < room ? n : room;
+    }
+    return n;
+}
+
+/* CURLOPT_WRITEFUNCTION of the node check: nothing kept. */
+static size_t on_discard(char *ptr, size_t size, size_t nmemb, void *userp)
 {
     (void)ptr;
     (void)userp;
     return size * nmemb;
 }
 
-/* CURLOPT_HEADERFUNCTION (only with node_header): keep the node's name. */
+/* Retry-After: delay-seconds, or an HTTP date (reported as 0). */
+static int retry_after(const char *v, const char *end)
+{
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    long s = 0;
+    const char *d = v;
+    while (d < end && *d >= '0' && *d <= '9' && s < 100000000)
+        s = s * 10 + (*d++ - '0');
+    return d > v ? (int)s : 0;
+}
+
+/* CURLOPT_HEADERFUNCTION: Retry-After, and the node's name when the
+ * scenario has node_header. The first-letter tests keep it cheap. */
 static size_t on_header(char *buf, size_t size, size_t nitems, void *userp)
 {
     struct slot *sl = userp;
     size_t len = size * nitems;
+    if (len > 12 && (buf[0] | 0x20) == 'r' && !strncasecmp(buf, "retry-after:", 12)) {
+        sl->retry_after_s = retry_after(buf + 12, buf + len);
+        return len;
+    }
     const char *name = sl->x->scn->node_header;
     size_t nlen = sl->x->node_header_len;
-    if (len > nlen + 1 && buf[nlen] == ':' && !strncasecmp(buf, name, nlen)) {
+    if (name && len > nlen + 1 && buf[nlen] == ':' && !strncasecmp(buf, name, nlen)) {
         const char *v = buf + nlen + 1;
         const char *end = buf + len;
         while (v < end && (*v == ' ' || *v == '\t'))
@@ -189,21 +244,11 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *userp)
     return len;
 }
 
-static enum rec_outcome classify(CURLcode rc, long os_errno, int status)
+enum rec_outcome xfer_classify(int curl_code, long os_errno, int status)
 {
-    if (rc == CURLE_OK) {
-        if (status == 429)
-            return OC_429;
-        if (status >= 500)
-            return OC_5XX;
-        if (status >= 400)
-            return OC_4XX;
-        if (status >= 300)
-            return OC_3XX;
-        if (status >= 200)
-            return OC_2XX;
-        return OC_OTHER;
-    }
+    CURLcode rc = (CURLcode)curl_code;
+    if (rc == CURLE_OK)
+        return rec_outcome_of_status(status);
     if (os_errno == ECONNRESET || os_errno == EPIPE)
         return OC_RESET;
     switch (rc) {
@@ -297,7 +342,7 @@ static void fill_result(CURL *e, CURLcode rc, const struct scn_request *rq, long
     if (rc != CURLE_OK)
         status = 0;
     r->status = (int)status;
-    r->outcome = classify(rc, os_errno, r->status);
+    r->outcome = xfer_classify(rc, os_errno, r->status);
     r->expected = rc == CURLE_OK && xfer_status_expected(rq, r->status);
     r->new_connection = nconn > 0;
     r->connect_us = r->new_connection ? (int64_t)t_conn : 0;
@@ -326,6 +371,9 @@ static void drain(struct mh *m)
         fill_result(e, rc, &x->scn->requests[sl->request],
                     &x->single_size[sl->request * x->scn->n_targets + sl->target], &r);
         r.node = sl->node_len ? sl->node : NULL;
+        r.auth_gen = sl->auth_gen;
+        r.throttle_kind = r.status == 429 ? rec_throttle_kind(sl->peek, sl->peek_len) : -1;
+        r.retry_after_s = r.status == 429 ? sl->retry_after_s : -1;
         r.error = rc != CURLE_OK ? (sl->errbuf[0] ? sl->errbuf : curl_easy_strerror(rc)) : NULL;
         curl_multi_remove_handle(m->multi, e);
         sl->busy = false;
@@ -489,21 +537,22 @@ static int slot_prepare(struct slot *sl)
     curl_easy_setopt(sl->easy, CURLOPT_SHARE, x->share);
     curl_easy_setopt(sl->easy, CURLOPT_PRIVATE, sl);
     curl_easy_setopt(sl->easy, CURLOPT_ERRORBUFFER, sl->errbuf);
-    if (x->scn->node_header) {
-        curl_easy_setopt(sl->easy, CURLOPT_HEADERFUNCTION, on_header);
-        curl_easy_setopt(sl->easy, CURLOPT_HEADERDATA, sl);
-    }
+    curl_easy_setopt(sl->easy, CURLOPT_WRITEDATA, sl);
+    curl_easy_setopt(sl->easy, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(sl->easy, CURLOPT_HEADERDATA, sl);
+    sl->cert_app = XFER_NO_APP;
     return 0;
 }
 
 int xfer_new(struct ev_loop *loop, const struct scenario *scn, const char *const *resolve,
-             size_t n_resolve, size_t slots, uint64_t seed, xfer_done_fn done, void *user,
-             struct xfer **out, char *err, size_t err_len)
+             size_t n_resolve, struct auth_pool *auth, size_t slots, uint64_t seed,
+             xfer_done_fn done, void *user, struct xfer **out, char *err, size_t err_len)
 {
     struct xfer *x = calloc(1, sizeof *x);
     if (!x)
         goto nomem;
     x->loop = loop;
+    x->auth = auth;
     x->scn = scn;
     x->done = done;
     x->user = user;
@@ -570,21 +619,78 @@ nomem:
     return -1;
 }
 
-int xfer_start(struct xfer *x, size_t slot, size_t request, size_t target)
+/* The token header of application app ahead of the request's headers:
+ * the slot's own list node, so nothing is allocated unless the token
+ * outgrew the slot's buffer. Returns the list, or NULL (no memory). */
+static struct curl_slist *auth_headers(struct xfer *x, struct slot *sl, size_t app,
+                                       struct curl_slist *rest)
+{
+    const struct scn_auth *au = &x->scn->auth;
+    if (!sl->auth_line) {
+        size_t pre = strlen(au->header) + 2 + strlen(au->prefix);
+        sl->auth_cap = pre + 256;
+        if (!(sl->auth_line = malloc(sl->auth_cap)))
+            return NULL;
+        sprintf(sl->auth_line, "%s: %s", au->header, au->prefix);
+        sl->auth_prefix_len = pre;
+    }
+    size_t room = sl->auth_cap - sl->auth_prefix_len;
+    size_t len = auth_token_copy(x->auth, app, sl->auth_line + sl->auth_prefix_len, room,
+                                 &sl->auth_gen);
+    if (len >= room) {
+        size_t cap = sl->auth_prefix_len + len + 64;
+        char *b = realloc(sl->auth_line, cap);
+        if (!b)
+            return NULL;
+        sl->auth_line = b;
+        sl->auth_cap = cap;
+        len = auth_token_copy(x->auth, app, b + sl->auth_prefix_len, cap - sl->auth_prefix_len,
+                              &sl->auth_gen);
+        if (len >= cap - sl->auth_prefix_len)
+            return NULL; /* grew again in between: give up on this one */
+    }
+    sl->auth_node.data = sl->auth_line;
+    sl->auth_node.next = rest;
+    return &sl->auth_node;
+}
+
+/* The application's own client certificate, set only when it changes. */
+static void set_app_cert(struct xfer *x, struct slot *sl, size_t app)
+{
+    const struct scn_app *a = &x->scn->auth.apps[app];
+    if (!a->cert_file || sl->cert_app == app)
+        return;
+    curl_easy_setopt(sl->easy, CURLOPT_SSLCERT, a->cert_file);
+    curl_easy_setopt(sl->easy, CURLOPT_SSLKEY, a->key_file);
+    sl->cert_app = app;
+}
+
+int xfer_start(struct xfer *x, size_t slot, const struct xfer_req *rq)
 {
     struct slot *sl = &x->slots[slot];
     const struct scenario *scn = x->scn;
+    size_t request = rq->request, target = rq->target;
     CURLMcode mc = CURLM_OUT_OF_MEMORY;
     sl->sent_ns = clock_now_ns();
     if (!sl->easy && slot_prepare(sl))
         goto refused;
+    struct curl_slist *headers = x->headers[request];
+    sl->auth_gen = 0;
+    if (x->auth && rq->app != XFER_NO_APP) {
+        if (!(headers = auth_headers(x, sl, rq->app, headers)))
+            goto refused;
+        set_app_cert(x, sl, rq->app);
+    }
     set_request(sl->easy, scn, &scn->requests[request], target,
-                x->urls[request * scn->n_targets + target], x->headers[request],
+                x->urls[request * scn->n_targets + target], headers,
                 want_fresh(&scn->tls, &x->rng));
     sl->request = request;
     sl->target = target;
     sl->node_len = 0;
     sl->errbuf[0] = '\0';
+    sl->body_seen = sl->peek_body = false;
+    sl->peek_len = 0;
+    sl->retry_after_s = -1;
     mc = curl_multi_add_handle(sl->m->multi, sl->easy);
     if (mc != CURLM_OK)
         goto refused;
@@ -593,7 +699,8 @@ int xfer_start(struct xfer *x, size_t slot, size_t request, size_t target)
     return 0;
 refused:;
     struct xfer_result r = {.sent_ns = sl->sent_ns, .done_ns = clock_now_ns(),
-                            .outcome = OC_OTHER, .error = curl_multi_strerror(mc)};
+                            .outcome = OC_OTHER, .error = curl_multi_strerror(mc),
+                            .throttle_kind = -1, .retry_after_s = -1};
     x->done(x->user, slot, &r);
     return -1;
 }
@@ -623,9 +730,11 @@ void xfer_free(struct xfer *x)
         return;
     if (x->slots) {
         xfer_abandon_all(x);
-        for (size_t i = 0; i < x->n_slots; i++)
+        for (size_t i = 0; i < x->n_slots; i++) {
             if (x->slots[i].easy)
                 curl_easy_cleanup(x->slots[i].easy);
+            free(x->slots[i].auth_line);
+        }
     }
     /* Closing the multi handle closes its connections; no more socket
      * callbacks during that, every watcher is stopped and freed here. */
@@ -663,11 +772,25 @@ void xfer_free(struct xfer *x)
 }
 
 int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_resolve,
-               size_t target, int *status, char *err, size_t err_len)
+               struct auth_pool *auth, size_t target, int *status, char *err, size_t err_len)
 {
     int ret = -1;
     CURLU *url = NULL;
     struct curl_slist *headers = build_headers(&scn->requests[0]);
+    char *auth_line = NULL;
+    if (headers && auth) {
+        uint32_t gen;
+        char tok[8192];
+        size_t len = auth_token_copy(auth, 0, tok, sizeof tok, &gen);
+        struct curl_slist *h = NULL;
+        if (len && len < sizeof tok &&
+            asprintf(&auth_line, "%s: %s%s", scn->auth.header, scn->auth.prefix, tok) > 0)
+            h = curl_slist_append(headers, auth_line);
+        if (!h) {
+            curl_slist_free_all(headers);
+            headers = NULL;
+        }
+    }
     struct curl_slist *res = n_resolve ? build_resolve(resolve, n_resolve) : NULL;
     CURL *e = curl_easy_init();
     char errbuf[CURL_ERROR_SIZE] = "";
@@ -678,11 +801,16 @@ int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_
     set_common(e, scn, res);
     set_request(e, scn, &scn->requests[0], target, url, headers, false);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_discard);
+    if (auth && scn->auth.apps[0].cert_file) {
+        curl_easy_setopt(e, CURLOPT_SSLCERT, scn->auth.apps[0].cert_file);
+        curl_easy_setopt(e, CURLOPT_SSLKEY, scn->auth.apps[0].key_file);
+    }
     CURLcode rc = curl_easy_perform(e);
     if (rc != CURLE_OK) {
         long os_errno = 0;
         curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
-        enum rec_outcome oc = classify(rc, os_errno, 0);
+        enum rec_outcome oc = xfer_classify(rc, os_errno, 0);
         snprintf(err, err_len, "%s (%s)%s", errbuf[0] ? errbuf : curl_easy_strerror(rc),
                  rec_outcome_name(oc),
                  oc == OC_TLS ? "; check tls.ca (the CA that signed the node's certificate), "
@@ -699,5 +827,9 @@ out:
     curl_url_cleanup(url);
     curl_slist_free_all(headers);
     curl_slist_free_all(res);
+    if (auth_line) {
+        memset(auth_line, 0, strlen(auth_line));
+        free(auth_line);
+    }
     return ret;
 }

@@ -19,6 +19,17 @@
 struct ev_loop;
 struct scenario;
 struct xfer;
+struct auth_pool;
+
+#define XFER_NO_APP ((size_t)-1)
+
+/* What to send: a request of the scenario to one target, as one
+ * application of the token pool (XFER_NO_APP without auth). */
+struct xfer_req {
+    size_t request;
+    size_t target;
+    size_t app;
+};
 
 #define XFER_NODE_LEN REC_NODE_NAME_LEN
 
@@ -40,6 +51,9 @@ struct xfer_result {
                                  close the server did before answering) */
     const char *node;         /* node_header value, or NULL; valid during the callback */
     const char *error;        /* libcurl's message for transport failures, or NULL */
+    uint32_t auth_gen;        /* generation of the token it carried (0: none) */
+    int throttle_kind;        /* 429: REC_THROTTLE_* kind from the body; else -1 */
+    int retry_after_s;        /* 429 with Retry-After: its seconds (0 for a date); else -1 */
 };
 
 /* Called on the loop for every finished request of slot `slot`. */
@@ -48,16 +62,17 @@ typedef void (*xfer_done_fn)(void *user, size_t slot, const struct xfer_result *
 /* Creates a transport with `slots` reusable handles on `loop` for the
  * scenario (borrowed; must outlive the transport). resolve: libcurl
  * CURLOPT_RESOLVE entries ("host:port:address") pinning every target, so
- * no lookup ever blocks the loop (borrowed, may be NULL). Returns 0, or -1
- * with a message in err. *out owned (xfer_free). */
+ * no lookup ever blocks the loop (borrowed, may be NULL). auth: the token
+ * pool when the scenario has `auth:` (borrowed), else NULL. Returns 0, or
+ * -1 with a message in err. *out owned (xfer_free). */
 int xfer_new(struct ev_loop *loop, const struct scenario *scn, const char *const *resolve,
-             size_t n_resolve, size_t slots, uint64_t seed, xfer_done_fn done, void *user,
-             struct xfer **out, char *err, size_t err_len);
+             size_t n_resolve, struct auth_pool *auth, size_t slots, uint64_t seed,
+             xfer_done_fn done, void *user, struct xfer **out, char *err, size_t err_len);
 
-/* Starts request `request` of the scenario to target `target` in slot
- * `slot` (which must be idle). Returns 0, or -1 when libcurl refused it
- * (then done() is called at once with outcome OC_OTHER). */
-int xfer_start(struct xfer *x, size_t slot, size_t request, size_t target);
+/* Starts rq in slot `slot` (which must be idle). Returns 0, or -1 when it
+ * could not be started (then done() is called at once with outcome
+ * OC_OTHER). */
+int xfer_start(struct xfer *x, size_t slot, const struct xfer_req *rq);
 
 /* Requests in flight. */
 size_t xfer_inflight(const struct xfer *x);
@@ -73,16 +88,22 @@ void xfer_free(struct xfer *x);
  * -1 with the reason and what to do in err. */
 int xfer_check_support(const struct scenario *scn, char *err, size_t err_len);
 
+/* The outcome class of a finished libcurl transfer: curl_code is its
+ * CURLcode, os_errno CURLINFO_OS_ERRNO, status the HTTP status (used when
+ * curl_code is CURLE_OK). */
+enum rec_outcome xfer_classify(int curl_code, long os_errno, int status);
+
 /* True when status counts as success for the request: in its expected
  * list, or 2xx/3xx when it has none. */
 struct scn_request;
 bool xfer_status_expected(const struct scn_request *rq, int status);
 
 /* One blocking request to target `target` with the scenario's first
- * request's TLS and HTTP settings, used before a run to check that a node
+ * request's TLS and HTTP settings (and, with auth, the first
+ * application's token and certificate), used before a run to check that a node
  * is reachable and its certificate verifies. Returns 0, or -1 with the
  * cause in err. Never on an event loop. */
 int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_resolve,
-               size_t target, int *status, char *err, size_t err_len);
+               struct auth_pool *auth, size_t target, int *status, char *err, size_t err_len);
 
 #endif

@@ -241,7 +241,7 @@ static void load_model(void **state)
     assert_int_equal(r.intervals[0].phase, 0);
     assert_true(r.intervals[4].nodes[1].present && r.intervals[4].nodes[1].p99_ms == 12);
     assert_int_equal(r.n_by_request, 2);
-    assert_true(r.all.count == 400 && r.all.outcomes[3] == 10 && r.all.outcomes[4] == 3);
+    assert_true(r.all.count == 400 && r.all.outcomes[4] == 10 && r.all.outcomes[5] == 3);
     assert_true(r.by_node[1].throttled_pct == 5);
     /* histograms: all, then each request with its cells summed */
     assert_int_equal(r.n_dists, 3);
@@ -627,10 +627,12 @@ static void helpers(void **state)
     fclose(f);
     assert_string_equal(buf, "a\\|b\\*c\\_d\\`e\\<f\\>&amp;g h\\[i\\](j)\\#k\\\\l m");
     free(buf);
-    assert_string_equal(report_outcome_name(3), "throttled");
-    assert_null(report_outcome_name(10));
-    assert_false(report_outcome_is_error(3));
-    assert_true(report_outcome_is_error(4) && report_outcome_is_error(2));
+    assert_string_equal(report_outcome_name(3), "unauthorized");
+    assert_string_equal(report_outcome_name(4), "throttled");
+    assert_null(report_outcome_name(11));
+    assert_false(report_outcome_is_error(4));
+    assert_true(report_outcome_is_error(5) && report_outcome_is_error(2) &&
+                report_outcome_is_error(3));
 }
 
 int main(void)

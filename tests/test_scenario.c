@@ -1386,6 +1386,151 @@ static void every_example_validates(void **state)
     unsetenv("GATECAP_CERTS");
 }
 
+
+/* ---- auth ---------------------------------------------------------------- */
+
+#define AUTH_HEAD MINIMAL "auth:\n  token_url: https://127.0.0.1:9443/oauth2/token\n"
+
+static void auth_single_and_list(void **state)
+{
+    (void)state;
+    setenv("GC_TEST_ID", "id-from-env", 1);
+    setenv("GC_TEST_SECRET", "s3cr3t-value", 1);
+    struct scenario *s = load_ok(AUTH_HEAD "  client_id: ${GC_TEST_ID}\n"
+                                           "  client_secret: ${GC_TEST_SECRET}\n"
+                                           "  scopes: [accounts, payments]\n"
+                                           "  refresh_before: 30s\n");
+    const struct scn_auth *a = &s->auth;
+    assert_int_equal(a->type, SCN_AUTH_OAUTH2);
+    assert_string_equal(a->token_url, "https://127.0.0.1:9443/oauth2/token");
+    assert_int_equal(a->token_port, 9443);
+    assert_true(a->token_https);
+    assert_int_equal(a->grant, SCN_GRANT_CLIENT_CREDENTIALS);
+    assert_int_equal(a->client_auth, SCN_CLIENT_AUTH_BASIC);
+    assert_string_equal(a->scope, "accounts payments");
+    assert_int_equal(a->n_apps, 1);
+    assert_string_equal(a->apps[0].name, "app-1");
+    assert_string_equal(a->apps[0].client_id, "id-from-env");
+    assert_true(a->apps[0].client_id_secret);
+    assert_true(a->refresh_before_s == 30);
+    assert_string_equal(a->header, "Authorization");
+    assert_string_equal(a->prefix, "Bearer ");
+    /* neither the secret nor the id from the environment is echoed */
+    char *j = json_text(s);
+    assert_null(strstr(j, "s3cr3t-value"));
+    assert_null(strstr(j, "id-from-env"));
+    assert_non_null(strstr(j, "\"name\":\"app-1\""));
+    free(j);
+    scenario_free(s);
+
+    write_file("km.secret", "file-secret\n");
+    s = load_ok(AUTH_HEAD "  grant: password\n  client_auth: body\n  bind: random\n"
+                          "  refresh_before: 10%\n"
+                          "  applications:\n"
+                          "    - {name: tpp1, client_id: one, client_secret: x, username: u1, "
+                          "password: p1}\n"
+                          "    - {name: tpp2, client_id: two, client_secret_file: km.secret, "
+                          "username: u2, password: p2}\n");
+    a = &s->auth;
+    assert_int_equal(a->n_apps, 2);
+    assert_int_equal(a->grant, SCN_GRANT_PASSWORD);
+    assert_int_equal(a->client_auth, SCN_CLIENT_AUTH_BODY);
+    assert_int_equal(a->bind, SCN_BIND_RANDOM);
+    assert_true(a->refresh_before_frac > 0.0999 && a->refresh_before_frac < 0.1001);
+    assert_string_equal(a->apps[1].client_secret, "file-secret");
+    assert_false(a->apps[0].client_id_secret);
+    j = json_text(s);
+    assert_null(strstr(j, "file-secret"));
+    assert_null(strstr(j, "\"p1\""));
+    assert_non_null(strstr(j, "\"client_id\":\"one\""));
+    free(j);
+    scenario_free(s);
+}
+
+static void auth_csv_and_certificates(void **state)
+{
+    (void)state;
+    mkdir("apps", 0700);
+    write_file("apps/pool.csv", "name,client_id,client_secret,cert,key\n"
+                                "a1,id1,sec1,../certs/client.pem,../certs/client.key\n"
+                                "a2,id2,sec2,,\n");
+    struct scenario *s = load_ok(AUTH_HEAD "  applications: apps/pool.csv\n");
+    const struct scn_auth *a = &s->auth;
+    assert_int_equal(a->n_apps, 2);
+    assert_string_equal(a->apps[0].name, "a1");
+    assert_string_equal(a->apps[1].client_secret, "sec2");
+    assert_non_null(a->apps[0].cert_file);
+    assert_non_null(strstr(a->apps[0].cert_file, "client.pem"));
+    assert_non_null(strstr(a->apps[0].key_file, "client.key"));
+    assert_null(a->apps[1].cert_file);
+    assert_true(a->apps[0].client_id_secret); /* ids from a file are not echoed */
+    char *j = json_text(s);
+    assert_null(strstr(j, "sec1"));
+    assert_null(strstr(j, "id1"));
+    free(j);
+    scenario_free(s);
+
+    write_file("apps/bad.csv", "name,client_id,client_secret,colour\na,b,c,d\n");
+    load_fails(AUTH_HEAD "  applications: apps/bad.csv\n", "unknown column 'colour'");
+    write_file("apps/short.csv", "name,client_id,client_secret\na,b\n");
+    load_fails(AUTH_HEAD "  applications: apps/short.csv\n", "apps/short.csv:2");
+    write_file("apps/mismatch.csv", "client_id,client_secret,cert,key\n"
+                                    "x,y,../certs/client.pem,../certs/other.key\n");
+    load_fails(AUTH_HEAD "  applications: apps/mismatch.csv\n", "does not belong");
+    load_fails(AUTH_HEAD "  applications: apps/none.csv\n", "auth.applications");
+    /* mtls client authentication needs a certificate */
+    load_fails(AUTH_HEAD "  client_auth: mtls\n  client_id: x\n",
+               "client_auth: mtls needs a client certificate");
+    s = load_ok(AUTH_HEAD "  client_auth: mtls\n  client_id: x\n  cert: certs/client.pem\n"
+                          "  key: certs/client.key\n");
+    assert_null(s->auth.apps[0].client_secret);
+    scenario_free(s);
+}
+
+static void auth_errors(void **state)
+{
+    (void)state;
+    load_fails(MINIMAL "auth: {client_id: a, client_secret: b}\n", "missing token_url");
+    load_fails(MINIMAL "auth: {token_url: ftp://x/token, client_id: a, client_secret: b}\n",
+               "unsupported scheme");
+    load_fails(MINIMAL "auth: {token_url: \"https://127.0.0.1:9443\", client_id: a, "
+                       "client_secret: b}\n",
+               "has no path");
+    load_fails(AUTH_HEAD "  client_id: a\n", "has no client_secret");
+    load_fails(AUTH_HEAD "  client_id: a\n  client_secret: b\n  grant: implicit\n",
+               "auth.grant: 'implicit' is not valid");
+    load_fails(AUTH_HEAD "  client_id: a\n  client_secret: b\n  grant: password\n",
+               "grant: password needs username and password");
+    load_fails(AUTH_HEAD "  client_id: a\n  client_secret: b\n  bind: sticky\n",
+               "needs the closed model");
+    load_fails(AUTH_HEAD "  client_id: a\n  client_secret: b\n  refresh_before: 150%\n",
+               "auth.refresh_before");
+    load_fails(AUTH_HEAD "  client_id: a\n  client_secret: b\n  client_secret_file: x\n",
+               "not both");
+    load_fails(AUTH_HEAD "  client_id: a\n  client_secret: b\n  applications: []\n",
+               "not both");
+    load_fails(AUTH_HEAD "  applications: []\n", "empty list");
+    load_fails(AUTH_HEAD "  applications:\n    - {name: x, client_id: a, client_secret: b}\n"
+                         "    - {name: x, client_id: c, client_secret: d}\n",
+               "two applications are named x");
+    load_fails(AUTH_HEAD "  client_id: a\n  client_secret: b\n  tokn_url: x\n", "tokn_url");
+    load_fails(AUTH_HEAD "  client_id: a\n  client_secret: b\n  client_secret_file: nope.txt\n",
+               "not both");
+    load_fails(AUTH_HEAD "  client_id: a\n  client_secret_file: nope.txt\n", "nope.txt");
+    load_fails(AUTH_HEAD "  type: saml\n", "'saml' is not supported");
+    load_fails(MIN_TARGETS "requests: [{path: /e, headers: {authorization: \"Bearer x\"}}]\n"
+                           MIN_LOAD "auth: {token_url: \"https://h:9443/t\", client_id: a, "
+                           "client_secret: b}\n",
+               "sets Authorization itself");
+    /* sticky with the closed model is fine */
+    struct scenario *s = load_ok(MIN_TARGETS MIN_REQUESTS
+                                 "load: {model: closed, phases: [{duration: 1s, users: 4}]}\n"
+                                 "auth: {token_url: \"https://h:9443/t\", client_id: a, "
+                                 "client_secret: b, bind: sticky}\n");
+    assert_int_equal(s->auth.bind, SCN_BIND_STICKY);
+    scenario_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1409,6 +1554,9 @@ int main(void)
         cmocka_unit_test(gate_errors),
         cmocka_unit_test(steps_warmup_and_stop),
         cmocka_unit_test(every_example_validates),
+        cmocka_unit_test(auth_single_and_list),
+        cmocka_unit_test(auth_csv_and_certificates),
+        cmocka_unit_test(auth_errors),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

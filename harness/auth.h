@@ -1,0 +1,140 @@
+/*
+ * auth.h — an OAuth2 token pool: one access token per application of the
+ * scenario's `auth:` section, fetched from the token endpoint before the
+ * run, refreshed ahead of expiry by a thread of its own (libcurl multi,
+ * up to AUTH_CONCURRENCY token requests at once), and read by the workers
+ * without locks.
+ *
+ * Tokens are published per application as generations: the refresh
+ * thread writes a new token into a ring of AUTH_RING versions and then
+ * advances the application's generation with a release store; a worker
+ * loads the generation (acquire), copies that version and checks that
+ * the generation has not advanced past the ring meanwhile. Versions are
+ * published at least AUTH_MIN_SPACING_MS apart, so a reader would have to
+ * stall for seconds inside a copy of ~100 bytes to see one reused.
+ *
+ * A worker that gets 401 for a token reports it with the generation it
+ * sent (auth_token_rejected); the first report of a generation asks the
+ * thread for one refresh, which never blocks the worker. Requests never
+ * wait for a token: until the new one is published they carry the old.
+ *
+ * The thread also records the token endpoint as its own series (latency,
+ * outcomes, why each token was fetched); it owns those statistics while
+ * it runs, and the engine reads them after auth_pool_stop.
+ */
+#ifndef GATECAP_AUTH_H
+#define GATECAP_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "recorder.h"
+
+struct scenario;
+struct hdr_hist;
+struct auth_pool;
+
+#define AUTH_CONCURRENCY 16
+#define AUTH_RING 8
+#define AUTH_MIN_SPACING_MS 250
+#define AUTH_ERROR_LEN 200
+
+/* Why a token was requested. */
+enum auth_reason {
+    AUTH_INITIAL,     /* before the run */
+    AUTH_AHEAD,       /* refresh ahead of expiry */
+    AUTH_AFTER_401,   /* the gateway rejected the current token */
+    AUTH_RETRY,       /* an earlier request for it failed */
+    AUTH_REASONS
+};
+
+struct auth_app_stats {
+    int64_t fetched;            /* tokens obtained */
+    int64_t failed;             /* token requests that got no token */
+    int64_t refreshed_after_401;
+    double lifetime_s;          /* expires_in of the last token (0: none given) */
+    char last_error[AUTH_ERROR_LEN]; /* "" when its last request succeeded */
+};
+
+/* The token endpoint's series. */
+struct auth_stats {
+    int64_t requests;              /* token requests finished */
+    int64_t outcomes[OC_COUNT];    /* by class, as API requests */
+    int64_t by_reason[AUTH_REASONS];
+    int64_t failed;                /* requests that got no token */
+    struct hdr_hist *latency;      /* µs, every request that got an answer */
+    size_t n_apps;
+    struct auth_app_stats *apps;   /* [n_apps] */
+};
+
+/* What auth_token_rejected did. */
+enum auth_rejection {
+    AUTH_REJ_ASKED,    /* first 401 for this token: a refresh was asked for */
+    AUTH_REJ_PENDING,  /* a refresh for this token was already asked for */
+    AUTH_REJ_FRESH,    /* the token was itself fetched after a 401: the
+                          gateway rejects this application's credentials */
+};
+
+/* Creates a pool for scn's auth section (borrowed; must outlive the pool).
+ * Nothing is sent yet. seed: jitter of refresh times. Returns 0, or -1
+ * with the reason in err. *out owned (auth_pool_free). */
+int auth_pool_new(const struct scenario *scn, uint64_t seed, struct auth_pool **out, char *err,
+                  size_t err_len);
+
+/* Fetches every application's first token (AUTH_CONCURRENCY at a time),
+ * blocking. Returns 0, or -1 when any application got none, with the
+ * application, the endpoint and the cause in err (never a secret). */
+int auth_pool_fetch_all(struct auth_pool *p, char *err, size_t err_len);
+
+/* Starts the refresh thread. Returns 0 or -1. */
+int auth_pool_start(struct auth_pool *p);
+
+/* Stops and joins the refresh thread (abandoning token requests in
+ * flight); then auth_pool_stats may be read. Idempotent. */
+void auth_pool_stop(struct auth_pool *p);
+
+/* The statistics (borrowed from p; read them only after auth_pool_stop
+ * or before auth_pool_start). */
+const struct auth_stats *auth_pool_stats(const struct auth_pool *p);
+
+/* Copies application app's current token into buf (cap bytes; a NUL is
+ * added when it fits) and returns its length: 0 when the application has
+ * no token, and a length >= cap when buf is too small (grow it and call
+ * again). *gen receives the token's generation (0 with no token).
+ * Thread-safe, lock-free; no allocation. */
+size_t auth_token_copy(const struct auth_pool *p, size_t app, char *buf, size_t cap,
+                       uint32_t *gen);
+
+/* Reports that the gateway answered 401 to a request that carried
+ * application app's token of generation gen. Thread-safe. */
+enum auth_rejection auth_token_rejected(struct auth_pool *p, size_t app, uint32_t gen);
+
+/* Number of applications. */
+size_t auth_pool_apps(const struct auth_pool *p);
+
+/* Stops the thread if running and frees; NULL is fine. */
+void auth_pool_free(struct auth_pool *p);
+
+/* ---- pieces exposed for unit tests ---- */
+
+/* application/x-www-form-urlencoded value of s (RFC 6749 appendix B):
+ * unreserved characters kept, space as '+', the rest %XX. Returns the
+ * length written (excluding NUL) or -1 when out (cap bytes) is too small. */
+long auth_form_encode(const char *s, char *out, size_t cap);
+
+/* Parses a token endpoint's answer body (len bytes). On success returns 0
+ * with *token (owned) and *lifetime_s (expires_in; 0 when absent). On
+ * failure returns -1 with why in err: the endpoint's `error` and
+ * `error_description` when it sent them, else what is missing. */
+int auth_parse_token(const char *body, size_t len, char **token, double *lifetime_s, char *err,
+                     size_t err_len);
+
+/* Seconds after obtaining a token of lifetime_s (> 0) at which to refresh
+ * it: lifetime − lead, lead = before_s when > 0, else before_frac ×
+ * lifetime, at most 90 % of the lifetime; minus jitter01 (0..1) × 5 % of
+ * the lifetime so that applications do not all refresh at once. */
+double auth_refresh_after_s(double lifetime_s, double before_s, double before_frac,
+                            double jitter01);
+
+#endif

@@ -1,0 +1,117 @@
+/*
+ * test_auth.c — the token pool's pure pieces: form encoding of
+ * credentials, parsing of token endpoint answers, refresh timing. The
+ * pool itself (fetching, refreshing, 401 handling) is exercised against
+ * the gateway simulator's token endpoint in tests/it/auth_sim.sh.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "auth.h"
+
+static void form_encoding(void **state)
+{
+    (void)state;
+    char out[64];
+    assert_int_equal(auth_form_encode("abc-._~XYZ019", out, sizeof out), 13);
+    assert_string_equal(out, "abc-._~XYZ019");
+    assert_int_equal(auth_form_encode("a b", out, sizeof out), 3);
+    assert_string_equal(out, "a+b");
+    auth_form_encode("p@ss:w/rd&=+%", out, sizeof out);
+    assert_string_equal(out, "p%40ss%3Aw%2Frd%26%3D%2B%25");
+    auth_form_encode("\xc3\xa9", out, sizeof out); /* UTF-8 bytes encoded one by one */
+    assert_string_equal(out, "%C3%A9");
+    assert_int_equal(auth_form_encode("", out, sizeof out), 0);
+    assert_string_equal(out, "");
+    /* too small: refused, never truncated */
+    assert_int_equal(auth_form_encode("abcd", out, 4), -1);
+    assert_int_equal(auth_form_encode("a&", out, 4), -1);
+    assert_int_equal(auth_form_encode("a&", out, 5), 4);
+}
+
+static void parse_ok(void **state)
+{
+    (void)state;
+    char *tok = NULL, err[256];
+    double life = -1;
+    const char *b = "{\"access_token\":\"abc123\",\"scope\":\"default\",\"token_type\":\"Bearer\","
+                    "\"expires_in\":3600}";
+    assert_int_equal(auth_parse_token(b, strlen(b), &tok, &life, err, sizeof err), 0);
+    assert_string_equal(tok, "abc123");
+    assert_true(life == 3600);
+    free(tok);
+    /* expires_in as a string (some servers), and absent */
+    b = "{\"access_token\":\"x.y.z\",\"expires_in\":\"120\"}";
+    assert_int_equal(auth_parse_token(b, strlen(b), &tok, &life, err, sizeof err), 0);
+    assert_true(life == 120);
+    free(tok);
+    b = "{\"access_token\":\"t\"}";
+    assert_int_equal(auth_parse_token(b, strlen(b), &tok, &life, err, sizeof err), 0);
+    assert_true(life == 0);
+    free(tok);
+}
+
+static void parse_errors(void **state)
+{
+    (void)state;
+    char *tok = NULL, err[256];
+    double life;
+    const char *b = "{\"error\":\"invalid_client\",\"error_description\":\"Client "
+                    "Authentication failed.\"}";
+    assert_int_equal(auth_parse_token(b, strlen(b), &tok, &life, err, sizeof err), -1);
+    assert_string_equal(err, "invalid_client: Client Authentication failed.");
+    assert_null(tok);
+    b = "<html>oops</html>";
+    assert_int_equal(auth_parse_token(b, strlen(b), &tok, &life, err, sizeof err), -1);
+    assert_non_null(strstr(err, "not a JSON object"));
+    b = "{\"token_type\":\"Bearer\"}";
+    assert_int_equal(auth_parse_token(b, strlen(b), &tok, &life, err, sizeof err), -1);
+    assert_non_null(strstr(err, "no access_token"));
+    b = "{\"access_token\":\"a b\"}";
+    assert_int_equal(auth_parse_token(b, strlen(b), &tok, &life, err, sizeof err), -1);
+    assert_non_null(strstr(err, "control character"));
+    b = "{\"access_token\":\"ab\",\"expires_in\":\"soon\"}";
+    assert_int_equal(auth_parse_token(b, strlen(b), &tok, &life, err, sizeof err), -1);
+    assert_non_null(strstr(err, "expires_in"));
+    b = "{\"access_token\":\"ab\",\"expires_in\":-5}";
+    assert_int_equal(auth_parse_token(b, strlen(b), &tok, &life, err, sizeof err), -1);
+}
+
+static void refresh_timing(void **state)
+{
+    (void)state;
+    /* 20 % of 3600 s ahead, no jitter */
+    assert_float_equal(auth_refresh_after_s(3600, 0, 0.2, 0), 2880, 1e-9);
+    /* a fixed lead */
+    assert_float_equal(auth_refresh_after_s(3600, 60, 0.2, 0), 3540, 1e-9);
+    /* a lead longer than the lifetime is capped at 90 % of it */
+    assert_float_equal(auth_refresh_after_s(30, 60, 0.2, 0), 3, 1e-9);
+    /* jitter takes up to 5 % of the lifetime more */
+    assert_float_equal(auth_refresh_after_s(100, 0, 0.2, 1), 75, 1e-9);
+    assert_float_equal(auth_refresh_after_s(100, 0, 0.2, 0.5), 77.5, 1e-9);
+    /* always before expiry, never negative */
+    for (double life = 1; life < 100000; life *= 3.7)
+        for (double j = 0; j <= 1; j += 0.25) {
+            double t = auth_refresh_after_s(life, 0, 0.2, j);
+            assert_true(t > 0 && t < life);
+            t = auth_refresh_after_s(life, 1e9, 0, j);
+            assert_true(t > 0 && t < life);
+        }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(form_encoding),
+        cmocka_unit_test(parse_ok),
+        cmocka_unit_test(parse_errors),
+        cmocka_unit_test(refresh_timing),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
