@@ -1,0 +1,124 @@
+#!/bin/bash
+# OAuth2 token pools against the gateway simulator: one simulator as the
+# key manager (its token endpoint over verified HTTPS), others as gateway
+# nodes with --auth on (tokens are signed, so every node accepts what the
+# key manager issued). Checks that
+#  - tokens are fetched before the run and refreshed ahead of expiry during
+#    a run three times longer than their lifetime, with no 401 and no gap
+#    in the achieved rate, and the token endpoint is its own series;
+#  - a revoked token costs each application one 401 and one refresh;
+#  - bad client credentials stop the run before any load (exit 3) with a
+#    message naming the application and the key manager's answer;
+#  - client secrets and tokens appear nowhere in what gatecap writes.
+. "$(dirname "$0")/../lib/common.sh"
+. "$GATECAP_TOP/tests/lib/gatewaysim.sh"
+. "$GATECAP_TOP/tests/lib/gatecap.sh"
+
+KM=127.0.2.11
+GW1=127.0.2.12
+GW2=127.0.2.13
+sim_certs
+SEC1=sec-one-$RANDOM$RANDOM
+SEC2=sec-two-$RANDOM$RANDOM
+export GC_APP1_SECRET=$SEC1 GC_APP2_SECRET=$SEC2
+
+sim_start "$KM" --cert "$SIM_CERTS/server.pem" --key "$SIM_CERTS/server.key" \
+    --client "app1:$SEC1" --client "app2:$SEC2" --token-ttl 3
+KM_HTTP=$SIM_HTTP
+KM_URL=$SIM_HTTPS/oauth2/token
+sim_start "$GW1" --auth on
+GW1_URL=$SIM_HTTP
+sim_start "$GW2" --auth on
+GW2_URL=$SIM_HTTP
+
+scenario() { # NAME TARGETS DURATION [EXTRA-AUTH-YAML]
+    cat > "$T_TMP/$1.yaml" << YAML
+name: $1
+targets: [$2]
+tls: {ca: "$SIM_CERTS/ca.pem"}
+requests: [{name: echo, path: /echo/1.0.0}]
+auth:
+  token_url: "$KM_URL"
+  applications:
+    - {name: a1, client_id: app1, client_secret: "\${GC_APP1_SECRET}"}
+    - {name: a2, client_id: app2, client_secret: "\${GC_APP2_SECRET}"}
+${4:-}
+load:
+  workers: 1
+  phases: [{name: steady, duration: $3, rate: 100/s}]
+YAML
+}
+
+log "tokens refreshed ahead of expiry: no 401, no gap"
+sim_reset "$KM_HTTP"
+scenario life "$GW1_URL, $GW2_URL" 9s
+run life
+run_ok life
+count=$(jr life .totals.all.count)
+assert_eq "life: every request 2xx" "$count" "$(jr life '.totals.all.outcomes["2xx"]')"
+assert_eq "life: no 401" 0 "$(jr life '.totals.all.outcomes.unauthorized')"
+assert_eq "life: initial tokens" 2 "$(jr life .auth.token_endpoint.by_reason.initial)"
+# Lifetime 3 s, refreshed at 80 % (less a little jitter): about 3 times per
+# application in 9 s; at least twice each is certain.
+assert_ge "life: refreshes ahead of expiry" 4 "$(jr life .auth.token_endpoint.by_reason.ahead)"
+assert_eq "life: no refresh after a 401" 0 "$(jr life .auth.token_endpoint.by_reason.after_401)"
+assert_eq "life: token endpoint failures" 0 "$(jr life .auth.token_endpoint.failed)"
+# The key manager issued exactly what gatecap counted.
+issued=$(sim_stats "$KM_HTTP" | jq .tokens.issued)
+assert_eq "life: tokens issued = token requests" "$issued" "$(jr life .auth.token_endpoint.requests)"
+assert_eq "life: token latency recorded" "$issued" "$(jr life .auth.token_endpoint.latency_ms.count)"
+for a in a1 a2; do
+    n=$(jr life ".auth.applications[] | select(.name == \"$a\") | .count")
+    assert_ge "life: $a requests" 400 "$n"
+    assert_ge "life: $a tokens" 3 "$(jr life ".auth.applications[] | select(.name == \"$a\") | .tokens_fetched")"
+done
+# No gap: every whole interval delivered its offered rate.
+gaps=$(jr life '[.intervals[] | select(.length_s > 0.9 and .phase == "steady" and .start_s < 8
+                 and .scheduled > 0 and (.all.completed < 0.9 * .scheduled))] | length')
+assert_eq "life: intervals short of their arrivals" 0 "$gaps"
+grep -q "token endpoint $KM_URL: .* requests (2 before the run" "$T_TMP/life.log" ||
+    fail "life: the summary lacks the token endpoint line: $(grep -i token "$T_TMP/life.log")"
+
+log "a revoked token costs one 401 and one refresh per application"
+scenario revoke "$GW1_URL" 6s
+# Tokens live an hour here; the gateway revokes every token issued so far
+# two seconds into the run.
+sim_config "$KM_HTTP" token_ttl=3600
+(sleep 2.5 && curl -s -X POST "$GW1_URL/_sim/config?expire_tokens=1" > /dev/null) &
+on_exit "kill $! 2>/dev/null"
+run revoke
+run_ok revoke
+assert_eq "revoke: refreshes after a 401" 2 "$(jr revoke .auth.token_endpoint.by_reason.after_401)"
+for a in a1 a2; do
+    u=$(jr revoke ".auth.applications[] | select(.name == \"$a\") | .unauthorized")
+    assert_ge "revoke: $a got a 401" 1 "$u"
+    # requests sent before the new token arrived (a few ms at 50/s each)
+    assert_le "revoke: $a 401s" 5 "$u"
+    assert_eq "revoke: $a refreshed once" 1 \
+        "$(jr revoke ".auth.applications[] | select(.name == \"$a\") | .refreshed_after_401")"
+done
+assert_eq "revoke: no application rejected" 0 "$(jr revoke '.auth.rejected_applications | length')"
+last=$(jr revoke '[.intervals[] | select(.start_s >= 4)] | map(.all.outcomes.unauthorized) | add')
+assert_eq "revoke: no 401 once refreshed" 0 "$last"
+
+log "bad client credentials: exit 3 before any load, naming the application"
+sim_reset "$GW1_URL"
+scenario badcred "$GW1_URL" 2s
+sed -i 's/client_id: app2, client_secret: "${GC_APP2_SECRET}"/client_id: app2, client_secret: wrong/' \
+    "$T_TMP/badcred.yaml"
+run badcred
+assert_eq "badcred: exit code" 3 "$RC"
+assert_contains "badcred: message" "no token for application a2" "$(cat "$T_TMP/badcred.log")"
+assert_contains "badcred: key manager's answer" "invalid_client" "$(cat "$T_TMP/badcred.log")"
+assert_eq "badcred: nothing sent to the gateway" 0 "$(sim_stats "$GW1_URL" | jq .requests.total)"
+
+log "secrets and tokens appear nowhere in the outputs"
+for f in "$T_TMP"/life/* "$T_TMP"/revoke/* "$T_TMP"/*.log; do
+    [ -f "$f" ] || continue
+    for s in "$SEC1" "$SEC2"; do
+        ! grep -q -- "$s" "$f" || fail "secret found in $f"
+    done
+    # the simulator's tokens are long runs of hex digits
+    ! grep -Eq '[0-9a-f]{64}' "$f" || fail "something like a token in $f: $(grep -Eo '[0-9a-f]{64}' "$f" | head -1)"
+done
+log "ok"
