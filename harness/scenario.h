@@ -189,6 +189,8 @@ struct scenario {
     enum scn_model model;
     bool poisson;           /* open model: exponential inter-arrival times */
     int max_inflight;       /* open model bound; default 10000 */
+    double backoff_max_ms;  /* closed model: > 0 = after a 429 a user waits its
+                               Retry-After (1 s without one), at most this long */
     int workers;            /* threads; 0 in the file means one per core (resolved here) */
     bool workers_auto;      /* workers was 0/absent and resolved to the online CPUs */
     struct scn_phase *phases;

@@ -232,6 +232,8 @@ void *scenario_to_json(const struct scenario *s)
             put(load, "poisson", json_boolean(s->poisson), &bad);
             put(load, "max_inflight", json_integer(s->max_inflight), &bad);
         }
+        if (s->backoff_max_ms > 0)
+            put(load, "backoff_ms", json_real(s->backoff_max_ms), &bad);
         put(load, "workers", json_integer(s->workers), &bad);
         put(load, "workers_auto", json_boolean(s->workers_auto), &bad);
         json_t *ph = json_array();

@@ -316,8 +316,8 @@ out:
 
 void scnp_load(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s)
 {
-    static const char *const keys[] = {"model",   "poisson", "max_inflight",
-                                       "workers", "phases",  NULL};
+    static const char *const keys[] = {"model",  "poisson", "max_inflight", "workers",
+                                       "phases", "backoff", NULL};
     const struct ytree_node *load = scnp_get(root, "load"), *v;
     char f[SCNP_FIELD_MAX];
     bool model_ok = true;
@@ -367,6 +367,12 @@ void scnp_load(struct scnp_ctx *c, const struct ytree_node *root, struct scenari
                        "only for load.model: open; in a closed model requests in flight equal "
                        "the users");
     }
+    if ((v = scnp_get(load, "backoff")) &&
+        !scnp_duration_ms(c, v, "load.backoff", 1, 3600e3, &s->backoff_max_ms) && model_ok &&
+        s->model != SCN_CLOSED)
+        scnp_error(c, v, "load.backoff",
+                   "only for load.model: closed (a user waits out a 429's Retry-After); "
+                   "open-model arrivals keep their schedule, and 429s are reported");
     if ((v = scnp_get(load, "workers"))) {
         long long w;
         if (!scnp_int(c, v, "load.workers", 0, 1024, &w))

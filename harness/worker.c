@@ -381,6 +381,13 @@ static void on_done(void *user, size_t si, const struct xfer_result *r)
     if (w->scn->model == SCN_CLOSED) {
         if (si < w->active_users && !w->schedule_over && !atomic_load(&w->stop)) {
             double think_s = w->scn->phases[w->cur_phase].think_ms / 1000.0;
+            if (r->status == 429 && w->scn->backoff_max_ms > 0) {
+                double wait_s = r->retry_after_s >= 0 ? r->retry_after_s : 1.0;
+                if (wait_s > w->scn->backoff_max_ms / 1000.0)
+                    wait_s = w->scn->backoff_max_ms / 1000.0;
+                if (wait_s > think_s)
+                    think_s = wait_s;
+            }
             if (think_s > 0) {
                 s->thinking = true;
                 ev_timer_set(&s->think, think_s, 0.);

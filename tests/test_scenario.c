@@ -1529,6 +1529,14 @@ static void auth_errors(void **state)
                                  "client_secret: b, bind: sticky}\n");
     assert_int_equal(s->auth.bind, SCN_BIND_STICKY);
     scenario_free(s);
+    /* back-off after 429s: closed model only */
+    s = load_ok(MIN_TARGETS MIN_REQUESTS
+                "load: {model: closed, backoff: 30s, phases: [{duration: 1s, users: 4}]}\n");
+    assert_true(s->backoff_max_ms == 30000);
+    scenario_free(s);
+    load_fails(MIN_TARGETS MIN_REQUESTS "load: {backoff: 30s, phases: [{duration: 1s, rate: "
+                                        "10/s}]}\n",
+               "load.backoff: only for load.model: closed");
 }
 
 int main(void)
