@@ -1,8 +1,9 @@
 # gatewaysim as a WSO2 gateway with OAuth2: token endpoint
 # (client_credentials, HTTP Basic client auth), 401 without / with a bad /
 # with an expired token (WSO2 fault bodies), tokens valid on every node,
-# 429 throttling per node and per token with WSO2's 900800 body, and the
-# token counters.
+# 429 throttling per node (WSO2 code 900800) and per token (900804), and
+# the token counters. Per-application quotas, the password grant, mutual
+# TLS client authentication and token faults: gatewaysim_apps.sh.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/gatewaysim.sh"
 
@@ -30,7 +31,7 @@ assert_eq "wrong secret" 401 "$code"
 assert_eq "wrong secret error" invalid_client "$(jq -r .error "$T_TMP/b")"
 code=$(curl -s -o "$T_TMP/b" -w '%{http_code}' -d grant_type=client_credentials "$U/oauth2/token")
 assert_eq "no client credentials" 401 "$code"
-code=$(curl -s -o "$T_TMP/b" -w '%{http_code}' -u app1:s3cret -d grant_type=password "$U/oauth2/token")
+code=$(curl -s -o "$T_TMP/b" -w '%{http_code}' -u app1:s3cret -d grant_type=authorization_code "$U/oauth2/token")
 assert_eq "unsupported grant" 400 "$code"
 assert_eq "unsupported grant error" unsupported_grant_type "$(jq -r .error "$T_TMP/b")"
 code=$(curl -s -o "$T_TMP/b" -w '%{http_code}' -u app1:s3cret -d scope=x "$U/oauth2/token")
@@ -103,14 +104,16 @@ assert_le "per-token limit: at most two windows' worth ($codes)" 10 "$n200"
 assert_eq "no token, per-token limit" 200 "$(http_code "$U/echo/1.0.0")"
 body=$(curl -s -H "Authorization: Bearer $TOK" "$U/echo/1.0.0")
 if jq -e .fault <<< "$body" > /dev/null 2>&1; then
-    jq -e '.fault.code == 900800 and .fault.message == "Message throttled out" and
+    jq -e '.fault.code == 900804 and .fault.message == "Subscription level throttled out" and
            (.fault.description | startswith("You have exceeded your quota")) and
            (.fault.nextAccessTime | length) > 10' <<< "$body" > /dev/null ||
-        fail "429 body is not WSO2's: $body"
+        fail "per-token 429 body is not WSO2's subscription-level one: $body"
 fi
 st=$(sim_stats)
-assert_eq "429 counted" "$((n429 + $(jq -e .fault <<< "$body" > /dev/null 2>&1 && echo 1 || echo 0)))" \
-    "$(jq '.requests["429"]' <<< "$st")"
+n429=$((n429 + $(jq -e .fault <<< "$body" > /dev/null 2>&1 && echo 1 || echo 0)))
+assert_eq "429 counted" "$n429" "$(jq '.requests["429"]' <<< "$st")"
+assert_eq "429 counted as 900804" "$n429" "$(jq '.throttled_by_code["900804"]' <<< "$st")"
+assert_eq "no 900800 for the per-token limit" 0 "$(jq '.throttled_by_code["900800"]' <<< "$st")"
 
 # per node: 10 requests/s for everyone; a burst of 30 gets at most 20 through
 # (two windows at most) and some 429s with the WSO2 body
@@ -129,7 +132,9 @@ assert_le "node limit: at most two windows' worth" 20 "$n200"
 st=$(sim_stats)
 assert_eq "node limit: 429 counted" "$n429" "$(jq '.requests["429"]' <<< "$st")"
 assert_eq "node limit: 2xx counted" "$n200" "$(jq '.requests["2xx"]' <<< "$st")"
-curl -s "$U/echo/1.0.0" | jq -e '.fault.code == 900800' > /dev/null || fail "no 900800 body under the node limit"
+assert_eq "node limit: 429 counted as 900800" "$n429" "$(jq '.throttled_by_code["900800"]' <<< "$st")"
+curl -s "$U/echo/1.0.0" | jq -e '.fault.code == 900800 and .fault.message == "Message throttled out"' > /dev/null ||
+    fail "no 900800 body under the node limit"
 
 # sliding window: after a full burst, half a second later about half the
 # limit is available again, not all of it

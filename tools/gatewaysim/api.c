@@ -7,50 +7,41 @@
 #include "api.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "oauth.h"
 
 #define ECHO_PREFIX "/echo/1.0.0"
 #define SIM_PREFIX "/_sim"
 #define INLINE_BODY_MAX (16 * 1024)
 #define JSON "application/json"
 
-static const char *req_at(const struct gsconn *c, struct gshttp_span sp)
-{
-    return c->in.data + c->in.off + sp.off;
-}
-
 static bool span_is(const struct gsconn *c, struct gshttp_span sp, const char *lit)
 {
     size_t n = strlen(lit);
-    return sp.len == n && memcmp(req_at(c, sp), lit, n) == 0;
+    return sp.len == n && memcmp(gsconn_at(c, sp), lit, n) == 0;
 }
 
 static bool span_has_prefix(const struct gsconn *c, struct gshttp_span sp, const char *lit)
 {
     size_t n = strlen(lit);
-    return sp.len >= n && memcmp(req_at(c, sp), lit, n) == 0;
-}
-
-static uint64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    return sp.len >= n && memcmp(gsconn_at(c, sp), lit, n) == 0;
 }
 
 enum gsroute gsapi_route(const struct gsconn *c)
 {
     struct gshttp_span p = c->req.path;
     if (span_is(c, p, SIM_PREFIX) ||
-        (span_has_prefix(c, p, SIM_PREFIX) && req_at(c, p)[strlen(SIM_PREFIX)] == '/'))
+        (span_has_prefix(c, p, SIM_PREFIX) && gsconn_at(c, p)[strlen(SIM_PREFIX)] == '/'))
         return GSROUTE_CONTROL;
     if (span_is(c, p, "/oauth2/token"))
         return GSROUTE_TOKEN;
     if (span_is(c, p, ECHO_PREFIX) ||
-        (span_has_prefix(c, p, ECHO_PREFIX) && req_at(c, p)[strlen(ECHO_PREFIX)] == '/')) {
+        (span_has_prefix(c, p, ECHO_PREFIX) && gsconn_at(c, p)[strlen(ECHO_PREFIX)] == '/')) {
         switch (c->req.method) {
         case GSHTTP_GET:
         case GSHTTP_HEAD:
@@ -66,9 +57,8 @@ enum gsroute gsapi_route(const struct gsconn *c)
     return GSROUTE_NOT_FOUND;
 }
 
-/* Sends status with body[0, len) (omitted for HEAD) and counts it. */
-static void reply(struct gssrv *s, struct gsconn *c, int status, const char *ctype,
-                  const char *extra, const char *body, size_t len)
+void gsapi_reply(struct gssrv *s, struct gsconn *c, int status, const char *ctype,
+                 const char *extra, const char *body, size_t len)
 {
     if (gsconn_respond_begin(c, s->node_header, status, ctype, len, extra) ||
         (c->req.method != GSHTTP_HEAD && gsbuf_append(&c->out, body, len))) {
@@ -78,10 +68,9 @@ static void reply(struct gssrv *s, struct gsconn *c, int status, const char *cty
     gssrv_finish(s, c, status);
 }
 
-/* Sends status with the JSON built in s->scratch. */
-static void reply_scratch(struct gssrv *s, struct gsconn *c, int status, const char *extra)
+void gsapi_reply_scratch(struct gssrv *s, struct gsconn *c, int status, const char *extra)
 {
-    reply(s, c, status, JSON, extra, s->scratch.data, s->scratch.len);
+    gsapi_reply(s, c, status, JSON, extra, s->scratch.data, s->scratch.len);
 }
 
 static void fault(struct gssrv *s, struct gsconn *c, int status, int code, const char *message,
@@ -94,7 +83,7 @@ static void fault(struct gssrv *s, struct gsconn *c, int status, int code, const
         gsconn_close(c);
         return;
     }
-    reply_scratch(s, c, status, extra);
+    gsapi_reply_scratch(s, c, status, extra);
 }
 
 /* ---- authentication and throttling ------------------------------------ */
@@ -116,59 +105,104 @@ static void unauthorized(struct gssrv *s, struct gsconn *c, bool missing, bool e
                     "error_description=\"The access token is not valid\"\r\n");
 }
 
-static void throttled(struct gssrv *s, struct gsconn *c, double window_left_s)
+/* WSO2's throttling codes and messages for the limits gatewaysim has. */
+static const char *throttle_message(int code)
 {
-    char when[64];
-    time_t t = (time_t)((double)wall_ms() / 1000.0 + window_left_s + 0.999);
+    switch (code) {
+    case 900803:
+        return "Application level throttle out";
+    case 900804:
+        return "Subscription level throttled out";
+    default:
+        return "Message throttled out";
+    }
+}
+
+/* 429 for a request over the limit with WSO2 code; wait_s is how long
+ * until that limit admits again. */
+static void throttled(struct gssrv *s, struct gsconn *c, int code, double wait_s)
+{
+    char when[64], extra[64] = "";
+    time_t t = (time_t)ceil((double)gs_wall_ms() / 1000.0 + wait_s);
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(when, sizeof when, "%Y-%b-%d %H:%M:%S+0000 UTC", &tm);
+    if (s->cfg.retry_after) {
+        double secs = ceil(wait_s - 1e-9);
+        snprintf(extra, sizeof extra, "Retry-After: %.0f\r\n", secs < 1 ? 1 : secs);
+    }
     gsbuf_clear(&s->scratch);
     if (gsbuf_printf(&s->scratch,
-                     "{\"fault\":{\"code\":900800,\"message\":\"Message throttled out\","
+                     "{\"fault\":{\"code\":%d,\"message\":\"%s\","
                      "\"description\":\"You have exceeded your quota\","
                      "\"nextAccessTime\":\"%s\"}}",
-                     when)) {
+                     code, throttle_message(code), when)) {
         gsconn_close(c);
         return;
     }
-    reply_scratch(s, c, 429, NULL);
+    c->throttle_code = code;
+    gsapi_reply_scratch(s, c, 429, extra[0] ? extra : NULL);
+}
+
+void gsapi_identify(struct gssrv *s, struct gsconn *c)
+{
+    c->tok_status = GSTOK_INVALID;
+    c->client_idx = GSSTATS_CLIENT_NONE;
+    struct gshttp_span a = c->req.auth;
+    if (a.len <= 7 || !gshttp_ieq(gsconn_at(c, a), 7, "bearer "))
+        return;
+    const char *t = gsconn_at(c, a) + 7;
+    size_t n = a.len - 7;
+    while (n && *t == ' ') {
+        t++;
+        n--;
+    }
+    c->tok_status = gstok_check(t, n, gs_wall_ms(), s->revoked_before_ms, &c->tok, &c->tok_key);
+    if (c->tok_status != GSTOK_INVALID)
+        c->client_idx = gsstats_client_index(&s->stats, c->tok.client, NULL);
 }
 
 bool gsapi_precheck(struct gssrv *s, struct gsconn *c)
 {
     const struct gscfg *cfg = &s->cfg;
-    bool token_ok = false, expired = false;
-    uint64_t key = 0, exp_ms = 0, now_ms = 0;
-    struct gshttp_span a = c->req.auth;
-    if (a.len > 7 && gshttp_ieq(req_at(c, a), 7, "bearer ")) {
-        const char *t = req_at(c, a) + 7;
-        size_t n = a.len - 7;
-        while (n && *t == ' ') {
-            t++;
-            n--;
-        }
-        now_ms = wall_ms();
-        enum gstok_status st = gstok_check(t, n, now_ms, s->revoked_before_ms, &key, &exp_ms);
-        token_ok = st == GSTOK_OK;
-        expired = st == GSTOK_EXPIRED;
-    }
+    uint64_t now_ms = gs_wall_ms();
+    /* judged now, not at arrival: a stall may have held the request */
+    enum gstok_status st = c->tok_status == GSTOK_INVALID
+                               ? GSTOK_INVALID
+                               : gstok_validity(&c->tok, now_ms, s->revoked_before_ms);
+    bool token_ok = st == GSTOK_OK;
     if (cfg->auth && !token_ok) {
-        unauthorized(s, c, a.len == 0, expired);
+        unauthorized(s, c, c->req.auth.len == 0, st == GSTOK_EXPIRED);
         return true;
+    }
+    /* node, then application, then token: the first refusal answers, and
+     * only a request every level admits is counted (in every level) */
+    struct {
+        struct gsthr *lim;
+        double rate;
+        int code;
+    } lv[3] = {{&s->node_limit, cfg->throttle_rate, 900800}, {NULL, 0, 900803}, {NULL, 0, 900804}};
+    if (token_ok) {
+        int ai = gscfg_app_index(cfg, c->tok.client);
+        if (ai >= 0 && cfg->apps[ai].rate > 0) {
+            lv[1].lim = &s->app_limits[ai];
+            lv[1].rate = cfg->apps[ai].rate;
+        }
+        if (cfg->throttle_per_token > 0) {
+            lv[2].lim = gstok_limiter(&s->tokens, c->tok_key, c->tok.expires_ms, now_ms);
+            lv[2].rate = cfg->throttle_per_token;
+        }
     }
     double now = gs_mono_s();
-    if (!gsthr_admit(&s->node_limit, now, cfg->throttle_rate, cfg->throttle_window)) {
-        throttled(s, c, gsthr_window_left_s(&s->node_limit, now));
-        return true;
-    }
-    if (token_ok && cfg->throttle_per_token > 0) {
-        struct gsthr *lim = gstok_limiter(&s->tokens, key, exp_ms, now_ms);
-        if (lim && !gsthr_admit(lim, now, cfg->throttle_per_token, cfg->throttle_window)) {
-            throttled(s, c, gsthr_window_left_s(lim, now));
+    for (int i = 0; i < 3; i++)
+        if (lv[i].lim && !gsthr_allows(lv[i].lim, now, lv[i].rate, cfg->throttle_window)) {
+            throttled(s, c, lv[i].code,
+                      gsthr_wait_s(lv[i].lim, now, lv[i].rate, cfg->throttle_window));
             return true;
         }
-    }
+    for (int i = 0; i < 3; i++)
+        if (lv[i].lim && lv[i].rate > 0)
+            gsthr_take(lv[i].lim, now);
     return false;
 }
 
@@ -177,7 +211,7 @@ bool gsapi_precheck(struct gssrv *s, struct gsconn *c)
 /* Looks for key in the query; copies its decoded value into val. */
 static bool query_param(const struct gsconn *c, const char *key, char *val, size_t val_size)
 {
-    const char *q = req_at(c, c->req.query);
+    const char *q = gsconn_at(c, c->req.query);
     size_t pos = 0, kl, vl;
     const char *k, *v;
     while (gshttp_form_next(q, c->req.query.len, &pos, &k, &kl, &v, &vl)) {
@@ -197,7 +231,7 @@ static void bad_param(struct gssrv *s, struct gsconn *c, const char *what)
         gsconn_close(c);
         return;
     }
-    reply_scratch(s, c, 400, NULL);
+    gsapi_reply_scratch(s, c, 400, NULL);
 }
 
 /* A JSON body of exactly size bytes: {"echo":"xxx..."} (or x's when too
@@ -256,12 +290,12 @@ static void echo(struct gssrv *s, struct gsconn *c)
     if (m == GSHTTP_POST || m == GSHTTP_PUT || m == GSHTTP_PATCH) {
         char ctype[128] = "application/octet-stream";
         struct gshttp_span ct = c->req.ctype;
-        if (ct.len && ct.len < sizeof ctype && !memchr(req_at(c, ct), '\r', ct.len)) {
-            memcpy(ctype, req_at(c, ct), ct.len);
+        if (ct.len && ct.len < sizeof ctype && !memchr(gsconn_at(c, ct), '\r', ct.len)) {
+            memcpy(ctype, gsconn_at(c, ct), ct.len);
             ctype[ct.len] = 0;
         }
-        const char *body = c->in.data + c->in.off + c->req.head_bytes;
-        reply(s, c, 200, ctype, NULL, body, c->body_bytes);
+        const char *body = gsconn_body(c);
+        gsapi_reply(s, c, 200, ctype, NULL, body, c->body_bytes);
         return;
     }
     echo_filler(s, c, s->cfg.body_bytes);
@@ -291,126 +325,11 @@ void gsapi_answer(struct gssrv *s, struct gsconn *c, int status)
     fault(s, c, status, 101000 + status, "Runtime Error", desc, NULL);
 }
 
-/* ---- the token endpoint ------------------------------------------------ */
-
-static void oauth_error(struct gssrv *s, struct gsconn *c, int status, const char *error,
-                        const char *description)
-{
-    s->stats.token_errors++;
-    gsbuf_clear(&s->scratch);
-    if (gsbuf_printf(&s->scratch, "{\"error_description\":\"%s\",\"error\":\"%s\"}", description,
-                     error)) {
-        gsconn_close(c);
-        return;
-    }
-    reply_scratch(s, c, status,
-                  status == 401 ? "WWW-Authenticate: Basic realm=\"oauth2\"\r\n" : NULL);
-}
-
-static bool client_ok(const struct gscfg *cfg, const char *id, const char *secret)
-{
-    if (cfg->n_clients == 0)
-        return true;
-    for (int i = 0; i < cfg->n_clients; i++)
-        if (!strcmp(cfg->clients[i].id, id) && !strcmp(cfg->clients[i].secret, secret))
-            return true;
-    return false;
-}
-
-static void token_endpoint(struct gssrv *s, struct gsconn *c)
-{
-    if (c->req.method != GSHTTP_POST) {
-        oauth_error(s, c, 405, "invalid_request", "Use POST for the token endpoint");
-        return;
-    }
-    char id[128] = "", secret[128] = "", grant[64] = "", scope[128] = "";
-    bool have_client = false;
-    struct gshttp_span a = c->req.auth;
-    if (a.len > 6 && gshttp_ieq(req_at(c, a), 6, "basic ")) {
-        char dec[260];
-        const char *b = req_at(c, a) + 6;
-        size_t n = a.len - 6;
-        while (n && *b == ' ') {
-            b++;
-            n--;
-        }
-        char *colon;
-        if (gshttp_base64_decode(b, n, dec, sizeof dec) < 0 || !(colon = strchr(dec, ':')) ||
-            (size_t)(colon - dec) >= sizeof id || strlen(colon + 1) >= sizeof secret) {
-            oauth_error(s, c, 401, "invalid_client", "Client Authentication failed.");
-            return;
-        }
-        *colon = 0;
-        strcpy(id, dec);
-        strcpy(secret, colon + 1);
-        have_client = true;
-    }
-    const char *body = c->in.data + c->in.off + c->req.head_bytes;
-    size_t pos = 0, kl, vl;
-    const char *k, *v;
-    while (gshttp_form_next(body, c->body_bytes, &pos, &k, &kl, &v, &vl)) {
-        char *dst = NULL;
-        size_t dsz = 0;
-        if (kl == 10 && !memcmp(k, "grant_type", 10)) {
-            dst = grant;
-            dsz = sizeof grant;
-        } else if (kl == 5 && !memcmp(k, "scope", 5)) {
-            dst = scope;
-            dsz = sizeof scope;
-        } else if (!have_client && kl == 9 && !memcmp(k, "client_id", 9)) {
-            dst = id;
-            dsz = sizeof id;
-        } else if (!have_client && kl == 13 && !memcmp(k, "client_secret", 13)) {
-            dst = secret;
-            dsz = sizeof secret;
-        }
-        if (dst && gshttp_url_decode(v, vl, dst, dsz) < 0) {
-            oauth_error(s, c, 400, "invalid_request", "Malformed or too long form parameter");
-            return;
-        }
-    }
-    if (!id[0]) {
-        oauth_error(s, c, 401, "invalid_client", "Client Authentication failed.");
-        return;
-    }
-    if (!client_ok(&s->cfg, id, secret)) {
-        oauth_error(s, c, 401, "invalid_client",
-                    "A valid OAuth client could not be found for the given client_id");
-        return;
-    }
-    if (!grant[0]) {
-        oauth_error(s, c, 400, "invalid_request", "Missing grant_type parameter value");
-        return;
-    }
-    if (strcmp(grant, "client_credentials") != 0) {
-        oauth_error(s, c, 400, "unsupported_grant_type", "Unsupported grant_type value");
-        return;
-    }
-    for (char *p = scope; *p; p++)
-        if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
-            *p = '_';
-    uint64_t now = wall_ms();
-    uint64_t ttl_ms = (uint64_t)(s->cfg.token_ttl_s * 1000.0 + 0.5);
-    char tok[GSTOK_CHARS + 1];
-    gstok_make(now, now + ttl_ms, (uint32_t)gsrng_next(&s->rng), tok);
-    s->stats.tokens_issued++;
-    gsbuf_clear(&s->scratch);
-    if (gsbuf_printf(&s->scratch,
-                     "{\"access_token\":\"%s\",\"scope\":\"%s\",\"token_type\":\"Bearer\","
-                     "\"expires_in\":%llu}",
-                     tok, scope[0] ? scope : "default",
-                     (unsigned long long)((ttl_ms + 999) / 1000))) {
-        gsconn_close(c);
-        return;
-    }
-    reply_scratch(s, c, 200, "Cache-Control: no-store\r\nPragma: no-cache\r\n");
-}
-
 void gsapi_answer_other(struct gssrv *s, struct gsconn *c)
 {
     switch (c->route) {
     case GSROUTE_TOKEN:
-        token_endpoint(s, c);
+        gsoauth_token(s, c);
         break;
     case GSROUTE_BAD_METHOD:
         gsbuf_clear(&s->scratch);
@@ -420,7 +339,7 @@ void gsapi_answer_other(struct gssrv *s, struct gsconn *c)
             gsconn_close(c);
             return;
         }
-        reply_scratch(s, c, 405, "Allow: GET, HEAD, POST, PUT, DELETE, PATCH\r\n");
+        gsapi_reply_scratch(s, c, 405, "Allow: GET, HEAD, POST, PUT, DELETE, PATCH\r\n");
         break;
     default:
         gsbuf_clear(&s->scratch);
@@ -431,7 +350,7 @@ void gsapi_answer_other(struct gssrv *s, struct gsconn *c)
             gsconn_close(c);
             return;
         }
-        reply_scratch(s, c, 404, NULL);
+        gsapi_reply_scratch(s, c, 404, NULL);
         break;
     }
 }
@@ -447,7 +366,7 @@ void gsapi_bad_request(struct gssrv *s, struct gsconn *c, int status)
         return;
     }
     c->req.method = GSHTTP_GET;
-    reply_scratch(s, c, status, NULL);
+    gsapi_reply_scratch(s, c, status, NULL);
 }
 
 /* ---- control endpoints -------------------------------------------------- */
@@ -462,7 +381,7 @@ static void control_error(struct gssrv *s, struct gsconn *c, int status, const c
         gsconn_close(c);
         return;
     }
-    reply_scratch(s, c, status, NULL);
+    gsapi_reply_scratch(s, c, status, NULL);
 }
 
 /* Runs fn(s, key, value, ...) for each decoded pair of the query and the
@@ -473,7 +392,7 @@ typedef int (*pair_fn)(struct gssrv *s, struct gscfg *tmp, const char *k, const 
 static int each_pair(struct gssrv *s, struct gsconn *c, struct gscfg *tmp, pair_fn fn, char *err,
                      size_t errlen)
 {
-    const char *srcs[2] = {req_at(c, c->req.query), c->in.data + c->in.off + c->req.head_bytes};
+    const char *srcs[2] = {gsconn_at(c, c->req.query), gsconn_body(c)};
     size_t lens[2] = {c->req.query.len, c->body_bytes};
     for (int i = 0; i < 2; i++) {
         size_t pos = 0, kl, vl;
@@ -522,7 +441,7 @@ static int apply_pair(struct gssrv *s, struct gscfg *tmp, const char *k, const c
         return 0;
     }
     if (!strcmp(k, "expire_tokens") || !strcmp(k, "expire-tokens")) {
-        s->revoked_before_ms = wall_ms() + 1;
+        s->revoked_before_ms = gs_wall_ms() + 1;
         return 0;
     }
     return gssrv_set(s, k, v, err, errlen);
@@ -535,7 +454,7 @@ static void reply_config(struct gssrv *s, struct gsconn *c)
         gsconn_close(c);
         return;
     }
-    reply_scratch(s, c, 200, NULL);
+    gsapi_reply_scratch(s, c, 200, NULL);
 }
 
 void gsapi_control(struct gssrv *s, struct gsconn *c)
@@ -552,14 +471,14 @@ void gsapi_control(struct gssrv *s, struct gsconn *c)
             gsconn_close(c);
             return;
         }
-        reply_scratch(s, c, 200, "Cache-Control: no-store\r\n");
+        gsapi_reply_scratch(s, c, 200, "Cache-Control: no-store\r\n");
     } else if (span_is(c, p, SIM_PREFIX "/health")) {
         /* for load-balancer health checks: up unless refusing */
         static const char up[] = "{\"status\":\"UP\"}\n", down[] = "{\"status\":\"DOWN\"}\n";
         if (s->cfg.refuse == GSCFG_REFUSE_OFF)
-            reply(s, c, 200, JSON, NULL, up, sizeof up - 1);
+            gsapi_reply(s, c, 200, JSON, NULL, up, sizeof up - 1);
         else
-            reply(s, c, 503, JSON, NULL, down, sizeof down - 1);
+            gsapi_reply(s, c, 503, JSON, NULL, down, sizeof down - 1);
     } else if (span_is(c, p, SIM_PREFIX "/reset")) {
         if (m != GSHTTP_POST) {
             control_error(s, c, 405, "use POST /_sim/reset");
@@ -567,7 +486,7 @@ void gsapi_control(struct gssrv *s, struct gsconn *c)
         }
         gssrv_reset_stats(s);
         static const char ok[] = "{\"reset\":true}\n";
-        reply(s, c, 200, JSON, NULL, ok, sizeof ok - 1);
+        gsapi_reply(s, c, 200, JSON, NULL, ok, sizeof ok - 1);
     } else if (span_is(c, p, SIM_PREFIX "/config")) {
         if (m == GSHTTP_GET || m == GSHTTP_HEAD) {
             reply_config(s, c);

@@ -15,8 +15,15 @@
 /* Classifies c's request by path and method. */
 enum gsroute gsapi_route(const struct gsconn *c);
 
-/* Authentication (--auth) and throttling checks of an API request.
- * Returns true when it answered (401 or 429), false to proceed. */
+/* Reads the Bearer token of an API request as it arrives: sets c->tok*
+ * and c->client_idx (the client of a genuine token, expired or not, else
+ * GSSTATS_CLIENT_NONE) for the per-client counters. */
+void gsapi_identify(struct gssrv *s, struct gsconn *c);
+
+/* Authentication (--auth) and throttling checks of an API request, after
+ * gsapi_identify: node limit (900800), application quota (900803),
+ * per-token limit (900804). Returns true when it answered (401 or 429),
+ * false to proceed. */
 bool gsapi_precheck(struct gssrv *s, struct gsconn *c);
 
 /* Answers an API request after its service: the echo response for 2xx,
@@ -28,6 +35,14 @@ void gsapi_answer_other(struct gssrv *s, struct gsconn *c);
 
 /* Answers a control request (/_sim/...). */
 void gsapi_control(struct gssrv *s, struct gsconn *c);
+
+/* Sends status with body[0, len) (omitted for HEAD), Content-Type ctype
+ * and extra header lines (NULL: none), and counts it. */
+void gsapi_reply(struct gssrv *s, struct gsconn *c, int status, const char *ctype,
+                 const char *extra, const char *body, size_t len);
+
+/* Sends status with the JSON built in s->scratch. */
+void gsapi_reply_scratch(struct gssrv *s, struct gsconn *c, int status, const char *extra);
 
 /* Answers a malformed request with status and a JSON body; closes after. */
 void gsapi_bad_request(struct gssrv *s, struct gsconn *c, int status);

@@ -227,53 +227,6 @@ static int set_quiet(struct gscfg *c, const char *v, char *err, size_t errlen)
     return 0;
 }
 
-static int add_client(struct gscfg *c, const char *v, char *err, size_t errlen)
-{
-    const char *colon = strchr(v, ':');
-    if (!colon || colon == v || !colon[1])
-        BAD("'%s' is not ID:SECRET (e.g. --client app1:s3cret)", v);
-    size_t idlen = (size_t)(colon - v);
-    size_t slen = strlen(colon + 1);
-    if (idlen >= sizeof c->clients[0].id || slen >= sizeof c->clients[0].secret)
-        BAD("client id or secret in '%s' is longer than %zu characters", v,
-            sizeof c->clients[0].id - 1);
-    if (c->n_clients >= GSCFG_MAX_CLIENTS)
-        BAD("more than %d clients; use fewer", GSCFG_MAX_CLIENTS);
-    struct gscfg_client *cl = &c->clients[c->n_clients++];
-    memcpy(cl->id, v, idlen);
-    cl->id[idlen] = 0;
-    memcpy(cl->secret, colon + 1, slen + 1);
-    return 0;
-}
-
-static int set_clients_file(struct gscfg *c, const char *v, char *err, size_t errlen)
-{
-    FILE *f = fopen(v, "r");
-    if (!f)
-        BAD("cannot open '%s': %s", v, strerror(errno));
-    char line[512];
-    int lineno = 0, rc = 0;
-    while (fgets(line, sizeof line, f)) {
-        lineno++;
-        size_t n = strlen(line);
-        while (n && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' '))
-            line[--n] = 0;
-        char *p = line;
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (!*p || *p == '#')
-            continue;
-        char sub[256];
-        rc = add_client(c, p, sub, sizeof sub);
-        if (rc) {
-            snprintf(err, errlen, "%s line %d: %s", v, lineno, sub);
-            break;
-        }
-    }
-    fclose(f);
-    return rc;
-}
-
 static int set_workers(struct gscfg *c, const char *v, char *err, size_t errlen)
 {
     long n;
@@ -529,6 +482,27 @@ static int set_throttle_window(struct gscfg *c, const char *v, char *err, size_t
     return 0;
 }
 
+static int set_retry_after(struct gscfg *c, const char *v, char *err, size_t errlen)
+{
+    if (parse_onoff(v, &c->retry_after))
+        BAD("'%s' is not on or off", v);
+    return 0;
+}
+
+static int set_token_delay(struct gscfg *c, const char *v, char *err, size_t errlen)
+{
+    double s;
+    if (gscfg_parse_duration(v, 1e-3, &s) || s > 3600)
+        BAD("'%s' is not a duration up to 1 h (e.g. 200ms, 2s; a bare number is ms; 0 = none)", v);
+    c->token_delay_s = s;
+    return 0;
+}
+
+static int set_token_error_rate(struct gscfg *c, const char *v, char *err, size_t errlen)
+{
+    return set_fraction(&c->token_error_rate, v, err, errlen);
+}
+
 /* ---- the table -------------------------------------------------------- */
 
 static const struct opt opts[] = {
@@ -541,9 +515,12 @@ static const struct opt opts[] = {
     {"key", "FILE", 0, set_key, "server private key, PEM"},
     {"client-ca", "FILE", 0, set_client_ca,
      "require client certificates signed by this CA (mutual TLS)"},
-    {"client", "ID:SECRET", 0, add_client,
-     "OAuth client for /oauth2/token (repeatable; none = any client accepted)"},
-    {"clients-file", "FILE", 0, set_clients_file, "file of ID:SECRET lines ('#' comments)"},
+    {"client", "ID:SECRET[:R]", 0, gscfg_add_client,
+     "OAuth client for /oauth2/token, R = its quota/s (repeatable; none = any accepted)"},
+    {"clients-file", "FILE", 0, gscfg_read_clients_file,
+     "file of ID:SECRET[:R] lines ('#' comments)"},
+    {"user", "USER:PASSWORD", 0, gscfg_add_user,
+     "user for the password grant (repeatable; none = any accepted)"},
     {"pid-file", "FILE", 0, set_pid_file, "write the process id here; removed at exit"},
     {"seed", "N", 0, set_seed, "random seed for service times and faults (default: time)"},
     {"max-conns", "N", 0, set_max_conns, "open connections above this are reset (default 20000)"},
@@ -579,6 +556,14 @@ static const struct opt opts[] = {
      "429 above R requests/s per token"},
     {"throttle-window", "MODE", OPT_RUNTIME, set_throttle_window,
      "fixed (default, 1 s windows) or sliding (1 s, weighted)"},
+    {"app-quota", "ID:R", OPT_RUNTIME, gscfg_set_app_quota,
+     "429 (900803) above R requests/s per node for client ID's tokens; repeatable"},
+    {"retry-after", "on|off", OPT_RUNTIME, set_retry_after,
+     "429 answers carry Retry-After: seconds (default off)"},
+    {"token-delay", "DUR", OPT_RUNTIME, set_token_delay,
+     "the token endpoint answers after DUR (default 0)"},
+    {"token-error-rate", "F", OPT_RUNTIME, set_token_error_rate,
+     "fraction of token requests answered 503"},
 };
 
 #define N_OPTS (sizeof opts / sizeof opts[0])
@@ -747,8 +732,9 @@ int gscfg_to_json(const struct gscfg *c, struct gsbuf *out)
                   "\"slow\":{\"ms\":%.6g,\"rate\":%.6g},\"refuse\":\"%s\",\"refuse_for_s\":%.6g,"
                   "\"fault_spacing\":\"%s\",\"body_bytes\":%zu,\"auth\":%s,"
                   "\"token_ttl_s\":%.6g,\"throttle_rate\":%.6g,\"throttle_per_token\":%.6g,"
-                  "\"throttle_window\":\"%s\",\"clients\":%d,\"max_conns\":%d,"
-                  "\"idle_timeout_s\":%.6g,\"max_body_bytes\":%zu}",
+                  "\"throttle_window\":\"%s\",\"retry_after\":%s,\"token_delay_ms\":%.6g,"
+                  "\"token_error_rate\":%.6g,\"clients\":%d,\"users\":%d,\"max_conns\":%d,"
+                  "\"idle_timeout_s\":%.6g,\"max_body_bytes\":%zu,\"app_quotas\":",
                   c->listen_addr, c->http_port, c->cert_file[0] ? c->https_port : 0,
                   c->client_ca_file[0] ? "true" : "false", c->workers, dist_name(c->dist),
                   c->service_mean_s * 1e3, c->service_spread_s * 1e3, c->usl_alpha, c->usl_beta,
@@ -757,9 +743,11 @@ int gscfg_to_json(const struct gscfg *c, struct gsbuf *out)
                   c->fault_spacing == GSCFG_SPACING_EVEN ? "even" : "random", c->body_bytes,
                   c->auth ? "true" : "false", c->token_ttl_s, c->throttle_rate,
                   c->throttle_per_token,
-                  c->throttle_window == GSCFG_WINDOW_SLIDING ? "sliding" : "fixed", c->n_clients,
-                  c->max_conns, c->idle_timeout_s, c->max_body_bytes);
-    return rc;
+                  c->throttle_window == GSCFG_WINDOW_SLIDING ? "sliding" : "fixed",
+                  c->retry_after ? "true" : "false", c->token_delay_s * 1e3, c->token_error_rate,
+                  c->n_clients, c->n_users, c->max_conns, c->idle_timeout_s, c->max_body_bytes);
+    rc = rc ? rc : gscfg_apps_json(c, out);
+    return rc ? rc : gsbuf_puts(out, "}");
 }
 
 int gscfg_usage(struct gsbuf *out)

@@ -4,7 +4,8 @@
  * '_' for '-', e.g. POST /_sim/config?error_rate=0.1), and its JSON form.
  *
  * One table describes every option, so the command line, the control
- * endpoint, --help and GET /_sim/config never disagree.
+ * endpoint, --help and GET /_sim/config never disagree. The OAuth side
+ * (clients, users, per-application quotas) is parsed in cfg_apps.c.
  */
 #ifndef GATEWAYSIM_CFG_H
 #define GATEWAYSIM_CFG_H
@@ -16,6 +17,9 @@
 #include "buf.h"
 
 #define GSCFG_MAX_CLIENTS 64
+#define GSCFG_MAX_USERS 64
+#define GSCFG_MAX_APPS 64 /* per-application quotas */
+#define GSCFG_ID_BYTES 128
 #define GSCFG_STR 256
 
 enum gscfg_dist { GSCFG_DIST_FIXED, GSCFG_DIST_EXP, GSCFG_DIST_LOGNORMAL, GSCFG_DIST_UNIFORM };
@@ -24,8 +28,23 @@ enum gscfg_window { GSCFG_WINDOW_FIXED, GSCFG_WINDOW_SLIDING };
 enum gscfg_spacing { GSCFG_SPACING_RANDOM, GSCFG_SPACING_EVEN };
 
 struct gscfg_client {
-    char id[128];
-    char secret[128];
+    char id[GSCFG_ID_BYTES];
+    char secret[GSCFG_ID_BYTES];
+    uint32_t hash; /* gscfg_client_hash(id) */
+};
+
+struct gscfg_user {
+    char name[GSCFG_ID_BYTES];
+    char password[GSCFG_ID_BYTES];
+};
+
+/* A per-application quota: requests/s per node for the tokens of one
+ * client. Entries are only added or changed, never removed (rate 0 = no
+ * quota), so their indexes stay valid for the server's limiters. */
+struct gscfg_app {
+    char id[GSCFG_ID_BYTES];
+    uint32_t hash; /* gscfg_client_hash(id) */
+    double rate;   /* requests/s; 0: none */
 };
 
 struct gscfg {
@@ -46,7 +65,9 @@ struct gscfg {
     size_t max_body_bytes;
     bool quiet;
     struct gscfg_client clients[GSCFG_MAX_CLIENTS];
-    int n_clients;
+    int n_clients; /* 0: any client is accepted */
+    struct gscfg_user users[GSCFG_MAX_USERS];
+    int n_users; /* 0: any username/password is accepted */
 
     /* changeable at run time (control endpoint) */
     int workers; /* 0: unlimited */
@@ -71,6 +92,11 @@ struct gscfg {
     double throttle_rate;      /* requests/s per node; 0: off */
     double throttle_per_token; /* requests/s per token; 0: off */
     enum gscfg_window throttle_window;
+    struct gscfg_app apps[GSCFG_MAX_APPS];
+    int n_apps;
+    bool retry_after;        /* 429 answers carry Retry-After */
+    double token_delay_s;    /* token endpoint answers after this */
+    double token_error_rate; /* fraction of token requests answered 503 */
 };
 
 /* Fills in every default. */
@@ -102,6 +128,49 @@ int gscfg_usage(struct gsbuf *out);
  * default_unit_s seconds (e.g. 1e-3 for milliseconds). Returns 0 or
  * -EINVAL. */
 int gscfg_parse_duration(const char *s, double default_unit_s, double *out_s);
+
+/* ---- clients, users and application quotas (cfg_apps.c) ---- */
+
+/* 32-bit FNV-1a hash of a client id: what tokens carry (token.h). */
+uint32_t gscfg_client_hash(const char *id, size_t len);
+
+/* Adds a client from "ID:SECRET" or "ID:SECRET:R" (R: its quota in
+ * requests/s, see gscfg_set_app_quota; a secret that itself ends in
+ * ":NUMBER" needs a trailing ":0"). Returns 0 or -EINVAL with a message. */
+int gscfg_add_client(struct gscfg *c, const char *v, char *err, size_t errlen);
+
+/* Adds the clients of a file of client lines ('#' comments, blank lines).
+ * Returns 0 or -EINVAL with a message naming the file and line. */
+int gscfg_read_clients_file(struct gscfg *c, const char *path, char *err, size_t errlen);
+
+/* Adds a password-grant user from "USER:PASSWORD". Returns 0 or -EINVAL. */
+int gscfg_add_user(struct gscfg *c, const char *v, char *err, size_t errlen);
+
+/* Sets the quota of a client from "ID:R" (R requests/s per node, 0 = no
+ * quota), adding an entry for a new ID. Returns 0 or -EINVAL. */
+int gscfg_set_app_quota(struct gscfg *c, const char *v, char *err, size_t errlen);
+
+/* May the client id authenticate with secret? (Any may when no clients
+ * are configured.) */
+bool gscfg_client_ok(const struct gscfg *c, const char *id, const char *secret);
+
+/* Is id a configured client, or are all accepted? For authentication by
+ * other means than the secret (mutual TLS). */
+bool gscfg_client_known(const struct gscfg *c, const char *id);
+
+/* May user log in with password (password grant)? Any may when no users
+ * are configured. */
+bool gscfg_user_ok(const struct gscfg *c, const char *user, const char *password);
+
+/* Index in c->apps of the quota for the client with this hash, or -1. */
+int gscfg_app_index(const struct gscfg *c, uint32_t hash);
+
+/* The id of a configured client or quota with this hash, or NULL. Borrows
+ * c's storage. */
+const char *gscfg_client_name(const struct gscfg *c, uint32_t hash);
+
+/* Appends the quotas as a JSON object {"ID":R,...}. Returns 0 or -ENOMEM. */
+int gscfg_apps_json(const struct gscfg *c, struct gsbuf *out);
 
 /* Parses a service time spec "MEAN", "fixed:MEAN", "exp:MEAN",
  * "lognormal:MEAN:SPREAD" or "uniform:MEAN:SPREAD" into c. Returns 0 or

@@ -603,6 +603,15 @@ static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
     gsconn_release(c);
 }
 
+bool gsconn_client_cert_verified(const struct gsconn *c)
+{
+    if (!c->ssl || !c->handshake_done)
+        return false;
+    /* a certificate is only asked for (and verified) with --client-ca */
+    return SSL_get_verify_mode(c->ssl) != SSL_VERIFY_NONE && SSL_get0_peer_certificate(c->ssl) &&
+           SSL_get_verify_result(c->ssl) == X509_V_OK;
+}
+
 int gsconn_sweep(struct gsconn_pool *p, double now_s, double idle_s)
 {
     int closed = 0;

@@ -25,6 +25,7 @@
 
 #include "buf.h"
 #include "http.h"
+#include "token.h"
 
 struct gssrv;
 
@@ -34,6 +35,15 @@ static inline double gs_mono_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Milliseconds since the epoch (CLOCK_REALTIME): token times travel
+ * between processes. */
+static inline uint64_t gs_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 enum gsconn_state {
@@ -87,6 +97,11 @@ struct gsconn {
     double timer_left_s;  /* while stalled */
     int status;           /* decided outcome */
     bool fault_reset;
+    int tok_status;          /* enum gstok_status of the Bearer token at arrival */
+    struct gstok_claims tok; /* valid unless tok_status is GSTOK_INVALID */
+    uint64_t tok_key;        /* per-token limiter key */
+    int client_idx;          /* per-client counters: index or GSSTATS_CLIENT_SKIP */
+    int throttle_code;       /* WSO2 code of a 429 answer, else 0 */
     enum gsconn_list list;
     struct gsconn *lnext, *lprev; /* queue / active list */
 
@@ -135,6 +150,22 @@ int gsconn_respond_begin(struct gsconn *c, const char *node_header, int status, 
 /* Finishes a response: consumes the request, writes what it can, and
  * continues with the next pipelined request once everything is sent. */
 void gsconn_respond_end(struct gsconn *c);
+
+/* Start of a span of the current request. */
+static inline const char *gsconn_at(const struct gsconn *c, struct gshttp_span sp)
+{
+    return c->in.data + c->in.off + sp.off;
+}
+
+/* The current request's body (body_bytes long). */
+static inline const char *gsconn_body(const struct gsconn *c)
+{
+    return c->in.data + c->in.off + c->req.head_bytes;
+}
+
+/* Did the client present a certificate that verified against the
+ * server's client CA (mutual TLS)? False on plain HTTP. */
+bool gsconn_client_cert_verified(const struct gsconn *c);
 
 /* Aborts with a TCP reset (SO_LINGER 0) and frees the connection. */
 void gsconn_reset(struct gsconn *c);

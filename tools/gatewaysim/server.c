@@ -83,17 +83,44 @@ static bool have_worker(const struct gssrv *s)
 
 void gssrv_finish(struct gssrv *s, struct gsconn *c, int status)
 {
-    if (c->route != GSROUTE_CONTROL)
-        gsstats_count(&s->stats, c->path_idx, gsstats_class(status), status);
+    if (c->route != GSROUTE_CONTROL) {
+        gsstats_count(&s->stats, c->path_idx, c->client_idx, gsstats_class(status), status);
+        if (status == 429 && c->throttle_code)
+            gsstats_throttled(&s->stats, c->throttle_code);
+    }
     gsconn_respond_end(c);
 }
 
-/* Admits a request (stall over): answers non-API routes at once, runs the
- * API pre-checks, then takes a worker or queues. */
+/* Holds c's answer until until_s without a worker (a --slow response or
+ * a --token-delay). Returns false when out of memory (answer now). */
+static bool delay_start(struct gssrv *s, struct gsconn *c, double until_s)
+{
+    c->state = GSCONN_DELAY;
+    s->delayed++;
+    active_push(s, c);
+    if (s->stalled) {
+        c->timer_left_s = until_s - gs_mono_s(); /* counts when the stall ends */
+        return true;
+    }
+    if (gstq_add(&s->timers, c, until_s)) {
+        list_remove(s, c);
+        s->delayed--;
+        c->state = GSCONN_RESPONDING;
+        return false;
+    }
+    return true;
+}
+
+/* Admits a request (stall over): answers non-API routes at once (token
+ * requests after --token-delay), runs the API pre-checks, then takes a
+ * worker or queues. */
 static void admit(struct gssrv *s, struct gsconn *c)
 {
     c->admitted = true;
     if (c->route != GSROUTE_API) {
+        if (c->route == GSROUTE_TOKEN && s->cfg.token_delay_s > 0 &&
+            delay_start(s, c, gs_mono_s() + s->cfg.token_delay_s))
+            return;
         gsapi_answer_other(s, c);
         return;
     }
@@ -110,8 +137,12 @@ static void complete(struct gssrv *s, struct gsconn *c)
 {
     /* holds nothing any more: the close hook must not undo anything */
     c->state = GSCONN_RESPONDING;
+    if (c->route != GSROUTE_API) {
+        gsapi_answer_other(s, c); /* a token request after its delay */
+        return;
+    }
     if (c->fault_reset) {
-        gsstats_count(&s->stats, c->path_idx, GSSTATS_RESET, 0);
+        gsstats_count(&s->stats, c->path_idx, c->client_idx, GSSTATS_RESET, 0);
         gsconn_reset(c);
         return;
     }
@@ -146,19 +177,8 @@ static void service_done(struct gssrv *s, struct gsconn *c, double end_s)
     pump(s);
     s->worker_free_at_s = 0;
     if (!c->dead) {
-        if (slow) {
-            c->state = GSCONN_DELAY;
-            s->delayed++;
-            active_push(s, c);
-            if (gstq_add(&s->timers, c, end_s + cfg->slow_s)) {
-                list_remove(s, c); /* out of memory: no delay then */
-                s->delayed--;
-                c->state = GSCONN_RESPONDING;
-                complete(s, c);
-            }
-        } else {
-            complete(s, c);
-        }
+        if (!slow || !delay_start(s, c, end_s + cfg->slow_s))
+            complete(s, c); /* out of memory: no delay then */
     }
     gsconn_release(c);
 }
@@ -251,13 +271,16 @@ void gssrv_on_request(struct gssrv *s, struct gsconn *c)
     c->admitted = false;
     c->fault_reset = false;
     c->list = GSCONN_LIST_NONE;
+    c->client_idx = GSSTATS_CLIENT_SKIP;
+    c->throttle_code = 0;
     if (c->route == GSROUTE_CONTROL) {
         s->stats.control_requests++;
         gsapi_control(s, c);
         return;
     }
-    c->path_idx =
-        gsstats_path_index(&s->stats, c->in.data + c->in.off + c->req.path.off, c->req.path.len);
+    c->path_idx = gsstats_path_index(&s->stats, gsconn_at(c, c->req.path), c->req.path.len);
+    if (c->route == GSROUTE_API)
+        gsapi_identify(s, c);
     if (s->stalled || s->q_head) {
         /* behind a stall, or behind others waiting: keep FIFO order */
         if (!s->stalled && c->route != GSROUTE_API) {
@@ -274,6 +297,8 @@ void gssrv_on_bad_request(struct gssrv *s, struct gsconn *c, int status)
 {
     c->route = GSROUTE_NOT_FOUND;
     c->path_idx = GSSTATS_PATH_BAD;
+    c->client_idx = GSSTATS_CLIENT_SKIP;
+    c->throttle_code = 0;
     c->keep_alive = false;
     c->req.minor = 1;
     c->state = GSCONN_RESPONDING;
@@ -287,14 +312,14 @@ void gssrv_on_conn_end(struct gssrv *s, struct gsconn *c)
     case GSCONN_QUEUED:
         list_remove(s, c);
         if (counted_route)
-            gsstats_count(&s->stats, c->path_idx, GSSTATS_ABORTED, 0);
+            gsstats_count(&s->stats, c->path_idx, c->client_idx, GSSTATS_ABORTED, 0);
         break;
     case GSCONN_SERVICE:
         gstq_remove(&s->timers, c);
         list_remove(s, c);
         s->in_service--;
         if (counted_route)
-            gsstats_count(&s->stats, c->path_idx, GSSTATS_ABORTED, 0);
+            gsstats_count(&s->stats, c->path_idx, c->client_idx, GSSTATS_ABORTED, 0);
         c->state = GSCONN_READING;
         pump(s);
         break;
@@ -303,7 +328,7 @@ void gssrv_on_conn_end(struct gssrv *s, struct gsconn *c)
         list_remove(s, c);
         s->delayed--;
         if (counted_route)
-            gsstats_count(&s->stats, c->path_idx, GSSTATS_ABORTED, 0);
+            gsstats_count(&s->stats, c->path_idx, c->client_idx, GSSTATS_ABORTED, 0);
         break;
     default:
         break;
@@ -739,6 +764,11 @@ void gssrv_reset_stats(struct gssrv *s)
     gsstats_reset(&s->stats, gs_mono_s());
 }
 
+static const char *client_name(const void *ctx, uint32_t hash)
+{
+    return gscfg_client_name(ctx, hash);
+}
+
 int gssrv_stats_json(struct gssrv *s, struct gsbuf *out)
 {
     double now = gs_mono_s();
@@ -753,6 +783,8 @@ int gssrv_stats_json(struct gssrv *s, struct gsbuf *out)
         .workers = s->cfg.workers,
         .stalled = s->stalled,
         .token_limiters = gstok_table_size(&s->tokens),
+        .client_name = client_name,
+        .client_name_ctx = &s->cfg,
     };
     return gsstats_to_json(&s->stats, &g, out);
 }

@@ -31,7 +31,7 @@
 
 enum gsroute {
     GSROUTE_API,        /* /echo/1.0.0[/...]: service time, faults, auth, throttling */
-    GSROUTE_TOKEN,      /* POST /oauth2/token */
+    GSROUTE_TOKEN,      /* POST /oauth2/token: no worker; --token-delay, --token-error-rate */
     GSROUTE_NOT_FOUND,  /* no such API */
     GSROUTE_BAD_METHOD, /* API exists, method does not */
     GSROUTE_CONTROL,    /* /_sim/...: never delayed, faulted or counted as requests */
@@ -74,8 +74,9 @@ struct gssrv {
     double worker_free_at_s; /* when the worker just released was due free */
 
     struct gsrng rng;
-    struct gsrng_fault f_error, f_reset, f_slow;
+    struct gsrng_fault f_error, f_reset, f_slow, f_token;
     struct gsthr node_limit;
+    struct gsthr app_limits[GSCFG_MAX_APPS]; /* by index in cfg.apps */
     struct gstok_table tokens;
     uint64_t revoked_before_ms;
     struct gsstats stats;

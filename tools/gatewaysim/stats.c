@@ -3,6 +3,7 @@
  */
 #include "stats.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char *const outcome_names[GSSTATS_N_OUTCOMES] = {
@@ -11,17 +12,33 @@ static const char *const outcome_names[GSSTATS_N_OUTCOMES] = {
 
 void gsstats_reset(struct gsstats *s, double now_s)
 {
-    /* Keep the path table's names so indexes held by in-flight requests
-     * stay valid; zero their counts. */
-    int n_paths = s->n_paths;
-    struct gsstats_path paths[GSSTATS_MAX_PATHS + 2];
-    memcpy(paths, s->paths, sizeof paths);
-    memset(s, 0, sizeof *s);
-    s->n_paths = n_paths;
+    /* Keep the path and client tables' names so indexes held by in-flight
+     * requests stay valid; zero every count. */
+    struct {
+        char path[GSSTATS_MAX_PATHS + 2][GSSTATS_PATH_BYTES];
+        char client[GSSTATS_MAX_CLIENTS + 2][GSSTATS_CLIENT_BYTES];
+        uint32_t hash[GSSTATS_MAX_CLIENTS + 2];
+    } keep;
     for (int i = 0; i < GSSTATS_MAX_PATHS + 2; i++)
-        memcpy(s->paths[i].path, paths[i].path, GSSTATS_PATH_BYTES);
+        memcpy(keep.path[i], s->paths[i].path, GSSTATS_PATH_BYTES);
+    for (int i = 0; i < GSSTATS_MAX_CLIENTS + 2; i++) {
+        memcpy(keep.client[i], s->clients[i].name, GSSTATS_CLIENT_BYTES);
+        keep.hash[i] = s->clients[i].hash;
+    }
+    int n_paths = s->n_paths, n_clients = s->n_clients;
+    memset(s, 0, sizeof *s);
+    for (int i = 0; i < GSSTATS_MAX_PATHS + 2; i++)
+        memcpy(s->paths[i].path, keep.path[i], GSSTATS_PATH_BYTES);
+    for (int i = 0; i < GSSTATS_MAX_CLIENTS + 2; i++) {
+        memcpy(s->clients[i].name, keep.client[i], GSSTATS_CLIENT_BYTES);
+        s->clients[i].hash = keep.hash[i];
+    }
+    s->n_paths = n_paths;
+    s->n_clients = n_clients;
     strcpy(s->paths[GSSTATS_PATH_BAD].path, "(bad request)");
     strcpy(s->paths[GSSTATS_PATH_OTHER].path, "(other)");
+    strcpy(s->clients[GSSTATS_CLIENT_NONE].name, "(none)");
+    strcpy(s->clients[GSSTATS_CLIENT_OTHER].name, "(other)");
     s->reset_at_s = now_s;
 }
 
@@ -42,6 +59,23 @@ int gsstats_path_index(struct gsstats *s, const char *path, size_t len)
     return s->n_paths++;
 }
 
+int gsstats_client_index(struct gsstats *s, uint32_t hash, const char *name)
+{
+    int i = 0;
+    while (i < s->n_clients && s->clients[i].hash != hash)
+        i++;
+    if (i == s->n_clients) {
+        if (s->n_clients >= GSSTATS_MAX_CLIENTS)
+            return GSSTATS_CLIENT_OTHER;
+        s->n_clients++;
+        s->clients[i].hash = hash;
+        s->clients[i].name[0] = 0;
+    }
+    if (name && !s->clients[i].name[0] && strlen(name) < GSSTATS_CLIENT_BYTES)
+        strcpy(s->clients[i].name, name);
+    return i;
+}
+
 enum gsstats_outcome gsstats_class(int status)
 {
     if (status == 401)
@@ -57,12 +91,22 @@ enum gsstats_outcome gsstats_class(int status)
     return GSSTATS_2XX;
 }
 
-void gsstats_count(struct gsstats *s, int path_idx, enum gsstats_outcome oc, int status)
+void gsstats_count(struct gsstats *s, int path_idx, int client_idx, enum gsstats_outcome oc,
+                   int status)
 {
     s->outcome[oc]++;
     s->paths[path_idx].n[oc]++;
+    if (client_idx >= 0)
+        s->clients[client_idx].n[oc]++;
     if (status > 0 && status < 600)
         s->by_status[status]++;
+}
+
+void gsstats_throttled(struct gsstats *s, int code)
+{
+    int i = code - GSSTATS_THROTTLE_CODE0;
+    if (i >= 0 && i < GSSTATS_N_THROTTLE_CODES)
+        s->throttled_by_code[i]++;
 }
 
 static int outcomes_json(struct gsbuf *out, const uint64_t *n)
@@ -73,6 +117,67 @@ static int outcomes_json(struct gsbuf *out, const uint64_t *n)
     int rc = gsbuf_printf(out, "{\"total\":%llu", (unsigned long long)total);
     for (int i = 0; i < GSSTATS_N_OUTCOMES && !rc; i++)
         rc = gsbuf_printf(out, ",\"%s\":%llu", outcome_names[i], (unsigned long long)n[i]);
+    return rc ? rc : gsbuf_puts(out, "}");
+}
+
+/* The codes gatewaysim answers with; others appear only when counted. */
+static bool code_always_shown(int i)
+{
+    return i == 0 || i == 3 || i == 4; /* 900800, 900803, 900804 */
+}
+
+static int throttled_json(const struct gsstats *s, struct gsbuf *out)
+{
+    int rc = gsbuf_puts(out, ",\"throttled_by_code\":{");
+    bool first = true;
+    for (int i = 0; i < GSSTATS_N_THROTTLE_CODES && !rc; i++) {
+        if (!code_always_shown(i) && !s->throttled_by_code[i])
+            continue;
+        rc = gsbuf_printf(out, "%s\"%d\":%llu", first ? "" : ",", GSSTATS_THROTTLE_CODE0 + i,
+                          (unsigned long long)s->throttled_by_code[i]);
+        first = false;
+    }
+    return rc ? rc : gsbuf_puts(out, "}");
+}
+
+static int client_json(const struct gsstats_client *cl, const char *name, struct gsbuf *out)
+{
+    uint64_t total = 0;
+    for (int k = 0; k < GSSTATS_N_OUTCOMES; k++)
+        total += cl->n[k];
+    int rc = gsbuf_puts(out, "\"");
+    rc = rc ? rc : gsbuf_json_str(out, name, strlen(name));
+    rc = rc ? rc : gsbuf_printf(out, "\":{\"requests\":%llu", (unsigned long long)total);
+    for (int k = 0; k < GSSTATS_N_OUTCOMES && !rc; k++)
+        rc = gsbuf_printf(out, ",\"%s\":%llu", outcome_names[k], (unsigned long long)cl->n[k]);
+    return rc ? rc : gsbuf_printf(out, ",\"tokens\":%llu}", (unsigned long long)cl->tokens);
+}
+
+static int clients_json(const struct gsstats *s, const struct gsstats_gauges *g, struct gsbuf *out)
+{
+    int rc = gsbuf_puts(out, ",\"clients\":{");
+    bool first = true;
+    for (int i = 0; i < GSSTATS_MAX_CLIENTS + 2 && !rc; i++) {
+        if (i >= s->n_clients && i < GSSTATS_MAX_CLIENTS)
+            continue;
+        const struct gsstats_client *cl = &s->clients[i];
+        uint64_t any = cl->tokens;
+        for (int k = 0; k < GSSTATS_N_OUTCOMES; k++)
+            any |= cl->n[k];
+        if (!any)
+            continue;
+        char anon[16];
+        const char *name = cl->name[0] ? cl->name : NULL;
+        if (!name && g->client_name)
+            name = g->client_name(g->client_name_ctx, cl->hash);
+        if (!name) {
+            snprintf(anon, sizeof anon, "#%08x", (unsigned)cl->hash);
+            name = anon;
+        }
+        rc = first ? 0 : gsbuf_puts(out, ",");
+        rc = rc ? rc : client_json(cl, name, out);
+        first = false;
+    }
     return rc ? rc : gsbuf_puts(out, "}");
 }
 
@@ -123,7 +228,7 @@ int gsstats_to_json(const struct gsstats *s, const struct gsstats_gauges *g, str
                   "\"service\":{\"count\":%llu,\"mean_ms\":%.3f,\"max_ms\":%.3f,"
                   "\"queue_wait_mean_ms\":%.3f,\"queue_wait_max_ms\":%.3f},"
                   "\"tokens\":{\"issued\":%llu,\"errors\":%llu,\"throttle_entries\":%zu},"
-                  "\"control_requests\":%llu}\n",
+                  "\"control_requests\":%llu",
                   (unsigned long long)s->conn_accepted, g->open_conns,
                   (unsigned long long)s->conn_refused, (unsigned long long)s->conn_tls_ok,
                   (unsigned long long)s->conn_tls_failed, (unsigned long long)s->conn_idle_closed,
@@ -133,5 +238,7 @@ int gsstats_to_json(const struct gsstats *s, const struct gsstats_gauges *g, str
                   s->service_max_s * 1e3, wait_mean * 1e3, s->wait_max_s * 1e3,
                   (unsigned long long)s->tokens_issued, (unsigned long long)s->token_errors,
                   g->token_limiters, (unsigned long long)s->control_requests);
-    return rc;
+    rc = rc ? rc : throttled_json(s, out);
+    rc = rc ? rc : clients_json(s, g, out);
+    return rc ? rc : gsbuf_puts(out, "}\n");
 }

@@ -42,12 +42,40 @@ struct gsstats_path {
     uint64_t n[GSSTATS_N_OUTCOMES];
 };
 
+/* OAuth clients counted on their own (by the client hash their tokens
+ * carry); later ones go to "(other)". */
+#define GSSTATS_MAX_CLIENTS 256
+#define GSSTATS_CLIENT_BYTES 128
+/* Client index of API requests without a genuine token. */
+#define GSSTATS_CLIENT_NONE GSSTATS_MAX_CLIENTS
+/* Client index of "(other)". */
+#define GSSTATS_CLIENT_OTHER (GSSTATS_MAX_CLIENTS + 1)
+/* Client index of requests not counted per client (not API requests). */
+#define GSSTATS_CLIENT_SKIP (-1)
+
+struct gsstats_client {
+    uint32_t hash;                   /* gscfg_client_hash of the id */
+    char name[GSSTATS_CLIENT_BYTES]; /* "" until known */
+    uint64_t n[GSSTATS_N_OUTCOMES];  /* API requests with its tokens */
+    uint64_t tokens;                 /* tokens issued to it */
+};
+
+/* 429 answers are counted by WSO2 throttling code 900800 + i. */
+#define GSSTATS_THROTTLE_CODE0 900800
+#define GSSTATS_N_THROTTLE_CODES 8
+
+/* Resolves a client hash to its id for the JSON (NULL: unknown). */
+typedef const char *(*gsstats_name_fn)(const void *ctx, uint32_t hash);
+
 struct gsstats {
     double reset_at_s; /* monotonic */
     uint64_t outcome[GSSTATS_N_OUTCOMES];
     uint64_t by_status[600];
     struct gsstats_path paths[GSSTATS_MAX_PATHS + 2];
     int n_paths;
+    struct gsstats_client clients[GSSTATS_MAX_CLIENTS + 2];
+    int n_clients;
+    uint64_t throttled_by_code[GSSTATS_N_THROTTLE_CODES];
 
     uint64_t conn_accepted;
     uint64_t conn_refused; /* reset at accept (--refuse rst, --max-conns) */
@@ -81,6 +109,8 @@ struct gsstats_gauges {
     int workers;
     bool stalled;
     size_t token_limiters;
+    gsstats_name_fn client_name; /* for clients whose name is not known yet */
+    const void *client_name_ctx;
 };
 
 /* Zeroes every counter; now_s is the monotonic time of the reset. */
@@ -90,12 +120,22 @@ void gsstats_reset(struct gsstats *s, double now_s);
  * when there is room; GSSTATS_PATH_OTHER otherwise. */
 int gsstats_path_index(struct gsstats *s, const char *path, size_t len);
 
+/* Index of the client whose tokens carry hash, adding it when there is
+ * room; GSSTATS_CLIENT_OTHER otherwise. name (may be NULL) is its id when
+ * the caller knows it (the token endpoint does). */
+int gsstats_client_index(struct gsstats *s, uint32_t hash, const char *name);
+
 /* Outcome class of a status code. */
 enum gsstats_outcome gsstats_class(int status);
 
-/* Counts one request with the given path index and outcome; status is the
+/* Counts one request with the given path index, client index
+ * (GSSTATS_CLIENT_SKIP: not per client) and outcome; status is the
  * answered status or 0 for reset/aborted. */
-void gsstats_count(struct gsstats *s, int path_idx, enum gsstats_outcome oc, int status);
+void gsstats_count(struct gsstats *s, int path_idx, int client_idx, enum gsstats_outcome oc,
+                   int status);
+
+/* Counts a 429 answer with WSO2 throttling code (900800..900807). */
+void gsstats_throttled(struct gsstats *s, int code);
 
 /* Appends the JSON document of GET /_sim/stats. Returns 0 or -ENOMEM. */
 int gsstats_to_json(const struct gsstats *s, const struct gsstats_gauges *g, struct gsbuf *out);

@@ -6,7 +6,10 @@
  * sliding: estimate = admitted in the previous window x (1 - elapsed
  *          fraction of the current one) + admitted in the current one;
  *          a request is admitted when estimate + 1 <= R.
- * Only admitted requests count toward the limit.
+ * Only admitted requests count toward the limit. A request checked against
+ * several limits is asked of each with gsthr_allows first and counted in
+ * each with gsthr_take only when all allow it, so a request refused at one
+ * level uses up no other level's quota.
  */
 #ifndef GATEWAYSIM_THROTTLE_H
 #define GATEWAYSIM_THROTTLE_H
@@ -22,12 +25,17 @@ struct gsthr {
     uint64_t prev;         /* admitted in the previous window */
 };
 
-/* Decides one request at now_s (monotonic seconds) against rate (requests
- * per second; <= 0 means no limit). Returns true when admitted (and counts
- * it). */
-bool gsthr_admit(struct gsthr *t, double now_s, double rate, enum gscfg_window mode);
+/* Would one more request at now_s (monotonic seconds) fit under rate
+ * (requests per second; <= 0 means no limit)? Moves the window on; counts
+ * nothing. */
+bool gsthr_allows(struct gsthr *t, double now_s, double rate, enum gscfg_window mode);
 
-/* Seconds until the current window ends (for nextAccessTime). */
-double gsthr_window_left_s(const struct gsthr *t, double now_s);
+/* Counts one admitted request at now_s. */
+void gsthr_take(struct gsthr *t, double now_s);
+
+/* Seconds from now_s until gsthr_allows would say yes, if nothing else is
+ * admitted meanwhile (0 when it says yes now). For a rate that can never
+ * admit (fixed windows with rate < 1), the rest of the current window. */
+double gsthr_wait_s(const struct gsthr *t, double now_s, double rate, enum gscfg_window mode);
 
 #endif

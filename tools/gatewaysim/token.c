@@ -11,15 +11,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Shared by every gatewaysim so tokens from one node work on all. */
-static const char token_secret[] = "gatewaysim shared token secret v1";
+/* Shared by every gatewaysim so tokens from one node work on all. v2:
+ * tokens carry the client (80 hex digits). */
+static const char token_secret[] = "gatewaysim shared token secret v2";
 
-#define PAYLOAD_BYTES 20
-#define MAC_BYTES 12
+#define PAYLOAD_BYTES 24
+#define MAC_BYTES 16
 
 static void put64(unsigned char *p, uint64_t v)
 {
     for (int i = 7; i >= 0; i--, v >>= 8)
+        p[i] = (unsigned char)v;
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+    for (int i = 3; i >= 0; i--, v >>= 8)
         p[i] = (unsigned char)v;
 }
 
@@ -31,6 +38,11 @@ static uint64_t get64(const unsigned char *p)
     return v;
 }
 
+static uint32_t get32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 static void mac(const unsigned char *payload, unsigned char out[32])
 {
     unsigned int n = 32;
@@ -38,16 +50,14 @@ static void mac(const unsigned char *payload, unsigned char out[32])
          &n);
 }
 
-void gstok_make(uint64_t issued_ms, uint64_t expires_ms, uint32_t nonce, char out[GSTOK_CHARS + 1])
+void gstok_make(const struct gstok_claims *cl, char out[GSTOK_CHARS + 1])
 {
     static const char hex[] = "0123456789abcdef";
     unsigned char raw[PAYLOAD_BYTES + MAC_BYTES], m[32];
-    put64(raw, issued_ms);
-    put64(raw + 8, expires_ms);
-    raw[16] = (unsigned char)(nonce >> 24);
-    raw[17] = (unsigned char)(nonce >> 16);
-    raw[18] = (unsigned char)(nonce >> 8);
-    raw[19] = (unsigned char)nonce;
+    put64(raw, cl->issued_ms);
+    put64(raw + 8, cl->expires_ms);
+    put32(raw + 16, cl->nonce);
+    put32(raw + 20, cl->client);
     mac(raw, m);
     memcpy(raw + PAYLOAD_BYTES, m, MAC_BYTES);
     for (size_t i = 0; i < sizeof raw; i++) {
@@ -57,8 +67,16 @@ void gstok_make(uint64_t issued_ms, uint64_t expires_ms, uint32_t nonce, char ou
     out[GSTOK_CHARS] = 0;
 }
 
+enum gstok_status gstok_validity(const struct gstok_claims *cl, uint64_t now_ms,
+                                 uint64_t revoked_before_ms)
+{
+    if (now_ms >= cl->expires_ms || (revoked_before_ms && cl->issued_ms < revoked_before_ms))
+        return GSTOK_EXPIRED;
+    return GSTOK_OK;
+}
+
 enum gstok_status gstok_check(const char *tok, size_t len, uint64_t now_ms,
-                              uint64_t revoked_before_ms, uint64_t *key, uint64_t *expires_ms)
+                              uint64_t revoked_before_ms, struct gstok_claims *cl, uint64_t *key)
 {
     unsigned char raw[PAYLOAD_BYTES + MAC_BYTES], m[32];
     if (len != GSTOK_CHARS)
@@ -75,13 +93,14 @@ enum gstok_status gstok_check(const char *tok, size_t len, uint64_t now_ms,
         diff |= (unsigned char)(m[i] ^ raw[PAYLOAD_BYTES + i]);
     if (diff)
         return GSTOK_INVALID;
-    uint64_t issued = get64(raw), exp = get64(raw + 8);
-    if (now_ms >= exp || (revoked_before_ms && issued < revoked_before_ms))
-        return GSTOK_EXPIRED;
-    uint64_t k = get64(raw + 12) ^ get64(raw + PAYLOAD_BYTES);
+    cl->issued_ms = get64(raw);
+    cl->expires_ms = get64(raw + 8);
+    cl->nonce = get32(raw + 16);
+    cl->client = get32(raw + 20);
+    /* nonce and client, mixed with the MAC: unique per token */
+    uint64_t k = get64(raw + 16) ^ get64(raw + PAYLOAD_BYTES);
     *key = k ? k : 1;
-    *expires_ms = exp;
-    return GSTOK_OK;
+    return gstok_validity(cl, now_ms, revoked_before_ms);
 }
 
 static struct gstok_entry *probe(struct gstok_entry *slots, size_t cap, uint64_t key)

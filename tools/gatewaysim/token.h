@@ -2,15 +2,21 @@
  * token.h — opaque OAuth2 bearer tokens that every node of a simulated
  * cluster accepts, without shared state.
  *
- * A token is 64 hex characters: issued-at (ms since the epoch, 8 bytes),
- * expiry (ms, 8 bytes), a random nonce (4 bytes) and the first 12 bytes of
- * HMAC-SHA256 over those 20 bytes with a secret all nodes share (fixed in
- * the source; this is a test tool). Wall-clock time is used because tokens
- * travel between processes.
+ * A token is 80 hex characters encoding 40 bytes:
+ *   0..7    issued-at, ms since the epoch (big-endian)
+ *   8..15   expiry, ms since the epoch
+ *   16..19  random nonce
+ *   20..23  client: 32-bit FNV-1a hash of the OAuth client id it was
+ *           issued to (gscfg_client_hash), so per-application quotas work
+ *           on every node
+ *   24..39  the first 16 bytes of HMAC-SHA256 over bytes 0..23 with a
+ *           secret all nodes share (fixed in the source; this is a test
+ *           tool)
+ * Wall-clock time is used because tokens travel between processes.
  *
  * Per-token request counters (for --throttle-per-token) live in a small
- * hash table keyed by the token's nonce and MAC, with expired entries
- * dropped as it grows.
+ * hash table keyed by the token's nonce, client and MAC, with expired
+ * entries dropped as it grows.
  */
 #ifndef GATEWAYSIM_TOKEN_H
 #define GATEWAYSIM_TOKEN_H
@@ -20,18 +26,32 @@
 
 #include "throttle.h"
 
-#define GSTOK_CHARS 64
+#define GSTOK_CHARS 80
 
 enum gstok_status { GSTOK_OK = 0, GSTOK_INVALID = -1, GSTOK_EXPIRED = -2 };
 
-/* Writes a new token (GSTOK_CHARS hex digits + NUL) into out. */
-void gstok_make(uint64_t issued_ms, uint64_t expires_ms, uint32_t nonce, char out[GSTOK_CHARS + 1]);
+/* What a token says about itself. */
+struct gstok_claims {
+    uint64_t issued_ms;  /* ms since the epoch */
+    uint64_t expires_ms; /* ms since the epoch */
+    uint32_t nonce;
+    uint32_t client; /* gscfg_client_hash of the client id */
+};
 
-/* Checks tok[0, len) at now_ms; tokens issued before revoked_before_ms
- * (0: none) are expired. Sets *key (for the per-token table) and
- * *expires_ms when valid. Returns a gstok_status. */
+/* Writes the token for cl (GSTOK_CHARS hex digits + NUL) into out. */
+void gstok_make(const struct gstok_claims *cl, char out[GSTOK_CHARS + 1]);
+
+/* Checks tok[0, len): GSTOK_INVALID when malformed or not signed by a
+ * gatewaysim; otherwise it is authentic, *cl and *key (for the per-token
+ * table) are set, and the result is gstok_validity at now_ms. */
 enum gstok_status gstok_check(const char *tok, size_t len, uint64_t now_ms,
-                              uint64_t revoked_before_ms, uint64_t *key, uint64_t *expires_ms);
+                              uint64_t revoked_before_ms, struct gstok_claims *cl, uint64_t *key);
+
+/* Validity of an authentic token at now_ms: GSTOK_EXPIRED when past its
+ * expiry or issued before revoked_before_ms (0: none revoked), else
+ * GSTOK_OK. */
+enum gstok_status gstok_validity(const struct gstok_claims *cl, uint64_t now_ms,
+                                 uint64_t revoked_before_ms);
 
 struct gstok_entry {
     uint64_t key; /* 0: empty slot */

@@ -1,0 +1,196 @@
+/*
+ * oauth.c — the token endpoint (see oauth.h). Errors follow WSO2's key
+ * manager: {"error_description":"...","error":"invalid_client"} with 401
+ * for client authentication failures, 400 for the rest.
+ */
+#include "oauth.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api.h"
+
+#define FIELD_BYTES GSCFG_ID_BYTES
+
+/* What a token request says. */
+struct token_req {
+    char id[FIELD_BYTES];
+    char secret[FIELD_BYTES];
+    char grant[64];
+    char scope[FIELD_BYTES];
+    char user[FIELD_BYTES];
+    char password[FIELD_BYTES];
+    bool basic; /* client credentials came in an Authorization: Basic header */
+};
+
+static void oauth_error(struct gssrv *s, struct gsconn *c, int status, const char *error,
+                        const char *description)
+{
+    s->stats.token_errors++;
+    gsbuf_clear(&s->scratch);
+    int rc = gsbuf_puts(&s->scratch, "{\"error_description\":\"");
+    rc = rc ? rc : gsbuf_json_str(&s->scratch, description, strlen(description));
+    rc = rc ? rc : gsbuf_printf(&s->scratch, "\",\"error\":\"%s\"}", error);
+    if (rc) {
+        gsconn_close(c);
+        return;
+    }
+    gsapi_reply_scratch(s, c, status,
+                        status == 401 ? "WWW-Authenticate: Basic realm=\"oauth2\"\r\n" : NULL);
+}
+
+/* Reads "Authorization: Basic base64(id:secret)". Returns 0 (also when
+ * there is none) or -1 when malformed. */
+static int parse_basic(const struct gsconn *c, struct token_req *r)
+{
+    struct gshttp_span a = c->req.auth;
+    if (a.len <= 6 || !gshttp_ieq(gsconn_at(c, a), 6, "basic "))
+        return 0;
+    char dec[2 * FIELD_BYTES + 4];
+    const char *b = gsconn_at(c, a) + 6;
+    size_t n = a.len - 6;
+    while (n && *b == ' ') {
+        b++;
+        n--;
+    }
+    char *colon;
+    if (gshttp_base64_decode(b, n, dec, sizeof dec) < 0 || !(colon = strchr(dec, ':')) ||
+        (size_t)(colon - dec) >= sizeof r->id || strlen(colon + 1) >= sizeof r->secret)
+        return -1;
+    *colon = 0;
+    strcpy(r->id, dec);
+    strcpy(r->secret, colon + 1);
+    r->basic = true;
+    return 0;
+}
+
+/* Reads the form body. Returns 0 or -1 when a field is malformed or too
+ * long. */
+static int parse_form(const struct gsconn *c, struct token_req *r)
+{
+    static const struct {
+        const char *key;
+        size_t off, size;
+        bool client; /* ignored when Basic gave the client */
+    } fields[] = {
+        {"grant_type", offsetof(struct token_req, grant), sizeof r->grant, false},
+        {"scope", offsetof(struct token_req, scope), sizeof r->scope, false},
+        {"username", offsetof(struct token_req, user), sizeof r->user, false},
+        {"password", offsetof(struct token_req, password), sizeof r->password, false},
+        {"client_id", offsetof(struct token_req, id), sizeof r->id, true},
+        {"client_secret", offsetof(struct token_req, secret), sizeof r->secret, true},
+    };
+    const char *body = gsconn_body(c);
+    size_t pos = 0, kl, vl;
+    const char *k, *v;
+    while (gshttp_form_next(body, c->body_bytes, &pos, &k, &kl, &v, &vl)) {
+        for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+            if (kl != strlen(fields[i].key) || memcmp(k, fields[i].key, kl) != 0)
+                continue;
+            if (fields[i].client && r->basic)
+                break;
+            if (gshttp_url_decode(v, vl, (char *)r + fields[i].off, fields[i].size) < 0)
+                return -1;
+            break;
+        }
+    }
+    return 0;
+}
+
+/* Is the client who it says it is? With a secret (Basic or form), the
+ * secret decides; without one, a verified client certificate does
+ * (tls_client_auth), or nothing when any client is accepted. */
+static bool client_authenticated(const struct gssrv *s, const struct gsconn *c,
+                                 const struct token_req *r)
+{
+    if (r->basic || r->secret[0])
+        return gscfg_client_ok(&s->cfg, r->id, r->secret);
+    if (gsconn_client_cert_verified(c))
+        return gscfg_client_known(&s->cfg, r->id);
+    return s->cfg.n_clients == 0;
+}
+
+static void issue(struct gssrv *s, struct gsconn *c, struct token_req *r)
+{
+    for (char *p = r->scope; *p; p++)
+        if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
+            *p = '_';
+    uint64_t now = gs_wall_ms();
+    uint64_t ttl_ms = (uint64_t)(s->cfg.token_ttl_s * 1000.0 + 0.5);
+    struct gstok_claims cl = {
+        .issued_ms = now,
+        .expires_ms = now + ttl_ms,
+        .nonce = (uint32_t)gsrng_next(&s->rng),
+        .client = gscfg_client_hash(r->id, strlen(r->id)),
+    };
+    char tok[GSTOK_CHARS + 1];
+    gstok_make(&cl, tok);
+    s->stats.tokens_issued++;
+    s->stats.clients[gsstats_client_index(&s->stats, cl.client, r->id)].tokens++;
+    gsbuf_clear(&s->scratch);
+    if (gsbuf_printf(&s->scratch,
+                     "{\"access_token\":\"%s\",\"scope\":\"%s\",\"token_type\":\"Bearer\","
+                     "\"expires_in\":%llu}",
+                     tok, r->scope[0] ? r->scope : "default",
+                     (unsigned long long)((ttl_ms + 999) / 1000))) {
+        gsconn_close(c);
+        return;
+    }
+    gsapi_reply_scratch(s, c, 200, "Cache-Control: no-store\r\nPragma: no-cache\r\n");
+}
+
+void gsoauth_token(struct gssrv *s, struct gsconn *c)
+{
+    const struct gscfg *cfg = &s->cfg;
+    if (cfg->token_error_rate > 0 &&
+        gsrng_fault_hit(&s->rng, &s->f_token, cfg->fault_spacing, cfg->token_error_rate)) {
+        oauth_error(s, c, 503, "temporarily_unavailable",
+                    "The key manager is temporarily unavailable; try again later");
+        return;
+    }
+    if (c->req.method != GSHTTP_POST) {
+        oauth_error(s, c, 405, "invalid_request", "Use POST for the token endpoint");
+        return;
+    }
+    struct token_req r;
+    memset(&r, 0, sizeof r);
+    if (parse_basic(c, &r)) {
+        oauth_error(s, c, 401, "invalid_client", "Client Authentication failed.");
+        return;
+    }
+    if (parse_form(c, &r)) {
+        oauth_error(s, c, 400, "invalid_request", "Malformed or too long form parameter");
+        return;
+    }
+    if (!r.id[0]) {
+        oauth_error(s, c, 401, "invalid_client", "Client Authentication failed.");
+        return;
+    }
+    if (!client_authenticated(s, c, &r)) {
+        oauth_error(s, c, 401, "invalid_client",
+                    "A valid OAuth client could not be found for the given client_id");
+        return;
+    }
+    if (!r.grant[0]) {
+        oauth_error(s, c, 400, "invalid_request", "Missing grant_type parameter value");
+        return;
+    }
+    if (!strcmp(r.grant, "password")) {
+        if (!r.user[0] || !r.password[0]) {
+            oauth_error(s, c, 400, "invalid_request",
+                        "Missing parameters: username and password are required");
+            return;
+        }
+        if (!gscfg_user_ok(cfg, r.user, r.password)) {
+            char why[FIELD_BYTES + 32];
+            snprintf(why, sizeof why, "Authentication failed for %s", r.user);
+            oauth_error(s, c, 400, "invalid_grant", why);
+            return;
+        }
+    } else if (strcmp(r.grant, "client_credentials") != 0) {
+        oauth_error(s, c, 400, "unsupported_grant_type", "Unsupported grant_type value");
+        return;
+    }
+    issue(s, c, &r);
+}
