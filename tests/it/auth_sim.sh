@@ -9,10 +9,18 @@
 #  - a revoked token costs each application one 401 and one refresh;
 #  - bad client credentials stop the run before any load (exit 3) with a
 #    message naming the application and the key manager's answer;
+#  - an application whose keys the gateway refuses is reported as an auth
+#    failure, while the others run normally;
+#  - per-application quotas give 429s (WSO2 code 900803) to exactly the
+#    application over its quota, counted as the simulator counted them,
+#    with Retry-After reported; closed-model back-off waits it out;
+#  - each application's own client certificate is used for mutual TLS to
+#    the token endpoint and to the gateway (nginx logs the certificate);
 #  - client secrets and tokens appear nowhere in what gatecap writes.
 . "$(dirname "$0")/../lib/common.sh"
 . "$GATECAP_TOP/tests/lib/gatewaysim.sh"
 . "$GATECAP_TOP/tests/lib/gatecap.sh"
+. "$GATECAP_TOP/tests/lib/nginx.sh"
 
 KM=127.0.2.11
 GW1=127.0.2.12
@@ -112,8 +120,109 @@ assert_contains "badcred: message" "no token for application a2" "$(cat "$T_TMP/
 assert_contains "badcred: key manager's answer" "invalid_client" "$(cat "$T_TMP/badcred.log")"
 assert_eq "badcred: nothing sent to the gateway" 0 "$(sim_stats "$GW1_URL" | jq .requests.total)"
 
+log "an application the gateway refuses: AUTH FAILURE for it alone"
+sim_reset "$GW1_URL"
+sim_config "$GW1_URL" deny_client=app2
+scenario denied "$GW1_URL" 4s
+run denied
+run_ok denied
+app() { jr "$1" ".auth.applications[] | select(.name == \"$2\") | $3"; }
+assert_eq "denied: a1 unharmed" "$(app denied a1 .count)" "$(app denied a1 '.outcomes["2xx"]')"
+assert_eq "denied: a2 all 401" "$(app denied a2 .count)" "$(app denied a2 .unauthorized)"
+assert_ge "denied: a2 rejected after a refresh" 1 "$(app denied a2 .rejected_after_refresh)"
+assert_eq "denied: rejected applications" '["a2"]' "$(jq -c .auth.rejected_applications "$T_TMP/denied/results.json")"
+# one refresh after the first 401; the next waits 5 s, beyond this run
+assert_eq "denied: refreshes after a 401" 1 "$(jr denied .auth.token_endpoint.by_reason.after_401)"
+grep -q "AUTH FAILURE: application a2" "$T_TMP/denied.log" ||
+    fail "denied: no AUTH FAILURE line: $(tail -5 "$T_TMP/denied.log")"
+! grep -q "AUTH FAILURE: application a1" "$T_TMP/denied.log" || fail "denied: a1 reported"
+sim_config "$GW1_URL" deny_client=app2:off
+
+log "per-application quota: 429 (application) for exactly that application"
+sim_reset "$GW1_URL"
+sim_config "$GW1_URL" app_quota=app1:20 retry_after=on
+scenario quota "$GW1_URL" 4s
+run quota
+run_ok quota
+# 50/s each: a1 is over its 20/s, a2 has no quota
+assert_eq "quota: a2 not throttled" 0 "$(app quota a2 .throttled)"
+t1=$(app quota a1 .throttled)
+assert_ge "quota: a1 throttled" 80 "$t1"
+assert_eq "quota: a1's 429s are application-level" "$t1" "$(app quota a1 .throttled_by.application)"
+stats=$(sim_stats "$GW1_URL")
+assert_eq "quota: a1 429s as the gateway counted" "$(echo "$stats" | jq '.clients.app1["429"]')" "$t1"
+# the gateway also answered the check before the run, sent with a1's token
+assert_eq "quota: a1 2xx as the gateway counted" "$(echo "$stats" | jq '.clients.app1["2xx"]')" \
+    "$(( $(app quota a1 '.outcomes["2xx"]') + 1 ))"
+assert_eq "quota: Retry-After on every 429" "$t1" "$(jr quota .totals.all.retry_after.count)"
+assert_eq "quota: by code in the totals" "$t1" "$(jr quota .totals.all.throttled_by.application)"
+grep -q "throttled:application=$t1" "$T_TMP/quota.log" || fail "quota: summary lacks the 429 kind"
+
+log "closed model: back-off waits out Retry-After"
+for b in none backoff; do
+    cat > "$T_TMP/$b.yaml" << YAML
+name: $b
+targets: ["$GW1_URL"]
+tls: {ca: "$SIM_CERTS/ca.pem"}
+requests: [{name: echo, path: /echo/1.0.0}]
+auth: {token_url: "$KM_URL", client_id: app1, client_secret: "\${GC_APP1_SECRET}"}
+load:
+  model: closed
+$([ $b = backoff ] && echo "  backoff: 5s")
+  workers: 1
+  phases: [{name: steady, duration: 3s, users: 2}]
+YAML
+    run $b
+    run_ok $b
+done
+# Without back-off two users spin on 429s; with it each waits >= 1 s after one.
+assert_ge "no back-off: throttled" 200 "$(jr none .totals.all.throttled)"
+assert_le "back-off: throttled" 10 "$(jr backoff .totals.all.throttled)"
+assert_ge "back-off: still served" 20 "$(jr backoff '.totals.all.outcomes["2xx"]')"
+sim_config "$GW1_URL" app_quota=app1:0 retry_after=off
+
+log "mutual TLS with each application's own certificate (nginx logs it)"
+nginx_nodes "$T_TMP" 127.0.2.14
+for a in tpp-a tpp-b; do
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T_TMP/$a.key" 2> /dev/null
+    openssl req -new -key "$T_TMP/$a.key" -subj "/CN=$a" -out "$T_TMP/$a.csr"
+    printf 'basicConstraints=critical,CA:FALSE\nextendedKeyUsage=clientAuth\n' > "$T_TMP/$a.ext"
+    openssl x509 -req -in "$T_TMP/$a.csr" -CA "$SIM_CERTS/ca.pem" -CAkey "$SIM_CERTS/ca.key" \
+        -set_serial "0x$(openssl rand -hex 8)" -days 2 -extfile "$T_TMP/$a.ext" \
+        -out "$T_TMP/$a.pem" 2> /dev/null || fail "cannot issue a client certificate for $a"
+done
+KM2=127.0.2.15
+sim_start "$KM2" --cert "$SIM_CERTS/server.pem" --key "$SIM_CERTS/server.key" \
+    --client-ca "$SIM_CERTS/ca.pem"
+KM2_HTTP=$SIM_HTTP
+printf 'name,client_id,cert,key\nA,tppA,tpp-a.pem,tpp-a.key\nB,tppB,tpp-b.pem,tpp-b.key\n' > "$T_TMP/apps.csv"
+cat > "$T_TMP/mtls.yaml" << YAML
+name: mtls
+targets: ["https://127.0.2.14:8244"]
+tls: {ca: "$SIM_CERTS/ca.pem"}
+requests: [{name: accounts, path: /accounts}]
+auth:
+  token_url: "$SIM_HTTPS/oauth2/token"
+  client_auth: mtls
+  applications: apps.csv
+load:
+  workers: 1
+  phases: [{name: steady, duration: 2s, rate: 100/s}]
+YAML
+run mtls
+run_ok mtls
+count=$(jr mtls .totals.all.count)
+assert_eq "mtls: every request 2xx" "$count" "$(jr mtls '.totals.all.outcomes["2xx"]')"
+ka=$(sim_stats "$KM2_HTTP" | jq '.clients.tppA.tokens // 0')
+kb=$(sim_stats "$KM2_HTTP" | jq '.clients.tppB.tokens // 0')
+assert_eq "mtls: tokens issued to A and B by certificate" "1 1" "$ka $kb"
+na=$(grep -c "/accounts .*CN=tpp-a" "$T_TMP/access-gw1.log" || true)
+nb=$(grep -c "/accounts .*CN=tpp-b" "$T_TMP/access-gw1.log" || true)
+assert_eq "mtls: A's requests carried A's certificate" "$(app mtls A .count)" "$((na - 1))"
+assert_eq "mtls: B's requests carried B's certificate" "$(app mtls B .count)" "$nb"
+
 log "secrets and tokens appear nowhere in the outputs"
-for f in "$T_TMP"/life/* "$T_TMP"/revoke/* "$T_TMP"/*.log; do
+for f in "$T_TMP"/life/* "$T_TMP"/revoke/* "$T_TMP"/quota/* "$T_TMP"/denied/* "$T_TMP"/*.log; do
     [ -f "$f" ] || continue
     for s in "$SEC1" "$SEC2"; do
         ! grep -q -- "$s" "$f" || fail "secret found in $f"

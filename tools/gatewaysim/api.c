@@ -184,6 +184,10 @@ bool gsapi_precheck(struct gssrv *s, struct gsconn *c)
     } lv[3] = {{&s->node_limit, cfg->throttle_rate, 900800}, {NULL, 0, 900803}, {NULL, 0, 900804}};
     if (token_ok) {
         int ai = gscfg_app_index(cfg, c->tok.client);
+        if (ai >= 0 && cfg->apps[ai].denied) {
+            unauthorized(s, c, false, false);
+            return true;
+        }
         if (ai >= 0 && cfg->apps[ai].rate > 0) {
             lv[1].lim = &s->app_limits[ai];
             lv[1].rate = cfg->apps[ai].rate;

@@ -558,6 +558,8 @@ static const struct opt opts[] = {
      "fixed (default, 1 s windows) or sliding (1 s, weighted)"},
     {"app-quota", "ID:R", OPT_RUNTIME, gscfg_set_app_quota,
      "429 (900803) above R requests/s per node for client ID's tokens; repeatable"},
+    {"deny-client", "ID[:off]", OPT_RUNTIME, gscfg_set_deny,
+     "401 (900901) for client ID's valid tokens (revoked keys); ID:off lets it in; repeatable"},
     {"retry-after", "on|off", OPT_RUNTIME, set_retry_after,
      "429 answers carry Retry-After: seconds (default off)"},
     {"token-delay", "DUR", OPT_RUNTIME, set_token_delay,

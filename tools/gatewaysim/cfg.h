@@ -45,6 +45,7 @@ struct gscfg_app {
     char id[GSCFG_ID_BYTES];
     uint32_t hash; /* gscfg_client_hash(id) */
     double rate;   /* requests/s; 0: none */
+    bool denied;   /* its tokens get 401 900901 (keys revoked, no subscription) */
 };
 
 struct gscfg {
@@ -149,6 +150,11 @@ int gscfg_add_user(struct gscfg *c, const char *v, char *err, size_t errlen);
 /* Sets the quota of a client from "ID:R" (R requests/s per node, 0 = no
  * quota), adding an entry for a new ID. Returns 0 or -EINVAL. */
 int gscfg_set_app_quota(struct gscfg *c, const char *v, char *err, size_t errlen);
+
+/* Denies client ID ("ID") or lets it in again ("ID:off"): API requests
+ * with its otherwise valid tokens get 401 900901, as a gateway answers an
+ * application whose keys were revoked. Returns 0 or -EINVAL. */
+int gscfg_set_deny(struct gscfg *c, const char *v, char *err, size_t errlen);
 
 /* May the client id authenticate with secret? (Any may when no clients
  * are configured.) */

@@ -57,31 +57,60 @@ static const char *hash_clash(const struct gscfg *c, const char *id, uint32_t ha
 }
 
 /* Sets id[0, idlen)'s quota, adding an entry when new. */
-static int set_quota(struct gscfg *c, const char *id, size_t idlen, double rate, char *err,
-                     size_t errlen)
+/* The entry for client id (idlen bytes), added when new; NULL with err set. */
+static struct gscfg_app *app_entry(struct gscfg *c, const char *id, size_t idlen, char *err,
+                                   size_t errlen)
 {
     char name[GSCFG_ID_BYTES];
-    if (idlen == 0 || idlen >= sizeof name)
-        BAD("client id '%.*s' is empty or longer than %zu characters", (int)idlen, id,
-            sizeof name - 1);
+    if (idlen == 0 || idlen >= sizeof name) {
+        snprintf(err, errlen, "client id '%.*s' is empty or longer than %zu characters",
+                 (int)idlen, id, sizeof name - 1);
+        return NULL;
+    }
     memcpy(name, id, idlen);
     name[idlen] = 0;
     uint32_t hash = gscfg_client_hash(name, idlen);
     const char *other = hash_clash(c, name, hash);
-    if (other)
-        BAD("client ids '%s' and '%s' have the same 32-bit hash, which tokens carry; rename one",
-            name, other);
+    if (other) {
+        snprintf(err, errlen,
+                 "client ids '%s' and '%s' have the same 32-bit hash, which tokens carry; "
+                 "rename one",
+                 name, other);
+        return NULL;
+    }
     for (int i = 0; i < c->n_apps; i++)
-        if (!strcmp(c->apps[i].id, name)) {
-            c->apps[i].rate = rate;
-            return 0;
-        }
-    if (c->n_apps >= GSCFG_MAX_APPS)
-        BAD("more than %d application quotas; use fewer", GSCFG_MAX_APPS);
+        if (!strcmp(c->apps[i].id, name))
+            return &c->apps[i];
+    if (c->n_apps >= GSCFG_MAX_APPS) {
+        snprintf(err, errlen, "more than %d application quotas or denials; use fewer",
+                 GSCFG_MAX_APPS);
+        return NULL;
+    }
     struct gscfg_app *a = &c->apps[c->n_apps++];
+    memset(a, 0, sizeof *a);
     memcpy(a->id, name, idlen + 1);
     a->hash = hash;
+    return a;
+}
+
+static int set_quota(struct gscfg *c, const char *id, size_t idlen, double rate, char *err,
+                     size_t errlen)
+{
+    struct gscfg_app *a = app_entry(c, id, idlen, err, errlen);
+    if (!a)
+        return -EINVAL;
     a->rate = rate;
+    return 0;
+}
+
+int gscfg_set_deny(struct gscfg *c, const char *v, char *err, size_t errlen)
+{
+    size_t len = strlen(v);
+    bool off = len > 4 && !strcmp(v + len - 4, ":off");
+    struct gscfg_app *a = app_entry(c, v, off ? len - 4 : len, err, errlen);
+    if (!a)
+        return -EINVAL;
+    a->denied = !off;
     return 0;
 }
 
