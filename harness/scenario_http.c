@@ -404,8 +404,8 @@ static void read_request(struct scnp_ctx *c, const struct ytree_node *n, const c
                 c->oom = true;
             } else {
                 r->headers = h;
-                h[r->n_headers] =
-                    (struct scn_header){strdup("Content-Type"), strdup("application/json"), false};
+                h[r->n_headers] = (struct scn_header){strdup("Content-Type"),
+                                                      strdup("application/json"), false, NULL};
                 r->n_headers++;
                 if (!h[r->n_headers - 1].name || !h[r->n_headers - 1].value)
                     c->oom = true;

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "scenario.h"
+#include "template.h"
 #include "yamltree.h"
 
 #define SCNP_FIELD_MAX 256 /* a dotted path buffer */
@@ -71,6 +72,16 @@ int scnp_text(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
 /* Like scnp_text, and rejects empty text, NULs and control characters. */
 int scnp_string(struct scnp_ctx *c, const struct ytree_node *n, const char *field, char **out,
                 bool *secret);
+
+/* A scalar compiled as a template (template.h) with flags (TPL_ENV |
+ * TPL_RUNTIME for requests' fields) against s's feeders. With
+ * string_checks, also what scnp_string rejects (the checks see runtime
+ * references as written). *out owned (tpl_free). *secret (may be NULL)
+ * is set true when an environment variable was expanded or the value is
+ * tagged !secret. */
+int scnp_template(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                  const struct scenario *s, unsigned flags, bool string_checks, struct tpl **out,
+                  bool *secret);
 
 int scnp_number(struct scnp_ctx *c, const struct ytree_node *n, const char *field, double min,
                 double max, double *out);
