@@ -118,6 +118,9 @@ bool scnp_http_token(const char *s);
 int scnp_name(struct scnp_ctx *c, const struct ytree_node *n, const char *field, char **out);
 
 /* Sections; each reads its part of the root mapping into s. */
+void scnp_feeders(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
+/* After load: `per: user` needs the closed model. */
+void scnp_feeders_check(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
 void scnp_targets(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
 void scnp_tls(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
 void scnp_requests(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
@@ -127,6 +130,15 @@ void scnp_load(struct scnp_ctx *c, const struct ytree_node *root, struct scenari
  * index. Returns 0, or -1 with the error reported. */
 int scnp_step_stop(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
                    struct scenario *s, const char *group, size_t *rule);
+
+/* Checks every feeder cell that template t (of field, at n) can take:
+ * reports the first whose byte makes bad() true, naming the feeder's
+ * file and line, as "... holds <what bad() says>; <fix>". bad returns
+ * NULL for a good byte, or how to name it ("a line break"). Returns 0, or
+ * -1 when it reported. */
+int scnp_feeder_values(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                       const struct scenario *s, const struct tpl *t,
+                       const char *(*bad)(unsigned char ch), const char *fix);
 
 /* After requests and load: gate scopes name their phases and requests. */
 void scnp_gates(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
