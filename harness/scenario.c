@@ -1,7 +1,8 @@
 /*
  * scenario.c — loading a scenario: read the file, build the YAML tree,
  * apply --set overrides to the tree, read every section into struct
- * scenario (scenario_http.c, scenario_tls.c, scenario_phases.c) while
+ * scenario (scenario_feeders.c, scenario_targets.c, scenario_http.c,
+ * scenario_tls.c, scenario_phases.c, scenario_gates.c) while
  * collecting every error, then report them in file order. Also the
  * top-level scalar fields, freeing, and small queries.
  *
@@ -17,7 +18,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "feeder.h"
 #include "scenario_priv.h"
+#include "template.h"
 
 #define SCN_MAX_FILE_BYTES (16u << 20)
 
@@ -74,9 +77,12 @@ void scenario_free(struct scenario *s)
         free(r->name);
         free(r->method);
         free(r->path);
+        tpl_free(r->path_tpl);
+        tpl_free(r->body_tpl);
         for (size_t h = 0; h < r->n_headers; h++) {
             free(r->headers[h].name);
             free(r->headers[h].value);
+            tpl_free(r->headers[h].tpl);
         }
         free(r->headers);
         free(r->body);
@@ -103,6 +109,9 @@ void scenario_free(struct scenario *s)
         free(st->group);
     }
     free(s->step_stops);
+    for (size_t i = 0; i < s->n_feeders; i++)
+        feeder_free(s->feeders[i]);
+    free(s->feeders);
     free(s);
 }
 
@@ -582,16 +591,19 @@ int scenario_load_mem(const char *path, const char *yaml, size_t len, const char
 
     if (!(s = calloc(1, sizeof *s)) || defaults(s, path))
         goto done;
-    static const char *const top_keys[] = {
-        "name", "description", "targets",  "node_header", "tls",       "http", "requests",
-        "load", "timeouts",    "interval", "output",      "generator", "gates", "auth", NULL};
+    static const char *const top_keys[] = {"name",      "description", "targets",  "node_header",
+                                           "tls",       "http",        "feeders",  "requests",
+                                           "load",      "timeouts",    "interval", "output",
+                                           "generator", "gates",       "auth",     NULL};
     scnp_keys(&c, root, "", top_keys);
     read_top(&c, root, s);
     scnp_targets(&c, root, s);
     scnp_tls(&c, root, s);
+    scnp_feeders(&c, root, s); /* before requests: their templates name feeders */
     scnp_requests(&c, root, s);
     scnp_load(&c, root, s);
     scnp_auth(&c, root, s);
+    scnp_feeders_check(&c, root, s);
     scnp_gates(&c, root, s);
     if (c.oom)
         goto done;

@@ -8,8 +8,16 @@
  * messages are dotted paths with 0-based list indexes ("load.phases.2.rate"),
  * the same syntax --set takes.
  *
- * Paths: body_file, tls.ca, tls.cert and tls.key are relative to the
- * scenario file's folder; `output` is relative to the working directory.
+ * Paths: body_file, tls.ca, tls.cert, tls.key and feeders' files are
+ * relative to the scenario file's folder; `output` is relative to the
+ * working directory.
+ *
+ * Templates: a request's path, header values and inline body may hold
+ * per-request references (${FEEDER.COLUMN}, ${uuid}, ${seq}, ${now_ms},
+ * ${now_iso}, ${now_http}, ${random_int(A,B)}, ${random_hex(N)}; see
+ * template.h), and so may the contents of a body_file. Those fields are
+ * compiled once here (struct tpl); the char * fields keep the text with
+ * ${ENV} expanded and the per-request references as written.
  */
 #ifndef GATECAP_SCENARIO_H
 #define GATECAP_SCENARIO_H
@@ -19,6 +27,9 @@
 #include <stdint.h>
 
 #include "gate.h"
+
+struct feeder; /* feeder.h */
+struct tpl;    /* template.h */
 
 enum {
     SCN_OK = 0,
@@ -54,24 +65,32 @@ struct scn_target {
 
 struct scn_header {
     char *name;
-    char *value;          /* after ${ENV} expansion; no CR/LF */
+    char *value;          /* after ${ENV} expansion; no CR/LF; runtime references as written */
     bool secret;          /* from ${ENV} or Authorization/Cookie/API key: redact */
+    struct tpl *tpl;      /* per-request template of value, or NULL when value is static;
+                           * no feeder cell it can take holds CR, LF or NUL */
 };
 
 struct scn_request {
     char *name;
     double weight;        /* > 0, default 1 */
     char *method;         /* GET default */
-    char *path;           /* begins with '/' */
+    char *path;           /* begins with '/'; runtime references as written */
     struct scn_header *headers;
     size_t n_headers;
-    char *body;           /* NULL or body_bytes bytes (inline or from body_file), plus a NUL */
+    char *body;           /* NULL or body_bytes bytes (inline or from body_file), plus a NUL;
+                           * runtime references as written */
     size_t body_bytes;
     char *body_file;      /* path as written, or NULL */
     int *expect_status;   /* statuses counted as success; default: any 2xx/3xx */
     size_t n_expect_status; /* 0 when expect was not given (2xx/3xx succeed) */
     bool path_secret;     /* path came from ${ENV} or its query names a key/token */
     bool body_secret;     /* body came from ${ENV}, !secret, or a body_file */
+    struct tpl *path_tpl; /* per-request template of path, or NULL when static; no feeder
+                           * cell it can take holds a space, '#' or a control character */
+    struct tpl *body_tpl; /* per-request template of body (inline, or body_file contents),
+                           * or NULL when static */
+    uint64_t feeder_mask; /* bit f: path, a header or the body uses feeders[f] */
     /* Bit s set when status s (0..639) counts as success; filled from
      * expect_status, or 200..399 by default. Test with scn_request_expects. */
     uint64_t expect_bits[10];
@@ -177,6 +196,9 @@ struct scn_auth {
 
 struct scenario {
     char *file;             /* path it was read from */
+    struct feeder **feeders; /* `feeders:` in file order (order, exhausted, per set); the
+                              * templates' feeder indexes point into this array */
+    size_t n_feeders;       /* at most 64 */
     char *name;             /* default: the file name without folder and extension */
     char *description;      /* free text or NULL */
     struct scn_target *targets;

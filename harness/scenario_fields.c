@@ -1,6 +1,7 @@
 /*
  * scenario_fields.c — typed readers over the YAML tree for the scenario
- * parser: ${ENV} expansion, type and range checks, unknown-key detection
+ * parser: ${ENV} expansion (by template.c, the one parser of ${...}),
+ * type and range checks, unknown-key detection
  * with a "did you mean" from edit distance and from a table of names
  * other tools use. See scenario_priv.h.
  */
@@ -271,33 +272,9 @@ int scnp_list(struct scnp_ctx *c, const struct ytree_node *node, const char *fie
     return -1;
 }
 
-static bool name_char(char ch, bool first)
-{
-    return ch == '_' || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-           (!first && ch >= '0' && ch <= '9');
-}
-
-/* Appends len bytes to the growing buffer; false on allocation failure. */
-static bool put(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
-{
-    if (*len + n + 1 > *cap) {
-        size_t cap2 = *cap ? *cap : 64;
-        while (cap2 < *len + n + 1)
-            cap2 *= 2;
-        char *b = realloc(*buf, cap2);
-        if (!b)
-            return false;
-        *buf = b;
-        *cap = cap2;
-    }
-    memcpy(*buf + *len, s, n);
-    *len += n;
-    (*buf)[*len] = '\0';
-    return true;
-}
-
-int scnp_text(struct scnp_ctx *c, const struct ytree_node *n, const char *field, char **out,
-              size_t *len_out, bool *secret)
+/* Compiles a scalar's text; reports like every reader. */
+static int compile(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                   const struct scenario *s, unsigned flags, struct tpl **out, bool *secret)
 {
     if (!n || n->kind != YTREE_SCALAR) {
         scnp_error(c, n, field, "expected a single value, found %s", ytree_kind_name(n));
@@ -305,90 +282,46 @@ int scnp_text(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
     }
     if (!tag_ok(c, n, field))
         return -1;
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    bool expanded = false;
-    const char *t = n->text, *end = n->text + n->len;
-    if (!put(&buf, &len, &cap, "", 0))
-        goto oom;
-    while (t < end) {
-        const char *d = memchr(t, '$', (size_t)(end - t));
-        if (!d) {
-            if (!put(&buf, &len, &cap, t, (size_t)(end - t)))
-                goto oom;
-            break;
-        }
-        if (!put(&buf, &len, &cap, t, (size_t)(d - t)))
-            goto oom;
-        if (d + 2 < end && d[1] == '$' && d[2] == '{') { /* $${ is a literal ${ */
-            if (!put(&buf, &len, &cap, "${", 2))
-                goto oom;
-            t = d + 3;
-            continue;
-        }
-        if (d + 1 >= end || d[1] != '{') {
-            if (!put(&buf, &len, &cap, "$", 1))
-                goto oom;
-            t = d + 1;
-            continue;
-        }
-        const char *name = d + 2, *p = name;
-        while (p < end && name_char(*p, p == name))
-            p++;
-        size_t name_len = (size_t)(p - name);
-        const char *def = NULL;
-        size_t def_len = 0;
-        if (p + 1 < end && p[0] == ':' && p[1] == '-') {
-            def = p + 2;
-            const char *close = memchr(def, '}', (size_t)(end - def));
-            if (!close)
-                p = end;
-            else {
-                def_len = (size_t)(close - def);
-                p = close;
-            }
-        }
-        if (!name_len || p >= end || *p != '}') {
-            scnp_error(c, n, field,
-                       "malformed '${' reference; write ${NAME} or ${NAME:-default} (NAME: "
-                       "letters, digits, _), or $${ for a literal ${");
-            free(buf);
-            return -1;
-        }
-        char var[128];
-        if (name_len >= sizeof var) {
-            scnp_error(c, n, field, "environment variable name too long");
-            free(buf);
-            return -1;
-        }
-        memcpy(var, name, name_len);
-        var[name_len] = '\0';
-        const char *val = getenv(var);
-        if (def && (!val || !*val)) {
-            if (!put(&buf, &len, &cap, def, def_len))
-                goto oom;
-        } else if (!val) {
-            scnp_error(c, n, field,
-                       "environment variable %s is not set; export %s=... before running, or "
-                       "write ${%s:-default}",
-                       var, var, var);
-            free(buf);
-            return -1;
-        } else if (!put(&buf, &len, &cap, val, strlen(val)))
-            goto oom;
-        expanded = true;
-        t = p + 1;
+    char msg[512];
+    int rc =
+        tpl_compile(n->text, n->len, flags, s ? (const struct feeder *const *)s->feeders : NULL,
+                    s ? s->n_feeders : 0, NULL, NULL, out, msg, sizeof msg);
+    if (rc == TPL_ENOMEM) {
+        c->oom = true;
+        return -1;
     }
-    if (secret && (expanded || (n->tag && !strcmp(n->tag, "!secret"))))
+    if (rc) {
+        scnp_error(c, n, field, "%s", msg);
+        return -1;
+    }
+    if (secret && (tpl_used_env(*out) || (n->tag && !strcmp(n->tag, "!secret"))))
+        *secret = true;
+    return 0;
+}
+
+int scnp_text(struct scnp_ctx *c, const struct ytree_node *n, const char *field, char **out,
+              size_t *len_out, bool *secret)
+{
+    struct tpl *t;
+    bool sec = false;
+    if (compile(c, n, field, NULL, TPL_ENV, &t, &sec))
+        return -1;
+    size_t len;
+    const char *text = tpl_text(t, &len);
+    char *buf = malloc(len + 1);
+    if (!buf) {
+        tpl_free(t);
+        c->oom = true;
+        return -1;
+    }
+    memcpy(buf, text, len + 1);
+    tpl_free(t);
+    if (secret && sec)
         *secret = true;
     *out = buf;
     if (len_out)
         *len_out = len;
     return 0;
-oom:
-    free(buf);
-    c->oom = true;
-    return -1;
 }
 
 static bool utf8_valid(const char *s, size_t len)
@@ -427,24 +360,18 @@ static bool utf8_valid(const char *s, size_t len)
     return true;
 }
 
-int scnp_string(struct scnp_ctx *c, const struct ytree_node *n, const char *field, char **out,
-                bool *secret)
+/* What scnp_string refuses in s (len bytes). Returns 0 or -1 (reported). */
+static int check_string(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                        const char *s, size_t len)
 {
-    char *s;
-    size_t len;
-    bool sec = false;
-    if (scnp_text(c, n, field, &s, &len, &sec))
-        return -1;
     if (!len) {
         scnp_error(c, n, field, "empty; give a value or remove the key");
-        free(s);
         return -1;
     }
     if (!utf8_valid(s, len)) {
         scnp_error(c, n, field,
                    "is not valid UTF-8; check the environment variable or file "
                    "it came from");
-        free(s);
         return -1;
     }
     for (size_t i = 0; i < len; i++) {
@@ -453,13 +380,47 @@ int scnp_string(struct scnp_ctx *c, const struct ytree_node *n, const char *fiel
             scnp_error(c, n, field,
                        "contains a control character (byte 0x%02x at offset %zu); remove it", ch,
                        i);
-            free(s);
             return -1;
         }
+    }
+    return 0;
+}
+
+int scnp_string(struct scnp_ctx *c, const struct ytree_node *n, const char *field, char **out,
+                bool *secret)
+{
+    char *s;
+    size_t len;
+    bool sec = false;
+    if (scnp_text(c, n, field, &s, &len, &sec))
+        return -1;
+    if (check_string(c, n, field, s, len)) {
+        free(s);
+        return -1;
     }
     if (secret && sec)
         *secret = true;
     *out = s;
+    return 0;
+}
+
+int scnp_template(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                  const struct scenario *s, unsigned flags, bool string_checks, struct tpl **out,
+                  bool *secret)
+{
+    struct tpl *t;
+    bool sec = false;
+    if (compile(c, n, field, s, flags, &t, &sec))
+        return -1;
+    size_t len;
+    const char *text = tpl_text(t, &len);
+    if (string_checks && check_string(c, n, field, text, len)) {
+        tpl_free(t);
+        return -1;
+    }
+    if (secret && sec)
+        *secret = true;
+    *out = t;
     return 0;
 }
 

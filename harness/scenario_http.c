@@ -1,8 +1,8 @@
 /*
- * scenario_http.c — the HTTP side of a scenario: `targets` (gateway
- * nodes as base URLs) and `requests` (the weighted request mix). URLs are
- * parsed here rather than with curl_url so that each mistake gets its own
- * message; what is accepted is a strict subset curl takes as well.
+ * scenario_http.c — the HTTP side of a scenario: `requests` (the
+ * weighted request mix, whose path, header values and body may be
+ * per-request templates). The gateway nodes (`targets`) are read in
+ * scenario_targets.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,233 +17,6 @@
 
 #define MAX_BODY_BYTES (64u << 20)
 
-/* ---- targets ----------------------------------------------------------- */
-
-static bool host_char(char ch)
-{
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-           ch == '-' || ch == '.' || ch == '_';
-}
-
-/* Fills t from url (already expanded). Returns 0 or -1 (reported). */
-int scnp_parse_url(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
-                   const char *url, struct scn_target *t)
-{
-    const char *p = strstr(url, "://");
-    if (!p) {
-        scnp_error(c, n, field,
-                   "'%s' has no scheme; write https://%s (port 8243 by default) or http://%s "
-                   "(port 8280)",
-                   url, url, url);
-        return -1;
-    }
-    size_t scheme_len = (size_t)(p - url);
-    if (scheme_len == 5 && !strncasecmp(url, "https", 5))
-        t->https = true;
-    else if (scheme_len == 4 && !strncasecmp(url, "http", 4))
-        t->https = false;
-    else {
-        scnp_error(c, n, field,
-                   "unsupported scheme '%.*s'; gateways are reached with https:// "
-                   "or http://",
-                   (int)scheme_len, url);
-        return -1;
-    }
-    p += 3;
-    const char *auth_end = p + strcspn(p, "/?#");
-    const char *at = memchr(p, '@', (size_t)(auth_end - p));
-    if (at) {
-        scnp_error(c, n, field,
-                   "credentials in a target URL are not supported; send them in a request "
-                   "header (e.g. Authorization: \"Basic ${CREDENTIALS}\")");
-        return -1;
-    }
-    const char *host = p, *host_end, *port_s = NULL;
-    if (*p == '[') {
-        host = p + 1;
-        host_end = memchr(host, ']', (size_t)(auth_end - host));
-        if (!host_end || host_end == host) {
-            scnp_error(c, n, field,
-                       "IPv6 address without a closing ']'; write e.g. "
-                       "https://[::1]:8243");
-            return -1;
-        }
-        for (const char *q = host; q < host_end; q++) {
-            if (!(host_char(*q) || *q == ':' || *q == '%')) {
-                scnp_error(c, n, field, "'%.*s' is not an IPv6 address", (int)(host_end - host),
-                           host);
-                return -1;
-            }
-        }
-        p = host_end + 1;
-        if (p < auth_end && *p != ':') {
-            scnp_error(c, n, field, "unexpected text after ']'; write https://[ADDRESS]:PORT");
-            return -1;
-        }
-    } else {
-        host_end = host;
-        while (host_end < auth_end && *host_end != ':')
-            host_end++;
-        if (host_end == host) {
-            scnp_error(c, n, field, "'%s' has no host; write e.g. https://127.0.0.1:8243", url);
-            return -1;
-        }
-        for (const char *q = host; q < host_end; q++) {
-            if (!host_char(*q)) {
-                scnp_error(c, n, field,
-                           "'%.*s' is not a host name or address (letters, digits, '-', '.')",
-                           (int)(host_end - host), host);
-                return -1;
-            }
-        }
-        p = host_end;
-    }
-    t->port = t->https ? 8243 : 8280;
-    if (p < auth_end && *p == ':') {
-        port_s = p + 1;
-        long port = 0;
-        const char *q = port_s;
-        for (; q < auth_end && *q >= '0' && *q <= '9' && port <= 65535; q++)
-            port = port * 10 + (*q - '0');
-        if (q != auth_end || q == port_s || port < 1 || port > 65535) {
-            scnp_error(c, n, field, "port '%.*s' is not a number from 1 to 65535",
-                       (int)(auth_end - port_s), port_s);
-            return -1;
-        }
-        t->port = (int)port;
-    }
-    const char *path = auth_end;
-    size_t path_len = strcspn(path, "?#");
-    if (path[path_len]) {
-        scnp_error(c, n, field,
-                   "a target URL is a base address without '?' or '#'; put query strings in "
-                   "requests.N.path");
-        return -1;
-    }
-    for (size_t i = 0; i < path_len; i++) {
-        if ((unsigned char)path[i] <= 0x20 || path[i] == 0x7f) {
-            scnp_error(c, n, field,
-                       "the URL path contains a space or control character; "
-                       "encode it (%%20 for a space)");
-            return -1;
-        }
-    }
-    while (path_len && path[path_len - 1] == '/')
-        path_len--;
-    t->host = strndup(host, (size_t)(host_end - host));
-    t->base_path = strndup(path, path_len);
-    if (!t->host || !t->base_path) {
-        c->oom = true;
-        return -1;
-    }
-    for (char *h = t->host; *h; h++)
-        if (*h >= 'A' && *h <= 'Z')
-            *h = (char)(*h - 'A' + 'a');
-    bool v6 = strchr(t->host, ':') != NULL;
-    free(t->url);
-    if (asprintf(&t->url, "%s://%s%s%s:%d%s", t->https ? "https" : "http", v6 ? "[" : "", t->host,
-                 v6 ? "]" : "", t->port, t->base_path) < 0) {
-        t->url = NULL;
-        c->oom = true;
-        return -1;
-    }
-    return 0;
-}
-
-static void read_target(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
-                        struct scn_target *t)
-{
-    static const char *const keys[] = {"url", "name", "weight", NULL};
-    char f[SCNP_FIELD_MAX];
-    const struct ytree_node *un = n, *v;
-    const char *url_field = field;
-
-    t->weight = 1;
-    if (n->kind != YTREE_SCALAR) {
-        if (scnp_keys(c, n, field, keys))
-            return;
-        un = scnp_get(n, "url");
-        url_field = scnp_field(f, field, "url");
-        if (!un) {
-            scnp_error(c, n, field, "missing url; write url: https://HOST:8243");
-            return;
-        }
-    }
-    char *url;
-    if (!scnp_string(c, un, url_field, &url, &t->url_secret)) {
-        scnp_parse_url(c, un, url_field, url, t);
-        free(url);
-    }
-    if (n->kind != YTREE_MAP)
-        goto name;
-    if ((v = scnp_get(n, "weight")))
-        scnp_number(c, v, scnp_field(f, field, "weight"), 1e-9, 1e6, &t->weight);
-    if ((v = scnp_get(n, "name")))
-        scnp_name(c, v, scnp_field(f, field, "name"), &t->name);
-name:
-    if (!t->name && t->host) {
-        bool v6 = strchr(t->host, ':') != NULL;
-        if (asprintf(&t->name, "%s%s%s:%d", v6 ? "[" : "", t->host, v6 ? "]" : "", t->port) < 0) {
-            t->name = NULL;
-            c->oom = true;
-        }
-    }
-}
-
-void scnp_targets(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s)
-{
-    const struct ytree_node *t = scnp_get(root, "targets");
-    char f[SCNP_FIELD_MAX];
-    if (!t) {
-        scnp_error(c, root, "targets",
-                   "missing; list the gateway nodes, e.g. targets: [https://127.0.0.1:8243, "
-                   "https://127.0.0.2:8243]");
-        return;
-    }
-    size_t n = t->kind == YTREE_SEQ ? t->n : 1;
-    if (t->kind == YTREE_MAP) {
-        scnp_error(c, t, "targets",
-                   "expected a list of URLs or of {url:, name:, weight:}, found a mapping; "
-                   "start each node with '- '");
-        return;
-    }
-    if (!n) {
-        scnp_error(c, t, "targets", "empty; list at least one gateway node URL");
-        return;
-    }
-    if (!(s->targets = calloc(n, sizeof *s->targets))) {
-        c->oom = true;
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const struct ytree_node *item = t->kind == YTREE_SEQ ? t->items[i] : t;
-        scnp_field_i(f, "targets", i);
-        s->n_targets++;
-        if (ytree_is_null(item)) {
-            scnp_error(c, item, f, "empty entry; write a URL such as https://127.0.0.1:8243");
-            continue;
-        }
-        if (item->kind == YTREE_SEQ) {
-            scnp_error(c, item, f, "expected a URL or {url:, name:, weight:}, found a list");
-            continue;
-        }
-        read_target(c, item, f, &s->targets[i]);
-    }
-    for (size_t i = 0; i < n; i++) {
-        for (size_t j = 0; j < i; j++) {
-            const struct scn_target *a = &s->targets[i], *b = &s->targets[j];
-            if (a->name && b->name && !strcmp(a->name, b->name)) {
-                const struct ytree_node *item = t->kind == YTREE_SEQ ? t->items[i] : t;
-                scnp_error(c, item, scnp_field_i(f, "targets", i),
-                           "the name '%s' is already used by targets.%zu; give each node its "
-                           "own name: (or URL)",
-                           a->name, j);
-                break;
-            }
-        }
-    }
-}
-
 /* ---- requests ---------------------------------------------------------- */
 
 bool scnp_http_token(const char *s)
@@ -256,8 +29,26 @@ bool scnp_http_token(const char *s)
     return true;
 }
 
+/* Bytes a feeder value cannot bring into a header value. */
+static const char *header_bad(unsigned char ch)
+{
+    return ch == '\n' ? "a line break" : ch == '\r' ? "a carriage return" : !ch ? "a NUL" : NULL;
+}
+
+/* Bytes a feeder value cannot bring into a path. */
+static const char *path_bad(unsigned char ch)
+{
+    if (ch == ' ')
+        return "a space";
+    if (ch == '#')
+        return "'#'";
+    if (ch == '\n' || ch == '\r')
+        return "a line break";
+    return ch < 0x20 || ch == 0x7f ? "a control character" : NULL;
+}
+
 static int read_headers(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
-                        struct scn_request *r)
+                        const struct scenario *s, struct scn_request *r)
 {
     char f[SCNP_FIELD_MAX];
     if (n->kind != YTREE_MAP) {
@@ -309,21 +100,35 @@ static int read_headers(struct scnp_ctx *c, const struct ytree_node *n, const ch
         struct scn_header *h = &r->headers[r->n_headers];
         size_t len;
         bool secret = scnp_sensitive_name(k->text);
-        if (scnp_text(c, v, f, &h->value, &len, &secret))
+        struct tpl *t;
+        if (scnp_template(c, v, f, s, TPL_ENV | TPL_RUNTIME, false, &t, &secret))
             continue;
-        if (strlen(h->value) != len || strpbrk(h->value, "\r\n")) {
+        const char *text = tpl_text(t, &len);
+        if (strlen(text) != len || strpbrk(text, "\r\n")) {
             scnp_error(c, v, f,
                        "a header value cannot hold line breaks or NULs; use a "
                        "single line");
-            free(h->value);
-            h->value = NULL;
+            tpl_free(t);
             continue;
         }
-        if (!(h->name = strdup(k->text))) {
-            free(h->value);
-            h->value = NULL;
+        if (scnp_feeder_values(c, v, f, s, t, header_bad,
+                               "a header value is one line: fix the file, or send that column in "
+                               "the body")) {
+            tpl_free(t);
+            continue;
+        }
+        if (!(h->name = strdup(k->text)) || !(h->value = strdup(text))) {
+            free(h->name);
+            h->name = NULL;
+            tpl_free(t);
             c->oom = true;
             return -1;
+        }
+        if (tpl_dynamic(t)) {
+            h->tpl = t;
+            r->feeder_mask |= tpl_feeder_mask(t);
+        } else {
+            tpl_free(t);
         }
         h->secret = secret;
         r->n_headers++;
@@ -395,9 +200,48 @@ static void read_expect(struct scnp_ctx *c, const struct ytree_node *n, const ch
     }
 }
 
+/* Replaces r->body (which holds "${" somewhere) by its compiled
+ * text, and keeps the template when it is dynamic: runtime references
+ * only, no ${ENV} (template.h, TPL_LENIENT). */
+static void compile_body_file(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                              const struct scenario *s, struct scn_request *r)
+{
+    char msg[512];
+    struct tpl *t;
+    int rc = tpl_compile(r->body, r->body_bytes, TPL_RUNTIME | TPL_LENIENT,
+                         (const struct feeder *const *)s->feeders, s->n_feeders, NULL, NULL, &t,
+                         msg, sizeof msg);
+    if (rc == TPL_ENOMEM) {
+        c->oom = true;
+        return;
+    }
+    if (rc) {
+        scnp_error(c, n, field, "in %s: %s", r->body_file, msg);
+        return;
+    }
+    size_t len;
+    const char *text = tpl_text(t, &len);
+    char *body = malloc(len + 1);
+    if (!body) {
+        tpl_free(t);
+        c->oom = true;
+        return;
+    }
+    memcpy(body, text, len + 1);
+    free(r->body);
+    r->body = body;
+    r->body_bytes = len;
+    if (tpl_dynamic(t)) {
+        r->body_tpl = t;
+        r->feeder_mask |= tpl_feeder_mask(t);
+    } else {
+        tpl_free(t);
+    }
+}
+
 /* Reads a file named by body_file into r->body. */
 static void read_body_file(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
-                           struct scn_request *r)
+                           const struct scenario *s, struct scn_request *r)
 {
     char *path = scnp_resolve(c, r->body_file);
     if (!path)
@@ -431,6 +275,8 @@ static void read_body_file(struct scnp_ctx *c, const struct ytree_node *n, const
     r->body[r->body_bytes] = '\0';
     if (r->body_bytes != size)
         scnp_error(c, n, field, "could not read all of %s; check the file", path);
+    else if (memmem(r->body, r->body_bytes, "${", 2))
+        compile_body_file(c, n, field, s, r);
 out:
     if (f)
         fclose(f);
@@ -440,7 +286,7 @@ out:
 /* YAML as JSON: plain scalars that look like numbers, true/false or null
  * keep their type; everything else is a string. */
 static json_t *tree_json(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
-                         bool *secret)
+                         const struct scenario *s, bool *secret)
 {
     char f[SCNP_FIELD_MAX];
     json_t *j = NULL;
@@ -448,7 +294,7 @@ static json_t *tree_json(struct scnp_ctx *c, const struct ytree_node *n, const c
         j = json_object();
         for (size_t i = 0; j && i < n->n; i++) {
             json_t *v = tree_json(c, n->items[2 * i + 1],
-                                  scnp_field(f, field, n->items[2 * i]->text), secret);
+                                  scnp_field(f, field, n->items[2 * i]->text), s, secret);
             if (!v || json_object_set_new(j, n->items[2 * i]->text, v)) {
                 json_decref(j);
                 return NULL;
@@ -459,7 +305,7 @@ static json_t *tree_json(struct scnp_ctx *c, const struct ytree_node *n, const c
     if (n->kind == YTREE_SEQ) {
         j = json_array();
         for (size_t i = 0; j && i < n->n; i++) {
-            json_t *v = tree_json(c, n->items[i], scnp_field_i(f, field, i), secret);
+            json_t *v = tree_json(c, n->items[i], scnp_field_i(f, field, i), s, secret);
             if (!v || json_array_append_new(j, v)) {
                 json_decref(j);
                 return NULL;
@@ -469,10 +315,20 @@ static json_t *tree_json(struct scnp_ctx *c, const struct ytree_node *n, const c
     }
     if (ytree_is_null(n))
         return json_null();
-    char *t;
+    struct tpl *tp;
     size_t len;
-    if (scnp_text(c, n, field, &t, &len, secret))
+    if (scnp_template(c, n, field, s, TPL_ENV | TPL_RUNTIME, false, &tp, secret))
         return NULL;
+    if (tpl_dynamic(tp)) {
+        scnp_error(c, n, field,
+                   "'%s' is made per request, which json: bodies do not take (only ${ENV}); "
+                   "write the JSON as text under body: instead, e.g. body: "
+                   "'{\"id\": \"${accounts.id}\"}'",
+                   tpl_text(tp, NULL));
+        tpl_free(tp);
+        return NULL;
+    }
+    const char *t = tpl_text(tp, &len);
     if (n->plain && !n->tag) {
         json_error_t e;
         if (!strcmp(t, "true") || !strcmp(t, "false") ||
@@ -481,15 +337,15 @@ static json_t *tree_json(struct scnp_ctx *c, const struct ytree_node *n, const c
     }
     if (!j)
         j = json_stringn(t, len);
-    free(t);
+    tpl_free(tp);
     return j;
 }
 
 static void read_json_body(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
-                           struct scn_request *r)
+                           const struct scenario *s, struct scn_request *r)
 {
     size_t before = c->n_errors;
-    json_t *j = tree_json(c, n, field, &r->body_secret);
+    json_t *j = tree_json(c, n, field, s, &r->body_secret);
     if (!j) {
         if (c->n_errors == before)
             c->oom = true;
@@ -505,6 +361,30 @@ static void read_json_body(struct scnp_ctx *c, const struct ytree_node *n, const
     /* the engine frees with free(); json_dumps uses malloc by default */
 }
 
+/* body: text, a template with ${ENV} and runtime references. */
+static void read_inline_body(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                             const struct scenario *s, struct scn_request *r)
+{
+    struct tpl *t;
+    if (scnp_template(c, n, field, s, TPL_ENV | TPL_RUNTIME, false, &t, &r->body_secret))
+        return;
+    size_t len;
+    const char *text = tpl_text(t, &len);
+    if (!(r->body = malloc(len + 1))) {
+        tpl_free(t);
+        c->oom = true;
+        return;
+    }
+    memcpy(r->body, text, len + 1);
+    r->body_bytes = len;
+    if (tpl_dynamic(t)) {
+        r->body_tpl = t;
+        r->feeder_mask |= tpl_feeder_mask(t);
+    } else {
+        tpl_free(t);
+    }
+}
+
 static char *default_request_name(const struct scn_request *r, size_t index)
 {
     char *name = NULL;
@@ -514,6 +394,8 @@ static char *default_request_name(const struct scn_request *r, size_t index)
         for (const char *m = r->method; *m && k < 20; m++)
             buf[k++] = (char)(*m >= 'A' && *m <= 'Z' ? *m - 'A' + 'a' : *m);
         for (const char *p = r->path; *p && *p != '?' && k < sizeof buf - 1; p++) {
+            if (r->path_tpl && strchr("${}", *p))
+                continue; /* /a/${accounts.id} -> get-a-accounts.id */
             char ch = *p == '/' ? '-' : *p;
             if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
                   (ch >= '0' && ch <= '9') || strchr("._-", ch)))
@@ -533,7 +415,7 @@ static char *default_request_name(const struct scn_request *r, size_t index)
 }
 
 static void read_request(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
-                         size_t index, struct scn_request *r, bool *named)
+                         size_t index, const struct scenario *s, struct scn_request *r, bool *named)
 {
     static const char *const keys[] = {"name", "weight",    "method", "path",   "headers",
                                        "body", "body_file", "json",   "expect", NULL};
@@ -541,8 +423,8 @@ static void read_request(struct scnp_ctx *c, const struct ytree_node *n, const c
     const struct ytree_node *v;
 
     r->weight = 1;
-    for (int s = 200; s < 400; s++)
-        r->expect_bits[s >> 6] |= (uint64_t)1 << (s & 63);
+    for (int st = 200; st < 400; st++)
+        r->expect_bits[st >> 6] |= (uint64_t)1 << (st & 63);
     if (scnp_keys(c, n, field, keys))
         return;
     if ((v = scnp_get(n, "weight")))
@@ -574,32 +456,41 @@ static void read_request(struct scnp_ctx *c, const struct ytree_node *n, const c
                    "missing path; write e.g. path: /echo/1.0.0 (the API context "
                    "and version)");
     } else {
-        char *p;
+        struct tpl *t;
         scnp_field(f, field, "path");
-        if (!scnp_string(c, v, f, &p, &r->path_secret)) {
+        if (!scnp_template(c, v, f, s, TPL_ENV | TPL_RUNTIME, true, &t, &r->path_secret)) {
+            const char *p = tpl_text(t, NULL);
+            bool ok = false;
             if (!strncasecmp(p, "http://", 7) || !strncasecmp(p, "https://", 8)) {
                 scnp_error(c, v, f,
                            "is a full URL; put the gateway in targets and only the path here, "
                            "e.g. path: /echo/1.0.0");
-                free(p);
             } else if (p[0] != '/') {
                 scnp_error(c, v, f, "'%s' must start with '/'; write /%s",
                            r->path_secret ? "<redacted>" : p, r->path_secret ? "..." : p);
-                free(p);
             } else if (strpbrk(p, " #")) {
                 scnp_error(c, v, f,
                            "contains a space or '#'; encode spaces as %%20 and drop "
                            "the fragment");
-                free(p);
-            } else {
-                r->path = p;
-                if (path_has_secret_query(p))
-                    r->path_secret = true;
+            } else if (!scnp_feeder_values(c, v, f, s, t, path_bad,
+                                           "a path takes them percent-encoded: write %20 for a "
+                                           "space, %23 for '#' in the file")) {
+                ok = true;
             }
+            if (ok && !(r->path = strdup(p)))
+                c->oom = true;
+            if (ok && tpl_dynamic(t)) {
+                r->path_tpl = t;
+                r->feeder_mask |= tpl_feeder_mask(t);
+            } else {
+                tpl_free(t);
+            }
+            if (r->path && path_has_secret_query(r->path))
+                r->path_secret = true;
         }
     }
     if ((v = scnp_get(n, "headers")))
-        read_headers(c, v, scnp_field(f, field, "headers"), r);
+        read_headers(c, v, scnp_field(f, field, "headers"), s, r);
 
     const struct ytree_node *body = scnp_get(n, "body"), *file = scnp_get(n, "body_file"),
                             *json = scnp_get(n, "json");
@@ -614,15 +505,15 @@ static void read_request(struct scnp_ctx *c, const struct ytree_node *n, const c
                        "it as YAML under json:",
                        ytree_kind_name(body));
         else
-            scnp_text(c, body, f, &r->body, &r->body_bytes, &r->body_secret);
+            read_inline_body(c, body, f, s, r);
     } else if (file) {
         scnp_field(f, field, "body_file");
         if (!scnp_string(c, file, f, &r->body_file, NULL)) {
             r->body_secret = true;
-            read_body_file(c, file, f, r);
+            read_body_file(c, file, f, s, r);
         }
     } else if (json) {
-        read_json_body(c, json, scnp_field(f, field, "json"), r);
+        read_json_body(c, json, scnp_field(f, field, "json"), s, r);
         bool has_ct = false;
         for (size_t i = 0; i < r->n_headers; i++)
             has_ct |= !strcasecmp(r->headers[i].name, "Content-Type");
@@ -632,8 +523,8 @@ static void read_request(struct scnp_ctx *c, const struct ytree_node *n, const c
                 c->oom = true;
             } else {
                 r->headers = h;
-                h[r->n_headers] =
-                    (struct scn_header){strdup("Content-Type"), strdup("application/json"), false};
+                h[r->n_headers] = (struct scn_header){strdup("Content-Type"),
+                                                      strdup("application/json"), false, NULL};
                 r->n_headers++;
                 if (!h[r->n_headers - 1].name || !h[r->n_headers - 1].value)
                     c->oom = true;
@@ -682,7 +573,7 @@ void scnp_requests(struct scnp_ctx *c, const struct ytree_node *root, struct sce
         bool was_named = false;
         struct scn_request *r = &s->requests[i];
         s->n_requests++;
-        read_request(c, rq->items[i], scnp_field_i(f, "requests", i), i, r, &was_named);
+        read_request(c, rq->items[i], scnp_field_i(f, "requests", i), i, s, r, &was_named);
         if (!r->name)
             continue;
         size_t dup = same_name(s, i);

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "feeder.h"
 #include "scenario.h"
 
 #define REDACTED "<redacted>"
@@ -84,6 +85,36 @@ static json_t *tls_json(const struct scn_tls *t, bool *bad)
     put(o, "connections", json_string(policy_name(t->conn_policy)), bad);
     put(o, "new_connection_fraction",
         t->conn_policy == SCN_CONN_FRACTION ? json_real(t->new_conn_fraction) : json_null(), bad);
+    return o;
+}
+
+/* {name: {file, order, when_exhausted, per, columns, rows}}; never cells. */
+static json_t *feeders_json(const struct scenario *s, bool *bad)
+{
+    static const char *const orders[] = {"sequential", "random", "unique"};
+    json_t *o = json_object();
+    for (size_t i = 0; o && i < s->n_feeders; i++) {
+        const struct feeder *f = s->feeders[i];
+        json_t *j = json_object(), *cols = json_array();
+        for (size_t k = 0; cols && k < f->n_columns; k++)
+            if (json_array_append_new(cols, json_string(f->columns[k])))
+                *bad = true;
+        if (!j) {
+            json_decref(cols);
+            *bad = true;
+            break;
+        }
+        put(j, "file", json_string(f->file), bad);
+        put(j, "order", json_string(orders[f->order]), bad);
+        put(j, "when_exhausted",
+            f->order == FEEDER_UNIQUE ? json_string(f->exhausted == FEEDER_WRAP ? "wrap" : "stop")
+                                      : json_null(),
+            bad);
+        put(j, "per", json_string(f->per == FEEDER_PER_USER ? "user" : "request"), bad);
+        put(j, "columns", cols, bad);
+        put(j, "rows", json_integer((json_int_t)f->n_rows), bad);
+        put(o, f->name, j, bad);
+    }
     return o;
 }
 
@@ -216,6 +247,7 @@ void *scenario_to_json(const struct scenario *s)
     put(o, "node_header", str_or_null(s->node_header), &bad);
     put(o, "tls", tls_json(&s->tls, &bad), &bad);
     put(o, "http", json_string(s->http_version == 2 ? "2" : "1.1"), &bad);
+    put(o, "feeders", feeders_json(s, &bad), &bad);
     if (s->auth.type == SCN_AUTH_OAUTH2)
         put(o, "auth", auth_json(&s->auth, &bad), &bad);
 

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "scenario.h"
+#include "template.h"
 #include "yamltree.h"
 
 #define SCNP_FIELD_MAX 256 /* a dotted path buffer */
@@ -72,6 +73,16 @@ int scnp_text(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
 int scnp_string(struct scnp_ctx *c, const struct ytree_node *n, const char *field, char **out,
                 bool *secret);
 
+/* A scalar compiled as a template (template.h) with flags (TPL_ENV |
+ * TPL_RUNTIME for requests' fields) against s's feeders. With
+ * string_checks, also what scnp_string rejects (the checks see runtime
+ * references as written). *out owned (tpl_free). *secret (may be NULL)
+ * is set true when an environment variable was expanded or the value is
+ * tagged !secret. */
+int scnp_template(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                  const struct scenario *s, unsigned flags, bool string_checks, struct tpl **out,
+                  bool *secret);
+
 int scnp_number(struct scnp_ctx *c, const struct ytree_node *n, const char *field, double min,
                 double max, double *out);
 int scnp_int(struct scnp_ctx *c, const struct ytree_node *n, const char *field, long long min,
@@ -107,6 +118,9 @@ bool scnp_http_token(const char *s);
 int scnp_name(struct scnp_ctx *c, const struct ytree_node *n, const char *field, char **out);
 
 /* Sections; each reads its part of the root mapping into s. */
+void scnp_feeders(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
+/* After load: `per: user` needs the closed model. */
+void scnp_feeders_check(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
 void scnp_targets(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
 void scnp_tls(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
 void scnp_requests(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
@@ -137,6 +151,15 @@ int scnp_parse_url(struct scnp_ctx *c, const struct ytree_node *n, const char *f
 void scnp_auth(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
 /* Frees what scnp_auth read into au and zeroes it. */
 void scn_auth_free(struct scn_auth *au);
+
+/* Checks every feeder cell that template t (of field, at n) can take:
+ * reports the first whose byte makes bad() true, naming the feeder's
+ * file and line, as "... holds <what bad() says>; <fix>". bad returns
+ * NULL for a good byte, or how to name it ("a line break"). Returns 0, or
+ * -1 when it reported. */
+int scnp_feeder_values(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                       const struct scenario *s, const struct tpl *t,
+                       const char *(*bad)(unsigned char ch), const char *fix);
 
 /* After requests and load: gate scopes name their phases and requests. */
 void scnp_gates(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);

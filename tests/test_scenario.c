@@ -1,7 +1,8 @@
 /*
  * tests/test_scenario.c — the scenario parser (harness/scenario*.c): every
  * field, the defaults, each validation error with its line:col and field,
- * --set overrides, ${ENV} expansion and redaction, steps expansion, real
+ * --set overrides, ${ENV} expansion and redaction, feeders and request
+ * templates (parsed, rendered, echoed, and their errors), steps expansion, real
  * certificates and keys made with OpenSSL at test time, and every example
  * in scenarios/.
  *
@@ -27,7 +28,9 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "feeder.h"
 #include "scenario.h"
+#include "template.h"
 
 static char top[PATH_MAX]; /* the repository, for scenarios/ */
 static char tmp[PATH_MAX]; /* the test's folder (cwd) */
@@ -1110,6 +1113,260 @@ static void json_echo_layout(void **state)
     unsetenv("GATECAP_TEST_TOKEN");
 }
 
+/* ---- feeders and templates ------------------------------------------------ */
+
+static void write_feeder_files(void)
+{
+    mkdir("data", 0700);
+    write_file("data/accounts.csv", "id,name,token\n1,alice,tok-CELL1\n2,bob,tok-CELL2\n");
+    write_file("data/users.csv", "user\nu1\nu2\nu3\n");
+    write_file("data/spaced.csv", "id,name\n1,has space\n");
+    write_file("data/notes.csv", "id,note\n1,ok\n2,\"two\nlines\"\n");
+    write_file("data/bad.csv", "id,name\n1,a\n2,b,c\n");
+    write_file("data/tpl.json", "{\"id\": \"${accounts.id}\", \"home\": \"${HOME}\", "
+                                "\"lit\": \"$${seq}\", \"n\": ${seq}}");
+    write_file("data/static.json", "{\"home\": \"${HOME}\", \"lit\": \"$${x}\"}");
+    write_file("data/bad-ref.json", "{\"id\": \"${accounts.nope}\"}");
+}
+
+static const char feeders_yaml[] = MIN_TARGETS
+    "feeders:\n"
+    "  accounts:\n"
+    "    file: data/accounts.csv\n"
+    "    order: unique\n"
+    "    when_exhausted: wrap\n"
+    "  users: data/users.csv\n"
+    "  rnd: {file: data/users.csv, order: random}\n"
+    "requests:\n"
+    "  - name: get\n"
+    "    path: /accounts/${accounts.id}?u=${users.user}&t=${GATECAP_TEST_TOKEN}\n"
+    "    headers:\n"
+    "      Authorization: Bearer ${accounts.token}\n"
+    "      X-Name: ${accounts.name}\n"
+    "      X-Env: ${GATECAP_TEST_TOKEN}-${seq}\n"
+    "      X-Static: plain\n"
+    "      X-Request-Id: ${uuid}\n"
+    "      x-fapi-auth-date: ${now_http}\n"
+    "  - method: POST\n"
+    "    path: /pay/${accounts.id}\n"
+    "    body: '{\"n\": ${random_int(1,1)}, \"who\": \"${users.user}\", \"t\": \"${now_iso}\"}'\n"
+    "  - {name: file, method: POST, path: /f, body_file: data/tpl.json}\n"
+    "  - {name: static-file, method: POST, path: /s, body_file: data/static.json}\n"
+    "  - {name: json, path: /j, json: {a: '${GATECAP_TEST_TOKEN}'}}\n" MIN_LOAD;
+
+static void feeders_and_templates(void **state)
+{
+    (void)state;
+    write_feeder_files();
+    setenv("GATECAP_TEST_TOKEN", "env-SECRET", 1);
+    struct scenario *s = load_ok(feeders_yaml);
+    assert_int_equal(s->n_feeders, 3);
+    const struct feeder *acc = s->feeders[0], *users = s->feeders[1], *rnd = s->feeders[2];
+    assert_string_equal(acc->name, "accounts");
+    assert_string_equal(acc->file, "data/accounts.csv");
+    assert_int_equal(acc->order, FEEDER_UNIQUE);
+    assert_int_equal(acc->exhausted, FEEDER_WRAP);
+    assert_int_equal(acc->per, FEEDER_PER_REQUEST);
+    assert_int_equal(acc->n_rows, 2);
+    assert_string_equal(users->name, "users");
+    assert_int_equal(users->order, FEEDER_SEQUENTIAL);
+    assert_int_equal(users->n_rows, 3);
+    assert_int_equal(rnd->order, FEEDER_RANDOM);
+
+    /* the path: env expanded at load, runtime references kept as written */
+    const struct scn_request *r = &s->requests[0];
+    assert_string_equal(r->path, "/accounts/${accounts.id}?u=${users.user}&t=env-SECRET");
+    assert_non_null(r->path_tpl);
+    assert_true(r->path_secret); /* it used ${ENV} */
+    assert_int_equal(r->feeder_mask, 3);
+    size_t rows[3] = {1, 2, 0};
+    uint64_t rng = 42;
+    struct tpl_ctx ctx = {.feeders = (const struct feeder *const *)s->feeders,
+                          .rows = rows,
+                          .seq = 7,
+                          .rng = &rng,
+                          .wall_ns = 1795430922123456789LL};
+    struct tpl_buf b = {0};
+    assert_int_equal(tpl_render(r->path_tpl, &ctx, &b), TPL_OK);
+    assert_string_equal(b.data, "/accounts/2?u=u3&t=env-SECRET");
+
+    /* headers: a template only where there is something per request */
+    struct {
+        const char *name, *value;
+        bool dynamic, secret;
+        const char *rendered;
+    } want[] = {
+        {"Authorization", "Bearer ${accounts.token}", true, true, "Bearer tok-CELL2"},
+        {"X-Name", "${accounts.name}", true, false, "bob"},
+        {"X-Env", "env-SECRET-${seq}", true, true, "env-SECRET-7"},
+        {"X-Static", "plain", false, false, NULL},
+        {"X-Request-Id", "${uuid}", true, false, NULL},
+        {"x-fapi-auth-date", "${now_http}", true, true, "Mon, 23 Nov 2026 10:48:42 GMT"},
+    };
+    assert_int_equal(r->n_headers, 6);
+    for (size_t i = 0; i < 6; i++) {
+        const struct scn_header *h = &r->headers[i];
+        assert_string_equal(h->name, want[i].name);
+        assert_string_equal(h->value, want[i].value);
+        assert_int_equal(h->tpl != NULL, want[i].dynamic);
+        if (h->secret != want[i].secret)
+            fail_msg("%s: secret %d", h->name, h->secret);
+        if (h->tpl) {
+            assert_int_equal(tpl_render(h->tpl, &ctx, &b), TPL_OK);
+            if (want[i].rendered)
+                assert_string_equal(b.data, want[i].rendered);
+        }
+    }
+    assert_int_equal(strlen(b.data), 29);
+
+    /* an inline body */
+    r = &s->requests[1];
+    assert_string_equal(r->name, "post-pay-accounts.id");
+    assert_non_null(r->body_tpl);
+    assert_false(r->body_secret);
+    assert_int_equal(r->feeder_mask, 3);
+    assert_int_equal(tpl_render(r->body_tpl, &ctx, &b), TPL_OK);
+    assert_string_equal(b.data, "{\"n\": 1, \"who\": \"u3\", \"t\": \"2026-11-23T10:48:42.123Z\"}");
+
+    /* a body file: runtime references only, everything else as written */
+    r = &s->requests[2];
+    assert_non_null(r->body_tpl);
+    assert_int_equal(r->feeder_mask, 1);
+    assert_string_equal(r->body, "{\"id\": \"${accounts.id}\", \"home\": \"${HOME}\", "
+                                 "\"lit\": \"${seq}\", \"n\": ${seq}}");
+    assert_int_equal(r->body_bytes, strlen(r->body));
+    assert_int_equal(tpl_render(r->body_tpl, &ctx, &b), TPL_OK);
+    assert_string_equal(b.data, "{\"id\": \"2\", \"home\": \"${HOME}\", \"lit\": \"${seq}\", "
+                                "\"n\": 7}");
+    r = &s->requests[3];
+    assert_null(r->body_tpl);
+    assert_int_equal(r->feeder_mask, 0);
+    assert_string_equal(r->body, "{\"home\": \"${HOME}\", \"lit\": \"${x}\"}");
+    r = &s->requests[4];
+    assert_null(r->body_tpl);
+    assert_null(r->path_tpl);
+    assert_string_equal(r->body, "{\"a\":\"env-SECRET\"}");
+    assert_true(r->body_secret);
+    tpl_buf_free(&b);
+
+    /* echoed: the feeders without their cells, secrets redacted */
+    char *j = json_text(s);
+    assert_null(strstr(j, "SECRET"));
+    assert_null(strstr(j, "CELL"));
+    assert_null(strstr(j, "alice"));
+    assert_non_null(strstr(j,
+                           "\"feeders\":{\"accounts\":{\"columns\":[\"id\",\"name\",\"token\"],"
+                           "\"file\":\"data/accounts.csv\",\"order\":\"unique\",\"per\":"
+                           "\"request\",\"rows\":2,\"when_exhausted\":\"wrap\"},\"rnd\":{"
+                           "\"columns\":[\"user\"],\"file\":\"data/users.csv\",\"order\":"
+                           "\"random\",\"per\":\"request\",\"rows\":3,\"when_exhausted\":null}"));
+    assert_non_null(strstr(j, "\"X-Name\":\"${accounts.name}\""));
+    assert_non_null(strstr(j, "\"Authorization\":\"<redacted>\""));
+    free(j);
+    scenario_free(s);
+
+    /* per: user in the closed model; --set reaches feeders */
+    const char *ov[] = {"feeders.users.order=unique", "feeders.users.when_exhausted=stop"};
+    assert_int_equal(load_ov(MIN_TARGETS
+                             "feeders: {users: {file: data/users.csv, per: user}}\n"
+                             "requests: [{path: '/u/${users.user}'}]\n"
+                             "load: {model: closed, phases: [{duration: 1s, users: 2}]}\n",
+                             ov, 2, &s),
+                     SCN_OK);
+    assert_int_equal(s->feeders[0]->per, FEEDER_PER_USER);
+    assert_int_equal(s->feeders[0]->order, FEEDER_UNIQUE);
+    assert_int_equal(s->feeders[0]->exhausted, FEEDER_STOP);
+    assert_int_equal(s->requests[0].feeder_mask, 1);
+    scenario_free(s);
+    unsetenv("GATECAP_TEST_TOKEN");
+}
+
+static void feeder_and_template_errors(void **state)
+{
+    (void)state;
+    write_feeder_files();
+    static const struct {
+        const char *yaml, *want;
+    } cases[] = {
+        {"feeders: [data/users.csv]\n" MINIMAL,
+         "t.yaml:1:10: feeders: expected a mapping of feeder names to files, found a list"},
+        {"feeders: {a.b: data/users.csv}\n" MINIMAL,
+         "t.yaml:1:11: feeders.a.b: 'a.b' is not a feeder name; use up to 64 letters, digits "
+         "and _"},
+        {"feeders: {1st: data/users.csv}\n" MINIMAL, "feeders.1st: '1st' is not a feeder name"},
+        {"feeders: {u: {file: data/users.csv, oder: random}}\n" MINIMAL,
+         "t.yaml:1:37: feeders.u.oder: unknown key 'oder'; did you mean 'order'?"},
+        {"feeders: {u: {file: data/users.csv, order: shuffle}}\n" MINIMAL,
+         "t.yaml:1:44: feeders.u.order: 'shuffle' is not one of sequential (file order, the "
+         "default), random or unique"},
+        {"feeders: {u: {file: data/users.csv, when_exhausted: wrap}}\n" MINIMAL,
+         "t.yaml:1:53: feeders.u.when_exhausted: applies to order: unique only"},
+        {"feeders: {u: {file: data/users.csv, order: unique, when_exhausted: never}}\n" MINIMAL,
+         "feeders.u.when_exhausted: 'never' is not one of stop (the default: the run ends) or "
+         "wrap"},
+        {"feeders: {u: {file: data/users.csv, per: thread}}\n" MINIMAL,
+         "feeders.u.per: 'thread' is not one of request"},
+        {"feeders: {u: {file: data/users.csv, per: user}}\n" MINIMAL,
+         "t.yaml:1:42: feeders.u.per: per: user needs the closed model (load.model: closed)"},
+        {"feeders: {u: {order: random}}\n" MINIMAL,
+         "t.yaml:1:14: feeders.u: missing file; write file: data/u.csv"},
+        {"feeders: {u: }\n" MINIMAL,
+         "t.yaml:1:11: feeders.u: no file; write u: {file: data/u.csv}"},
+        {"feeders: {u: data/none.csv}\n" MINIMAL,
+         "t.yaml:1:14: feeders.u: data/none.csv does not exist; paths are relative to the "
+         "scenario's folder"},
+        {"feeders: {u: {file: data/none.csv}}\n" MINIMAL,
+         "t.yaml:1:21: feeders.u.file: data/none.csv does not exist"},
+        {"feeders: {u: {file: data/bad.csv}}\n" MINIMAL,
+         "t.yaml:1:21: feeders.u.file: data/bad.csv:3: 3 fields, the header has 2 (id, name)"},
+        {"feeders: {u: {file: data}}\n" MINIMAL,
+         "t.yaml:1:21: feeders.u.file: data: is not a regular file"},
+        /* references */
+        {MIN_TARGETS "feeders: {accounts: data/accounts.csv, users: data/users.csv}\n"
+                     "requests: [{path: '/a/${acounts.id}'}]\n" MIN_LOAD,
+         "t.yaml:3:19: requests.0.path: unknown feeder 'acounts' in ${acounts.id} (feeders: "
+         "accounts, users)"},
+        {MIN_TARGETS "feeders: {accounts: data/accounts.csv}\n"
+                     "requests: [{path: /a, headers: {X-Id: '${accounts.idd}'}}]\n" MIN_LOAD,
+         "t.yaml:3:39: requests.0.headers.X-Id: feeder 'accounts' has no column 'idd' in "
+         "${accounts.idd} (columns: id, name, token)"},
+        {MIN_TARGETS "requests: [{path: '/a/${x.y}'}]\n" MIN_LOAD,
+         "t.yaml:2:19: requests.0.path: unknown feeder 'x' in ${x.y}: the scenario has no "
+         "feeders; define it under feeders:"},
+        {MIN_TARGETS "requests: [{path: /a, body: '${random_int(9,1)}'}]\n" MIN_LOAD,
+         "t.yaml:2:29: requests.0.body: ${random_int(9,1)}: the lower bound is greater"},
+        {"name: run-${uuid}\n" MINIMAL,
+         "t.yaml:1:7: name: ${uuid} is a value made for each request; runtime values work only "
+         "in requests' path, header values and body"},
+        {"output: results/${seq}\n" MINIMAL, "output: ${seq} is a value made for each request"},
+        {MIN_TARGETS "feeders: {accounts: data/accounts.csv}\n"
+                     "requests: [{path: '/a', name: '${accounts.id}'}]\n" MIN_LOAD,
+         "requests.0.name: ${accounts.id} is a feeder column, a value made for each request; "
+         "runtime values work only in requests' path, header values and body"},
+        {MIN_TARGETS "requests: [{path: /a, json: {id: '${uuid}'}}]\n" MIN_LOAD,
+         "t.yaml:2:34: requests.0.json.id: '${uuid}' is made per request, which json: bodies "
+         "do not take (only ${ENV}); write the JSON as text under body:"},
+        {MIN_TARGETS "feeders: {accounts: data/accounts.csv}\n"
+                     "requests: [{path: /a, body_file: data/bad-ref.json}]\n" MIN_LOAD,
+         "t.yaml:3:34: requests.0.body_file: in data/bad-ref.json: feeder 'accounts' has no "
+         "column 'nope'"},
+        /* values a feeder would put where they cannot go */
+        {MIN_TARGETS "feeders: {n: data/notes.csv}\n"
+                     "requests: [{path: /a, headers: {X-Note: 'x ${n.note}'}}]\n" MIN_LOAD,
+         "t.yaml:3:41: requests.0.headers.X-Note: ${n.note} takes values from data/notes.csv, "
+         "whose line 3 holds a line break in column 'note'; a header value is one line"},
+        {MIN_TARGETS "feeders: {s: data/spaced.csv}\n"
+                     "requests: [{path: '/a/${s.name}'}]\n" MIN_LOAD,
+         "t.yaml:3:19: requests.0.path: ${s.name} takes values from data/spaced.csv, whose line "
+         "2 holds a space in column 'name'; a path takes them percent-encoded"},
+        {MIN_TARGETS "feeders: {s: data/spaced.csv}\n"
+                     "requests: [{path: '${s.id}'}]\n" MIN_LOAD,
+         "requests.0.path: '${s.id}' must start with '/'; write /${s.id}"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        load_fails(cases[i].yaml, cases[i].want);
+}
+
 /* ---- certificates -------------------------------------------------------- */
 
 static void certificates_that_are_fine(void **state)
@@ -1555,6 +1812,8 @@ int main(void)
         cmocka_unit_test(override_errors_name_the_override),
         cmocka_unit_test(env_expansion_and_redaction),
         cmocka_unit_test(json_echo_layout),
+        cmocka_unit_test(feeders_and_templates),
+        cmocka_unit_test(feeder_and_template_errors),
         cmocka_unit_test(certificates_that_are_fine),
         cmocka_unit_test(paths_are_relative_to_the_scenario),
         cmocka_unit_test(file_errors),
