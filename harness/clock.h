@@ -15,4 +15,13 @@ static inline int64_t clock_now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* CLOCK_REALTIME in ns since the epoch: for values sent to servers
+ * (timestamps in headers), never for measuring. */
+static inline int64_t clock_wall_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 #endif

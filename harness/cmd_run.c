@@ -651,6 +651,8 @@ int cmd_run(int argc, char **argv)
         code = EXIT_RUN;
         goto out;
     }
+    if (!rc.stop_reason[0] && r->stop_reason[0])
+        snprintf(rc.stop_reason, sizeof rc.stop_reason, "%s", r->stop_reason);
     struct gate_verdict *verdicts = NULL;
     size_t n_verdicts = 0;
     json_t *doc = results_build(scn, r);

@@ -17,6 +17,7 @@
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -24,6 +25,7 @@
 
 #include "auth.h"
 #include "clock.h"
+#include "feeder.h"
 #include "scenario.h"
 #include "worker.h"
 #include "xfer.h"
@@ -55,6 +57,8 @@ struct coord {
     bool aborted;
     int signals;
     int status;
+    _Atomic uint64_t seq_next;  /* ${seq} (worker_shared.seq_next) */
+    _Atomic int exhausted;      /* worker_shared.exhausted */
 };
 
 static double cpu_seconds(double *user, double *sys)
@@ -226,6 +230,16 @@ static void on_poll(struct ev_loop *loop, ev_timer *t, int revents)
     (void)revents;
     struct coord *c = t->data;
     int64_t now = clock_now_ns() - c->sh.start_ns;
+    int dry = atomic_load(&c->exhausted);
+    if (dry && !c->stopping) {
+        const struct feeder *f = c->scn->feeders[dry - 1];
+        snprintf(c->res->stop_reason, sizeof c->res->stop_reason,
+                 "feeder %s (%s): every one of its %zu rows was used (order: unique, "
+                 "when_exhausted: stop)",
+                 f->name, f->file, f->n_rows);
+        c->res->stopped_early = true;
+        stop_early(c);
+    }
     if (all_drained(c)) {
         finish(c);
         return;
@@ -358,6 +372,15 @@ static int prepare_shared(struct coord *c)
     const struct scenario *scn = c->scn;
     c->sh.scn = scn;
     c->sh.workers = c->n_workers;
+    c->sh.seq_next = &c->seq_next;
+    c->sh.exhausted = &c->exhausted;
+    if (scn->n_feeders) {
+        if (!(c->sh.cursors = calloc(scn->n_feeders, sizeof *c->sh.cursors)))
+            return -1;
+        for (size_t f = 0; f < scn->n_feeders; f++)
+            if (feeder_cursor_new(scn->feeders[f], c->n_workers, &c->sh.cursors[f]))
+                return -1;
+    }
     c->sh.target_cum = calloc(scn->n_targets, sizeof(double));
     c->sh.request_cum = calloc(scn->n_requests, sizeof(double));
     c->sh.phase_end_ns = calloc(scn->n_phases, sizeof(int64_t));
@@ -526,6 +549,9 @@ out:
     engine_result_free(c.res);
     rec_set_free(c.iv_set);
     rec_cell_free(c.scratch);
+    for (size_t f = 0; c.sh.cursors && f < scn->n_feeders; f++)
+        feeder_cursor_free(c.sh.cursors[f]);
+    free(c.sh.cursors);
     free(c.sh.target_cum);
     free(c.sh.request_cum);
     free(c.sh.phase_end_ns);

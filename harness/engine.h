@@ -69,6 +69,8 @@ struct engine_result {
     int64_t abandoned;           /* in flight when the grace period ran out */
     double late_pct;             /* late arrivals, % of scheduled */
     struct auth_pool *auth;      /* token pool (stopped; auth_pool_stats), or NULL */
+    char stop_reason[256];       /* why the engine itself stopped early (a feeder ran
+                                    dry), or "" */
 };
 
 /* Called on the coordinator's thread after every interval: iv is the

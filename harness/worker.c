@@ -23,6 +23,7 @@
 
 #include "auth.h"
 #include "clock.h"
+#include "feeder.h"
 #include "scenario.h"
 #include "sched.h"
 #include "xfer.h"
@@ -39,6 +40,8 @@ struct wslot {
     size_t request;
     size_t target;
     size_t app;            /* token pool application, or XFER_NO_APP */
+    size_t *rows;          /* [n_feeders]: rows drawn for this request (or user) */
+    uint64_t user_rows;    /* bit f: rows[f] is this virtual user's for the run */
     int64_t intended_ns;   /* from run start */
     bool busy;
     bool thinking;
@@ -83,6 +86,10 @@ struct worker {
     uint64_t rng;
     size_t n_apps;         /* token pool applications (0: no auth) */
     size_t app_next;       /* round robin */
+    struct feeder_draw *draws; /* [n_feeders]: this worker's claimed rows */
+    size_t *rows;          /* [n_slots * n_feeders], the slots' rows */
+    uint64_t seq;          /* next ${seq} of this worker's chunk */
+    uint64_t seq_end;
 
     struct rec_set *sets[2];
     int front;
@@ -147,7 +154,43 @@ static size_t pick_app(struct worker *w, size_t si)
     }
 }
 
-static void start_in_slot(struct worker *w, size_t si, int64_t intended_ns, size_t phase)
+/* ${seq}: numbers claimed from the shared counter SEQ_CHUNK at a time. */
+#define SEQ_CHUNK 1024
+
+static uint64_t next_seq(struct worker *w)
+{
+    if (w->seq == w->seq_end) {
+        w->seq = atomic_fetch_add(w->sh->seq_next, SEQ_CHUNK);
+        w->seq_end = w->seq + SEQ_CHUNK;
+    }
+    return w->seq++;
+}
+
+/* Draws the rows request rq of slot s takes from its feeders (a virtual
+ * user keeps its per-user rows). False when a `unique` feeder with stop
+ * has run dry: the run ends (the coordinator sees sh->exhausted). */
+static bool draw_rows(struct worker *w, struct wslot *s, size_t rq)
+{
+    const struct scenario *scn = w->scn;
+    for (uint64_t m = scn->requests[rq].feeder_mask; m; m &= m - 1) {
+        int f = __builtin_ctzll(m);
+        const struct feeder *fd = scn->feeders[f];
+        if (s->user_rows >> f & 1)
+            continue;
+        if (feeder_next(fd, w->sh->cursors[f], &w->draws[f], &w->rng, &s->rows[f]) ==
+            FEEDER_EXHAUSTED) {
+            int none = 0;
+            atomic_compare_exchange_strong(w->sh->exhausted, &none, f + 1);
+            atomic_store(&w->stop, true);
+            return false;
+        }
+        if (fd->per == FEEDER_PER_USER)
+            s->user_rows |= 1ull << f;
+    }
+    return true;
+}
+
+static bool start_in_slot(struct worker *w, size_t si, int64_t intended_ns, size_t phase)
 {
     struct wslot *s = &w->slots[si];
     const struct worker_shared *sh = w->sh;
@@ -159,6 +202,10 @@ static void start_in_slot(struct worker *w, size_t si, int64_t intended_ns, size
                      : 0;
     s->target = w->scn->n_targets > 1 ? sched_pick(sh->target_cum, w->scn->n_targets, &w->rng)
                                       : 0;
+    if (w->scn->requests[s->request].feeder_mask && !draw_rows(w, s, s->request)) {
+        s->busy = false;
+        return false;
+    }
     s->app = w->n_apps ? pick_app(w, si) : XFER_NO_APP;
     struct rec_health *h = &front(w)->health;
     int64_t lag = since_start(w) - intended_ns;
@@ -167,15 +214,22 @@ static void start_in_slot(struct worker *w, size_t si, int64_t intended_ns, size
     if (lag / 1000 > h->max_lag_us)
         h->max_lag_us = lag / 1000;
     h->started++;
-    struct xfer_req rq = {.request = s->request, .target = s->target, .app = s->app};
+    struct xfer_req rq = {.request = s->request, .target = s->target, .app = s->app,
+                          .rows = s->rows, .seq = next_seq(w)};
     xfer_start(w->xfer, si, &rq);
+    return true;
 }
 
 static void open_dispatch(struct worker *w, int64_t intended_ns, size_t phase)
 {
     front(w)->health.scheduled++;
     if (w->n_free && w->pend_len == 0) {
-        start_in_slot(w, w->free_slots[--w->n_free], intended_ns, phase);
+        size_t si = w->free_slots[--w->n_free];
+        if (!start_in_slot(w, si, intended_ns, phase)) {
+            /* a feeder ran dry: this arrival is not sent, the run ends */
+            w->free_slots[w->n_free++] = si;
+            front(w)->health.scheduled--;
+        }
         return;
     }
     front(w)->health.bound_waits++;
@@ -217,7 +271,9 @@ static void on_arrival(struct ev_loop *loop, ev_io *io, int revents)
     if (atomic_load(&w->stop))
         return;
     int64_t now = since_start(w);
-    for (int n = 0; w->have_next && w->next_intended <= now && n < ARRIVAL_BATCH; n++) {
+    for (int n = 0; w->have_next && w->next_intended <= now && n < ARRIVAL_BATCH &&
+                    !atomic_load(&w->stop);
+         n++) {
         open_dispatch(w, w->next_intended, w->next_phase);
         w->have_next = sched_next(&w->sched, &w->next_intended, &w->next_phase);
     }
@@ -245,7 +301,10 @@ static void user_send(struct worker *w, size_t si)
 {
     front(w)->health.scheduled++;
     /* Closed model: the request is due when it is sent. */
-    start_in_slot(w, si, since_start(w), w->cur_phase);
+    if (!start_in_slot(w, si, since_start(w), w->cur_phase)) {
+        front(w)->health.scheduled--;
+        check_drained(w);
+    }
 }
 
 static void on_think(struct ev_loop *loop, ev_timer *t, int revents)
@@ -400,7 +459,10 @@ static void on_done(void *user, size_t si, const struct xfer_result *r)
         struct pending p = w->pend[w->pend_head];
         w->pend_head = (w->pend_head + 1) % PENDING_CAP;
         w->pend_len--;
-        start_in_slot(w, si, p.intended_ns, p.phase);
+        if (!start_in_slot(w, si, p.intended_ns, p.phase)) {
+            w->free_slots[w->n_free++] = si;
+            w->pend_len = 0; /* a feeder ran dry: the run ends, nothing more is sent */
+        }
     } else {
         w->free_slots[w->n_free++] = si;
     }
@@ -505,6 +567,14 @@ int worker_new(const struct worker_shared *sh, int id, struct worker **out, char
     if (rec_set_new(scn->n_phases, scn->n_requests, &w->sets[0]) ||
         rec_set_new(scn->n_phases, scn->n_requests, &w->sets[1]))
         goto nomem;
+    if (scn->n_feeders) {
+        w->draws = calloc(scn->n_feeders, sizeof *w->draws);
+        w->rows = calloc(w->n_slots * scn->n_feeders, sizeof *w->rows);
+        if (!w->draws || !w->rows)
+            goto nomem;
+        for (size_t i = 0; i < w->n_slots; i++)
+            w->slots[i].rows = w->rows + i * scn->n_feeders;
+    }
     if (sh->auth) {
         w->n_apps = auth_pool_apps(sh->auth);
         w->app_next = (size_t)id * w->n_apps / (size_t)sh->workers;
@@ -621,6 +691,8 @@ void worker_free(struct worker *w)
     rec_set_free(w->sets[0]);
     rec_set_free(w->sets[1]);
     free(w->pend);
+    free(w->draws);
+    free(w->rows);
     free(w->slots);
     free(w->free_slots);
     pthread_mutex_destroy(&w->mu);

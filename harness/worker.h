@@ -17,6 +17,7 @@
 struct scenario;
 struct worker;
 struct auth_pool;
+struct feeder_cursor;
 
 /* What every worker reads; immutable during the run, owned by the engine. */
 struct worker_shared {
@@ -29,6 +30,10 @@ struct worker_shared {
     int64_t *phase_end_ns;        /* phase i ends at start_ns + phase_end_ns[i] */
     int workers;
     struct auth_pool *auth;       /* token pool (auth.h), or NULL */
+    struct feeder_cursor **cursors; /* [scn->n_feeders]: shared row counters (feeder.h) */
+    /* Written by the workers (each at most rarely): */
+    _Atomic uint64_t *seq_next;   /* ${seq} handed out in chunks */
+    _Atomic int *exhausted;       /* 1 + index of a `unique`+stop feeder run dry, or 0 */
 };
 
 /* Creates worker `id` (not yet running). Returns 0, or -1 with a message. */

@@ -23,6 +23,7 @@
 
 #include "auth.h"
 #include "clock.h"
+#include "render.h"
 #include "scenario.h"
 #include "sched.h"
 
@@ -73,6 +74,9 @@ struct slot {
     size_t peek_len;
     char peek[XFER_PEEK_BYTES];
     int retry_after_s;
+    /* templated requests */
+    struct render_bufs rb;
+    struct curl_slist *hnodes;    /* [max headers + 1]: the request's list, rebuilt */
 };
 
 struct xfer {
@@ -95,6 +99,9 @@ struct xfer {
     void *user;
     size_t node_header_len;
     struct auth_pool *auth;
+    bool *dynamic;                /* [request]: has templates (render_needed) */
+    char **url_prefix;            /* [target]: "scheme://host:port/base" */
+    size_t max_headers;
 };
 
 static void drain(struct mh *m);
@@ -474,12 +481,21 @@ static bool want_fresh(const struct scn_tls *t, uint64_t *rng)
     }
 }
 
-static int build_url(const struct scn_target *t, const struct scn_request *rq, CURLU **out)
+/* "scheme://host:port/base" of a target (owned), or NULL. */
+static char *target_prefix(const struct scn_target *t)
+{
+    char *p = NULL;
+    bool v6 = strchr(t->host, ':') != NULL;
+    if (asprintf(&p, "%s://%s%s%s:%d%s", t->https ? "https" : "http", v6 ? "[" : "", t->host,
+                 v6 ? "]" : "", t->port, t->base_path) < 0)
+        return NULL;
+    return p;
+}
+
+static int build_url(const char *prefix, const struct scn_request *rq, CURLU **out)
 {
     char buf[4096];
-    int n = snprintf(buf, sizeof buf, "%s://%s%s%s:%d%s%s", t->https ? "https" : "http",
-                     strchr(t->host, ':') ? "[" : "", t->host, strchr(t->host, ':') ? "]" : "",
-                     t->port, t->base_path, rq->path);
+    int n = snprintf(buf, sizeof buf, "%s%s", prefix, rq->path);
     if (n < 0 || (size_t)n >= sizeof buf)
         return -1;
     CURLU *u = curl_url();
@@ -576,11 +592,21 @@ int xfer_new(struct ev_loop *loop, const struct scenario *scn, const char *const
      * sessions are shared so that resumption works across handles. */
     curl_share_setopt(x->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
     curl_share_setopt(x->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    x->dynamic = calloc(scn->n_requests, sizeof *x->dynamic);
+    x->url_prefix = calloc(scn->n_targets, sizeof *x->url_prefix);
+    if (!x->dynamic || !x->url_prefix)
+        goto nomem;
+    for (size_t t = 0; t < scn->n_targets; t++)
+        if (!(x->url_prefix[t] = target_prefix(&scn->targets[t])))
+            goto nomem;
     for (size_t r = 0; r < scn->n_requests; r++) {
+        x->dynamic[r] = render_needed(&scn->requests[r]);
+        if (scn->requests[r].n_headers > x->max_headers)
+            x->max_headers = scn->requests[r].n_headers;
         if (!(x->headers[r] = build_headers(&scn->requests[r])))
             goto nomem;
-        for (size_t t = 0; t < scn->n_targets; t++)
-            if (build_url(&scn->targets[t], &scn->requests[r], &x->urls[r * scn->n_targets + t])) {
+        for (size_t t = 0; t < scn->n_targets && !scn->requests[r].path_tpl; t++)
+            if (build_url(x->url_prefix[t], &scn->requests[r], &x->urls[r * scn->n_targets + t])) {
                 snprintf(err, err_len, "target %s, request %s: URL does not parse",
                          scn->targets[t].name, scn->requests[r].name);
                 xfer_free(x);
@@ -654,6 +680,34 @@ static struct curl_slist *auth_headers(struct xfer *x, struct slot *sl, size_t a
     return &sl->auth_node;
 }
 
+/* The request's header list with templated values: nodes (n_headers + 1
+ * of them) are chained in the order of base (the request's static list:
+ * "Expect:", then its headers), taking rb's line for each templated one. */
+static struct curl_slist *chain_headers(struct curl_slist *nodes, const struct scn_request *rq,
+                                        struct curl_slist *base, const struct render_bufs *rb)
+{
+    struct curl_slist *b = base;
+    for (size_t i = 0; i <= rq->n_headers && b; i++, b = b->next) {
+        const struct scn_header *h = i ? &rq->headers[i - 1] : NULL;
+        nodes[i].data = h && h->tpl ? rb->lines[i - 1].data : b->data;
+        nodes[i].next = i < rq->n_headers ? &nodes[i + 1] : NULL;
+    }
+    return nodes;
+}
+
+/* Points e at the rendered URL and body (after set_request). */
+static void set_rendered(CURL *e, const struct scn_request *rq, const struct render_bufs *rb)
+{
+    if (rq->path_tpl) {
+        curl_easy_setopt(e, CURLOPT_CURLU, NULL);
+        curl_easy_setopt(e, CURLOPT_URL, rb->url.data);
+    }
+    if (rq->body_tpl) {
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rb->body.len);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, rb->body.data);
+    }
+}
+
 /* The application's own client certificate, set only when it changes. */
 static void set_app_cert(struct xfer *x, struct slot *sl, size_t app)
 {
@@ -675,15 +729,30 @@ int xfer_start(struct xfer *x, size_t slot, const struct xfer_req *rq)
     if (!sl->easy && slot_prepare(sl))
         goto refused;
     struct curl_slist *headers = x->headers[request];
+    const struct scn_request *rqs = &scn->requests[request];
+    bool dynamic = x->dynamic[request];
+    if (dynamic) {
+        struct tpl_ctx ctx = {.feeders = (const struct feeder *const *)scn->feeders,
+                              .rows = rq->rows, .seq = rq->seq, .rng = &x->rng,
+                              .wall_ns = clock_wall_ns()};
+        if (render_request(rqs, x->url_prefix[target], &ctx, &sl->rb))
+            goto refused;
+        if (sl->rb.n_lines) {
+            if (!sl->hnodes && !(sl->hnodes = calloc(x->max_headers + 1, sizeof *sl->hnodes)))
+                goto refused;
+            headers = chain_headers(sl->hnodes, rqs, headers, &sl->rb);
+        }
+    }
     sl->auth_gen = 0;
     if (x->auth && rq->app != XFER_NO_APP) {
         if (!(headers = auth_headers(x, sl, rq->app, headers)))
             goto refused;
         set_app_cert(x, sl, rq->app);
     }
-    set_request(sl->easy, scn, &scn->requests[request], target,
-                x->urls[request * scn->n_targets + target], headers,
+    set_request(sl->easy, scn, rqs, target, x->urls[request * scn->n_targets + target], headers,
                 want_fresh(&scn->tls, &x->rng));
+    if (dynamic)
+        set_rendered(sl->easy, rqs, &sl->rb);
     sl->request = request;
     sl->target = target;
     sl->node_len = 0;
@@ -734,6 +803,8 @@ void xfer_free(struct xfer *x)
             if (x->slots[i].easy)
                 curl_easy_cleanup(x->slots[i].easy);
             free(x->slots[i].auth_line);
+            render_bufs_free(&x->slots[i].rb);
+            free(x->slots[i].hnodes);
         }
     }
     /* Closing the multi handle closes its connections; no more socket
@@ -763,6 +834,10 @@ void xfer_free(struct xfer *x)
         for (size_t i = 0; i < x->scn->n_requests; i++)
             curl_slist_free_all(x->headers[i]);
     curl_slist_free_all(x->resolve);
+    for (size_t i = 0; x->url_prefix && i < x->scn->n_targets; i++)
+        free(x->url_prefix[i]);
+    free(x->url_prefix);
+    free(x->dynamic);
     free(x->mhs);
     free(x->urls);
     free(x->single_size);
@@ -776,30 +851,48 @@ int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_
 {
     int ret = -1;
     CURLU *url = NULL;
-    struct curl_slist *headers = build_headers(&scn->requests[0]);
-    char *auth_line = NULL;
-    if (headers && auth) {
-        uint32_t gen;
-        char tok[8192];
-        size_t len = auth_token_copy(auth, 0, tok, sizeof tok, &gen);
-        struct curl_slist *h = NULL;
-        if (len && len < sizeof tok &&
-            asprintf(&auth_line, "%s: %s%s", scn->auth.header, scn->auth.prefix, tok) > 0)
-            h = curl_slist_append(headers, auth_line);
-        if (!h) {
-            curl_slist_free_all(headers);
-            headers = NULL;
-        }
-    }
+    const struct scn_request *rq0 = &scn->requests[0];
+    struct curl_slist *headers = build_headers(rq0), *use = headers, *nodes = NULL;
+    struct curl_slist auth_node;
+    char *auth_line = NULL, *prefix = target_prefix(&scn->targets[target]);
+    struct render_bufs rb = {0};
+    bool dynamic = render_needed(rq0);
     struct curl_slist *res = n_resolve ? build_resolve(resolve, n_resolve) : NULL;
     CURL *e = curl_easy_init();
     char errbuf[CURL_ERROR_SIZE] = "";
-    if (!e || !headers || build_url(&scn->targets[target], &scn->requests[0], &url)) {
-        snprintf(err, err_len, "could not prepare the request");
-        goto out;
+    if (!e || !headers || !prefix || (!rq0->path_tpl && build_url(prefix, rq0, &url)))
+        goto nomem;
+    if (dynamic) {
+        /* the first row of every feeder, without using up any */
+        static const size_t first_rows[TPL_MAX_FEEDERS];
+        uint64_t rng = 0x2545f4914f6cdd1dULL;
+        struct tpl_ctx ctx = {.feeders = (const struct feeder *const *)scn->feeders,
+                              .rows = first_rows, .rng = &rng, .wall_ns = clock_wall_ns()};
+        if (render_request(rq0, prefix, &ctx, &rb))
+            goto nomem;
+        if (rb.n_lines) {
+            if (!(nodes = calloc(rq0->n_headers + 1, sizeof *nodes)))
+                goto nomem;
+            use = chain_headers(nodes, rq0, headers, &rb);
+        }
+    }
+    if (auth) {
+        uint32_t gen;
+        char tok[8192];
+        size_t len = auth_token_copy(auth, 0, tok, sizeof tok, &gen);
+        if (!len || len >= sizeof tok ||
+            asprintf(&auth_line, "%s: %s%s", scn->auth.header, scn->auth.prefix, tok) < 0) {
+            auth_line = NULL;
+            goto nomem;
+        }
+        auth_node.data = auth_line;
+        auth_node.next = use;
+        use = &auth_node;
     }
     set_common(e, scn, res);
-    set_request(e, scn, &scn->requests[0], target, url, headers, false);
+    set_request(e, scn, rq0, target, url, use, false);
+    if (dynamic)
+        set_rendered(e, rq0, &rb);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_discard);
     if (auth && scn->auth.apps[0].cert_file) {
@@ -822,11 +915,17 @@ int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
     *status = (int)code;
     ret = 0;
+    goto out;
+nomem:
+    snprintf(err, err_len, "could not prepare the request");
 out:
     curl_easy_cleanup(e);
     curl_url_cleanup(url);
     curl_slist_free_all(headers);
     curl_slist_free_all(res);
+    free(nodes);
+    free(prefix);
+    render_bufs_free(&rb);
     if (auth_line) {
         memset(auth_line, 0, strlen(auth_line));
         free(auth_line);

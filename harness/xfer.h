@@ -24,11 +24,15 @@ struct auth_pool;
 #define XFER_NO_APP ((size_t)-1)
 
 /* What to send: a request of the scenario to one target, as one
- * application of the token pool (XFER_NO_APP without auth). */
+ * application of the token pool (XFER_NO_APP without auth), with what its
+ * templates need (render.h). */
 struct xfer_req {
     size_t request;
     size_t target;
     size_t app;
+    const size_t *rows;   /* rows[f] drawn from feeder f for the request's templates
+                             (read only for the feeders it uses), or NULL */
+    uint64_t seq;         /* ${seq} */
 };
 
 #define XFER_NODE_LEN REC_NODE_NAME_LEN

@@ -155,13 +155,13 @@ ran_ok "newconn run"
 assert_eq "every request on a new connection" 200 "$(total '.totals.all.new_connections')"
 assert_eq "every one a full TLS handshake" 200 "$(total '.totals.all.tls_handshake_ms.count')"
 # nginx logs "r" for a resumed TLS session: gatecap resumes by default.
-assert_ge "resumed sessions" 150 "$(grep -c ' 200 dn=[^ ]* r$' "$N/access-gw1.log")"
+assert_ge "resumed sessions" 150 "$(grep -c ' 200 h=[^ ]* dn=[^ ]* r$' "$N/access-gw1.log")"
 : > "$N/access-gw1.log"
 sed 's/connections: new}/connections: new, session_resumption: false}/' "$T_TMP/newconn.yaml" > "$T_TMP/noresume.yaml"
 run_gatecap noresume
 ran_ok "no-resumption run"
-assert_eq "no session resumed" 0 "$(grep -c ' 200 dn=[^ ]* r$' "$N/access-gw1.log" || true)"
-assert_eq "full handshakes logged (the run and the node check)" 201 "$(grep -c ' 200 dn=[^ ]* \.$' "$N/access-gw1.log")"
+assert_eq "no session resumed" 0 "$(grep -c ' 200 h=[^ ]* dn=[^ ]* r$' "$N/access-gw1.log" || true)"
+assert_eq "full handshakes logged (the run and the node check)" 201 "$(grep -c ' 200 h=[^ ]* dn=[^ ]* \.$' "$N/access-gw1.log")"
 sed 's/connections: new/connections: fraction, new_connection_fraction: 0.25/' "$T_TMP/newconn.yaml" > "$T_TMP/frac.yaml"
 run_gatecap frac
 ran_ok "fraction run"

@@ -9,7 +9,7 @@
 #         ADDR:8245  HTTPS with a certificate from an untrusted CA
 #       Every answer: 200, a 100-byte body, header X-Gateway-Node: gwN.
 #       Access logs: DIR/access-gwN.log, one line per request:
-#         ADDR METHOD PATH PROTO STATUS dn=CLIENT-CERT-DN r|. (resumed?)
+#         ADDR METHOD PATH PROTO STATUS h=X-TEST-HEADER dn=CLIENT-CERT-DN r|.
 #       Certificates in DIR/certs (tools/make-certs). Sets NGINX_PID; the
 #       server is stopped at exit by common.sh's trap.
 #   nginx_count DIR NODE      requests in NODE's access log so far.
@@ -29,7 +29,7 @@ nginx_nodes() {
         echo "  client_body_temp_path $dir/tmp/body; proxy_temp_path $dir/tmp/proxy;"
         echo "  fastcgi_temp_path $dir/tmp/fcgi; uwsgi_temp_path $dir/tmp/uwsgi; scgi_temp_path $dir/tmp/scgi;"
         echo "  keepalive_requests 10000000; keepalive_timeout 120s;"
-        echo "  log_format plain '\$remote_addr \$request \$status dn=\$ssl_client_s_dn \$ssl_session_reused';"
+        echo "  log_format plain '\$remote_addr \$request \$status h=\$http_x_test dn=\$ssl_client_s_dn \$ssl_session_reused';"
         echo "  ssl_certificate $dir/certs/server.pem; ssl_certificate_key $dir/certs/server.key;"
         echo "  ssl_session_cache shared:SSL:10m;"
         local i=0 addr
