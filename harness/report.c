@@ -85,7 +85,7 @@ static json_t *load_json(const char *path, const char *what, char *err, size_t e
     return NULL;
 }
 
-static void read_lat(struct report_lat *l, const json_t *o)
+void report_read_lat(struct report_lat *l, const json_t *o)
 {
     l->count = num(o, "count");
     l->min = num(o, "min");
@@ -119,8 +119,8 @@ static bool read_row(struct report_row *row, const char *name, const json_t *c)
     row->throttled_pct = num(c, "throttled_pct");
     row->unexpected = num(c, "unexpected_status");
     read_outcomes(row->outcomes, json_object_get(c, "outcomes"));
-    read_lat(&row->latency, json_object_get(c, "latency_ms"));
-    read_lat(&row->service, json_object_get(c, "service_ms"));
+    report_read_lat(&row->latency, json_object_get(c, "latency_ms"));
+    report_read_lat(&row->service, json_object_get(c, "service_ms"));
     return row->name && json_is_object(c) && isfinite(row->count);
 }
 
@@ -648,7 +648,8 @@ int report_load(struct report *r, const char *results_path, const char *plan_pat
                   "totals.by_node", err, errlen) ||
         read_intervals(r, json_object_get(root, "intervals"), results_path, err, errlen) ||
         read_dists(r, root, results_path, err, errlen) ||
-        read_gates(r, root, results_path, err, errlen))
+        read_gates(r, root, results_path, err, errlen) ||
+        report_read_auth(r, root, results_path, err, errlen))
         goto out;
 
     /* the plan: as given, or beside the results */
@@ -690,6 +691,7 @@ void report_free(struct report *r)
     for (size_t i = 0; i < r->n_targets; i++)
         free(r->targets[i]);
     free(r->targets);
+    report_free_auth(r);
     free_row(&r->all);
     for (size_t i = 0; i < r->n_by_phase; i++)
         free_row(&r->by_phase[i]);

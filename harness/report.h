@@ -143,6 +143,21 @@ struct report_plan {
     size_t n_assumptions;
 };
 
+/* One application of a token pool (results.json auth.applications). */
+struct report_app {
+    char *name;       /* owned */
+    char *throttled_by; /* owned: "application 80, other 2", or NULL */
+    double count, errors, error_pct, unauthorized, throttled, throttled_pct;
+    double mean_ms, max_ms, tokens, token_failures, rejected_after_refresh;
+};
+
+/* The token endpoint (results.json auth.token_endpoint). */
+struct report_token {
+    char *url; /* owned */
+    double requests, failed, initial, ahead, after_401, retry;
+    struct report_lat latency;
+};
+
 struct report {
     char *results_file; /* owned: base name of results.json */
     /* run facts */
@@ -179,7 +194,14 @@ struct report {
     size_t n_steps;
     bool steps_from_plan;
     struct report_plan *plan; /* owned; NULL without a plan */
+    /* token pool (auth); n_apps 0 without one */
+    struct report_app *apps;  /* the REPORT_MAX_APPS with the most non-2xx answers */
+    size_t n_apps, n_apps_total;
+    struct report_token token;
 };
+
+/* Most applications a report lists (the rest are in results.json). */
+#define REPORT_MAX_APPS 50
 
 /* Reads results_path and the plan into *r (zeroed first): plan_path, or
  * when it is NULL a plan.json in results_path's folder if one exists.
@@ -240,6 +262,19 @@ void report_table_gates(const struct report *r, FILE *f, enum report_markup m);
 /* The steps: offered and achieved rates, latency, errors (and, from a
  * plan, verdicts). */
 void report_table_steps(const struct report *r, FILE *f, enum report_markup m);
+/* Applications of the token pool and the token endpoint's line
+ * (report_auth.c; r->n_apps must be > 0). */
+void report_table_apps(const struct report *r, FILE *f, enum report_markup m);
+/* Reads results.json's "auth" (absent: nothing) into r. Returns 0 or -1
+ * with err naming the field. */
+struct json_t;
+int report_read_auth(struct report *r, const struct json_t *root, const char *path, char *err,
+                     size_t errlen);
+/* Frees what report_read_auth read. */
+void report_free_auth(struct report *r);
+/* A latency summary object (latency_ms) into l (report.c). */
+void report_read_lat(struct report_lat *l, const struct json_t *o);
+
 /* The plan's what-if rows (r->plan must be set). */
 void report_table_whatif(const struct report *r, FILE *f, enum report_markup m);
 /* The plan's sensitivity cases (r->plan must be set). */

@@ -217,6 +217,10 @@ int report_html(const struct report *r, FILE *f)
     fputs("<h3>Per node</h3>\n", f);
     report_table_rows(f, REPORT_HTML, "node", r->by_node, r->n_by_node, NULL);
     html_outcomes(r, f);
+    if (r->n_apps) {
+        fputs("<h2 id=\"applications\">Applications</h2>\n", f);
+        report_table_apps(r, f, REPORT_HTML);
+    }
     if (r->have_gates) {
         fputs("<h2 id=\"gates\">Gates</h2>\n", f);
         report_table_gates(r, f, REPORT_HTML);

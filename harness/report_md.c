@@ -259,6 +259,10 @@ int report_markdown(const struct report *r, FILE *f)
     fputs("## Per node\n\n", f);
     report_table_rows(f, REPORT_MD, "node", r->by_node, r->n_by_node, NULL);
     md_outcomes(r, f);
+    if (r->n_apps) {
+        fputs("## Applications\n\n", f);
+        report_table_apps(r, f, REPORT_MD);
+    }
     if (r->have_gates) {
         fputs("## Gates\n\n", f);
         report_table_gates(r, f, REPORT_MD);

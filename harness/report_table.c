@@ -418,3 +418,57 @@ void report_table_sensitivity(const struct report *r, FILE *f, enum report_marku
     }
     table_end(&t);
 }
+
+void report_table_apps(const struct report *r, FILE *f, enum report_markup m)
+{
+    static const struct col cols[] = {
+        {"application", false}, {"requests", true}, {"errors", true},  {"401", true},
+        {"throttled", true},    {"429 kinds", false}, {"mean ms", true}, {"max ms", true},
+        {"tokens", true},
+    };
+    struct table t;
+    table_begin(&t, f, m, cols, sizeof cols / sizeof cols[0]);
+    for (size_t i = 0; i < r->n_apps; i++) {
+        const struct report_app *a = &r->apps[i];
+        char b[B * 2];
+        row_begin(&t, false);
+        cell_text(&t, a->name);
+        cell(&t, report_fmt(b, sizeof b, a->count));
+        cell(&t, count_pct(&t, b, sizeof b, a->errors, a->error_pct));
+        cell(&t, report_fmt(b, sizeof b, a->unauthorized));
+        cell(&t, count_pct(&t, b, sizeof b, a->throttled, a->throttled_pct));
+        cell_text(&t, a->throttled_by ? a->throttled_by : "");
+        cell(&t, report_fmt_ms(b, sizeof b, a->mean_ms));
+        cell(&t, report_fmt_ms(b, sizeof b, a->max_ms));
+        cell(&t, report_fmt(b, sizeof b, a->tokens));
+        row_end(&t);
+    }
+    table_end(&t);
+    const struct report_token *k = &r->token;
+    char a[B], b[B], c[B];
+    if (r->n_apps < r->n_apps_total)
+        fprintf(f, m == REPORT_MD ? "The %zu of %zu applications with the most errors and 429s; "
+                                    "all are in results.json.\n\n"
+                                  : "<p>The %zu of %zu applications with the most errors and "
+                                    "429s; all are in results.json.</p>\n",
+                r->n_apps, r->n_apps_total);
+    fputs(m == REPORT_MD ? "Token endpoint " : "<p>Token endpoint <code>", f);
+    esc(&t, k->url);
+    fprintf(f,
+            "%s: %.0f requests (%.0f before the run, %.0f ahead of expiry, %.0f after a 401, "
+            "%.0f retries), %.0f failed; latency p50 %s ms, p99 %s ms, max %s ms.%s\n",
+            m == REPORT_MD ? "" : "</code>", k->requests, k->initial, k->ahead, k->after_401,
+            k->retry, k->failed, report_fmt_ms(a, sizeof a, k->latency.p50),
+            report_fmt_ms(b, sizeof b, k->latency.p99), report_fmt_ms(c, sizeof c, k->latency.max),
+            m == REPORT_MD ? "\n" : "</p>");
+    for (size_t i = 0; i < r->n_apps; i++)
+        if (r->apps[i].rejected_after_refresh > 0) {
+            fputs(m == REPORT_MD ? "**Auth failure:** application " : "<p><b>Auth failure:</b> "
+                                                                      "application ",
+                  f);
+            esc(&t, r->apps[i].name);
+            fprintf(f, " got 401 with a token fetched after an earlier 401 (%.0f times): the "
+                       "gateway rejects its credentials or subscription.%s\n",
+                    r->apps[i].rejected_after_refresh, m == REPORT_MD ? "\n" : "</p>");
+        }
+}

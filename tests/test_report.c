@@ -381,6 +381,70 @@ static void no_gates(void **state)
     report_free(&r);
 }
 
+static void expect_error(const char *path, const char *plan, const char *needle);
+
+/* A token pool's applications: listed (most troubled first beyond
+ * REPORT_MAX_APPS), the token endpoint line, an auth failure named. */
+static void applications(void **state)
+{
+    (void)state;
+    char path[160], err[512];
+    struct report r;
+    json_t *doc = fixture();
+    json_t *apps = json_array();
+    for (int i = 0; i < REPORT_MAX_APPS + 5; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "tpp-%d", i);
+        json_t *a = json_pack("{s:s,s:i,s:i,s:f,s:i,s:i,s:f,s:f,s:f,s:i,s:i}", "name", name,
+                              "count", 100, "errors", i == 7 ? 40 : 0, "error_pct",
+                              i == 7 ? 40.0 : 0.0, "unauthorized", i == 7 ? 40 : 0, "throttled",
+                              i == 3 ? 25 : 0, "throttled_pct", i == 3 ? 25.0 : 0.0,
+                              "latency_mean_ms", 1.5, "latency_max_ms", 9.0, "tokens_fetched",
+                              3, "rejected_after_refresh", i == 7 ? 38 : 0);
+        json_object_set_new(a, "throttled_by", i == 3 ? json_pack("{s:i}", "application", 25)
+                                                      : json_object());
+        json_array_append_new(apps, a);
+    }
+    json_object_set_new(
+        doc, "auth",
+        json_pack("{s:o,s:{s:s,s:i,s:i,s:{s:i,s:i,s:i,s:i},s:o}}", "applications", apps,
+                  "token_endpoint", "url", "https://km:9443/oauth2/token", "requests", 12,
+                  "failed", 1, "by_reason", "initial", 55, "ahead", 4, "after_401", 2, "retry",
+                  1, "latency_ms", lat(2, 9)));
+    snprintf(path, sizeof path, "%s/auth.json", dir);
+    save(path, doc);
+    assert_int_equal(report_load(&r, path, NULL, err, sizeof err), 0);
+    assert_int_equal(r.n_apps_total, REPORT_MAX_APPS + 5);
+    assert_int_equal(r.n_apps, REPORT_MAX_APPS);
+    /* the two with trouble first */
+    assert_string_equal(r.apps[0].name, "tpp-7");
+    assert_string_equal(r.apps[1].name, "tpp-3");
+    assert_string_equal(r.apps[1].throttled_by, "application 25");
+    char *md = render(&r, report_markdown), *h = render(&r, report_html);
+    has(md, "## Applications");
+    has(md, "| tpp-3 | 100 | 0 (0.00 %) | 0 | 25 (25.00 %) | application 25 |");
+    has(md, "The 50 of 55 applications with the most errors and 429s");
+    has(md, "Token endpoint https://km:9443/oauth2/token: 12 requests (55 before the run, 4 "
+            "ahead of expiry, 2 after a 401, 1 retries), 1 failed");
+    has(md, "**Auth failure:** application tpp-7 got 401");
+    has(h, "<h2 id=\"applications\">Applications</h2>");
+    has(h, "<b>Auth failure:</b> application tpp-7");
+    free(md);
+    free(h);
+    report_free(&r);
+    /* without auth: no section */
+    assert_int_equal(report_load(&r, results, NULL, err, sizeof err), 0);
+    md = render(&r, report_markdown);
+    lacks(md, "Applications");
+    free(md);
+    report_free(&r);
+    /* a malformed auth section is named */
+    doc = fixture();
+    json_object_set_new(doc, "auth", json_pack("{s:i}", "applications", 3));
+    save(path, doc);
+    expect_error(path, NULL, "auth: expected an object");
+}
+
 static void expect_error(const char *path, const char *plan, const char *needle)
 {
     struct report r;
@@ -639,7 +703,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(load_model), cmocka_unit_test(markdown),  cmocka_unit_test(html),
-        cmocka_unit_test(no_gates),   cmocka_unit_test(bad_input), cmocka_unit_test(with_plan),
+        cmocka_unit_test(no_gates),   cmocka_unit_test(applications),   cmocka_unit_test(bad_input), cmocka_unit_test(with_plan),
         cmocka_unit_test(writing),    cmocka_unit_test(helpers),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
