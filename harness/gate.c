@@ -62,7 +62,8 @@ static int parse_metric(const char *m, struct gate_expr *e)
         enum gate_metric metric;
     } plain[] = {{"errors", GATE_ERRORS},         {"throttled", GATE_THROTTLED},
                  {"unexpected", GATE_UNEXPECTED}, {"throughput", GATE_THROUGHPUT},
-                 {"achieved", GATE_ACHIEVED},     {"requests", GATE_REQUESTS}};
+                 {"achieved", GATE_ACHIEVED},     {"requests", GATE_REQUESTS},
+                 {"unauthorized", GATE_UNAUTHORIZED}};
     for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
         if (!strcmp(m, plain[i].name)) {
             e->metric = plain[i].metric;
@@ -147,6 +148,7 @@ static int parse_value(const char *v, struct gate_expr *e, char *why, size_t len
         return -1;
     case GATE_ERRORS:
     case GATE_THROTTLED:
+    case GATE_UNAUTHORIZED:
     case GATE_UNEXPECTED:
         if (strchr(v, '%')) {
             e->as_pct = true;
@@ -222,7 +224,8 @@ int gate_parse(const char *text, struct gate_expr *out, char *why, size_t why_le
     if (parse_metric(metric, &e)) {
         snprintf(why, why_len,
                  "unknown metric '%s'; use pN (p50, p99, p99.9), min, mean, max, "
-                 "service.p99 (also ttfb., connect., tls.), errors, throttled, unexpected, "
+                 "service.p99 (also ttfb., connect., tls.), errors, throttled, unauthorized, "
+                 "unexpected, "
                  "throughput, achieved or requests",
                  metric);
         return -1;
@@ -287,6 +290,8 @@ bool gate_measure(const struct gate_expr *e, const struct rec_cell *c, double se
         return share(errors, c, e->as_pct, value);
     case GATE_THROTTLED:
         return share(c->outcomes[OC_429], c, e->as_pct, value);
+    case GATE_UNAUTHORIZED:
+        return share(c->outcomes[OC_401], c, e->as_pct, value);
     case GATE_UNEXPECTED:
         return share(c->unexpected, c, e->as_pct, value);
     case GATE_THROUGHPUT:
@@ -328,6 +333,7 @@ const char *gate_unit(const struct gate_expr *e)
         return "ms";
     case GATE_ERRORS:
     case GATE_THROTTLED:
+    case GATE_UNAUTHORIZED:
     case GATE_UNEXPECTED:
         return e->as_pct ? "%" : "";
     case GATE_THROUGHPUT:

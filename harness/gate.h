@@ -25,6 +25,7 @@ enum gate_metric {
     GATE_TIME,        /* a statistic of a time series, milliseconds */
     GATE_ERRORS,      /* requests counted as errors: % of completed, or a count */
     GATE_THROTTLED,   /* 429 responses: % of completed, or a count */
+    GATE_UNAUTHORIZED,/* 401 responses: % of completed, or a count */
     GATE_UNEXPECTED,  /* statuses outside `expect`: % of completed, or a count */
     GATE_THROUGHPUT,  /* completed requests per second of recorded load */
     GATE_ACHIEVED,    /* achieved / offered rate, % (open model): completions over

@@ -88,6 +88,8 @@ static void parses_metrics_and_units(void **state)
     assert_int_equal(e.metric, GATE_REQUESTS);
     e = parse_ok("throttled < 1%");
     assert_int_equal(e.metric, GATE_THROTTLED);
+    e = parse_ok("unauthorized < 0.1%");
+    assert_int_equal(e.metric, GATE_UNAUTHORIZED);
     e = parse_ok("unexpected < 1");
     assert_int_equal(e.metric, GATE_UNEXPECTED);
 }
@@ -113,7 +115,7 @@ static void rejects_with_a_reason(void **state)
 }
 
 /* A cell with latencies 1..100 ms (one each), service time half of it,
- * 90 2xx, 5 throttled, 5 5xx, 2 unexpected. */
+ * 87 2xx, 3 unauthorized, 5 throttled, 5 5xx, 2 unexpected. */
 static struct rec_cell *sample_cell(void)
 {
     struct rec_cell *c = rec_cell_new();
@@ -122,7 +124,8 @@ static struct rec_cell *sample_cell(void)
         assert_int_equal(hdr_record(c->latency, i * 1000), 0);
         assert_int_equal(hdr_record(c->service, i * 500), 0);
     }
-    c->outcomes[OC_2XX] = 90;
+    c->outcomes[OC_2XX] = 87;
+    c->outcomes[OC_401] = 3;
     c->outcomes[OC_429] = 5;
     c->outcomes[OC_5XX] = 5;
     c->unexpected = 2;
@@ -151,8 +154,10 @@ static void measures_a_cell(void **state)
     assert_true(fabs(measure("min < 1s", c, 1, 0) - 1.0) < 0.01);
     assert_true(fabs(measure("mean < 1s", c, 1, 0) - 50.5) < 0.1);
     assert_true(fabs(measure("service.p50 < 1s", c, 1, 0) - 25.0) < 0.05);
-    assert_true(fabs(measure("errors < 1%", c, 1, 0) - 5.0) < 1e-9);     /* 5xx only */
-    assert_true(fabs(measure("errors < 1", c, 1, 0) - 5.0) < 1e-9);
+    assert_true(fabs(measure("errors < 1%", c, 1, 0) - 8.0) < 1e-9);     /* 5xx and 401 */
+    assert_true(fabs(measure("errors < 1", c, 1, 0) - 8.0) < 1e-9);
+    assert_true(fabs(measure("unauthorized < 1%", c, 1, 0) - 3.0) < 1e-9);
+    assert_true(fabs(measure("unauthorized <= 2", c, 1, 0) - 3.0) < 1e-9);
     assert_true(fabs(measure("throttled < 1%", c, 1, 0) - 5.0) < 1e-9);
     assert_true(fabs(measure("unexpected < 1%", c, 1, 0) - 2.0) < 1e-9);
     assert_true(fabs(measure("throughput > 1/s", c, 4, 0) - 25.0) < 1e-9);
