@@ -22,9 +22,8 @@ static const char *const app_keys[] = {"name",     "client_id", "client_secret",
                                        "client_secret_file", "username", "password",
                                        "cert",     "key",       NULL};
 
-/* Reads a small file holding one secret (trailing newline dropped). */
-static int read_secret_file(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
-                            char **out)
+int scnp_secret_file(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                     char **out)
 {
     char *written, *path;
     if (scnp_string(c, n, field, &written, NULL))
@@ -53,7 +52,7 @@ static int read_secret_file(struct scnp_ctx *c, const struct ytree_node *n, cons
     }
     while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
         len--;
-    if (!len || memchr(buf, '\0', len) || memchr(buf, '\n', len)) {
+    if (!len || memchr(buf, '\0', len) || memchr(buf, '\n', len) || memchr(buf, '\r', len)) {
         scnp_error(c, n, field, "%s must hold the secret on one line (it is %s)", written,
                    len ? "several lines or binary" : "empty");
         goto out;
@@ -110,7 +109,7 @@ static void read_app(struct scnp_ctx *c, const struct ytree_node *m, const char 
     else if (sec)
         scnp_string(c, sec, scnp_field(f, parent, "client_secret"), &a->client_secret, NULL);
     else if (sec_file)
-        read_secret_file(c, sec_file, scnp_field(f, parent, "client_secret_file"),
+        scnp_secret_file(c, sec_file, scnp_field(f, parent, "client_secret_file"),
                          &a->client_secret);
     if ((v = scnp_get(m, "username")))
         scnp_string(c, v, scnp_field(f, parent, "username"), &a->username, NULL);
@@ -224,7 +223,7 @@ static void read_apps_csv(struct scnp_ctx *c, const struct ytree_node *n, const 
         else if (secret_file) {
             struct ytree_node sn = {.kind = YTREE_SCALAR, .text = secret_file,
                                     .len = strlen(secret_file), .src = n->src, .line = n->line, .col = n->col};
-            read_secret_file(c, &sn, where, &a->client_secret);
+            scnp_secret_file(c, &sn, where, &a->client_secret);
         }
         if (cert) {
             struct ytree_node cn = {.kind = YTREE_SCALAR, .text = cert, .len = strlen(cert),

@@ -47,6 +47,48 @@ static const char *path_bad(unsigned char ch)
     return ch < 0x20 || ch == 0x7f ? "a control character" : NULL;
 }
 
+/* A header value read from a file (a static token or API key kept out of
+ * the scenario): {file: PATH, prefix: "Bearer "}. Always a secret. */
+static int read_header_file(struct scnp_ctx *c, const struct ytree_node *v, const char *field,
+                            const char *name, struct scn_header *h)
+{
+    static const char *const keys[] = {"file", "prefix", NULL};
+    char g[SCNP_FIELD_MAX];
+    char *secret = NULL, *prefix = NULL;
+    const struct ytree_node *file = scnp_get(v, "file"), *pre = scnp_get(v, "prefix");
+    if (scnp_keys(c, v, field, keys))
+        return -1;
+    if (!file) {
+        scnp_error(c, v, field,
+                   "a header from a file needs file: PATH, e.g. {file: secrets/token.txt, "
+                   "prefix: \"Bearer \"}");
+        return -1;
+    }
+    if (pre && scnp_text(c, pre, scnp_field(g, field, "prefix"), &prefix, NULL, NULL))
+        return -1;
+    if (prefix && strpbrk(prefix, "\r\n")) {
+        scnp_error(c, pre, g, "a header value cannot hold line breaks; use a single line");
+        free(prefix);
+        return -1;
+    }
+    int rc = -1;
+    if (!scnp_secret_file(c, file, scnp_field(g, field, "file"), &secret)) {
+        if (asprintf(&h->value, "%s%s", prefix ? prefix : "", secret) < 0 ||
+            !(h->name = strdup(name))) {
+            c->oom = true;
+            free(h->value);
+            h->value = NULL;
+        } else {
+            h->secret = true;
+            rc = 0;
+        }
+        memset(secret, 0, strlen(secret));
+    }
+    free(secret);
+    free(prefix);
+    return rc;
+}
+
 static int read_headers(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
                         const struct scenario *s, struct scn_request *r)
 {
@@ -98,6 +140,11 @@ static int read_headers(struct scnp_ctx *c, const struct ytree_node *n, const ch
             continue;
         }
         struct scn_header *h = &r->headers[r->n_headers];
+        if (v->kind == YTREE_MAP) { /* {file: PATH, prefix: TEXT}: a static token or key */
+            if (!read_header_file(c, v, f, k->text, h))
+                r->n_headers++;
+            continue;
+        }
         size_t len;
         bool secret = scnp_sensitive_name(k->text);
         struct tpl *t;

@@ -147,6 +147,12 @@ int scnp_cert_pair(struct scnp_ctx *c, const struct ytree_node *cert_n, const ch
 int scnp_parse_url(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
                    const char *url, struct scn_target *t);
 
+/* Reads the one-line secret in the file named by scalar n (relative to
+ * the scenario's folder; a trailing newline dropped; at most 4 KiB).
+ * Returns 0 with *out owned, or -1 (reported). */
+int scnp_secret_file(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                     char **out);
+
 /* `auth:` (OAuth2 token pools); after load (bind: sticky needs the model). */
 void scnp_auth(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
 /* Frees what scnp_auth read into au and zeroes it. */

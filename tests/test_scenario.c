@@ -1786,6 +1786,24 @@ static void auth_errors(void **state)
                                  "client_secret: b, bind: sticky}\n");
     assert_int_equal(s->auth.bind, SCN_BIND_STICKY);
     scenario_free(s);
+    /* a static token or API key from a file: a secret, never echoed */
+    write_file("token.txt", "tok-from-file-123\n");
+    s = load_ok(MIN_TARGETS "requests: [{path: /e, headers: {Authorization: {file: token.txt, "
+                            "prefix: \"Bearer \"}, X-Key: {file: token.txt}}}]\n" MIN_LOAD);
+    assert_string_equal(s->requests[0].headers[0].value, "Bearer tok-from-file-123");
+    assert_true(s->requests[0].headers[0].secret);
+    assert_string_equal(s->requests[0].headers[1].value, "tok-from-file-123");
+    assert_true(s->requests[0].headers[1].secret);
+    char *jt = json_text(s);
+    assert_null(strstr(jt, "tok-from-file"));
+    free(jt);
+    scenario_free(s);
+    load_fails(MIN_TARGETS "requests: [{path: /e, headers: {X-Key: {file: nope.txt}}}]\n" MIN_LOAD,
+               "requests.0.headers.X-Key.file");
+    load_fails(MIN_TARGETS "requests: [{path: /e, headers: {X-Key: {prefix: a}}}]\n" MIN_LOAD,
+               "needs file: PATH");
+    load_fails(MIN_TARGETS "requests: [{path: /e, headers: {X-Key: {fil: a}}}]\n" MIN_LOAD,
+               "fil");
     /* back-off after 429s: closed model only */
     s = load_ok(MIN_TARGETS MIN_REQUESTS
                 "load: {model: closed, backoff: 30s, phases: [{duration: 1s, users: 4}]}\n");
