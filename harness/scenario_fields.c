@@ -6,6 +6,7 @@
  * other tools use. See scenario_priv.h.
  */
 #include "scenario_priv.h"
+#include "suggest.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -131,34 +132,6 @@ static const struct {
     {"executor", "model"},
 };
 
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 63 || lb > 63)
-        return 64;
-    size_t d[64][64];
-    for (size_t i = 0; i <= la; i++)
-        d[i][0] = i;
-    for (size_t j = 0; j <= lb; j++)
-        d[0][j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        for (size_t j = 1; j <= lb; j++) {
-            size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
-            size_t best = d[i - 1][j - 1] + cost;
-            if (d[i - 1][j] + 1 < best)
-                best = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < best)
-                best = d[i][j - 1] + 1;
-            /* a swap of two neighbours counts as one edit */
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                d[i - 2][j - 2] + 1 < best)
-                best = d[i - 2][j - 2] + 1;
-            d[i][j] = best;
-        }
-    }
-    return d[la][lb];
-}
-
 static bool known_has(const char *const *known, const char *key)
 {
     for (size_t i = 0; known[i]; i++)
@@ -184,7 +157,7 @@ static const char *suggest(const char *const *known, const char *key)
     const char *best = NULL;
     size_t best_d = (size_t)-1;
     for (size_t i = 0; known[i]; i++) {
-        size_t d = edit_distance(norm, known[i]);
+        size_t d = suggest_distance(norm, strlen(norm), known[i], strlen(known[i]));
         size_t limit = strlen(known[i]) <= 4 ? 1 : strlen(known[i]) / 3 + 1;
         if (d <= limit && d < best_d) {
             best = known[i];

@@ -247,6 +247,30 @@ static void read_expect(struct scnp_ctx *c, const struct ytree_node *n, const ch
     }
 }
 
+/* r->body becomes t's text (replacing what was there); t is kept as the
+ * body's template when it is dynamic, else freed. */
+static void set_body(struct scnp_ctx *c, struct scn_request *r, struct tpl *t)
+{
+    size_t len;
+    const char *text = tpl_text(t, &len);
+    char *body = malloc(len + 1);
+    if (!body) {
+        tpl_free(t);
+        c->oom = true;
+        return;
+    }
+    memcpy(body, text, len + 1);
+    free(r->body);
+    r->body = body;
+    r->body_bytes = len;
+    if (tpl_dynamic(t)) {
+        r->body_tpl = t;
+        r->feeder_mask |= tpl_feeder_mask(t);
+    } else {
+        tpl_free(t);
+    }
+}
+
 /* Replaces r->body (which holds "${" somewhere) by its compiled
  * text, and keeps the template when it is dynamic: runtime references
  * only, no ${ENV} (template.h, TPL_LENIENT). */
@@ -266,24 +290,7 @@ static void compile_body_file(struct scnp_ctx *c, const struct ytree_node *n, co
         scnp_error(c, n, field, "in %s: %s", r->body_file, msg);
         return;
     }
-    size_t len;
-    const char *text = tpl_text(t, &len);
-    char *body = malloc(len + 1);
-    if (!body) {
-        tpl_free(t);
-        c->oom = true;
-        return;
-    }
-    memcpy(body, text, len + 1);
-    free(r->body);
-    r->body = body;
-    r->body_bytes = len;
-    if (tpl_dynamic(t)) {
-        r->body_tpl = t;
-        r->feeder_mask |= tpl_feeder_mask(t);
-    } else {
-        tpl_free(t);
-    }
+    set_body(c, r, t);
 }
 
 /* Reads a file named by body_file into r->body. */
@@ -415,21 +422,7 @@ static void read_inline_body(struct scnp_ctx *c, const struct ytree_node *n, con
     struct tpl *t;
     if (scnp_template(c, n, field, s, TPL_ENV | TPL_RUNTIME, false, &t, &r->body_secret))
         return;
-    size_t len;
-    const char *text = tpl_text(t, &len);
-    if (!(r->body = malloc(len + 1))) {
-        tpl_free(t);
-        c->oom = true;
-        return;
-    }
-    memcpy(r->body, text, len + 1);
-    r->body_bytes = len;
-    if (tpl_dynamic(t)) {
-        r->body_tpl = t;
-        r->feeder_mask |= tpl_feeder_mask(t);
-    } else {
-        tpl_free(t);
-    }
+    set_body(c, r, t);
 }
 
 static char *default_request_name(const struct scn_request *r, size_t index)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "feeder.h"
+#include "suggest.h"
 #include "template_priv.h"
 
 static const char *const builtin_names[] = {"uuid",     "seq",        "now_ms",     "now_iso",
@@ -150,37 +151,11 @@ static bool is_function(int b)
     return b >= 0 && (builtin_kinds[b] == P_RAND_INT || builtin_kinds[b] == P_RAND_HEX);
 }
 
-/* Optimal-string-alignment distance of two short strings (64 when long). */
-static size_t distance(const char *a, size_t la, const char *b, size_t lb)
-{
-    if (la > 31 || lb > 31)
-        return 64;
-    size_t d[32][32];
-    for (size_t i = 0; i <= la; i++)
-        d[i][0] = i;
-    for (size_t j = 0; j <= lb; j++)
-        d[0][j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        for (size_t j = 1; j <= lb; j++) {
-            size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-            if (d[i - 1][j] + 1 < best)
-                best = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < best)
-                best = d[i][j - 1] + 1;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                d[i - 2][j - 2] + 1 < best)
-                best = d[i - 2][j - 2] + 1;
-            d[i][j] = best;
-        }
-    }
-    return d[la][lb];
-}
-
 /* A built-in name close to name (n bytes), or NULL. */
 static const char *near_builtin(const char *name, size_t n)
 {
     for (int i = 0; builtin_names[i]; i++)
-        if (distance(name, n, builtin_names[i], strlen(builtin_names[i])) <= 2)
+        if (suggest_distance(name, n, builtin_names[i], strlen(builtin_names[i])) <= 2)
             return builtin_names[i];
     return NULL;
 }
