@@ -36,14 +36,13 @@ struct app_state {
     _Atomic uint32_t gen;            /* published generation, 0: none yet */
     _Atomic uint32_t rejected_gen;   /* generation a worker got 401 for */
     _Atomic uint32_t fresh401_gen;   /* generation fetched because of a 401 */
+    _Atomic int64_t published_ns;    /* when the current generation was published */
     char *ring[AUTH_RING];           /* ring[gen % AUTH_RING]: the token */
     size_t ring_len[AUTH_RING];
     /* the refresh thread's own */
     char *form;                      /* request body (holds secrets) */
     struct curl_slist *headers;      /* Basic credentials, Accept */
     int64_t due_ns;                  /* next refresh; INT64_MAX: none */
-    int64_t published_ns;
-    int64_t last_401_ns;
     uint32_t handled_gen;            /* last generation refreshed after a 401 */
     int failures;                    /* in a row */
     bool inflight;
@@ -286,8 +285,8 @@ static void start_fetch(struct auth_pool *p, size_t app, enum auth_reason reason
     p->busy++;
 }
 
-/* Publishes a new token for st as the next generation. */
-static void publish(struct app_state *st, char *token, bool after_401)
+/* Publishes a new token for st as the next generation, at now_ns. */
+static void publish(struct app_state *st, char *token, bool after_401, int64_t now_ns)
 {
     uint32_t g = atomic_load_explicit(&st->gen, memory_order_relaxed) + 1;
     if (!g)
@@ -298,6 +297,7 @@ static void publish(struct app_state *st, char *token, bool after_401)
     st->ring_len[k] = strlen(token);
     if (after_401)
         atomic_store_explicit(&st->fresh401_gen, g, memory_order_relaxed);
+    atomic_store_explicit(&st->published_ns, now_ns, memory_order_relaxed);
     atomic_store_explicit(&st->gen, g, memory_order_release);
 }
 
@@ -350,8 +350,7 @@ static void finish_fetch(struct auth_pool *p, struct fetch *f, CURLcode rc)
     as->lifetime_s = life;
     if (f->reason == AUTH_AFTER_401)
         as->refreshed_after_401++;
-    publish(st, token, f->reason == AUTH_AFTER_401);
-    st->published_ns = now;
+    publish(st, token, f->reason == AUTH_AFTER_401, now);
     if (life > 0) {
         double after = auth_refresh_after_s(life, p->au->refresh_before_s,
                                             p->au->refresh_before_frac, sched_uniform(&p->rng));
@@ -401,7 +400,7 @@ static int64_t start_due(struct auth_pool *p, int64_t now, bool initial)
             bool fresh = rej == atomic_load_explicit(&st->fresh401_gen, memory_order_relaxed);
             int64_t spacing = (int64_t)((fresh ? REJECTED_SPACING_S : AUTH_MIN_SPACING_MS / 1e3) *
                                         1e9);
-            int64_t when = st->published_ns + spacing;
+            int64_t when = atomic_load_explicit(&st->published_ns, memory_order_relaxed) + spacing;
             if (when <= now) {
                 st->handled_gen = rej;
                 start_fetch(p, i, AUTH_AFTER_401);
@@ -565,13 +564,21 @@ enum auth_rejection auth_token_rejected(struct auth_pool *p, size_t app, uint32_
     struct app_state *st = &p->apps[app];
     uint32_t seen = atomic_load_explicit(&st->rejected_gen, memory_order_relaxed);
     enum auth_rejection r = AUTH_REJ_PENDING;
-    if (seen != gen &&
-        atomic_compare_exchange_strong_explicit(&st->rejected_gen, &seen, gen,
-                                                memory_order_relaxed, memory_order_relaxed)) {
-        r = AUTH_REJ_ASKED;
-        curl_multi_wakeup(p->multi);
+    /* Only a newer generation than the last reported asks: a late 401 for
+     * an old token must not hide a pending report for the current one. */
+    while ((int32_t)(gen - seen) > 0) {
+        if (atomic_compare_exchange_weak_explicit(&st->rejected_gen, &seen, gen,
+                                                  memory_order_relaxed, memory_order_relaxed)) {
+            r = AUTH_REJ_ASKED;
+            curl_multi_wakeup(p->multi);
+            break;
+        }
     }
-    if (gen && gen == atomic_load_explicit(&st->fresh401_gen, memory_order_relaxed))
+    /* Refused again right after a refresh caused by a 401: the gateway
+     * rejects the application. Much later it is a new revocation. */
+    int64_t age = clock_now_ns() - atomic_load_explicit(&st->published_ns, memory_order_relaxed);
+    if (gen == atomic_load_explicit(&st->fresh401_gen, memory_order_relaxed) &&
+        age < (int64_t)(REJECTED_SPACING_S * 1e9))
         return AUTH_REJ_FRESH;
     return r;
 }

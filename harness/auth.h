@@ -72,8 +72,8 @@ struct auth_stats {
 enum auth_rejection {
     AUTH_REJ_ASKED,    /* first 401 for this token: a refresh was asked for */
     AUTH_REJ_PENDING,  /* a refresh for this token was already asked for */
-    AUTH_REJ_FRESH,    /* the token was itself fetched after a 401: the
-                          gateway rejects this application's credentials */
+    AUTH_REJ_FRESH,    /* the token was itself fetched after a 401, under 5 s
+                          ago: the gateway rejects this application */
 };
 
 /* Creates a pool for scn's auth section (borrowed; must outlive the pool).

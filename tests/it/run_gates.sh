@@ -87,8 +87,9 @@ xmllint --noout --schema "$GATECAP_TOP/tests/data/junit.xsd" "$T_TMP/mixed.xml" 
 [ "$(xmllint --xpath 'count(//testcase)' "$T_TMP/mixed.xml")" = 14 ] || fail "expected 14 test cases"
 [ "$(xmllint --xpath 'string(/testsuites/@failures)' "$T_TMP/mixed.xml")" = 2 ] ||
     fail "expected 2 failures in mixed.xml"
+# gw2 answers in 30 ms; the sanitizers or a busy machine add a little.
 xmllint --xpath 'string(//testcase[@classname="gates.node.gw2" and @name="p50 < 10ms"]/failure/@message)' \
-    "$T_TMP/mixed.xml" | grep -q "^measured 30.*ms, required < 10.0ms$" ||
+    "$T_TMP/mixed.xml" | grep -Eq "^measured 3[0-9](\.[0-9]+)?ms, required < 10.0ms$" ||
     fail "the failing node gate's message: $(xmllint --xpath '//testcase[@classname="gates.node.gw2"]' "$T_TMP/mixed.xml")"
 
 log "only passing gates: exit 0"
