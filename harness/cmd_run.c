@@ -93,10 +93,14 @@ int cmd_validate(int argc, char **argv)
     struct scenario *scn = load(&o);
     if (!scn)
         return EXIT_INPUT;
+    char extra[96] = "";
+    if (scn->auth.type == SCN_AUTH_OAUTH2 || scn->n_feeders)
+        snprintf(extra, sizeof extra, ", %zu application(s), %zu feeder(s)", scn->auth.n_apps,
+                 scn->n_feeders);
     printf("%s: valid — %zu target(s), %zu request(s), %zu phase(s), %.0f s, %s model, %d "
-           "worker(s)%s\n",
+           "worker(s)%s%s\n",
            o.file, scn->n_targets, scn->n_requests, scn->n_phases, scenario_duration_s(scn),
-           scn->model == SCN_OPEN ? "open" : "closed", scn->workers,
+           scn->model == SCN_OPEN ? "open" : "closed", scn->workers, extra,
            scn->tls.insecure ? "; WARNING: TLS verification is OFF (tls.insecure)" : "");
     scenario_free(scn);
     return 0;
