@@ -708,15 +708,20 @@ static void set_rendered(CURL *e, const struct scn_request *rq, const struct ren
     }
 }
 
-/* The application's own client certificate, set only when it changes. */
+/* The application's own client certificate, or the scenario's (tls.cert,
+ * or none) for an application without one; set only when it changes.
+ * cert_app XFER_NO_APP stands for the scenario's. */
 static void set_app_cert(struct xfer *x, struct slot *sl, size_t app)
 {
     const struct scn_app *a = &x->scn->auth.apps[app];
-    if (!a->cert_file || sl->cert_app == app)
+    const struct scn_tls *t = &x->scn->tls;
+    size_t want = a->cert_file ? app : XFER_NO_APP;
+    if (sl->cert_app == want)
         return;
-    curl_easy_setopt(sl->easy, CURLOPT_SSLCERT, a->cert_file);
-    curl_easy_setopt(sl->easy, CURLOPT_SSLKEY, a->key_file);
-    sl->cert_app = app;
+    curl_easy_setopt(sl->easy, CURLOPT_SSLCERT, a->cert_file ? a->cert_file : t->cert_file);
+    curl_easy_setopt(sl->easy, CURLOPT_SSLKEY, a->cert_file ? a->key_file : t->key_file);
+    curl_easy_setopt(sl->easy, CURLOPT_KEYPASSWD, a->cert_file ? NULL : t->key_password);
+    sl->cert_app = want;
 }
 
 int xfer_start(struct xfer *x, size_t slot, const struct xfer_req *rq)

@@ -195,11 +195,13 @@ KM2=127.0.2.15
 sim_start "$KM2" --cert "$SIM_CERTS/server.pem" --key "$SIM_CERTS/server.key" \
     --client-ca "$SIM_CERTS/ca.pem"
 KM2_HTTP=$SIM_HTTP
-printf 'name,client_id,cert,key\nA,tppA,tpp-a.pem,tpp-a.key\nB,tppB,tpp-b.pem,tpp-b.key\n' > "$T_TMP/apps.csv"
+# C has no certificate of its own: it uses tls.cert (CN=gatecap-client).
+printf 'name,client_id,cert,key\nA,tppA,tpp-a.pem,tpp-a.key\nB,tppB,tpp-b.pem,tpp-b.key\nC,tppC,,\n' \
+    > "$T_TMP/apps.csv"
 cat > "$T_TMP/mtls.yaml" << YAML
 name: mtls
 targets: ["https://127.0.2.14:8244"]
-tls: {ca: "$SIM_CERTS/ca.pem"}
+tls: {ca: "$SIM_CERTS/ca.pem", cert: "$SIM_CERTS/client.pem", key: "$SIM_CERTS/client.key"}
 requests: [{name: accounts, path: /accounts}]
 auth:
   token_url: "$SIM_HTTPS/oauth2/token"
@@ -215,11 +217,14 @@ count=$(jr mtls .totals.all.count)
 assert_eq "mtls: every request 2xx" "$count" "$(jr mtls '.totals.all.outcomes["2xx"]')"
 ka=$(sim_stats "$KM2_HTTP" | jq '.clients.tppA.tokens // 0')
 kb=$(sim_stats "$KM2_HTTP" | jq '.clients.tppB.tokens // 0')
-assert_eq "mtls: tokens issued to A and B by certificate" "1 1" "$ka $kb"
+kc=$(sim_stats "$KM2_HTTP" | jq '.clients.tppC.tokens // 0')
+assert_eq "mtls: tokens issued to A, B and C by certificate" "1 1 1" "$ka $kb $kc"
 na=$(grep -c "/accounts .*CN=tpp-a" "$T_TMP/access-gw1.log" || true)
 nb=$(grep -c "/accounts .*CN=tpp-b" "$T_TMP/access-gw1.log" || true)
+nc=$(grep -c "/accounts .*CN=gatecap-client" "$T_TMP/access-gw1.log" || true)
 assert_eq "mtls: A's requests carried A's certificate" "$(app mtls A .count)" "$((na - 1))"
 assert_eq "mtls: B's requests carried B's certificate" "$(app mtls B .count)" "$nb"
+assert_eq "mtls: C's requests carried tls.cert" "$(app mtls C .count)" "$nc"
 
 log "secrets and tokens appear nowhere in the outputs"
 for f in "$T_TMP"/life/* "$T_TMP"/revoke/* "$T_TMP"/quota/* "$T_TMP"/denied/* "$T_TMP"/*.log; do
