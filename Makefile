@@ -4,6 +4,8 @@
 
 CC      ?= cc
 BUILD   ?= build
+# Compile on every core (the test runner itself is one recipe, run alone).
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
 WERROR  ?= 0
 SAN     ?= 0
 
