@@ -26,6 +26,7 @@
 #include "render.h"
 #include "scenario.h"
 #include "sched.h"
+#include "xfer_priv.h"
 
 /* One libcurl multi handle and its timer. A transport spreads its slots
  * over several, XFER_SLOTS_PER_MULTI each: libcurl 7.88 walks a multi
@@ -202,14 +203,6 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userp)
     return n;
 }
 
-/* CURLOPT_WRITEFUNCTION of the node check: nothing kept. */
-static size_t on_discard(char *ptr, size_t size, size_t nmemb, void *userp)
-{
-    (void)ptr;
-    (void)userp;
-    return size * nmemb;
-}
-
 /* Retry-After: delay-seconds, or an HTTP date (reported as 0). */
 static int retry_after(const char *v, const char *end)
 {
@@ -284,31 +277,6 @@ enum rec_outcome xfer_classify(int curl_code, long os_errno, int status)
     default:
         return OC_OTHER;
     }
-}
-
-int xfer_check_support(const struct scenario *scn, char *err, size_t err_len)
-{
-    curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
-    if (scn->http_version != 2)
-        return 0;
-    if (!(v->features & CURL_VERSION_HTTP2)) {
-        snprintf(err, err_len, "http: \"2\" needs a libcurl built with HTTP/2 (this one, %s, "
-                               "is not)", v->version);
-        return -1;
-    }
-    /* libcurl before 8.0.0 fails every request after the first on a reused
-     * HTTP/2 prior-knowledge connection ("Error in the HTTP2 framing
-     * layer", curl issue 10634): refuse rather than measure that. */
-    for (size_t i = 0; i < scn->n_targets; i++)
-        if (!scn->targets[i].https && v->version_num < 0x080000) {
-            snprintf(err, err_len,
-                     "target %s: HTTP/2 without TLS (h2c) is broken in libcurl %s (reused "
-                     "prior-knowledge connections fail; fixed in libcurl 8.0.0); use an https "
-                     "target for http: \"2\", or http: \"1.1\"",
-                     scn->targets[i].name, v->version);
-            return -1;
-        }
-    return 0;
 }
 
 bool xfer_status_expected(const struct scn_request *rq, int status)
@@ -390,84 +358,6 @@ static void drain(struct mh *m)
     }
 }
 
-static long tls_version(const char *s, bool max)
-{
-    if (!s)
-        return max ? CURL_SSLVERSION_MAX_DEFAULT : CURL_SSLVERSION_TLSv1_2;
-    if (!strcmp(s, "1.0"))
-        return max ? CURL_SSLVERSION_MAX_TLSv1_0 : CURL_SSLVERSION_TLSv1_0;
-    if (!strcmp(s, "1.1"))
-        return max ? CURL_SSLVERSION_MAX_TLSv1_1 : CURL_SSLVERSION_TLSv1_1;
-    if (!strcmp(s, "1.3"))
-        return max ? CURL_SSLVERSION_MAX_TLSv1_3 : CURL_SSLVERSION_TLSv1_3;
-    return max ? CURL_SSLVERSION_MAX_TLSv1_2 : CURL_SSLVERSION_TLSv1_2;
-}
-
-/* Options shared by every request of the run, set once per easy handle. */
-static void set_common(CURL *e, const struct scenario *scn, struct curl_slist *resolve)
-{
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
-    curl_easy_setopt(e, CURLOPT_PROXY, "");
-    curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)scn->connect_timeout_ms);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)scn->request_timeout_ms);
-    if (resolve)
-        curl_easy_setopt(e, CURLOPT_RESOLVE, resolve);
-    const struct scn_tls *t = &scn->tls;
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, t->insecure ? 0L : 1L);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, t->insecure ? 0L : 2L);
-    if (t->ca_file)
-        curl_easy_setopt(e, CURLOPT_CAINFO, t->ca_file);
-    if (t->cert_file)
-        curl_easy_setopt(e, CURLOPT_SSLCERT, t->cert_file);
-    if (t->key_file)
-        curl_easy_setopt(e, CURLOPT_SSLKEY, t->key_file);
-    if (t->key_password)
-        curl_easy_setopt(e, CURLOPT_KEYPASSWD, t->key_password);
-    if (t->ciphers)
-        curl_easy_setopt(e, CURLOPT_SSL_CIPHER_LIST, t->ciphers);
-    if (t->tls13_ciphers)
-        curl_easy_setopt(e, CURLOPT_TLS13_CIPHERS, t->tls13_ciphers);
-    curl_easy_setopt(e, CURLOPT_SSLVERSION,
-                     tls_version(t->min_version, false) | tls_version(t->max_version, true));
-    curl_easy_setopt(e, CURLOPT_SSL_SESSIONID_CACHE, t->session_resumption ? 1L : 0L);
-    if (scn->http_version == 2)
-        curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
-}
-
-/* HTTP/2 is negotiated by ALPN over TLS and spoken with prior knowledge
- * over plain HTTP. */
-static long http_version(const struct scenario *scn, const struct scn_target *t)
-{
-    if (scn->http_version != 2)
-        return CURL_HTTP_VERSION_1_1;
-    return t->https ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE;
-}
-
-/* Per-request options: URL, method, headers, body, connection policy. */
-static void set_request(CURL *e, const struct scenario *scn, const struct scn_request *rq,
-                        size_t target, CURLU *url, struct curl_slist *headers, bool fresh)
-{
-    curl_easy_setopt(e, CURLOPT_CURLU, url);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, http_version(scn, &scn->targets[target]));
-    if (rq->body) {
-        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_bytes);
-        curl_easy_setopt(e, CURLOPT_POSTFIELDS, rq->body);
-        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, strcmp(rq->method, "POST") ? rq->method : NULL);
-    } else if (!strcmp(rq->method, "HEAD")) {
-        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, NULL);
-    } else {
-        curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
-        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, strcmp(rq->method, "GET") ? rq->method : NULL);
-    }
-    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
-    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, fresh ? 1L : 0L);
-}
-
 /* Whether this request goes on a new connection, by the policy. */
 static bool want_fresh(const struct scn_tls *t, uint64_t *rng)
 {
@@ -481,64 +371,6 @@ static bool want_fresh(const struct scn_tls *t, uint64_t *rng)
     }
 }
 
-/* "scheme://host:port/base" of a target (owned), or NULL. */
-static char *target_prefix(const struct scn_target *t)
-{
-    char *p = NULL;
-    bool v6 = strchr(t->host, ':') != NULL;
-    if (asprintf(&p, "%s://%s%s%s:%d%s", t->https ? "https" : "http", v6 ? "[" : "", t->host,
-                 v6 ? "]" : "", t->port, t->base_path) < 0)
-        return NULL;
-    return p;
-}
-
-static int build_url(const char *prefix, const struct scn_request *rq, CURLU **out)
-{
-    char buf[4096];
-    int n = snprintf(buf, sizeof buf, "%s%s", prefix, rq->path);
-    if (n < 0 || (size_t)n >= sizeof buf)
-        return -1;
-    CURLU *u = curl_url();
-    if (!u || curl_url_set(u, CURLUPART_URL, buf, 0) != CURLUE_OK) {
-        curl_url_cleanup(u);
-        return -1;
-    }
-    *out = u;
-    return 0;
-}
-
-static struct curl_slist *build_headers(const struct scn_request *rq)
-{
-    /* "Expect:" stops libcurl from waiting for 100-continue on bodies. */
-    struct curl_slist *l = curl_slist_append(NULL, "Expect:");
-    for (size_t i = 0; l && i < rq->n_headers; i++) {
-        char line[8192];
-        const struct scn_header *h = &rq->headers[i];
-        snprintf(line, sizeof line, "%s: %s", h->name, h->value);
-        struct curl_slist *n = curl_slist_append(l, line);
-        if (!n) {
-            curl_slist_free_all(l);
-            return NULL;
-        }
-        l = n;
-    }
-    return l;
-}
-
-static struct curl_slist *build_resolve(const char *const *resolve, size_t n)
-{
-    struct curl_slist *l = NULL;
-    for (size_t i = 0; i < n; i++) {
-        struct curl_slist *m = curl_slist_append(l, resolve[i]);
-        if (!m) {
-            curl_slist_free_all(l);
-            return NULL;
-        }
-        l = m;
-    }
-    return l;
-}
-
 /* Easy handles made at start; the rest are made the first time the
  * concurrency reaches them (once per slot, never per request), so that a
  * generous in-flight bound costs no memory until it is used. */
@@ -549,10 +381,11 @@ static int slot_prepare(struct slot *sl)
     struct xfer *x = sl->x;
     if (!(sl->easy = curl_easy_init()))
         return -1;
-    set_common(sl->easy, x->scn, x->resolve);
+    xfer_set_common(sl->easy, x->scn, x->resolve);
     curl_easy_setopt(sl->easy, CURLOPT_SHARE, x->share);
     curl_easy_setopt(sl->easy, CURLOPT_PRIVATE, sl);
     curl_easy_setopt(sl->easy, CURLOPT_ERRORBUFFER, sl->errbuf);
+    curl_easy_setopt(sl->easy, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(sl->easy, CURLOPT_WRITEDATA, sl);
     curl_easy_setopt(sl->easy, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(sl->easy, CURLOPT_HEADERDATA, sl);
@@ -586,7 +419,7 @@ int xfer_new(struct ev_loop *loop, const struct scenario *scn, const char *const
         goto nomem;
     for (size_t i = 0; i < scn->n_requests * scn->n_targets; i++)
         x->single_size[i] = LONG_MAX;
-    if (n_resolve && !(x->resolve = build_resolve(resolve, n_resolve)))
+    if (n_resolve && !(x->resolve = xfer_build_resolve(resolve, n_resolve)))
         goto nomem;
     /* One worker, one thread: the share needs no lock callbacks. TLS
      * sessions are shared so that resumption works across handles. */
@@ -597,16 +430,16 @@ int xfer_new(struct ev_loop *loop, const struct scenario *scn, const char *const
     if (!x->dynamic || !x->url_prefix)
         goto nomem;
     for (size_t t = 0; t < scn->n_targets; t++)
-        if (!(x->url_prefix[t] = target_prefix(&scn->targets[t])))
+        if (!(x->url_prefix[t] = xfer_target_prefix(&scn->targets[t])))
             goto nomem;
     for (size_t r = 0; r < scn->n_requests; r++) {
         x->dynamic[r] = render_needed(&scn->requests[r]);
         if (scn->requests[r].n_headers > x->max_headers)
             x->max_headers = scn->requests[r].n_headers;
-        if (!(x->headers[r] = build_headers(&scn->requests[r])))
+        if (!(x->headers[r] = xfer_build_headers(&scn->requests[r])))
             goto nomem;
         for (size_t t = 0; t < scn->n_targets && !scn->requests[r].path_tpl; t++)
-            if (build_url(x->url_prefix[t], &scn->requests[r], &x->urls[r * scn->n_targets + t])) {
+            if (xfer_build_url(x->url_prefix[t], &scn->requests[r], &x->urls[r * scn->n_targets + t])) {
                 snprintf(err, err_len, "target %s, request %s: URL does not parse",
                          scn->targets[t].name, scn->requests[r].name);
                 xfer_free(x);
@@ -680,34 +513,6 @@ static struct curl_slist *auth_headers(struct xfer *x, struct slot *sl, size_t a
     return &sl->auth_node;
 }
 
-/* The request's header list with templated values: nodes (n_headers + 1
- * of them) are chained in the order of base (the request's static list:
- * "Expect:", then its headers), taking rb's line for each templated one. */
-static struct curl_slist *chain_headers(struct curl_slist *nodes, const struct scn_request *rq,
-                                        struct curl_slist *base, const struct render_bufs *rb)
-{
-    struct curl_slist *b = base;
-    for (size_t i = 0; i <= rq->n_headers && b; i++, b = b->next) {
-        const struct scn_header *h = i ? &rq->headers[i - 1] : NULL;
-        nodes[i].data = h && h->tpl ? rb->lines[i - 1].data : b->data;
-        nodes[i].next = i < rq->n_headers ? &nodes[i + 1] : NULL;
-    }
-    return nodes;
-}
-
-/* Points e at the rendered URL and body (after set_request). */
-static void set_rendered(CURL *e, const struct scn_request *rq, const struct render_bufs *rb)
-{
-    if (rq->path_tpl) {
-        curl_easy_setopt(e, CURLOPT_CURLU, NULL);
-        curl_easy_setopt(e, CURLOPT_URL, rb->url.data);
-    }
-    if (rq->body_tpl) {
-        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rb->body.len);
-        curl_easy_setopt(e, CURLOPT_POSTFIELDS, rb->body.data);
-    }
-}
-
 /* The application's own client certificate, or the scenario's (tls.cert,
  * or none) for an application without one; set only when it changes.
  * cert_app XFER_NO_APP stands for the scenario's. */
@@ -745,7 +550,7 @@ int xfer_start(struct xfer *x, size_t slot, const struct xfer_req *rq)
         if (sl->rb.n_lines) {
             if (!sl->hnodes && !(sl->hnodes = calloc(x->max_headers + 1, sizeof *sl->hnodes)))
                 goto refused;
-            headers = chain_headers(sl->hnodes, rqs, headers, &sl->rb);
+            headers = xfer_chain_headers(sl->hnodes, rqs, headers, &sl->rb);
         }
     }
     sl->auth_gen = 0;
@@ -754,10 +559,10 @@ int xfer_start(struct xfer *x, size_t slot, const struct xfer_req *rq)
             goto refused;
         set_app_cert(x, sl, rq->app);
     }
-    set_request(sl->easy, scn, rqs, target, x->urls[request * scn->n_targets + target], headers,
+    xfer_set_request(sl->easy, scn, rqs, target, x->urls[request * scn->n_targets + target], headers,
                 want_fresh(&scn->tls, &x->rng));
     if (dynamic)
-        set_rendered(sl->easy, rqs, &sl->rb);
+        xfer_set_rendered(sl->easy, rqs, &sl->rb);
     sl->request = request;
     sl->target = target;
     sl->node_len = 0;
@@ -851,89 +656,3 @@ void xfer_free(struct xfer *x)
     free(x);
 }
 
-int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_resolve,
-               struct auth_pool *auth, size_t target, int *status, char *err, size_t err_len)
-{
-    int ret = -1;
-    CURLU *url = NULL;
-    const struct scn_request *rq0 = &scn->requests[0];
-    struct curl_slist *headers = build_headers(rq0), *use = headers, *nodes = NULL;
-    struct curl_slist auth_node;
-    char *auth_line = NULL, *prefix = target_prefix(&scn->targets[target]);
-    struct render_bufs rb = {0};
-    bool dynamic = render_needed(rq0);
-    struct curl_slist *res = n_resolve ? build_resolve(resolve, n_resolve) : NULL;
-    CURL *e = curl_easy_init();
-    char errbuf[CURL_ERROR_SIZE] = "";
-    if (!e || !headers || !prefix || (!rq0->path_tpl && build_url(prefix, rq0, &url)))
-        goto nomem;
-    if (dynamic) {
-        /* the first row of every feeder, without using up any */
-        static const size_t first_rows[TPL_MAX_FEEDERS];
-        uint64_t rng = 0x2545f4914f6cdd1dULL;
-        struct tpl_ctx ctx = {.feeders = (const struct feeder *const *)scn->feeders,
-                              .rows = first_rows, .rng = &rng, .wall_ns = clock_wall_ns()};
-        if (render_request(rq0, prefix, &ctx, &rb))
-            goto nomem;
-        if (rb.n_lines) {
-            if (!(nodes = calloc(rq0->n_headers + 1, sizeof *nodes)))
-                goto nomem;
-            use = chain_headers(nodes, rq0, headers, &rb);
-        }
-    }
-    if (auth) {
-        uint32_t gen;
-        char tok[8192];
-        size_t len = auth_token_copy(auth, 0, tok, sizeof tok, &gen);
-        if (!len || len >= sizeof tok ||
-            asprintf(&auth_line, "%s: %s%s", scn->auth.header, scn->auth.prefix, tok) < 0) {
-            auth_line = NULL;
-            goto nomem;
-        }
-        auth_node.data = auth_line;
-        auth_node.next = use;
-        use = &auth_node;
-    }
-    set_common(e, scn, res);
-    set_request(e, scn, rq0, target, url, use, false);
-    if (dynamic)
-        set_rendered(e, rq0, &rb);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_discard);
-    if (auth && scn->auth.apps[0].cert_file) {
-        curl_easy_setopt(e, CURLOPT_SSLCERT, scn->auth.apps[0].cert_file);
-        curl_easy_setopt(e, CURLOPT_SSLKEY, scn->auth.apps[0].key_file);
-    }
-    CURLcode rc = curl_easy_perform(e);
-    if (rc != CURLE_OK) {
-        long os_errno = 0;
-        curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
-        enum rec_outcome oc = xfer_classify(rc, os_errno, 0);
-        snprintf(err, err_len, "%s (%s)%s", errbuf[0] ? errbuf : curl_easy_strerror(rc),
-                 rec_outcome_name(oc),
-                 oc == OC_TLS ? "; check tls.ca (the CA that signed the node's certificate), "
-                                "the client certificate, or the TLS versions"
-                              : "");
-        goto out;
-    }
-    long code = 0;
-    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
-    *status = (int)code;
-    ret = 0;
-    goto out;
-nomem:
-    snprintf(err, err_len, "could not prepare the request");
-out:
-    curl_easy_cleanup(e);
-    curl_url_cleanup(url);
-    curl_slist_free_all(headers);
-    curl_slist_free_all(res);
-    free(nodes);
-    free(prefix);
-    render_bufs_free(&rb);
-    if (auth_line) {
-        memset(auth_line, 0, strlen(auth_line));
-        free(auth_line);
-    }
-    return ret;
-}

@@ -1,0 +1,303 @@
+/*
+ * xfer_easy.c — one libcurl easy handle's options for a request (shared
+ * settings, URL, headers, the rendered parts of a templated request), and
+ * the blocking node check before a run; see xfer.h and xfer_priv.h.
+ */
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "clock.h"
+#include "render.h"
+#include "scenario.h"
+#include "xfer.h"
+#include "xfer_priv.h"
+
+/* CURLOPT_WRITEFUNCTION of the node check: nothing kept. */
+static size_t on_discard(char *ptr, size_t size, size_t nmemb, void *userp)
+{
+    (void)ptr;
+    (void)userp;
+    return size * nmemb;
+}
+
+int xfer_check_support(const struct scenario *scn, char *err, size_t err_len)
+{
+    curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+    if (scn->http_version != 2)
+        return 0;
+    if (!(v->features & CURL_VERSION_HTTP2)) {
+        snprintf(err, err_len,
+                 "http: \"2\" needs a libcurl built with HTTP/2 (this one, %s, "
+                 "is not)",
+                 v->version);
+        return -1;
+    }
+    /* libcurl before 8.0.0 fails every request after the first on a reused
+     * HTTP/2 prior-knowledge connection ("Error in the HTTP2 framing
+     * layer", curl issue 10634): refuse rather than measure that. */
+    for (size_t i = 0; i < scn->n_targets; i++)
+        if (!scn->targets[i].https && v->version_num < 0x080000) {
+            snprintf(err, err_len,
+                     "target %s: HTTP/2 without TLS (h2c) is broken in libcurl %s (reused "
+                     "prior-knowledge connections fail; fixed in libcurl 8.0.0); use an https "
+                     "target for http: \"2\", or http: \"1.1\"",
+                     scn->targets[i].name, v->version);
+            return -1;
+        }
+    return 0;
+}
+
+static long tls_version(const char *s, bool max)
+{
+    if (!s)
+        return max ? CURL_SSLVERSION_MAX_DEFAULT : CURL_SSLVERSION_TLSv1_2;
+    if (!strcmp(s, "1.0"))
+        return max ? CURL_SSLVERSION_MAX_TLSv1_0 : CURL_SSLVERSION_TLSv1_0;
+    if (!strcmp(s, "1.1"))
+        return max ? CURL_SSLVERSION_MAX_TLSv1_1 : CURL_SSLVERSION_TLSv1_1;
+    if (!strcmp(s, "1.3"))
+        return max ? CURL_SSLVERSION_MAX_TLSv1_3 : CURL_SSLVERSION_TLSv1_3;
+    return max ? CURL_SSLVERSION_MAX_TLSv1_2 : CURL_SSLVERSION_TLSv1_2;
+}
+
+/* Options shared by every request of the run, set once per easy handle. */
+void xfer_set_common(CURL *e, const struct scenario *scn, struct curl_slist *resolve)
+{
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
+    curl_easy_setopt(e, CURLOPT_PROXY, "");
+    curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)scn->connect_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)scn->request_timeout_ms);
+    if (resolve)
+        curl_easy_setopt(e, CURLOPT_RESOLVE, resolve);
+    const struct scn_tls *t = &scn->tls;
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, t->insecure ? 0L : 1L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, t->insecure ? 0L : 2L);
+    if (t->ca_file)
+        curl_easy_setopt(e, CURLOPT_CAINFO, t->ca_file);
+    if (t->cert_file)
+        curl_easy_setopt(e, CURLOPT_SSLCERT, t->cert_file);
+    if (t->key_file)
+        curl_easy_setopt(e, CURLOPT_SSLKEY, t->key_file);
+    if (t->key_password)
+        curl_easy_setopt(e, CURLOPT_KEYPASSWD, t->key_password);
+    if (t->ciphers)
+        curl_easy_setopt(e, CURLOPT_SSL_CIPHER_LIST, t->ciphers);
+    if (t->tls13_ciphers)
+        curl_easy_setopt(e, CURLOPT_TLS13_CIPHERS, t->tls13_ciphers);
+    curl_easy_setopt(e, CURLOPT_SSLVERSION,
+                     tls_version(t->min_version, false) | tls_version(t->max_version, true));
+    curl_easy_setopt(e, CURLOPT_SSL_SESSIONID_CACHE, t->session_resumption ? 1L : 0L);
+    if (scn->http_version == 2)
+        curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+}
+
+/* HTTP/2 is negotiated by ALPN over TLS and spoken with prior knowledge
+ * over plain HTTP. */
+static long http_version(const struct scenario *scn, const struct scn_target *t)
+{
+    if (scn->http_version != 2)
+        return CURL_HTTP_VERSION_1_1;
+    return t->https ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE;
+}
+
+/* Per-request options: URL, method, headers, body, connection policy. */
+void xfer_set_request(CURL *e, const struct scenario *scn, const struct scn_request *rq,
+                      size_t target, CURLU *url, struct curl_slist *headers, bool fresh)
+{
+    curl_easy_setopt(e, CURLOPT_CURLU, url);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, http_version(scn, &scn->targets[target]));
+    if (rq->body) {
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_bytes);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, rq->body);
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, strcmp(rq->method, "POST") ? rq->method : NULL);
+    } else if (!strcmp(rq->method, "HEAD")) {
+        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, NULL);
+    } else {
+        curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, strcmp(rq->method, "GET") ? rq->method : NULL);
+    }
+    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
+    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, fresh ? 1L : 0L);
+}
+
+/* "scheme://host:port/base" of a target (owned), or NULL. */
+char *xfer_target_prefix(const struct scn_target *t)
+{
+    char *p = NULL;
+    bool v6 = strchr(t->host, ':') != NULL;
+    if (asprintf(&p, "%s://%s%s%s:%d%s", t->https ? "https" : "http", v6 ? "[" : "", t->host,
+                 v6 ? "]" : "", t->port, t->base_path) < 0)
+        return NULL;
+    return p;
+}
+
+int xfer_build_url(const char *prefix, const struct scn_request *rq, CURLU **out)
+{
+    char buf[4096];
+    int n = snprintf(buf, sizeof buf, "%s%s", prefix, rq->path);
+    if (n < 0 || (size_t)n >= sizeof buf)
+        return -1;
+    CURLU *u = curl_url();
+    if (!u || curl_url_set(u, CURLUPART_URL, buf, 0) != CURLUE_OK) {
+        curl_url_cleanup(u);
+        return -1;
+    }
+    *out = u;
+    return 0;
+}
+
+struct curl_slist *xfer_build_headers(const struct scn_request *rq)
+{
+    /* "Expect:" stops libcurl from waiting for 100-continue on bodies. */
+    struct curl_slist *l = curl_slist_append(NULL, "Expect:");
+    for (size_t i = 0; l && i < rq->n_headers; i++) {
+        char line[8192];
+        const struct scn_header *h = &rq->headers[i];
+        snprintf(line, sizeof line, "%s: %s", h->name, h->value);
+        struct curl_slist *n = curl_slist_append(l, line);
+        if (!n) {
+            curl_slist_free_all(l);
+            return NULL;
+        }
+        l = n;
+    }
+    return l;
+}
+
+struct curl_slist *xfer_build_resolve(const char *const *resolve, size_t n)
+{
+    struct curl_slist *l = NULL;
+    for (size_t i = 0; i < n; i++) {
+        struct curl_slist *m = curl_slist_append(l, resolve[i]);
+        if (!m) {
+            curl_slist_free_all(l);
+            return NULL;
+        }
+        l = m;
+    }
+    return l;
+}
+
+/* The request's header list with templated values: nodes (n_headers + 1
+ * of them) are chained in the order of base (the request's static list:
+ * "Expect:", then its headers), taking rb's line for each templated one. */
+struct curl_slist *xfer_chain_headers(struct curl_slist *nodes, const struct scn_request *rq,
+                                      struct curl_slist *base, const struct render_bufs *rb)
+{
+    struct curl_slist *b = base;
+    for (size_t i = 0; i <= rq->n_headers && b; i++, b = b->next) {
+        const struct scn_header *h = i ? &rq->headers[i - 1] : NULL;
+        nodes[i].data = h && h->tpl ? rb->lines[i - 1].data : b->data;
+        nodes[i].next = i < rq->n_headers ? &nodes[i + 1] : NULL;
+    }
+    return nodes;
+}
+
+/* Points e at the rendered URL and body (after set_request). */
+void xfer_set_rendered(CURL *e, const struct scn_request *rq, const struct render_bufs *rb)
+{
+    if (rq->path_tpl) {
+        curl_easy_setopt(e, CURLOPT_CURLU, NULL);
+        curl_easy_setopt(e, CURLOPT_URL, rb->url.data);
+    }
+    if (rq->body_tpl) {
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rb->body.len);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, rb->body.data);
+    }
+}
+
+int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_resolve,
+               struct auth_pool *auth, size_t target, int *status, char *err, size_t err_len)
+{
+    int ret = -1;
+    CURLU *url = NULL;
+    const struct scn_request *rq0 = &scn->requests[0];
+    struct curl_slist *headers = xfer_build_headers(rq0), *use = headers, *nodes = NULL;
+    struct curl_slist auth_node;
+    char *auth_line = NULL, *prefix = xfer_target_prefix(&scn->targets[target]);
+    struct render_bufs rb = {0};
+    bool dynamic = render_needed(rq0);
+    struct curl_slist *res = n_resolve ? xfer_build_resolve(resolve, n_resolve) : NULL;
+    CURL *e = curl_easy_init();
+    char errbuf[CURL_ERROR_SIZE] = "";
+    if (!e || !headers || !prefix || (!rq0->path_tpl && xfer_build_url(prefix, rq0, &url)))
+        goto nomem;
+    if (dynamic) {
+        /* the first row of every feeder, without using up any */
+        static const size_t first_rows[TPL_MAX_FEEDERS];
+        uint64_t rng = 0x2545f4914f6cdd1dULL;
+        struct tpl_ctx ctx = {.feeders = (const struct feeder *const *)scn->feeders,
+                              .rows = first_rows,
+                              .rng = &rng,
+                              .wall_ns = clock_wall_ns()};
+        if (render_request(rq0, prefix, &ctx, &rb))
+            goto nomem;
+        if (rb.n_lines) {
+            if (!(nodes = calloc(rq0->n_headers + 1, sizeof *nodes)))
+                goto nomem;
+            use = xfer_chain_headers(nodes, rq0, headers, &rb);
+        }
+    }
+    if (auth) {
+        uint32_t gen;
+        char tok[8192];
+        size_t len = auth_token_copy(auth, 0, tok, sizeof tok, &gen);
+        if (!len || len >= sizeof tok ||
+            asprintf(&auth_line, "%s: %s%s", scn->auth.header, scn->auth.prefix, tok) < 0) {
+            auth_line = NULL;
+            goto nomem;
+        }
+        auth_node.data = auth_line;
+        auth_node.next = use;
+        use = &auth_node;
+    }
+    xfer_set_common(e, scn, res);
+    xfer_set_request(e, scn, rq0, target, url, use, false);
+    if (dynamic)
+        xfer_set_rendered(e, rq0, &rb);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_discard);
+    if (auth && scn->auth.apps[0].cert_file) {
+        curl_easy_setopt(e, CURLOPT_SSLCERT, scn->auth.apps[0].cert_file);
+        curl_easy_setopt(e, CURLOPT_SSLKEY, scn->auth.apps[0].key_file);
+    }
+    CURLcode rc = curl_easy_perform(e);
+    if (rc != CURLE_OK) {
+        long os_errno = 0;
+        curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
+        enum rec_outcome oc = xfer_classify(rc, os_errno, 0);
+        snprintf(err, err_len, "%s (%s)%s", errbuf[0] ? errbuf : curl_easy_strerror(rc),
+                 rec_outcome_name(oc),
+                 oc == OC_TLS ? "; check tls.ca (the CA that signed the node's certificate), "
+                                "the client certificate, or the TLS versions"
+                              : "");
+        goto out;
+    }
+    long code = 0;
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+    *status = (int)code;
+    ret = 0;
+    goto out;
+nomem:
+    snprintf(err, err_len, "could not prepare the request");
+out:
+    curl_easy_cleanup(e);
+    curl_url_cleanup(url);
+    curl_slist_free_all(headers);
+    curl_slist_free_all(res);
+    free(nodes);
+    free(prefix);
+    render_bufs_free(&rb);
+    if (auth_line) {
+        memset(auth_line, 0, strlen(auth_line));
+        free(auth_line);
+    }
+    return ret;
+}

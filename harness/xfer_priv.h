@@ -1,0 +1,48 @@
+/*
+ * xfer_priv.h — shared by xfer.c (the transport) and xfer_easy.c (easy
+ * handle options and the node check) only.
+ */
+#ifndef GATECAP_XFER_PRIV_H
+#define GATECAP_XFER_PRIV_H
+
+#include <curl/curl.h>
+#include <stdbool.h>
+
+struct scenario;
+struct scn_request;
+struct scn_target;
+struct render_bufs;
+
+/* Options shared by every request of the run, set once per easy handle
+ * (all but CURLOPT_WRITEFUNCTION, which the caller sets). resolve may be
+ * NULL. */
+void xfer_set_common(CURL *e, const struct scenario *scn, struct curl_slist *resolve);
+
+/* Per-request options: URL (url; NULL for a templated path, see
+ * xfer_set_rendered), method, headers, body, HTTP version, connection
+ * policy (fresh: a new connection). */
+void xfer_set_request(CURL *e, const struct scenario *scn, const struct scn_request *rq,
+                      size_t target, CURLU *url, struct curl_slist *headers, bool fresh);
+
+/* Points e at rb's rendered URL and body (after xfer_set_request). */
+void xfer_set_rendered(CURL *e, const struct scn_request *rq, const struct render_bufs *rb);
+
+/* "scheme://host:port/base" of a target (owned), or NULL (no memory). */
+char *xfer_target_prefix(const struct scn_target *t);
+
+/* prefix + rq's path parsed into *out (owned, curl_url_cleanup). 0 or -1. */
+int xfer_build_url(const char *prefix, const struct scn_request *rq, CURLU **out);
+
+/* "Expect:" then rq's headers as "Name: value" (owned; NULL: no memory). */
+struct curl_slist *xfer_build_headers(const struct scn_request *rq);
+
+/* A CURLOPT_RESOLVE list of n entries (owned; NULL: no memory). */
+struct curl_slist *xfer_build_resolve(const char *const *resolve, size_t n);
+
+/* rq's header list with templated values: nodes (n_headers + 1 of them)
+ * chained in the order of base (xfer_build_headers' list), taking rb's line
+ * for each templated header. Returns nodes. */
+struct curl_slist *xfer_chain_headers(struct curl_slist *nodes, const struct scn_request *rq,
+                                      struct curl_slist *base, const struct render_bufs *rb);
+
+#endif
