@@ -18,41 +18,13 @@ bool render_needed(const struct scn_request *rq)
     return false;
 }
 
-/* Makes room for len more bytes after b->len (and a NUL). */
-static int reserve(struct tpl_buf *b, size_t len)
-{
-    if (b->len + len + 1 <= b->cap)
-        return 0;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + len + 1)
-        cap *= 2;
-    char *d = realloc(b->data, cap);
-    if (!d)
-        return -1;
-    b->data = d;
-    b->cap = cap;
-    return 0;
-}
-
-static int append(struct tpl_buf *b, const char *s, size_t len)
-{
-    if (reserve(b, len))
-        return -1;
-    memcpy(b->data + b->len, s, len);
-    b->len += len;
-    b->data[b->len] = '\0';
-    return 0;
-}
-
-/* dst = prefix, sep, then t rendered (through the scratch buffer). */
+/* dst = prefix, sep, then t rendered straight after them. */
 static int render_after(struct tpl_buf *dst, const char *prefix, const char *sep,
-                        const struct tpl *t, const struct tpl_ctx *ctx, struct tpl_buf *scratch)
+                        const struct tpl *t, const struct tpl_ctx *ctx)
 {
-    if (tpl_render(t, ctx, scratch))
-        return -1;
     dst->len = 0;
-    return append(dst, prefix, strlen(prefix)) || append(dst, sep, strlen(sep)) ||
-                   append(dst, scratch->data, scratch->len)
+    return tpl_buf_append(dst, prefix, strlen(prefix)) || tpl_buf_append(dst, sep, strlen(sep)) ||
+                   tpl_render_append(t, ctx, dst)
                ? -1
                : 0;
 }
@@ -60,7 +32,7 @@ static int render_after(struct tpl_buf *dst, const char *prefix, const char *sep
 int render_request(const struct scn_request *rq, const char *url_prefix,
                    const struct tpl_ctx *ctx, struct render_bufs *b)
 {
-    if (rq->path_tpl && render_after(&b->url, url_prefix, "", rq->path_tpl, ctx, &b->value))
+    if (rq->path_tpl && render_after(&b->url, url_prefix, "", rq->path_tpl, ctx))
         return -1;
     if (rq->body_tpl && tpl_render(rq->body_tpl, ctx, &b->body))
         return -1;
@@ -76,7 +48,7 @@ int render_request(const struct scn_request *rq, const char *url_prefix,
             b->lines = l;
             b->n_lines = rq->n_headers;
         }
-        if (render_after(&b->lines[i], h->name, ": ", h->tpl, ctx, &b->value))
+        if (render_after(&b->lines[i], h->name, ": ", h->tpl, ctx))
             return -1;
     }
     return 0;
@@ -86,7 +58,6 @@ void render_bufs_free(struct render_bufs *b)
 {
     tpl_buf_free(&b->url);
     tpl_buf_free(&b->body);
-    tpl_buf_free(&b->value);
     for (size_t i = 0; i < b->n_lines; i++)
         tpl_buf_free(&b->lines[i]);
     free(b->lines);

@@ -19,7 +19,6 @@ struct scn_request;
 struct render_bufs {
     struct tpl_buf url;       /* url_prefix + rendered path, when the path is templated */
     struct tpl_buf body;      /* rendered body, when the body is templated */
-    struct tpl_buf value;     /* scratch: one header value */
     struct tpl_buf *lines;    /* [n_lines]: "Name: value" of templated header i */
     size_t n_lines;
 };

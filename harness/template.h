@@ -117,6 +117,17 @@ struct tpl_buf {
  * TPL_OK or TPL_ENOMEM (out is then unchanged). */
 int tpl_render(const struct tpl *t, const struct tpl_ctx *ctx, struct tpl_buf *out);
 
+/* Renders t after what out already holds (tpl_render is this on an
+ * emptied out). Same allocation rule and return values. */
+int tpl_render_append(const struct tpl *t, const struct tpl_ctx *ctx, struct tpl_buf *out);
+
+/* Makes room for more bytes after b->len (and a NUL). TPL_OK or
+ * TPL_ENOMEM (b unchanged). */
+int tpl_buf_reserve(struct tpl_buf *b, size_t more);
+
+/* Appends len bytes of s to b, NUL-terminated. TPL_OK or TPL_ENOMEM. */
+int tpl_buf_append(struct tpl_buf *b, const char *s, size_t len);
+
 /* Frees b's memory and zeroes it; b itself is the caller's. */
 void tpl_buf_free(struct tpl_buf *b);
 

@@ -163,9 +163,43 @@ static size_t put_hex(char *o, size_t n, uint64_t *rng)
     return n;
 }
 
+int tpl_buf_reserve(struct tpl_buf *b, size_t more)
+{
+    size_t need = b->len + more + 1;
+    if (need <= b->cap)
+        return TPL_OK;
+    size_t cap = b->cap * 2 > need ? b->cap * 2 : need;
+    char *d = realloc(b->data, cap);
+    if (!d)
+        return TPL_ENOMEM;
+    b->data = d;
+    b->cap = cap;
+    return TPL_OK;
+}
+
+int tpl_buf_append(struct tpl_buf *b, const char *s, size_t len)
+{
+    if (tpl_buf_reserve(b, len))
+        return TPL_ENOMEM;
+    memcpy(b->data + b->len, s, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+    return TPL_OK;
+}
+
 int tpl_render(const struct tpl *t, const struct tpl_ctx *ctx, struct tpl_buf *out)
 {
-    size_t need = t->fixed_bytes + 1;
+    size_t kept = out->len;
+    out->len = 0;
+    int rc = tpl_render_append(t, ctx, out);
+    if (rc)
+        out->len = kept; /* unchanged, as promised */
+    return rc;
+}
+
+int tpl_render_append(const struct tpl *t, const struct tpl_ctx *ctx, struct tpl_buf *out)
+{
+    size_t need = t->fixed_bytes;
     for (size_t i = 0; i < t->n_pieces; i++) {
         const struct piece *p = &t->pieces[i];
         if (p->kind == P_COLUMN) {
@@ -174,16 +208,10 @@ int tpl_render(const struct tpl *t, const struct tpl_ctx *ctx, struct tpl_buf *o
             need += n;
         }
     }
-    if (need > out->cap) {
-        size_t cap = out->cap * 2 > need ? out->cap * 2 : need;
-        char *d = realloc(out->data, cap);
-        if (!d)
-            return TPL_ENOMEM;
-        out->data = d;
-        out->cap = cap;
-    }
+    if (tpl_buf_reserve(out, need))
+        return TPL_ENOMEM;
     char *o = out->data;
-    size_t k = 0;
+    size_t k = out->len;
     for (size_t i = 0; i < t->n_pieces; i++) {
         const struct piece *p = &t->pieces[i];
         switch (p->kind) {
