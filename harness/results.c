@@ -17,6 +17,7 @@
 #include "gate.h"
 #include "hdr_codec.h"
 #include "scenario.h"
+#include "xfer.h"
 #include "version.h"
 
 double results_ms(int64_t us)
@@ -233,8 +234,9 @@ void *results_build(const struct scenario *scn, const struct engine_result *r)
     double planned = scenario_duration_s(scn);
     double cpu = r->cpu_user_s + r->cpu_sys_s;
     json_t *doc = json_pack(
-        "{s:s,s:i,s:{s:s,s:s,s:s},s:{s:i,s:i}}", "format", RESULTS_FORMAT, "version",
-        RESULTS_VERSION, "gatecap", "version", GATECAP_VERSION, "libcurl", cv->version, "openssl",
+        "{s:s,s:i,s:{s:s,s:s,s:s,s:s},s:{s:i,s:i}}", "format", RESULTS_FORMAT, "version",
+        RESULTS_VERSION, "gatecap", "version", GATECAP_VERSION, "transport",
+        xfer_native(scn) ? "native" : "libcurl", "libcurl", cv->version, "openssl",
         OpenSSL_version(OPENSSL_VERSION), "environment", "cores",
         (int)sysconf(_SC_NPROCESSORS_ONLN), "workers", r->workers);
     if (!doc)

@@ -471,7 +471,8 @@ static void read_top(struct scnp_ctx *c, const struct ytree_node *root, struct s
             s->output_dir = v;
         }
     }
-    static const char *const gen_keys[] = {"late_tolerance", "late_threshold", NULL};
+    static const char *const gen_keys[] = {"late_tolerance", "late_threshold", "transport",
+                                           NULL};
     if ((n = scnp_get(root, "generator")) && !scnp_keys(c, n, "generator", gen_keys)) {
         const struct ytree_node *v;
         double frac;
@@ -481,6 +482,26 @@ static void read_top(struct scnp_ctx *c, const struct ytree_node *root, struct s
         if ((v = scnp_get(n, "late_threshold")))
             scnp_duration_ms(c, v, scnp_field(f, "generator", "late_threshold"), 0.001, 60e3,
                              &s->late_threshold_ms);
+        char *t;
+        if ((v = scnp_get(n, "transport")) &&
+            !scnp_string(c, v, scnp_field(f, "generator", "transport"), &t, NULL)) {
+            if (!strcmp(t, "auto"))
+                s->transport = SCN_TRANSPORT_AUTO;
+            else if (!strcmp(t, "native") && s->http_version == 2)
+                scnp_error(c, v, scnp_field(f, "generator", "transport"),
+                           "the native transport speaks HTTP/1.1 only; with http: \"2\" write "
+                           "transport: auto or curl");
+            else if (!strcmp(t, "native"))
+                s->transport = SCN_TRANSPORT_NATIVE;
+            else if (!strcmp(t, "curl"))
+                s->transport = SCN_TRANSPORT_CURL;
+            else
+                scnp_error(c, v, scnp_field(f, "generator", "transport"),
+                           "'%s' is not a transport; write auto (native for HTTP/1.1, libcurl "
+                           "for HTTP/2), native or curl",
+                           t);
+            free(t);
+        }
     }
 }
 

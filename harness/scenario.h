@@ -129,6 +129,13 @@ struct scn_step_stop {
     int after;              /* default 2 */
 };
 
+/* Which HTTP client carries requests (`generator.transport`). */
+enum scn_transport {
+    SCN_TRANSPORT_AUTO = 0,   /* native for HTTP/1.1, libcurl for HTTP/2 */
+    SCN_TRANSPORT_NATIVE = 1, /* gatecap's own HTTP/1.1 client (xfer_h1.c) */
+    SCN_TRANSPORT_CURL = 2,   /* libcurl's multi interface (xfer_curl.c) */
+};
+
 struct scn_tls {
     bool insecure;          /* verification off: must be explicit, flagged everywhere */
     /* ca_file, cert_file and key_file are resolved against the scenario's
@@ -223,6 +230,7 @@ struct scenario {
     char *output_dir;       /* default "results" */
     double late_tolerance_pct; /* generator-limited past this share of late arrivals (1) */
     double late_threshold_ms;  /* an arrival is late past this (10) */
+    enum scn_transport transport; /* `generator.transport` (auto) */
     struct gate *gates;     /* `gates:` in file order (gate.h) */
     size_t n_gates;
     struct scn_step_stop *step_stops;

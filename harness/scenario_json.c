@@ -289,6 +289,8 @@ void *scenario_to_json(const struct scenario *s)
     if (gen) {
         put(gen, "late_tolerance_pct", json_real(s->late_tolerance_pct), &bad);
         put(gen, "late_threshold_ms", json_real(s->late_threshold_ms), &bad);
+        static const char *const transports[] = {"auto", "native", "curl"};
+        put(gen, "transport", json_string(transports[s->transport]), &bad);
     }
     put(o, "generator", gen, &bad);
     json_t *gates = json_array();

@@ -1,6 +1,8 @@
 /*
- * xfer.h — the transport: HTTP requests on one worker's event loop, through
- * libcurl's multi_socket API driven by libev watchers.
+ * xfer.h — the transport: HTTP requests on one worker's event loop. Two
+ * carry them: gatecap's own HTTP/1.1 client on libev and OpenSSL
+ * (xfer_h1.c; the default for HTTP/1.1) and libcurl's multi_socket API
+ * driven by libev watchers (xfer_curl.c; HTTP/2, or when asked for).
  *
  * The scheduler and the recorder never see libcurl: they start a request
  * in a slot and get one completion per start with timings and an outcome.
@@ -72,6 +74,10 @@ typedef void (*xfer_done_fn)(void *user, size_t slot, const struct xfer_result *
 int xfer_new(struct ev_loop *loop, const struct scenario *scn, const char *const *resolve,
              size_t n_resolve, struct auth_pool *auth, size_t slots, uint64_t seed,
              xfer_done_fn done, void *user, struct xfer **out, char *err, size_t err_len);
+
+/* True when the scenario's requests go through the native HTTP/1.1
+ * transport (generator.transport native, or auto with HTTP/1.1). */
+bool xfer_native(const struct scenario *scn);
 
 /* Starts rq in slot `slot` (which must be idle). Returns 0, or -1 when it
  * could not be started (then done() is called at once with outcome

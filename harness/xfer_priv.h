@@ -1,6 +1,7 @@
 /*
- * xfer_priv.h — shared by xfer.c (the transport) and xfer_easy.c (easy
- * handle options and the node check) only.
+ * xfer_priv.h — shared by the transports behind xfer.h only: xfer.c (the
+ * dispatch), xfer_curl.c and xfer_easy.c (libcurl), xfer_h1.c (native
+ * HTTP/1.1).
  */
 #ifndef GATECAP_XFER_PRIV_H
 #define GATECAP_XFER_PRIV_H
@@ -8,10 +9,40 @@
 #include <curl/curl.h>
 #include <stdbool.h>
 
+#include <stdint.h>
+
+#include "xfer.h"
+
 struct scenario;
 struct scn_request;
 struct scn_target;
+struct scn_tls;
 struct render_bufs;
+
+/* A transport's entry points (xfer.h's functions dispatch through them). */
+struct xfer_ops {
+    int (*start)(struct xfer *x, size_t slot, const struct xfer_req *rq);
+    size_t (*inflight)(const struct xfer *x);
+    size_t (*abandon_all)(struct xfer *x);
+    void (*free)(struct xfer *x);
+};
+
+/* The head of every transport's own struct. */
+struct xfer {
+    const struct xfer_ops *ops;
+};
+
+/* The two transports' constructors, with xfer_new's contract. */
+int xfer_curl_new(struct ev_loop *loop, const struct scenario *scn, const char *const *resolve,
+                  size_t n_resolve, struct auth_pool *auth, size_t slots, uint64_t seed,
+                  xfer_done_fn done, void *user, struct xfer **out, char *err, size_t err_len);
+int xfer_h1_new(struct ev_loop *loop, const struct scenario *scn, const char *const *resolve,
+                size_t n_resolve, struct auth_pool *auth, size_t slots, uint64_t seed,
+                xfer_done_fn done, void *user, struct xfer **out, char *err, size_t err_len);
+
+/* Whether the next request goes on a new connection, by the scenario's
+ * connection policy (rng: the transport's generator). */
+bool xfer_want_fresh(const struct scn_tls *t, uint64_t *rng);
 
 /* Options shared by every request of the run, set once per easy handle
  * (all but CURLOPT_WRITEFUNCTION, which the caller sets). resolve may be

@@ -449,7 +449,26 @@ static void defaults_are_filled_in(void **state)
     assert_string_equal(s->output_dir, "results");
     assert_true(s->late_tolerance_pct == 1);
     assert_true(s->late_threshold_ms == 10);
+    assert_int_equal(s->transport, SCN_TRANSPORT_AUTO);
     scenario_free(s);
+}
+
+static void transports(void **state)
+{
+    (void)state;
+    struct scenario *s = load_ok("generator: {transport: curl}\n" MINIMAL);
+    assert_int_equal(s->transport, SCN_TRANSPORT_CURL);
+    scenario_free(s);
+    s = load_ok("generator: {transport: native}\n" MINIMAL);
+    assert_int_equal(s->transport, SCN_TRANSPORT_NATIVE);
+    scenario_free(s);
+    s = load_ok("http: \"2\"\ngenerator: {transport: auto}\n" MINIMAL);
+    assert_int_equal(s->transport, SCN_TRANSPORT_AUTO);
+    scenario_free(s);
+    load_fails("generator: {transport: fast}\n" MINIMAL,
+               "t.yaml:1:24: generator.transport: 'fast' is not a transport; write auto");
+    load_fails("http: \"2\"\ngenerator: {transport: native}\n" MINIMAL,
+               "generator.transport: the native transport speaks HTTP/1.1 only");
 }
 
 static void short_forms(void **state)
@@ -1823,6 +1842,7 @@ int main(void)
         cmocka_unit_test(json_bodies),
         cmocka_unit_test(yaml_anchors_and_merge_keys),
         cmocka_unit_test(closed_model),
+        cmocka_unit_test(transports),
         cmocka_unit_test(steps_expand),
         cmocka_unit_test(each_error_names_line_col_and_field),
         cmocka_unit_test(every_error_is_reported_in_file_order),

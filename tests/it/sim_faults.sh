@@ -39,13 +39,26 @@ scenario rst 200 3
 run rst
 run_ok rst
 stats=$(sim_stats)
+# The native transport never re-sends: every reset the server made is a
+# reset in gatecap.
+assert_eq "resets: gatecap vs simulator" "$(echo "$stats" | jq '.requests.reset')" "$(jr rst '.totals.all.outcomes.reset')"
+assert_eq "nothing re-sent" 0 "$(jr rst '.totals.all.retried')"
+assert_eq "all requests accounted for" 600 "$(jr rst '.totals.all.count')"
+
+log "resets through libcurl: its silent re-sends are counted as retried"
+sim_reset
+scenario rstc 200 3
+echo "generator: {transport: curl}" >> "$T_TMP/rstc.yaml"
+run rstc
+run_ok rstc
+stats=$(sim_stats)
 # A reset on a reused keep-alive connection before any answer makes libcurl
 # re-send the request on a new connection; gatecap counts those re-sends
 # ("retried"), so every reset the server made is accounted for.
-gc_resets=$(( $(jr rst '.totals.all.outcomes.reset') + $(jr rst '.totals.all.retried') ))
+gc_resets=$(( $(jr rstc '.totals.all.outcomes.reset') + $(jr rstc '.totals.all.retried') ))
 assert_eq "resets: gatecap (reset + retried) vs simulator" "$(echo "$stats" | jq '.requests.reset')" "$gc_resets"
-assert_ge "re-sends seen" 1 "$(jr rst '.totals.all.retried')"
-assert_eq "all requests accounted for" 600 "$(jr rst '.totals.all.count')"
+assert_ge "re-sends seen" 1 "$(jr rstc '.totals.all.retried')"
+assert_eq "all requests accounted for (curl)" 600 "$(jr rstc '.totals.all.count')"
 
 log "429: throttling above 100/s is throttled, not an error"
 sim_config "$SIM_HTTP" reset_rate=0 throttle_rate=100

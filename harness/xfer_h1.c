@@ -1,0 +1,967 @@
+/*
+ * xfer_h1.c — the native transport: HTTP/1.1 over TCP or TLS (OpenSSL) on
+ * the worker's libev loop; see xfer.h.
+ *
+ * A slot is a request in flight; a connection carries one request at a
+ * time and, kept alive, waits in its node's idle stack (most recently used
+ * first) for the next. Connections are opened on demand, so there are as
+ * many as the concurrency needed, per node and client certificate.
+ *
+ * The hot path of a reused connection is: build nothing (the bytes of a
+ * request without templates or tokens are made once per node), one
+ * write(), the response parsed as it arrives from one read() per event
+ * into a buffer shared by the whole transport (only the status and a few
+ * headers are kept), and the connection back on its stack with its read
+ * watcher left as it was (an idle connection is watched too, to notice a
+ * server closing it). No allocation, no timer operation per request:
+ * every request has the same timeout, so deadlines expire in start order
+ * and a FIFO list with one ev_timer serves them all (likewise for connect
+ * timeouts).
+ *
+ * Failures that happen inside xfer_start (a refused connect) are reported
+ * from the loop (a zero-delay timer), never from within xfer_start, so a
+ * caller starting the next request from its completion never recurses.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ev.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "clock.h"
+#include "h1parse.h"
+#include "render.h"
+#include "scenario.h"
+#include "xfer.h"
+#include "xfer_h1_req.h"
+#include "xfer_priv.h"
+#include "xfer_tls.h"
+
+struct h1slot;
+struct xh1;
+
+/* Where a connection is in its life. */
+enum cstate { C_CONNECTING, C_HANDSHAKE, C_WRITING, C_READING, C_IDLE };
+
+struct h1conn {
+    ev_io io;                   /* first: the watcher's address is the connection's */
+    struct xh1 *x;
+    struct h1slot *slot;        /* request on it; NULL when idle */
+    SSL *ssl;                   /* NULL on plain HTTP */
+    size_t pool;                /* index of its idle stack: target * n_ids + identity */
+    enum cstate state;
+    struct h1conn *prev, *next; /* idle stack links */
+};
+
+/* A doubly linked FIFO of slots by deadline (all share one timeout). */
+struct fifo {
+    struct h1slot *head, *tail;
+};
+
+struct h1slot {
+    struct xh1 *x;
+    size_t index;
+    bool busy;
+    bool fresh;                  /* close the connection after this request */
+    bool new_conn;
+    struct h1conn *conn;
+    size_t request, target, app;
+    struct h1req out;            /* what to write */
+    size_t out_off;              /* bytes of head + body written */
+    int64_t sent_ns, connected_ns, tls_ns, write_ns, first_byte_ns;
+    int64_t req_deadline_ns, conn_deadline_ns;
+    struct h1slot *rq_prev, *rq_next;  /* request-timeout FIFO */
+    struct h1slot *cq_prev, *cq_next;  /* connect-timeout FIFO */
+    bool in_rq, in_cq;
+    struct h1slot *defer_next;   /* failure reported from the loop */
+    enum rec_outcome defer_outcome;
+    uint32_t auth_gen;
+    struct h1p parser;
+    struct tpl_buf wbuf;         /* this slot's request bytes, when built per request */
+    struct render_bufs rb;
+    char err[160];
+};
+
+/* One node's address and its pre-built requests. */
+struct h1target {
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+};
+
+struct xh1 {
+    struct xfer base;            /* ops: xh1_ops */
+    struct ev_loop *loop;
+    const struct scenario *scn;
+    struct auth_pool *auth;
+    xfer_done_fn done;
+    void *user;
+    uint64_t rng;
+    struct h1slot *slots;
+    size_t n_slots;
+    size_t inflight;
+    struct h1target *targets;
+    size_t n_ids;                /* certificate identities: 1, or 1 + apps when any has its own */
+    SSL_CTX **ctx;               /* [n_ids], made when first needed (0: the scenario's) */
+    SSL_SESSION **sessions;      /* [n_targets * n_ids]: last session issued, for resumption */
+    struct h1conn **idle;        /* [n_targets * n_ids]: idle stacks */
+    struct tpl_buf *static_reqs; /* [request * n_targets + target]: bytes of requests without
+                                    anything per request (empty otherwise) */
+    struct h1req *static_out;    /* [same] */
+    bool *dynamic;               /* [request]: templates in it */
+    char **base_paths;           /* [target]: for render_request */
+    struct fifo rq_fifo, cq_fifo;
+    ev_timer deadline;           /* the earliest head of the two FIFOs */
+    ev_timer defer_timer;
+    struct h1slot *defer_head;
+    bool starting;               /* inside xfer_start */
+    int64_t armed_ns;            /* when the deadline timer fires, while active */
+    int64_t request_timeout_ns, connect_timeout_ns;
+    char rbuf[16384];            /* every read lands here; parsed at once */
+};
+
+static void conn_close(struct h1conn *c);
+static void defer_fail(struct h1slot *s, enum rec_outcome oc);
+static void slot_write(struct h1slot *s);
+static void on_io(struct ev_loop *loop, ev_io *w, int revents);
+
+/* ---------------------------------------------------------------- FIFOs */
+
+#define FIFO_PUSH(f, s, P, N)                                                                      \
+    do {                                                                                           \
+        (s)->P = (f)->tail;                                                                        \
+        (s)->N = NULL;                                                                             \
+        if ((f)->tail)                                                                             \
+            (f)->tail->N = (s);                                                                    \
+        else                                                                                       \
+            (f)->head = (s);                                                                       \
+        (f)->tail = (s);                                                                           \
+    } while (0)
+#define FIFO_DROP(f, s, P, N)                                                                      \
+    do {                                                                                           \
+        if ((s)->P)                                                                                \
+            (s)->P->N = (s)->N;                                                                    \
+        else                                                                                       \
+            (f)->head = (s)->N;                                                                    \
+        if ((s)->N)                                                                                \
+            (s)->N->P = (s)->P;                                                                    \
+        else                                                                                       \
+            (f)->tail = (s)->P;                                                                    \
+    } while (0)
+
+/* Arms the deadline timer for the earliest head, unless it is already
+ * armed for an earlier time (it then fires early and re-arms). */
+static void arm_deadline(struct xh1 *x)
+{
+    int64_t when = INT64_MAX;
+    if (x->rq_fifo.head)
+        when = x->rq_fifo.head->req_deadline_ns;
+    if (x->cq_fifo.head && x->cq_fifo.head->conn_deadline_ns < when)
+        when = x->cq_fifo.head->conn_deadline_ns;
+    if (when == INT64_MAX || (ev_is_active(&x->deadline) && x->armed_ns <= when))
+        return;
+    ev_timer_stop(x->loop, &x->deadline);
+    x->armed_ns = when;
+    int64_t d = when - clock_now_ns();
+    ev_timer_set(&x->deadline, d > 0 ? (double)d / 1e9 : 0., 0.);
+    ev_timer_start(x->loop, &x->deadline);
+}
+
+static void unlink_slot(struct h1slot *s)
+{
+    struct xh1 *x = s->x;
+    if (s->in_rq) {
+        FIFO_DROP(&x->rq_fifo, s, rq_prev, rq_next);
+        s->in_rq = false;
+    }
+    if (s->in_cq) {
+        FIFO_DROP(&x->cq_fifo, s, cq_prev, cq_next);
+        s->in_cq = false;
+    }
+}
+
+/* ----------------------------------------------------------- completion */
+
+/* Ends slot s's request: the connection goes back to its stack (keep) or
+ * is closed, then the completion is reported. s may be started again from
+ * inside the callback. */
+static void complete(struct h1slot *s, enum rec_outcome oc, bool keep)
+{
+    struct xh1 *x = s->x;
+    struct h1conn *c = s->conn;
+    const struct h1p *p = &s->parser;
+    unlink_slot(s);
+    struct xfer_result r = {
+        .sent_ns = s->sent_ns,
+        .done_ns = clock_now_ns(),
+        .outcome = oc,
+        .new_connection = s->new_conn,
+        .auth_gen = s->auth_gen,
+        .throttle_kind = -1,
+        .retry_after_s = -1,
+    };
+    if (!s->err[0]) { /* an answer */
+        r.status = p->status;
+        r.expected = xfer_status_expected(&x->scn->requests[s->request], p->status);
+        if (p->node_len)
+            r.node = p->node;
+        if (p->status == 429) {
+            r.throttle_kind = rec_throttle_kind(p->peek, p->peek_len);
+            r.retry_after_s = p->retry_after_s;
+        }
+    } else {
+        r.error = s->err;
+    }
+    if (s->new_conn) {
+        r.connect_us = s->connected_ns ? (s->connected_ns - s->sent_ns) / 1000 : 0;
+        r.tls_us = s->tls_ns ? (s->tls_ns - s->connected_ns) / 1000 : 0;
+    }
+    r.ttfb_us = s->first_byte_ns && s->write_ns ? (s->first_byte_ns - s->write_ns) / 1000 : 0;
+    r.bytes_sent = (int64_t)s->out_off;
+    r.bytes_received = (int64_t)(p->header_bytes + p->body_bytes);
+    if (c) {
+        c->slot = NULL;
+        s->conn = NULL;
+        if (keep) {
+            c->state = C_IDLE;
+            struct h1conn **top = &x->idle[c->pool];
+            c->prev = NULL;
+            c->next = *top;
+            if (*top)
+                (*top)->prev = c;
+            *top = c;
+        } else {
+            conn_close(c);
+        }
+    }
+    s->busy = false;
+    x->inflight--;
+    x->done(x->user, s->index, &r);
+}
+
+/* A failure with its message (printf-style) into the slot. */
+static void fail(struct h1slot *s, enum rec_outcome oc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void fail(struct h1slot *s, enum rec_outcome oc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->err, sizeof s->err, fmt, ap);
+    va_end(ap);
+    if (s->x->starting)
+        defer_fail(s, oc); /* never complete inside xfer_start */
+    else
+        complete(s, oc, false);
+}
+
+static void on_defer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct xh1 *x = w->data;
+    struct h1slot *s = x->defer_head;
+    x->defer_head = NULL;
+    while (s) {
+        struct h1slot *n = s->defer_next;
+        complete(s, s->defer_outcome, false);
+        s = n;
+    }
+}
+
+static void defer_fail(struct h1slot *s, enum rec_outcome oc)
+{
+    struct xh1 *x = s->x;
+    /* Out of the deadline lists and deaf to its socket until reported. */
+    unlink_slot(s);
+    if (s->conn)
+        ev_io_stop(x->loop, &s->conn->io);
+    s->defer_outcome = oc;
+    s->defer_next = x->defer_head;
+    x->defer_head = s;
+    if (!ev_is_active(&x->defer_timer)) {
+        ev_timer_set(&x->defer_timer, 0., 0.);
+        ev_timer_start(x->loop, &x->defer_timer);
+    }
+}
+
+static void on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct xh1 *x = w->data;
+    int64_t now = clock_now_ns();
+    struct h1slot *s;
+    while ((s = x->cq_fifo.head) && s->conn_deadline_ns <= now)
+        fail(s, OC_TIMEOUT, "connection to %s timed out after %.0f ms",
+             x->scn->targets[s->target].name, x->scn->connect_timeout_ms);
+    while ((s = x->rq_fifo.head) && s->req_deadline_ns <= now)
+        fail(s, OC_TIMEOUT, "request timed out after %.0f ms (%s)", x->scn->request_timeout_ms,
+             s->parser.status ? "response incomplete" : "no response");
+    arm_deadline(x);
+}
+
+/* ---------------------------------------------------------- connections */
+
+static void conn_events(struct h1conn *c, int events)
+{
+    if ((c->io.events & (EV_READ | EV_WRITE)) == events)
+        return;
+    ev_io_stop(c->x->loop, &c->io);
+    ev_io_set(&c->io, c->io.fd, events);
+    ev_io_start(c->x->loop, &c->io);
+}
+
+static void conn_close(struct h1conn *c)
+{
+    ev_io_stop(c->x->loop, &c->io);
+    if (c->ssl) {
+        if (c->state != C_CONNECTING && c->state != C_HANDSHAKE)
+            SSL_shutdown(c->ssl); /* close_notify, not waiting for the answer */
+        SSL_free(c->ssl);
+    }
+    close(c->io.fd);
+    free(c);
+}
+
+/* An idle connection leaves its stack. */
+static void idle_remove(struct h1conn *c)
+{
+    struct h1conn **top = &c->x->idle[c->pool];
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        *top = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+}
+
+/* OpenSSL's new-session callback: the newest session per node and
+ * identity is kept for the next connection there. */
+static int on_new_session(SSL *ssl, SSL_SESSION *sess)
+{
+    struct h1conn *c = SSL_get_app_data(ssl);
+    if (!c)
+        return 0;
+    SSL_SESSION **slot = &c->x->sessions[c->pool];
+    if (*slot)
+        SSL_SESSION_free(*slot);
+    *slot = sess;
+    return 1;
+}
+
+/* The context of identity id (0: the scenario's certificate, else
+ * application id - 1's own), made when first needed. */
+static SSL_CTX *ctx_for(struct xh1 *x, size_t id, char *err, size_t err_len)
+{
+    if (x->ctx[id])
+        return x->ctx[id];
+    const struct scn_tls *t = &x->scn->tls;
+    X509_STORE *store = id && x->ctx[0] ? SSL_CTX_get_cert_store(x->ctx[0]) : NULL;
+    if (id) {
+        const struct scn_app *a = &x->scn->auth.apps[id - 1];
+        x->ctx[id] = xfer_tls_ctx(x->scn, a->cert_file, a->key_file, NULL, store, on_new_session,
+                                  err, err_len);
+    } else {
+        x->ctx[id] = xfer_tls_ctx(x->scn, t->cert_file, t->key_file, t->key_password, NULL,
+                                  on_new_session, err, err_len);
+    }
+    return x->ctx[id];
+}
+
+/* Opens a connection for slot s to its target, as identity id. */
+static void conn_open(struct h1slot *s, size_t id)
+{
+    struct xh1 *x = s->x;
+    const struct scn_target *t = &x->scn->targets[s->target];
+    struct h1target *ht = &x->targets[s->target];
+    s->new_conn = true;
+    s->conn_deadline_ns = s->sent_ns + x->connect_timeout_ns;
+    FIFO_PUSH(&x->cq_fifo, s, cq_prev, cq_next);
+    s->in_cq = true;
+    struct h1conn *c = calloc(1, sizeof *c);
+    int fd = socket(ht->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (!c || fd < 0) {
+        snprintf(s->err, sizeof s->err, "node %s: cannot open a socket: %s", t->name,
+                 c ? strerror(errno) : "out of memory");
+        if (fd >= 0)
+            close(fd);
+        free(c);
+        defer_fail(s, OC_OTHER);
+        return;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    c->x = x;
+    c->pool = s->target * x->n_ids + id;
+    c->slot = s;
+    c->state = C_CONNECTING;
+    ev_io_init(&c->io, on_io, fd, EV_WRITE);
+    s->conn = c;
+    if (t->https) {
+        SSL_CTX *ctx = ctx_for(x, id, s->err, sizeof s->err);
+        if (!ctx || !(c->ssl = SSL_new(ctx)) || !SSL_set_fd(c->ssl, fd) ||
+            xfer_tls_set_peer(c->ssl, t->host, !x->scn->tls.insecure)) {
+            if (ctx)
+                snprintf(s->err, sizeof s->err, "node %s: cannot set up TLS", t->name);
+            defer_fail(s, OC_TLS);
+            return;
+        }
+        SSL_set_app_data(c->ssl, c);
+        if (x->sessions[c->pool])
+            SSL_set_session(c->ssl, x->sessions[c->pool]);
+    }
+    if (connect(fd, (struct sockaddr *)&ht->addr, ht->addr_len) && errno != EINPROGRESS) {
+        snprintf(s->err, sizeof s->err, "connect to %s: %s", t->name, strerror(errno));
+        defer_fail(s, errno == ECONNREFUSED ? OC_REFUSED : OC_OTHER);
+        return;
+    }
+    ev_io_start(x->loop, &c->io);
+    arm_deadline(x);
+}
+
+/* The TCP connection is up (or failed). Returns true when a TLS
+ * handshake is to follow (c still exists). */
+static bool on_connected(struct h1conn *c)
+{
+    struct h1slot *s = c->slot;
+    int soerr = 0;
+    socklen_t len = sizeof soerr;
+    getsockopt(c->io.fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
+    if (soerr) {
+        fail(s, soerr == ECONNREFUSED ? OC_REFUSED : soerr == ECONNRESET ? OC_RESET : OC_OTHER,
+             "connect to %s: %s", s->x->scn->targets[s->target].name, strerror(soerr));
+        return false;
+    }
+    s->connected_ns = clock_now_ns();
+    if (!c->ssl) {
+        FIFO_DROP(&s->x->cq_fifo, s, cq_prev, cq_next);
+        s->in_cq = false;
+        c->state = C_WRITING;
+        slot_write(s);
+        return false;
+    }
+    c->state = C_HANDSHAKE;
+    return true;
+}
+
+/* Continues the TLS handshake; on success writes the request. */
+static void handshake(struct h1conn *c)
+{
+    struct h1slot *s = c->slot;
+    ERR_clear_error();
+    int rc = SSL_connect(c->ssl);
+    if (rc == 1) {
+        s->tls_ns = clock_now_ns();
+        if (s->in_cq) {
+            FIFO_DROP(&s->x->cq_fifo, s, cq_prev, cq_next);
+            s->in_cq = false;
+        }
+        c->state = C_WRITING;
+        slot_write(s);
+        return;
+    }
+    int e = SSL_get_error(c->ssl, rc);
+    if (e == SSL_ERROR_WANT_READ) {
+        conn_events(c, EV_READ);
+        return;
+    }
+    if (e == SSL_ERROR_WANT_WRITE) {
+        conn_events(c, EV_WRITE);
+        return;
+    }
+    int saved = errno;
+    char why[128];
+    xfer_tls_error(c->ssl, e, saved, why, sizeof why);
+    fail(s, saved == ECONNRESET && !ERR_peek_error() ? OC_RESET : OC_TLS, "TLS handshake with %s: %s",
+         s->x->scn->targets[s->target].name, why);
+}
+
+/* Writes what is left of the request; then waits for the answer. */
+static void slot_write(struct h1slot *s)
+{
+    struct h1conn *c = s->conn;
+    size_t total = s->out.head_len + s->out.body_len;
+    if (!s->write_ns)
+        s->write_ns = clock_now_ns();
+    while (s->out_off < total) {
+        const char *p;
+        size_t n;
+        if (s->out_off < s->out.head_len) {
+            p = s->out.head + s->out_off;
+            n = s->out.head_len - s->out_off;
+        } else {
+            p = s->out.body + (s->out_off - s->out.head_len);
+            n = total - s->out_off;
+        }
+        ssize_t w;
+        if (c->ssl) {
+            ERR_clear_error();
+            int rc = SSL_write(c->ssl, p, (int)(n > INT32_MAX ? INT32_MAX : n));
+            if (rc <= 0) {
+                int e = SSL_get_error(c->ssl, rc);
+                if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) {
+                    conn_events(c, e == SSL_ERROR_WANT_WRITE ? EV_WRITE : EV_READ);
+                    return;
+                }
+                int saved = errno;
+                char why[128];
+                xfer_tls_error(c->ssl, e, saved, why, sizeof why);
+                fail(s, saved == EPIPE || saved == ECONNRESET || e == SSL_ERROR_ZERO_RETURN
+                            ? OC_RESET
+                            : OC_TLS,
+                     "sending to %s: %s", s->x->scn->targets[s->target].name, why);
+                return;
+            }
+            w = rc;
+        } else if (s->out_off < s->out.head_len && s->out.body_len) {
+            struct iovec iov[2] = {{(void *)(uintptr_t)p, n},
+                                   {(void *)(uintptr_t)s->out.body, s->out.body_len}};
+            w = writev(c->io.fd, iov, 2);
+        } else {
+            w = send(c->io.fd, p, n, MSG_NOSIGNAL);
+        }
+        if (w < 0) {
+            if (errno == EAGAIN || errno == EINTR) {
+                conn_events(c, EV_WRITE);
+                return;
+            }
+            fail(s, errno == EPIPE || errno == ECONNRESET ? OC_RESET : OC_OTHER,
+                 "sending to %s: %s", s->x->scn->targets[s->target].name, strerror(errno));
+            return;
+        }
+        s->out_off += (size_t)w;
+    }
+    c->state = C_READING;
+    conn_events(c, EV_READ);
+}
+
+/* Classifies a complete response. */
+static enum rec_outcome outcome_of(const struct h1p *p)
+{
+    return rec_outcome_of_status(p->status);
+}
+
+/* Feeds n bytes of the answer to slot s's parser; returns true when the
+ * request completed (the slot and maybe the connection are gone). */
+static bool feed(struct h1slot *s, const char *buf, size_t n)
+{
+    struct h1conn *c = s->conn;
+    if (!s->first_byte_ns)
+        s->first_byte_ns = clock_now_ns();
+    size_t used = 0;
+    enum h1p_rc rc = h1p_feed(&s->parser, buf, n, &used);
+    if (rc == H1P_MORE)
+        return false;
+    if (rc == H1P_ERROR) {
+        fail(s, OC_OTHER, "invalid response from %s: %s", s->x->scn->targets[s->target].name,
+             s->parser.error);
+        return true;
+    }
+    /* Bytes after the response belong to no request: the connection
+     * cannot be trusted with another. */
+    bool keep = s->parser.keep_alive && !s->fresh && used == n &&
+                (!c->ssl || !SSL_has_pending(c->ssl));
+    complete(s, outcome_of(&s->parser), keep);
+    return true;
+}
+
+/* The peer closed (n == 0) or the read failed (errno). */
+static void read_end(struct h1slot *s, bool eof, int err, const char *tls_why)
+{
+    if (eof && h1p_eof(&s->parser) == H1P_DONE) {
+        complete(s, outcome_of(&s->parser), false);
+        return;
+    }
+    const char *node = s->x->scn->targets[s->target].name;
+    if (tls_why)
+        fail(s, OC_TLS, "receiving from %s: %s", node, tls_why);
+    else if (eof)
+        fail(s, OC_RESET, "%s closed the connection %s", node,
+             h1p_started(&s->parser) ? "before the response completed" : "without a response");
+    else
+        fail(s, err == ECONNRESET || err == EPIPE ? OC_RESET : OC_OTHER, "receiving from %s: %s",
+             node, strerror(err));
+}
+
+/* Reads what arrived on c; for an idle connection, anything but a TLS
+ * message of its own closes it. */
+static void conn_read(struct h1conn *c)
+{
+    struct xh1 *x = c->x;
+    for (;;) {
+        struct h1slot *s = c->slot;
+        ssize_t n;
+        if (c->ssl) {
+            ERR_clear_error();
+            int rc = SSL_read(c->ssl, x->rbuf, (int)sizeof x->rbuf);
+            if (rc <= 0) {
+                int e = SSL_get_error(c->ssl, rc);
+                if (e == SSL_ERROR_WANT_READ)
+                    return;
+                if (e == SSL_ERROR_WANT_WRITE) {
+                    conn_events(c, EV_READ | EV_WRITE);
+                    return;
+                }
+                int saved = errno;
+                if (!s) {
+                    idle_remove(c);
+                    conn_close(c);
+                } else if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && !saved &&
+                                                          !ERR_peek_error())) {
+                    read_end(s, true, 0, NULL);
+                } else if (e == SSL_ERROR_SYSCALL && saved && !ERR_peek_error()) {
+                    read_end(s, false, saved, NULL);
+                } else {
+                    char why[128];
+                    xfer_tls_error(c->ssl, e, saved, why, sizeof why);
+                    read_end(s, false, 0, why);
+                }
+                return;
+            }
+            n = rc;
+        } else {
+            n = recv(c->io.fd, x->rbuf, sizeof x->rbuf, 0);
+            if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                return;
+            if (n <= 0) {
+                if (!s) {
+                    idle_remove(c);
+                    conn_close(c);
+                } else {
+                    read_end(s, n == 0, errno, NULL);
+                }
+                return;
+            }
+        }
+        if (!s) {
+            /* An answer nobody asked for. */
+            idle_remove(c);
+            conn_close(c);
+            return;
+        }
+        if (feed(s, x->rbuf, (size_t)n))
+            return;
+        /* Plain sockets: level-triggered, a short read drained it. TLS:
+         * OpenSSL may hold more records than the one returned. */
+        if (c->ssl ? !SSL_has_pending(c->ssl) : (size_t)n < sizeof x->rbuf)
+            return;
+    }
+}
+
+static void on_io(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void)loop;
+    struct h1conn *c = (struct h1conn *)w;
+    switch (c->state) {
+    case C_CONNECTING:
+        if (on_connected(c))
+            handshake(c);
+        return;
+    case C_HANDSHAKE:
+        handshake(c);
+        return;
+    case C_WRITING:
+        if (c->ssl && (revents & EV_READ) && SSL_want_read(c->ssl)) {
+            slot_write(c->slot);
+            return;
+        }
+        if (revents & EV_WRITE)
+            slot_write(c->slot);
+        return;
+    case C_READING:
+    case C_IDLE:
+        if (revents & EV_WRITE) /* a TLS read that wanted to write has written */
+            conn_events(c, EV_READ);
+        conn_read(c);
+        return;
+    }
+}
+
+/* -------------------------------------------------------------- starting */
+
+/* The certificate identity of application app: its own, or the
+ * scenario's (0). */
+static size_t identity(const struct xh1 *x, size_t app)
+{
+    if (x->n_ids == 1 || app == XFER_NO_APP || !x->scn->auth.apps[app].cert_file)
+        return 0;
+    return app + 1;
+}
+
+/* The request's bytes: pre-built, or built into the slot's buffer. */
+static int prepare(struct xh1 *x, struct h1slot *s, const struct xfer_req *rq)
+{
+    const struct scenario *scn = x->scn;
+    size_t k = rq->request * scn->n_targets + rq->target;
+    const struct scn_request *rqs = &scn->requests[rq->request];
+    bool with_token = x->auth && rq->app != XFER_NO_APP;
+    if (!x->dynamic[rq->request] && !with_token) {
+        s->out = x->static_out[k];
+        return 0;
+    }
+    if (x->dynamic[rq->request]) {
+        struct tpl_ctx ctx = {.feeders = (const struct feeder *const *)scn->feeders,
+                              .rows = rq->rows,
+                              .seq = rq->seq,
+                              .rng = &x->rng,
+                              .wall_ns = clock_wall_ns()};
+        if (render_request(rqs, x->base_paths[rq->target], &ctx, &s->rb))
+            return -1;
+    }
+    struct h1req_auth au, *aup = NULL;
+    char tok[4096];
+    if (with_token) {
+        size_t len = auth_token_copy(x->auth, rq->app, tok, sizeof tok, &s->auth_gen);
+        if (!len || len >= sizeof tok)
+            return -1;
+        au = (struct h1req_auth){scn->auth.header, scn->auth.prefix, tok, len};
+        aup = &au;
+    }
+    int rc = h1req_build(rqs, &scn->targets[rq->target], rqs->path_tpl ? &s->rb.url : NULL,
+                         s->rb.lines, rqs->body_tpl ? &s->rb.body : NULL, aup, &s->wbuf, &s->out);
+    if (with_token)
+        OPENSSL_cleanse(tok, sizeof tok);
+    return rc;
+}
+
+static int xh1_start(struct xfer *xb, size_t slot, const struct xfer_req *rq)
+{
+    struct xh1 *x = (struct xh1 *)xb;
+    struct h1slot *s = &x->slots[slot];
+    s->sent_ns = clock_now_ns();
+    s->request = rq->request;
+    s->target = rq->target;
+    s->app = rq->app;
+    s->auth_gen = 0;
+    s->out_off = 0;
+    s->new_conn = false;
+    s->connected_ns = s->tls_ns = s->write_ns = s->first_byte_ns = 0;
+    s->err[0] = '\0';
+    h1p_reset(&s->parser, x->scn->node_header, x->scn->node_header ? strlen(x->scn->node_header) : 0,
+              h1req_head(&x->scn->requests[rq->request]));
+    s->busy = true;
+    s->conn = NULL;
+    x->inflight++;
+    if (prepare(x, s, rq)) {
+        snprintf(s->err, sizeof s->err, "out of memory building the request");
+        complete(s, OC_OTHER, false);
+        return -1;
+    }
+    s->fresh = xfer_want_fresh(&x->scn->tls, &x->rng);
+    s->req_deadline_ns = s->sent_ns + x->request_timeout_ns;
+    FIFO_PUSH(&x->rq_fifo, s, rq_prev, rq_next);
+    s->in_rq = true;
+    size_t id = identity(x, rq->app);
+    struct h1conn *c = s->fresh ? NULL : x->idle[rq->target * x->n_ids + id];
+    x->starting = true;
+    if (!c) {
+        conn_open(s, id);
+    } else {
+        idle_remove(c);
+        c->slot = s;
+        c->state = C_WRITING;
+        s->conn = c;
+        slot_write(s);
+        arm_deadline(x);
+    }
+    x->starting = false;
+    return 0;
+}
+
+static size_t xh1_inflight(const struct xfer *xb)
+{
+    return ((const struct xh1 *)xb)->inflight;
+}
+
+static size_t xh1_abandon_all(struct xfer *xb)
+{
+    struct xh1 *x = (struct xh1 *)xb;
+    size_t n = 0;
+    for (size_t i = 0; i < x->n_slots; i++) {
+        struct h1slot *s = &x->slots[i];
+        if (!s->busy)
+            continue;
+        unlink_slot(s);
+        if (s->conn) {
+            s->conn->slot = NULL;
+            conn_close(s->conn);
+            s->conn = NULL;
+        }
+        s->busy = false;
+        n++;
+    }
+    x->defer_head = NULL;
+    ev_timer_stop(x->loop, &x->defer_timer);
+    ev_timer_stop(x->loop, &x->deadline);
+    x->inflight = 0;
+    return n;
+}
+
+static void xh1_free(struct xfer *xb)
+{
+    struct xh1 *x = (struct xh1 *)xb;
+    const struct scenario *scn = x->scn;
+    if (x->slots) {
+        xh1_abandon_all(xb);
+        for (size_t i = 0; i < x->n_slots; i++) {
+            tpl_buf_free(&x->slots[i].wbuf);
+            render_bufs_free(&x->slots[i].rb);
+        }
+    }
+    size_t pools = scn->n_targets * x->n_ids;
+    for (size_t i = 0; x->idle && i < pools; i++)
+        while (x->idle[i]) {
+            struct h1conn *c = x->idle[i];
+            x->idle[i] = c->next;
+            conn_close(c);
+        }
+    for (size_t i = 0; x->sessions && i < pools; i++)
+        if (x->sessions[i])
+            SSL_SESSION_free(x->sessions[i]);
+    for (size_t i = 0; x->ctx && i < x->n_ids; i++)
+        SSL_CTX_free(x->ctx[i]);
+    for (size_t i = 0; x->static_reqs && i < scn->n_requests * scn->n_targets; i++)
+        tpl_buf_free(&x->static_reqs[i]);
+    for (size_t t = 0; x->base_paths && t < scn->n_targets; t++)
+        free(x->base_paths[t]);
+    free(x->base_paths);
+    free(x->static_reqs);
+    free(x->static_out);
+    free(x->dynamic);
+    free(x->idle);
+    free(x->sessions);
+    free(x->ctx);
+    free(x->targets);
+    free(x->slots);
+    free(x);
+}
+
+/* The address of target t: its IP literal, or the pinned entry
+ * ("host:port:address") the engine resolved. */
+static int target_addr(const struct scn_target *t, const char *const *resolve, size_t n_resolve,
+                       struct h1target *out)
+{
+    char want[512];
+    const char *addr = t->host;
+    int n = snprintf(want, sizeof want, "%s:%d:", t->host, t->port);
+    for (size_t i = 0; i < n_resolve && n > 0 && (size_t)n < sizeof want; i++)
+        if (!strncmp(resolve[i], want, (size_t)n))
+            addr = resolve[i] + n;
+    char buf[INET6_ADDRSTRLEN + 2];
+    size_t len = strlen(addr);
+    if (addr[0] == '[' && len > 2 && len < sizeof buf) {
+        memcpy(buf, addr + 1, len - 2);
+        buf[len - 2] = '\0';
+        addr = buf;
+    }
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&out->addr;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&out->addr;
+    memset(&out->addr, 0, sizeof out->addr);
+    if (inet_pton(AF_INET, addr, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)t->port);
+        out->addr_len = sizeof *v4;
+        return 0;
+    }
+    if (inet_pton(AF_INET6, addr, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)t->port);
+        out->addr_len = sizeof *v6;
+        return 0;
+    }
+    return -1;
+}
+
+static const struct xfer_ops xh1_ops;
+
+int xfer_h1_new(struct ev_loop *loop, const struct scenario *scn, const char *const *resolve,
+                size_t n_resolve, struct auth_pool *auth, size_t slots, uint64_t seed,
+                xfer_done_fn done, void *user, struct xfer **out, char *err, size_t err_len)
+{
+    struct xh1 *x = calloc(1, sizeof *x);
+    if (!x)
+        goto nomem;
+    x->base.ops = &xh1_ops;
+    x->loop = loop;
+    x->scn = scn;
+    x->auth = auth;
+    x->done = done;
+    x->user = user;
+    x->rng = seed ? seed : 1;
+    x->n_slots = slots;
+    x->request_timeout_ns = (int64_t)(scn->request_timeout_ms * 1e6);
+    x->connect_timeout_ns = (int64_t)(scn->connect_timeout_ms * 1e6);
+    x->n_ids = 1;
+    for (size_t a = 0; auth && a < scn->auth.n_apps; a++)
+        if (scn->auth.apps[a].cert_file)
+            x->n_ids = 1 + scn->auth.n_apps;
+    size_t nt = scn->n_targets, pools = nt * x->n_ids, nk = scn->n_requests * nt;
+    x->slots = calloc(slots, sizeof *x->slots);
+    x->targets = calloc(nt, sizeof *x->targets);
+    x->ctx = calloc(x->n_ids, sizeof *x->ctx);
+    x->sessions = calloc(pools, sizeof *x->sessions);
+    x->idle = calloc(pools, sizeof *x->idle);
+    x->static_reqs = calloc(nk, sizeof *x->static_reqs);
+    x->static_out = calloc(nk, sizeof *x->static_out);
+    x->dynamic = calloc(scn->n_requests, sizeof *x->dynamic);
+    x->base_paths = calloc(nt, sizeof *x->base_paths);
+    if (!x->slots || !x->targets || !x->ctx || !x->sessions || !x->idle || !x->static_reqs ||
+        !x->static_out || !x->dynamic || !x->base_paths)
+        goto nomem;
+    ev_timer_init(&x->deadline, on_deadline, 0., 0.);
+    x->deadline.data = x;
+    ev_timer_init(&x->defer_timer, on_defer, 0., 0.);
+    x->defer_timer.data = x;
+    for (size_t i = 0; i < slots; i++) {
+        x->slots[i].x = x;
+        x->slots[i].index = i;
+    }
+    bool tls = false;
+    for (size_t t = 0; t < nt; t++) {
+        tls |= scn->targets[t].https;
+        if (!(x->base_paths[t] = strdup(scn->targets[t].base_path)))
+            goto nomem;
+        if (target_addr(&scn->targets[t], resolve, n_resolve, &x->targets[t])) {
+            snprintf(err, err_len, "node %s: no address for host '%s'", scn->targets[t].name,
+                     scn->targets[t].host);
+            goto fail;
+        }
+    }
+    for (size_t r = 0; r < scn->n_requests; r++) {
+        x->dynamic[r] = render_needed(&scn->requests[r]);
+        for (size_t t = 0; t < nt && !x->dynamic[r]; t++)
+            if (h1req_build(&scn->requests[r], &scn->targets[t], NULL, NULL, NULL, NULL,
+                            &x->static_reqs[r * nt + t], &x->static_out[r * nt + t]))
+                goto nomem;
+    }
+    /* The scenario's context now, so that a bad CA file or key fails the
+     * start, not every request. */
+    if (tls && !ctx_for(x, 0, err, err_len))
+        goto fail;
+    *out = &x->base;
+    return 0;
+nomem:
+    snprintf(err, err_len, "out of memory creating %zu transfer slots", slots);
+fail:
+    if (x)
+        xh1_free(&x->base);
+    return -1;
+}
+
+static const struct xfer_ops xh1_ops = {
+    .start = xh1_start,
+    .inflight = xh1_inflight,
+    .abandon_all = xh1_abandon_all,
+    .free = xh1_free,
+};
