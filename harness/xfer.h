@@ -4,10 +4,12 @@
  * (xfer_h1.c; the default for HTTP/1.1) and libcurl's multi_socket API
  * driven by libev watchers (xfer_curl.c; HTTP/2, or when asked for).
  *
- * The scheduler and the recorder never see libcurl: they start a request
+ * The scheduler and the recorder never see either: they start a request
  * in a slot and get one completion per start with timings and an outcome.
- * Slots are fixed at creation (one reusable easy handle each); nothing is
- * allocated per request. Single-threaded: every call on the loop's thread.
+ * Slots are fixed at creation; nothing is allocated per request once
+ * buffers have grown. Single-threaded: every call on the loop's thread.
+ * A completion is never reported from inside xfer_start, except when it
+ * returns -1.
  */
 #ifndef GATECAP_XFER_H
 #define GATECAP_XFER_H
@@ -54,9 +56,10 @@ struct xfer_result {
     int64_t bytes_received;
     int retries;              /* times libcurl re-sent it because the reused
                                  connection it went out on died (a reset or
-                                 close the server did before answering) */
+                                 close the server did before answering);
+                                 0 with the native transport */
     const char *node;         /* node_header value, or NULL; valid during the callback */
-    const char *error;        /* libcurl's message for transport failures, or NULL */
+    const char *error;        /* the transport's message for failures, or NULL */
     uint32_t auth_gen;        /* generation of the token it carried (0: none) */
     int throttle_kind;        /* 429: REC_THROTTLE_* kind from the body; else -1 */
     int retry_after_s;        /* 429 with Retry-After: its seconds (0 for a date); else -1 */

@@ -22,116 +22,23 @@
  * from the loop (a zero-delay timer), never from within xfer_start, so a
  * caller starting the next request from its completion never recurses.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <ev.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
-#include <openssl/ssl.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "auth.h"
 #include "clock.h"
-#include "h1parse.h"
-#include "render.h"
 #include "scenario.h"
-#include "xfer.h"
-#include "xfer_h1_req.h"
-#include "xfer_priv.h"
+#include "xfer_h1_priv.h"
 #include "xfer_tls.h"
 
-struct h1slot;
-struct xh1;
-
-/* Where a connection is in its life. */
-enum cstate { C_CONNECTING, C_HANDSHAKE, C_WRITING, C_READING, C_IDLE };
-
-struct h1conn {
-    ev_io io;                   /* first: the watcher's address is the connection's */
-    struct xh1 *x;
-    struct h1slot *slot;        /* request on it; NULL when idle */
-    SSL *ssl;                   /* NULL on plain HTTP */
-    size_t pool;                /* index of its idle stack: target * n_ids + identity */
-    enum cstate state;
-    struct h1conn *prev, *next; /* idle stack links */
-};
-
-/* A doubly linked FIFO of slots by deadline (all share one timeout). */
-struct fifo {
-    struct h1slot *head, *tail;
-};
-
-struct h1slot {
-    struct xh1 *x;
-    size_t index;
-    bool busy;
-    bool fresh;                  /* close the connection after this request */
-    bool new_conn;
-    struct h1conn *conn;
-    size_t request, target, app;
-    struct h1req out;            /* what to write */
-    size_t out_off;              /* bytes of head + body written */
-    int64_t sent_ns, connected_ns, tls_ns, write_ns, first_byte_ns;
-    int64_t req_deadline_ns, conn_deadline_ns;
-    struct h1slot *rq_prev, *rq_next;  /* request-timeout FIFO */
-    struct h1slot *cq_prev, *cq_next;  /* connect-timeout FIFO */
-    bool in_rq, in_cq;
-    struct h1slot *defer_next;   /* failure reported from the loop */
-    enum rec_outcome defer_outcome;
-    uint32_t auth_gen;
-    struct h1p parser;
-    struct tpl_buf wbuf;         /* this slot's request bytes, when built per request */
-    struct render_bufs rb;
-    char err[160];
-};
-
-/* One node's address and its pre-built requests. */
-struct h1target {
-    struct sockaddr_storage addr;
-    socklen_t addr_len;
-};
-
-struct xh1 {
-    struct xfer base;            /* ops: xh1_ops */
-    struct ev_loop *loop;
-    const struct scenario *scn;
-    struct auth_pool *auth;
-    xfer_done_fn done;
-    void *user;
-    uint64_t rng;
-    struct h1slot *slots;
-    size_t n_slots;
-    size_t inflight;
-    struct h1target *targets;
-    size_t n_ids;                /* certificate identities: 1, or 1 + apps when any has its own */
-    SSL_CTX **ctx;               /* [n_ids], made when first needed (0: the scenario's) */
-    SSL_SESSION **sessions;      /* [n_targets * n_ids]: last session issued, for resumption */
-    struct h1conn **idle;        /* [n_targets * n_ids]: idle stacks */
-    struct tpl_buf *static_reqs; /* [request * n_targets + target]: bytes of requests without
-                                    anything per request (empty otherwise) */
-    struct h1req *static_out;    /* [same] */
-    bool *dynamic;               /* [request]: templates in it */
-    char **base_paths;           /* [target]: for render_request */
-    struct fifo rq_fifo, cq_fifo;
-    ev_timer deadline;           /* the earliest head of the two FIFOs */
-    ev_timer defer_timer;
-    struct h1slot *defer_head;
-    bool starting;               /* inside xfer_start */
-    int64_t armed_ns;            /* when the deadline timer fires, while active */
-    int64_t request_timeout_ns, connect_timeout_ns;
-    char rbuf[16384];            /* every read lands here; parsed at once */
-};
-
-static void conn_close(struct h1conn *c);
 static void defer_fail(struct h1slot *s, enum rec_outcome oc);
 static void slot_write(struct h1slot *s);
 static void on_io(struct ev_loop *loop, ev_io *w, int revents);
@@ -178,7 +85,7 @@ static void arm_deadline(struct xh1 *x)
     ev_timer_start(x->loop, &x->deadline);
 }
 
-static void unlink_slot(struct h1slot *s)
+void h1_unlink_slot(struct h1slot *s)
 {
     struct xh1 *x = s->x;
     if (s->in_rq) {
@@ -201,7 +108,7 @@ static void complete(struct h1slot *s, enum rec_outcome oc, bool keep)
     struct xh1 *x = s->x;
     struct h1conn *c = s->conn;
     const struct h1p *p = &s->parser;
-    unlink_slot(s);
+    h1_unlink_slot(s);
     struct xfer_result r = {
         .sent_ns = s->sent_ns,
         .done_ns = clock_now_ns(),
@@ -242,7 +149,7 @@ static void complete(struct h1slot *s, enum rec_outcome oc, bool keep)
                 (*top)->prev = c;
             *top = c;
         } else {
-            conn_close(c);
+            h1_conn_close(c);
         }
     }
     s->busy = false;
@@ -265,7 +172,7 @@ static void fail(struct h1slot *s, enum rec_outcome oc, const char *fmt, ...)
         complete(s, oc, false);
 }
 
-static void on_defer(struct ev_loop *loop, ev_timer *w, int revents)
+void h1_on_defer(struct ev_loop *loop, ev_timer *w, int revents)
 {
     (void)loop;
     (void)revents;
@@ -283,7 +190,7 @@ static void defer_fail(struct h1slot *s, enum rec_outcome oc)
 {
     struct xh1 *x = s->x;
     /* Out of the deadline lists and deaf to its socket until reported. */
-    unlink_slot(s);
+    h1_unlink_slot(s);
     if (s->conn)
         ev_io_stop(x->loop, &s->conn->io);
     s->defer_outcome = oc;
@@ -295,7 +202,7 @@ static void defer_fail(struct h1slot *s, enum rec_outcome oc)
     }
 }
 
-static void on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
+void h1_on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
 {
     (void)loop;
     (void)revents;
@@ -322,7 +229,7 @@ static void conn_events(struct h1conn *c, int events)
     ev_io_start(c->x->loop, &c->io);
 }
 
-static void conn_close(struct h1conn *c)
+void h1_conn_close(struct h1conn *c)
 {
     ev_io_stop(c->x->loop, &c->io);
     if (c->ssl) {
@@ -346,38 +253,7 @@ static void idle_remove(struct h1conn *c)
         c->next->prev = c->prev;
 }
 
-/* OpenSSL's new-session callback: the newest session per node and
- * identity is kept for the next connection there. */
-static int on_new_session(SSL *ssl, SSL_SESSION *sess)
-{
-    struct h1conn *c = SSL_get_app_data(ssl);
-    if (!c)
-        return 0;
-    SSL_SESSION **slot = &c->x->sessions[c->pool];
-    if (*slot)
-        SSL_SESSION_free(*slot);
-    *slot = sess;
-    return 1;
-}
 
-/* The context of identity id (0: the scenario's certificate, else
- * application id - 1's own), made when first needed. */
-static SSL_CTX *ctx_for(struct xh1 *x, size_t id, char *err, size_t err_len)
-{
-    if (x->ctx[id])
-        return x->ctx[id];
-    const struct scn_tls *t = &x->scn->tls;
-    X509_STORE *store = id && x->ctx[0] ? SSL_CTX_get_cert_store(x->ctx[0]) : NULL;
-    if (id) {
-        const struct scn_app *a = &x->scn->auth.apps[id - 1];
-        x->ctx[id] = xfer_tls_ctx(x->scn, a->cert_file, a->key_file, NULL, store, on_new_session,
-                                  err, err_len);
-    } else {
-        x->ctx[id] = xfer_tls_ctx(x->scn, t->cert_file, t->key_file, t->key_password, NULL,
-                                  on_new_session, err, err_len);
-    }
-    return x->ctx[id];
-}
 
 /* Opens a connection for slot s to its target, as identity id. */
 static void conn_open(struct h1slot *s, size_t id)
@@ -409,7 +285,7 @@ static void conn_open(struct h1slot *s, size_t id)
     ev_io_init(&c->io, on_io, fd, EV_WRITE);
     s->conn = c;
     if (t->https) {
-        SSL_CTX *ctx = ctx_for(x, id, s->err, sizeof s->err);
+        SSL_CTX *ctx = h1_ctx_for(x, id, s->err, sizeof s->err);
         if (!ctx || !(c->ssl = SSL_new(ctx)) || !SSL_set_fd(c->ssl, fd) ||
             xfer_tls_set_peer(c->ssl, t->host, !x->scn->tls.insecure)) {
             if (ctx)
@@ -616,7 +492,7 @@ static void conn_read(struct h1conn *c)
                 int saved = errno;
                 if (!s) {
                     idle_remove(c);
-                    conn_close(c);
+                    h1_conn_close(c);
                 } else if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && !saved &&
                                                           !ERR_peek_error())) {
                     read_end(s, true, 0, NULL);
@@ -637,7 +513,7 @@ static void conn_read(struct h1conn *c)
             if (n <= 0) {
                 if (!s) {
                     idle_remove(c);
-                    conn_close(c);
+                    h1_conn_close(c);
                 } else {
                     read_end(s, n == 0, errno, NULL);
                 }
@@ -647,7 +523,7 @@ static void conn_read(struct h1conn *c)
         if (!s) {
             /* An answer nobody asked for. */
             idle_remove(c);
-            conn_close(c);
+            h1_conn_close(c);
             return;
         }
         if (feed(s, x->rbuf, (size_t)n))
@@ -735,7 +611,7 @@ static int prepare(struct xh1 *x, struct h1slot *s, const struct xfer_req *rq)
     return rc;
 }
 
-static int xh1_start(struct xfer *xb, size_t slot, const struct xfer_req *rq)
+int h1_start(struct xfer *xb, size_t slot, const struct xfer_req *rq)
 {
     struct xh1 *x = (struct xh1 *)xb;
     struct h1slot *s = &x->slots[slot];
@@ -778,190 +654,3 @@ static int xh1_start(struct xfer *xb, size_t slot, const struct xfer_req *rq)
     x->starting = false;
     return 0;
 }
-
-static size_t xh1_inflight(const struct xfer *xb)
-{
-    return ((const struct xh1 *)xb)->inflight;
-}
-
-static size_t xh1_abandon_all(struct xfer *xb)
-{
-    struct xh1 *x = (struct xh1 *)xb;
-    size_t n = 0;
-    for (size_t i = 0; i < x->n_slots; i++) {
-        struct h1slot *s = &x->slots[i];
-        if (!s->busy)
-            continue;
-        unlink_slot(s);
-        if (s->conn) {
-            s->conn->slot = NULL;
-            conn_close(s->conn);
-            s->conn = NULL;
-        }
-        s->busy = false;
-        n++;
-    }
-    x->defer_head = NULL;
-    ev_timer_stop(x->loop, &x->defer_timer);
-    ev_timer_stop(x->loop, &x->deadline);
-    x->inflight = 0;
-    return n;
-}
-
-static void xh1_free(struct xfer *xb)
-{
-    struct xh1 *x = (struct xh1 *)xb;
-    const struct scenario *scn = x->scn;
-    if (x->slots) {
-        xh1_abandon_all(xb);
-        for (size_t i = 0; i < x->n_slots; i++) {
-            tpl_buf_free(&x->slots[i].wbuf);
-            render_bufs_free(&x->slots[i].rb);
-        }
-    }
-    size_t pools = scn->n_targets * x->n_ids;
-    for (size_t i = 0; x->idle && i < pools; i++)
-        while (x->idle[i]) {
-            struct h1conn *c = x->idle[i];
-            x->idle[i] = c->next;
-            conn_close(c);
-        }
-    for (size_t i = 0; x->sessions && i < pools; i++)
-        if (x->sessions[i])
-            SSL_SESSION_free(x->sessions[i]);
-    for (size_t i = 0; x->ctx && i < x->n_ids; i++)
-        SSL_CTX_free(x->ctx[i]);
-    for (size_t i = 0; x->static_reqs && i < scn->n_requests * scn->n_targets; i++)
-        tpl_buf_free(&x->static_reqs[i]);
-    for (size_t t = 0; x->base_paths && t < scn->n_targets; t++)
-        free(x->base_paths[t]);
-    free(x->base_paths);
-    free(x->static_reqs);
-    free(x->static_out);
-    free(x->dynamic);
-    free(x->idle);
-    free(x->sessions);
-    free(x->ctx);
-    free(x->targets);
-    free(x->slots);
-    free(x);
-}
-
-/* The address of target t: its IP literal, or the pinned entry
- * ("host:port:address") the engine resolved. */
-static int target_addr(const struct scn_target *t, const char *const *resolve, size_t n_resolve,
-                       struct h1target *out)
-{
-    char want[512];
-    const char *addr = t->host;
-    int n = snprintf(want, sizeof want, "%s:%d:", t->host, t->port);
-    for (size_t i = 0; i < n_resolve && n > 0 && (size_t)n < sizeof want; i++)
-        if (!strncmp(resolve[i], want, (size_t)n))
-            addr = resolve[i] + n;
-    char buf[INET6_ADDRSTRLEN + 2];
-    size_t len = strlen(addr);
-    if (addr[0] == '[' && len > 2 && len < sizeof buf) {
-        memcpy(buf, addr + 1, len - 2);
-        buf[len - 2] = '\0';
-        addr = buf;
-    }
-    struct sockaddr_in *v4 = (struct sockaddr_in *)&out->addr;
-    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&out->addr;
-    memset(&out->addr, 0, sizeof out->addr);
-    if (inet_pton(AF_INET, addr, &v4->sin_addr) == 1) {
-        v4->sin_family = AF_INET;
-        v4->sin_port = htons((uint16_t)t->port);
-        out->addr_len = sizeof *v4;
-        return 0;
-    }
-    if (inet_pton(AF_INET6, addr, &v6->sin6_addr) == 1) {
-        v6->sin6_family = AF_INET6;
-        v6->sin6_port = htons((uint16_t)t->port);
-        out->addr_len = sizeof *v6;
-        return 0;
-    }
-    return -1;
-}
-
-static const struct xfer_ops xh1_ops;
-
-int xfer_h1_new(struct ev_loop *loop, const struct scenario *scn, const char *const *resolve,
-                size_t n_resolve, struct auth_pool *auth, size_t slots, uint64_t seed,
-                xfer_done_fn done, void *user, struct xfer **out, char *err, size_t err_len)
-{
-    struct xh1 *x = calloc(1, sizeof *x);
-    if (!x)
-        goto nomem;
-    x->base.ops = &xh1_ops;
-    x->loop = loop;
-    x->scn = scn;
-    x->auth = auth;
-    x->done = done;
-    x->user = user;
-    x->rng = seed ? seed : 1;
-    x->n_slots = slots;
-    x->request_timeout_ns = (int64_t)(scn->request_timeout_ms * 1e6);
-    x->connect_timeout_ns = (int64_t)(scn->connect_timeout_ms * 1e6);
-    x->n_ids = 1;
-    for (size_t a = 0; auth && a < scn->auth.n_apps; a++)
-        if (scn->auth.apps[a].cert_file)
-            x->n_ids = 1 + scn->auth.n_apps;
-    size_t nt = scn->n_targets, pools = nt * x->n_ids, nk = scn->n_requests * nt;
-    x->slots = calloc(slots, sizeof *x->slots);
-    x->targets = calloc(nt, sizeof *x->targets);
-    x->ctx = calloc(x->n_ids, sizeof *x->ctx);
-    x->sessions = calloc(pools, sizeof *x->sessions);
-    x->idle = calloc(pools, sizeof *x->idle);
-    x->static_reqs = calloc(nk, sizeof *x->static_reqs);
-    x->static_out = calloc(nk, sizeof *x->static_out);
-    x->dynamic = calloc(scn->n_requests, sizeof *x->dynamic);
-    x->base_paths = calloc(nt, sizeof *x->base_paths);
-    if (!x->slots || !x->targets || !x->ctx || !x->sessions || !x->idle || !x->static_reqs ||
-        !x->static_out || !x->dynamic || !x->base_paths)
-        goto nomem;
-    ev_timer_init(&x->deadline, on_deadline, 0., 0.);
-    x->deadline.data = x;
-    ev_timer_init(&x->defer_timer, on_defer, 0., 0.);
-    x->defer_timer.data = x;
-    for (size_t i = 0; i < slots; i++) {
-        x->slots[i].x = x;
-        x->slots[i].index = i;
-    }
-    bool tls = false;
-    for (size_t t = 0; t < nt; t++) {
-        tls |= scn->targets[t].https;
-        if (!(x->base_paths[t] = strdup(scn->targets[t].base_path)))
-            goto nomem;
-        if (target_addr(&scn->targets[t], resolve, n_resolve, &x->targets[t])) {
-            snprintf(err, err_len, "node %s: no address for host '%s'", scn->targets[t].name,
-                     scn->targets[t].host);
-            goto fail;
-        }
-    }
-    for (size_t r = 0; r < scn->n_requests; r++) {
-        x->dynamic[r] = render_needed(&scn->requests[r]);
-        for (size_t t = 0; t < nt && !x->dynamic[r]; t++)
-            if (h1req_build(&scn->requests[r], &scn->targets[t], NULL, NULL, NULL, NULL,
-                            &x->static_reqs[r * nt + t], &x->static_out[r * nt + t]))
-                goto nomem;
-    }
-    /* The scenario's context now, so that a bad CA file or key fails the
-     * start, not every request. */
-    if (tls && !ctx_for(x, 0, err, err_len))
-        goto fail;
-    *out = &x->base;
-    return 0;
-nomem:
-    snprintf(err, err_len, "out of memory creating %zu transfer slots", slots);
-fail:
-    if (x)
-        xh1_free(&x->base);
-    return -1;
-}
-
-static const struct xfer_ops xh1_ops = {
-    .start = xh1_start,
-    .inflight = xh1_inflight,
-    .abandon_all = xh1_abandon_all,
-    .free = xh1_free,
-};
