@@ -336,6 +336,7 @@ static void handshake(struct h1conn *c)
 {
     struct h1slot *s = c->slot;
     ERR_clear_error();
+    errno = 0; /* SSL_ERROR_SYSCALL: errno 0 means the peer closed */
     int rc = SSL_connect(c->ssl);
     if (rc == 1) {
         s->tls_ns = clock_now_ns();
@@ -383,6 +384,7 @@ static void slot_write(struct h1slot *s)
         ssize_t w;
         if (c->ssl) {
             ERR_clear_error();
+            errno = 0;
             int rc = SSL_write(c->ssl, p, (int)(n > INT32_MAX ? INT32_MAX : n));
             if (rc <= 0) {
                 int e = SSL_get_error(c->ssl, rc);
@@ -403,7 +405,8 @@ static void slot_write(struct h1slot *s)
         } else if (s->out_off < s->out.head_len && s->out.body_len) {
             struct iovec iov[2] = {{(void *)(uintptr_t)p, n},
                                    {(void *)(uintptr_t)s->out.body, s->out.body_len}};
-            w = writev(c->io.fd, iov, 2);
+            struct msghdr m = {.msg_iov = iov, .msg_iovlen = 2};
+            w = sendmsg(c->io.fd, &m, MSG_NOSIGNAL);
         } else {
             w = send(c->io.fd, p, n, MSG_NOSIGNAL);
         }
@@ -480,6 +483,7 @@ static void conn_read(struct h1conn *c)
         ssize_t n;
         if (c->ssl) {
             ERR_clear_error();
+            errno = 0;
             int rc = SSL_read(c->ssl, x->rbuf, (int)sizeof x->rbuf);
             if (rc <= 0) {
                 int e = SSL_get_error(c->ssl, rc);
@@ -575,7 +579,8 @@ static size_t identity(const struct xh1 *x, size_t app)
     return app + 1;
 }
 
-/* The request's bytes: pre-built, or built into the slot's buffer. */
+/* The request's bytes: pre-built, or built into the slot's buffer.
+ * Returns 0, or -1 with the reason in s->err. */
 static int prepare(struct xh1 *x, struct h1slot *s, const struct xfer_req *rq)
 {
     const struct scenario *scn = x->scn;
@@ -593,22 +598,30 @@ static int prepare(struct xh1 *x, struct h1slot *s, const struct xfer_req *rq)
                               .rng = &x->rng,
                               .wall_ns = clock_wall_ns()};
         if (render_request(rqs, x->base_paths[rq->target], &ctx, &s->rb))
-            return -1;
+            goto nomem;
     }
     struct h1req_auth au, *aup = NULL;
-    char tok[4096];
+    char tok[16384];
+    size_t len = 0;
     if (with_token) {
-        size_t len = auth_token_copy(x->auth, rq->app, tok, sizeof tok, &s->auth_gen);
-        if (!len || len >= sizeof tok)
+        len = auth_token_copy(x->auth, rq->app, tok, sizeof tok, &s->auth_gen);
+        if (len >= sizeof tok) {
+            snprintf(s->err, sizeof s->err, "the access token is longer than %zu bytes",
+                     sizeof tok - 1);
             return -1;
+        }
         au = (struct h1req_auth){scn->auth.header, scn->auth.prefix, tok, len};
         aup = &au;
     }
     int rc = h1req_build(rqs, &scn->targets[rq->target], rqs->path_tpl ? &s->rb.url : NULL,
                          s->rb.lines, rqs->body_tpl ? &s->rb.body : NULL, aup, &s->wbuf, &s->out);
     if (with_token)
-        OPENSSL_cleanse(tok, sizeof tok);
-    return rc;
+        OPENSSL_cleanse(tok, len);
+    if (!rc)
+        return 0;
+nomem:
+    snprintf(s->err, sizeof s->err, "out of memory building the request");
+    return -1;
 }
 
 int h1_start(struct xfer *xb, size_t slot, const struct xfer_req *rq)
@@ -624,13 +637,12 @@ int h1_start(struct xfer *xb, size_t slot, const struct xfer_req *rq)
     s->new_conn = false;
     s->connected_ns = s->tls_ns = s->write_ns = s->first_byte_ns = 0;
     s->err[0] = '\0';
-    h1p_reset(&s->parser, x->scn->node_header, x->scn->node_header ? strlen(x->scn->node_header) : 0,
+    h1p_reset(&s->parser, x->scn->node_header, x->node_header_len,
               h1req_head(&x->scn->requests[rq->request]));
     s->busy = true;
     s->conn = NULL;
     x->inflight++;
     if (prepare(x, s, rq)) {
-        snprintf(s->err, sizeof s->err, "out of memory building the request");
         complete(s, OC_OTHER, false);
         return -1;
     }

@@ -99,6 +99,7 @@ struct xh1 {
     bool starting;               /* inside xfer_start */
     int64_t armed_ns;            /* when the deadline timer fires, while active */
     int64_t request_timeout_ns, connect_timeout_ns;
+    size_t node_header_len;
     char rbuf[16384];            /* every read lands here; parsed at once */
 };
 

@@ -169,6 +169,7 @@ int xfer_h1_new(struct ev_loop *loop, const struct scenario *scn, const char *co
     x->n_slots = slots;
     x->request_timeout_ns = (int64_t)(scn->request_timeout_ms * 1e6);
     x->connect_timeout_ns = (int64_t)(scn->connect_timeout_ms * 1e6);
+    x->node_header_len = scn->node_header ? strlen(scn->node_header) : 0;
     x->n_ids = 1;
     for (size_t a = 0; auth && a < scn->auth.n_apps; a++)
         if (scn->auth.apps[a].cert_file)

@@ -1,0 +1,414 @@
+/*
+ * test_xfer_h1.c — the native transport against a scripted HTTP server on
+ * loopback (a thread of this test, answering each request as the test
+ * case says): connection reuse, "Connection: close", bytes after a
+ * response, servers closing idle connections, malformed answers, resets,
+ * refused connects (never reported from inside xfer_start), request
+ * timeouts, 429 details, chunked answers in pieces.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ev.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "scenario.h"
+#include "xfer.h"
+
+#define ADDR "127.0.11.1"
+
+/* ------------------------------------------------------ scripted server */
+
+enum mode {
+    M_OK,            /* 200 with Content-Length, kept alive */
+    M_CLOSE_HDR,     /* 200 with "Connection: close", then close */
+    M_EXTRA,         /* 200 followed by bytes no request asked for */
+    M_BAD,           /* not HTTP */
+    M_HANGUP,        /* close without answering */
+    M_RESET,         /* TCP reset without answering */
+    M_SILENT,        /* read the request, never answer */
+    M_OK_THEN_CLOSE, /* 200 (kept alive by its headers), then close anyway */
+    M_429,           /* WSO2-style throttled answer with Retry-After */
+    M_CHUNKED,       /* chunked answer written in three pieces */
+};
+
+struct srv {
+    int lfd;
+    int port;
+    pthread_t th;
+    atomic_int mode;
+    atomic_int conns;    /* connections accepted */
+    atomic_int requests; /* requests read */
+    atomic_bool stop;
+};
+
+static void send_all(int fd, const char *s)
+{
+    size_t n = strlen(s);
+    while (n) {
+        ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
+        if (w <= 0)
+            return;
+        s += w;
+        n -= (size_t)w;
+    }
+}
+
+/* Answers one request on fd; returns false when fd is to be closed (it is
+ * closed here). */
+static bool answer(struct srv *sv, int fd)
+{
+    switch (atomic_load(&sv->mode)) {
+    case M_OK:
+        send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Node: n1\r\n\r\nok");
+        return true;
+    case M_CLOSE_HDR:
+        send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+        break;
+    case M_EXTRA:
+        send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\n");
+        return true;
+    case M_BAD:
+        send_all(fd, "SMTP ready\r\n\r\n");
+        break;
+    case M_HANGUP:
+        break;
+    case M_RESET: {
+        struct linger l = {.l_onoff = 1, .l_linger = 0};
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+        break;
+    }
+    case M_SILENT:
+        return true;
+    case M_OK_THEN_CLOSE:
+        send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        break;
+    case M_429:
+        send_all(fd, "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 7\r\n"
+                     "Content-Length: 78\r\n\r\n"
+                     "{\"fault\":{\"code\":900803,\"message\":\"Message throttled out\",\"x\":\"yy\"}}"
+                     "          ");
+        return true;
+    case M_CHUNKED:
+        send_all(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel");
+        usleep(20000);
+        send_all(fd, "lo\r\n6\r\n world\r");
+        usleep(20000);
+        send_all(fd, "\n0\r\n\r\n");
+        return true;
+    }
+    close(fd);
+    return false;
+}
+
+static void *srv_main(void *arg)
+{
+    struct srv *sv = arg;
+    struct pollfd p[16];
+    char buf[4096];
+    size_t n = 1;
+    p[0] = (struct pollfd){.fd = sv->lfd, .events = POLLIN};
+    while (!atomic_load(&sv->stop)) {
+        if (poll(p, n, 20) <= 0)
+            continue;
+        if (p[0].revents & POLLIN) {
+            int fd = accept(sv->lfd, NULL, NULL);
+            if (fd >= 0 && n < 16) {
+                p[n++] = (struct pollfd){.fd = fd, .events = POLLIN};
+                atomic_fetch_add(&sv->conns, 1);
+            } else if (fd >= 0) {
+                close(fd);
+            }
+        }
+        for (size_t i = 1; i < n; i++) {
+            if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            /* Requests here are small GETs: one read is one request. */
+            ssize_t r = recv(p[i].fd, buf, sizeof buf, 0);
+            bool keep = r > 0;
+            if (keep) {
+                atomic_fetch_add(&sv->requests, 1);
+                keep = answer(sv, p[i].fd);
+            } else {
+                close(p[i].fd);
+            }
+            if (!keep)
+                p[i--] = p[--n];
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        close(p[i].fd);
+    return NULL;
+}
+
+static struct srv *srv_start(void)
+{
+    struct srv *sv = calloc(1, sizeof *sv);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    socklen_t len = sizeof a;
+    inet_pton(AF_INET, ADDR, &a.sin_addr);
+    sv->lfd = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    setsockopt(sv->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    assert_int_equal(bind(sv->lfd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(sv->lfd, 16), 0);
+    getsockname(sv->lfd, (struct sockaddr *)&a, &len);
+    sv->port = ntohs(a.sin_port);
+    assert_int_equal(pthread_create(&sv->th, NULL, srv_main, sv), 0);
+    return sv;
+}
+
+static void srv_stop(struct srv *sv)
+{
+    atomic_store(&sv->stop, true);
+    pthread_join(sv->th, NULL);
+    free(sv);
+}
+
+/* ------------------------------------------------------------- client */
+
+struct client {
+    struct ev_loop *loop;
+    struct scenario *scn;
+    struct xfer *x;
+    bool in_start;              /* inside xfer_start */
+    bool reported_in_start;     /* a completion came from inside it */
+    int done;
+    struct xfer_result last;
+    char error[256];
+    char node[64];
+};
+
+static void on_done(void *user, size_t slot, const struct xfer_result *r)
+{
+    (void)slot;
+    struct client *c = user;
+    if (c->in_start)
+        c->reported_in_start = true;
+    c->done++;
+    c->last = *r;
+    snprintf(c->error, sizeof c->error, "%s", r->error ? r->error : "");
+    snprintf(c->node, sizeof c->node, "%s", r->node ? r->node : "");
+    c->last.error = c->error;
+    c->last.node = c->node;
+}
+
+static void client_new(struct client *c, int port, const char *extra)
+{
+    char yaml[1024], err[1024];
+    snprintf(yaml, sizeof yaml,
+             "targets: [\"http://" ADDR ":%d\"]\nnode_header: X-Node\n"
+             "requests: [{path: /t}]\ntimeouts: {request: 200ms}\n"
+             "load: {phases: [{duration: 1s, rate: 1/s}]}\n%s",
+             port, extra ? extra : "");
+    memset(c, 0, sizeof *c);
+    if (scenario_load_mem("t.yaml", yaml, strlen(yaml), NULL, 0, &c->scn, err, sizeof err))
+        fail_msg("scenario: %s", err);
+    c->loop = ev_loop_new(EVFLAG_AUTO);
+    assert_int_equal(xfer_new(c->loop, c->scn, NULL, 0, NULL, 4, 1, on_done, c, &c->x, err,
+                              sizeof err),
+                     0);
+}
+
+static void client_free(struct client *c)
+{
+    xfer_free(c->x);
+    ev_loop_destroy(c->loop);
+    scenario_free(c->scn);
+}
+
+static void on_spin_timeout(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    (void)t;
+    (void)revents;
+    ev_break(loop, EVBREAK_ALL);
+}
+
+/* Runs the loop for ms milliseconds. */
+static void spin(struct client *c, double ms)
+{
+    ev_timer t;
+    ev_timer_init(&t, on_spin_timeout, ms / 1000.0, 0.);
+    ev_timer_start(c->loop, &t);
+    ev_run(c->loop, 0);
+    ev_timer_stop(c->loop, &t);
+}
+
+/* One request; waits (up to 2 s) for its completion. */
+static void request(struct client *c)
+{
+    int before = c->done;
+    struct xfer_req rq = {.request = 0, .target = 0, .app = XFER_NO_APP};
+    c->in_start = true;
+    xfer_start(c->x, 0, &rq);
+    c->in_start = false;
+    for (int i = 0; i < 200 && c->done == before; i++)
+        spin(c, 10);
+    assert_int_equal(c->done, before + 1);
+    assert_false(c->reported_in_start);
+}
+
+/* ------------------------------------------------------------- tests */
+
+static void keep_alive_reuses_one_connection(void **state)
+{
+    (void)state;
+    struct srv *sv = srv_start();
+    struct client c;
+    client_new(&c, sv->port, NULL);
+    for (int i = 0; i < 3; i++) {
+        request(&c);
+        assert_int_equal(c.last.outcome, OC_2XX);
+        assert_int_equal(c.last.status, 200);
+        assert_true(c.last.expected);
+        assert_int_equal(c.last.new_connection, i == 0);
+        assert_string_equal(c.node, "n1");
+        assert_int_equal(c.last.bytes_received, 52); /* 50 of head, 2 of body */
+        assert_true(c.last.bytes_sent > 30);
+    }
+    assert_int_equal(atomic_load(&sv->conns), 1);
+    assert_int_equal(atomic_load(&sv->requests), 3);
+    client_free(&c);
+    srv_stop(sv);
+}
+
+static void connection_close_and_extra_bytes_end_the_connection(void **state)
+{
+    (void)state;
+    struct srv *sv = srv_start();
+    struct client c;
+    client_new(&c, sv->port, NULL);
+    atomic_store(&sv->mode, M_CLOSE_HDR);
+    request(&c);
+    assert_int_equal(c.last.outcome, OC_2XX);
+    atomic_store(&sv->mode, M_EXTRA);
+    request(&c);
+    assert_int_equal(c.last.outcome, OC_2XX);
+    assert_true(c.last.new_connection);
+    atomic_store(&sv->mode, M_OK);
+    request(&c);
+    assert_int_equal(c.last.outcome, OC_2XX);
+    assert_true(c.last.new_connection); /* not the one with stray bytes */
+    assert_int_equal(atomic_load(&sv->conns), 3);
+    client_free(&c);
+    srv_stop(sv);
+}
+
+static void idle_connection_closed_by_the_server_is_not_used(void **state)
+{
+    (void)state;
+    struct srv *sv = srv_start();
+    struct client c;
+    client_new(&c, sv->port, NULL);
+    atomic_store(&sv->mode, M_OK_THEN_CLOSE);
+    request(&c);
+    assert_int_equal(c.last.outcome, OC_2XX);
+    spin(&c, 50); /* the close arrives while the connection is idle */
+    atomic_store(&sv->mode, M_OK);
+    request(&c);
+    assert_int_equal(c.last.outcome, OC_2XX);
+    assert_true(c.last.new_connection);
+    client_free(&c);
+    srv_stop(sv);
+}
+
+static void failures_are_classified_and_named(void **state)
+{
+    (void)state;
+    struct srv *sv = srv_start();
+    struct client c;
+    client_new(&c, sv->port, NULL);
+    atomic_store(&sv->mode, M_BAD);
+    request(&c);
+    assert_int_equal(c.last.outcome, OC_OTHER);
+    assert_int_equal(c.last.status, 0);
+    assert_non_null(strstr(c.error, "invalid response from " ADDR));
+    atomic_store(&sv->mode, M_HANGUP);
+    request(&c);
+    assert_int_equal(c.last.outcome, OC_RESET);
+    assert_non_null(strstr(c.error, "closed the connection without a response"));
+    atomic_store(&sv->mode, M_RESET);
+    request(&c);
+    assert_int_equal(c.last.outcome, OC_RESET);
+    atomic_store(&sv->mode, M_SILENT);
+    request(&c);
+    assert_int_equal(c.last.outcome, OC_TIMEOUT);
+    assert_non_null(strstr(c.error, "timed out after 200 ms (no response)"));
+    assert_true(c.last.done_ns - c.last.sent_ns >= 200000000);
+    client_free(&c);
+    srv_stop(sv);
+}
+
+static void refused_is_reported_from_the_loop(void **state)
+{
+    (void)state;
+    struct srv *sv = srv_start();
+    int port = sv->port;
+    srv_stop(sv); /* nothing listens there now */
+    struct client c;
+    client_new(&c, port, NULL);
+    request(&c); /* asserts the completion did not come from inside xfer_start */
+    assert_int_equal(c.last.outcome, OC_REFUSED);
+    assert_non_null(strstr(c.error, "onnection refused"));
+    client_free(&c);
+}
+
+static void throttled_answer_details(void **state)
+{
+    (void)state;
+    struct srv *sv = srv_start();
+    struct client c;
+    client_new(&c, sv->port, NULL);
+    atomic_store(&sv->mode, M_429);
+    request(&c);
+    assert_int_equal(c.last.outcome, OC_429);
+    assert_int_equal(c.last.retry_after_s, 7);
+    assert_int_equal(c.last.throttle_kind, 900803 - REC_THROTTLE_CODE0);
+    client_free(&c);
+    srv_stop(sv);
+}
+
+static void chunked_answer_in_pieces(void **state)
+{
+    (void)state;
+    struct srv *sv = srv_start();
+    struct client c;
+    client_new(&c, sv->port, NULL);
+    atomic_store(&sv->mode, M_CHUNKED);
+    request(&c);
+    assert_int_equal(c.last.outcome, OC_2XX);
+    assert_true(c.last.ttfb_us > 0);
+    request(&c); /* and the connection is still good */
+    assert_int_equal(c.last.outcome, OC_2XX);
+    assert_false(c.last.new_connection);
+    client_free(&c);
+    srv_stop(sv);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(keep_alive_reuses_one_connection),
+        cmocka_unit_test(connection_close_and_extra_bytes_end_the_connection),
+        cmocka_unit_test(idle_connection_closed_by_the_server_is_not_used),
+        cmocka_unit_test(failures_are_classified_and_named),
+        cmocka_unit_test(refused_is_reported_from_the_loop),
+        cmocka_unit_test(throttled_answer_details),
+        cmocka_unit_test(chunked_answer_in_pieces),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
