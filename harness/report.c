@@ -476,6 +476,7 @@ static int read_run(struct report *r, const json_t *root, const char *path, char
     r->description = dup_str(scn, "description");
     r->scenario_file = dup_str(scn, "file");
     r->version = dup_str(gc, "version");
+    r->transport = dup_str(gc, "transport");
     r->libcurl = dup_str(gc, "libcurl");
     r->openssl = dup_str(gc, "openssl");
     r->status = dup_str(run, "status");
@@ -685,7 +686,7 @@ void report_free(struct report *r)
     char **strs[] = {
         &r->results_file, &r->scenario, &r->description, &r->scenario_file, &r->version,
         &r->libcurl,      &r->openssl,  &r->status,      &r->model,         &r->latency_definition,
-        &r->stop_reason};
+        &r->stop_reason,  &r->transport};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(*strs[i]);
     for (size_t i = 0; i < r->n_targets; i++)

@@ -162,7 +162,7 @@ struct report {
     char *results_file; /* owned: base name of results.json */
     /* run facts */
     char *scenario, *description, *scenario_file;
-    char *version, *libcurl, *openssl;
+    char *version, *transport, *libcurl, *openssl; /* transport: NULL before it was recorded */
     char *status, *model, *latency_definition;
     char *stop_reason; /* what stopped the run early (a gate); NULL if nothing */
     double start_epoch_s, elapsed_s, planned_s, interval_s;

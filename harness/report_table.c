@@ -198,6 +198,11 @@ void report_table_facts(const struct report *r, FILE *f, enum report_markup m)
     fact(&t, "Versions");
     fputs("gatecap ", f);
     esc(&t, r->version ? r->version : "?");
+    if (r->transport) {
+        fputs(" (", f);
+        esc(&t, r->transport);
+        fputs(" transport)", f);
+    }
     fputs(", libcurl ", f);
     esc(&t, r->libcurl ? r->libcurl : "?");
     fputs(", ", f);

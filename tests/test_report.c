@@ -146,9 +146,10 @@ static json_t *fixture(void)
                   "scope", "node", "name", "gw|1", "metric", "errors", "op", "<", "threshold", 0.1,
                   "unit", "%", "measured", 0.75, "verdict", "fail");
     json_t *root = json_pack(
-        "{s:s,s:i,s:{s:s,s:s,s:s},s:{s:i,s:i},s:o,s:{s:s,s:f,s:f,s:f,s:s,s:s,s:b,s:i},"
+        "{s:s,s:i,s:{s:s,s:s,s:s,s:s},s:{s:i,s:i},s:o,s:{s:s,s:f,s:f,s:f,s:s,s:s,s:b,s:i},"
         "s:{s:f,s:f,s:f},s:[s,s],s:{s:s},s:o,s:{s:o,s:o,s:{s:o,s:o},s:{s:o,s:o}},s:o,s:o}",
-        "format", "gatecap-results", "version", 1, "gatecap", "version", "0.1.0", "libcurl",
+        "format", "gatecap-results", "version", 1, "gatecap", "version", "0.1.0", "transport",
+        "native", "libcurl",
         "7.88.1", "openssl", "OpenSSL 3.0", "environment", "cores", 2, "workers", 1, "scenario",
         scn, "run", "status", "complete", "start_epoch_s", 1795440412.5, "elapsed_s", 10.02,
         "planned_s", 10.0, "model", "open", "latency_definition", "completion - intended start",
@@ -281,7 +282,7 @@ static void markdown(void **state)
     has(md, "> ❌ **FAIL: 1 of 2 gates failed.**");
     has(md, "a \\`tick\\` and \\*stars\\*");
     has(md, "| Started | 2026-11-23 13:26:52 UTC |");
-    has(md, "| Versions | gatecap 0.1.0, libcurl 7.88.1, OpenSSL 3.0 |");
+    has(md, "| Versions | gatecap 0.1.0 (native transport), libcurl 7.88.1, OpenSSL 3.0 |");
     has(md, "| p1 | 100 | 100 | 2 | 3 | 10 | 22 | 26 | 0 (0.00 %) | 0 (0.00 %) |");
     has(md, "| **all** | 400 |");
     has(md, "| a\\|b\\<c\\> | 100 |");

@@ -52,9 +52,9 @@ static void get_with_headers(void **state)
                              {.name = S("X-Removed"), .value = S(" ")}};
     struct scn_request rq = {.method = S("GET"), .path = S("/a?q=1"), .headers = h,
                              .n_headers = 2};
-    struct scn_target t = target(S("10.0.0.1"), 8280, false, S("/base"));
+    struct scn_target t = target(S("127.0.0.9"), 8280, false, S("/base"));
     check(&rq, &t, NULL,
-          "GET /base/a?q=1 HTTP/1.1\r\nHost: 10.0.0.1:8280\r\nAccept: */*\r\n"
+          "GET /base/a?q=1 HTTP/1.1\r\nHost: 127.0.0.9:8280\r\nAccept: */*\r\n"
           "X-Test: one\r\n\r\n");
 }
 
@@ -76,7 +76,7 @@ static void own_host_accept_content_type(void **state)
                              {.name = S("Content-Type"), .value = S("application/json")}};
     struct scn_request rq = {.method = S("POST"), .path = S("/p"), .headers = h,
                              .n_headers = 3, .body = S("{}"), .body_bytes = 2};
-    struct scn_target t = target(S("10.0.0.1"), 8280, false, S(""));
+    struct scn_target t = target(S("127.0.0.9"), 8280, false, S(""));
     check(&rq, &t, NULL,
           "POST /p HTTP/1.1\r\nhost: api.example.com\r\nAccept: application/json\r\n"
           "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
@@ -85,17 +85,17 @@ static void own_host_accept_content_type(void **state)
 static void bodies_and_lengths(void **state)
 {
     (void)state;
-    struct scn_target t = target(S("10.0.0.1"), 8280, false, S(""));
+    struct scn_target t = target(S("127.0.0.9"), 8280, false, S(""));
     struct scn_request put = {.method = S("PUT"), .path = S("/f"),
                               .body = S("a=1"), .body_bytes = 3};
     check(&put, &t, NULL,
-          "PUT /f HTTP/1.1\r\nHost: 10.0.0.1:8280\r\nAccept: */*\r\n"
+          "PUT /f HTTP/1.1\r\nHost: 127.0.0.9:8280\r\nAccept: */*\r\n"
           "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 3\r\n\r\na=1");
     struct scn_request empty = {.method = S("POST"), .path = S("/e")};
     check(&empty, &t, NULL,
-          "POST /e HTTP/1.1\r\nHost: 10.0.0.1:8280\r\nAccept: */*\r\nContent-Length: 0\r\n\r\n");
+          "POST /e HTTP/1.1\r\nHost: 127.0.0.9:8280\r\nAccept: */*\r\nContent-Length: 0\r\n\r\n");
     struct scn_request del = {.method = S("DELETE"), .path = S("/d")};
-    check(&del, &t, NULL, "DELETE /d HTTP/1.1\r\nHost: 10.0.0.1:8280\r\nAccept: */*\r\n\r\n");
+    check(&del, &t, NULL, "DELETE /d HTTP/1.1\r\nHost: 127.0.0.9:8280\r\nAccept: */*\r\n\r\n");
 }
 
 static void large_body_is_a_second_piece(void **state)
@@ -106,7 +106,7 @@ static void large_body_is_a_second_piece(void **state)
     memset(body, 'x', n);
     struct scn_request rq = {.method = S("POST"), .path = S("/big"), .body = body,
                              .body_bytes = n};
-    struct scn_target t = target(S("10.0.0.1"), 8280, false, S(""));
+    struct scn_target t = target(S("127.0.0.9"), 8280, false, S(""));
     struct tpl_buf buf = {0};
     struct h1req out;
     assert_int_equal(h1req_build(&rq, &t, NULL, NULL, NULL, NULL, &buf, &out), 0);
@@ -130,7 +130,7 @@ static void rendered_parts_and_token(void **state)
                               .tpl = (struct tpl *)1}};
     struct scn_request rq = {.method = S("POST"), .path = S("/${f.id}"), .headers = h,
                              .n_headers = 2, .body = S("${f.id}"), .body_bytes = 7};
-    struct scn_target t = target(S("10.0.0.1"), 8280, false, S("/b"));
+    struct scn_target t = target(S("127.0.0.9"), 8280, false, S("/b"));
     struct tpl_buf path = {.data = S("/b/42"), .len = 5};
     struct tpl_buf lines[2] = {{0}, {.data = S("X-Id: 42"), .len = 8}};
     struct tpl_buf body = {.data = S("{\"id\":42}"), .len = 9};
@@ -139,7 +139,7 @@ static void rendered_parts_and_token(void **state)
     struct h1req out;
     assert_int_equal(h1req_build(&rq, &t, &path, lines, &body, &au, &buf, &out), 0);
     char *got = bytes(&out);
-    assert_string_equal(got, "POST /b/42 HTTP/1.1\r\nHost: 10.0.0.1:8280\r\nAccept: */*\r\n"
+    assert_string_equal(got, "POST /b/42 HTTP/1.1\r\nHost: 127.0.0.9:8280\r\nAccept: */*\r\n"
                              "Authorization: Bearer tok123\r\nX-Static: s\r\nX-Id: 42\r\n"
                              "Content-Type: application/x-www-form-urlencoded\r\n"
                              "Content-Length: 9\r\n\r\n{\"id\":42}");
