@@ -628,6 +628,8 @@ int h1_start(struct xfer *xb, size_t slot, const struct xfer_req *rq)
 {
     struct xh1 *x = (struct xh1 *)xb;
     struct h1slot *s = &x->slots[slot];
+    s->x = x;
+    s->index = slot;
     s->sent_ns = clock_now_ns();
     s->request = rq->request;
     s->target = rq->target;

@@ -191,10 +191,8 @@ int xfer_h1_new(struct ev_loop *loop, const struct scenario *scn, const char *co
     x->deadline.data = x;
     ev_timer_init(&x->defer_timer, h1_on_defer, 0., 0.);
     x->defer_timer.data = x;
-    for (size_t i = 0; i < slots; i++) {
-        x->slots[i].x = x;
-        x->slots[i].index = i;
-    }
+    /* Slots are set up when first started: a generous in-flight bound
+     * costs no resident memory until the concurrency reaches it. */
     bool tls = false;
     for (size_t t = 0; t < nt; t++) {
         tls |= scn->targets[t].https;

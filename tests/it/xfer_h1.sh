@@ -12,8 +12,10 @@ require_cmd nginx jq
 
 A=127.0.10.1
 N="$T_TMP/nginx"
-mkdir -p "$N/tmp" "$N/html"
+mkdir -p "$N/tmp" "$N/html" "$N/certs"
 head -c 20000 /dev/zero | tr '\0' 'a' > "$N/html/big.txt"
+head -c 102400 /dev/zero | tr '\0' 'b' > "$T_TMP/100k.bin"
+"$GATECAP_TOP/tools/make-certs" "$N/certs" > /dev/null
 # Every field nginx can tell about the request, to compare transports.
 cat > "$N/nginx.conf" << CONF
 worker_processes 1;
@@ -39,10 +41,17 @@ http {
   # plenty of keep-alive: the transports compared byte for byte
   server { listen $A:8284; keepalive_requests 100000; access_log $N/parity.log req;
            location / { return 200 'ok'; } }
+  # large bodies over TLS (by host name: SNI, name verification) and plain,
+  # and IPv6
+  server { listen $A:8285; listen 127.0.0.1:8286 ssl; listen [::1]:8286 ssl; listen [::1]:8287;
+           ssl_certificate $N/certs/server.pem; ssl_certificate_key $N/certs/server.key;
+           client_max_body_size 1m; access_log $N/big.log req;
+           location / { return 200 'ok'; } }
 }
 CONF
 bg_start "$N/nginx.out" nginx -p "$N" -c "$N/nginx.conf" -g 'daemon off; user root;'
-for p in 8280 8282 8283 8284; do wait_for_port "$A" "$p" 10 "$BG_PID"; done
+for p in 8280 8282 8283 8284 8285; do wait_for_port "$A" "$p" 10 "$BG_PID"; done
+wait_for_port 127.0.0.1 8286 10 "$BG_PID"
 
 log "the same bytes as libcurl: nginx logs both transports' requests alike"
 for tr in native curl; do
@@ -128,6 +137,30 @@ plain=$(jr gzip .totals.by_request.plain.count)
 # the 20,000 bytes as is vs gzipped (a few dozen bytes, chunked)
 assert_ge "plain answers carry the file" "$((plain * 20000))" "$(jr gzip .totals.by_request.plain.bytes_received)"
 assert_le "gzip answers are small" "$((gz * 600))" "$(jr gzip .totals.by_request.gz.bytes_received)"
+
+log "100 KiB bodies over plain HTTP and TLS (to localhost), and an IPv6 node"
+cat > "$T_TMP/big.yaml" << YAML
+name: big
+targets: ["http://$A:8285", "https://localhost:8286", "http://[::1]:8287"]
+tls: {ca: "$N/certs/ca.pem"}
+requests: [{name: up, method: POST, path: /up, body_file: "$T_TMP/100k.bin",
+            headers: {Content-Type: application/octet-stream}}]
+load: {model: closed, workers: 1, phases: [{name: s, duration: 1s, users: 3, think: 20ms}]}
+YAML
+: > "$N/big.log"
+run big
+run_ok big
+count=$(jr big .totals.all.count)
+assert_eq "all 2xx" "$count" "$(jr big '.totals.all.outcomes["2xx"]')"
+# nginx reads (and discards) each body to keep the connection: a short
+# body would stall the next request on it.
+assert_eq "nginx saw every upload (and the node checks)" "$((count + 3))" \
+    "$(grep -cE 'POST /up HTTP/1.1 .*cl=102400 .*status=200' "$N/big.log")"
+assert_ge "bytes sent" "$((count * 102400))" "$(jr big .totals.all.bytes_sent)"
+assert_le "connections kept alive (3 users, 3 nodes)" 9 "$(jr big .totals.all.new_connections)"
+for node in "$A:8285" "localhost:8286" "[::1]:8287"; do
+    assert_ge "requests to $node" 1 "$(jr big ".totals.by_node[\"$node\"].count")"
+done
 
 log "a request with no answer times out; the run goes on"
 sim_start 127.0.10.2 --service-time fixed:1ms
