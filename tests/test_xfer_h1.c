@@ -4,7 +4,9 @@
  * case says): connection reuse, "Connection: close", bytes after a
  * response, servers closing idle connections, malformed answers, resets,
  * refused connects (never reported from inside xfer_start), request
- * timeouts, 429 details, chunked answers in pieces.
+ * timeouts, 429 details, chunked answers in pieces; and TLS against a
+ * server with a certificate made here: verification by the scenario's CA
+ * and by address, its failures named, `insecure`, reuse.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +19,9 @@
 #include <errno.h>
 #include <ev.h>
 #include <netinet/in.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -207,14 +212,17 @@ static void on_done(void *user, size_t slot, const struct xfer_result *r)
     c->last.node = c->node;
 }
 
-static void client_new(struct client *c, int port, const char *extra)
+/* A client of scheme://ADDR:port with a request timeout of timeout (a
+ * duration) and extra YAML. */
+static void client_new_url(struct client *c, const char *scheme, int port, const char *timeout,
+                           const char *extra)
 {
     char yaml[1024], err[1024];
     snprintf(yaml, sizeof yaml,
-             "targets: [\"http://" ADDR ":%d\"]\nnode_header: X-Node\n"
-             "requests: [{path: /t}]\ntimeouts: {request: 200ms}\n"
+             "targets: [\"%s://" ADDR ":%d\"]\nnode_header: X-Node\n"
+             "requests: [{path: /t}]\ntimeouts: {request: %s}\n"
              "load: {phases: [{duration: 1s, rate: 1/s}]}\n%s",
-             port, extra ? extra : "");
+             scheme, port, timeout, extra ? extra : "");
     memset(c, 0, sizeof *c);
     if (scenario_load_mem("t.yaml", yaml, strlen(yaml), NULL, 0, &c->scn, err, sizeof err))
         fail_msg("scenario: %s", err);
@@ -222,6 +230,11 @@ static void client_new(struct client *c, int port, const char *extra)
     assert_int_equal(xfer_new(c->loop, c->scn, NULL, 0, NULL, 4, 1, on_done, c, &c->x, err,
                               sizeof err),
                      0);
+}
+
+static void client_new(struct client *c, int port, const char *extra)
+{
+    client_new_url(c, "http", port, "200ms", extra);
 }
 
 static void client_free(struct client *c)
@@ -248,7 +261,7 @@ static void spin(struct client *c, double ms)
     ev_timer_stop(c->loop, &t);
 }
 
-/* One request; waits (up to 2 s) for its completion. */
+/* One request; waits (up to 15 s) for its completion. */
 static void request(struct client *c)
 {
     int before = c->done;
@@ -256,7 +269,7 @@ static void request(struct client *c)
     c->in_start = true;
     xfer_start(c->x, 0, &rq);
     c->in_start = false;
-    for (int i = 0; i < 200 && c->done == before; i++)
+    for (int i = 0; i < 1500 && c->done == before; i++)
         spin(c, 10);
     assert_int_equal(c->done, before + 1);
     assert_false(c->reported_in_start);
@@ -399,6 +412,171 @@ static void chunked_answer_in_pieces(void **state)
     srv_stop(sv);
 }
 
+/* ------------------------------------------------------------------ TLS */
+
+/* A key and a certificate for it: self-signed CA when ca is NULL, else
+ * signed by ca/ca_key with subjectAltName san (e.g. "IP:127.0.11.1"). */
+static X509 *make_cert(EVP_PKEY *key, const char *cn, X509 *ca, EVP_PKEY *ca_key, const char *san)
+{
+    X509 *x = X509_new();
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), (long)(random() & 0xffffff));
+    X509_gmtime_adj(X509_getm_notBefore(x), -60);
+    X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+    X509_set_pubkey(x, key);
+    X509_NAME *name = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+    X509_set_issuer_name(x, ca ? X509_get_subject_name(ca) : name);
+    X509V3_CTX v3;
+    X509V3_set_ctx(&v3, ca ? ca : x, x, NULL, NULL, 0);
+    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &v3, san ? NID_subject_alt_name
+                                                             : NID_basic_constraints,
+                                              san ? san : "critical,CA:TRUE");
+    assert_non_null(ext);
+    X509_add_ext(x, ext, -1);
+    X509_EXTENSION_free(ext);
+    assert_true(X509_sign(x, ca_key ? ca_key : key, EVP_sha256()) > 0);
+    return x;
+}
+
+static void save_pem(const char *path, X509 *x)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_true(PEM_write_X509(f, x));
+    fclose(f);
+}
+
+struct tls_srv {
+    int lfd, port;
+    SSL_CTX *ctx;
+    pthread_t th;
+    atomic_bool stop;
+    atomic_int handshakes;
+};
+
+/* Waits until fd is readable or the server stops; false on stop. */
+static bool wait_readable(struct tls_srv *sv, int fd)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    while (!atomic_load(&sv->stop))
+        if (poll(&p, 1, 20) > 0)
+            return true;
+    return false;
+}
+
+/* One connection at a time: handshake, then a 200 per request read. */
+static void *tls_main(void *arg)
+{
+    struct tls_srv *sv = arg;
+    char buf[4096];
+    while (wait_readable(sv, sv->lfd)) {
+        int fd = accept(sv->lfd, NULL, NULL);
+        if (fd < 0)
+            continue;
+        SSL *ssl = SSL_new(sv->ctx);
+        SSL_set_fd(ssl, fd);
+        if (SSL_accept(ssl) == 1) {
+            atomic_fetch_add(&sv->handshakes, 1);
+            while ((SSL_pending(ssl) || wait_readable(sv, fd)) &&
+                   SSL_read(ssl, buf, sizeof buf) > 0) {
+                static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+                SSL_write(ssl, ok, (int)sizeof ok - 1);
+            }
+        }
+        SSL_free(ssl);
+        close(fd);
+    }
+    return NULL;
+}
+
+/* A TLS server on ADDR whose certificate, for san, is signed by a CA
+ * written to ca_path. */
+static struct tls_srv *tls_start(const char *san, const char *ca_path)
+{
+    struct tls_srv *sv = calloc(1, sizeof *sv);
+    EVP_PKEY *ca_key = EVP_EC_gen("P-256"), *key = EVP_EC_gen("P-256");
+    X509 *ca = make_cert(ca_key, "test CA", NULL, NULL, NULL);
+    X509 *cert = make_cert(key, "node", ca, ca_key, san);
+    save_pem(ca_path, ca);
+    sv->ctx = SSL_CTX_new(TLS_server_method());
+    assert_int_equal(SSL_CTX_use_certificate(sv->ctx, cert), 1);
+    assert_int_equal(SSL_CTX_use_PrivateKey(sv->ctx, key), 1);
+    X509_free(ca);
+    X509_free(cert);
+    EVP_PKEY_free(ca_key);
+    EVP_PKEY_free(key);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    socklen_t len = sizeof a;
+    inet_pton(AF_INET, ADDR, &a.sin_addr);
+    sv->lfd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_int_equal(bind(sv->lfd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(sv->lfd, 16), 0);
+    getsockname(sv->lfd, (struct sockaddr *)&a, &len);
+    sv->port = ntohs(a.sin_port);
+    assert_int_equal(pthread_create(&sv->th, NULL, tls_main, sv), 0);
+    return sv;
+}
+
+static void tls_stop(struct tls_srv *sv)
+{
+    atomic_store(&sv->stop, true);
+    pthread_join(sv->th, NULL);
+    close(sv->lfd);
+    SSL_CTX_free(sv->ctx);
+    free(sv);
+}
+
+static void tls_verified_reused_and_failures_named(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/test_xfer_h1.XXXXXX", ca[64], other[64], extra[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(ca, sizeof ca, "%s/ca.pem", dir);
+    snprintf(other, sizeof other, "%s/other.pem", dir);
+    struct tls_srv *sv = tls_start("IP:" ADDR, ca);
+    struct client c;
+    snprintf(extra, sizeof extra, "tls: {ca: \"%s\"}\n", ca);
+    client_new_url(&c, "https", sv->port, "10s", extra);
+    request(&c);
+    assert_int_equal(c.last.outcome, OC_2XX);
+    assert_true(c.last.new_connection);
+    assert_true(c.last.tls_us > 0);
+    request(&c);
+    assert_int_equal(c.last.outcome, OC_2XX);
+    assert_false(c.last.new_connection);
+    client_free(&c);
+    assert_int_equal(atomic_load(&sv->handshakes), 1);
+    /* a CA that did not sign the server's certificate */
+    struct tls_srv *sv2 = tls_start("IP:" ADDR, other);
+    tls_stop(sv2);
+    snprintf(extra, sizeof extra, "tls: {ca: \"%s\"}\n", other);
+    client_new_url(&c, "https", sv->port, "10s", extra);
+    request(&c);
+    assert_int_equal(c.last.outcome, OC_TLS);
+    assert_non_null(strstr(c.error, "TLS handshake with " ADDR));
+    assert_non_null(strstr(c.error, "certificate verify failed"));
+    client_free(&c);
+    tls_stop(sv);
+    /* the right CA, but a certificate for another address */
+    sv = tls_start("IP:127.0.11.9", ca);
+    snprintf(extra, sizeof extra, "tls: {ca: \"%s\"}\n", ca);
+    client_new_url(&c, "https", sv->port, "10s", extra);
+    request(&c);
+    assert_int_equal(c.last.outcome, OC_TLS);
+    assert_non_null(strstr(c.error, "certificate verify failed: IP address mismatch"));
+    client_free(&c);
+    /* ... which `insecure` accepts */
+    client_new_url(&c, "https", sv->port, "10s", "tls: {insecure: true}\n");
+    request(&c);
+    assert_int_equal(c.last.outcome, OC_2XX);
+    client_free(&c);
+    tls_stop(sv);
+    unlink(ca);
+    unlink(other);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -409,6 +587,7 @@ int main(void)
         cmocka_unit_test(refused_is_reported_from_the_loop),
         cmocka_unit_test(throttled_answer_details),
         cmocka_unit_test(chunked_answer_in_pieces),
+        cmocka_unit_test(tls_verified_reused_and_failures_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
