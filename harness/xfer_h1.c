@@ -253,8 +253,6 @@ static void idle_remove(struct h1conn *c)
         c->next->prev = c->prev;
 }
 
-
-
 /* Opens a connection for slot s to its target, as identity id. */
 static void conn_open(struct h1slot *s, size_t id)
 {
@@ -425,12 +423,6 @@ static void slot_write(struct h1slot *s)
     conn_events(c, EV_READ);
 }
 
-/* Classifies a complete response. */
-static enum rec_outcome outcome_of(const struct h1p *p)
-{
-    return rec_outcome_of_status(p->status);
-}
-
 /* Feeds n bytes of the answer to slot s's parser; returns true when the
  * request completed (the slot and maybe the connection are gone). */
 static bool feed(struct h1slot *s, const char *buf, size_t n)
@@ -451,7 +443,7 @@ static bool feed(struct h1slot *s, const char *buf, size_t n)
      * cannot be trusted with another. */
     bool keep = s->parser.keep_alive && !s->fresh && used == n &&
                 (!c->ssl || !SSL_has_pending(c->ssl));
-    complete(s, outcome_of(&s->parser), keep);
+    complete(s, rec_outcome_of_status(s->parser.status), keep);
     return true;
 }
 
@@ -459,7 +451,7 @@ static bool feed(struct h1slot *s, const char *buf, size_t n)
 static void read_end(struct h1slot *s, bool eof, int err, const char *tls_why)
 {
     if (eof && h1p_eof(&s->parser) == H1P_DONE) {
-        complete(s, outcome_of(&s->parser), false);
+        complete(s, rec_outcome_of_status(s->parser.status), false);
         return;
     }
     const char *node = s->x->scn->targets[s->target].name;

@@ -8,7 +8,6 @@
 
 #include <curl/curl.h>
 #include <stdbool.h>
-
 #include <stdint.h>
 
 #include "xfer.h"

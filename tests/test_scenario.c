@@ -31,6 +31,7 @@
 #include "feeder.h"
 #include "scenario.h"
 #include "template.h"
+#include "testcerts.h"
 
 static char top[PATH_MAX]; /* the repository, for scenarios/ */
 static char tmp[PATH_MAX]; /* the test's folder (cwd) */
@@ -99,40 +100,6 @@ static char *json_text(const struct scenario *s)
 
 /* ---- certificates ------------------------------------------------------- */
 
-static EVP_PKEY *new_key(void)
-{
-    EVP_PKEY *k = EVP_EC_gen("P-256");
-    assert_non_null(k);
-    return k;
-}
-
-/* A certificate for key, signed by ca_key (self-signed when NULL), valid
- * from now+from_s to now+to_s. */
-static X509 *new_cert(EVP_PKEY *key, const char *cn, X509 *ca, EVP_PKEY *ca_key, long from_s,
-                      long to_s)
-{
-    X509 *x = X509_new();
-    assert_non_null(x);
-    X509_set_version(x, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), (long)(random() & 0xffffff));
-    X509_gmtime_adj(X509_getm_notBefore(x), from_s);
-    X509_gmtime_adj(X509_getm_notAfter(x), to_s);
-    X509_set_pubkey(x, key);
-    X509_NAME *name = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
-    X509_set_issuer_name(x, ca ? X509_get_subject_name(ca) : name);
-    assert_true(X509_sign(x, ca_key ? ca_key : key, EVP_sha256()) > 0);
-    return x;
-}
-
-static void save_cert(const char *path, X509 *x)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    assert_true(PEM_write_X509(f, x));
-    fclose(f);
-}
-
 static void save_key(const char *path, EVP_PKEY *k, const char *password)
 {
     FILE *f = fopen(path, "w");
@@ -164,19 +131,19 @@ static void append_file(const char *dst, const char *src)
 static void make_certs(void)
 {
     mkdir("certs", 0700);
-    EVP_PKEY *ca_key = new_key(), *cl_key = new_key(), *other = new_key();
-    X509 *ca = new_cert(ca_key, "test CA", NULL, NULL, -60, 86400);
-    X509 *cl = new_cert(cl_key, "client", ca, ca_key, -60, 86400);
-    X509 *old = new_cert(cl_key, "old", ca, ca_key, -2 * 86400, -86400);
-    X509 *fut = new_cert(cl_key, "future", ca, ca_key, 86400, 2 * 86400);
-    save_cert("certs/ca.pem", ca);
-    save_cert("certs/client.pem", cl);
+    EVP_PKEY *ca_key = test_key(), *cl_key = test_key(), *other = test_key();
+    X509 *ca = test_cert(ca_key, "test CA", NULL, NULL, -60, 86400, NULL);
+    X509 *cl = test_cert(cl_key, "client", ca, ca_key, -60, 86400, NULL);
+    X509 *old = test_cert(cl_key, "old", ca, ca_key, -2 * 86400, -86400, NULL);
+    X509 *fut = test_cert(cl_key, "future", ca, ca_key, 86400, 2 * 86400, NULL);
+    test_save_cert("certs/ca.pem", ca);
+    test_save_cert("certs/client.pem", cl);
     save_key("certs/client.key", cl_key, NULL);
     save_key("certs/other.key", other, NULL);
-    save_cert("certs/expired.pem", old);
-    save_cert("certs/future.pem", fut);
+    test_save_cert("certs/expired.pem", old);
+    test_save_cert("certs/future.pem", fut);
     save_key("certs/enc.key", cl_key, "s3cret");
-    save_cert("certs/combined.pem", cl);
+    test_save_cert("certs/combined.pem", cl);
     append_file("certs/combined.pem", "certs/client.key");
     write_file("certs/garbage.pem", "-----BEGIN CERTIFICATE-----\nnot base64 at all\n"
                                     "-----END CERTIFICATE-----\n");

@@ -19,9 +19,7 @@
 #include <errno.h>
 #include <ev.h>
 #include <netinet/in.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -32,6 +30,8 @@
 #include <unistd.h>
 
 #include "scenario.h"
+#include "testcerts.h"
+#include "testutil.h"
 #include "xfer.h"
 
 #define ADDR "127.0.11.1"
@@ -414,39 +414,6 @@ static void chunked_answer_in_pieces(void **state)
 
 /* ------------------------------------------------------------------ TLS */
 
-/* A key and a certificate for it: self-signed CA when ca is NULL, else
- * signed by ca/ca_key with subjectAltName san (e.g. "IP:127.0.11.1"). */
-static X509 *make_cert(EVP_PKEY *key, const char *cn, X509 *ca, EVP_PKEY *ca_key, const char *san)
-{
-    X509 *x = X509_new();
-    X509_set_version(x, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), (long)(random() & 0xffffff));
-    X509_gmtime_adj(X509_getm_notBefore(x), -60);
-    X509_gmtime_adj(X509_getm_notAfter(x), 86400);
-    X509_set_pubkey(x, key);
-    X509_NAME *name = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
-    X509_set_issuer_name(x, ca ? X509_get_subject_name(ca) : name);
-    X509V3_CTX v3;
-    X509V3_set_ctx(&v3, ca ? ca : x, x, NULL, NULL, 0);
-    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &v3, san ? NID_subject_alt_name
-                                                             : NID_basic_constraints,
-                                              san ? san : "critical,CA:TRUE");
-    assert_non_null(ext);
-    X509_add_ext(x, ext, -1);
-    X509_EXTENSION_free(ext);
-    assert_true(X509_sign(x, ca_key ? ca_key : key, EVP_sha256()) > 0);
-    return x;
-}
-
-static void save_pem(const char *path, X509 *x)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    assert_true(PEM_write_X509(f, x));
-    fclose(f);
-}
-
 struct tls_srv {
     int lfd, port;
     SSL_CTX *ctx;
@@ -495,10 +462,10 @@ static void *tls_main(void *arg)
 static struct tls_srv *tls_start(const char *san, const char *ca_path)
 {
     struct tls_srv *sv = calloc(1, sizeof *sv);
-    EVP_PKEY *ca_key = EVP_EC_gen("P-256"), *key = EVP_EC_gen("P-256");
-    X509 *ca = make_cert(ca_key, "test CA", NULL, NULL, NULL);
-    X509 *cert = make_cert(key, "node", ca, ca_key, san);
-    save_pem(ca_path, ca);
+    EVP_PKEY *ca_key = test_key(), *key = test_key();
+    X509 *ca = test_cert(ca_key, "test CA", NULL, NULL, -60, 86400, NULL);
+    X509 *cert = test_cert(key, "node", ca, ca_key, -60, 86400, san);
+    test_save_cert(ca_path, ca);
     sv->ctx = SSL_CTX_new(TLS_server_method());
     assert_int_equal(SSL_CTX_use_certificate(sv->ctx, cert), 1);
     assert_int_equal(SSL_CTX_use_PrivateKey(sv->ctx, key), 1);
@@ -530,10 +497,9 @@ static void tls_stop(struct tls_srv *sv)
 static void tls_verified_reused_and_failures_named(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/test_xfer_h1.XXXXXX", ca[64], other[64], extra[256];
-    assert_non_null(mkdtemp(dir));
-    snprintf(ca, sizeof ca, "%s/ca.pem", dir);
-    snprintf(other, sizeof other, "%s/other.pem", dir);
+    char ca[128], other[128], extra[256];
+    snprintf(ca, sizeof ca, "%s/ca.pem", test_dir);
+    snprintf(other, sizeof other, "%s/other.pem", test_dir);
     struct tls_srv *sv = tls_start("IP:" ADDR, ca);
     struct client c;
     snprintf(extra, sizeof extra, "tls: {ca: \"%s\"}\n", ca);
@@ -572,9 +538,6 @@ static void tls_verified_reused_and_failures_named(void **state)
     assert_int_equal(c.last.outcome, OC_2XX);
     client_free(&c);
     tls_stop(sv);
-    unlink(ca);
-    unlink(other);
-    rmdir(dir);
 }
 
 int main(void)
@@ -589,5 +552,5 @@ int main(void)
         cmocka_unit_test(chunked_answer_in_pieces),
         cmocka_unit_test(tls_verified_reused_and_failures_named),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }
