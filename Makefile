@@ -23,8 +23,18 @@ OPT     := -O1 -g $(SANFLAGS) -fno-omit-frame-pointer -fno-sanitize-recover=unde
 LDFLAGS += $(SANFLAGS)
 endif
 CPPFLAGS += -iquote harness -D_GNU_SOURCE -MMD -MP
-CFLAGS  += -std=c11 $(OPT) $(WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lev -lm -lpthread
+# pkg-config is asked on first use, inside a recipe: by then the stamp below
+# has run tools/install-deps, which on a fresh machine is what installs the
+# -dev packages (asked while the Makefile is read, it finds nothing there and
+# the first link fails). Each answer is kept for later recipes; packages that
+# pkg-config still cannot find stop the build with their names.
+pkg = $(if $(filter undefined,$(origin PKG_$(1))),$(eval PKG_$(1) := $(shell \
+          pkg-config --$(1) $(PKGS) 2>/dev/null || echo PKG_CONFIG_FAILED)))$(if \
+      $(filter PKG_CONFIG_FAILED,$(PKG_$(1))),$(error pkg-config cannot find \
+          $(shell pkg-config --print-errors --exists $(PKGS) 2>&1 | head -n 1); run \
+          tools/install-deps as root),$(PKG_$(1)))
+CFLAGS  += -std=c11 $(OPT) $(WARN) $(call pkg,cflags)
+LIBS     = $(call pkg,libs) -lev -lm -lpthread
 
 LIB_SRCS  := $(filter-out harness/main.c,$(wildcard harness/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
@@ -38,7 +48,7 @@ BENCH_BINS := $(BENCH_SRCS:tools/bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 STAMP     := $(BUILD)/.deps-installed
 
-.PHONY: all test check fuzz bench demo clean deps
+.PHONY: all test check fuzz fuzz-run bench demo clean deps fresh-check
 all: $(BUILD)/gatecap $(if $(SIM_SRCS),$(BUILD)/gatewaysim)
 
 # Install missing Debian packages once per build folder (tools/install-deps
@@ -80,7 +90,7 @@ check:
 
 # libFuzzer targets (clang) for the decoders; FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 60
-FUZZ_FLAGS := -std=c11 -g -O1 -iquote harness -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+FUZZ_FLAGS = -std=c11 -g -O1 -iquote harness -D_GNU_SOURCE $(call pkg,cflags)
 FUZZ_OBJS := $(LIB_SRCS:harness/%.c=build-fuzz/obj/%.o)
 
 # The library is compiled once for all targets (instrumented for coverage,
@@ -109,6 +119,10 @@ bench: all $(BENCH_BINS)
 
 demo: all
 	@BUILD=$(BUILD) tools/demo
+
+# A clone of HEAD built and run as on a new machine (tools/fresh-check).
+fresh-check:
+	@tools/fresh-check $(FRESH_STEPS)
 
 clean:
 	rm -rf build build-check build-fuzz
