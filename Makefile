@@ -43,6 +43,9 @@ TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 SIM_SRCS  := $(wildcard tools/gatewaysim/*.c)
 SIM_OBJS  := $(SIM_SRCS:%.c=$(BUILD)/%.o)
+# The simulator's modules have unit tests of their own (tests/gatewaysim/).
+SIM_TEST_SRCS := $(wildcard tests/gatewaysim/test_*.c)
+SIM_TEST_BINS := $(SIM_TEST_SRCS:%.c=$(BUILD)/%)
 BENCH_SRCS := $(wildcard tools/bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:tools/bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
@@ -72,6 +75,9 @@ $(BUILD)/gatecap: $(BUILD)/harness/main.o $(LIB)
 $(BUILD)/gatewaysim: $(SIM_OBJS) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+$(BUILD)/tests/gatewaysim/%: $(BUILD)/tests/gatewaysim/%.o $(filter-out %/main.o,$(SIM_OBJS)) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
+
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 
@@ -79,7 +85,7 @@ $(BUILD)/bench/%: $(BUILD)/tools/bench/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-test: all $(TEST_BINS)
+test: all $(TEST_BINS) $(SIM_TEST_BINS)
 	@BUILD=$(BUILD) TESTS_SKIP="$(TESTS_SKIP)" tests/run-tests
 
 # Under the sanitizers, tests whose subject is not gatecap's memory are

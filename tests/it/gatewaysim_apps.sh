@@ -15,7 +15,7 @@ sim_certs
 C=$SIM_CERTS
 MTLS=(--cacert "$C/ca.pem" --cert "$C/client.pem" --key "$C/client.key")
 
-# node 1: three clients (appA with a quota of 5/s in its client line, appB
+# node 1: three clients (appA with a quota of 5 in its client line, appB
 # and appM from a file), one user, HTTPS requiring client certificates
 printf '# clients of node 1\nappB:sb\nappM:sm\n' > "$T_TMP/clients"
 sim_start "$ADDR" --name apps-1 --auth on --client appA:sa:5 --clients-file "$T_TMP/clients" \
@@ -26,9 +26,8 @@ S=$SIM_HTTPS
 sim_start "$ADDR2" --name apps-2 --auth on --app-quota appA:5
 U2=$SIM_HTTP
 
-# burst BASE TOKEN NAME [N]: N (default 20) GETs on one connection (within
-# one or two of the simulator's windows, which are whole seconds of its
-# monotonic clock); "CODE RETRY-AFTER" lines in $T_TMP/NAME.codes and bodies
+# burst BASE TOKEN NAME [N]: N (default 20) GETs on one connection, in
+# order; "CODE RETRY-AFTER" lines in $T_TMP/NAME.codes and bodies
 # in $T_TMP/NAME.bI
 burst() {
     local base=$1 tok=$2 name=$3 n=${4:-20} i
@@ -72,39 +71,39 @@ assert_eq "forged token" 401 "$(http_code "$U/echo/1.0.0" -H "Authorization: Bea
 assert_eq "requests without a genuine token" 2 "$(sim_stats "$U" | jq '.clients["(none)"]["401"]')"
 
 # ---- per-application quota ------------------------------------------------------
-# appA: 5/s. 20 requests within a second or two: one or two windows' worth
-# pass, the rest get 900803; appB, without a quota, gets no 429 at all.
-# (appA's request above must be in an earlier window.)
-sleep 1.1
+# Throttle windows of 60 s, opened by the reset just before each burst: every
+# burst falls in one window however slow the machine, so counts are exact.
+# appA: 5 a unit. Of 20 requests the first 5 pass and the other 15 get
+# 900803; appB, without a quota, gets no 429 at all.
+sim_config "$U" throttle_unit=60s
+sim_config "$U2" throttle_unit=60s
 sim_reset "$U"
 burst "$U" "$TA" a
 burst "$U" "$TB" b
-na200=$(count 200 a)
-na429=$(count 429 a)
-assert_eq "appA: every answer 200 or 429 ($(tr '\n' ' ' < "$T_TMP/a.codes"))" 20 "$((na200 + na429))"
-assert_ge "appA: at least one window's worth admitted" 5 "$na200"
-assert_ge "appA: throttled (at most three windows admitted)" 5 "$na429"
+assert_eq "appA: the quota's 5 admitted, first ($(tr '\n' ' ' < "$T_TMP/a.codes"))" \
+    "200 200 200 200 200 429" "$(head -n 6 "$T_TMP/a.codes" | cut -d' ' -f1 | tr '\n' ' ' | sed 's/ $//')"
+assert_eq "appA: 5 admitted" 5 "$(count 200 a)"
+assert_eq "appA: 15 throttled" 15 "$(count 429 a)"
 assert_eq "appB: all 200" 20 "$(count 200 b)"
-for i in $(seq 1 20); do
-    if [ "$(sed -n "${i}p" "$T_TMP/a.codes" | cut -d' ' -f1)" = 429 ]; then
-        jq -e '.fault.code == 900803 and .fault.message == "Application level throttle out" and
-               (.fault.description | startswith("You have exceeded your quota")) and
-               (.fault.nextAccessTime | length) > 10' "$T_TMP/a.b$i" > /dev/null ||
-            fail "appA's 429 is not WSO2's application-level body: $(cat "$T_TMP/a.b$i")"
-    fi
+for i in $(seq 6 20); do
+    jq -e '.fault.code == 900803 and .fault.message == "Application level throttle out" and
+           (.fault.description | startswith("You have exceeded your quota")) and
+           (.fault.nextAccessTime | length) > 10' "$T_TMP/a.b$i" > /dev/null ||
+        fail "appA's 429 is not WSO2's application-level body: $(cat "$T_TMP/a.b$i")"
 done
 grep -q '^429 [0-9]' "$T_TMP/a.codes" && fail "Retry-After sent while --retry-after is off"
 st=$(sim_stats "$U")
-assert_eq "stats: appA's 429s" "$na429" "$(jq '.clients.appA["429"]' <<< "$st")"
-assert_eq "stats: appA's 2xx" "$na200" "$(jq '.clients.appA["2xx"]' <<< "$st")"
+assert_eq "stats: appA's 429s" 15 "$(jq '.clients.appA["429"]' <<< "$st")"
+assert_eq "stats: appA's 2xx" 5 "$(jq '.clients.appA["2xx"]' <<< "$st")"
 assert_eq "stats: appB's requests" 20 "$(jq '.clients.appB.requests' <<< "$st")"
 assert_eq "stats: appB's 429s" 0 "$(jq '.clients.appB["429"]' <<< "$st")"
-assert_eq "stats: 900803 count" "$na429" "$(jq '.throttled_by_code["900803"]' <<< "$st")"
+assert_eq "stats: 900803 count" 15 "$(jq '.throttled_by_code["900803"]' <<< "$st")"
 assert_eq "stats: no 900800" 0 "$(jq '.throttled_by_code["900800"]' <<< "$st")"
 # quotas are per node: node 2 limits appA on its own
+sim_reset "$U2"
 burst "$U2" "$TA" a2
-assert_ge "node 2 limits appA too" 5 "$(count 429 a2)"
-assert_eq "node 2: 900803 count" "$(count 429 a2)" "$(sim_stats "$U2" | jq '.throttled_by_code["900803"]')"
+assert_eq "node 2 limits appA too" 15 "$(count 429 a2)"
+assert_eq "node 2: 900803 count" 15 "$(sim_stats "$U2" | jq '.throttled_by_code["900803"]')"
 
 # ---- Retry-After, runtime quotas, order of the checks ----------------------------
 sim_config "$U" retry_after=on app_quota=appB:3
@@ -112,26 +111,42 @@ jq -e '.retry_after == true and .app_quotas == {"appA":5,"appB":3}' <<< "$(curl 
     fail "config does not show retry_after and the quotas: $(curl -s "$U/_sim/config")"
 sim_reset "$U"
 burst "$U" "$TB" rb
-assert_ge "appB throttled after app_quota=appB:3" 5 "$(count 429 rb)"
-# fixed windows: the window that refused ends within a second
-assert_eq "every 429 carries Retry-After: 1" "$(count 429 rb)" "$(grep -c '^429 1$' "$T_TMP/rb.codes" || true)"
-assert_eq "no 200 carries Retry-After" "$(count 200 rb)" "$(grep -c '^200 $' "$T_TMP/rb.codes" || true)"
-# the node limit (900800) is checked first: with 2/s per node, appA's quota
-# of 5 is never reached
+assert_eq "appB throttled after app_quota=appB:3" 17 "$(count 429 rb)"
+# fixed windows: Retry-After is the rest of the window in whole seconds,
+# rounded up. Every request was sent between the reset and now (T seconds
+# later), so each wait lies in [60 - T, 60].
+T=$(sim_stats "$U" | jq .since_reset_s)
+lo=$(awk -v t="$T" 'BEGIN { w = 60 - t; n = int(w); if (n < w) n++; if (n < 1) n = 1; print n }')
+assert_eq "every 429 carries Retry-After" 17 "$(grep -c '^429 [0-9]' "$T_TMP/rb.codes" || true)"
+while read -r code ra; do
+    [ "$code" = 429 ] || continue
+    assert_ge "Retry-After: the rest of the 60 s window (reset ${T}s ago)" "$lo" "$ra"
+    assert_le "Retry-After: the rest of the 60 s window" 60 "$ra"
+done < "$T_TMP/rb.codes"
+assert_eq "no 200 carries Retry-After" 3 "$(grep -c '^200 $' "$T_TMP/rb.codes" || true)"
+# with 1 s windows the rest of a window is under a second: always 1
+sim_config "$U" throttle_unit=1s
+burst "$U" "$TB" rb1 10
+assert_ge "1 s windows: some 429" 1 "$(count 429 rb1)"
+assert_eq "1 s windows: every 429 carries Retry-After: 1" "$(count 429 rb1)" "$(grep -c '^429 1$' "$T_TMP/rb1.codes" || true)"
+sim_config "$U" throttle_unit=60s
+# the node limit (900800) is checked first: with 2 a unit per node, appA's
+# quota of 5 is never reached
 sim_config "$U" throttle_rate=2
 sim_reset "$U"
 burst "$U" "$TA" n
-assert_ge "node limit throttles" 10 "$(count 429 n)"
+assert_eq "node limit throttles" 18 "$(count 429 n)"
 st=$(sim_stats "$U")
-assert_eq "node limit first: all 429s are 900800" "$(count 429 n)" "$(jq '.throttled_by_code["900800"]' <<< "$st")"
+assert_eq "node limit first: all 429s are 900800" 18 "$(jq '.throttled_by_code["900800"]' <<< "$st")"
 assert_eq "node limit first: no 900803" 0 "$(jq '.throttled_by_code["900803"]' <<< "$st")"
-grep -q '^429 1$' "$T_TMP/n.codes" || fail "the node limit's 429 lacks Retry-After"
+grep -q '^429 [0-9]' "$T_TMP/n.codes" || fail "the node limit's 429 lacks Retry-After"
 # the application quota before the per-token limit (900804)
 sim_config "$U" throttle_rate=0 app_quota=appB:2 throttle_per_token=4
 sim_reset "$U"
 burst "$U" "$TB" t
 st=$(sim_stats "$U")
-assert_eq "quota before per-token limit: all 429s are 900803" "$(count 429 t)" "$(jq '.throttled_by_code["900803"]' <<< "$st")"
+assert_eq "quota before per-token limit: 2 admitted" 2 "$(count 200 t)"
+assert_eq "quota before per-token limit: all 429s are 900803" 18 "$(jq '.throttled_by_code["900803"]' <<< "$st")"
 assert_eq "quota before per-token limit: no 900804" 0 "$(jq '.throttled_by_code["900804"]' <<< "$st")"
 sim_config "$U" app_quota=appB:0 throttle_per_token=0 retry_after=off
 assert_eq "app_quota=appB:0 lifts the quota" 200 "$(http_code "$U/echo/1.0.0" -H "Authorization: Bearer $TB")"
@@ -166,11 +181,14 @@ st=$(sim_stats "$U")
 assert_eq "stats: appM's token and request" "1 1" "$(jq -r '"\(.clients.appM.tokens) \(.clients.appM["2xx"])"' <<< "$st")"
 
 # ---- token delay: answered later, without a worker -------------------------------
-sim_config "$U" token_delay=3s workers=1
+# (8 s: far longer than the two requests made while it waits, so the API
+# request is answered while the token request is still delayed, as the
+# stats read afterwards confirm)
+sim_config "$U" token_delay=8s workers=1
 curl -s -o "$T_TMP/slow_tok" -w '%{http_code} %{time_total}\n' -u appA:sa -d grant_type=client_credentials \
     "$U/oauth2/token" > "$T_TMP/slow_tok.out" &
 slow_pid=$!
-for i in $(seq 1 40); do
+for i in $(seq 1 200); do
     [ "$(sim_stats "$U" | jq .queue.delayed)" = 1 ] && break
     sleep 0.05
 done
@@ -178,10 +196,11 @@ assert_eq "token request waits in its delay" 1 "$(sim_stats "$U" | jq .queue.del
 assert_eq "an API request meanwhile" 200 "$(http_code "$U/echo/1.0.0" -H "Authorization: Bearer $TB")"
 st=$(sim_stats "$U")
 assert_eq "the delayed token request holds no worker" 0 "$(jq .queue.in_service <<< "$st")"
+assert_eq "still delayed after the API request" 1 "$(jq .queue.delayed <<< "$st")"
 wait "$slow_pid" || fail "delayed token request failed"
 read -r code secs < "$T_TMP/slow_tok.out"
 assert_eq "delayed token request" 200 "$code"
-assert_ge "token delay of 3s seen (ms)" 2500 "$(awk -v s="$secs" 'BEGIN { printf "%d", s * 1000 }')"
+assert_ge "token delay of 8s seen (ms)" 8000 "$(awk -v s="$secs" 'BEGIN { printf "%d", s * 1000 }')"
 
 # ---- token error rate: exact with even spacing -----------------------------------
 # (curl -K with "next": each request is its own group with its own options)

@@ -157,7 +157,8 @@ void gsapi_identify(struct gssrv *s, struct gsconn *c)
         t++;
         n--;
     }
-    c->tok_status = gstok_check(t, n, gs_wall_ms(), s->revoked_before_ms, &c->tok, &c->tok_key);
+    c->tok_status =
+        gstok_check(t, n, gssrv_token_clock_ms(s), s->revoked_before_ms, &c->tok, &c->tok_key);
     if (c->tok_status != GSTOK_INVALID)
         c->client_idx = gsstats_client_index(&s->stats, c->tok.client, NULL);
 }
@@ -165,7 +166,7 @@ void gsapi_identify(struct gssrv *s, struct gsconn *c)
 bool gsapi_precheck(struct gssrv *s, struct gsconn *c)
 {
     const struct gscfg *cfg = &s->cfg;
-    uint64_t now_ms = gs_wall_ms();
+    uint64_t now_ms = gssrv_token_clock_ms(s);
     /* judged now, not at arrival: a stall may have held the request */
     enum gstok_status st = c->tok_status == GSTOK_INVALID
                                ? GSTOK_INVALID
@@ -197,11 +198,11 @@ bool gsapi_precheck(struct gssrv *s, struct gsconn *c)
             lv[2].rate = cfg->throttle_per_token;
         }
     }
-    double now = gs_mono_s();
+    double unit = cfg->throttle_unit_s, now = (gs_mono_s() - s->throttle_origin_s) / unit;
     for (int i = 0; i < 3; i++)
         if (lv[i].lim && !gsthr_allows(lv[i].lim, now, lv[i].rate, cfg->throttle_window)) {
             throttled(s, c, lv[i].code,
-                      gsthr_wait_s(lv[i].lim, now, lv[i].rate, cfg->throttle_window));
+                      unit * gsthr_wait(lv[i].lim, now, lv[i].rate, cfg->throttle_window));
             return true;
         }
     for (int i = 0; i < 3; i++)
@@ -431,6 +432,15 @@ static int check_pair(struct gssrv *s, struct gscfg *tmp, const char *k, const c
     }
     if (!strcmp(k, "expire_tokens") || !strcmp(k, "expire-tokens"))
         return 0;
+    if (!strcmp(k, "advance_clock") || !strcmp(k, "advance-clock")) {
+        double d;
+        if (gscfg_parse_duration(v, 1, &d) || d <= 0 || d > 1e7) {
+            snprintf(err, errlen,
+                     "advance_clock: '%s' is not a duration up to 1e7 s (e.g. 61s; bare = s)", v);
+            return -EINVAL;
+        }
+        return 0;
+    }
     return gscfg_set_runtime(tmp, k, v, err, errlen);
 }
 
@@ -445,7 +455,13 @@ static int apply_pair(struct gssrv *s, struct gscfg *tmp, const char *k, const c
         return 0;
     }
     if (!strcmp(k, "expire_tokens") || !strcmp(k, "expire-tokens")) {
-        s->revoked_before_ms = gs_wall_ms() + 1;
+        s->revoked_before_ms = gssrv_token_clock_ms(s) + 1;
+        return 0;
+    }
+    if (!strcmp(k, "advance_clock") || !strcmp(k, "advance-clock")) {
+        double d = 0;
+        gscfg_parse_duration(v, 1, &d);
+        s->clock_advance_ms += (uint64_t)(d * 1000.0 + 0.5);
         return 0;
     }
     return gssrv_set(s, k, v, err, errlen);

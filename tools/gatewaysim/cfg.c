@@ -457,7 +457,7 @@ static int set_token_ttl(struct gscfg *c, const char *v, char *err, size_t errle
 static int set_rate(double *out, const char *v, char *err, size_t errlen)
 {
     if (parse_double(v, 0, 1e9, out))
-        BAD("'%s' is not a rate >= 0 in requests per second (0 = off)", v);
+        BAD("'%s' is not a limit >= 0 in requests per throttle unit (0 = off)", v);
     return 0;
 }
 
@@ -469,6 +469,17 @@ static int set_throttle_rate(struct gscfg *c, const char *v, char *err, size_t e
 static int set_throttle_per_token(struct gscfg *c, const char *v, char *err, size_t errlen)
 {
     return set_rate(&c->throttle_per_token, v, err, errlen);
+}
+
+static int set_throttle_unit(struct gscfg *c, const char *v, char *err, size_t errlen)
+{
+    double s;
+    if (gscfg_parse_duration(v, 1, &s) || s < 0.001 || s > 86400)
+        BAD("'%s' is not a duration from 1ms to 1 day (e.g. 1s, 60s, 500ms; a bare number is "
+            "seconds)",
+            v);
+    c->throttle_unit_s = s;
+    return 0;
 }
 
 static int set_throttle_window(struct gscfg *c, const char *v, char *err, size_t errlen)
@@ -551,13 +562,17 @@ static const struct opt opts[] = {
      "echo GET response body size (default 100; ?size=N overrides)"},
     {"auth", "on|off", OPT_RUNTIME, set_auth, "API calls need a valid Bearer token (default off)"},
     {"token-ttl", "DUR", OPT_RUNTIME, set_token_ttl, "token lifetime (default 3600s)"},
-    {"throttle-rate", "R", OPT_RUNTIME, set_throttle_rate, "429 above R requests/s per node"},
+    {"throttle-rate", "R", OPT_RUNTIME, set_throttle_rate,
+     "429 above R requests per unit (--throttle-unit) per node"},
     {"throttle-per-token", "R", OPT_RUNTIME, set_throttle_per_token,
-     "429 above R requests/s per token"},
+     "429 above R requests per unit per token"},
+    {"throttle-unit", "DUR", OPT_RUNTIME, set_throttle_unit,
+     "the throttling window: every limit counts requests per DUR (default 1s); windows start "
+     "when the node starts or its counters are reset, and setting it starts them anew"},
     {"throttle-window", "MODE", OPT_RUNTIME, set_throttle_window,
-     "fixed (default, 1 s windows) or sliding (1 s, weighted)"},
+     "fixed (default) or sliding (weighted) windows of one unit"},
     {"app-quota", "ID:R", OPT_RUNTIME, gscfg_set_app_quota,
-     "429 (900803) above R requests/s per node for client ID's tokens; repeatable"},
+     "429 (900803) above R requests per unit per node for client ID's tokens; repeatable"},
     {"deny-client", "ID[:off]", OPT_RUNTIME, gscfg_set_deny,
      "401 (900901) for client ID's valid tokens (revoked keys); ID:off lets it in; repeatable"},
     {"retry-after", "on|off", OPT_RUNTIME, set_retry_after,
@@ -584,6 +599,7 @@ void gscfg_defaults(struct gscfg *c)
     c->slow_rate = 1;
     c->body_bytes = 100;
     c->token_ttl_s = 3600;
+    c->throttle_unit_s = 1;
 }
 
 static const struct opt *find_opt(const char *name, size_t n)
@@ -734,7 +750,7 @@ int gscfg_to_json(const struct gscfg *c, struct gsbuf *out)
                   "\"slow\":{\"ms\":%.6g,\"rate\":%.6g},\"refuse\":\"%s\",\"refuse_for_s\":%.6g,"
                   "\"fault_spacing\":\"%s\",\"body_bytes\":%zu,\"auth\":%s,"
                   "\"token_ttl_s\":%.6g,\"throttle_rate\":%.6g,\"throttle_per_token\":%.6g,"
-                  "\"throttle_window\":\"%s\",\"retry_after\":%s,\"token_delay_ms\":%.6g,"
+                  "\"throttle_unit_s\":%.6g,\"throttle_window\":\"%s\",\"retry_after\":%s,\"token_delay_ms\":%.6g,"
                   "\"token_error_rate\":%.6g,\"clients\":%d,\"users\":%d,\"max_conns\":%d,"
                   "\"idle_timeout_s\":%.6g,\"max_body_bytes\":%zu,\"app_quotas\":",
                   c->listen_addr, c->http_port, c->cert_file[0] ? c->https_port : 0,
@@ -744,7 +760,7 @@ int gscfg_to_json(const struct gscfg *c, struct gsbuf *out)
                   c->slow_s * 1e3, c->slow_rate, refuse[c->refuse], c->refuse_for_s,
                   c->fault_spacing == GSCFG_SPACING_EVEN ? "even" : "random", c->body_bytes,
                   c->auth ? "true" : "false", c->token_ttl_s, c->throttle_rate,
-                  c->throttle_per_token,
+                  c->throttle_per_token, c->throttle_unit_s,
                   c->throttle_window == GSCFG_WINDOW_SLIDING ? "sliding" : "fixed",
                   c->retry_after ? "true" : "false", c->token_delay_s * 1e3, c->token_error_rate,
                   c->n_clients, c->n_users, c->max_conns, c->idle_timeout_s, c->max_body_bytes);

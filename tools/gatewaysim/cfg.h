@@ -90,8 +90,9 @@ struct gscfg {
     size_t body_bytes;
     bool auth;
     double token_ttl_s;
-    double throttle_rate;      /* requests/s per node; 0: off */
-    double throttle_per_token; /* requests/s per token; 0: off */
+    double throttle_rate;      /* requests per unit per node; 0: off */
+    double throttle_per_token; /* requests per unit per token; 0: off */
+    double throttle_unit_s;    /* the throttling window; limits count per unit */
     enum gscfg_window throttle_window;
     struct gscfg_app apps[GSCFG_MAX_APPS];
     int n_apps;

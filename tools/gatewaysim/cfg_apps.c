@@ -119,7 +119,7 @@ int gscfg_set_app_quota(struct gscfg *c, const char *v, char *err, size_t errlen
     const char *colon = strrchr(v, ':');
     double rate;
     if (!colon || colon == v || parse_rate(colon + 1, &rate))
-        BAD("'%s' is not ID:R (client id and its quota in requests/s per node, e.g. app1:50; "
+        BAD("'%s' is not ID:R (client id and its quota in requests per throttle unit per node, e.g. app1:50; "
             "0 = no quota)",
             v);
     return set_quota(c, v, (size_t)(colon - v), rate, err, errlen);
@@ -130,7 +130,7 @@ int gscfg_add_client(struct gscfg *c, const char *v, char *err, size_t errlen)
     const char *colon = strchr(v, ':');
     if (!colon || colon == v || !colon[1])
         BAD("'%s' is not ID:SECRET[:R] (e.g. --client app1:s3cret, or app1:s3cret:50 for a "
-            "quota of 50 requests/s)",
+            "quota of 50 requests per throttle unit)",
             v);
     size_t idlen = (size_t)(colon - v);
     const char *secret = colon + 1;

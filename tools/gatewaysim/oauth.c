@@ -116,7 +116,7 @@ static void issue(struct gssrv *s, struct gsconn *c, struct token_req *r)
     for (char *p = r->scope; *p; p++)
         if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
             *p = '_';
-    uint64_t now = gs_wall_ms();
+    uint64_t now = gssrv_token_clock_ms(s);
     uint64_t ttl_ms = (uint64_t)(s->cfg.token_ttl_s * 1000.0 + 0.5);
     struct gstok_claims cl = {
         .issued_ms = now,

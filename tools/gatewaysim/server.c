@@ -665,6 +665,7 @@ int gssrv_init(struct gssrv *s, struct ev_loop *loop, const struct gscfg *cfg, c
     gsrng_seed(&s->rng, cfg->seed);
     s->started_s = gs_mono_s();
     gsstats_reset(&s->stats, s->started_s);
+    s->throttle_origin_s = s->started_s;
     gsconn_pool_init(&s->pool, loop, cfg->max_body_bytes);
     if (gsbuf_init(&s->scratch)) {
         snprintf(err, errlen, "out of memory");
@@ -739,6 +740,15 @@ void gssrv_free(struct gssrv *s)
     s->loop = NULL;
 }
 
+/* Every throttling window starts anew at now_s, with nothing admitted. */
+static void restart_throttles(struct gssrv *s, double now_s)
+{
+    s->throttle_origin_s = now_s;
+    memset(&s->node_limit, 0, sizeof s->node_limit);
+    memset(s->app_limits, 0, sizeof s->app_limits);
+    gstok_table_free(&s->tokens); /* per-token limiters, made again on use */
+}
+
 int gssrv_set(struct gssrv *s, const char *key, const char *val, char *err, size_t errlen)
 {
     struct gscfg before = s->cfg;
@@ -756,12 +766,16 @@ int gssrv_set(struct gssrv *s, const char *key, const char *val, char *err, size
         arm_refuse_timer(s);
     if (s->cfg.workers != before.workers)
         pump(s);
+    if (s->cfg.throttle_unit_s != before.throttle_unit_s)
+        restart_throttles(s, gs_mono_s());
     return 0;
 }
 
 void gssrv_reset_stats(struct gssrv *s)
 {
-    gsstats_reset(&s->stats, gs_mono_s());
+    double now = gs_mono_s();
+    gsstats_reset(&s->stats, now);
+    restart_throttles(s, now);
 }
 
 static const char *client_name(const void *ctx, uint32_t hash)

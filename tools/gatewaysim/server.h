@@ -75,10 +75,12 @@ struct gssrv {
 
     struct gsrng rng;
     struct gsrng_fault f_error, f_reset, f_slow, f_token;
+    double throttle_origin_s; /* throttle windows count from here (start, reset) */
     struct gsthr node_limit;
     struct gsthr app_limits[GSCFG_MAX_APPS]; /* by index in cfg.apps */
     struct gstok_table tokens;
-    uint64_t revoked_before_ms;
+    uint64_t revoked_before_ms; /* token clock */
+    uint64_t clock_advance_ms;  /* token clock = wall clock + this (advance_clock) */
     struct gsstats stats;
     double started_s;
     char node_header[200]; /* "X-Gateway-Node: NAME\r\n" */
@@ -94,6 +96,18 @@ int gssrv_init(struct gssrv *s, struct ev_loop *loop, const struct gscfg *cfg, c
 /* Closes listeners and connections, stops watchers, frees everything. */
 void gssrv_free(struct gssrv *s);
 
+/* The clock tokens are issued and judged by: the wall clock (ms since the
+ * epoch, as token times travel between nodes) moved forward by every
+ * advance_clock so far, so a test can expire tokens without waiting. */
+static inline uint64_t gssrv_token_clock_ms(const struct gssrv *s)
+{
+    return gs_wall_ms() + s->clock_advance_ms;
+}
+
+/* Zeroes the counters of /_sim/stats and starts every throttling window
+ * (node, application, token) anew from now. */
+void gssrv_reset_stats(struct gssrv *s);
+
 /* Applies one runtime setting (control endpoint), with its side effects
  * (re-opening listeners, re-arming stalls, starting queued requests).
  * Returns 0 or negative errno with a message in err. */
@@ -102,9 +116,6 @@ int gssrv_set(struct gssrv *s, const char *key, const char *val, char *err, size
 /* Pauses all processing for dur_s seconds from now (extends a running
  * stall). */
 void gssrv_stall(struct gssrv *s, double dur_s);
-
-/* Zeroes the counters. */
-void gssrv_reset_stats(struct gssrv *s);
 
 /* Appends the stats JSON document. Returns 0 or -ENOMEM. */
 int gssrv_stats_json(struct gssrv *s, struct gsbuf *out);

@@ -1,6 +1,5 @@
 /*
- * throttle.c — fixed and sliding 1-second request windows (see
- * throttle.h).
+ * throttle.c — fixed and sliding request windows (see throttle.h).
  */
 #include "throttle.h"
 
@@ -8,40 +7,40 @@
 
 #define EPS 1e-9
 
-/* Moves t to the window holding now_s. */
-static void roll(struct gsthr *t, double now_s)
+/* Moves t to the window holding now_u. */
+static void roll(struct gsthr *t, double now_u)
 {
-    double start = floor(now_s);
-    if (start != t->window_start_s) {
-        t->prev = (start - t->window_start_s == 1.0) ? t->cur : 0;
+    double start = floor(now_u);
+    if (start != t->window_start) {
+        t->prev = (start - t->window_start == 1.0) ? t->cur : 0;
         t->cur = 0;
-        t->window_start_s = start;
+        t->window_start = start;
     }
 }
 
-bool gsthr_allows(struct gsthr *t, double now_s, double rate, enum gscfg_window mode)
+bool gsthr_allows(struct gsthr *t, double now_u, double rate, enum gscfg_window mode)
 {
     if (rate <= 0)
         return true;
-    roll(t, now_s);
+    roll(t, now_u);
     double est = (double)t->cur;
     if (mode == GSCFG_WINDOW_SLIDING)
-        est += (double)t->prev * (1.0 - (now_s - t->window_start_s));
+        est += (double)t->prev * (1.0 - (now_u - t->window_start));
     return est + 1.0 <= rate + EPS;
 }
 
-void gsthr_take(struct gsthr *t, double now_s)
+void gsthr_take(struct gsthr *t, double now_u)
 {
-    roll(t, now_s);
+    roll(t, now_u);
     t->cur++;
 }
 
-double gsthr_wait_s(const struct gsthr *t, double now_s, double rate, enum gscfg_window mode)
+double gsthr_wait(const struct gsthr *t, double now_u, double rate, enum gscfg_window mode)
 {
     struct gsthr w = *t;
-    if (gsthr_allows(&w, now_s, rate, mode))
+    if (gsthr_allows(&w, now_u, rate, mode))
         return 0;
-    double start = w.window_start_s, left = start + 1.0 - now_s;
+    double start = w.window_start, left = start + 1.0 - now_u;
     if (rate < 1.0 - EPS)
         return left; /* never admits: say "after this window" */
     if (mode == GSCFG_WINDOW_FIXED)
@@ -52,7 +51,7 @@ double gsthr_wait_s(const struct gsthr *t, double now_s, double rate, enum gscfg
     if (room >= -EPS && w.prev > 0) {
         double f = 1.0 - room / (double)w.prev;
         if (f < 1.0)
-            return start + f - now_s > 0 ? start + f - now_s : 0;
+            return start + f - now_u > 0 ? start + f - now_u : 0;
     }
     /* In the next window this one is the previous:
      * cur (1 - g) + 1 <= rate  <=>  g >= 1 - (rate - 1) / cur. */
