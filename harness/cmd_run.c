@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -491,6 +492,17 @@ static void write_hlog_interval(struct run_ctx *rc, const struct engine_result *
     fflush(rc->hlog_file.f);
 }
 
+/* The run time an interval hand-off stands for: its place on the interval
+ * grid, not the moment the coordinator got to it (a tick handled a little
+ * late on a busy machine, or a little before the start was stamped, is the
+ * same tick). Rules that wait for run time (a gate's grace, a step's end)
+ * are judged on it, so that how busy the machine is never moves them by a
+ * whole interval. */
+static double grid_time_s(const struct scenario *scn, const struct engine_result *r)
+{
+    return floor(r->elapsed_s / scn->interval_s + 0.5) * scn->interval_s;
+}
+
 /* The abort_on_fail gates on the run so far, once their grace has passed.
  * Returns true (stop the run) when one fails; no data is not a failure yet. */
 static bool abort_gate_failed(struct run_ctx *rc, const struct engine_result *r)
@@ -502,7 +514,7 @@ static bool abort_gate_failed(struct run_ctx *rc, const struct engine_result *r)
         return false;
     for (size_t i = 0; i < n && !stop; i++) {
         const struct gate *g = &rc->scn->gates[v[i].gate];
-        if (v[i].outcome != GATE_FAIL || r->elapsed_s < g->grace_s)
+        if (v[i].outcome != GATE_FAIL || grid_time_s(rc->scn, r) < g->grace_s - 1e-9)
             continue;
         char val[32];
         gate_format(&g->expr, v[i].measured, val, sizeof val);
@@ -510,7 +522,7 @@ static bool abort_gate_failed(struct run_ctx *rc, const struct engine_result *r)
         if (v[i].name[0])
             snprintf(on, sizeof on, " on %s %s", gate_scope_name(g->scope), v[i].name);
         snprintf(rc->stop_reason, sizeof rc->stop_reason, "gate '%s'%s failed at %.0f s: %s",
-                 g->text, on, r->elapsed_s, val);
+                 g->text, on, grid_time_s(rc->scn, r), val);
         stop = true;
     }
     free(v);
@@ -562,7 +574,7 @@ static bool steps_failed_out(struct run_ctx *rc, const struct engine_result *r)
     const struct scenario *scn = rc->scn;
     while (rc->judged < scn->n_phases) {
         const struct scn_phase *ph = &scn->phases[rc->judged];
-        if (r->elapsed_s < rc->judged_end_s + ph->duration_s + scn->interval_s)
+        if (grid_time_s(scn, r) < rc->judged_end_s + ph->duration_s + scn->interval_s - 1e-9)
             return false;
         size_t p = rc->judged++;
         rc->judged_end_s += ph->duration_s;
