@@ -68,12 +68,31 @@ for i in 1 2 3; do
 done > "$T_TMP/tls_nodes"
 assert_eq "HTTPS answers from 3 nodes" 3 "$(sort -u "$T_TMP/tls_nodes" | grep -c '^node[123]$')"
 
-# a node set to refuse is taken out by the health checks, and back
-sim_config "http://$NET.2:8280" refuse=close refuse_for=3s
-sleep 2.5
+# a node set to refuse is taken out by the health checks (awaited in
+# haproxy's own statistics, not guessed from a sleep), and back in when it
+# serves again
+# lb_status NODE: haproxy's status of NODE in the HTTP backend (UP, DOWN, ...)
+lb_status() {
+    curl -s --max-time 5 "http://$NET.10:8404/;csv" |
+        awk -F, -v n="$1" '$1 == "nodes_http" && $2 == n { print $18 }'
+}
+# wait_lb NODE STATUS: polls until haproxy says so (up to 30 s)
+wait_lb() {
+    local i
+    for i in $(seq 1 300); do
+        [ "$(lb_status "$1")" = "$2" ] && return 0
+        sleep 0.1
+    done
+    fail "haproxy never showed $1 as $2 (now: $(lb_status "$1"))"
+}
+sim_config "http://$NET.2:8280" refuse=close refuse_for=6s
+wait_lb node2 DOWN
 curl -s -K "$T_TMP/urls" -w '%header{x-gateway-node}\n' > "$T_TMP/nodes"
 assert_eq "no requests to the refusing node" 0 "$(grep -c '^node2$' "$T_TMP/nodes" || true)"
 assert_eq "all answered by the others" 9 "$(grep -c '^node[13]$' "$T_TMP/nodes")"
+wait_lb node2 UP
+curl -s -K "$T_TMP/urls" -w '%header{x-gateway-node}\n' > "$T_TMP/nodes"
+assert_eq "the node serves again once back" 3 "$(grep -c '^node2$' "$T_TMP/nodes" || true)"
 
 # ---- stop: every process gone ---------------------------------------------------------
 "$GC" stop > "$T_TMP/stop.out"

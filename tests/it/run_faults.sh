@@ -24,22 +24,41 @@ timeouts: {connect: 1s, request: 2s}
 load: {workers: 2, phases: [{name: s, duration: 6s, rate: 200/s}]}
 YAML
 
+# served_at_least DIR N: polls (up to 30 s) until the nginx in DIR logged N
+# requests: events in the run are placed by what the server saw, never by
+# sleeping for what a fast machine would have done meanwhile
+served_at_least() {
+    local i
+    for i in $(seq 1 300); do
+        [ "$(nginx_count "$1" gw1)" -ge "$2" ] && return 0
+        sleep 0.1
+    done
+    fail "nginx in $1 served only $(nginx_count "$1" gw1) of $2 requests in 30 s"
+}
+
 log "a node killed mid-run fails alone, and the run goes on"
 RC=0
 "$GATECAP" run "$T_TMP/kill.yaml" -o "$T_TMP/kill" --quiet > "$T_TMP/kill.log" 2>&1 &
 GC=$!
-sleep 2.5
+served_at_least "$T_TMP/b" 150
 bg_stop "$PID_B" 5 || true
+served_b=$(nginx_count "$T_TMP/b" gw1)
 wait "$GC" || RC=$?
 R="$T_TMP/kill/results.json"
 assert_eq "exit code" 0 "$RC"
 assert_eq "all arrivals sent" 1200 "$(jq '.totals.all.count' "$R")"
 assert_eq "the live node has no errors" 0 "$(jq '.totals.by_node.alive.errors' "$R")"
 dead_err=$(jq '.totals.by_node.dies.errors' "$R")
-assert_ge "the dead node has errors" 200 "$dead_err"
+dead_2xx=$(jq '.totals.by_node.dies.outcomes["2xx"]' "$R")
+assert_ge "the dead node has errors" 1 "$dead_err"
 assert_eq "its errors are refused connections (or resets at the kill)" "$dead_err" \
     "$(jq '.totals.by_node.dies.outcomes | .refused + .reset' "$R")"
-assert_ge "it answered before it died" 150 "$(jq '.totals.by_node.dies.outcomes["2xx"]' "$R")"
+# (nginx also served the node check before the run; an answer it logged as
+# it was killed may not have reached gatecap, which counts a reset then)
+assert_le "it answered no more than nginx served before it died" "$((served_b - 1))" "$dead_2xx"
+assert_ge "it answered before it died" 140 "$dead_2xx"
+assert_eq "each of its requests answered or failed" "$(jq '.totals.by_node.dies.count' "$R")" \
+    "$((dead_2xx + dead_err))"
 
 log "results.json counts equal run.hlog's, decoded by the Java library"
 java -cp "$JAVA_CP" HlogTagCounts "$T_TMP/kill/run.hlog" > "$T_TMP/java-counts.txt"
@@ -69,17 +88,24 @@ requests: [{name: get, path: /i}]
 load: {workers: 1, phases: [{name: s, duration: 60s, rate: 100/s}]}
 YAML
 RC=0
+before=$(nginx_count "$T_TMP/a" gw1)
 "$GATECAP" run "$T_TMP/long.yaml" -o "$T_TMP/int" --quiet > "$T_TMP/int.log" 2>&1 &
 GC=$!
-sleep 2
+served_at_least "$T_TMP/a" $((before + 100))
+served=$(($(nginx_count "$T_TMP/a" gw1) - before - 1)) # less the node check
 kill -INT "$GC"
 wait "$GC" || RC=$?
 R="$T_TMP/int/results.json"
 assert_eq "exit code" 130 "$RC"
 assert_eq "status" interrupted "$(jq -r '.run.status' "$R")"
 n=$(jq '.totals.all.count' "$R")
-assert_ge "requests before the signal" 100 "$n"
-assert_le "no requests after the signal" 400 "$n"
+assert_ge "requests before the signal" "$served" "$n"
+# no arrival after the stop: those scheduled are the schedule's up to the
+# moment the run stopped (100/s), and far fewer than the 6,000 planned
+sched=$(jq '.generator.scheduled' "$R")
+stop_s=$(jq '.run.elapsed_s' "$R")
+assert_le "no arrivals after the stop" "$(awk -v t="$stop_s" 'BEGIN { printf "%d", t * 100 + 1 }')" "$sched"
+assert_le "stopped long before the planned minute" 3000 "$sched"
 assert_eq "every request sent was answered or abandoned" "$(jq '.generator.started' "$R")" \
     "$(( n + $(jq '.generator.abandoned' "$R") ))"
 java -cp "$JAVA_CP" HlogTagCounts "$T_TMP/int/run.hlog" > "$T_TMP/java-int.txt"

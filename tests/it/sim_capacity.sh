@@ -64,9 +64,14 @@ D=500; P=2000
 want() { awk -v d=$D -v p=$P -v q="$1" 'BEGIN { print d - (1 - q / 100) * p }'; }
 log "coordinated omission: stall ${D}ms every ${P}ms, open model at 200/s"
 sim_start "$A" --http-port 8280 --service-time fixed:1ms --stall ${D}ms:${P}ms
-# The first stall comes P after the simulator starts: wait for it, so that
-# any 10 s window holds exactly 5 stalls whatever their phase.
-sleep 2.1
+# The first stall comes P after the simulator starts: wait for it (in the
+# simulator's stats), so that any 10 s window holds exactly 5 stalls
+# whatever their phase.
+for i in $(seq 1 300); do
+    [ "$(sim_stats | jq .queue.stalls)" -ge 1 ] && break
+    sleep 0.1
+done
+assert_ge "the first stall came" 1 "$(sim_stats | jq .queue.stalls)"
 cat > "$T_TMP/co.yaml" << YAML
 name: co-open
 targets: ["http://$A:8280"]

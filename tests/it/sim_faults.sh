@@ -77,18 +77,26 @@ sim_config "$SIM_HTTP" throttle_rate=0
 scenario ref 100 4
 sed -i 's/timeouts:.*/timeouts: {connect: 1s, request: 5s}\ntls: {connections: new}/' "$T_TMP/ref.yaml"
 RC=0
+sim_reset
 "$GATECAP" run "$T_TMP/ref.yaml" -o "$T_TMP/ref" --quiet > "$T_TMP/ref.log" 2>&1 &
 GC=$!
-sleep 2
+# switch once the node served a quarter of the run (the node check + 100),
+# placed by what the simulator saw rather than by a sleep
+for i in $(seq 1 300); do
+    [ "$(sim_stats | jq .requests.total)" -ge 101 ] && break
+    sleep 0.1
+done
 sim_config "$SIM_HTTP" refuse=close
 wait "$GC" || RC=$?
 run_ok ref
 refused=$(jr ref '.totals.all.outcomes.refused')
 assert_ge "refused connections counted" 100 "$refused"
 # A connection accepted just as the node switched to refusing is closed
-# without an answer: counted as a reset (at most a couple), not lost.
+# without an answer: counted as a reset, not lost. (How many depends on how
+# many connections waited in the listener's queue at the switch: 100/s
+# arrivals, so a handful unless the simulator was held up for long.)
 resets=$(jr ref '.totals.all.outcomes.reset')
-assert_le "resets at the switch" 2 "$resets"
+assert_le "resets at the switch (a few, not the run)" 20 "$resets"
 assert_eq "2xx + refused + reset = all" 400 "$(( $(jr ref '.totals.all.outcomes["2xx"]') + refused + resets ))"
 assert_contains "an example message" "onnect" "$(jr ref '.error_examples.refused')"
 log ok

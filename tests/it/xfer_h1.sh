@@ -172,9 +172,15 @@ timeouts: {request: 300ms}
 load: {model: open, workers: 1, phases: [{name: s, duration: 2s, rate: 10/s}]}
 YAML
 RC=0
+sim_reset
 "$GATECAP" run "$T_TMP/slow.yaml" -o "$T_TMP/slow" --quiet > "$T_TMP/slow.log" 2>&1 &
 GC=$!
-sleep 1
+# switch after the node check and 5 of the 20 requests (seen by the
+# simulator, not guessed from a sleep)
+for i in $(seq 1 300); do
+    [ "$(sim_stats | jq '.requests["2xx"]')" -ge 6 ] && break
+    sleep 0.05
+done
 sim_config "$SIM_HTTP" service_time=fixed:3s
 wait "$GC" || RC=$?
 run_ok slow
