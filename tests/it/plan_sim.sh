@@ -67,6 +67,11 @@ targets: [{url: "http://$NET.10:8280", name: lb}]
 node_header: X-Gateway-Node
 requests: [{name: echo, path: /echo/1.0.0}]
 timeouts: {request: 30s}
+# On a busy machine gatecap's own sends can start tens of milliseconds late
+# (its thread waits for a core); that is the machine, not what this test
+# measures (plan against the simulator's truth, decided by the achieved
+# share), so only lateness past 50 ms counts here.
+generator: {late_threshold: 50ms}
 load:
   workers: 1
   phases:
@@ -75,13 +80,6 @@ load:
 YAML
 log "step run: 600..880/s through haproxy to $NODES nodes of ${CAP}/s each"
 run steps
-if [ "$RC" = 3 ] && [ "$(jr steps .run.status)" = generator-limited ]; then
-    # A busy machine delayed gatecap's own sends: plan must refuse that run.
-    plan refused "$T_TMP/steps/results.json" --target-rps 1000
-    assert_eq "plan on a generator-limited run: exit code" 2 "$PRC"
-    log "  the run was generator-limited and plan refused it; running once more"
-    run steps
-fi
 [ "$RC" = 0 ] || fail "step run: exit code $RC ($(jr steps .run.status 2> /dev/null)): $(tail -3 "$T_TMP/steps.log")"
 R="$T_TMP/steps/results.json"
 assert_eq "phases recorded" 8 "$(jq '[.scenario.load.phases[] | select(.record)] | length' "$R")"
@@ -94,13 +92,8 @@ assert_eq "nodes counted from the results" served "$(pj base '.inputs[0].nodes_f
 assert_eq "the nodes named" "node1,node2" "$(pj base '.inputs[0].node_names | sort | join(",")')"
 assert_eq "capacity reached" false "$(pj base .capacity.at_least)"
 assert_eq "the knee is an achieved shortfall" true "$(pj base '.capacity.limited_by | index("achieved") != null')"
-# Every step is valid, unless a busy machine made gatecap itself late in
-# it: plan then marks the step invalid (the generator was the bottleneck),
-# which is the honest outcome, and the rest still place the knee.
-assert_eq "steps invalid for another reason than the generator" 0 \
-    "$(pj base '[.steps[] | select(.valid | not) | select(.invalid_reason | test("generator") | not)] | length')"
-[ "$(pj base '[.steps[] | select(.valid)] | length')" -ge 6 ] ||
-    fail "fewer than 6 valid steps: $(pj base '[.steps[] | [.name, .invalid_reason]]')"
+[ "$(pj base '[.steps[] | select(.valid)] | length')" = 8 ] ||
+    fail "not every step valid: $(pj base '[.steps[] | [.name, .invalid_reason]]')"
 # the steps below capacity are good, those above it bad
 assert_eq "steps at or below 380/s per node are good" good \
     "$(pj base '[.steps[] | select(.valid and .per_node_offered_rps <= 381) | .verdict] | unique | join(",")')"

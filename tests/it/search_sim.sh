@@ -13,6 +13,9 @@ name: search
 targets: ["http://$A:8280"]
 requests: [{name: echo, path: /echo/1.0.0}]
 interval: 500ms
+# (a busy machine delays gatecap's own sends by tens of milliseconds: not
+# what this test measures, so only lateness past 50 ms counts)
+generator: {late_threshold: 50ms}
 load:
   workers: 1
   phases: [{name: steady, duration: 1m, rate: 10/s}]
@@ -20,8 +23,11 @@ gates: [{gate: "p99 < 1s", phase: steady}]   # names a phase the probes replace
 YAML
 rc=0
 # From 150/s no probe lands exactly on the capacity (where a probe may go
-# either way): 150, 300 pass, 600 fails, then 450, 375, 412.5.
-"$GATECAP" search "$T_TMP/s.yaml" --slo "p99 < 50ms, achieved >= 99%" --from 150/s \
+# either way): 150, 300 pass, 600 fails, then 450, 375, 412.5. The achieved
+# share decides each probe (above 400/s at most 400/412.5 = 97 % is
+# achieved); the latency SLO is loose enough that a busy machine's delays
+# to gatecap itself cannot fail a probe below the capacity.
+"$GATECAP" search "$T_TMP/s.yaml" --slo "p99 < 250ms, achieved >= 99%" --from 150/s \
     --max 2000/s --precision 10% --probe 2s --warmup 1s -o "$T_TMP/out" --quiet \
     > "$T_TMP/search.log" 2>&1 || rc=$?
 [ "$rc" = 0 ] || fail "search exit code $rc: $(tail -5 "$T_TMP/search.log")"
