@@ -17,6 +17,9 @@ name: stairs
 targets: ["http://$A:8280"]
 requests: [{name: echo, path: /echo/1.0.0}]
 interval: 500ms
+# (a busy machine delays gatecap's own sends by tens of milliseconds: not
+# what this test measures, so only lateness past 50 ms counts)
+generator: {late_threshold: 50ms}
 load:
   workers: 1
   phases:
@@ -27,7 +30,7 @@ load:
         step: 20/s
         duration: 2s
         warmup: 500ms
-        stop: {slo: ["p99 < 50ms", "achieved >= 99%"], after: 2}
+        stop: {slo: ["p99 < 250ms", "achieved >= 99%"], after: 2}
 YAML
 run stairs
 run_ok stairs
@@ -43,9 +46,13 @@ echo "$reason" | grep -Eq "steps 'steps': 2 consecutive step\(s\) failed the SLO
 # arrivals; stopping 0.5 s after step 6 leaves at most ~6,100.
 [ "$(jr stairs .generator.scheduled)" -lt 7000 ] ||
     fail "$(jr stairs .generator.scheduled) arrivals scheduled: the run did not stop after step 5 or 6"
-# Below capacity the steps meet the SLO; above it they do not.
+# Below capacity the steps meet the SLO; above it latency grows. (The
+# achieved share decides the steps: the latency SLO leaves room for a busy
+# machine delaying gatecap's own sends by tens of milliseconds, which
+# counts in latency. A queue that grows cannot read shorter on any machine:
+# at 420/s for 2.5 s, ~50 requests wait, ~125 ms.)
 for k in 1 2 3; do
-    [ "$(jr stairs ".totals.by_phase[\"steps-$k\"].latency_ms.p99 < 50")" = true ] ||
+    [ "$(jr stairs ".totals.by_phase[\"steps-$k\"].latency_ms.p99 < 250")" = true ] ||
         fail "steps-$k (below capacity): p99 $(jr stairs ".totals.by_phase[\"steps-$k\"].latency_ms.p99") ms"
 done
 [ "$(jr stairs '.totals.by_phase["steps-5"].latency_ms.p99 > 50')" = true ] ||
@@ -57,7 +64,7 @@ done
     fail "expected 10 warm-up phases in the scenario"
 [ "$(jr stairs '.totals.by_phase["steps-8"] // empty')" = "" ] || fail "step 8 ran"
 
-"$GATECAP" plan "$T_TMP/stairs/results.json" --slo p99=50ms --json -o "$T_TMP/plan.json" \
+"$GATECAP" plan "$T_TMP/stairs/results.json" --slo p99=250ms --json -o "$T_TMP/plan.json" \
     > "$T_TMP/plan.log" 2>&1 || fail "plan: $(cat "$T_TMP/plan.log")"
 cap=$(jq -r '.capacity.per_node_rps' "$T_TMP/plan.json")
 awk -v c="$cap" 'BEGIN { exit !(c >= 380 && c <= 420) }' || fail "plan: capacity $cap, expected 400 ± 5 %"
