@@ -82,10 +82,15 @@ TOK=$(sim_token "$U" app1:s3cret)
 assert_eq "fresh token" 200 "$(http_code "$U/echo/1.0.0" -H "Authorization: Bearer $TOK")"
 sim_config expire_tokens=1
 assert_eq "revoked token" 401 "$(http_code "$U/echo/1.0.0" -H "Authorization: Bearer $TOK")"
+# a token issued after the revocation is valid, however soon after (token
+# times are in microseconds: a client refreshing right after its 401 gets
+# a good token)
+TOK=$(sim_token "$U" app1:s3cret)
+assert_eq "token issued after the revocation" 200 "$(http_code "$U/echo/1.0.0" -H "Authorization: Bearer $TOK")"
 
 # counters: what curl saw
 st=$(sim_stats)
-assert_eq "tokens issued" 6 "$(jq .tokens.issued <<< "$st")"
+assert_eq "tokens issued" 7 "$(jq .tokens.issued <<< "$st")"
 assert_eq "token errors" 5 "$(jq .tokens.errors <<< "$st")"
 
 # ---- throttling -------------------------------------------------------------------

@@ -158,7 +158,7 @@ void gsapi_identify(struct gssrv *s, struct gsconn *c)
         n--;
     }
     c->tok_status =
-        gstok_check(t, n, gssrv_token_clock_ms(s), s->revoked_before_ms, &c->tok, &c->tok_key);
+        gstok_check(t, n, gssrv_token_clock_us(s), s->revoked_before_us, &c->tok, &c->tok_key);
     if (c->tok_status != GSTOK_INVALID)
         c->client_idx = gsstats_client_index(&s->stats, c->tok.client, NULL);
 }
@@ -166,11 +166,11 @@ void gsapi_identify(struct gssrv *s, struct gsconn *c)
 bool gsapi_precheck(struct gssrv *s, struct gsconn *c)
 {
     const struct gscfg *cfg = &s->cfg;
-    uint64_t now_ms = gssrv_token_clock_ms(s);
+    uint64_t now_us = gssrv_token_clock_us(s);
     /* judged now, not at arrival: a stall may have held the request */
     enum gstok_status st = c->tok_status == GSTOK_INVALID
                                ? GSTOK_INVALID
-                               : gstok_validity(&c->tok, now_ms, s->revoked_before_ms);
+                               : gstok_validity(&c->tok, now_us, s->revoked_before_us);
     bool token_ok = st == GSTOK_OK;
     if (cfg->auth && !token_ok) {
         unauthorized(s, c, c->req.auth.len == 0, st == GSTOK_EXPIRED);
@@ -194,7 +194,7 @@ bool gsapi_precheck(struct gssrv *s, struct gsconn *c)
             lv[1].rate = cfg->apps[ai].rate;
         }
         if (cfg->throttle_per_token > 0) {
-            lv[2].lim = gstok_limiter(&s->tokens, c->tok_key, c->tok.expires_ms, now_ms);
+            lv[2].lim = gstok_limiter(&s->tokens, c->tok_key, c->tok.expires_us, now_us);
             lv[2].rate = cfg->throttle_per_token;
         }
     }
@@ -455,13 +455,13 @@ static int apply_pair(struct gssrv *s, struct gscfg *tmp, const char *k, const c
         return 0;
     }
     if (!strcmp(k, "expire_tokens") || !strcmp(k, "expire-tokens")) {
-        s->revoked_before_ms = gssrv_token_clock_ms(s) + 1;
+        s->revoked_before_us = gssrv_token_clock_us(s) + 1;
         return 0;
     }
     if (!strcmp(k, "advance_clock") || !strcmp(k, "advance-clock")) {
         double d = 0;
         gscfg_parse_duration(v, 1, &d);
-        s->clock_advance_ms += (uint64_t)(d * 1000.0 + 0.5);
+        s->clock_advance_us += (uint64_t)(d * 1e6 + 0.5);
         return 0;
     }
     return gssrv_set(s, k, v, err, errlen);

@@ -46,6 +46,16 @@ static inline uint64_t gs_wall_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* Microseconds since the epoch (CLOCK_REALTIME): token times, fine
+ * enough that a token issued after a revocation is never taken for one
+ * issued before it. */
+static inline uint64_t gs_wall_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 enum gsconn_state {
     GSCONN_READING,    /* no request: reading and parsing */
     GSCONN_QUEUED,     /* request waits for a worker (or for a stall to end) */

@@ -116,11 +116,11 @@ static void issue(struct gssrv *s, struct gsconn *c, struct token_req *r)
     for (char *p = r->scope; *p; p++)
         if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
             *p = '_';
-    uint64_t now = gssrv_token_clock_ms(s);
-    uint64_t ttl_ms = (uint64_t)(s->cfg.token_ttl_s * 1000.0 + 0.5);
+    uint64_t now = gssrv_token_clock_us(s);
+    uint64_t ttl_us = (uint64_t)(s->cfg.token_ttl_s * 1e6 + 0.5);
     struct gstok_claims cl = {
-        .issued_ms = now,
-        .expires_ms = now + ttl_ms,
+        .issued_us = now,
+        .expires_us = now + ttl_us,
         .nonce = (uint32_t)gsrng_next(&s->rng),
         .client = gscfg_client_hash(r->id, strlen(r->id)),
     };
@@ -133,7 +133,7 @@ static void issue(struct gssrv *s, struct gsconn *c, struct token_req *r)
                      "{\"access_token\":\"%s\",\"scope\":\"%s\",\"token_type\":\"Bearer\","
                      "\"expires_in\":%llu}",
                      tok, r->scope[0] ? r->scope : "default",
-                     (unsigned long long)((ttl_ms + 999) / 1000))) {
+                     (unsigned long long)((ttl_us + 999999) / 1000000))) {
         gsconn_close(c);
         return;
     }

@@ -79,8 +79,8 @@ struct gssrv {
     struct gsthr node_limit;
     struct gsthr app_limits[GSCFG_MAX_APPS]; /* by index in cfg.apps */
     struct gstok_table tokens;
-    uint64_t revoked_before_ms; /* token clock */
-    uint64_t clock_advance_ms;  /* token clock = wall clock + this (advance_clock) */
+    uint64_t revoked_before_us; /* token clock */
+    uint64_t clock_advance_us;  /* token clock = wall clock + this (advance_clock) */
     struct gsstats stats;
     double started_s;
     char node_header[200]; /* "X-Gateway-Node: NAME\r\n" */
@@ -96,12 +96,12 @@ int gssrv_init(struct gssrv *s, struct ev_loop *loop, const struct gscfg *cfg, c
 /* Closes listeners and connections, stops watchers, frees everything. */
 void gssrv_free(struct gssrv *s);
 
-/* The clock tokens are issued and judged by: the wall clock (ms since the
+/* The clock tokens are issued and judged by: the wall clock (µs since the
  * epoch, as token times travel between nodes) moved forward by every
  * advance_clock so far, so a test can expire tokens without waiting. */
-static inline uint64_t gssrv_token_clock_ms(const struct gssrv *s)
+static inline uint64_t gssrv_token_clock_us(const struct gssrv *s)
 {
-    return gs_wall_ms() + s->clock_advance_ms;
+    return gs_wall_us() + s->clock_advance_us;
 }
 
 /* Zeroes the counters of /_sim/stats and starts every throttling window

@@ -54,8 +54,8 @@ void gstok_make(const struct gstok_claims *cl, char out[GSTOK_CHARS + 1])
 {
     static const char hex[] = "0123456789abcdef";
     unsigned char raw[PAYLOAD_BYTES + MAC_BYTES], m[32];
-    put64(raw, cl->issued_ms);
-    put64(raw + 8, cl->expires_ms);
+    put64(raw, cl->issued_us);
+    put64(raw + 8, cl->expires_us);
     put32(raw + 16, cl->nonce);
     put32(raw + 20, cl->client);
     mac(raw, m);
@@ -67,16 +67,16 @@ void gstok_make(const struct gstok_claims *cl, char out[GSTOK_CHARS + 1])
     out[GSTOK_CHARS] = 0;
 }
 
-enum gstok_status gstok_validity(const struct gstok_claims *cl, uint64_t now_ms,
-                                 uint64_t revoked_before_ms)
+enum gstok_status gstok_validity(const struct gstok_claims *cl, uint64_t now_us,
+                                 uint64_t revoked_before_us)
 {
-    if (now_ms >= cl->expires_ms || (revoked_before_ms && cl->issued_ms < revoked_before_ms))
+    if (now_us >= cl->expires_us || (revoked_before_us && cl->issued_us < revoked_before_us))
         return GSTOK_EXPIRED;
     return GSTOK_OK;
 }
 
-enum gstok_status gstok_check(const char *tok, size_t len, uint64_t now_ms,
-                              uint64_t revoked_before_ms, struct gstok_claims *cl, uint64_t *key)
+enum gstok_status gstok_check(const char *tok, size_t len, uint64_t now_us,
+                              uint64_t revoked_before_us, struct gstok_claims *cl, uint64_t *key)
 {
     unsigned char raw[PAYLOAD_BYTES + MAC_BYTES], m[32];
     if (len != GSTOK_CHARS)
@@ -93,14 +93,14 @@ enum gstok_status gstok_check(const char *tok, size_t len, uint64_t now_ms,
         diff |= (unsigned char)(m[i] ^ raw[PAYLOAD_BYTES + i]);
     if (diff)
         return GSTOK_INVALID;
-    cl->issued_ms = get64(raw);
-    cl->expires_ms = get64(raw + 8);
+    cl->issued_us = get64(raw);
+    cl->expires_us = get64(raw + 8);
     cl->nonce = get32(raw + 16);
     cl->client = get32(raw + 20);
     /* nonce and client, mixed with the MAC: unique per token */
     uint64_t k = get64(raw + 16) ^ get64(raw + PAYLOAD_BYTES);
     *key = k ? k : 1;
-    return gstok_validity(cl, now_ms, revoked_before_ms);
+    return gstok_validity(cl, now_us, revoked_before_us);
 }
 
 static struct gstok_entry *probe(struct gstok_entry *slots, size_t cap, uint64_t key)
@@ -112,7 +112,7 @@ static struct gstok_entry *probe(struct gstok_entry *slots, size_t cap, uint64_t
 }
 
 /* Rebuilds into a table of new_cap slots, dropping expired entries. */
-static int rebuild(struct gstok_table *t, size_t new_cap, uint64_t now_ms)
+static int rebuild(struct gstok_table *t, size_t new_cap, uint64_t now_us)
 {
     struct gstok_entry *ns = calloc(new_cap, sizeof *ns);
     if (!ns)
@@ -120,7 +120,7 @@ static int rebuild(struct gstok_table *t, size_t new_cap, uint64_t now_ms)
     size_t used = 0;
     for (size_t i = 0; i < t->cap; i++) {
         struct gstok_entry *e = &t->slots[i];
-        if (!e->key || e->expires_ms <= now_ms)
+        if (!e->key || e->expires_us <= now_us)
             continue;
         *probe(ns, new_cap, e->key) = *e;
         used++;
@@ -132,25 +132,25 @@ static int rebuild(struct gstok_table *t, size_t new_cap, uint64_t now_ms)
     return 0;
 }
 
-struct gsthr *gstok_limiter(struct gstok_table *t, uint64_t key, uint64_t expires_ms,
-                            uint64_t now_ms)
+struct gsthr *gstok_limiter(struct gstok_table *t, uint64_t key, uint64_t expires_us,
+                            uint64_t now_us)
 {
-    if (!t->slots && rebuild(t, 256, now_ms))
+    if (!t->slots && rebuild(t, 256, now_us))
         return NULL;
     struct gstok_entry *e = probe(t->slots, t->cap, key);
     if (e->key)
         return &e->lim;
     if ((t->used + 1) * 2 > t->cap) {
         size_t cap = t->cap;
-        if (rebuild(t, cap, now_ms))
+        if (rebuild(t, cap, now_us))
             return NULL;
-        if ((t->used + 1) * 4 > cap && rebuild(t, cap * 2, now_ms))
+        if ((t->used + 1) * 4 > cap && rebuild(t, cap * 2, now_us))
             return NULL;
         e = probe(t->slots, t->cap, key);
     }
     memset(e, 0, sizeof *e);
     e->key = key;
-    e->expires_ms = expires_ms;
+    e->expires_us = expires_us;
     t->used++;
     return &e->lim;
 }
