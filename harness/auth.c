@@ -432,9 +432,12 @@ static void pump(struct auth_pool *p, int64_t until_ns)
     collect(p);
 }
 
-int auth_pool_fetch_all(struct auth_pool *p, char *err, size_t err_len)
+int auth_pool_fetch_all(struct auth_pool *p, bool (*stop)(void *ctx), void *ctx, char *err,
+                        size_t err_len)
 {
     for (;;) {
+        if (stop && stop(ctx))
+            return AUTH_STOPPED;
         bool all = true;
         for (size_t i = 0; i < p->n_apps && all; i++)
             all = p->apps[i].initial_done;

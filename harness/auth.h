@@ -82,10 +82,16 @@ enum auth_rejection {
 int auth_pool_new(const struct scenario *scn, uint64_t seed, struct auth_pool **out, char *err,
                   size_t err_len);
 
+/* auth_pool_fetch_all's result when stop() asked it to give up. */
+#define AUTH_STOPPED 1
+
 /* Fetches every application's first token (AUTH_CONCURRENCY at a time),
- * blocking. Returns 0, or -1 when any application got none, with the
- * application, the endpoint and the cause in err (never a secret). */
-int auth_pool_fetch_all(struct auth_pool *p, char *err, size_t err_len);
+ * blocking; stop(ctx) (NULL: never) is asked at least every 100 ms and
+ * ends the wait early when it says true. Returns 0, AUTH_STOPPED, or -1
+ * when any application got none, with the application, the endpoint and
+ * the cause in err (never a secret). */
+int auth_pool_fetch_all(struct auth_pool *p, bool (*stop)(void *ctx), void *ctx, char *err,
+                        size_t err_len);
 
 /* Starts the refresh thread. Returns 0 or -1. */
 int auth_pool_start(struct auth_pool *p);

@@ -20,6 +20,7 @@
 #include "report.h"
 #include "results.h"
 #include "scenario.h"
+#include "sigguard.h"
 #include "xfer.h"
 
 #define MAX_SETS 64
@@ -114,16 +115,25 @@ struct run_ctx {
     const struct run_opts *opts;
     bool tty;
     bool hlog_started;
-    struct fs_atomic hlog_file;
+    FILE *hlog_file;             /* run.hlog's temporary file (in the output set) */
     struct hlog_writer *hlog;
     struct rec_cell *hlog_all;   /* scratch: the interval's records, all cells */
     bool hlog_failed;
     char stop_reason[512];       /* what stopped the run early, if anything */
     bool stopped_by_gate;        /* an abort_on_fail gate (exit 1), not a staircase */
+    bool told_stop;              /* the stop request was acknowledged on stderr */
     size_t judged;               /* phases whose step-stop rule was applied */
     double judged_end_s;         /* end of those phases, from the run's start */
     int *step_fails;             /* consecutive failing steps, per step-stop rule */
 };
+
+/* Progress lines go to stderr, the summary to stdout; neither decides the
+ * run's fate. Once stderr fails (a closed pipe: EPIPE; a terminal gone
+ * with the ssh session: EIO) progress stops; the run goes on. */
+static bool stderr_ok(void)
+{
+    return !ferror(stderr);
+}
 
 static void fmt_ms(char *buf, size_t n, int64_t us)
 {
@@ -162,7 +172,7 @@ static void print_progress(struct run_ctx *rc, const struct engine_result *r,
 
 /* ---- summary ---- */
 
-static void print_cell_row(const char *label, const struct rec_cell *c, double seconds)
+static void print_cell_row(FILE *out, const char *label, const struct rec_cell *c, double seconds)
 {
     int64_t errors = 0;
     for (int i = 0; i < OC_COUNT; i++)
@@ -174,26 +184,26 @@ static void print_cell_row(const char *label, const struct rec_cell *c, double s
     fmt_ms(p99, sizeof p99, hdr_value_at_percentile(c->latency, 99));
     fmt_ms(p999, sizeof p999, hdr_value_at_percentile(c->latency, 99.9));
     fmt_ms(mx, sizeof mx, hdr_max(c->latency));
-    printf("  %-24.24s %9lld %9.1f %8s %8s %8s %8s %8s %7.2f%% %7.2f%%\n", label,
+    fprintf(out, "  %-24.24s %9lld %9.1f %8s %8s %8s %8s %8s %7.2f%% %7.2f%%\n", label,
            (long long)c->completed, seconds > 0 ? (double)c->completed / seconds : 0.0, p50, p90,
            p99, p999, mx, c->completed ? 100.0 * (double)errors / (double)c->completed : 0.0,
            c->completed ? 100.0 * (double)c->outcomes[OC_429] / (double)c->completed : 0.0);
     if (errors || c->outcomes[OC_429] || c->unexpected || c->retried) {
-        printf("  %-24s", "");
+        fprintf(out, "  %-24s", "");
         for (int i = 0; i < OC_COUNT; i++)
             if (c->outcomes[i] && i != OC_2XX)
-                printf(" %s=%lld", rec_outcome_name(i), (long long)c->outcomes[i]);
+                fprintf(out, " %s=%lld", rec_outcome_name(i), (long long)c->outcomes[i]);
         if (c->unexpected)
-            printf(" unexpected-status=%lld", (long long)c->unexpected);
+            fprintf(out, " unexpected-status=%lld", (long long)c->unexpected);
         if (c->retried)
-            printf(" re-sent-after-reset=%lld", (long long)c->retried);
+            fprintf(out, " re-sent-after-reset=%lld", (long long)c->retried);
         for (int k = 0; c->outcomes[OC_429] && k < REC_THROTTLE_KINDS; k++)
             if (c->throttled_by[k])
-                printf(" throttled:%s=%lld", rec_throttle_name(k), (long long)c->throttled_by[k]);
+                fprintf(out, " throttled:%s=%lld", rec_throttle_name(k), (long long)c->throttled_by[k]);
         if (c->retry_after)
-            printf(" retry-after<=%llds(x%lld)", (long long)c->retry_after_max_s,
+            fprintf(out, " retry-after<=%llds(x%lld)", (long long)c->retry_after_max_s,
                    (long long)c->retry_after);
-        printf("\n");
+        fprintf(out, "\n");
     }
 }
 
@@ -211,7 +221,7 @@ static int64_t app_trouble(const struct rec_app *a)
 
 /* Per application, and the token endpoint's own line; the applications
  * with the most non-2xx answers first when there are many. */
-static void print_auth(const struct scenario *scn, const struct engine_result *r)
+static void print_auth(FILE *out, const struct scenario *scn, const struct engine_result *r)
 {
     static const char *const binds[] = {"round robin", "random", "sticky"};
     const struct auth_stats *st = auth_pool_stats(r->auth);
@@ -230,7 +240,7 @@ static void print_auth(const struct scenario *scn, const struct engine_result *r
                     order[i] = order[j];
                     order[j] = t;
                 }
-    printf("\nper application (%zu, %s)\n  %-24s %9s %8s %8s %8s %9s %9s %7s\n", n,
+    fprintf(out, "\nper application (%zu, %s)\n  %-24s %9s %8s %8s %8s %9s %9s %7s\n", n,
            binds[scn->auth.bind], "", "requests", "errors", "unauth", "throttl", "mean", "max",
            "tokens");
     for (size_t k = 0; k < n && k < SUMMARY_MAX_APPS; k++) {
@@ -243,17 +253,17 @@ static void print_auth(const struct scenario *scn, const struct engine_result *r
         char mean[16], mx[16];
         fmt_ms(mean, sizeof mean, a->latency_count ? a->latency_sum_us / a->latency_count : 0);
         fmt_ms(mx, sizeof mx, a->latency_max_us);
-        printf("  %-24.24s %9lld %8lld %8lld %8lld %9s %9s %7lld\n", scn->auth.apps[i].name,
+        fprintf(out, "  %-24.24s %9lld %8lld %8lld %8lld %9s %9s %7lld\n", scn->auth.apps[i].name,
                (long long)a->completed, (long long)errors, (long long)a->outcomes[OC_401],
                (long long)a->outcomes[OC_429], mean, mx, (long long)st->apps[i].fetched);
     }
     if (n > SUMMARY_MAX_APPS)
-        printf("  ... %zu more in results.json (auth.applications)\n", n - SUMMARY_MAX_APPS);
+        fprintf(out, "  ... %zu more in results.json (auth.applications)\n", n - SUMMARY_MAX_APPS);
     char p50[16], p99[16], mx[16];
     fmt_ms(p50, sizeof p50, hdr_value_at_percentile(st->latency, 50));
     fmt_ms(p99, sizeof p99, hdr_value_at_percentile(st->latency, 99));
     fmt_ms(mx, sizeof mx, hdr_max(st->latency));
-    printf("token endpoint %s: %lld requests (%lld before the run, %lld ahead of expiry, %lld "
+    fprintf(out, "token endpoint %s: %lld requests (%lld before the run, %lld ahead of expiry, %lld "
            "after a 401, %lld retries), %lld failed; p50 %s, p99 %s, max %s\n",
            scn->auth.token_url, (long long)st->requests, (long long)st->by_reason[AUTH_INITIAL],
            (long long)st->by_reason[AUTH_AHEAD], (long long)st->by_reason[AUTH_AFTER_401],
@@ -261,12 +271,12 @@ static void print_auth(const struct scenario *scn, const struct engine_result *r
     for (size_t i = 0; i < n; i++) {
         const struct rec_app *a = &tot->apps[i];
         if (a->rejected_fresh)
-            printf("AUTH FAILURE: application %s: the gateway answered 401 to %lld request(s) "
+            fprintf(out, "AUTH FAILURE: application %s: the gateway answered 401 to %lld request(s) "
                    "carrying a token fetched after an earlier 401; it rejects this "
                    "application's credentials or subscription\n",
                    scn->auth.apps[i].name, (long long)a->rejected_fresh);
         if (st->apps[i].last_error[0])
-            printf("TOKEN FAILURE: application %s: its last token request failed: %s\n",
+            fprintf(out, "TOKEN FAILURE: application %s: its last token request failed: %s\n",
                    scn->auth.apps[i].name, st->apps[i].last_error);
     }
     free(order);
@@ -276,11 +286,11 @@ enum group { BY_REQUEST, BY_NODE, BY_PHASE };
 
 /* One table row per request, node or phase; seconds is the recorded time
  * (a phase's row uses that phase's own time). */
-static void print_group(const char *title, const struct scenario *scn,
+static void print_group(FILE *out, const char *title, const struct scenario *scn,
                         const struct engine_result *r, double seconds, enum group g)
 {
     size_t count = g == BY_REQUEST ? scn->n_requests : g == BY_NODE ? r->n_nodes : scn->n_phases;
-    printf("\n%s\n  %-24s %9s %9s %8s %8s %8s %8s %8s %8s %8s\n", title, "", "requests", "req/s",
+    fprintf(out, "\n%s\n  %-24s %9s %9s %8s %8s %8s %8s %8s %8s %8s\n", title, "", "requests", "req/s",
            "p50", "p90", "p99", "p99.9", "max", "errors", "throttl");
     for (size_t i = 0; i < count; i++) {
         struct rec_cell *sum = rec_cell_new();
@@ -292,44 +302,45 @@ static void print_group(const char *title, const struct scenario *scn,
                            : g == BY_NODE  ? r->node_names[i]
                                            : scn->phases[i].name;
         if (sum->completed)
-            print_cell_row(name, sum, g == BY_PHASE ? engine_phase_ran_s(scn, r, i) : seconds);
+            print_cell_row(out, name, sum, g == BY_PHASE ? engine_phase_ran_s(scn, r, i) : seconds);
         rec_cell_free(sum);
     }
 }
 
-static void print_summary(const struct scenario *scn, const struct engine_result *r,
-                          const char *outdir)
+/* The summary; the output files are listed only when written (wrote). */
+static void print_summary(FILE *out, const struct scenario *scn, const struct engine_result *r,
+                          const char *outdir, bool wrote, const char *junit)
 {
     double seconds = engine_recorded_s(scn, r, SIZE_MAX);
-    printf("\ngatecap run: %s — %s, %.1f s, %d worker(s), status: %s\n", scn->name,
+    fprintf(out, "\ngatecap run: %s — %s, %.1f s, %d worker(s), status: %s\n", scn->name,
            scn->model == SCN_OPEN ? "open model" : "closed model", r->elapsed_s, r->workers,
            r->interrupted           ? "INTERRUPTED"
            : r->generator_limited ? "GENERATOR-LIMITED"
            : r->stopped_early     ? "STOPPED EARLY"
                                   : "complete");
-    printf("latency = %s\n", scn->model == SCN_OPEN
+    fprintf(out, "latency = %s\n", scn->model == SCN_OPEN
                                  ? "completion − intended start (no coordinated omission)"
                                  : "service time (closed model; not corrected for coordinated "
                                    "omission)");
     if (scn->tls.insecure)
-        printf("WARNING: TLS certificate verification was OFF (tls.insecure: true)\n");
+        fprintf(out, "WARNING: TLS certificate verification was OFF (tls.insecure: true)\n");
     if (scn->n_phases > 1)
-        print_group("per phase", scn, r, seconds, BY_PHASE);
-    print_group("per request", scn, r, seconds, BY_REQUEST);
-    print_group("per node", scn, r, seconds, BY_NODE);
+        print_group(out, "per phase", scn, r, seconds, BY_PHASE);
+    print_group(out, "per request", scn, r, seconds, BY_REQUEST);
+    print_group(out, "per node", scn, r, seconds, BY_NODE);
     if (r->auth)
-        print_auth(scn, r);
+        print_auth(out, scn, r);
     struct rec_cell *all = rec_cell_new();
     if (all) {
         rec_set_sum(r->total, r->n_nodes, SIZE_MAX, SIZE_MAX, SIZE_MAX, all);
-        printf("\n");
-        print_cell_row("all", all, seconds);
+        fprintf(out, "\n");
+        print_cell_row(out, "all", all, seconds);
         rec_cell_free(all);
     }
     for (int i = 0; i < OC_COUNT; i++)
         if (r->total->first_error[i][0])
-            printf("  %s, e.g.: %s\n", rec_outcome_name(i), r->total->first_error[i]);
-    printf("\ngenerator: %lld scheduled, %lld sent, %lld late (%.2f%%, > %.0f ms), %lld waited "
+            fprintf(out, "  %s, e.g.: %s\n", rec_outcome_name(i), r->total->first_error[i]);
+    fprintf(out, "\ngenerator: %lld scheduled, %lld sent, %lld late (%.2f%%, > %.0f ms), %lld waited "
            "for the in-flight bound, %lld dropped, %lld abandoned, max lag %.1f ms, CPU %.1f s\n",
            (long long)r->health.scheduled, (long long)r->health.started,
            (long long)r->health.late, r->late_pct, scn->late_threshold_ms,
@@ -337,22 +348,33 @@ static void print_summary(const struct scenario *scn, const struct engine_result
            (long long)r->abandoned, results_ms(r->health.max_lag_us),
            r->cpu_user_s + r->cpu_sys_s);
     if (r->generator_limited)
-        printf("GENERATOR-LIMITED: gatecap did not deliver the load as scheduled (more than "
+        fprintf(out, "GENERATOR-LIMITED: gatecap did not deliver the load as scheduled (more than "
                "%.1f%% of arrivals late, or arrivals dropped); raise load.max_inflight or "
                "load.workers, or lower the rate. The results show what was sent.\n",
                scn->late_tolerance_pct);
-    printf("results: %s/results.json\nhlog:    %s/run.hlog\nreport:  %s/report.html, "
-           "%s/report.md\n",
-           outdir, outdir, outdir, outdir);
+    if (r->signal[0])
+        fprintf(out, "interrupted by %s%s\n", r->signal,
+                r->health.scheduled ? "" : " before the load started: nothing was sent");
+    if (!wrote) {
+        fprintf(out, "no output files were written (see the message above); the summary above "
+                     "is all there is of this run\n");
+        return;
+    }
+    fprintf(out, "results: %s/results.json\nhlog:    %s/run.hlog\nreport:  %s/report.html, "
+                 "%s/report.md\n",
+            outdir, outdir, outdir, outdir);
+    if (junit)
+        fprintf(out, "junit:   %s\n", junit);
 }
 
 /* Prints one line per verdict; returns how many did not pass. */
-static int print_gates(const struct scenario *scn, const struct gate_verdict *v, size_t n)
+static int print_gates(FILE *out, const struct scenario *scn, const struct gate_verdict *v,
+                       size_t n)
 {
     int failed = 0;
     if (!n)
         return 0;
-    printf("\ngates\n");
+    fprintf(out, "\ngates\n");
     for (size_t i = 0; i < n; i++) {
         const struct gate *g = &scn->gates[v[i].gate];
         char what[160], val[32] = "no data";
@@ -366,20 +388,20 @@ static int print_gates(const struct scenario *scn, const struct gate_verdict *v,
             snprintf(what, sizeof what, "%s", g->text);
         if (v[i].outcome != GATE_NO_DATA)
             gate_format(&g->expr, v[i].measured, val, sizeof val);
-        printf("  %-7s %-48s %s\n",
+        fprintf(out, "  %-7s %-48s %s\n",
                v[i].outcome == GATE_PASS ? "PASS" : v[i].outcome == GATE_FAIL ? "FAIL" : "NO DATA",
                what, val);
         if (v[i].outcome != GATE_PASS)
             failed++;
     }
-    printf("gates: %zu passed, %d failed\n", n - (size_t)failed, failed);
+    fprintf(out, "gates: %zu passed, %d failed\n", n - (size_t)failed, failed);
     return failed;
 }
 
 /* The gates as JUnit test cases (one per verdict), plus one case for the
  * generator: a run whose load was not delivered fails it. */
-static int write_junit(const char *path, const struct scenario *scn, const struct engine_result *r,
-                       const struct gate_verdict *v, size_t n)
+static int write_junit(FILE *f, const char *path, const struct scenario *scn,
+                       const struct engine_result *r, const struct gate_verdict *v, size_t n)
 {
     struct junit_case *cases = calloc(n + 1, sizeof *cases);
     char(*names)[160] = calloc(n + 1, sizeof *names);
@@ -426,8 +448,8 @@ static int write_junit(const char *path, const struct scenario *scn, const struc
                                    .message = msgs[n],
                                    .type = "generator-limited",
                                    .system_out = msgs[n]};
-    if (junit_write(path, scn->name, cases, n + 1, err, sizeof err))
-        fprintf(stderr, "gatecap: %s\n", err);
+    if (junit_fprint(f, scn->name, cases, n + 1, err, sizeof err))
+        fprintf(stderr, "gatecap: %s: %s\n", path, err);
     else
         rc = 0;
 out:
@@ -454,11 +476,11 @@ static void make_tag(char *buf, size_t n, const char *series, const char *phase,
 static void write_hlog_interval(struct run_ctx *rc, const struct engine_result *r,
                                 const struct engine_interval *iv, const struct rec_set *set)
 {
-    if (rc->hlog_failed || !rc->hlog_file.f)
+    if (rc->hlog_failed || !rc->hlog_file)
         return;
     int64_t base_ms = (int64_t)(r->start_epoch_s * 1000.0);
     if (!rc->hlog_started) {
-        if (hlog_writer_open(rc->hlog, rc->hlog_file.f, base_ms)) {
+        if (hlog_writer_open(rc->hlog, rc->hlog_file, base_ms)) {
             rc->hlog_failed = true;
             return;
         }
@@ -489,7 +511,7 @@ static void write_hlog_interval(struct run_ctx *rc, const struct engine_result *
             }
     /* Flushed every interval: a log read while the run goes on is whole up
      * to its last line. */
-    fflush(rc->hlog_file.f);
+    fflush(rc->hlog_file);
 }
 
 /* The run time an interval hand-off stands for: its place on the interval
@@ -589,8 +611,18 @@ static bool on_interval(void *user, const struct engine_result *r,
 {
     struct run_ctx *rc = user;
     write_hlog_interval(rc, r, iv, set);
-    if (!rc->opts->quiet)
+    if (!rc->opts->quiet && stderr_ok())
         print_progress(rc, r, iv);
+    if (r->interrupted && !rc->told_stop) {
+        rc->told_stop = true;
+        if (stderr_ok())
+            fprintf(stderr,
+                    "%sgatecap: %s: stopping: no new arrivals; waiting for the %lld request(s) "
+                    "in flight (another signal abandons them); the results will be written "
+                    "whole\n",
+                    rc->tty && !rc->opts->quiet ? "\n" : "", r->signal,
+                    (long long)iv->health.inflight);
+    }
     if (!rc->stop_reason[0] && rc->step_fails && steps_failed_out(rc, r)) {
         if (!rc->opts->quiet)
             fprintf(stderr, "gatecap: stopping: %s\n", rc->stop_reason);
@@ -613,8 +645,144 @@ static char *join_path(const char *dir, const char *name)
     return p;
 }
 
+/* Writes text to stdout. Returns 0, or the errno of a failed write; EPIPE
+ * (nobody reads any more, e.g. `| head`) counts as written. */
+static int emit_stdout(const char *text, size_t len)
+{
+    errno = 0;
+    if (fwrite(text, 1, len, stdout) == len && fflush(stdout) == 0)
+        return 0;
+    int e = errno ? errno : EIO;
+    clearerr(stdout);
+    return e == EPIPE ? 0 : e;
+}
+
+/* The folder of path (".": none), into buf. */
+static void dir_of(const char *path, char *buf, size_t n)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(buf, n, ".");
+    else if (slash == path)
+        snprintf(buf, n, "/");
+    else
+        snprintf(buf, n, "%.*s", (int)(slash - path), path);
+}
+
+struct outputs {
+    struct fs_outset set;
+    char *results, *hlog, *md, *html; /* final paths */
+    FILE *results_f, *hlog_f, *md_f, *html_f, *junit_f;
+};
+
+static void outputs_free(struct outputs *o)
+{
+    fs_outset_abort(&o->set);
+    free(o->results);
+    free(o->hlog);
+    free(o->md);
+    free(o->html);
+}
+
+/* Opens every output file's temporary file before anything is sent: a
+ * folder that cannot be made or written is an input error found now, not
+ * after the run. Returns 0, or -1 after printing why. */
+static int outputs_open(struct outputs *o, const char *outdir, const char *junit)
+{
+    memset(o, 0, sizeof *o);
+    if (!outdir[0]) {
+        fprintf(stderr, "gatecap: the output folder is empty; give one with -o DIR\n");
+        return -1;
+    }
+    if (fs_mkdirs(outdir)) {
+        fprintf(stderr, "gatecap: cannot create output folder '%s': %s; choose another with -o\n",
+                outdir, strerror(errno));
+        return -1;
+    }
+    if (!(o->results = join_path(outdir, "results.json")) ||
+        !(o->hlog = join_path(outdir, "run.hlog")) || !(o->md = join_path(outdir, "report.md")) ||
+        !(o->html = join_path(outdir, "report.html"))) {
+        fprintf(stderr, "gatecap: out of memory\n");
+        return -1;
+    }
+    if (!(o->results_f = fs_outset_add(&o->set, o->results)) ||
+        !(o->hlog_f = fs_outset_add(&o->set, o->hlog)) ||
+        !(o->md_f = fs_outset_add(&o->set, o->md)) ||
+        !(o->html_f = fs_outset_add(&o->set, o->html))) {
+        fprintf(stderr, "gatecap: cannot write in the output folder '%s': %s; choose another "
+                        "with -o\n",
+                outdir, strerror(errno));
+        return -1;
+    }
+    if (junit) {
+        char dir[4096];
+        dir_of(junit, dir, sizeof dir);
+        if (!junit[0] || fs_mkdirs(dir) || !(o->junit_f = fs_outset_add(&o->set, junit))) {
+            fprintf(stderr, "gatecap: cannot write the JUnit file '%s': %s; choose another with "
+                            "--junit\n",
+                    junit, junit[0] ? strerror(errno) : "empty path");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Writes every output into its temporary file, then renames them all, or
+ * none when any failed. Returns true when all were written. */
+static bool outputs_write(struct outputs *o, struct run_ctx *rc, const struct engine_result *r,
+                          const struct gate_verdict *v, size_t n_v, bool gates_ok)
+{
+    const struct scenario *scn = rc->scn;
+    char err[1024];
+    json_t *doc = results_build(scn, r);
+    if (!doc || !gates_ok ||
+        results_add_gates(doc, scn, v, n_v, rc->stop_reason[0] ? rc->stop_reason : NULL) ||
+        results_fprint(doc, o->results_f)) {
+        fprintf(stderr, "gatecap: cannot write %s: %s\n", o->results,
+                strerror(errno ? errno : ENOMEM));
+        json_decref(doc);
+        return false;
+    }
+    json_decref(doc);
+    /* A run with no interval (stopped before the load) still gets a log
+     * with its header: readable, empty. */
+    if (!rc->hlog_started && !rc->hlog_failed) {
+        if (hlog_writer_open(rc->hlog, o->hlog_f, (int64_t)(r->start_epoch_s * 1000.0)))
+            rc->hlog_failed = true;
+        else
+            rc->hlog_started = true;
+    }
+    if (rc->hlog_failed || hlog_writer_finish(rc->hlog) || fflush(o->hlog_f) || ferror(o->hlog_f)) {
+        fprintf(stderr, "gatecap: cannot write %s: %s\n", o->hlog, strerror(errno ? errno : EIO));
+        return false;
+    }
+    if (o->junit_f && write_junit(o->junit_f, rc->opts->junit, scn, r, v, n_v))
+        return false;
+    /* The reports are made from results.json alone, as `gatecap report`
+     * would make them later. */
+    if (report_render(fs_outset_tmp(&o->set, o->results), NULL, o->md_f, o->html_f, err,
+                      sizeof err)) {
+        fprintf(stderr, "gatecap: the report could not be written: %s\n", err);
+        return false;
+    }
+    char bad[4096];
+    if (fs_outset_commit(&o->set, bad, sizeof bad)) {
+        fprintf(stderr, "gatecap: cannot write %s: %s; no output of this run was kept\n", bad,
+                strerror(errno));
+        return false;
+    }
+    return true;
+}
+
 int cmd_run(int argc, char **argv)
 {
+    /* First of all: from here on no signal can end gatecap half-way
+     * (sigguard.h); every stop request is read by the run. */
+    struct sigguard sig;
+    if (sigguard_start(&sig)) {
+        fprintf(stderr, "gatecap: cannot set up signal handling: %s\n", strerror(errno));
+        return EXIT_RUN;
+    }
     struct run_opts o;
     if (parse_opts(argc, argv, &o,
                    "gatecap run SCENARIO.yaml [-o OUTDIR] [--set key=value]... [--junit FILE] "
@@ -624,28 +792,18 @@ int cmd_run(int argc, char **argv)
     if (!scn)
         return EXIT_INPUT;
     const char *outdir = o.outdir ? o.outdir : scn->output_dir;
-    if (fs_mkdirs(outdir)) {
-        fprintf(stderr, "gatecap: cannot create output folder '%s': %s; choose another with -o\n",
-                outdir, strerror(errno));
-        scenario_free(scn);
-        return EXIT_INPUT;
-    }
-    char *results_path = join_path(outdir, "results.json");
-    char *hlog_path = join_path(outdir, "run.hlog");
+    struct outputs out;
     struct hlog_writer hw;
     struct run_ctx rc = {.scn = scn, .opts = &o, .tty = isatty(STDERR_FILENO), .hlog = &hw};
     int code = EXIT_RUN;
-    if (scn->n_step_stops && !(rc.step_fails = calloc(scn->n_step_stops, sizeof(int)))) {
-        fprintf(stderr, "gatecap: out of memory\n");
-        goto out;
-    }
-    if (!(rc.hlog_all = rec_cell_new())) {
-        fprintf(stderr, "gatecap: out of memory\n");
-        goto out;
-    }
-    if (!results_path || !hlog_path || fs_atomic_open(&rc.hlog_file, hlog_path)) {
-        fprintf(stderr, "gatecap: cannot write in '%s': %s\n", outdir, strerror(errno));
+    if (outputs_open(&out, outdir, o.junit)) {
         code = EXIT_INPUT;
+        goto out;
+    }
+    rc.hlog_file = out.hlog_f;
+    if ((scn->n_step_stops && !(rc.step_fails = calloc(scn->n_step_stops, sizeof(int)))) ||
+        !(rc.hlog_all = rec_cell_new())) {
+        fprintf(stderr, "gatecap: out of memory\n");
         goto out;
     }
     if (scn->tls.insecure)
@@ -658,48 +816,45 @@ int cmd_run(int argc, char **argv)
 
     struct engine_result *r = NULL;
     char err[1024];
-    int rc_engine = engine_run(scn, on_interval, &rc, &r, err, sizeof err);
-    if (rc.tty && !o.quiet)
+    int rc_engine = engine_run(scn, on_interval, &rc, &sig, &r, err, sizeof err);
+    if (rc.tty && !o.quiet && stderr_ok())
         fprintf(stderr, "\n");
     if (rc_engine != ENGINE_OK) {
         fprintf(stderr, "gatecap: %s\n", err);
-        fs_atomic_abort(&rc.hlog_file);
         code = EXIT_RUN;
         goto out;
     }
+    /* Requests to stop from here on wait: the writing always finishes. */
     if (!rc.stop_reason[0] && r->stop_reason[0])
         snprintf(rc.stop_reason, sizeof rc.stop_reason, "%s", r->stop_reason);
     struct gate_verdict *verdicts = NULL;
     size_t n_verdicts = 0;
-    json_t *doc = results_build(scn, r);
     bool gates_ok = gate_evaluate(scn, r, false, &verdicts, &n_verdicts) == 0;
-    bool wrote = doc && gates_ok &&
-                 results_add_gates(doc, scn, verdicts, n_verdicts,
-                                   rc.stop_reason[0] ? rc.stop_reason : NULL) == 0 &&
-                 results_write(doc, results_path) == 0;
-    json_decref(doc);
-    if (!wrote)
-        fprintf(stderr, "gatecap: cannot write %s: %s\n", results_path, strerror(errno));
-    int hlog_err = rc.hlog_started ? hlog_writer_finish(&hw) : 0;
-    if (hlog_err || rc.hlog_failed || fs_atomic_commit(&rc.hlog_file)) {
-        fprintf(stderr, "gatecap: cannot write %s\n", hlog_path);
-        wrote = false;
+    bool wrote = outputs_write(&out, &rc, r, verdicts, n_verdicts, gates_ok);
+
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    int failed = 0;
+    if (mem) {
+        print_summary(mem, scn, r, outdir, wrote, o.junit);
+        failed = print_gates(mem, scn, verdicts, n_verdicts);
+        if (rc.stop_reason[0])
+            fprintf(mem, "STOPPED EARLY: %s\n", rc.stop_reason);
+        fclose(mem);
     }
-    if (o.junit && write_junit(o.junit, scn, r, verdicts, n_verdicts))
-        wrote = false;
-    /* The reports are made from results.json alone, as `gatecap report`
-     * would make them later. */
-    if (wrote && report_write(results_path, NULL, outdir, err, sizeof err)) {
-        fprintf(stderr, "gatecap: the report could not be written: %s\n", err);
-        wrote = false;
-    }
-    print_summary(scn, r, outdir);
-    int failed = print_gates(scn, verdicts, n_verdicts);
-    if (rc.stop_reason[0])
-        printf("STOPPED EARLY: %s\n", rc.stop_reason);
+    int out_err = text ? emit_stdout(text, len) : ENOMEM;
+    free(text);
+    if (out_err)
+        fprintf(stderr, "gatecap: the summary could not be written to standard output: %s\n",
+                strerror(out_err));
+    if (sigguard_take(&sig) && !r->interrupted)
+        fprintf(stderr, "gatecap: %s arrived after the load ended; the results were written "
+                        "whole\n",
+                sigguard_name(sig.last));
     if (r->interrupted)
         code = EXIT_INTERRUPTED;
-    else if (!wrote || r->generator_limited)
+    else if (!wrote || out_err || r->generator_limited)
         code = EXIT_RUN;
     else if (failed || rc.stopped_by_gate)
         code = EXIT_GATE;
@@ -708,12 +863,9 @@ int cmd_run(int argc, char **argv)
     free(verdicts);
     engine_result_free(r);
 out:
-    if (rc.hlog_file.f)
-        fs_atomic_abort(&rc.hlog_file);
+    outputs_free(&out);
     rec_cell_free(rc.hlog_all);
     free(rc.step_fails);
-    free(results_path);
-    free(hlog_path);
     scenario_free(scn);
     return code;
 }

@@ -19,6 +19,7 @@
 #include "results.h"
 #include "scenario.h"
 #include "search.h"
+#include "sigguard.h"
 #include "units.h"
 #include "xfer.h"
 
@@ -208,8 +209,8 @@ static json_t *search_doc(const struct search_opts *o, const struct search *s, c
 
 /* Runs one probe; writes its results.json; judges it. Returns 0 with
  * *met set, or an exit code (EXIT_RUN, EXIT_INTERRUPTED, EXIT_INPUT). */
-static int run_probe(const struct search_opts *o, int k, double rate, const char *outdir,
-                     json_t *probes, bool *met)
+static int run_probe(const struct search_opts *o, struct sigguard *sig, int k, double rate,
+                     const char *outdir, json_t *probes, bool *met)
 {
     struct scenario *scn = probe_scenario(o, rate);
     if (!scn)
@@ -224,7 +225,7 @@ static int run_probe(const struct search_opts *o, int k, double rate, const char
         scenario_free(scn);
         return EXIT_INPUT;
     }
-    if (engine_run(scn, NULL, NULL, &r, err, sizeof err) != ENGINE_OK) {
+    if (engine_run(scn, NULL, NULL, sig, &r, err, sizeof err) != ENGINE_OK) {
         fprintf(stderr, "gatecap: probe %d at %.6g/s: %s\n", k, rate, err);
         scenario_free(scn);
         return EXIT_RUN;
@@ -286,6 +287,12 @@ static int run_probe(const struct search_opts *o, int k, double rate, const char
 
 int cmd_search(int argc, char **argv)
 {
+    /* no signal ends a search half-way: see sigguard.h */
+    struct sigguard sig;
+    if (sigguard_start(&sig)) {
+        fprintf(stderr, "gatecap: cannot set up signal handling: %s\n", strerror(errno));
+        return EXIT_RUN;
+    }
     struct search_opts o = {0};
     struct search s;
     int code = EXIT_INPUT;
@@ -304,7 +311,7 @@ int cmd_search(int argc, char **argv)
     const char *status = NULL;
     for (double rate; (rate = search_next(&s)) > 0;) {
         bool met = false;
-        code = run_probe(&o, s.probes + 1, rate, outdir, probes, &met);
+        code = run_probe(&o, &sig, s.probes + 1, rate, outdir, probes, &met);
         if (code) {
             status = code == EXIT_INTERRUPTED ? "interrupted"
                      : code == EXIT_INPUT     ? "input-error"

@@ -3,7 +3,8 @@
  *
  * The coordinator runs its own libev loop on the calling thread: a tick
  * timer every interval, a poll timer while waiting for the workers to
- * drain, and the signal watchers (workers block all signals). At a tick it
+ * drain, and a watcher on the caller's signal guard (sigguard.h: every
+ * thread blocks the stop signals; they arrive here as reads). At a tick it
  * swaps every worker's interval set, merges them into one interval set
  * (mapping each worker's node indexes to the run's by name), hands the
  * interval to the caller and adds it to the run's totals.
@@ -27,6 +28,7 @@
 #include "clock.h"
 #include "feeder.h"
 #include "scenario.h"
+#include "sigguard.h"
 #include "worker.h"
 #include "xfer.h"
 
@@ -48,7 +50,8 @@ struct coord {
     void *user;
     ev_timer tick;
     ev_timer poll;
-    ev_signal sigint, sigterm;
+    struct sigguard *sig;       /* the caller's, or NULL */
+    ev_io sig_watch;
     int64_t iv_start_ns;        /* current interval's start, from run start */
     double last_cpu_s;
     int64_t end_ns;             /* planned end, from run start */
@@ -132,6 +135,31 @@ static size_t phase_at(const struct coord *c, int64_t t_ns)
 }
 
 static void stop_early(struct coord *c);
+
+static void record_signal(struct engine_result *r, const struct sigguard *g)
+{
+    r->interrupted = true;
+    if (!r->signal[0])
+        snprintf(r->signal, sizeof r->signal, "%s", sigguard_name(g->last));
+}
+
+static bool stop_requested(void *ctx)
+{
+    return ctx && sigguard_pending(ctx);
+}
+
+/* A stop request came before the load started (during the token fetch or
+ * the check of the nodes): the run ends here, interrupted, with nothing
+ * sent. Its result is whole and readable: no requests, no intervals. */
+static bool interrupted_before_load(struct coord *c)
+{
+    if (!stop_requested(c->sig))
+        return false;
+    sigguard_take(c->sig);
+    record_signal(c->res, c->sig);
+    c->res->schedule_end_s = 0;
+    return true;
+}
 
 /* Closes the interval [iv_start, now): hand-off, merge, report. */
 static void close_interval(struct coord *c)
@@ -278,13 +306,21 @@ static void stop_early(struct coord *c)
         worker_stop(c->workers[i]);
 }
 
-static void on_signal(struct ev_loop *loop, ev_signal *s, int revents)
+/* Stop requests: the first stops the arrivals (what is in flight gets a
+ * grace), the second abandons what is in flight. Neither cuts the
+ * writing of results short: that happens after the loop, with the
+ * signals still blocked. */
+static void on_signal(struct ev_loop *loop, ev_io *w, int revents)
 {
     (void)loop;
     (void)revents;
-    struct coord *c = s->data;
-    c->res->interrupted = true;
-    if (++c->signals >= 2) {
+    struct coord *c = w->data;
+    int n = sigguard_take(c->sig);
+    if (n <= 0)
+        return;
+    record_signal(c->res, c->sig);
+    c->signals += n;
+    if (c->signals >= 2) {
         abort_all(c);
         return;
     }
@@ -414,9 +450,9 @@ static void raise_fd_limit(void)
 }
 
 int engine_run(const struct scenario *scn, engine_interval_fn on_interval, void *user,
-               struct engine_result **out, char *err, size_t err_len)
+               struct sigguard *sig, struct engine_result **out, char *err, size_t err_len)
 {
-    struct coord c = {.scn = scn, .on_interval = on_interval, .user = user};
+    struct coord c = {.scn = scn, .on_interval = on_interval, .user = user, .sig = sig};
     char **resolve = NULL;
     size_t n_resolve = 0;
     int ret = ENGINE_ESETUP;
@@ -451,7 +487,10 @@ int engine_run(const struct scenario *scn, engine_interval_fn on_interval, void 
                           err_len) ||
             rec_set_apps(c.res->total, scn->auth.n_apps))
             goto out;
-        if (auth_pool_fetch_all(c.res->auth, err, err_len)) {
+        int arc = auth_pool_fetch_all(c.res->auth, stop_requested, sig, err, err_len);
+        if (interrupted_before_load(&c)) /* (also what made it AUTH_STOPPED) */
+            goto interrupted;
+        if (arc) {
             ret = ENGINE_EAUTH;
             goto out;
         }
@@ -462,7 +501,11 @@ int engine_run(const struct scenario *scn, engine_interval_fn on_interval, void 
     for (size_t i = 0; i < scn->n_targets; i++) {
         char why[512];
         int status = 0;
-        if (xfer_probe(scn, c.sh.resolve, n_resolve, c.sh.auth, i, &status, why, sizeof why)) {
+        int prc = xfer_probe(scn, c.sh.resolve, n_resolve, c.sh.auth, i, stop_requested, sig,
+                             &status, why, sizeof why);
+        if (interrupted_before_load(&c))
+            goto interrupted;
+        if (prc) {
             snprintf(err, err_len, "node %s (%s) failed the check before the run: %s",
                      scn->targets[i].name, scn->targets[i].url, why);
             ret = ENGINE_EUNREACHABLE;
@@ -494,12 +537,11 @@ int engine_run(const struct scenario *scn, engine_interval_fn on_interval, void 
     c.tick.data = &c;
     ev_timer_init(&c.poll, on_poll, DRAIN_POLL_S, DRAIN_POLL_S);
     c.poll.data = &c;
-    ev_signal_init(&c.sigint, on_signal, SIGINT);
-    c.sigint.data = &c;
-    ev_signal_init(&c.sigterm, on_signal, SIGTERM);
-    c.sigterm.data = &c;
-    ev_signal_start(c.loop, &c.sigint);
-    ev_signal_start(c.loop, &c.sigterm);
+    if (sig) {
+        ev_io_init(&c.sig_watch, on_signal, sig->fd, EV_READ);
+        c.sig_watch.data = &c;
+        ev_io_start(c.loop, &c.sig_watch);
+    }
 
     /* All workers count from one start a little in the future, so that
      * every thread is up before the first arrival is due. */
@@ -522,10 +564,17 @@ int engine_run(const struct scenario *scn, engine_interval_fn on_interval, void 
     ev_timer_set(&c.tick, scn->interval_s + 0.02, scn->interval_s);
     ev_timer_start(c.loop, &c.tick);
     ev_timer_start(c.loop, &c.poll);
+    /* (a stop request that came while the workers were being set up is
+     * read by the first loop iteration: the signalfd is readable) */
     ev_run(c.loop, 0);
-    ev_signal_stop(c.loop, &c.sigint);
-    ev_signal_stop(c.loop, &c.sigterm);
+    if (sig)
+        ev_io_stop(c.loop, &c.sig_watch);
+    goto measured;
 
+interrupted:
+    /* nothing was sent: the result is whole with no requests in it */
+    c.res->elapsed_s = 0;
+measured:;
     struct engine_result *r = c.res;
     cpu_seconds(&r->cpu_user_s, &r->cpu_sys_s);
     if (r->health.scheduled > 0)

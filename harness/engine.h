@@ -16,6 +16,7 @@
 
 struct scenario;
 struct auth_pool;
+struct sigguard;
 
 enum {
     ENGINE_OK = 0,
@@ -62,6 +63,7 @@ struct engine_result {
     double cpu_sys_s;
     int workers;
     bool interrupted;            /* stopped by a signal */
+    char signal[16];             /* the first one's name ("SIGTERM"), or "" */
     bool stopped_early;          /* stopped by the interval callback */
     double schedule_end_s;       /* when arrivals ended: the planned end, or
                                     the time of the signal or stop */
@@ -82,11 +84,16 @@ struct engine_result {
 typedef bool (*engine_interval_fn)(void *user, const struct engine_result *so_far,
                                    const struct engine_interval *iv, const struct rec_set *set);
 
-/* Runs the scenario (borrowed). Returns ENGINE_OK with *out (owned,
- * engine_result_free) also when interrupted; or a negative code with the
- * reason in err (naming the node and cause for ENGINE_EUNREACHABLE). */
+/* Runs the scenario (borrowed). Stop requests come from sig (borrowed,
+ * started by the caller's thread before any other thread; NULL: none):
+ * one during the token fetch or the check of the nodes ends the run there
+ * with nothing sent; during the load the first stops the arrivals and the
+ * second abandons what is in flight. Returns ENGINE_OK with *out (owned,
+ * engine_result_free) also when interrupted (r->interrupted, r->signal);
+ * or a negative code with the reason in err (naming the node and cause
+ * for ENGINE_EUNREACHABLE). */
 int engine_run(const struct scenario *scn, engine_interval_fn on_interval, void *user,
-               struct engine_result **out, char *err, size_t err_len);
+               struct sigguard *sig, struct engine_result **out, char *err, size_t err_len);
 
 void engine_result_free(struct engine_result *r);
 

@@ -4,6 +4,8 @@
 #include "fsutil.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -63,6 +65,67 @@ void fs_atomic_abort(struct fs_atomic *a)
         unlink(a->tmp);
     }
     release(a);
+}
+
+FILE *fs_outset_add(struct fs_outset *s, const char *path)
+{
+    if (s->n == FS_OUTSET_MAX) {
+        errno = EMFILE;
+        return NULL;
+    }
+    if (fs_atomic_open(&s->files[s->n], path) != 0)
+        return NULL;
+    return s->files[s->n++].f;
+}
+
+const char *fs_outset_tmp(const struct fs_outset *s, const char *path)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (!strcmp(s->files[i].path, path))
+            return s->files[i].tmp;
+    return NULL;
+}
+
+int fs_outset_commit(struct fs_outset *s, char *failed, size_t failed_len)
+{
+    int e = 0;
+    size_t n = s->n, bad = n;
+    for (size_t i = 0; i < n; i++) {
+        struct fs_atomic *a = &s->files[i];
+        bool ok = fflush(a->f) == 0 && !ferror(a->f) && fsync(fileno(a->f)) == 0;
+        int fe = errno;
+        if (fclose(a->f) != 0 && ok) {
+            ok = false;
+            fe = errno;
+        }
+        a->f = NULL;
+        if (!ok && bad == n) {
+            bad = i;
+            e = fe ? fe : EIO;
+        }
+    }
+    for (size_t i = 0; bad == n && i < n; i++)
+        if (rename(s->files[i].tmp, s->files[i].path) != 0) {
+            bad = i;
+            e = errno;
+        }
+    if (bad < n && failed && failed_len)
+        snprintf(failed, failed_len, "%s", s->files[bad].path);
+    for (size_t i = 0; i < n; i++) {
+        if (bad < n)
+            unlink(s->files[i].tmp);
+        release(&s->files[i]);
+    }
+    s->n = 0;
+    errno = e;
+    return bad < n ? -1 : 0;
+}
+
+void fs_outset_abort(struct fs_outset *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        fs_atomic_abort(&s->files[i]);
+    s->n = 0;
 }
 
 int fs_write_atomic(const char *path, const void *data, size_t len)

@@ -754,42 +754,54 @@ void report_free(struct report *r)
 
 /* ---- report_write ---- */
 
+/* Renders a loaded report into both files (flushed). */
+static int render_both(const struct report *r, FILE *md, FILE *html, char *err, size_t errlen)
+{
+    errno = 0;
+    if (report_markdown(r, md) != 0 || fflush(md) != 0)
+        return fail(err, errlen, "cannot write report.md: %s", strerror(errno ? errno : EIO));
+    if (report_html(r, html) != 0 || fflush(html) != 0)
+        return fail(err, errlen, "cannot write report.html: %s", strerror(errno ? errno : EIO));
+    return 0;
+}
+
+int report_render(const char *results_path, const char *plan_path, FILE *md, FILE *html,
+                  char *err, size_t errlen)
+{
+    struct report r;
+    int rc = report_load(&r, results_path, plan_path, err, errlen);
+    if (rc != 0)
+        return rc;
+    rc = render_both(&r, md, html, err, errlen);
+    report_free(&r);
+    return rc;
+}
+
 int report_write(const char *results_path, const char *plan_path, const char *outdir, char *err,
                  size_t errlen)
 {
-    static const char *const names[2] = {"report.md", "report.html"};
-    int (*const render[2])(const struct report *, FILE *) = {report_markdown, report_html};
-    struct fs_atomic files[2];
-    int opened = 0;
+    char md[4096], html[4096];
+    if ((size_t)snprintf(md, sizeof md, "%s/report.md", outdir) >= sizeof md ||
+        (size_t)snprintf(html, sizeof html, "%s/report.html", outdir) >= sizeof html)
+        return fail(err, errlen, "%s: path too long", outdir);
     struct report r;
     int rc = report_load(&r, results_path, plan_path, err, errlen);
-    if (rc == 0 && fs_mkdirs(outdir) != 0)
-        rc = fail(err, errlen, "cannot create %s: %s", outdir, strerror(errno));
+    if (rc != 0)
+        return rc; /* nothing made, not even the folder */
     /* both rendered into temporary files before either is renamed */
-    for (; rc == 0 && opened < 2; opened++) {
-        char path[4096];
-        if ((size_t)snprintf(path, sizeof path, "%s/%s", outdir, names[opened]) >= sizeof path) {
-            rc = fail(err, errlen, "%s: path too long", outdir);
-            break;
-        }
-        if (fs_atomic_open(&files[opened], path) != 0) {
-            rc = fail(err, errlen, "cannot write %s: %s", path, strerror(errno));
-            break;
-        }
-        errno = 0;
-        if (render[opened](&r, files[opened].f) != 0 || fflush(files[opened].f) != 0)
-            rc = fail(err, errlen, "cannot write %s: %s", path, strerror(errno ? errno : EIO));
-    }
-    for (int i = 0; i < opened; i++) {
-        if (rc != 0) {
-            fs_atomic_abort(&files[i]);
-            continue;
-        }
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", outdir, names[i]);
-        if (fs_atomic_commit(&files[i]) != 0)
-            rc = fail(err, errlen, "cannot write %s: %s", path, strerror(errno));
-    }
+    struct fs_outset set = {0};
+    FILE *fm = NULL, *fh = NULL;
+    if (fs_mkdirs(outdir) != 0)
+        rc = fail(err, errlen, "cannot create %s: %s", outdir, strerror(errno));
+    else if (!(fm = fs_outset_add(&set, md)) || !(fh = fs_outset_add(&set, html)))
+        rc = fail(err, errlen, "cannot write in %s: %s", outdir, strerror(errno));
+    else
+        rc = render_both(&r, fm, fh, err, errlen);
     report_free(&r);
+    char bad[4096];
+    if (rc != 0)
+        fs_outset_abort(&set);
+    else if (fs_outset_commit(&set, bad, sizeof bad) != 0)
+        rc = fail(err, errlen, "cannot write %s: %s", bad, strerror(errno));
     return rc;
 }

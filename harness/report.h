@@ -222,6 +222,11 @@ int report_markdown(const struct report *r, FILE *f);
  * write error. */
 int report_html(const struct report *r, FILE *f);
 
+/* Loads the inputs and writes report.md to md and report.html to html
+ * (neither closed; both flushed). Returns 0, or -1 with err set. */
+int report_render(const char *results_path, const char *plan_path, FILE *md, FILE *html,
+                  char *err, size_t errlen);
+
 /* Loads the inputs and writes outdir/report.md and outdir/report.html,
  * each atomically (created if missing: outdir too). plan_path as in
  * report_load. Returns 0, or -1 with err set. */

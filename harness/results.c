@@ -4,6 +4,7 @@
  */
 #include "results.h"
 
+#include <errno.h>
 #include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
@@ -161,15 +162,17 @@ static json_t *cell_json(const struct rec_cell *c, double seconds, bool with_his
 }
 
 /* Sum over the matching cells; NULL when nothing matched. */
+/* The summary of the cells selected (SIZE_MAX: every one), or NULL when
+ * they hold nothing, unless always (then an all-zero summary). */
 static json_t *sum_json(const struct scenario *scn, const struct engine_result *r, size_t phase,
-                        size_t request, size_t node, bool with_hists)
+                        size_t request, size_t node, bool with_hists, bool always)
 {
     struct rec_cell *sum = rec_cell_new();
     if (!sum)
         return NULL;
     rec_set_sum(r->total, r->n_nodes, phase, request, node, sum);
     json_t *o = NULL;
-    if (sum->completed)
+    if (sum->completed || always)
         o = cell_json(sum, engine_recorded_s(scn, r, phase), with_hists);
     rec_cell_free(sum);
     return o;
@@ -293,25 +296,26 @@ void *results_build(const struct scenario *scn, const struct engine_result *r)
     json_object_set_new(doc, "cells", cells);
 
     json_t *tot = json_object();
-    json_t *all = sum_json(scn, r, SIZE_MAX, SIZE_MAX, SIZE_MAX, true);
+    /* always there: a run that recorded nothing has all-zero totals */
+    json_t *all = sum_json(scn, r, SIZE_MAX, SIZE_MAX, SIZE_MAX, true, true);
     json_object_set_new(tot, "all", all ? all : json_null());
     json_t *by = json_object();
     for (size_t p = 0; p < scn->n_phases; p++) {
-        json_t *o = sum_json(scn, r, p, SIZE_MAX, SIZE_MAX, false);
+        json_t *o = sum_json(scn, r, p, SIZE_MAX, SIZE_MAX, false, false);
         if (o)
             json_object_set_new(by, scn->phases[p].name, o);
     }
     json_object_set_new(tot, "by_phase", by);
     by = json_object();
     for (size_t q = 0; q < scn->n_requests; q++) {
-        json_t *o = sum_json(scn, r, SIZE_MAX, q, SIZE_MAX, false);
+        json_t *o = sum_json(scn, r, SIZE_MAX, q, SIZE_MAX, false, false);
         if (o)
             json_object_set_new(by, scn->requests[q].name, o);
     }
     json_object_set_new(tot, "by_request", by);
     by = json_object();
     for (size_t n = 0; n < r->n_nodes; n++) {
-        json_t *o = sum_json(scn, r, SIZE_MAX, SIZE_MAX, n, false);
+        json_t *o = sum_json(scn, r, SIZE_MAX, SIZE_MAX, n, false, false);
         if (o)
             json_object_set_new(by, r->node_names[n], o);
     }
@@ -321,6 +325,19 @@ void *results_build(const struct scenario *scn, const struct engine_result *r)
     if (r->auth)
         json_object_set_new(doc, "auth", auth_json(scn, r));
     return doc;
+}
+
+int results_fprint(const void *doc, FILE *f)
+{
+    char *text = json_dumps((const json_t *)doc, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
+    if (!text) {
+        errno = ENOMEM;
+        return -1;
+    }
+    size_t len = strlen(text);
+    int rc = fwrite(text, 1, len, f) == len && fputc('\n', f) != EOF && fflush(f) == 0 ? 0 : -1;
+    free(text);
+    return rc;
 }
 
 int results_write(const void *doc, const char *path)

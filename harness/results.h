@@ -6,6 +6,7 @@
 #define GATECAP_RESULTS_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 struct scenario;
@@ -29,6 +30,10 @@ int results_add_gates(void *doc, const struct scenario *scn, const struct gate_v
 /* Writes the document to path atomically (temp file, then rename),
  * indented. Returns 0 or -1 (errno set). */
 int results_write(const void *doc, const char *path);
+
+/* Writes the document, as results_write would, to f (not closed). Returns
+ * 0 or -1 (errno set). */
+int results_fprint(const void *doc, FILE *f);
 
 /* Milliseconds from microseconds, as results and summaries show them. */
 double results_ms(int64_t us);

@@ -114,9 +114,12 @@ bool xfer_status_expected(const struct scn_request *rq, int status);
 /* One blocking request to target `target` with the scenario's first
  * request's TLS and HTTP settings (and, with auth, the first
  * application's token and certificate), used before a run to check that a node
- * is reachable and its certificate verifies. Returns 0, or -1 with the
- * cause in err. Never on an event loop. */
+ * is reachable and its certificate verifies. stop(stop_ctx) (NULL: never) is
+ * asked while it waits and gives up early when it says true (then -1, the
+ * caller knows why). Returns 0, or -1 with the cause in err. Never on an
+ * event loop. */
 int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_resolve,
-               struct auth_pool *auth, size_t target, int *status, char *err, size_t err_len);
+               struct auth_pool *auth, size_t target, bool (*stop)(void *stop_ctx), void *stop_ctx,
+               int *status, char *err, size_t err_len);
 
 #endif

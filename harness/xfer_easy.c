@@ -213,9 +213,28 @@ void xfer_set_rendered(CURL *e, const struct scn_request *rq, const struct rende
     }
 }
 
-int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_resolve,
-               struct auth_pool *auth, size_t target, int *status, char *err, size_t err_len)
+struct probe_stop {
+    bool (*stop)(void *ctx);
+    void *ctx;
+};
+
+/* CURLOPT_XFERINFOFUNCTION: gives up when the caller's stop() says so. */
+static int on_probe_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow,
+                             curl_off_t ultotal, curl_off_t ulnow)
 {
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    const struct probe_stop *ps = clientp;
+    return ps->stop(ps->ctx) ? 1 : 0;
+}
+
+int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_resolve,
+               struct auth_pool *auth, size_t target, bool (*stop)(void *stop_ctx), void *stop_ctx,
+               int *status, char *err, size_t err_len)
+{
+    struct probe_stop ps = {stop, stop_ctx};
     int ret = -1;
     CURLU *url = NULL;
     const struct scn_request *rq0 = &scn->requests[0];
@@ -267,6 +286,11 @@ int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_
     if (auth && scn->auth.apps[0].cert_file) {
         curl_easy_setopt(e, CURLOPT_SSLCERT, scn->auth.apps[0].cert_file);
         curl_easy_setopt(e, CURLOPT_SSLKEY, scn->auth.apps[0].key_file);
+    }
+    if (stop) {
+        curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_probe_progress);
+        curl_easy_setopt(e, CURLOPT_XFERINFODATA, &ps);
+        curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
     }
     CURLcode rc = curl_easy_perform(e);
     if (rc != CURLE_OK) {

@@ -45,7 +45,10 @@ bg_stop "$PID_B" 5 || true
 served_b=$(nginx_count "$T_TMP/b" gw1)
 wait "$GC" || RC=$?
 R="$T_TMP/kill/results.json"
-assert_eq "exit code" 0 "$RC"
+# (0, or 3 when a busy machine made gatecap itself late: that is reported
+# and changes nothing below)
+[ "$RC" = 0 ] || { [ "$RC" = 3 ] && [ "$(jq -r .run.status "$R")" = generator-limited ]; } ||
+    fail "exit code $RC, status $(jq -r .run.status "$R")"
 assert_eq "all arrivals sent" 1200 "$(jq '.totals.all.count' "$R")"
 assert_eq "the live node has no errors" 0 "$(jq '.totals.by_node.alive.errors' "$R")"
 dead_err=$(jq '.totals.by_node.dies.errors' "$R")
