@@ -279,14 +279,27 @@ static void read_apps_list(struct scnp_ctx *c, const struct ytree_node *n, const
 static void check_apps(struct scnp_ctx *c, const struct ytree_node *at, struct scn_auth *au,
                        const struct scn_tls *tls)
 {
-    for (size_t i = 0; i < au->n_apps && !c->oom; i++) {
+    for (size_t i = 0; i < au->n_apps; i++) {
         struct scn_app *a = &au->apps[i];
-        char where[64];
         if (!a->name && asprintf(&a->name, "app-%zu", i + 1) < 0) {
             a->name = NULL;
             c->oom = true;
             return;
         }
+    }
+    /* distinct names, found by sorting: a CSV may list 100,000 */
+    struct uniq_key *keys = calloc(au->n_apps ? au->n_apps : 1, sizeof *keys);
+    if (!keys) {
+        c->oom = true;
+        return;
+    }
+    for (size_t i = 0; i < au->n_apps; i++)
+        keys[i] = (struct uniq_key){au->apps[i].name, strlen(au->apps[i].name)};
+    size_t *first = scnp_first_names(c, keys, au->n_apps, 0);
+    free(keys);
+    for (size_t i = 0; first && i < au->n_apps; i++) {
+        struct scn_app *a = &au->apps[i];
+        char where[64];
         snprintf(where, sizeof where, "auth: application %s", a->name);
         if (!a->client_id)
             continue; /* reported where it was read */
@@ -299,13 +312,11 @@ static void check_apps(struct scnp_ctx *c, const struct ytree_node *at, struct s
         if (au->grant == SCN_GRANT_PASSWORD && (!a->username || !a->password))
             scnp_error(c, at, "auth", "%s: grant: password needs username and password",
                        where);
-        for (size_t j = 0; j < i; j++)
-            if (au->apps[j].name && !strcmp(au->apps[j].name, a->name)) {
-                scnp_error(c, at, "auth", "two applications are named %s; names must differ",
-                           a->name);
-                break;
-            }
+        if (first[i] != i)
+            scnp_error(c, at, "auth", "two applications are named %s; names must differ",
+                       a->name);
     }
+    free(first);
 }
 
 static int read_enum(struct scnp_ctx *c, const struct ytree_node *n, const char *field,

@@ -532,6 +532,39 @@ void scnp_missing_file(struct scnp_ctx *c, const struct ytree_node *n, const cha
         scnp_error(c, n, field, "%s does not exist; %s", written, hint);
 }
 
+size_t *scnp_first_names(struct scnp_ctx *c, const struct uniq_key *keys, size_t n,
+                         unsigned flags)
+{
+    size_t *first = malloc((n ? n : 1) * sizeof *first);
+    struct uniq_key *named = calloc(n ? n : 1, sizeof *named);
+    size_t *pos = malloc((n ? n : 1) * sizeof *pos), *sub = malloc((n ? n : 1) * sizeof *sub);
+    size_t m = 0;
+    if (!first || !named || !pos || !sub)
+        goto fail;
+    for (size_t i = 0; i < n; i++) {
+        first[i] = i;
+        if (keys[i].s) {
+            named[m] = keys[i];
+            pos[m++] = i;
+        }
+    }
+    if (uniq_first(named, m, flags, sub, NULL))
+        goto fail;
+    for (size_t k = 0; k < m; k++)
+        first[pos[k]] = pos[sub[k]];
+    free(named);
+    free(pos);
+    free(sub);
+    return first;
+fail:
+    c->oom = true;
+    free(first);
+    free(named);
+    free(pos);
+    free(sub);
+    return NULL;
+}
+
 bool scnp_sensitive_name(const char *name)
 {
     static const char *const parts[] = {"auth", "token",     "secret",  "passw",      "pwd",

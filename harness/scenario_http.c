@@ -89,23 +89,12 @@ static int read_header_file(struct scnp_ctx *c, const struct ytree_node *v, cons
     return rc;
 }
 
-static int read_headers(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
-                        const struct scenario *s, struct scn_request *r)
+/* The headers of mapping n into r (room made); first[i]: the first
+ * header named like header i, ignoring case. */
+static int read_header_list(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                            const struct scenario *s, struct scn_request *r, const size_t *first)
 {
     char f[SCNP_FIELD_MAX];
-    if (n->kind != YTREE_MAP) {
-        scnp_error(c, n, field,
-                   "expected a mapping of header names to values, found %s; write e.g. "
-                   "headers: {Authorization: \"Bearer ${TOKEN}\"}",
-                   ytree_kind_name(n));
-        return -1;
-    }
-    if (!n->n)
-        return 0;
-    if (!(r->headers = calloc(n->n, sizeof *r->headers))) {
-        c->oom = true;
-        return -1;
-    }
     for (size_t i = 0; i < n->n; i++) {
         const struct ytree_node *k = n->items[2 * i], *v = n->items[2 * i + 1];
         scnp_field(f, field, k->text);
@@ -126,11 +115,7 @@ static int read_headers(struct scnp_ctx *c, const struct ytree_node *n, const ch
                        "fraction); remove this header");
             continue;
         }
-        bool dup = false;
-        for (size_t j = 0; j < r->n_headers; j++)
-            if (!strcasecmp(r->headers[j].name, k->text))
-                dup = true;
-        if (dup) {
+        if (first[i] != i) {
             scnp_error(c, k, f, "header '%s' is given twice (names ignore case); keep one",
                        k->text);
             continue;
@@ -181,6 +166,40 @@ static int read_headers(struct scnp_ctx *c, const struct ytree_node *n, const ch
         r->n_headers++;
     }
     return 0;
+}
+
+static int read_headers(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                        const struct scenario *s, struct scn_request *r)
+{
+    if (n->kind != YTREE_MAP) {
+        scnp_error(c, n, field,
+                   "expected a mapping of header names to values, found %s; write e.g. "
+                   "headers: {Authorization: \"Bearer ${TOKEN}\"}",
+                   ytree_kind_name(n));
+        return -1;
+    }
+    if (!n->n)
+        return 0;
+    if (!(r->headers = calloc(n->n, sizeof *r->headers))) {
+        c->oom = true;
+        return -1;
+    }
+    /* names are unique ignoring case: each name's first spelling */
+    struct uniq_key *keys = malloc(n->n * sizeof *keys);
+    size_t *first = NULL;
+    if (!keys) {
+        c->oom = true;
+        return -1;
+    }
+    for (size_t i = 0; i < n->n; i++)
+        keys[i] = (struct uniq_key){n->items[2 * i]->text, n->items[2 * i]->len};
+    first = scnp_first_names(c, keys, n->n, UNIQ_NOCASE);
+    free(keys);
+    if (!first)
+        return -1;
+    int rc = read_header_list(c, n, field, s, r, first);
+    free(first);
+    return rc;
 }
 
 static bool path_has_secret_query(const char *path)
@@ -581,13 +600,21 @@ static void read_request(struct scnp_ctx *c, const struct ytree_node *n, const c
         c->oom = true;
 }
 
-/* Index of an earlier request named like request i, or i. */
-static size_t same_name(const struct scenario *s, size_t i)
+/* first[i]: the first request named like request i (i itself when
+ * none before it is); owned, or NULL (c->oom). */
+static size_t *same_names(struct scnp_ctx *c, const struct scenario *s)
 {
-    for (size_t j = 0; j < i; j++)
-        if (s->requests[j].name && !strcmp(s->requests[j].name, s->requests[i].name))
-            return j;
-    return i;
+    struct uniq_key *keys = calloc(s->n_requests ? s->n_requests : 1, sizeof *keys);
+    if (!keys) {
+        c->oom = true;
+        return NULL;
+    }
+    for (size_t i = 0; i < s->n_requests; i++)
+        if (s->requests[i].name)
+            keys[i] = (struct uniq_key){s->requests[i].name, strlen(s->requests[i].name)};
+    size_t *first = scnp_first_names(c, keys, s->n_requests, 0);
+    free(keys);
+    return first;
 }
 
 void scnp_requests(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s)
@@ -609,28 +636,36 @@ void scnp_requests(struct scnp_ctx *c, const struct ytree_node *root, struct sce
         c->oom = true;
         return;
     }
+    bool *named = calloc(rq->n, sizeof *named);
+    if (!named) {
+        c->oom = true;
+        return;
+    }
     for (size_t i = 0; i < rq->n; i++) {
-        bool was_named = false;
-        struct scn_request *r = &s->requests[i];
         s->n_requests++;
-        read_request(c, rq->items[i], scnp_field_i(f, "requests", i), i, s, r, &was_named);
-        if (!r->name)
+        read_request(c, rq->items[i], scnp_field_i(f, "requests", i), i, s, &s->requests[i],
+                     &named[i]);
+    }
+    /* two unnamed requests to the same path: the later falls back to its index */
+    size_t *first = same_names(c, s);
+    for (size_t i = 0; first && i < rq->n; i++) {
+        struct scn_request *r = &s->requests[i];
+        if (first[i] == i || named[i])
             continue;
-        size_t dup = same_name(s, i);
-        if (dup < i && !was_named) {
-            /* two unnamed requests to the same path: fall back to the index */
-            free(r->name);
-            if (asprintf(&r->name, "request-%zu", i + 1) < 0) {
-                r->name = NULL;
-                c->oom = true;
-                continue;
-            }
-            dup = same_name(s, i);
+        free(r->name);
+        if (asprintf(&r->name, "request-%zu", i + 1) < 0) {
+            r->name = NULL;
+            c->oom = true;
         }
-        if (dup < i)
-            scnp_error(c, rq->items[i], f,
+    }
+    free(first);
+    first = c->oom ? NULL : same_names(c, s);
+    for (size_t i = 0; first && i < rq->n; i++)
+        if (first[i] != i)
+            scnp_error(c, rq->items[i], scnp_field_i(f, "requests", i),
                        "the name '%s' is already used by requests.%zu; give each request its "
                        "own name:",
-                       r->name, dup);
-    }
+                       s->requests[i].name, first[i]);
+    free(first);
+    free(named);
 }

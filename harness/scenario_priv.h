@@ -17,6 +17,7 @@
 
 #include "scenario.h"
 #include "template.h"
+#include "uniq.h"
 #include "yamltree.h"
 
 #define SCNP_FIELD_MAX 256 /* a dotted path buffer */
@@ -101,6 +102,13 @@ char *scnp_resolve(struct scnp_ctx *c, const char *rel);
  * file, resolved against the scenario's folder. */
 void scnp_missing_file(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
                        const char *written, const char *resolved);
+
+/* For each of n names (keys[i].s NULL: no name, takes no part), the index
+ * of the first equal name (uniq.h; flags UNIQ_NOCASE or 0), or i itself.
+ * O(n log n), for checks that names are unique. Returns an owned array
+ * (free), or NULL with c->oom set. */
+size_t *scnp_first_names(struct scnp_ctx *c, const struct uniq_key *keys, size_t n,
+                         unsigned flags);
 
 /* True for header or query-parameter names that carry credentials. */
 bool scnp_sensitive_name(const char *name);

@@ -1596,6 +1596,47 @@ static void steps_warmup_and_stop(void **state)
 #undef STEPS
 }
 
+/* Unique names among many (headers, targets, requests, phases) are
+ * checked by sorting (uniq.c, whose work test_uniq counts): the message
+ * still names the repetition and the first use. */
+static void duplicate_names_among_many(void **state)
+{
+    (void)state;
+    size_t n = 3000, cap = n * 64 + 512, k;
+    char *y = malloc(cap);
+    assert_non_null(y);
+    k = (size_t)sprintf(y, MIN_TARGETS MIN_LOAD "requests:\n  - path: /a\n    headers:\n");
+    for (size_t i = 0; i < n; i++)
+        k += (size_t)sprintf(y + k, "      X-H%zu: v\n", i);
+    sprintf(y + k, "      x-h1234: again\n");
+    load_fails(y, "t.yaml:3006:7: requests.0.headers.x-h1234: header 'x-h1234' is given twice");
+
+    k = (size_t)sprintf(y, MIN_REQUESTS MIN_LOAD "targets:\n");
+    for (size_t i = 0; i < n; i++)
+        k += (size_t)sprintf(y + k, "  - {name: t%zu, url: 'http://127.0.0.1'}\n", i % 2000);
+    load_fails(y, "t.yaml:2004:5: targets.2000: the name 't0' is already used by targets.0");
+
+    k = (size_t)sprintf(y, MIN_TARGETS MIN_LOAD "requests:\n");
+    for (size_t i = 0; i < n; i++)
+        k += (size_t)sprintf(y + k, "  - {name: r%zu, path: /a}\n", i == n - 1 ? (size_t)17 : i);
+    load_fails(y, "requests.2999: the name 'r17' is already used by requests.17");
+    /* unnamed requests to one path fall back to their index */
+    k = (size_t)sprintf(y, MIN_TARGETS MIN_LOAD "requests:\n");
+    for (size_t i = 0; i < n; i++)
+        k += (size_t)sprintf(y + k, "  - {path: /a}\n");
+    struct scenario *s = load_ok(y);
+    assert_string_equal(s->requests[0].name, "get-a");
+    assert_string_equal(s->requests[n - 1].name, "request-3000");
+    scenario_free(s);
+
+    k = (size_t)sprintf(y, MIN_TARGETS MIN_REQUESTS "load:\n  phases:\n");
+    for (size_t i = 0; i < n; i++)
+        k += (size_t)sprintf(y + k, "    - {name: p%zu, duration: 1s, rate: 1/s}\n",
+                             i == n - 1 ? (size_t)3 : i);
+    load_fails(y, "load.phases.2999: the phase name 'p3' is used twice");
+    free(y);
+}
+
 static void every_example_validates(void **state)
 {
     (void)state;
@@ -1825,6 +1866,7 @@ int main(void)
         cmocka_unit_test(gates_read_and_serialise),
         cmocka_unit_test(gate_errors),
         cmocka_unit_test(steps_warmup_and_stop),
+        cmocka_unit_test(duplicate_names_among_many),
         cmocka_unit_test(every_example_validates),
         cmocka_unit_test(auth_single_and_list),
         cmocka_unit_test(auth_csv_and_certificates),
