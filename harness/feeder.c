@@ -153,6 +153,11 @@ static int read_header(struct parser *p, struct feeder *f)
     bool last = false;
     while (!last) {
         size_t start;
+        if (f->n_columns == FEEDER_MAX_COLUMNS)
+            return fail(p, line,
+                        "more than %d columns; a feeder's columns are named one by one in "
+                        "${feeder.column}: keep the ones the scenario uses (e.g. cut -d, -f1-10)",
+                        FEEDER_MAX_COLUMNS);
         int rc = next_field(p, &start, &last);
         if (rc)
             return rc;
