@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "feeder.h"
+#include "infile.h"
 #include "scenario_priv.h"
 
 #define MAX_APPS 100000
@@ -33,23 +34,15 @@ int scnp_secret_file(struct scnp_ctx *c, const struct ytree_node *n, const char 
         return -1;
     }
     int rc = -1;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (errno == ENOENT)
-            scnp_missing_file(c, n, field, written, path);
-        else
-            scnp_error(c, n, field, "cannot open %s: %s; check its permissions", written,
-                       strerror(errno));
-        goto out;
-    }
-    char buf[MAX_SECRET_FILE_BYTES + 1];
-    size_t len = fread(buf, 1, sizeof buf, f);
-    fclose(f);
-    if (len > MAX_SECRET_FILE_BYTES) {
+    char *buf = NULL;
+    size_t len, size = 0;
+    int got = scnp_read_file(c, n, field, written, path, MAX_SECRET_FILE_BYTES, &buf, &len);
+    if (got == INFILE_ETOOBIG)
         scnp_error(c, n, field, "%s is longer than %d bytes; it should hold just the secret",
                    written, MAX_SECRET_FILE_BYTES);
+    if (got)
         goto out;
-    }
+    size = len;
     while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
         len--;
     if (!len || memchr(buf, '\0', len) || memchr(buf, '\n', len) || memchr(buf, '\r', len)) {
@@ -62,6 +55,10 @@ int scnp_secret_file(struct scnp_ctx *c, const struct ytree_node *n, const char 
     else
         rc = 0;
 out:
+    if (buf) {
+        explicit_bzero(buf, size);
+        free(buf);
+    }
     free(written);
     free(path);
     return rc;

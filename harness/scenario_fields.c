@@ -9,12 +9,14 @@
 #include "suggest.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "infile.h"
 #include "units.h"
 
 void scnp_error(struct scnp_ctx *c, const struct ytree_node *at, const char *field, const char *fmt,
@@ -530,6 +532,53 @@ void scnp_missing_file(struct scnp_ctx *c, const struct ytree_node *n, const cha
         scnp_error(c, n, field, "%s does not exist (looked for %s); %s", written, resolved, hint);
     else
         scnp_error(c, n, field, "%s does not exist; %s", written, hint);
+}
+
+/* Reports what infile_open or infile_read said (rc) about a file. */
+static void file_error(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                       const char *written, const char *path, int rc, const struct stat *st)
+{
+    int saved = errno;
+    if (rc == INFILE_ENOENT)
+        scnp_missing_file(c, n, field, written, path);
+    else if (rc == INFILE_ENOTREG)
+        scnp_error(c, n, field,
+                   "%s is not a regular file but %s; name the file itself (gatecap reads it "
+                   "whole when it loads the scenario)",
+                   written, infile_kind(st->st_mode));
+    else if (rc == INFILE_ENOMEM)
+        c->oom = true;
+    else if (rc == INFILE_EREAD && !saved)
+        scnp_error(c, n, field, "%s got shorter while it was read; check the file", written);
+    else if (rc == INFILE_EREAD)
+        scnp_error(c, n, field, "cannot read %s: %s; check the file", written, strerror(saved));
+    else
+        scnp_error(c, n, field, "cannot open %s: %s; check its permissions", written,
+                   strerror(saved));
+}
+
+int scnp_open_file(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                   const char *written, const char *path)
+{
+    struct stat st;
+    int fd = infile_open(path, &st);
+    if (fd < 0) {
+        file_error(c, n, field, written, path, fd, &st);
+        return -1;
+    }
+    return fd;
+}
+
+int scnp_read_file(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                   const char *written, const char *path, size_t max_bytes, char **out,
+                   size_t *len)
+{
+    struct stat st;
+    int rc = infile_read(path, max_bytes, out, len, &st);
+    if (rc == INFILE_OK || rc == INFILE_ETOOBIG)
+        return rc;
+    file_error(c, n, field, written, path, rc, &st);
+    return -1;
 }
 
 size_t *scnp_first_names(struct scnp_ctx *c, const struct uniq_key *keys, size_t n,

@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "infile.h"
 #include "scenario_priv.h"
 
 #define MAX_BODY_BYTES (64u << 20)
@@ -319,40 +320,15 @@ static void read_body_file(struct scnp_ctx *c, const struct ytree_node *n, const
     char *path = scnp_resolve(c, r->body_file);
     if (!path)
         return;
-    struct stat st;
-    FILE *f = NULL;
-    if (stat(path, &st)) {
-        scnp_missing_file(c, n, field, r->body_file, path);
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        scnp_error(c, n, field, "%s is not a regular file; name the file with the body",
-                   r->body_file);
-        goto out;
-    }
-    if ((unsigned long long)st.st_size > MAX_BODY_BYTES) {
+    int rc = scnp_read_file(c, n, field, r->body_file, path, MAX_BODY_BYTES, &r->body,
+                            &r->body_bytes);
+    if (rc == INFILE_ETOOBIG)
         scnp_error(c, n, field, "%s is larger than %u MiB; use a smaller body", r->body_file,
                    MAX_BODY_BYTES >> 20);
-        goto out;
-    }
-    if (!(f = fopen(path, "rb"))) {
-        scnp_error(c, n, field, "cannot open %s: %s; check its permissions", path, strerror(errno));
-        goto out;
-    }
-    size_t size = (size_t)st.st_size;
-    if (!(r->body = malloc(size + 1))) {
-        c->oom = true;
-        goto out;
-    }
-    r->body_bytes = fread(r->body, 1, size, f);
-    r->body[r->body_bytes] = '\0';
-    if (r->body_bytes != size)
-        scnp_error(c, n, field, "could not read all of %s; check the file", path);
-    else if (memmem(r->body, r->body_bytes, "${", 2))
+    else if (!rc && memmem(r->body, r->body_bytes, "${", 2))
         compile_body_file(c, n, field, s, r);
-out:
-    if (f)
-        fclose(f);
+    if (rc)
+        r->body_bytes = 0;
     free(path);
 }
 

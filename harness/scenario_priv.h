@@ -103,6 +103,20 @@ char *scnp_resolve(struct scnp_ctx *c, const char *rel);
 void scnp_missing_file(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
                        const char *written, const char *resolved);
 
+/* Opens the file named by field (written as in the scenario, path
+ * resolved) for reading without waiting (infile.h): a descriptor (the
+ * caller's), or -1 with the error reported at n: missing, not a regular
+ * file (a FIFO, device, directory: named), or unreadable. */
+int scnp_open_file(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                   const char *written, const char *path);
+
+/* Reads all of that file, at most max_bytes: 0 with *out owned (NUL-
+ * terminated after *len bytes); INFILE_ETOOBIG unreported, for the
+ * caller to word (*len: the file's size); or -1 reported as above. */
+int scnp_read_file(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                   const char *written, const char *path, size_t max_bytes, char **out,
+                   size_t *len);
+
 /* For each of n names (keys[i].s NULL: no name, takes no part), the index
  * of the first equal name (uniq.h; flags UNIQ_NOCASE or 0), or i itself.
  * O(n log n), for checks that names are unique. Returns an owned array

@@ -150,6 +150,20 @@ static void malformed_files(void **state)
     assert_int_equal(feeder_load("f", "dir", test_dir, &f, err, sizeof err), FEEDER_EINVAL);
     assert_non_null(strstr(err, "dir: is not a regular file"));
 
+    /* a FIFO (or a device) is refused at once, never waited on */
+    struct fifo_guard g;
+    snprintf(path, sizeof path, "%s/pipe.csv", test_dir);
+    fifo_guard_start(&g, path);
+    f = (struct feeder *)1;
+    int rc = feeder_load("f", "pipe.csv", path, &f, err, sizeof err);
+    fifo_guard_stop(&g);
+    assert_int_equal(rc, FEEDER_EINVAL);
+    assert_null(f);
+    if (!strstr(err, "pipe.csv: is not a regular file but a FIFO (named pipe)"))
+        fail_msg("got '%s'", err);
+    assert_int_equal(feeder_load("f", "null", "/dev/null", &f, err, sizeof err), FEEDER_EINVAL);
+    assert_non_null(strstr(err, "null: is not a regular file but a character device"));
+
     /* no err buffer is fine */
     assert_int_equal(feeder_load("f", "dir", test_dir, &f, NULL, 0), FEEDER_EINVAL);
 }

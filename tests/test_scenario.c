@@ -32,6 +32,7 @@
 #include "scenario.h"
 #include "template.h"
 #include "testcerts.h"
+#include "testutil.h"
 
 static char top[PATH_MAX]; /* the repository, for scenarios/ */
 static char tmp[PATH_MAX]; /* the test's folder (cwd) */
@@ -1841,6 +1842,50 @@ static void auth_errors(void **state)
                "load.backoff: only for load.model: closed");
 }
 
+/* Every file a scenario names is opened without waiting and refused,
+ * naming the file, when it is not a regular file: a FIFO used to hang
+ * validate and run (feeders, {file:} headers, client secrets), and the
+ * others were checked with stat() before an open that could still wait. */
+static void files_that_are_not_regular(void **state)
+{
+    (void)state;
+    struct fifo_guard g;
+    fifo_guard_start(&g, "pipe");
+    static const struct {
+        const char *yaml;
+        const char *want;
+    } cases[] = {
+        {MINIMAL "feeders: {acc: pipe}\n",
+         "t.yaml:4:16: feeders.acc: pipe: is not a regular file but a FIFO (named pipe)"},
+        {MIN_TARGETS "requests: [{path: /a, headers: {X-Key: {file: pipe}}}]\n" MIN_LOAD,
+         "t.yaml:2:47: requests.0.headers.X-Key.file: pipe is not a regular file but a FIFO"},
+        {MIN_TARGETS "requests: [{path: /a, body_file: pipe}]\n" MIN_LOAD,
+         "t.yaml:2:34: requests.0.body_file: pipe is not a regular file but a FIFO"},
+        {MINIMAL "tls: {ca: pipe}\n", "t.yaml:4:11: tls.ca: pipe is not a regular file but a FIFO"},
+        {MINIMAL "tls: {cert: pipe, key: certs/client.key}\n",
+         "t.yaml:4:13: tls.cert: pipe is not a regular file but a FIFO"},
+        {MINIMAL "tls: {cert: certs/client.pem, key: pipe}\n",
+         "t.yaml:4:36: tls.key: pipe is not a regular file but a FIFO"},
+        {AUTH_HEAD "  client_id: x\n  client_secret_file: pipe\n",
+         "auth.client_secret_file: pipe is not a regular file but a FIFO"},
+        {AUTH_HEAD "  applications: pipe\n",
+         "auth.applications: pipe: is not a regular file but a FIFO"},
+        {AUTH_HEAD "  applications: apps/fifo-secret.csv\n",
+         "(apps/fifo-secret.csv:2): ../pipe is not a regular file but a FIFO"},
+        {AUTH_HEAD "  applications: apps/fifo-cert.csv\n",
+         "(apps/fifo-cert.csv:2): ../pipe is not a regular file but a FIFO"},
+    };
+    mkdir("apps", 0700);
+    write_file("apps/fifo-secret.csv", "client_id,client_secret_file\nx,../pipe\n");
+    write_file("apps/fifo-cert.csv", "client_id,client_secret,cert,key\nx,y,../pipe,../pipe\n");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        load_fails(cases[i].yaml, cases[i].want);
+    fifo_guard_stop(&g);
+    /* a device is no better */
+    load_fails(MIN_TARGETS "requests: [{path: /a, body_file: /dev/null}]\n" MIN_LOAD,
+               "requests.0.body_file: /dev/null is not a regular file but a character device");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1871,6 +1916,7 @@ int main(void)
         cmocka_unit_test(auth_single_and_list),
         cmocka_unit_test(auth_csv_and_certificates),
         cmocka_unit_test(auth_errors),
+        cmocka_unit_test(files_that_are_not_regular),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
