@@ -64,6 +64,17 @@ out:
     return rc;
 }
 
+/* An application's client_secret_file. One that cannot be read is
+ * reported here and counts as given (an empty placeholder; the scenario
+ * does not load), so that check_apps does not ask for a secret again. */
+static void read_secret(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                        struct scn_app *a)
+{
+    if (scnp_secret_file(c, n, field, &a->client_secret) && !c->oom &&
+        !(a->client_secret = strdup("")))
+        c->oom = true;
+}
+
 /* A certificate file named by field, checked with its key (key_n may be NULL). */
 static void read_cert(struct scnp_ctx *c, const struct ytree_node *cert_n, const char *cert_field,
                       const struct ytree_node *key_n, const char *key_field, struct scn_app *a)
@@ -106,8 +117,7 @@ static void read_app(struct scnp_ctx *c, const struct ytree_node *m, const char 
     else if (sec)
         scnp_string(c, sec, scnp_field(f, parent, "client_secret"), &a->client_secret, NULL);
     else if (sec_file)
-        scnp_secret_file(c, sec_file, scnp_field(f, parent, "client_secret_file"),
-                         &a->client_secret);
+        read_secret(c, sec_file, scnp_field(f, parent, "client_secret_file"), a);
     if ((v = scnp_get(m, "username")))
         scnp_string(c, v, scnp_field(f, parent, "username"), &a->username, NULL);
     if ((v = scnp_get(m, "password")))
@@ -220,7 +230,7 @@ static void read_apps_csv(struct scnp_ctx *c, const struct ytree_node *n, const 
         else if (secret_file) {
             struct ytree_node sn = {.kind = YTREE_SCALAR, .text = secret_file,
                                     .len = strlen(secret_file), .src = n->src, .line = n->line, .col = n->col};
-            scnp_secret_file(c, &sn, where, &a->client_secret);
+            read_secret(c, &sn, where, a);
         }
         if (cert) {
             struct ytree_node cn = {.kind = YTREE_SCALAR, .text = cert, .len = strlen(cert),

@@ -248,6 +248,22 @@ int scnp_list(struct scnp_ctx *c, const struct ytree_node *node, const char *fie
 }
 
 /* Compiles a scalar's text; reports like every reader. */
+/* True when text (len bytes) references ${NAME. of a feeder that failed
+ * to load: its failure is the one message to give. */
+static bool names_failed_feeder(const struct scnp_ctx *c, const char *text, size_t len)
+{
+    for (size_t i = 0; i < c->n_failed_feeders; i++) {
+        const char *name = c->failed_feeders[i], *p = text, *end = text + len;
+        size_t k = strlen(name);
+        while ((p = memmem(p, (size_t)(end - p), "${", 2))) {
+            p += 2;
+            if ((size_t)(end - p) > k && !memcmp(p, name, k) && p[k] == '.')
+                return true;
+        }
+    }
+    return false;
+}
+
 static int compile(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
                    const struct scenario *s, unsigned flags, struct tpl **out, bool *secret)
 {
@@ -266,7 +282,10 @@ static int compile(struct scnp_ctx *c, const struct ytree_node *n, const char *f
         return -1;
     }
     if (rc) {
-        scnp_error(c, n, field, "%s", msg);
+        if ((flags & TPL_RUNTIME) && names_failed_feeder(c, n->text, n->len))
+            c->n_quiet++;
+        else
+            scnp_error(c, n, field, "%s", msg);
         return -1;
     }
     if (secret && (tpl_used_env(*out) || (n->tag && !strcmp(n->tag, "!secret"))))

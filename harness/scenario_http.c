@@ -393,10 +393,10 @@ static json_t *tree_json(struct scnp_ctx *c, const struct ytree_node *n, const c
 static void read_json_body(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
                            const struct scenario *s, struct scn_request *r)
 {
-    size_t before = c->n_errors;
+    size_t before = c->n_errors + c->n_quiet;
     json_t *j = tree_json(c, n, field, s, &r->body_secret);
     if (!j) {
-        if (c->n_errors == before)
+        if (c->n_errors + c->n_quiet == before)
             c->oom = true;
         return;
     }

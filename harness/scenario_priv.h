@@ -35,8 +35,14 @@ struct scnp_ctx {
     struct scnp_msg *msgs;
     size_t n_msgs, cap_msgs;
     size_t n_errors; /* every error, also those not kept */
+    size_t n_quiet;  /* errors not reported: follow-ons of one that was */
     bool oom;
     bool io; /* a named file could not be read */
+    /* feeders declared but not loaded (their error is reported): references
+     * to them are not reported again as unknown. Names borrowed from the
+     * tree. */
+    const char **failed_feeders;
+    size_t n_failed_feeders;
 };
 
 /* Records "field: <fmt>" at node at (NULL: the file, line 1). */

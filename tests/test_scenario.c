@@ -1842,6 +1842,54 @@ static void auth_errors(void **state)
                "load.backoff: only for load.model: closed");
 }
 
+/* A scenario saved with a UTF-8 byte order mark (Windows editors) loads;
+ * it was refused with "did not find expected <document start>". */
+static void a_byte_order_mark_is_accepted(void **state)
+{
+    (void)state;
+    struct scenario *s = load_ok("\xef\xbb\xbf" MINIMAL);
+    assert_int_equal(s->n_targets, 1);
+    scenario_free(s);
+    /* positions on the first line are not shifted by it */
+    load_fails("\xef\xbb\xbf" "targets: [ftp://x]\n" MIN_REQUESTS MIN_LOAD, "t.yaml:1:11:");
+}
+
+/* Asserts that yaml fails with want in the message and none of avoid. */
+static void fails_without(const char *yaml, const char *want, const char *const *avoid)
+{
+    load_fails(yaml, want);
+    for (size_t i = 0; avoid[i]; i++)
+        if (strstr(err, avoid[i]))
+            fail_msg("a follow-on error '%s' in:\n%s", avoid[i], err);
+}
+
+/* One mistake, one message: what failed to load is reported there, and
+ * what uses it later is not reported again as missing. */
+static void a_failure_is_reported_once(void **state)
+{
+    (void)state;
+    static const char *const unknown[] = {"unknown feeder", NULL};
+    fails_without(MIN_TARGETS MIN_LOAD "feeders: {acc: missing.csv}\n"
+                  "requests: [{path: '/a/${acc.id}', headers: {X-N: '${acc.name}'},"
+                  " body: '${acc.id}'}]\n",
+                  "feeders.acc: missing.csv does not exist", unknown);
+    write_file("bad.csv", "id,id\n1,2\n");
+    fails_without(MIN_TARGETS MIN_LOAD "feeders: {acc: bad.csv, 'x-y': bad.csv}\n"
+                  "requests: [{path: '/a/${acc.id}', json: {a: '${x-y.id}'}}]\n",
+                  "bad.csv:1: the column name 'id' appears twice", unknown);
+    /* a reference to a feeder that was never declared is still reported */
+    load_fails(MIN_TARGETS MIN_LOAD "feeders: {acc: missing.csv}\n"
+               "requests: [{path: '/a/${other.id}'}]\n",
+               "unknown feeder 'other'");
+
+    static const char *const no_secret[] = {"has no client_secret", NULL};
+    fails_without(AUTH_HEAD "  client_id: x\n  client_secret_file: none.txt\n",
+                  "auth.client_secret_file: none.txt does not exist", no_secret);
+    write_file("apps/nosecret.csv", "client_id,client_secret_file\nx,none.txt\n");
+    fails_without(AUTH_HEAD "  applications: apps/nosecret.csv\n", "none.txt does not exist",
+                  no_secret);
+}
+
 /* Every file a scenario names is opened without waiting and refused,
  * naming the file, when it is not a regular file: a FIFO used to hang
  * validate and run (feeders, {file:} headers, client secrets), and the
@@ -1917,6 +1965,8 @@ int main(void)
         cmocka_unit_test(auth_csv_and_certificates),
         cmocka_unit_test(auth_errors),
         cmocka_unit_test(files_that_are_not_regular),
+        cmocka_unit_test(a_byte_order_mark_is_accepted),
+        cmocka_unit_test(a_failure_is_reported_once),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
