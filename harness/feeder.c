@@ -265,8 +265,9 @@ static int read_file(struct parser *p, const char *path)
     int rc = FEEDER_EIO;
     bool differs = strcmp(p->file, path) != 0;
     if (fd == INFILE_ENOTREG)
-        return fail(p, 0, "is not a regular file but %s; name a CSV file (gatecap reads it whole "
-                          "when it loads the scenario)",
+        return fail(p, 0,
+                    "is not a regular file but %s; name a CSV file (gatecap reads it whole "
+                    "when it loads the scenario)",
                     infile_kind(st.st_mode));
     if (fd < 0) {
         snprintf(p->err, p->err_len, "%s: cannot open%s%s: %s; check the path and its permissions",

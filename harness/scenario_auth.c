@@ -320,8 +320,7 @@ static void check_apps(struct scnp_ctx *c, const struct ytree_node *at, struct s
             scnp_error(c, at, "auth", "%s: grant: password needs username and password",
                        where);
         if (first[i] != i)
-            scnp_error(c, at, "auth", "two applications are named %s; names must differ",
-                       a->name);
+            scnp_error(c, at, "auth", "two applications are named %s; names must differ", a->name);
     }
     free(first);
 }
@@ -490,8 +489,12 @@ void scnp_auth(struct scnp_ctx *c, const struct ytree_node *root, struct scenari
         if (!scnp_string(c, v, "auth.header", &au->header, NULL) && !scnp_http_token(au->header))
             scnp_error(c, v, "auth.header", "'%s' is not a header name", au->header);
     }
-    if ((v = scnp_get(n, "prefix")))
-        scnp_text(c, v, "auth.prefix", &au->prefix, NULL, NULL);
+    size_t prefix_len;
+    long bad;
+    if ((v = scnp_get(n, "prefix")) &&
+        !scnp_text(c, v, "auth.prefix", &au->prefix, &prefix_len, NULL) &&
+        (bad = scnp_header_ctl(au->prefix, prefix_len)) >= 0)
+        scnp_header_ctl_error(c, v, "auth.prefix", au->prefix, bad);
     if (!c->oom && !au->header && !(au->header = strdup("Authorization")))
         c->oom = true;
     for (size_t q = 0; au->header && q < s->n_requests; q++)

@@ -589,8 +589,7 @@ int scnp_open_file(struct scnp_ctx *c, const struct ytree_node *n, const char *f
 }
 
 int scnp_read_file(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
-                   const char *written, const char *path, size_t max_bytes, char **out,
-                   size_t *len)
+                   const char *written, const char *path, size_t max_bytes, char **out, size_t *len)
 {
     struct stat st;
     int rc = infile_read(path, max_bytes, out, len, &st);
@@ -600,8 +599,7 @@ int scnp_read_file(struct scnp_ctx *c, const struct ytree_node *n, const char *f
     return -1;
 }
 
-size_t *scnp_first_names(struct scnp_ctx *c, const struct uniq_key *keys, size_t n,
-                         unsigned flags)
+size_t *scnp_first_names(struct scnp_ctx *c, const struct uniq_key *keys, size_t n, unsigned flags)
 {
     size_t *first = malloc((n ? n : 1) * sizeof *first);
     struct uniq_key *named = calloc(n ? n : 1, sizeof *named);

@@ -30,10 +30,34 @@ bool scnp_http_token(const char *s)
     return true;
 }
 
-/* Bytes a feeder value cannot bring into a header value. */
+/* Bytes a header value cannot hold (RFC 9110 5.5: field-vchar, SP, HTAB
+ * and obs-text only), and how to name them. */
 static const char *header_bad(unsigned char ch)
 {
-    return ch == '\n' ? "a line break" : ch == '\r' ? "a carriage return" : !ch ? "a NUL" : NULL;
+    if (ch == '\n')
+        return "a line break";
+    if (ch == '\r')
+        return "a carriage return";
+    if (!ch)
+        return "a NUL";
+    return (ch < 0x20 && ch != '\t') || ch == 0x7f ? "a control character" : NULL;
+}
+
+long scnp_header_ctl(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (header_bad((unsigned char)s[i]))
+            return (long)i;
+    return -1;
+}
+
+void scnp_header_ctl_error(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                           const char *s, long off)
+{
+    scnp_error(c, n, field,
+               "a header value cannot hold line breaks, NULs or other control characters (byte "
+               "0x%02x at offset %ld); use a single line of text (a tab is fine)",
+               (unsigned char)s[off], off);
 }
 
 /* Bytes a feeder value cannot bring into a path. */
@@ -65,17 +89,24 @@ static int read_header_file(struct scnp_ctx *c, const struct ytree_node *v, cons
                    "prefix: \"Bearer \"}");
         return -1;
     }
-    if (pre && scnp_text(c, pre, scnp_field(g, field, "prefix"), &prefix, NULL, NULL))
+    size_t prefix_len = 0;
+    long bad;
+    if (pre && scnp_text(c, pre, scnp_field(g, field, "prefix"), &prefix, &prefix_len, NULL))
         return -1;
-    if (prefix && strpbrk(prefix, "\r\n")) {
-        scnp_error(c, pre, g, "a header value cannot hold line breaks; use a single line");
+    if (prefix && (bad = scnp_header_ctl(prefix, prefix_len)) >= 0) {
+        scnp_header_ctl_error(c, pre, g, prefix, bad);
         free(prefix);
         return -1;
     }
     int rc = -1;
     if (!scnp_secret_file(c, file, scnp_field(g, field, "file"), &secret)) {
-        if (asprintf(&h->value, "%s%s", prefix ? prefix : "", secret) < 0 ||
-            !(h->name = strdup(name))) {
+        if (scnp_header_ctl(secret, strlen(secret)) >= 0) /* the secret itself is not shown */
+            scnp_error(c, file, g,
+                       "%s holds a control character; a header value is one line of text (a "
+                       "tab is fine): fix the file",
+                       file->text);
+        else if (asprintf(&h->value, "%s%s", prefix ? prefix : "", secret) < 0 ||
+                 !(h->name = strdup(name))) {
             c->oom = true;
             free(h->value);
             h->value = NULL;
@@ -137,10 +168,9 @@ static int read_header_list(struct scnp_ctx *c, const struct ytree_node *n, cons
         if (scnp_template(c, v, f, s, TPL_ENV | TPL_RUNTIME, false, &t, &secret))
             continue;
         const char *text = tpl_text(t, &len);
-        if (strlen(text) != len || strpbrk(text, "\r\n")) {
-            scnp_error(c, v, f,
-                       "a header value cannot hold line breaks or NULs; use a "
-                       "single line");
+        long bad = scnp_header_ctl(text, len);
+        if (bad >= 0) {
+            scnp_header_ctl_error(c, v, f, text, bad);
             tpl_free(t);
             continue;
         }
@@ -320,8 +350,8 @@ static void read_body_file(struct scnp_ctx *c, const struct ytree_node *n, const
     char *path = scnp_resolve(c, r->body_file);
     if (!path)
         return;
-    int rc = scnp_read_file(c, n, field, r->body_file, path, MAX_BODY_BYTES, &r->body,
-                            &r->body_bytes);
+    int rc =
+        scnp_read_file(c, n, field, r->body_file, path, MAX_BODY_BYTES, &r->body, &r->body_bytes);
     if (rc == INFILE_ETOOBIG)
         scnp_error(c, n, field, "%s is larger than %u MiB; use a smaller body", r->body_file,
                    MAX_BODY_BYTES >> 20);

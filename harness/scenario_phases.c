@@ -334,9 +334,9 @@ static void check_names(struct scnp_ctx *c, const struct ytree_node *phases,
     for (size_t k = 0; first && k < l->n; k++) {
         if (first[k] == k)
             continue;
-        scnp_error(c, phases->items[item[k]], scnp_field_i(f, "load.phases", item[k]),
-                   "the phase name '%s' is used twice; give each phase its own name:",
-                   l->v[k].name);
+        scnp_error(
+            c, phases->items[item[k]], scnp_field_i(f, "load.phases", item[k]),
+            "the phase name '%s' is used twice; give each phase its own name:", l->v[k].name);
         while (k + 1 < l->n && item[k + 1] == item[k])
             k++;
     }

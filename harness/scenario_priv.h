@@ -127,8 +127,7 @@ int scnp_read_file(struct scnp_ctx *c, const struct ytree_node *n, const char *f
  * of the first equal name (uniq.h; flags UNIQ_NOCASE or 0), or i itself.
  * O(n log n), for checks that names are unique. Returns an owned array
  * (free), or NULL with c->oom set. */
-size_t *scnp_first_names(struct scnp_ctx *c, const struct uniq_key *keys, size_t n,
-                         unsigned flags);
+size_t *scnp_first_names(struct scnp_ctx *c, const struct uniq_key *keys, size_t n, unsigned flags);
 
 /* True for header or query-parameter names that carry credentials. */
 bool scnp_sensitive_name(const char *name);
@@ -139,6 +138,17 @@ bool scnp_valid_name(const char *s);
 /* True when s is a non-empty HTTP token (RFC 9110: method and header
  * names). */
 bool scnp_http_token(const char *s);
+
+/* The offset of the first byte of s (len bytes) that a header value
+ * cannot hold (RFC 9110 5.5: a control character other than HTAB, or
+ * DEL), or -1 when there is none. */
+long scnp_header_ctl(const char *s, size_t len);
+
+/* Reports at n, under field, the byte at offset off of a header value:
+ * "a header value cannot hold line breaks, NULs or other control
+ * characters (byte 0x.. at offset N); ..." */
+void scnp_header_ctl_error(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                           const char *s, long off);
 
 /* Reads a name (phase, request, target): a string that scnp_valid_name
  * accepts. Returns 0 with *out owned by the caller, or -1 with the error

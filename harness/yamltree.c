@@ -34,9 +34,9 @@ struct builder {
     struct ytree_node *pending[YTREE_MAX_DEPTH]; /* a mapping's key awaiting its value */
     int depth;
     struct ytree_node *graveyard; /* removed nodes anchors may still point into */
-    struct anchor *anchors; /* in order of definition */
+    struct anchor *anchors;       /* in order of definition */
     size_t n_anchors, cap_anchors;
-    size_t *slots; /* hash table: first anchor of each slot, + 1 */
+    size_t *slots;  /* hash table: first anchor of each slot, + 1 */
     size_t n_slots; /* a power of two, >= n_anchors; 0 before the first anchor */
     size_t n_nodes;
     size_t n_bytes;

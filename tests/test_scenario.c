@@ -1842,6 +1842,64 @@ static void auth_errors(void **state)
                "load.backoff: only for load.model: closed");
 }
 
+/* RFC 9110 5.5: a field value holds no control characters but HTAB
+ * (CR, LF and NUL were refused; 0x01..0x1f and DEL went on the wire).
+ * Refused at load with file:line:col wherever a header value comes from:
+ * the scenario, an environment variable, a {file:} header and its
+ * prefix, auth.prefix, and the feeder cells a header template takes at
+ * run time. */
+static void header_values_hold_no_control_characters(void **state)
+{
+    (void)state;
+    setenv("GC_TEST_CTL", "a\x1b[31mb", 1);
+    write_file("ctl.csv", "id,note\n1,fine\n2,\"bell\x07here\"\n");
+    write_file("ctl-secret.txt", "tok\x01en\n");
+    write_file("ok-secret.txt", "token\n");
+    static const struct {
+        const char *yaml, *want;
+    } cases[] = {
+        {MIN_TARGETS "requests: [{path: /a, headers: {X-A: \"a\\x01b\"}}]\n" MIN_LOAD,
+         "t.yaml:2:38: requests.0.headers.X-A: a header value cannot hold line breaks, NULs or "
+         "other control characters (byte 0x01 at offset 1)"},
+        {MIN_TARGETS "requests: [{path: /a, headers: {X-A: \"del\\x7f\"}}]\n" MIN_LOAD,
+         "requests.0.headers.X-A: a header value cannot hold line breaks, NULs or other control "
+         "characters (byte 0x7f at offset 3)"},
+        {MIN_TARGETS "requests: [{path: /a, headers: {X-A: \"a\\r\\nb\"}}]\n" MIN_LOAD,
+         "requests.0.headers.X-A: a header value cannot hold line breaks"},
+        {MIN_TARGETS "requests: [{path: /a, headers: {X-A: '${GC_TEST_CTL}'}}]\n" MIN_LOAD,
+         "t.yaml:2:38: requests.0.headers.X-A: a header value cannot hold line breaks, NULs or "
+         "other control characters (byte 0x1b at offset 1)"},
+        {MIN_TARGETS MIN_LOAD "feeders: {c: ctl.csv}\n"
+                              "requests: [{path: /a, headers: {X-Note: '${c.note}'}}]\n",
+         "t.yaml:4:41: requests.0.headers.X-Note: ${c.note} takes values from ctl.csv, whose "
+         "line 3 holds a control character in column 'note'"},
+        {MIN_TARGETS "requests: [{path: /a, headers: {X-K: {file: ok-secret.txt, prefix: "
+                     "\"k\\x02 \"}}}]\n" MIN_LOAD,
+         "requests.0.headers.X-K.prefix: a header value cannot hold line breaks, NULs or other "
+         "control characters (byte 0x02 at offset 1)"},
+        {MIN_TARGETS "requests: [{path: /a, headers: {X-K: {file: ctl-secret.txt}}}]\n" MIN_LOAD,
+         "requests.0.headers.X-K.file: ctl-secret.txt holds a control character; a header "
+         "value"},
+        {AUTH_HEAD "  client_id: x\n  client_secret: y\n  prefix: \"Bearer\\x0b \"\n",
+         "auth.prefix: a header value cannot hold line breaks, NULs or other control characters "
+         "(byte 0x0b at offset 6)"},
+        {AUTH_HEAD "  client_id: x\n  client_secret: y\n  prefix: \"Bearer\\r\\nX: \"\n",
+         "auth.prefix: a header value cannot hold line breaks"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        load_fails(cases[i].yaml, cases[i].want);
+    /* a tab is allowed, also from a feeder; the column that holds the bell
+     * may go to the body */
+    write_file("tab.csv", "id,note\n1,\"a\tb\"\n");
+    struct scenario *s = load_ok(
+        MIN_TARGETS MIN_LOAD "feeders: {t: tab.csv, c: ctl.csv}\n"
+                             "requests: [{path: /a, headers: {X-T: \"x\\ty\", X-N: '${t.note}'},"
+                             " body: '${c.note}'}]\n");
+    assert_string_equal(s->requests[0].headers[0].value, "x\ty");
+    scenario_free(s);
+    unsetenv("GC_TEST_CTL");
+}
+
 /* A scenario saved with a UTF-8 byte order mark (Windows editors) loads;
  * it was refused with "did not find expected <document start>". */
 static void a_byte_order_mark_is_accepted(void **state)
@@ -1851,7 +1909,9 @@ static void a_byte_order_mark_is_accepted(void **state)
     assert_int_equal(s->n_targets, 1);
     scenario_free(s);
     /* positions on the first line are not shifted by it */
-    load_fails("\xef\xbb\xbf" "targets: [ftp://x]\n" MIN_REQUESTS MIN_LOAD, "t.yaml:1:11:");
+    load_fails("\xef\xbb\xbf"
+               "targets: [ftp://x]\n" MIN_REQUESTS MIN_LOAD,
+               "t.yaml:1:11:");
 }
 
 /* Asserts that yaml fails with want in the message and none of avoid. */
@@ -1869,17 +1929,19 @@ static void a_failure_is_reported_once(void **state)
 {
     (void)state;
     static const char *const unknown[] = {"unknown feeder", NULL};
-    fails_without(MIN_TARGETS MIN_LOAD "feeders: {acc: missing.csv}\n"
+    fails_without(MIN_TARGETS MIN_LOAD
+                  "feeders: {acc: missing.csv}\n"
                   "requests: [{path: '/a/${acc.id}', headers: {X-N: '${acc.name}'},"
                   " body: '${acc.id}'}]\n",
                   "feeders.acc: missing.csv does not exist", unknown);
     write_file("bad.csv", "id,id\n1,2\n");
-    fails_without(MIN_TARGETS MIN_LOAD "feeders: {acc: bad.csv, 'x-y': bad.csv}\n"
+    fails_without(MIN_TARGETS MIN_LOAD
+                  "feeders: {acc: bad.csv, 'x-y': bad.csv}\n"
                   "requests: [{path: '/a/${acc.id}', json: {a: '${x-y.id}'}}]\n",
                   "bad.csv:1: the column name 'id' appears twice", unknown);
     /* a reference to a feeder that was never declared is still reported */
     load_fails(MIN_TARGETS MIN_LOAD "feeders: {acc: missing.csv}\n"
-               "requests: [{path: '/a/${other.id}'}]\n",
+                                    "requests: [{path: '/a/${other.id}'}]\n",
                "unknown feeder 'other'");
 
     static const char *const no_secret[] = {"has no client_secret", NULL};
@@ -1967,6 +2029,7 @@ int main(void)
         cmocka_unit_test(files_that_are_not_regular),
         cmocka_unit_test(a_byte_order_mark_is_accepted),
         cmocka_unit_test(a_failure_is_reported_once),
+        cmocka_unit_test(header_values_hold_no_control_characters),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

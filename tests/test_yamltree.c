@@ -204,8 +204,7 @@ static void aliases_are_bounded_in_bytes(void **state)
     /* under the limit: every copy is there, and the bytes are counted */
     doc = big_alias_doc(big, 4);
     struct ytree_stats st;
-    assert_int_equal(ytree_parse_stats("f.yaml", doc, strlen(doc), &root, &st, err, sizeof err),
-                     0);
+    assert_int_equal(ytree_parse_stats("f.yaml", doc, strlen(doc), &root, &st, err, sizeof err), 0);
     assert_int_equal(ytree_map_get(root, "b")->n, 4);
     assert_int_equal(ytree_map_get(root, "b")->items[3]->len, big);
     assert_true(st.bytes >= 5 * big && st.bytes < 5 * big + 64);
@@ -218,7 +217,8 @@ static void aliases_are_bounded_in_bytes(void **state)
 static void a_byte_order_mark_is_skipped(void **state)
 {
     (void)state;
-    struct ytree_node *r = parse("\xef\xbb\xbf" "a: 1\nb: 2\n");
+    struct ytree_node *r = parse("\xef\xbb\xbf"
+                                 "a: 1\nb: 2\n");
     const struct ytree_node *a = ytree_map_get(r, "a");
     assert_non_null(a);
     assert_string_equal(a->text, "1");
@@ -226,7 +226,9 @@ static void a_byte_order_mark_is_skipped(void **state)
     assert_int_equal(a->col, 4);
     ytree_free(r);
     /* only at the very start: elsewhere it is text libyaml refuses */
-    parse_fails("a: 1\n\xef\xbb\xbf" "b: 2\n", "f.yaml:2:");
+    parse_fails("a: 1\n\xef\xbb\xbf"
+                "b: 2\n",
+                "f.yaml:2:");
 }
 
 /* "k0: v\nk1: v\n..." n keys, indented by indent spaces, into buf. */
