@@ -141,6 +141,8 @@ static int parse_args(int argc, char **argv, struct compare_args *a)
         } else if (!strcmp(opt, "--scopes")) {
             if (parse_scopes(val, &a->opts))
                 return EXIT_INPUT;
+        } else if (!val[0]) {
+            return bad("%s needs a file name, not an empty value", opt);
         } else if (!strcmp(opt, "--junit")) {
             a->junit = val;
         } else {
