@@ -141,6 +141,8 @@ static int parse_args(int argc, char **argv, struct compare_args *a)
         } else if (!strcmp(opt, "--scopes")) {
             if (parse_scopes(val, &a->opts))
                 return EXIT_INPUT;
+        } else if (!val[0]) {
+            return bad("%s needs a file name, not an empty value", opt);
         } else if (!strcmp(opt, "--junit")) {
             a->junit = val;
         } else {
@@ -259,7 +261,9 @@ static void verdict_line(char *buf, size_t n, const struct compare_result *res, 
         if (w_ > 0)                                                                                \
             len = len + (size_t)w_ < n ? len + (size_t)w_ : n - 1;                                 \
     } while (0)
-    if (res->regressions) {
+    if (res->undecided) {
+        PUT("NO VERDICT: %s", res->undecided_why);
+    } else if (res->regressions) {
         PUT("REGRESSION: %zu of %zu metrics worse beyond tolerance and not explained by noise "
             "(p < %g or untestable): ",
             res->regressions, res->n_rows, alpha);
@@ -439,7 +443,7 @@ static int write_junit(const struct compare_args *a, const struct compare_result
                        row_text *cells)
 {
     size_t n = res->n_rows;
-    struct junit_case *jc = calloc(n ? n : 1, sizeof *jc);
+    struct junit_case *jc = calloc(n + 1, sizeof *jc); /* + the verdict, when there is none */
     char(*cls)[COMPARE_NAME_LEN + 24] = calloc(n ? n : 1, sizeof *cls);
     char(*msg)[600] = calloc(n ? n : 1, sizeof *msg);
     char(*det)[900] = calloc(n ? n : 1, sizeof *det);
@@ -492,6 +496,15 @@ static int write_junit(const struct compare_args *a, const struct compare_result
             .system_out = r->verdict == CMP_REGRESSION || r->verdict == CMP_NO_DATA ? NULL : det[i],
         };
     }
+    if (res->undecided) /* a failing case, so that a test reporter shows it */
+        jc[n++] = (struct junit_case){
+            .classname = "compare",
+            .name = "verdict",
+            .failed = true,
+            .message = "no verdict: what compare judges was not measured",
+            .type = "no-verdict",
+            .details = res->undecided_why,
+        };
     char suite[COMPARE_NAME_LEN + 32], err[600];
     snprintf(suite, sizeof suite, "gatecap compare %s", res->scenario);
     if (junit_write(a->junit, suite, jc, n, err, sizeof err) != JUNIT_OK)
@@ -522,7 +535,7 @@ int cmd_compare(int argc, char **argv)
     for (size_t i = 0; i < res.n_rows; i++)
         row_cells(&res.rows[i], a.opts.alpha, cells[i]);
     print_table(&a, &res, cells);
-    rc = res.regressions ? EXIT_GATE : 0;
+    rc = res.undecided ? bad("no verdict: %s", res.undecided_why) : res.regressions ? EXIT_GATE : 0;
     /* A report that cannot be written fails the command: a CI gate must
      * not pass because its evidence went missing. */
     if (a.markdown && write_markdown(&a, &res, cells))

@@ -192,7 +192,8 @@ static int parse_args(int argc, char **argv, struct plan_args *pa)
                 rc = bad("--km-share '%s': above 0 %%; leave --km-rps out when no request "
                          "needs the Key Manager",
                          val);
-        }
+        } else if (!val[0])
+            rc = bad("-o needs a file name for plan.json, not an empty value");
         else
             pa->out = val;
         if (rc)

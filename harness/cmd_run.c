@@ -39,6 +39,15 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, const char *usa
     memset(o, 0, sizeof *o);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        /* an output named by "" would be written at the root (or fail
+         * after the whole run): a usage error, before anything is sent */
+        if ((!strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--junit")) &&
+            (i + 1 == argc || !argv[i + 1][0])) {
+            fprintf(stderr, "gatecap: %s needs %s, not %s\nusage: %s\n", a,
+                    a[2] == 'j' ? "a file name" : "a folder",
+                    i + 1 == argc ? "nothing" : "an empty value", usage);
+            return -1;
+        }
         if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && i + 1 < argc) {
             o->outdir = argv[++i];
         } else if (!strcmp(a, "--set") && i + 1 < argc) {

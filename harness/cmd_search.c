@@ -98,6 +98,8 @@ static int parse_opts(int argc, char **argv, struct search_opts *o)
             return bad_value(a, "", "needs a value");
         i++;
         if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+            if (!val[0]) /* would put the probes' folders under / */
+                return bad_value(a, val, "needs a folder, not an empty value");
             o->outdir = val;
         } else if (!strcmp(a, "--set")) {
             if (o->n_sets == MAX_SETS)

@@ -3,7 +3,6 @@
  */
 #include "compare.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,10 +11,9 @@
 
 #include <jansson.h>
 
+#include "compare_read.h"
 #include "stats.h"
 #include "units.h"
-
-#define WHOLE_INTERVAL 0.9 /* an interval counts when it lasted ≥ 90 % of interval_s */
 
 static const char *const metric_names[CMP_N_METRICS] = {
     "p50", "p90", "p99", "p99.9", "service_p99", "throughput", "errors", "throttled",
@@ -176,134 +174,11 @@ int compare_parse_tolerance(struct compare_opts *o, const char *spec, char *err,
     return 0;
 }
 
-/* ---- reading a run ---- */
-
-struct run {
-    const char *path;
-    const char *role; /* "baseline" or "current" */
-    json_t *root;
-    const char *scenario, *model, *status;
-    double interval_s;
-    json_t *all, *by_request, *by_node, *phases, *intervals;
-    json_t **usable; /* intervals of recorded phases, whole, with arrivals */
-    size_t n_usable;
-    bool has_request_slices; /* some interval has a "requests" object */
-};
+/* ---- reading a run (compare_read.c) ---- */
 
 static double num(const json_t *o, const char *key)
 {
-    const json_t *v = json_object_get(o, key);
-    return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
-static bool recorded(const struct run *r, const char *phase)
-{
-    size_t i;
-    json_t *ph;
-    json_array_foreach(r->phases, i, ph)
-    {
-        const char *name = json_string_value(json_object_get(ph, "name"));
-        if (name && !strcmp(name, phase))
-            return !json_is_false(json_object_get(ph, "record"));
-    }
-    return false;
-}
-
-static void run_free(struct run *r)
-{
-    free(r->usable);
-    json_decref(r->root);
-    memset(r, 0, sizeof *r);
-}
-
-static int run_load(struct run *r, const char *path, const char *role, char *err, size_t errlen)
-{
-    memset(r, 0, sizeof *r);
-    r->path = path;
-    r->role = role;
-    json_error_t jerr;
-    r->root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-    if (!r->root) {
-        FILE *f = fopen(path, "r");
-        if (!f)
-            return fail(err, errlen, COMPARE_EIO,
-                        "%s %s: cannot read: %s; give the path of a results.json written by "
-                        "gatecap run (docs/ci.md shows how to keep a baseline)",
-                        role, path, strerror(errno));
-        fclose(f);
-        return fail(err, errlen, COMPARE_EFORMAT,
-                    "%s %s:%d:%d: not valid JSON: %s; the file is corrupt or cut short: restore "
-                    "it or run again",
-                    role, path, jerr.line, jerr.column, jerr.text);
-    }
-    const char *fmt = json_string_value(json_object_get(r->root, "format"));
-    if (!fmt || strcmp(fmt, "gatecap-results") != 0)
-        return fail(err, errlen, COMPARE_EFORMAT,
-                    "%s %s: not a gatecap results.json (\"format\": \"gatecap-results\" is "
-                    "missing); give the results.json a gatecap run wrote",
-                    role, path);
-    if (!(num(r->root, "version") == 1))
-        return fail(err, errlen, COMPARE_EFORMAT,
-                    "%s %s: results version %g; this gatecap reads version 1: compare with the "
-                    "gatecap that wrote it, or record the run again",
-                    role, path, num(r->root, "version"));
-    json_t *scn = json_object_get(r->root, "scenario");
-    json_t *run = json_object_get(r->root, "run");
-    json_t *totals = json_object_get(r->root, "totals");
-    r->scenario = json_string_value(json_object_get(scn, "name"));
-    r->model = json_string_value(json_object_get(run, "model"));
-    r->status = json_string_value(json_object_get(run, "status"));
-    r->phases = json_object_get(json_object_get(scn, "load"), "phases");
-    r->intervals = json_object_get(r->root, "intervals");
-    r->all = json_object_get(totals, "all");
-    r->by_request = json_object_get(totals, "by_request");
-    r->by_node = json_object_get(totals, "by_node");
-    r->interval_s = num(scn, "interval_s");
-    if (!(r->interval_s > 0))
-        r->interval_s = 1;
-    const char *missing = !r->scenario                     ? "scenario.name"
-                          : !r->model                      ? "run.model"
-                          : !json_is_array(r->phases)      ? "scenario.load.phases"
-                          : !json_is_array(r->intervals)   ? "intervals"
-                          : !json_is_object(totals)        ? "totals"
-                          : !json_is_object(r->by_request) ? "totals.by_request"
-                          : !json_is_object(r->by_node)    ? "totals.by_node"
-                                                           : NULL;
-    if (missing)
-        return fail(err, errlen, COMPARE_EFORMAT,
-                    "%s %s: results.json lacks %s; was it cut short or edited? Record the run "
-                    "again",
-                    role, path, missing);
-    if (!json_is_object(r->all))
-        return fail(err, errlen, COMPARE_EFORMAT,
-                    "%s %s: no request completed in the recorded phases (totals.all is null): "
-                    "nothing to compare; check the run's log",
-                    role, path);
-    if (r->status && !strcmp(r->status, "generator-limited"))
-        return fail(err, errlen, COMPARE_EINCOMPATIBLE,
-                    "%s %s: the run was generator-limited (gatecap could not keep its schedule): "
-                    "its latencies and rates measure the load generator, not the gateway. Run "
-                    "it again with more load-generator CPU (load.workers) or lower rates",
-                    role, path);
-
-    size_t n = json_array_size(r->intervals);
-    r->usable = calloc(n ? n : 1, sizeof *r->usable);
-    if (!r->usable)
-        return fail(err, errlen, COMPARE_ENOMEM, "out of memory");
-    size_t i;
-    json_t *iv;
-    json_array_foreach(r->intervals, i, iv)
-    {
-        const char *ph = json_string_value(json_object_get(iv, "phase"));
-        if (!ph || !recorded(r, ph) || !json_is_object(json_object_get(iv, "all")))
-            continue;
-        if (!(num(iv, "length_s") >= WHOLE_INTERVAL * r->interval_s) || !(num(iv, "scheduled") > 0))
-            continue;
-        r->usable[r->n_usable++] = iv;
-        if (json_is_object(json_object_get(iv, "requests")))
-            r->has_request_slices = true;
-    }
-    return COMPARE_OK;
+    return compare_read_num(o, key);
 }
 
 /* ---- values and samples ---- */
@@ -365,7 +240,7 @@ static double slice_value(const json_t *iv, const json_t *s, enum compare_scope 
 
 /* Fills v (r->n_usable slots) with the samples of (metric, scope, name);
  * returns how many. */
-static size_t samples(const struct run *r, enum compare_scope scope, const char *name,
+static size_t samples(const struct compare_run *r, enum compare_scope scope, const char *name,
                       enum compare_metric m, double *v)
 {
     size_t k = 0;
@@ -387,7 +262,7 @@ static size_t samples(const struct run *r, enum compare_scope scope, const char 
 
 struct ctx {
     const struct compare_opts *o;
-    struct run base, cur;
+    struct compare_run base, cur;
     struct compare_result *res;
     size_t cap_rows, cap_notes;
     double *xb, *xc; /* sample scratch, n_usable of each run */
@@ -539,7 +414,7 @@ static int add_scope(struct ctx *c, enum compare_scope scope, json_t *base, json
 /* Differences that do not stop the comparison but that a reader must know. */
 static int compat_notes(struct ctx *c)
 {
-    const struct run *b = &c->base, *u = &c->cur;
+    const struct compare_run *b = &c->base, *u = &c->cur;
     int rc = 0;
     if (strcmp(b->scenario, u->scenario) != 0)
         rc = note(c,
@@ -547,7 +422,7 @@ static int compat_notes(struct ctx *c)
                   "baseline '%s', current '%s'",
                   b->scenario, u->scenario);
     for (int k = 0; !rc && k < 2; k++) {
-        const struct run *r = k ? u : b;
+        const struct compare_run *r = k ? u : b;
         if (r->status && strcmp(r->status, "complete") != 0)
             rc = note(c, "the %s run's status is '%s': it ran shorter than planned", r->role,
                       r->status);
@@ -583,7 +458,7 @@ static int compat_notes(struct ctx *c)
                      "put different loads on the gateway, so their numbers differ for that reason "
                      "too");
     for (int k = 0; !rc && k < 2; k++) {
-        const struct run *r = k ? u : b;
+        const struct compare_run *r = k ? u : b;
         if (r->n_usable < COMPARE_MIN_SAMPLES)
             rc = note(c,
                       "the %s run has %zu whole interval%s of recorded load (the test needs "
@@ -607,14 +482,40 @@ static int request_note(struct ctx *c)
     return 0;
 }
 
+/* Most rows without data (or none at all): no verdict. A run whose
+ * latencies were never recorded, or a file with nothing in it, would
+ * otherwise pass as "no regression". */
+static void undecided(struct compare_result *r)
+{
+    size_t base = 0, cur = 0;
+    for (size_t i = 0; i < r->n_rows; i++) {
+        base += !isfinite(r->rows[i].baseline);
+        cur += !isfinite(r->rows[i].current);
+    }
+    if (!r->n_rows) {
+        r->undecided = true;
+        snprintf(r->undecided_why, sizeof r->undecided_why,
+                 "nothing was compared (no rows for the scopes asked; see the notes); a gate "
+                 "that compares nothing cannot pass: add --scopes all");
+    } else if (2 * r->no_data > r->n_rows) {
+        r->undecided = true;
+        snprintf(r->undecided_why, sizeof r->undecided_why,
+                 "%zu of %zu metrics have no data (%zu without data in the baseline, %zu in the "
+                 "current run): most of what compare judges was not measured, so 'no "
+                 "regression' would mean nothing; check the run's error examples and record it "
+                 "again",
+                 r->no_data, r->n_rows, base, cur);
+    }
+}
+
 int compare_files(const char *baseline_path, const char *current_path, const struct compare_opts *o,
                   struct compare_result *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     struct ctx c = {.o = o, .res = out};
-    int rc = run_load(&c.base, baseline_path, "baseline", err, errlen);
+    int rc = compare_read_run(&c.base, baseline_path, "baseline", err, errlen);
     if (!rc)
-        rc = run_load(&c.cur, current_path, "current", err, errlen);
+        rc = compare_read_run(&c.cur, current_path, "current", err, errlen);
     if (rc)
         goto out;
     if (strcmp(c.base.scenario, c.cur.scenario) != 0 && !o->allow_different_scenario) {
@@ -650,11 +551,13 @@ int compare_files(const char *baseline_path, const char *current_path, const str
         (o->scope[CMP_SCOPE_NODE] &&
          (rc = add_scope(&c, CMP_SCOPE_NODE, c.base.by_node, c.cur.by_node))))
         fail(err, errlen, rc, "out of memory");
+    if (!rc)
+        undecided(out);
 out:
     free(c.xb);
     free(c.xc);
-    run_free(&c.base);
-    run_free(&c.cur);
+    compare_read_free(&c.base);
+    compare_read_free(&c.cur);
     if (rc)
         compare_free(out);
     return rc;

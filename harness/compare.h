@@ -111,6 +111,11 @@ struct compare_result {
     size_t regressions, noise, improved, no_data;
     char **notes; /* what was assumed or left out, one sentence each */
     size_t n_notes;
+    /* No verdict can be given: most rows (or all: none were made) have no
+     * data in one run or both, so "no regression" would mean "not
+     * measured". The command fails (exit 2) with undecided_why. */
+    bool undecided;
+    char undecided_why[400];
 };
 
 /* The default options: 10 % on latency percentiles and service p99, 5 %

@@ -9,7 +9,6 @@
 #include "feeder.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "infile.h"
 #include "sched.h"
 
 /* ---- loading -------------------------------------------------------------- */
@@ -153,6 +153,11 @@ static int read_header(struct parser *p, struct feeder *f)
     bool last = false;
     while (!last) {
         size_t start;
+        if (f->n_columns == FEEDER_MAX_COLUMNS)
+            return fail(p, line,
+                        "more than %d columns; a feeder's columns are named one by one in "
+                        "${feeder.column}: keep the ones the scenario uses (e.g. cut -d, -f1-10)",
+                        FEEDER_MAX_COLUMNS);
         int rc = next_field(p, &start, &last);
         if (rc)
             return rc;
@@ -251,25 +256,23 @@ static int read_rows(struct parser *p, struct feeder *f)
     return 0;
 }
 
-/* Reads path into a new buffer with one spare byte. */
+/* Reads path into a new buffer with one spare byte. A FIFO or device is
+ * refused without waiting for it (infile.h). */
 static int read_file(struct parser *p, const char *path)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
+    int fd = infile_open(path, &st);
     int rc = FEEDER_EIO;
     bool differs = strcmp(p->file, path) != 0;
+    if (fd == INFILE_ENOTREG)
+        return fail(p, 0,
+                    "is not a regular file but %s; name a CSV file (gatecap reads it whole "
+                    "when it loads the scenario)",
+                    infile_kind(st.st_mode));
     if (fd < 0) {
         snprintf(p->err, p->err_len, "%s: cannot open%s%s: %s; check the path and its permissions",
                  p->file, differs ? " " : "", differs ? path : "", strerror(errno));
         return FEEDER_EIO;
-    }
-    if (fstat(fd, &st)) {
-        snprintf(p->err, p->err_len, "%s: cannot read: %s", p->file, strerror(errno));
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        rc = fail(p, 0, "is not a regular file; name a CSV file");
-        goto out;
     }
     if ((unsigned long long)st.st_size >= FEEDER_MAX_BYTES) {
         rc =

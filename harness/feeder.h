@@ -32,6 +32,9 @@ enum {
 
 /* Largest feeder file, bytes (offsets are 32-bit). */
 #define FEEDER_MAX_BYTES (2u << 30)
+/* Most columns: each is named in a ${feeder.column} reference; a wider
+ * file is a data export to cut down. */
+#define FEEDER_MAX_COLUMNS 1000
 
 enum feeder_order {
     FEEDER_SEQUENTIAL, /* file order, wrapping around forever */
@@ -63,7 +66,8 @@ struct feeder {
  * FEEDER_EIO (cannot open or read), FEEDER_EINVAL (empty, no data rows,
  * an unterminated quote, text after a closing quote, a row with another
  * number of fields than the header, a blank line between rows, duplicate
- * or empty column names, a NUL byte, larger than FEEDER_MAX_BYTES),
+ * or empty column names, more than FEEDER_MAX_COLUMNS columns, a NUL
+ * byte, larger than FEEDER_MAX_BYTES),
  * FEEDER_ENOMEM; each writes "what is wrong; what to do" into err
  * (err_len bytes) and sets *out to NULL. On success *out is owned by the
  * caller (feeder_free). */

@@ -35,7 +35,9 @@ struct h1p {
 
     /* Results, valid once h1p_feed returned H1P_DONE. */
     int status;                /* final status, 200..999 (interim 1xx responses are skipped
-                                  entirely), set as soon as its status line is read */
+                                  entirely), set as soon as its status line is read; 600..999
+                                  is well framed but invalid (RFC 9110 15): the transport
+                                  reports such an answer as an invalid response */
     int minor;                 /* x of the final response's HTTP/1.x */
     bool keep_alive;           /* the connection can carry another request: HTTP/1.1 without
                                   "Connection: close", or HTTP/1.0 with "Connection:

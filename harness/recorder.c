@@ -27,6 +27,8 @@ bool rec_outcome_is_error(enum rec_outcome oc)
 
 enum rec_outcome rec_outcome_of_status(int status)
 {
+    if (status < 100 || status > 599) /* invalid (RFC 9110 15): not an HTTP answer */
+        return OC_OTHER;
     if (status == 429)
         return OC_429;
     if (status == 401)

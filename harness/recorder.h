@@ -40,7 +40,8 @@ const char *rec_outcome_name(enum rec_outcome oc);
  * other than 429, 401). 429 is throttled, 2xx/3xx are fine. */
 bool rec_outcome_is_error(enum rec_outcome oc);
 
-/* The class of an HTTP answer with status `status` (OC_OTHER below 200). */
+/* The class of an HTTP answer with status `status`: OC_OTHER below 200,
+ * and outside 100..599 (an invalid status, RFC 9110 15, is no 5xx). */
 enum rec_outcome rec_outcome_of_status(int status);
 
 /* Kinds of 429: WSO2's throttling codes 900800..900807 in the answer's

@@ -178,6 +178,7 @@ static void ctx_free(struct scnp_ctx *c)
         free(c->msgs[i].text);
     free(c->msgs);
     free(c->dir);
+    free(c->failed_feeders);
 }
 
 /* ---- overrides --------------------------------------------------------- */

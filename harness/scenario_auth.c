@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "feeder.h"
+#include "infile.h"
 #include "scenario_priv.h"
 
 #define MAX_APPS 100000
@@ -33,23 +34,15 @@ int scnp_secret_file(struct scnp_ctx *c, const struct ytree_node *n, const char 
         return -1;
     }
     int rc = -1;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (errno == ENOENT)
-            scnp_missing_file(c, n, field, written, path);
-        else
-            scnp_error(c, n, field, "cannot open %s: %s; check its permissions", written,
-                       strerror(errno));
-        goto out;
-    }
-    char buf[MAX_SECRET_FILE_BYTES + 1];
-    size_t len = fread(buf, 1, sizeof buf, f);
-    fclose(f);
-    if (len > MAX_SECRET_FILE_BYTES) {
+    char *buf = NULL;
+    size_t len, size = 0;
+    int got = scnp_read_file(c, n, field, written, path, MAX_SECRET_FILE_BYTES, &buf, &len);
+    if (got == INFILE_ETOOBIG)
         scnp_error(c, n, field, "%s is longer than %d bytes; it should hold just the secret",
                    written, MAX_SECRET_FILE_BYTES);
+    if (got)
         goto out;
-    }
+    size = len;
     while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
         len--;
     if (!len || memchr(buf, '\0', len) || memchr(buf, '\n', len) || memchr(buf, '\r', len)) {
@@ -62,9 +55,24 @@ int scnp_secret_file(struct scnp_ctx *c, const struct ytree_node *n, const char 
     else
         rc = 0;
 out:
+    if (buf) {
+        explicit_bzero(buf, size);
+        free(buf);
+    }
     free(written);
     free(path);
     return rc;
+}
+
+/* An application's client_secret_file. One that cannot be read is
+ * reported here and counts as given (an empty placeholder; the scenario
+ * does not load), so that check_apps does not ask for a secret again. */
+static void read_secret(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                        struct scn_app *a)
+{
+    if (scnp_secret_file(c, n, field, &a->client_secret) && !c->oom &&
+        !(a->client_secret = strdup("")))
+        c->oom = true;
 }
 
 /* A certificate file named by field, checked with its key (key_n may be NULL). */
@@ -109,8 +117,7 @@ static void read_app(struct scnp_ctx *c, const struct ytree_node *m, const char 
     else if (sec)
         scnp_string(c, sec, scnp_field(f, parent, "client_secret"), &a->client_secret, NULL);
     else if (sec_file)
-        scnp_secret_file(c, sec_file, scnp_field(f, parent, "client_secret_file"),
-                         &a->client_secret);
+        read_secret(c, sec_file, scnp_field(f, parent, "client_secret_file"), a);
     if ((v = scnp_get(m, "username")))
         scnp_string(c, v, scnp_field(f, parent, "username"), &a->username, NULL);
     if ((v = scnp_get(m, "password")))
@@ -223,7 +230,7 @@ static void read_apps_csv(struct scnp_ctx *c, const struct ytree_node *n, const 
         else if (secret_file) {
             struct ytree_node sn = {.kind = YTREE_SCALAR, .text = secret_file,
                                     .len = strlen(secret_file), .src = n->src, .line = n->line, .col = n->col};
-            scnp_secret_file(c, &sn, where, &a->client_secret);
+            read_secret(c, &sn, where, a);
         }
         if (cert) {
             struct ytree_node cn = {.kind = YTREE_SCALAR, .text = cert, .len = strlen(cert),
@@ -279,14 +286,27 @@ static void read_apps_list(struct scnp_ctx *c, const struct ytree_node *n, const
 static void check_apps(struct scnp_ctx *c, const struct ytree_node *at, struct scn_auth *au,
                        const struct scn_tls *tls)
 {
-    for (size_t i = 0; i < au->n_apps && !c->oom; i++) {
+    for (size_t i = 0; i < au->n_apps; i++) {
         struct scn_app *a = &au->apps[i];
-        char where[64];
         if (!a->name && asprintf(&a->name, "app-%zu", i + 1) < 0) {
             a->name = NULL;
             c->oom = true;
             return;
         }
+    }
+    /* distinct names, found by sorting: a CSV may list 100,000 */
+    struct uniq_key *keys = calloc(au->n_apps ? au->n_apps : 1, sizeof *keys);
+    if (!keys) {
+        c->oom = true;
+        return;
+    }
+    for (size_t i = 0; i < au->n_apps; i++)
+        keys[i] = (struct uniq_key){au->apps[i].name, strlen(au->apps[i].name)};
+    size_t *first = scnp_first_names(c, keys, au->n_apps, 0);
+    free(keys);
+    for (size_t i = 0; first && i < au->n_apps; i++) {
+        struct scn_app *a = &au->apps[i];
+        char where[64];
         snprintf(where, sizeof where, "auth: application %s", a->name);
         if (!a->client_id)
             continue; /* reported where it was read */
@@ -299,13 +319,10 @@ static void check_apps(struct scnp_ctx *c, const struct ytree_node *at, struct s
         if (au->grant == SCN_GRANT_PASSWORD && (!a->username || !a->password))
             scnp_error(c, at, "auth", "%s: grant: password needs username and password",
                        where);
-        for (size_t j = 0; j < i; j++)
-            if (au->apps[j].name && !strcmp(au->apps[j].name, a->name)) {
-                scnp_error(c, at, "auth", "two applications are named %s; names must differ",
-                           a->name);
-                break;
-            }
+        if (first[i] != i)
+            scnp_error(c, at, "auth", "two applications are named %s; names must differ", a->name);
     }
+    free(first);
 }
 
 static int read_enum(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
@@ -472,8 +489,12 @@ void scnp_auth(struct scnp_ctx *c, const struct ytree_node *root, struct scenari
         if (!scnp_string(c, v, "auth.header", &au->header, NULL) && !scnp_http_token(au->header))
             scnp_error(c, v, "auth.header", "'%s' is not a header name", au->header);
     }
-    if ((v = scnp_get(n, "prefix")))
-        scnp_text(c, v, "auth.prefix", &au->prefix, NULL, NULL);
+    size_t prefix_len;
+    long bad;
+    if ((v = scnp_get(n, "prefix")) &&
+        !scnp_text(c, v, "auth.prefix", &au->prefix, &prefix_len, NULL) &&
+        (bad = scnp_header_ctl(au->prefix, prefix_len)) >= 0)
+        scnp_header_ctl_error(c, v, "auth.prefix", au->prefix, bad);
     if (!c->oom && !au->header && !(au->header = strdup("Authorization")))
         c->oom = true;
     for (size_t q = 0; au->header && q < s->n_requests; q++)

@@ -132,6 +132,20 @@ out:
     free(path);
 }
 
+/* Remembers a declared feeder that did not load (reported), so that
+ * references to it are not reported again as unknown. */
+static void note_failed(struct scnp_ctx *c, const char *name)
+{
+    const char **grown =
+        realloc(c->failed_feeders, (c->n_failed_feeders + 1) * sizeof *c->failed_feeders);
+    if (!grown) {
+        c->oom = true;
+        return;
+    }
+    c->failed_feeders = grown;
+    c->failed_feeders[c->n_failed_feeders++] = name;
+}
+
 void scnp_feeders(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s)
 {
     const struct ytree_node *fs = scnp_get(root, "feeders");
@@ -147,6 +161,8 @@ void scnp_feeders(struct scnp_ctx *c, const struct ytree_node *root, struct scen
     if (fs->n > TPL_MAX_FEEDERS) {
         scnp_error(c, fs, "feeders", "%zu feeders; at most %d (join files that go together)", fs->n,
                    TPL_MAX_FEEDERS);
+        for (size_t i = 0; i < fs->n && !c->oom; i++)
+            note_failed(c, fs->items[2 * i]->text);
         return;
     }
     if (!fs->n)
@@ -159,6 +175,7 @@ void scnp_feeders(struct scnp_ctx *c, const struct ytree_node *root, struct scen
         const struct ytree_node *k = fs->items[2 * i], *v = fs->items[2 * i + 1];
         char f[SCNP_FIELD_MAX];
         if (!feeder_name_ok(k->text)) {
+            note_failed(c, k->text);
             scnp_error(c, k, scnp_field(f, "feeders", k->text),
                        "'%s' is not a feeder name; use up to 64 letters, digits and _, not "
                        "starting with a digit (no dots: ${NAME.COLUMN} names a column)",
@@ -169,6 +186,8 @@ void scnp_feeders(struct scnp_ctx *c, const struct ytree_node *root, struct scen
         read_feeder(c, k, v, &fd);
         if (fd)
             s->feeders[s->n_feeders++] = fd;
+        else if (!c->oom)
+            note_failed(c, k->text);
     }
 }
 

@@ -9,12 +9,14 @@
 #include "suggest.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "infile.h"
 #include "units.h"
 
 void scnp_error(struct scnp_ctx *c, const struct ytree_node *at, const char *field, const char *fmt,
@@ -246,6 +248,22 @@ int scnp_list(struct scnp_ctx *c, const struct ytree_node *node, const char *fie
 }
 
 /* Compiles a scalar's text; reports like every reader. */
+/* True when text (len bytes) references ${NAME. of a feeder that failed
+ * to load: its failure is the one message to give. */
+static bool names_failed_feeder(const struct scnp_ctx *c, const char *text, size_t len)
+{
+    for (size_t i = 0; i < c->n_failed_feeders; i++) {
+        const char *name = c->failed_feeders[i], *p = text, *end = text + len;
+        size_t k = strlen(name);
+        while ((p = memmem(p, (size_t)(end - p), "${", 2))) {
+            p += 2;
+            if ((size_t)(end - p) > k && !memcmp(p, name, k) && p[k] == '.')
+                return true;
+        }
+    }
+    return false;
+}
+
 static int compile(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
                    const struct scenario *s, unsigned flags, struct tpl **out, bool *secret)
 {
@@ -264,7 +282,10 @@ static int compile(struct scnp_ctx *c, const struct ytree_node *n, const char *f
         return -1;
     }
     if (rc) {
-        scnp_error(c, n, field, "%s", msg);
+        if ((flags & TPL_RUNTIME) && names_failed_feeder(c, n->text, n->len))
+            c->n_quiet++;
+        else
+            scnp_error(c, n, field, "%s", msg);
         return -1;
     }
     if (secret && (tpl_used_env(*out) || (n->tag && !strcmp(n->tag, "!secret"))))
@@ -530,6 +551,84 @@ void scnp_missing_file(struct scnp_ctx *c, const struct ytree_node *n, const cha
         scnp_error(c, n, field, "%s does not exist (looked for %s); %s", written, resolved, hint);
     else
         scnp_error(c, n, field, "%s does not exist; %s", written, hint);
+}
+
+/* Reports what infile_open or infile_read said (rc) about a file. */
+static void file_error(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                       const char *written, const char *path, int rc, const struct stat *st)
+{
+    int saved = errno;
+    if (rc == INFILE_ENOENT)
+        scnp_missing_file(c, n, field, written, path);
+    else if (rc == INFILE_ENOTREG)
+        scnp_error(c, n, field,
+                   "%s is not a regular file but %s; name the file itself (gatecap reads it "
+                   "whole when it loads the scenario)",
+                   written, infile_kind(st->st_mode));
+    else if (rc == INFILE_ENOMEM)
+        c->oom = true;
+    else if (rc == INFILE_EREAD && !saved)
+        scnp_error(c, n, field, "%s got shorter while it was read; check the file", written);
+    else if (rc == INFILE_EREAD)
+        scnp_error(c, n, field, "cannot read %s: %s; check the file", written, strerror(saved));
+    else
+        scnp_error(c, n, field, "cannot open %s: %s; check its permissions", written,
+                   strerror(saved));
+}
+
+int scnp_open_file(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                   const char *written, const char *path)
+{
+    struct stat st;
+    int fd = infile_open(path, &st);
+    if (fd < 0) {
+        file_error(c, n, field, written, path, fd, &st);
+        return -1;
+    }
+    return fd;
+}
+
+int scnp_read_file(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                   const char *written, const char *path, size_t max_bytes, char **out, size_t *len)
+{
+    struct stat st;
+    int rc = infile_read(path, max_bytes, out, len, &st);
+    if (rc == INFILE_OK || rc == INFILE_ETOOBIG)
+        return rc;
+    file_error(c, n, field, written, path, rc, &st);
+    return -1;
+}
+
+size_t *scnp_first_names(struct scnp_ctx *c, const struct uniq_key *keys, size_t n, unsigned flags)
+{
+    size_t *first = malloc((n ? n : 1) * sizeof *first);
+    struct uniq_key *named = calloc(n ? n : 1, sizeof *named);
+    size_t *pos = malloc((n ? n : 1) * sizeof *pos), *sub = malloc((n ? n : 1) * sizeof *sub);
+    size_t m = 0;
+    if (!first || !named || !pos || !sub)
+        goto fail;
+    for (size_t i = 0; i < n; i++) {
+        first[i] = i;
+        if (keys[i].s) {
+            named[m] = keys[i];
+            pos[m++] = i;
+        }
+    }
+    if (uniq_first(named, m, flags, sub, NULL))
+        goto fail;
+    for (size_t k = 0; k < m; k++)
+        first[pos[k]] = pos[sub[k]];
+    free(named);
+    free(pos);
+    free(sub);
+    return first;
+fail:
+    c->oom = true;
+    free(first);
+    free(named);
+    free(pos);
+    free(sub);
+    return NULL;
 }
 
 bool scnp_sensitive_name(const char *name)

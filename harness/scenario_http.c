@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "infile.h"
 #include "scenario_priv.h"
 
 #define MAX_BODY_BYTES (64u << 20)
@@ -29,10 +30,34 @@ bool scnp_http_token(const char *s)
     return true;
 }
 
-/* Bytes a feeder value cannot bring into a header value. */
+/* Bytes a header value cannot hold (RFC 9110 5.5: field-vchar, SP, HTAB
+ * and obs-text only), and how to name them. */
 static const char *header_bad(unsigned char ch)
 {
-    return ch == '\n' ? "a line break" : ch == '\r' ? "a carriage return" : !ch ? "a NUL" : NULL;
+    if (ch == '\n')
+        return "a line break";
+    if (ch == '\r')
+        return "a carriage return";
+    if (!ch)
+        return "a NUL";
+    return (ch < 0x20 && ch != '\t') || ch == 0x7f ? "a control character" : NULL;
+}
+
+long scnp_header_ctl(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (header_bad((unsigned char)s[i]))
+            return (long)i;
+    return -1;
+}
+
+void scnp_header_ctl_error(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                           const char *s, long off)
+{
+    scnp_error(c, n, field,
+               "a header value cannot hold line breaks, NULs or other control characters (byte "
+               "0x%02x at offset %ld); use a single line of text (a tab is fine)",
+               (unsigned char)s[off], off);
 }
 
 /* Bytes a feeder value cannot bring into a path. */
@@ -64,17 +89,24 @@ static int read_header_file(struct scnp_ctx *c, const struct ytree_node *v, cons
                    "prefix: \"Bearer \"}");
         return -1;
     }
-    if (pre && scnp_text(c, pre, scnp_field(g, field, "prefix"), &prefix, NULL, NULL))
+    size_t prefix_len = 0;
+    long bad;
+    if (pre && scnp_text(c, pre, scnp_field(g, field, "prefix"), &prefix, &prefix_len, NULL))
         return -1;
-    if (prefix && strpbrk(prefix, "\r\n")) {
-        scnp_error(c, pre, g, "a header value cannot hold line breaks; use a single line");
+    if (prefix && (bad = scnp_header_ctl(prefix, prefix_len)) >= 0) {
+        scnp_header_ctl_error(c, pre, g, prefix, bad);
         free(prefix);
         return -1;
     }
     int rc = -1;
     if (!scnp_secret_file(c, file, scnp_field(g, field, "file"), &secret)) {
-        if (asprintf(&h->value, "%s%s", prefix ? prefix : "", secret) < 0 ||
-            !(h->name = strdup(name))) {
+        if (scnp_header_ctl(secret, strlen(secret)) >= 0) /* the secret itself is not shown */
+            scnp_error(c, file, g,
+                       "%s holds a control character; a header value is one line of text (a "
+                       "tab is fine): fix the file",
+                       file->text);
+        else if (asprintf(&h->value, "%s%s", prefix ? prefix : "", secret) < 0 ||
+                 !(h->name = strdup(name))) {
             c->oom = true;
             free(h->value);
             h->value = NULL;
@@ -89,23 +121,12 @@ static int read_header_file(struct scnp_ctx *c, const struct ytree_node *v, cons
     return rc;
 }
 
-static int read_headers(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
-                        const struct scenario *s, struct scn_request *r)
+/* The headers of mapping n into r (room made); first[i]: the first
+ * header named like header i, ignoring case. */
+static int read_header_list(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                            const struct scenario *s, struct scn_request *r, const size_t *first)
 {
     char f[SCNP_FIELD_MAX];
-    if (n->kind != YTREE_MAP) {
-        scnp_error(c, n, field,
-                   "expected a mapping of header names to values, found %s; write e.g. "
-                   "headers: {Authorization: \"Bearer ${TOKEN}\"}",
-                   ytree_kind_name(n));
-        return -1;
-    }
-    if (!n->n)
-        return 0;
-    if (!(r->headers = calloc(n->n, sizeof *r->headers))) {
-        c->oom = true;
-        return -1;
-    }
     for (size_t i = 0; i < n->n; i++) {
         const struct ytree_node *k = n->items[2 * i], *v = n->items[2 * i + 1];
         scnp_field(f, field, k->text);
@@ -126,11 +147,7 @@ static int read_headers(struct scnp_ctx *c, const struct ytree_node *n, const ch
                        "fraction); remove this header");
             continue;
         }
-        bool dup = false;
-        for (size_t j = 0; j < r->n_headers; j++)
-            if (!strcasecmp(r->headers[j].name, k->text))
-                dup = true;
-        if (dup) {
+        if (first[i] != i) {
             scnp_error(c, k, f, "header '%s' is given twice (names ignore case); keep one",
                        k->text);
             continue;
@@ -151,10 +168,9 @@ static int read_headers(struct scnp_ctx *c, const struct ytree_node *n, const ch
         if (scnp_template(c, v, f, s, TPL_ENV | TPL_RUNTIME, false, &t, &secret))
             continue;
         const char *text = tpl_text(t, &len);
-        if (strlen(text) != len || strpbrk(text, "\r\n")) {
-            scnp_error(c, v, f,
-                       "a header value cannot hold line breaks or NULs; use a "
-                       "single line");
+        long bad = scnp_header_ctl(text, len);
+        if (bad >= 0) {
+            scnp_header_ctl_error(c, v, f, text, bad);
             tpl_free(t);
             continue;
         }
@@ -181,6 +197,40 @@ static int read_headers(struct scnp_ctx *c, const struct ytree_node *n, const ch
         r->n_headers++;
     }
     return 0;
+}
+
+static int read_headers(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                        const struct scenario *s, struct scn_request *r)
+{
+    if (n->kind != YTREE_MAP) {
+        scnp_error(c, n, field,
+                   "expected a mapping of header names to values, found %s; write e.g. "
+                   "headers: {Authorization: \"Bearer ${TOKEN}\"}",
+                   ytree_kind_name(n));
+        return -1;
+    }
+    if (!n->n)
+        return 0;
+    if (!(r->headers = calloc(n->n, sizeof *r->headers))) {
+        c->oom = true;
+        return -1;
+    }
+    /* names are unique ignoring case: each name's first spelling */
+    struct uniq_key *keys = malloc(n->n * sizeof *keys);
+    size_t *first = NULL;
+    if (!keys) {
+        c->oom = true;
+        return -1;
+    }
+    for (size_t i = 0; i < n->n; i++)
+        keys[i] = (struct uniq_key){n->items[2 * i]->text, n->items[2 * i]->len};
+    first = scnp_first_names(c, keys, n->n, UNIQ_NOCASE);
+    free(keys);
+    if (!first)
+        return -1;
+    int rc = read_header_list(c, n, field, s, r, first);
+    free(first);
+    return rc;
 }
 
 static bool path_has_secret_query(const char *path)
@@ -300,40 +350,15 @@ static void read_body_file(struct scnp_ctx *c, const struct ytree_node *n, const
     char *path = scnp_resolve(c, r->body_file);
     if (!path)
         return;
-    struct stat st;
-    FILE *f = NULL;
-    if (stat(path, &st)) {
-        scnp_missing_file(c, n, field, r->body_file, path);
-        goto out;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        scnp_error(c, n, field, "%s is not a regular file; name the file with the body",
-                   r->body_file);
-        goto out;
-    }
-    if ((unsigned long long)st.st_size > MAX_BODY_BYTES) {
+    int rc =
+        scnp_read_file(c, n, field, r->body_file, path, MAX_BODY_BYTES, &r->body, &r->body_bytes);
+    if (rc == INFILE_ETOOBIG)
         scnp_error(c, n, field, "%s is larger than %u MiB; use a smaller body", r->body_file,
                    MAX_BODY_BYTES >> 20);
-        goto out;
-    }
-    if (!(f = fopen(path, "rb"))) {
-        scnp_error(c, n, field, "cannot open %s: %s; check its permissions", path, strerror(errno));
-        goto out;
-    }
-    size_t size = (size_t)st.st_size;
-    if (!(r->body = malloc(size + 1))) {
-        c->oom = true;
-        goto out;
-    }
-    r->body_bytes = fread(r->body, 1, size, f);
-    r->body[r->body_bytes] = '\0';
-    if (r->body_bytes != size)
-        scnp_error(c, n, field, "could not read all of %s; check the file", path);
-    else if (memmem(r->body, r->body_bytes, "${", 2))
+    else if (!rc && memmem(r->body, r->body_bytes, "${", 2))
         compile_body_file(c, n, field, s, r);
-out:
-    if (f)
-        fclose(f);
+    if (rc)
+        r->body_bytes = 0;
     free(path);
 }
 
@@ -398,10 +423,10 @@ static json_t *tree_json(struct scnp_ctx *c, const struct ytree_node *n, const c
 static void read_json_body(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
                            const struct scenario *s, struct scn_request *r)
 {
-    size_t before = c->n_errors;
+    size_t before = c->n_errors + c->n_quiet;
     json_t *j = tree_json(c, n, field, s, &r->body_secret);
     if (!j) {
-        if (c->n_errors == before)
+        if (c->n_errors + c->n_quiet == before)
             c->oom = true;
         return;
     }
@@ -581,13 +606,21 @@ static void read_request(struct scnp_ctx *c, const struct ytree_node *n, const c
         c->oom = true;
 }
 
-/* Index of an earlier request named like request i, or i. */
-static size_t same_name(const struct scenario *s, size_t i)
+/* first[i]: the first request named like request i (i itself when
+ * none before it is); owned, or NULL (c->oom). */
+static size_t *same_names(struct scnp_ctx *c, const struct scenario *s)
 {
-    for (size_t j = 0; j < i; j++)
-        if (s->requests[j].name && !strcmp(s->requests[j].name, s->requests[i].name))
-            return j;
-    return i;
+    struct uniq_key *keys = calloc(s->n_requests ? s->n_requests : 1, sizeof *keys);
+    if (!keys) {
+        c->oom = true;
+        return NULL;
+    }
+    for (size_t i = 0; i < s->n_requests; i++)
+        if (s->requests[i].name)
+            keys[i] = (struct uniq_key){s->requests[i].name, strlen(s->requests[i].name)};
+    size_t *first = scnp_first_names(c, keys, s->n_requests, 0);
+    free(keys);
+    return first;
 }
 
 void scnp_requests(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s)
@@ -609,28 +642,36 @@ void scnp_requests(struct scnp_ctx *c, const struct ytree_node *root, struct sce
         c->oom = true;
         return;
     }
+    bool *named = calloc(rq->n, sizeof *named);
+    if (!named) {
+        c->oom = true;
+        return;
+    }
     for (size_t i = 0; i < rq->n; i++) {
-        bool was_named = false;
-        struct scn_request *r = &s->requests[i];
         s->n_requests++;
-        read_request(c, rq->items[i], scnp_field_i(f, "requests", i), i, s, r, &was_named);
-        if (!r->name)
+        read_request(c, rq->items[i], scnp_field_i(f, "requests", i), i, s, &s->requests[i],
+                     &named[i]);
+    }
+    /* two unnamed requests to the same path: the later falls back to its index */
+    size_t *first = same_names(c, s);
+    for (size_t i = 0; first && i < rq->n; i++) {
+        struct scn_request *r = &s->requests[i];
+        if (first[i] == i || named[i])
             continue;
-        size_t dup = same_name(s, i);
-        if (dup < i && !was_named) {
-            /* two unnamed requests to the same path: fall back to the index */
-            free(r->name);
-            if (asprintf(&r->name, "request-%zu", i + 1) < 0) {
-                r->name = NULL;
-                c->oom = true;
-                continue;
-            }
-            dup = same_name(s, i);
+        free(r->name);
+        if (asprintf(&r->name, "request-%zu", i + 1) < 0) {
+            r->name = NULL;
+            c->oom = true;
         }
-        if (dup < i)
-            scnp_error(c, rq->items[i], f,
+    }
+    free(first);
+    first = c->oom ? NULL : same_names(c, s);
+    for (size_t i = 0; first && i < rq->n; i++)
+        if (first[i] != i)
+            scnp_error(c, rq->items[i], scnp_field_i(f, "requests", i),
                        "the name '%s' is already used by requests.%zu; give each request its "
                        "own name:",
-                       r->name, dup);
-    }
+                       s->requests[i].name, first[i]);
+    free(first);
+    free(named);
 }

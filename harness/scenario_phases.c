@@ -314,6 +314,36 @@ out:
     free(name);
 }
 
+/* Phase names are unique (results are keyed by phase): one message per
+ * entry of load.phases that repeats a name; item[k] is the entry phase k
+ * came from. */
+static void check_names(struct scnp_ctx *c, const struct ytree_node *phases,
+                        const struct phase_list *l, const size_t *item)
+{
+    char f[SCNP_FIELD_MAX];
+    struct uniq_key *keys = calloc(l->n ? l->n : 1, sizeof *keys);
+    size_t *first = NULL;
+    if (!keys) {
+        c->oom = true;
+        return;
+    }
+    for (size_t k = 0; k < l->n; k++)
+        if (l->v[k].name)
+            keys[k] = (struct uniq_key){l->v[k].name, strlen(l->v[k].name)};
+    first = scnp_first_names(c, keys, l->n, 0);
+    for (size_t k = 0; first && k < l->n; k++) {
+        if (first[k] == k)
+            continue;
+        scnp_error(
+            c, phases->items[item[k]], scnp_field_i(f, "load.phases", item[k]),
+            "the phase name '%s' is used twice; give each phase its own name:", l->v[k].name);
+        while (k + 1 < l->n && item[k + 1] == item[k])
+            k++;
+    }
+    free(keys);
+    free(first);
+}
+
 void scnp_load(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s)
 {
     static const char *const keys[] = {"model",  "poisson", "max_inflight", "workers",
@@ -393,21 +423,22 @@ void scnp_load(struct scnp_ctx *c, const struct ytree_node *root, struct scenari
         return;
     }
     struct phase_list l = {0};
+    size_t *item = NULL; /* item[k]: the entry of load.phases phase k came from */
     for (size_t i = 0; i < phases->n && !c->oom; i++) {
-        size_t first = l.n;
+        size_t from = l.n;
         read_phase(c, phases->items[i], scnp_field_i(f, "load.phases", i), i, s, &l, model_ok);
-        /* names must be unique: results are keyed by phase */
-        for (size_t k = first; k < l.n; k++) {
-            for (size_t j = 0; j < k; j++) {
-                if (!strcmp(l.v[k].name, l.v[j].name)) {
-                    scnp_error(c, phases->items[i], scnp_field_i(f, "load.phases", i),
-                               "the phase name '%s' is used twice; give each phase its own "
-                               "name:",
-                               l.v[k].name);
-                    k = l.n;
-                    break;
-                }
-            }
+        if (l.n == from)
+            continue;
+        size_t *grown = realloc(item, l.cap * sizeof *item);
+        if (!grown) {
+            c->oom = true;
+            break;
         }
+        item = grown;
+        for (size_t k = from; k < l.n; k++)
+            item[k] = i;
     }
+    if (!c->oom)
+        check_names(c, phases, &l, item);
+    free(item);
 }

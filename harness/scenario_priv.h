@@ -17,6 +17,7 @@
 
 #include "scenario.h"
 #include "template.h"
+#include "uniq.h"
 #include "yamltree.h"
 
 #define SCNP_FIELD_MAX 256 /* a dotted path buffer */
@@ -34,8 +35,14 @@ struct scnp_ctx {
     struct scnp_msg *msgs;
     size_t n_msgs, cap_msgs;
     size_t n_errors; /* every error, also those not kept */
+    size_t n_quiet;  /* errors not reported: follow-ons of one that was */
     bool oom;
     bool io; /* a named file could not be read */
+    /* feeders declared but not loaded (their error is reported): references
+     * to them are not reported again as unknown. Names borrowed from the
+     * tree. */
+    const char **failed_feeders;
+    size_t n_failed_feeders;
 };
 
 /* Records "field: <fmt>" at node at (NULL: the file, line 1). */
@@ -102,6 +109,26 @@ char *scnp_resolve(struct scnp_ctx *c, const char *rel);
 void scnp_missing_file(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
                        const char *written, const char *resolved);
 
+/* Opens the file named by field (written as in the scenario, path
+ * resolved) for reading without waiting (infile.h): a descriptor (the
+ * caller's), or -1 with the error reported at n: missing, not a regular
+ * file (a FIFO, device, directory: named), or unreadable. */
+int scnp_open_file(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                   const char *written, const char *path);
+
+/* Reads all of that file, at most max_bytes: 0 with *out owned (NUL-
+ * terminated after *len bytes); INFILE_ETOOBIG unreported, for the
+ * caller to word (*len: the file's size); or -1 reported as above. */
+int scnp_read_file(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                   const char *written, const char *path, size_t max_bytes, char **out,
+                   size_t *len);
+
+/* For each of n names (keys[i].s NULL: no name, takes no part), the index
+ * of the first equal name (uniq.h; flags UNIQ_NOCASE or 0), or i itself.
+ * O(n log n), for checks that names are unique. Returns an owned array
+ * (free), or NULL with c->oom set. */
+size_t *scnp_first_names(struct scnp_ctx *c, const struct uniq_key *keys, size_t n, unsigned flags);
+
 /* True for header or query-parameter names that carry credentials. */
 bool scnp_sensitive_name(const char *name);
 
@@ -111,6 +138,17 @@ bool scnp_valid_name(const char *s);
 /* True when s is a non-empty HTTP token (RFC 9110: method and header
  * names). */
 bool scnp_http_token(const char *s);
+
+/* The offset of the first byte of s (len bytes) that a header value
+ * cannot hold (RFC 9110 5.5: a control character other than HTAB, or
+ * DEL), or -1 when there is none. */
+long scnp_header_ctl(const char *s, size_t len);
+
+/* Reports at n, under field, the byte at offset off of a header value:
+ * "a header value cannot hold line breaks, NULs or other control
+ * characters (byte 0x.. at offset N); ..." */
+void scnp_header_ctl_error(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                           const char *s, long off);
 
 /* Reads a name (phase, request, target): a string that scnp_valid_name
  * accepts. Returns 0 with *out owned by the caller, or -1 with the error

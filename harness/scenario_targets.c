@@ -220,17 +220,26 @@ void scnp_targets(struct scnp_ctx *c, const struct ytree_node *root, struct scen
         }
         read_target(c, item, f, &s->targets[i]);
     }
-    for (size_t i = 0; i < n; i++) {
-        for (size_t j = 0; j < i; j++) {
-            const struct scn_target *a = &s->targets[i], *b = &s->targets[j];
-            if (a->name && b->name && !strcmp(a->name, b->name)) {
-                const struct ytree_node *item = t->kind == YTREE_SEQ ? t->items[i] : t;
-                scnp_error(c, item, scnp_field_i(f, "targets", i),
-                           "the name '%s' is already used by targets.%zu; give each node its "
-                           "own name: (or URL)",
-                           a->name, j);
-                break;
-            }
+    struct uniq_key *keys = calloc(n, sizeof *keys);
+    size_t *first = NULL;
+    if (!keys) {
+        c->oom = true;
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (s->targets[i].name)
+            keys[i] = (struct uniq_key){s->targets[i].name, strlen(s->targets[i].name)};
+    if ((first = scnp_first_names(c, keys, n, 0))) {
+        for (size_t i = 0; i < n; i++) {
+            if (first[i] == i)
+                continue;
+            const struct ytree_node *item = t->kind == YTREE_SEQ ? t->items[i] : t;
+            scnp_error(c, item, scnp_field_i(f, "targets", i),
+                       "the name '%s' is already used by targets.%zu; give each node its "
+                       "own name: (or URL)",
+                       s->targets[i].name, first[i]);
         }
     }
+    free(keys);
+    free(first);
 }

@@ -15,12 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "infile.h"
 #include "scenario_priv.h"
 
 /* pem_password_cb: never prompts (OpenSSL's default would read the TTY). */
@@ -37,23 +39,18 @@ static int password_cb(char *buf, int size, int rwflag, void *u)
     return (int)n;
 }
 
-/* Resolves and opens a file named by a tls field; NULL (reported) on failure. */
+/* Opens a file named by a tls field without waiting on a FIFO or device
+ * (infile.h); NULL (reported) on failure. */
 static BIO *open_file(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
                       const char *resolved, const char *written)
 {
-    struct stat st;
-    if (stat(resolved, &st)) {
-        scnp_missing_file(c, n, field, written, resolved);
+    int fd = scnp_open_file(c, n, field, written, resolved);
+    if (fd < 0)
         return NULL;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        scnp_error(c, n, field, "%s is not a regular file; name the PEM file itself", written);
-        return NULL;
-    }
-    BIO *b = BIO_new_file(resolved, "r");
+    BIO *b = BIO_new_fd(fd, BIO_CLOSE);
     if (!b) {
-        scnp_error(c, n, field, "cannot open %s: %s; check its permissions", resolved,
-                   strerror(errno));
+        close(fd);
+        c->oom = true;
         ERR_clear_error();
     }
     return b;
@@ -61,12 +58,13 @@ static BIO *open_file(struct scnp_ctx *c, const struct ytree_node *n, const char
 
 static bool file_mentions(const char *path, const char *needle)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    int fd = infile_open(path, NULL);
+    if (fd < 0)
         return false;
     char buf[8192];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
+    ssize_t got = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    size_t n = got > 0 ? (size_t)got : 0;
     buf[n] = '\0';
     return memmem(buf, n, needle, strlen(needle)) != NULL;
 }

@@ -50,6 +50,11 @@ void xfer_free(struct xfer *x)
         x->ops->free(x);
 }
 
+bool xfer_status_valid(int status)
+{
+    return status >= 100 && status <= 599;
+}
+
 bool xfer_status_expected(const struct scn_request *rq, int status)
 {
     return scn_request_expects(rq, status);

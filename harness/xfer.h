@@ -103,8 +103,16 @@ int xfer_check_support(const struct scenario *scn, char *err, size_t err_len);
 
 /* The outcome class of a finished libcurl transfer: curl_code is its
  * CURLcode, os_errno CURLINFO_OS_ERRNO, status the HTTP status (used when
- * curl_code is CURLE_OK). */
+ * curl_code is CURLE_OK). xfer_classify_msg also reads message,
+ * libcurl's error buffer (may be NULL): response headers beyond
+ * libcurl's limit are an invalid response (OC_OTHER, as on the native
+ * transport), not a reset. */
 enum rec_outcome xfer_classify(int curl_code, long os_errno, int status);
+enum rec_outcome xfer_classify_msg(int curl_code, long os_errno, int status, const char *message);
+
+/* True for a status in 100..599 (RFC 9110 15); an answer with another is
+ * an invalid response (OC_OTHER, with a message saying so). */
+bool xfer_status_valid(int status);
 
 /* True when status counts as success for the request: in its expected
  * list, or 2xx/3xx when it has none. */

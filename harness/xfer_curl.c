@@ -247,11 +247,25 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *userp)
     return len;
 }
 
+/* libcurl's words for response headers beyond its limit: CURLE_TOO_LARGE
+ * (100) from 8.6, CURLE_RECV_ERROR with this message before (Debian's
+ * 7.88 has it since the CVE-2023-38039 fix). */
+#define CURL_TOO_LARGE_CODE 100
+#define CURL_TOO_LARGE_MSG "Too large response headers"
+
 enum rec_outcome xfer_classify(int curl_code, long os_errno, int status)
+{
+    return xfer_classify_msg(curl_code, os_errno, status, NULL);
+}
+
+enum rec_outcome xfer_classify_msg(int curl_code, long os_errno, int status, const char *message)
 {
     CURLcode rc = (CURLcode)curl_code;
     if (rc == CURLE_OK)
         return rec_outcome_of_status(status);
+    if ((int)rc == CURL_TOO_LARGE_CODE ||
+        (rc == CURLE_RECV_ERROR && message && strstr(message, CURL_TOO_LARGE_MSG)))
+        return OC_OTHER; /* an invalid response, as the native transport says */
     if (os_errno == ECONNRESET || os_errno == EPIPE)
         return OC_RESET;
     switch (rc) {
@@ -296,8 +310,8 @@ static int count_retries(long *single, long size)
     return (int)(size / *single) - 1;
 }
 
-static void fill_result(CURL *e, CURLcode rc, const struct scn_request *rq, long *single,
-                        struct xfer_result *r)
+static void fill_result(CURL *e, CURLcode rc, const char *errbuf, const struct scn_request *rq,
+                        long *single, struct xfer_result *r)
 {
     long status = 0, os_errno = 0, nconn = 0, req_size = 0, hdr_size = 0;
     curl_off_t t_conn = 0, t_app = 0, t_pre = 0, t_start = 0, up = 0, down = 0;
@@ -315,7 +329,7 @@ static void fill_result(CURL *e, CURLcode rc, const struct scn_request *rq, long
     if (rc != CURLE_OK)
         status = 0;
     r->status = (int)status;
-    r->outcome = xfer_classify(rc, os_errno, r->status);
+    r->outcome = xfer_classify_msg(rc, os_errno, r->status, errbuf);
     r->expected = rc == CURLE_OK && xfer_status_expected(rq, r->status);
     r->new_connection = nconn > 0;
     r->connect_us = r->new_connection ? (int64_t)t_conn : 0;
@@ -341,13 +355,19 @@ static void drain(struct mh *m)
         struct xfer_result r = {0};
         r.sent_ns = sl->sent_ns;
         r.done_ns = clock_now_ns();
-        fill_result(e, rc, &x->scn->requests[sl->request],
+        fill_result(e, rc, sl->errbuf, &x->scn->requests[sl->request],
                     &x->single_size[sl->request * x->scn->n_targets + sl->target], &r);
         r.node = sl->node_len ? sl->node : NULL;
         r.auth_gen = sl->auth_gen;
         r.throttle_kind = r.status == 429 ? rec_throttle_kind(sl->peek, sl->peek_len) : -1;
         r.retry_after_s = r.status == 429 ? sl->retry_after_s : -1;
         r.error = rc != CURLE_OK ? (sl->errbuf[0] ? sl->errbuf : curl_easy_strerror(rc)) : NULL;
+        if (rc == CURLE_OK && !xfer_status_valid(r.status)) {
+            snprintf(sl->errbuf, sizeof sl->errbuf,
+                     "invalid response from %s: status %d is outside 100..599",
+                     x->scn->targets[sl->target].name, r.status);
+            r.error = sl->errbuf;
+        }
         curl_multi_remove_handle(m->multi, e);
         sl->busy = false;
         x->inflight--;

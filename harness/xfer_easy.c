@@ -296,7 +296,7 @@ int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_
     if (rc != CURLE_OK) {
         long os_errno = 0;
         curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
-        enum rec_outcome oc = xfer_classify(rc, os_errno, 0);
+        enum rec_outcome oc = xfer_classify_msg(rc, os_errno, 0, errbuf);
         snprintf(err, err_len, "%s (%s)%s", errbuf[0] ? errbuf : curl_easy_strerror(rc),
                  rec_outcome_name(oc),
                  oc == OC_TLS ? "; check tls.ca (the CA that signed the node's certificate), "

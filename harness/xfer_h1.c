@@ -120,6 +120,12 @@ static void complete(struct h1slot *s, enum rec_outcome oc, bool keep)
     };
     if (!s->err[0]) { /* an answer */
         r.status = p->status;
+        if (!xfer_status_valid(p->status)) {
+            snprintf(s->err, sizeof s->err,
+                     "invalid response from %s: status %d is outside 100..599",
+                     x->scn->targets[s->target].name, p->status);
+            r.error = s->err;
+        }
         r.expected = xfer_status_expected(&x->scn->requests[s->request], p->status);
         if (p->node_len)
             r.node = p->node;

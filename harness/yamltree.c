@@ -8,13 +8,22 @@
 #include "yamltree.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
+#include "uniq.h"
+
+/* Anchors per slot of the anchor table; more only in a file made to
+ * collide (names are hashed without a secret), which is refused. */
+#define ANCHOR_CHAIN_MAX 64
+
 struct anchor {
     char *name;
+    uint64_t hash;
+    size_t next;             /* the next anchor in its slot, + 1; 0 ends the chain */
     struct ytree_node *node; /* borrowed: owned by the tree being built */
 };
 
@@ -25,9 +34,13 @@ struct builder {
     struct ytree_node *pending[YTREE_MAX_DEPTH]; /* a mapping's key awaiting its value */
     int depth;
     struct ytree_node *graveyard; /* removed nodes anchors may still point into */
-    struct anchor *anchors;
+    struct anchor *anchors;       /* in order of definition */
     size_t n_anchors, cap_anchors;
+    size_t *slots;  /* hash table: first anchor of each slot, + 1 */
+    size_t n_slots; /* a power of two, >= n_anchors; 0 before the first anchor */
     size_t n_nodes;
+    size_t n_bytes;
+    size_t key_compares;
     bool seen_document;
     char *err;
     size_t err_len;
@@ -149,13 +162,27 @@ const char *ytree_kind_name(const struct ytree_node *n)
     }
 }
 
-/* Copies n, counting nodes against *budget (NULL: unlimited). */
-static struct ytree_node *copy_counted(const struct ytree_node *n, size_t *budget)
+/* Which limit a copy ran into. */
+enum { HIT_NONE, HIT_NODES, HIT_BYTES };
+
+/* What copies may still take: nodes and bytes of scalar text. */
+struct budget {
+    size_t nodes, bytes;
+    int hit; /* HIT_NODES or HIT_BYTES once a copy did not fit */
+};
+
+/* Copies n, counting nodes and bytes against *budget (NULL: unlimited).
+ * NULL when out of memory or over budget (then a budget field is 0 or
+ * below what the next node needed: see over()). */
+static struct ytree_node *copy_counted(const struct ytree_node *n, struct budget *budget)
 {
     if (budget) {
-        if (*budget == 0)
+        if (budget->nodes == 0 || budget->bytes < n->len) {
+            budget->hit = budget->nodes == 0 ? HIT_NODES : HIT_BYTES;
             return NULL;
-        (*budget)--;
+        }
+        budget->nodes--;
+        budget->bytes -= n->len;
     }
     size_t slots = n->kind == YTREE_MAP ? 2 * n->n : n->n;
     struct ytree_node *c = node_alloc(n->src, n->kind);
@@ -215,31 +242,84 @@ berr(struct builder *b, size_t line0, size_t col0, const char *fmt, ...)
     va_end(ap);
 }
 
-static int add_anchor(struct builder *b, const yaml_char_t *name, struct ytree_node *node)
+static uint64_t name_hash(const char *s)
 {
-    if (!name)
-        return 0;
-    /* A later anchor of the same name replaces the earlier one (YAML 1.2). */
+    uint64_t h = 0xcbf29ce484222325u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3u;
+    return h;
+}
+
+/* The anchor called name (hash h), or NULL; *chain gets the anchors
+ * looked at. */
+static struct anchor *find_anchor(struct builder *b, const char *name, uint64_t h, size_t *chain)
+{
+    *chain = 0;
+    if (!b->n_slots)
+        return NULL;
+    for (size_t i = b->slots[h & (b->n_slots - 1)]; i; i = b->anchors[i - 1].next) {
+        struct anchor *a = &b->anchors[i - 1];
+        (*chain)++;
+        b->key_compares++;
+        if (a->hash == h && !strcmp(a->name, name))
+            return a;
+    }
+    return NULL;
+}
+
+static int rehash(struct builder *b, size_t n_slots)
+{
+    size_t *slots = calloc(n_slots, sizeof *slots);
+    if (!slots)
+        return YTREE_ENOMEM;
     for (size_t i = 0; i < b->n_anchors; i++) {
-        if (!strcmp(b->anchors[i].name, (const char *)name)) {
-            b->anchors[i].node = node;
-            return 0;
-        }
+        size_t *head = &slots[b->anchors[i].hash & (n_slots - 1)];
+        b->anchors[i].next = *head;
+        *head = i + 1;
+    }
+    free(b->slots);
+    b->slots = slots;
+    b->n_slots = n_slots;
+    return 0;
+}
+
+static int add_anchor(struct builder *b, const yaml_char_t *yname, struct ytree_node *node,
+                      const yaml_mark_t *m)
+{
+    if (!yname)
+        return 0;
+    const char *name = (const char *)yname;
+    uint64_t h = name_hash(name);
+    size_t chain;
+    struct anchor *a = find_anchor(b, name, h, &chain);
+    if (a) { /* a later anchor of the same name replaces the earlier one (YAML 1.2) */
+        a->node = node;
+        return 0;
+    }
+    if (chain >= ANCHOR_CHAIN_MAX) {
+        berr(b, m->line, m->column,
+             "anchor '&%s': more than %d anchor names fall into one slot of the anchor table, "
+             "which only names chosen to collide do; rename the anchors",
+             name, ANCHOR_CHAIN_MAX);
+        return YTREE_ESYNTAX;
     }
     if (b->n_anchors == b->cap_anchors) {
         size_t cap = b->cap_anchors ? 2 * b->cap_anchors : 8;
-        struct anchor *a = realloc(b->anchors, cap * sizeof *a);
-        if (!a)
+        struct anchor *grown = realloc(b->anchors, cap * sizeof *grown);
+        if (!grown)
             return YTREE_ENOMEM;
-        b->anchors = a;
+        b->anchors = grown;
         b->cap_anchors = cap;
     }
-    char *copy = strdup((const char *)name);
+    char *copy = strdup(name);
     if (!copy)
         return YTREE_ENOMEM;
-    b->anchors[b->n_anchors].name = copy;
-    b->anchors[b->n_anchors].node = node;
-    b->n_anchors++;
+    b->anchors[b->n_anchors++] = (struct anchor){.name = copy, .hash = h, .node = node};
+    if (b->n_anchors > b->n_slots)
+        return rehash(b, b->n_slots ? 2 * b->n_slots : 16); /* links the new one too */
+    size_t *head = &b->slots[h & (b->n_slots - 1)];
+    b->anchors[b->n_anchors - 1].next = *head;
+    *head = b->n_anchors;
     return 0;
 }
 
@@ -284,82 +364,190 @@ static bool is_merge_key(const struct ytree_node *k)
     return k->plain && !strcmp(k->text, "<<");
 }
 
-/* Resolves `<<` keys of a finished mapping and rejects duplicate keys. */
+/* Reports that the tree outgrew a limit (hit) at line0:col0 (0-based). */
+static int too_big(struct builder *b, size_t line0, size_t col0, int hit)
+{
+    if (hit == HIT_BYTES)
+        berr(b, line0, col0,
+             "the document holds more than %u MiB of text, counting each copy an alias or "
+             "merge key makes of its anchor; refer to large values fewer times (a large body "
+             "belongs in body_file)",
+             YTREE_MAX_BYTES >> 20);
+    else
+        berr(b, line0, col0, "the document has more than %d nodes; make it smaller",
+             YTREE_MAX_NODES);
+    return YTREE_ESYNTAX;
+}
+
+/* Copies n within what the tree may still grow by. NULL when out of
+ * memory (*hit HIT_NONE) or over a limit (*hit says which). */
+static struct ytree_node *copy_within(struct builder *b, const struct ytree_node *n, int *hit)
+{
+    struct budget left = {YTREE_MAX_NODES - b->n_nodes, YTREE_MAX_BYTES - b->n_bytes, HIT_NONE};
+    struct budget before = left;
+    struct ytree_node *c = copy_counted(n, &left);
+    *hit = left.hit;
+    if (c) {
+        b->n_nodes += before.nodes - left.nodes;
+        b->n_bytes += before.bytes - left.bytes;
+    }
+    return c;
+}
+
+/* The keys of map appended to keys from slot *k on. */
+static void gather_keys(const struct ytree_node *map, struct uniq_key *keys, size_t *k)
+{
+    for (size_t i = 0; i < map->n; i++, (*k)++)
+        keys[*k] = (struct uniq_key){map->items[2 * i]->text, map->items[2 * i]->len};
+}
+
+/* Rejects a key written twice in map (merge keys aside), naming the
+ * first repetition and where the key was first written. */
+static int check_duplicates(struct builder *b, const struct ytree_node *map)
+{
+    size_t n = 0, k = 0;
+    for (size_t i = 0; i < map->n; i++)
+        n += !is_merge_key(map->items[2 * i]);
+    if (n < 2)
+        return 0;
+    struct uniq_key *keys = malloc(n * sizeof *keys);
+    size_t *pos = malloc(n * sizeof *pos), *first = malloc(n * sizeof *first);
+    int rc = YTREE_ENOMEM;
+    if (!keys || !pos || !first)
+        goto out;
+    for (size_t i = 0; i < map->n; i++) {
+        const struct ytree_node *key = map->items[2 * i];
+        if (is_merge_key(key))
+            continue;
+        keys[k] = (struct uniq_key){key->text, key->len};
+        pos[k++] = i;
+    }
+    if (uniq_first(keys, n, 0, first, &b->key_compares))
+        goto out;
+    rc = 0;
+    for (size_t m = 0; m < n; m++) {
+        if (first[m] == m)
+            continue;
+        const struct ytree_node *ki = map->items[2 * pos[m]], *kj = map->items[2 * pos[first[m]]];
+        berr(b, (size_t)ki->line - 1, (size_t)ki->col - 1,
+             "duplicate key '%s' (first at line %d); keep one of them", ki->text, kj->line);
+        rc = YTREE_ESYNTAX;
+        break;
+    }
+out:
+    free(keys);
+    free(pos);
+    free(first);
+    return rc;
+}
+
+/* Moves map's `<<` pairs into the graveyard (anchors may point into
+ * them) and lists the mappings they merge in *sources (owned by the
+ * caller), with the merge key of each in *via. */
+static int detach_merges(struct builder *b, struct ytree_node *map,
+                         const struct ytree_node ***sources, const struct ytree_node ***via,
+                         size_t *n_sources)
+{
+    size_t merges = 0, more = 0, w = 0;
+    *sources = *via = NULL;
+    *n_sources = 0;
+    for (size_t i = 0; i < map->n; i++) {
+        const struct ytree_node *v = map->items[2 * i + 1];
+        if (is_merge_key(map->items[2 * i])) {
+            merges++;
+            more += v->kind == YTREE_SEQ ? v->n : 1;
+        }
+    }
+    if (!merges)
+        return 0;
+    /* room first, so that no pair is left half moved */
+    if (reserve(b->graveyard, 2 * (b->graveyard->n + merges)) ||
+        !(*sources = malloc((more ? more : 1) * sizeof **sources)) ||
+        !(*via = malloc((more ? more : 1) * sizeof **via)))
+        return YTREE_ENOMEM;
+    for (size_t i = 0; i < map->n; i++) {
+        struct ytree_node *k = map->items[2 * i], *v = map->items[2 * i + 1];
+        if (!is_merge_key(k)) {
+            map->items[2 * w] = k;
+            map->items[2 * w + 1] = v;
+            w++;
+            continue;
+        }
+        size_t n = v->kind == YTREE_SEQ ? v->n : 1;
+        for (size_t s = 0; s < n; s++) {
+            (*sources)[*n_sources] = v->kind == YTREE_SEQ ? v->items[s] : v;
+            (*via)[(*n_sources)++] = k;
+        }
+        ytree_map_append(b->graveyard, k, v); /* cannot fail: reserved */
+    }
+    map->n = w;
+    return 0;
+}
+
+/* Rejects duplicate keys of a finished mapping, then resolves its `<<`
+ * keys: the keys of the merged mappings that the mapping does not have
+ * are copied in, an earlier source winning over a later one. Both steps
+ * sort the keys (uniq.h), so a large mapping costs O(n log n). */
 static int finish_map(struct builder *b, struct ytree_node *map)
 {
-    /* duplicates among the keys written in this mapping */
-    for (size_t i = 0; i < map->n; i++) {
-        const struct ytree_node *ki = map->items[2 * i];
-        if (is_merge_key(ki))
-            continue;
-        for (size_t j = 0; j < i; j++) {
-            const struct ytree_node *kj = map->items[2 * j];
-            if (ki->len == kj->len && !memcmp(ki->text, kj->text, ki->len)) {
-                berr(b, (size_t)ki->line - 1, (size_t)ki->col - 1,
-                     "duplicate key '%s' (first at line %d); keep one of them", ki->text, kj->line);
-                return YTREE_ESYNTAX;
+    int rc = check_duplicates(b, map);
+    if (rc)
+        return rc;
+    const struct ytree_node **sources = NULL, **via = NULL;
+    size_t n_sources = 0;
+    struct uniq_key *keys = NULL;
+    size_t *first = NULL;
+    if ((rc = detach_merges(b, map, &sources, &via, &n_sources)) || !n_sources)
+        goto out;
+    size_t total = map->n, own = map->n;
+    for (size_t s = 0; s < n_sources; s++) {
+        const struct ytree_node *from = sources[s];
+        if (from->kind != YTREE_MAP) {
+            berr(b, (size_t)from->line - 1, (size_t)from->col - 1,
+                 "'<<' merges a mapping or a list of mappings, not %s; write '<<: *name' "
+                 "for an anchored mapping",
+                 ytree_kind_name(from));
+            rc = YTREE_ESYNTAX;
+            goto out;
+        }
+        total += from->n;
+    }
+    rc = YTREE_ENOMEM;
+    keys = malloc(total * sizeof *keys);
+    first = malloc(total * sizeof *first);
+    if (!keys || !first)
+        goto out;
+    size_t k = 0;
+    gather_keys(map, keys, &k);
+    for (size_t s = 0; s < n_sources; s++)
+        gather_keys(sources[s], keys, &k);
+    if (uniq_first(keys, total, 0, first, &b->key_compares))
+        goto out;
+    rc = 0;
+    k = own;
+    for (size_t s = 0; s < n_sources && !rc; s++) {
+        const struct ytree_node *from = sources[s];
+        for (size_t p = 0; p < from->n && !rc; p++, k++) {
+            if (first[k] != k) /* the mapping, or an earlier source, has it */
+                continue;
+            int hit_k = HIT_NONE, hit_v = HIT_NONE;
+            struct ytree_node *kc = copy_within(b, from->items[2 * p], &hit_k);
+            struct ytree_node *vc = kc ? copy_within(b, from->items[2 * p + 1], &hit_v) : NULL;
+            if (!vc || ytree_map_append(map, kc, vc)) {
+                ytree_free(kc);
+                ytree_free(vc);
+                int hit = hit_k ? hit_k : hit_v;
+                rc = hit ? too_big(b, (size_t)via[s]->line - 1, (size_t)via[s]->col - 1, hit)
+                         : YTREE_ENOMEM;
             }
         }
     }
-    for (size_t i = 0; i < map->n;) {
-        struct ytree_node *k = map->items[2 * i];
-        if (!is_merge_key(k)) {
-            i++;
-            continue;
-        }
-        struct ytree_node *v = map->items[2 * i + 1];
-        /* detach the << pair */
-        memmove(&map->items[2 * i], &map->items[2 * i + 2],
-                (2 * (map->n - i - 1)) * sizeof(void *));
-        map->n--;
-        size_t n_src = v->kind == YTREE_SEQ ? v->n : 1;
-        int rc = 0;
-        for (size_t s = 0; s < n_src && !rc; s++) {
-            struct ytree_node *from = v->kind == YTREE_SEQ ? v->items[s] : v;
-            if (from->kind != YTREE_MAP) {
-                berr(b, (size_t)from->line - 1, (size_t)from->col - 1,
-                     "'<<' merges a mapping or a list of mappings, not %s; write '<<: *name' "
-                     "for an anchored mapping",
-                     ytree_kind_name(from));
-                rc = YTREE_ESYNTAX;
-                break;
-            }
-            for (size_t p = 0; p < from->n; p++) {
-                if (ytree_map_find(map, from->items[2 * p]->text) >= 0)
-                    continue;
-                if (b->n_nodes >= YTREE_MAX_NODES) {
-                    berr(b, (size_t)k->line - 1, (size_t)k->col - 1,
-                         "the document has more than %d nodes; make it smaller", YTREE_MAX_NODES);
-                    rc = YTREE_ESYNTAX;
-                    break;
-                }
-                size_t budget = YTREE_MAX_NODES - b->n_nodes;
-                size_t before = budget;
-                struct ytree_node *kc = copy_counted(from->items[2 * p], &budget);
-                struct ytree_node *vc = kc ? copy_counted(from->items[2 * p + 1], &budget) : NULL;
-                b->n_nodes += before - budget;
-                if (!vc || ytree_map_append(map, kc, vc)) {
-                    ytree_free(kc);
-                    ytree_free(vc);
-                    rc = budget ? YTREE_ENOMEM : YTREE_ESYNTAX;
-                    if (rc == YTREE_ESYNTAX)
-                        berr(b, (size_t)k->line - 1, (size_t)k->col - 1,
-                             "the document has more than %d nodes; make it smaller",
-                             YTREE_MAX_NODES);
-                    break;
-                }
-            }
-        }
-        /* An anchor may point into v: bury the pair until the end. */
-        if (ytree_map_append(b->graveyard, k, v)) {
-            ytree_free(k);
-            ytree_free(v);
-            return YTREE_ENOMEM;
-        }
-        if (rc)
-            return rc;
-    }
-    return 0;
+out:
+    free(sources);
+    free(via);
+    free(keys);
+    free(first);
+    return rc;
 }
 
 static char *dup_tag(const yaml_char_t *tag)
@@ -387,6 +575,9 @@ static int on_event(struct builder *b, yaml_event_t *ev)
     case YAML_SCALAR_EVENT:
         if (b->n_nodes++ >= YTREE_MAX_NODES)
             goto too_many;
+        if (ev->data.scalar.length > YTREE_MAX_BYTES - b->n_bytes)
+            return too_big(b, m->line, m->column, HIT_BYTES);
+        b->n_bytes += ev->data.scalar.length;
         node =
             ytree_new_scalar(b->src, (const char *)ev->data.scalar.value, ev->data.scalar.length);
         if (!node)
@@ -425,10 +616,9 @@ static int on_event(struct builder *b, yaml_event_t *ev)
     }
     case YAML_ALIAS_EVENT: {
         const char *name = (const char *)ev->data.alias.anchor;
-        struct ytree_node *target = NULL;
-        for (size_t i = 0; i < b->n_anchors; i++)
-            if (!strcmp(b->anchors[i].name, name))
-                target = b->anchors[i].node;
+        size_t chain;
+        const struct anchor *a = find_anchor(b, name, name_hash(name), &chain);
+        struct ytree_node *target = a ? a->node : NULL;
         if (!target) {
             berr(b, m->line, m->column,
                  "alias '*%s' names no anchor defined before it; define '&%s' first", name, name);
@@ -443,17 +633,9 @@ static int on_event(struct builder *b, yaml_event_t *ev)
                 return YTREE_ESYNTAX;
             }
         }
-        if (b->n_nodes >= YTREE_MAX_NODES)
-            goto too_many;
-        size_t budget = YTREE_MAX_NODES - b->n_nodes;
-        size_t before = budget;
-        node = copy_counted(target, &budget);
-        b->n_nodes += before - budget;
-        if (!node) {
-            if (!budget)
-                goto too_many;
-            return YTREE_ENOMEM;
-        }
+        int hit;
+        if (!(node = copy_within(b, target, &hit)))
+            return hit ? too_big(b, m->line, m->column, hit) : YTREE_ENOMEM;
         break;
     }
     default:
@@ -479,16 +661,14 @@ static int on_event(struct builder *b, yaml_event_t *ev)
         return rc;
     /* Collections are registered at start: an alias to one still open is
      * caught above as recursive. */
-    if ((rc = add_anchor(b, anchor, node)))
+    if ((rc = add_anchor(b, anchor, node, m)))
         return rc;
     if (collection)
         b->stack[b->depth++] = node;
     return 0;
 
 too_many:
-    berr(b, m->line, m->column, "the document has more than %d nodes; make it smaller",
-         YTREE_MAX_NODES);
-    return YTREE_ESYNTAX;
+    return too_big(b, m->line, m->column, HIT_NODES);
 }
 
 static void syntax_error(struct builder *b, const yaml_parser_t *p)
@@ -512,6 +692,12 @@ static void syntax_error(struct builder *b, const yaml_parser_t *p)
 int ytree_parse(const char *src, const char *buf, size_t len, struct ytree_node **out, char *err,
                 size_t err_len)
 {
+    return ytree_parse_stats(src, buf, len, out, NULL, err, err_len);
+}
+
+int ytree_parse_stats(const char *src, const char *buf, size_t len, struct ytree_node **out,
+                      struct ytree_stats *stats, char *err, size_t err_len)
+{
     struct builder b = {.src = src, .err = err, .err_len = err_len};
     yaml_parser_t p;
     int rc = 0;
@@ -525,6 +711,12 @@ int ytree_parse(const char *src, const char *buf, size_t len, struct ytree_node 
     if (!yaml_parser_initialize(&p)) {
         ytree_free(b.graveyard);
         return YTREE_ENOMEM;
+    }
+    /* A byte order mark may start the stream (YAML 1.2, 5.2); with the
+     * encoding set, libyaml would take it for text. */
+    if (len >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3)) {
+        buf += 3;
+        len -= 3;
     }
     yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
     yaml_parser_set_encoding(&p, YAML_UTF8_ENCODING);
@@ -545,9 +737,12 @@ int ytree_parse(const char *src, const char *buf, size_t len, struct ytree_node 
     for (size_t i = 0; i < b.n_anchors; i++)
         free(b.anchors[i].name);
     free(b.anchors);
+    free(b.slots);
     for (int d = 0; d < YTREE_MAX_DEPTH; d++)
         ytree_free(b.pending[d]);
     ytree_free(b.graveyard);
+    if (stats)
+        *stats = (struct ytree_stats){b.n_nodes, b.n_bytes, b.key_compares};
     if (rc) {
         ytree_free(b.root);
         return rc;

@@ -11,8 +11,11 @@
  * scalars and unique. Scalars keep their text exactly as written (no type
  * resolution): `2`, `"2"` and `1.10` stay text, and the reader decides.
  *
- * Limits guard against hostile input: YTREE_MAX_DEPTH levels of nesting
- * and YTREE_MAX_NODES nodes per tree (aliases count as their copies).
+ * Limits guard against hostile input: YTREE_MAX_DEPTH levels of nesting,
+ * YTREE_MAX_NODES nodes and YTREE_MAX_BYTES bytes of scalar text per tree
+ * (aliases and merge keys count as their copies: one large scalar aliased
+ * a thousand times is a thousand large scalars). The work is O(n log n) in
+ * the tree's size: duplicate keys and merges are found by sorting.
  */
 #ifndef GATECAP_YAMLTREE_H
 #define GATECAP_YAMLTREE_H
@@ -28,6 +31,7 @@ enum {
 
 #define YTREE_MAX_DEPTH 64
 #define YTREE_MAX_NODES 200000
+#define YTREE_MAX_BYTES (32u << 20)
 
 enum ytree_kind { YTREE_SCALAR = 0, YTREE_MAP = 1, YTREE_SEQ = 2 };
 
@@ -52,6 +56,17 @@ struct ytree_node {
  * bytes). */
 int ytree_parse(const char *src, const char *buf, size_t len, struct ytree_node **out, char *err,
                 size_t err_len);
+
+/* What a parse built and did; for tests and diagnostics. */
+struct ytree_stats {
+    size_t nodes;        /* nodes built, copies made by aliases and merges included */
+    size_t bytes;        /* bytes of scalar text built, copies included */
+    size_t key_compares; /* comparisons of keys (duplicates, merges) and anchor names */
+};
+
+/* ytree_parse, and fills *stats (may be NULL) whatever the result. */
+int ytree_parse_stats(const char *src, const char *buf, size_t len, struct ytree_node **out,
+                      struct ytree_stats *stats, char *err, size_t err_len);
 
 /* Frees n and everything under it; NULL is fine. */
 void ytree_free(struct ytree_node *n);

@@ -517,6 +517,123 @@ static void test_bad_files(void **state)
     assert_int_equal(r.n_rows, 0);
 }
 
+/* Numbers are checked when a file is read: a negative count, a negative
+ * or impossible rate, a number that is not a number. A baseline with
+ * count -5 made every latency row "no data", and compare said "no
+ * regression". */
+static void test_bad_numbers(void **state)
+{
+    (void)state;
+    struct compare_opts o;
+    compare_opts_defaults(&o);
+    struct compare_result r;
+    char err[600] = "", good[128], p[128];
+    save(good, sizeof good, "good.json", make_run("s", "open", 8));
+    static const struct {
+        const char *a, *b, *key; /* totals.a.b (b NULL: totals.a) */
+        double v;
+        const char *want;
+    } cases[] = {
+        {"all", NULL, "count", -5, "totals.all.count is -5: a count cannot be negative"},
+        {"by_node", "n1", "count", -1, "totals.by_node.n1.count is -1"},
+        {"all", NULL, "error_pct", 140, "totals.all.error_pct is 140: a percentage is 0 to 100"},
+        {"all", NULL, "throughput_rps", -3,
+         "totals.all.throughput_rps is -3: it cannot be "
+         "negative"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *doc = make_run("s", "open", 8);
+        json_t *cell = json_object_get(json_object_get(doc, "totals"), cases[i].a);
+        if (cases[i].b)
+            cell = json_object_get(cell, cases[i].b);
+        json_object_set_new(cell, cases[i].key, json_real(cases[i].v));
+        save(p, sizeof p, "neg.json", doc);
+        int rc = compare_files(p, good, &o, &r, err, sizeof err);
+        if (rc != COMPARE_EFORMAT || !strstr(err, cases[i].want) || !strstr(err, "baseline") ||
+            !strstr(err, p))
+            fail_msg("case %zu: rc %d, '%s'", i, rc, err);
+        assert_int_equal(r.n_rows, 0);
+    }
+    /* nested counts and interval samples */
+    json_t *doc = make_run("s", "open", 8);
+    json_object_set_new(json_object_get(at(doc, "totals", "all"), "latency_ms"), "count",
+                        json_integer(-2));
+    save(p, sizeof p, "neg.json", doc);
+    assert_int_equal(compare_files(good, p, &o, &r, err, sizeof err), COMPARE_EFORMAT);
+    assert_non_null(strstr(err, "current"));
+    assert_non_null(strstr(err, "totals.all.latency_ms.count is -2"));
+    doc = make_run("s", "open", 8);
+    json_t *iv = json_array_get(json_object_get(doc, "intervals"), 3);
+    json_object_set_new(json_object_get(json_object_get(iv, "nodes"), "n2"), "completed",
+                        json_integer(-7));
+    save(p, sizeof p, "neg.json", doc);
+    assert_int_equal(compare_files(good, p, &o, &r, err, sizeof err), COMPARE_EFORMAT);
+    assert_non_null(strstr(err, "intervals[3].nodes.n2.completed is -7"));
+    doc = make_run("s", "open", 8);
+    json_object_set_new(json_array_get(json_object_get(doc, "intervals"), 4), "length_s",
+                        json_string("1s"));
+    save(p, sizeof p, "neg.json", doc);
+    assert_int_equal(compare_files(good, p, &o, &r, err, sizeof err), COMPARE_EFORMAT);
+    assert_non_null(strstr(err, "intervals[4].length_s is not a number"));
+}
+
+/* A comparison where most metrics have no data in one run or both cannot
+ * say "no regression": the result is marked undecided, with why. */
+static void test_mostly_no_data(void **state)
+{
+    (void)state;
+    struct compare_opts o;
+    compare_opts_defaults(&o);
+    struct compare_result r;
+    char err[600] = "";
+    /* the current run recorded no latency anywhere (every request refused) */
+    json_t *cur = make_run("s", "open", 12);
+    const char *cells[][2] = {{"all", NULL},
+                              {"by_request", "a"},
+                              {"by_request", "b"},
+                              {"by_node", "n1"},
+                              {"by_node", "n2"}};
+    for (size_t i = 0; i < 5; i++) {
+        json_t *c = at(cur, "totals", cells[i][0]);
+        if (cells[i][1])
+            c = json_object_get(c, cells[i][1]);
+        json_object_set_new(json_object_get(c, "latency_ms"), "count", json_integer(0));
+        json_object_set_new(json_object_get(c, "service_ms"), "count", json_integer(0));
+    }
+    assert_int_equal(run_compare(make_run("s", "open", 12), cur, &o, &r, err, sizeof err),
+                     COMPARE_OK);
+    assert_int_equal(r.no_data, 5 * 5);
+    assert_true(r.undecided);
+    if (!strstr(r.undecided_why, "25 of 40 metrics have no data") ||
+        !strstr(r.undecided_why, "current"))
+        fail_msg("got '%s'", r.undecided_why);
+    compare_free(&r);
+
+    /* no rows at all (one request, one node, only those scopes) decides nothing either */
+    o.scope[CMP_SCOPE_ALL] = false;
+    json_t *b = make_run("s", "open", 12), *c = make_run("s", "open", 12);
+    json_object_del(at(b, "totals", "by_request"), "b");
+    json_object_del(at(c, "totals", "by_request"), "b");
+    json_object_del(at(b, "totals", "by_node"), "n2");
+    json_object_del(at(c, "totals", "by_node"), "n2");
+    assert_int_equal(run_compare(b, c, &o, &r, err, sizeof err), COMPARE_OK);
+    assert_int_equal(r.n_rows, 0);
+    assert_true(r.undecided);
+    assert_non_null(strstr(r.undecided_why, "nothing was compared"));
+    compare_free(&r);
+
+    /* a few rows without data do not stop a verdict */
+    o.scope[CMP_SCOPE_ALL] = true;
+    cur = make_run("s", "open", 12);
+    json_object_set_new(json_object_get(at(at(cur, "totals", "by_node"), "n1", NULL), "latency_ms"),
+                        "count", json_integer(0));
+    assert_int_equal(run_compare(make_run("s", "open", 12), cur, &o, &r, err, sizeof err),
+                     COMPARE_OK);
+    assert_int_equal(r.no_data, 4);
+    assert_false(r.undecided);
+    compare_free(&r);
+}
+
 static void test_tolerance_parse(void **state)
 {
     (void)state;
@@ -588,6 +705,7 @@ int main(void)
         cmocka_unit_test(test_few_samples),     cmocka_unit_test(test_throughput),
         cmocka_unit_test(test_errors),          cmocka_unit_test(test_scopes),
         cmocka_unit_test(test_incompatible),    cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_bad_numbers),     cmocka_unit_test(test_mostly_no_data),
         cmocka_unit_test(test_tolerance_parse), cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);

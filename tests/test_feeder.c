@@ -150,8 +150,63 @@ static void malformed_files(void **state)
     assert_int_equal(feeder_load("f", "dir", test_dir, &f, err, sizeof err), FEEDER_EINVAL);
     assert_non_null(strstr(err, "dir: is not a regular file"));
 
+    /* a FIFO (or a device) is refused at once, never waited on */
+    struct fifo_guard g;
+    snprintf(path, sizeof path, "%s/pipe.csv", test_dir);
+    fifo_guard_start(&g, path);
+    f = (struct feeder *)1;
+    int rc = feeder_load("f", "pipe.csv", path, &f, err, sizeof err);
+    fifo_guard_stop(&g);
+    assert_int_equal(rc, FEEDER_EINVAL);
+    assert_null(f);
+    if (!strstr(err, "pipe.csv: is not a regular file but a FIFO (named pipe)"))
+        fail_msg("got '%s'", err);
+    assert_int_equal(feeder_load("f", "null", "/dev/null", &f, err, sizeof err), FEEDER_EINVAL);
+    assert_non_null(strstr(err, "null: is not a regular file but a character device"));
+
     /* no err buffer is fine */
     assert_int_equal(feeder_load("f", "dir", test_dir, &f, NULL, 0), FEEDER_EINVAL);
+}
+
+/* A feeder's columns are named one by one in ${feeder.column}: more than
+ * FEEDER_MAX_COLUMNS is an export, not a feeder, and is refused before
+ * the header is read further (200,000 columns took quadratic time). */
+static void columns_are_bounded(void **state)
+{
+    (void)state;
+    size_t n = 200000;
+    char *text = malloc(n * 16 + 64);
+    assert_non_null(text);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += (size_t)sprintf(text + k, "%sc%zu", i ? "," : "", i);
+    k += (size_t)sprintf(text + k, "\n");
+    for (size_t i = 0; i < n; i++)
+        k += (size_t)sprintf(text + k, "%s1", i ? "," : "");
+    k += (size_t)sprintf(text + k, "\n");
+    char path[256];
+    put_bytes(path, sizeof path, "wide.csv", text, k);
+    struct feeder *f = (struct feeder *)1;
+    assert_int_equal(feeder_load("f", "wide.csv", path, &f, err, sizeof err), FEEDER_EINVAL);
+    assert_null(f);
+    if (!strstr(err, "wide.csv:1: more than 1000 columns"))
+        fail_msg("got '%s'", err);
+
+    /* the limit itself is fine */
+    k = 0;
+    for (size_t i = 0; i < FEEDER_MAX_COLUMNS; i++)
+        k += (size_t)sprintf(text + k, "%sc%zu", i ? "," : "", i);
+    k += (size_t)sprintf(text + k, "\n");
+    for (size_t i = 0; i < FEEDER_MAX_COLUMNS; i++)
+        k += (size_t)sprintf(text + k, "%s%zu", i ? "," : "", i);
+    k += (size_t)sprintf(text + k, "\n");
+    put_bytes(path, sizeof path, "wide.csv", text, k);
+    assert_int_equal(feeder_load("f", "wide.csv", path, &f, err, sizeof err), 0);
+    assert_int_equal(f->n_columns, FEEDER_MAX_COLUMNS);
+    assert_int_equal(feeder_column(f, "c999", 4), 999);
+    assert_cell(f, 0, 999, "999");
+    feeder_free(f);
+    free(text);
 }
 
 static void a_million_rows(void **state)
@@ -353,6 +408,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(parses_rfc4180),
         cmocka_unit_test(malformed_files),
+        cmocka_unit_test(columns_are_bounded),
         cmocka_unit_test(a_million_rows),
         cmocka_unit_test(sequential_in_file_order),
         cmocka_unit_test(random_is_uniform),

@@ -22,6 +22,12 @@ static void classes(void **state)
     assert_int_equal(rec_outcome_of_status(429), OC_429);
     assert_int_equal(rec_outcome_of_status(503), OC_5XX);
     assert_int_equal(rec_outcome_of_status(100), OC_OTHER);
+    /* outside 100..599 (RFC 9110 15) is an invalid response, not a 5xx */
+    assert_int_equal(rec_outcome_of_status(599), OC_5XX);
+    assert_int_equal(rec_outcome_of_status(600), OC_OTHER);
+    assert_int_equal(rec_outcome_of_status(999), OC_OTHER);
+    assert_int_equal(rec_outcome_of_status(99), OC_OTHER);
+    assert_int_equal(rec_outcome_of_status(-1), OC_OTHER);
     assert_string_equal(rec_outcome_name(OC_401), "unauthorized");
     assert_true(rec_outcome_is_error(OC_401));
     assert_false(rec_outcome_is_error(OC_429));

@@ -32,6 +32,7 @@
 #include "scenario.h"
 #include "template.h"
 #include "testcerts.h"
+#include "testutil.h"
 
 static char top[PATH_MAX]; /* the repository, for scenarios/ */
 static char tmp[PATH_MAX]; /* the test's folder (cwd) */
@@ -1596,6 +1597,47 @@ static void steps_warmup_and_stop(void **state)
 #undef STEPS
 }
 
+/* Unique names among many (headers, targets, requests, phases) are
+ * checked by sorting (uniq.c, whose work test_uniq counts): the message
+ * still names the repetition and the first use. */
+static void duplicate_names_among_many(void **state)
+{
+    (void)state;
+    size_t n = 3000, cap = n * 64 + 512, k;
+    char *y = malloc(cap);
+    assert_non_null(y);
+    k = (size_t)sprintf(y, MIN_TARGETS MIN_LOAD "requests:\n  - path: /a\n    headers:\n");
+    for (size_t i = 0; i < n; i++)
+        k += (size_t)sprintf(y + k, "      X-H%zu: v\n", i);
+    sprintf(y + k, "      x-h1234: again\n");
+    load_fails(y, "t.yaml:3006:7: requests.0.headers.x-h1234: header 'x-h1234' is given twice");
+
+    k = (size_t)sprintf(y, MIN_REQUESTS MIN_LOAD "targets:\n");
+    for (size_t i = 0; i < n; i++)
+        k += (size_t)sprintf(y + k, "  - {name: t%zu, url: 'http://127.0.0.1'}\n", i % 2000);
+    load_fails(y, "t.yaml:2004:5: targets.2000: the name 't0' is already used by targets.0");
+
+    k = (size_t)sprintf(y, MIN_TARGETS MIN_LOAD "requests:\n");
+    for (size_t i = 0; i < n; i++)
+        k += (size_t)sprintf(y + k, "  - {name: r%zu, path: /a}\n", i == n - 1 ? (size_t)17 : i);
+    load_fails(y, "requests.2999: the name 'r17' is already used by requests.17");
+    /* unnamed requests to one path fall back to their index */
+    k = (size_t)sprintf(y, MIN_TARGETS MIN_LOAD "requests:\n");
+    for (size_t i = 0; i < n; i++)
+        k += (size_t)sprintf(y + k, "  - {path: /a}\n");
+    struct scenario *s = load_ok(y);
+    assert_string_equal(s->requests[0].name, "get-a");
+    assert_string_equal(s->requests[n - 1].name, "request-3000");
+    scenario_free(s);
+
+    k = (size_t)sprintf(y, MIN_TARGETS MIN_REQUESTS "load:\n  phases:\n");
+    for (size_t i = 0; i < n; i++)
+        k += (size_t)sprintf(y + k, "    - {name: p%zu, duration: 1s, rate: 1/s}\n",
+                             i == n - 1 ? (size_t)3 : i);
+    load_fails(y, "load.phases.2999: the phase name 'p3' is used twice");
+    free(y);
+}
+
 static void every_example_validates(void **state)
 {
     (void)state;
@@ -1800,6 +1842,160 @@ static void auth_errors(void **state)
                "load.backoff: only for load.model: closed");
 }
 
+/* RFC 9110 5.5: a field value holds no control characters but HTAB
+ * (CR, LF and NUL were refused; 0x01..0x1f and DEL went on the wire).
+ * Refused at load with file:line:col wherever a header value comes from:
+ * the scenario, an environment variable, a {file:} header and its
+ * prefix, auth.prefix, and the feeder cells a header template takes at
+ * run time. */
+static void header_values_hold_no_control_characters(void **state)
+{
+    (void)state;
+    setenv("GC_TEST_CTL", "a\x1b[31mb", 1);
+    write_file("ctl.csv", "id,note\n1,fine\n2,\"bell\x07here\"\n");
+    write_file("ctl-secret.txt", "tok\x01en\n");
+    write_file("ok-secret.txt", "token\n");
+    static const struct {
+        const char *yaml, *want;
+    } cases[] = {
+        {MIN_TARGETS "requests: [{path: /a, headers: {X-A: \"a\\x01b\"}}]\n" MIN_LOAD,
+         "t.yaml:2:38: requests.0.headers.X-A: a header value cannot hold line breaks, NULs or "
+         "other control characters (byte 0x01 at offset 1)"},
+        {MIN_TARGETS "requests: [{path: /a, headers: {X-A: \"del\\x7f\"}}]\n" MIN_LOAD,
+         "requests.0.headers.X-A: a header value cannot hold line breaks, NULs or other control "
+         "characters (byte 0x7f at offset 3)"},
+        {MIN_TARGETS "requests: [{path: /a, headers: {X-A: \"a\\r\\nb\"}}]\n" MIN_LOAD,
+         "requests.0.headers.X-A: a header value cannot hold line breaks"},
+        {MIN_TARGETS "requests: [{path: /a, headers: {X-A: '${GC_TEST_CTL}'}}]\n" MIN_LOAD,
+         "t.yaml:2:38: requests.0.headers.X-A: a header value cannot hold line breaks, NULs or "
+         "other control characters (byte 0x1b at offset 1)"},
+        {MIN_TARGETS MIN_LOAD "feeders: {c: ctl.csv}\n"
+                              "requests: [{path: /a, headers: {X-Note: '${c.note}'}}]\n",
+         "t.yaml:4:41: requests.0.headers.X-Note: ${c.note} takes values from ctl.csv, whose "
+         "line 3 holds a control character in column 'note'"},
+        {MIN_TARGETS "requests: [{path: /a, headers: {X-K: {file: ok-secret.txt, prefix: "
+                     "\"k\\x02 \"}}}]\n" MIN_LOAD,
+         "requests.0.headers.X-K.prefix: a header value cannot hold line breaks, NULs or other "
+         "control characters (byte 0x02 at offset 1)"},
+        {MIN_TARGETS "requests: [{path: /a, headers: {X-K: {file: ctl-secret.txt}}}]\n" MIN_LOAD,
+         "requests.0.headers.X-K.file: ctl-secret.txt holds a control character; a header "
+         "value"},
+        {AUTH_HEAD "  client_id: x\n  client_secret: y\n  prefix: \"Bearer\\x0b \"\n",
+         "auth.prefix: a header value cannot hold line breaks, NULs or other control characters "
+         "(byte 0x0b at offset 6)"},
+        {AUTH_HEAD "  client_id: x\n  client_secret: y\n  prefix: \"Bearer\\r\\nX: \"\n",
+         "auth.prefix: a header value cannot hold line breaks"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        load_fails(cases[i].yaml, cases[i].want);
+    /* a tab is allowed, also from a feeder; the column that holds the bell
+     * may go to the body */
+    write_file("tab.csv", "id,note\n1,\"a\tb\"\n");
+    struct scenario *s = load_ok(
+        MIN_TARGETS MIN_LOAD "feeders: {t: tab.csv, c: ctl.csv}\n"
+                             "requests: [{path: /a, headers: {X-T: \"x\\ty\", X-N: '${t.note}'},"
+                             " body: '${c.note}'}]\n");
+    assert_string_equal(s->requests[0].headers[0].value, "x\ty");
+    scenario_free(s);
+    unsetenv("GC_TEST_CTL");
+}
+
+/* A scenario saved with a UTF-8 byte order mark (Windows editors) loads;
+ * it was refused with "did not find expected <document start>". */
+static void a_byte_order_mark_is_accepted(void **state)
+{
+    (void)state;
+    struct scenario *s = load_ok("\xef\xbb\xbf" MINIMAL);
+    assert_int_equal(s->n_targets, 1);
+    scenario_free(s);
+    /* positions on the first line are not shifted by it */
+    load_fails("\xef\xbb\xbf"
+               "targets: [ftp://x]\n" MIN_REQUESTS MIN_LOAD,
+               "t.yaml:1:11:");
+}
+
+/* Asserts that yaml fails with want in the message and none of avoid. */
+static void fails_without(const char *yaml, const char *want, const char *const *avoid)
+{
+    load_fails(yaml, want);
+    for (size_t i = 0; avoid[i]; i++)
+        if (strstr(err, avoid[i]))
+            fail_msg("a follow-on error '%s' in:\n%s", avoid[i], err);
+}
+
+/* One mistake, one message: what failed to load is reported there, and
+ * what uses it later is not reported again as missing. */
+static void a_failure_is_reported_once(void **state)
+{
+    (void)state;
+    static const char *const unknown[] = {"unknown feeder", NULL};
+    fails_without(MIN_TARGETS MIN_LOAD
+                  "feeders: {acc: missing.csv}\n"
+                  "requests: [{path: '/a/${acc.id}', headers: {X-N: '${acc.name}'},"
+                  " body: '${acc.id}'}]\n",
+                  "feeders.acc: missing.csv does not exist", unknown);
+    write_file("bad.csv", "id,id\n1,2\n");
+    fails_without(MIN_TARGETS MIN_LOAD
+                  "feeders: {acc: bad.csv, 'x-y': bad.csv}\n"
+                  "requests: [{path: '/a/${acc.id}', json: {a: '${x-y.id}'}}]\n",
+                  "bad.csv:1: the column name 'id' appears twice", unknown);
+    /* a reference to a feeder that was never declared is still reported */
+    load_fails(MIN_TARGETS MIN_LOAD "feeders: {acc: missing.csv}\n"
+                                    "requests: [{path: '/a/${other.id}'}]\n",
+               "unknown feeder 'other'");
+
+    static const char *const no_secret[] = {"has no client_secret", NULL};
+    fails_without(AUTH_HEAD "  client_id: x\n  client_secret_file: none.txt\n",
+                  "auth.client_secret_file: none.txt does not exist", no_secret);
+    write_file("apps/nosecret.csv", "client_id,client_secret_file\nx,none.txt\n");
+    fails_without(AUTH_HEAD "  applications: apps/nosecret.csv\n", "none.txt does not exist",
+                  no_secret);
+}
+
+/* Every file a scenario names is opened without waiting and refused,
+ * naming the file, when it is not a regular file: a FIFO used to hang
+ * validate and run (feeders, {file:} headers, client secrets), and the
+ * others were checked with stat() before an open that could still wait. */
+static void files_that_are_not_regular(void **state)
+{
+    (void)state;
+    struct fifo_guard g;
+    fifo_guard_start(&g, "pipe");
+    static const struct {
+        const char *yaml;
+        const char *want;
+    } cases[] = {
+        {MINIMAL "feeders: {acc: pipe}\n",
+         "t.yaml:4:16: feeders.acc: pipe: is not a regular file but a FIFO (named pipe)"},
+        {MIN_TARGETS "requests: [{path: /a, headers: {X-Key: {file: pipe}}}]\n" MIN_LOAD,
+         "t.yaml:2:47: requests.0.headers.X-Key.file: pipe is not a regular file but a FIFO"},
+        {MIN_TARGETS "requests: [{path: /a, body_file: pipe}]\n" MIN_LOAD,
+         "t.yaml:2:34: requests.0.body_file: pipe is not a regular file but a FIFO"},
+        {MINIMAL "tls: {ca: pipe}\n", "t.yaml:4:11: tls.ca: pipe is not a regular file but a FIFO"},
+        {MINIMAL "tls: {cert: pipe, key: certs/client.key}\n",
+         "t.yaml:4:13: tls.cert: pipe is not a regular file but a FIFO"},
+        {MINIMAL "tls: {cert: certs/client.pem, key: pipe}\n",
+         "t.yaml:4:36: tls.key: pipe is not a regular file but a FIFO"},
+        {AUTH_HEAD "  client_id: x\n  client_secret_file: pipe\n",
+         "auth.client_secret_file: pipe is not a regular file but a FIFO"},
+        {AUTH_HEAD "  applications: pipe\n",
+         "auth.applications: pipe: is not a regular file but a FIFO"},
+        {AUTH_HEAD "  applications: apps/fifo-secret.csv\n",
+         "(apps/fifo-secret.csv:2): ../pipe is not a regular file but a FIFO"},
+        {AUTH_HEAD "  applications: apps/fifo-cert.csv\n",
+         "(apps/fifo-cert.csv:2): ../pipe is not a regular file but a FIFO"},
+    };
+    mkdir("apps", 0700);
+    write_file("apps/fifo-secret.csv", "client_id,client_secret_file\nx,../pipe\n");
+    write_file("apps/fifo-cert.csv", "client_id,client_secret,cert,key\nx,y,../pipe,../pipe\n");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        load_fails(cases[i].yaml, cases[i].want);
+    fifo_guard_stop(&g);
+    /* a device is no better */
+    load_fails(MIN_TARGETS "requests: [{path: /a, body_file: /dev/null}]\n" MIN_LOAD,
+               "requests.0.body_file: /dev/null is not a regular file but a character device");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1825,10 +2021,15 @@ int main(void)
         cmocka_unit_test(gates_read_and_serialise),
         cmocka_unit_test(gate_errors),
         cmocka_unit_test(steps_warmup_and_stop),
+        cmocka_unit_test(duplicate_names_among_many),
         cmocka_unit_test(every_example_validates),
         cmocka_unit_test(auth_single_and_list),
         cmocka_unit_test(auth_csv_and_certificates),
         cmocka_unit_test(auth_errors),
+        cmocka_unit_test(files_that_are_not_regular),
+        cmocka_unit_test(a_byte_order_mark_is_accepted),
+        cmocka_unit_test(a_failure_is_reported_once),
+        cmocka_unit_test(header_values_hold_no_control_characters),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

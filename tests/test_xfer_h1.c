@@ -4,7 +4,9 @@
  * case says): connection reuse, "Connection: close", bytes after a
  * response, servers closing idle connections, malformed answers, resets,
  * refused connects (never reported from inside xfer_start), request
- * timeouts, 429 details, chunked answers in pieces; and TLS against a
+ * timeouts, 429 details, chunked answers in pieces, invalid statuses and
+ * oversized headers (also through libcurl, which must class them alike);
+ * and TLS against a
  * server with a certificate made here: verification by the scenario's CA
  * and by address, its failures named, `insecure`, reuse.
  */
@@ -49,6 +51,8 @@ enum mode {
     M_OK_THEN_CLOSE, /* 200 (kept alive by its headers), then close anyway */
     M_429,           /* WSO2-style throttled answer with Retry-After */
     M_CHUNKED,       /* chunked answer written in three pieces */
+    M_999,           /* a well-framed answer with status 999 (outside 100..599) */
+    M_HUGE,          /* 400 KB of response headers, in lines of 1 KB */
 };
 
 struct srv {
@@ -108,6 +112,18 @@ static bool answer(struct srv *sv, int fd)
                      "{\"fault\":{\"code\":900803,\"message\":\"Message throttled out\",\"x\":\"yy\"}}"
                      "          ");
         return true;
+    case M_999:
+        send_all(fd, "HTTP/1.1 999 Request denied\r\nContent-Length: 2\r\n\r\nno");
+        return true;
+    case M_HUGE: {
+        static char big[400 * 1024 + 128];
+        size_t k = (size_t)sprintf(big, "HTTP/1.1 200 OK\r\n");
+        for (int i = 0; i < 400; i++)
+            k += (size_t)sprintf(big + k, "X-Big-%03d: %01000d\r\n", i, 0);
+        sprintf(big + k, "Content-Length: 0\r\n\r\n");
+        send_all(fd, big);
+        break;
+    }
     case M_CHUNKED:
         send_all(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel");
         usleep(20000);
@@ -366,6 +382,35 @@ static void failures_are_classified_and_named(void **state)
     srv_stop(sv);
 }
 
+/* An answer with a status outside 100..599 is an invalid response
+ * (class "other"), not a 5xx; response headers beyond the transport's
+ * limit are an invalid response too, not a reset: the same on the native
+ * transport and on libcurl (which said "reset" for its CURLE_RECV_ERROR
+ * "Too large response headers"). */
+static void invalid_answers_are_other_on_both_transports(void **state)
+{
+    (void)state;
+    static const char *const transports[] = {NULL, "generator: {transport: curl}\n"};
+    for (size_t t = 0; t < 2; t++) {
+        struct srv *sv = srv_start();
+        struct client c;
+        client_new(&c, sv->port, transports[t]);
+        atomic_store(&sv->mode, M_999);
+        request(&c);
+        if (c.last.outcome != OC_OTHER || !strstr(c.error, "status 999 is outside 100..599"))
+            fail_msg("%s: 999 gave outcome %s, error '%s'", t ? "curl" : "native",
+                     rec_outcome_name(c.last.outcome), c.error);
+        assert_false(c.last.expected);
+        atomic_store(&sv->mode, M_HUGE);
+        request(&c);
+        if (c.last.outcome != OC_OTHER || !strcasestr(c.error, "too large"))
+            fail_msg("%s: huge headers gave outcome %s, error '%s'", t ? "curl" : "native",
+                     rec_outcome_name(c.last.outcome), c.error);
+        client_free(&c);
+        srv_stop(sv);
+    }
+}
+
 static void refused_is_reported_from_the_loop(void **state)
 {
     (void)state;
@@ -547,6 +592,7 @@ int main(void)
         cmocka_unit_test(connection_close_and_extra_bytes_end_the_connection),
         cmocka_unit_test(idle_connection_closed_by_the_server_is_not_used),
         cmocka_unit_test(failures_are_classified_and_named),
+        cmocka_unit_test(invalid_answers_are_other_on_both_transports),
         cmocka_unit_test(refused_is_reported_from_the_loop),
         cmocka_unit_test(throttled_answer_details),
         cmocka_unit_test(chunked_answer_in_pieces),

@@ -109,6 +109,12 @@ static void aliases_copy_and_merge_keys_merge(void **state)
     assert_string_equal(ytree_map_get(r, "t")->text, "hello");
     ytree_free(r);
 
+    /* a later anchor of the same name replaces the earlier one */
+    r = parse("a: &x 1\nb: *x\nc: &x 2\nd: *x\n");
+    assert_string_equal(ytree_map_get(r, "b")->text, "1");
+    assert_string_equal(ytree_map_get(r, "d")->text, "2");
+    ytree_free(r);
+
     /* an anchor inside a merged mapping stays usable */
     r = parse("a: {<<: &m {k: v}}\nb: *m\n");
     assert_string_equal(ytree_map_get(ytree_map_get(r, "b"), "k")->text, "v");
@@ -149,6 +155,166 @@ static void limits_hold(void **state)
     parse_fails(laughs, "more than 200000 nodes");
 }
 
+/* Builds "a: &a XXXX...(big bytes)\nb: [*a, *a, ...(copies)]\n". Owned. */
+static char *big_alias_doc(size_t big, size_t copies)
+{
+    char *doc = malloc(big + 4 * copies + 32);
+    assert_non_null(doc);
+    size_t k = (size_t)sprintf(doc, "a: &a ");
+    memset(doc + k, 'x', big);
+    k += big;
+    k += (size_t)sprintf(doc + k, "\nb: [");
+    for (size_t i = 0; i < copies; i++)
+        k += (size_t)sprintf(doc + k, "%s*a", i ? "," : "");
+    sprintf(doc + k, "]\n");
+    return doc;
+}
+
+/* One large scalar aliased many times stays under the node limit; the
+ * bytes it expands to are bounded too, and the message says where. */
+static void aliases_are_bounded_in_bytes(void **state)
+{
+    (void)state;
+    size_t big = 1u << 20, copies = YTREE_MAX_BYTES / big + 8;
+    char *doc = big_alias_doc(big, copies);
+    struct ytree_node *root = (struct ytree_node *)1;
+    assert_int_equal(ytree_parse("f.yaml", doc, strlen(doc), &root, err, sizeof err),
+                     YTREE_ESYNTAX);
+    assert_null(root);
+    if (!strstr(err, "f.yaml:2:") || !strstr(err, "MiB of text"))
+        fail_msg("got '%s'", err);
+    free(doc);
+
+    /* a merge copies bytes too */
+    char *m = malloc(big + 64 * copies + 64);
+    assert_non_null(m);
+    size_t k = (size_t)sprintf(m, "a: &a {k: ");
+    memset(m + k, 'x', big);
+    k += big;
+    k += (size_t)sprintf(m + k, "}\n");
+    for (size_t i = 0; i < copies; i++)
+        k += (size_t)sprintf(m + k, "m%zu: {<<: *a}\n", i);
+    root = (struct ytree_node *)1;
+    assert_int_equal(ytree_parse("f.yaml", m, k, &root, err, sizeof err), YTREE_ESYNTAX);
+    assert_null(root);
+    if (!strstr(err, "MiB of text"))
+        fail_msg("got '%s'", err);
+    free(m);
+
+    /* under the limit: every copy is there, and the bytes are counted */
+    doc = big_alias_doc(big, 4);
+    struct ytree_stats st;
+    assert_int_equal(ytree_parse_stats("f.yaml", doc, strlen(doc), &root, &st, err, sizeof err), 0);
+    assert_int_equal(ytree_map_get(root, "b")->n, 4);
+    assert_int_equal(ytree_map_get(root, "b")->items[3]->len, big);
+    assert_true(st.bytes >= 5 * big && st.bytes < 5 * big + 64);
+    ytree_free(root);
+    free(doc);
+}
+
+/* A byte order mark before the document is allowed (YAML 1.2) and does
+ * not shift the columns of the first line. */
+static void a_byte_order_mark_is_skipped(void **state)
+{
+    (void)state;
+    struct ytree_node *r = parse("\xef\xbb\xbf"
+                                 "a: 1\nb: 2\n");
+    const struct ytree_node *a = ytree_map_get(r, "a");
+    assert_non_null(a);
+    assert_string_equal(a->text, "1");
+    assert_int_equal(a->line, 1);
+    assert_int_equal(a->col, 4);
+    ytree_free(r);
+    /* only at the very start: elsewhere it is text libyaml refuses */
+    parse_fails("a: 1\n\xef\xbb\xbf"
+                "b: 2\n",
+                "f.yaml:2:");
+}
+
+/* "k0: v\nk1: v\n..." n keys, indented by indent spaces, into buf. */
+static size_t keys_doc(char *buf, size_t n, const char *prefix, int indent)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += (size_t)sprintf(buf + k, "%*s%s%zu: v\n", indent, "", prefix, i);
+    return k;
+}
+
+/* Checking a mapping's keys for duplicates and merging mappings costs
+ * O(n log n) comparisons, not O(n^2): a 1 MB mapping of 90,000 keys took
+ * 39 s. */
+static void key_checks_are_n_log_n(void **state)
+{
+    (void)state;
+    size_t n = 20000;
+    char *doc = malloc(n * 40 + 64);
+    assert_non_null(doc);
+    size_t k = keys_doc(doc, n, "k", 0);
+    struct ytree_node *root = NULL;
+    struct ytree_stats st;
+    assert_int_equal(ytree_parse_stats("f.yaml", doc, k, &root, &st, err, sizeof err), 0);
+    assert_int_equal(root->n, n);
+    if (st.key_compares > 32 * n)
+        fail_msg("%zu keys took %zu comparisons", n, st.key_compares);
+    ytree_free(root);
+
+    /* a merge of two large mappings, half of the keys shared */
+    k = (size_t)sprintf(doc, "a: &a\n");
+    k += keys_doc(doc + k, n / 2, "k", 2);
+    k += (size_t)sprintf(doc + k, "b:\n  <<: *a\n");
+    k += keys_doc(doc + k, n / 4, "k", 2);
+    k += keys_doc(doc + k, n / 4, "j", 2);
+    assert_int_equal(ytree_parse_stats("f.yaml", doc, k, &root, &st, err, sizeof err), 0);
+    const struct ytree_node *b = ytree_map_get(root, "b");
+    assert_int_equal(b->n, n / 2 + n / 4);
+    assert_string_equal(ytree_map_get(b, "k9999")->text, "v");
+    if (st.key_compares > 64 * n)
+        fail_msg("the merge took %zu comparisons", st.key_compares);
+    ytree_free(root);
+
+    /* many anchors, each aliased: one lookup each, not a scan (60,000 took 30 s) */
+    k = (size_t)sprintf(doc, "x:\n");
+    for (size_t i = 0; i < n; i++)
+        k += (size_t)sprintf(doc + k, "- &a%zu x\n", i);
+    for (size_t i = 0; i < n; i++)
+        k += (size_t)sprintf(doc + k, "- *a%zu\n", n - 1 - i);
+    assert_int_equal(ytree_parse_stats("f.yaml", doc, k, &root, &st, err, sizeof err), 0);
+    assert_int_equal(ytree_map_get(root, "x")->n, 2 * n);
+    assert_string_equal(ytree_map_get(root, "x")->items[2 * n - 1]->text, "x");
+    if (st.key_compares > 32 * n)
+        fail_msg("%zu anchors and aliases took %zu comparisons", n, st.key_compares);
+    ytree_free(root);
+
+    /* names made to collide in the anchor table are refused, not slow:
+     * FNV-1a as yamltree.c hashes, 65 names alike in their low 7 bits */
+    k = (size_t)sprintf(doc, "x:\n");
+    size_t alike = 0;
+    for (unsigned i = 0; alike < 65; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "c%u", i);
+        uint64_t h = 0xcbf29ce484222325u;
+        for (const char *p = name; *p; p++)
+            h = (h ^ (unsigned char)*p) * 0x100000001b3u;
+        if (h & 127)
+            continue;
+        k += (size_t)sprintf(doc + k, "- &%s x\n", name);
+        alike++;
+    }
+    root = (struct ytree_node *)1;
+    assert_int_equal(ytree_parse("f.yaml", doc, k, &root, err, sizeof err), YTREE_ESYNTAX);
+    if (!strstr(err, "f.yaml:66:3: anchor '&c") || !strstr(err, "rename the anchors"))
+        fail_msg("got '%s'", err);
+
+    /* a duplicate among many keys is still found, with its first line */
+    k = keys_doc(doc, n, "k", 0);
+    k += (size_t)sprintf(doc + k, "k777: again\n");
+    root = (struct ytree_node *)1;
+    assert_int_equal(ytree_parse("f.yaml", doc, k, &root, err, sizeof err), YTREE_ESYNTAX);
+    if (!strstr(err, "f.yaml:20001:1: duplicate key 'k777' (first at line 778)"))
+        fail_msg("got '%s'", err);
+    free(doc);
+}
+
 static void editing_helpers(void **state)
 {
     (void)state;
@@ -186,6 +352,9 @@ int main(void)
         cmocka_unit_test(aliases_copy_and_merge_keys_merge),
         cmocka_unit_test(errors_have_positions),
         cmocka_unit_test(limits_hold),
+        cmocka_unit_test(aliases_are_bounded_in_bytes),
+        cmocka_unit_test(a_byte_order_mark_is_skipped),
+        cmocka_unit_test(key_checks_are_n_log_n),
         cmocka_unit_test(editing_helpers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,9 +7,13 @@
 #define GATECAP_TESTUTIL_H
 
 #include <errno.h> /* program_invocation_short_name (_GNU_SOURCE) */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The group's temporary folder, /tmp/gatecap-TEST.XXXXXX with TEST the
@@ -42,6 +46,48 @@ static inline void test_put(char *path, size_t n, const char *name, const char *
     assert_non_null(f);
     fputs(text, f);
     fclose(f);
+}
+
+/* A FIFO nobody writes to, for checking that a loader refuses it
+ * instead of waiting. While the guard runs, a thread opens the FIFO for
+ * writing whenever a reader waits in open() and closes it at once, so
+ * code that would block on it reads an empty file instead of hanging the
+ * test: the test then fails on its message. */
+struct fifo_guard {
+    pthread_t thread;
+    char path[256];
+    atomic_bool stop;
+};
+
+static inline void *fifo_guard_run(void *arg)
+{
+    struct fifo_guard *g = arg;
+    while (!atomic_load(&g->stop)) {
+        int fd = open(g->path, O_WRONLY | O_NONBLOCK | O_CLOEXEC); /* ENXIO: no reader */
+        if (fd >= 0)
+            close(fd);
+        else
+            usleep(1000);
+    }
+    return NULL;
+}
+
+/* Makes the FIFO path (removing what was there) and starts its guard. */
+static inline void fifo_guard_start(struct fifo_guard *g, const char *path)
+{
+    snprintf(g->path, sizeof g->path, "%s", path);
+    unlink(path);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    atomic_init(&g->stop, false);
+    assert_int_equal(pthread_create(&g->thread, NULL, fifo_guard_run, g), 0);
+}
+
+/* Stops the guard and removes the FIFO. */
+static inline void fifo_guard_stop(struct fifo_guard *g)
+{
+    atomic_store(&g->stop, true);
+    pthread_join(g->thread, NULL);
+    unlink(g->path);
 }
 
 #endif

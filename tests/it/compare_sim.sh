@@ -17,7 +17,10 @@
 #     interval samples show no shift, so the verdict is "within noise";
 #  d. a corrupt file, a missing file, another scenario, another load
 #     model and a bad --tolerance exit 2 with a message naming the
-#     problem; --allow-different-scenario lets a renamed scenario through.
+#     problem; --allow-different-scenario lets a renamed scenario through;
+#     a baseline with a negative count exits 2 naming the field, and a run
+#     whose latencies are missing everywhere gets no verdict (exit 2), not
+#     "no regression".
 . "$(dirname "$0")/../lib/common.sh"
 . "$GATECAP_TOP/tests/lib/gatewaysim.sh"
 . "$GATECAP_TOP/tests/lib/gatecap.sh"
@@ -171,6 +174,21 @@ echo '{"format": "something-else"}' > "$T_TMP/foreign.json"
 cmp foreign "$B" "$T_TMP/foreign.json"
 assert_eq "exit code, not a results.json" 2 "$CRC"
 assert_contains "not a results.json" "not a gatecap results.json" "$(err foreign)"
+
+jq '.totals.all.count = -5' "$B" > "$T_TMP/negative.json"
+cmp negative "$T_TMP/negative.json" "$B"
+assert_eq "exit code, a negative count in the baseline" 2 "$CRC"
+assert_contains "negative count named" "totals.all.count is -5: a count cannot be negative" "$(err negative)"
+jq '(.totals.all, .totals.by_request[], .totals.by_node[]) |= (.latency_ms.count = 0 | .service_ms.count = 0)' \
+    "$B" > "$T_TMP/nolatency.json"
+cmp nolatency "$B" "$T_TMP/nolatency.json" --junit "$T_TMP/nolatency.xml"
+assert_eq "exit code, no latency data in the current run" 2 "$CRC"
+assert_contains "no verdict, said on stderr" "no verdict" "$(err nolatency)"
+assert_contains "no verdict, in the verdict line" "NO VERDICT:" "$(tail -1 "$T_TMP/nolatency.out")"
+xmllint --noout --schema "$XSD" "$T_TMP/nolatency.xml" 2> "$T_TMP/xmllint.log" ||
+    fail "JUnit report without a verdict does not validate: $(cat "$T_TMP/xmllint.log")"
+assert_eq "the JUnit report fails without a verdict" 1 \
+    "$(xmllint --xpath 'count(//testcase[@name="verdict"]/failure)' "$T_TMP/nolatency.xml")"
 
 cmp tol "$B" "$B" --tolerance p95=10%
 assert_eq "exit code, unknown metric" 2 "$CRC"
