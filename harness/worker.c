@@ -523,21 +523,20 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-static size_t slot_count(const struct scenario *scn, int id, int workers)
+size_t worker_slots(const struct scenario *scn, int id, int workers)
 {
+    /* Shares that differ by at most one and add up to the whole. */
+    if (scn->model == SCN_OPEN)
+        return (size_t)scn->max_inflight / (size_t)workers +
+               ((size_t)id < (size_t)scn->max_inflight % (size_t)workers ? 1 : 0);
     size_t n = 0;
-    if (scn->model == SCN_OPEN) {
-        n = (size_t)scn->max_inflight / (size_t)workers +
-            ((size_t)id < (size_t)scn->max_inflight % (size_t)workers ? 1 : 0);
-    } else {
-        for (size_t p = 0; p < scn->n_phases; p++) {
-            size_t u = (size_t)scn->phases[p].users;
-            size_t mine = u / (size_t)workers + ((size_t)id < u % (size_t)workers ? 1 : 0);
-            if (mine > n)
-                n = mine;
-        }
+    for (size_t p = 0; p < scn->n_phases; p++) {
+        size_t u = (size_t)scn->phases[p].users;
+        size_t mine = u / (size_t)workers + ((size_t)id < u % (size_t)workers ? 1 : 0);
+        if (mine > n)
+            n = mine;
     }
-    return n ? n : 1;
+    return n ? n : 1; /* a worker without users of its own idles on one slot */
 }
 
 int worker_new(const struct worker_shared *sh, int id, struct worker **out, char *err,
@@ -553,7 +552,14 @@ int worker_new(const struct worker_shared *sh, int id, struct worker **out, char
     w->id = id;
     w->rng = 0x853c49e6748fea9bULL ^ ((uint64_t)(id + 1) * 0x9E3779B97F4A7C15ULL);
     w->late_ns = (int64_t)(scn->late_threshold_ms * 1e6);
-    w->n_slots = slot_count(scn, id, sh->workers);
+    w->n_slots = worker_slots(scn, id, sh->workers);
+    if (!w->n_slots) { /* the scenario's checks keep workers within max_inflight */
+        snprintf(err, err_len,
+                 "worker %d of %d has no share of load.max_inflight %d; lower load.workers to %d",
+                 id, sh->workers, scn->max_inflight, scn->max_inflight);
+        free(w);
+        return -1;
+    }
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
     if (!(w->loop = ev_loop_new(EVFLAG_AUTO)))
