@@ -13,6 +13,7 @@
 #include "auth.h"
 #include "cmd.h"
 #include "engine.h"
+#include "fdbudget.h"
 #include "fsutil.h"
 #include "gate.h"
 #include "hlog.h"
@@ -623,6 +624,12 @@ int cmd_run(int argc, char **argv)
     struct scenario *scn = load(&o);
     if (!scn)
         return EXIT_INPUT;
+    char why[1024];
+    if (fdbudget_check(scn, why, sizeof why)) { /* before anything is sent */
+        fprintf(stderr, "gatecap: %s: %s\n", o.file, why);
+        scenario_free(scn);
+        return EXIT_INPUT;
+    }
     const char *outdir = o.outdir ? o.outdir : scn->output_dir;
     if (fs_mkdirs(outdir)) {
         fprintf(stderr, "gatecap: cannot create output folder '%s': %s; choose another with -o\n",

@@ -29,6 +29,16 @@ int xfer_new(struct ev_loop *loop, const struct scenario *scn, const char *const
                                                             err_len);
 }
 
+size_t xfer_fds(const struct scenario *scn, size_t slots, size_t *own)
+{
+    if (!xfer_native(scn))
+        return xfer_curl_fds(scn, slots, own);
+    /* One connection per request in flight; idle ones beyond them are
+     * closed to make room when descriptors run short (xfer_h1.c). */
+    *own = 0;
+    return slots;
+}
+
 int xfer_start(struct xfer *x, size_t slot, const struct xfer_req *rq)
 {
     return x->ops->start(x, slot, rq);

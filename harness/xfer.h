@@ -82,6 +82,13 @@ int xfer_new(struct ev_loop *loop, const struct scenario *scn, const char *const
  * transport (generator.transport native, or auto with HTTP/1.1). */
 bool xfer_native(const struct scenario *scn);
 
+/* File descriptors a transport with `slots` slots for scn may hold at
+ * once: returns its connections (one per request in flight; libcurl may
+ * keep some idle beyond them when there are several nodes or client
+ * certificates), and puts its other descriptors in *own (libcurl: a
+ * wake-up socket pair per multi handle). */
+size_t xfer_fds(const struct scenario *scn, size_t slots, size_t *own);
+
 /* Starts rq in slot `slot` (which must be idle). Returns 0, or -1 when it
  * could not be started (then done() is called at once with outcome
  * OC_OTHER). */

@@ -42,6 +42,10 @@ struct mh {
 
 #define XFER_SLOTS_PER_MULTI 128
 
+/* Connections a multi handle keeps (CURLMOPT_MAXCONNECTS): as many as its
+ * slots, and some idle ones for other nodes and certificates. */
+#define XFER_CONNS_PER_MULTI (XFER_SLOTS_PER_MULTI + 16)
+
 struct sockw {
     ev_io io;
     struct mh *m;
@@ -356,6 +360,23 @@ static void drain(struct mh *m)
     }
 }
 
+size_t xfer_curl_fds(const struct scenario *scn, size_t slots, size_t *own)
+{
+    /* A connection per node and certificate in use: the scenario's, and
+     * each application's own. */
+    size_t ids = 1;
+    for (size_t i = 0; i < scn->auth.n_apps; i++)
+        ids += scn->auth.apps[i].cert_file != NULL;
+    size_t pools = scn->n_targets * ids, conns = 0, multis = 0;
+    for (size_t left = slots; left; multis++) {
+        size_t k = left < XFER_SLOTS_PER_MULTI ? left : XFER_SLOTS_PER_MULTI;
+        conns += k * pools < XFER_CONNS_PER_MULTI ? k * pools : XFER_CONNS_PER_MULTI;
+        left -= k;
+    }
+    *own = 2 * multis; /* curl_multi_init's wake-up socket pair */
+    return conns;
+}
+
 /* Easy handles made at start; the rest are made the first time the
  * concurrency reaches them (once per slot, never per request), so that a
  * generous in-flight bound costs no memory until it is used. */
@@ -448,7 +469,7 @@ int xfer_curl_new(struct ev_loop *loop, const struct scenario *scn, const char *
         curl_multi_setopt(m->multi, CURLMOPT_TIMERDATA, m);
         /* Keep as many idle connections as there can be requests in
          * flight, so keep-alive never closes one it will need again. */
-        curl_multi_setopt(m->multi, CURLMOPT_MAXCONNECTS, (long)XFER_SLOTS_PER_MULTI + 16);
+        curl_multi_setopt(m->multi, CURLMOPT_MAXCONNECTS, (long)XFER_CONNS_PER_MULTI);
         curl_multi_setopt(m->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
     }
     for (size_t i = 0; i < slots; i++) {
