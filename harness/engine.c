@@ -531,8 +531,9 @@ int engine_run(const struct scenario *scn, engine_interval_fn on_interval, void 
     if (r->health.scheduled > 0)
         r->late_pct = 100.0 * (double)r->health.late / (double)r->health.scheduled;
     r->abandoned = r->health.abandoned;
-    r->generator_limited = scn->model == SCN_OPEN &&
-                           (r->late_pct > scn->late_tolerance_pct || r->health.queue_drops > 0);
+    r->generator_limited = (scn->model == SCN_OPEN && (r->late_pct > scn->late_tolerance_pct ||
+                                                       r->health.queue_drops > 0)) ||
+                           r->health.local_failures > 0;
     ret = c.status;
     if (ret == ENGINE_OK) {
         *out = r;

@@ -65,7 +65,8 @@ struct engine_result {
     bool stopped_early;          /* stopped by the interval callback */
     double schedule_end_s;       /* when arrivals ended: the planned end, or
                                     the time of the signal or stop */
-    bool generator_limited;      /* late or dropped arrivals past the tolerance */
+    bool generator_limited;      /* late or dropped arrivals past the tolerance, or
+                                    requests that failed locally (health.local_failures) */
     int64_t abandoned;           /* in flight when the grace period ran out */
     double late_pct;             /* late arrivals, % of scheduled */
     struct auth_pool *auth;      /* token pool (stopped; auth_pool_stats), or NULL */

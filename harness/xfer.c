@@ -4,6 +4,8 @@
  */
 #include "xfer.h"
 
+#include <errno.h>
+
 #include "scenario.h"
 #include "sched.h"
 #include "xfer_priv.h"
@@ -58,6 +60,20 @@ void xfer_free(struct xfer *x)
 {
     if (x)
         x->ops->free(x);
+}
+
+bool xfer_errno_local(int err)
+{
+    switch (err) {
+    case EMFILE:        /* this process's file limit */
+    case ENFILE:        /* the system's */
+    case ENOBUFS:
+    case ENOMEM:
+    case EADDRNOTAVAIL: /* no ephemeral port left for a connect */
+        return true;
+    default:
+        return false;
+    }
 }
 
 bool xfer_status_expected(const struct scn_request *rq, int status)

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/../lib/gatewaysim.sh"
 . "$(dirname "$0")/../lib/gatecap.sh"
 
-sim_start 127.0.11.1 --name inflight-node --workers 1 --service-time 20ms
+sim_start 127.0.13.1 --name inflight-node --workers 1 --service-time 20ms
 
 scenario() { # NAME MAX_INFLIGHT WORKERS
     cat > "$T_TMP/$1.yaml" <<YAML
