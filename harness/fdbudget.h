@@ -22,7 +22,8 @@ struct scenario;
 #define FDBUDGET_PER_WORKER 4
 /* The run's own besides the workers': the coordinator's loop, wake-up and
  * signals, the interval log and the files written at the end (results,
- * reports, JUnit, each through a temporary file), and a margin. */
+ * reports, JUnit, each through a temporary file), and a margin. Feeder
+ * files, bodies and certificates are read whole before the run: none. */
 #define FDBUDGET_RUN 16
 
 /* What a run needs; every count is descriptors. */

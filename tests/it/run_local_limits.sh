@@ -18,6 +18,9 @@
 . "$(dirname "$0")/../lib/gatewaysim.sh"
 . "$(dirname "$0")/../lib/gatecap.sh"
 require_cmd prlimit
+HARD=$(ulimit -Hn)
+[ "$HARD" = unlimited ] || [ "$HARD" -ge 1024 ] ||
+    skip "the hard file limit ($HARD) is below the 1024 this test needs to set its own"
 
 sim_start 127.0.13.2 --name fd-node
 
@@ -59,13 +62,12 @@ assert_contains "names the bound and its fix" "load.max_inflight" "$(cat "$T_TMP
 assert_eq "the simulator saw no request" 0 "$(sim_stats | jq .requests.total)"
 
 log "a soft limit below the hard one is raised first: 300 users under a soft limit of 64 run"
-hard=$(ulimit -Hn)
 sed 's/users: 2000/users: 300/; s/closed2000/closed300/' "$T_TMP/closed2000.yaml" > "$T_TMP/closed300.yaml"
 RC=0
 (ulimit -Sn 64 && exec "$GATECAP" run "$T_TMP/closed300.yaml" -o "$T_TMP/closed300" --quiet) \
     > "$T_TMP/closed300.log" 2>&1 || RC=$?
 run_ok closed300
-assert_eq "the run had the hard limit" "$hard" "$(jr closed300 .generator.fd_limit)"
+assert_eq "the run had the hard limit" "${HARD/unlimited/null}" "$(jr closed300 .generator.fd_limit)"
 assert_eq "no local failures" 0 "$(jr closed300 .generator.local_failures)"
 
 # ---- out of descriptors mid-run ---------------------------------------------
