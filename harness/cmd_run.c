@@ -13,6 +13,7 @@
 #include "auth.h"
 #include "cmd.h"
 #include "engine.h"
+#include "fdbudget.h"
 #include "fsutil.h"
 #include "gate.h"
 #include "hlog.h"
@@ -170,8 +171,11 @@ static void print_progress(struct run_ctx *rc, const struct engine_result *r,
                      iv->achieved_rps, p50, p99, (long long)iv->all.errors,
                      (long long)iv->all.outcomes[OC_429]);
     if (n > 0 && (size_t)n < sizeof line && (iv->health.late || iv->health.bound_waits))
-        snprintf(line + n, sizeof line - (size_t)n, " LATE %lld (bound %lld)",
-                 (long long)iv->health.late, (long long)iv->health.bound_waits);
+        n += snprintf(line + n, sizeof line - (size_t)n, " LATE %lld (bound %lld)",
+                      (long long)iv->health.late, (long long)iv->health.bound_waits);
+    if (n > 0 && (size_t)n < sizeof line && iv->health.local_failures)
+        snprintf(line + n, sizeof line - (size_t)n, " LOCAL FAILURES %lld",
+                 (long long)iv->health.local_failures);
     if (rc->tty)
         fprintf(stderr, "\r\033[K%s", line);
     else
@@ -349,14 +353,22 @@ static void print_summary(FILE *out, const struct scenario *scn, const struct en
     for (int i = 0; i < OC_COUNT; i++)
         if (r->total->first_error[i][0])
             fprintf(out, "  %s, e.g.: %s\n", rec_outcome_name(i), r->total->first_error[i]);
-    fprintf(out, "\ngenerator: %lld scheduled, %lld sent, %lld late (%.2f%%, > %.0f ms), %lld waited "
-           "for the in-flight bound, %lld dropped, %lld abandoned, max lag %.1f ms, CPU %.1f s\n",
-           (long long)r->health.scheduled, (long long)r->health.started,
-           (long long)r->health.late, r->late_pct, scn->late_threshold_ms,
-           (long long)r->health.bound_waits, (long long)r->health.queue_drops,
-           (long long)r->abandoned, results_ms(r->health.max_lag_us),
-           r->cpu_user_s + r->cpu_sys_s);
-    if (r->generator_limited)
+    fprintf(out,
+            "\ngenerator: %lld scheduled, %lld sent, %lld late (%.2f%%, > %.0f ms), %lld waited "
+            "for the in-flight bound, %lld dropped, %lld local failures, %lld abandoned, max lag "
+            "%.1f ms, CPU %.1f s\n",
+            (long long)r->health.scheduled, (long long)r->health.started,
+            (long long)r->health.late, r->late_pct, scn->late_threshold_ms,
+            (long long)r->health.bound_waits, (long long)r->health.queue_drops,
+            (long long)r->health.local_failures, (long long)r->abandoned,
+            results_ms(r->health.max_lag_us), r->cpu_user_s + r->cpu_sys_s);
+    if (r->health.local_failures) {
+        char advice[1024];
+        fdbudget_advice(r->health.local_failures, r->total->local_error, advice, sizeof advice);
+        fprintf(out, "GENERATOR-LIMITED: %s.\n", advice);
+    }
+    if (scn->model == SCN_OPEN &&
+        (r->late_pct > scn->late_tolerance_pct || r->health.queue_drops > 0))
         fprintf(out, "GENERATOR-LIMITED: gatecap did not deliver the load as scheduled (more than "
                "%.1f%% of arrivals late, or arrivals dropped); raise load.max_inflight or "
                "load.workers, or lower the rate. The results show what was sent.\n",
@@ -446,11 +458,17 @@ static int write_junit(FILE *f, const char *path, const struct scenario *scn,
                                        .type = gate_outcome_name(v[i].outcome),
                                        .system_out = msgs[i]};
     }
-    snprintf(msgs[n], sizeof msgs[n],
-             r->generator_limited ? "generator-limited: %.2f%% of arrivals late; the gateway did "
-                                    "not get the load asked for"
-                                  : "%.2f%% of arrivals late",
-             r->late_pct);
+    if (r->health.local_failures)
+        snprintf(msgs[n], sizeof msgs[n],
+                 "generator-limited: %lld request(s) never sent, gatecap ran out of local "
+                 "resources (file descriptors, memory, ports); %.2f%% of arrivals late",
+                 (long long)r->health.local_failures, r->late_pct);
+    else
+        snprintf(msgs[n], sizeof msgs[n],
+                 r->generator_limited ? "generator-limited: %.2f%% of arrivals late; the gateway "
+                                        "did not get the load asked for"
+                                      : "%.2f%% of arrivals late",
+                 r->late_pct);
     cases[n] = (struct junit_case){.classname = "gatecap.run",
                                    .name = "the load was delivered as scheduled",
                                    .failed = r->generator_limited,
@@ -800,6 +818,12 @@ int cmd_run(int argc, char **argv)
     struct scenario *scn = load(&o);
     if (!scn)
         return EXIT_INPUT;
+    char why[1024];
+    if (fdbudget_check(scn, why, sizeof why)) { /* before anything is sent */
+        fprintf(stderr, "gatecap: %s: %s\n", o.file, why);
+        scenario_free(scn);
+        return EXIT_INPUT;
+    }
     const char *outdir = o.outdir ? o.outdir : scn->output_dir;
     struct outputs out;
     struct hlog_writer hw;

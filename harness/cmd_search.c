@@ -14,6 +14,7 @@
 
 #include "cmd.h"
 #include "engine.h"
+#include "fdbudget.h"
 #include "fsutil.h"
 #include "gate.h"
 #include "results.h"
@@ -156,6 +157,9 @@ static int check_scenario(const struct search_opts *o)
         fprintf(stderr, "gatecap search: %s is a closed-model scenario; the search sets arrival "
                         "rates, so it needs load.model: open\n",
                 o->file);
+        rc = -1;
+    } else if (fdbudget_check(scn, err, sizeof err)) { /* the probes' bound is the scenario's */
+        fprintf(stderr, "gatecap: %s: %s\n", o->file, err);
         rc = -1;
     }
     scenario_free(scn);

@@ -438,17 +438,6 @@ static int prepare_shared(struct coord *c)
     return 0;
 }
 
-/* Thousands of connections need thousands of descriptors: raise the soft
- * limit to the hard one (what the administrator allows anyway). */
-static void raise_fd_limit(void)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
-}
-
 int engine_run(const struct scenario *scn, engine_interval_fn on_interval, void *user,
                struct sigguard *sig, struct engine_result **out, char *err, size_t err_len)
 {
@@ -458,7 +447,6 @@ int engine_run(const struct scenario *scn, engine_interval_fn on_interval, void 
     int ret = ENGINE_ESETUP;
     *out = NULL;
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    raise_fd_limit();
     c.n_workers = scn->workers > 0 ? scn->workers : 1;
     c.res = calloc(1, sizeof *c.res);
     c.workers = calloc((size_t)c.n_workers, sizeof *c.workers);
@@ -580,8 +568,9 @@ measured:;
     if (r->health.scheduled > 0)
         r->late_pct = 100.0 * (double)r->health.late / (double)r->health.scheduled;
     r->abandoned = r->health.abandoned;
-    r->generator_limited = scn->model == SCN_OPEN &&
-                           (r->late_pct > scn->late_tolerance_pct || r->health.queue_drops > 0);
+    r->generator_limited = (scn->model == SCN_OPEN && (r->late_pct > scn->late_tolerance_pct ||
+                                                       r->health.queue_drops > 0)) ||
+                           r->health.local_failures > 0;
     ret = c.status;
     if (ret == ENGINE_OK) {
         *out = r;

@@ -67,7 +67,8 @@ struct engine_result {
     bool stopped_early;          /* stopped by the interval callback */
     double schedule_end_s;       /* when arrivals ended: the planned end, or
                                     the time of the signal or stop */
-    bool generator_limited;      /* late or dropped arrivals past the tolerance */
+    bool generator_limited;      /* late or dropped arrivals past the tolerance, or
+                                    requests that failed locally (health.local_failures) */
     int64_t abandoned;           /* in flight when the grace period ran out */
     double late_pct;             /* late arrivals, % of scheduled */
     struct auth_pool *auth;      /* token pool (stopped; auth_pool_stats), or NULL */
@@ -84,7 +85,8 @@ struct engine_result {
 typedef bool (*engine_interval_fn)(void *user, const struct engine_result *so_far,
                                    const struct engine_interval *iv, const struct rec_set *set);
 
-/* Runs the scenario (borrowed). Stop requests come from sig (borrowed,
+/* Runs the scenario (borrowed; fdbudget_check it first: that raises the
+ * soft file limit the run's connections need). Stop requests come from sig (borrowed,
  * started by the caller's thread before any other thread; NULL: none):
  * one during the token fetch or the check of the nodes ends the run there
  * with nothing sent; during the load the first stops the arrivals and the

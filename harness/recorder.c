@@ -233,6 +233,7 @@ void rec_set_reset(struct rec_set *s)
             rec_cell_reset(s->cells[i]);
     s->health = (struct rec_health){0};
     memset(s->first_error, 0, sizeof s->first_error);
+    s->local_error[0] = '\0';
     if (s->apps)
         memset(s->apps, 0, s->n_apps * sizeof *s->apps);
 }
@@ -245,6 +246,7 @@ void rec_health_add(struct rec_health *dst, const struct rec_health *src)
     dst->bound_waits += src->bound_waits;
     dst->queue_drops += src->queue_drops;
     dst->abandoned += src->abandoned;
+    dst->local_failures += src->local_failures;
     if (src->max_lag_us > dst->max_lag_us)
         dst->max_lag_us = src->max_lag_us;
     dst->inflight += src->inflight;
@@ -276,8 +278,15 @@ void rec_note_error(struct rec_set *s, enum rec_outcome oc, const char *msg)
         snprintf(s->first_error[oc], REC_ERROR_LEN, "%s", msg);
 }
 
+void rec_note_local(struct rec_set *s, const char *msg)
+{
+    if (msg && !s->local_error[0])
+        snprintf(s->local_error, REC_ERROR_LEN, "%s", msg);
+}
+
 void rec_merge_errors(struct rec_set *dst, const struct rec_set *src)
 {
     for (int i = 0; i < OC_COUNT; i++)
         rec_note_error(dst, i, src->first_error[i]);
+    rec_note_local(dst, src->local_error);
 }

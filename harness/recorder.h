@@ -103,6 +103,9 @@ struct rec_health {
     int64_t queue_drops;        /* arrivals lost because gatecap's queue was full */
     int64_t max_lag_us;         /* largest send − intended */
     int64_t abandoned;          /* in flight when the run stopped waiting for them */
+    int64_t local_failures;     /* requests gatecap could not send for want of a local
+                                   resource (file descriptors, memory, ephemeral ports):
+                                   the generator's failures, in no outcome of the gateway's */
     int64_t inflight;           /* at the end of the interval (gauge) */
 };
 
@@ -110,6 +113,7 @@ struct rec_health {
 
 struct rec_set {
     char first_error[OC_COUNT][REC_ERROR_LEN]; /* a transport message per class, "" if none */
+    char local_error[REC_ERROR_LEN]; /* a message of a local failure, "" if none */
     size_t n_phases;
     size_t n_requests;
     struct rec_cell **cells;    /* [phase][request][node], NULL until used */
@@ -162,7 +166,11 @@ void rec_health_add(struct rec_health *dst, const struct rec_health *src);
 /* Keeps msg as the example message of class oc when none is kept yet. */
 void rec_note_error(struct rec_set *s, enum rec_outcome oc, const char *msg);
 
-/* Copies src's example messages into dst where dst has none. */
+/* Keeps msg as the example message of local failures when none is kept. */
+void rec_note_local(struct rec_set *s, const char *msg);
+
+/* Copies src's example messages (local failures' too) into dst where dst
+ * has none. */
 void rec_merge_errors(struct rec_set *dst, const struct rec_set *src);
 
 #endif

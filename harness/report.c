@@ -497,6 +497,8 @@ static int read_run(struct report *r, const json_t *root, const char *path, char
     r->gen_abandoned = num(gen, "abandoned");
     r->gen_max_lag_ms = num(gen, "max_lag_ms");
     r->gen_cpu_pct = num(gen, "cpu_pct");
+    r->gen_local_failures = num(gen, "local_failures");
+    r->gen_local_example = dup_str(gen, "local_failure_example");
     if (!r->scenario || !r->status)
         return fail(err, errlen, "%s: scenario.name and run.status are required", path);
 
@@ -686,7 +688,7 @@ void report_free(struct report *r)
     char **strs[] = {
         &r->results_file, &r->scenario, &r->description, &r->scenario_file, &r->version,
         &r->libcurl,      &r->openssl,  &r->status,      &r->model,         &r->latency_definition,
-        &r->stop_reason,  &r->transport};
+        &r->stop_reason,  &r->transport, &r->gen_local_example};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(*strs[i]);
     for (size_t i = 0; i < r->n_targets; i++)

@@ -169,6 +169,9 @@ struct report {
     int cores, workers;
     bool insecure_tls;
     double gen_late_pct, gen_queue_drops, gen_abandoned, gen_max_lag_ms, gen_cpu_pct;
+    double gen_local_failures;  /* requests never sent for want of a local resource (NaN:
+                                   results.json from before the counter) */
+    char *gen_local_example;    /* one of their messages, or NULL */
     char **targets; /* "name  url", owned */
     size_t n_targets;
     /* numbers */

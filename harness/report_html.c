@@ -63,8 +63,9 @@ static void html_banner(const struct report *r, FILE *f)
               "ended; the numbers cover what ran.</div>\n",
               f);
     else if (!strcmp(r->status, "generator-limited"))
-        fputs("<div class=\"banner warn\">Generator-limited: gatecap could not send on time, so "
-              "these numbers may understate the gateway's capacity.</div>\n",
+        fputs("<div class=\"banner warn\">Generator-limited: gatecap could not send on time or "
+              "ran out of its own resources (see Generator), so these numbers may understate the "
+              "gateway's capacity.</div>\n",
               f);
     if (r->stop_reason) {
         fputs("<div class=\"banner warn\">Stopped early: ", f);

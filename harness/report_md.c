@@ -122,7 +122,8 @@ static void md_banner(const struct report *r, FILE *f)
               f);
     else if (!strcmp(r->status, "generator-limited"))
         fputs("> ⚠️ **Generator-limited**: gatecap could not send on time (late or dropped "
-              "arrivals), so these numbers may understate the gateway's capacity.\n\n",
+              "arrivals) or ran out of its own resources (requests never sent, see Generator), so "
+              "these numbers may understate the gateway's capacity.\n\n",
               f);
     if (r->stop_reason) {
         fputs("> ⚠️ **Stopped early**: ", f);

@@ -194,6 +194,16 @@ void report_table_facts(const struct report *r, FILE *f, enum report_markup m)
             report_fmt(a, sizeof a, r->gen_late_pct), report_fmt(b, sizeof b, r->gen_queue_drops),
             report_fmt(c, sizeof c, r->gen_abandoned),
             report_fmt_ms(d, sizeof d, r->gen_max_lag_ms), report_fmt(e, sizeof e, r->gen_cpu_pct));
+    if (r->gen_local_failures > 0) { /* the generator's own failures, in no outcome */
+        fprintf(f, "; %s request%s never sent (gatecap ran out of local resources",
+                report_fmt(a, sizeof a, r->gen_local_failures),
+                r->gen_local_failures == 1 ? "" : "s");
+        if (r->gen_local_example) {
+            fputs(", e.g. ", f);
+            esc(&t, r->gen_local_example);
+        }
+        fputs(")", f);
+    }
     fact_end(&t);
     fact(&t, "Versions");
     fputs("gatecap ", f);

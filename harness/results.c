@@ -14,6 +14,7 @@
 
 #include "auth.h"
 #include "engine.h"
+#include "fdbudget.h"
 #include "fsutil.h"
 #include "gate.h"
 #include "hdr_codec.h"
@@ -204,6 +205,7 @@ static json_t *intervals_json(const struct scenario *scn, const struct engine_re
             (json_int_t)iv->health.bound_waits, "queue_drops", (json_int_t)iv->health.queue_drops,
             "max_lag_ms", results_ms(iv->health.max_lag_us), "inflight",
             (json_int_t)iv->health.inflight);
+        json_object_set_new(o, "local_failures", json_integer(iv->health.local_failures));
         json_object_set_new(o, "all", slice_json(&iv->all));
         json_t *nodes = json_object();
         for (size_t n = 0; n < iv->n_nodes; n++)
@@ -270,6 +272,15 @@ void *results_build(const struct scenario *scn, const struct engine_result *r)
                   scn->late_threshold_ms, "late_tolerance_pct", scn->late_tolerance_pct,
                   "cpu_user_s", r->cpu_user_s, "cpu_sys_s", r->cpu_sys_s, "cpu_pct",
                   r->elapsed_s > 0 ? 100.0 * cpu / r->elapsed_s : 0.0));
+    json_t *gen = json_object_get(doc, "generator");
+    uint64_t fd_soft, fd_hard;
+    fdbudget_limits(&fd_soft, &fd_hard);
+    json_object_set_new(gen, "local_failures", json_integer(r->health.local_failures));
+    json_object_set_new(gen, "local_failure_example", r->total->local_error[0]
+                                                          ? json_string(r->total->local_error)
+                                                          : json_null());
+    json_object_set_new(gen, "fd_limit", fd_soft == UINT64_MAX ? json_null()
+                                                               : json_integer((json_int_t)fd_soft));
     json_t *nodes = json_array();
     for (size_t n = 0; n < r->n_nodes; n++)
         json_array_append_new(nodes, json_string(r->node_names[n]));

@@ -636,6 +636,8 @@ int scenario_load_mem(const char *path, const char *yaml, size_t len, const char
     if (s->workers == 0) {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         s->workers = cpus > 0 ? (int)(cpus < 1024 ? cpus : 1024) : 1;
+        if (s->model == SCN_OPEN && s->workers > s->max_inflight)
+            s->workers = s->max_inflight; /* one request in flight each at least */
         s->workers_auto = true;
     }
     *out = s;

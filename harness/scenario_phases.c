@@ -407,6 +407,14 @@ void scnp_load(struct scnp_ctx *c, const struct ytree_node *root, struct scenari
         long long w;
         if (!scnp_int(c, v, "load.workers", 0, 1024, &w))
             s->workers = (int)w;
+        /* Each worker keeps at least one request in flight, so more of
+         * them than the bound would break it (0: chosen within it). */
+        if (model_ok && s->model == SCN_OPEN && s->workers > s->max_inflight)
+            scnp_error(c, v, "load.workers",
+                       "%d workers need load.max_inflight %d or more (each keeps at least one "
+                       "request in flight), and it is %d; lower load.workers to %d or raise "
+                       "load.max_inflight",
+                       s->workers, s->workers, s->max_inflight, s->max_inflight);
     }
 
     const struct ytree_node *phases = scnp_get(load, "phases");

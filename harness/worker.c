@@ -7,6 +7,10 @@
  * the intended time). Closed model: each virtual user is a slot that sends,
  * waits, thinks (its own ev_timer) and sends again; the number of active
  * users follows the phases.
+ *
+ * A request the transport could not send for want of a local resource
+ * (xfer_result.local) is counted in the generator's health, not in any
+ * cell; its user backs off (think timer) before trying again.
  */
 #include "worker.h"
 
@@ -32,6 +36,11 @@
 #define ARRIVAL_BATCH 512
 /* Capacity of the ring of arrivals waiting for the in-flight bound. */
 #define PENDING_CAP (1u << 20)
+/* A closed-model user whose request failed locally (no descriptor, no
+ * memory, no port) waits this long before the next, doubling up to the
+ * most, rather than failing again at once in a tight loop. */
+#define LOCAL_BACKOFF_MIN_S 0.1
+#define LOCAL_BACKOFF_MAX_S 1.6
 
 struct wslot {
     struct worker *w;
@@ -46,6 +55,7 @@ struct wslot {
     bool busy;
     bool thinking;
     ev_timer think;        /* closed model */
+    double backoff_s;      /* closed model: the wait after its last local failure, or 0 */
 };
 
 struct pending {
@@ -431,15 +441,39 @@ static void record(struct worker *w, const struct wslot *s, const struct xfer_re
     }
 }
 
+/* A request that never left gatecap: the generator's failure, in its
+ * health and no cell (the gateway saw nothing). It was not sent, and in
+ * the closed model not scheduled either (the user tries again); an open
+ * model's arrival stays scheduled, and is lost. */
+static void record_local(struct worker *w, const struct xfer_result *r)
+{
+    struct rec_set *f = front(w);
+    f->health.local_failures++;
+    f->health.started--;
+    if (w->scn->model == SCN_CLOSED)
+        f->health.scheduled--;
+    rec_note_local(f, r->error);
+}
+
 static void on_done(void *user, size_t si, const struct xfer_result *r)
 {
     struct worker *w = user;
     struct wslot *s = &w->slots[si];
     s->busy = false;
-    record(w, s, r);
+    if (r->local) {
+        record_local(w, r);
+        s->backoff_s = s->backoff_s ? 2 * s->backoff_s : LOCAL_BACKOFF_MIN_S;
+        if (s->backoff_s > LOCAL_BACKOFF_MAX_S)
+            s->backoff_s = LOCAL_BACKOFF_MAX_S;
+    } else {
+        record(w, s, r);
+        s->backoff_s = 0;
+    }
     if (w->scn->model == SCN_CLOSED) {
         if (si < w->active_users && !w->schedule_over && !atomic_load(&w->stop)) {
             double think_s = w->scn->phases[w->cur_phase].think_ms / 1000.0;
+            if (r->local && s->backoff_s > think_s)
+                think_s = s->backoff_s; /* never again at once */
             if (r->status == 429 && w->scn->backoff_max_ms > 0) {
                 double wait_s = r->retry_after_s >= 0 ? r->retry_after_s : 1.0;
                 if (wait_s > w->scn->backoff_max_ms / 1000.0)
@@ -456,6 +490,8 @@ static void on_done(void *user, size_t si, const struct xfer_result *r)
             }
         }
     } else if (w->pend_len && !atomic_load(&w->stop)) {
+        /* (also after a local failure: each arrival is tried once, and a
+         * failing one is counted, never tried again) */
         struct pending p = w->pend[w->pend_head];
         w->pend_head = (w->pend_head + 1) % PENDING_CAP;
         w->pend_len--;
@@ -523,21 +559,20 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-static size_t slot_count(const struct scenario *scn, int id, int workers)
+size_t worker_slots(const struct scenario *scn, int id, int workers)
 {
+    /* Shares that differ by at most one and add up to the whole. */
+    if (scn->model == SCN_OPEN)
+        return (size_t)scn->max_inflight / (size_t)workers +
+               ((size_t)id < (size_t)scn->max_inflight % (size_t)workers ? 1 : 0);
     size_t n = 0;
-    if (scn->model == SCN_OPEN) {
-        n = (size_t)scn->max_inflight / (size_t)workers +
-            ((size_t)id < (size_t)scn->max_inflight % (size_t)workers ? 1 : 0);
-    } else {
-        for (size_t p = 0; p < scn->n_phases; p++) {
-            size_t u = (size_t)scn->phases[p].users;
-            size_t mine = u / (size_t)workers + ((size_t)id < u % (size_t)workers ? 1 : 0);
-            if (mine > n)
-                n = mine;
-        }
+    for (size_t p = 0; p < scn->n_phases; p++) {
+        size_t u = (size_t)scn->phases[p].users;
+        size_t mine = u / (size_t)workers + ((size_t)id < u % (size_t)workers ? 1 : 0);
+        if (mine > n)
+            n = mine;
     }
-    return n ? n : 1;
+    return n ? n : 1; /* a worker without users of its own idles on one slot */
 }
 
 int worker_new(const struct worker_shared *sh, int id, struct worker **out, char *err,
@@ -553,7 +588,14 @@ int worker_new(const struct worker_shared *sh, int id, struct worker **out, char
     w->id = id;
     w->rng = 0x853c49e6748fea9bULL ^ ((uint64_t)(id + 1) * 0x9E3779B97F4A7C15ULL);
     w->late_ns = (int64_t)(scn->late_threshold_ms * 1e6);
-    w->n_slots = slot_count(scn, id, sh->workers);
+    w->n_slots = worker_slots(scn, id, sh->workers);
+    if (!w->n_slots) { /* the scenario's checks keep workers within max_inflight */
+        snprintf(err, err_len,
+                 "worker %d of %d has no share of load.max_inflight %d; lower load.workers to %d",
+                 id, sh->workers, scn->max_inflight, scn->max_inflight);
+        free(w);
+        return -1;
+    }
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
     if (!(w->loop = ev_loop_new(EVFLAG_AUTO)))

@@ -36,6 +36,12 @@ struct worker_shared {
     _Atomic int *exhausted;       /* 1 + index of a `unique`+stop feeder run dry, or 0 */
 };
 
+/* The slots of worker id of `workers`: its share of load.max_inflight
+ * (open model: the shares add up to the bound, so a worker beyond it gets
+ * 0, which worker_new refuses), or of the most users any phase runs
+ * (closed model; at least 1). */
+size_t worker_slots(const struct scenario *scn, int id, int workers);
+
 /* Creates worker `id` (not yet running). Returns 0, or -1 with a message. */
 int worker_new(const struct worker_shared *sh, int id, struct worker **out, char *err,
                size_t err_len);

@@ -4,6 +4,8 @@
  */
 #include "xfer.h"
 
+#include <errno.h>
+
 #include "scenario.h"
 #include "sched.h"
 #include "xfer_priv.h"
@@ -27,6 +29,16 @@ int xfer_new(struct ev_loop *loop, const struct scenario *scn, const char *const
     return (xfer_native(scn) ? xfer_h1_new : xfer_curl_new)(loop, scn, resolve, n_resolve, auth,
                                                             slots, seed, done, user, out, err,
                                                             err_len);
+}
+
+size_t xfer_fds(const struct scenario *scn, size_t slots, size_t *own)
+{
+    if (!xfer_native(scn))
+        return xfer_curl_fds(scn, slots, own);
+    /* One connection per request in flight; idle ones beyond them are
+     * closed to make room when descriptors run short (xfer_h1.c). */
+    *own = 0;
+    return slots;
 }
 
 int xfer_start(struct xfer *x, size_t slot, const struct xfer_req *rq)
@@ -53,6 +65,20 @@ void xfer_free(struct xfer *x)
 bool xfer_status_valid(int status)
 {
     return status >= 100 && status <= 599;
+}
+
+bool xfer_errno_local(int err)
+{
+    switch (err) {
+    case EMFILE:        /* this process's file limit */
+    case ENFILE:        /* the system's */
+    case ENOBUFS:
+    case ENOMEM:
+    case EADDRNOTAVAIL: /* no ephemeral port left for a connect */
+        return true;
+    default:
+        return false;
+    }
 }
 
 bool xfer_status_expected(const struct scn_request *rq, int status)

@@ -8,8 +8,7 @@
  * in a slot and get one completion per start with timings and an outcome.
  * Slots are fixed at creation; nothing is allocated per request once
  * buffers have grown. Single-threaded: every call on the loop's thread.
- * A completion is never reported from inside xfer_start, except when it
- * returns -1.
+ * A completion is never reported from inside xfer_start.
  */
 #ifndef GATECAP_XFER_H
 #define GATECAP_XFER_H
@@ -60,6 +59,10 @@ struct xfer_result {
                                  0 with the native transport */
     const char *node;         /* node_header value, or NULL; valid during the callback */
     const char *error;        /* the transport's message for failures, or NULL */
+    bool local;               /* never sent: gatecap ran out of a local resource (file
+                                 descriptors, memory, ephemeral ports; see
+                                 xfer_errno_local). The generator's failure, not an
+                                 outcome of the gateway's: outcome means nothing then */
     uint32_t auth_gen;        /* generation of the token it carried (0: none) */
     int throttle_kind;        /* 429: REC_THROTTLE_* kind from the body; else -1 */
     int retry_after_s;        /* 429 with Retry-After: its seconds (0 for a date); else -1 */
@@ -82,9 +85,16 @@ int xfer_new(struct ev_loop *loop, const struct scenario *scn, const char *const
  * transport (generator.transport native, or auto with HTTP/1.1). */
 bool xfer_native(const struct scenario *scn);
 
-/* Starts rq in slot `slot` (which must be idle). Returns 0, or -1 when it
- * could not be started (then done() is called at once with outcome
- * OC_OTHER). */
+/* File descriptors a transport with `slots` slots for scn may hold at
+ * once: returns its connections (one per request in flight; libcurl may
+ * keep some idle beyond them when there are several nodes or client
+ * certificates), and puts its other descriptors in *own (libcurl: a
+ * wake-up socket pair per multi handle). */
+size_t xfer_fds(const struct scenario *scn, size_t slots, size_t *own);
+
+/* Starts rq in slot `slot` (which must be idle). Returns 0: a request
+ * that cannot start (no memory, no descriptor) completes like any failure,
+ * from the loop. */
 int xfer_start(struct xfer *x, size_t slot, const struct xfer_req *rq);
 
 /* Requests in flight. */
@@ -113,6 +123,16 @@ enum rec_outcome xfer_classify_msg(int curl_code, long os_errno, int status, con
 /* True for a status in 100..599 (RFC 9110 15); an answer with another is
  * an invalid response (OC_OTHER, with a message saying so). */
 bool xfer_status_valid(int status);
+
+/* True when errno err from socket() or connect() means gatecap itself ran
+ * out of something (EMFILE, ENFILE, ENOBUFS, ENOMEM, EADDRNOTAVAIL: no
+ * ephemeral port left), not that the node failed. */
+bool xfer_errno_local(int err);
+
+/* True when a finished libcurl transfer failed for want of a local
+ * resource: curl_code its CURLcode, os_errno CURLINFO_OS_ERRNO, sock_errno
+ * the errno of a socket() that failed for it (0: none did). */
+bool xfer_curl_local(int curl_code, long os_errno, int sock_errno);
 
 /* True when status counts as success for the request: in its expected
  * list, or 2xx/3xx when it has none. */

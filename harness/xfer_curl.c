@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include "auth.h"
 #include "clock.h"
@@ -41,6 +42,9 @@ struct mh {
 };
 
 #define XFER_SLOTS_PER_MULTI 128
+/* Connections a multi handle keeps (CURLMOPT_MAXCONNECTS): as many as its
+ * slots, and some idle ones for other nodes and certificates. */
+#define XFER_CONNS_PER_MULTI (XFER_SLOTS_PER_MULTI + 16)
 
 struct sockw {
     ev_io io;
@@ -80,6 +84,11 @@ struct slot {
     /* templated requests */
     struct render_bufs rb;
     struct curl_slist *hnodes;    /* [max headers + 1]: the request's list, rebuilt */
+    int sock_errno;               /* errno of a socket() that failed for it, or 0 */
+    /* a request that could not start, reported from the loop */
+    struct slot *defer_next;
+    const char *defer_error;
+    bool defer_local;
 };
 
 struct xcurl {
@@ -106,6 +115,8 @@ struct xcurl {
     bool *dynamic;                /* [request]: has templates (render_needed) */
     char **url_prefix;            /* [target]: "scheme://host:port/base" */
     size_t max_headers;
+    ev_timer defer_timer;         /* reports what could not start (a zero delay) */
+    struct slot *defer_head;
 };
 
 static void drain(struct mh *m);
@@ -296,6 +307,18 @@ enum rec_outcome xfer_classify_msg(int curl_code, long os_errno, int status, con
     }
 }
 
+bool xfer_curl_local(int curl_code, long os_errno, int sock_errno)
+{
+    CURLcode rc = (CURLcode)curl_code;
+    if (rc == CURLE_OK)
+        return false;
+    if (rc == CURLE_OUT_OF_MEMORY || xfer_errno_local(sock_errno))
+        return true;
+    /* connect() failing for want of a port or buffers: libcurl keeps its
+     * errno (a socket() failing leaves it 0, hence on_open_socket) */
+    return rc == CURLE_COULDNT_CONNECT && xfer_errno_local((int)os_errno);
+}
+
 /* libcurl silently re-sends a request whose reused connection died
  * before any answer (it takes that for a stale keep-alive connection);
  * the server saw, and maybe processed, both. CURLINFO_REQUEST_SIZE then
@@ -311,7 +334,7 @@ static int count_retries(long *single, long size)
 }
 
 static void fill_result(CURL *e, CURLcode rc, const char *errbuf, const struct scn_request *rq,
-                        long *single, struct xfer_result *r)
+                        long *single, int sock_errno, struct xfer_result *r)
 {
     long status = 0, os_errno = 0, nconn = 0, req_size = 0, hdr_size = 0;
     curl_off_t t_conn = 0, t_app = 0, t_pre = 0, t_start = 0, up = 0, down = 0;
@@ -330,6 +353,7 @@ static void fill_result(CURL *e, CURLcode rc, const char *errbuf, const struct s
         status = 0;
     r->status = (int)status;
     r->outcome = xfer_classify_msg(rc, os_errno, r->status, errbuf);
+    r->local = xfer_curl_local(rc, os_errno, sock_errno);
     r->expected = rc == CURLE_OK && xfer_status_expected(rq, r->status);
     r->new_connection = nconn > 0;
     r->connect_us = r->new_connection ? (int64_t)t_conn : 0;
@@ -356,11 +380,15 @@ static void drain(struct mh *m)
         r.sent_ns = sl->sent_ns;
         r.done_ns = clock_now_ns();
         fill_result(e, rc, sl->errbuf, &x->scn->requests[sl->request],
-                    &x->single_size[sl->request * x->scn->n_targets + sl->target], &r);
+                    &x->single_size[sl->request * x->scn->n_targets + sl->target],
+                    sl->sock_errno, &r);
         r.node = sl->node_len ? sl->node : NULL;
         r.auth_gen = sl->auth_gen;
         r.throttle_kind = r.status == 429 ? rec_throttle_kind(sl->peek, sl->peek_len) : -1;
         r.retry_after_s = r.status == 429 ? sl->retry_after_s : -1;
+        if (r.local && xfer_errno_local(sl->sock_errno)) /* libcurl: "couldn't connect" */
+            snprintf(sl->errbuf, sizeof sl->errbuf, "node %s: cannot open a socket: %s",
+                     x->scn->targets[sl->target].name, strerror(sl->sock_errno));
         r.error = rc != CURLE_OK ? (sl->errbuf[0] ? sl->errbuf : curl_easy_strerror(rc)) : NULL;
         if (rc == CURLE_OK && !xfer_status_valid(r.status)) {
             snprintf(sl->errbuf, sizeof sl->errbuf,
@@ -373,6 +401,61 @@ static void drain(struct mh *m)
         x->inflight--;
         /* The callback may start new requests (even in this slot). */
         x->done(x->user, sl->index, &r);
+    }
+}
+
+size_t xfer_curl_fds(const struct scenario *scn, size_t slots, size_t *own)
+{
+    /* A connection per node and certificate in use: the scenario's, and
+     * each application's own. */
+    size_t ids = 1;
+    for (size_t i = 0; i < scn->auth.n_apps; i++)
+        ids += scn->auth.apps[i].cert_file != NULL;
+    size_t pools = scn->n_targets * ids, conns = 0, multis = 0;
+    for (size_t left = slots; left; multis++) {
+        size_t k = left < XFER_SLOTS_PER_MULTI ? left : XFER_SLOTS_PER_MULTI;
+        conns += k * pools < XFER_CONNS_PER_MULTI ? k * pools : XFER_CONNS_PER_MULTI;
+        left -= k;
+    }
+    *own = 2 * multis; /* curl_multi_init's wake-up socket pair */
+    return conns;
+}
+
+/* CURLOPT_OPENSOCKETFUNCTION: libcurl's own socket(), but its errno kept,
+ * which libcurl drops ("couldn't connect" with CURLINFO_OS_ERRNO 0): out
+ * of descriptors is gatecap's failure, not a node refusing. */
+static curl_socket_t on_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    (void)purpose;
+    struct slot *sl = clientp;
+    int fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+    if (fd < 0) {
+        sl->sock_errno = errno;
+        return CURL_SOCKET_BAD;
+    }
+    return fd;
+}
+
+/* Reports the requests that could not start, from the loop (never from
+ * inside xfer_start, so a caller starting the next request from a
+ * completion cannot recurse). */
+static void on_defer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct xcurl *x = w->data;
+    struct slot *sl = x->defer_head;
+    x->defer_head = NULL;
+    while (sl) {
+        struct slot *next = sl->defer_next;
+        struct xfer_result r = {.sent_ns = sl->sent_ns, .done_ns = clock_now_ns(),
+                                .outcome = OC_OTHER, .error = sl->defer_error,
+                                .local = sl->defer_local, .throttle_kind = -1,
+                                .retry_after_s = -1};
+        sl->busy = false;
+        x->inflight--;
+        x->done(x->user, sl->index, &r); /* may start requests (and defer more) */
+        sl = next;
     }
 }
 
@@ -394,6 +477,8 @@ static int slot_prepare(struct slot *sl)
     curl_easy_setopt(sl->easy, CURLOPT_WRITEDATA, sl);
     curl_easy_setopt(sl->easy, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(sl->easy, CURLOPT_HEADERDATA, sl);
+    curl_easy_setopt(sl->easy, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+    curl_easy_setopt(sl->easy, CURLOPT_OPENSOCKETDATA, sl);
     sl->cert_app = XFER_NO_APP;
     return 0;
 }
@@ -417,6 +502,8 @@ int xfer_curl_new(struct ev_loop *loop, const struct scenario *scn, const char *
     x->rng = seed ? seed : 1;
     x->n_slots = slots;
     x->node_header_len = scn->node_header ? strlen(scn->node_header) : 0;
+    ev_timer_init(&x->defer_timer, on_defer, 0., 0.);
+    x->defer_timer.data = x;
     x->n_mhs = (slots + XFER_SLOTS_PER_MULTI - 1) / XFER_SLOTS_PER_MULTI;
     x->mhs = calloc(x->n_mhs, sizeof *x->mhs);
     x->share = curl_share_init();
@@ -468,7 +555,7 @@ int xfer_curl_new(struct ev_loop *loop, const struct scenario *scn, const char *
         curl_multi_setopt(m->multi, CURLMOPT_TIMERDATA, m);
         /* Keep as many idle connections as there can be requests in
          * flight, so keep-alive never closes one it will need again. */
-        curl_multi_setopt(m->multi, CURLMOPT_MAXCONNECTS, (long)XFER_SLOTS_PER_MULTI + 16);
+        curl_multi_setopt(m->multi, CURLMOPT_MAXCONNECTS, (long)XFER_CONNS_PER_MULTI);
         curl_multi_setopt(m->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
     }
     for (size_t i = 0; i < slots; i++) {
@@ -580,18 +667,28 @@ static int xcurl_start(struct xfer *xb, size_t slot, const struct xfer_req *rq)
     sl->body_seen = sl->peek_body = false;
     sl->peek_len = 0;
     sl->retry_after_s = -1;
+    sl->sock_errno = 0;
     mc = curl_multi_add_handle(sl->m->multi, sl->easy);
     if (mc != CURLM_OK)
         goto refused;
     sl->busy = true;
     x->inflight++;
     return 0;
-refused:;
-    struct xfer_result r = {.sent_ns = sl->sent_ns, .done_ns = clock_now_ns(),
-                            .outcome = OC_OTHER, .error = curl_multi_strerror(mc),
-                            .throttle_kind = -1, .retry_after_s = -1};
-    x->done(x->user, slot, &r);
-    return -1;
+refused:
+    /* Everything above fails only for want of memory, but a handle libcurl
+     * would not take: reported from the loop like any failure. */
+    sl->busy = true;
+    x->inflight++;
+    sl->defer_local = mc == CURLM_OUT_OF_MEMORY;
+    sl->defer_error = sl->defer_local ? "out of memory starting the request"
+                                      : curl_multi_strerror(mc);
+    sl->defer_next = x->defer_head;
+    x->defer_head = sl;
+    if (!ev_is_active(&x->defer_timer)) {
+        ev_timer_set(&x->defer_timer, 0., 0.);
+        ev_timer_start(x->loop, &x->defer_timer);
+    }
+    return 0;
 }
 
 static size_t xcurl_inflight(const struct xfer *xb)
@@ -606,11 +703,16 @@ static size_t xcurl_abandon_all(struct xfer *xb)
     size_t n = 0;
     for (size_t i = 0; i < x->n_slots; i++) {
         if (x->slots[i].busy) {
-            curl_multi_remove_handle(x->slots[i].m->multi, x->slots[i].easy);
+            /* (a deferred one's handle is in no multi: a no-op) */
+            if (x->slots[i].easy)
+                curl_multi_remove_handle(x->slots[i].m->multi, x->slots[i].easy);
             x->slots[i].busy = false;
             n++;
         }
     }
+    x->defer_head = NULL;
+    if (x->loop)
+        ev_timer_stop(x->loop, &x->defer_timer);
     x->inflight = 0;
     return n;
 }

@@ -21,6 +21,10 @@
  * Failures that happen inside xfer_start (a refused connect) are reported
  * from the loop (a zero-delay timer), never from within xfer_start, so a
  * caller starting the next request from its completion never recurses.
+ *
+ * Out of file descriptors, an idle connection is closed to make room for a
+ * request that needs a new one; when there is none, the request fails as
+ * local (xfer_result.local): gatecap's failure, not the node's.
  */
 #include <errno.h>
 #include <netinet/tcp.h>
@@ -115,6 +119,7 @@ static void complete(struct h1slot *s, enum rec_outcome oc, bool keep)
         .outcome = oc,
         .new_connection = s->new_conn,
         .auth_gen = s->auth_gen,
+        .local = s->local,
         .throttle_kind = -1,
         .retry_after_s = -1,
     };
@@ -259,6 +264,33 @@ static void idle_remove(struct h1conn *c)
         c->next->prev = c->prev;
 }
 
+/* Closes one idle connection (of any node and identity) to free its
+ * descriptor; false when there is none. */
+static bool close_an_idle(struct xh1 *x)
+{
+    size_t pools = x->scn->n_targets * x->n_ids;
+    for (size_t i = 0; i < pools; i++) {
+        struct h1conn *c = x->idle[i];
+        if (c) {
+            idle_remove(c);
+            h1_conn_close(c);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A socket for family, or -1 with errno. Out of descriptors, an idle
+ * connection makes room: the requests in flight need them more. */
+static int open_socket(struct xh1 *x, int family)
+{
+    for (;;) {
+        int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd >= 0 || (errno != EMFILE && errno != ENFILE) || !close_an_idle(x))
+            return fd;
+    }
+}
+
 /* Opens a connection for slot s to its target, as identity id. */
 static void conn_open(struct h1slot *s, size_t id)
 {
@@ -270,13 +302,13 @@ static void conn_open(struct h1slot *s, size_t id)
     FIFO_PUSH(&x->cq_fifo, s, cq_prev, cq_next);
     s->in_cq = true;
     struct h1conn *c = calloc(1, sizeof *c);
-    int fd = socket(ht->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (!c || fd < 0) {
+    int fd = c ? open_socket(x, ht->addr.ss_family) : -1;
+    if (fd < 0) {
+        int err = c ? errno : ENOMEM;
         snprintf(s->err, sizeof s->err, "node %s: cannot open a socket: %s", t->name,
-                 c ? strerror(errno) : "out of memory");
-        if (fd >= 0)
-            close(fd);
+                 strerror(err));
         free(c);
+        s->local = xfer_errno_local(err);
         defer_fail(s, OC_OTHER);
         return;
     }
@@ -290,7 +322,14 @@ static void conn_open(struct h1slot *s, size_t id)
     s->conn = c;
     if (t->https) {
         SSL_CTX *ctx = h1_ctx_for(x, id, s->err, sizeof s->err);
-        if (!ctx || !(c->ssl = SSL_new(ctx)) || !SSL_set_fd(c->ssl, fd) ||
+        if (ctx && !(c->ssl = SSL_new(ctx))) {
+            snprintf(s->err, sizeof s->err, "node %s: out of memory for a TLS connection",
+                     t->name);
+            s->local = true;
+            defer_fail(s, OC_OTHER);
+            return;
+        }
+        if (!ctx || !SSL_set_fd(c->ssl, fd) ||
             xfer_tls_set_peer(c->ssl, t->host, !x->scn->tls.insecure)) {
             if (ctx)
                 snprintf(s->err, sizeof s->err, "node %s: cannot set up TLS", t->name);
@@ -302,8 +341,10 @@ static void conn_open(struct h1slot *s, size_t id)
             SSL_set_session(c->ssl, x->sessions[c->pool]);
     }
     if (connect(fd, (struct sockaddr *)&ht->addr, ht->addr_len) && errno != EINPROGRESS) {
-        snprintf(s->err, sizeof s->err, "connect to %s: %s", t->name, strerror(errno));
-        defer_fail(s, errno == ECONNREFUSED ? OC_REFUSED : OC_OTHER);
+        int err = errno;
+        snprintf(s->err, sizeof s->err, "connect to %s: %s", t->name, strerror(err));
+        s->local = xfer_errno_local(err); /* e.g. no ephemeral port left */
+        defer_fail(s, err == ECONNREFUSED ? OC_REFUSED : OC_OTHER);
         return;
     }
     ev_io_start(x->loop, &c->io);
@@ -319,6 +360,7 @@ static bool on_connected(struct h1conn *c)
     socklen_t len = sizeof soerr;
     getsockopt(c->io.fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
     if (soerr) {
+        s->local = xfer_errno_local(soerr);
         fail(s, soerr == ECONNREFUSED ? OC_REFUSED : soerr == ECONNRESET ? OC_RESET : OC_OTHER,
              "connect to %s: %s", s->x->scn->targets[s->target].name, strerror(soerr));
         return false;
@@ -619,6 +661,7 @@ static int prepare(struct xh1 *x, struct h1slot *s, const struct xfer_req *rq)
         return 0;
 nomem:
     snprintf(s->err, sizeof s->err, "out of memory building the request");
+    s->local = true;
     return -1;
 }
 
@@ -637,14 +680,15 @@ int h1_start(struct xfer *xb, size_t slot, const struct xfer_req *rq)
     s->new_conn = false;
     s->connected_ns = s->tls_ns = s->write_ns = s->first_byte_ns = 0;
     s->err[0] = '\0';
+    s->local = false;
     h1p_reset(&s->parser, x->scn->node_header, x->node_header_len,
               h1req_head(&x->scn->requests[rq->request]));
     s->busy = true;
     s->conn = NULL;
     x->inflight++;
     if (prepare(x, s, rq)) {
-        complete(s, OC_OTHER, false);
-        return -1;
+        defer_fail(s, OC_OTHER); /* never complete inside xfer_start */
+        return 0;
     }
     s->fresh = xfer_want_fresh(&x->scn->tls, &x->rng);
     s->req_deadline_ns = s->sent_ns + x->request_timeout_ns;

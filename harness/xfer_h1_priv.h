@@ -58,6 +58,7 @@ struct h1slot {
     bool in_rq, in_cq;
     struct h1slot *defer_next;   /* failure reported from the loop */
     enum rec_outcome defer_outcome;
+    bool local;                  /* failed for want of a local resource (xfer_result.local) */
     uint32_t auth_gen;
     struct h1p parser;
     struct tpl_buf wbuf;         /* this slot's request bytes, when built per request */

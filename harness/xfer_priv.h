@@ -39,6 +39,9 @@ int xfer_h1_new(struct ev_loop *loop, const struct scenario *scn, const char *co
                 size_t n_resolve, struct auth_pool *auth, size_t slots, uint64_t seed,
                 xfer_done_fn done, void *user, struct xfer **out, char *err, size_t err_len);
 
+/* xfer_fds of the libcurl transport. */
+size_t xfer_curl_fds(const struct scenario *scn, size_t slots, size_t *own);
+
 /* Whether the next request goes on a new connection, by the scenario's
  * connection policy (rng: the transport's generator). */
 bool xfer_want_fresh(const struct scn_tls *t, uint64_t *rng);

@@ -1,6 +1,7 @@
 /*
  * test_recorder.c — outcome classes, WSO2 throttling codes read from 429
- * bodies, and the merging of per-application counters.
+ * bodies, the merging of per-application counters, and local failures
+ * (the generator's, kept apart from every outcome of the gateway's).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -90,12 +91,37 @@ static void apps_merge(void **state)
     rec_set_free(b);
 }
 
+static void local_failures_are_the_generators(void **state)
+{
+    (void)state;
+    struct rec_set *a, *b;
+    assert_int_equal(rec_set_new(1, 1, &a), 0);
+    assert_int_equal(rec_set_new(1, 1, &b), 0);
+    b->health.local_failures = 3;
+    rec_note_local(b, "node n: cannot open a socket: Too many open files");
+    rec_note_local(b, "a later one is not kept");
+    assert_string_equal(b->local_error, "node n: cannot open a socket: Too many open files");
+    rec_health_add(&a->health, &b->health);
+    rec_health_add(&a->health, &b->health);
+    assert_int_equal(a->health.local_failures, 6);
+    rec_merge_errors(a, b);
+    assert_string_equal(a->local_error, "node n: cannot open a socket: Too many open files");
+    for (int i = 0; i < OC_COUNT; i++)
+        assert_string_equal(a->first_error[i], ""); /* no outcome of the gateway's */
+    rec_set_reset(b);
+    assert_int_equal(b->health.local_failures, 0);
+    assert_string_equal(b->local_error, "");
+    rec_set_free(a);
+    rec_set_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(classes),
         cmocka_unit_test(throttle_codes),
         cmocka_unit_test(apps_merge),
+        cmocka_unit_test(local_failures_are_the_generators),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -382,6 +382,38 @@ static void no_gates(void **state)
     report_free(&r);
 }
 
+/* A run that ran out of local resources: generator-limited, the requests
+ * never sent and an example in the Generator fact (escaped in HTML); none
+ * of that for a run without them, or from before the counter. */
+static void local_failures(void **state)
+{
+    (void)state;
+    char path[160], err[512];
+    struct report r;
+    json_t *doc = fixture();
+    json_t *gen = json_object_get(doc, "generator");
+    json_object_set_new(gen, "local_failures", json_integer(1234));
+    json_object_set_new(gen, "local_failure_example",
+                        json_string("node <gw1>: cannot open a socket: Too many open files"));
+    json_object_set_new(json_object_get(doc, "run"), "status", json_string("generator-limited"));
+    snprintf(path, sizeof path, "%s/local.json", dir);
+    save(path, doc);
+    assert_int_equal(report_load(&r, path, NULL, err, sizeof err), 0);
+    char *md = render(&r, report_markdown), *h = render(&r, report_html);
+    has(md, "1,234 requests never sent (gatecap ran out of local resources, e.g. node");
+    has(md, "ran out of its own resources");
+    has(h, "1,234 requests never sent (gatecap ran out of local resources, e.g. node &lt;gw1&gt;: "
+           "cannot open a socket: Too many open files)");
+    free(md);
+    free(h);
+    report_free(&r);
+    assert_int_equal(report_load(&r, results, NULL, err, sizeof err), 0); /* no counter */
+    md = render(&r, report_markdown);
+    lacks(md, "never sent");
+    free(md);
+    report_free(&r);
+}
+
 static void expect_error(const char *path, const char *plan, const char *needle);
 
 /* A token pool's applications: listed (most troubled first beyond
@@ -704,7 +736,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(load_model), cmocka_unit_test(markdown),  cmocka_unit_test(html),
-        cmocka_unit_test(no_gates),   cmocka_unit_test(applications),   cmocka_unit_test(bad_input), cmocka_unit_test(with_plan),
+        cmocka_unit_test(no_gates),   cmocka_unit_test(local_failures), cmocka_unit_test(applications),   cmocka_unit_test(bad_input), cmocka_unit_test(with_plan),
         cmocka_unit_test(writing),    cmocka_unit_test(helpers),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -439,6 +439,43 @@ static void transports(void **state)
                "generator.transport: the native transport speaks HTTP/1.1 only");
 }
 
+/* load.max_inflight bounds the run's requests in flight, and each worker
+ * holds at least one: more workers than the bound is a contradiction when
+ * written, and the automatic count never exceeds it. */
+static void workers_within_max_inflight(void **state)
+{
+    (void)state;
+    load_fails(MIN_TARGETS MIN_REQUESTS
+               "load: {max_inflight: 1, workers: 4, phases: [{duration: 1s, rate: 1/s}]}\n",
+               "t.yaml:3:34: load.workers: 4 workers need load.max_inflight 4 or more (each "
+               "keeps at least one request in flight), and it is 1; lower load.workers to 1 or "
+               "raise load.max_inflight");
+    struct scenario *s = load_ok(MIN_TARGETS MIN_REQUESTS
+                                 "load: {max_inflight: 1, phases: [{duration: 1s, rate: 1/s}]}\n");
+    assert_int_equal(s->workers, 1);
+    assert_true(s->workers_auto);
+    scenario_free(s);
+    s = load_ok(MIN_TARGETS MIN_REQUESTS
+                "load: {max_inflight: 3, workers: 3, phases: [{duration: 1s, rate: 1/s}]}\n");
+    assert_int_equal(s->workers, 3);
+    scenario_free(s);
+    /* the closed model has no such bound: users beyond the workers idle */
+    s = load_ok(MIN_TARGETS MIN_REQUESTS
+                "load: {model: closed, workers: 4, phases: [{duration: 1s, users: 1}]}\n");
+    assert_int_equal(s->workers, 4);
+    scenario_free(s);
+    /* an override that makes the contradiction is named */
+    const char *ov[] = {"load.workers=8"};
+    s = (struct scenario *)1;
+    assert_int_equal(load_ov(MIN_TARGETS MIN_REQUESTS
+                             "load: {max_inflight: 2, phases: [{duration: 1s, rate: 1/s}]}\n",
+                             ov, 1, &s),
+                     SCN_EINVAL);
+    assert_null(s);
+    if (!strstr(err, "--set load.workers=8: load.workers: 8 workers need load.max_inflight 8"))
+        fail_msg("got: %s", err);
+}
+
 static void short_forms(void **state)
 {
     (void)state;
@@ -2006,6 +2043,7 @@ int main(void)
         cmocka_unit_test(yaml_anchors_and_merge_keys),
         cmocka_unit_test(closed_model),
         cmocka_unit_test(transports),
+        cmocka_unit_test(workers_within_max_inflight),
         cmocka_unit_test(steps_expand),
         cmocka_unit_test(each_error_names_line_col_and_field),
         cmocka_unit_test(every_error_is_reported_in_file_order),

@@ -6,7 +6,9 @@
  * refused connects (never reported from inside xfer_start), request
  * timeouts, 429 details, chunked answers in pieces, invalid statuses and
  * oversized headers (also through libcurl, which must class them alike);
- * and TLS against a
+ * running out of file descriptors (the generator's failure, not the
+ * node's; an idle connection is closed to make room first); and TLS
+ * against a
  * server with a certificate made here: verification by the scenario's CA
  * and by address, its failures named, `insecure`, reuse.
  */
@@ -28,6 +30,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -277,11 +281,11 @@ static void spin(struct client *c, double ms)
     ev_timer_stop(c->loop, &t);
 }
 
-/* One request; waits (up to 15 s) for its completion. */
-static void request(struct client *c)
+/* One request to target `target`; waits (up to 15 s) for its completion. */
+static void request_to(struct client *c, size_t target)
 {
     int before = c->done;
-    struct xfer_req rq = {.request = 0, .target = 0, .app = XFER_NO_APP};
+    struct xfer_req rq = {.request = 0, .target = target, .app = XFER_NO_APP};
     c->in_start = true;
     xfer_start(c->x, 0, &rq);
     c->in_start = false;
@@ -289,6 +293,46 @@ static void request(struct client *c)
         spin(c, 10);
     assert_int_equal(c->done, before + 1);
     assert_false(c->reported_in_start);
+}
+
+static void request(struct client *c)
+{
+    request_to(c, 0);
+}
+
+/* ------------------------------------------------- file descriptors */
+
+#define FILL_MAX 64
+
+struct filled {
+    int fds[FILL_MAX];
+    int n;
+    struct rlimit was;
+};
+
+/* Fills this process's descriptor table: the soft limit a few above the
+ * lowest free descriptor (new ones take the lowest; those open above the
+ * limit stay usable), and /dev/null opened until EMFILE. */
+static void fill_fds(struct filled *f)
+{
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &f->was), 0);
+    int lowest = 0;
+    while (fcntl(lowest, F_GETFD) >= 0)
+        lowest++;
+    struct rlimit rl = f->was;
+    rl.rlim_cur = (rlim_t)lowest + 8;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+    f->n = 0;
+    while (f->n < FILL_MAX && (f->fds[f->n] = open("/dev/null", O_RDONLY)) >= 0)
+        f->n++;
+    assert_int_equal(errno, EMFILE);
+}
+
+static void unfill_fds(struct filled *f)
+{
+    while (f->n)
+        close(f->fds[--f->n]);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &f->was), 0);
 }
 
 /* ------------------------------------------------------------- tests */
@@ -423,6 +467,70 @@ static void refused_is_reported_from_the_loop(void **state)
     assert_int_equal(c.last.outcome, OC_REFUSED);
     assert_non_null(strstr(c.error, "onnection refused"));
     client_free(&c);
+}
+
+/* No descriptor left: the request is never sent, and that is gatecap's
+ * failure (local), not a refusal by the node; reported from the loop. */
+static void out_of_descriptors_is_local(void **state)
+{
+    (void)state;
+    struct srv *sv = srv_start();
+    struct client c;
+    client_new(&c, sv->port, NULL);
+    struct filled f;
+    fill_fds(&f);
+    request(&c); /* asserts the completion did not come from inside xfer_start */
+    unfill_fds(&f);
+    assert_true(c.last.local);
+    assert_int_equal(c.last.status, 0);
+    if (!strstr(c.error, "cannot open a socket: Too many open files"))
+        fail_msg("error: %s", c.error);
+    assert_int_equal(atomic_load(&sv->conns), 0);
+    request(&c); /* with descriptors again, all is well */
+    assert_false(c.last.local);
+    assert_int_equal(c.last.outcome, OC_2XX);
+    client_free(&c);
+    srv_stop(sv);
+}
+
+/* Out of descriptors with an idle connection to another node: that one
+ * is closed to make room, and the request goes out. */
+static void an_idle_connection_makes_room(void **state)
+{
+    (void)state;
+    struct srv *a = srv_start(), *b = srv_start();
+    char err[1024], yaml[1024];
+    struct client c;
+    memset(&c, 0, sizeof c);
+    snprintf(yaml, sizeof yaml,
+             "targets: [\"http://" ADDR ":%d\", \"http://" ADDR ":%d\"]\n"
+             "requests: [{path: /t}]\ntimeouts: {request: 10s}\n"
+             "load: {phases: [{duration: 1s, rate: 1/s}]}\n",
+             a->port, b->port);
+    if (scenario_load_mem("t.yaml", yaml, strlen(yaml), NULL, 0, &c.scn, err, sizeof err))
+        fail_msg("scenario: %s", err);
+    c.loop = ev_loop_new(EVFLAG_AUTO);
+    assert_int_equal(xfer_new(c.loop, c.scn, NULL, 0, NULL, 4, 1, on_done, &c, &c.x, err,
+                              sizeof err),
+                     0);
+    request_to(&c, 0); /* leaves an idle connection to a */
+    assert_int_equal(c.last.outcome, OC_2XX);
+    struct filled f;
+    fill_fds(&f);
+    /* The server (a thread here) gets its descriptor for accepting back
+     * when it sees the idle connection closed. */
+    request_to(&c, 1);
+    unfill_fds(&f);
+    assert_false(c.last.local);
+    assert_int_equal(c.last.outcome, OC_2XX);
+    assert_true(c.last.new_connection);
+    assert_int_equal(atomic_load(&b->conns), 1);
+    request_to(&c, 0); /* a's connection was the one closed */
+    assert_int_equal(c.last.outcome, OC_2XX);
+    assert_true(c.last.new_connection);
+    client_free(&c);
+    srv_stop(a);
+    srv_stop(b);
 }
 
 static void throttled_answer_details(void **state)
@@ -594,6 +702,8 @@ int main(void)
         cmocka_unit_test(failures_are_classified_and_named),
         cmocka_unit_test(invalid_answers_are_other_on_both_transports),
         cmocka_unit_test(refused_is_reported_from_the_loop),
+        cmocka_unit_test(out_of_descriptors_is_local),
+        cmocka_unit_test(an_idle_connection_makes_room),
         cmocka_unit_test(throttled_answer_details),
         cmocka_unit_test(chunked_answer_in_pieces),
         cmocka_unit_test(tls_verified_reused_and_failures_named),
