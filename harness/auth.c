@@ -12,6 +12,7 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <math.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -102,6 +103,40 @@ long auth_form_encode(const char *s, char *out, size_t cap)
     return (long)n;
 }
 
+/* expires_in: a number, or a string that holds exactly one (some servers
+ * quote it); strtod alone would also take "nan", "inf", "0x10" and
+ * leading spaces. Returns 0 with 0 <= *out <= AUTH_LIFETIME_MAX_S, or -1
+ * with why. */
+static int read_lifetime(const json_t *ex, double *out, char *err, size_t err_len)
+{
+    double life = 0;
+    if (json_is_number(ex)) {
+        life = json_number_value(ex);
+    } else if (json_is_string(ex)) {
+        const char *s = json_string_value(ex);
+        char *end;
+        if (!*s || strspn(s, "0123456789+-.eE") != strlen(s) || (life = strtod(s, &end), *end)) {
+            snprintf(err, err_len, "expires_in \"%.40s\" is not a number of seconds", s);
+            return -1;
+        }
+    } else if (ex && !json_is_null(ex)) {
+        snprintf(err, err_len, "expires_in is not a number of seconds");
+        return -1;
+    }
+    if (isnan(life)) {
+        snprintf(err, err_len, "expires_in is not a number of seconds");
+        return -1;
+    }
+    if (life < 0) {
+        snprintf(err, err_len, "expires_in is negative (%g s); the answer is wrong", life);
+        return -1;
+    }
+    /* "1e400" overflows to infinity; and jansson writes DBL_MAX rounded up
+     * to a number it cannot read back */
+    *out = life > AUTH_LIFETIME_MAX_S ? AUTH_LIFETIME_MAX_S : life;
+    return 0;
+}
+
 int auth_parse_token(const char *body, size_t len, char **token, double *lifetime_s, char *err,
                      size_t err_len)
 {
@@ -129,21 +164,9 @@ int auth_parse_token(const char *body, size_t len, char **token, double *lifetim
             snprintf(err, err_len, "the access_token holds a space or control character");
             goto out;
         }
-    json_t *ex = json_object_get(o, "expires_in");
-    double life = 0;
-    if (json_is_number(ex))
-        life = json_number_value(ex);
-    else if (json_is_string(ex)) {
-        char *end;
-        life = strtod(json_string_value(ex), &end);
-        if (*end || end == json_string_value(ex))
-            life = -1;
-    } else if (ex && !json_is_null(ex))
-        life = -1;
-    if (life < 0) {
-        snprintf(err, err_len, "expires_in is not a number of seconds");
+    double life;
+    if (read_lifetime(json_object_get(o, "expires_in"), &life, err, err_len))
         goto out;
-    }
     if (!(*token = strdup(tok))) {
         snprintf(err, err_len, "out of memory");
         goto out;
@@ -162,6 +185,20 @@ double auth_refresh_after_s(double lifetime_s, double before_s, double before_fr
     if (lead > 0.9 * lifetime_s)
         lead = 0.9 * lifetime_s;
     return lifetime_s - lead - jitter01 * 0.05 * lifetime_s;
+}
+
+int64_t auth_refresh_due_ns(int64_t now_ns, double lifetime_s, double before_s, double before_frac,
+                            double jitter01)
+{
+    /* !(x > 0) is also true for NaN */
+    if (!(lifetime_s > 0) || !(lifetime_s <= AUTH_LIFETIME_NEVER_S))
+        return INT64_MAX;
+    double after_s = auth_refresh_after_s(lifetime_s, before_s, before_frac, jitter01);
+    if (!(after_s >= AUTH_MIN_SPACING_MS / 1000.0))
+        after_s = AUTH_MIN_SPACING_MS / 1000.0;
+    /* after_s <= 10 years: at most 3.2e17 ns, exact enough and no overflow */
+    int64_t after_ns = (int64_t)(after_s * 1e9);
+    return now_ns > INT64_MAX - after_ns ? INT64_MAX : now_ns + after_ns;
 }
 
 /* ---- request preparation (once per application) ---- */
@@ -351,15 +388,10 @@ static void finish_fetch(struct auth_pool *p, struct fetch *f, CURLcode rc)
     if (f->reason == AUTH_AFTER_401)
         as->refreshed_after_401++;
     publish(st, token, f->reason == AUTH_AFTER_401, now);
-    if (life > 0) {
-        double after = auth_refresh_after_s(life, p->au->refresh_before_s,
-                                            p->au->refresh_before_frac, sched_uniform(&p->rng));
-        if (after < AUTH_MIN_SPACING_MS / 1000.0)
-            after = AUTH_MIN_SPACING_MS / 1000.0;
-        st->due_ns = now + (int64_t)(after * 1e9);
-    } else {
-        st->due_ns = INT64_MAX; /* no expiry given: only a 401 renews it */
-    }
+    /* INT64_MAX when it does not expire (or none was given): only a 401
+     * renews it */
+    st->due_ns = auth_refresh_due_ns(now, life, p->au->refresh_before_s, p->au->refresh_before_frac,
+                                     sched_uniform(&p->rng));
 }
 
 static void collect(struct auth_pool *p)
@@ -424,9 +456,9 @@ static void pump(struct auth_pool *p, int64_t until_ns)
     curl_multi_perform(p->multi, &running);
     collect(p);
     int64_t now = clock_now_ns();
-    int wait_ms = until_ns > now ? (int)((until_ns - now + 999999) / 1000000) : 0;
-    if (wait_ms > 1000)
-        wait_ms = 1000;
+    /* at most a second: the loop also looks at stop and 401 reports */
+    int64_t wait_ns = until_ns > now ? until_ns - now : 0;
+    int wait_ms = wait_ns > 1000000000LL ? 1000 : (int)((wait_ns + 999999) / 1000000);
     curl_multi_poll(p->multi, NULL, 0, wait_ms, NULL);
     curl_multi_perform(p->multi, &running);
     collect(p);
