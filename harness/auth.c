@@ -27,7 +27,6 @@
 #include "sched.h"
 #include "xfer.h"
 
-#define BODY_CAP (64 * 1024)
 #define RETRY_MAX_S 30.0
 /* 401 refreshes of a token that was itself fetched after a 401 wait this
  * long: the gateway rejects the application, not the token. */
@@ -56,7 +55,7 @@ struct fetch {
     enum auth_reason reason;
     bool busy;
     size_t body_len;
-    char body[BODY_CAP];
+    char body[AUTH_ANSWER_MAX_BYTES + 1];
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -137,20 +136,74 @@ static int read_lifetime(const json_t *ex, double *out, char *err, size_t err_le
     return 0;
 }
 
+static const char *json_kind(const json_t *j)
+{
+    switch (json_typeof(j)) {
+    case JSON_ARRAY:
+        return "a JSON array";
+    case JSON_STRING:
+        return "a JSON string";
+    case JSON_INTEGER:
+    case JSON_REAL:
+        return "a JSON number";
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return "a JSON boolean";
+    case JSON_NULL:
+        return "JSON null";
+    default:
+        return "JSON";
+    }
+}
+
+/* Why body is no JSON: empty, cut short, or what jansson found where (its
+ * text without " near '...'", which quotes the answer). */
+static void answer_not_json(const char *body, size_t len, const json_error_t *je, char *err,
+                            size_t err_len)
+{
+    size_t blank = 0;
+    while (blank < len && strchr(" \t\r\n", body[blank]))
+        blank++;
+    if (blank == len) {
+        snprintf(err, err_len, "the answer is empty");
+        return;
+    }
+    if (json_error_code(je) == json_error_premature_end_of_input ||
+        (je->position >= 0 && (size_t)je->position >= len && strstr(je->text, "end of file"))) {
+        snprintf(err, err_len, "the answer was cut short: its JSON ends early, after %zu bytes",
+                 len);
+        return;
+    }
+    const char *near = strstr(je->text, " near ");
+    int n = near ? (int)(near - je->text) : (int)strlen(je->text);
+    snprintf(err, err_len, "the answer is not JSON (at byte %d: %.*s)", je->position, n, je->text);
+}
+
 int auth_parse_token(const char *body, size_t len, char **token, double *lifetime_s, char *err,
                      size_t err_len)
 {
     json_error_t je;
-    json_t *o = json_loadb(body, len, 0, &je);
+    json_t *o = NULL;
     int rc = -1;
-    if (!o || !json_is_object(o)) {
-        snprintf(err, err_len, "the answer is not a JSON object");
+    if (len > AUTH_ANSWER_MAX_BYTES) {
+        snprintf(err, err_len,
+                 "the answer is larger than %d bytes, too large for a token answer (a small "
+                 "JSON object)",
+                 AUTH_ANSWER_MAX_BYTES);
+        goto out;
+    }
+    if (!(o = json_loadb(body, len, 0, &je))) {
+        answer_not_json(body, len, &je, err, err_len);
+        goto out;
+    }
+    if (!json_is_object(o)) {
+        snprintf(err, err_len, "the answer is %s, not an object", json_kind(o));
         goto out;
     }
     const char *e = json_string_value(json_object_get(o, "error"));
     const char *ed = json_string_value(json_object_get(o, "error_description"));
     if (e) {
-        snprintf(err, err_len, "%s%s%.120s", e, ed ? ": " : "", ed ? ed : "");
+        snprintf(err, err_len, "%s%s%s", e, ed ? ": " : "", ed ? ed : "");
         goto out;
     }
     json_t *t = json_object_get(o, "access_token");
@@ -265,14 +318,16 @@ static int prepare_app(struct auth_pool *p, struct app_state *st, const struct s
     return 0;
 }
 
-/* CURLOPT_WRITEFUNCTION: keep the start of the answer. */
+/* CURLOPT_WRITEFUNCTION: keep the answer; past AUTH_ANSWER_MAX_BYTES keep
+ * one byte more (so auth_parse_token knows it is too large) and stop
+ * reading: a hostile or misdirected endpoint may send megabytes. */
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userp)
 {
     struct fetch *f = userp;
-    size_t n = size * nmemb, room = BODY_CAP - f->body_len;
+    size_t n = size * nmemb, room = sizeof f->body - f->body_len;
     memcpy(f->body + f->body_len, ptr, n < room ? n : room);
     f->body_len += n < room ? n : room;
-    return n;
+    return f->body_len > AUTH_ANSWER_MAX_BYTES ? 0 : n;
 }
 
 static void start_fetch(struct auth_pool *p, size_t app, enum auth_reason reason)
@@ -348,6 +403,8 @@ static void finish_fetch(struct auth_pool *p, struct fetch *f, CURLcode rc)
     curl_easy_getinfo(f->easy, CURLINFO_OS_ERRNO, &os_errno);
     curl_easy_getinfo(f->easy, CURLINFO_TOTAL_TIME_T, &total_us);
     int64_t now = clock_now_ns();
+    if (f->body_len > AUTH_ANSWER_MAX_BYTES)
+        rc = CURLE_OK; /* on_body stopped reading an answer too large */
     p->stats.requests++;
     p->stats.by_reason[f->reason]++;
     p->stats.outcomes[xfer_classify(rc, os_errno, rc == CURLE_OK ? (int)status : 0)]++;

@@ -39,6 +39,8 @@ struct auth_pool;
 #define AUTH_RING 8
 #define AUTH_MIN_SPACING_MS 250
 #define AUTH_ERROR_LEN 200
+/* A token endpoint's answer larger than this is refused (and not read on). */
+#define AUTH_ANSWER_MAX_BYTES 65536
 /* A token lifetime (expires_in) longer than this many seconds, 10 years,
  * means "does not expire": such a token is refreshed only after a 401.
  * WSO2 answers expires_in 9223372036854775 (2^63 / 1000) for tokens that
@@ -132,12 +134,16 @@ void auth_pool_free(struct auth_pool *p);
  * length written (excluding NUL) or -1 when out (cap bytes) is too small. */
 long auth_form_encode(const char *s, char *out, size_t cap);
 
-/* Parses a token endpoint's answer body (len bytes). On success returns 0
- * with *token (owned) and *lifetime_s: expires_in, a JSON number or a
- * string holding one, from 0 to AUTH_LIFETIME_MAX_S (larger ones, and
- * strings that overflow a double, are saturated); 0 when absent or null. On failure returns -1 with why in err:
- * the endpoint's `error` and `error_description` when it sent them, else
- * what is wrong (no access_token, expires_in negative or no number). */
+/* Parses a token endpoint's answer body (len bytes; len above
+ * AUTH_ANSWER_MAX_BYTES means the answer was larger, and is refused). On
+ * success returns 0 with *token (owned) and *lifetime_s: expires_in, a
+ * JSON number or a string holding one, from 0 to AUTH_LIFETIME_MAX_S
+ * (larger ones, and strings that overflow a double, are saturated); 0 when
+ * absent or null. On failure returns -1 with why in err: the endpoint's
+ * `error` and `error_description` when it sent them (in full: the caller
+ * redacts, then shortens), else what the answer is (too large, cut short,
+ * empty, not JSON, not an object) or lacks. Never a copy of the answer's
+ * other bytes. */
 int auth_parse_token(const char *body, size_t len, char **token, double *lifetime_s, char *err,
                      size_t err_len);
 

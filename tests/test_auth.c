@@ -72,7 +72,7 @@ static void parse_errors(void **state)
     assert_null(tok);
     b = "<html>oops</html>";
     assert_int_equal(auth_parse_token(b, strlen(b), &tok, &life, err, sizeof err), -1);
-    assert_non_null(strstr(err, "not a JSON object"));
+    assert_non_null(strstr(err, "not JSON"));
     b = "{\"token_type\":\"Bearer\"}";
     assert_int_equal(auth_parse_token(b, strlen(b), &tok, &life, err, sizeof err), -1);
     assert_non_null(strstr(err, "no access_token"));
@@ -187,6 +187,66 @@ static void refresh_due(void **state)
         assert_true(auth_refresh_due_ns(now, life, 0, 0.2, 1) > now);
 }
 
+/* Answers that are no token answer get a message that says what they are:
+ * too large, cut short, empty, not JSON, JSON but no object. */
+static void parse_answers(void **state)
+{
+    (void)state;
+    char *tok = NULL, err[256];
+    double life;
+    /* a 4 MB answer (valid JSON): the pool keeps its first
+     * AUTH_ANSWER_MAX_BYTES + 1 bytes, which is how it knows */
+    size_t big = 4u << 20;
+    char *b = malloc(big);
+    assert_non_null(b);
+    int n = snprintf(b, big, "{\"access_token\":\"abc\",\"expires_in\":3600,\"pad\":\"");
+    memset(b + n, 'x', big - (size_t)n - 2);
+    memcpy(b + big - 2, "\"}", 2);
+    assert_int_equal(auth_parse_token(b, AUTH_ANSWER_MAX_BYTES + 1, &tok, &life, err, sizeof err),
+                     -1);
+    assert_null(tok);
+    char want[64];
+    snprintf(want, sizeof want, "larger than %d bytes", AUTH_ANSWER_MAX_BYTES);
+    assert_non_null(strstr(err, want));
+    assert_null(strstr(err, "not a JSON object"));
+    /* up to the limit it is an answer like any other */
+    n = snprintf(b, big, "{\"access_token\":\"abc\",\"pad\":\"");
+    memset(b + n, 'x', AUTH_ANSWER_MAX_BYTES - (size_t)n - 2);
+    memcpy(b + AUTH_ANSWER_MAX_BYTES - 2, "\"}", 2);
+    assert_int_equal(auth_parse_token(b, AUTH_ANSWER_MAX_BYTES, &tok, &life, err, sizeof err), 0);
+    assert_string_equal(tok, "abc");
+    free(tok);
+    tok = NULL;
+    /* cut short: the JSON does not end */
+    const char *c = "{\"access_token\":\"abc";
+    assert_int_equal(auth_parse_token(c, strlen(c), &tok, &life, err, sizeof err), -1);
+    assert_non_null(strstr(err, "cut short"));
+    c = "{\"access_token\":\"abc\",";
+    assert_int_equal(auth_parse_token(c, strlen(c), &tok, &life, err, sizeof err), -1);
+    assert_non_null(strstr(err, "cut short"));
+    /* empty */
+    assert_int_equal(auth_parse_token(" \r\n", 3, &tok, &life, err, sizeof err), -1);
+    assert_non_null(strstr(err, "empty"));
+    assert_int_equal(auth_parse_token("", 0, &tok, &life, err, sizeof err), -1);
+    assert_non_null(strstr(err, "empty"));
+    /* JSON, but no object */
+    c = "[{\"access_token\":\"abc\"}]";
+    assert_int_equal(auth_parse_token(c, strlen(c), &tok, &life, err, sizeof err), -1);
+    assert_non_null(strstr(err, "a JSON array, not an object"));
+    /* not JSON: where, and never the answer's own bytes */
+    c = "access_token=s3cr3t-t0ken&expires_in=3600";
+    assert_int_equal(auth_parse_token(c, strlen(c), &tok, &life, err, sizeof err), -1);
+    assert_non_null(strstr(err, "not JSON"));
+    assert_null(strstr(err, "s3cr3t"));
+    c = "{\"access_token\":\"s3cr3t-t0ken\", oops}";
+    assert_int_equal(auth_parse_token(c, strlen(c), &tok, &life, err, sizeof err), -1);
+    assert_non_null(strstr(err, "not JSON"));
+    assert_null(strstr(err, "s3cr3t"));
+    assert_null(strstr(err, "oops"));
+    assert_null(tok);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -196,6 +256,7 @@ int main(void)
         cmocka_unit_test(refresh_timing),
         cmocka_unit_test(parse_lifetimes),
         cmocka_unit_test(refresh_due),
+        cmocka_unit_test(parse_answers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

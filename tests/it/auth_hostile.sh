@@ -4,6 +4,7 @@
 #  - a lifetime too long to schedule (WSO2's 9223372036854775 for tokens
 #    that do not expire, 1e308) means "does not expire": exactly one token
 #    per application in a run of several seconds, no refresh storm;
+#  - a token answer too large to be one (4 MiB) is called that;
 . "$(dirname "$0")/../lib/common.sh"
 . "$GATECAP_TOP/tests/lib/gatewaysim.sh"
 . "$GATECAP_TOP/tests/lib/gatecap.sh"
@@ -55,4 +56,17 @@ for life in 9223372036854775 1e308 '"9223372036854775"' '"1e400"'; do
     done
 done
 sim_config "$KM_URL" token_expires_in=
+
+log "a 4 MiB token answer: no run, and a message that says why"
+sim_config "$KM_URL" token_pad=4MiB
+sim_reset "$GW_URL"
+scenario huge basic 2s
+run huge
+assert_eq "huge: exit code" 3 "$RC"
+msg=$(cat "$T_TMP/huge.log")
+assert_contains "huge: the application" "no token for 2 of 2 applications" "$msg"
+assert_contains "huge: why" "the answer is larger than 65536 bytes" "$msg"
+case "$msg" in *"not a JSON object"*) fail "huge: misleading message: $msg" ;; esac
+assert_eq "huge: nothing sent to the gateway" 0 "$(sim_stats "$GW_URL" | jq .requests.total)"
+sim_config "$KM_URL" token_pad=0
 log "ok"
