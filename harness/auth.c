@@ -23,6 +23,7 @@
 
 #include "clock.h"
 #include "hdr.h"
+#include "redact.h"
 #include "scenario.h"
 #include "sched.h"
 #include "xfer.h"
@@ -73,6 +74,13 @@ struct auth_pool {
     bool thread_started;
     atomic_bool stop;
     struct auth_stats stats;
+    /* Messages are made whole in msg (an error_description may be as long
+     * as an answer), then redacted into their place: the token endpoint
+     * may echo the request, secrets and all. Used by one thread at a time
+     * (the caller's before auth_pool_start, the refresh thread's after). */
+    struct redact *redact;
+    char why[AUTH_ANSWER_MAX_BYTES + 256];
+    char msg[AUTH_ANSWER_MAX_BYTES + 512];
 };
 
 long auth_form_encode(const char *s, char *out, size_t cap)
@@ -412,15 +420,15 @@ static void finish_fetch(struct auth_pool *p, struct fetch *f, CURLcode rc)
         hdr_record(p->stats.latency, total_us);
     char *token = NULL;
     double life = 0;
-    char why[AUTH_ERROR_LEN];
     if (rc != CURLE_OK) {
-        snprintf(as->last_error, sizeof as->last_error, "%.150s (%s)",
-                 f->errbuf[0] ? f->errbuf : curl_easy_strerror(rc),
+        snprintf(p->msg, sizeof p->msg, "%s (%s)", f->errbuf[0] ? f->errbuf : curl_easy_strerror(rc),
                  rec_outcome_name(xfer_classify(rc, os_errno, 0)));
-    } else if (auth_parse_token(f->body, f->body_len, &token, &life, why, sizeof why) ||
+        redact_text(p->redact, p->msg, as->last_error, sizeof as->last_error, REDACT_ONE_LINE);
+    } else if (auth_parse_token(f->body, f->body_len, &token, &life, p->why, sizeof p->why) ||
                status != 200) {
-        snprintf(as->last_error, sizeof as->last_error, "HTTP %ld: %.170s", status,
-                 token ? "a token with an unexpected status" : why);
+        snprintf(p->msg, sizeof p->msg, "HTTP %ld: %s", status,
+                 token ? "a token with an unexpected status" : p->why);
+        redact_text(p->redact, p->msg, as->last_error, sizeof as->last_error, REDACT_ONE_LINE);
         free(token);
         token = NULL;
     }
@@ -545,10 +553,11 @@ int auth_pool_fetch_all(struct auth_pool *p, char *err, size_t err_len)
     else
         snprintf(who, sizeof who, "%zu of %zu applications (first: %s)", failed, p->n_apps,
                  p->au->apps[first].name);
-    snprintf(err, err_len,
+    snprintf(p->msg, sizeof p->msg,
              "no token for %s from %s: %s; check the client credentials, the grant and the "
              "token endpoint",
              who, p->au->token_url, p->stats.apps[first].last_error);
+    redact_text(p->redact, p->msg, err, err_len, REDACT_ONE_LINE);
     return -1;
 }
 
@@ -577,7 +586,7 @@ int auth_pool_new(const struct scenario *scn, uint64_t seed, struct auth_pool **
     p->stats.apps = calloc(au->n_apps ? au->n_apps : 1, sizeof *p->stats.apps);
     p->stats.n_apps = au->n_apps;
     if (!p->apps || !p->stats.apps || hdr_init_default(&p->stats.latency) ||
-        !(p->multi = curl_multi_init()))
+        !(p->multi = curl_multi_init()) || redact_new(scn, &p->redact))
         goto nomem;
     for (size_t i = 0; i < AUTH_CONCURRENCY; i++)
         if (!(p->fetches[i].easy = curl_easy_init()))
@@ -672,6 +681,15 @@ enum auth_rejection auth_token_rejected(struct auth_pool *p, size_t app, uint32_
     return r;
 }
 
+int auth_pool_add_tokens(const struct auth_pool *p, struct redact *r)
+{
+    for (size_t i = 0; p && i < p->n_apps; i++)
+        for (size_t k = 0; k < AUTH_RING; k++)
+            if (p->apps[i].ring[k] && redact_add(r, p->apps[i].ring[k]))
+                return -1;
+    return 0;
+}
+
 void auth_pool_free(struct auth_pool *p)
 {
     if (!p)
@@ -697,5 +715,6 @@ void auth_pool_free(struct auth_pool *p)
     free(p->apps);
     free(p->stats.apps);
     hdr_close(p->stats.latency);
+    redact_free(p->redact);
     free(p);
 }

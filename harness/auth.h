@@ -21,6 +21,12 @@
  * The thread also records the token endpoint as its own series (latency,
  * outcomes, why each token was fetched); it owns those statistics while
  * it runs, and the engine reads them after auth_pool_stop.
+ *
+ * Every message the pool makes (last_error, auth_pool_fetch_all's err)
+ * passes redact_text with the scenario's secrets: a token endpoint may
+ * echo the request, password, client secret and Basic credentials
+ * included. Of an OAuth2 error answer only `error` and
+ * `error_description` are kept, never the rest of its body.
  */
 #ifndef GATECAP_AUTH_H
 #define GATECAP_AUTH_H
@@ -34,6 +40,7 @@
 struct scenario;
 struct hdr_hist;
 struct auth_pool;
+struct redact;
 
 #define AUTH_CONCURRENCY 16
 #define AUTH_RING 8
@@ -65,7 +72,8 @@ struct auth_app_stats {
     int64_t refreshed_after_401;
     double lifetime_s;          /* expires_in of the last token, at most AUTH_LIFETIME_MAX_S
                                  * (0: none; above AUTH_LIFETIME_NEVER_S: does not expire) */
-    char last_error[AUTH_ERROR_LEN]; /* "" when its last request succeeded */
+    char last_error[AUTH_ERROR_LEN]; /* "" when its last request succeeded; redacted
+                                      * (redact.h), one line */
 };
 
 /* The token endpoint's series. */
@@ -123,6 +131,12 @@ enum auth_rejection auth_token_rejected(struct auth_pool *p, size_t app, uint32_
 
 /* Number of applications. */
 size_t auth_pool_apps(const struct auth_pool *p);
+
+/* Adds every token p still holds (up to AUTH_RING per application) to r
+ * (redact.h), so that messages made after the run mask them. Call only
+ * after auth_pool_stop (or before auth_pool_start); p may be NULL.
+ * Returns 0 or -1 (out of memory). */
+int auth_pool_add_tokens(const struct auth_pool *p, struct redact *r);
 
 /* Stops the thread if running and frees; NULL is fine. */
 void auth_pool_free(struct auth_pool *p);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "redact.h"
 #include "units.h"
 
 void scnp_error(struct scnp_ctx *c, const struct ytree_node *at, const char *field, const char *fmt,
@@ -534,18 +535,7 @@ void scnp_missing_file(struct scnp_ctx *c, const struct ytree_node *n, const cha
 
 bool scnp_sensitive_name(const char *name)
 {
-    static const char *const parts[] = {"auth", "token",     "secret",  "passw",      "pwd",
-                                        "key",  "cookie",    "session", "credential", "signature",
-                                        "jwt",  "assertion", NULL};
-    char low[128];
-    size_t k = 0;
-    for (; name[k] && k < sizeof low - 1; k++)
-        low[k] = (char)tolower((unsigned char)name[k]);
-    low[k] = '\0';
-    for (size_t i = 0; parts[i]; i++)
-        if (strstr(low, parts[i]))
-            return true;
-    return false;
+    return redact_sensitive_name(name, strlen(name)); /* one rule for both */
 }
 
 int scnp_name(struct scnp_ctx *c, const struct ytree_node *n, const char *field, char **out)

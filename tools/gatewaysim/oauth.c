@@ -24,13 +24,15 @@ struct token_req {
     bool basic; /* client credentials came in an Authorization: Basic header */
 };
 
-/* With --token-echo: the whole request as received (head and body, the
- * Authorization header and any secret in the form included), as the inside
- * of a JSON string. Returns 0 or -ENOMEM. */
+/* With --token-echo: the whole request as received, the form body first
+ * (as servers that complain about a parameter quote it), then a space and
+ * the head with the Authorization header, as the inside of a JSON string.
+ * Returns 0 or -ENOMEM. */
 static int echo_request(struct gssrv *s, const struct gsconn *c)
 {
-    int rc = gsbuf_json_str(&s->scratch, c->in.data + c->in.off, c->req.head_bytes);
-    return rc ? rc : gsbuf_json_str(&s->scratch, gsconn_body(c), c->body_bytes);
+    int rc = gsbuf_json_str(&s->scratch, gsconn_body(c), c->body_bytes);
+    rc = rc ? rc : gsbuf_puts(&s->scratch, " ");
+    return rc ? rc : gsbuf_json_str(&s->scratch, c->in.data + c->in.off, c->req.head_bytes);
 }
 
 static void oauth_error(struct gssrv *s, struct gsconn *c, int status, const char *error,
@@ -39,11 +41,12 @@ static void oauth_error(struct gssrv *s, struct gsconn *c, int status, const cha
     s->stats.token_errors++;
     gsbuf_clear(&s->scratch);
     int rc = gsbuf_puts(&s->scratch, "{\"error_description\":\"");
-    rc = rc ? rc : gsbuf_json_str(&s->scratch, description, strlen(description));
-    if (s->cfg.token_echo) {
-        rc = rc ? rc : gsbuf_puts(&s->scratch, " Your request was: ");
+    if (s->cfg.token_echo) { /* the echo first: a shortened message still holds it */
+        rc = rc ? rc : gsbuf_puts(&s->scratch, "Your request was: ");
         rc = rc ? rc : echo_request(s, c);
+        rc = rc ? rc : gsbuf_puts(&s->scratch, " ");
     }
+    rc = rc ? rc : gsbuf_json_str(&s->scratch, description, strlen(description));
     rc = rc ? rc : gsbuf_printf(&s->scratch, "\",\"error\":\"%s\"}", error);
     if (rc) {
         gsconn_close(c);
