@@ -368,9 +368,10 @@ static void mark_params(const char *t, size_t n, unsigned char *m)
         if (s == i || !redact_sensitive_name(t + s, i - s))
             continue;
         size_t e = i + 1;
-        while (e < n && !strchr("&;, \t\r\n\"'<>)]}", t[e]))
+        while (e < n && !strchr("&;, \t\r\n\"'<>", t[e])) /* ${...} is in it */
             e++;
-        mark(m, i + 1, e);
+        if (strspn(t + i + 1, ".") < e - i - 1) /* "export TOKEN=..." is an example */
+            mark(m, i + 1, e);
     }
 }
 

@@ -66,6 +66,7 @@ static void shapes(void **state)
         "gate 'p99 < 250ms' on request accounts failed at 10 s: 312ms",
         "the gateway wants 'Authorization : Bearer ***' or a Bearer token",
         "expires_in=3600 scope=default",
+        "environment variable API_TOKEN is not set; export API_TOKEN=... before running",
         "no token for application a1 from https://km:9443/oauth2/token: invalid_client",
         "connect to 127.0.0.1:8243: Connection refused (refused)",
     };
