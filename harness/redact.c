@@ -534,7 +534,7 @@ size_t redact_text(const struct redact *r, const char *in, char *out, size_t cap
     size_t n = strlen(in);
     char *copy = NULL;
     const char *t = in;
-    if (out >= in && out <= in + n) { /* in place */
+    if (out < in + n + 1 && in < out + cap) { /* in place, or overlapping */
         if (!(copy = malloc(n + 1)))
             goto oom;
         memcpy(copy, in, n + 1);
