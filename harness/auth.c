@@ -421,7 +421,8 @@ static void finish_fetch(struct auth_pool *p, struct fetch *f, CURLcode rc)
     char *token = NULL;
     double life = 0;
     if (rc != CURLE_OK) {
-        snprintf(p->msg, sizeof p->msg, "%s (%s)", f->errbuf[0] ? f->errbuf : curl_easy_strerror(rc),
+        snprintf(p->msg, sizeof p->msg, "%s (%s)",
+                 f->errbuf[0] ? f->errbuf : curl_easy_strerror(rc),
                  rec_outcome_name(xfer_classify(rc, os_errno, 0)));
         redact_text(p->redact, p->msg, as->last_error, sizeof as->last_error, REDACT_ONE_LINE);
     } else if (auth_parse_token(f->body, f->body_len, &token, &life, p->why, sizeof p->why) ||

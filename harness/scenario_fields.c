@@ -21,7 +21,7 @@
 /* Is the value at node at (field) a secret that a message must not
  * quote: a scalar tagged !secret, or under a credential's name (a header
  * such as apikey, client_secret, password, key_password)? Not the file
- * paths and URLs whose names only look so. */
+ * paths and URLs whose names only look so, nor the key itself. */
 static bool secret_value(const struct ytree_node *at, const char *field)
 {
     static const char *const not_secret[] = {"key", "client_secret_file", "token_url", NULL};
@@ -31,6 +31,8 @@ static bool secret_value(const struct ytree_node *at, const char *field)
         return true;
     const char *last = strrchr(field, '.');
     last = last ? last + 1 : field;
+    if (strlen(last) == at->len && !memcmp(last, at->text, at->len))
+        return false; /* the key itself ("unknown key 'passwrd'") */
     for (size_t i = 0; not_secret[i]; i++)
         if (!strcmp(last, not_secret[i]))
             return false;

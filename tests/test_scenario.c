@@ -1038,6 +1038,10 @@ static void errors_do_not_quote_secrets(void **state)
     assert_non_null(strstr(err, "'x?access_token=<redacted>' must start with '/'"));
     assert_non_null(strstr(err, "'${PLAIN-F4'"));    /* not secret: quoted */
     assert_non_null(strstr(err, "no/such-F5.key")); /* a key's path is no secret */
+    /* names are no secrets: a misspelt key is quoted */
+    load_fails(MINIMAL "auth:\n  token_url: https://km/oauth2/token\n  client_id: x\n"
+                       "  client_secret: y\n  passwrd: z\n",
+               "auth.passwrd: unknown key 'passwrd'; did you mean 'password'?");
 }
 
 static void env_expansion_and_redaction(void **state)
