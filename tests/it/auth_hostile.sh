@@ -23,7 +23,7 @@ KM_URL=$SIM_HTTP
 sim_start "$GW" --auth on
 GW_URL=$SIM_HTTP
 
-# NAME CLIENT-AUTH DURATION [EXTRA-AUTH-YAML]
+# NAME CLIENT-AUTH DURATION
 scenario() {
     cat > "$T_TMP/$1.yaml" << YAML
 name: $1
@@ -35,7 +35,6 @@ auth:
   applications:
     - {name: a1, client_id: app1, client_secret: sec-one}
     - {name: a2, client_id: app2, client_secret: sec-two}
-${4:-}
 load:
   workers: 1
   phases: [{name: steady, duration: $3, rate: 50/s}]
@@ -131,11 +130,10 @@ YAML
     sim_config "$KM2_URL" token_error_rate=0
     "$GATECAP" run "$T_TMP/$1.yaml" -o "$T_TMP/$1" --junit "$T_TMP/$1.junit.xml" \
         > "$T_TMP/$1.out" 2> "$T_TMP/$1.err" &
-    local pid=$! i
+    local pid=$!
     on_exit "kill $pid 2>/dev/null"
     # the first tokens are out before the run starts; the refreshes fail
-    for ((i = 0; i < 200; i++)); do
-        [ "$(sim_stats "$KM2_URL" | jq .tokens.issued)" -ge 2 ] && break
+    while proc_alive "$pid" && [ "$(sim_stats "$KM2_URL" | jq .tokens.issued)" -lt 2 ]; do
         sleep 0.05
     done
     sim_config "$KM2_URL" token_error_rate=1
