@@ -12,6 +12,7 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <math.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -22,11 +23,11 @@
 
 #include "clock.h"
 #include "hdr.h"
+#include "redact.h"
 #include "scenario.h"
 #include "sched.h"
 #include "xfer.h"
 
-#define BODY_CAP (64 * 1024)
 #define RETRY_MAX_S 30.0
 /* 401 refreshes of a token that was itself fetched after a 401 wait this
  * long: the gateway rejects the application, not the token. */
@@ -55,7 +56,7 @@ struct fetch {
     enum auth_reason reason;
     bool busy;
     size_t body_len;
-    char body[BODY_CAP];
+    char body[AUTH_ANSWER_MAX_BYTES + 1];
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -73,6 +74,13 @@ struct auth_pool {
     bool thread_started;
     atomic_bool stop;
     struct auth_stats stats;
+    /* Messages are made whole in msg (an error_description may be as long
+     * as an answer), then redacted into their place: the token endpoint
+     * may echo the request, secrets and all. Used by one thread at a time
+     * (the caller's before auth_pool_start, the refresh thread's after). */
+    struct redact *redact;
+    char why[AUTH_ANSWER_MAX_BYTES + 256];
+    char msg[AUTH_ANSWER_MAX_BYTES + 512];
 };
 
 long auth_form_encode(const char *s, char *out, size_t cap)
@@ -102,20 +110,108 @@ long auth_form_encode(const char *s, char *out, size_t cap)
     return (long)n;
 }
 
+/* expires_in: a number, or a string that holds exactly one (some servers
+ * quote it); strtod alone would also take "nan", "inf", "0x10" and
+ * leading spaces. Returns 0 with 0 <= *out <= AUTH_LIFETIME_MAX_S, or -1
+ * with why. */
+static int read_lifetime(const json_t *ex, double *out, char *err, size_t err_len)
+{
+    double life = 0;
+    if (json_is_number(ex)) {
+        life = json_number_value(ex);
+    } else if (json_is_string(ex)) {
+        const char *s = json_string_value(ex);
+        char *end;
+        if (!*s || strspn(s, "0123456789+-.eE") != strlen(s) || (life = strtod(s, &end), *end)) {
+            snprintf(err, err_len, "expires_in \"%.40s\" is not a number of seconds", s);
+            return -1;
+        }
+    } else if (ex && !json_is_null(ex)) {
+        snprintf(err, err_len, "expires_in is not a number of seconds");
+        return -1;
+    }
+    if (isnan(life)) {
+        snprintf(err, err_len, "expires_in is not a number of seconds");
+        return -1;
+    }
+    if (life < 0) {
+        snprintf(err, err_len, "expires_in is negative (%g s); the answer is wrong", life);
+        return -1;
+    }
+    /* "1e400" overflows to infinity; and jansson writes DBL_MAX rounded up
+     * to a number it cannot read back */
+    *out = life > AUTH_LIFETIME_MAX_S ? AUTH_LIFETIME_MAX_S : life;
+    return 0;
+}
+
+static const char *json_kind(const json_t *j)
+{
+    switch (json_typeof(j)) {
+    case JSON_ARRAY:
+        return "a JSON array";
+    case JSON_STRING:
+        return "a JSON string";
+    case JSON_INTEGER:
+    case JSON_REAL:
+        return "a JSON number";
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return "a JSON boolean";
+    case JSON_NULL:
+        return "JSON null";
+    default:
+        return "JSON";
+    }
+}
+
+/* Why body is no JSON: empty, cut short, or what jansson found where (its
+ * text without " near '...'", which quotes the answer). */
+static void answer_not_json(const char *body, size_t len, const json_error_t *je, char *err,
+                            size_t err_len)
+{
+    size_t blank = 0;
+    while (blank < len && strchr(" \t\r\n", body[blank]))
+        blank++;
+    if (blank == len) {
+        snprintf(err, err_len, "the answer is empty");
+        return;
+    }
+    if (json_error_code(je) == json_error_premature_end_of_input ||
+        (je->position >= 0 && (size_t)je->position >= len && strstr(je->text, "end of file"))) {
+        snprintf(err, err_len, "the answer was cut short: its JSON ends early, after %zu bytes",
+                 len);
+        return;
+    }
+    const char *near = strstr(je->text, " near ");
+    int n = near ? (int)(near - je->text) : (int)strlen(je->text);
+    snprintf(err, err_len, "the answer is not JSON (at byte %d: %.*s)", je->position, n, je->text);
+}
+
 int auth_parse_token(const char *body, size_t len, char **token, double *lifetime_s, char *err,
                      size_t err_len)
 {
     json_error_t je;
-    json_t *o = json_loadb(body, len, 0, &je);
+    json_t *o = NULL;
     int rc = -1;
-    if (!o || !json_is_object(o)) {
-        snprintf(err, err_len, "the answer is not a JSON object");
+    if (len > AUTH_ANSWER_MAX_BYTES) {
+        snprintf(err, err_len,
+                 "the answer is larger than %d bytes, too large for a token answer (a small "
+                 "JSON object)",
+                 AUTH_ANSWER_MAX_BYTES);
+        goto out;
+    }
+    if (!(o = json_loadb(body, len, 0, &je))) {
+        answer_not_json(body, len, &je, err, err_len);
+        goto out;
+    }
+    if (!json_is_object(o)) {
+        snprintf(err, err_len, "the answer is %s, not an object", json_kind(o));
         goto out;
     }
     const char *e = json_string_value(json_object_get(o, "error"));
     const char *ed = json_string_value(json_object_get(o, "error_description"));
     if (e) {
-        snprintf(err, err_len, "%s%s%.120s", e, ed ? ": " : "", ed ? ed : "");
+        snprintf(err, err_len, "%s%s%s", e, ed ? ": " : "", ed ? ed : "");
         goto out;
     }
     json_t *t = json_object_get(o, "access_token");
@@ -129,21 +225,9 @@ int auth_parse_token(const char *body, size_t len, char **token, double *lifetim
             snprintf(err, err_len, "the access_token holds a space or control character");
             goto out;
         }
-    json_t *ex = json_object_get(o, "expires_in");
-    double life = 0;
-    if (json_is_number(ex))
-        life = json_number_value(ex);
-    else if (json_is_string(ex)) {
-        char *end;
-        life = strtod(json_string_value(ex), &end);
-        if (*end || end == json_string_value(ex))
-            life = -1;
-    } else if (ex && !json_is_null(ex))
-        life = -1;
-    if (life < 0) {
-        snprintf(err, err_len, "expires_in is not a number of seconds");
+    double life;
+    if (read_lifetime(json_object_get(o, "expires_in"), &life, err, err_len))
         goto out;
-    }
     if (!(*token = strdup(tok))) {
         snprintf(err, err_len, "out of memory");
         goto out;
@@ -162,6 +246,20 @@ double auth_refresh_after_s(double lifetime_s, double before_s, double before_fr
     if (lead > 0.9 * lifetime_s)
         lead = 0.9 * lifetime_s;
     return lifetime_s - lead - jitter01 * 0.05 * lifetime_s;
+}
+
+int64_t auth_refresh_due_ns(int64_t now_ns, double lifetime_s, double before_s, double before_frac,
+                            double jitter01)
+{
+    /* !(x > 0) is also true for NaN */
+    if (!(lifetime_s > 0) || !(lifetime_s <= AUTH_LIFETIME_NEVER_S))
+        return INT64_MAX;
+    double after_s = auth_refresh_after_s(lifetime_s, before_s, before_frac, jitter01);
+    if (!(after_s >= AUTH_MIN_SPACING_MS / 1000.0))
+        after_s = AUTH_MIN_SPACING_MS / 1000.0;
+    /* after_s <= 10 years: at most 3.2e17 ns, exact enough and no overflow */
+    int64_t after_ns = (int64_t)(after_s * 1e9);
+    return now_ns > INT64_MAX - after_ns ? INT64_MAX : now_ns + after_ns;
 }
 
 /* ---- request preparation (once per application) ---- */
@@ -228,14 +326,16 @@ static int prepare_app(struct auth_pool *p, struct app_state *st, const struct s
     return 0;
 }
 
-/* CURLOPT_WRITEFUNCTION: keep the start of the answer. */
+/* CURLOPT_WRITEFUNCTION: keep the answer; past AUTH_ANSWER_MAX_BYTES keep
+ * one byte more (so auth_parse_token knows it is too large) and stop
+ * reading: a hostile or misdirected endpoint may send megabytes. */
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userp)
 {
     struct fetch *f = userp;
-    size_t n = size * nmemb, room = BODY_CAP - f->body_len;
+    size_t n = size * nmemb, room = sizeof f->body - f->body_len;
     memcpy(f->body + f->body_len, ptr, n < room ? n : room);
     f->body_len += n < room ? n : room;
-    return n;
+    return f->body_len > AUTH_ANSWER_MAX_BYTES ? 0 : n;
 }
 
 static void start_fetch(struct auth_pool *p, size_t app, enum auth_reason reason)
@@ -311,6 +411,8 @@ static void finish_fetch(struct auth_pool *p, struct fetch *f, CURLcode rc)
     curl_easy_getinfo(f->easy, CURLINFO_OS_ERRNO, &os_errno);
     curl_easy_getinfo(f->easy, CURLINFO_TOTAL_TIME_T, &total_us);
     int64_t now = clock_now_ns();
+    if (f->body_len > AUTH_ANSWER_MAX_BYTES)
+        rc = CURLE_OK; /* on_body stopped reading an answer too large */
     p->stats.requests++;
     p->stats.by_reason[f->reason]++;
     p->stats.outcomes[xfer_classify(rc, os_errno, rc == CURLE_OK ? (int)status : 0)]++;
@@ -318,15 +420,16 @@ static void finish_fetch(struct auth_pool *p, struct fetch *f, CURLcode rc)
         hdr_record(p->stats.latency, total_us);
     char *token = NULL;
     double life = 0;
-    char why[AUTH_ERROR_LEN];
     if (rc != CURLE_OK) {
-        snprintf(as->last_error, sizeof as->last_error, "%.150s (%s)",
+        snprintf(p->msg, sizeof p->msg, "%s (%s)",
                  f->errbuf[0] ? f->errbuf : curl_easy_strerror(rc),
                  rec_outcome_name(xfer_classify(rc, os_errno, 0)));
-    } else if (auth_parse_token(f->body, f->body_len, &token, &life, why, sizeof why) ||
+        redact_text(p->redact, p->msg, as->last_error, sizeof as->last_error, REDACT_ONE_LINE);
+    } else if (auth_parse_token(f->body, f->body_len, &token, &life, p->why, sizeof p->why) ||
                status != 200) {
-        snprintf(as->last_error, sizeof as->last_error, "HTTP %ld: %.170s", status,
-                 token ? "a token with an unexpected status" : why);
+        snprintf(p->msg, sizeof p->msg, "HTTP %ld: %s", status,
+                 token ? "a token with an unexpected status" : p->why);
+        redact_text(p->redact, p->msg, as->last_error, sizeof as->last_error, REDACT_ONE_LINE);
         free(token);
         token = NULL;
     }
@@ -351,15 +454,10 @@ static void finish_fetch(struct auth_pool *p, struct fetch *f, CURLcode rc)
     if (f->reason == AUTH_AFTER_401)
         as->refreshed_after_401++;
     publish(st, token, f->reason == AUTH_AFTER_401, now);
-    if (life > 0) {
-        double after = auth_refresh_after_s(life, p->au->refresh_before_s,
-                                            p->au->refresh_before_frac, sched_uniform(&p->rng));
-        if (after < AUTH_MIN_SPACING_MS / 1000.0)
-            after = AUTH_MIN_SPACING_MS / 1000.0;
-        st->due_ns = now + (int64_t)(after * 1e9);
-    } else {
-        st->due_ns = INT64_MAX; /* no expiry given: only a 401 renews it */
-    }
+    /* INT64_MAX when it does not expire (or none was given): only a 401
+     * renews it */
+    st->due_ns = auth_refresh_due_ns(now, life, p->au->refresh_before_s, p->au->refresh_before_frac,
+                                     sched_uniform(&p->rng));
 }
 
 static void collect(struct auth_pool *p)
@@ -424,9 +522,9 @@ static void pump(struct auth_pool *p, int64_t until_ns)
     curl_multi_perform(p->multi, &running);
     collect(p);
     int64_t now = clock_now_ns();
-    int wait_ms = until_ns > now ? (int)((until_ns - now + 999999) / 1000000) : 0;
-    if (wait_ms > 1000)
-        wait_ms = 1000;
+    /* at most a second: the loop also looks at stop and 401 reports */
+    int64_t wait_ns = until_ns > now ? until_ns - now : 0;
+    int wait_ms = wait_ns > 1000000000LL ? 1000 : (int)((wait_ns + 999999) / 1000000);
     curl_multi_poll(p->multi, NULL, 0, wait_ms, NULL);
     curl_multi_perform(p->multi, &running);
     collect(p);
@@ -459,10 +557,11 @@ int auth_pool_fetch_all(struct auth_pool *p, bool (*stop)(void *ctx), void *ctx,
     else
         snprintf(who, sizeof who, "%zu of %zu applications (first: %s)", failed, p->n_apps,
                  p->au->apps[first].name);
-    snprintf(err, err_len,
+    snprintf(p->msg, sizeof p->msg,
              "no token for %s from %s: %s; check the client credentials, the grant and the "
              "token endpoint",
              who, p->au->token_url, p->stats.apps[first].last_error);
+    redact_text(p->redact, p->msg, err, err_len, REDACT_ONE_LINE);
     return -1;
 }
 
@@ -491,7 +590,7 @@ int auth_pool_new(const struct scenario *scn, uint64_t seed, struct auth_pool **
     p->stats.apps = calloc(au->n_apps ? au->n_apps : 1, sizeof *p->stats.apps);
     p->stats.n_apps = au->n_apps;
     if (!p->apps || !p->stats.apps || hdr_init_default(&p->stats.latency) ||
-        !(p->multi = curl_multi_init()))
+        !(p->multi = curl_multi_init()) || redact_new(scn, &p->redact))
         goto nomem;
     for (size_t i = 0; i < AUTH_CONCURRENCY; i++)
         if (!(p->fetches[i].easy = curl_easy_init()))
@@ -586,6 +685,15 @@ enum auth_rejection auth_token_rejected(struct auth_pool *p, size_t app, uint32_
     return r;
 }
 
+int auth_pool_add_tokens(const struct auth_pool *p, struct redact *r)
+{
+    for (size_t i = 0; p && i < p->n_apps; i++)
+        for (size_t k = 0; k < AUTH_RING; k++)
+            if (p->apps[i].ring[k] && redact_add(r, p->apps[i].ring[k]))
+                return -1;
+    return 0;
+}
+
 void auth_pool_free(struct auth_pool *p)
 {
     if (!p)
@@ -611,5 +719,6 @@ void auth_pool_free(struct auth_pool *p)
     free(p->apps);
     free(p->stats.apps);
     hdr_close(p->stats.latency);
+    redact_free(p->redact);
     free(p);
 }

@@ -21,6 +21,12 @@
  * The thread also records the token endpoint as its own series (latency,
  * outcomes, why each token was fetched); it owns those statistics while
  * it runs, and the engine reads them after auth_pool_stop.
+ *
+ * Every message the pool makes (last_error, auth_pool_fetch_all's err)
+ * passes redact_text with the scenario's secrets: a token endpoint may
+ * echo the request, password, client secret and Basic credentials
+ * included. Of an OAuth2 error answer only `error` and
+ * `error_description` are kept, never the rest of its body.
  */
 #ifndef GATECAP_AUTH_H
 #define GATECAP_AUTH_H
@@ -34,11 +40,22 @@
 struct scenario;
 struct hdr_hist;
 struct auth_pool;
+struct redact;
 
 #define AUTH_CONCURRENCY 16
 #define AUTH_RING 8
 #define AUTH_MIN_SPACING_MS 250
 #define AUTH_ERROR_LEN 200
+/* A token endpoint's answer larger than this is refused (and not read on). */
+#define AUTH_ANSWER_MAX_BYTES 65536
+/* A token lifetime (expires_in) longer than this many seconds, 10 years,
+ * means "does not expire": such a token is refreshed only after a 401.
+ * WSO2 answers expires_in 9223372036854775 (2^63 / 1000) for tokens that
+ * never expire; no load test runs for 10 years, and lifetimes up to this
+ * one keep every refresh time (in ns) far inside an int64_t. */
+#define AUTH_LIFETIME_NEVER_S (10 * 365.25 * 86400)
+/* Longer lifetimes are kept (and reported) as this one. */
+#define AUTH_LIFETIME_MAX_S 1e308
 
 /* Why a token was requested. */
 enum auth_reason {
@@ -53,8 +70,10 @@ struct auth_app_stats {
     int64_t fetched;            /* tokens obtained */
     int64_t failed;             /* token requests that got no token */
     int64_t refreshed_after_401;
-    double lifetime_s;          /* expires_in of the last token (0: none given) */
-    char last_error[AUTH_ERROR_LEN]; /* "" when its last request succeeded */
+    double lifetime_s;          /* expires_in of the last token, at most AUTH_LIFETIME_MAX_S
+                                 * (0: none; above AUTH_LIFETIME_NEVER_S: does not expire) */
+    char last_error[AUTH_ERROR_LEN]; /* "" when its last request succeeded; redacted
+                                      * (redact.h), one line */
 };
 
 /* The token endpoint's series. */
@@ -119,6 +138,12 @@ enum auth_rejection auth_token_rejected(struct auth_pool *p, size_t app, uint32_
 /* Number of applications. */
 size_t auth_pool_apps(const struct auth_pool *p);
 
+/* Adds every token p still holds (up to AUTH_RING per application) to r
+ * (redact.h), so that messages made after the run mask them. Call only
+ * after auth_pool_stop (or before auth_pool_start); p may be NULL.
+ * Returns 0 or -1 (out of memory). */
+int auth_pool_add_tokens(const struct auth_pool *p, struct redact *r);
+
 /* Stops the thread if running and frees; NULL is fine. */
 void auth_pool_free(struct auth_pool *p);
 
@@ -129,10 +154,16 @@ void auth_pool_free(struct auth_pool *p);
  * length written (excluding NUL) or -1 when out (cap bytes) is too small. */
 long auth_form_encode(const char *s, char *out, size_t cap);
 
-/* Parses a token endpoint's answer body (len bytes). On success returns 0
- * with *token (owned) and *lifetime_s (expires_in; 0 when absent). On
- * failure returns -1 with why in err: the endpoint's `error` and
- * `error_description` when it sent them, else what is missing. */
+/* Parses a token endpoint's answer body (len bytes; len above
+ * AUTH_ANSWER_MAX_BYTES means the answer was larger, and is refused). On
+ * success returns 0 with *token (owned) and *lifetime_s: expires_in, a
+ * JSON number or a string holding one, from 0 to AUTH_LIFETIME_MAX_S
+ * (larger ones, and strings that overflow a double, are saturated); 0 when
+ * absent or null. On failure returns -1 with why in err: the endpoint's
+ * `error` and `error_description` when it sent them (in full: the caller
+ * redacts, then shortens), else what the answer is (too large, cut short,
+ * empty, not JSON, not an object) or lacks. Never a copy of the answer's
+ * other bytes. */
 int auth_parse_token(const char *body, size_t len, char **token, double *lifetime_s, char *err,
                      size_t err_len);
 
@@ -141,6 +172,14 @@ int auth_parse_token(const char *body, size_t len, char **token, double *lifetim
  * lifetime, at most 90 % of the lifetime; minus jitter01 (0..1) × 5 % of
  * the lifetime so that applications do not all refresh at once. */
 double auth_refresh_after_s(double lifetime_s, double before_s, double before_frac,
+                            double jitter01);
+
+/* When (CLOCK_MONOTONIC ns) to refresh a token of lifetime_s obtained at
+ * now_ns: now_ns + auth_refresh_after_s(...), at least AUTH_MIN_SPACING_MS
+ * later, saturated at INT64_MAX. INT64_MAX ("never") when the token does
+ * not expire: lifetime_s 0, negative, not finite, or above
+ * AUTH_LIFETIME_NEVER_S. */
+int64_t auth_refresh_due_ns(int64_t now_ns, double lifetime_s, double before_s, double before_frac,
                             double jitter01);
 
 #endif

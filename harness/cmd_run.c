@@ -18,6 +18,7 @@
 #include "gate.h"
 #include "hlog.h"
 #include "junit.h"
+#include "redact.h"
 #include "report.h"
 #include "results.h"
 #include "scenario.h"
@@ -68,7 +69,17 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, const char *usa
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             o->quiet = true;
         } else if (a[0] == '-' || o->file) {
-            fprintf(stderr, "gatecap: unexpected argument '%s'\nusage: %s\n", a, usage);
+            /* never repeat a secret: a --set value split off by a space is
+             * not shown, credential shapes are masked (redact.h) */
+            char shown[512];
+            redact_text(NULL, a, shown, sizeof shown, REDACT_ONE_LINE);
+            if (o->n_sets && argv[i - 1] == o->sets[o->n_sets - 1] && !strchr(argv[i - 1], '='))
+                fprintf(stderr,
+                        "gatecap: unexpected argument after --set %s (not shown); write --set "
+                        "KEY=VALUE as one argument\nusage: %s\n",
+                        argv[i - 1], usage);
+            else
+                fprintf(stderr, "gatecap: unexpected argument '%s'\nusage: %s\n", shown, usage);
             return -1;
         } else {
             o->file = a;

@@ -17,6 +17,7 @@
 #include "fdbudget.h"
 #include "fsutil.h"
 #include "gate.h"
+#include "redact.h"
 #include "results.h"
 #include "scenario.h"
 #include "search.h"
@@ -44,9 +45,14 @@ struct search_opts {
     bool quiet;
 };
 
+/* The value is shown without credential shapes (redact.h): it may be a
+ * --set value or a stray secret. */
 static int bad_value(const char *opt, const char *val, const char *why)
 {
-    fprintf(stderr, "gatecap search: %s '%s': %s\nusage: %s\n", opt, val, why, usage);
+    char o[256], v[512];
+    redact_text(NULL, opt, o, sizeof o, REDACT_ONE_LINE);
+    redact_text(NULL, val, v, sizeof v, REDACT_ONE_LINE);
+    fprintf(stderr, "gatecap search: %s '%s': %s\nusage: %s\n", o, v, why, usage);
     return -1;
 }
 
@@ -90,6 +96,10 @@ static int parse_opts(int argc, char **argv, struct search_opts *o)
             continue;
         }
         if (a[0] != '-') {
+            if (o->file && o->n_sets && argv[i - 1] == o->sets[o->n_sets - 1] &&
+                !strchr(argv[i - 1], '='))
+                return bad_value("argument after --set", argv[i - 1],
+                                 "not shown; write --set KEY=VALUE as one argument");
             if (o->file)
                 return bad_value("argument", a, "one scenario file only");
             o->file = a;

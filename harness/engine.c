@@ -27,6 +27,7 @@
 #include "auth.h"
 #include "clock.h"
 #include "feeder.h"
+#include "redact.h"
 #include "scenario.h"
 #include "sigguard.h"
 #include "worker.h"
@@ -438,6 +439,29 @@ static int prepare_shared(struct coord *c)
     return 0;
 }
 
+/* Every message the run hands on passes the one redaction (redact.h),
+ * with the scenario's secrets and the tokens still held: the result's
+ * error examples (transport messages, which can quote what a server sent)
+ * and, when the run failed, err (it names nodes' URLs and the check
+ * request's path, which may be secret). Out of memory, the messages are
+ * replaced by the mark rather than kept unmasked. */
+static void redact_outputs(const struct scenario *scn, const struct auth_pool *auth,
+                           struct engine_result *r, char *err, size_t err_len)
+{
+    struct redact *rd = NULL;
+    bool ok = !redact_new(scn, &rd) && !auth_pool_add_tokens(auth, rd);
+    for (int i = 0; r && i < OC_COUNT; i++) {
+        char *e = r->total->first_error[i];
+        if (e[0] && ok)
+            redact_text(rd, e, e, REC_ERROR_LEN, REDACT_ONE_LINE);
+        else if (e[0])
+            snprintf(e, REC_ERROR_LEN, "%s", REDACT_MARK);
+    }
+    if (!r && err && err_len)
+        redact_text(ok ? rd : NULL, ok ? err : REDACT_MARK, err, err_len, REDACT_ONE_LINE);
+    redact_free(rd);
+}
+
 int engine_run(const struct scenario *scn, engine_interval_fn on_interval, void *user,
                struct sigguard *sig, struct engine_result **out, char *err, size_t err_len)
 {
@@ -446,6 +470,8 @@ int engine_run(const struct scenario *scn, engine_interval_fn on_interval, void 
     size_t n_resolve = 0;
     int ret = ENGINE_ESETUP;
     *out = NULL;
+    if (err && err_len)
+        err[0] = '\0';
     curl_global_init(CURL_GLOBAL_DEFAULT);
     c.n_workers = scn->workers > 0 ? scn->workers : 1;
     c.res = calloc(1, sizeof *c.res);
@@ -583,6 +609,10 @@ out:
         worker_free(c.workers[i]);
     /* the token thread stops after the workers: its statistics are final */
     auth_pool_stop(c.sh.auth);
+    /* (tokens fetched before a stop request are the result's, not yet the
+     * workers') */
+    redact_outputs(scn, c.sh.auth ? c.sh.auth : (*out ? (*out)->auth : NULL),
+                   ret == ENGINE_OK ? *out : NULL, err, err_len);
     free(c.workers);
     engine_result_free(c.res);
     rec_set_free(c.iv_set);

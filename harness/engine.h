@@ -93,7 +93,9 @@ typedef bool (*engine_interval_fn)(void *user, const struct engine_result *so_fa
  * second abandons what is in flight. Returns ENGINE_OK with *out (owned,
  * engine_result_free) also when interrupted (r->interrupted, r->signal);
  * or a negative code with the reason in err (naming the node and cause
- * for ENGINE_EUNREACHABLE). */
+ * for ENGINE_EUNREACHABLE). The result's error examples and err are
+ * redacted (redact.h): no secret of the scenario, no token, no credential
+ * shape. */
 int engine_run(const struct scenario *scn, engine_interval_fn on_interval, void *user,
                struct sigguard *sig, struct engine_result **out, char *err, size_t err_len);
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "feeder.h"
+#include "redact.h"
 #include "scenario_priv.h"
 #include "template.h"
 
@@ -224,7 +225,7 @@ static void apply_override(struct scnp_ctx *c, struct ytree_node *root, const ch
     struct ytree_node at = {.kind = YTREE_SCALAR, .src = label};
     const char *eq = strchr(ov, '=');
     if (!eq || eq == ov) {
-        scnp_error(c, &at, "", "expected KEY=VALUE, e.g. --set load.workers=2");
+        scnp_error(c, &at, "", "expected a key, '=' and a value, e.g. --set load.workers=2");
         return;
     }
     size_t key_len = (size_t)(eq - ov);
@@ -536,8 +537,30 @@ static char *dir_of(const char *path)
     return strndup(path, (size_t)(slash - path));
 }
 
-/* The label of override i in messages; a value that looks like a
- * credential (by key name) is not repeated. Owned. */
+/* Does a YAML flow value ({...} or [...]) hold a secret: a key named like
+ * a credential (apikey:, "password":) or a !secret tag? */
+static bool flow_holds_secret(const char *v)
+{
+    if (*v != '{' && *v != '[')
+        return false;
+    if (strstr(v, "!secret"))
+        return true;
+    for (const char *p = v; *p;) {
+        size_t n = strcspn(p, " \t{}[],:\"'");
+        const char *e = p + n;
+        if (*e == '"' || *e == '\'')
+            e++;
+        if (n && *e == ':' && redact_sensitive_name(p, n))
+            return true;
+        p += n ? n : 1;
+    }
+    return false;
+}
+
+/* The label of override i in messages: a value that looks like a
+ * credential (by key name, or a flow holding one) is not repeated, and
+ * others lose their credential shapes (a URL's user:password@, apikey=).
+ * Owned. */
 static char *override_label(const char *ov)
 {
     const char *eq = strchr(ov, '=');
@@ -546,18 +569,18 @@ static char *override_label(const char *ov)
         const char *last = eq;
         while (last > ov && last[-1] != '.')
             last--;
-        char name[128];
-        size_t n = (size_t)(eq - last) < sizeof name - 1 ? (size_t)(eq - last) : sizeof name - 1;
-        memcpy(name, last, n);
-        name[n] = '\0';
-        if (scnp_sensitive_name(name) && eq[1]) {
+        if (eq[1] && (redact_sensitive_name(last, (size_t)(eq - last)) ||
+                      flow_holds_secret(eq + 1))) {
             if (asprintf(&label, "--set %.*s=<redacted>", (int)(eq - ov), ov) < 0)
                 label = NULL;
             return label;
         }
     }
-    if (asprintf(&label, "--set %s", ov) < 0)
-        label = NULL;
+    size_t cap = 10 * strlen(ov) + 16; /* a mark for every byte, at worst */
+    if (!(label = malloc(cap)))
+        return NULL;
+    snprintf(label, cap, "--set %s", ov);
+    redact_text(NULL, label, label, cap, 0);
     return label;
 }
 
@@ -579,6 +602,8 @@ int scenario_load_mem(const char *path, const char *yaml, size_t len, const char
     if (yrc == YTREE_ENOMEM)
         goto done;
     if (yrc) {
+        if (err && err_len) /* in case the parser quoted the file */
+            redact_text(NULL, err, err, err_len, 0);
         rc = SCN_EINVAL;
         goto done;
     }

@@ -17,7 +17,60 @@
 #include <strings.h>
 
 #include "infile.h"
+#include "redact.h"
 #include "units.h"
+
+/* Is the value at node at (field) a secret that a message must not
+ * quote: a scalar tagged !secret, or under a credential's name (a header
+ * such as apikey, client_secret, password, key_password)? Not the file
+ * paths and URLs whose names only look so, nor the key itself. */
+static bool secret_value(const struct ytree_node *at, const char *field)
+{
+    static const char *const not_secret[] = {"key", "client_secret_file", "token_url", NULL};
+    if (!at || at->kind != YTREE_SCALAR || !at->text || !at->len)
+        return false;
+    if (at->tag && !strcmp(at->tag, "!secret"))
+        return true;
+    const char *last = strrchr(field, '.');
+    last = last ? last + 1 : field;
+    if (strlen(last) == at->len && !memcmp(last, at->text, at->len))
+        return false; /* the key itself ("unknown key 'passwrd'") */
+    for (size_t i = 0; not_secret[i]; i++)
+        if (!strcmp(last, not_secret[i]))
+            return false;
+    return scnp_sensitive_name(last);
+}
+
+/* Masks, in msg (cap bytes), what it quotes of a secret value at node at:
+ * every '...' quoted part that is a piece of it ("malformed reference
+ * '${ABC'"; pieces shorter than REDACT_MIN_LEN only when they are all of
+ * it, so "'${'" stays), and the value itself wherever it stands. */
+static void hide_secrets(char *msg, size_t cap, const struct ytree_node *at, const char *field)
+{
+    if (!secret_value(at, field))
+        return;
+    char out[768];
+    size_t n = 0;
+    for (const char *p = msg; *p && n + 1 < sizeof out;) {
+        const char *q = *p == '\'' ? strchr(p + 1, '\'') : NULL;
+        size_t len = q ? (size_t)(q - p - 1) : 0;
+        bool piece = len >= REDACT_MIN_LEN || (len && len == at->len);
+        if (q && piece && memmem(at->text, at->len, p + 1, len)) {
+            n += (size_t)snprintf(out + n, sizeof out - n, "'%s'", REDACT_MARK);
+            n = n < sizeof out ? n : sizeof out - 1;
+            p = q + 1;
+        } else {
+            out[n++] = *p++;
+        }
+    }
+    out[n] = '\0';
+    struct redact *r = NULL;
+    if (redact_new(NULL, &r) || redact_add(r, at->text))
+        snprintf(msg, cap, "%s", "a secret value is wrong (not shown)");
+    else
+        redact_text(r, out, msg, cap, 0);
+    redact_free(r);
+}
 
 void scnp_error(struct scnp_ctx *c, const struct ytree_node *at, const char *field, const char *fmt,
                 ...)
@@ -35,11 +88,13 @@ void scnp_error(struct scnp_ctx *c, const struct ytree_node *at, const char *fie
         c->msgs = m;
         c->cap_msgs = cap;
     }
-    char body[768];
+    char raw[768], body[2048];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(body, sizeof body, fmt, ap);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    hide_secrets(raw, sizeof raw, at, field);
+    redact_text(NULL, raw, body, sizeof body, 0); /* credential shapes, control characters */
     size_t need = strlen(field) + strlen(body) + 3;
     char *text = malloc(need);
     if (!text) {
@@ -633,18 +688,7 @@ fail:
 
 bool scnp_sensitive_name(const char *name)
 {
-    static const char *const parts[] = {"auth", "token",     "secret",  "passw",      "pwd",
-                                        "key",  "cookie",    "session", "credential", "signature",
-                                        "jwt",  "assertion", NULL};
-    char low[128];
-    size_t k = 0;
-    for (; name[k] && k < sizeof low - 1; k++)
-        low[k] = (char)tolower((unsigned char)name[k]);
-    low[k] = '\0';
-    for (size_t i = 0; parts[i]; i++)
-        if (strstr(low, parts[i]))
-            return true;
-    return false;
+    return redact_sensitive_name(name, strlen(name)); /* one rule for both */
 }
 
 int scnp_name(struct scnp_ctx *c, const struct ytree_node *n, const char *field, char **out)

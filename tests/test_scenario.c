@@ -978,8 +978,8 @@ static void override_errors_name_the_override(void **state)
                               "section"},
         {"load.phases.rate=1/s", "--set load.phases.rate=1/s: load.phases: is a list; address an "
                                  "entry by its 0-based index"},
-        {"noequals", "--set noequals: expected KEY=VALUE"},
-        {"=1", "--set =1: expected KEY=VALUE"},
+        {"noequals", "--set noequals: expected a key, '=' and a value"},
+        {"=1", "--set =1: expected a key, '=' and a value"},
         {"load..workers=1", "--set load..workers=1: load..workers: empty name between dots"},
         {"requests.0.expect=[200, ", "--set requests.0.expect=[200, : requests.0.expect: the value "
                                      "is not valid YAML flow"},
@@ -1008,6 +1008,79 @@ static void override_errors_name_the_override(void **state)
 }
 
 /* ---- environment and secrets ------------------------------------------- */
+
+/* Messages that quote a value the user gave never quote a secret: a URL's
+ * userinfo, a credential-named query parameter, the value of a secret
+ * header or field (by name or !secret), in --set labels and in the
+ * messages themselves, from --set and from the file; what is not secret
+ * (file paths, other values) is still quoted. */
+static void errors_do_not_quote_secrets(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *ov, *secret, *want;
+    } cases[] = {
+        {"targets.0.url=https://user:hunter2pw@bad host:8243", "hunter2pw",
+         "--set targets.0.url=https://<redacted>@bad host:8243: targets.0.url: credentials"},
+        {"targets.0.url=ftp://user:hunter2pw@h", "hunter2pw",
+         "--set targets.0.url=ftp://<redacted>@h: targets.0.url: unsupported scheme"},
+        {"requests.0.path=x?apikey=SEKRIT-KEY1&a=b", "SEKRIT-KEY1",
+         "requests.0.path: 'x?apikey=<redacted>&a=b' must start with '/'; write "
+         "/x?apikey=<redacted>&a=b"},
+        {"requests.0.path=/a?token=${nofeeder.col}SEKRIT-KEY2", "SEKRIT-KEY2",
+         "requests.0.path: unknown feeder 'nofeeder'"},
+        {"requests.0.headers={apikey: [SEKRIT-KEY3]}", "SEKRIT-KEY3",
+         "--set requests.0.headers=<redacted>: requests.0.headers.apikey: expected a single "
+         "value"},
+        {"requests.0={path: /x, headers: {\"X-Api-Key\": \"ab${SEKRIT-KEY4\"}}", "SEKRIT-KEY4",
+         "--set requests.0=<redacted>: requests.0.headers.X-Api-Key: malformed '${' reference "
+         "'<redacted>'"},
+        {"requests.0.headers.apikey=ab${SEKRIT-KEY5", "SEKRIT-KEY5",
+         "requests.0.headers.apikey: malformed '${' reference '<redacted>'"},
+        {"requests.0.headers={X-Custom: !secret \"ab${SEKRIT-KEY6\"}", "SEKRIT-KEY6",
+         "requests.0.headers.X-Custom: malformed '${' reference '<redacted>'"},
+        {"requests.0.headers.X-Plain=ab${PLAIN-VALUE", NULL,
+         "requests.0.headers.X-Plain: malformed '${' reference '${PLAIN-VALUE'"},
+        {"requests.0.headers.Authorization=Bearer ${GATECAP_TEST_UNSET_TOKEN}", NULL,
+         "environment variable GATECAP_TEST_UNSET_TOKEN is not set; export "
+         "GATECAP_TEST_UNSET_TOKEN=... before running"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct scenario *s = (struct scenario *)1;
+        int rc = load_ov(MINIMAL, &cases[i].ov, 1, &s);
+        assert_null(s);
+        if (rc != SCN_EINVAL || (cases[i].secret && strstr(err, cases[i].secret)) ||
+            !strstr(err, cases[i].want))
+            fail_msg("--set %s: rc %d, expected\n  %s\nwithout %s, got:\n%s", cases[i].ov, rc,
+                     cases[i].want, cases[i].secret ? cases[i].secret : "-", err);
+    }
+    /* the same in the file */
+    struct scenario *s = (struct scenario *)1;
+    assert_int_equal(load_ov("targets: ['https://u:SEKRIT-F1@h']\n"
+                             "requests:\n"
+                             "  - path: x?access_token=SEKRIT-F2\n"
+                             "    headers: {apikey: 'ab${SEKRIT-F3', X-Plain: 'ab${PLAIN-F4'}\n"
+                             "tls: {cert: certs/client.pem, key: no/such-F5.key}\n"
+                             "auth:\n"
+                             "  token_url: 'https://km:SEKRIT-F6@km/oauth2/token'\n"
+                             "  client_id: x\n"
+                             "  client_secret: 'ab${SEKRIT-F7'\n" MIN_LOAD,
+                             NULL, 0, &s),
+                     SCN_EINVAL);
+    assert_null(s);
+    static const char *const secrets[] = {"SEKRIT-F1", "SEKRIT-F2", "SEKRIT-F3", "SEKRIT-F6",
+                                          "SEKRIT-F7"};
+    for (size_t i = 0; i < sizeof secrets / sizeof secrets[0]; i++)
+        if (strstr(err, secrets[i]))
+            fail_msg("%s quoted:\n%s", secrets[i], err);
+    assert_non_null(strstr(err, "'x?access_token=<redacted>' must start with '/'"));
+    assert_non_null(strstr(err, "'${PLAIN-F4'"));    /* not secret: quoted */
+    assert_non_null(strstr(err, "no/such-F5.key")); /* a key's path is no secret */
+    /* names are no secrets: a misspelt key is quoted */
+    load_fails(MINIMAL "auth:\n  token_url: https://km/oauth2/token\n  client_id: x\n"
+                       "  client_secret: y\n  passwrd: z\n",
+               "auth.passwrd: unknown key 'passwrd'; did you mean 'password'?");
+}
 
 static void env_expansion_and_redaction(void **state)
 {
@@ -2050,6 +2123,7 @@ int main(void)
         cmocka_unit_test(overrides_edit_before_validation),
         cmocka_unit_test(override_errors_name_the_override),
         cmocka_unit_test(env_expansion_and_redaction),
+        cmocka_unit_test(errors_do_not_quote_secrets),
         cmocka_unit_test(json_echo_layout),
         cmocka_unit_test(feeders_and_templates),
         cmocka_unit_test(feeder_and_template_errors),

@@ -4,8 +4,9 @@
 # checked after the node limit and before the per-token limit), Retry-After
 # only when asked for, the password grant, client authentication by mutual
 # TLS (tls_client_auth), --token-delay (answered later, no worker held),
-# --token-error-rate (exact with --fault-spacing even), and the per-client
-# and per-code counters of /_sim/stats, zeroed by /_sim/reset.
+# --token-error-rate (exact with --fault-spacing even), a hostile key
+# manager (--token-expires-in, --token-echo, --token-pad), and the
+# per-client and per-code counters of /_sim/stats, zeroed by /_sim/reset.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/gatewaysim.sh"
 
@@ -223,6 +224,28 @@ st=$(sim_stats "$U")
 assert_eq "stats: token errors" 5 "$(jq .tokens.errors <<< "$st")"
 assert_eq "stats: appA's tokens" 15 "$(jq .clients.appA.tokens <<< "$st")"
 sim_config "$U" token_error_rate=0 fault_spacing=random
+
+# ---- a hostile key manager: odd expires_in, echoed requests, huge answers --------
+sim_config "$U" token_expires_in=9223372036854775 token_echo=on
+b=$(curl -s -u appA:sa -d grant_type=client_credentials -d password=p%40ss "$U/oauth2/token")
+assert_contains "expires_in written as given" '"expires_in":9223372036854775,' "$b"
+req=$(jq -r .request <<< "$b")
+assert_contains "echo: the Authorization header" "Authorization: Basic $(printf appA:sa | base64)" "$req"
+assert_contains "echo: the form body" "grant_type=client_credentials&password=p%40ss" "$req"
+b=$(curl -s -u appA:wrong -d grant_type=client_credentials "$U/oauth2/token")
+assert_eq "echo: the error stays WSO2's" invalid_client "$(jq -r .error <<< "$b")"
+assert_contains "echo: in the error description" \
+    "Authorization: Basic $(printf appA:wrong | base64)" "$(jq -r .error_description <<< "$b")"
+sim_config "$U" token_expires_in=%22soon%22 token_echo=off token_pad=4MiB
+curl -s -u appA:sa -d grant_type=client_credentials -o "$T_TMP/pad.b" "$U/oauth2/token"
+assert_ge "pad: a 4 MiB answer" 4194304 "$(stat -c %s "$T_TMP/pad.b")"
+assert_eq "pad: still JSON, expires_in as given, no echo" '"soon" null' \
+    "$(jq -r '"\(.expires_in | tojson) \(.request | tojson)"' "$T_TMP/pad.b")"
+assert_eq "a backslash in expires_in refused" 400 \
+    "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$U/_sim/config?token_expires_in=a%5Cb")"
+sim_config "$U" token_expires_in= token_pad=0
+assert_eq "expires_in back to the lifetime" number \
+    "$(curl -s -u appA:sa -d grant_type=client_credentials "$U/oauth2/token" | jq -r '.expires_in | type')"
 
 # ---- revoked tokens count as their client's 401s; reset zeroes the counters ------
 sim_config "$U" expire_tokens=1

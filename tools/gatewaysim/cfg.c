@@ -514,6 +514,37 @@ static int set_token_error_rate(struct gscfg *c, const char *v, char *err, size_
     return set_fraction(&c->token_error_rate, v, err, errlen);
 }
 
+/* Any printable ASCII but backslash: the text goes into the JSON answer as
+ * it is (a number, a string in quotes, null, or something malformed). */
+static int set_token_expires_in(struct gscfg *c, const char *v, char *err, size_t errlen)
+{
+    size_t n = strlen(v);
+    if (n >= sizeof c->token_expires_in)
+        BAD("is longer than %zu characters", sizeof c->token_expires_in - 1);
+    for (const char *p = v; *p; p++)
+        if (*p < 0x20 || *p > 0x7e || *p == '\\')
+            BAD("holds a control character, a backslash or a non-ASCII byte; write JSON such as "
+                "9223372036854775, 1e308, \"3600\" or null (\"\" = the token lifetime)");
+    memcpy(c->token_expires_in, v, n + 1);
+    return 0;
+}
+
+static int set_token_echo(struct gscfg *c, const char *v, char *err, size_t errlen)
+{
+    if (parse_onoff(v, &c->token_echo))
+        BAD("'%s' is not on or off", v);
+    return 0;
+}
+
+static int set_token_pad(struct gscfg *c, const char *v, char *err, size_t errlen)
+{
+    size_t n;
+    if (parse_size(v, &n) || n > 64u * 1024 * 1024)
+        BAD("'%s' is not a size 0..64MiB (e.g. 4MiB; 0 = none)", v);
+    c->token_pad_bytes = n;
+    return 0;
+}
+
 /* ---- the table -------------------------------------------------------- */
 
 static const struct opt opts[] = {
@@ -581,6 +612,13 @@ static const struct opt opts[] = {
      "the token endpoint answers after DUR (default 0)"},
     {"token-error-rate", "F", OPT_RUNTIME, set_token_error_rate,
      "fraction of token requests answered 503"},
+    {"token-expires-in", "JSON", OPT_RUNTIME, set_token_expires_in,
+     "expires_in of token answers written as given (e.g. 9223372036854775, 1e308; default: "
+     "the lifetime)"},
+    {"token-echo", "on|off", OPT_RUNTIME, set_token_echo,
+     "token answers repeat the whole request, Authorization and body included (default off)"},
+    {"token-pad", "SIZE", OPT_RUNTIME, set_token_pad,
+     "token answers carry a \"pad\" member of SIZE bytes (default 0)"},
 };
 
 #define N_OPTS (sizeof opts / sizeof opts[0])
@@ -751,8 +789,9 @@ int gscfg_to_json(const struct gscfg *c, struct gsbuf *out)
                   "\"fault_spacing\":\"%s\",\"body_bytes\":%zu,\"auth\":%s,"
                   "\"token_ttl_s\":%.6g,\"throttle_rate\":%.6g,\"throttle_per_token\":%.6g,"
                   "\"throttle_unit_s\":%.6g,\"throttle_window\":\"%s\",\"retry_after\":%s,\"token_delay_ms\":%.6g,"
-                  "\"token_error_rate\":%.6g,\"clients\":%d,\"users\":%d,\"max_conns\":%d,"
-                  "\"idle_timeout_s\":%.6g,\"max_body_bytes\":%zu,\"app_quotas\":",
+                  "\"token_error_rate\":%.6g,\"token_echo\":%s,\"token_pad_bytes\":%zu,"
+                  "\"clients\":%d,\"users\":%d,\"max_conns\":%d,"
+                  "\"idle_timeout_s\":%.6g,\"max_body_bytes\":%zu",
                   c->listen_addr, c->http_port, c->cert_file[0] ? c->https_port : 0,
                   c->client_ca_file[0] ? "true" : "false", c->workers, dist_name(c->dist),
                   c->service_mean_s * 1e3, c->service_spread_s * 1e3, c->usl_alpha, c->usl_beta,
@@ -763,7 +802,12 @@ int gscfg_to_json(const struct gscfg *c, struct gsbuf *out)
                   c->throttle_per_token, c->throttle_unit_s,
                   c->throttle_window == GSCFG_WINDOW_SLIDING ? "sliding" : "fixed",
                   c->retry_after ? "true" : "false", c->token_delay_s * 1e3, c->token_error_rate,
-                  c->n_clients, c->n_users, c->max_conns, c->idle_timeout_s, c->max_body_bytes);
+                  c->token_echo ? "true" : "false", c->token_pad_bytes, c->n_clients, c->n_users,
+                  c->max_conns, c->idle_timeout_s, c->max_body_bytes);
+    /* expires_in as set: a JSON string, "" for the default */
+    rc = rc ? rc : gsbuf_puts(out, ",\"token_expires_in\":\"");
+    rc = rc ? rc : gsbuf_json_str(out, c->token_expires_in, strlen(c->token_expires_in));
+    rc = rc ? rc : gsbuf_puts(out, "\",\"app_quotas\":");
     rc = rc ? rc : gscfg_apps_json(c, out);
     return rc ? rc : gsbuf_puts(out, "}");
 }

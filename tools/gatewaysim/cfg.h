@@ -99,6 +99,10 @@ struct gscfg {
     bool retry_after;        /* 429 answers carry Retry-After */
     double token_delay_s;    /* token endpoint answers after this */
     double token_error_rate; /* fraction of token requests answered 503 */
+    /* hostile token endpoint (tests of what a client does with odd answers) */
+    char token_expires_in[64]; /* expires_in written verbatim in token answers; "": the lifetime */
+    bool token_echo;           /* answers repeat the whole request (head and body) */
+    size_t token_pad_bytes;    /* token answers carry a "pad" member this long */
 };
 
 /* Fills in every default. */

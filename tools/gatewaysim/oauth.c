@@ -24,12 +24,28 @@ struct token_req {
     bool basic; /* client credentials came in an Authorization: Basic header */
 };
 
+/* With --token-echo: the whole request as received, the form body first
+ * (as servers that complain about a parameter quote it), then a space and
+ * the head with the Authorization header, as the inside of a JSON string.
+ * Returns 0 or -ENOMEM. */
+static int echo_request(struct gssrv *s, const struct gsconn *c)
+{
+    int rc = gsbuf_json_str(&s->scratch, gsconn_body(c), c->body_bytes);
+    rc = rc ? rc : gsbuf_puts(&s->scratch, " ");
+    return rc ? rc : gsbuf_json_str(&s->scratch, c->in.data + c->in.off, c->req.head_bytes);
+}
+
 static void oauth_error(struct gssrv *s, struct gsconn *c, int status, const char *error,
                         const char *description)
 {
     s->stats.token_errors++;
     gsbuf_clear(&s->scratch);
     int rc = gsbuf_puts(&s->scratch, "{\"error_description\":\"");
+    if (s->cfg.token_echo) { /* the echo first: a shortened message still holds it */
+        rc = rc ? rc : gsbuf_puts(&s->scratch, "Your request was: ");
+        rc = rc ? rc : echo_request(s, c);
+        rc = rc ? rc : gsbuf_puts(&s->scratch, " ");
+    }
     rc = rc ? rc : gsbuf_json_str(&s->scratch, description, strlen(description));
     rc = rc ? rc : gsbuf_printf(&s->scratch, "\",\"error\":\"%s\"}", error);
     if (rc) {
@@ -129,11 +145,32 @@ static void issue(struct gssrv *s, struct gsconn *c, struct token_req *r)
     s->stats.tokens_issued++;
     s->stats.clients[gsstats_client_index(&s->stats, cl.client, r->id)].tokens++;
     gsbuf_clear(&s->scratch);
-    if (gsbuf_printf(&s->scratch,
-                     "{\"access_token\":\"%s\",\"scope\":\"%s\",\"token_type\":\"Bearer\","
-                     "\"expires_in\":%llu}",
-                     tok, r->scope[0] ? r->scope : "default",
-                     (unsigned long long)((ttl_us + 999999) / 1000000))) {
+    const struct gscfg *cfg = &s->cfg;
+    int rc = gsbuf_printf(&s->scratch,
+                          "{\"access_token\":\"%s\",\"scope\":\"%s\",\"token_type\":\"Bearer\","
+                          "\"expires_in\":",
+                          tok, r->scope[0] ? r->scope : "default");
+    if (cfg->token_expires_in[0]) /* as set, even if it is no number */
+        rc = rc ? rc : gsbuf_puts(&s->scratch, cfg->token_expires_in);
+    else
+        rc = rc ? rc
+                : gsbuf_printf(&s->scratch, "%llu",
+                               (unsigned long long)((ttl_us + 999999) / 1000000));
+    if (cfg->token_echo) {
+        rc = rc ? rc : gsbuf_puts(&s->scratch, ",\"request\":\"");
+        rc = rc ? rc : echo_request(s, c);
+        rc = rc ? rc : gsbuf_puts(&s->scratch, "\"");
+    }
+    if (cfg->token_pad_bytes) {
+        rc = rc ? rc : gsbuf_puts(&s->scratch, ",\"pad\":\"");
+        rc = rc ? rc : gsbuf_reserve(&s->scratch, cfg->token_pad_bytes);
+        if (!rc) {
+            memset(s->scratch.data + s->scratch.len, 'x', cfg->token_pad_bytes);
+            s->scratch.len += cfg->token_pad_bytes;
+        }
+        rc = rc ? rc : gsbuf_puts(&s->scratch, "\"");
+    }
+    if (rc || gsbuf_puts(&s->scratch, "}")) {
         gsconn_close(c);
         return;
     }

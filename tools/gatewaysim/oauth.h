@@ -16,7 +16,10 @@
 
 /* Answers c's token request (route GSROUTE_TOKEN): a token (200) or an
  * OAuth2 error (400, 401, 405; 503 for the --token-error-rate fraction).
- * Counts issued tokens per client. */
+ * Counts issued tokens per client. A hostile key manager for tests:
+ * --token-expires-in writes expires_in as given, --token-echo repeats the
+ * whole request (secrets included) in every answer, --token-pad makes
+ * answers as large as asked. */
 void gsoauth_token(struct gssrv *s, struct gsconn *c);
 
 #endif
