@@ -42,6 +42,29 @@ int capacity_step_check(const struct capacity_step *s, const struct capacity_slo
     return bad;
 }
 
+/* The metrics step s fails: the caller's verdict when it judged the step,
+ * else from its values. */
+static int step_bad(const struct capacity_step *s, const struct capacity_slo *slo)
+{
+    return s->judged ? s->bad : capacity_step_check(s, slo);
+}
+
+bool capacity_confirmed(const struct capacity_step *steps, size_t count, size_t i,
+                        const struct capacity_slo *slo)
+{
+    double next = INFINITY;
+    for (size_t k = 0; k < count; k++)
+        if (steps[k].valid && steps[k].offered_rps > steps[i].offered_rps &&
+            steps[k].offered_rps < next)
+            next = steps[k].offered_rps;
+    if (isinf(next))
+        return true; /* the highest measured: nothing above to say otherwise */
+    for (size_t k = 0; k < count; k++)
+        if (steps[k].valid && steps[k].offered_rps == next && step_bad(&steps[k], slo) != 0)
+            return true;
+    return false;
+}
+
 /* The rate where metric m crosses its bound on the line from good step g
  * to bad step b (b violates m, g does not). When g did not measure the
  * metric, the good step's rate: nothing is assumed between the two. */
@@ -99,16 +122,24 @@ int capacity_knee(const struct capacity_step *steps, size_t count, const struct 
         }
     }
 
-    /* First bad: lowest offered rate among valid steps that fail. */
+    /* First bad: lowest offered rate among valid failing steps that the
+     * next valid rate up confirms (or that are the highest measured). */
     long bad = -1;
     for (size_t i = 0; i < count; i++) {
         if (!steps[i].valid)
             continue;
         out->valid_steps++;
-        if (capacity_step_check(&steps[i], slo) != 0 &&
-            (bad < 0 || steps[i].offered_rps < steps[bad].offered_rps))
-            bad = (long)i;
+        if (step_bad(&steps[i], slo) != 0 &&
+            (bad < 0 || steps[i].offered_rps < steps[bad].offered_rps)) {
+            if (capacity_confirmed(steps, count, i, slo))
+                bad = (long)i;
+        }
     }
+    for (size_t i = 0; i < count; i++)
+        if (steps[i].valid && step_bad(&steps[i], slo) != 0 &&
+            !capacity_confirmed(steps, count, i, slo) &&
+            (bad < 0 || steps[i].offered_rps < steps[bad].offered_rps))
+            out->unconfirmed++;
     if (out->valid_steps == 0) {
         set_why(why, "no valid step: every step was marked invalid (the load generator was the "
                      "bottleneck); run again with more generator capacity");
@@ -118,8 +149,8 @@ int capacity_knee(const struct capacity_step *steps, size_t count, const struct 
      * valid steps when none fails). */
     long good = -1;
     for (size_t i = 0; i < count; i++) {
-        if (!steps[i].valid || capacity_step_check(&steps[i], slo) != 0)
-            continue;
+        if (!steps[i].valid || step_bad(&steps[i], slo) != 0)
+            continue; /* (an unconfirmed failure is neither good nor the knee) */
         if (bad >= 0 && !(steps[i].offered_rps < steps[bad].offered_rps)) {
             out->ignored_good++;
             continue;
@@ -134,7 +165,7 @@ int capacity_knee(const struct capacity_step *steps, size_t count, const struct 
         out->capacity_rps = steps[good].offered_rps;
         return CAPACITY_OK;
     }
-    out->limited_by = capacity_step_check(&steps[bad], slo);
+    out->limited_by = step_bad(&steps[bad], slo);
     if (good < 0) {
         if (out->ignored_good == 0) {
             set_why(why, "every step fails the SLO: the capacity is below the lowest rate "

@@ -52,6 +52,9 @@ struct capacity_step {
     double latency_ms; /* at the SLO's percentile */
     double error_pct;  /* 0..100, throttling (429) excluded */
     bool valid;        /* false: the generator was the bottleneck; not used */
+    bool judged;       /* the caller judged it (judge.h): bad holds the verdict; else
+                          capacity_step_check decides from the values above */
+    int bad;           /* judged: the CAPACITY_M_* it fails (0: good) */
 };
 
 /* The service level a step must meet to be sustainable. */
@@ -72,15 +75,27 @@ struct capacity_knee {
     int interpolated_on; /* the CAPACITY_M_* metric whose crossing is lowest */
     size_t valid_steps;
     size_t ignored_good; /* good steps above the first bad one (not used) */
+    size_t unconfirmed;  /* failing steps below the first bad one that the next
+                            valid rate up passed: taken for dips, not the knee */
 };
+
+/* Whether failing step i is confirmed: a valid step at the next higher
+ * rate measured fails too (one of them, when several share that rate), or
+ * no valid step lies above it. A failure the next step up does not repeat
+ * is taken for a dip (a pause of the machine, one bad interval): it cannot
+ * place the knee, so one noisy step cannot cut the capacity. Two steps in
+ * a row must fail for a false knee: with a false failure probability p
+ * per step, about p² instead of p. */
+bool capacity_confirmed(const struct capacity_step *steps, size_t count, size_t i,
+                        const struct capacity_slo *slo);
 
 /* Bit set of CAPACITY_M_* that step s violates under slo (0: good). */
 int capacity_step_check(const struct capacity_step *s, const struct capacity_slo *slo);
 
 /* The knee of steps[0..count) under slo. Invalid steps are skipped. The
  * first bad step is the valid step with the lowest offered rate that
- * violates the SLO; the last good one the highest-rate good step below
- * it. For each metric the bad step violates, the rate where the metric
+ * violates the SLO and is confirmed (capacity_confirmed); the last good
+ * one the highest-rate good step below it. For each metric the bad step violates, the rate where the metric
  * crosses its bound on the line between the two steps; capacity is the
  * lowest of those. Returns 0, CAPACITY_EINVAL (count 0 or above
  * CAPACITY_MAX_STEPS, a NaN/negative rate, a bad slo), CAPACITY_ENOVALID,

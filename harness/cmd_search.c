@@ -7,6 +7,7 @@
  * rewritten after every probe, so an interrupted search loses nothing.
  */
 #include <errno.h>
+#include <math.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include "redact.h"
 #include "results.h"
 #include "scenario.h"
+#include "judge.h"
 #include "search.h"
 #include "sigguard.h"
 #include "units.h"
@@ -39,6 +41,7 @@ struct search_opts {
     const char *sets[MAX_SETS];
     size_t n_sets;
     struct gate slo[MAX_SLO];
+    struct judge_criterion crit[MAX_SLO]; /* the same, as a step's criteria */
     size_t n_slo;
     double from_rps, max_rps, precision, probe_ms, warmup_ms;
     int max_probes;
@@ -70,7 +73,8 @@ static int parse_slo(const char *val, struct search_opts *o)
             rc = bad_value("--slo", val, "at most 16 expressions");
             break;
         }
-        if (gate_parse(tok, &g->expr, why, sizeof why)) {
+        if (gate_parse(tok, &g->expr, why, sizeof why) ||
+            gate_judge_criterion(&g->expr, &o->crit[o->n_slo], why, sizeof why)) {
             rc = bad_value("--slo", tok, why);
             break;
         }
@@ -253,49 +257,71 @@ static int run_probe(const struct search_opts *o, struct sigguard *sig, int k, d
     }
     json_decref(doc);
 
-    size_t p = scn->n_phases - 1;
+    /* Judged as `gatecap plan` judges it: from the results just written,
+     * read back (judge.h), so that the two can never disagree. */
+    const char *phase = scn->phases[scn->n_phases - 1].name;
+    struct judge_verdict v = {0};
+    json_error_t jerr;
+    json_t *root = code ? NULL : json_load_file(path, 0, &jerr);
+    struct judge_interval *iv = NULL;
+    if (root) {
+        struct judge_step js;
+        size_t n = judge_from_results(root, phase, &js, NULL, 0);
+        iv = calloc(n ? n : 1, sizeof *iv);
+        if (iv) {
+            judge_from_results(root, phase, &js, iv, n);
+            judge_step(&js, o->crit, o->n_slo, &v);
+        }
+    } else if (!code) {
+        fprintf(stderr, "gatecap: cannot read back %s: %s\n", path, jerr.text);
+        code = EXIT_RUN;
+    }
     json_t *measured = json_object();
     char line[1024];
     int len = snprintf(line, sizeof line, "probe %2d: %9.6g/s ", k, rate);
-    *met = true;
     for (size_t i = 0; i < o->n_slo; i++) {
-        double v;
-        enum gate_outcome oc = gate_check_phase(scn, r, p, &o->slo[i].expr, &v);
         char val[32] = "no data";
-        if (oc != GATE_NO_DATA)
-            gate_format(&o->slo[i].expr, v, val, sizeof val);
+        if (isfinite(v.value[i]))
+            gate_format(&o->slo[i].expr, v.value[i], val, sizeof val);
         json_object_set_new(measured, o->slo[i].text,
-                            oc == GATE_NO_DATA ? json_null() : json_real(v));
-        if (oc != GATE_PASS)
-            *met = false;
+                            isfinite(v.value[i]) ? json_real(v.value[i]) : json_null());
         if (len > 0 && (size_t)len < sizeof line)
             len += snprintf(line + len, sizeof line - (size_t)len, " %s: %s%s", o->slo[i].text,
-                            val, oc == GATE_PASS ? "" : " (fails)");
+                            val, v.failed[i] ? " (fails)" : "");
     }
-    const char *verdict = r->interrupted         ? "interrupted"
-                          : r->generator_limited ? "generator-limited"
-                          : *met                 ? "meets the SLO"
-                                                 : "fails the SLO";
-    if (!o->quiet || r->generator_limited || r->interrupted)
-        fprintf(stderr, "%s → %s\n", line, verdict);
-    json_array_append_new(probes,
-                          json_pack("{s:i,s:f,s:s,s:o,s:s,s:f}", "probe", k, "rate_rps", rate,
-                                    "verdict",
-                                    r->interrupted || r->generator_limited ? verdict
-                                    : *met                                 ? "pass"
-                                                                           : "fail",
-                                    "measured", measured, "results", path + strlen(outdir) + 1,
-                                    "late_pct", r->late_pct));
-    if (r->interrupted)
+    *met = v.measured && v.valid && v.good;
+    bool judged = v.measured && v.valid;
+    const char *verdict = r->interrupted ? "interrupted"
+                          : !judged      ? "not judged"
+                          : *met         ? "meets the SLO"
+                                         : "fails the SLO";
+    if (!o->quiet || !judged || r->interrupted)
+        fprintf(stderr, "%s → %s%s%s\n", line, verdict, judged ? "" : ": ", judged ? "" : v.why);
+    char label[96];
+    snprintf(label, sizeof label, "probe-%02d/%s", k, phase);
+    json_array_append_new(
+        probes, json_pack("{s:i,s:s,s:f,s:s,s:o,s:o,s:s,s:f,s:o}", "probe", k, "step", label,
+                          "rate_rps", rate, "verdict",
+                          r->interrupted ? "interrupted"
+                          : !judged      ? "not-judged"
+                          : *met         ? "pass"
+                                         : "fail",
+                          "measured", measured, "achieved_pct",
+                          isfinite(v.achieved_pct) ? json_real(v.achieved_pct) : json_null(),
+                          "results", path + strlen(outdir) + 1, "late_pct", r->late_pct, "why",
+                          judged ? json_null() : json_string(v.why)));
+    if (r->interrupted) {
         code = EXIT_INTERRUPTED;
-    else if (r->generator_limited) {
+    } else if (!judged && !code) {
         fprintf(stderr,
-                "gatecap: probe %d at %.6g/s was generator-limited (%.2f%% of arrivals late): "
-                "gatecap, not the gateway, was the bottleneck, so the search stops here. Give "
-                "gatecap more CPU (load.workers) or search a smaller cluster\n",
-                k, rate, r->late_pct);
+                "gatecap: probe %d at %.6g/s cannot be judged (%s): gatecap's own shortfall could "
+                "have decided it, so the search stops here. Give gatecap more CPU (load.workers, "
+                "a bigger machine) or search a smaller cluster\n",
+                k, rate, v.why);
         code = EXIT_RUN;
     }
+    free(iv);
+    json_decref(root);
     engine_result_free(r);
     scenario_free(scn);
     return code;

@@ -30,6 +30,7 @@
 #include "redact.h"
 #include "scenario.h"
 #include "sigguard.h"
+#include "stats.h"
 #include "worker.h"
 #include "xfer.h"
 
@@ -175,7 +176,7 @@ static void close_interval(struct coord *c)
             map[n] = global_node(r, worker_node_name(c->workers[i], n));
         if (merge_set(c->iv_set, back, map))
             c->status = ENGINE_ESETUP;
-        rec_health_add(&c->iv_set->health, &back->health);
+        rec_set_health_add(c->iv_set, back);
         rec_merge_errors(c->iv_set, back);
         rec_merge_errors(r->total, back);
         rec_apps_add(r->total, back);
@@ -188,6 +189,9 @@ static void close_interval(struct coord *c)
     int64_t inflight = c->iv_set->health.inflight;
     rec_health_add(&r->health, &c->iv_set->health);
     r->health.inflight = inflight;
+    /* per phase in the totals (the whole run's is r->health) */
+    for (size_t p = 0; p < tot->n_phases; p++)
+        rec_health_add(&tot->by_phase[p], &c->iv_set->by_phase[p]);
 
     struct engine_interval *grown =
         realloc(r->intervals, (r->n_intervals + 1) * sizeof *r->intervals);
@@ -201,6 +205,7 @@ static void close_interval(struct coord *c)
     iv->start_s = (double)c->iv_start_ns / 1e9;
     iv->length_s = (double)(now - c->iv_start_ns) / 1e9;
     iv->phase = phase_at(c, c->iv_start_ns);
+    iv->drain = c->stopping && iv->start_s >= r->schedule_end_s;
     iv->health = c->iv_set->health;
     double cpu = cpu_seconds(NULL, NULL);
     if (iv->length_s > 0) {
@@ -366,6 +371,17 @@ static int resolve_targets(const struct scenario *scn, char ***out, size_t *n_ou
     *out = list;
     *n_out = n;
     return 0;
+}
+
+bool engine_phase_undelivered(const struct scenario *scn, const struct engine_result *r, size_t p)
+{
+    const struct rec_health *h = &r->total->by_phase[p];
+    if (h->local_failures > 0)
+        return true;
+    if (scn->model != SCN_OPEN)
+        return false;
+    return h->queue_drops > 0 || 100.0 * stats_wilson_low((double)h->late, (double)h->scheduled) >
+                                     scn->late_tolerance_pct;
 }
 
 double engine_phase_ran_s(const struct scenario *scn, const struct engine_result *r, size_t p)
@@ -594,9 +610,10 @@ measured:;
     if (r->health.scheduled > 0)
         r->late_pct = 100.0 * (double)r->health.late / (double)r->health.scheduled;
     r->abandoned = r->health.abandoned;
-    r->generator_limited = (scn->model == SCN_OPEN && (r->late_pct > scn->late_tolerance_pct ||
-                                                       r->health.queue_drops > 0)) ||
-                           r->health.local_failures > 0;
+    r->generator_limited = false;
+    for (size_t p = 0; p < scn->n_phases; p++)
+        if (scn->phases[p].record && engine_phase_undelivered(scn, r, p))
+            r->generator_limited = true;
     ret = c.status;
     if (ret == ENGINE_OK) {
         *out = r;

@@ -39,6 +39,8 @@ struct engine_interval {
     double start_s;            /* from run start */
     double length_s;
     size_t phase;              /* phase in force at the interval's start */
+    bool drain;                /* it starts after the arrivals ended (the planned end, a
+                                  stop or a signal): only answers to earlier arrivals */
     double offered_rps;        /* scheduled arrivals / length */
     double achieved_rps;       /* completions / length */
     double cpu_pct;            /* gatecap's CPU over the interval, % of one core */
@@ -67,8 +69,9 @@ struct engine_result {
     bool stopped_early;          /* stopped by the interval callback */
     double schedule_end_s;       /* when arrivals ended: the planned end, or
                                     the time of the signal or stop */
-    bool generator_limited;      /* late or dropped arrivals past the tolerance, or
-                                    requests that failed locally (health.local_failures) */
+    bool generator_limited;      /* a recorded phase was not delivered as scheduled:
+                                    late or dropped arrivals past the tolerance, or
+                                    requests that failed locally (engine_phase_undelivered) */
     int64_t abandoned;           /* in flight when the grace period ran out */
     double late_pct;             /* late arrivals, % of scheduled */
     struct auth_pool *auth;      /* token pool (stopped; auth_pool_stats), or NULL */
@@ -100,6 +103,14 @@ int engine_run(const struct scenario *scn, engine_interval_fn on_interval, void 
                struct sigguard *sig, struct engine_result **out, char *err, size_t err_len);
 
 void engine_result_free(struct engine_result *r);
+
+/* Whether gatecap failed to deliver phase p's arrivals as scheduled: any
+ * arrival failed for want of a local resource, or (open model) was dropped
+ * from its queue, or the late share is beyond late_tolerance_pct with
+ * confidence (the Wilson 95 % lower bound of late/scheduled above it: one
+ * late arrival in forty is noise, not a generator that cannot keep up).
+ * A run is generator-limited when a recorded phase is. */
+bool engine_phase_undelivered(const struct scenario *scn, const struct engine_result *r, size_t p);
 
 /* Seconds phase p of scn ran in r: its duration, or less when the run was
  * interrupted during or before it. */

@@ -12,6 +12,7 @@
 
 #include "engine.h"
 #include "hdr.h"
+#include "judge.h"
 #include "recorder.h"
 #include "scenario.h"
 #include "units.h"
@@ -411,39 +412,59 @@ static void sum_scope(const struct scenario *scn, const struct engine_result *r,
                     scope == GATE_NODE ? index : SIZE_MAX, c);
         *seconds += engine_phase_ran_s(scn, r, p);
     }
-    /* Achieved vs offered is a rate while the load is on: completions in
-     * the scope's intervals over the arrivals scheduled in them (the
-     * requests still answered after the last arrival do not count). The
-     * schedule offers arrivals to the run, not to one request or node. */
+    /* Achieved is a step's (judge.h): completions over the arrivals
+     * scheduled in each phase's judged intervals, summed over the phases
+     * in scope. The schedule offers arrivals to the run, not to one
+     * request or node. */
     *achieved_pct = -1;
     if (scope == GATE_REQUEST || scope == GATE_NODE)
         return;
     double scheduled = 0, done = 0;
-    for (size_t i = 0; i < r->n_intervals; i++) {
-        const struct engine_interval *iv = &r->intervals[i];
-        if (iv->start_s >= r->schedule_end_s || !in_scope(scn, iv->phase, scope, index, name))
+    for (size_t p = 0; p < scn->n_phases; p++) {
+        if (!in_scope(scn, p, scope, index, name))
             continue;
-        scheduled += (double)iv->health.scheduled;
-        done += (double)iv->all.completed;
+        struct judge_step js;
+        struct judge_interval *iv = calloc(r->n_intervals ? r->n_intervals : 1, sizeof *iv);
+        if (!iv)
+            return;
+        size_t n = judge_from_run(scn, r, p, &js, iv, r->n_intervals);
+        double sch, dn;
+        judge_achieved_counts(iv, n, scn->interval_s, &sch, &dn, NULL);
+        scheduled += sch;
+        done += dn;
+        free(iv);
     }
     if (scheduled > 0)
         *achieved_pct = 100.0 * done / scheduled;
 }
 
-enum gate_outcome gate_check_phase(const struct scenario *scn, const struct engine_result *r,
-                                   size_t p, const struct gate_expr *e, double *measured)
+int gate_judge_criterion(const struct gate_expr *e, struct judge_criterion *out, char *why,
+                         size_t why_len)
 {
-    double seconds, achieved;
-    enum gate_outcome o = GATE_NO_DATA;
-    struct rec_cell *c = rec_cell_new();
-    *measured = 0;
-    if (!c)
-        return GATE_NO_DATA;
-    sum_scope(scn, r, GATE_PHASE, p, NULL, c, &seconds, &achieved);
-    if (gate_measure(e, c, seconds, achieved, measured))
-        o = gate_holds(e, *measured) ? GATE_PASS : GATE_FAIL;
-    rec_cell_free(c);
-    return o;
+    memset(out, 0, sizeof *out);
+    out->bound = e->threshold;
+    bool below = e->op == GATE_LT || e->op == GATE_LE;
+    out->strict = e->op == GATE_LT || e->op == GATE_GT;
+    if (e->metric == GATE_TIME && e->series == GATE_LATENCY && e->stat == GATE_PCTL &&
+        judge_pct_index(e->percentile) >= 0 && below) {
+        out->metric = JUDGE_LATENCY;
+        out->pct = judge_pct_index(e->percentile);
+        return 0;
+    }
+    if (e->metric == GATE_ERRORS && e->as_pct && below) {
+        out->metric = JUDGE_ERRORS;
+        return 0;
+    }
+    if (e->metric == GATE_ACHIEVED && !below) {
+        out->metric = JUDGE_ACHIEVED;
+        return 0;
+    }
+    if (why && why_len)
+        snprintf(why, why_len,
+                 "a step is judged on latency percentiles (p50, p90, p99 or p99.9 below a "
+                 "time), errors (below a share, e.g. errors < 0.1%%) and achieved (at least a "
+                 "share, e.g. achieved >= 99%%)");
+    return -1;
 }
 
 static int push(struct gate_verdict **v, size_t *n, size_t *cap, struct gate_verdict x)

@@ -63,6 +63,15 @@ struct gate {
     double grace_s;        /* abort checks start this long after the run's start */
 };
 
+struct judge_criterion;
+
+/* The step criterion (judge.h) a gate expression stands for: latency
+ * percentiles p50, p90, p99, p99.9 below a time, errors below a share,
+ * achieved at least a share. Returns 0, or -1 with a sentence in why when
+ * e cannot judge a step. */
+int gate_judge_criterion(const struct gate_expr *e, struct judge_criterion *out, char *why,
+                         size_t why_len);
+
 /* Parses "METRIC OP VALUE" (spaces optional). Metrics: pN (latency
  * percentile, e.g. p99, p99.9), min, mean, max, and SERIES.STAT for the
  * series latency, service, ttfb, connect, tls (e.g. service.p99);
@@ -111,12 +120,6 @@ const char *gate_outcome_name(enum gate_outcome o);
  * *n. Returns 0, or -1 when memory runs out. */
 int gate_evaluate(const struct scenario *scn, const struct engine_result *r, bool abort_only,
                   struct gate_verdict **out, size_t *n);
-
-/* Judges expression e on phase p of r alone (e.g. one step of a
- * staircase); *measured as in gate_verdict. Returns GATE_NO_DATA also when
- * memory runs out. */
-enum gate_outcome gate_check_phase(const struct scenario *scn, const struct engine_result *r,
-                                   size_t p, const struct gate_expr *e, double *measured);
 
 /* Writes the measured value with its unit ("182.4ms", "0.12%", "951/s",
  * "1200") into buf. */

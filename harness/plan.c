@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "judge.h"
 #include "version.h"
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -98,21 +99,22 @@ static void make_sentence(struct plan *p, const struct plan_request *a, double p
         struct capacity_policy pol = a->policy;
         pol.scale_alpha = p->scale.alpha;
         pol.scale_beta = p->scale.beta;
-        len = snprintf(p->sentence, sizeof p->sentence,
-                       "Recommend %d gateway node%s: the peak of %s req/s needs %d node%s at "
-                       "%d %% of the %s req/s they carry together at %s (measured scale-out)",
-                       r->nodes, r->nodes == 1 ? "" : "s", plan_fmt_num(pk, sizeof pk, peak),
-                       r->n_base, r->n_base == 1 ? "" : "s", keep,
-                       plan_fmt_num(cap, sizeof cap,
-                                    capacity_cluster_rps(r->per_node_rps, &pol, r->n_base)),
-                       plan_slo_text(a, s, sizeof s));
+        len = snprintf(
+            p->sentence, sizeof p->sentence,
+            "Recommend %d gateway node%s: the peak of %s req/s needs %d node%s at "
+            "%d %% of the %s req/s they carry together at %s (measured scale-out)",
+            r->nodes, r->nodes == 1 ? "" : "s", plan_fmt_num(pk, sizeof pk, peak), r->n_base,
+            r->n_base == 1 ? "" : "s", keep,
+            plan_fmt_num(cap, sizeof cap, capacity_cluster_rps(r->per_node_rps, &pol, r->n_base)),
+            plan_slo_text(a, s, sizeof s));
     } else {
-        len = snprintf(p->sentence, sizeof p->sentence,
-                       "Recommend %d gateway node%s: the peak of %s req/s needs %d node%s at "
-                       "%d %% of the %s req/s each carries at %s",
-                       r->nodes, r->nodes == 1 ? "" : "s", plan_fmt_num(pk, sizeof pk, peak),
-                       r->n_base, r->n_base == 1 ? "" : "s", keep,
-                       plan_fmt_num(cap, sizeof cap, r->per_node_rps), plan_slo_text(a, s, sizeof s));
+        len =
+            snprintf(p->sentence, sizeof p->sentence,
+                     "Recommend %d gateway node%s: the peak of %s req/s needs %d node%s at "
+                     "%d %% of the %s req/s each carries at %s",
+                     r->nodes, r->nodes == 1 ? "" : "s", plan_fmt_num(pk, sizeof pk, peak),
+                     r->n_base, r->n_base == 1 ? "" : "s", keep,
+                     plan_fmt_num(cap, sizeof cap, r->per_node_rps), plan_slo_text(a, s, sizeof s));
     }
     if (len < 0 || (size_t)len >= sizeof p->sentence)
         return;
@@ -165,6 +167,45 @@ static void summary_sentence(struct plan *p, const struct plan_request *a)
 
 static void collect_assumptions(struct plan *p, const struct plan_request *a);
 static int knees(struct plan *p, const struct plan_request *a, char *err, size_t errlen);
+
+/* The plan's SLO as a step's criteria (judge.h): the latency percentile
+ * at most its bound (when one is set), errors at most the budget (when
+ * one is set), achieved at least its share. metric[i] is the CAPACITY_M_*
+ * criterion i stands for. Returns how many. */
+static size_t criteria(const struct plan_request *a, struct judge_criterion *c, int *metric)
+{
+    size_t n = 0;
+    int k = judge_pct_index(atof(a->percentile + 1));
+    if (k >= 0 && a->slo_latency_ms > 0) {
+        c[n] = (struct judge_criterion){JUDGE_LATENCY, k, false, a->slo_latency_ms};
+        metric[n++] = CAPACITY_M_LATENCY;
+    }
+    if (!isnan(a->slo_error_pct)) {
+        c[n] = (struct judge_criterion){JUDGE_ERRORS, 0, false, a->slo_error_pct};
+        metric[n++] = CAPACITY_M_ERRORS;
+    }
+    c[n] = (struct judge_criterion){JUDGE_ACHIEVED, 0, false, 100 * a->slo_min_achieved};
+    metric[n++] = CAPACITY_M_ACHIEVED;
+    return n;
+}
+
+/* Judges a step of a results.json as the run's stop rule and search do:
+ * its achieved, its verdict, its validity. */
+static void judge_one(struct plan_input_step *s, const struct judge_criterion *c, const int *metric,
+                      size_t n, struct capacity_step *cs)
+{
+    struct judge_verdict v;
+    judge_step(&s->judge, c, n, &v);
+    s->achieved_rps = isfinite(v.achieved_pct) ? s->offered_rps * v.achieved_pct / 100 : 0;
+    s->valid = v.measured && v.valid;
+    if (!s->valid)
+        snprintf(s->invalid_why, sizeof s->invalid_why, "%s", v.why);
+    cs->judged = true;
+    cs->bad = 0;
+    for (size_t i = 0; i < n; i++)
+        if (v.failed[i])
+            cs->bad |= metric[i];
+}
 static void fit_scale_out(struct plan *p);
 
 int plan_build(struct plan *p, const struct plan_request *a, char *err, size_t errlen)
@@ -188,11 +229,19 @@ int plan_build(struct plan *p, const struct plan_request *a, char *err, size_t e
         p->steps = calloc(p->in.n_steps, sizeof *p->steps);
         if (!p->steps)
             return fail(err, errlen, "out of memory");
+        struct judge_criterion crit[3];
+        int metric[3];
+        size_t n_crit = criteria(a, crit, metric);
         for (size_t i = 0; i < p->in.n_steps; i++) {
-            const struct plan_input_step *s = &p->in.steps[i];
-            p->steps[i] =
-                (struct capacity_step){s->offered_rps / s->nodes, s->achieved_rps / s->nodes,
-                                       s->latency_ms, s->error_pct, s->valid};
+            struct plan_input_step *s = &p->in.steps[i];
+            struct capacity_step *cs = &p->steps[i];
+            *cs = (struct capacity_step){.offered_rps = s->offered_rps / s->nodes,
+                                         .latency_ms = s->latency_ms,
+                                         .error_pct = s->error_pct};
+            if (s->judged)
+                judge_one(s, crit, metric, n_crit, cs);
+            cs->achieved_rps = s->achieved_rps / s->nodes;
+            cs->valid = s->valid;
         }
         if (knees(p, a, err, errlen))
             return -1;
@@ -370,9 +419,8 @@ static void scale_assumptions(struct plan *p, const struct plan_request *a)
                        gr->nodes, gr->nodes == 1 ? "" : "s", gr->why);
             continue;
         }
-        int w = snprintf(list + len, sizeof list - len, "%s%d node%s %s%s req/s",
-                         len ? ", " : "", gr->nodes, gr->nodes == 1 ? "" : "s",
-                         gr->knee.at_least ? "at least " : "",
+        int w = snprintf(list + len, sizeof list - len, "%s%d node%s %s%s req/s", len ? ", " : "",
+                         gr->nodes, gr->nodes == 1 ? "" : "s", gr->knee.at_least ? "at least " : "",
                          plan_fmt_num(b1, sizeof b1, gr->cluster_rps));
         if (w > 0 && len + (size_t)w < sizeof list)
             len += (size_t)w;
@@ -442,6 +490,11 @@ static void collect_assumptions(struct plan *p, const struct plan_request *a)
                    "rates (steps past %s req/s) to find the knee.",
                    plan_fmt_num(b1, sizeof b1, p->knee.capacity_rps),
                    plan_fmt_num(b2, sizeof b2, p->knee.capacity_rps));
+        if (p->knee.unconfirmed)
+            assume(p,
+                   "%zu failing step%s below the knee, each followed by a passing step: taken "
+                   "for a dip (one bad interval, a pause), not the knee (docs/plan.md).",
+                   p->knee.unconfirmed, p->knee.unconfirmed == 1 ? " was" : "s were");
         if (p->knee.ignored_good)
             assume(p,
                    "%zu good step%s above the first failing one ignored: capacity is never "
@@ -509,8 +562,9 @@ static json_t *usl_json(const struct usl_fit *f)
                      (json_int_t)f->points, "iterations", f->iterations);
 }
 
-/* good, bad (with *viol the metrics violated), invalid, or ignored (good,
- * but above the first bad step). */
+/* good, bad (with *viol the metrics violated), unconfirmed (bad, below
+ * the first bad step, the next step up passed: a dip), invalid, or
+ * ignored (good, but above the first bad step). */
 const char *plan_step_verdict(const struct plan *p, const struct plan_request *a, size_t i,
                               int *viol)
 {
@@ -518,13 +572,17 @@ const char *plan_step_verdict(const struct plan *p, const struct plan_request *a
     if (!p->in.steps[i].valid)
         return "invalid";
     struct capacity_slo slo = {a->slo_latency_ms, a->slo_error_pct, a->slo_min_achieved};
-    *viol = capacity_step_check(&p->steps[i], &slo);
-    if (*viol)
-        return "bad";
+    *viol = p->steps[i].judged ? p->steps[i].bad : capacity_step_check(&p->steps[i], &slo);
     const struct capacity_knee *k = &p->knee;
     for (int g = 0; g < p->n_groups; g++)
         if (p->groups[g].nodes == p->in.steps[i].nodes && p->groups[g].have_knee)
             k = &p->groups[g].knee;
+    if (*viol) {
+        bool below =
+            k->first_bad < 0 || p->steps[i].offered_rps < p->steps[k->first_bad].offered_rps;
+        return below && !capacity_confirmed(p->steps, p->in.n_steps, i, &slo) ? "unconfirmed"
+                                                                              : "bad";
+    }
     if (k->first_bad >= 0 && p->steps[i].offered_rps >= p->steps[k->first_bad].offered_rps)
         return "ignored";
     return "good";
@@ -628,21 +686,20 @@ void *plan_to_json(const struct plan *p, const struct plan_request *a)
         for (int g = 0; g < p->n_groups; g++) {
             const struct plan_group *gr = &p->groups[g];
             json_array_append_new(
-                sizes, json_pack("{s:i,s:o,s:o,s:b}", "nodes", gr->nodes, "capacity_rps",
-                                 gr->have_knee ? jnum(gr->cluster_rps) : json_null(),
-                                 "per_node_rps",
-                                 gr->have_knee ? jnum(gr->knee.capacity_rps) : json_null(),
-                                 "at_least", gr->have_knee && gr->knee.at_least));
+                sizes,
+                json_pack("{s:i,s:o,s:o,s:b}", "nodes", gr->nodes, "capacity_rps",
+                          gr->have_knee ? jnum(gr->cluster_rps) : json_null(), "per_node_rps",
+                          gr->have_knee ? jnum(gr->knee.capacity_rps) : json_null(), "at_least",
+                          gr->have_knee && gr->knee.at_least));
         }
-        json_object_set_new(
-            root, "scale_out",
-            json_pack("{s:o,s:o,s:o,s:o,s:o}", "sizes", sizes, "method",
-                      !p->have_scale         ? json_null()
-                      : p->scale_two_point   ? json_string("two-point")
-                                             : json_string("usl"),
-                      "gamma", p->have_scale ? jnum(p->scale.gamma) : json_null(), "alpha",
-                      p->have_scale ? jnum(p->scale.alpha) : json_null(), "beta",
-                      p->have_scale ? jnum(p->scale.beta) : json_null()));
+        json_object_set_new(root, "scale_out",
+                            json_pack("{s:o,s:o,s:o,s:o,s:o}", "sizes", sizes, "method",
+                                      !p->have_scale       ? json_null()
+                                      : p->scale_two_point ? json_string("two-point")
+                                                           : json_string("usl"),
+                                      "gamma", p->have_scale ? jnum(p->scale.gamma) : json_null(),
+                                      "alpha", p->have_scale ? jnum(p->scale.alpha) : json_null(),
+                                      "beta", p->have_scale ? jnum(p->scale.beta) : json_null()));
     } else {
         json_object_set_new(root, "scale_out", json_null());
     }
@@ -658,8 +715,7 @@ void *plan_to_json(const struct plan *p, const struct plan_request *a)
         json_pack("{s:f,s:i,s:i,s:o,s:o,s:o}", "headroom_pct", a->policy.headroom * 100,
                   "redundancy", a->policy.redundancy, "min_nodes", a->policy.min_nodes,
                   "gateways_per_tm",
-                  a->policy.gateways_per_tm ? json_integer(a->policy.gateways_per_tm)
-                                            : json_null(),
+                  a->policy.gateways_per_tm ? json_integer(a->policy.gateways_per_tm) : json_null(),
                   "km_rps", a->policy.km_rps > 0 ? json_real(a->policy.km_rps) : json_null(),
                   "km_share_pct",
                   a->policy.km_rps > 0 ? json_real(a->policy.km_share * 100) : json_null()));

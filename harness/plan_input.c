@@ -100,6 +100,8 @@ void plan_input_free(struct plan_input *in)
     for (size_t i = 0; i < in->n_notes; i++)
         free(in->notes[i]);
     free(in->notes);
+    for (size_t i = 0; i < in->n_steps; i++)
+        free(in->steps[i].ivs);
     free(in->steps);
     free(in->points);
     free(in->sources);
@@ -113,55 +115,6 @@ static double num(const json_t *o, const char *key)
 {
     const json_t *v = json_object_get(o, key);
     return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
-/* Achieved rate and lateness of phase name from the intervals. */
-struct phase_stats {
-    int whole;       /* whole intervals of the phase with arrivals */
-    double achieved; /* mean achieved_rps over them, the first left out */
-    double scheduled, late, drops;
-    double cpu_pct;  /* gatecap's mean CPU over them (% of one core); NaN: not recorded */
-};
-
-static void phase_stats(const json_t *intervals, const char *name, double interval_s, bool open,
-                        struct phase_stats *ps)
-{
-    memset(ps, 0, sizeof *ps);
-    double sum = 0, cpu = 0;
-    int used = 0, cpu_n = 0;
-    size_t i;
-    const json_t *iv;
-    json_array_foreach(intervals, i, iv)
-    {
-        const char *ph = json_string_value(json_object_get(iv, "phase"));
-        if (!ph || strcmp(ph, name) != 0)
-            continue;
-        double sched = num(iv, "scheduled");
-        if (isfinite(sched)) {
-            ps->scheduled += sched;
-            ps->late += isfinite(num(iv, "late")) ? num(iv, "late") : 0;
-            ps->drops += isfinite(num(iv, "queue_drops")) ? num(iv, "queue_drops") : 0;
-        }
-        if (!(num(iv, "length_s") > WHOLE_INTERVAL * interval_s))
-            continue;
-        if (open && !(sched > 0))
-            continue;
-        double a = num(iv, "achieved_rps");
-        if (!isfinite(a))
-            continue;
-        /* The first whole interval of a phase is left out: under
-         * saturation completions lag the offered rate. */
-        if (ps->whole++ == 0)
-            continue;
-        sum += a;
-        used++;
-        if (isfinite(num(iv, "cpu_pct"))) {
-            cpu += num(iv, "cpu_pct");
-            cpu_n++;
-        }
-    }
-    ps->achieved = used ? sum / used : NAN;
-    ps->cpu_pct = cpu_n ? cpu / cpu_n : NAN;
 }
 
 static int serving_nodes(const json_t *root, struct plan_input_source *src)
@@ -182,6 +135,65 @@ static int serving_nodes(const json_t *root, struct plan_input_source *src)
             len += (size_t)w;
     }
     return n;
+}
+
+/* A step's label: the results file's folder (or its name without .json
+ * when it is not called results.json) and the phase, so that steps of
+ * several files are told apart: probe-03/probe, step-gw1/steps-2. */
+static void step_label(const char *path, const char *phase, char *out, size_t n)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    if (!strcmp(base, "results.json")) {
+        const char *end = base > path ? base - 1 : path, *start = end;
+        while (start > path && start[-1] != '/')
+            start--;
+        if (end > start) {
+            snprintf(out, n, "%.*s/%s", (int)(end - start), start, phase);
+            return;
+        }
+        snprintf(out, n, "%s", phase);
+        return;
+    }
+    size_t len = strlen(base);
+    if (len > 5 && !strcmp(base + len - 5, ".json"))
+        len -= 5;
+    snprintf(out, n, "%.*s/%s", (int)len, base, phase);
+}
+
+/* A closed-model phase as a USL point: throughput over its judged
+ * intervals, and the requests in flight at the gateway by Little's law
+ * (throughput × mean latency, the latency being service time in the
+ * closed model). Returns false when the phase is too short to measure. */
+static bool closed_point(const json_t *root, const char *name, double *x, double *n_flight)
+{
+    struct judge_step js;
+    size_t n = judge_from_results(root, name, &js, NULL, 0);
+    struct judge_interval *iv = calloc(n ? n : 1, sizeof *iv);
+    if (!iv)
+        return false;
+    judge_from_results(root, name, &js, iv, n);
+    double done = 0, secs = 0;
+    size_t seen = 0, used = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!(iv[i].length_s >= WHOLE_INTERVAL * js.interval_s) || !(iv[i].scheduled > 0))
+            continue;
+        if (seen++ == 0)
+            continue;
+        done += iv[i].completed;
+        secs += iv[i].length_s;
+        used++;
+    }
+    free(iv);
+    const json_t *lat = json_object_get(
+        json_object_get(json_object_get(json_object_get(root, "totals"), "by_phase"), name),
+        "latency_ms");
+    double mean_ms = num(lat, "mean");
+    if (!used || !(secs > 0) || !(mean_ms > 0))
+        return false;
+    *x = done / secs;
+    *n_flight = *x * mean_ms / 1000.0;
+    return true;
 }
 
 int plan_input_results(struct plan_input *in, const char *path, const struct plan_input_opts *o,
@@ -227,30 +239,8 @@ int plan_input_results(struct plan_input *in, const char *path, const struct pla
         goto out;
     }
     const char *status = json_string_value(json_object_get(run, "status"));
-    const json_t *gen = json_object_get(root, "generator");
-    if (status && !strcmp(status, "generator-limited")) {
-        rc = fail(err, errlen, PLAN_INPUT_EREFUSED,
-                  "%s: the run was generator-limited (%.3g %% of arrivals late, %.0f lost): "
-                  "gatecap, not the gateway, was the bottleneck, so its rates do not measure "
-                  "capacity. Run it again with more load-generator CPU (load.workers, a bigger "
-                  "machine) or lower rates",
-                  path, num(gen, "late_pct"),
-                  isfinite(num(gen, "queue_drops")) ? num(gen, "queue_drops") : 0);
-        goto out;
-    }
     const char *model = json_string_value(json_object_get(load, "model"));
     bool open = !model || strcmp(model, "closed") != 0;
-    double interval_s = num(scn, "interval_s");
-    if (!(interval_s > 0))
-        interval_s = 1;
-    /* gatecap's CPU ceiling: one core per worker thread, at most the
-     * machine's cores. */
-    const json_t *env = json_object_get(root, "environment");
-    double cores = num(env, "cores"), workers = num(env, "workers");
-    double cpu_cap_pct = 100 * (workers > 0 && (!(cores > 0) || workers < cores) ? workers : cores);
-    double tol_pct = num(gen, "late_tolerance_pct");
-    if (!isfinite(tol_pct))
-        tol_pct = 1;
 
     struct plan_input_source *src = new_source(in, path, false);
     if (!src) {
@@ -276,6 +266,15 @@ int plan_input_results(struct plan_input *in, const char *path, const struct pla
         rc = fail(err, errlen, PLAN_INPUT_ENOMEM, "out of memory");
         goto out;
     }
+    if (status && !strcmp(status, "generator-limited") &&
+        note(in,
+             "%s: the run was generator-limited (gatecap could not deliver some step as "
+             "scheduled); each step is judged on its own, and those gatecap could have decided "
+             "are marked invalid",
+             path)) {
+        rc = fail(err, errlen, PLAN_INPUT_ENOMEM, "out of memory");
+        goto out;
+    }
 
     bool stopped = status && !strcmp(status, "stopped");
     const char *stop_reason = json_string_value(json_object_get(run, "stop_reason"));
@@ -288,22 +287,29 @@ int plan_input_results(struct plan_input *in, const char *path, const struct pla
         const char *name = json_string_value(json_object_get(ph, "name"));
         if (!name || json_is_false(json_object_get(ph, "record")))
             continue;
-        struct phase_stats ps;
-        phase_stats(intervals, name, interval_s, open, &ps);
-        const json_t *cell = json_object_get(by_phase, name);
+        struct judge_step js;
+        size_t n_iv = judge_from_results(root, name, &js, NULL, 0);
+        size_t judged = 0;
+        struct judge_interval *ivs = calloc(n_iv ? n_iv : 1, sizeof *ivs);
+        if (!ivs)
+            goto nomem;
+        judge_from_results(root, name, &js, ivs, n_iv);
+        judge_achieved(ivs, n_iv, js.interval_s, &judged);
         /* A staircase's stop rule ended the run: the steps it cut short or
          * never reached measure nothing. */
-        if (stopped && ps.whole < 2) {
+        if (stopped && judged == 0) {
+            free(ivs);
             if (note(in, "%s: phase %s not measured: the run stopped early (%s)", path, name,
                      stop_reason))
                 goto nomem;
             continue;
         }
         if (!open) {
-            double users = num(ph, "users");
+            free(ivs);
+            double users = num(ph, "users"), x, n_flight;
             if (!(users > 0))
                 continue;
-            if (ps.whole < 2 || !isfinite(ps.achieved)) {
+            if (!closed_point(root, name, &x, &n_flight)) {
                 if (note(in,
                          "%s: phase %s (%g users) is too short to measure (fewer than two "
                          "whole intervals); not used",
@@ -315,57 +321,41 @@ int plan_input_results(struct plan_input *in, const char *path, const struct pla
             if (!p)
                 goto nomem;
             p->file = path;
-            snprintf(p->name, sizeof p->name, "%s", name);
-            p->concurrency = users;
-            p->throughput_rps = ps.achieved;
+            step_label(path, name, p->name, sizeof p->name);
+            p->concurrency = n_flight;
+            p->users = users;
+            p->throughput_rps = x;
             p->nodes = src->nodes;
             src->points++;
             continue;
         }
         double r0 = num(ph, "rate_start_per_s"), r1 = num(ph, "rate_end_per_s");
         if (!(r0 > 0) || r0 != r1) {
+            free(ivs);
             if (note(in, "%s: phase %s is a ramp, not a constant-rate step; not used", path, name))
                 goto nomem;
             continue;
         }
         struct plan_input_step *s = new_step(in);
-        if (!s)
+        if (!s) {
+            free(ivs);
             goto nomem;
-        s->file = path;
-        snprintf(s->name, sizeof s->name, "%s", name);
-        s->offered_rps = r0;
-        s->achieved_rps = ps.achieved;
-        s->nodes = src->nodes;
-        s->intervals = ps.whole > 0 ? ps.whole - 1 : 0;
-        s->late_pct = ps.scheduled > 0 ? 100.0 * ps.late / ps.scheduled : 0;
-        const json_t *lat = json_object_get(cell, "latency_ms");
-        s->latency_ms = num(lat, o->percentile);
-        s->error_pct = num(cell, "error_pct");
-        src->steps++;
-        if (ps.whole < 2 || !isfinite(ps.achieved)) {
-            s->valid = false;
-            s->achieved_rps = isfinite(ps.achieved) ? ps.achieved : 0;
-            snprintf(s->invalid_why, sizeof s->invalid_why,
-                     "too short: fewer than two whole intervals (steps of 3 or more intervals "
-                     "measure saturation)");
-        } else if (ps.drops > 0) {
-            s->valid = false;
-            snprintf(s->invalid_why, sizeof s->invalid_why,
-                     "%.0f arrivals lost in gatecap's queue: the generator was the bottleneck",
-                     ps.drops);
-        } else if (s->late_pct > tol_pct) {
-            s->valid = false;
-            snprintf(s->invalid_why, sizeof s->invalid_why,
-                     "%.2g %% of arrivals started late (tolerance %g %%): the generator was the "
-                     "bottleneck",
-                     s->late_pct, tol_pct);
-        } else if (cpu_cap_pct > 0 && ps.cpu_pct >= PLAN_INPUT_CPU_SATURATED * cpu_cap_pct) {
-            s->valid = false;
-            snprintf(s->invalid_why, sizeof s->invalid_why,
-                     "gatecap used %.0f %% CPU of the %.0f %% its worker threads can use: the "
-                     "generator was near saturation (give it more load.workers or cores)",
-                     ps.cpu_pct, cpu_cap_pct);
         }
+        s->file = path;
+        step_label(path, name, s->name, sizeof s->name);
+        s->offered_rps = r0;
+        s->nodes = src->nodes;
+        s->intervals = (int)judged;
+        s->late_pct = js.gen.scheduled > 0 ? 100.0 * js.gen.late / js.gen.scheduled : 0;
+        const json_t *cell = json_object_get(by_phase, name);
+        s->latency_ms = num(json_object_get(cell, "latency_ms"), o->percentile);
+        s->error_pct = num(cell, "error_pct");
+        s->judged = true;
+        s->judge = js;
+        s->judge.iv = ivs;
+        s->ivs = ivs;
+        s->valid = true; /* until judged */
+        src->steps++;
     }
     goto out;
 nomem:

@@ -2,13 +2,14 @@
  * plan_input.h — the measurements `gatecap plan` reads (docs/plan.md):
  *
  *  - results.json of gatecap runs (docs/results.md): every recorded
- *    open-model phase at a constant rate is a step (offered = the phase's
- *    rate; achieved = the mean of its whole intervals' achieved_rps, the
- *    first one left out; latency and errors from totals.by_phase); every
- *    recorded closed-model phase is a concurrency point (users → achieved)
- *    for a USL fit. A generator-limited run is refused; a step whose
- *    arrivals were late beyond the run's tolerance, or lost, is kept but
- *    marked invalid.
+ *    open-model phase at a constant rate is a step, carried as what
+ *    judge.h judges (its intervals, its whole-step latency and errors,
+ *    gatecap's health during it); the plan judges it under its SLO. Every
+ *    recorded closed-model phase is a concurrency point for a USL fit:
+ *    throughput = completions over the judged intervals' time,
+ *    concurrency = requests in flight at the gateway by Little's law
+ *    (throughput × mean latency), which is the users when they do not
+ *    think and gatecap adds nothing between a response and the next send.
  *  - CSV from any tool: a header row naming `rate` and/or `concurrency`,
  *    `throughput`, optional `p50_ms`, `p90_ms`, `p99_ms`, `p99.9_ms`,
  *    `error_pct`; one measurement per row; blank lines and lines starting
@@ -25,34 +26,37 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "judge.h"
+
 enum {
     PLAN_INPUT_OK = 0,
     PLAN_INPUT_EIO = -1,      /* cannot read the file */
     PLAN_INPUT_EFORMAT = -2,  /* not a results.json / CSV as documented, bad value */
-    PLAN_INPUT_EREFUSED = -3, /* a run that cannot be used (generator-limited) */
     PLAN_INPUT_ENOMEM = -4,
 };
 
 #define PLAN_INPUT_MAX_ROWS 100000
 #define PLAN_INPUT_NAME_LEN 72
-#define PLAN_INPUT_WHY_LEN 160
-/* A step where gatecap's mean CPU reached this share of its ceiling (one
- * core per worker thread, at most the machine's cores) is not capacity. */
-#define PLAN_INPUT_CPU_SATURATED 0.9
+#define PLAN_INPUT_WHY_LEN 320
 
 /* One open-model step. */
 struct plan_input_step {
     const char *file;               /* borrowed: the path given */
-    char name[PLAN_INPUT_NAME_LEN]; /* phase name, or "line N" */
+    char name[PLAN_INPUT_NAME_LEN]; /* FOLDER/PHASE for a results.json (its folder
+                                       tells the files apart: probe-03/probe,
+                                       step-gw1/steps-2), or "line N" of a CSV */
     double offered_rps;             /* cluster, as measured */
-    double achieved_rps;
+    double achieved_rps;            /* CSV: as given; results.json: set by the judge */
     double latency_ms; /* at the requested percentile; NaN when not measured */
     double error_pct;  /* NaN when not measured */
     int nodes;         /* nodes that served the run (or --nodes) */
-    int intervals;     /* intervals averaged for achieved_rps (CSV: 0) */
+    int intervals;     /* judged intervals (CSV: 0) */
     double late_pct;   /* arrivals late beyond the threshold (CSV: 0) */
-    bool valid;
+    bool valid;        /* CSV: true; results.json: set by the judge */
     char invalid_why[PLAN_INPUT_WHY_LEN];
+    bool judged;                 /* from results.json: judge holds it */
+    struct judge_step judge;     /* its iv points into ivs */
+    struct judge_interval *ivs;  /* owned */
 };
 
 /* One concurrency point (closed model or CSV concurrency rows). */
@@ -61,6 +65,7 @@ struct plan_input_point {
     char name[PLAN_INPUT_NAME_LEN];
     double concurrency;
     double throughput_rps;
+    double users;      /* results.json: the phase's users (concurrency is in flight) */
     int nodes;
 };
 

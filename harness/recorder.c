@@ -12,7 +12,7 @@ static const char *const outcome_names[OC_COUNT] = {
     [OC_401] = "unauthorized",
     [OC_429] = "throttled",   [OC_5XX] = "5xx",        [OC_TIMEOUT] = "timeout",
     [OC_REFUSED] = "refused", [OC_RESET] = "reset",    [OC_TLS] = "tls",
-    [OC_OTHER] = "other",
+    [OC_OTHER] = "other",     [OC_ABANDONED] = "abandoned",
 };
 
 const char *rec_outcome_name(enum rec_outcome oc)
@@ -115,7 +115,10 @@ int rec_set_new(size_t n_phases, size_t n_requests, struct rec_set **out)
     s->n_phases = n_phases;
     s->n_requests = n_requests;
     s->cells = calloc(n_phases * n_requests * REC_MAX_NODES, sizeof *s->cells);
-    if (!s->cells) {
+    s->by_phase = calloc(n_phases ? n_phases : 1, sizeof *s->by_phase);
+    if (!s->cells || !s->by_phase) {
+        free(s->cells);
+        free(s->by_phase);
         free(s);
         return -1;
     }
@@ -162,6 +165,7 @@ void rec_set_free(struct rec_set *s)
     for (size_t i = 0; i < s->n_phases * s->n_requests * REC_MAX_NODES; i++)
         rec_cell_free(s->cells[i]);
     free(s->cells);
+    free(s->by_phase);
     free(s);
 }
 
@@ -232,6 +236,7 @@ void rec_set_reset(struct rec_set *s)
         if (s->cells[i] && s->cells[i]->completed)
             rec_cell_reset(s->cells[i]);
     s->health = (struct rec_health){0};
+    memset(s->by_phase, 0, s->n_phases * sizeof *s->by_phase);
     memset(s->first_error, 0, sizeof s->first_error);
     s->local_error[0] = '\0';
     if (s->apps)
@@ -250,6 +255,13 @@ void rec_health_add(struct rec_health *dst, const struct rec_health *src)
     if (src->max_lag_us > dst->max_lag_us)
         dst->max_lag_us = src->max_lag_us;
     dst->inflight += src->inflight;
+}
+
+void rec_set_health_add(struct rec_set *dst, const struct rec_set *src)
+{
+    rec_health_add(&dst->health, &src->health);
+    for (size_t p = 0; p < dst->n_phases && p < src->n_phases; p++)
+        rec_health_add(&dst->by_phase[p], &src->by_phase[p]);
 }
 
 void rec_set_sum(const struct rec_set *s, size_t n_nodes, size_t phase, size_t request,

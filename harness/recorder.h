@@ -30,6 +30,7 @@ enum rec_outcome {
     OC_RESET,     /* connection reset or closed with no response */
     OC_TLS,       /* handshake or certificate failure */
     OC_OTHER,
+    OC_ABANDONED, /* still unanswered when the run stopped waiting for it */
     OC_COUNT
 };
 
@@ -118,7 +119,9 @@ struct rec_set {
     size_t n_requests;
     struct rec_cell **cells;    /* [phase][request][node], NULL until used */
     size_t n_nodes;             /* nodes known when the set was handed over */
-    struct rec_health health;
+    struct rec_health health;   /* the whole set */
+    struct rec_health *by_phase; /* [n_phases]: the same by the phase of each
+                                   arrival (inflight: not kept per phase) */
     struct rec_app *apps;       /* [n_apps] (rec_set_apps), or NULL */
     size_t n_apps;
 };
@@ -162,6 +165,9 @@ void rec_set_reset(struct rec_set *s);
 
 /* Adds a's health into b's (gauges: inflight summed, max_lag maxed). */
 void rec_health_add(struct rec_health *dst, const struct rec_health *src);
+
+/* Adds src's whole-set and per-phase health into dst's (same phases). */
+void rec_set_health_add(struct rec_set *dst, const struct rec_set *src);
 
 /* Keeps msg as the example message of class oc when none is kept yet. */
 void rec_note_error(struct rec_set *s, enum rec_outcome oc, const char *msg);

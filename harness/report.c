@@ -18,7 +18,7 @@
 
 static const char *const outcome_names[REPORT_OUTCOMES] = {
     "2xx",   "3xx",     "4xx",     "unauthorized", "throttled", "5xx",
-    "timeout", "refused", "reset", "tls",          "other"};
+    "timeout", "refused", "reset", "tls",          "other",     "abandoned"};
 
 const char *report_outcome_name(int i)
 {
@@ -574,6 +574,7 @@ static int read_intervals(struct report *r, const json_t *ivs, const char *path,
         for (size_t k = 0; ph && k < r->n_phases; k++)
             if (strcmp(r->phases[k].name, ph) == 0)
                 iv->phase = (int)k;
+        iv->drain = json_is_true(json_object_get(v, "drain"));
         read_point(&iv->all, json_object_get(v, "all"));
         iv->nodes = calloc(r->n_nodes + 1, sizeof *iv->nodes);
         if (!iv->nodes)

@@ -24,7 +24,7 @@
 
 #include "hdr.h"
 
-#define REPORT_OUTCOMES 11  /* 2xx 3xx 4xx unauthorized throttled 5xx timeout refused reset tls other */
+#define REPORT_OUTCOMES 12  /* 2xx 3xx 4xx unauthorized throttled 5xx timeout refused reset tls other abandoned */
 #define REPORT_MAX_SERIES 8 /* requests or nodes drawn in one chart */
 
 /* "2xx", "3xx", "4xx", "throttled", "5xx", "timeout", "refused", "reset",
@@ -58,7 +58,8 @@ struct report_point {
 
 struct report_interval {
     double start_s, length_s, offered_rps, achieved_rps;
-    int phase;                  /* index in report.phases; -1 when unknown */
+    int phase;                  /* index in report.phases; -1 when unknown or the drain */
+    bool drain;                 /* after the arrivals ended: answers to earlier ones */
     struct report_point all;    /* the cluster */
     struct report_point *nodes; /* n_nodes, owned; parallel to report.nodes */
 };

@@ -268,13 +268,16 @@ static void phase_bands(const struct report *r, const struct svg_plot *p)
     size_t n = 0;
     for (size_t i = 0; i < r->n_intervals; i++) {
         const struct report_interval *iv = &r->intervals[i];
-        if (n && r->intervals[i - 1].phase == iv->phase) {
+        if (n && r->intervals[i - 1].phase == iv->phase && r->intervals[i - 1].drain == iv->drain) {
             b[n - 1].x1 = iv->start_s + iv->length_s;
             continue;
         }
         bool rec = recorded(r, iv);
         b[n++] = (struct svg_band){iv->start_s, iv->start_s + iv->length_s,
-                                   iv->phase >= 0 ? r->phases[iv->phase].name : "?", !rec};
+                                   iv->drain        ? "drain"
+                                   : iv->phase >= 0 ? r->phases[iv->phase].name
+                                                    : "?",
+                                   !rec};
     }
     if (n <= MAX_BANDS)
         svg_bands(p, b, n);
@@ -491,11 +494,12 @@ void report_chart_errors(const struct report *r, FILE *f)
 
 const char *report_verdict_color(const char *v)
 {
-    return !strcmp(v, "good")      ? "#59a14f"
-           : !strcmp(v, "bad")     ? "#e15759"
-           : !strcmp(v, "ignored") ? "#f28e2b"
-           : !strcmp(v, "invalid") ? "#9e9e9e"
-                                   : "#4e79a7";
+    return !strcmp(v, "good")          ? "#59a14f"
+           : !strcmp(v, "bad")         ? "#e15759"
+           : !strcmp(v, "ignored")     ? "#f28e2b"
+           : !strcmp(v, "unconfirmed") ? "#edc948"
+           : !strcmp(v, "invalid")     ? "#9e9e9e"
+                                       : "#4e79a7";
 }
 
 /* The steps' offered rates as the x axis, with the knee when known. */
@@ -518,7 +522,7 @@ static void step_points(const struct report *r, const struct svg_plot *p, const 
                         const char *what)
 {
     /* one group per verdict, each point with its tooltip */
-    static const char *const verdicts[] = {"good", "bad", "ignored", "invalid", ""};
+    static const char *const verdicts[] = {"good", "bad", "unconfirmed", "ignored", "invalid", ""};
     for (size_t v = 0; v < sizeof verdicts / sizeof verdicts[0]; v++) {
         struct xy a = {0};
         char **tips = calloc(r->n_steps + 1, sizeof *tips);

@@ -191,6 +191,27 @@ static json_t *slice_json(const struct engine_slice *s)
     return o;
 }
 
+/* gatecap's health by the phase of each arrival (docs/results.md). */
+static json_t *phase_health_json(const struct scenario *scn, const struct engine_result *r)
+{
+    json_t *o = json_object();
+    for (size_t p = 0; p < scn->n_phases && p < r->total->n_phases; p++) {
+        const struct rec_health *h = &r->total->by_phase[p];
+        json_object_set_new(
+            o, scn->phases[p].name,
+            json_pack("{s:I,s:I,s:I,s:f,s:I,s:I,s:I,s:I,s:f,s:b}", "scheduled",
+                      (json_int_t)h->scheduled, "started", (json_int_t)h->started, "late",
+                      (json_int_t)h->late, "late_pct",
+                      h->scheduled ? 100.0 * (double)h->late / (double)h->scheduled : 0.0,
+                      "bound_waits", (json_int_t)h->bound_waits, "queue_drops",
+                      (json_int_t)h->queue_drops, "local_failures", (json_int_t)h->local_failures,
+                      "abandoned", (json_int_t)h->abandoned, "max_lag_ms",
+                      results_ms(h->max_lag_us), "delivered",
+                      !engine_phase_undelivered(scn, r, p)));
+    }
+    return o;
+}
+
 static json_t *intervals_json(const struct scenario *scn, const struct engine_result *r)
 {
     json_t *a = json_array();
@@ -198,7 +219,8 @@ static json_t *intervals_json(const struct scenario *scn, const struct engine_re
         const struct engine_interval *iv = &r->intervals[i];
         json_t *o = json_pack(
             "{s:f,s:f,s:s,s:f,s:f,s:f,s:I,s:I,s:I,s:I,s:I,s:f,s:I}", "start_s", iv->start_s,
-            "length_s", iv->length_s, "phase", scn->phases[iv->phase].name, "offered_rps",
+            "length_s", iv->length_s, "phase",
+            iv->drain ? RESULTS_DRAIN_PHASE : scn->phases[iv->phase].name, "offered_rps",
             iv->offered_rps, "achieved_rps", iv->achieved_rps, "cpu_pct", iv->cpu_pct,
             "scheduled", (json_int_t)iv->health.scheduled, "started",
             (json_int_t)iv->health.started, "late", (json_int_t)iv->health.late, "bound_waits",
@@ -206,6 +228,8 @@ static json_t *intervals_json(const struct scenario *scn, const struct engine_re
             "max_lag_ms", results_ms(iv->health.max_lag_us), "inflight",
             (json_int_t)iv->health.inflight);
         json_object_set_new(o, "local_failures", json_integer(iv->health.local_failures));
+        if (iv->drain)
+            json_object_set_new(o, "drain", json_true());
         json_object_set_new(o, "all", slice_json(&iv->all));
         json_t *nodes = json_object();
         for (size_t n = 0; n < iv->n_nodes; n++)
@@ -281,6 +305,7 @@ void *results_build(const struct scenario *scn, const struct engine_result *r)
                                                           : json_null());
     json_object_set_new(gen, "fd_limit", fd_soft == UINT64_MAX ? json_null()
                                                                : json_integer((json_int_t)fd_soft));
+    json_object_set_new(gen, "by_phase", phase_health_json(scn, r));
     json_t *nodes = json_array();
     for (size_t n = 0; n < r->n_nodes; n++)
         json_array_append_new(nodes, json_string(r->node_names[n]));

@@ -27,6 +27,10 @@ void *results_build(const struct scenario *scn, const struct engine_result *r);
 int results_add_gates(void *doc, const struct scenario *scn, const struct gate_verdict *v,
                       size_t n, const char *stop_reason);
 
+/* The phase name of intervals after the arrivals ended (no scenario phase
+ * can be called so: names take no parentheses). */
+#define RESULTS_DRAIN_PHASE "(drain)"
+
 /* Writes the document to path atomically (temp file, then rename),
  * indented. Returns 0 or -1 (errno set). */
 int results_write(const void *doc, const char *path);

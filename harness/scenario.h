@@ -217,6 +217,8 @@ struct scenario {
     size_t n_requests;
     enum scn_model model;
     bool poisson;           /* open model: exponential inter-arrival times */
+    bool balance_random;    /* load.balance: random (else round_robin, the default):
+                               how requests are spread over several targets */
     int max_inflight;       /* open model bound; default 10000 */
     double backoff_max_ms;  /* closed model: > 0 = after a 429 a user waits its
                                Retry-After (1 s without one), at most this long */

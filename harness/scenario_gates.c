@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "gate.h"
+#include "judge.h"
 #include "scenario_priv.h"
 
 static const char *const scope_keys[] = {"phase", "request", "node"};
@@ -231,7 +232,9 @@ int scnp_step_stop(struct scnp_ctx *c, const struct ytree_node *n, const char *f
             rc = -1;
             continue;
         }
-        if (gate_parse(g->text, &g->expr, why, sizeof why)) {
+        struct judge_criterion jc;
+        if (gate_parse(g->text, &g->expr, why, sizeof why) ||
+            gate_judge_criterion(&g->expr, &jc, why, sizeof why)) {
             scnp_error(c, slo->items[i], fi, "'%s': %s", g->text, why);
             rc = -1;
         } else {

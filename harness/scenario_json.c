@@ -266,6 +266,7 @@ void *scenario_to_json(const struct scenario *s)
         }
         if (s->backoff_max_ms > 0)
             put(load, "backoff_ms", json_real(s->backoff_max_ms), &bad);
+        put(load, "balance", json_string(s->balance_random ? "random" : "round_robin"), &bad);
         put(load, "workers", json_integer(s->workers), &bad);
         put(load, "workers_auto", json_boolean(s->workers_auto), &bad);
         json_t *ph = json_array();

@@ -347,7 +347,7 @@ static void check_names(struct scnp_ctx *c, const struct ytree_node *phases,
 void scnp_load(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s)
 {
     static const char *const keys[] = {"model",  "poisson", "max_inflight", "workers",
-                                       "phases", "backoff", NULL};
+                                       "phases", "backoff", "balance",      NULL};
     const struct ytree_node *load = scnp_get(root, "load"), *v;
     char f[SCNP_FIELD_MAX];
     bool model_ok = true;
@@ -376,6 +376,20 @@ void scnp_load(struct scnp_ctx *c, const struct ytree_node *root, struct scenari
                            "closed (virtual users with think time)",
                            m);
             free(m);
+        }
+    }
+    if ((v = scnp_get(load, "balance"))) {
+        char *b;
+        if (!scnp_string(c, v, "load.balance", &b, NULL)) {
+            if (!strcmp(b, "random"))
+                s->balance_random = true;
+            else if (strcmp(b, "round_robin") != 0)
+                scnp_error(c, v, "load.balance",
+                           "'%s' is not a way to spread requests over the targets; write "
+                           "round_robin (the default: in turn, by weight, as a load balancer "
+                           "does) or random",
+                           b);
+            free(b);
         }
     }
     const struct ytree_node *pois = scnp_get(load, "poisson"),

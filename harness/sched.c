@@ -4,6 +4,8 @@
 #include "sched.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "scenario.h"
 
@@ -94,4 +96,56 @@ bool sched_next(struct sched *s, int64_t *intended_ns, size_t *phase)
         s->phase++;
     }
     return false;
+}
+
+/* One pick of the shared sequence. */
+static size_t rr_step(struct sched_rr *rr)
+{
+    size_t best = 0;
+    for (size_t i = 0; i < rr->n; i++) {
+        rr->current[i] += rr->weights[i];
+        if (rr->current[i] > rr->current[best])
+            best = i;
+    }
+    rr->current[best] -= rr->total;
+    return best;
+}
+
+int sched_rr_init(struct sched_rr *rr, const double *weights, size_t n, int worker, int workers)
+{
+    memset(rr, 0, sizeof *rr);
+    rr->weights = calloc(n ? n : 1, sizeof *rr->weights);
+    rr->current = calloc(n ? n : 1, sizeof *rr->current);
+    if (!rr->weights || !rr->current) {
+        sched_rr_free(rr);
+        return -1;
+    }
+    rr->n = n;
+    for (size_t i = 0; i < n; i++) {
+        rr->weights[i] = weights[i];
+        rr->total += weights[i];
+    }
+    rr->stride = workers > 0 ? workers : 1;
+    /* worker w's first pick is the sequence's w-th */
+    for (int k = 0; k < worker && n; k++)
+        rr_step(rr);
+    return 0;
+}
+
+size_t sched_rr_next(struct sched_rr *rr)
+{
+    if (rr->n < 2)
+        return 0;
+    size_t pick = rr_step(rr);
+    for (int k = 1; k < rr->stride; k++)
+        rr_step(rr);
+    return pick;
+}
+
+void sched_rr_free(struct sched_rr *rr)
+{
+    free(rr->weights);
+    free(rr->current);
+    rr->weights = rr->current = NULL;
+    rr->n = 0;
 }

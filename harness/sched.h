@@ -52,4 +52,27 @@ double sched_uniform(uint64_t *state);
  * the sum of weights 0..i; n >= 1). */
 size_t sched_pick(const double *cumulative, size_t n, uint64_t *state);
 
+/* Smooth weighted round robin (nginx's): every pick adds each weight to
+ * its running value, takes the largest and takes the total off it, so
+ * weights 5, 1, 1 give a a b a c a a — spread out, never bunched. The
+ * workers share one such sequence: worker w of W takes every W-th pick
+ * (offset w), so that arrivals striped over the workers meet the targets
+ * in turn, as a balancer's round robin would. */
+struct sched_rr {
+    double *weights;  /* [n], owned */
+    double *current;  /* [n], owned */
+    size_t n;
+    double total;
+    int stride;       /* W */
+};
+
+/* Sets up worker `worker` of `workers` over weights[0..n) (copied; each
+ * > 0). Returns 0 or -1 (no memory). */
+int sched_rr_init(struct sched_rr *rr, const double *weights, size_t n, int worker, int workers);
+
+/* The next target index of this worker. Allocates nothing. */
+size_t sched_rr_next(struct sched_rr *rr);
+
+void sched_rr_free(struct sched_rr *rr);
+
 #endif

@@ -146,3 +146,14 @@ int stats_mann_whitney(const double *x, size_t nx, const double *y, size_t ny,
     }
     return STATS_OK;
 }
+
+double stats_wilson_low(double k, double n)
+{
+    if (!(n > 0))
+        return 0;
+    const double z = 1.96;
+    double p = k / n, z2n = z * z / n;
+    double centre = p + z2n / 2, spread = z * sqrt(p * (1 - p) / n + z2n / (4 * n));
+    double low = (centre - spread) / (1 + z2n);
+    return low > 0 ? low : 0;
+}

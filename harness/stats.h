@@ -55,4 +55,10 @@ int stats_mann_whitney(const double *x, size_t nx, const double *y, size_t ny,
 /* P(Z ≥ z) for a standard normal Z. */
 double stats_normal_upper(double z);
 
+/* The lower bound of the Wilson score interval (95 %, z = 1.96) of a
+ * share seen as k of n, 0..1 (0 when n is 0): the share is above it with
+ * 97.5 % confidence. Used to call a rate of events "beyond a tolerance"
+ * only when the counts say so (1 late arrival of 40 is not 2.5 %). */
+double stats_wilson_low(double k, double n);
+
 #endif

@@ -82,6 +82,7 @@ struct worker {
     size_t n_free;
 
     struct sched sched;
+    struct sched_rr rr;    /* targets in turn (load.balance: round_robin) */
     bool have_next;
     int64_t next_intended;
     size_t next_phase;
@@ -120,6 +121,15 @@ static struct rec_set *front(struct worker *w)
 {
     return w->sets[w->front];
 }
+
+/* Adds d to a generator-health counter of the front set: the whole set's
+ * and that of the arrival's phase. */
+#define health_add(w, phase, field, d)                                                            \
+    do {                                                                                          \
+        struct rec_set *f_ = front(w);                                                            \
+        f_->health.field += (d);                                                                  \
+        f_->by_phase[(phase)].field += (d);                                                       \
+    } while (0)
 
 static int64_t since_start(const struct worker *w)
 {
@@ -210,20 +220,24 @@ static bool start_in_slot(struct worker *w, size_t si, int64_t intended_ns, size
     s->request = w->scn->n_requests > 1
                      ? sched_pick(sh->request_cum, w->scn->n_requests, &w->rng)
                      : 0;
-    s->target = w->scn->n_targets > 1 ? sched_pick(sh->target_cum, w->scn->n_targets, &w->rng)
-                                      : 0;
+    s->target = w->scn->n_targets < 2 ? 0
+                : w->scn->balance_random
+                    ? sched_pick(sh->target_cum, w->scn->n_targets, &w->rng)
+                    : sched_rr_next(&w->rr);
     if (w->scn->requests[s->request].feeder_mask && !draw_rows(w, s, s->request)) {
         s->busy = false;
         return false;
     }
     s->app = w->n_apps ? pick_app(w, si) : XFER_NO_APP;
-    struct rec_health *h = &front(w)->health;
+    struct rec_set *f = front(w);
     int64_t lag = since_start(w) - intended_ns;
     if (lag > w->late_ns)
-        h->late++;
-    if (lag / 1000 > h->max_lag_us)
-        h->max_lag_us = lag / 1000;
-    h->started++;
+        health_add(w, phase, late, 1);
+    if (lag / 1000 > f->health.max_lag_us)
+        f->health.max_lag_us = lag / 1000;
+    if (lag / 1000 > f->by_phase[phase].max_lag_us)
+        f->by_phase[phase].max_lag_us = lag / 1000;
+    health_add(w, phase, started, 1);
     struct xfer_req rq = {.request = s->request, .target = s->target, .app = s->app,
                           .rows = s->rows, .seq = next_seq(w)};
     xfer_start(w->xfer, si, &rq);
@@ -232,19 +246,19 @@ static bool start_in_slot(struct worker *w, size_t si, int64_t intended_ns, size
 
 static void open_dispatch(struct worker *w, int64_t intended_ns, size_t phase)
 {
-    front(w)->health.scheduled++;
+    health_add(w, phase, scheduled, 1);
     if (w->n_free && w->pend_len == 0) {
         size_t si = w->free_slots[--w->n_free];
         if (!start_in_slot(w, si, intended_ns, phase)) {
             /* a feeder ran dry: this arrival is not sent, the run ends */
             w->free_slots[w->n_free++] = si;
-            front(w)->health.scheduled--;
+            health_add(w, phase, scheduled, -1);
         }
         return;
     }
-    front(w)->health.bound_waits++;
+    health_add(w, phase, bound_waits, 1);
     if (w->pend_len == PENDING_CAP) {
-        front(w)->health.queue_drops++;
+        health_add(w, phase, queue_drops, 1);
         return;
     }
     struct pending *p = &w->pend[(w->pend_head + w->pend_len++) % PENDING_CAP];
@@ -309,10 +323,11 @@ static size_t users_for_phase(const struct worker *w, size_t phase)
 
 static void user_send(struct worker *w, size_t si)
 {
-    front(w)->health.scheduled++;
+    size_t phase = w->cur_phase;
+    health_add(w, phase, scheduled, 1);
     /* Closed model: the request is due when it is sent. */
-    if (!start_in_slot(w, si, since_start(w), w->cur_phase)) {
-        front(w)->health.scheduled--;
+    if (!start_in_slot(w, si, since_start(w), phase)) {
+        health_add(w, phase, scheduled, -1);
         check_drained(w);
     }
 }
@@ -392,7 +407,7 @@ static void record(struct worker *w, const struct wslot *s, const struct xfer_re
 {
     bool recorded = w->scn->phases[s->phase].record;
     int64_t lat = -1;
-    if (r->status || r->outcome == OC_TIMEOUT) {
+    if (r->status || r->outcome == OC_TIMEOUT || r->outcome == OC_ABANDONED) {
         int64_t due_ns = w->sh->start_ns + s->intended_ns;
         lat = (r->done_ns - (w->scn->model == SCN_OPEN ? due_ns : r->sent_ns)) / 1000;
         if (lat < 0)
@@ -441,18 +456,37 @@ static void record(struct worker *w, const struct wslot *s, const struct xfer_re
     }
 }
 
+/* xfer_abandon_all's each: a request in flight when the run stopped
+ * waiting (the second stop request, or the drain's grace ran out). It is
+ * an outcome of its step like any other, with a latency of at least its
+ * age: an overloaded step's tail is not cut off where the run ended. */
+static void record_abandoned(void *ctx, size_t si, int64_t sent_ns)
+{
+    struct worker *w = ctx;
+    struct wslot *s = &w->slots[si];
+    int64_t now = clock_now_ns();
+    struct xfer_result r = {.outcome = OC_ABANDONED,
+                            .sent_ns = sent_ns ? sent_ns : now,
+                            .done_ns = now,
+                            .error = "no answer when gatecap stopped waiting (the run ended)",
+                            .throttle_kind = -1,
+                            .retry_after_s = -1};
+    health_add(w, s->phase, abandoned, 1);
+    s->busy = false;
+    record(w, s, &r);
+}
+
 /* A request that never left gatecap: the generator's failure, in its
  * health and no cell (the gateway saw nothing). It was not sent, and in
  * the closed model not scheduled either (the user tries again); an open
  * model's arrival stays scheduled, and is lost. */
-static void record_local(struct worker *w, const struct xfer_result *r)
+static void record_local(struct worker *w, size_t phase, const struct xfer_result *r)
 {
-    struct rec_set *f = front(w);
-    f->health.local_failures++;
-    f->health.started--;
+    health_add(w, phase, local_failures, 1);
+    health_add(w, phase, started, -1);
     if (w->scn->model == SCN_CLOSED)
-        f->health.scheduled--;
-    rec_note_local(f, r->error);
+        health_add(w, phase, scheduled, -1);
+    rec_note_local(front(w), r->error);
 }
 
 static void on_done(void *user, size_t si, const struct xfer_result *r)
@@ -461,7 +495,7 @@ static void on_done(void *user, size_t si, const struct xfer_result *r)
     struct wslot *s = &w->slots[si];
     s->busy = false;
     if (r->local) {
-        record_local(w, r);
+        record_local(w, s->phase, r);
         s->backoff_s = s->backoff_s ? 2 * s->backoff_s : LOCAL_BACKOFF_MIN_S;
         if (s->backoff_s > LOCAL_BACKOFF_MAX_S)
             s->backoff_s = LOCAL_BACKOFF_MAX_S;
@@ -522,7 +556,7 @@ static void on_wake(struct ev_loop *loop, ev_async *a, int revents)
             }
     }
     if (atomic_load(&w->abort_now))
-        front(w)->health.abandoned += (int64_t)xfer_abandon_all(w->xfer);
+        xfer_abandon_all(w->xfer, record_abandoned, w);
     check_drained(w);
     pthread_mutex_lock(&w->mu);
     if (w->handoff_done != w->handoff_asked) {
@@ -637,6 +671,16 @@ int worker_new(const struct worker_shared *sh, int id, struct worker **out, char
     w->n_nodes = scn->n_targets < REC_MAX_NODES ? scn->n_targets : REC_MAX_NODES;
     sched_init(&w->sched, scn->phases, scn->n_phases, id, sh->workers, scn->poisson,
                w->rng ^ 0xdeadbeefULL);
+    double *weights = calloc(scn->n_targets ? scn->n_targets : 1, sizeof *weights);
+    for (size_t i = 0; weights && i < scn->n_targets; i++)
+        weights[i] = scn->targets[i].weight;
+    if (!weights || sched_rr_init(&w->rr, weights, scn->n_targets, id, sh->workers)) {
+        free(weights);
+        snprintf(err, err_len, "worker %d: out of memory", id);
+        worker_free(w);
+        return -1;
+    }
+    free(weights);
     ev_async_init(&w->wake, on_wake);
     w->wake.data = w;
     ev_async_start(w->loop, &w->wake);
@@ -737,6 +781,7 @@ void worker_free(struct worker *w)
     free(w->rows);
     free(w->slots);
     free(w->free_slots);
+    sched_rr_free(&w->rr);
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
     free(w);

@@ -51,9 +51,10 @@ size_t xfer_inflight(const struct xfer *x)
     return x->ops->inflight(x);
 }
 
-size_t xfer_abandon_all(struct xfer *x)
+size_t xfer_abandon_all(struct xfer *x, void (*each)(void *ctx, size_t slot, int64_t sent_ns),
+                        void *ctx)
 {
-    return x->ops->abandon_all(x);
+    return x->ops->abandon_all(x, each, ctx);
 }
 
 void xfer_free(struct xfer *x)

@@ -100,9 +100,11 @@ int xfer_start(struct xfer *x, size_t slot, const struct xfer_req *rq);
 /* Requests in flight. */
 size_t xfer_inflight(const struct xfer *x);
 
-/* Abandons every request in flight (no completion is reported); returns
- * how many were abandoned. */
-size_t xfer_abandon_all(struct xfer *x);
+/* Abandons every request in flight (no completion is reported); calls
+ * each(ctx, slot, sent_ns) for each (NULL: none; sent_ns as in
+ * xfer_result, 0 when it was not sent yet); returns how many. */
+size_t xfer_abandon_all(struct xfer *x, void (*each)(void *ctx, size_t slot, int64_t sent_ns),
+                        void *ctx);
 
 /* Frees the transport, abandoning what is in flight; NULL is fine. */
 void xfer_free(struct xfer *x);

@@ -697,12 +697,15 @@ static size_t xcurl_inflight(const struct xfer *xb)
     return x->inflight;
 }
 
-static size_t xcurl_abandon_all(struct xfer *xb)
+static size_t xcurl_abandon_all(struct xfer *xb,
+                                void (*each)(void *ctx, size_t slot, int64_t sent_ns), void *ctx)
 {
     struct xcurl *x = (struct xcurl *)xb;
     size_t n = 0;
     for (size_t i = 0; i < x->n_slots; i++) {
         if (x->slots[i].busy) {
+            if (each)
+                each(ctx, i, x->slots[i].sent_ns);
             /* (a deferred one's handle is in no multi: a no-op) */
             if (x->slots[i].easy)
                 curl_multi_remove_handle(x->slots[i].m->multi, x->slots[i].easy);
@@ -723,7 +726,7 @@ static void xcurl_free(struct xfer *xb)
     if (!x)
         return;
     if (x->slots) {
-        xcurl_abandon_all(xb);
+        xcurl_abandon_all(xb, NULL, NULL);
         for (size_t i = 0; i < x->n_slots; i++) {
             if (x->slots[i].easy)
                 curl_easy_cleanup(x->slots[i].easy);

@@ -53,7 +53,8 @@ static size_t xh1_inflight(const struct xfer *xb)
     return ((const struct xh1 *)xb)->inflight;
 }
 
-static size_t xh1_abandon_all(struct xfer *xb)
+static size_t xh1_abandon_all(struct xfer *xb, void (*each)(void *ctx, size_t slot, int64_t sent_ns),
+                              void *ctx)
 {
     struct xh1 *x = (struct xh1 *)xb;
     size_t n = 0;
@@ -61,6 +62,8 @@ static size_t xh1_abandon_all(struct xfer *xb)
         struct h1slot *s = &x->slots[i];
         if (!s->busy)
             continue;
+        if (each)
+            each(ctx, i, s->sent_ns);
         h1_unlink_slot(s);
         if (s->conn) {
             s->conn->slot = NULL;
@@ -82,7 +85,7 @@ static void xh1_free(struct xfer *xb)
     struct xh1 *x = (struct xh1 *)xb;
     const struct scenario *scn = x->scn;
     if (x->slots) {
-        xh1_abandon_all(xb);
+        xh1_abandon_all(xb, NULL, NULL);
         for (size_t i = 0; i < x->n_slots; i++) {
             tpl_buf_free(&x->slots[i].wbuf);
             render_bufs_free(&x->slots[i].rb);

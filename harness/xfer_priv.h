@@ -22,7 +22,8 @@ struct render_bufs;
 struct xfer_ops {
     int (*start)(struct xfer *x, size_t slot, const struct xfer_req *rq);
     size_t (*inflight)(const struct xfer *x);
-    size_t (*abandon_all)(struct xfer *x);
+    size_t (*abandon_all)(struct xfer *x, void (*each)(void *ctx, size_t slot, int64_t sent_ns),
+                          void *ctx);
     void (*free)(struct xfer *x);
 };
 

@@ -25,7 +25,8 @@ static const struct capacity_slo slo = {250, 0.1, 0.99};
 
 #define STEP(off, ach, lat, err)                                                                   \
     {                                                                                              \
-        (off), (ach), (lat), (err), true                                                           \
+        .offered_rps = (off), .achieved_rps = (ach), .latency_ms = (lat), .error_pct = (err),      \
+        .valid = true                                                                              \
     }
 
 static void knee_on_achieved(void **state)
@@ -106,19 +107,24 @@ static void knee_order_invalid_noise(void **state)
     struct capacity_knee k;
     const char *why = NULL;
     /* unsorted; an invalid (generator-limited) bad step at 250 is skipped;
-     * a good step above the first bad one (noise) is ignored */
+     * the first bad step at 300 is confirmed by 350; a good step above
+     * them (noise) is ignored */
     struct capacity_step s[] = {
-        STEP(300, 240, 60, 0),       /* 0: first bad, shortfall 0.2 */
-        STEP(100, 100, 40, 0),       /* 1 */
-        {250, 100, 5000, 50, false}, /* 2: invalid */
-        STEP(200, 200, 50, 0),       /* 3: last good */
-        STEP(400, 400, 80, 0),       /* 4: good above a bad step: ignored */
+        STEP(300, 240, 60, 0), /* 0: first bad, shortfall 0.2 */
+        STEP(100, 100, 40, 0), /* 1 */
+        {.offered_rps = 250,
+         .achieved_rps = 100,
+         .latency_ms = 5000,
+         .error_pct = 50},     /* 2: invalid */
+        STEP(200, 200, 50, 0), /* 3: last good */
+        STEP(400, 400, 80, 0), /* 4: good above a bad step: ignored */
+        STEP(350, 250, 90, 0), /* 5: bad: confirms 0 */
     };
     assert_int_equal(capacity_knee(s, N_OF(s), &slo, &k, &why), CAPACITY_OK);
     near("capacity", k.capacity_rps, 205, 1e-9); /* as above */
     assert_int_equal(k.last_good, 3);
     assert_int_equal(k.first_bad, 0);
-    assert_int_equal(k.valid_steps, 4);
+    assert_int_equal(k.valid_steps, 5);
     assert_int_equal(k.ignored_good, 1);
 }
 
@@ -139,9 +145,16 @@ static void knee_all_pass_all_fail(void **state)
     assert_int_equal(capacity_knee(fail, 2, &slo, &k, &why), CAPACITY_EALLBAD);
     assert_non_null(strstr(why, "below the lowest rate"));
 
-    const struct capacity_step low[] = {STEP(100, 50, 10, 0), STEP(200, 200, 10, 0)};
-    assert_int_equal(capacity_knee(low, 2, &slo, &k, &why), CAPACITY_ELOWEST);
+    /* the lowest step fails, confirmed by the next, yet a higher one passes */
+    const struct capacity_step low[] = {STEP(100, 50, 10, 0), STEP(200, 100, 10, 0),
+                                        STEP(300, 300, 10, 0)};
+    assert_int_equal(capacity_knee(low, 3, &slo, &k, &why), CAPACITY_ELOWEST);
     assert_non_null(strstr(why, "lowest step"));
+    /* the lowest step fails and the next passes: a dip, not the knee */
+    const struct capacity_step dip[] = {STEP(100, 50, 10, 0), STEP(200, 200, 10, 0)};
+    assert_int_equal(capacity_knee(dip, 2, &slo, &k, &why), CAPACITY_OK);
+    assert_true(k.at_least);
+    assert_int_equal(k.unconfirmed, 1);
 
     struct capacity_step inv[] = {STEP(100, 100, 10, 0)};
     inv[0].valid = false;
@@ -411,17 +424,46 @@ static void whatif_and_sensitivity(void **state)
     assert_string_equal(s[2].what, "capacity -20%");
 }
 
+/* A failing step the next step up passes is a dip: it cannot place the
+ * knee (one noisy step cannot cut capacity); a failure the next step
+ * repeats, or the highest step's, is the knee. */
+static void knee_needs_confirmation(void **state)
+{
+    (void)state;
+    struct capacity_knee k;
+    const char *why = NULL;
+    struct capacity_step dip[] = {
+        STEP(300, 300, 20, 0), STEP(325, 325, 900, 0), /* a pause: p99 fails */
+        STEP(350, 350, 20, 0), STEP(375, 375, 30, 0),  STEP(400, 400, 80, 0),
+        STEP(425, 400, 260, 0), STEP(450, 400, 700, 0),
+    };
+    assert_int_equal(capacity_knee(dip, N_OF(dip), &slo, &k, &why), CAPACITY_OK);
+    assert_int_equal(k.first_bad, 5); /* 425, confirmed by 450 */
+    assert_int_equal(k.last_good, 4);
+    assert_int_equal(k.unconfirmed, 1);
+    assert_true(k.capacity_rps > 400 && k.capacity_rps < 425);
+    assert_false(capacity_confirmed(dip, N_OF(dip), 1, &slo));
+    assert_true(capacity_confirmed(dip, N_OF(dip), 5, &slo));
+    /* the highest step failing alone is the knee (nothing above says otherwise) */
+    struct capacity_step top[] = {STEP(100, 100, 20, 0), STEP(200, 150, 20, 0)};
+    assert_int_equal(capacity_knee(top, N_OF(top), &slo, &k, &why), CAPACITY_OK);
+    assert_int_equal(k.first_bad, 1);
+    /* an invalid step between is passed over: the next valid rate decides */
+    struct capacity_step inv[] = {STEP(100, 100, 20, 0), STEP(200, 200, 900, 0),
+                                  {.offered_rps = 300, .achieved_rps = 100, .latency_ms = 20},
+                                  STEP(400, 300, 20, 0)};
+    assert_int_equal(capacity_knee(inv, N_OF(inv), &slo, &k, &why), CAPACITY_OK);
+    assert_int_equal(k.first_bad, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(knee_on_achieved),
-        cmocka_unit_test(knee_on_latency_and_errors),
-        cmocka_unit_test(knee_order_invalid_noise),
-        cmocka_unit_test(knee_all_pass_all_fail),
-        cmocka_unit_test(knee_bad_input),
-        cmocka_unit_test(sizing),
-        cmocka_unit_test(sizing_scale_out),
-        cmocka_unit_test(sizing_errors),
+        cmocka_unit_test(knee_needs_confirmation),
+        cmocka_unit_test(knee_on_achieved),         cmocka_unit_test(knee_on_latency_and_errors),
+        cmocka_unit_test(knee_order_invalid_noise), cmocka_unit_test(knee_all_pass_all_fail),
+        cmocka_unit_test(knee_bad_input),           cmocka_unit_test(sizing),
+        cmocka_unit_test(sizing_scale_out),         cmocka_unit_test(sizing_errors),
         cmocka_unit_test(whatif_and_sensitivity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

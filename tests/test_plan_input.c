@@ -21,7 +21,8 @@ static const struct plan_input_opts p99 = {.percentile = "p99", .nodes = 0};
 /* A small results.json: a warm-up (not recorded), step a at 100/s (three
  * whole intervals and a partial one), a ramp, step b at 200/s with 2.5 %
  * late arrivals, a drain interval after it; nodes n1 and n2 served, lb
- * (the balancer's own name) did not. */
+ * (the balancer's own name) did not. The reader hands the steps on as
+ * judge.h judges them (tests/test_judge.c, tests/test_plan.c judge). */
 static const char *results_json =
     "{\"format\": \"gatecap-results\", \"version\": 1,\n"
     " \"run\": {\"status\": \"complete\"},\n"
@@ -75,20 +76,29 @@ static void results_steps(void **state)
     assert_string_equal(in.sources[0].status, "complete");
 
     const struct plan_input_step *a = &in.steps[0], *b = &in.steps[1];
-    assert_string_equal(a->name, "a");
+    /* named by the folder of their results.json and the phase */
+    char label[160];
+    const char *folder = strrchr(test_dir, '/') + 1;
+    snprintf(label, sizeof label, "%s/a", folder);
+    assert_string_equal(a->name, label);
     assert_true(a->offered_rps == 100);
-    assert_true(a->achieved_rps == 101); /* (100 + 102) / 2: first and partial left out */
-    assert_int_equal(a->intervals, 2);
+    assert_true(a->judged);
+    assert_int_equal(a->judge.n_iv, 4);     /* its intervals, the partial one too */
+    assert_int_equal(a->intervals, 2);      /* judged: the first and partial left out */
+    assert_true(a->judge.offered_rps == 100);
+    assert_true(a->judge.iv[1].scheduled == 100);
     assert_true(a->latency_ms == 3);
     assert_true(a->error_pct == 0.05);
     assert_int_equal(a->nodes, 2);
-    assert_true(a->valid);
 
-    assert_string_equal(b->name, "b");
-    assert_true(b->achieved_rps == 199); /* the drain interval (nothing scheduled) left out */
+    snprintf(label, sizeof label, "%s/b", folder);
+    assert_string_equal(b->name, label);
+    assert_int_equal(b->judge.n_iv, 3);     /* the drain interval is the phase's too */
+    assert_int_equal(b->intervals, 1);      /* ... but nothing was scheduled in it */
     assert_true(fabs(b->late_pct - 2.5) < 1e-12);
-    assert_false(b->valid);
-    assert_non_null(strstr(b->invalid_why, "late"));
+    /* without generator.by_phase (older results) the health sums the intervals' */
+    assert_true(b->judge.gen.scheduled == 400 && b->judge.gen.late == 10);
+    assert_true(b->judge.late_tolerance_pct == 1);
 
     /* the ramp is noted, not used */
     assert_int_equal(in.n_notes, 1);
@@ -104,11 +114,10 @@ static void results_steps(void **state)
     plan_input_free(&in);
 }
 
-/* Two steps by one worker on a 2-core machine: at 100/s gatecap used 40 %
- * of a core, at 200/s 95 % — the generator, not the gateway, was near its
- * limit, so that step is not capacity. Without environment.workers the
- * ceiling is the machine's cores (200 %). */
-static void results_cpu_saturated(void **state)
+/* gatecap's CPU per interval and its ceiling (one core per worker
+ * thread, at most the machine's cores) reach the judge (which calls a bad
+ * step at 90 % of the ceiling gatecap's: tests/test_judge.c). */
+static void results_cpu_ceiling(void **state)
 {
     (void)state;
     static const char doc[] =
@@ -116,38 +125,27 @@ static void results_cpu_saturated(void **state)
         " \"environment\": {\"cores\": 2, \"workers\": 1},\n"
         " \"generator\": {\"late_tolerance_pct\": 1},\n"
         " \"scenario\": {\"interval_s\": 1, \"load\": {\"model\": \"open\", \"phases\": [\n"
-        "   {\"name\": \"a\", \"rate_start_per_s\": 100, \"rate_end_per_s\": 100},\n"
-        "   {\"name\": \"b\", \"rate_start_per_s\": 200, \"rate_end_per_s\": 200}]}},\n"
-        " \"totals\": {\"by_phase\": {\"a\": {\"error_pct\": 0, \"latency_ms\": {\"p99\": 3}},\n"
-        "                          \"b\": {\"error_pct\": 0, \"latency_ms\": {\"p99\": 3}}},\n"
-        "            \"by_node\": {\"n1\": {\"count\": 900}}},\n"
+        "   {\"name\": \"a\", \"rate_start_per_s\": 100, \"rate_end_per_s\": 100}]}},\n"
+        " \"totals\": {\"by_phase\": {\"a\": {\"error_pct\": 0, \"latency_ms\": {\"p99\": 3}}},\n"
+        "            \"by_node\": {\"n1\": {\"count\": 300}}},\n"
         " \"intervals\": [\n"
-        "  {\"phase\": \"a\", \"length_s\": 1, \"scheduled\": 100, \"achieved_rps\": 100, \"cpu_pct\": 40},\n"
-        "  {\"phase\": \"a\", \"length_s\": 1, \"scheduled\": 100, \"achieved_rps\": 100, \"cpu_pct\": 40},\n"
-        "  {\"phase\": \"a\", \"length_s\": 1, \"scheduled\": 100, \"achieved_rps\": 100, \"cpu_pct\": 40},\n"
-        "  {\"phase\": \"b\", \"length_s\": 1, \"scheduled\": 200, \"achieved_rps\": 200, \"cpu_pct\": 90},\n"
-        "  {\"phase\": \"b\", \"length_s\": 1, \"scheduled\": 200, \"achieved_rps\": 200, \"cpu_pct\": 95},\n"
-        "  {\"phase\": \"b\", \"length_s\": 1, \"scheduled\": 200, \"achieved_rps\": 200, \"cpu_pct\": 95}]}\n";
+        "  {\"phase\": \"a\", \"length_s\": 1, \"scheduled\": 100, \"cpu_pct\": 40},\n"
+        "  {\"phase\": \"a\", \"length_s\": 1, \"scheduled\": 100, \"cpu_pct\": 95}]}\n";
     char path[128], err[512] = "";
     test_put(path, sizeof path, "cpu.json", doc);
     struct plan_input in = {0};
     assert_int_equal(plan_input_results(&in, path, &p99, err, sizeof err), PLAN_INPUT_OK);
-    assert_int_equal(in.n_steps, 2);
-    assert_true(in.steps[0].valid);
-    assert_false(in.steps[1].valid);
-    assert_non_null(strstr(in.steps[1].invalid_why, "gatecap used 95 % CPU of the 100 %"));
+    assert_true(in.steps[0].judge.iv[1].cpu_pct == 95);
+    assert_true(in.steps[0].judge.cpu_ceiling_pct == 100);
     plan_input_free(&in);
-
-    /* The same run with two workers: 95 % of 200 % is fine. */
     char *two = strdup(doc);
     assert_non_null(two);
     memcpy(strstr(two, "\"workers\": 1") + 11, "2", 1);
     test_put(path, sizeof path, "cpu2.json", two);
     free(two);
-    struct plan_input in2 = {0};
-    assert_int_equal(plan_input_results(&in2, path, &p99, err, sizeof err), PLAN_INPUT_OK);
-    assert_true(in2.steps[1].valid);
-    plan_input_free(&in2);
+    assert_int_equal(plan_input_results(&in, path, &p99, err, sizeof err), PLAN_INPUT_OK);
+    assert_true(in.steps[0].judge.cpu_ceiling_pct == 200);
+    plan_input_free(&in);
 }
 
 static void results_refused(void **state)
@@ -156,7 +154,7 @@ static void results_refused(void **state)
     char path[128], err[512] = "";
     struct plan_input in = {0};
 
-    /* generator-limited: refused, with the reason */
+    /* generator-limited: read, each step judged on its own, noted */
     const char *st = strstr(results_json, "\"complete\"");
     assert_non_null(st);
     char *doc = NULL;
@@ -164,9 +162,10 @@ static void results_refused(void **state)
                          results_json, st + strlen("\"complete\"")) > 0);
     test_put(path, sizeof path, "limited.json", doc);
     free(doc);
-    assert_int_equal(plan_input_results(&in, path, &p99, err, sizeof err), PLAN_INPUT_EREFUSED);
-    assert_non_null(strstr(err, "limited.json: the run was generator-limited"));
-    assert_int_equal(in.n_steps, 0);
+    assert_int_equal(plan_input_results(&in, path, &p99, err, sizeof err), PLAN_INPUT_OK);
+    assert_int_equal(in.n_steps, 2);
+    assert_non_null(strstr(in.notes[0], "limited.json: the run was generator-limited"));
+    plan_input_free(&in);
 
     test_put(path, sizeof path, "other.json", "{\"format\": \"something\"}");
     assert_int_equal(plan_input_results(&in, path, &p99, err, sizeof err), PLAN_INPUT_EFORMAT);
@@ -190,23 +189,28 @@ static void results_closed_model(void **state)
 {
     (void)state;
     char path[128], err[512] = "";
+    /* u-1: one user; 100/s over its judged intervals at a mean latency of
+     * 8 ms: 0.8 requests in flight at the gateway (gatecap took the rest
+     * of each 10 ms between an answer and the next send) */
     test_put(path, sizeof path, "closed",
         "{\"format\": \"gatecap-results\", \"version\": 1, \"run\": {\"status\": \"complete\"},\n"
         " \"scenario\": {\"load\": {\"model\": \"closed\", \"phases\": [\n"
         "   {\"name\": \"u-1\", \"users\": 1, \"record\": true},\n"
         "   {\"name\": \"u-2\", \"users\": 4, \"record\": true}]}},\n"
-        " \"totals\": {\"by_phase\": {}, \"by_node\": {\"gw\": {\"count\": 9}}},\n"
+        " \"totals\": {\"by_phase\": {\"u-1\": {\"count\": 280, \"latency_ms\": {\"mean\": 8}}},\n"
+        "            \"by_node\": {\"gw\": {\"count\": 9}}},\n"
         " \"intervals\": [\n"
-        "  {\"phase\": \"u-1\", \"length_s\": 1, \"scheduled\": 0, \"achieved_rps\": 80},\n"
-        "  {\"phase\": \"u-1\", \"length_s\": 1, \"scheduled\": 0, \"achieved_rps\": 99},\n"
-        "  {\"phase\": \"u-1\", \"length_s\": 1, \"scheduled\": 0, \"achieved_rps\": 101},\n"
-        "  {\"phase\": \"u-2\", \"length_s\": 1, \"scheduled\": 0, \"achieved_rps\": 390}]}\n");
+        "  {\"phase\": \"u-1\", \"length_s\": 1, \"scheduled\": 80, \"all\": {\"completed\": 80}},\n"
+        "  {\"phase\": \"u-1\", \"length_s\": 1, \"scheduled\": 99, \"all\": {\"completed\": 99}},\n"
+        "  {\"phase\": \"u-1\", \"length_s\": 1, \"scheduled\": 101, \"all\": {\"completed\": 101}},\n"
+        "  {\"phase\": \"u-2\", \"length_s\": 1, \"scheduled\": 390, \"all\": {\"completed\": 390}}]}\n");
     struct plan_input in = {0};
     /* no extension: sniffed as JSON by its first character */
     assert_int_equal(plan_input_read(&in, path, &p99, err, sizeof err), PLAN_INPUT_OK);
     assert_int_equal(in.n_steps, 0);
     assert_int_equal(in.n_points, 1);
-    assert_true(in.points[0].concurrency == 1);
+    assert_true(fabs(in.points[0].concurrency - 0.8) < 1e-12);
+    assert_true(in.points[0].users == 1);
     assert_true(in.points[0].throughput_rps == 100);
     /* u-2 had one interval: too short, noted */
     assert_int_equal(in.n_notes, 1);
@@ -323,7 +327,7 @@ static void csv_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(results_steps),        cmocka_unit_test(results_cpu_saturated),
+        cmocka_unit_test(results_steps),        cmocka_unit_test(results_cpu_ceiling),
         cmocka_unit_test(results_refused),
         cmocka_unit_test(results_closed_model), cmocka_unit_test(csv_dialects),
         cmocka_unit_test(csv_errors),

@@ -726,7 +726,9 @@ static void helpers(void **state)
     free(buf);
     assert_string_equal(report_outcome_name(3), "unauthorized");
     assert_string_equal(report_outcome_name(4), "throttled");
-    assert_null(report_outcome_name(11));
+    assert_string_equal(report_outcome_name(11), "abandoned");
+    assert_true(report_outcome_is_error(11));
+    assert_null(report_outcome_name(12));
     assert_false(report_outcome_is_error(4));
     assert_true(report_outcome_is_error(5) && report_outcome_is_error(2) &&
                 report_outcome_is_error(3));

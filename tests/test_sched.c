@@ -145,6 +145,42 @@ static void pick_follows_weights(void **state)
     assert_true(hits[2] > 59200 && hits[2] < 60800);
 }
 
+/* Smooth weighted round robin: nginx's sequence for weights 5, 1, 1; the
+ * workers' picks, interleaved as their arrivals are, make the one
+ * sequence; equal weights go strictly in turn. */
+static void round_robin_in_turn(void **state)
+{
+    (void)state;
+    const double w511[] = {5, 1, 1};
+    struct sched_rr rr;
+    assert_int_equal(sched_rr_init(&rr, w511, 3, 0, 1), 0);
+    char seq[15] = "";
+    for (int i = 0; i < 14; i++)
+        seq[i] = (char)('a' + sched_rr_next(&rr));
+    assert_string_equal(seq, "aabacaaaabacaa");
+    sched_rr_free(&rr);
+
+    const double w1[] = {1, 1, 1};
+    struct sched_rr w0, wk1;
+    assert_int_equal(sched_rr_init(&w0, w1, 3, 0, 2), 0);
+    assert_int_equal(sched_rr_init(&wk1, w1, 3, 1, 2), 0);
+    size_t counts[3] = {0};
+    for (int i = 0; i < 30; i++) {
+        size_t a = sched_rr_next(&w0), b = sched_rr_next(&wk1);
+        assert_int_equal(a, (size_t)(2 * i) % 3);
+        assert_int_equal(b, (size_t)(2 * i + 1) % 3);
+        counts[a]++;
+        counts[b]++;
+    }
+    assert_true(counts[0] == 20 && counts[1] == 20 && counts[2] == 20);
+    sched_rr_free(&w0);
+    sched_rr_free(&wk1);
+    /* one target: always it */
+    assert_int_equal(sched_rr_init(&rr, w1, 1, 0, 4), 0);
+    assert_int_equal(sched_rr_next(&rr), 0);
+    sched_rr_free(&rr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -154,6 +190,7 @@ int main(void)
         cmocka_unit_test(phases_chain_without_gaps),
         cmocka_unit_test(poisson_mean_and_spread),
         cmocka_unit_test(pick_follows_weights),
+        cmocka_unit_test(round_robin_in_turn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -159,20 +159,31 @@ for s in "What if" "Sensitivity" "Assumptions" "divided by the 2 nodes that serv
 done
 assert_eq "-o writes the same plan" "$(pj base .recommendation.nodes)" "$(jq .recommendation.nodes "$T_TMP/plan.json")"
 
-# ---- 2. refused and invalid runs --------------------------------------------
+# ---- 2. steps gatecap could have decided ------------------------------------
+# A run marked generator-limited is not refused: every step is judged on
+# its own (docs/plan.md), and these were all delivered.
 jq '.run.status = "generator-limited" | .run.generator_limited = true' "$R" > "$T_TMP/limited.json"
-plan limited "$T_TMP/limited.json" --target-rps 1000
-assert_eq "generator-limited run: exit code" 2 "$PRC"
-assert_contains "generator-limited run: message" "generator-limited" "$(perr limited)"
-assert_eq "generator-limited run: no plan on stdout" "" "$(cat "$T_TMP/p_limited.json")"
-# late arrivals in one step (s-3) beyond the run's 1 % tolerance: invalid, not used
-jq '.intervals |= map(if .phase == "s-3" then .late = (.scheduled / 10 | floor) else . end)' "$R" \
+plan limited "$T_TMP/limited.json" --slo p99=100ms --target-rps 1000
+assert_eq "generator-limited run: exit code" 0 "$PRC"
+assert_eq "generator-limited run: the same knee" "$(pj base .capacity.per_node_rps)" \
+    "$(pj limited .capacity.per_node_rps)"
+assert_contains "generator-limited run: said" "generator-limited" "$(pj limited '.assumptions | join(" ")')"
+# arrivals lost in gatecap during a good step (s-3): the gateway did not
+# get the whole load, so that step is invalid and not used
+jq '.generator.by_phase["s-3"].queue_drops = 5' "$R" > "$T_TMP/lost.json"
+plan lost "$T_TMP/lost.json" --slo p99=100ms --target-rps 1000
+[ "$PRC" = 0 ] || fail "plan with a lossy step: exit code $PRC: $(perr lost)"
+s3=$(pj lost '.steps[] | select(.name | endswith("/s-3"))')
+assert_eq "lossy step marked invalid" invalid "$(jq -r .verdict <<< "$s3")"
+assert_contains "lossy step: why" "never reached the gateway" "$(jq -r .invalid_reason <<< "$s3")"
+assert_eq "lossy step: the knee does not move" "$(pj base .capacity.per_node_rps)" "$(pj lost .capacity.per_node_rps)"
+# late arrivals in a good step cannot make it look good (latency counts
+# from the intended start): it stays valid
+jq '.generator.by_phase["s-3"].late = (.generator.by_phase["s-3"].scheduled / 10 | floor)' "$R" \
     > "$T_TMP/late.json"
 plan late "$T_TMP/late.json" --slo p99=100ms --target-rps 1000
-[ "$PRC" = 0 ] || fail "plan with a late step: exit code $PRC: $(perr late)"
-assert_eq "late step marked invalid" invalid "$(pj late '.steps[] | select(.name == "s-3") | .verdict')"
-assert_contains "late step: why" "late" "$(pj late '.steps[] | select(.name == "s-3") | .invalid_reason')"
-assert_eq "late step: the knee does not move" "$(pj base .capacity.per_node_rps)" "$(pj late .capacity.per_node_rps)"
+assert_eq "a good step with late arrivals stays valid" good \
+    "$(pj late '.steps[] | select(.name | endswith("/s-3")) | .verdict')"
 
 "$GATECAP_TOP/tools/gateway-cluster" stop --dir "$CL" > /dev/null 2>&1
 

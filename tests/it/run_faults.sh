@@ -109,8 +109,8 @@ sched=$(jq '.generator.scheduled' "$R")
 stop_s=$(jq '.run.elapsed_s' "$R")
 assert_le "no arrivals after the stop" "$(awk -v t="$stop_s" 'BEGIN { printf "%d", t * 100 + 1 }')" "$sched"
 assert_le "stopped long before the planned minute" 3000 "$sched"
-assert_eq "every request sent was answered or abandoned" "$(jq '.generator.started' "$R")" \
-    "$(( n + $(jq '.generator.abandoned' "$R") ))"
+# every request sent is recorded: answered, or abandoned (an outcome)
+assert_eq "every request sent recorded" "$(jq '.generator.started' "$R")" "$n"
 java -cp "$JAVA_CP" HlogTagCounts "$T_TMP/int/run.hlog" > "$T_TMP/java-int.txt"
 assert_eq "hlog of the interrupted run is complete" "$n" \
     "$(awk '$1 ~ /^latency\// {s += $2} END {print s}' "$T_TMP/java-int.txt")"

@@ -35,7 +35,7 @@ load:
 YAML
 run steps
 [ "$RC" = 0 ] || [ "$RC" = 3 ] || fail "step run exit code $RC: $(tail -5 "$T_TMP/steps.log")"
-phases=$(jr steps '[.intervals[].phase] | unique | join(" ")')
+phases=$(jr steps '[.intervals[] | select(.drain | not) | .phase] | unique | join(" ")')
 [ "$(echo "$phases" | wc -w)" = 4 ] || fail "expected 4 step phases, got: $phases"
 # Achieved rate per step: completions per second over the step's whole
 # intervals, the first one of each step left out (the queue is still
