@@ -49,17 +49,25 @@ SIM_TEST_BINS := $(SIM_TEST_SRCS:%.c=$(BUILD)/%)
 BENCH_SRCS := $(wildcard tools/bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:tools/bench/%.c=$(BUILD)/bench/%)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
-STAMP     := $(BUILD)/.deps-installed
+# Stamps of tools/install-deps, one per package set a target needs.
+STAMP     := $(BUILD)/.deps-build
+TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/%.o) $(SIM_TEST_SRCS:%.c=$(BUILD)/%.o)
 
 .PHONY: all test check fuzz fuzz-run bench demo clean deps fresh-check
+# Keep intermediate objects (the tests' .o): make would otherwise remove
+# them after the test run, and its "rm ..." line would follow the summary.
+.SECONDARY:
 all: $(BUILD)/gatecap $(if $(SIM_SRCS),$(BUILD)/gatewaysim)
 
-# Install missing Debian packages once per build folder (tools/install-deps
-# is idempotent and silent when everything is there).
-$(STAMP): tools/install-deps
-	@tools/install-deps
+# Install missing Debian packages once per build folder and package set:
+# building needs only the build set; tests, fuzzing, the benchmarks and the
+# demo ask for theirs when they run (tools/install-deps is idempotent and
+# silent when everything is there).
+$(BUILD)/.deps-%: tools/install-deps
+	@tools/install-deps $*
 	@mkdir -p $(@D) && touch $@
 deps: $(STAMP)
+$(TEST_OBJS) $(TEST_BINS) $(SIM_TEST_BINS): | $(BUILD)/.deps-test
 
 $(BUILD)/%.o: %.c | $(STAMP)
 	@mkdir -p $(@D)
@@ -85,7 +93,7 @@ $(BUILD)/bench/%: $(BUILD)/tools/bench/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-test: all $(TEST_BINS) $(SIM_TEST_BINS)
+test: all $(TEST_BINS) $(SIM_TEST_BINS) | $(BUILD)/.deps-test
 	@BUILD=$(BUILD) TESTS_SKIP="$(TESTS_SKIP)" tests/run-tests
 
 # Under the sanitizers, tests whose subject is not gatecap's memory are
@@ -101,7 +109,7 @@ FUZZ_OBJS := $(LIB_SRCS:harness/%.c=build-fuzz/obj/%.o)
 
 # The library is compiled once for all targets (instrumented for coverage,
 # not linked with libFuzzer's main); each target links it.
-build-fuzz/obj/%.o: harness/%.c | $(STAMP)
+build-fuzz/obj/%.o: harness/%.c | $(STAMP) $(BUILD)/.deps-fuzz
 	@mkdir -p $(@D)
 	clang $(FUZZ_FLAGS) -MMD -MP -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
 
@@ -109,7 +117,7 @@ build-fuzz/libfuzz.a: $(FUZZ_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-fuzz: $(STAMP) build-fuzz/libfuzz.a
+fuzz: $(STAMP) $(BUILD)/.deps-fuzz build-fuzz/libfuzz.a
 	@for f in $(FUZZ_SRCS); do \
 	    n=$$(basename $$f .c); \
 	    clang $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined \
@@ -120,10 +128,10 @@ fuzz: $(STAMP) build-fuzz/libfuzz.a
 fuzz-run: fuzz
 	@tests/fuzz/run $(FUZZ_SECONDS)
 
-bench: all $(BENCH_BINS)
+bench: all $(BENCH_BINS) | $(BUILD)/.deps-bench
 	@BUILD=$(BUILD) tools/bench/run
 
-demo: all
+demo: all | $(BUILD)/.deps-demo
 	@BUILD=$(BUILD) tools/demo
 
 # A clone of HEAD built and run as on a new machine (tools/fresh-check).
