@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "certname.h"
 #include "clock.h"
 #include "hdr.h"
 #include "redact.h"
@@ -48,6 +49,7 @@ struct app_state {
     int failures;                    /* in a row */
     bool inflight;
     bool initial_done;               /* first fetch finished (token or not) */
+    bool unverified;                 /* its last request failed verifying the certificate */
 };
 
 struct fetch {
@@ -74,6 +76,9 @@ struct auth_pool {
     bool thread_started;
     atomic_bool stop;
     struct auth_stats stats;
+    char *url;                     /* the token URL requested: token_url, with
+                                      server_name as its host when given */
+    struct curl_slist *connect_to; /* server_name: to token_host's address, or NULL */
     /* Messages are made whole in msg (an error_description may be as long
      * as an answer), then redacted into their place: the token endpoint
      * may echo the request, secrets and all. Used by one thread at a time
@@ -351,7 +356,8 @@ static void start_fetch(struct auth_pool *p, size_t app, enum auth_reason reason
     struct app_state *st = &p->apps[app];
     CURL *e = f->easy;
     curl_easy_reset(e);
-    curl_easy_setopt(e, CURLOPT_URL, p->au->token_url);
+    curl_easy_setopt(e, CURLOPT_URL, p->url);
+    curl_easy_setopt(e, CURLOPT_CONNECT_TO, p->connect_to);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, st->form);
@@ -435,6 +441,7 @@ static void finish_fetch(struct auth_pool *p, struct fetch *f, CURLcode rc)
     }
     st->inflight = false;
     st->initial_done = true;
+    st->unverified = rc == CURLE_PEER_FAILED_VERIFICATION;
     if (!token) {
         p->stats.failed++;
         as->failed++;
@@ -530,6 +537,30 @@ static void pump(struct auth_pool *p, int64_t until_ns)
     collect(p);
 }
 
+/* After app's token request failed verifying the endpoint's certificate:
+ * true, with the advice in out, when the chain verifies and the
+ * certificate names something else than what was asked (certname.h). */
+static bool name_mismatch(struct auth_pool *p, size_t app, char *out, size_t out_len)
+{
+    const struct scenario *scn = p->scn;
+    const struct scn_app *a = &p->au->apps[app];
+    if (scn->tls.insecure)
+        return false;
+    struct certname_peer peer = {.host =
+                                     p->au->server_name ? p->au->server_name : p->au->token_host,
+                                 .port = p->au->token_port,
+                                 .address = p->au->server_name ? p->au->token_host : NULL,
+                                 .cert_file = a->cert_file ? a->cert_file : scn->tls.cert_file,
+                                 .key_file = a->cert_file ? a->key_file : scn->tls.key_file,
+                                 .key_password = a->cert_file ? NULL : scn->tls.key_password,
+                                 .timeout_ms = (long)scn->connect_timeout_ms};
+    char names[512], dns[256];
+    if (certname_check(scn, &peer, names, sizeof names, dns, sizeof dns) != CERTNAME_MISMATCH)
+        return false;
+    certname_advice(peer.host, names, dns, "auth.server_name", NULL, out, out_len);
+    return true;
+}
+
 int auth_pool_fetch_all(struct auth_pool *p, bool (*stop)(void *ctx), void *ctx, char *err,
                         size_t err_len)
 {
@@ -557,10 +588,12 @@ int auth_pool_fetch_all(struct auth_pool *p, bool (*stop)(void *ctx), void *ctx,
     else
         snprintf(who, sizeof who, "%zu of %zu applications (first: %s)", failed, p->n_apps,
                  p->au->apps[first].name);
-    snprintf(p->msg, sizeof p->msg,
-             "no token for %s from %s: %s; check the client credentials, the grant and the "
-             "token endpoint",
-             who, p->au->token_url, p->stats.apps[first].last_error);
+    char advice[1024];
+    if (!(p->apps[first].unverified && name_mismatch(p, first, advice, sizeof advice)))
+        snprintf(advice, sizeof advice,
+                 "check the client credentials, the grant and the token endpoint");
+    snprintf(p->msg, sizeof p->msg, "no token for %s from %s: %s; %s", who, p->au->token_url,
+             p->stats.apps[first].last_error, advice);
     redact_text(p->redact, p->msg, err, err_len, REDACT_ONE_LINE);
     return -1;
 }
@@ -595,6 +628,21 @@ int auth_pool_new(const struct scenario *scn, uint64_t seed, struct auth_pool **
     for (size_t i = 0; i < AUTH_CONCURRENCY; i++)
         if (!(p->fetches[i].easy = curl_easy_init()))
             goto nomem;
+    if (au->server_name) {
+        /* verify (and send as SNI and Host) the name, connect to the host */
+        char to[600];
+        bool v6 = strchr(au->token_host, ':') != NULL;
+        snprintf(to, sizeof to, v6 ? "%s:%d:[%s]:%d" : "%s:%d:%s:%d", au->server_name,
+                 au->token_port, au->token_host, au->token_port);
+        if (asprintf(&p->url, "https://%s:%d%s", au->server_name, au->token_port, au->token_path) <
+            0) {
+            p->url = NULL;
+            goto nomem;
+        }
+        if (!(p->connect_to = curl_slist_append(NULL, to)))
+            goto nomem;
+    } else if (!(p->url = strdup(au->token_url)))
+        goto nomem;
     for (size_t i = 0; i < au->n_apps; i++) {
         p->apps[i].due_ns = INT64_MAX;
         if (prepare_app(p, &p->apps[i], &au->apps[i])) {
@@ -718,6 +766,8 @@ void auth_pool_free(struct auth_pool *p)
     }
     free(p->apps);
     free(p->stats.apps);
+    free(p->url);
+    curl_slist_free_all(p->connect_to);
     hdr_close(p->stats.latency);
     redact_free(p->redact);
     free(p);

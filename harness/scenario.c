@@ -61,10 +61,12 @@ void scenario_free(struct scenario *s)
         free(t->name);
         free(t->host);
         free(t->base_path);
+        free(t->server_name);
     }
     free(s->targets);
     free(s->node_header);
     scn_auth_free(&s->auth);
+    free(s->tls.server_name);
     free(s->tls.ca_file);
     free(s->tls.cert_file);
     free(s->tls.key_file);

@@ -61,6 +61,10 @@ struct scn_target {
     char *base_path;      /* "" or "/prefix" without trailing slash */
     double weight;        /* > 0, default 1 */
     bool url_secret;      /* url came from ${ENV}: redacted in JSON (name is not) */
+    char *server_name;    /* https only: the host name the node's certificate must
+                           * carry, sent as SNI and in Host (targets.N.server_name,
+                           * else tls.server_name), while the connection goes to
+                           * host's address; NULL: host itself */
 };
 
 struct scn_header {
@@ -138,6 +142,8 @@ enum scn_transport {
 
 struct scn_tls {
     bool insecure;          /* verification off: must be explicit, flagged everywhere */
+    char *server_name;      /* `server_name:` (lower case), or NULL; already copied into
+                             * every https target without its own (scn_target) */
     /* ca_file, cert_file and key_file are resolved against the scenario's
      * folder (ready to open); each was checked to exist and parse. */
     char *ca_file;          /* PEM CA bundle, or NULL for the system store */
@@ -187,6 +193,10 @@ struct scn_auth {
     char *token_host;       /* host part, for pinning the address */
     int token_port;
     bool token_https;
+    char *token_path;       /* the URL's path ("/oauth2/token") */
+    char *server_name;      /* `server_name:` (https only): the name the token endpoint's
+                             * certificate must carry, sent as SNI and Host while the
+                             * connection goes to token_host; or NULL */
     enum scn_grant grant;
     enum scn_client_auth client_auth;
     char *scope;            /* space-separated scopes, or NULL */

@@ -409,7 +409,7 @@ void scnp_auth(struct scnp_ctx *c, const struct ytree_node *root, struct scenari
     static const char *const keys[] = {
         "type",   "token_url",      "grant",  "client_auth", "scopes", "applications", "bind",
         "refresh_before", "timeout", "header", "prefix", "name", "client_id", "client_secret",
-        "client_secret_file", "username", "password", "cert", "key", NULL};
+        "client_secret_file", "username", "password", "cert", "key", "server_name", NULL};
     static const char *const grants[] = {"client_credentials", "password", NULL};
     static const char *const client_auths[] = {"basic", "body", "mtls", NULL};
     static const char *const binds[] = {"round_robin", "random", "sticky", NULL};
@@ -450,7 +450,8 @@ void scnp_auth(struct scnp_ctx *c, const struct ytree_node *root, struct scenari
                 au->token_host = t.host;
                 au->token_port = t.port;
                 au->token_https = t.https;
-                t.url = t.host = NULL;
+                au->token_path = t.base_path;
+                t.url = t.host = t.base_path = NULL;
             }
             free(url);
         }
@@ -461,6 +462,17 @@ void scnp_auth(struct scnp_ctx *c, const struct ytree_node *root, struct scenari
     } else
         scnp_error(c, n, "auth",
                    "missing token_url; write token_url: https://KEY_MANAGER:9443/oauth2/token");
+    if ((v = scnp_get(n, "server_name")) &&
+        !scnp_server_name(c, v, "auth.server_name", &au->server_name)) {
+        if (au->token_url && !au->token_https)
+            scnp_error(c, v, "auth.server_name",
+                       "the token endpoint is reached over http://, which has no certificate "
+                       "to verify; remove server_name, or use https:// in token_url");
+        else if (s->tls.insecure)
+            scnp_error(c, v, "auth.server_name",
+                       "tls.insecure: true turns certificate verification off, so there is no "
+                       "name to verify; remove one of them");
+    }
     int e;
     if ((v = scnp_get(n, "grant")) &&
         !read_enum(c, v, "auth.grant", grants, "client_credentials or password", &e))
@@ -550,6 +562,8 @@ void scn_auth_free(struct scn_auth *au)
     free(au->apps_file);
     free(au->token_url);
     free(au->token_host);
+    free(au->token_path);
+    free(au->server_name);
     free(au->scope);
     free(au->header);
     free(au->prefix);

@@ -63,6 +63,7 @@ static json_t *targets_json(const struct scenario *s, bool *bad)
         put(o, "port", json_integer(t->port), bad);
         put(o, "base_path", secret_str(t->base_path, t->url_secret), bad);
         put(o, "weight", json_real(t->weight), bad);
+        put(o, "server_name", str_or_null(t->server_name), bad);
     }
     return a;
 }
@@ -73,6 +74,7 @@ static json_t *tls_json(const struct scn_tls *t, bool *bad)
     if (!o)
         return NULL;
     put(o, "insecure", json_boolean(t->insecure), bad);
+    put(o, "server_name", str_or_null(t->server_name), bad);
     put(o, "ca", str_or_null(t->ca_file), bad);
     put(o, "cert", str_or_null(t->cert_file), bad);
     put(o, "key", str_or_null(t->key_file), bad);
@@ -205,6 +207,7 @@ static json_t *auth_json(const struct scn_auth *a, bool *bad)
     }
     put(o, "type", json_string("oauth2"), bad);
     put(o, "token_url", json_string(a->token_url), bad);
+    put(o, "server_name", str_or_null(a->server_name), bad);
     put(o, "grant", json_string(grants[a->grant]), bad);
     put(o, "client_auth", json_string(client_auths[a->client_auth]), bad);
     put(o, "scopes", str_or_null(a->scope), bad);

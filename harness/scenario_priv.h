@@ -101,6 +101,12 @@ int scnp_duration_ms(struct scnp_ctx *c, const struct ytree_node *n, const char 
 /* A share "N%" / 0..1 as a fraction. */
 int scnp_fraction(struct scnp_ctx *c, const struct ytree_node *n, const char *field, double *out);
 
+/* A `server_name:` value (tls., targets.N., auth.): a host name as a
+ * certificate carries it (letters, digits, '-', '.'; labels of 1..63,
+ * 253 in all), not an address and not a wildcard; *out owned, lower
+ * case. Returns 0, or -1 reported (naming the field and what to write). */
+int scnp_server_name(struct scnp_ctx *c, const struct ytree_node *n, const char *field, char **out);
+
 /* rel joined to the scenario's folder unless absolute. Owned, or NULL (oom). */
 char *scnp_resolve(struct scnp_ctx *c, const char *rel);
 

@@ -144,7 +144,7 @@ int scnp_parse_url(struct scnp_ctx *c, const struct ytree_node *n, const char *f
 static void read_target(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
                         struct scn_target *t)
 {
-    static const char *const keys[] = {"url", "name", "weight", NULL};
+    static const char *const keys[] = {"url", "name", "weight", "server_name", NULL};
     char f[SCNP_FIELD_MAX];
     const struct ytree_node *un = n, *v;
     const char *url_field = field;
@@ -171,6 +171,12 @@ static void read_target(struct scnp_ctx *c, const struct ytree_node *n, const ch
         scnp_number(c, v, scnp_field(f, field, "weight"), 1e-9, 1e6, &t->weight);
     if ((v = scnp_get(n, "name")))
         scnp_name(c, v, scnp_field(f, field, "name"), &t->name);
+    if ((v = scnp_get(n, "server_name")) &&
+        !scnp_server_name(c, v, scnp_field(f, field, "server_name"), &t->server_name) && t->host &&
+        !t->https)
+        scnp_error(c, v, f,
+                   "this node is reached over http://, which has no certificate to verify; "
+                   "remove server_name, or use https://");
 name:
     if (!t->name && t->host) {
         bool v6 = strchr(t->host, ':') != NULL;

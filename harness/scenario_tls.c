@@ -1,5 +1,6 @@
 /*
- * scenario_tls.c — the `tls` section: verification, CA bundle, client
+ * scenario_tls.c — the `tls` section: verification, the name to verify
+ * (server_name, here and in targets and auth), CA bundle, client
  * certificate and key for mutual TLS, protocol versions, cipher lists,
  * session resumption and the connection policy.
  *
@@ -10,6 +11,7 @@
  * belong to the certificate. OpenSSL's error queue is cleared after each
  * check so that nothing leaks into other modules.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,6 +211,104 @@ static int read_version(struct scnp_ctx *c, const struct ytree_node *n, const ch
     return 0;
 }
 
+int scnp_server_name(struct scnp_ctx *c, const struct ytree_node *n, const char *field, char **out)
+{
+    char *v;
+    if (scnp_string(c, n, field, &v, NULL))
+        return -1;
+    unsigned char addr[16];
+    size_t len = strlen(v), label = 0;
+    bool numeric_label = true, ok = len <= 253;
+    const char *why = "labels of 1 to 63 letters, digits and '-', separated by '.'";
+    for (size_t i = 0; ok && i <= len; i++) {
+        char ch = v[i];
+        if (ch == '.' || !ch) {
+            ok = label > 0 && label <= 63 && v[i - 1] != '-';
+            if (!ch && ok && numeric_label) {
+                ok = false;
+                why = "its last label is a number, so it reads as an address";
+            }
+            label = 0;
+            numeric_label = true;
+        } else if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '-') {
+            ok = ch != '-' || label > 0;
+            numeric_label = false;
+            label++;
+        } else if (ch >= '0' && ch <= '9') {
+            label++;
+        } else {
+            ok = false;
+        }
+    }
+    if (inet_pton(AF_INET, v, addr) == 1 || inet_pton(AF_INET6, v, addr) == 1) {
+        scnp_error(c, n, field,
+                   "'%s' is an address; server_name is the host name the certificate carries "
+                   "(WSO2's default certificate says localhost); the connection goes to the "
+                   "target's address all the same. To verify an address, leave server_name out",
+                   v);
+    } else if (strchr(v, '*')) {
+        scnp_error(c, n, field,
+                   "'%s' is a wildcard; write one name it covers, as a client would ask for it "
+                   "(gw1.example.com for *.example.com)",
+                   v);
+    } else if (!ok) {
+        scnp_error(c, n, field,
+                   "'%s' is not a host name (%s); write e.g. localhost or "
+                   "gw1.example.com",
+                   v, why);
+    } else {
+        for (char *p = v; *p; p++)
+            if (*p >= 'A' && *p <= 'Z')
+                *p = (char)(*p - 'A' + 'a');
+        *out = v;
+        return 0;
+    }
+    free(v);
+    return -1;
+}
+
+/* tls.server_name, its conflicts, and the name every https target without
+ * its own takes (targets are read before tls:). */
+static void read_server_name(struct scnp_ctx *c, const struct ytree_node *root,
+                             const struct ytree_node *tls, struct scenario *s)
+{
+    struct scn_tls *t = &s->tls;
+    const struct ytree_node *sn = scnp_get(tls, "server_name");
+    if (t->insecure) {
+        /* the targets' own server_name too: it names a certificate to verify */
+        const struct ytree_node *tn = scnp_get(root, "targets"), *v;
+        char f[SCNP_FIELD_MAX], item[SCNP_FIELD_MAX];
+        for (size_t i = 0; tn && tn->kind == YTREE_SEQ && i < tn->n; i++)
+            if (tn->items[i]->kind == YTREE_MAP && (v = scnp_get(tn->items[i], "server_name")) &&
+                i < s->n_targets && s->targets[i].server_name)
+                scnp_error(c, v, scnp_field(f, scnp_field_i(item, "targets", i), "server_name"),
+                           "tls.insecure: true turns certificate verification off, so there is "
+                           "no name to verify; remove one of them");
+    }
+    if (!sn || scnp_server_name(c, sn, "tls.server_name", &t->server_name))
+        return;
+    if (t->insecure) {
+        scnp_error(c, sn, "tls.server_name",
+                   "insecure: true turns certificate verification off, so there is no name to "
+                   "verify; remove one of them");
+        return;
+    }
+    bool any_https = false, all_parsed = true;
+    for (size_t i = 0; i < s->n_targets; i++) {
+        struct scn_target *g = &s->targets[i];
+        all_parsed &= g->host != NULL;
+        if (!g->host || !g->https)
+            continue;
+        any_https = true;
+        if (!g->server_name && !(g->server_name = strdup(t->server_name)))
+            c->oom = true;
+    }
+    if (!any_https && all_parsed)
+        scnp_error(c, sn, "tls.server_name",
+                   "no target uses https://, and server_name applies to TLS connections only; "
+                   "remove it, or use https:// targets");
+}
+
 /* A file field: expanded text, then resolved against the scenario's folder. */
 static int read_path(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
                      char **written, char **resolved)
@@ -260,6 +360,7 @@ int scnp_cert_pair(struct scnp_ctx *c, const struct ytree_node *cert_n, const ch
 void scnp_tls(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s)
 {
     static const char *const keys[] = {"insecure",
+                                       "server_name",
                                        "ca",
                                        "cert",
                                        "key",
@@ -281,6 +382,7 @@ void scnp_tls(struct scnp_ctx *c, const struct ytree_node *root, struct scenario
         return;
     if ((v = scnp_get(tls, "insecure")))
         scnp_bool(c, v, "tls.insecure", &t->insecure);
+    read_server_name(c, root, tls, s);
     if ((v = scnp_get(tls, "session_resumption")))
         scnp_bool(c, v, "tls.session_resumption", &t->session_resumption);
     if ((v = scnp_get(tls, "key_password"))) {

@@ -114,6 +114,7 @@ struct xcurl {
     struct auth_pool *auth;
     bool *dynamic;                /* [request]: has templates (render_needed) */
     char **url_prefix;            /* [target]: "scheme://host:port/base" */
+    struct curl_slist **connect_to; /* [target]: CURLOPT_CONNECT_TO, or NULL */
     size_t max_headers;
     ev_timer defer_timer;         /* reports what could not start (a zero delay) */
     struct slot *defer_head;
@@ -523,10 +524,12 @@ int xfer_curl_new(struct ev_loop *loop, const struct scenario *scn, const char *
     curl_share_setopt(x->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
     x->dynamic = calloc(scn->n_requests, sizeof *x->dynamic);
     x->url_prefix = calloc(scn->n_targets, sizeof *x->url_prefix);
-    if (!x->dynamic || !x->url_prefix)
+    x->connect_to = calloc(scn->n_targets, sizeof *x->connect_to);
+    if (!x->dynamic || !x->url_prefix || !x->connect_to)
         goto nomem;
     for (size_t t = 0; t < scn->n_targets; t++)
-        if (!(x->url_prefix[t] = xfer_target_prefix(&scn->targets[t])))
+        if (!(x->url_prefix[t] = xfer_target_prefix(&scn->targets[t])) ||
+            xfer_build_connect_to(&scn->targets[t], resolve, n_resolve, &x->connect_to[t]))
             goto nomem;
     for (size_t r = 0; r < scn->n_requests; r++) {
         x->dynamic[r] = render_needed(&scn->requests[r]);
@@ -658,6 +661,7 @@ static int xcurl_start(struct xfer *xb, size_t slot, const struct xfer_req *rq)
     }
     xfer_set_request(sl->easy, scn, rqs, target, x->urls[request * scn->n_targets + target], headers,
                 xfer_want_fresh(&scn->tls, &x->rng));
+    curl_easy_setopt(sl->easy, CURLOPT_CONNECT_TO, x->connect_to[target]);
     if (dynamic)
         xfer_set_rendered(sl->easy, rqs, &sl->rb);
     sl->request = request;
@@ -765,6 +769,9 @@ static void xcurl_free(struct xfer *xb)
     for (size_t i = 0; x->url_prefix && i < x->scn->n_targets; i++)
         free(x->url_prefix[i]);
     free(x->url_prefix);
+    for (size_t i = 0; x->connect_to && i < x->scn->n_targets; i++)
+        curl_slist_free_all(x->connect_to[i]);
+    free(x->connect_to);
     free(x->dynamic);
     free(x->mhs);
     free(x->urls);

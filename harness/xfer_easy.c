@@ -3,12 +3,14 @@
  * settings, URL, headers, the rendered parts of a templated request), and
  * the blocking node check before a run; see xfer.h and xfer_priv.h.
  */
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "auth.h"
+#include "certname.h"
 #include "clock.h"
 #include "render.h"
 #include "scenario.h"
@@ -127,15 +129,50 @@ void xfer_set_request(CURL *e, const struct scenario *scn, const struct scn_requ
     curl_easy_setopt(e, CURLOPT_FORBID_REUSE, fresh ? 1L : 0L);
 }
 
-/* "scheme://host:port/base" of a target (owned), or NULL. */
+/* "scheme://host:port/base" of a target (owned), or NULL; host is the
+ * server_name when it has one (libcurl verifies, sends as SNI and puts in
+ * Host the URL's host; CURLOPT_CONNECT_TO takes it to the address). */
 char *xfer_target_prefix(const struct scn_target *t)
 {
     char *p = NULL;
-    bool v6 = strchr(t->host, ':') != NULL;
-    if (asprintf(&p, "%s://%s%s%s:%d%s", t->https ? "https" : "http", v6 ? "[" : "", t->host,
+    const char *host = t->server_name ? t->server_name : t->host;
+    bool v6 = strchr(host, ':') != NULL;
+    if (asprintf(&p, "%s://%s%s%s:%d%s", t->https ? "https" : "http", v6 ? "[" : "", host,
                  v6 ? "]" : "", t->port, t->base_path) < 0)
         return NULL;
     return p;
+}
+
+const char *xfer_target_address(const struct scn_target *t, const char *const *resolve,
+                                size_t n_resolve)
+{
+    char want[512];
+    int n = snprintf(want, sizeof want, "%s:%d:", t->host, t->port);
+    for (size_t i = 0; i < n_resolve && n > 0 && (size_t)n < sizeof want; i++)
+        if (!strncmp(resolve[i], want, (size_t)n))
+            return resolve[i] + n;
+    unsigned char a[16];
+    if (inet_pton(AF_INET, t->host, a) == 1 || inet_pton(AF_INET6, t->host, a) == 1)
+        return t->host;
+    return NULL;
+}
+
+int xfer_build_connect_to(const struct scn_target *t, const char *const *resolve, size_t n_resolve,
+                          struct curl_slist **out)
+{
+    *out = NULL;
+    const char *addr = xfer_target_address(t, resolve, n_resolve);
+    const char *host = t->server_name ? t->server_name : t->host;
+    unsigned char a[16];
+    if (!addr || inet_pton(AF_INET, host, a) == 1 || inet_pton(AF_INET6, host, a) == 1)
+        return 0; /* reached by its address already, or not pinned */
+    bool v6 = strchr(addr, ':') && addr[0] != '[';
+    char entry[600];
+    int n = snprintf(entry, sizeof entry, v6 ? "%s:%d:[%s]:%d" : "%s:%d:%s:%d", host, t->port, addr,
+                     t->port);
+    if (n < 0 || (size_t)n >= sizeof entry || !(*out = curl_slist_append(NULL, entry)))
+        return -1;
+    return 0;
 }
 
 int xfer_build_url(const char *prefix, const struct scn_request *rq, CURLU **out)
@@ -230,6 +267,43 @@ static int on_probe_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow
     return ps->stop(ps->ctx) ? 1 : 0;
 }
 
+/* After a failed verification of target's certificate: true, with the
+ * advice in out, when its chain verifies and it names something else
+ * than what was asked (certname.h). */
+static bool name_mismatch(const struct scenario *scn, const char *const *resolve, size_t n_resolve,
+                          struct auth_pool *auth, size_t target, char *out, size_t out_len)
+{
+    const struct scn_target *t = &scn->targets[target];
+    const char *addr = xfer_target_address(t, resolve, n_resolve);
+    char a[INET6_ADDRSTRLEN + 2] = "";
+    if (addr) {
+        size_t n = strlen(addr);
+        if (addr[0] == '[' && n > 2 && n - 2 < sizeof a)
+            memcpy(a, addr + 1, n - 2);
+        else
+            snprintf(a, sizeof a, "%s", addr);
+    }
+    struct certname_peer peer = {.host = t->server_name ? t->server_name : t->host,
+                                 .port = t->port,
+                                 .address = a[0] ? a : NULL,
+                                 .cert_file = scn->tls.cert_file,
+                                 .key_file = scn->tls.key_file,
+                                 .key_password = scn->tls.key_password,
+                                 .timeout_ms = (long)scn->connect_timeout_ms};
+    if (auth && scn->auth.apps[0].cert_file) {
+        peer.cert_file = scn->auth.apps[0].cert_file;
+        peer.key_file = scn->auth.apps[0].key_file;
+        peer.key_password = NULL;
+    }
+    char names[512], dns[256], alt[64];
+    if (certname_check(scn, &peer, names, sizeof names, dns, sizeof dns) != CERTNAME_MISMATCH)
+        return false;
+    snprintf(alt, sizeof alt, "targets.%zu.server_name for this node alone", target);
+    certname_advice(peer.host, names, dns, "tls.server_name", scn->n_targets > 1 ? alt : NULL, out,
+                    out_len);
+    return true;
+}
+
 int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_resolve,
                struct auth_pool *auth, size_t target, bool (*stop)(void *stop_ctx), void *stop_ctx,
                int *status, char *err, size_t err_len)
@@ -244,9 +318,11 @@ int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_
     struct render_bufs rb = {0};
     bool dynamic = render_needed(rq0);
     struct curl_slist *res = n_resolve ? xfer_build_resolve(resolve, n_resolve) : NULL;
+    struct curl_slist *connect_to = NULL;
     CURL *e = curl_easy_init();
     char errbuf[CURL_ERROR_SIZE] = "";
-    if (!e || !headers || !prefix || (!rq0->path_tpl && xfer_build_url(prefix, rq0, &url)))
+    if (!e || !headers || !prefix || (!rq0->path_tpl && xfer_build_url(prefix, rq0, &url)) ||
+        xfer_build_connect_to(&scn->targets[target], resolve, n_resolve, &connect_to))
         goto nomem;
     if (dynamic) {
         /* the first row of every feeder, without using up any */
@@ -279,6 +355,7 @@ int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_
     }
     xfer_set_common(e, scn, res);
     xfer_set_request(e, scn, rq0, target, url, use, false);
+    curl_easy_setopt(e, CURLOPT_CONNECT_TO, connect_to);
     if (dynamic)
         xfer_set_rendered(e, rq0, &rb);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
@@ -297,11 +374,17 @@ int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_
         long os_errno = 0;
         curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
         enum rec_outcome oc = xfer_classify_msg(rc, os_errno, 0, errbuf);
-        snprintf(err, err_len, "%s (%s)%s", errbuf[0] ? errbuf : curl_easy_strerror(rc),
-                 rec_outcome_name(oc),
-                 oc == OC_TLS ? "; check tls.ca (the CA that signed the node's certificate), "
-                                "the client certificate, or the TLS versions"
-                              : "");
+        char advice[1024];
+        if (rc == CURLE_PEER_FAILED_VERIFICATION && !scn->tls.insecure &&
+            name_mismatch(scn, resolve, n_resolve, auth, target, advice, sizeof advice))
+            snprintf(err, err_len, "%s (%s); %s", errbuf[0] ? errbuf : curl_easy_strerror(rc),
+                     rec_outcome_name(oc), advice);
+        else
+            snprintf(err, err_len, "%s (%s)%s", errbuf[0] ? errbuf : curl_easy_strerror(rc),
+                     rec_outcome_name(oc),
+                     oc == OC_TLS ? "; check tls.ca (the CA that signed the node's certificate), "
+                                    "the client certificate, or the TLS versions"
+                                  : "");
         goto out;
     }
     long code = 0;
@@ -316,6 +399,7 @@ out:
     curl_url_cleanup(url);
     curl_slist_free_all(headers);
     curl_slist_free_all(res);
+    curl_slist_free_all(connect_to);
     free(nodes);
     free(prefix);
     render_bufs_free(&rb);

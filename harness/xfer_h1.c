@@ -330,7 +330,8 @@ static void conn_open(struct h1slot *s, size_t id)
             return;
         }
         if (!ctx || !SSL_set_fd(c->ssl, fd) ||
-            xfer_tls_set_peer(c->ssl, t->host, !x->scn->tls.insecure)) {
+            xfer_tls_set_peer(c->ssl, t->server_name ? t->server_name : t->host,
+                              !x->scn->tls.insecure)) {
             if (ctx)
                 snprintf(s->err, sizeof s->err, "node %s: cannot set up TLS", t->name);
             defer_fail(s, OC_TLS);

@@ -62,11 +62,13 @@ int h1req_build(const struct scn_request *rq, const struct scn_target *t,
     ADD(" HTTP/1.1\r\n", 11);
     char line[600];
     if (!has_header(rq, "Host")) {
-        bool v6 = strchr(t->host, ':') != NULL;
+        /* the name the certificate is verified for, as libcurl sends it */
+        const char *host = t->server_name ? t->server_name : t->host;
+        bool v6 = strchr(host, ':') != NULL;
         bool dflt = t->port == (t->https ? 443 : 80);
-        int n = dflt ? snprintf(line, sizeof line, v6 ? "Host: [%s]\r\n" : "Host: %s\r\n", t->host)
+        int n = dflt ? snprintf(line, sizeof line, v6 ? "Host: [%s]\r\n" : "Host: %s\r\n", host)
                      : snprintf(line, sizeof line, v6 ? "Host: [%s]:%d\r\n" : "Host: %s:%d\r\n",
-                                t->host, t->port);
+                                host, t->port);
         if (n < 0 || (size_t)n >= sizeof line)
             return -1;
         ADD(line, (size_t)n);

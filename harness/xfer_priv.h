@@ -61,8 +61,24 @@ void xfer_set_request(CURL *e, const struct scenario *scn, const struct scn_requ
 /* Points e at rb's rendered URL and body (after xfer_set_request). */
 void xfer_set_rendered(CURL *e, const struct scn_request *rq, const struct render_bufs *rb);
 
-/* "scheme://host:port/base" of a target (owned), or NULL (no memory). */
+/* "scheme://host:port/base" of a target (owned), or NULL (no memory);
+ * host is its server_name when it has one. */
 char *xfer_target_prefix(const struct scn_target *t);
+
+/* The address target t is reached at: its IP literal, or the address
+ * the engine pinned for its host (resolve: "host:port:address" entries;
+ * an IPv6 address there is in brackets). Borrowed; NULL when neither. */
+const char *xfer_target_address(const struct scn_target *t, const char *const *resolve,
+                                size_t n_resolve);
+
+/* CURLOPT_CONNECT_TO for target t: "NAME:PORT:ADDRESS:PORT" when its URL
+ * names it (by server_name or a host name), so that a connection goes to
+ * the pinned address and is reused only for requests to that address
+ * (libcurl matches connections by their connect-to host too). *out owned
+ * (curl_slist_free_all), NULL when the URL holds the address itself.
+ * Returns 0, or -1 when memory ran out. */
+int xfer_build_connect_to(const struct scn_target *t, const char *const *resolve, size_t n_resolve,
+                          struct curl_slist **out);
 
 /* prefix + rq's path parsed into *out (owned, curl_url_cleanup). 0 or -1. */
 int xfer_build_url(const char *prefix, const struct scn_request *rq, CURLU **out);

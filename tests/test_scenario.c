@@ -1489,6 +1489,93 @@ static void certificates_that_are_fine(void **state)
     scenario_free(s);
 }
 
+/* tls.server_name, targets.N.server_name and auth.server_name: the name a
+ * certificate must carry while the connection goes to the address. */
+#define TLS_TARGETS                                                                                \
+    "targets: [https://127.0.0.1, {url: 'https://10.0.0.2:9443', server_name: Gw2.Example.com}, "  \
+    "http://127.0.0.3]\n"
+static void server_name(void **state)
+{
+    (void)state;
+    struct scenario *s =
+        load_ok(TLS_TARGETS "tls: {server_name: localhost}\n" MIN_REQUESTS MIN_LOAD);
+    assert_string_equal(s->tls.server_name, "localhost");
+    assert_string_equal(s->targets[0].server_name, "localhost");
+    assert_string_equal(s->targets[1].server_name, "gw2.example.com"); /* its own, lower case */
+    assert_null(s->targets[2].server_name);                            /* http: none */
+    char *j = json_text(s);
+    assert_non_null(strstr(j, "\"tls\":{\"ca\":null"));
+    assert_non_null(strstr(j, "\"server_name\":\"localhost\",\"session_resumption\""));
+    assert_non_null(strstr(j, "\"server_name\":\"gw2.example.com\""));
+    free(j);
+    scenario_free(s);
+    /* without: nothing anywhere */
+    s = load_ok("targets: [https://127.0.0.1]\n" MIN_REQUESTS MIN_LOAD);
+    assert_null(s->tls.server_name);
+    assert_null(s->targets[0].server_name);
+    j = json_text(s);
+    assert_non_null(strstr(j, "\"server_name\":null"));
+    free(j);
+    scenario_free(s);
+    /* --set, and the token endpoint's own */
+    const char *ov[] = {"tls.server_name=api.example.com"};
+    assert_int_equal(load_ov("targets: [https://127.0.0.1]\n" MIN_REQUESTS MIN_LOAD
+                             "auth: {token_url: 'https://127.0.0.9:9443/oauth2/token', client_id: "
+                             "a, client_secret: b, server_name: km.example.com}\n",
+                             ov, 1, &s),
+                     SCN_OK);
+    assert_string_equal(s->targets[0].server_name, "api.example.com");
+    assert_string_equal(s->auth.server_name, "km.example.com");
+    assert_string_equal(s->auth.token_path, "/oauth2/token");
+    j = json_text(s);
+    assert_non_null(strstr(j, "\"server_name\":\"km.example.com\""));
+    free(j);
+    scenario_free(s);
+
+    static const struct {
+        const char *yaml, *want;
+    } bad[] = {
+        {TLS_TARGETS "tls: {server_name: 127.0.0.1}\n" MIN_REQUESTS MIN_LOAD,
+         "t.yaml:2:20: tls.server_name: '127.0.0.1' is an address; server_name is the host name "
+         "the certificate carries"},
+        {TLS_TARGETS "tls: {server_name: '::1'}\n" MIN_REQUESTS MIN_LOAD,
+         "t.yaml:2:20: tls.server_name: '::1' is an address"},
+        {TLS_TARGETS "tls: {server_name: '*.example.com'}\n" MIN_REQUESTS MIN_LOAD,
+         "t.yaml:2:20: tls.server_name: '*.example.com' is a wildcard; write one name it covers"},
+        {TLS_TARGETS "tls: {server_name: 'gw_1.example.com'}\n" MIN_REQUESTS MIN_LOAD,
+         "tls.server_name: 'gw_1.example.com' is not a host name (labels of 1 to 63"},
+        {TLS_TARGETS "tls: {server_name: gw1..example.com}\n" MIN_REQUESTS MIN_LOAD,
+         "tls.server_name: 'gw1..example.com' is not a host name"},
+        {TLS_TARGETS "tls: {server_name: -gw1}\n" MIN_REQUESTS MIN_LOAD,
+         "tls.server_name: '-gw1' is not a host name"},
+        {TLS_TARGETS "tls: {server_name: 10.1}\n" MIN_REQUESTS MIN_LOAD,
+         "tls.server_name: '10.1' is not a host name (its last label is a number"},
+        {TLS_TARGETS "tls: {insecure: true, server_name: localhost}\n" MIN_REQUESTS MIN_LOAD,
+         "t.yaml:2:36: tls.server_name: insecure: true turns certificate verification off, so "
+         "there is no name to verify; remove one of them"},
+        {TLS_TARGETS "tls: {insecure: true}\n" MIN_REQUESTS MIN_LOAD,
+         "t.yaml:1:74: targets.1.server_name: tls.insecure: true turns certificate verification "
+         "off"},
+        {"targets: [http://127.0.0.1]\ntls: {server_name: localhost}\n" MIN_REQUESTS MIN_LOAD,
+         "t.yaml:2:20: tls.server_name: no target uses https://, and server_name applies to TLS "
+         "connections only"},
+        {"targets: [{url: http://127.0.0.1, server_name: localhost}]\n" MIN_REQUESTS MIN_LOAD,
+         "t.yaml:1:48: targets.0.server_name: this node is reached over http://"},
+        {"targets: [{url: https://127.0.0.1, sni: localhost}]\n" MIN_REQUESTS MIN_LOAD,
+         "targets.0.sni: unknown key 'sni'; did you mean 'server_name'?"},
+        {"targets: [https://127.0.0.1]\n" MIN_REQUESTS MIN_LOAD
+         "auth: {token_url: 'http://127.0.0.9:9763/oauth2/token', client_id: a, client_secret: "
+         "b, server_name: km}\n",
+         "t.yaml:4:102: auth.server_name: the token endpoint is reached over http://"},
+        {"targets: [https://127.0.0.1]\ntls: {insecure: true}\n" MIN_REQUESTS MIN_LOAD
+         "auth: {token_url: 'https://127.0.0.9:9443/oauth2/token', client_id: a, client_secret: "
+         "b, server_name: km}\n",
+         "auth.server_name: tls.insecure: true turns certificate verification off"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        load_fails(bad[i].yaml, bad[i].want);
+}
+
 static void paths_are_relative_to_the_scenario(void **state)
 {
     (void)state;
@@ -2128,6 +2215,7 @@ int main(void)
         cmocka_unit_test(feeders_and_templates),
         cmocka_unit_test(feeder_and_template_errors),
         cmocka_unit_test(certificates_that_are_fine),
+        cmocka_unit_test(server_name),
         cmocka_unit_test(paths_are_relative_to_the_scenario),
         cmocka_unit_test(file_errors),
         cmocka_unit_test(gates_read_and_serialise),

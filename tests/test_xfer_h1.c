@@ -10,7 +10,8 @@
  * node's; an idle connection is closed to make room first); and TLS
  * against a
  * server with a certificate made here: verification by the scenario's CA
- * and by address, its failures named, `insecure`, reuse.
+ * and by address, its failures named, `insecure`, reuse, and
+ * tls.server_name (verified for that name, sent as SNI).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -573,6 +574,7 @@ struct tls_srv {
     pthread_t th;
     atomic_bool stop;
     atomic_int handshakes;
+    char sni[64]; /* the last handshake's server name ("" without SNI) */
 };
 
 /* Waits until fd is readable or the server stops; false on stop. */
@@ -597,6 +599,8 @@ static void *tls_main(void *arg)
         SSL *ssl = SSL_new(sv->ctx);
         SSL_set_fd(ssl, fd);
         if (SSL_accept(ssl) == 1) {
+            const char *sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+            snprintf(sv->sni, sizeof sv->sni, "%s", sni ? sni : "");
             atomic_fetch_add(&sv->handshakes, 1);
             while ((SSL_pending(ssl) || wait_readable(sv, fd)) &&
                    SSL_read(ssl, buf, sizeof buf) > 0) {
@@ -693,6 +697,38 @@ static void tls_verified_reused_and_failures_named(void **state)
     tls_stop(sv);
 }
 
+/* tls.server_name: a certificate that names only localhost, reached by
+ * address: verified for the name, which goes out as SNI. */
+static void tls_server_name_verified_and_sent(void **state)
+{
+    (void)state;
+    char ca[128], extra[256];
+    snprintf(ca, sizeof ca, "%s/ca-name.pem", test_dir);
+    struct tls_srv *sv = tls_start("DNS:localhost", ca);
+    struct client c;
+    snprintf(extra, sizeof extra, "tls: {ca: \"%s\"}\n", ca);
+    client_new_url(&c, "https", sv->port, "10s", extra);
+    request(&c);
+    assert_int_equal(c.last.outcome, OC_TLS);
+    assert_non_null(strstr(c.error, "certificate verify failed: IP address mismatch"));
+    client_free(&c);
+    snprintf(extra, sizeof extra, "tls: {ca: \"%s\", server_name: localhost}\n", ca);
+    client_new_url(&c, "https", sv->port, "10s", extra);
+    request(&c);
+    assert_int_equal(c.last.outcome, OC_2XX);
+    assert_true(atomic_load(&sv->handshakes) >= 1); /* (and sni written before it) */
+    assert_string_equal(sv->sni, "localhost");
+    client_free(&c);
+    /* another name is refused as a mismatch */
+    snprintf(extra, sizeof extra, "tls: {ca: \"%s\", server_name: gw1.example.com}\n", ca);
+    client_new_url(&c, "https", sv->port, "10s", extra);
+    request(&c);
+    assert_int_equal(c.last.outcome, OC_TLS);
+    assert_non_null(strstr(c.error, "certificate verify failed: hostname mismatch"));
+    client_free(&c);
+    tls_stop(sv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -707,6 +743,7 @@ int main(void)
         cmocka_unit_test(throttled_answer_details),
         cmocka_unit_test(chunked_answer_in_pieces),
         cmocka_unit_test(tls_verified_reused_and_failures_named),
+        cmocka_unit_test(tls_server_name_verified_and_sent),
     };
     return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

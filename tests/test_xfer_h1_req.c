@@ -68,6 +68,19 @@ static void default_port_and_ipv6(void **state)
     check(&rq, &t, NULL, "GET / HTTP/1.1\r\nHost: gw.example.com:8243\r\nAccept: */*\r\n\r\n");
 }
 
+/* With server_name the Host header carries the name the certificate is
+ * verified for (as libcurl sends the URL's host), not the address. */
+static void host_is_the_server_name(void **state)
+{
+    (void)state;
+    struct scn_request rq = {.method = S("GET"), .path = S("/echo/1.0.0")};
+    struct scn_target t = target(S("10.0.0.7"), 8243, true, S(""));
+    t.server_name = S("localhost");
+    check(&rq, &t, NULL, "GET /echo/1.0.0 HTTP/1.1\r\nHost: localhost:8243\r\nAccept: */*\r\n\r\n");
+    t.port = 443;
+    check(&rq, &t, NULL, "GET /echo/1.0.0 HTTP/1.1\r\nHost: localhost\r\nAccept: */*\r\n\r\n");
+}
+
 static void own_host_accept_content_type(void **state)
 {
     (void)state;
@@ -160,6 +173,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(get_with_headers),
         cmocka_unit_test(default_port_and_ipv6),
+        cmocka_unit_test(host_is_the_server_name),
         cmocka_unit_test(own_host_accept_content_type),
         cmocka_unit_test(bodies_and_lengths),
         cmocka_unit_test(large_body_is_a_second_piece),
