@@ -606,6 +606,9 @@ static const struct opt opts[] = {
      "429 (900803) above R requests per unit per node for client ID's tokens; repeatable"},
     {"deny-client", "ID[:off]", OPT_RUNTIME, gscfg_set_deny,
      "401 (900901) for client ID's valid tokens (revoked keys); ID:off lets it in; repeatable"},
+    {"route", "[METHOD ]PATH[=STATUS]", OPT_RUNTIME, gscfg_add_route,
+     "PATH and below it answer METHOD (default all) like the echo API, with STATUS (default "
+     "200, e.g. 'POST /open-banking/v3.1/pisp/domestic-payment-consents=201'); repeatable"},
     {"retry-after", "on|off", OPT_RUNTIME, set_retry_after,
      "429 answers carry Retry-After: seconds (default off)"},
     {"token-delay", "DUR", OPT_RUNTIME, set_token_delay,
@@ -638,6 +641,11 @@ void gscfg_defaults(struct gscfg *c)
     c->body_bytes = 100;
     c->token_ttl_s = 3600;
     c->throttle_unit_s = 1;
+    static const char echo[] = "/echo/1.0.0";
+    c->routes[0] = (struct gscfg_route){
+        .methods = GSCFG_METHODS_ALL, .path_len = sizeof echo - 1, .status = 200};
+    memcpy(c->routes[0].path, echo, sizeof echo);
+    c->n_routes = 1;
 }
 
 static const struct opt *find_opt(const char *name, size_t n)
@@ -809,6 +817,8 @@ int gscfg_to_json(const struct gscfg *c, struct gsbuf *out)
     rc = rc ? rc : gsbuf_json_str(out, c->token_expires_in, strlen(c->token_expires_in));
     rc = rc ? rc : gsbuf_puts(out, "\",\"app_quotas\":");
     rc = rc ? rc : gscfg_apps_json(c, out);
+    rc = rc ? rc : gsbuf_puts(out, ",\"routes\":");
+    rc = rc ? rc : gscfg_routes_json(c, out);
     return rc ? rc : gsbuf_puts(out, "}");
 }
 
@@ -829,8 +839,8 @@ int gscfg_usage(struct gsbuf *out)
     return rc ? rc
               : gsbuf_puts(out,
                            "   --help                       this text\n"
-                           "Durations: 50ms, 1.5s, 200us, 2m. Endpoints: /echo/1.0.0[/...], POST "
-                           "/oauth2/token,\nGET /_sim/stats, POST /_sim/reset, GET|POST "
-                           "/_sim/config. See docs/gatewaysim.md.\nExit: 0 after SIGTERM/SIGINT, "
-                           "1 start-up failure, 2 bad usage.\n");
+                           "Durations: 50ms, 1.5s, 200us, 2m. Endpoints: /echo/1.0.0[/...] and "
+                           "--route paths,\nPOST /oauth2/token, GET /_sim/stats, POST /_sim/reset, "
+                           "GET|POST /_sim/config. See docs/gatewaysim.md.\nExit: 0 after "
+                           "SIGTERM/SIGINT, 1 start-up failure, 2 bad usage.\n");
 }
