@@ -174,6 +174,18 @@ static int set_client_ca(struct gscfg *c, const char *v, char *err, size_t errle
     return copy_str(c->client_ca_file, sizeof c->client_ca_file, v, err, errlen);
 }
 
+static int set_verify_client(struct gscfg *c, const char *v, char *err, size_t errlen)
+{
+    if (!strcmp(v, "require"))
+        c->client_cert_optional = false;
+    else if (!strcmp(v, "optional"))
+        c->client_cert_optional = true;
+    else
+        BAD("'%s' is not require or optional", v);
+    c->verify_client_set = true;
+    return 0;
+}
+
 static int set_pid_file(struct gscfg *c, const char *v, char *err, size_t errlen)
 {
     return copy_str(c->pid_file, sizeof c->pid_file, v, err, errlen);
@@ -557,6 +569,8 @@ static const struct opt opts[] = {
     {"key", "FILE", 0, set_key, "server private key, PEM"},
     {"client-ca", "FILE", 0, set_client_ca,
      "require client certificates signed by this CA (mutual TLS)"},
+    {"verify-client", "MODE", 0, set_verify_client,
+     "with --client-ca: require (default) or optional (verified when given)"},
     {"client", "ID:SECRET[:R]", 0, gscfg_add_client,
      "OAuth client for /oauth2/token, R = its quota/s (repeatable; none = any accepted)"},
     {"clients-file", "FILE", 0, gscfg_read_clients_file,
@@ -730,6 +744,12 @@ int gscfg_check(const struct gscfg *c, char *err, size_t errlen)
         snprintf(err, errlen, "--client-ca needs HTTPS: give --cert and --key as well");
         return -EINVAL;
     }
+    if (c->verify_client_set && !c->client_ca_file[0]) {
+        snprintf(err, errlen,
+                 "--verify-client needs --client-ca FILE, the CA that client certificates are "
+                 "verified against");
+        return -EINVAL;
+    }
     bool https = have_cert && c->https_port != 0;
     if (c->http_port == 0 && !https) {
         snprintf(err, errlen, "no listener: --http-port is 0 and HTTPS is off; give a port");
@@ -782,13 +802,16 @@ static const char *dist_name(enum gscfg_dist d)
 int gscfg_to_json(const struct gscfg *c, struct gsbuf *out)
 {
     static const char *refuse[] = {"off", "rst", "close"};
+    const char *verify = !c->client_ca_file[0]     ? "none"
+                         : c->client_cert_optional ? "optional"
+                                                   : "require";
     int rc = gsbuf_printf(out, "{\"name\":\"");
     rc = rc ? rc : gsbuf_json_str(out, c->name, strlen(c->name));
     rc = rc ? rc
             : gsbuf_printf(
                   out,
                   "\",\"listen\":\"%s\",\"http_port\":%d,\"https_port\":%d,"
-                  "\"mutual_tls\":%s,\"workers\":%d,"
+                  "\"mutual_tls\":%s,\"verify_client\":\"%s\",\"workers\":%d,"
                   "\"service_time\":{\"dist\":\"%s\",\"mean_ms\":%.6g,\"spread_ms\":%.6g},"
                   "\"usl_alpha\":%.9g,\"usl_beta\":%.9g,"
                   "\"stall\":{\"ms\":%.6g,\"every_s\":%.6g},"
@@ -801,7 +824,7 @@ int gscfg_to_json(const struct gscfg *c, struct gsbuf *out)
                   "\"clients\":%d,\"users\":%d,\"max_conns\":%d,"
                   "\"idle_timeout_s\":%.6g,\"max_body_bytes\":%zu",
                   c->listen_addr, c->http_port, c->cert_file[0] ? c->https_port : 0,
-                  c->client_ca_file[0] ? "true" : "false", c->workers, dist_name(c->dist),
+                  c->client_ca_file[0] ? "true" : "false", verify, c->workers, dist_name(c->dist),
                   c->service_mean_s * 1e3, c->service_spread_s * 1e3, c->usl_alpha, c->usl_beta,
                   c->stall_s * 1e3, c->stall_every_s, c->error_rate, c->error_status, c->reset_rate,
                   c->slow_s * 1e3, c->slow_rate, refuse[c->refuse], c->refuse_for_s,

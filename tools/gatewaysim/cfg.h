@@ -72,6 +72,8 @@ struct gscfg {
     char cert_file[GSCFG_STR];
     char key_file[GSCFG_STR];
     char client_ca_file[GSCFG_STR];
+    bool client_cert_optional; /* with client_ca_file: verified when given, not required */
+    bool verify_client_set;
     char pid_file[GSCFG_STR];
     uint64_t seed;
     bool seed_set;

@@ -614,7 +614,13 @@ static int setup_tls(struct gssrv *s, char *err, size_t errlen)
         STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(cfg->client_ca_file);
         if (names)
             SSL_CTX_set_client_CA_list(ctx, names);
-        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+        /* optional: a certificate given is verified (a bad one fails the
+         * handshake), none is fine */
+        SSL_CTX_set_verify(ctx,
+                           cfg->client_cert_optional
+                               ? SSL_VERIFY_PEER
+                               : SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+                           NULL);
         static const unsigned char sid[] = "gatewaysim";
         SSL_CTX_set_session_id_context(ctx, sid, sizeof sid - 1);
     }
