@@ -148,6 +148,18 @@ done
 [ -z "$(ls "$DIR"/*.pid 2> /dev/null)" ] || fail "PID files left after stop"
 wait_for_no_port $NET.1 9443 3
 
+# ---- any --net: the node certificates cover its addresses --------------------------------
+# (tools/make-certs covers 127.0.0-2.x by itself; the cluster asks for the rest)
+NET2=127.0.16
+"$GC" start 1 --net $NET2 --no-check > "$T_TMP/start3.out" ||
+    fail "start on $NET2 failed: $(cat "$T_TMP/start3.out")"
+assert_eq "HTTPS to the node on $NET2, verified" 200 \
+    "$(http_code "https://$NET2.1:8243/echo/1.0.0" --cacert "$DIR/certs/ca.pem")"
+assert_eq "HTTPS through the balancer on $NET2, verified" 200 \
+    "$(http_code "https://$NET2.10:8243/echo/1.0.0" --cacert "$DIR/certs/ca.pem")"
+"$GC" stop > /dev/null
+wait_for_no_port $NET2.1 8243 5
+
 # ---- stale PID files: not ours -> removed, nothing killed ------------------------------
 mkdir -p "$DIR"
 sleep 30 &
