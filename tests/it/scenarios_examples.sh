@@ -152,5 +152,5 @@ for f in scenarios/*.yaml; do
     [ "${RAN[-1]}" = "$name" ] || fail "$f: its block ran ${RAN[-1]}, not $name"
     "$GC" status > /dev/null 2>&1 && fail "$f: its block leaves the cluster running (end it with tools/gateway-cluster stop)"
 done
-assert_ge "examples run" 7 "$examples"
+assert_ge "examples found in scenarios/" 1 "$examples"
 log "ok: ${RAN[*]}"
