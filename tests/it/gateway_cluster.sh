@@ -1,7 +1,9 @@
 # tools/gateway-cluster: 3 simulated nodes on 127.0.1.1-3 behind haproxy on
 # 127.0.1.10; requests through haproxy are spread round robin (seen in
 # X-Gateway-Node and in each node's counters), HTTPS passes through with the
-# test CA, status reports, stop leaves no process, a stale PID file naming
+# test CA, status reports, stop leaves no process, a key manager on
+# NET.1:9443 and nodes that require client certificates (--key-manager,
+# --mtls), a stale PID file naming
 # someone else's process is removed without killing it, bad usage exits 2.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/gatewaysim.sh"
@@ -103,6 +105,60 @@ done
 rc=0; "$GC" status > /dev/null || rc=$?
 assert_eq "status after stop" 1 "$rc"
 wait_for_no_port $NET.10 8280 3
+
+# ---- a key manager, and nodes that require client certificates ------------------------
+# --key-manager: one more gatewaysim on NET.1:9443 (HTTPS, as API Manager's
+# Key Manager; HTTP on 9763) whose tokens every node accepts; it takes a
+# client certificate (tls_client_auth) or a secret. --mtls: the nodes
+# verify client certificates against the cluster's CA (--verify-client
+# passes through: require by default).
+rc=0; out=$("$GC" start 2 --net $NET --mtls --lb-tls terminate 2>&1) || rc=$?
+assert_eq "--mtls with a terminating balancer" 2 "$rc"
+assert_contains "--mtls with a terminating balancer: message" "passthrough" "$out"
+"$GC" start 2 --net $NET --key-manager --mtls --auth on > "$T_TMP/start2.out" ||
+    fail "start with a key manager failed: $(cat "$T_TMP/start2.out")"
+assert_contains "start names the key manager" "key manager https://$NET.1:9443/oauth2/token" "$(cat "$T_TMP/start2.out")"
+pids=$(cat "$DIR"/*.pid)
+assert_eq "status: 2 nodes, haproxy and the key manager up" 4 "$("$GC" status --json | jq .up)"
+assert_eq "status: the key manager's address" "$NET.1" \
+    "$("$GC" status --json | jq -r '.processes[] | select(.name == "km") | .address')"
+C=$DIR/certs
+KM=https://$NET.1:9443
+tok() { curl -s --max-time 5 --cacert "$C/ca.pem" "$@" "$KM/oauth2/token" | jq -r '.access_token // empty'; }
+t1=$(tok --cert "$C/client.pem" --key "$C/client.key" -d grant_type=client_credentials -d client_id=tpp-1)
+[ -n "$t1" ] || fail "no token by tls_client_auth from the key manager"
+t2=$(tok -u app:secret -d grant_type=client_credentials)
+[ -n "$t2" ] || fail "no token by client secret from the key manager"
+assert_eq "the key manager's tokens" 2 "$(curl -s "http://$NET.1:9763/_sim/stats" | jq .tokens.issued)"
+mt=(--cacert "$C/ca.pem" --cert "$C/client.pem" --key "$C/client.key")
+for i in 1 2; do
+    rc=0
+    curl -s -o /dev/null --cacert "$C/ca.pem" "https://$NET.$i:8243/echo/1.0.0" || rc=$?
+    [ "$rc" -ne 0 ] || fail "node$i served a client without a certificate"
+    assert_eq "node$i: a client certificate, no token" 401 "$(http_code "https://$NET.$i:8243/echo/1.0.0" "${mt[@]}")"
+    assert_eq "node$i: a client certificate and the key manager's token" 200 \
+        "$(http_code "https://$NET.$i:8243/echo/1.0.0" "${mt[@]}" -H "Authorization: Bearer $t1")"
+done
+assert_eq "through the balancer, TLS passed through" 200 \
+    "$(http_code "https://$NET.10:8243/echo/1.0.0" "${mt[@]}" -H "Authorization: Bearer $t2")"
+"$GC" stop > /dev/null
+for p in $pids; do
+    wait_for_exit "$p" 5 || fail "process $p still runs after stop"
+done
+[ -z "$(ls "$DIR"/*.pid 2> /dev/null)" ] || fail "PID files left after stop"
+wait_for_no_port $NET.1 9443 3
+
+# ---- any --net: the node certificates cover its addresses --------------------------------
+# (tools/make-certs covers 127.0.0-2.x by itself; the cluster asks for the rest)
+NET2=127.0.16
+"$GC" start 1 --net $NET2 --no-check > "$T_TMP/start3.out" ||
+    fail "start on $NET2 failed: $(cat "$T_TMP/start3.out")"
+assert_eq "HTTPS to the node on $NET2, verified" 200 \
+    "$(http_code "https://$NET2.1:8243/echo/1.0.0" --cacert "$DIR/certs/ca.pem")"
+assert_eq "HTTPS through the balancer on $NET2, verified" 200 \
+    "$(http_code "https://$NET2.10:8243/echo/1.0.0" --cacert "$DIR/certs/ca.pem")"
+"$GC" stop > /dev/null
+wait_for_no_port $NET2.1 8243 5
 
 # ---- stale PID files: not ours -> removed, nothing killed ------------------------------
 mkdir -p "$DIR"

@@ -1,7 +1,9 @@
 # gatewaysim over HTTPS: certificates from tools/make-certs, verification
 # against the test CA, failure with an untrusted CA, mutual TLS required
-# (no client certificate: handshake refused; with one: served), TLS counters,
-# and clear start-up errors for bad certificate files.
+# (no client certificate: handshake refused; with one: served) or optional
+# (--verify-client optional: verified when given; the token endpoint takes
+# the certificate or the secret), TLS counters, and clear start-up errors
+# for bad certificate files.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/gatewaysim.sh"
 
@@ -60,7 +62,40 @@ curl -s -o /dev/null --cacert "$C/ca.pem" --cert "$C/untrusted/server.pem" --key
 st=$(sim_stats)
 assert_ge "TLS failures counted" 2 "$(jq .connections.tls_failures <<< "$st")"
 assert_eq "only the authenticated request was served" 1 "$(jq .requests.total <<< "$st")"
+assert_eq "config: client certificates required" require "$(curl -s "$SIM_HTTP/_sim/config" | jq -r .verify_client)"
 sim_stop
+
+# ---- mutual TLS, optional: a certificate is verified when one is given ------------
+# (a gateway that serves mutual-TLS APIs beside others on one port; a key
+# manager that takes tls_client_auth and client secrets alike)
+sim_start "$ADDR" --name opt-node --cert "$C/server.pem" --key "$C/server.key" --client-ca "$C/ca.pem" \
+    --verify-client optional --client tpp-1:s3cret
+assert_eq "optional: no certificate, served" 200 "$(http_code "$SIM_HTTPS/echo/1.0.0" --cacert "$C/ca.pem")"
+assert_eq "optional: with a certificate, served" 200 \
+    "$(http_code "$SIM_HTTPS/echo/1.0.0" --cacert "$C/ca.pem" --cert "$C/client.pem" --key "$C/client.key")"
+rc=0
+curl -s -o /dev/null --cacert "$C/ca.pem" --cert "$C/untrusted/server.pem" --key "$C/untrusted/server.key" \
+    "$SIM_HTTPS/echo/1.0.0" || rc=$?
+[ "$rc" -ne 0 ] || fail "optional mTLS: a certificate from an untrusted CA was accepted"
+# the token endpoint: the certificate proves the client (tls_client_auth),
+# or the secret does; neither is refused
+tok() { curl -s -o /dev/null -w '%{http_code}' --cacert "$C/ca.pem" "$@" "$SIM_HTTPS/oauth2/token"; }
+assert_eq "tls_client_auth with a certificate" 200 \
+    "$(tok --cert "$C/client.pem" --key "$C/client.key" -d grant_type=client_credentials -d client_id=tpp-1)"
+assert_eq "client_id alone, no certificate" 401 "$(tok -d grant_type=client_credentials -d client_id=tpp-1)"
+assert_eq "the secret, no certificate" 200 "$(tok -u tpp-1:s3cret -d grant_type=client_credentials)"
+cfg=$(curl -s "$SIM_HTTP/_sim/config")
+assert_eq "config: mutual TLS" true "$(jq .mutual_tls <<< "$cfg")"
+assert_eq "config: optional" optional "$(jq -r .verify_client <<< "$cfg")"
+sim_stop
+rc=0
+out=$("$GATEWAYSIM" --listen "$ADDR" --cert "$C/server.pem" --key "$C/server.key" --verify-client optional 2>&1) || rc=$?
+assert_eq "--verify-client without --client-ca: exit" 2 "$rc"
+assert_contains "--verify-client without --client-ca: message" "--client-ca" "$out"
+rc=0
+out=$("$GATEWAYSIM" --verify-client sometimes 2>&1) || rc=$?
+assert_eq "--verify-client sometimes: exit" 2 "$rc"
+assert_contains "--verify-client sometimes: message" "require or optional" "$out"
 
 # ---- start-up errors name the file ----------------------------------------------
 expect_start_error() {

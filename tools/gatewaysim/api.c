@@ -1,6 +1,7 @@
 /*
  * api.c — routes and response bodies of the simulated gateway (see
- * api.h). Error bodies follow WSO2 API Manager's JSON fault format:
+ * api.h; the API routes themselves are in cfg_routes.c). Error bodies
+ * follow WSO2 API Manager's JSON fault format:
  *   {"fault":{"code":900901,"message":"Invalid Credentials",
  *             "description":"..."}}
  */
@@ -15,7 +16,6 @@
 
 #include "oauth.h"
 
-#define ECHO_PREFIX "/echo/1.0.0"
 #define SIM_PREFIX "/_sim"
 #define INLINE_BODY_MAX (16 * 1024)
 #define JSON "application/json"
@@ -32,7 +32,7 @@ static bool span_has_prefix(const struct gsconn *c, struct gshttp_span sp, const
     return sp.len >= n && memcmp(gsconn_at(c, sp), lit, n) == 0;
 }
 
-enum gsroute gsapi_route(const struct gsconn *c)
+enum gsroute gsapi_route(const struct gssrv *s, struct gsconn *c)
 {
     struct gshttp_span p = c->req.path;
     if (span_is(c, p, SIM_PREFIX) ||
@@ -40,21 +40,14 @@ enum gsroute gsapi_route(const struct gsconn *c)
         return GSROUTE_CONTROL;
     if (span_is(c, p, "/oauth2/token"))
         return GSROUTE_TOKEN;
-    if (span_is(c, p, ECHO_PREFIX) ||
-        (span_has_prefix(c, p, ECHO_PREFIX) && gsconn_at(c, p)[strlen(ECHO_PREFIX)] == '/')) {
-        switch (c->req.method) {
-        case GSHTTP_GET:
-        case GSHTTP_HEAD:
-        case GSHTTP_POST:
-        case GSHTTP_PUT:
-        case GSHTTP_DELETE:
-        case GSHTTP_PATCH:
-            return GSROUTE_API;
-        default:
-            return GSROUTE_BAD_METHOD;
-        }
+    /* the echo API and every --route */
+    unsigned allowed;
+    int i = gscfg_route_find(&s->cfg, c->req.method, gsconn_at(c, p), p.len, &allowed);
+    if (i >= 0) {
+        c->api_status = s->cfg.routes[i].status;
+        return GSROUTE_API;
     }
-    return GSROUTE_NOT_FOUND;
+    return allowed ? GSROUTE_BAD_METHOD : GSROUTE_NOT_FOUND;
 }
 
 void gsapi_reply(struct gssrv *s, struct gsconn *c, int status, const char *ctype,
@@ -241,11 +234,11 @@ static void bad_param(struct gssrv *s, struct gsconn *c, const char *what)
 
 /* A JSON body of exactly size bytes: {"echo":"xxx..."} (or x's when too
  * small for the wrapper). Large ones stream from the shared filler. */
-static void echo_filler(struct gssrv *s, struct gsconn *c, size_t size)
+static void echo_filler(struct gssrv *s, struct gsconn *c, int status, size_t size)
 {
     static const char head[] = "{\"echo\":\"", tail[] = "\"}";
     const size_t wrap = sizeof head - 1 + sizeof tail - 1;
-    if (gsconn_respond_begin(c, s->node_header, 200, JSON, size, NULL)) {
+    if (gsconn_respond_begin(c, s->node_header, status, JSON, size, NULL)) {
         gsconn_close(c);
         return;
     }
@@ -275,10 +268,11 @@ static void echo_filler(struct gssrv *s, struct gsconn *c, size_t size)
             return;
         }
     }
-    gssrv_finish(s, c, 200);
+    gssrv_finish(s, c, status);
 }
 
-static void echo(struct gssrv *s, struct gsconn *c)
+/* The echo API's answer (and every route's), with status. */
+static void echo(struct gssrv *s, struct gsconn *c, int status)
 {
     char v[32];
     if (c->req.query.len && query_param(c, "size", v, sizeof v)) {
@@ -288,7 +282,7 @@ static void echo(struct gssrv *s, struct gsconn *c)
             bad_param(s, c, "size must be a whole number of bytes 0..268435456");
             return;
         }
-        echo_filler(s, c, (size_t)n);
+        echo_filler(s, c, status, (size_t)n);
         return;
     }
     enum gshttp_method m = c->req.method;
@@ -300,16 +294,16 @@ static void echo(struct gssrv *s, struct gsconn *c)
             ctype[ct.len] = 0;
         }
         const char *body = gsconn_body(c);
-        gsapi_reply(s, c, 200, ctype, NULL, body, c->body_bytes);
+        gsapi_reply(s, c, status, ctype, NULL, body, c->body_bytes);
         return;
     }
-    echo_filler(s, c, s->cfg.body_bytes);
+    echo_filler(s, c, status, s->cfg.body_bytes);
 }
 
 void gsapi_answer(struct gssrv *s, struct gsconn *c, int status)
 {
     if (status < 500) {
-        echo(s, c);
+        echo(s, c, status);
         return;
     }
     const char *desc;
@@ -336,7 +330,14 @@ void gsapi_answer_other(struct gssrv *s, struct gsconn *c)
     case GSROUTE_TOKEN:
         gsoauth_token(s, c);
         break;
-    case GSROUTE_BAD_METHOD:
+    case GSROUTE_BAD_METHOD: {
+        /* Allow: the methods the path's routes take */
+        unsigned allowed = 0;
+        char methods[GSCFG_METHODS_STR], allow[GSCFG_METHODS_STR + 16];
+        gscfg_route_find(&s->cfg, c->req.method, gsconn_at(c, c->req.path), c->req.path.len,
+                         &allowed);
+        gscfg_methods_str(allowed, methods, sizeof methods);
+        snprintf(allow, sizeof allow, "Allow: %s\r\n", methods);
         gsbuf_clear(&s->scratch);
         if (gsbuf_puts(&s->scratch,
                        "{\"fault\":{\"code\":405,\"type\":\"Status report\",\"message\":\"Runtime "
@@ -344,8 +345,9 @@ void gsapi_answer_other(struct gssrv *s, struct gsconn *c)
             gsconn_close(c);
             return;
         }
-        gsapi_reply_scratch(s, c, 405, "Allow: GET, HEAD, POST, PUT, DELETE, PATCH\r\n");
+        gsapi_reply_scratch(s, c, 405, allow);
         break;
+    }
     default:
         gsbuf_clear(&s->scratch);
         if (gsbuf_puts(&s->scratch,

@@ -12,8 +12,10 @@
 #include "conn.h"
 #include "server.h"
 
-/* Classifies c's request by path and method. */
-enum gsroute gsapi_route(const struct gsconn *c);
+/* Classifies c's request by path and method: control, token endpoint, an
+ * API route of s->cfg (then c->api_status is what it answers), a path no
+ * route has (404) or a method its routes do not take (405). */
+enum gsroute gsapi_route(const struct gssrv *s, struct gsconn *c);
 
 /* Reads the Bearer token of an API request as it arrives: sets c->tok*
  * and c->client_idx (the client of a genuine token, expired or not, else
@@ -26,8 +28,8 @@ void gsapi_identify(struct gssrv *s, struct gsconn *c);
  * false to proceed. */
 bool gsapi_precheck(struct gssrv *s, struct gsconn *c);
 
-/* Answers an API request after its service: the echo response for 2xx,
- * a WSO2 fault body for 5xx. */
+/* Answers an API request after its service: the echo response for 2xx
+ * (status), a WSO2 fault body for 5xx. */
 void gsapi_answer(struct gssrv *s, struct gsconn *c, int status);
 
 /* Answers a request of route GSROUTE_TOKEN, NOT_FOUND or BAD_METHOD. */

@@ -174,6 +174,18 @@ static int set_client_ca(struct gscfg *c, const char *v, char *err, size_t errle
     return copy_str(c->client_ca_file, sizeof c->client_ca_file, v, err, errlen);
 }
 
+static int set_verify_client(struct gscfg *c, const char *v, char *err, size_t errlen)
+{
+    if (!strcmp(v, "require"))
+        c->client_cert_optional = false;
+    else if (!strcmp(v, "optional"))
+        c->client_cert_optional = true;
+    else
+        BAD("'%s' is not require or optional", v);
+    c->verify_client_set = true;
+    return 0;
+}
+
 static int set_pid_file(struct gscfg *c, const char *v, char *err, size_t errlen)
 {
     return copy_str(c->pid_file, sizeof c->pid_file, v, err, errlen);
@@ -557,6 +569,8 @@ static const struct opt opts[] = {
     {"key", "FILE", 0, set_key, "server private key, PEM"},
     {"client-ca", "FILE", 0, set_client_ca,
      "require client certificates signed by this CA (mutual TLS)"},
+    {"verify-client", "MODE", 0, set_verify_client,
+     "with --client-ca: require (default) or optional (verified when given)"},
     {"client", "ID:SECRET[:R]", 0, gscfg_add_client,
      "OAuth client for /oauth2/token, R = its quota/s (repeatable; none = any accepted)"},
     {"clients-file", "FILE", 0, gscfg_read_clients_file,
@@ -606,6 +620,9 @@ static const struct opt opts[] = {
      "429 (900803) above R requests per unit per node for client ID's tokens; repeatable"},
     {"deny-client", "ID[:off]", OPT_RUNTIME, gscfg_set_deny,
      "401 (900901) for client ID's valid tokens (revoked keys); ID:off lets it in; repeatable"},
+    {"route", "[METHOD ]PATH[=STATUS]", OPT_RUNTIME, gscfg_add_route,
+     "PATH and below it answer METHOD (default all) like the echo API, with STATUS (default "
+     "200, e.g. 'POST /open-banking/v3.1/pisp/domestic-payment-consents=201'); repeatable"},
     {"retry-after", "on|off", OPT_RUNTIME, set_retry_after,
      "429 answers carry Retry-After: seconds (default off)"},
     {"token-delay", "DUR", OPT_RUNTIME, set_token_delay,
@@ -638,6 +655,11 @@ void gscfg_defaults(struct gscfg *c)
     c->body_bytes = 100;
     c->token_ttl_s = 3600;
     c->throttle_unit_s = 1;
+    static const char echo[] = "/echo/1.0.0";
+    c->routes[0] = (struct gscfg_route){
+        .methods = GSCFG_METHODS_ALL, .path_len = sizeof echo - 1, .status = 200};
+    memcpy(c->routes[0].path, echo, sizeof echo);
+    c->n_routes = 1;
 }
 
 static const struct opt *find_opt(const char *name, size_t n)
@@ -722,6 +744,12 @@ int gscfg_check(const struct gscfg *c, char *err, size_t errlen)
         snprintf(err, errlen, "--client-ca needs HTTPS: give --cert and --key as well");
         return -EINVAL;
     }
+    if (c->verify_client_set && !c->client_ca_file[0]) {
+        snprintf(err, errlen,
+                 "--verify-client needs --client-ca FILE, the CA that client certificates are "
+                 "verified against");
+        return -EINVAL;
+    }
     bool https = have_cert && c->https_port != 0;
     if (c->http_port == 0 && !https) {
         snprintf(err, errlen, "no listener: --http-port is 0 and HTTPS is off; give a port");
@@ -774,13 +802,16 @@ static const char *dist_name(enum gscfg_dist d)
 int gscfg_to_json(const struct gscfg *c, struct gsbuf *out)
 {
     static const char *refuse[] = {"off", "rst", "close"};
+    const char *verify = !c->client_ca_file[0]     ? "none"
+                         : c->client_cert_optional ? "optional"
+                                                   : "require";
     int rc = gsbuf_printf(out, "{\"name\":\"");
     rc = rc ? rc : gsbuf_json_str(out, c->name, strlen(c->name));
     rc = rc ? rc
             : gsbuf_printf(
                   out,
                   "\",\"listen\":\"%s\",\"http_port\":%d,\"https_port\":%d,"
-                  "\"mutual_tls\":%s,\"workers\":%d,"
+                  "\"mutual_tls\":%s,\"verify_client\":\"%s\",\"workers\":%d,"
                   "\"service_time\":{\"dist\":\"%s\",\"mean_ms\":%.6g,\"spread_ms\":%.6g},"
                   "\"usl_alpha\":%.9g,\"usl_beta\":%.9g,"
                   "\"stall\":{\"ms\":%.6g,\"every_s\":%.6g},"
@@ -793,7 +824,7 @@ int gscfg_to_json(const struct gscfg *c, struct gsbuf *out)
                   "\"clients\":%d,\"users\":%d,\"max_conns\":%d,"
                   "\"idle_timeout_s\":%.6g,\"max_body_bytes\":%zu",
                   c->listen_addr, c->http_port, c->cert_file[0] ? c->https_port : 0,
-                  c->client_ca_file[0] ? "true" : "false", c->workers, dist_name(c->dist),
+                  c->client_ca_file[0] ? "true" : "false", verify, c->workers, dist_name(c->dist),
                   c->service_mean_s * 1e3, c->service_spread_s * 1e3, c->usl_alpha, c->usl_beta,
                   c->stall_s * 1e3, c->stall_every_s, c->error_rate, c->error_status, c->reset_rate,
                   c->slow_s * 1e3, c->slow_rate, refuse[c->refuse], c->refuse_for_s,
@@ -809,6 +840,8 @@ int gscfg_to_json(const struct gscfg *c, struct gsbuf *out)
     rc = rc ? rc : gsbuf_json_str(out, c->token_expires_in, strlen(c->token_expires_in));
     rc = rc ? rc : gsbuf_puts(out, "\",\"app_quotas\":");
     rc = rc ? rc : gscfg_apps_json(c, out);
+    rc = rc ? rc : gsbuf_puts(out, ",\"routes\":");
+    rc = rc ? rc : gscfg_routes_json(c, out);
     return rc ? rc : gsbuf_puts(out, "}");
 }
 
@@ -829,8 +862,8 @@ int gscfg_usage(struct gsbuf *out)
     return rc ? rc
               : gsbuf_puts(out,
                            "   --help                       this text\n"
-                           "Durations: 50ms, 1.5s, 200us, 2m. Endpoints: /echo/1.0.0[/...], POST "
-                           "/oauth2/token,\nGET /_sim/stats, POST /_sim/reset, GET|POST "
-                           "/_sim/config. See docs/gatewaysim.md.\nExit: 0 after SIGTERM/SIGINT, "
-                           "1 start-up failure, 2 bad usage.\n");
+                           "Durations: 50ms, 1.5s, 200us, 2m. Endpoints: /echo/1.0.0[/...] and "
+                           "--route paths,\nPOST /oauth2/token, GET /_sim/stats, POST /_sim/reset, "
+                           "GET|POST /_sim/config. See docs/gatewaysim.md.\nExit: 0 after "
+                           "SIGTERM/SIGINT, 1 start-up failure, 2 bad usage.\n");
 }

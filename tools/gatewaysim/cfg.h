@@ -15,12 +15,15 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "http.h"
 
 #define GSCFG_MAX_CLIENTS 64
 #define GSCFG_MAX_USERS 64
 #define GSCFG_MAX_APPS 64 /* per-application quotas */
 #define GSCFG_ID_BYTES 128
 #define GSCFG_STR 256
+#define GSCFG_MAX_ROUTES 32 /* API routes, the built-in echo API included */
+#define GSCFG_ROUTE_PATH 256
 
 enum gscfg_dist { GSCFG_DIST_FIXED, GSCFG_DIST_EXP, GSCFG_DIST_LOGNORMAL, GSCFG_DIST_UNIFORM };
 enum gscfg_refuse { GSCFG_REFUSE_OFF, GSCFG_REFUSE_RST, GSCFG_REFUSE_CLOSE };
@@ -48,6 +51,17 @@ struct gscfg_app {
     bool denied;   /* its tokens get 401 900901 (keys revoked, no subscription) */
 };
 
+/* An API route: requests to path, or below it (path + "/..."), with one of
+ * methods are API traffic (service time, faults, auth, throttling) and are
+ * answered like the echo API, with status. routes[0] is the echo API
+ * (/echo/1.0.0, every method, 200) unless --route changed it. */
+struct gscfg_route {
+    unsigned methods;            /* bits 1u << enum gshttp_method; GET brings HEAD */
+    char path[GSCFG_ROUTE_PATH]; /* starts with '/', no trailing '/' (but "/" itself) */
+    size_t path_len;
+    int status; /* 200..299 but 204 and 205 */
+};
+
 struct gscfg {
     /* fixed at start */
     char name[128];
@@ -58,6 +72,8 @@ struct gscfg {
     char cert_file[GSCFG_STR];
     char key_file[GSCFG_STR];
     char client_ca_file[GSCFG_STR];
+    bool client_cert_optional; /* with client_ca_file: verified when given, not required */
+    bool verify_client_set;
     char pid_file[GSCFG_STR];
     uint64_t seed;
     bool seed_set;
@@ -96,6 +112,8 @@ struct gscfg {
     enum gscfg_window throttle_window;
     struct gscfg_app apps[GSCFG_MAX_APPS];
     int n_apps;
+    struct gscfg_route routes[GSCFG_MAX_ROUTES]; /* only added or changed, never removed */
+    int n_routes;
     bool retry_after;        /* 429 answers carry Retry-After */
     double token_delay_s;    /* token endpoint answers after this */
     double token_error_rate; /* fraction of token requests answered 503 */
@@ -182,6 +200,36 @@ const char *gscfg_client_name(const struct gscfg *c, uint32_t hash);
 
 /* Appends the quotas as a JSON object {"ID":R,...}. Returns 0 or -ENOMEM. */
 int gscfg_apps_json(const struct gscfg *c, struct gsbuf *out);
+
+/* ---- API routes (cfg_routes.c) ---- */
+
+/* Every method an API route may answer: GET, HEAD, POST, PUT, DELETE, PATCH. */
+#define GSCFG_METHODS_ALL                                                                          \
+    ((1u << GSHTTP_GET) | (1u << GSHTTP_HEAD) | (1u << GSHTTP_POST) | (1u << GSHTTP_PUT) |         \
+     (1u << GSHTTP_DELETE) | (1u << GSHTTP_PATCH))
+
+/* Adds the route of "[METHOD ]PATH[=STATUS]" (METHOD: GET, HEAD, POST, PUT,
+ * DELETE, PATCH or *, default *; STATUS default 200), or sets the status of
+ * the route with the same method and path. Returns 0 or -EINVAL with a
+ * message in err saying what to write. */
+int gscfg_add_route(struct gscfg *c, const char *v, char *err, size_t errlen);
+
+/* The route of a request to path[0, len) with method m: of the routes
+ * whose path is path or a prefix of it ending before a '/', the longest
+ * one that takes m. Returns its index in c->routes, or -1 (none). With
+ * allowed non-NULL, *allowed gets the methods of every route whose path
+ * matches (0: the path is unknown; else m is not among them: 405). */
+int gscfg_route_find(const struct gscfg *c, enum gshttp_method m, const char *path, size_t len,
+                     unsigned *allowed);
+
+/* Writes the methods of mask as "GET, HEAD, ..." (an Allow header's
+ * value) into out (GSCFG_METHODS_STR bytes are always enough). */
+#define GSCFG_METHODS_STR 48
+void gscfg_methods_str(unsigned mask, char *out, size_t size);
+
+/* Appends the routes as a JSON array of {"methods","path","status"}.
+ * Returns 0 or -ENOMEM. */
+int gscfg_routes_json(const struct gscfg *c, struct gsbuf *out);
 
 /* Parses a service time spec "MEAN", "fixed:MEAN", "exp:MEAN",
  * "lognormal:MEAN:SPREAD" or "uniform:MEAN:SPREAD" into c. Returns 0 or

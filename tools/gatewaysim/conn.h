@@ -106,6 +106,7 @@ struct gsconn {
     long tq_index;        /* timerq.c: heap slot, -1 when not scheduled */
     double timer_left_s;  /* while stalled */
     int status;           /* decided outcome */
+    int api_status;       /* what its API route answers (gsapi_route): 2xx */
     bool fault_reset;
     int tok_status;          /* enum gstok_status of the Bearer token at arrival */
     struct gstok_claims tok; /* valid unless tok_status is GSTOK_INVALID */

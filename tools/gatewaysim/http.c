@@ -361,8 +361,20 @@ const char *gshttp_reason(int status)
         return "OK";
     case 201:
         return "Created";
+    case 202:
+        return "Accepted";
+    case 203:
+        return "Non-Authoritative Information";
     case 204:
         return "No Content";
+    case 206:
+        return "Partial Content";
+    case 207:
+        return "Multi-Status";
+    case 208:
+        return "Already Reported";
+    case 226:
+        return "IM Used";
     case 400:
         return "Bad Request";
     case 401:

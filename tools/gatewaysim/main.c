@@ -119,7 +119,9 @@ int main(int argc, char **argv)
         if (srv->lis[1].port)
             fprintf(stderr, " https://%s%s%s:%d%s", v6 ? "[" : "", a, v6 ? "]" : "",
                     srv->lis[1].port,
-                    cfg.client_ca_file[0] ? " (client certificates required)" : "");
+                    !cfg.client_ca_file[0]     ? ""
+                    : cfg.client_cert_optional ? " (client certificates verified when given)"
+                                               : " (client certificates required)");
         fprintf(stderr, "\n");
     }
 

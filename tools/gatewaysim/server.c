@@ -162,7 +162,7 @@ static void service_done(struct gssrv *s, struct gsconn *c, double end_s)
         s->stats.service_max_s = c->svc_s;
 
     const struct gscfg *cfg = &s->cfg;
-    c->status = 200;
+    c->status = c->api_status;
     c->fault_reset = gsrng_fault_hit(&s->rng, &s->f_reset, cfg->fault_spacing, cfg->reset_rate);
     if (!c->fault_reset &&
         gsrng_fault_hit(&s->rng, &s->f_error, cfg->fault_spacing, cfg->error_rate))
@@ -267,7 +267,7 @@ static void pump(struct gssrv *s)
 void gssrv_on_request(struct gssrv *s, struct gsconn *c)
 {
     c->t_arrive_s = gs_mono_s();
-    c->route = gsapi_route(c);
+    c->route = gsapi_route(s, c);
     c->admitted = false;
     c->fault_reset = false;
     c->list = GSCONN_LIST_NONE;
@@ -614,7 +614,13 @@ static int setup_tls(struct gssrv *s, char *err, size_t errlen)
         STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(cfg->client_ca_file);
         if (names)
             SSL_CTX_set_client_CA_list(ctx, names);
-        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+        /* optional: a certificate given is verified (a bad one fails the
+         * handshake), none is fine */
+        SSL_CTX_set_verify(ctx,
+                           cfg->client_cert_optional
+                               ? SSL_VERIFY_PEER
+                               : SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+                           NULL);
         static const unsigned char sid[] = "gatewaysim";
         SSL_CTX_set_session_id_context(ctx, sid, sizeof sid - 1);
     }
