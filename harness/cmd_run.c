@@ -37,11 +37,47 @@ struct run_opts {
     bool quiet;
 };
 
-static int parse_opts(int argc, char **argv, struct run_opts *o, const char *usage)
+#define RUN_USAGE                                                                                  \
+    "gatecap run SCENARIO.yaml [-o OUTDIR] [--set key=value]... [--junit FILE] [--quiet]"
+#define VALIDATE_USAGE "gatecap validate SCENARIO.yaml [--set key=value]..."
+
+/* What -h / --help prints on stdout: the usage, then the options. */
+static void print_help(bool run)
 {
+    if (run)
+        printf("usage: %s\n"
+               "  Checks every node, drives the load the scenario describes and writes\n"
+               "  results.json, run.hlog, report.md and report.html (docs/run.md).\n"
+               "  -o, --output DIR  output folder (default: the scenario's output:, results)\n"
+               "  --set KEY=VALUE   override a scenario field, e.g. load.workers=2 (repeatable;\n"
+               "                    recorded in results.json)\n"
+               "  --junit FILE      also write the gates as JUnit XML\n"
+               "  -q, --quiet       no progress lines on stderr\n"
+               "  -h, --help        this text\n"
+               "Exit: 0 as planned, 1 a gate failed, 2 usage or input error, 3 not run as\n"
+               "planned, 130 interrupted.\n",
+               RUN_USAGE);
+    else
+        printf("usage: %s\n"
+               "  Reads and checks a scenario (YAML, fields, files, certificates) and sends\n"
+               "  nothing (docs/run.md).\n"
+               "  --set KEY=VALUE   override a scenario field, e.g. load.workers=2 (repeatable)\n"
+               "  -h, --help        this text\n"
+               "Exit: 0 valid, 2 usage or input error.\n",
+               VALIDATE_USAGE);
+}
+
+/* Returns 0, -1 after printing the problem, or 1 after -h / --help. */
+static int parse_opts(int argc, char **argv, struct run_opts *o, bool run)
+{
+    const char *usage = run ? RUN_USAGE : VALIDATE_USAGE;
     memset(o, 0, sizeof *o);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            print_help(run);
+            return 1;
+        }
         /* an output named by "" would be written at the root (or fail
          * after the whole run): a usage error, before anything is sent */
         if ((!strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--junit")) &&
@@ -112,8 +148,9 @@ static struct scenario *load(const struct run_opts *o)
 int cmd_validate(int argc, char **argv)
 {
     struct run_opts o;
-    if (parse_opts(argc, argv, &o, "gatecap validate SCENARIO.yaml [--set key=value]..."))
-        return EXIT_INPUT;
+    int prc = parse_opts(argc, argv, &o, false);
+    if (prc)
+        return prc > 0 ? 0 : EXIT_INPUT;
     struct scenario *scn = load(&o);
     if (!scn)
         return EXIT_INPUT;
@@ -910,10 +947,9 @@ int cmd_run(int argc, char **argv)
         return EXIT_RUN;
     }
     struct run_opts o;
-    if (parse_opts(argc, argv, &o,
-                   "gatecap run SCENARIO.yaml [-o OUTDIR] [--set key=value]... [--junit FILE] "
-                   "[--quiet]"))
-        return EXIT_INPUT;
+    int prc = parse_opts(argc, argv, &o, true);
+    if (prc)
+        return prc > 0 ? 0 : EXIT_INPUT;
     struct scenario *scn = load(&o);
     if (!scn)
         return EXIT_INPUT;
