@@ -204,21 +204,64 @@ static void fmt_ms(char *buf, size_t n, int64_t us)
         snprintf(buf, n, "%.2fms", (double)us / 1e3);
 }
 
+/* Characters of the longest phase name (or "drain"): the name column's
+ * width. Names are padded to it, never cut. */
+static int name_width(const struct scenario *scn)
+{
+    size_t w = strlen("drain");
+    for (size_t i = 0; i < scn->n_phases; i++) {
+        size_t n = 0; /* characters, not bytes */
+        for (const unsigned char *c = (const unsigned char *)scn->phases[i].name; *c; c++)
+            n += (*c & 0xC0) != 0x80;
+        w = n > w ? n : w;
+    }
+    return w < 64 ? (int)w : 64;
+}
+
+/* One line per interval:
+ *   [  12s/60s] steady  offered 400/s achieved 399/s  p50 0.31ms p99 1.20ms  err 4 (1.0%) thr 0
+ * The load is the open model's offered rate or the closed model's users;
+ * the drain has none ("no new arrivals"); a warm-up (record: false) keeps
+ * no records, so it shows neither latency nor answers. With node_header,
+ * the nodes that answered in the interval. */
 static void print_progress(struct run_ctx *rc, const struct engine_result *r,
                            const struct engine_interval *iv)
 {
     const struct scenario *scn = rc->scn;
-    char p50[16], p99[16];
-    fmt_ms(p50, sizeof p50, iv->all.p50_us);
-    fmt_ms(p99, sizeof p99, iv->all.p99_us);
-    double total = scenario_duration_s(scn);
-    char line[512];
-    int n = snprintf(line, sizeof line,
-                     "[%5.0fs/%.0fs] %-10.10s offered %7.0f/s achieved %7.0f/s  p50 %-8s p99 %-8s "
-                     "err %-5lld thr %-5lld",
-                     r->elapsed_s, total, iv->drain ? "drain" : scn->phases[iv->phase].name,
-                     iv->offered_rps, iv->achieved_rps, p50, p99, (long long)iv->all.errors,
-                     (long long)iv->all.outcomes[OC_429]);
+    const struct scn_phase *ph = &scn->phases[iv->phase];
+    char load[48], line[768];
+    if (iv->drain)
+        snprintf(load, sizeof load, "%-17s", "(no new arrivals)");
+    else if (scn->model == SCN_OPEN)
+        snprintf(load, sizeof load, "offered %7.0f/s", iv->offered_rps);
+    else
+        snprintf(load, sizeof load, "users %-11d", ph->users);
+    int n = snprintf(line, sizeof line, "[%5.*fs/%.0fs] %-*s %s", scn->interval_s < 1 ? 1 : 0,
+                     r->elapsed_s, scenario_duration_s(scn), name_width(scn),
+                     iv->drain ? "drain" : ph->name, load);
+    if (n > 0 && (size_t)n < sizeof line && !iv->drain && !ph->record) {
+        n += snprintf(line + n, sizeof line - (size_t)n, " warm-up (not recorded)");
+    } else if (n > 0 && (size_t)n < sizeof line) {
+        char p50[16] = "-", p99[16] = "-", err[48]; /* nothing answered */
+        if (iv->all.completed) {
+            fmt_ms(p50, sizeof p50, iv->all.p50_us);
+            fmt_ms(p99, sizeof p99, iv->all.p99_us);
+        }
+        if (iv->all.errors)
+            snprintf(err, sizeof err, "%lld (%.1f%%)", (long long)iv->all.errors,
+                     100.0 * (double)iv->all.errors / (double)iv->all.completed);
+        else
+            snprintf(err, sizeof err, "0");
+        n += snprintf(line + n, sizeof line - (size_t)n,
+                      " achieved %7.0f/s  p50 %-8s p99 %-8s err %-14s thr %-5lld", iv->achieved_rps,
+                      p50, p99, err, (long long)iv->all.outcomes[OC_429]);
+    }
+    if (n > 0 && (size_t)n < sizeof line && scn->node_header && (iv->drain || ph->record)) {
+        size_t answered = 0;
+        for (size_t i = 0; i < iv->n_nodes; i++)
+            answered += iv->nodes[i].completed > 0;
+        n += snprintf(line + n, sizeof line - (size_t)n, " nodes %zu", answered);
+    }
     if (n > 0 && (size_t)n < sizeof line && (iv->health.late || iv->health.bound_waits))
         n += snprintf(line + n, sizeof line - (size_t)n, " LATE %lld (bound %lld)",
                       (long long)iv->health.late, (long long)iv->health.bound_waits);
@@ -977,9 +1020,13 @@ int cmd_run(int argc, char **argv)
     if (scn->tls.insecure)
         fprintf(stderr, "gatecap: WARNING: TLS certificate verification is OFF (tls.insecure: "
                         "true); results are flagged\n");
+    /* Targets, not nodes: behind a target with node_header (a load
+     * balancer) the nodes are known only once they answer (the progress
+     * lines count them; the summary lists them). */
     if (!o.quiet)
-        fprintf(stderr, "gatecap: %s — %zu node(s), %.0f s, %s model, %d worker(s)\n", scn->name,
-                scn->n_targets, scenario_duration_s(scn),
+        fprintf(stderr, "gatecap: %s — %zu target(s)%s%s, %.0f s, %s model, %d worker(s)\n",
+                scn->name, scn->n_targets, scn->node_header ? ", nodes named by " : "",
+                scn->node_header ? scn->node_header : "", scenario_duration_s(scn),
                 scn->model == SCN_OPEN ? "open" : "closed", scn->workers);
 
     struct engine_result *r = NULL;
