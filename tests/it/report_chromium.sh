@@ -171,7 +171,7 @@ for s in "# gatecap report: report \<b\>&amp;amp; 'quotes' \| pipes" "FAIL: 2 of
 done
 assert_contains "results.json: the overrides" '["load.workers=1","requests.1.headers.X-Api-Key=<redacted>"]' \
     "$(jq -c .scenario.overrides "$R")"
-if grep -rlF -- "$SECRET" "$T_TMP/main"; then fail "the --set secret is in the outputs"; fi
+if grep -rlF -- "$SECRET" "$T_TMP/main" "$T_TMP/main.log"; then fail "the --set secret is in the outputs"; fi
 H=$(cat "$T_TMP/main/report.html")
 assert_eq "report.html holds no <script" 0 "$(grep -c '<script' "$T_TMP/main/report.html" || true)"
 assert_eq "report.html loads nothing (no src=, no http link)" 0 \
