@@ -1,6 +1,7 @@
 /*
- * cmd_hlog.c — `gatecap hlog FILE [--tag T | --all-tags] [--start S] [--end E]
- *              [--unit-ratio R] [--json]`
+ * cmd_hlog.c — `gatecap hlog FILE [--tag T | --tag-prefix P | --all-tags]
+ *              [--start S] [--end E] [--unit-ratio R] [--json]`, and
+ *              `gatecap hlog FILE --list-tags [--start S] [--end E]`
  *
  * Merges the selected intervals of an interval log and prints the merged
  * histogram: a short summary, then its percentile distribution exactly as
@@ -8,6 +9,15 @@
  * number formatting), so the two can be diffed. Selection follows the Java
  * tool: without --tag only untagged lines count; --start/--end are seconds
  * after the log's StartTime and select on the interval start.
+ *
+ * Series: a tag's series is what comes before its first '/' (gatecap tags
+ * latency|service/PHASE/REQUEST/NODE); untagged lines and tags without
+ * '/' have none. --all-tags and --tag-prefix merge lines of one series
+ * only: latency and service times are different measures, and gatecap's
+ * untagged lines already hold every request's latency, so adding them up
+ * would count requests twice and mix measures. A tag or prefix that no
+ * line of the log has is an input error that lists the tags there are
+ * (--list-tags prints them all, as Java's -listtags does).
  *
  * Units: values are divided by the unit ratio before printing. By default
  * the output is in milliseconds: a log that states its value unit (gatecap
@@ -30,6 +40,7 @@
 #include "cmd.h"
 #include "hdr.h"
 #include "hlog.h"
+#include "hlog_tags.h"
 
 #define JAVA_DEFAULT_RATIO 1e6 /* HistogramLogProcessor: ns -> ms */
 #define PERCENTILE_TICKS 5     /* ticks per half distance, Java's default */
@@ -37,15 +48,29 @@
 struct hlog_cmd {
     const char *file;
     const char *tag;
+    const char *tag_prefix;
     bool all_tags;
+    bool list_tags;
     double start_s;
     double end_s;
     bool json;
     double unit_ratio; /* 0: from the log (see above) */
 };
 
+#define MAX_SERIES 8 /* series told apart in a message; more are counted */
+
+/* The series of the lines merged, and how many lines each. */
+struct series_seen {
+    size_t n;
+    char name[MAX_SERIES][64]; /* "" for none: untagged, or a tag without '/' */
+    long lines[MAX_SERIES];
+    long more;                 /* lines of series beyond MAX_SERIES */
+    bool untagged, plain_tags; /* series "" came from untagged lines, tags without '/' */
+};
+
 struct hlog_result {
     struct hdr_hist *merged; /* owned */
+    struct series_seen series;
     long intervals;
     double first_offset_s;
     double last_offset_s;
@@ -57,12 +82,19 @@ struct hlog_result {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: gatecap hlog FILE [--tag T | --all-tags] [--start S] [--end E]\n"
-               "                    [--unit-ratio R] [--json]\n"
+    fprintf(f, "usage: gatecap hlog FILE [--tag T | --tag-prefix P | --all-tags] [--start S]\n"
+               "                    [--end E] [--unit-ratio R] [--json]\n"
+               "       gatecap hlog FILE --list-tags [--start S] [--end E]\n"
                "  Merges the intervals of an HdrHistogram interval log (.hlog) and prints\n"
                "  the percentile distribution as Java's HistogramLogProcessor (.hgrm).\n"
-               "  --tag T        only lines tagged T (default: untagged lines only)\n"
-               "  --all-tags     every line, tagged or not\n"
+               "  --tag T        only lines tagged T (default: untagged lines only; in\n"
+               "                 gatecap's logs, every request's latency)\n"
+               "  --tag-prefix P only lines whose tag starts with P, e.g. latency/ or\n"
+               "                 service/steady/ (gatecap's tags: latency|service/PHASE/\n"
+               "                 REQUEST/NODE)\n"
+               "  --all-tags     every line, tagged or not, if they are of one series\n"
+               "                 (the part of a tag before its first '/')\n"
+               "  --list-tags    print the log's tags, as Java's -listtags\n"
                "  --start S      intervals starting S seconds or more after StartTime\n"
                "  --end E        ... and at most E seconds after it\n"
                "  --unit-ratio R divide values by R (default: to milliseconds; 1000 for\n"
@@ -94,7 +126,8 @@ static int parse_args(int argc, char **argv, struct hlog_cmd *c)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *val = NULL;
-        const char *opts_with_value[] = {"--tag", "--start", "--end", "--unit-ratio"};
+        const char *opts_with_value[] = {"--tag-prefix", "--tag", "--start", "--end",
+                                         "--unit-ratio"};
         bool takes_value = false;
         for (size_t k = 0; k < sizeof(opts_with_value) / sizeof(opts_with_value[0]); k++) {
             size_t n = strlen(opts_with_value[k]);
@@ -114,14 +147,15 @@ static int parse_args(int argc, char **argv, struct hlog_cmd *c)
         if (takes_value) {
             double v = 0;
             if (strncmp(a, "--tag", 5) == 0) {
+                bool prefix = a[5] == '-';
                 if (val[0] == '\0' || strpbrk(val, ", \r\n") != NULL) {
                     fprintf(stderr,
-                            "gatecap hlog: --tag '%s': a tag is non-empty and holds no "
+                            "gatecap hlog: %s '%s': a tag%s is non-empty and holds no "
                             "comma, space or line break\n",
-                            val);
+                            prefix ? "--tag-prefix" : "--tag", val, prefix ? " prefix" : "");
                     return EXIT_INPUT;
                 }
-                c->tag = val;
+                *(prefix ? &c->tag_prefix : &c->tag) = val;
             } else if (!parse_double(val, &v)) {
                 fprintf(stderr, "gatecap hlog: %.*s '%s' is not a number\n", (int)strcspn(a, "="),
                         a, val);
@@ -139,6 +173,8 @@ static int parse_args(int argc, char **argv, struct hlog_cmd *c)
             }
         } else if (!strcmp(a, "--all-tags")) {
             c->all_tags = true;
+        } else if (!strcmp(a, "--list-tags")) {
+            c->list_tags = true;
         } else if (!strcmp(a, "--json")) {
             c->json = true;
         } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -160,8 +196,14 @@ static int parse_args(int argc, char **argv, struct hlog_cmd *c)
         usage(stderr);
         return EXIT_INPUT;
     }
-    if (c->tag != NULL && c->all_tags) {
-        fprintf(stderr, "gatecap hlog: --tag and --all-tags exclude each other\n");
+    if ((c->tag != NULL) + (c->tag_prefix != NULL) + c->all_tags + c->list_tags > 1) {
+        fprintf(stderr, "gatecap hlog: --tag, --tag-prefix, --all-tags and --list-tags exclude "
+                        "each other; give one\n");
+        return EXIT_INPUT;
+    }
+    if (c->list_tags && (c->json || c->unit_ratio > 0)) {
+        fprintf(stderr, "gatecap hlog: --list-tags prints tags, not values: leave out %s\n",
+                c->json ? "--json" : "--unit-ratio");
         return EXIT_INPUT;
     }
     if (c->end_s < c->start_s) {
@@ -232,6 +274,138 @@ static void print_diag(const char *file, long line, const char *what, const char
         fprintf(stderr, "gatecap hlog: %s%s: %s\n", what, file, msg);
 }
 
+/* ---- series and tags ---- */
+
+/* Counts one merged line under its series (see the top of this file). */
+static void note_series(struct series_seen *s, const char *tag)
+{
+    size_t len = hlog_tags_series_len(tag);
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", (int)(len < sizeof name ? len : sizeof name - 1),
+             len ? tag : "");
+    if (!len)
+        *(tag ? &s->plain_tags : &s->untagged) = true;
+    for (size_t i = 0; i < s->n; i++)
+        if (!strcmp(s->name[i], name)) {
+            s->lines[i]++;
+            return;
+        }
+    if (s->n == MAX_SERIES) {
+        s->more++;
+        return;
+    }
+    snprintf(s->name[s->n], sizeof s->name[s->n], "%s", name);
+    s->lines[s->n++] = 1;
+}
+
+/* When the merged lines are of more than one series: says which and what
+ * to give instead, and returns true. */
+static bool mixed_series(const struct hlog_cmd *c, const struct series_seen *s)
+{
+    if (s->n + (s->more > 0) < 2)
+        return false;
+    fprintf(stderr, "gatecap hlog: %s: %s would add up different measures: ", c->file,
+            c->all_tags ? "--all-tags" : "this --tag-prefix");
+    for (size_t i = 0; i < s->n; i++) {
+        if (s->name[i][0])
+            fprintf(stderr, "%s%s/... (%ld lines)", i ? ", " : "", s->name[i], s->lines[i]);
+        else
+            fprintf(stderr, "%s%s (%ld lines)", i ? ", " : "",
+                    s->untagged && s->plain_tags ? "untagged lines and tags without '/'"
+                    : s->untagged                ? "untagged lines"
+                                                 : "tags without '/'",
+                    s->lines[i]);
+    }
+    if (s->more)
+        fprintf(stderr, " and %ld lines of other series", s->more);
+    fprintf(stderr, ". Merge one series: ");
+    for (size_t i = 0; i < s->n; i++)
+        if (s->name[i][0])
+            fprintf(stderr, "--tag-prefix %s/, ", s->name[i]);
+    fprintf(stderr, "or no option for the untagged lines (in gatecap's logs, every "
+                    "request's latency)\n");
+    return true;
+}
+
+/* Every tag of the log between start and end (histograms not decoded),
+ * sorted, into *t. Returns 0 or an exit code after printing the problem. */
+static int read_tags(const struct hlog_cmd *c, double start_s, double end_s, struct hlog_tags *t)
+{
+    FILE *f = fopen(c->file, "r");
+    if (f == NULL) {
+        memset(t, 0, sizeof *t);
+        fprintf(stderr, "gatecap hlog: cannot open %s: %s\n", c->file, strerror(errno));
+        return EXIT_INPUT;
+    }
+    char err[256];
+    long line = 0;
+    int rc = hlog_tags_read(f, start_s, end_s, t, err, sizeof err, &line);
+    fclose(f);
+    if (rc == HLOG_OK)
+        return 0;
+    if (rc == HLOG_ENOMEM)
+        fprintf(stderr, "gatecap hlog: out of memory listing the tags of %s\n", c->file);
+    else
+        print_diag(c->file, line, "", err);
+    hlog_tags_free(t);
+    return rc == HLOG_ENOMEM ? EXIT_RUN : EXIT_INPUT;
+}
+
+/* --list-tags: what Java's HistogramLogProcessor -listtags prints. */
+static int list_tags(const struct hlog_cmd *c)
+{
+    struct hlog_tags t;
+    int code = read_tags(c, c->start_s, c->end_s, &t);
+    if (code)
+        return code;
+    printf("Tags found in input file:\n");
+    if (t.untagged)
+        printf("[NO TAG (default)]\n");
+    for (size_t i = 0; i < t.n; i++)
+        printf("%s\n", t.names[i]);
+    hlog_tags_free(&t);
+    return 0;
+}
+
+#define TAGS_SHOWN 20 /* tags named in a message; --list-tags has them all */
+
+/* After a --tag or --tag-prefix that selected nothing: an input error
+ * (exit 2, the tags listed) when no line of the whole log has that tag or
+ * prefix; 0 when some has (the time range left them out). */
+static int unknown_tag(const struct hlog_cmd *c)
+{
+    struct hlog_tags t;
+    int code = read_tags(c, 0, INFINITY, &t);
+    if (code)
+        return code;
+    if (!hlog_tags_has(&t, c->tag ? c->tag : c->tag_prefix, !c->tag)) {
+        fprintf(stderr, "gatecap hlog: %s: no line has the tag %s'%s'", c->file,
+                c->tag ? "" : "prefix ", c->tag ? c->tag : c->tag_prefix);
+        if (t.n == 0) {
+            fprintf(stderr, "; its lines are untagged: leave out %s\n",
+                    c->tag ? "--tag" : "--tag-prefix");
+        } else {
+            fprintf(stderr, "; its tags (%zu): ", t.n);
+            for (size_t i = 0; i < t.n && i < TAGS_SHOWN; i++)
+                fprintf(stderr, "%s%s", i ? ", " : "", t.names[i]);
+            if (t.n > TAGS_SHOWN)
+                fprintf(stderr, ", ... (gatecap hlog %s --list-tags lists them all)", c->file);
+            fprintf(stderr, "%s\n", t.untagged ? "; and untagged lines (no option)" : "");
+        }
+        code = EXIT_INPUT;
+    } else {
+        char a[512], b[512];
+        fprintf(stderr,
+                "gatecap hlog: note: %s: no interval with the tag %s'%s' starts between %s and "
+                "%s s after StartTime\n",
+                c->file, c->tag ? "" : "prefix ", c->tag ? c->tag : c->tag_prefix,
+                jfix(a, sizeof a, 0, c->start_s, 3),
+                c->end_s < DBL_MAX ? jfix(b, sizeof b, 0, c->end_s, 3) : "<Infinite>");
+    }
+    hlog_tags_free(&t);
+    return code;
+}
+
 /* Reads and merges; prints problems. Returns 0 or an exit code. */
 static int read_log(const struct hlog_cmd *c, struct hlog_result *res)
 {
@@ -245,6 +419,7 @@ static int read_log(const struct hlog_cmd *c, struct hlog_result *res)
     struct hlog_read_opts o;
     hlog_read_opts_default(&o);
     o.tag = c->tag;
+    o.tag_prefix = c->tag_prefix;
     o.all_tags = c->all_tags;
     o.start_s = c->start_s;
     o.end_s = c->end_s;
@@ -275,6 +450,7 @@ static int read_log(const struct hlog_cmd *c, struct hlog_result *res)
         }
         res->last_offset_s = iv.offset_s;
         res->intervals++;
+        note_series(&res->series, iv.tag);
         int mrc = merge_into(&res->merged, iv.hist);
         hdr_close(iv.hist);
         if (mrc != HDR_OK) {
@@ -290,12 +466,12 @@ static int read_log(const struct hlog_cmd *c, struct hlog_result *res)
     if (info->warning_count > shown)
         fprintf(stderr, "gatecap hlog: warning: %s: %d more warnings\n", c->file,
                 info->warning_count - shown);
-    if (res->intervals == 0 && info->skipped_tag > 0)
+    /* (a tag or prefix that selected nothing: unknown_tag says why) */
+    if (res->intervals == 0 && info->skipped_tag > 0 && !c->tag && !c->tag_prefix)
         fprintf(stderr,
-                "gatecap hlog: note: %s: no %s intervals; %ld lines have %s (try "
-                "--tag T or --all-tags)\n",
-                c->file, c->tag ? "matching" : "untagged", info->skipped_tag,
-                c->tag ? "other tags or none" : "tags");
+                "gatecap hlog: note: %s: no untagged intervals; %ld lines have tags (try "
+                "--tag T, --tag-prefix P or --all-tags; --list-tags lists the tags)\n",
+                c->file, info->skipped_tag);
     res->value_unit_ns = info->value_unit_ns;
 
     if (res->merged == NULL) {
@@ -342,16 +518,19 @@ static void print_text(const struct hlog_cmd *c, const struct hlog_result *res)
     char g[512];
 
     /* gatecap's own lines; every one starts "#[gatecap hlog: ". */
-    const char *sel = c->all_tags ? "all tags" : (c->tag ? "tag " : "untagged lines");
+    const char *sel = c->all_tags     ? "all tags"
+                      : c->tag        ? "tag "
+                      : c->tag_prefix ? "tag prefix "
+                                      : "untagged lines";
+    const char *named = c->tag ? c->tag : c->tag_prefix ? c->tag_prefix : "";
     if (res->intervals > 0)
         printf("#[gatecap hlog: %s: %ld interval%s (%s%s), starting %s .. %s s after "
                "StartTime]\n",
-               c->file, res->intervals, res->intervals == 1 ? "" : "s", sel, c->tag ? c->tag : "",
+               c->file, res->intervals, res->intervals == 1 ? "" : "s", sel, named,
                jfix(a, sizeof(a), 0, res->first_offset_s, 3),
                jfix(b, sizeof(b), 0, res->last_offset_s, 3));
     else
-        printf("#[gatecap hlog: %s: no intervals selected (%s%s)]\n", c->file, sel,
-               c->tag ? c->tag : "");
+        printf("#[gatecap hlog: %s: no intervals selected (%s%s)]\n", c->file, sel, named);
     describe_units(c, res, a, sizeof(a));
     printf("#[gatecap hlog: %s]\n", a);
     printf("#[gatecap hlog: Count = %lld, Min = %s, Mean = %s, StdDeviation = %s, Max = %s, "
@@ -425,6 +604,8 @@ static int print_json(const struct hlog_cmd *c, const struct hlog_result *res)
     }
     json_object_set_new(root, "file", json_string(c->file));
     json_object_set_new(sel, "tag", c->tag ? json_string(c->tag) : json_null());
+    json_object_set_new(sel, "tag_prefix",
+                        c->tag_prefix ? json_string(c->tag_prefix) : json_null());
     json_object_set_new(sel, "all_tags", json_boolean(c->all_tags));
     json_object_set_new(sel, "start_s", json_real(c->start_s));
     json_object_set_new(sel, "end_s", c->end_s < DBL_MAX ? json_real(c->end_s) : json_null());
@@ -499,10 +680,22 @@ int cmd_hlog(int argc, char **argv)
         return 0; /* --help */
     if (rc != 0)
         return rc;
+    if (c.list_tags) {
+        rc = list_tags(&c);
+        if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout))) {
+            fprintf(stderr, "gatecap hlog: cannot write the output: %s\n", strerror(errno));
+            rc = EXIT_RUN;
+        }
+        return rc;
+    }
 
     struct hlog_result res;
     memset(&res, 0, sizeof(res));
     rc = read_log(&c, &res);
+    if (rc == 0 && mixed_series(&c, &res.series))
+        rc = EXIT_INPUT;
+    if (rc == 0 && res.intervals == 0 && (c.tag || c.tag_prefix))
+        rc = unknown_tag(&c);
     if (rc != 0) {
         hdr_close(res.merged);
         return rc;

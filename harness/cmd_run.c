@@ -37,11 +37,47 @@ struct run_opts {
     bool quiet;
 };
 
-static int parse_opts(int argc, char **argv, struct run_opts *o, const char *usage)
+#define RUN_USAGE                                                                                  \
+    "gatecap run SCENARIO.yaml [-o OUTDIR] [--set key=value]... [--junit FILE] [--quiet]"
+#define VALIDATE_USAGE "gatecap validate SCENARIO.yaml [--set key=value]..."
+
+/* What -h / --help prints on stdout: the usage, then the options. */
+static void print_help(bool run)
 {
+    if (run)
+        printf("usage: %s\n"
+               "  Checks every node, drives the load the scenario describes and writes\n"
+               "  results.json, run.hlog, report.md and report.html (docs/run.md).\n"
+               "  -o, --output DIR  output folder (default: the scenario's output:, results)\n"
+               "  --set KEY=VALUE   override a scenario field, e.g. load.workers=2 (repeatable;\n"
+               "                    recorded in results.json)\n"
+               "  --junit FILE      also write the gates as JUnit XML\n"
+               "  -q, --quiet       no progress lines on stderr\n"
+               "  -h, --help        this text\n"
+               "Exit: 0 as planned, 1 a gate failed, 2 usage or input error, 3 not run as\n"
+               "planned, 130 interrupted.\n",
+               RUN_USAGE);
+    else
+        printf("usage: %s\n"
+               "  Reads and checks a scenario (YAML, fields, files, certificates) and sends\n"
+               "  nothing (docs/run.md).\n"
+               "  --set KEY=VALUE   override a scenario field, e.g. load.workers=2 (repeatable)\n"
+               "  -h, --help        this text\n"
+               "Exit: 0 valid, 2 usage or input error.\n",
+               VALIDATE_USAGE);
+}
+
+/* Returns 0, -1 after printing the problem, or 1 after -h / --help. */
+static int parse_opts(int argc, char **argv, struct run_opts *o, bool run)
+{
+    const char *usage = run ? RUN_USAGE : VALIDATE_USAGE;
     memset(o, 0, sizeof *o);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            print_help(run);
+            return 1;
+        }
         /* an output named by "" would be written at the root (or fail
          * after the whole run): a usage error, before anything is sent */
         if ((!strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--junit")) &&
@@ -112,8 +148,9 @@ static struct scenario *load(const struct run_opts *o)
 int cmd_validate(int argc, char **argv)
 {
     struct run_opts o;
-    if (parse_opts(argc, argv, &o, "gatecap validate SCENARIO.yaml [--set key=value]..."))
-        return EXIT_INPUT;
+    int prc = parse_opts(argc, argv, &o, false);
+    if (prc)
+        return prc > 0 ? 0 : EXIT_INPUT;
     struct scenario *scn = load(&o);
     if (!scn)
         return EXIT_INPUT;
@@ -167,21 +204,64 @@ static void fmt_ms(char *buf, size_t n, int64_t us)
         snprintf(buf, n, "%.2fms", (double)us / 1e3);
 }
 
+/* Characters of the longest phase name (or "drain"): the name column's
+ * width. Names are padded to it, never cut. */
+static int name_width(const struct scenario *scn)
+{
+    size_t w = strlen("drain");
+    for (size_t i = 0; i < scn->n_phases; i++) {
+        size_t n = 0; /* characters, not bytes */
+        for (const unsigned char *c = (const unsigned char *)scn->phases[i].name; *c; c++)
+            n += (*c & 0xC0) != 0x80;
+        w = n > w ? n : w;
+    }
+    return w < 64 ? (int)w : 64;
+}
+
+/* One line per interval:
+ *   [  12s/60s] steady  offered 400/s achieved 399/s  p50 0.31ms p99 1.20ms  err 4 (1.0%) thr 0
+ * The load is the open model's offered rate or the closed model's users;
+ * the drain has none ("no new arrivals"); a warm-up (record: false) keeps
+ * no records, so it shows neither latency nor answers. With node_header,
+ * the nodes that answered in the interval. */
 static void print_progress(struct run_ctx *rc, const struct engine_result *r,
                            const struct engine_interval *iv)
 {
     const struct scenario *scn = rc->scn;
-    char p50[16], p99[16];
-    fmt_ms(p50, sizeof p50, iv->all.p50_us);
-    fmt_ms(p99, sizeof p99, iv->all.p99_us);
-    double total = scenario_duration_s(scn);
-    char line[512];
-    int n = snprintf(line, sizeof line,
-                     "[%5.0fs/%.0fs] %-10.10s offered %7.0f/s achieved %7.0f/s  p50 %-8s p99 %-8s "
-                     "err %-5lld thr %-5lld",
-                     r->elapsed_s, total, iv->drain ? "drain" : scn->phases[iv->phase].name,
-                     iv->offered_rps, iv->achieved_rps, p50, p99, (long long)iv->all.errors,
-                     (long long)iv->all.outcomes[OC_429]);
+    const struct scn_phase *ph = &scn->phases[iv->phase];
+    char load[48], line[768];
+    if (iv->drain)
+        snprintf(load, sizeof load, "%-17s", "(no new arrivals)");
+    else if (scn->model == SCN_OPEN)
+        snprintf(load, sizeof load, "offered %7.0f/s", iv->offered_rps);
+    else
+        snprintf(load, sizeof load, "users %-11d", ph->users);
+    int n = snprintf(line, sizeof line, "[%5.*fs/%.0fs] %-*s %s", scn->interval_s < 1 ? 1 : 0,
+                     r->elapsed_s, scenario_duration_s(scn), name_width(scn),
+                     iv->drain ? "drain" : ph->name, load);
+    if (n > 0 && (size_t)n < sizeof line && !iv->drain && !ph->record) {
+        n += snprintf(line + n, sizeof line - (size_t)n, " warm-up (not recorded)");
+    } else if (n > 0 && (size_t)n < sizeof line) {
+        char p50[16] = "-", p99[16] = "-", err[48]; /* nothing answered */
+        if (iv->all.completed) {
+            fmt_ms(p50, sizeof p50, iv->all.p50_us);
+            fmt_ms(p99, sizeof p99, iv->all.p99_us);
+        }
+        if (iv->all.errors)
+            snprintf(err, sizeof err, "%lld (%.1f%%)", (long long)iv->all.errors,
+                     100.0 * (double)iv->all.errors / (double)iv->all.completed);
+        else
+            snprintf(err, sizeof err, "0");
+        n += snprintf(line + n, sizeof line - (size_t)n,
+                      " achieved %7.0f/s  p50 %-8s p99 %-8s err %-14s thr %-5lld", iv->achieved_rps,
+                      p50, p99, err, (long long)iv->all.outcomes[OC_429]);
+    }
+    if (n > 0 && (size_t)n < sizeof line && scn->node_header && (iv->drain || ph->record)) {
+        size_t answered = 0;
+        for (size_t i = 0; i < iv->n_nodes; i++)
+            answered += iv->nodes[i].completed > 0;
+        n += snprintf(line + n, sizeof line - (size_t)n, " nodes %zu", answered);
+    }
     if (n > 0 && (size_t)n < sizeof line && (iv->health.late || iv->health.bound_waits))
         n += snprintf(line + n, sizeof line - (size_t)n, " LATE %lld (bound %lld)",
                       (long long)iv->health.late, (long long)iv->health.bound_waits);
@@ -910,10 +990,9 @@ int cmd_run(int argc, char **argv)
         return EXIT_RUN;
     }
     struct run_opts o;
-    if (parse_opts(argc, argv, &o,
-                   "gatecap run SCENARIO.yaml [-o OUTDIR] [--set key=value]... [--junit FILE] "
-                   "[--quiet]"))
-        return EXIT_INPUT;
+    int prc = parse_opts(argc, argv, &o, true);
+    if (prc)
+        return prc > 0 ? 0 : EXIT_INPUT;
     struct scenario *scn = load(&o);
     if (!scn)
         return EXIT_INPUT;
@@ -941,9 +1020,13 @@ int cmd_run(int argc, char **argv)
     if (scn->tls.insecure)
         fprintf(stderr, "gatecap: WARNING: TLS certificate verification is OFF (tls.insecure: "
                         "true); results are flagged\n");
+    /* Targets, not nodes: behind a target with node_header (a load
+     * balancer) the nodes are known only once they answer (the progress
+     * lines count them; the summary lists them). */
     if (!o.quiet)
-        fprintf(stderr, "gatecap: %s — %zu node(s), %.0f s, %s model, %d worker(s)\n", scn->name,
-                scn->n_targets, scenario_duration_s(scn),
+        fprintf(stderr, "gatecap: %s — %zu target(s)%s%s, %.0f s, %s model, %d worker(s)\n",
+                scn->name, scn->n_targets, scn->node_header ? ", nodes named by " : "",
+                scn->node_header ? scn->node_header : "", scenario_duration_s(scn),
                 scn->model == SCN_OPEN ? "open" : "closed", scn->workers);
 
     struct engine_result *r = NULL;

@@ -89,6 +89,7 @@ static int parse_slo(const char *val, struct search_opts *o)
     return rc;
 }
 
+/* Returns 0, -1 after printing the problem, or 1 after -h / --help. */
 static int parse_opts(int argc, char **argv, struct search_opts *o)
 {
     *o = (struct search_opts){.from_rps = 100, .max_rps = 100000, .precision = 0.02,
@@ -98,6 +99,22 @@ static int parse_opts(int argc, char **argv, struct search_opts *o)
         if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             o->quiet = true;
             continue;
+        }
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            printf("usage: %s\n"
+                   "  Finds the highest arrival rate the scenario's gateways sustain within the\n"
+                   "  SLO: probes at doubling rates, then bisection (docs/search.md).\n"
+                   "  --slo EXPRS       what a probe must meet (required)\n"
+                   "  --from, --max R   the first rate and the highest tried\n"
+                   "  --precision P     stop when the bracket is this narrow\n"
+                   "  --probe D         each probe's recorded duration, after --warmup D\n"
+                   "  --max-probes N    at most N probes\n"
+                   "  -o, --output DIR  output folder (default results/search)\n"
+                   "  --set KEY=VALUE   override a scenario field (repeatable)\n"
+                   "  -q, --quiet       no progress lines\n"
+                   "  -h, --help        this text\n",
+                   usage);
+            return 1;
         }
         if (a[0] != '-') {
             if (o->file && o->n_sets && argv[i - 1] == o->sets[o->n_sets - 1] &&
@@ -339,7 +356,10 @@ int cmd_search(int argc, char **argv)
     struct search s;
     int code = EXIT_INPUT;
     json_t *probes = json_array();
-    if (!probes || parse_opts(argc, argv, &o) || check_scenario(&o) ||
+    int prc = probes ? parse_opts(argc, argv, &o) : -1;
+    if (prc > 0)
+        code = 0; /* --help */
+    if (prc || check_scenario(&o) ||
         search_init(&s, o.from_rps, o.max_rps, o.precision, o.max_probes))
         goto out;
     const char *outdir = o.outdir ? o.outdir : "results/search";

@@ -561,8 +561,10 @@ static int parse_interval(struct hlog_reader *r, char *s, long line, struct hlog
         return 1;
     }
     if (!r->opts.all_tags) {
-        bool match =
-            r->opts.tag == NULL ? tag == NULL : (tag != NULL && strcmp(tag, r->opts.tag) == 0);
+        const char *want = r->opts.tag, *prefix = r->opts.tag_prefix;
+        bool match = want     ? tag != NULL && strcmp(tag, want) == 0
+                     : prefix ? tag != NULL && strncmp(tag, prefix, strlen(prefix)) == 0
+                              : tag == NULL;
         if (!match) {
             r->info.skipped_tag++;
             *skip = true;
@@ -571,7 +573,8 @@ static int parse_interval(struct hlog_reader *r, char *s, long line, struct hlog
     }
 
     struct hdr_hist *h = NULL;
-    int rc = hdr_decode_base64(field[3], strlen(field[3]), &h);
+    int rc =
+        r->opts.skip_histograms ? HDR_CODEC_OK : hdr_decode_base64(field[3], strlen(field[3]), &h);
     if (rc == HDR_CODEC_ENOMEM)
         return set_error(r, HLOG_ENOMEM, line, "out of memory decoding the histogram");
     if (rc != HDR_CODEC_OK)

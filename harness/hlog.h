@@ -84,13 +84,22 @@ int hlog_writer_finish(struct hlog_writer *w);
 
 /* Which intervals hlog_reader_next returns. */
 struct hlog_read_opts {
-    const char *tag; /* only lines with this tag; NULL: untagged lines only
-                        (what Java's HistogramLogProcessor does); borrowed */
-    bool all_tags;   /* every line, tagged or not (tag is then ignored) */
-    double start_s;  /* intervals starting at or after this... */
-    double end_s;    /* ...and at or before this (seconds, see absolute) */
-    bool absolute;   /* start_s/end_s in seconds since the epoch instead of
-                        relative to the log's StartTime */
+    /* only lines with this tag; NULL: untagged lines only (what Java's
+     * HistogramLogProcessor does); borrowed */
+    const char *tag;
+    /* when tag is NULL: only tagged lines whose tag starts with this
+     * ("latency/": every tag of that series; "": every tagged line);
+     * borrowed */
+    const char *tag_prefix;
+    /* every line, tagged or not (tag and tag_prefix are then ignored) */
+    bool all_tags;
+    /* return the lines that pass with hist NULL, their histogram neither
+     * decoded nor checked (to list a log's tags quickly) */
+    bool skip_histograms;
+    double start_s; /* intervals starting at or after this... */
+    double end_s;   /* ...and at or before this (seconds, see absolute) */
+    bool absolute;  /* start_s/end_s in seconds since the epoch instead of
+                       relative to the log's StartTime */
 };
 
 /* Every interval, untagged lines only, any time (0 .. +inf, relative). */
@@ -106,7 +115,8 @@ struct hlog_interval {
     double length_s;       /* interval length in seconds */
     double max_column;     /* column 3 as written (writer's max / ratio) */
     long line;             /* 1-based line number in the file */
-    struct hdr_hist *hist; /* owned by the caller (hdr_close) */
+    struct hdr_hist *hist; /* owned by the caller (hdr_close); NULL with
+                              skip_histograms */
 };
 
 /* A warning or error, tied to a line (0 when not about one line). */

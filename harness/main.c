@@ -17,7 +17,7 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"run", cmd_run, "run SCENARIO.yaml [-o OUTDIR] [--set key=value]... [--quiet]   run a load test"},
+    {"run", cmd_run, "run SCENARIO.yaml [-o OUTDIR] [--set key=value]... [--junit F] [--quiet]   run a load test"},
     {"validate", cmd_validate, "validate SCENARIO.yaml [--set key=value]...   check a scenario, send nothing"},
     {"plan", cmd_plan, "plan RESULTS.json|POINTS.csv ... [--target-rps R] [--slo p99=250ms] ...   capacity plan"},
     {"compare", cmd_compare, "compare BASELINE.json CURRENT.json [--tolerance p99=10%,throughput=5%] [--junit F] [--markdown F]   gate a run against a baseline"},
@@ -32,7 +32,7 @@ static void usage(FILE *f)
                "usage: gatecap COMMAND [ARGS]\n\ncommands:\n", GATECAP_VERSION);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  gatecap %s\n", commands[i].usage);
-    fprintf(f, "  gatecap version\n\nExit codes: 0 ok, 1 a gate failed, 2 usage or input error,\n"
+    fprintf(f, "  gatecap version\n\n'gatecap COMMAND --help' describes a command's options.\nExit codes: 0 ok, 1 a gate failed, 2 usage or input error,\n"
                "3 the run could not be carried out as planned, 130 interrupted.\n");
 }
 

@@ -1,6 +1,7 @@
 /*
- * report.c — results.json (and plan.json) into a report model, the model
- * into Markdown, and report_write; see report.h. The HTML is report_html.c.
+ * report.c — results.json into a report model (plan.json: report_plan.c),
+ * and report_write; see report.h. The Markdown is report_md.c, the HTML
+ * report_html.c.
  */
 #include "report.h"
 
@@ -15,6 +16,7 @@
 
 #include "fsutil.h"
 #include "hdr_codec.h"
+#include "report_priv.h"
 
 static const char *const outcome_names[REPORT_OUTCOMES] = {
     "2xx",   "3xx",     "4xx",     "unauthorized", "throttled", "5xx",
@@ -28,61 +30,6 @@ const char *report_outcome_name(int i)
 bool report_outcome_is_error(int i)
 {
     return i == 2 || i == 3 || i >= 5;
-}
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (err && errlen)
-        vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
-/* ---- JSON helpers ---- */
-
-static double num(const json_t *o, const char *key)
-{
-    const json_t *v = json_object_get(o, key);
-    return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
-static char *dup_str(const json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? strdup(s) : NULL;
-}
-
-static void copy_str(char *dst, size_t n, const json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    snprintf(dst, n, "%s", s ? s : "");
-}
-
-/* Loads path as a JSON object; the error names file:line:column. */
-static json_t *load_json(const char *path, const char *what, char *err, size_t errlen)
-{
-    json_error_t jerr;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-    if (root && json_is_object(root))
-        return root;
-    if (root) {
-        json_decref(root);
-        fail(err, errlen, "%s: not a %s (a JSON object is expected)", path, what);
-        return NULL;
-    }
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fail(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-        return NULL;
-    }
-    fclose(f);
-    fail(err, errlen, "%s:%d:%d: not valid JSON: %s", path, jerr.line, jerr.column, jerr.text);
-    return NULL;
 }
 
 void report_read_lat(struct report_lat *l, const json_t *o)
@@ -308,160 +255,6 @@ static int phase_steps(struct report *r, const json_t *root)
     return 0;
 }
 
-/* ---- plan.json ---- */
-
-static int read_plan(struct report *r, const char *path, char *err, size_t errlen)
-{
-    json_t *root = load_json(path, "gatecap plan.json", err, errlen);
-    if (!root)
-        return -1;
-    int rc = -1;
-    struct report_plan *p = calloc(1, sizeof *p);
-    if (!p) {
-        fail(err, errlen, "out of memory");
-        goto out;
-    }
-    r->plan = p;
-    const char *fmt = json_string_value(json_object_get(root, "format"));
-    if (!fmt || strcmp(fmt, "gatecap-plan") != 0 || num(root, "version") != 1) {
-        fail(err, errlen,
-             "%s: not a gatecap plan.json version 1 (\"format\": \"gatecap-plan\"); make one "
-             "with gatecap plan RESULTS.json ... -o plan.json",
-             path);
-        goto out;
-    }
-    const json_t *slo = json_object_get(root, "slo");
-    if (!json_is_object(slo) || !json_is_array(json_object_get(root, "steps"))) {
-        fail(err, errlen, "%s: \"slo\" (object) and \"steps\" (array) are required", path);
-        goto out;
-    }
-    p->file = strdup(path);
-    p->sentence = dup_str(root, "sentence");
-    copy_str(p->percentile, sizeof p->percentile, slo, "percentile");
-    p->slo_latency_ms = num(slo, "latency_ms");
-    p->slo_error_pct = num(slo, "error_pct");
-    p->slo_min_achieved_pct = num(slo, "min_achieved_pct");
-    const json_t *cap = json_object_get(root, "capacity");
-    p->have_capacity = json_is_object(cap);
-    p->capacity_rps = num(cap, "per_node_rps");
-    p->at_least = json_is_true(json_object_get(cap, "at_least"));
-    size_t i;
-    const json_t *v;
-    json_array_foreach(json_object_get(cap, "limited_by"), i, v)
-    {
-        size_t len = strlen(p->limited_by);
-        snprintf(p->limited_by + len, sizeof p->limited_by - len, "%s%s", len ? ", " : "",
-                 json_string_value(v) ? json_string_value(v) : "?");
-    }
-    copy_str(p->interpolated_on, sizeof p->interpolated_on, cap, "interpolated_on");
-    p->peak_rps = num(json_object_get(root, "demand"), "peak_rps");
-    const json_t *pol = json_object_get(root, "policy");
-    p->headroom_pct = num(pol, "headroom_pct");
-    p->redundancy = (int)json_integer_value(json_object_get(pol, "redundancy"));
-    p->min_nodes = (int)json_integer_value(json_object_get(pol, "min_nodes"));
-    const json_t *rec = json_object_get(root, "recommendation");
-    p->have_rec = json_is_object(rec);
-    p->rec_nodes = (int)json_integer_value(json_object_get(rec, "nodes"));
-    p->n_base = (int)json_integer_value(json_object_get(rec, "n_base"));
-    p->traffic_managers = (int)json_integer_value(json_object_get(rec, "traffic_managers"));
-    copy_str(p->binding, sizeof p->binding, rec, "binding");
-    p->per_node_effective_rps = num(rec, "per_node_effective_rps");
-    p->util_peak_pct = num(rec, "util_peak_pct");
-    p->util_after_loss_pct = num(rec, "util_after_loss_pct");
-    p->loss_ok = json_is_true(json_object_get(rec, "loss_ok"));
-
-    const json_t *steps = json_object_get(root, "steps");
-    if (json_array_size(steps) > 0) {
-        r->steps = calloc(json_array_size(steps), sizeof *r->steps);
-        if (!r->steps)
-            goto nomem;
-        r->steps_from_plan = true;
-        json_array_foreach(steps, i, v)
-        {
-            struct report_step *s = &r->steps[r->n_steps++];
-            s->name = dup_str(v, "name");
-            if (!s->name) {
-                fail(err, errlen, "%s: steps[%zu].name is missing", path, i);
-                goto out;
-            }
-            s->offered_rps = num(v, "per_node_offered_rps");
-            s->achieved_rps = num(v, "per_node_achieved_rps");
-            s->latency_ms = num(v, "latency_ms");
-            s->error_pct = num(v, "error_pct");
-            copy_str(s->verdict, sizeof s->verdict, v, "verdict");
-            copy_str(s->role, sizeof s->role, v, "role");
-            char why[160] = "";
-            size_t k;
-            const json_t *m;
-            json_array_foreach(json_object_get(v, "violates"), k, m)
-            {
-                size_t len = strlen(why);
-                snprintf(why + len, sizeof why - len, "%s%s", len ? ", " : "",
-                         json_string_value(m) ? json_string_value(m) : "?");
-            }
-            const char *inv = json_string_value(json_object_get(v, "invalid_reason"));
-            s->why = inv ? strdup(inv) : why[0] ? strdup(why) : NULL;
-        }
-    }
-    const json_t *wi = json_object_get(root, "what_if");
-    p->whatif = calloc(json_array_size(wi) + 1, sizeof *p->whatif);
-    const json_t *se = json_object_get(root, "sensitivity");
-    p->sens = calloc(json_array_size(se) + 1, sizeof *p->sens);
-    const json_t *pts = json_object_get(root, "points");
-    p->points = calloc(json_array_size(pts) + 1, sizeof *p->points);
-    const json_t *as = json_object_get(root, "assumptions");
-    p->assumptions = calloc(json_array_size(as) + 1, sizeof *p->assumptions);
-    if (!p->whatif || !p->sens || !p->points || !p->assumptions)
-        goto nomem;
-    json_array_foreach(wi, i, v)
-    {
-        struct report_whatif *w = &p->whatif[p->n_whatif++];
-        w->nodes = (int)json_integer_value(json_object_get(v, "nodes"));
-        w->capacity_rps = num(v, "capacity_rps");
-        w->util_peak_pct = num(v, "util_peak_pct");
-        w->util_after_loss_pct = num(v, "util_after_loss_pct");
-        w->headroom_left_pct = num(v, "headroom_left_pct");
-        w->meets_policy = json_is_true(json_object_get(v, "meets_policy"));
-    }
-    json_array_foreach(se, i, v)
-    {
-        struct report_sens *s = &p->sens[p->n_sens++];
-        s->what = dup_str(v, "case");
-        s->peak_rps = num(v, "peak_rps");
-        s->per_node_rps = num(v, "per_node_rps");
-        s->nodes = (int)json_integer_value(json_object_get(v, "nodes"));
-    }
-    json_array_foreach(pts, i, v)
-    {
-        p->points[p->n_points++] =
-            (struct report_usl_point){num(v, "concurrency"), num(v, "throughput_rps")};
-    }
-    json_array_foreach(as, i, v)
-    {
-        const char *s = json_string_value(v);
-        if (s && !(p->assumptions[p->n_assumptions++] = strdup(s)))
-            goto nomem;
-    }
-    const json_t *fit = json_object_get(json_object_get(root, "usl"), "fit");
-    p->have_usl = json_is_object(fit);
-    p->gamma = num(fit, "gamma");
-    p->alpha = num(fit, "alpha");
-    p->beta = num(fit, "beta");
-    p->usl_has_peak = json_is_true(json_object_get(fit, "has_peak"));
-    p->peak_n = num(fit, "peak_concurrency");
-    p->peak_x = num(fit, "peak_throughput");
-    p->ceiling_x = num(fit, "ceiling_throughput");
-    p->r2 = num(fit, "r2");
-    p->rse = num(fit, "residual_std_error");
-    rc = 0;
-    goto out;
-nomem:
-    fail(err, errlen, "out of memory");
-out:
-    json_decref(root);
-    return rc;
-}
-
 /* ---- results.json ---- */
 
 static int read_run(struct report *r, const json_t *root, const char *path, char *err,
@@ -483,6 +276,8 @@ static int read_run(struct report *r, const json_t *root, const char *path, char
     r->model = dup_str(run, "model");
     r->latency_definition = dup_str(run, "latency_definition");
     r->stop_reason = dup_str(run, "stop_reason");
+    r->arrivals_end_s = num(run, "arrivals_end_s");
+    r->node_header = dup_str(scn, "node_header");
     r->start_epoch_s = num(run, "start_epoch_s");
     r->elapsed_s = num(run, "elapsed_s");
     r->planned_s = num(run, "planned_s");
@@ -510,7 +305,9 @@ static int read_run(struct report *r, const json_t *root, const char *path, char
     r->nodes = calloc(json_array_size(nodes) + 1, sizeof *r->nodes);
     json_t *ex = json_object_get(root, "error_examples");
     r->examples = calloc(json_object_size(ex) + 1, sizeof *r->examples);
-    if (!r->targets || !r->phases || !r->nodes || !r->examples)
+    const json_t *ov = json_object_get(scn, "overrides");
+    r->overrides = calloc(json_array_size(ov) + 1, sizeof *r->overrides);
+    if (!r->targets || !r->phases || !r->nodes || !r->examples || !r->overrides)
         return fail(err, errlen, "out of memory");
     size_t i;
     const json_t *v;
@@ -522,6 +319,14 @@ static int read_run(struct report *r, const json_t *root, const char *path, char
             return fail(err, errlen, "out of memory");
         r->n_targets++;
     }
+    json_array_foreach(ov, i, v)
+    {
+        if (!json_is_string(v))
+            return fail(err, errlen, "%s: scenario.overrides[%zu] is not a string", path, i);
+        if (!(r->overrides[r->n_overrides++] = strdup(json_string_value(v))))
+            return fail(err, errlen, "out of memory");
+    }
+    double phase_start = 0;
     json_array_foreach(phases, i, v)
     {
         struct report_phase *ph = &r->phases[r->n_phases++];
@@ -532,7 +337,16 @@ static int read_run(struct report *r, const json_t *root, const char *path, char
         ph->rate_start = num(v, "rate_start_per_s");
         ph->rate_end = num(v, "rate_end_per_s");
         ph->users = num(v, "users");
+        ph->think_ms = num(v, "think_ms");
         ph->record = !json_is_false(json_object_get(v, "record"));
+        /* as it ran: until the arrivals ended (a results.json from before
+         * run.arrivals_end_s: the plan when the run completed) */
+        double end = isfinite(r->arrivals_end_s)      ? r->arrivals_end_s
+                     : !strcmp(r->status, "complete") ? INFINITY
+                                                      : NAN;
+        double ran = end - phase_start;
+        ph->ran_s = isnan(ran) ? NAN : ran < 0 ? 0 : ran > ph->duration_s ? ph->duration_s : ran;
+        phase_start += isfinite(ph->duration_s) ? ph->duration_s : 0;
     }
     json_array_foreach(nodes, i, v)
     {
@@ -583,6 +397,29 @@ static int read_intervals(struct report *r, const json_t *ivs, const char *path,
         for (size_t k = 0; k < r->n_nodes; k++)
             read_point(&iv->nodes[k], json_object_get(nodes, r->nodes[k]));
     }
+    return 0;
+}
+
+/* Keeps in r->nodes the nodes that answered (a row in totals.by_node with
+ * a count) and moves the others to r->silent: a target behind which
+ * node_header named the nodes answers nothing itself, and is no node to
+ * draw at 0 req/s. */
+static int split_silent_nodes(struct report *r, char *err, size_t errlen)
+{
+    r->silent = calloc(r->n_nodes + 1, sizeof *r->silent);
+    if (!r->silent)
+        return fail(err, errlen, "out of memory");
+    size_t kept = 0;
+    for (size_t i = 0; i < r->n_nodes; i++) {
+        bool answered = false;
+        for (size_t k = 0; k < r->n_by_node && !answered; k++)
+            answered = !strcmp(r->by_node[k].name, r->nodes[i]) && r->by_node[k].count > 0;
+        if (answered)
+            r->nodes[kept++] = r->nodes[i];
+        else
+            r->silent[r->n_silent++] = r->nodes[i];
+    }
+    r->n_nodes = kept;
     return 0;
 }
 
@@ -650,6 +487,7 @@ int report_load(struct report *r, const char *results_path, const char *plan_pat
                   results_path, "totals.by_request", err, errlen) ||
         read_rows(&r->by_node, &r->n_by_node, json_object_get(totals, "by_node"), results_path,
                   "totals.by_node", err, errlen) ||
+        split_silent_nodes(r, err, errlen) ||
         read_intervals(r, json_object_get(root, "intervals"), results_path, err, errlen) ||
         read_dists(r, root, results_path, err, errlen) ||
         read_gates(r, root, results_path, err, errlen) ||
@@ -666,7 +504,7 @@ int report_load(struct report *r, const char *results_path, const char *plan_pat
         if (stat(beside, &st) == 0)
             plan_path = beside;
     }
-    if (plan_path && read_plan(r, plan_path, err, errlen))
+    if (plan_path && report_read_plan(r, plan_path, err, errlen))
         goto out;
     if (r->n_steps == 0 && phase_steps(r, root))
         goto nomem;
@@ -686,10 +524,20 @@ static void free_row(struct report_row *row)
 
 void report_free(struct report *r)
 {
-    char **strs[] = {
-        &r->results_file, &r->scenario, &r->description, &r->scenario_file, &r->version,
-        &r->libcurl,      &r->openssl,  &r->status,      &r->model,         &r->latency_definition,
-        &r->stop_reason,  &r->transport, &r->gen_local_example};
+    char **strs[] = {&r->results_file,
+                     &r->scenario,
+                     &r->description,
+                     &r->scenario_file,
+                     &r->version,
+                     &r->libcurl,
+                     &r->openssl,
+                     &r->status,
+                     &r->model,
+                     &r->latency_definition,
+                     &r->stop_reason,
+                     &r->transport,
+                     &r->gen_local_example,
+                     &r->node_header};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(*strs[i]);
     for (size_t i = 0; i < r->n_targets; i++)
@@ -712,6 +560,12 @@ void report_free(struct report *r)
     for (size_t i = 0; i < r->n_nodes; i++)
         free(r->nodes[i]);
     free(r->nodes);
+    for (size_t i = 0; i < r->n_silent; i++)
+        free(r->silent[i]);
+    free(r->silent);
+    for (size_t i = 0; i < r->n_overrides; i++)
+        free(r->overrides[i]);
+    free(r->overrides);
     for (size_t i = 0; i < r->n_intervals; i++)
         free(r->intervals[i].nodes);
     free(r->intervals);

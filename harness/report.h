@@ -64,9 +64,12 @@ struct report_interval {
     struct report_point *nodes; /* n_nodes, owned; parallel to report.nodes */
 };
 
+/* A phase as it ran (results.json scenario.load.phases and run). */
 struct report_phase {
     char *name; /* owned */
-    double duration_s, rate_start, rate_end, users;
+    double duration_s, rate_start, rate_end, users, think_ms; /* NaN when absent */
+    double ran_s; /* seconds it sent arrivals: its duration, less when the run ended
+                     during it, 0 when before; NaN when unknown */
     bool record;
 };
 
@@ -93,7 +96,7 @@ struct report_example {
 struct report_step {
     char *name; /* owned */
     double offered_rps, achieved_rps, latency_ms, error_pct;
-    char verdict[12]; /* good, bad, invalid, ignored; "" without a plan */
+    char verdict[16]; /* good, bad, unconfirmed, invalid, ignored; "" without a plan */
     char role[12];    /* last_good, first_bad or "" */
     char *why;        /* owned; NULL: the violated metrics or why invalid */
 };
@@ -175,14 +178,22 @@ struct report {
     char *gen_local_example;    /* one of their messages, or NULL */
     char **targets; /* "name  url", owned */
     size_t n_targets;
+    char *node_header; /* scenario.node_header, or NULL */
+    char **overrides;  /* scenario.overrides: the --set overrides as recorded; owned */
+    size_t n_overrides;
+    double arrivals_end_s; /* run.arrivals_end_s; NaN in results.json from before it */
     /* numbers */
     struct report_row all;
     struct report_row *by_phase, *by_request, *by_node;
     size_t n_by_phase, n_by_request, n_by_node;
     struct report_phase *phases;
     size_t n_phases;
-    char **nodes; /* results.json "nodes": the order of report_interval.nodes */
+    char **nodes; /* the nodes of results.json "nodes" that answered (a CELL in
+                     totals.by_node); the order of report_interval.nodes */
     size_t n_nodes;
+    char **silent; /* the other nodes: targets that answered nothing themselves (a load
+                      balancer whose nodes node_header names); owned */
+    size_t n_silent;
     struct report_interval *intervals;
     size_t n_intervals;
     struct report_dist *dists; /* dists[0] is "all", then one per request */
@@ -256,10 +267,14 @@ void report_chart_usl(const struct report *r, FILE *f);          /* usl */
  * <table>. Strings from the inputs are escaped for the markup. */
 enum report_markup { REPORT_MD, REPORT_HTML };
 
-/* The facts of the run: scenario, targets, start, duration and status,
- * load model, latency definition, generator health, versions. HTML puts
- * the description under the scenario; Markdown leaves it to the caller. */
+/* The facts of the run: scenario, the --set overrides, targets, the nodes
+ * that answered, start, duration and status, load model, latency
+ * definition, generator health, versions. HTML puts the description under
+ * the scenario; Markdown leaves it to the caller. */
 void report_table_facts(const struct report *r, FILE *f, enum report_markup m);
+/* The phases as they ran: load (rate, ramp or users), planned and ran
+ * seconds, recorded or warm-up, achieved rate. */
+void report_table_phases(const struct report *r, FILE *f, enum report_markup m);
 /* Latency and outcome counts a row: first is the first column's title
  * ("phase"); total, when not NULL, is a last row set apart ("**all**"). */
 void report_table_rows(FILE *f, enum report_markup m, const char *first,
@@ -269,7 +284,8 @@ void report_table_outcomes(const struct report *r, FILE *f, enum report_markup m
 /* The gates with their scope, measure and verdict. */
 void report_table_gates(const struct report *r, FILE *f, enum report_markup m);
 /* The steps: offered and achieved rates, latency, errors (and, from a
- * plan, verdicts). */
+ * plan, verdicts); a row never wraps (HTML: class "nowrap"): a verdict's
+ * long reason is a numbered note below the table. */
 void report_table_steps(const struct report *r, FILE *f, enum report_markup m);
 /* Applications of the token pool and the token endpoint's line
  * (report_auth.c; r->n_apps must be > 0). */
@@ -289,8 +305,8 @@ void report_table_whatif(const struct report *r, FILE *f, enum report_markup m);
 /* The plan's sensitivity cases (r->plan must be set). */
 void report_table_sensitivity(const struct report *r, FILE *f, enum report_markup m);
 
-/* The color of a step verdict (good, bad, ignored, invalid; others blue).
- * Static. */
+/* The color of a step verdict (good, bad, unconfirmed, ignored, invalid;
+ * others blue). Static. */
 const char *report_verdict_color(const char *verdict);
 
 /* Text helpers shared by the renderers (report_md.c). */

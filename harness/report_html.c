@@ -25,7 +25,7 @@ static const char *const CSS =
     "th,td{border:1px solid #d0d7de;padding:3px 8px;text-align:left;vertical-align:top}"
     "th{background:#f6f8fa}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}"
     "tr.total td{font-weight:bold}"
-    "table.facts th{width:9em}"
+    "table.facts th{width:9em}table.nowrap td,table.nowrap th{white-space:nowrap}"
     ".banner{padding:10px 14px;border-radius:6px;margin:12px 0;font-weight:bold;font-size:1.1em}"
     ".banner.pass{background:#dafbe1;border:1px solid #4ac26b;color:#116329}"
     ".banner.fail{background:#ffebe9;border:1px solid #ff8182;color:#a40e26}"
@@ -205,6 +205,8 @@ int report_html(const struct report *r, FILE *f)
     fputs("</nav>\n", f);
     fputs("<h2 id=\"run\">Run</h2>\n", f);
     report_table_facts(r, f, REPORT_HTML);
+    fputs("<h3>Phases</h3>\n", f);
+    report_table_phases(r, f, REPORT_HTML);
     fputs("<h2 id=\"summary\">Summary</h2>\n", f);
     report_table_rows(f, REPORT_HTML, "phase", r->by_phase, r->n_by_phase, &r->all);
     fputs("<h2 id=\"latency\">Latency distribution</h2>\n", f);

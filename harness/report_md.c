@@ -142,6 +142,8 @@ static void md_facts(const struct report *r, FILE *f)
         esc(f, r->description);
         fputs("\n\n", f);
     }
+    fputs("### Phases\n\n", f);
+    report_table_phases(r, f, REPORT_MD);
 }
 
 static void md_outcomes(const struct report *r, FILE *f)

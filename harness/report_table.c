@@ -38,10 +38,10 @@ static void esc(const struct table *t, const char *s)
         svg_escape(t->f, s);
 }
 
-/* Markdown: the header row and its alignment row. HTML: <table> and a
- * row of <th>. */
-static void table_begin(struct table *t, FILE *f, enum report_markup m, const struct col *cols,
-                        size_t n)
+/* Markdown: the header row and its alignment row. HTML: <table> (of CSS
+ * class cls, a constant, unless NULL) and a row of <th>. */
+static void table_begin_class(struct table *t, FILE *f, enum report_markup m,
+                              const struct col *cols, size_t n, const char *cls)
 {
     *t = (struct table){.f = f, .markup = m, .cols = cols};
     if (m == REPORT_MD) {
@@ -53,11 +53,20 @@ static void table_begin(struct table *t, FILE *f, enum report_markup m, const st
             fputs(cols[i].num ? "--:|" : "---|", f);
         fputc('\n', f);
     } else {
-        fputs("<table><tr>", f);
+        if (cls)
+            fprintf(f, "<table class=\"%s\"><tr>", cls);
+        else
+            fputs("<table><tr>", f);
         for (size_t i = 0; i < n; i++)
             fprintf(f, cols[i].num ? "<th class=\"n\">%s</th>" : "<th>%s</th>", cols[i].title);
         fputs("</tr>\n", f);
     }
+}
+
+static void table_begin(struct table *t, FILE *f, enum report_markup m, const struct col *cols,
+                        size_t n)
+{
+    table_begin_class(t, f, m, cols, n, NULL);
 }
 
 /* A row; total: set apart (HTML only: class "total"). */
@@ -163,10 +172,42 @@ void report_table_facts(const struct report *r, FILE *f, enum report_markup m)
         esc(&t, r->description);
     }
     fact_end(&t);
+    if (r->n_overrides) { /* beside the description: what this run changed */
+        fact(&t, "Overrides");
+        for (size_t i = 0; i < r->n_overrides; i++) {
+            fputs(i ? ", " : "", f);
+            code(&t, r->overrides[i]);
+        }
+        fact_end(&t);
+    }
     fact(&t, "Targets");
     for (size_t i = 0; i < r->n_targets; i++) {
         fputs(i ? "<br>" : "", f);
         code(&t, r->targets[i]);
+    }
+    fact_end(&t);
+    /* the nodes that answered; a target that did not, by name (a load
+     * balancer whose nodes node_header names answers nothing itself) */
+    fact(&t, "Nodes");
+    fprintf(f, "%zu answered", r->n_nodes);
+    if (r->node_header) {
+        fputs(" (named by ", f);
+        code(&t, r->node_header);
+        fputs(")", f);
+    }
+    for (size_t i = 0; i < r->n_nodes; i++) {
+        fputs(i ? ", " : ": ", f);
+        esc(&t, r->nodes[i]);
+    }
+    if (r->n_silent) {
+        fputs("; ", f);
+        for (size_t i = 0; i < r->n_silent; i++) {
+            fputs(i ? ", " : "", f);
+            esc(&t, r->silent[i]);
+        }
+        fputs(" answered nothing", f);
+        if (r->node_header)
+            fputs(" itself", f);
     }
     fact_end(&t);
     if (report_fmt_start(st, sizeof st, r->start_epoch_s)[0]) {
@@ -218,6 +259,58 @@ void report_table_facts(const struct report *r, FILE *f, enum report_markup m)
     fputs(", ", f);
     esc(&t, r->openssl ? r->openssl : "?");
     fact_end(&t);
+    table_end(&t);
+}
+
+/* "0.5 s", "1.25 s", "3,600 s"; "–" for NaN. */
+static const char *seconds(char *buf, size_t n, double s)
+{
+    char v[B];
+    if (isfinite(s) && fabs(s) < 100)
+        snprintf(buf, n, "%.3g s", s);
+    else if (isfinite(s))
+        snprintf(buf, n, "%s s", report_fmt(v, sizeof v, s));
+    else
+        snprintf(buf, n, "–");
+    return buf;
+}
+
+void report_table_phases(const struct report *r, FILE *f, enum report_markup m)
+{
+    static const struct col cols[] = {
+        {"phase", false}, {"load", false},     {"planned", true},
+        {"ran", true},    {"recorded", false}, {"achieved/s", true},
+    };
+    struct table t;
+    table_begin(&t, f, m, cols, sizeof cols / sizeof cols[0]);
+    for (size_t i = 0; i < r->n_phases; i++) {
+        const struct report_phase *ph = &r->phases[i];
+        char b[B * 2], a[B], c[B];
+        row_begin(&t, false);
+        cell_text(&t, ph->name);
+        if (isfinite(ph->users)) {
+            int n = snprintf(b, sizeof b, "%s user%s", report_fmt(a, sizeof a, ph->users),
+                             ph->users == 1 ? "" : "s");
+            if (ph->think_ms > 0 && n > 0 && (size_t)n < sizeof b)
+                snprintf(b + n, sizeof b - (size_t)n, ", think %s ms",
+                         report_fmt_ms(c, sizeof c, ph->think_ms));
+        } else if (ph->rate_start == ph->rate_end || !isfinite(ph->rate_end)) {
+            snprintf(b, sizeof b, "%s/s", report_fmt(a, sizeof a, ph->rate_start));
+        } else {
+            snprintf(b, sizeof b, "%s → %s/s", report_fmt(a, sizeof a, ph->rate_start),
+                     report_fmt(c, sizeof c, ph->rate_end));
+        }
+        cell(&t, b);
+        cell(&t, seconds(b, sizeof b, ph->duration_s));
+        cell(&t, seconds(b, sizeof b, ph->ran_s));
+        cell(&t, ph->record ? "yes" : "warm-up, not recorded");
+        double ach = NAN;
+        for (size_t k = 0; ph->record && k < r->n_by_phase; k++)
+            if (!strcmp(r->by_phase[k].name, ph->name))
+                ach = r->by_phase[k].throughput_rps;
+        cell(&t, report_fmt(b, sizeof b, ach));
+        row_end(&t);
+    }
     table_end(&t);
 }
 
@@ -316,25 +409,38 @@ void report_table_gates(const struct report *r, FILE *f, enum report_markup m)
         cell_close(&t);
         cell_text(&t, report_gate_scope(sc, sizeof sc, g));
         cell_open(&t, NULL);
-        fprintf(f, "%s ",
-                g->unit && !strcmp(g->unit, "ms") ? report_fmt_ms(b, sizeof b, g->measured)
-                                                  : report_fmt(b, sizeof b, g->measured));
-        esc(&t, g->unit);
-        cell_close(&t);
-        bool pass = !strcmp(g->verdict, "pass"), fl = !strcmp(g->verdict, "fail");
-        if (md && (pass || fl)) {
-            cell(&t, pass ? "✅ pass" : "❌ **fail**");
+        if (isfinite(g->measured)) {
+            fprintf(f, "%s ",
+                    g->unit && !strcmp(g->unit, "ms") ? report_fmt_ms(b, sizeof b, g->measured)
+                                                      : report_fmt(b, sizeof b, g->measured));
+            esc(&t, g->unit);
         } else {
-            /* no-data, or a verdict this gatecap does not know: as it is */
-            cell_open(&t, pass ? " class=\"verdict-pass\""
-                          : fl ? " class=\"verdict-fail\""
-                               : " class=\"\"");
-            esc(&t, g->verdict);
+            fputs("–", f);
+        }
+        cell_close(&t);
+        /* a gate that measured nothing fails (docs/gates.md): it looks so */
+        bool pass = !strcmp(g->verdict, "pass"), fl = !strcmp(g->verdict, "fail");
+        bool no_data = !strcmp(g->verdict, "no-data");
+        if (md && (pass || fl || no_data)) {
+            cell(&t, pass ? "✅ pass" : fl ? "❌ **fail**" : "❌ **no data**");
+        } else {
+            /* a verdict this gatecap does not know: as it is */
+            cell_open(&t, pass            ? " class=\"verdict-pass\""
+                          : fl || no_data ? " class=\"verdict-fail\""
+                                          : " class=\"\"");
+            esc(&t, no_data ? "no data" : g->verdict);
             cell_close(&t);
         }
         row_end(&t);
     }
     table_end(&t);
+}
+
+/* Whether a step's reason goes to a note below the table: an invalid
+ * step's (a sentence); the violated metrics stay in the row. */
+static bool step_note(const struct report_step *s)
+{
+    return s->why && !strcmp(s->verdict, "invalid");
 }
 
 void report_table_steps(const struct report *r, FILE *f, enum report_markup m)
@@ -348,7 +454,8 @@ void report_table_steps(const struct report *r, FILE *f, enum report_markup m)
         {lat, true},     {"errors", true},    {"verdict", false},
     };
     struct table t;
-    table_begin(&t, f, m, cols, sizeof cols / sizeof cols[0] - !plan);
+    table_begin_class(&t, f, m, cols, sizeof cols / sizeof cols[0] - !plan, "nowrap");
+    size_t notes = 0;
     for (size_t i = 0; i < r->n_steps; i++) {
         const struct report_step *s = &r->steps[i];
         char b[B];
@@ -366,7 +473,9 @@ void report_table_steps(const struct report *r, FILE *f, enum report_markup m)
             snprintf(style, sizeof style, " style=\"color:%s\"", report_verdict_color(s->verdict));
             cell_open(&t, style);
             esc(&t, s->verdict);
-            if (s->why) {
+            if (step_note(s)) {
+                fprintf(f, " (note %zu)", ++notes);
+            } else if (s->why) {
                 fputs(": ", f);
                 esc(&t, s->why);
             }
@@ -379,6 +488,25 @@ void report_table_steps(const struct report *r, FILE *f, enum report_markup m)
         row_end(&t);
     }
     table_end(&t);
+    if (!notes)
+        return;
+    /* the long reasons, numbered as in the table */
+    fputs(m == REPORT_MD ? "" : "<ol class=\"notes\">\n", f);
+    notes = 0;
+    for (size_t i = 0; plan && i < r->n_steps; i++) {
+        const struct report_step *s = &r->steps[i];
+        if (!step_note(s))
+            continue;
+        if (m == REPORT_MD)
+            fprintf(f, "%zu. ", ++notes);
+        else
+            fputs("<li>", f);
+        esc(&t, s->name);
+        fputs(": ", f);
+        esc(&t, s->why);
+        fputs(m == REPORT_MD ? "\n" : "</li>\n", f);
+    }
+    fputs(m == REPORT_MD ? "\n" : "</ol>\n", f);
 }
 
 void report_table_whatif(const struct report *r, FILE *f, enum report_markup m)

@@ -285,6 +285,10 @@ void *results_build(const struct scenario *scn, const struct engine_result *r)
                   "insecure_tls", scn->tls.insecure));
     json_object_set_new(json_object_get(doc, "run"), "stopped_early",
                         json_boolean(r->stopped_early));
+    /* when arrivals ended, as engine_phase_ran_s counts each phase's time */
+    json_object_set_new(
+        json_object_get(doc, "run"), "arrivals_end_s",
+        json_real(r->elapsed_s < r->schedule_end_s ? r->elapsed_s : r->schedule_end_s));
     json_object_set_new(
         doc, "generator",
         json_pack("{s:I,s:I,s:I,s:f,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f}", "scheduled",

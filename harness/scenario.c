@@ -67,6 +67,9 @@ void scenario_free(struct scenario *s)
     free(s->node_header);
     scn_auth_free(&s->auth);
     free(s->tls.server_name);
+    for (size_t i = 0; i < s->n_overrides; i++)
+        free(s->overrides[i]);
+    free(s->overrides);
     free(s->tls.ca_file);
     free(s->tls.cert_file);
     free(s->tls.key_file);
@@ -659,6 +662,14 @@ int scenario_load_mem(const char *path, const char *yaml, size_t len, const char
     if (c.n_errors) {
         rc = SCN_EINVAL;
         goto report;
+    }
+    /* the overrides as messages show them, for results.json */
+    if (n_overrides && !(s->overrides = calloc(n_overrides, sizeof *s->overrides)))
+        goto done;
+    for (size_t i = 0; i < n_overrides; i++) {
+        if (!(s->overrides[i] = strdup(labels[i] + strlen("--set "))))
+            goto done;
+        s->n_overrides++;
     }
     if (s->workers == 0) {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);

@@ -248,6 +248,11 @@ struct scenario {
     struct scn_step_stop *step_stops;
     size_t n_step_stops;
     struct scn_auth auth;   /* type SCN_AUTH_NONE without `auth:` */
+    char **overrides;       /* the --set overrides ("key=value") in the order given, each
+                               without what may be a secret, as messages show them (a
+                               credential-named key's value, a URL's user:password@, a
+                               credential-named query value); owned */
+    size_t n_overrides;
 };
 
 /* Parses and validates path. overrides: n_overrides "key.path=value"
@@ -281,7 +286,9 @@ void scenario_free(struct scenario *s);
 /* The scenario as JSON for results.json, with every secret value (headers
  * from ${ENV}, Authorization, cookies, API keys, secret paths, bodies and
  * URLs, the key password) replaced by "<redacted>"; file contents (bodies,
- * keys) are never included. Layout in docs/scenario.md. Returns a new
+ * keys) are never included; "overrides" lists the --set overrides
+ * (s->overrides, with any secret of the scenario they repeat masked too).
+ * Layout in docs/scenario.md. Returns a new
  * reference (json_t *, jansson), or NULL on allocation failure. Declared as void * to keep jansson out of
  * this header. */
 void *scenario_to_json(const struct scenario *s);

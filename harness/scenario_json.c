@@ -6,10 +6,13 @@
  * docs/scenario.md.
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <jansson.h>
 
 #include "feeder.h"
+#include "redact.h"
 #include "scenario.h"
 
 #define REDACTED "<redacted>"
@@ -236,6 +239,32 @@ static json_t *auth_json(const struct scn_auth *a, bool *bad)
     return o;
 }
 
+/* The --set overrides as messages show them, with every secret the
+ * scenario knows masked too (an override may repeat one where its key
+ * does not say so: a path holding a header's secret). */
+static json_t *overrides_json(const struct scenario *s, bool *bad)
+{
+    json_t *a = json_array();
+    struct redact *rd = NULL;
+    if (!a || (s->n_overrides && redact_new(s, &rd))) {
+        json_decref(a);
+        *bad = true;
+        return NULL;
+    }
+    for (size_t i = 0; i < s->n_overrides; i++) {
+        size_t cap = 10 * strlen(s->overrides[i]) + 16; /* a mark for every byte, at worst */
+        char *shown = malloc(cap);
+        if (shown)
+            redact_text(rd, s->overrides[i], shown, cap, 0);
+        /* out of memory: the mark alone rather than anything unmasked */
+        if (json_array_append_new(a, json_string(shown ? shown : REDACTED)))
+            *bad = true;
+        free(shown);
+    }
+    redact_free(rd);
+    return a;
+}
+
 void *scenario_to_json(const struct scenario *s)
 {
     bool bad = false;
@@ -314,6 +343,7 @@ void *scenario_to_json(const struct scenario *s)
             bad = true;
     }
     put(o, "gates", gates, &bad);
+    put(o, "overrides", overrides_json(s, &bad), &bad);
     if (bad) {
         json_decref(o);
         return NULL;

@@ -354,11 +354,17 @@ static double ly(const struct svg_plot *p, double y)
     return svg_py(p, y) - p->top + PAD;
 }
 
-static void series_attr(FILE *f, const char *series)
+/* class="series", its name and the legend keys it stands for */
+static void series_attr(FILE *f, const char *series, const struct svg_style *st)
 {
     fputs(" class=\"series\" data-series=\"", f);
     svg_escape(f, series ? series : "");
     fputc('"', f);
+    if (st->keys) {
+        fputs(" data-keys=\"", f);
+        svg_escape(f, st->keys);
+        fputc('"', f);
+    }
 }
 
 static void stroke_attr(FILE *f, const struct svg_style *st)
@@ -417,7 +423,7 @@ void svg_line(const struct svg_plot *p, const double *x, const double *y, size_t
     FILE *f = p->f;
     clip_open(p);
     fputs("<path", f);
-    series_attr(f, series);
+    series_attr(f, series, st);
     stroke_attr(f, st);
     fputs(" d=\"", f);
     bool pen = false;
@@ -441,7 +447,7 @@ void svg_points(const struct svg_plot *p, const double *x, const double *y, size
     FILE *f = p->f;
     clip_open(p);
     fputs("<g", f);
-    series_attr(f, series);
+    series_attr(f, series, st);
     fprintf(f, " fill=\"%s\" stroke=\"#fff\" stroke-width=\"1\">", st->color);
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(x[i]) || !isfinite(y[i]))
@@ -469,7 +475,7 @@ void svg_rect(const struct svg_plot *p, double x0, double x1, double y0, double 
     clip_open(p);
     fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"", l, t, w, h);
     if (series)
-        series_attr(f, series);
+        series_attr(f, series, st);
     fprintf(f, " fill=\"%s\"", st->color);
     if (st->width > 0)
         fprintf(f, " stroke=\"%s\" stroke-width=\"%.1f\"", outline ? outline : st->color,
@@ -576,6 +582,7 @@ void svg_hline(const struct svg_plot *p, double y, const struct svg_style *st, c
     FILE *f = p->f;
     double py = svg_py(p, y);
     fprintf(f, "<path d=\"M%.1f %.1fH%.1f\"", p->left, py, p->left + p->width);
+    series_attr(f, label ? label : "reference", st);
     stroke_attr(f, st);
     fputs("/>\n", f);
     if (label) {
@@ -594,6 +601,7 @@ void svg_vline(const struct svg_plot *p, double x, const struct svg_style *st, c
     FILE *f = p->f;
     double px = svg_px(p, x);
     fprintf(f, "<path d=\"M%.1f %.1fV%.1f\"", px, p->top, p->top + p->height);
+    series_attr(f, label ? label : "reference", st);
     stroke_attr(f, st);
     fputs("/>\n", f);
     if (label) {
@@ -604,16 +612,17 @@ void svg_vline(const struct svg_plot *p, double x, const struct svg_style *st, c
     }
 }
 
-void svg_marker(const struct svg_plot *p, double x, double y, const char *color, const char *label)
+void svg_marker(const struct svg_plot *p, double x, double y, const struct svg_style *st,
+                const char *label)
 {
     if (!isfinite(x) || !isfinite(y))
         return;
     FILE *f = p->f;
+    const char *color = st->color;
     double px = svg_px(p, x), py = svg_py(p, y);
-    fprintf(f,
-            "<circle class=\"marker\" cx=\"%.1f\" cy=\"%.1f\" r=\"7\" fill=\"none\" "
-            "stroke=\"%s\" stroke-width=\"2.5\"/>\n",
-            px, py, color);
+    fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"7\"", px, py);
+    series_attr(f, label ? label : "marker", st);
+    fprintf(f, " fill=\"none\" stroke=\"%s\" stroke-width=\"2.5\"/>\n", color);
     if (label) {
         bool left = px + text_px(label, SVG_FONT_PX) + 12 > p->left + p->width;
         double ty = py - 10 < p->top + 4 ? py + 20 : py - 10;
@@ -661,6 +670,13 @@ double svg_legend(FILE *f, double x, double y, double width, const struct svg_le
         }
         double kx = x + cx, ky = y + row * ROW_H + ROW_H / 2;
         const struct svg_style *st = &it[i].style;
+        fputs("<g class=\"legend-item\"", f);
+        if (st->keys) {
+            fputs(" data-keys=\"", f);
+            svg_escape(f, st->keys);
+            fputc('"', f);
+        }
+        fputc('>', f);
         switch (it[i].kind) {
         case SVG_KEY_BOX:
             fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"10\" fill=\"%s\"/>",
@@ -670,6 +686,12 @@ double svg_legend(FILE *f, double x, double y, double width, const struct svg_le
             fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/>", kx + KEY_W / 2, ky,
                     st->color);
             break;
+        case SVG_KEY_RING:
+            fprintf(f,
+                    "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"none\" stroke=\"%s\" "
+                    "stroke-width=\"2\"/>",
+                    kx + KEY_W / 2, ky, st->color);
+            break;
         case SVG_KEY_LINE:
             fprintf(f, "<path d=\"M%.1f %.1fH%.1f\"", kx, ky, kx + KEY_W);
             stroke_attr(f, st);
@@ -677,6 +699,7 @@ double svg_legend(FILE *f, double x, double y, double width, const struct svg_le
             break;
         }
         svg_text(f, kx + KEY_W + 6, ky + 4, "start", NULL, it[i].label ? it[i].label : "");
+        fputs("</g>\n", f);
         cx += w;
     }
     fputs("</g>\n", f);

@@ -11,8 +11,11 @@
  * caller's transformation (e.g. svg_percentile_x): the plot itself is
  * linear in whatever it is given.
  *
- * Plotted data (lines, points, bars) carries class="series" and a
- * data-series name, so a test can find and measure it in a browser.
+ * Plotted data (lines, points, bars, reference lines, markers) carries
+ * class="series" and a data-series name, so a test can find and measure
+ * it in a browser; and the legend keys it stands for (data-keys, from its
+ * style), which the legend entries that explain it carry too
+ * (class="legend-item"): every mark has an entry, every entry a mark.
  *
  * No allocation, no globals; write errors show in ferror(f).
  */
@@ -45,15 +48,19 @@ struct svg_plot {
 
 /* How a line or a shape is drawn. color: a CSS color (a constant of the
  * caller's, not user data); dash: a stroke-dasharray such as "6 4", or
- * NULL for solid; width in px. */
+ * NULL for solid; width in px; keys: the legend keys of what is drawn
+ * with it, space-separated tokens of the caller's ("n0 p99": node 0's p99
+ * line, explained by the entries "n0" and "p99"), or NULL. */
 struct svg_style {
     const char *color;
     double width;
     const char *dash;
+    const char *keys;
 };
 
-enum svg_legend_kind { SVG_KEY_LINE, SVG_KEY_BOX, SVG_KEY_POINT };
+enum svg_legend_kind { SVG_KEY_LINE, SVG_KEY_BOX, SVG_KEY_POINT, SVG_KEY_RING };
 
+/* A legend entry; it stands for the marks whose keys hold style.keys. */
 struct svg_legend_item {
     const char *label; /* user data is fine: escaped */
     struct svg_style style;
@@ -139,12 +146,15 @@ void svg_rect(const struct svg_plot *p, double x0, double x1, double y0, double 
 void svg_bands(const struct svg_plot *p, const struct svg_band *b, size_t n);
 
 /* A horizontal (svg_hline) or vertical (svg_vline) reference line across
- * the plot, with label written beside it inside the plot (NULL: none). */
+ * the plot, with label written beside it inside the plot (NULL: none; a
+ * line its legend entry names needs none). */
 void svg_hline(const struct svg_plot *p, double y, const struct svg_style *st, const char *label);
 void svg_vline(const struct svg_plot *p, double x, const struct svg_style *st, const char *label);
 
-/* A highlighted point (a ring) at (x, y) with label beside it. */
-void svg_marker(const struct svg_plot *p, double x, double y, const char *color, const char *label);
+/* A highlighted point (a ring in st->color) at (x, y), with label beside
+ * it (NULL: none). */
+void svg_marker(const struct svg_plot *p, double x, double y, const struct svg_style *st,
+                const char *label);
 
 /* Text at (x, y) chart px; anchor "start", "middle" or "end"; cls a CSS
  * class of the caller's or NULL. */

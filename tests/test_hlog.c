@@ -1,6 +1,7 @@
 /* tests/test_hlog.c — interval log writer and reader (harness/hlog.c):
  * the exact text written, reading back, Java's relative/absolute timestamp
- * rule, tag and time filters, errors with line numbers, half-written last
+ * rule, tag, tag prefix and time filters, reading tags without
+ * decoding, errors with line numbers, half-written last
  * lines, and the Java-compatible number formatting. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -408,6 +409,63 @@ static void filters_by_tag_and_time(void **state)
     fclose(f);
 }
 
+/* gatecap's tags: SERIES/PHASE/REQUEST/NODE, and untagged lines. */
+static const char tagged_log[] =
+    "#[StartTime: 1700000000.000 (seconds since epoch), Tue Nov 14 22:13:20 UTC 2023]\n"
+    "0.000,1.000,0.003," JAVA_123 "\n"
+    "Tag=latency/steady/echo/gw1,0.000,1.000,0.003," JAVA_123 "\n"
+    "Tag=service/steady/echo/gw1,0.000,1.000,0.001," JAVA_ONE "\n"
+    "Tag=latency/steady/echo/gw2,0.000,1.000,0.001," JAVA_ONE "\n"
+    "Tag=latency/burst/echo/gw1,1.000,1.000,0.003," JAVA_123 "\n"
+    "Tag=latency/burst/echo/gw1,2.000,1.000,0.003,NOT A HISTOGRAM\n";
+
+static void filters_by_tag_prefix_and_skips_histograms(void **state)
+{
+    (void)state;
+    struct hlog_read_opts o;
+    hlog_read_opts_default(&o);
+    o.tag_prefix = "latency/steady/";
+    o.end_s = 1.5; /* the last line is never decoded */
+    struct log l = open_log(tagged_log, &o);
+    struct got g[8];
+    int n = read_all(&l, g, 8);
+    assert_int_equal(n, 2);
+    assert_string_equal(g[0].tag, "latency/steady/echo/gw1");
+    assert_string_equal(g[1].tag, "latency/steady/echo/gw2");
+    assert_int_equal(hdr_count(g[0].iv.hist) + hdr_count(g[1].iv.hist), 4);
+    assert_int_equal(hlog_reader_info(l.r)->skipped_tag, 3); /* untagged, service, burst */
+    free_all(g, n);
+    close_log(&l);
+
+    /* a prefix never selects untagged lines, and a tag wins over it */
+    o.tag_prefix = "";
+    l = open_log(tagged_log, &o);
+    assert_int_equal(read_all(&l, g, 8), 4);
+    free_all(g, 4);
+    close_log(&l);
+    o.tag = "service/steady/echo/gw1";
+    o.tag_prefix = "latency/";
+    l = open_log(tagged_log, &o);
+    assert_int_equal(read_all(&l, g, 8), 1);
+    assert_string_equal(g[0].tag, "service/steady/echo/gw1");
+    free_all(g, 1);
+    close_log(&l);
+
+    /* skip_histograms: every line's tag, no histogram decoded (the last
+     * one does not decode, and is no error here) */
+    hlog_read_opts_default(&o);
+    o.all_tags = true;
+    o.skip_histograms = true;
+    l = open_log(tagged_log, &o);
+    n = read_all(&l, g, 8);
+    assert_int_equal(n, 6);
+    for (int i = 0; i < n; i++)
+        assert_null(g[i].iv.hist);
+    assert_false(g[0].tagged);
+    assert_string_equal(g[5].tag, "latency/burst/echo/gw1");
+    close_log(&l);
+}
+
 /* ---- reader: accepted variants ------------------------------------------------ */
 
 static void reads_comments_blank_lines_crlf_and_both_zero_styles(void **state)
@@ -714,6 +772,7 @@ int main(void)
         cmocka_unit_test(written_log_reads_back),
         cmocka_unit_test(relative_and_absolute_timestamps),
         cmocka_unit_test(filters_by_tag_and_time),
+        cmocka_unit_test(filters_by_tag_prefix_and_skips_histograms),
         cmocka_unit_test(reads_comments_blank_lines_crlf_and_both_zero_styles),
         cmocka_unit_test(empty_and_comment_only_logs),
         cmocka_unit_test(errors_name_the_line),

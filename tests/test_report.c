@@ -414,6 +414,147 @@ static void local_failures(void **state)
     report_free(&r);
 }
 
+/* Counts needle in text. */
+static size_t count(const char *text, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+/* The phases as they ran (a run stopped during p2) and the --set
+ * overrides, beside the description; a closed model's users. */
+static void phases_and_overrides(void **state)
+{
+    (void)state;
+    char path[160], err[512];
+    struct report r;
+    json_t *doc = fixture();
+    json_t *scn = json_object_get(doc, "scenario");
+    json_object_set_new(
+        scn, "overrides",
+        json_pack("[s,s]", "load.workers=2", "requests.0.headers.X-Key=<redacted>"));
+    json_t *run = json_object_get(doc, "run");
+    json_object_set_new(run, "status", json_string("stopped"));
+    json_object_set_new(run, "arrivals_end_s", json_real(5.5));
+    json_t *ramp = json_array_get(json_object_get(json_object_get(scn, "load"), "phases"), 3);
+    json_object_set_new(ramp, "rate_end_per_s", json_real(450));
+    snprintf(path, sizeof path, "%s/phases.json", dir);
+    save(path, doc);
+    assert_int_equal(report_load(&r, path, NULL, err, sizeof err), 0);
+    assert_int_equal(r.n_overrides, 2);
+    assert_true(r.phases[0].ran_s == 1 && r.phases[1].ran_s == 3 && r.phases[2].ran_s == 1.5 &&
+                r.phases[3].ran_s == 0);
+    char *md = render(&r, report_markdown), *h = render(&r, report_html);
+    has(md, "| Overrides | load.workers=2, requests.0.headers.X-Key=\\<redacted\\> |");
+    has(md, "### Phases\n\n| phase | load | planned | ran | recorded | achieved/s |");
+    has(md, "| warm | 50/s | 1 s | 1 s | warm-up, not recorded | – |");
+    has(md, "| p1 | 100/s | 3 s | 3 s | yes | 100 |");
+    has(md, "| p2 | 200/s | 3 s | 1.5 s | yes | 200 |");
+    has(md, "| p3 | 300 → 450/s | 3 s | 0 s | yes | 300 |");
+    has(h, "<th>Overrides</th><td><code>load.workers=2</code>, "
+           "<code>requests.0.headers.X-Key=&lt;redacted&gt;</code></td>");
+    has(h, "<h3>Phases</h3>");
+    free(md);
+    free(h);
+    report_free(&r);
+
+    /* closed model; a results.json from before overrides and arrivals_end_s */
+    doc = fixture();
+    scn = json_object_get(doc, "scenario");
+    json_object_set_new(json_object_get(scn, "load"), "model", json_string("closed"));
+    json_object_set_new(json_object_get(doc, "run"), "model", json_string("closed"));
+    json_t *phases = json_object_get(json_object_get(scn, "load"), "phases");
+    for (size_t i = 0; i < json_array_size(phases); i++) {
+        json_t *ph = json_array_get(phases, i);
+        json_object_del(ph, "rate_start_per_s");
+        json_object_del(ph, "rate_end_per_s");
+        json_object_set_new(ph, "users", json_integer(i ? (json_int_t)(10 * i) : 1));
+        json_object_set_new(ph, "think_ms", json_real(i == 2 ? 100 : 0));
+    }
+    save(path, doc);
+    assert_int_equal(report_load(&r, path, NULL, err, sizeof err), 0);
+    assert_int_equal(r.n_overrides, 0);
+    md = render(&r, report_markdown);
+    lacks(md, "Overrides");
+    has(md, "| warm | 1 user | 1 s | 1 s |");
+    has(md, "| p1 | 10 users | 3 s | 3 s |"); /* complete: as planned */
+    has(md, "| p2 | 20 users, think 100 ms | 3 s | 3 s |");
+    free(md);
+    report_free(&r);
+}
+
+/* A target behind which node_header named the nodes answers nothing
+ * itself: no chart draws it (at 0 req/s), the facts name it. */
+static void silent_target(void **state)
+{
+    (void)state;
+    char path[160], err[512];
+    struct report r;
+    json_t *doc = fixture();
+    json_object_set_new(doc, "nodes", json_pack("[s,s,s]", "lb<1>", "gw1", "gw2"));
+    json_object_set_new(json_object_get(doc, "scenario"), "node_header",
+                        json_string("X-Gateway-Node"));
+    snprintf(path, sizeof path, "%s/silent.json", dir);
+    save(path, doc);
+    assert_int_equal(report_load(&r, path, NULL, err, sizeof err), 0);
+    assert_int_equal(r.n_nodes, 2);
+    assert_string_equal(r.nodes[0], "gw1");
+    assert_int_equal(r.n_silent, 1);
+    assert_true(r.intervals[4].nodes[0].present && r.intervals[4].nodes[0].p99_ms == 4);
+    char *md = render(&r, report_markdown), *h = render(&r, report_html);
+    has(md, "| Nodes | 2 answered (named by X-Gateway-Node): gw1, gw2; lb\\<1\\> answered nothing "
+            "itself |");
+    lacks(h, "data-series=\"lb");
+    lacks(h, "data-series=\"p99 lb");
+    has(h, "data-series=\"gw1\"");
+    free(md);
+    free(h);
+    report_free(&r);
+    /* direct targets that all answered */
+    assert_int_equal(report_load(&r, results, NULL, err, sizeof err), 0);
+    md = render(&r, report_markdown);
+    has(md, "| Nodes | 2 answered: gw1, gw2 |");
+    free(md);
+    report_free(&r);
+}
+
+/* A gate that measured nothing failed, and looks so; abandoned and other
+ * requests are drawn in the errors chart; the marks of a chart carry the
+ * keys of their legend entries. */
+static void no_data_and_legends(void **state)
+{
+    (void)state;
+    char path[160], err[512];
+    struct report r;
+    json_t *doc = fixture();
+    json_array_append_new(json_object_get(doc, "gates"),
+                          json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:s,s:n,s:s}", "gate", "p50 < 1ms",
+                                    "scope", "phase", "name", "p9", "metric", "p50", "op", "<",
+                                    "threshold", 1.0, "unit", "ms", "measured", "verdict",
+                                    "no-data"));
+    json_t *iv = json_array_get(json_object_get(doc, "intervals"), 5);
+    json_t *oc = json_object_get(json_object_get(iv, "all"), "outcomes");
+    json_object_set_new(oc, "abandoned", json_integer(7));
+    json_object_set_new(oc, "other", json_integer(2));
+    snprintf(path, sizeof path, "%s/nodata.json", dir);
+    save(path, doc);
+    assert_int_equal(report_load(&r, path, NULL, err, sizeof err), 0);
+    char *md = render(&r, report_markdown), *h = render(&r, report_html);
+    has(md, "| p50 \\< 1ms | phase p9 | – | ❌ **no data** |");
+    has(h, "<td class=\"verdict-fail\">no data</td>");
+    has(h, "data-series=\"abandoned\" data-keys=\"abandoned\"");
+    has(h, "data-series=\"other\" data-keys=\"other\"");
+    has(h, "<g class=\"legend-item\" data-keys=\"abandoned\">");
+    has(h, "<g class=\"legend-item\" data-keys=\"k0\">");
+    has(h, "<g class=\"legend-item\" data-keys=\"p99\">");
+    has(h, "data-keys=\"k1 p99\"");
+    free(md);
+    free(h);
+    report_free(&r);
+}
+
 static void expect_error(const char *path, const char *plan, const char *needle);
 
 /* A token pool's applications: listed (most troubled first beyond
@@ -636,6 +777,50 @@ static void with_plan(void **state)
     has(h, "recommended: 4 nodes");
     has(h, "peak N* = 21.8: 73.4 req/s");
     has(h, "Recommend 3 gateway nodes: &lt;ok&gt;.");
+    has(h, "<table class=\"nowrap\"><tr><th>step</th>");
+    /* the points of each verdict and their legend entry, in both charts */
+    assert_int_equal(count(h, "<g class=\"legend-item\" data-keys=\"v-good\">"), 2);
+    assert_int_equal(count(h, "data-series=\"steps good\" data-keys=\"v-good\""), 2);
+    lacks(h, "data-keys=\"v-invalid\"");
+    free(md);
+    free(h);
+    report_free(&r);
+
+    /* every verdict a step can have, the knee unknown: an entry for each
+     * verdict drawn, none for the knee; a long reason below the table */
+    char vplan[200];
+    snprintf(vplan, sizeof vplan, "%s/verdicts-plan.json", dir);
+    json_error_t jerr;
+    json_t *pj = json_loads(PLAN, 0, &jerr);
+    assert_non_null(pj);
+    json_t *steps = json_object_get(pj, "steps");
+    json_object_set_new(json_array_get(steps, 0), "verdict", json_string("invalid"));
+    json_object_set_new(json_array_get(steps, 0), "invalid_reason",
+                        json_string("gatecap's own shortfall <x> could have decided it"));
+    json_object_set_new(json_array_get(steps, 1), "verdict", json_string("unconfirmed"));
+    json_object_set_new(json_array_get(steps, 1), "violates", json_pack("[s]", "latency"));
+    json_object_set_new(json_array_get(steps, 2), "verdict", json_string("from-the-future"));
+    json_object_set_new(pj, "capacity", json_null());
+    save(vplan, pj);
+    assert_int_equal(report_load(&r, results, vplan, err, sizeof err), 0);
+    md = render(&r, report_markdown);
+    h = render(&r, report_html);
+    has(md, "| invalid (note 1) |");
+    has(md, "| unconfirmed: latency (last good) |");
+    has(md, "\n1. p1: gatecap's own shortfall \\<x\\> could have decided it\n");
+    has(h, "<ol class=\"notes\">\n<li>p1: gatecap&#39;s own shortfall &lt;x&gt; could have "
+           "decided it</li>");
+    const char *k[] = {"v-invalid", "v-unconfirmed", "v-other"};
+    for (size_t i = 0; i < 3; i++) {
+        char want[96];
+        snprintf(want, sizeof want, "<g class=\"legend-item\" data-keys=\"%s\">", k[i]);
+        assert_int_equal(count(h, want), 2);
+        snprintf(want, sizeof want, "data-keys=\"%s\" fill", k[i]);
+        assert_int_equal(count(h, want), 2);
+    }
+    lacks(h, "data-keys=\"v-good\"");
+    lacks(h, "data-keys=\"knee\"");
+    has(h, "#b8860b"); /* unconfirmed: a color of its own */
     free(md);
     free(h);
     report_free(&r);
@@ -737,9 +922,13 @@ static void helpers(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(load_model), cmocka_unit_test(markdown),  cmocka_unit_test(html),
-        cmocka_unit_test(no_gates),   cmocka_unit_test(local_failures), cmocka_unit_test(applications),   cmocka_unit_test(bad_input), cmocka_unit_test(with_plan),
-        cmocka_unit_test(writing),    cmocka_unit_test(helpers),
+        cmocka_unit_test(load_model),     cmocka_unit_test(markdown),
+        cmocka_unit_test(html),           cmocka_unit_test(no_gates),
+        cmocka_unit_test(local_failures), cmocka_unit_test(phases_and_overrides),
+        cmocka_unit_test(silent_target),  cmocka_unit_test(no_data_and_legends),
+        cmocka_unit_test(applications),   cmocka_unit_test(bad_input),
+        cmocka_unit_test(with_plan),      cmocka_unit_test(writing),
+        cmocka_unit_test(helpers),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

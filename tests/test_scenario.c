@@ -960,6 +960,42 @@ static void overrides_edit_before_validation(void **state)
     scenario_free(s);
 }
 
+/* The overrides are kept as given, in order, for results.json: without
+ * what may be a secret (a credential-named key's value, credential-named
+ * query or form values, and any secret the
+ * scenario knows, wherever an override repeats it). */
+static void overrides_recorded_without_secrets(void **state)
+{
+    (void)state;
+    const char *yaml = MIN_TARGETS MIN_LOAD
+        "requests: [{path: /echo, headers: {X-Signature: !secret abcd1234efgh}}]\n";
+    const char *ov[] = {"load.workers=2", "requests.0.headers.X-Api-Key=sekrit-9876",
+                        "requests.0.body=user=a&password=pw-4321",
+                        "requests.0.path=/echo/abcd1234efgh?apikey=zyx-4455&q=1"};
+    struct scenario *s = NULL;
+    if (load_ov(yaml, ov, 4, &s))
+        fail_msg("%s", err);
+    assert_int_equal(s->n_overrides, 4);
+    json_t *j = scenario_to_json(s);
+    assert_non_null(j);
+    char *t = json_dumps(json_object_get(j, "overrides"), JSON_COMPACT);
+    assert_string_equal(t, "[\"load.workers=2\",\"requests.0.headers.X-Api-Key=<redacted>\","
+                           "\"requests.0.body=user=a&password=<redacted>\","
+                           "\"requests.0.path=/echo/<redacted>?apikey=<redacted>&q=1\"]");
+    free(t);
+    json_decref(j);
+    scenario_free(s);
+
+    /* none: an empty list */
+    s = load_ok(MINIMAL);
+    assert_int_equal(s->n_overrides, 0);
+    j = scenario_to_json(s);
+    assert_true(json_is_array(json_object_get(j, "overrides")));
+    assert_int_equal(json_array_size(json_object_get(j, "overrides")), 0);
+    json_decref(j);
+    scenario_free(s);
+}
+
 static void override_errors_name_the_override(void **state)
 {
     (void)state;
@@ -2208,6 +2244,7 @@ int main(void)
         cmocka_unit_test(each_error_names_line_col_and_field),
         cmocka_unit_test(every_error_is_reported_in_file_order),
         cmocka_unit_test(overrides_edit_before_validation),
+        cmocka_unit_test(overrides_recorded_without_secrets),
         cmocka_unit_test(override_errors_name_the_override),
         cmocka_unit_test(env_expansion_and_redaction),
         cmocka_unit_test(errors_do_not_quote_secrets),

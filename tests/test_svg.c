@@ -1,7 +1,8 @@
 /* tests/test_svg.c — chart primitives (harness/svg.c): nice ticks, the
  * percentile and log axes, number labels, escaping of user data, and what
  * each drawing call writes (broken lines, clipping, legends that wrap,
- * band labels that do not collide). */
+ * band labels that do not collide, the legend keys that tie entries to
+ * marks). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -229,15 +230,17 @@ static void lines_and_points(void **state)
     (void)state;
     struct cap c;
     struct svg_plot p;
-    struct svg_style st = {"#123456", 2, "4 2"};
+    struct svg_style st = {"#123456", 2, "4 2", NULL};
     const double x[] = {0, 1, 2, 3, 4}, y[] = {0, 10, NAN, 30, 1e12};
 
     cap_open(&c);
     svg_plot_init(&p, c.f, 10, 10, 100, 100, 0, 4, 0, 40);
     svg_line(&p, x, y, 5, &st, "a <b>");
+    svg_line(&p, x, y, 5, &(struct svg_style){"#123456", 2, NULL, "k0 p99"}, "keyed");
     const char *s = cap_text(&c);
-    assert_int_equal(count(s, "M"), 2); /* the NaN breaks the line */
-    assert_non_null(strstr(s, "class=\"series\" data-series=\"a &lt;b&gt;\""));
+    assert_int_equal(count(s, "M"), 4); /* the NaN breaks each line */
+    assert_non_null(strstr(s, "class=\"series\" data-series=\"a &lt;b&gt;\" fill"));
+    assert_non_null(strstr(s, "data-series=\"keyed\" data-keys=\"k0 p99\""));
     assert_non_null(strstr(s, "stroke-dasharray=\"4 2\""));
     assert_non_null(strstr(s, "overflow=\"hidden\"")); /* clipped to the plot */
     assert_null(strstr(s, "e+")); /* a huge value is clamped, not printed as 1e+12 */
@@ -264,7 +267,7 @@ static void lines_and_points(void **state)
 
     cap_open(&c);
     svg_plot_init(&p, c.f, 10, 10, 100, 100, 0, 4, 0, 40);
-    svg_rect(&p, 1, 2, 0, 20, &(struct svg_style){"#f00", 2, NULL}, "#000", "bar", "tip <x>");
+    svg_rect(&p, 1, 2, 0, 20, &(struct svg_style){"#f00", 2, NULL, NULL}, "#000", "bar", "tip <x>");
     svg_rect(&p, NAN, 2, 0, 20, &st, NULL, "nan", NULL);
     s = cap_text(&c);
     assert_non_null(strstr(s, "width=\"25.0\" height=\"50.0\""));
@@ -279,14 +282,15 @@ static void reference_lines(void **state)
     (void)state;
     struct cap c;
     struct svg_plot p;
-    struct svg_style st = {"#e15759", 1.5, "8 4"};
+    struct svg_style st = {"#e15759", 1.5, "8 4", NULL};
     cap_open(&c);
     svg_plot_init(&p, c.f, 10, 10, 400, 200, 0, 100, 0, 100);
     svg_hline(&p, 50, &st, "SLO ≤ 250 ms");
     svg_hline(&p, 500, &st, "outside"); /* out of range: nothing */
     svg_vline(&p, 99, &st, "near the right edge");
-    svg_marker(&p, 50, 50, "#000", "here");
-    svg_marker(&p, NAN, 50, "#000", "never");
+    svg_marker(&p, 50, 50, &(struct svg_style){"#000", 2, NULL, "rec"}, "here");
+    svg_marker(&p, NAN, 50, &(struct svg_style){"#000", 2, NULL, NULL}, "never");
+    svg_hline(&p, 20, &(struct svg_style){"#111", 1, NULL, "peak"}, NULL); /* no label */
     const char *s = cap_text(&c);
     assert_non_null(strstr(s, "SLO ≤ 250 ms"));
     assert_null(strstr(s, "outside"));
@@ -294,6 +298,11 @@ static void reference_lines(void **state)
     /* a label that would leave the plot is written to the line's left */
     assert_non_null(strstr(s, "text-anchor=\"end\">near the right edge"));
     assert_int_equal(count(s, "paint-order=\"stroke\""), 3); /* legible over data */
+    /* reference lines and markers are marks: a test finds them, and their keys */
+    assert_int_equal(count(s, "class=\"series\""), 4);
+    assert_non_null(strstr(s, "data-series=\"here\" data-keys=\"rec\""));
+    assert_non_null(strstr(s, "data-series=\"reference\" data-keys=\"peak\""));
+    assert_int_equal(count(s, "<text"), 3);
     cap_close(&c);
 }
 
@@ -344,23 +353,28 @@ static void legends(void **state)
 {
     (void)state;
     const struct svg_legend_item it[] = {
-        {"first series", {"#111", 2, NULL}, SVG_KEY_LINE},
-        {"second <two>", {"#222", 2, "4 2"}, SVG_KEY_LINE},
-        {"third", {"#333", 0, NULL}, SVG_KEY_BOX},
-        {"fourth", {"#444", 0, NULL}, SVG_KEY_POINT},
+        {"first series", {"#111", 2, NULL, "a"}, SVG_KEY_LINE},
+        {"second <two>", {"#222", 2, "4 2", "b"}, SVG_KEY_LINE},
+        {"third", {"#333", 0, NULL, "c"}, SVG_KEY_BOX},
+        {"fourth", {"#444", 0, NULL, "d"}, SVG_KEY_POINT},
+        {"fifth", {"#555", 2, NULL, "e"}, SVG_KEY_RING},
     };
     assert_true(svg_legend_height(1000, it, 4) == 18);
-    double narrow = svg_legend_height(150, it, 4);
+    double narrow = svg_legend_height(150, it, 5);
     assert_true(narrow >= 3 * 18); /* wraps */
     assert_true(svg_legend_height(1000, it, 0) == 0);
     struct cap c;
     cap_open(&c);
-    double h = svg_legend(c.f, 0, 0, 150, it, 4);
+    double h = svg_legend(c.f, 0, 0, 150, it, 5);
     assert_true(h == narrow);
     const char *s = cap_text(&c);
     assert_non_null(strstr(s, "second &lt;two&gt;"));
     assert_int_equal(count(s, "<rect"), 1);
-    assert_int_equal(count(s, "<circle"), 1);
+    assert_int_equal(count(s, "<circle"), 2);
+    assert_non_null(strstr(s, "fill=\"none\" stroke=\"#555\"")); /* the ring */
+    /* each entry names the keys of the marks it stands for */
+    assert_int_equal(count(s, "<g class=\"legend-item\" data-keys=\""), 5);
+    assert_non_null(strstr(s, "<g class=\"legend-item\" data-keys=\"b\">"));
     cap_close(&c);
     assert_string_equal(svg_color(0), svg_color(10));
     assert_string_not_equal(svg_color(0), svg_color(1));

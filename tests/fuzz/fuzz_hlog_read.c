@@ -2,8 +2,9 @@
  * fuzz_hlog_read.c — libFuzzer target for the interval log reader
  * (harness/hlog.c) and, through it, the base64 and V2 decoders.
  *
- * The first byte picks the reader's options (tag filter, time range,
- * absolute times) and whether the Java-style number formatter is fed too;
+ * The first byte picks the reader's options (tag filter, tag prefix, time
+ * range, absolute times, histograms skipped) and whether the Java-style
+ * number formatter is fed too;
  * the rest is the log text. Every interval that reads must be written back
  * by the writer and read again to the same counts.
  */
@@ -109,6 +110,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     hlog_read_opts_default(&o);
     o.all_tags = mode & 1;
     o.tag = (mode & 2) ? "a" : NULL;
+    o.tag_prefix = (mode & 32) ? "l" : NULL;
+    o.skip_histograms = mode & 64;
     o.absolute = mode & 4;
     if (mode & 8) {
         o.start_s = o.absolute ? 1700000001.0 : 1.0;
@@ -130,9 +133,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
             break;
         }
-        if (iv.hist == NULL || iv.line < 1)
+        if ((iv.hist == NULL) != o.skip_histograms || iv.line < 1)
             abort();
-        if (check_writer && n < 4)
+        if (check_writer && iv.hist && n < 4)
             write_read_back(iv.tag, iv.hist);
         hdr_close(iv.hist);
         n++;

@@ -5,7 +5,8 @@
 # /results.json and `gatecap search` its probes under /, after the whole
 # load test; `gatecap validate -o ""` said "valid". Each is a usage error:
 # exit 2 before anything is loaded or sent, with a message naming the
-# option. Nothing listens where the scenario points, and nothing is sent.
+# option. Every command prints its usage on stdout and exits 0 for -h and
+# --help. Nothing listens where the scenario points, and nothing is sent.
 . "$(dirname "$0")/../lib/common.sh"
 
 PORT=$(free_port)
@@ -46,6 +47,24 @@ expect_usage "report -o (last)" "-o" report "$T_TMP/results.json" -o
 expect_usage "compare --junit ''" "--junit" compare "$T_TMP/results.json" "$T_TMP/results.json" --junit ""
 expect_usage "compare --markdown ''" "--markdown" compare "$T_TMP/results.json" "$T_TMP/results.json" --markdown ""
 expect_usage "compare --junit=" "--junit" compare "$T_TMP/results.json" "$T_TMP/results.json" --junit=
+
+# Every command takes -h and --help: its usage on stdout, nothing on
+# stderr, exit 0, nothing loaded, sent or written (`run`, `validate` and
+# `search` used to call --help an unexpected argument and exit 2). After
+# other arguments too.
+for cmd in run validate search plan compare report hlog; do
+    for h in -h --help; do
+        for args in "$h" "$S $h"; do
+            rc=0
+            # shellcheck disable=SC2086 # $args is two words on purpose
+            (cd "$T_TMP/cwd" && timeout 60 "$GATECAP" $cmd $args) > "$T_TMP/out" 2> "$T_TMP/err" || rc=$?
+            assert_eq "$cmd $args: exit code ($(head -c 300 "$T_TMP/err"))" 0 "$rc"
+            assert_contains "$cmd $args: usage on stdout" "usage: gatecap $cmd" "$(cat "$T_TMP/out")"
+            assert_eq "$cmd $args: nothing on stderr" "" "$(cat "$T_TMP/err")"
+        done
+    done
+done
+assert_contains "gatecap help points to COMMAND --help" "gatecap COMMAND --help" "$("$GATECAP" help)"
 [ -e /results.json ] && [ /results.json -nt "$S" ] && fail "something wrote /results.json"
 assert_eq "nothing written where the commands ran" "" "$(ls -A "$T_TMP/cwd")"
 log ok

@@ -10,7 +10,8 @@
 #      numbers as for the Java-written log, and the V2 encoding must be the
 #      same bytes (before and after zlib).
 #   3. `gatecap hlog` must print the same .hgrm lines as Java's
-#      HistogramLogProcessor for the same selection and unit ratio.
+#      HistogramLogProcessor for the same selection and unit ratio, and
+#      `--list-tags` the same as its -listtags.
 #   4. Number formatting: hlog_format_fixed against Java's "%.Nf".
 #   5. `gatecap hlog` on bad input: file:line messages, exit 2; a
 #      half-written last line is only a warning.
@@ -140,10 +141,27 @@ hgrm gratio03 "-i gatecap.hlog -tag coarse -outputValueUnitRatio 0.3" \
 
 # No interval selected: Java 2.1.11 dies with a NullPointerException;
 # gatecap prints the empty distribution Java's code means to print.
-"$GATECAP" hlog gatecap.hlog --tag nosuchtag > none.out 2> none.err \
-    || fail "gatecap hlog with an unmatched tag should succeed"
+"$GATECAP" hlog gatecap.hlog --tag series --start 100000 > none.out 2> none.err \
+    || fail "gatecap hlog with a tag outside the time range should succeed"
 assert_contains "empty selection" "Total count    =            0" "$(cat none.out)"
-assert_contains "empty selection hint" "no matching intervals" "$(cat none.err)"
+assert_contains "empty selection hint" "no interval with the tag 'series' starts between" \
+    "$(cat none.err)"
+# A tag no line has is a mistake: exit 2, the log's tags listed.
+rc=0
+"$GATECAP" hlog gatecap.hlog --tag nosuchtag > none.out 2> none.err || rc=$?
+assert_eq "an unknown tag: exit code" 2 "$rc"
+assert_contains "an unknown tag: the tags listed" "its tags (" "$(cat none.err)"
+assert_contains "an unknown tag: series among them" "series" "$(cat none.err)"
+
+# The tags of a log, as Java's -listtags prints them (whole log and a range).
+for args in "-i java-relative.hlog" "-i gatecap.hlog" "-i java-absolute.hlog -start 2 -end 5"; do
+    # shellcheck disable=SC2086 # $args is several words on purpose
+    jproc $args -listtags > j-tags.txt 2> /dev/null || fail "HistogramLogProcessor $args -listtags"
+    gargs=$(echo "$args" | sed -e 's/^-i //' -e 's/-start/--start/' -e 's/-end/--end/')
+    # shellcheck disable=SC2086
+    "$GATECAP" hlog $gargs --list-tags > g-tags.txt || fail "gatecap hlog $gargs --list-tags"
+    same "gatecap hlog $gargs --list-tags == HistogramLogProcessor $args -listtags" j-tags.txt g-tags.txt
+done
 
 # --json carries the same numbers.
 if command -v jq > /dev/null 2>&1; then
