@@ -76,6 +76,40 @@ int rec_throttle_kind(const char *body, size_t len)
     return REC_THROTTLE_OTHER;
 }
 
+size_t rec_body_line(char *out, size_t cap, const char *body, size_t len)
+{
+    size_t n = 0;
+    bool space = false, cut = false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)body[i];
+        if (ch <= ' ' || ch == 0x7f) {
+            space = n > 0;
+            continue;
+        }
+        if (n + space + 1 > cap - 1) {
+            cut = true;
+            break;
+        }
+        if (space)
+            out[n++] = ' ';
+        space = false;
+        out[n++] = (char)ch;
+    }
+    if (cut) {
+        while (n && n + 3 > cap - 1)
+            n--;
+        /* not in the middle of a UTF-8 sequence */
+        while (n && ((unsigned char)out[n] & 0xc0) == 0x80)
+            n--;
+        if (n + 3 <= cap - 1) {
+            memcpy(out + n, "...", 3);
+            n += 3;
+        }
+    }
+    out[n] = '\0';
+    return n;
+}
+
 /* Breakdown timings need less precision than latency: 2 figures keep the
  * five histograms of a cell small (a 2-figure histogram is ~1/8 the size). */
 #define BREAKDOWN_SIGFIGS 2

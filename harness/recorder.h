@@ -60,6 +60,14 @@ const char *rec_throttle_name(int kind);
  * number or a string), else REC_THROTTLE_OTHER. */
 int rec_throttle_kind(const char *body, size_t len);
 
+/* The start of an answer's body (len bytes, borrowed; need not be
+ * NUL-terminated) as one line for a message: control characters and runs
+ * of white space become one space, leading and trailing ones go; cut to
+ * fit cap - 1 bytes, ending "..." when cut. Writes into out (cap > 0,
+ * NUL-terminated) and returns the length. Redaction (redact.h) is the
+ * caller's. */
+size_t rec_body_line(char *out, size_t cap, const char *body, size_t len);
+
 #define REC_MAX_NODES 64
 #define REC_NODE_NAME_LEN 64
 

@@ -85,6 +85,8 @@ struct slot {
     struct render_bufs rb;
     struct curl_slist *hnodes;    /* [max headers + 1]: the request's list, rebuilt */
     int sock_errno;               /* errno of a socket() that failed for it, or 0 */
+    bool cert_asked;              /* a server asked for a client certificate it has not
+                                     (xfer_watch_cert_request) */
     /* a request that could not start, reported from the loop */
     struct slot *defer_next;
     const char *defer_error;
@@ -389,6 +391,12 @@ static void drain(struct mh *m)
         if (r.local && xfer_errno_local(sl->sock_errno)) /* libcurl: "couldn't connect" */
             snprintf(sl->errbuf, sizeof sl->errbuf, "node %s: cannot open a socket: %s",
                      x->scn->targets[sl->target].name, strerror(sl->sock_errno));
+        if (rc != CURLE_OK && !r.local) {
+            if (!sl->errbuf[0])
+                snprintf(sl->errbuf, sizeof sl->errbuf, "%s", curl_easy_strerror(rc));
+            xfer_curl_explain(e, x->scn, sl->target, rc, sl->cert_asked, &r.outcome, sl->errbuf,
+                              sizeof sl->errbuf);
+        }
         r.error = rc != CURLE_OK ? (sl->errbuf[0] ? sl->errbuf : curl_easy_strerror(rc)) : NULL;
         if (rc == CURLE_OK && !xfer_status_valid(r.status)) {
             snprintf(sl->errbuf, sizeof sl->errbuf,
@@ -479,6 +487,7 @@ static int slot_prepare(struct slot *sl)
     curl_easy_setopt(sl->easy, CURLOPT_HEADERDATA, sl);
     curl_easy_setopt(sl->easy, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
     curl_easy_setopt(sl->easy, CURLOPT_OPENSOCKETDATA, sl);
+    xfer_watch_cert_request(sl->easy, &sl->cert_asked);
     sl->cert_app = XFER_NO_APP;
     return 0;
 }
@@ -668,6 +677,7 @@ static int xcurl_start(struct xfer *xb, size_t slot, const struct xfer_req *rq)
     sl->peek_len = 0;
     sl->retry_after_s = -1;
     sl->sock_errno = 0;
+    sl->cert_asked = false;
     mc = curl_multi_add_handle(sl->m->multi, sl->easy);
     if (mc != CURLM_OK)
         goto refused;

@@ -29,6 +29,20 @@ static int on_new_session(SSL *ssl, SSL_SESSION *sess)
     return 1;
 }
 
+/* OpenSSL's client-certificate callback, called when the server sends a
+ * CertificateRequest and the context holds no certificate: noted on the
+ * connection, so that a failure after it can say a certificate is
+ * required (hint.h). None is sent. */
+static int on_cert_request(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
+{
+    (void)x509;
+    (void)pkey;
+    struct h1conn *c = SSL_get_app_data(ssl);
+    if (c && !SSL_get_certificate(ssl))
+        c->cert_requested = true;
+    return 0;
+}
+
 /* The context of identity id (0: the scenario's certificate, else
  * application id - 1's own), made when first needed. */
 SSL_CTX *h1_ctx_for(struct xh1 *x, size_t id, char *err, size_t err_len)
@@ -45,6 +59,8 @@ SSL_CTX *h1_ctx_for(struct xh1 *x, size_t id, char *err, size_t err_len)
         x->ctx[id] = xfer_tls_ctx(x->scn, t->cert_file, t->key_file, t->key_password, NULL,
                                   on_new_session, err, err_len);
     }
+    if (x->ctx[id])
+        SSL_CTX_set_client_cert_cb(x->ctx[id], on_cert_request);
     return x->ctx[id];
 }
 

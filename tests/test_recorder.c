@@ -61,6 +61,35 @@ static void throttle_codes(void **state)
     assert_string_equal(rec_throttle_name(REC_THROTTLE_OTHER), "other");
 }
 
+/* An answer's body as one line for a message: white space and control
+ * characters folded, cut with "..." at a character boundary. */
+static void body_lines(void **state)
+{
+    (void)state;
+    char out[16], wide[64];
+    const char html[] = "\r\n  <html>\r\n\t<b>x</b>\0\x1b[2J \n";
+    rec_body_line(wide, sizeof wide, html, sizeof html - 1);
+    assert_string_equal(wide, "<html> <b>x</b> [2J");
+    assert_int_equal(rec_body_line(out, sizeof out, "", 0), 0);
+    assert_string_equal(out, "");
+    assert_int_equal(rec_body_line(out, sizeof out, " \r\n", 3), 0);
+    /* 15 bytes fit; 16 do not */
+    rec_body_line(out, sizeof out, "abcdefghijklmno", 15);
+    assert_string_equal(out, "abcdefghijklmno");
+    rec_body_line(out, sizeof out, "abcdefghijklmnop", 16);
+    assert_string_equal(out, "abcdefghijkl...");
+    /* never half a UTF-8 character before the dots: "é" is 2 bytes */
+    const char e8[] = "a\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9";
+    rec_body_line(out, sizeof out, e8, sizeof e8 - 1);
+    assert_string_equal(out, "a\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9...");
+    char tiny[4];
+    rec_body_line(tiny, sizeof tiny, "abcdef", 6);
+    assert_string_equal(tiny, "...");
+    char one[1];
+    rec_body_line(one, sizeof one, "abc", 3);
+    assert_string_equal(one, "");
+}
+
 static void apps_merge(void **state)
 {
     (void)state;
@@ -120,6 +149,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(classes),
         cmocka_unit_test(throttle_codes),
+        cmocka_unit_test(body_lines),
         cmocka_unit_test(apps_merge),
         cmocka_unit_test(local_failures_are_the_generators),
     };

@@ -1,0 +1,90 @@
+#!/bin/bash
+# Errors that point to the fix (issue 16), against the gateway simulator
+# and Debian's nginx on their usual ports (127.0.2.18-20: 8280 HTTP, 8243
+# HTTPS; nginx also 8244 with required client certificates):
+#  - the node check names a plain request to a TLS port (the simulator
+#    resets it, nginx answers 400) and TLS to a plain port (nginx answers
+#    HTTP, the simulator stays silent until the connect timeout the test
+#    sets): "8243 is the gateway's HTTPS port: use https://" and the
+#    converse;
+#  - a gateway that requires a client certificate, asked without one
+#    (the simulator refuses the handshake over TLS 1.3 and 1.2, nginx
+#    answers 400): "set tls.cert and tls.key";
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/gatewaysim.sh"
+. "$GATECAP_TOP/tests/lib/nginx.sh"
+. "$GATECAP_TOP/tests/lib/gatecap.sh"
+require_cmd nginx jq
+
+SIM=127.0.2.19 MTLS=127.0.2.18 NGX=127.0.2.20
+sim_certs
+C=$SIM_CERTS
+sim_start "$SIM" --http-port 8280 --https-port 8243 --cert "$C/server.pem" --key "$C/server.key"
+sim_start "$MTLS" --http-port 8280 --https-port 8243 --cert "$C/server.pem" --key "$C/server.key" \
+    --client-ca "$C/ca.pem"
+N="$T_TMP/nginx"
+nginx_nodes "$N" "$NGX"
+NCA="$N/certs/ca.pem"
+
+# scenario NAME URL CA [EXTRA YAML]: a one-second run against URL.
+scenario() {
+    cat > "$T_TMP/$1.yaml" <<YAML
+name: $1
+targets: [{url: "$2", name: gw}]
+tls: {ca: "$3"}
+timeouts: {connect: 500ms, request: 10s}
+requests: [{name: get, path: /echo/1.0.0}]
+load: {phases: [{name: s, duration: 1s, rate: 5/s}]}
+${4:-}
+YAML
+}
+
+# check_fails NAME WANT: the run stopped at the node check (exit 3), its
+# message has WANT.
+check_fails() {
+    run "$1"
+    assert_eq "$1: exit code" 3 "$RC"
+    assert_contains "$1: message" "$2" "$(cat "$T_TMP/$1.log")"
+}
+
+for tr in native curl; do
+    log "$tr: http:// to the simulator's TLS port (it resets the connection)"
+    scenario "plain-sim-$tr" "http://$SIM:8243" "$C/ca.pem" "generator: {transport: $tr}"
+    check_fails "plain-sim-$tr" "port 8243 speaks TLS, not plain HTTP: 8243 is the gateway's HTTPS port: use https://"
+
+    log "$tr: https:// to the simulator's plain port (silent until the connect timeout)"
+    scenario "tls-sim-$tr" "https://$SIM:8280" "$C/ca.pem" "generator: {transport: $tr}"
+    check_fails "tls-sim-$tr" "no answer within 500 ms: port 8280 speaks plain HTTP, not TLS: 8280 is the gateway's HTTP port: use http://"
+
+    for v in 1.3 1.2; do
+        log "$tr: no client certificate to the simulator's mutual TLS port (TLS $v)"
+        scenario "mtls-sim-$tr-$v" "https://$MTLS:8243" "$C/ca.pem" \
+            "generator: {transport: $tr}"
+        sed -i "s|^tls: {ca: \"\\(.*\\)\"}|tls: {ca: \"\\1\", max_version: \"$v\"}|" \
+            "$T_TMP/mtls-sim-$tr-$v.yaml"
+        check_fails "mtls-sim-$tr-$v" "the gateway requires a client certificate (mutual TLS): set tls.cert and tls.key"
+    done
+done
+
+log "http:// to nginx's TLS port (it answers 400)"
+scenario plain-nginx "http://$NGX:8243" "$NCA"
+check_fails plain-nginx "port 8243 speaks TLS, not plain HTTP: 8243 is the gateway's HTTPS port: use https://"
+assert_contains "nginx: what it said" "It said: <html>" "$(cat "$T_TMP/plain-nginx.log")"
+
+log "https:// to nginx's plain port (it answers HTTP to the ClientHello)"
+scenario tls-nginx "https://$NGX:8280" "$NCA"
+check_fails tls-nginx "port 8280 speaks plain HTTP, not TLS: 8280 is the gateway's HTTP port: use http://"
+
+log "no client certificate to nginx's 8244 (it answers 400)"
+scenario mtls-nginx "https://$NGX:8244" "$NCA"
+check_fails mtls-nginx "the gateway requires a client certificate (mutual TLS): set tls.cert and tls.key"
+assert_contains "nginx: what it said" "No required SSL certificate was sent" \
+    "$(cat "$T_TMP/mtls-nginx.log")"
+# ... and with it, the same scenario runs
+sed -i "s|^tls: {ca: \"\\(.*\\)\"}|tls: {ca: \"\\1\", cert: \"$N/certs/client.pem\", key: \"$N/certs/client.key\"}|" \
+    "$T_TMP/mtls-nginx.yaml"
+run mtls-nginx
+run_ok mtls-nginx
+assert_eq "mutual TLS with the certificate" 5 "$(jr mtls-nginx '.totals.all.outcomes["2xx"]')"
+
+log "ok"
