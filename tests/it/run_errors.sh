@@ -10,6 +10,8 @@
 #  - a gateway that requires a client certificate, asked without one
 #    (the simulator refuses the handshake over TLS 1.3 and 1.2, nginx
 #    answers 400): "set tls.cert and tls.key";
+#  - a failed check leaves no output folder it made, and leaves an
+#    existing folder's previous results as they were.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/gatewaysim.sh"
 . "$GATECAP_TOP/tests/lib/nginx.sh"
@@ -21,7 +23,7 @@ sim_certs
 C=$SIM_CERTS
 sim_start "$SIM" --http-port 8280 --https-port 8243 --cert "$C/server.pem" --key "$C/server.key"
 sim_start "$MTLS" --http-port 8280 --https-port 8243 --cert "$C/server.pem" --key "$C/server.key" \
-    --client-ca "$C/ca.pem"
+    --client-ca "$C/ca.pem" --client app:right-secret
 N="$T_TMP/nginx"
 nginx_nodes "$N" "$NGX"
 NCA="$N/certs/ca.pem"
@@ -40,11 +42,12 @@ YAML
 }
 
 # check_fails NAME WANT: the run stopped at the node check (exit 3), its
-# message has WANT.
+# message has WANT, and it left no output folder.
 check_fails() {
     run "$1"
     assert_eq "$1: exit code" 3 "$RC"
     assert_contains "$1: message" "$2" "$(cat "$T_TMP/$1.log")"
+    [ ! -e "$T_TMP/$1" ] || fail "$1: the failed check left $(ls -a "$T_TMP/$1" | tr '\n' ' ')"
 }
 
 for tr in native curl; do
@@ -87,4 +90,23 @@ run mtls-nginx
 run_ok mtls-nginx
 assert_eq "mutual TLS with the certificate" 5 "$(jr mtls-nginx '.totals.all.outcomes["2xx"]')"
 
+log "a failed check: folders gatecap made are removed; a folder that was there keeps its files"
+scenario deep "https://$NGX:8280" "$NCA"
+RC=0
+"$GATECAP" run "$T_TMP/deep.yaml" -o "$T_TMP/a/b/c" --junit "$T_TMP/j/k/junit.xml" --quiet \
+    > "$T_TMP/deep.log" 2>&1 || RC=$?
+assert_eq "deep: exit code" 3 "$RC"
+[ ! -e "$T_TMP/a" ] || fail "the failed check left $T_TMP/a"
+[ ! -e "$T_TMP/j" ] || fail "the failed check left $T_TMP/j"
+mkdir -p "$T_TMP/kept"
+echo '{"old": true}' > "$T_TMP/kept/results.json"
+RC=0
+"$GATECAP" run "$T_TMP/deep.yaml" -o "$T_TMP/kept" --quiet > "$T_TMP/deep.log" 2>&1 || RC=$?
+assert_eq "kept: exit code" 3 "$RC"
+assert_eq "kept: the previous results" '{"old": true}' "$(cat "$T_TMP/kept/results.json")"
+assert_eq "kept: nothing else" "results.json" "$(ls -A "$T_TMP/kept")"
+# a token endpoint that refuses the application stops the run there too
+scenario token "http://$SIM:8280" "$C/ca.pem" \
+    "auth: {token_url: \"http://$MTLS:8280/oauth2/token\", client_id: app, client_secret: wrong}"
+check_fails token "invalid_client"
 log "ok"
