@@ -229,6 +229,9 @@ static void print_cell_row(FILE *out, const char *label, const struct rec_cell *
         if (c->retry_after)
             fprintf(out, " retry-after<=%llds(x%lld)", (long long)c->retry_after_max_s,
                     (long long)c->retry_after);
+        for (int k = 0; k < REC_FAULT_KINDS; k++)
+            if (c->faults_by[k])
+                fprintf(out, " fault:%s=%lld", rec_fault_name(k), (long long)c->faults_by[k]);
         fprintf(out, "\n");
     }
 }

@@ -39,6 +39,7 @@ struct xfer_req {
 };
 
 #define XFER_NODE_LEN REC_NODE_NAME_LEN
+#define XFER_PEEK_BYTES 256 /* of a body kept for xfer_result.body (H1P_PEEK_BYTES) */
 
 /* What one finished request reports. Times in ns (CLOCK_MONOTONIC) and µs. */
 struct xfer_result {
@@ -65,6 +66,10 @@ struct xfer_result {
                                  outcome of the gateway's: outcome means nothing then */
     uint32_t auth_gen;        /* generation of the token it carried (0: none) */
     int throttle_kind;        /* 429: REC_THROTTLE_* kind from the body; else -1 */
+    const char *body;         /* the start of the answer's body (up to XFER_PEEK_BYTES) when its
+                                 status is not 2xx or not expected, else NULL; valid during the
+                                 callback */
+    size_t body_len;
     int retry_after_s;        /* 429 with Retry-After: its seconds (0 for a date); else -1 */
 };
 

@@ -53,9 +53,6 @@ struct sockw {
     struct sockw *next_all;  /* every watcher ever made, for xfer_free */
 };
 
-/* Start of a 429 answer's body kept to read WSO2's throttling code. */
-#define XFER_PEEK_BYTES 256
-
 struct slot {
     CURL *easy;
     struct xcurl *x;
@@ -77,7 +74,7 @@ struct slot {
     size_t cert_app;              /* application whose certificate is set, or XFER_NO_APP */
     /* answer details */
     bool body_seen;
-    bool peek_body;               /* this answer is a 429: keep its start */
+    bool peek_body;               /* keep this answer's start: not a 2xx, or not expected */
     size_t peek_len;
     char peek[XFER_PEEK_BYTES];
     int retry_after_s;
@@ -200,7 +197,8 @@ static int on_curl_socket(CURL *easy, curl_socket_t s, int what, void *userp, vo
 }
 
 /* CURLOPT_WRITEFUNCTION: bodies are counted by libcurl, not kept, except
- * the start of a 429's (WSO2 names the throttling policy in it). */
+ * the start of one whose status is not a 2xx or not expected (WSO2 names
+ * the throttling policy or the fault in it). */
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userp)
 {
     struct slot *sl = userp;
@@ -208,7 +206,8 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userp)
     if (!sl->body_seen) {
         long status = 0;
         curl_easy_getinfo(sl->easy, CURLINFO_RESPONSE_CODE, &status);
-        sl->peek_body = status == 429;
+        sl->peek_body = status < 200 || status >= 300 ||
+                        !xfer_status_expected(&sl->x->scn->requests[sl->request], (int)status);
         sl->body_seen = true;
     }
     if (sl->peek_body && sl->peek_len < XFER_PEEK_BYTES) {
@@ -388,6 +387,8 @@ static void drain(struct mh *m)
         r.auth_gen = sl->auth_gen;
         r.throttle_kind = r.status == 429 ? rec_throttle_kind(sl->peek, sl->peek_len) : -1;
         r.retry_after_s = r.status == 429 ? sl->retry_after_s : -1;
+        r.body = rc == CURLE_OK && sl->peek_len ? sl->peek : NULL;
+        r.body_len = r.body ? sl->peek_len : 0;
         if (r.local && xfer_errno_local(sl->sock_errno)) /* libcurl: "couldn't connect" */
             snprintf(sl->errbuf, sizeof sl->errbuf, "node %s: cannot open a socket: %s",
                      x->scn->targets[sl->target].name, strerror(sl->sock_errno));

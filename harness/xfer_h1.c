@@ -139,6 +139,8 @@ static void complete(struct h1slot *s, enum rec_outcome oc, bool keep)
             r.throttle_kind = rec_throttle_kind(p->peek, p->peek_len);
             r.retry_after_s = p->retry_after_s;
         }
+        r.body = p->peek_len ? p->peek : NULL;
+        r.body_len = p->peek_len;
     } else {
         r.error = s->err;
     }
@@ -745,6 +747,7 @@ int h1_start(struct xfer *xb, size_t slot, const struct xfer_req *rq)
     s->local = false;
     h1p_reset(&s->parser, x->scn->node_header, x->node_header_len,
               h1req_head(&x->scn->requests[rq->request]));
+    s->parser.peek_2xx = x->peek_2xx[rq->request];
     s->busy = true;
     s->conn = NULL;
     x->inflight++;

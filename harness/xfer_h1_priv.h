@@ -97,6 +97,8 @@ struct xh1 {
                                     anything per request (empty otherwise) */
     struct h1req *static_out;    /* [same] */
     bool *dynamic;               /* [request]: templates in it */
+    bool *peek_2xx;              /* [request]: some 2xx is not expected, so 2xx bodies are
+                                    peeked too (xfer_result.body) */
     char **base_paths;           /* [target]: for render_request */
     struct fifo rq_fifo, cq_fifo;
     ev_timer deadline;           /* the earliest head of the two FIFOs */

@@ -243,6 +243,7 @@ struct client {
     struct xfer_result last;
     char error[256];
     char node[64];
+    char body[512]; /* last.body, copied (NUL-terminated) */
 };
 
 static void on_done(void *user, size_t slot, const struct xfer_result *r)
@@ -255,13 +256,16 @@ static void on_done(void *user, size_t slot, const struct xfer_result *r)
     c->last = *r;
     snprintf(c->error, sizeof c->error, "%s", r->error ? r->error : "");
     snprintf(c->node, sizeof c->node, "%s", r->node ? r->node : "");
+    snprintf(c->body, sizeof c->body, "%.*s", (int)r->body_len, r->body ? r->body : "");
     c->last.error = c->error;
     c->last.node = c->node;
+    c->last.body = r->body ? c->body : NULL;
 }
 
 /* A scenario for scheme://ADDR:port with a request timeout of timeout (a
  * duration, or the inside of a `timeouts:` mapping such as "connect:
- * 200ms, request: 10s") and extra YAML. Owned (scenario_free). */
+ * 200ms, request: 10s") and extra YAML (with `requests:` in it, instead
+ * of the one GET /t). Owned (scenario_free). */
 static struct scenario *scenario_for(const char *scheme, int port, const char *timeout,
                                      const char *extra)
 {
@@ -269,9 +273,10 @@ static struct scenario *scenario_for(const char *scheme, int port, const char *t
     struct scenario *scn = NULL;
     snprintf(yaml, sizeof yaml,
              "targets: [\"%s://" ADDR ":%d\"]\nnode_header: X-Node\n"
-             "requests: [{path: /t}]\ntimeouts: {%s%s}\n"
+             "%stimeouts: {%s%s}\n"
              "load: {phases: [{duration: 1s, rate: 1/s}]}\n%s",
-             scheme, port, strchr(timeout, ':') ? "" : "request: ", timeout, extra ? extra : "");
+             scheme, port, extra && strstr(extra, "requests:") ? "" : "requests: [{path: /t}]\n",
+             strchr(timeout, ':') ? "" : "request: ", timeout, extra ? extra : "");
     if (scenario_load_mem("t.yaml", yaml, strlen(yaml), NULL, 0, &scn, err, sizeof err))
         fail_msg("scenario: %s", err);
     return scn;
@@ -375,6 +380,10 @@ static void unfill_fds(struct filled *f)
 
 /* ------------------------------------------------------------- tests */
 
+/* The two transports, as the extra YAML of client_new; TRANSPORT names one. */
+static const char *const transports[] = {NULL, "generator: {transport: curl}\n"};
+#define TRANSPORT(t) ((t) ? "curl" : "native")
+
 static void keep_alive_reuses_one_connection(void **state)
 {
     (void)state;
@@ -472,7 +481,6 @@ static void failures_are_classified_and_named(void **state)
 static void invalid_answers_are_other_on_both_transports(void **state)
 {
     (void)state;
-    static const char *const transports[] = {NULL, "generator: {transport: curl}\n"};
     for (size_t t = 0; t < 2; t++) {
         struct srv *sv = srv_start();
         struct client c;
@@ -584,6 +592,41 @@ static void throttled_answer_details(void **state)
     assert_int_equal(c.last.throttle_kind, 900803 - REC_THROTTLE_CODE0);
     client_free(&c);
     srv_stop(sv);
+}
+
+/* What a gateway said: the start of every answer's body whose status is
+ * not a 2xx, or not expected, on both transports (for WSO2's fault codes
+ * and the examples); nothing of an expected 2xx's. */
+static void error_answers_keep_their_start(void **state)
+{
+    (void)state;
+    for (size_t t = 0; t < 2; t++) {
+        struct srv *sv = srv_start();
+        struct client c;
+        char extra[256];
+        client_new(&c, sv->port, transports[t]);
+        atomic_store(&sv->mode, M_503);
+        request(&c);
+        assert_int_equal(c.last.outcome, OC_5XX);
+        if (!c.last.body || strcmp(c.body, WSO2_503))
+            fail_msg("%s: 503 body '%s'", TRANSPORT(t), c.body);
+        assert_int_equal(c.last.body_len, strlen(WSO2_503));
+        atomic_store(&sv->mode, M_OK);
+        request(&c);
+        assert_int_equal(c.last.outcome, OC_2XX);
+        assert_null(c.last.body);
+        client_free(&c);
+        /* a request that expects 201: its 200 is kept as well */
+        snprintf(extra, sizeof extra, "requests: [{path: /t, expect: [201]}]\n%s",
+                 transports[t] ? transports[t] : "");
+        client_new_url(&c, "http", sv->port, "200ms", extra);
+        request(&c);
+        assert_false(c.last.expected);
+        if (!c.last.body || strcmp(c.body, "ok"))
+            fail_msg("%s: unexpected 200's body '%s'", TRANSPORT(t), c.body);
+        client_free(&c);
+        srv_stop(sv);
+    }
 }
 
 static void chunked_answer_in_pieces(void **state)
@@ -749,9 +792,6 @@ static void tls_verified_reused_and_failures_named(void **state)
 }
 
 /* ------------------------------------------- the wrong scheme, mTLS */
-
-static const char *const transports[] = {NULL, "generator: {transport: curl}\n"};
-#define TRANSPORT(t) ((t) ? "curl" : "native")
 
 /* The last error must contain want; names the transport when not. */
 static void error_has(const struct client *c, size_t t, enum rec_outcome oc, const char *want)
@@ -928,6 +968,7 @@ int main(void)
         cmocka_unit_test(out_of_descriptors_is_local),
         cmocka_unit_test(an_idle_connection_makes_room),
         cmocka_unit_test(throttled_answer_details),
+        cmocka_unit_test(error_answers_keep_their_start),
         cmocka_unit_test(chunked_answer_in_pieces),
         cmocka_unit_test(tls_verified_reused_and_failures_named),
         cmocka_unit_test(plain_http_to_a_tls_port_is_named),

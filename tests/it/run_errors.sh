@@ -11,7 +11,11 @@
 #    (the simulator refuses the handshake over TLS 1.3 and 1.2, nginx
 #    answers 400): "set tls.cert and tls.key";
 #  - a failed check leaves no output folder it made, and leaves an
-#    existing folder's previous results as they were.
+#    existing folder's previous results as they were;
+#  - 5xx answers are counted by the WSO2 fault code in their bodies
+#    (101503 from one node, 101504 from the other, exactly as many as the
+#    simulator sent) and an example of what the gateway said is in the
+#    summary, results.json and the reports, on both transports.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/gatewaysim.sh"
 . "$GATECAP_TOP/tests/lib/nginx.sh"
@@ -109,4 +113,46 @@ assert_eq "kept: nothing else" "results.json" "$(ls -A "$T_TMP/kept")"
 scenario token "http://$SIM:8280" "$C/ca.pem" \
     "auth: {token_url: \"http://$MTLS:8280/oauth2/token\", client_id: app, client_secret: wrong}"
 check_fails token "invalid_client"
+
+# Half of each node's answers are 5xx, evenly spaced: 503 (WSO2 code
+# 101503) from one node, 504 (101504) from the other. Each run sends 49
+# requests to each node after its check, so every check is an even
+# request of the simulator's count: a 200.
+sim_config "http://$SIM:8280" error_rate=0.5 fault_spacing=even error_status=503
+sim_config "http://$MTLS:8280" error_rate=0.5 fault_spacing=even error_status=504
+for tr in native curl; do
+    log "$tr: 5xx answers counted by WSO2 fault code, and shown"
+    sim_reset "http://$SIM:8280"
+    sim_reset "http://$MTLS:8280"
+    cat > "$T_TMP/faults-$tr.yaml" <<YAML
+name: faults-$tr
+targets: [{url: "http://$SIM:8280", name: gw1}, {url: "http://$MTLS:8280", name: gw2}]
+generator: {transport: $tr}
+requests: [{name: get, path: /echo/1.0.0}]
+load: {phases: [{name: s, duration: 2s, rate: 49/s}]}
+YAML
+    run "faults-$tr"
+    [ "$RC" = 0 ] || [ "$RC" = 3 ] || fail "faults-$tr: exit code $RC"
+    n503=$(sim_stats "http://$SIM:8280" | jq '.by_status["503"] // 0')
+    n504=$(sim_stats "http://$MTLS:8280" | jq '.by_status["504"] // 0')
+    assert_ge "$tr: 503s sent" 20 "$n503"
+    assert_ge "$tr: 504s sent" 20 "$n504"
+    assert_eq "$tr: gw1 101503" "$n503" "$(jr "faults-$tr" '.totals.by_node.gw1.faults_by["101503"]')"
+    assert_eq "$tr: gw2 101504" "$n504" "$(jr "faults-$tr" '.totals.by_node.gw2.faults_by["101504"]')"
+    assert_eq "$tr: all faults" "{\"101503\":$n503,\"101504\":$n504}" \
+        "$(jr "faults-$tr" '.totals.all.faults_by | tojson')"
+    assert_eq "$tr: 5xx" "$((n503 + n504))" "$(jr "faults-$tr" '.totals.all.outcomes["5xx"]')"
+    ex=$(jr "faults-$tr" '.error_examples["5xx"]')
+    case "$ex" in
+        'HTTP 503 from gw1: {"fault":{"code":101503,"message":"Runtime Error","description":"Error connecting to the back end"}}' | \
+        'HTTP 504 from gw2: {"fault":{"code":101504,"message":"Runtime Error","description":"Send timeout"}}') ;;
+        *) fail "$tr: the 5xx example: $ex" ;;
+    esac
+    assert_contains "$tr: the summary's example" "5xx, e.g.: $ex" "$(cat "$T_TMP/faults-$tr.log")"
+    assert_contains "$tr: the summary's counts" "fault:101503=$n503 fault:101504=$n504" \
+        "$(cat "$T_TMP/faults-$tr.log")"
+    assert_contains "$tr: report.md" "WSO2 fault codes in the error answers: 101503 $n503, 101504 $n504" \
+        "$(cat "$T_TMP/faults-$tr/report.md")"
+    assert_contains "$tr: report.html" "101503" "$(cat "$T_TMP/faults-$tr/report.html")"
+done
 log "ok"
