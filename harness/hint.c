@@ -30,17 +30,23 @@ enum hint_bytes hint_sniff(const void *buf, size_t n)
     return HINT_OTHER;
 }
 
-static const char *role_of(int port, bool tls)
+/* The port's usual role when it is tls's (NULL otherwise); *other set
+ * when it has a role of the other kind. */
+static const char *role_of(int port, bool tls, bool *other)
 {
+    *other = false;
     for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
-        if (roles[i].port == port)
-            return roles[i].tls == tls ? roles[i].role : NULL;
+        if (roles[i].port == port) {
+            *other = roles[i].tls != tls;
+            return *other ? NULL : roles[i].role;
+        }
     return NULL;
 }
 
 size_t hint_scheme(char *out, size_t cap, int port, bool speaks_tls, enum hint_evidence ev)
 {
-    const char *role = role_of(port, speaks_tls);
+    bool other;
+    const char *role = role_of(port, speaks_tls, &other);
     const char *is = speaks_tls ? "TLS" : "plain HTTP", *isnt = speaks_tls ? "plain HTTP" : "TLS";
     const char *use = speaks_tls ? "https://" : "http://";
     int n = 0;
@@ -60,6 +66,8 @@ size_t hint_scheme(char *out, size_t cap, int port, bool speaks_tls, enum hint_e
         n = snprintf(out, cap, "port %d answered, but not in TLS: ", port);
         break;
     case HINT_SILENT:
+        if (other) /* a TLS port slow to answer a handshake: a busy one */
+            return 0;
         break;
     case HINT_PORT:
         if (!role)

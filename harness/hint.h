@@ -39,7 +39,8 @@ enum hint_evidence {
     HINT_TRIED,   /* a second connection in that protocol got an answer */
     HINT_NOT_TLS, /* it answered a TLS handshake with bytes that are not TLS
                      (OpenSSL: "wrong version number"); speaks_tls false */
-    HINT_SILENT,  /* it did not answer a TLS handshake at all; speaks_tls false */
+    HINT_SILENT,  /* it did not answer a TLS handshake at all; speaks_tls false. Never
+                     says so of a port whose usual role is TLS (8243: a busy gateway) */
     HINT_PORT,    /* nothing came back: only the port's usual role says so */
 };
 
@@ -48,8 +49,8 @@ enum hint_evidence {
  * e.g. "port 8243 answered in TLS, not plain HTTP: 8243 is the gateway's
  * HTTPS port: use https://". With HINT_PORT, only a port whose usual role
  * is the other scheme's gets words ("8243 is the gateway's HTTPS port: use
- * https://"); with HINT_SILENT, any port does ("if port 9000 speaks plain
- * HTTP, use http://"). Writes into out (cap bytes, NUL-terminated) and
+ * https://"); with HINT_SILENT, any port without a TLS role does ("if port
+ * 9000 speaks plain HTTP, use http://"). Writes into out (cap bytes, NUL-terminated) and
  * returns the length; 0 (out "") when there is nothing to say. */
 size_t hint_scheme(char *out, size_t cap, int port, bool speaks_tls, enum hint_evidence ev);
 

@@ -289,7 +289,10 @@ bool xfer_curl_explain(CURL *e, const struct scenario *scn, size_t target, int r
         curl_off_t tls = 0;
         curl_easy_getinfo(e, CURLINFO_LOCAL_PORT, &local_port);
         curl_easy_getinfo(e, CURLINFO_APPCONNECT_TIME_T, &tls);
-        if (!local_port || tls || !hint_scheme(hint, sizeof hint, t->port, false, HINT_SILENT))
+        /* (a run's transports name only a port whose usual role is plain
+         * HTTP: a handshake that gets no answer is mostly a busy gateway;
+         * the node check says more, probe_failure) */
+        if (!local_port || tls || !hint_scheme(hint, sizeof hint, t->port, false, HINT_PORT))
             return false;
         snprintf(msg, cap, "TLS handshake with %s: no answer within %.0f ms: %s", t->name,
                  scn->connect_timeout_ms, hint);
@@ -398,6 +401,13 @@ static void probe_failure(CURL *e, const struct scenario *scn, struct curl_slist
                      t->name, scn->connect_timeout_ms, hint);
         else
             snprintf(msg, sizeof msg, "TLS handshake with %s failed: %s", t->name, hint);
+        known = true;
+    } else if (!known && t->https && oc == OC_TIMEOUT && local_port && !tls_done &&
+               hint_scheme(hint, sizeof hint, t->port, false, HINT_SILENT)) {
+        /* silent to TLS and to plain HTTP alike: "if port 9000 speaks
+         * plain HTTP, ..." (not for a port whose role is TLS) */
+        snprintf(msg, sizeof msg, "TLS handshake with %s: no answer within %.0f ms: %s", t->name,
+                 scn->connect_timeout_ms, hint);
         known = true;
     }
     snprintf(err, err_len, "%s (%s)%s", msg, rec_outcome_name(oc),

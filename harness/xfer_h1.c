@@ -226,8 +226,10 @@ void h1_on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
     while ((s = x->cq_fifo.head) && s->conn_deadline_ns <= now) {
         const struct scn_target *t = &x->scn->targets[s->target];
         char hint[160];
+        /* (only a port whose usual role is plain HTTP: during a run a
+         * handshake that gets no answer is mostly a busy gateway) */
         if (s->conn && s->conn->state == C_HANDSHAKE && !s->conn->first_len &&
-            hint_scheme(hint, sizeof hint, t->port, false, HINT_SILENT))
+            hint_scheme(hint, sizeof hint, t->port, false, HINT_PORT))
             fail(s, OC_TIMEOUT, "TLS handshake with %s: no answer within %.0f ms: %s", t->name,
                  x->scn->connect_timeout_ms, hint);
         else

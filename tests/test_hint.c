@@ -62,6 +62,9 @@ static void scheme_fixes(void **state)
     scheme(8280, true, HINT_PORT, "");
     /* a port answering against its usual role: the bytes win */
     scheme(8243, false, HINT_SAW, "port 8243 answered in plain HTTP, not TLS: use http://");
+    /* silence from a port whose role is TLS: a busy gateway, no advice */
+    scheme(8243, false, HINT_SILENT, "");
+    scheme(443, false, HINT_SILENT, "");
     /* silence and non-TLS bytes say nothing about a TLS port */
     scheme(8243, true, HINT_SILENT, "8243 is the gateway's HTTPS port: use https://");
     /* cut to fit, terminated */
