@@ -493,7 +493,11 @@ int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
     ans->status = (int)code;
     rec_body_line(ans->said, sizeof ans->said, body.buf, body.len);
-    if (cert_asked && ans->status >= 400) /* e.g. nginx: 400 "No required SSL certificate" */
+    /* asked for a certificate, and refused: nginx answers 400 "No required
+     * SSL certificate was sent" (495, 496 inside); a 401 is more likely
+     * about the token, and its advice names the certificate too */
+    if (cert_asked && (ans->status == 400 || ans->status == 403 || ans->status == 495 ||
+                       ans->status == 496))
         snprintf(ans->hint, sizeof ans->hint, "%s", HINT_CLIENT_CERT);
     else if (!t->https && ans->status == 400 && strcasestr(ans->said, "https") &&
              !(stop && stop(stop_ctx)) && port_speaks(scn, res, target, true, &ps))
