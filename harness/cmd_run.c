@@ -309,6 +309,9 @@ static void print_cell_row(FILE *out, const char *label, const struct rec_cell *
         if (c->retry_after)
             fprintf(out, " retry-after<=%llds(x%lld)", (long long)c->retry_after_max_s,
                     (long long)c->retry_after);
+        for (int k = 0; k < REC_FAULT_KINDS; k++)
+            if (c->faults_by[k])
+                fprintf(out, " fault:%s=%lld", rec_fault_name(k), (long long)c->faults_by[k]);
         fprintf(out, "\n");
     }
 }
@@ -877,11 +880,19 @@ struct outputs {
     struct fs_outset set;
     char *results, *hlog, *md, *html; /* final paths */
     FILE *results_f, *hlog_f, *md_f, *html_f, *junit_f;
+    struct fs_made made, junit_made; /* folders made for them */
+    bool kept;                       /* the files were written */
 };
 
+/* Removes what was not written; a run that wrote nothing (a failed node
+ * check or token fetch, a full disk) leaves no folder it made either. */
 static void outputs_free(struct outputs *o)
 {
     fs_outset_abort(&o->set);
+    if (!o->kept) {
+        fs_made_undo(&o->junit_made);
+        fs_made_undo(&o->made);
+    }
     free(o->results);
     free(o->hlog);
     free(o->md);
@@ -898,7 +909,7 @@ static int outputs_open(struct outputs *o, const char *outdir, const char *junit
         fprintf(stderr, "gatecap: the output folder is empty; give one with -o DIR\n");
         return -1;
     }
-    if (fs_mkdirs(outdir)) {
+    if (fs_mkdirs_track(outdir, &o->made)) {
         fprintf(stderr, "gatecap: cannot create output folder '%s': %s; choose another with -o\n",
                 outdir, strerror(errno));
         return -1;
@@ -922,7 +933,8 @@ static int outputs_open(struct outputs *o, const char *outdir, const char *junit
     if (junit) {
         char dir[4096];
         dir_of(junit, dir, sizeof dir);
-        if (!junit[0] || fs_mkdirs(dir) || !(o->junit_f = fs_outset_add(&o->set, junit))) {
+        if (!junit[0] || fs_mkdirs_track(dir, &o->junit_made) ||
+            !(o->junit_f = fs_outset_add(&o->set, junit))) {
             fprintf(stderr,
                     "gatecap: cannot write the JUnit file '%s': %s; choose another with "
                     "--junit\n",
@@ -1046,6 +1058,7 @@ int cmd_run(int argc, char **argv)
     size_t n_verdicts = 0;
     bool gates_ok = gate_evaluate(scn, r, false, &verdicts, &n_verdicts) == 0;
     bool wrote = outputs_write(&out, &rc, r, verdicts, n_verdicts, gates_ok);
+    out.kept = wrote;
 
     char *text = NULL;
     size_t len = 0;

@@ -144,9 +144,28 @@ int fs_write_atomic(const char *path, const void *data, size_t len)
 
 int fs_mkdirs(const char *dir)
 {
-    char buf[4096];
+    struct fs_made made;
+    return fs_mkdirs_track(dir, &made);
+}
+
+/* mkdir, noting in made when it made the first folder. */
+static int make_one(const char *path, size_t len, struct fs_made *made)
+{
+    if (mkdir(path, 0777) == 0) {
+        if (!made->top)
+            made->top = len;
+        return 0;
+    }
+    return errno == EEXIST ? 0 : -1;
+}
+
+int fs_mkdirs_track(const char *dir, struct fs_made *made)
+{
+    char *buf = made->dir;
     size_t n = strlen(dir);
-    if (n == 0 || n >= sizeof buf) {
+    made->top = 0;
+    made->dir[0] = '\0';
+    if (n == 0 || n >= sizeof made->dir) {
         errno = ENAMETOOLONG;
         return -1;
     }
@@ -155,11 +174,30 @@ int fs_mkdirs(const char *dir)
         if (*p != '/')
             continue;
         *p = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            return -1;
+        int rc = make_one(buf, (size_t)(p - buf), made);
         *p = '/';
+        if (rc)
+            return -1;
     }
-    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-        return -1;
-    return 0;
+    return make_one(buf, n, made);
+}
+
+int fs_made_undo(struct fs_made *made)
+{
+    char *p = made->dir;
+    size_t n = strlen(p);
+    int removed = 0;
+    while (made->top && n >= made->top) {
+        while (n > 1 && p[n - 1] == '/') /* "out/" is the folder "out" */
+            p[--n] = '\0';
+        if (n < made->top || rmdir(p))
+            break;
+        removed++;
+        while (n && p[n - 1] != '/')
+            n--;
+        p[n] = '\0';
+    }
+    made->top = 0;
+    made->dir[0] = '\0';
+    return removed;
 }

@@ -60,4 +60,22 @@ int fs_write_atomic(const char *path, const void *data, size_t len);
 /* mkdir -p. Returns 0 or -1 (errno set). */
 int fs_mkdirs(const char *dir);
 
+/* The folders one fs_mkdirs_track made: dir, and how much of it is the
+ * path of the shallowest folder that did not exist before (0: it made
+ * none). */
+struct fs_made {
+    char dir[4096];
+    size_t top;
+};
+
+/* fs_mkdirs, noting in *made what it made (made is set either way; after
+ * a failure it holds what was made before it). Returns 0 or -1 (errno
+ * set). */
+int fs_mkdirs_track(const char *dir, struct fs_made *made);
+
+/* Takes back what fs_mkdirs_track made, deepest first, as long as each
+ * folder is empty (rmdir: one that something was written into stays, and
+ * so do those above it). Returns how many it removed; made is emptied. */
+int fs_made_undo(struct fs_made *made);
+
 #endif

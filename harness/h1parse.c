@@ -538,13 +538,14 @@ static const char *chunk_framing(struct h1p *p, const char *pos, const char *lim
 }
 
 /* Body data from pos up to end: counted and passed over, except the start
- * of a 429's, kept in peek. Returns where it stopped. */
+ * of a body that is not a 2xx's (or any, with peek_2xx), kept in peek.
+ * Returns where it stopped. */
 static const char *body_data(struct h1p *p, const char *pos, const char *end)
 {
     size_t n = (size_t)(end - pos);
     if (p->state != ST_CLOSE && n > p->left)
         n = (size_t)p->left;
-    if (p->status == 429 && p->peek_len < H1P_PEEK_BYTES) {
+    if (p->peek_len < H1P_PEEK_BYTES && (p->peek_2xx || p->status < 200 || p->status >= 300)) {
         size_t room = H1P_PEEK_BYTES - p->peek_len;
         memcpy(p->peek + p->peek_len, pos, n < room ? n : room);
         p->peek_len += n < room ? n : room;

@@ -4,7 +4,8 @@
  * (down to one byte at a time), it finds where each response ends and
  * keeps only what gatecap records: the status, whether the connection can
  * be reused, the node's name from one chosen header, Retry-After, and the
- * start of a 429's body. Bodies are skipped, never buffered; nothing is
+ * start of a body that is not a 2xx's (WSO2's fault codes and what the
+ * gateway said). Bodies are skipped, never buffered; nothing is
  * allocated; all state is in struct h1p, one per connection.
  *
  * Limits: the status line and headers of one response (each 1xx counted
@@ -20,7 +21,7 @@
 #include <stdint.h>
 
 #define H1P_NODE_LEN 64       /* same as REC_NODE_NAME_LEN in recorder.h */
-#define H1P_PEEK_BYTES 256    /* as much of a 429's body as WSO2's code needs */
+#define H1P_PEEK_BYTES 256    /* as much of a body as WSO2's code and an example need */
 #define H1P_HEADERS_MAX 65536 /* bytes of one header block / chunk line / trailers */
 #define H1P_NAME_MAX 64       /* longest node_header name that can match */
 #define H1P_ELEM_MAX 32       /* bytes kept of one element of a list-valued header */
@@ -32,6 +33,8 @@ struct h1p {
     const char *node_header; /* header whose value names the node (any case), or NULL; borrowed */
     size_t node_header_len;  /* its length in bytes; above H1P_NAME_MAX it never matches */
     bool head;               /* answer to a HEAD request: no body whatever the headers say */
+    bool peek_2xx;           /* keep the start of 2xx bodies too (a request that does not
+                                expect every 2xx); false after h1p_reset, set after it */
 
     /* Results, valid once h1p_feed returned H1P_DONE. */
     int status;                /* final status, 200..999 (interim 1xx responses are skipped
@@ -47,9 +50,9 @@ struct h1p {
     size_t node_len;           /* bytes in node; 0 when node_header was absent or empty */
     int retry_after_s;         /* Retry-After's leading delay-seconds (saturating at INT_MAX),
                                   0 for an HTTP-date or anything else, -1 when absent */
-    char peek[H1P_PEEK_BYTES]; /* first bytes of the de-chunked body when status is 429;
-                                  not written otherwise */
-    size_t peek_len;           /* bytes in peek (0 unless a 429 had a body) */
+    char peek[H1P_PEEK_BYTES]; /* first bytes of the de-chunked body when the status is not
+                                  2xx (or peek_2xx); not written otherwise */
+    size_t peek_len;           /* bytes in peek (0 unless such an answer had a body) */
     uint64_t header_bytes;     /* bytes of status lines and headers, skipped 1xx included */
     uint64_t body_bytes;       /* body bytes as on the wire: chunk framing and trailers too */
     const char *error;         /* with H1P_ERROR: a static message, e.g. "malformed status

@@ -53,27 +53,124 @@ const char *rec_throttle_name(int kind)
     return kind >= 0 && kind < REC_THROTTLE_KINDS ? throttle_names[kind] : "?";
 }
 
-int rec_throttle_kind(const char *body, size_t len)
+static bool blank(char ch)
 {
-    const char *p = body, *end = body + len;
-    while ((p = memmem(p, (size_t)(end - p), "\"code\"", 6))) {
-        p += 6;
-        while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+/* The next "code" member's value after *pos (JSON "code": 900803 or
+ * "900803", XML <am:code>900803<): its digits, at most 9 and ended before
+ * the end of the bytes; -1 when there is none. *pos moves past it. */
+static long next_code(const char **pos, const char *end)
+{
+    const char *p = *pos;
+    while (p < end && (p = memmem(p, (size_t)(end - p), "code", 4))) {
+        const char *name = p;
+        p += 4;
+        if (name == *pos || (name[-1] != '"' && name[-1] != ':' && name[-1] != '<'))
+            continue; /* "errorcode", "statusCode": not WSO2's member */
+        bool xml = name[-1] != '"';
+        if (!xml && p < end && *p == '"')
             p++;
-        if (p >= end || *p != ':')
+        while (p < end && blank(*p))
+            p++;
+        if (p >= end || *p != (xml ? '>' : ':'))
             continue;
         p++;
-        while (p < end && (*p == ' ' || *p == '\t' || *p == '"'))
+        while (p < end && (blank(*p) || *p == '"'))
             p++;
         long code = 0;
         const char *d = p;
-        while (p < end && *p >= '0' && *p <= '9' && p - d < 9)
+        while (p < end && *p >= '0' && *p <= '9' && p - d < 10)
             code = code * 10 + (*p++ - '0');
-        if (p - d == 6 && code >= REC_THROTTLE_CODE0 &&
-            code < REC_THROTTLE_CODE0 + REC_THROTTLE_OTHER)
-            return (int)(code - REC_THROTTLE_CODE0);
+        if (p > d && p < end && p - d <= 9) {
+            *pos = p;
+            return code;
+        }
     }
+    *pos = end;
+    return -1;
+}
+
+int rec_throttle_kind(const char *body, size_t len)
+{
+    const char *p = body, *end = body ? body + len : body;
+    long code;
+    while (p && (code = next_code(&p, end)) >= 0)
+        if (code >= REC_THROTTLE_CODE0 && code < REC_THROTTLE_CODE0 + REC_THROTTLE_OTHER)
+            return (int)(code - REC_THROTTLE_CODE0);
     return REC_THROTTLE_OTHER;
+}
+
+/* The table of rec_fault_kind, in ascending order: the gateway receiving
+ * from the client (101000, 101001); sending to the backend, a base code
+ * plus the connection's protocol state (101500..101512: 101503 connection
+ * failed, 101504 timed out, ...); endpoint not ready or suspended (303000,
+ * 303001); API blocked (700700); the hard throttling limit, a 503
+ * (900801); authentication and authorization (900900..900910). */
+static const long fault_codes[REC_FAULT_OTHER] = {
+    101000, 101001, 101500, 101501, 101502, 101503, 101504, 101505, 101506, 101507,
+    101508, 101509, 101510, 101511, 101512, 303000, 303001, 700700, 900801, 900900,
+    900901, 900902, 900903, 900904, 900905, 900906, 900907, 900908, 900909, 900910,
+};
+
+static const char *const fault_names[REC_FAULT_KINDS] = {
+    "101000", "101001", "101500", "101501", "101502", "101503", "101504", "101505",
+    "101506", "101507", "101508", "101509", "101510", "101511", "101512", "303000",
+    "303001", "700700", "900801", "900900", "900901", "900902", "900903", "900904",
+    "900905", "900906", "900907", "900908", "900909", "900910", "other",  "no_code"};
+
+const char *rec_fault_name(int kind)
+{
+    return kind >= 0 && kind < REC_FAULT_KINDS ? fault_names[kind] : "?";
+}
+
+int rec_fault_kind(const char *body, size_t len)
+{
+    const char *p = body, *end = body ? body + len : body;
+    long code;
+    int kind = REC_FAULT_NONE;
+    while (p && (code = next_code(&p, end)) >= 0) {
+        for (int k = 0; k < REC_FAULT_OTHER; k++)
+            if (fault_codes[k] == code)
+                return k;
+        kind = REC_FAULT_OTHER;
+    }
+    return kind;
+}
+
+size_t rec_body_line(char *out, size_t cap, const char *body, size_t len)
+{
+    size_t n = 0;
+    bool space = false, cut = false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)body[i];
+        if (ch <= ' ' || ch == 0x7f) {
+            space = n > 0;
+            continue;
+        }
+        if (n + space + 1 > cap - 1) {
+            cut = true;
+            break;
+        }
+        if (space)
+            out[n++] = ' ';
+        space = false;
+        out[n++] = (char)ch;
+    }
+    if (cut) {
+        while (n && n + 3 > cap - 1)
+            n--;
+        /* not in the middle of a UTF-8 sequence */
+        while (n && ((unsigned char)out[n] & 0xc0) == 0x80)
+            n--;
+        if (n + 3 <= cap - 1) {
+            memcpy(out + n, "...", 3);
+            n += 3;
+        }
+    }
+    out[n] = '\0';
+    return n;
 }
 
 /* Breakdown timings need less precision than latency: 2 figures keep the
@@ -209,6 +306,8 @@ int rec_cell_add(struct rec_cell *dst, const struct rec_cell *src)
     dst->bytes_received += src->bytes_received;
     for (int i = 0; i < REC_THROTTLE_KINDS; i++)
         dst->throttled_by[i] += src->throttled_by[i];
+    for (int i = 0; i < REC_FAULT_KINDS; i++)
+        dst->faults_by[i] += src->faults_by[i];
     dst->retry_after += src->retry_after;
     if (src->retry_after_max_s > dst->retry_after_max_s)
         dst->retry_after_max_s = src->retry_after_max_s;
@@ -227,6 +326,7 @@ void rec_cell_reset(struct rec_cell *c)
     c->unexpected = c->completed = c->new_connections = c->retried = 0;
     c->bytes_sent = c->bytes_received = 0;
     memset(c->throttled_by, 0, sizeof c->throttled_by);
+    memset(c->faults_by, 0, sizeof c->faults_by);
     c->retry_after = c->retry_after_max_s = 0;
 }
 
@@ -288,6 +388,23 @@ void rec_note_error(struct rec_set *s, enum rec_outcome oc, const char *msg)
 {
     if (msg && (unsigned)oc < OC_COUNT && !s->first_error[oc][0])
         snprintf(s->first_error[oc], REC_ERROR_LEN, "%s", msg);
+}
+
+void rec_note_answer(struct rec_set *s, enum rec_outcome oc, int status, const char *node,
+                     const char *body, size_t len)
+{
+    if ((unsigned)oc >= OC_COUNT || s->first_error[oc][0])
+        return;
+    char *e = s->first_error[oc];
+    int n = snprintf(e, REC_ERROR_LEN, "HTTP %d from %s", status, node ? node : "?");
+    if (n < 0 || n >= REC_ERROR_LEN - 8)
+        return;
+    if (!body || !len || !rec_body_line(e + n + 2, REC_ERROR_LEN - (size_t)n - 2, body, len)) {
+        snprintf(e + n, REC_ERROR_LEN - (size_t)n, " (no body)");
+        return;
+    }
+    e[n] = ':';
+    e[n + 1] = ' ';
 }
 
 void rec_note_local(struct rec_set *s, const char *msg)

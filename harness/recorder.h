@@ -60,6 +60,37 @@ const char *rec_throttle_name(int kind);
  * number or a string), else REC_THROTTLE_OTHER. */
 int rec_throttle_kind(const char *body, size_t len);
 
+/* Kinds of error answers by the WSO2 fault code in their body: the codes
+ * WSO2 documents for a gateway's failures (101000, 101001, 101500..101512
+ * for the backend connection — 101503 connection failed, 101504 timed out,
+ * ...; 303000, 303001 endpoint not ready or suspended; 700700 API blocked;
+ * 900801 hard limit; 900900..900910 authentication and authorization),
+ * REC_FAULT_OTHER for any other code, REC_FAULT_NONE for a body without
+ * one (an answer from something else than the gateway, a load balancer's
+ * HTML page). */
+#define REC_FAULT_OTHER 30
+#define REC_FAULT_NONE 31
+#define REC_FAULT_KINDS 32
+
+/* Stable names: the code ("101503"), "other", "no_code"; "?" out of range. */
+const char *rec_fault_name(int kind);
+
+/* The kind of an error answer from the start of its body (len bytes,
+ * borrowed, need not be NUL-terminated; NULL with 0): the first code of
+ * the table among its "code" members (JSON {"fault":{"code":101503,...}},
+ * the code a number or a string; or XML <am:code>101503</am:code>), else
+ * REC_FAULT_OTHER when it has a code, else REC_FAULT_NONE. A code cut off
+ * by the end of the bytes is no code. */
+int rec_fault_kind(const char *body, size_t len);
+
+/* The start of an answer's body (len bytes, borrowed; need not be
+ * NUL-terminated) as one line for a message: control characters and runs
+ * of white space become one space, leading and trailing ones go; cut to
+ * fit cap - 1 bytes, ending "..." when cut. Writes into out (cap > 0,
+ * NUL-terminated) and returns the length. Redaction (redact.h) is the
+ * caller's. */
+size_t rec_body_line(char *out, size_t cap, const char *body, size_t len);
+
 #define REC_MAX_NODES 64
 #define REC_NODE_NAME_LEN 64
 
@@ -78,6 +109,8 @@ struct rec_cell {
     int64_t bytes_sent;
     int64_t bytes_received;
     int64_t throttled_by[REC_THROTTLE_KINDS]; /* 429s by WSO2 code */
+    int64_t faults_by[REC_FAULT_KINDS]; /* answers 400..599 other than 429 by the WSO2
+                                   fault code in their body (rec_fault_kind) */
     int64_t retry_after;        /* 429s that carried Retry-After */
     int64_t retry_after_max_s;  /* the largest Retry-After seen, seconds */
 };
@@ -110,10 +143,12 @@ struct rec_health {
     int64_t inflight;           /* at the end of the interval (gauge) */
 };
 
-#define REC_ERROR_LEN 160
+#define REC_ERROR_LEN 320
 
 struct rec_set {
-    char first_error[OC_COUNT][REC_ERROR_LEN]; /* a transport message per class, "" if none */
+    char first_error[OC_COUNT][REC_ERROR_LEN]; /* an example per class: a transport's message,
+                                   or an answer (rec_note_answer); "" if none.
+                                   Not redacted yet (engine.c does it) */
     char local_error[REC_ERROR_LEN]; /* a message of a local failure, "" if none */
     size_t n_phases;
     size_t n_requests;
@@ -171,6 +206,14 @@ void rec_set_health_add(struct rec_set *dst, const struct rec_set *src);
 
 /* Keeps msg as the example message of class oc when none is kept yet. */
 void rec_note_error(struct rec_set *s, enum rec_outcome oc, const char *msg);
+
+/* Keeps an answer as the example of class oc when none is kept: "HTTP
+ * 503 from gw1: " and the start of its body as one line (rec_body_line;
+ * body len bytes, borrowed, may be NULL), cut to REC_ERROR_LEN. Costs a
+ * look at the class's slot when one is kept (once per class and interval
+ * otherwise). */
+void rec_note_answer(struct rec_set *s, enum rec_outcome oc, int status, const char *node,
+                     const char *body, size_t len);
 
 /* Keeps msg as the example message of local failures when none is kept. */
 void rec_note_local(struct rec_set *s, const char *msg);

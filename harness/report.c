@@ -481,6 +481,7 @@ int report_load(struct report *r, const char *results_path, const char *plan_pat
         fail(err, errlen, "%s: totals.all has no \"count\"", results_path);
         goto out;
     }
+    r->faults = report_kinds(json_object_get(json_object_get(totals, "all"), "faults_by"));
     if (read_rows(&r->by_phase, &r->n_by_phase, json_object_get(totals, "by_phase"), results_path,
                   "totals.by_phase", err, errlen) ||
         read_rows(&r->by_request, &r->n_by_request, json_object_get(totals, "by_request"),
@@ -580,6 +581,7 @@ void report_free(struct report *r)
         free(r->examples[i].message);
     }
     free(r->examples);
+    free(r->faults);
     for (size_t i = 0; i < r->n_gates; i++) {
         struct report_gate *g = &r->gates[i];
         char *gs[] = {g->gate, g->scope, g->name, g->metric, g->op, g->unit, g->verdict};

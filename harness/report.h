@@ -200,6 +200,7 @@ struct report {
     size_t n_dists;
     struct report_example *examples;
     size_t n_examples;
+    char *faults; /* owned: totals.all.faults_by as "101503 12, no_code 2", or NULL */
     bool have_gates;
     struct report_gate *gates;
     size_t n_gates;
@@ -295,6 +296,9 @@ void report_table_apps(const struct report *r, FILE *f, enum report_markup m);
 struct json_t;
 int report_read_auth(struct report *r, const struct json_t *root, const char *path, char *err,
                      size_t errlen);
+/* "application 80, other 2" from a count per kind (throttled_by,
+ * faults_by); NULL when empty or not an object. Owned (free). */
+char *report_kinds(struct json_t *by);
 /* Frees what report_read_auth read. */
 void report_free_auth(struct report *r);
 /* A latency summary object (latency_ms) into l (report.c). */

@@ -18,8 +18,7 @@ static double num0(const json_t *o, const char *key)
     return json_is_number(v) ? json_number_value(v) : 0;
 }
 
-/* "application 80, other 2" from a throttled_by object; NULL when empty. */
-static char *kinds(json_t *by)
+char *report_kinds(json_t *by)
 {
     char buf[256] = "";
     size_t len = 0;
@@ -66,7 +65,7 @@ int report_read_auth(struct report *r, const json_t *root, const char *path, cha
         const char *name = json_string_value(json_object_get(o, "name"));
         struct report_app *a = &r->apps[r->n_apps++];
         a->name = strdup(name ? name : "?");
-        a->throttled_by = kinds(json_object_get(o, "throttled_by"));
+        a->throttled_by = report_kinds(json_object_get(o, "throttled_by"));
         a->count = num0(o, "count");
         a->errors = num0(o, "errors");
         a->error_pct = num0(o, "error_pct");

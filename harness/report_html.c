@@ -96,6 +96,11 @@ static void html_outcomes(const struct report *r, FILE *f)
         }
         fputs("</ul>\n", f);
     }
+    if (r->faults) {
+        fputs("<p>WSO2 fault codes in the error answers: ", f);
+        esc(f, r->faults);
+        fputs(".</p>\n", f);
+    }
 }
 
 static void html_plan(const struct report *r, FILE *f)

@@ -164,6 +164,11 @@ static void md_outcomes(const struct report *r, FILE *f)
         }
         fputc('\n', f);
     }
+    if (r->faults) {
+        fputs("WSO2 fault codes in the error answers: ", f);
+        esc(f, r->faults);
+        fputs(".\n\n", f);
+    }
 }
 
 static void md_steps(const struct report *r, FILE *f)

@@ -67,6 +67,17 @@ static json_t *throttled_by_json(const int64_t *by)
     return o;
 }
 
+/* Error answers by WSO2 fault code: only the kinds seen; NULL without
+ * any. */
+static json_t *faults_by_json(const int64_t *by)
+{
+    json_t *o = NULL;
+    for (int k = 0; k < REC_FAULT_KINDS; k++)
+        if (by[k] && (o || (o = json_object())))
+            json_object_set_new(o, rec_fault_name(k), json_integer(by[k]));
+    return o;
+}
+
 static json_t *pct(int64_t part, int64_t whole)
 {
     return json_real(whole ? 100.0 * (double)part / (double)whole : 0.0);
@@ -144,6 +155,9 @@ static json_t *cell_json(const struct rec_cell *c, double seconds, bool with_his
                           (json_int_t)c->bytes_sent, "bytes_received", (json_int_t)c->bytes_received);
     if (c->outcomes[OC_429])
         json_object_set_new(o, "throttled_by", throttled_by_json(c->throttled_by));
+    json_t *faults = faults_by_json(c->faults_by);
+    if (faults)
+        json_object_set_new(o, "faults_by", faults);
     if (c->retry_after)
         json_object_set_new(o, "retry_after", json_pack("{s:I,s:I}", "count",
                                                         (json_int_t)c->retry_after, "max_s",

@@ -425,6 +425,14 @@ static void record(struct worker *w, const struct wslot *s, const struct xfer_re
     c->outcomes[r->outcome]++;
     if (r->error)
         rec_note_error(front(w), r->outcome, r->error);
+    else if (r->status &&
+             (!r->expected || rec_outcome_is_error(r->outcome) || r->outcome == OC_429))
+        /* what the gateway said, once per class and interval: an error,
+         * a 429, a status the request does not expect */
+        rec_note_answer(front(w), r->outcome, r->status,
+                        r->node ? r->node : w->scn->targets[s->target].name, r->body, r->body_len);
+    if (r->status >= 400 && r->status != 429 && xfer_status_valid(r->status))
+        c->faults_by[rec_fault_kind(r->body, r->body_len)]++;
     if (r->status && !r->expected)
         c->unexpected++;
     c->retried += r->retries;

@@ -53,9 +53,6 @@ struct sockw {
     struct sockw *next_all;  /* every watcher ever made, for xfer_free */
 };
 
-/* Start of a 429 answer's body kept to read WSO2's throttling code. */
-#define XFER_PEEK_BYTES 256
-
 struct slot {
     CURL *easy;
     struct xcurl *x;
@@ -77,7 +74,7 @@ struct slot {
     size_t cert_app;              /* application whose certificate is set, or XFER_NO_APP */
     /* answer details */
     bool body_seen;
-    bool peek_body;               /* this answer is a 429: keep its start */
+    bool peek_body;               /* keep this answer's start: not a 2xx, or not expected */
     size_t peek_len;
     char peek[XFER_PEEK_BYTES];
     int retry_after_s;
@@ -85,6 +82,8 @@ struct slot {
     struct render_bufs rb;
     struct curl_slist *hnodes;    /* [max headers + 1]: the request's list, rebuilt */
     int sock_errno;               /* errno of a socket() that failed for it, or 0 */
+    bool cert_asked;              /* a server asked for a client certificate it has not
+                                     (xfer_watch_cert_request) */
     /* a request that could not start, reported from the loop */
     struct slot *defer_next;
     const char *defer_error;
@@ -199,7 +198,8 @@ static int on_curl_socket(CURL *easy, curl_socket_t s, int what, void *userp, vo
 }
 
 /* CURLOPT_WRITEFUNCTION: bodies are counted by libcurl, not kept, except
- * the start of a 429's (WSO2 names the throttling policy in it). */
+ * the start of one whose status is not a 2xx or not expected (WSO2 names
+ * the throttling policy or the fault in it). */
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userp)
 {
     struct slot *sl = userp;
@@ -207,7 +207,8 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userp)
     if (!sl->body_seen) {
         long status = 0;
         curl_easy_getinfo(sl->easy, CURLINFO_RESPONSE_CODE, &status);
-        sl->peek_body = status == 429;
+        sl->peek_body = status < 200 || status >= 300 ||
+                        !xfer_status_expected(&sl->x->scn->requests[sl->request], (int)status);
         sl->body_seen = true;
     }
     if (sl->peek_body && sl->peek_len < XFER_PEEK_BYTES) {
@@ -387,9 +388,17 @@ static void drain(struct mh *m)
         r.auth_gen = sl->auth_gen;
         r.throttle_kind = r.status == 429 ? rec_throttle_kind(sl->peek, sl->peek_len) : -1;
         r.retry_after_s = r.status == 429 ? sl->retry_after_s : -1;
+        r.body = rc == CURLE_OK && sl->peek_len ? sl->peek : NULL;
+        r.body_len = r.body ? sl->peek_len : 0;
         if (r.local && xfer_errno_local(sl->sock_errno)) /* libcurl: "couldn't connect" */
             snprintf(sl->errbuf, sizeof sl->errbuf, "node %s: cannot open a socket: %s",
                      x->scn->targets[sl->target].name, strerror(sl->sock_errno));
+        if (rc != CURLE_OK && !r.local) {
+            if (!sl->errbuf[0])
+                snprintf(sl->errbuf, sizeof sl->errbuf, "%s", curl_easy_strerror(rc));
+            xfer_curl_explain(e, x->scn, sl->target, rc, sl->cert_asked, &r.outcome, sl->errbuf,
+                              sizeof sl->errbuf);
+        }
         r.error = rc != CURLE_OK ? (sl->errbuf[0] ? sl->errbuf : curl_easy_strerror(rc)) : NULL;
         if (rc == CURLE_OK && !xfer_status_valid(r.status)) {
             snprintf(sl->errbuf, sizeof sl->errbuf,
@@ -480,6 +489,7 @@ static int slot_prepare(struct slot *sl)
     curl_easy_setopt(sl->easy, CURLOPT_HEADERDATA, sl);
     curl_easy_setopt(sl->easy, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
     curl_easy_setopt(sl->easy, CURLOPT_OPENSOCKETDATA, sl);
+    xfer_watch_cert_request(sl->easy, &sl->cert_asked);
     sl->cert_app = XFER_NO_APP;
     return 0;
 }
@@ -672,6 +682,7 @@ static int xcurl_start(struct xfer *xb, size_t slot, const struct xfer_req *rq)
     sl->peek_len = 0;
     sl->retry_after_s = -1;
     sl->sock_errno = 0;
+    sl->cert_asked = false;
     mc = curl_multi_add_handle(sl->m->multi, sl->easy);
     if (mc != CURLM_OK)
         goto refused;

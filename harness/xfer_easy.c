@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +13,29 @@
 #include "auth.h"
 #include "certname.h"
 #include "clock.h"
+#include "hint.h"
+#include "recorder.h"
 #include "render.h"
 #include "scenario.h"
 #include "xfer.h"
 #include "xfer_priv.h"
 
-/* CURLOPT_WRITEFUNCTION of the node check: nothing kept. */
+/* The start of the node check's answer (CURLOPT_WRITEFUNCTION). */
+struct probe_body {
+    size_t len;
+    char buf[XFER_SAID_LEN];
+};
+
+static size_t on_probe_body(char *ptr, size_t size, size_t nmemb, void *userp)
+{
+    struct probe_body *b = userp;
+    size_t n = size * nmemb, room = sizeof b->buf - b->len;
+    memcpy(b->buf + b->len, ptr, n < room ? n : room);
+    b->len += n < room ? n : room;
+    return n;
+}
+
+/* CURLOPT_WRITEFUNCTION of the second look at a port: nothing kept. */
 static size_t on_discard(char *ptr, size_t size, size_t nmemb, void *userp)
 {
     (void)ptr;
@@ -250,6 +268,80 @@ void xfer_set_rendered(CURL *e, const struct scn_request *rq, const struct rende
     }
 }
 
+/* OpenSSL's client-certificate callback (a CertificateRequest came and
+ * the connection holds no certificate): noted where the context's app
+ * data points. None is sent. */
+static int on_cert_request(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
+{
+    (void)x509;
+    (void)pkey;
+    bool *asked = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+    if (asked && !SSL_get_certificate(ssl))
+        *asked = true;
+    return 0;
+}
+
+/* CURLOPT_SSL_CTX_FUNCTION: every new connection's context (libcurl
+ * leaves SSL_CTX app data alone). */
+static CURLcode on_ssl_ctx(CURL *e, void *ctx, void *userp)
+{
+    (void)e;
+    SSL_CTX_set_app_data((SSL_CTX *)ctx, userp);
+    SSL_CTX_set_client_cert_cb((SSL_CTX *)ctx, on_cert_request);
+    return CURLE_OK;
+}
+
+void xfer_watch_cert_request(CURL *e, bool *asked)
+{
+    curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
+    curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, asked);
+}
+
+bool xfer_curl_explain(CURL *e, const struct scenario *scn, size_t target, int rc, bool cert_asked,
+                       enum rec_outcome *oc, char *msg, size_t cap)
+{
+    const struct scn_target *t = &scn->targets[target];
+    char why[CURL_ERROR_SIZE], hint[160];
+    snprintf(why, sizeof why, "%s", msg);
+    if (rc == CURLE_OK || *oc == OC_REFUSED)
+        return false;
+    if (!t->https) {
+        /* libcurl shows none of the bytes ("Received HTTP/0.9 when not
+         * allowed", a reset): the port's usual role alone can say */
+        if ((*oc != OC_OTHER && *oc != OC_RESET) ||
+            !hint_scheme(hint, sizeof hint, t->port, true, HINT_PORT))
+            return false;
+        snprintf(msg, cap, "%s; %s", why, hint);
+        return true;
+    }
+    if (cert_asked && *oc != OC_TIMEOUT) {
+        *oc = OC_TLS; /* however it ended: a reset, a closed connection, an alert */
+        snprintf(msg, cap, "TLS with %s: %s", t->name, HINT_CLIENT_CERT);
+        return true;
+    }
+    if (*oc == OC_TIMEOUT) {
+        /* connected (libcurl keeps no connect time for a failed transfer,
+         * but the local port), handshake not done */
+        long local_port = 0;
+        curl_off_t tls = 0;
+        curl_easy_getinfo(e, CURLINFO_LOCAL_PORT, &local_port);
+        curl_easy_getinfo(e, CURLINFO_APPCONNECT_TIME_T, &tls);
+        /* (a run's transports name only a port whose usual role is plain
+         * HTTP: a handshake that gets no answer is mostly a busy gateway;
+         * the node check says more, probe_failure) */
+        if (!local_port || tls || !hint_scheme(hint, sizeof hint, t->port, false, HINT_PORT))
+            return false;
+        snprintf(msg, cap, "TLS handshake with %s: no answer within %.0f ms: %s", t->name,
+                 scn->connect_timeout_ms, hint);
+        return true;
+    }
+    struct hint_tls_facts f = {.port = t->port, .why = why};
+    if (!hint_tls_failure(&f, hint, sizeof hint))
+        return false;
+    snprintf(msg, cap, "TLS handshake with %s: %s", t->name, hint);
+    return true;
+}
+
 struct probe_stop {
     bool (*stop)(void *ctx);
     void *ctx;
@@ -265,6 +357,100 @@ static int on_probe_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow
     (void)ulnow;
     const struct probe_stop *ps = clientp;
     return ps->stop(ps->ctx) ? 1 : 0;
+}
+
+/* A second look at target's port in the other protocol than its URL
+ * says, with nothing of the request in it: tls, a TLS handshake with
+ * verification off (completed, or refused with an alert: the port speaks
+ * TLS); else a HEAD / over plain HTTP (any status: it speaks HTTP). Both
+ * within the connect timeout. */
+static bool port_speaks(const struct scenario *scn, struct curl_slist *res, size_t target, bool tls,
+                        struct probe_stop *ps)
+{
+    const struct scn_target *t = &scn->targets[target];
+    char url[600], errbuf[CURL_ERROR_SIZE] = "";
+    bool v6 = strchr(t->host, ':') != NULL;
+    snprintf(url, sizeof url, "%s://%s%s%s:%d/", tls ? "https" : "http", v6 ? "[" : "", t->host,
+             v6 ? "]" : "", t->port);
+    CURL *e = curl_easy_init();
+    if (!e)
+        return false;
+    curl_easy_setopt(e, CURLOPT_URL, url);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
+    curl_easy_setopt(e, CURLOPT_PROXY, "");
+    if (res)
+        curl_easy_setopt(e, CURLOPT_RESOLVE, res);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)scn->connect_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)scn->connect_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_discard);
+    if (tls) {
+        curl_easy_setopt(e, CURLOPT_CONNECT_ONLY, 1L);
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+    } else {
+        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    }
+    if (ps->stop) {
+        curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_probe_progress);
+        curl_easy_setopt(e, CURLOPT_XFERINFODATA, ps);
+        curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+    }
+    CURLcode rc = curl_easy_perform(e);
+    long status = 0;
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(e);
+    if (tls)
+        return rc == CURLE_OK ||
+               (rc == CURLE_SSL_CONNECT_ERROR && (hint_tls_reason(errbuf) == HINT_TLS_ALERT ||
+                                                  hint_tls_reason(errbuf) == HINT_TLS_CERT_REQ));
+    return rc == CURLE_OK && xfer_status_valid((int)status);
+}
+
+/* A failed check explained (xfer_curl_explain), or, where that leaves the
+ * scheme in doubt, its port asked in the other protocol. Writes the
+ * message into err. */
+static void probe_failure(CURL *e, const struct scenario *scn, struct curl_slist *res,
+                          size_t target, CURLcode rc, bool cert_asked, const char *errbuf,
+                          struct probe_stop *ps, char *err, size_t err_len)
+{
+    const struct scn_target *t = &scn->targets[target];
+    long os_errno = 0, local_port = 0;
+    curl_off_t tls_done = 0;
+    curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
+    curl_easy_getinfo(e, CURLINFO_LOCAL_PORT, &local_port);
+    curl_easy_getinfo(e, CURLINFO_APPCONNECT_TIME_T, &tls_done);
+    enum rec_outcome oc = xfer_classify_msg(rc, os_errno, 0, errbuf);
+    const char *said = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+    char msg[CURL_ERROR_SIZE + 192], hint[160];
+    snprintf(msg, sizeof msg, "%s", said);
+    bool known = xfer_curl_explain(e, scn, target, rc, cert_asked, &oc, msg, sizeof msg);
+    bool other_way = oc != OC_REFUSED && !(ps->stop && ps->stop(ps->ctx)) &&
+                     (t->https ? !cert_asked && local_port && !tls_done
+                               : oc == OC_RESET || oc == OC_OTHER || oc == OC_TIMEOUT);
+    if (other_way && port_speaks(scn, res, target, !t->https, ps) &&
+        hint_scheme(hint, sizeof hint, t->port, !t->https, HINT_TRIED)) {
+        if (!t->https)
+            snprintf(msg, sizeof msg, "%s; %s", said, hint);
+        else if (oc == OC_TIMEOUT)
+            snprintf(msg, sizeof msg, "TLS handshake with %s: no answer within %.0f ms: %s",
+                     t->name, scn->connect_timeout_ms, hint);
+        else
+            snprintf(msg, sizeof msg, "TLS handshake with %s failed: %s", t->name, hint);
+        known = true;
+    } else if (!known && t->https && oc == OC_TIMEOUT && local_port && !tls_done &&
+               hint_scheme(hint, sizeof hint, t->port, false, HINT_SILENT)) {
+        /* silent to TLS and to plain HTTP alike: "if port 9000 speaks
+         * plain HTTP, ..." (not for a port whose role is TLS) */
+        snprintf(msg, sizeof msg, "TLS handshake with %s: no answer within %.0f ms: %s", t->name,
+                 scn->connect_timeout_ms, hint);
+        known = true;
+    }
+    snprintf(err, err_len, "%s (%s)%s", msg, rec_outcome_name(oc),
+             !known && oc == OC_TLS ? "; check tls.ca (the CA that signed the node's certificate), "
+                                      "the client certificate, or the TLS versions"
+                                    : "");
 }
 
 /* After a failed verification of target's certificate: true, with the
@@ -306,23 +492,27 @@ static bool name_mismatch(const struct scenario *scn, const char *const *resolve
 
 int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_resolve,
                struct auth_pool *auth, size_t target, bool (*stop)(void *stop_ctx), void *stop_ctx,
-               int *status, char *err, size_t err_len)
+               struct xfer_probe_answer *ans, char *err, size_t err_len)
 {
     struct probe_stop ps = {stop, stop_ctx};
+    struct probe_body body = {0};
+    bool cert_asked = false;
     int ret = -1;
     CURLU *url = NULL;
     const struct scn_request *rq0 = &scn->requests[0];
+    const struct scn_target *t = &scn->targets[target];
     struct curl_slist *headers = xfer_build_headers(rq0), *use = headers, *nodes = NULL;
     struct curl_slist auth_node;
-    char *auth_line = NULL, *prefix = xfer_target_prefix(&scn->targets[target]);
+    char *auth_line = NULL, *prefix = xfer_target_prefix(t);
     struct render_bufs rb = {0};
     bool dynamic = render_needed(rq0);
     struct curl_slist *res = n_resolve ? xfer_build_resolve(resolve, n_resolve) : NULL;
     struct curl_slist *connect_to = NULL;
     CURL *e = curl_easy_init();
     char errbuf[CURL_ERROR_SIZE] = "";
+    memset(ans, 0, sizeof *ans);
     if (!e || !headers || !prefix || (!rq0->path_tpl && xfer_build_url(prefix, rq0, &url)) ||
-        xfer_build_connect_to(&scn->targets[target], resolve, n_resolve, &connect_to))
+        xfer_build_connect_to(t, resolve, n_resolve, &connect_to))
         goto nomem;
     if (dynamic) {
         /* the first row of every feeder, without using up any */
@@ -359,7 +549,9 @@ int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_
     if (dynamic)
         xfer_set_rendered(e, rq0, &rb);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_discard);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_probe_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, &body);
+    xfer_watch_cert_request(e, &cert_asked);
     if (auth && scn->auth.apps[0].cert_file) {
         curl_easy_setopt(e, CURLOPT_SSLCERT, scn->auth.apps[0].cert_file);
         curl_easy_setopt(e, CURLOPT_SSLKEY, scn->auth.apps[0].key_file);
@@ -371,25 +563,32 @@ int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_
     }
     CURLcode rc = curl_easy_perform(e);
     if (rc != CURLE_OK) {
-        long os_errno = 0;
-        curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
-        enum rec_outcome oc = xfer_classify_msg(rc, os_errno, 0, errbuf);
         char advice[1024];
         if (rc == CURLE_PEER_FAILED_VERIFICATION && !scn->tls.insecure &&
-            name_mismatch(scn, resolve, n_resolve, auth, target, advice, sizeof advice))
+            name_mismatch(scn, resolve, n_resolve, auth, target, advice, sizeof advice)) {
+            long os_errno = 0;
+            curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
             snprintf(err, err_len, "%s (%s); %s", errbuf[0] ? errbuf : curl_easy_strerror(rc),
-                     rec_outcome_name(oc), advice);
-        else
-            snprintf(err, err_len, "%s (%s)%s", errbuf[0] ? errbuf : curl_easy_strerror(rc),
-                     rec_outcome_name(oc),
-                     oc == OC_TLS ? "; check tls.ca (the CA that signed the node's certificate), "
-                                    "the client certificate, or the TLS versions"
-                                  : "");
+                     rec_outcome_name(xfer_classify_msg(rc, os_errno, 0, errbuf)), advice);
+        } else {
+            probe_failure(e, scn, res, target, rc, cert_asked, errbuf, &ps, err, err_len);
+        }
         goto out;
     }
     long code = 0;
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
-    *status = (int)code;
+    ans->status = (int)code;
+    rec_body_line(ans->said, sizeof ans->said, body.buf, body.len);
+    /* asked for a certificate, and refused: nginx answers 400 "No required
+     * SSL certificate was sent" (495, 496 inside); a 401 is more likely
+     * about the token, and its advice names the certificate too */
+    if (cert_asked && (ans->status == 400 || ans->status == 403 || ans->status == 495 ||
+                       ans->status == 496))
+        snprintf(ans->hint, sizeof ans->hint, "%s", HINT_CLIENT_CERT);
+    else if (!t->https && ans->status == 400 && strcasestr(ans->said, "https") &&
+             !(stop && stop(stop_ctx)) && port_speaks(scn, res, target, true, &ps))
+        /* e.g. nginx: "The plain HTTP request was sent to HTTPS port" */
+        hint_scheme(ans->hint, sizeof ans->hint, t->port, true, HINT_TRIED);
     ret = 0;
     goto out;
 nomem:

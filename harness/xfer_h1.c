@@ -39,6 +39,7 @@
 
 #include "auth.h"
 #include "clock.h"
+#include "hint.h"
 #include "scenario.h"
 #include "xfer_h1_priv.h"
 #include "xfer_tls.h"
@@ -138,6 +139,8 @@ static void complete(struct h1slot *s, enum rec_outcome oc, bool keep)
             r.throttle_kind = rec_throttle_kind(p->peek, p->peek_len);
             r.retry_after_s = p->retry_after_s;
         }
+        r.body = p->peek_len ? p->peek : NULL;
+        r.body_len = p->peek_len;
     } else {
         r.error = s->err;
     }
@@ -220,9 +223,19 @@ void h1_on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
     struct xh1 *x = w->data;
     int64_t now = clock_now_ns();
     struct h1slot *s;
-    while ((s = x->cq_fifo.head) && s->conn_deadline_ns <= now)
-        fail(s, OC_TIMEOUT, "connection to %s timed out after %.0f ms",
-             x->scn->targets[s->target].name, x->scn->connect_timeout_ms);
+    while ((s = x->cq_fifo.head) && s->conn_deadline_ns <= now) {
+        const struct scn_target *t = &x->scn->targets[s->target];
+        char hint[160];
+        /* (only a port whose usual role is plain HTTP: during a run a
+         * handshake that gets no answer is mostly a busy gateway) */
+        if (s->conn && s->conn->state == C_HANDSHAKE && !s->conn->first_len &&
+            hint_scheme(hint, sizeof hint, t->port, false, HINT_PORT))
+            fail(s, OC_TIMEOUT, "TLS handshake with %s: no answer within %.0f ms: %s", t->name,
+                 x->scn->connect_timeout_ms, hint);
+        else
+            fail(s, OC_TIMEOUT, "connection to %s timed out after %.0f ms", t->name,
+                 x->scn->connect_timeout_ms);
+    }
     while ((s = x->rq_fifo.head) && s->req_deadline_ns <= now)
         fail(s, OC_TIMEOUT, "request timed out after %.0f ms (%s)", x->scn->request_timeout_ms,
              s->parser.status ? "response incomplete" : "no response");
@@ -291,6 +304,21 @@ static int open_socket(struct xh1 *x, int family)
     }
 }
 
+/* OpenSSL's message callback during a handshake: keeps the header of the
+ * first record the server sent, before OpenSSL checks it (an HTTP answer
+ * to the ClientHello starts "HTTP/", hint.h). */
+static void on_tls_record(int write_p, int version, int content_type, const void *buf, size_t len,
+                          SSL *ssl, void *arg)
+{
+    (void)version;
+    (void)ssl;
+    struct h1conn *c = arg;
+    if (write_p || content_type != SSL3_RT_HEADER || c->first_len)
+        return;
+    c->first_len = (uint8_t)(len < sizeof c->first ? len : sizeof c->first);
+    memcpy(c->first, buf, c->first_len);
+}
+
 /* Opens a connection for slot s to its target, as identity id. */
 static void conn_open(struct h1slot *s, size_t id)
 {
@@ -338,6 +366,8 @@ static void conn_open(struct h1slot *s, size_t id)
             return;
         }
         SSL_set_app_data(c->ssl, c);
+        SSL_set_msg_callback(c->ssl, on_tls_record);
+        SSL_set_msg_callback_arg(c->ssl, c);
         if (x->sessions[c->pool])
             SSL_set_session(c->ssl, x->sessions[c->pool]);
     }
@@ -386,6 +416,7 @@ static void handshake(struct h1conn *c)
     errno = 0; /* SSL_ERROR_SYSCALL: errno 0 means the peer closed */
     int rc = SSL_connect(c->ssl);
     if (rc == 1) {
+        SSL_set_msg_callback(c->ssl, NULL); /* (first bytes only; none per record) */
         s->tls_ns = clock_now_ns();
         if (s->in_cq) {
             FIFO_DROP(&s->x->cq_fifo, s, cq_prev, cq_next);
@@ -405,10 +436,18 @@ static void handshake(struct h1conn *c)
         return;
     }
     int saved = errno;
-    char why[128];
+    char why[128], hint[160];
     xfer_tls_error(c->ssl, e, saved, why, sizeof why);
-    fail(s, saved == ECONNRESET && !ERR_peek_error() ? OC_RESET : OC_TLS, "TLS handshake with %s: %s",
-         s->x->scn->targets[s->target].name, why);
+    const struct scn_target *t = &s->x->scn->targets[s->target];
+    struct hint_tls_facts f = {.port = t->port,
+                               .why = why,
+                               .first = hint_sniff(c->first, c->first_len),
+                               .cert_requested = c->cert_requested};
+    if (hint_tls_failure(&f, hint, sizeof hint))
+        fail(s, OC_TLS, "TLS handshake with %s: %s", t->name, hint);
+    else
+        fail(s, saved == ECONNRESET && !ERR_peek_error() ? OC_RESET : OC_TLS,
+             "TLS handshake with %s: %s", t->name, why);
 }
 
 /* Writes what is left of the request; then waits for the answer. */
@@ -442,10 +481,15 @@ static void slot_write(struct h1slot *s)
                 int saved = errno;
                 char why[128];
                 xfer_tls_error(c->ssl, e, saved, why, sizeof why);
-                fail(s, saved == EPIPE || saved == ECONNRESET || e == SSL_ERROR_ZERO_RETURN
-                            ? OC_RESET
-                            : OC_TLS,
-                     "sending to %s: %s", s->x->scn->targets[s->target].name, why);
+                if (c->cert_requested) /* TLS 1.3: refused after our Finished */
+                    fail(s, OC_TLS, "sending to %s: %s", s->x->scn->targets[s->target].name,
+                         HINT_CLIENT_CERT);
+                else
+                    fail(s,
+                         saved == EPIPE || saved == ECONNRESET || e == SSL_ERROR_ZERO_RETURN
+                             ? OC_RESET
+                             : OC_TLS,
+                         "sending to %s: %s", s->x->scn->targets[s->target].name, why);
                 return;
             }
             w = rc;
@@ -477,17 +521,24 @@ static void slot_write(struct h1slot *s)
 static bool feed(struct h1slot *s, const char *buf, size_t n)
 {
     struct h1conn *c = s->conn;
-    if (!s->first_byte_ns)
+    bool first = !s->first_byte_ns;
+    if (first)
         s->first_byte_ns = clock_now_ns();
     size_t used = 0;
     enum h1p_rc rc = h1p_feed(&s->parser, buf, n, &used);
     if (rc == H1P_MORE)
         return false;
     if (rc == H1P_ERROR) {
-        fail(s, OC_OTHER, "invalid response from %s: %s", s->x->scn->targets[s->target].name,
-             s->parser.error);
+        const struct scn_target *t = &s->x->scn->targets[s->target];
+        char hint[160];
+        if (first && !c->ssl && hint_sniff(buf, n) == HINT_TLS &&
+            hint_scheme(hint, sizeof hint, t->port, true, HINT_SAW))
+            fail(s, OC_OTHER, "invalid response from %s: %s", t->name, hint);
+        else
+            fail(s, OC_OTHER, "invalid response from %s: %s", t->name, s->parser.error);
         return true;
     }
+    c->cert_requested = false; /* it answers without one: not required */
     /* Bytes after the response belong to no request: the connection
      * cannot be trusted with another. */
     bool keep = s->parser.keep_alive && !s->fresh && used == n &&
@@ -503,15 +554,30 @@ static void read_end(struct h1slot *s, bool eof, int err, const char *tls_why)
         complete(s, rec_outcome_of_status(s->parser.status), false);
         return;
     }
-    const char *node = s->x->scn->targets[s->target].name;
-    if (tls_why)
+    const struct scn_target *t = &s->x->scn->targets[s->target];
+    const char *node = t->name;
+    bool started = h1p_started(&s->parser);
+    if (s->conn->cert_requested && !started) { /* TLS 1.3: refused after our Finished */
+        fail(s, OC_TLS, "receiving from %s: %s", node, HINT_CLIENT_CERT);
+        return;
+    }
+    if (tls_why) {
         fail(s, OC_TLS, "receiving from %s: %s", node, tls_why);
-    else if (eof)
-        fail(s, OC_RESET, "%s closed the connection %s", node,
-             h1p_started(&s->parser) ? "before the response completed" : "without a response");
+        return;
+    }
+    /* a TLS port closing on a plain request? (no byte to tell: its port) */
+    char hint[160] = "";
+    if (!started && !s->conn->ssl &&
+        hint_scheme(hint + 2, sizeof hint - 2, t->port, true, HINT_PORT)) {
+        hint[0] = ';';
+        hint[1] = ' ';
+    }
+    if (eof)
+        fail(s, OC_RESET, "%s closed the connection %s%s", node,
+             started ? "before the response completed" : "without a response", hint);
     else
-        fail(s, err == ECONNRESET || err == EPIPE ? OC_RESET : OC_OTHER, "receiving from %s: %s",
-             node, strerror(err));
+        fail(s, err == ECONNRESET || err == EPIPE ? OC_RESET : OC_OTHER, "receiving from %s: %s%s",
+             node, strerror(err), hint);
 }
 
 /* Reads what arrived on c; for an idle connection, anything but a TLS
@@ -684,6 +750,7 @@ int h1_start(struct xfer *xb, size_t slot, const struct xfer_req *rq)
     s->local = false;
     h1p_reset(&s->parser, x->scn->node_header, x->node_header_len,
               h1req_head(&x->scn->requests[rq->request]));
+    s->parser.peek_2xx = x->peek_2xx[rq->request];
     s->busy = true;
     s->conn = NULL;
     x->inflight++;

@@ -34,6 +34,11 @@ struct h1conn {
     size_t pool;                /* index of its idle stack: target * n_ids + identity */
     enum cstate state;
     struct h1conn *prev, *next; /* idle stack links */
+    bool cert_requested;        /* the server asked for a client certificate and this
+                                   identity has none (cleared once it answers anyway) */
+    uint8_t first_len;          /* bytes in first */
+    char first[5];              /* the header of the server's first TLS record as it came
+                                   (hint.h: "HTTP/" is an answer to a plain request) */
 };
 
 /* A doubly linked FIFO of slots by deadline (all share one timeout). */
@@ -63,7 +68,7 @@ struct h1slot {
     struct h1p parser;
     struct tpl_buf wbuf;         /* this slot's request bytes, when built per request */
     struct render_bufs rb;
-    char err[160];
+    char err[256];
 };
 
 /* One node's address. */
@@ -92,6 +97,8 @@ struct xh1 {
                                     anything per request (empty otherwise) */
     struct h1req *static_out;    /* [same] */
     bool *dynamic;               /* [request]: templates in it */
+    bool *peek_2xx;              /* [request]: some 2xx is not expected, so 2xx bodies are
+                                    peeked too (xfer_result.body) */
     char **base_paths;           /* [target]: for render_request */
     struct fifo rq_fifo, cq_fifo;
     ev_timer deadline;           /* the earliest head of the two FIFOs */

@@ -29,6 +29,20 @@ static int on_new_session(SSL *ssl, SSL_SESSION *sess)
     return 1;
 }
 
+/* OpenSSL's client-certificate callback, called when the server sends a
+ * CertificateRequest and the context holds no certificate: noted on the
+ * connection, so that a failure after it can say a certificate is
+ * required (hint.h). None is sent. */
+static int on_cert_request(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
+{
+    (void)x509;
+    (void)pkey;
+    struct h1conn *c = SSL_get_app_data(ssl);
+    if (c && !SSL_get_certificate(ssl))
+        c->cert_requested = true;
+    return 0;
+}
+
 /* The context of identity id (0: the scenario's certificate, else
  * application id - 1's own), made when first needed. */
 SSL_CTX *h1_ctx_for(struct xh1 *x, size_t id, char *err, size_t err_len)
@@ -45,6 +59,8 @@ SSL_CTX *h1_ctx_for(struct xh1 *x, size_t id, char *err, size_t err_len)
         x->ctx[id] = xfer_tls_ctx(x->scn, t->cert_file, t->key_file, t->key_password, NULL,
                                   on_new_session, err, err_len);
     }
+    if (x->ctx[id])
+        SSL_CTX_set_client_cert_cb(x->ctx[id], on_cert_request);
     return x->ctx[id];
 }
 
@@ -111,6 +127,7 @@ static void xh1_free(struct xfer *xb)
     free(x->static_reqs);
     free(x->static_out);
     free(x->dynamic);
+    free(x->peek_2xx);
     free(x->idle);
     free(x->sessions);
     free(x->ctx);
@@ -186,9 +203,10 @@ int xfer_h1_new(struct ev_loop *loop, const struct scenario *scn, const char *co
     x->static_reqs = calloc(nk, sizeof *x->static_reqs);
     x->static_out = calloc(nk, sizeof *x->static_out);
     x->dynamic = calloc(scn->n_requests, sizeof *x->dynamic);
+    x->peek_2xx = calloc(scn->n_requests, sizeof *x->peek_2xx);
     x->base_paths = calloc(nt, sizeof *x->base_paths);
     if (!x->slots || !x->targets || !x->ctx || !x->sessions || !x->idle || !x->static_reqs ||
-        !x->static_out || !x->dynamic || !x->base_paths)
+        !x->static_out || !x->dynamic || !x->peek_2xx || !x->base_paths)
         goto nomem;
     ev_timer_init(&x->deadline, h1_on_deadline, 0., 0.);
     x->deadline.data = x;
@@ -209,6 +227,8 @@ int xfer_h1_new(struct ev_loop *loop, const struct scenario *scn, const char *co
     }
     for (size_t r = 0; r < scn->n_requests; r++) {
         x->dynamic[r] = render_needed(&scn->requests[r]);
+        for (int st = 200; st < 300 && !x->peek_2xx[r]; st++)
+            x->peek_2xx[r] = !xfer_status_expected(&scn->requests[r], st);
         for (size_t t = 0; t < nt && !x->dynamic[r]; t++)
             if (h1req_build(&scn->requests[r], &scn->targets[t], NULL, NULL, NULL, NULL,
                             &x->static_reqs[r * nt + t], &x->static_out[r * nt + t]))

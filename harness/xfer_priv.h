@@ -89,6 +89,22 @@ struct curl_slist *xfer_build_headers(const struct scn_request *rq);
 /* A CURLOPT_RESOLVE list of n entries (owned; NULL: no memory). */
 struct curl_slist *xfer_build_resolve(const char *const *resolve, size_t n);
 
+/* Watches e's TLS handshakes: *asked becomes true when a server asks for
+ * a client certificate and e has none to send (CURLOPT_SSL_CTX_FUNCTION;
+ * libcurl 7.88 makes a context per connection, and the callback is set on
+ * each). asked is borrowed for e's life; the caller clears it per
+ * request. */
+void xfer_watch_cert_request(CURL *e, bool *asked);
+
+/* A failed transfer of e (libcurl code rc) to target `target`, explained
+ * when hint.h recognises it: a client certificate the server asked for
+ * and did not get (cert_asked; *oc becomes OC_TLS), an answer to TLS that
+ * is not TLS, no answer to a handshake, a plain request to the gateway's
+ * HTTPS port. msg holds libcurl's message and is rewritten (cap bytes);
+ * left as it is otherwise. Returns true when it explained. */
+bool xfer_curl_explain(CURL *e, const struct scenario *scn, size_t target, int rc,
+                       bool cert_asked, enum rec_outcome *oc, char *msg, size_t cap);
+
 /* rq's header list with templated values: nodes (n_headers + 1 of them)
  * chained in the order of base (xfer_build_headers' list), taking rb's line
  * for each templated header. Returns nodes. */

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "fsutil.h"
 #include "testutil.h"
@@ -133,12 +134,53 @@ static void set_abort_and_limits(void **state)
     assert_int_equal(s.n, 0);
 }
 
+/* Folders made for outputs that never came are taken back: only those
+ * fs_mkdirs_track made, deepest first, and only while they are empty. */
+static void made_folders_taken_back(void **state)
+{
+    (void)state;
+    char dir[512], p[600];
+    struct fs_made made;
+    snprintf(dir, sizeof dir, "%s/was", test_dir);
+    assert_int_equal(mkdir(dir, 0777), 0);
+    snprintf(dir, sizeof dir, "%s/was/a/b/c/", test_dir);
+    assert_int_equal(fs_mkdirs_track(dir, &made), 0);
+    assert_int_equal(access(dir, F_OK), 0);
+    assert_int_equal(fs_made_undo(&made), 3);
+    snprintf(p, sizeof p, "%s/was/a", test_dir);
+    assert_int_equal(access(p, F_OK), -1);
+    snprintf(p, sizeof p, "%s/was", test_dir);
+    assert_int_equal(access(p, F_OK), 0);     /* it was there before */
+    assert_int_equal(fs_made_undo(&made), 0); /* (emptied) */
+    /* nothing made: nothing taken */
+    assert_int_equal(fs_mkdirs_track(p, &made), 0);
+    assert_int_equal(made.top, 0);
+    assert_int_equal(fs_made_undo(&made), 0);
+    assert_int_equal(access(p, F_OK), 0);
+    /* a folder someone wrote into stays, and so do those above it */
+    snprintf(dir, sizeof dir, "%s/was/x/y", test_dir);
+    assert_int_equal(fs_mkdirs_track(dir, &made), 0);
+    snprintf(p, sizeof p, "%s/was/x/file", test_dir);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(fs_made_undo(&made), 1);
+    assert_int_equal(access(p, F_OK), 0);
+    snprintf(p, sizeof p, "%s/was/x/y", test_dir);
+    assert_int_equal(access(p, F_OK), -1);
+    /* under a file: fails, having made nothing */
+    snprintf(p, sizeof p, "%s/was/x/file/z", test_dir);
+    assert_int_equal(fs_mkdirs_track(p, &made), -1);
+    assert_int_equal(made.top, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(set_commits_all),
         cmocka_unit_test(set_fails_whole),
         cmocka_unit_test(set_abort_and_limits),
+        cmocka_unit_test(made_folders_taken_back),
     };
     return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

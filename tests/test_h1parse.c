@@ -25,6 +25,7 @@ struct tcase {
     const char *body;  /* what follows up to the end: body_bytes */
     const char *after; /* bytes after the response, left unused */
     bool head_req;     /* the request was HEAD */
+    bool peek_2xx;     /* keep the start of 2xx bodies too */
     const char *node_header;
     bool eof; /* the peer closes after the bytes */
     enum h1p_rc rc;
@@ -62,7 +63,7 @@ static const struct tcase cases[] = {
      OK(200, 1, true)},
     {"no reason phrase", "HTTP/1.1 200\r\nContent-Length: 2\r\n\r\n", "hi", "", OK(200, 1, true)},
     {"empty reason phrase", "HTTP/1.1 404 \r\nContent-Length: 2\r\n\r\n", "no", "",
-     OK(404, 1, true)},
+     OK(404, 1, true), .peek = "no"},
     {"status 999", "HTTP/1.1 999 Request denied\r\nContent-Length: 0\r\n\r\n", "", "",
      OK(999, 1, true)},
     {"HTTP/1.9", "HTTP/1.9 200 OK\r\nContent-Length: 0\r\n\r\n", "", "", OK(200, 9, true)},
@@ -191,6 +192,19 @@ static const struct tcase cases[] = {
      WSO2_429, "", OK(429, 1, true), .peek = WSO2_429},
     {"200 body not peeked", "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n", "body", "",
      OK(200, 1, true)},
+    {"200 body peeked when asked", "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n", "body", "",
+     .peek_2xx = true, OK(200, 1, true), .peek = "body"},
+    /* every answer that is not a 2xx: WSO2's fault codes and what it said */
+    {"503 WSO2 fault in chunks",
+     "HTTP/1.1 503 Service Unavailable\r\nTransfer-Encoding: chunked\r\n\r\n",
+     "17\r\n{\"fault\":{\"code\":101503\r\n2e\r\n,\"message\":\"Runtime Error\",\"description\":"
+     "\"x\"}}\r\n0\r\n\r\n",
+     "", OK(503, 1, true),
+     .peek = "{\"fault\":{\"code\":101503,\"message\":\"Runtime Error\",\"description\":\"x\"}}"},
+    {"302 body peeked", "HTTP/1.1 302 Found\r\nLocation: /x\r\nContent-Length: 5\r\n\r\n", "moved",
+     "", OK(302, 1, true), .peek = "moved"},
+    {"502 delimited by close", "HTTP/1.1 502 Bad Gateway\r\n\r\n", "<html>bad</html>", "",
+     .eof = true, OK(502, 1, false), .peek = "<html>bad</html>"},
 
     /* bytes after the end are left */
     {"after content-length", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n", "ok",
@@ -309,6 +323,7 @@ static struct outcome run(const struct tcase *c, const char *in, size_t len, con
 {
     struct outcome o = {.rc = H1P_MORE};
     h1p_reset(&o.p, c->node_header, c->node_header ? strlen(c->node_header) : 0, c->head_req);
+    o.p.peek_2xx = c->peek_2xx;
     assert_false(h1p_started(&o.p));
     for (size_t i = 0; i <= ncuts && o.rc == H1P_MORE; i++) {
         size_t to = i < ncuts ? cuts[i] : len, used = SIZE_MAX;
@@ -571,7 +586,7 @@ static void interim_limits(void **state)
     free(in);
 }
 
-/* A 429 body longer than the peek keeps its first H1P_PEEK_BYTES. */
+/* A body longer than the peek (a 429's) keeps its first H1P_PEEK_BYTES. */
 static void long_peek(void **state)
 {
     (void)state;

@@ -1,12 +1,14 @@
 /*
  * test_recorder.c — outcome classes, WSO2 throttling codes read from 429
- * bodies, the merging of per-application counters, and local failures
+ * bodies and fault codes from every error answer's, examples of answers
+ * per class, the merging of per-application counters, and local failures
  * (the generator's, kept apart from every outcome of the gateway's).
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -59,6 +61,136 @@ static void throttle_codes(void **state)
     /* a body cut in the middle of the code */
     assert_int_equal(rec_throttle_kind("{\"code\":9008", 12), REC_THROTTLE_OTHER);
     assert_string_equal(rec_throttle_name(REC_THROTTLE_OTHER), "other");
+}
+
+/* An answer's body as one line for a message: white space and control
+ * characters folded, cut with "..." at a character boundary. */
+static void body_lines(void **state)
+{
+    (void)state;
+    char out[16], wide[64];
+    const char html[] = "\r\n  <html>\r\n\t<b>x</b>\0\x1b[2J \n";
+    rec_body_line(wide, sizeof wide, html, sizeof html - 1);
+    assert_string_equal(wide, "<html> <b>x</b> [2J");
+    assert_int_equal(rec_body_line(out, sizeof out, "", 0), 0);
+    assert_string_equal(out, "");
+    assert_int_equal(rec_body_line(out, sizeof out, " \r\n", 3), 0);
+    /* 15 bytes fit; 16 do not */
+    rec_body_line(out, sizeof out, "abcdefghijklmno", 15);
+    assert_string_equal(out, "abcdefghijklmno");
+    rec_body_line(out, sizeof out, "abcdefghijklmnop", 16);
+    assert_string_equal(out, "abcdefghijkl...");
+    /* never half a UTF-8 character before the dots: "é" is 2 bytes */
+    const char e8[] = "a\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9";
+    rec_body_line(out, sizeof out, e8, sizeof e8 - 1);
+    assert_string_equal(out, "a\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9...");
+    char tiny[4];
+    rec_body_line(tiny, sizeof tiny, "abcdef", 6);
+    assert_string_equal(tiny, "...");
+    char one[1];
+    rec_body_line(one, sizeof one, "abc", 3);
+    assert_string_equal(one, "");
+}
+
+static const char *fault(const char *body)
+{
+    return rec_fault_name(rec_fault_kind(body, strlen(body)));
+}
+
+/* WSO2 fault codes in the bodies of error answers (not only 429s): a
+ * fixed table of the documented codes, "other" for any other code, and
+ * "no_code" for a body without one. */
+static void fault_codes(void **state)
+{
+    (void)state;
+    assert_string_equal(fault("{\"fault\":{\"code\":101503,\"message\":\"Runtime Error\","
+                              "\"description\":\"Error connecting to the back end\"}}"),
+                        "101503");
+    assert_string_equal(fault("{\"fault\":{\"code\":101504,\"message\":\"Runtime Error\"}}"),
+                        "101504");
+    assert_string_equal(fault("{\"fault\": {\"code\" : \"900901\", \"message\":\"x\"}}"), "900901");
+    assert_string_equal(fault("{\"code\":900908}"), "900908");
+    assert_string_equal(fault("{\"code\":303001}"), "303001");
+    assert_string_equal(fault("{\"code\":700700}"), "700700");
+    /* WSO2's XML faults (API-M 2.x/3.x by default) */
+    assert_string_equal(fault("<am:fault xmlns:am=\"http://wso2.org/apimanager\"><am:code>101504"
+                              "</am:code><am:type>Status report</am:type></am:fault>"),
+                        "101504");
+    /* a status-like outer code beside WSO2's */
+    assert_string_equal(fault("{\"code\":503,\"fault\":{\"code\":101503}}"), "101503");
+    /* codes not in the table */
+    assert_string_equal(fault("{\"fault\":{\"code\":404,\"type\":\"Status report\"}}"), "other");
+    assert_string_equal(fault("{\"code\":1015030}"), "other");
+    /* no code at all */
+    assert_string_equal(fault("<html><body>502 Bad Gateway</body></html>"), "no_code");
+    assert_string_equal(fault(""), "no_code");
+    assert_string_equal(fault("{\"errorcode\":101503}"), "no_code");
+    assert_int_equal(rec_fault_kind(NULL, 0), REC_FAULT_NONE);
+    /* cut in the middle of the code: not a code */
+    assert_string_equal(rec_fault_name(rec_fault_kind("{\"code\":1015", 11)), "no_code");
+    /* names are the codes, each once, in the table's order */
+    for (int k = 0; k < REC_FAULT_OTHER; k++) {
+        const char *n = rec_fault_name(k);
+        assert_int_equal(strlen(n), 6);
+        assert_int_equal(rec_fault_kind(n, 6), REC_FAULT_NONE); /* a bare number is no member */
+        char body[64];
+        snprintf(body, sizeof body, "{\"code\":%s}", n);
+        assert_int_equal(rec_fault_kind(body, strlen(body)), k);
+    }
+    assert_string_equal(rec_fault_name(REC_FAULT_OTHER), "other");
+    assert_string_equal(rec_fault_name(REC_FAULT_NONE), "no_code");
+    assert_string_equal(rec_fault_name(REC_FAULT_KINDS), "?");
+}
+
+/* An example of the answers per class: status, node and the start of the
+ * body, kept once per class; a transport's message, kept first, stays. */
+static void answer_examples(void **state)
+{
+    (void)state;
+    struct rec_set *a, *b;
+    assert_int_equal(rec_set_new(1, 1, &a), 0);
+    assert_int_equal(rec_set_new(1, 1, &b), 0);
+    const char body[] = "{\"fault\":{\"code\":101503,\n  \"message\":\"Runtime Error\"}}";
+    rec_note_answer(b, OC_5XX, 503, "gw1", body, sizeof body - 1);
+    rec_note_answer(b, OC_5XX, 502, "gw2", "later", 5);
+    assert_string_equal(b->first_error[OC_5XX],
+                        "HTTP 503 from gw1: {\"fault\":{\"code\":101503, \"message\":\"Runtime "
+                        "Error\"}}");
+    rec_note_answer(b, OC_4XX, 404, "gw1", NULL, 0);
+    assert_string_equal(b->first_error[OC_4XX], "HTTP 404 from gw1 (no body)");
+    rec_note_error(b, OC_OTHER, "invalid response from gw1: status 999 is outside 100..599");
+    rec_note_answer(b, OC_OTHER, 999, "gw1", "x", 1);
+    assert_string_equal(b->first_error[OC_OTHER],
+                        "invalid response from gw1: status 999 is outside 100..599");
+    /* a long body is cut to fit */
+    char big[1000];
+    memset(big, 'x', sizeof big);
+    rec_note_answer(b, OC_2XX, 200, "gw1", big, sizeof big);
+    assert_int_equal(strlen(b->first_error[OC_2XX]), REC_ERROR_LEN - 1);
+    assert_string_equal(b->first_error[OC_2XX] + REC_ERROR_LEN - 4, "...");
+    rec_merge_errors(a, b);
+    assert_string_equal(a->first_error[OC_4XX], "HTTP 404 from gw1 (no body)");
+    rec_set_free(a);
+    rec_set_free(b);
+}
+
+/* faults_by is summed like the other counters and cleared with them. */
+static void fault_counts_merge(void **state)
+{
+    (void)state;
+    struct rec_cell *a = rec_cell_new(), *b = rec_cell_new();
+    assert_non_null(a);
+    assert_non_null(b);
+    b->faults_by[2] = 3;
+    b->faults_by[REC_FAULT_NONE] = 1;
+    rec_cell_add(a, b);
+    rec_cell_add(a, b);
+    assert_int_equal(a->faults_by[2], 6);
+    assert_int_equal(a->faults_by[REC_FAULT_NONE], 2);
+    rec_cell_reset(a);
+    assert_int_equal(a->faults_by[2], 0);
+    rec_cell_free(a);
+    rec_cell_free(b);
 }
 
 static void apps_merge(void **state)
@@ -120,6 +252,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(classes),
         cmocka_unit_test(throttle_codes),
+        cmocka_unit_test(body_lines),
+        cmocka_unit_test(fault_codes),
+        cmocka_unit_test(answer_examples),
+        cmocka_unit_test(fault_counts_merge),
         cmocka_unit_test(apps_merge),
         cmocka_unit_test(local_failures_are_the_generators),
     };

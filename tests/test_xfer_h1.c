@@ -27,6 +27,7 @@
 #include <openssl/ssl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,7 +59,13 @@ enum mode {
     M_CHUNKED,       /* chunked answer written in three pieces */
     M_999,           /* a well-framed answer with status 999 (outside 100..599) */
     M_HUGE,          /* 400 KB of response headers, in lines of 1 KB */
+    M_TLS_ALERT,     /* a TLS alert record (what a TLS port says to plain HTTP), then close */
+    M_503,           /* 503 with WSO2's fault body (a backend it cannot reach) */
 };
+
+#define WSO2_503                                                                                   \
+    "{\"fault\":{\"code\":101503,\"message\":\"Runtime Error\",\"description\":\"Error "           \
+    "connecting to the back end\"}}"
 
 struct srv {
     int lfd;
@@ -129,6 +136,20 @@ static bool answer(struct srv *sv, int fd)
         send_all(fd, big);
         break;
     }
+    case M_503: {
+        char a[512];
+        snprintf(a, sizeof a,
+                 "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                 "Content-Length: %zu\r\n\r\n%s",
+                 strlen(WSO2_503), WSO2_503);
+        send_all(fd, a);
+        return true;
+    }
+    case M_TLS_ALERT: {
+        static const char alert[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x46};
+        send(fd, alert, sizeof alert, MSG_NOSIGNAL);
+        break;
+    }
     case M_CHUNKED:
         send_all(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel");
         usleep(20000);
@@ -181,10 +202,11 @@ static void *srv_main(void *arg)
     return NULL;
 }
 
-static struct srv *srv_start(void)
+/* A scripted server on ADDR:port (0: any free port). */
+static struct srv *srv_start_port(int port)
 {
     struct srv *sv = calloc(1, sizeof *sv);
-    struct sockaddr_in a = {.sin_family = AF_INET};
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     socklen_t len = sizeof a;
     inet_pton(AF_INET, ADDR, &a.sin_addr);
     sv->lfd = socket(AF_INET, SOCK_STREAM, 0);
@@ -196,6 +218,11 @@ static struct srv *srv_start(void)
     sv->port = ntohs(a.sin_port);
     assert_int_equal(pthread_create(&sv->th, NULL, srv_main, sv), 0);
     return sv;
+}
+
+static struct srv *srv_start(void)
+{
+    return srv_start_port(0);
 }
 
 static void srv_stop(struct srv *sv)
@@ -217,6 +244,7 @@ struct client {
     struct xfer_result last;
     char error[256];
     char node[64];
+    char body[512]; /* last.body, copied (NUL-terminated) */
 };
 
 static void on_done(void *user, size_t slot, const struct xfer_result *r)
@@ -229,24 +257,39 @@ static void on_done(void *user, size_t slot, const struct xfer_result *r)
     c->last = *r;
     snprintf(c->error, sizeof c->error, "%s", r->error ? r->error : "");
     snprintf(c->node, sizeof c->node, "%s", r->node ? r->node : "");
+    snprintf(c->body, sizeof c->body, "%.*s", (int)r->body_len, r->body ? r->body : "");
     c->last.error = c->error;
     c->last.node = c->node;
+    c->last.body = r->body ? c->body : NULL;
 }
 
-/* A client of scheme://ADDR:port with a request timeout of timeout (a
- * duration) and extra YAML. */
+/* A scenario for scheme://ADDR:port with a request timeout of timeout (a
+ * duration, or the inside of a `timeouts:` mapping such as "connect:
+ * 200ms, request: 10s") and extra YAML (with `requests:` in it, instead
+ * of the one GET /t). Owned (scenario_free). */
+static struct scenario *scenario_for(const char *scheme, int port, const char *timeout,
+                                     const char *extra)
+{
+    char yaml[1024], err[1024];
+    struct scenario *scn = NULL;
+    snprintf(yaml, sizeof yaml,
+             "targets: [\"%s://" ADDR ":%d\"]\nnode_header: X-Node\n"
+             "%stimeouts: {%s%s}\n"
+             "load: {phases: [{duration: 1s, rate: 1/s}]}\n%s",
+             scheme, port, extra && strstr(extra, "requests:") ? "" : "requests: [{path: /t}]\n",
+             strchr(timeout, ':') ? "" : "request: ", timeout, extra ? extra : "");
+    if (scenario_load_mem("t.yaml", yaml, strlen(yaml), NULL, 0, &scn, err, sizeof err))
+        fail_msg("scenario: %s", err);
+    return scn;
+}
+
+/* A client as scenario_for describes it. */
 static void client_new_url(struct client *c, const char *scheme, int port, const char *timeout,
                            const char *extra)
 {
-    char yaml[1024], err[1024];
-    snprintf(yaml, sizeof yaml,
-             "targets: [\"%s://" ADDR ":%d\"]\nnode_header: X-Node\n"
-             "requests: [{path: /t}]\ntimeouts: {request: %s}\n"
-             "load: {phases: [{duration: 1s, rate: 1/s}]}\n%s",
-             scheme, port, timeout, extra ? extra : "");
+    char err[1024];
     memset(c, 0, sizeof *c);
-    if (scenario_load_mem("t.yaml", yaml, strlen(yaml), NULL, 0, &c->scn, err, sizeof err))
-        fail_msg("scenario: %s", err);
+    c->scn = scenario_for(scheme, port, timeout, extra);
     c->loop = ev_loop_new(EVFLAG_AUTO);
     assert_int_equal(xfer_new(c->loop, c->scn, NULL, 0, NULL, 4, 1, on_done, c, &c->x, err,
                               sizeof err),
@@ -337,6 +380,10 @@ static void unfill_fds(struct filled *f)
 }
 
 /* ------------------------------------------------------------- tests */
+
+/* The two transports, as the extra YAML of client_new; TRANSPORT names one. */
+static const char *const transports[] = {NULL, "generator: {transport: curl}\n"};
+#define TRANSPORT(t) ((t) ? "curl" : "native")
 
 static void keep_alive_reuses_one_connection(void **state)
 {
@@ -435,7 +482,6 @@ static void failures_are_classified_and_named(void **state)
 static void invalid_answers_are_other_on_both_transports(void **state)
 {
     (void)state;
-    static const char *const transports[] = {NULL, "generator: {transport: curl}\n"};
     for (size_t t = 0; t < 2; t++) {
         struct srv *sv = srv_start();
         struct client c;
@@ -549,6 +595,41 @@ static void throttled_answer_details(void **state)
     srv_stop(sv);
 }
 
+/* What a gateway said: the start of every answer's body whose status is
+ * not a 2xx, or not expected, on both transports (for WSO2's fault codes
+ * and the examples); nothing of an expected 2xx's. */
+static void error_answers_keep_their_start(void **state)
+{
+    (void)state;
+    for (size_t t = 0; t < 2; t++) {
+        struct srv *sv = srv_start();
+        struct client c;
+        char extra[256];
+        client_new(&c, sv->port, transports[t]);
+        atomic_store(&sv->mode, M_503);
+        request(&c);
+        assert_int_equal(c.last.outcome, OC_5XX);
+        if (!c.last.body || strcmp(c.body, WSO2_503))
+            fail_msg("%s: 503 body '%s'", TRANSPORT(t), c.body);
+        assert_int_equal(c.last.body_len, strlen(WSO2_503));
+        atomic_store(&sv->mode, M_OK);
+        request(&c);
+        assert_int_equal(c.last.outcome, OC_2XX);
+        assert_null(c.last.body);
+        client_free(&c);
+        /* a request that expects 201: its 200 is kept as well */
+        snprintf(extra, sizeof extra, "requests: [{path: /t, expect: [201]}]\n%s",
+                 transports[t] ? transports[t] : "");
+        client_new_url(&c, "http", sv->port, "200ms", extra);
+        request(&c);
+        assert_false(c.last.expected);
+        if (!c.last.body || strcmp(c.body, "ok"))
+            fail_msg("%s: unexpected 200's body '%s'", TRANSPORT(t), c.body);
+        client_free(&c);
+        srv_stop(sv);
+    }
+}
+
 static void chunked_answer_in_pieces(void **state)
 {
     (void)state;
@@ -614,9 +695,13 @@ static void *tls_main(void *arg)
     return NULL;
 }
 
-/* A TLS server on ADDR whose certificate, for san, is signed by a CA
- * written to ca_path. */
-static struct tls_srv *tls_start(const char *san, const char *ca_path)
+/* A TLS server on ADDR:port (0: any free port) whose certificate, for
+ * san, is signed by a CA written to ca_path; with require_cert it asks for
+ * a client certificate signed by that CA and refuses the handshake
+ * without one (TLS 1.3: alert certificate_required; 1.2: handshake
+ * failure); max_version limits its TLS versions (0: none). */
+static struct tls_srv *tls_start_opts(const char *san, const char *ca_path, int port,
+                                      bool require_cert, int max_version)
 {
     struct tls_srv *sv = calloc(1, sizeof *sv);
     EVP_PKEY *ca_key = test_key(), *key = test_key();
@@ -626,20 +711,33 @@ static struct tls_srv *tls_start(const char *san, const char *ca_path)
     sv->ctx = SSL_CTX_new(TLS_server_method());
     assert_int_equal(SSL_CTX_use_certificate(sv->ctx, cert), 1);
     assert_int_equal(SSL_CTX_use_PrivateKey(sv->ctx, key), 1);
+    if (require_cert) {
+        assert_int_equal(X509_STORE_add_cert(SSL_CTX_get_cert_store(sv->ctx), ca), 1);
+        SSL_CTX_set_verify(sv->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+    }
+    if (max_version)
+        SSL_CTX_set_max_proto_version(sv->ctx, max_version);
     X509_free(ca);
     X509_free(cert);
     EVP_PKEY_free(ca_key);
     EVP_PKEY_free(key);
-    struct sockaddr_in a = {.sin_family = AF_INET};
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     socklen_t len = sizeof a;
     inet_pton(AF_INET, ADDR, &a.sin_addr);
     sv->lfd = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    setsockopt(sv->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     assert_int_equal(bind(sv->lfd, (struct sockaddr *)&a, sizeof a), 0);
     assert_int_equal(listen(sv->lfd, 16), 0);
     getsockname(sv->lfd, (struct sockaddr *)&a, &len);
     sv->port = ntohs(a.sin_port);
     assert_int_equal(pthread_create(&sv->th, NULL, tls_main, sv), 0);
     return sv;
+}
+
+static struct tls_srv *tls_start(const char *san, const char *ca_path)
+{
+    return tls_start_opts(san, ca_path, 0, false, 0);
 }
 
 static void tls_stop(struct tls_srv *sv)
@@ -729,8 +827,190 @@ static void tls_server_name_verified_and_sent(void **state)
     tls_stop(sv);
 }
 
+/* ------------------------------------------- the wrong scheme, mTLS */
+
+/* The last error must contain want; names the transport when not. */
+static void error_has(const struct client *c, size_t t, enum rec_outcome oc, const char *want)
+{
+    if (c->last.outcome != oc || !strstr(c->error, want))
+        fail_msg("%s: outcome %s, error '%s'; want %s with '%s'", TRANSPORT(t),
+                 rec_outcome_name(c->last.outcome), c->error, rec_outcome_name(oc), want);
+}
+
+/* Plain HTTP to a port that speaks TLS: the native transport sees the TLS
+ * bytes (0x15 0x03: an alert) on any port; libcurl only says the answer
+ * was not HTTP ("Received HTTP/0.9"), or a reset, and goes by the port:
+ * 8243 is the gateway's HTTPS port. */
+static void plain_http_to_a_tls_port_is_named(void **state)
+{
+    (void)state;
+    struct srv *sv = srv_start();
+    struct client c;
+    char want[128];
+    client_new(&c, sv->port, NULL);
+    atomic_store(&sv->mode, M_TLS_ALERT);
+    request(&c);
+    snprintf(want, sizeof want, "port %d answered in TLS, not plain HTTP: use https://", sv->port);
+    error_has(&c, 0, OC_OTHER, want);
+    client_free(&c);
+    srv_stop(sv);
+    sv = srv_start_port(8243);
+    for (size_t t = 0; t < 2; t++) {
+        client_new(&c, 8243, transports[t]);
+        atomic_store(&sv->mode, M_TLS_ALERT);
+        request(&c);
+        error_has(&c, t, OC_OTHER, "8243 is the gateway's HTTPS port: use https://");
+        atomic_store(&sv->mode, M_RESET);
+        request(&c);
+        error_has(&c, t, OC_RESET, "8243 is the gateway's HTTPS port: use https://");
+        client_free(&c);
+    }
+    srv_stop(sv);
+}
+
+/* TLS to a port that speaks plain HTTP: an HTTP answer to the ClientHello
+ * (OpenSSL: "wrong version number"; the native transport sees "HTTP/"),
+ * or silence until the connect timeout. */
+static void tls_to_a_plain_port_is_named(void **state)
+{
+    (void)state;
+    struct srv *sv = srv_start();
+    struct client c;
+    char want[128];
+    client_new_url(&c, "https", sv->port, "10s", NULL);
+    request(&c);
+    snprintf(want, sizeof want, "port %d answered in plain HTTP, not TLS: use http://", sv->port);
+    error_has(&c, 0, OC_TLS, want);
+    client_free(&c);
+    /* during a run, a handshake that gets no answer is mostly a busy
+     * gateway: only a port whose usual role is plain HTTP gets the hint */
+    for (size_t t = 0; t < 2; t++) {
+        client_new_url(&c, "https", sv->port, "connect: 300ms, request: 10s", transports[t]);
+        atomic_store(&sv->mode, M_SILENT);
+        request(&c);
+        if (c.last.outcome != OC_TIMEOUT || strstr(c.error, "http://"))
+            fail_msg("%s: silence on port %d: %s, '%s'", TRANSPORT(t), sv->port,
+                     rec_outcome_name(c.last.outcome), c.error);
+        client_free(&c);
+    }
+    srv_stop(sv);
+    sv = srv_start_port(8280);
+    for (size_t t = 0; t < 2; t++) {
+        client_new_url(&c, "https", 8280, "connect: 300ms, request: 10s", transports[t]);
+        atomic_store(&sv->mode, M_OK);
+        request(&c);
+        error_has(&c, t, OC_TLS, "8280 is the gateway's HTTP port: use http://");
+        atomic_store(&sv->mode, M_SILENT);
+        request(&c);
+        error_has(&c, t, OC_TIMEOUT,
+                  "no answer within 300 ms: 8280 is the gateway's HTTP port: use http://");
+        client_free(&c);
+    }
+    srv_stop(sv);
+}
+
+#define CLIENT_CERT_HINT                                                                           \
+    "the gateway requires a client certificate (mutual TLS): set tls.cert and tls.key"
+
+/* A gateway that requires a client certificate, asked without one: TLS
+ * 1.3 (its alert certificate_required comes after the client's Finished:
+ * libcurl saw a closed connection, "getpeername() failed") and TLS 1.2
+ * (a handshake failure after its CertificateRequest). */
+static void missing_client_certificate_is_named(void **state)
+{
+    (void)state;
+    char ca[128], extra[256];
+    snprintf(ca, sizeof ca, "%s/mtls-ca.pem", test_dir);
+    static const int versions[] = {0, TLS1_2_VERSION};
+    for (size_t v = 0; v < 2; v++) {
+        struct tls_srv *sv = tls_start_opts("IP:" ADDR, ca, 0, true, versions[v]);
+        for (size_t t = 0; t < 2; t++) {
+            struct client c;
+            snprintf(extra, sizeof extra, "tls: {ca: \"%s\"}\n%s", ca,
+                     transports[t] ? transports[t] : "");
+            client_new_url(&c, "https", sv->port, "10s", extra);
+            request(&c);
+            error_has(&c, t, OC_TLS, CLIENT_CERT_HINT);
+            client_free(&c);
+        }
+        tls_stop(sv);
+    }
+}
+
+/* The node check before a run (xfer_probe, libcurl whatever the
+ * transport) names the same, and where the first answer leaves the scheme
+ * in doubt it asks the port in the other protocol: a TLS server asked in
+ * plain HTTP (it just closes), a plain server asked in TLS (it answers
+ * HTTP: "wrong version number"); a client certificate required; and an
+ * answer's status comes with what it said. */
+static int check(const char *scheme, int port, const char *timeouts, const char *extra,
+                 struct xfer_probe_answer *ans, char *err, size_t err_len)
+{
+    struct scenario *scn = scenario_for(scheme, port, timeouts, extra);
+    err[0] = '\0';
+    int rc = xfer_probe(scn, NULL, 0, NULL, 0, NULL, NULL, ans, err, err_len);
+    scenario_free(scn);
+    return rc;
+}
+
+static void check_fails_with(int rc, const char *err, const char *want)
+{
+    if (rc != -1 || !strstr(err, want))
+        fail_msg("check: %d, '%s'; want -1 with '%s'", rc, err, want);
+}
+
+static void node_check_names_scheme_and_certificate(void **state)
+{
+    (void)state;
+    char ca[128], extra[256], err[1024], want[128];
+    struct xfer_probe_answer ans;
+    snprintf(ca, sizeof ca, "%s/check-ca.pem", test_dir);
+    snprintf(extra, sizeof extra, "tls: {ca: \"%s\"}\n", ca);
+    struct tls_srv *tv = tls_start("IP:" ADDR, ca);
+    int rc = check("http", tv->port, "10s", NULL, &ans, err, sizeof err);
+    snprintf(want, sizeof want, "port %d speaks TLS, not plain HTTP: use https://", tv->port);
+    check_fails_with(rc, err, want);
+    tls_stop(tv);
+    static const int versions[] = {0, TLS1_2_VERSION};
+    for (size_t v = 0; v < 2; v++) {
+        tv = tls_start_opts("IP:" ADDR, ca, 0, true, versions[v]);
+        rc = check("https", tv->port, "10s", extra, &ans, err, sizeof err);
+        check_fails_with(rc, err, CLIENT_CERT_HINT);
+        tls_stop(tv);
+    }
+    struct srv *sv = srv_start();
+    rc = check("https", sv->port, "10s", NULL, &ans, err, sizeof err);
+    snprintf(want, sizeof want, "port %d speaks plain HTTP, not TLS: use http://", sv->port);
+    check_fails_with(rc, err, want);
+    /* silent to both: the check can only say what to try */
+    atomic_store(&sv->mode, M_SILENT);
+    rc = check("https", sv->port, "connect: 300ms, request: 10s", NULL, &ans, err, sizeof err);
+    snprintf(want, sizeof want, "no answer within 300 ms: if port %d speaks plain HTTP, use http://",
+             sv->port);
+    check_fails_with(rc, err, want);
+    srv_stop(sv);
+    /* silent to a ClientHello, and to the HEAD that follows: no second
+     * opinion, the port's role says it */
+    sv = srv_start_port(8280);
+    atomic_store(&sv->mode, M_SILENT);
+    rc = check("https", 8280, "connect: 300ms, request: 10s", NULL, &ans, err, sizeof err);
+    check_fails_with(rc, err,
+                     "no answer within 300 ms: 8280 is the gateway's HTTP port: use http://");
+    atomic_store(&sv->mode, M_503);
+    rc = check("http", 8280, "10s", NULL, &ans, err, sizeof err);
+    assert_int_equal(rc, 0);
+    assert_int_equal(ans.status, 503);
+    assert_string_equal(ans.said, WSO2_503);
+    assert_string_equal(ans.hint, "");
+    srv_stop(sv);
+}
+
 int main(void)
 {
+    /* as gatecap does (sigguard.h): OpenSSL writes on its sockets with
+     * write(), so a peer that closed first (a refused handshake, a
+     * server's alert after the client gave up) would end the test */
+    signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(keep_alive_reuses_one_connection),
         cmocka_unit_test(connection_close_and_extra_bytes_end_the_connection),
@@ -741,9 +1021,14 @@ int main(void)
         cmocka_unit_test(out_of_descriptors_is_local),
         cmocka_unit_test(an_idle_connection_makes_room),
         cmocka_unit_test(throttled_answer_details),
+        cmocka_unit_test(error_answers_keep_their_start),
         cmocka_unit_test(chunked_answer_in_pieces),
         cmocka_unit_test(tls_verified_reused_and_failures_named),
         cmocka_unit_test(tls_server_name_verified_and_sent),
+        cmocka_unit_test(plain_http_to_a_tls_port_is_named),
+        cmocka_unit_test(tls_to_a_plain_port_is_named),
+        cmocka_unit_test(missing_client_certificate_is_named),
+        cmocka_unit_test(node_check_names_scheme_and_certificate),
     };
     return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }
