@@ -36,10 +36,13 @@ pkg = $(if $(filter undefined,$(origin PKG_$(1))),$(eval PKG_$(1) := $(shell \
 CFLAGS  += -std=c11 $(OPT) $(WARN) $(call pkg,cflags)
 LIBS     = $(call pkg,libs) -lev -lm -lpthread
 
-LIB_SRCS  := $(filter-out harness/main.c,$(wildcard harness/*.c))
+LIB_SRCS  := $(filter-out harness/cli/main.c,$(wildcard harness/*/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB       := $(BUILD)/libgatecap.a
-TEST_SRCS := $(wildcard tests/test_*.c)
+# The simulator shares only the base layer with gatecap (tools/lint/layers).
+BASE_OBJS := $(filter $(BUILD)/harness/base/%,$(LIB_OBJS))
+# Unit tests mirror harness/: tests/LAYER/test_MODULE.c.
+TEST_SRCS := $(filter-out tests/gatewaysim/%,$(wildcard tests/*/test_*.c))
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 SIM_SRCS  := $(wildcard tools/gatewaysim/*.c)
 SIM_OBJS  := $(SIM_SRCS:%.c=$(BUILD)/%.o)
@@ -68,6 +71,8 @@ $(BUILD)/.deps-%: tools/install-deps
 	@mkdir -p $(@D) && touch $@
 deps: $(STAMP)
 $(TEST_OBJS) $(TEST_BINS) $(SIM_TEST_BINS): | $(BUILD)/.deps-test
+# tests/testutil.h and tests/testcerts.h, for the tests in their folders
+$(TEST_OBJS): CPPFLAGS += -iquote tests
 
 $(BUILD)/%.o: %.c | $(STAMP)
 	@mkdir -p $(@D)
@@ -77,13 +82,13 @@ $(LIB): $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/gatecap: $(BUILD)/harness/main.o $(LIB)
+$(BUILD)/gatecap: $(BUILD)/harness/cli/main.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/gatewaysim: $(SIM_OBJS) $(LIB)
+$(BUILD)/gatewaysim: $(SIM_OBJS) $(BASE_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/gatewaysim/%: $(BUILD)/tests/gatewaysim/%.o $(filter-out %/main.o,$(SIM_OBJS)) $(LIB)
+$(BUILD)/tests/gatewaysim/%: $(BUILD)/tests/gatewaysim/%.o $(filter-out %/main.o,$(SIM_OBJS)) $(BASE_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)

@@ -1,5 +1,5 @@
 /*
- * fuzz_feeder.c — libFuzzer target for CSV feeders (harness/feeder.c) and
+ * fuzz_feeder.c — libFuzzer target for CSV feeders (harness/scenario/feeder.c) and
  * the templates that read them (harness/template*.c). The input is a CSV
  * file (written to a memfd); when it loads, every cell must lie inside
  * the file's bytes and be NUL-terminated, every row's line must be within
@@ -14,8 +14,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "feeder.h"
-#include "template.h"
+#include "scenario/feeder.h"
+#include "scenario/template.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 /*
  * fuzz_h1parse.c — libFuzzer target for the HTTP/1.1 response parser
- * (harness/h1parse.c). The first byte picks HEAD or not, whether a node
+ * (harness/net/h1parse.c). The first byte picks HEAD or not, whether a node
  * header is asked for, whether 2xx bodies are peeked too, and the length
  * of the pieces of one cut; the rest
  * is the byte stream from the peer. Fed whole, one byte at a time and in
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "h1parse.h"
+#include "net/h1parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

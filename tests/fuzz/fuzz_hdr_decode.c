@@ -1,6 +1,6 @@
 /*
  * fuzz_hdr_decode.c — libFuzzer target for the histogram decoders
- * (harness/hdr_codec.c). The first byte picks the decoder (plain V2,
+ * (harness/measure/hdr_codec.c). The first byte picks the decoder (plain V2,
  * compressed V2, base64 of compressed V2); the rest is the input.
  *
  * Beyond "no crash, no leak, no undefined behaviour" (ASan/UBSan), every
@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hdr.h"
-#include "hdr_codec.h"
+#include "measure/hdr.h"
+#include "measure/hdr_codec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

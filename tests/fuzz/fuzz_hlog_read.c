@@ -1,6 +1,6 @@
 /*
  * fuzz_hlog_read.c — libFuzzer target for the interval log reader
- * (harness/hlog.c) and, through it, the base64 and V2 decoders.
+ * (harness/measure/hlog.c) and, through it, the base64 and V2 decoders.
  *
  * The first byte picks the reader's options (tag filter, tag prefix, time
  * range, absolute times, histograms skipped) and whether the Java-style
@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hdr.h"
-#include "hlog.h"
+#include "measure/hdr.h"
+#include "measure/hlog.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

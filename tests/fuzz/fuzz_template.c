@@ -14,8 +14,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "feeder.h"
-#include "template.h"
+#include "scenario/feeder.h"
+#include "scenario/template.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -26,9 +26,10 @@
 
 #include <zlib.h>
 
-#include "hdr.h"
-#include "hdr_codec.h"
-#include "hlog.h"
+#include "base/encode.h"
+#include "measure/hdr.h"
+#include "measure/hdr_codec.h"
+#include "measure/hlog.h"
 
 #define START_MS 1700000000123LL
 #define HOUR_US 3600000000LL
@@ -286,7 +287,7 @@ static void payloads(const char *path, bool compressed_only)
         size_t len = strlen(b64);
         uint8_t *bin = malloc(len);
         size_t bin_len = 0;
-        if (bin == NULL || hdr_codec_base64_decode(b64, len, bin, len, &bin_len) != 0)
+        if (bin == NULL || enc_unbase64(b64, len, bin, len, &bin_len) != 0)
             die("bad base64");
         /* inflate the original payload */
         uLongf plain_len = 64u << 20;

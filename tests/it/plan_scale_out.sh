@@ -27,7 +27,7 @@ on_exit "'$GATECAP_TOP/tools/gateway-cluster' stop --dir '$CL'"
     fail "cluster did not start: $(tail -5 "$T_TMP/cluster.log")"
 
 # staircase NAME TARGET K: per node 180..220/s in steps of 10/s (5 % of a
-# node's capacity; see plan_sim.sh for why), times K nodes. A run that
+# node's capacity; see plan_known_capacity.sh for why), times K nodes. A run that
 # gatecap could not deliver (generator-limited: a busy machine) is run once
 # more; plan would rightly refuse it.
 staircase() {

@@ -37,7 +37,7 @@ run_ok stairs
 [ "$(jr stairs .run.status)" = stopped ] || fail "status $(jr stairs .run.status), expected stopped"
 reason=$(jr stairs .run.stop_reason)
 log "  stop_reason: $reason"
-# Steps 20/s apart around the capacity (see plan_sim.sh for why): 340, 360
+# Steps 20/s apart around the capacity (see plan_known_capacity.sh for why): 340, 360
 # and 380/s meet the SLO, 420/s and above do not, 400/s (exactly the
 # capacity) may go either way; so the stop comes after step 5 or 6.
 echo "$reason" | grep -Eq "steps 'steps': 2 consecutive step\(s\) failed the SLO, the last steps-[56]: " ||

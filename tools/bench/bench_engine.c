@@ -11,10 +11,10 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "clock.h"
-#include "recorder.h"
-#include "scenario.h"
-#include "sched.h"
+#include "base/clock.h"
+#include "measure/recorder.h"
+#include "scenario/scenario.h"
+#include "run/sched.h"
 
 #define REQUESTS 20000000LL
 

@@ -3,15 +3,15 @@
  * prints it). Loads a 100,000-row and a 1,000,000-row file of the same
  * shape side by side: the second should take about 10 times the first
  * (loading is linear in the file's size); a ratio far above 10 means a
- * super-linear step crept in. tests/test_feeder.c checks what is loaded,
+ * super-linear step crept in. tests/scenario/test_feeder.c checks what is loaded,
  * never how fast.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "feeder.h"
+#include "base/clock.h"
+#include "scenario/feeder.h"
 
 static int write_csv(const char *path, int rows)
 {

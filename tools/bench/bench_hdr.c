@@ -7,7 +7,7 @@
  * hdr_value_at_percentile call, and one full percentile ladder (the .hgrm
  * iteration). Runs in a few seconds; `make bench` runs it.
  */
-#include "hdr.h"
+#include "measure/hdr.h"
 
 #include <math.h>
 #include <stdint.h>

@@ -6,7 +6,7 @@
  */
 #include "http.h"
 
-#include "hdr_codec.h"
+#include "base/encode.h"
 
 #include <string.h>
 
@@ -467,7 +467,7 @@ int gshttp_base64_decode(const char *src, size_t n, char *dst, size_t dst_size)
     /* gatecap's own decoder (strict standard base64), plus a NUL. */
     size_t len = 0;
     if (dst_size == 0 || n / 4 * 3 > dst_size - 1 ||
-        hdr_codec_base64_decode(src, n, (uint8_t *)dst, dst_size - 1, &len))
+        enc_unbase64(src, n, (uint8_t *)dst, dst_size - 1, &len))
         return -1;
     dst[len] = 0;
     return (int)len;

@@ -1,0 +1,1100 @@
+/*
+ * cmd_run.c — `gatecap run` and `gatecap validate`: what the user sees of
+ * a run (progress, summary, messages) and where its outputs go.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "net/auth.h"
+#include "cli/cmd.h"
+#include "run/engine.h"
+#include "run/fdbudget.h"
+#include "base/fsutil.h"
+#include "scenario/gate.h"
+#include "measure/hlog.h"
+#include "measure/judge.h"
+#include "output/junit.h"
+#include "scenario/redact.h"
+#include "output/report.h"
+#include "output/results.h"
+#include "scenario/scenario.h"
+#include "base/sigguard.h"
+#include "net/xfer.h"
+
+#define MAX_SETS 64
+
+struct run_opts {
+    const char *file;
+    const char *outdir;
+    const char *junit; /* --junit FILE: the gates as JUnit XML */
+    const char *sets[MAX_SETS];
+    size_t n_sets;
+    bool quiet;
+};
+
+#define RUN_USAGE                                                                                  \
+    "gatecap run SCENARIO.yaml [-o OUTDIR] [--set key=value]... [--junit FILE] [--quiet]"
+#define VALIDATE_USAGE "gatecap validate SCENARIO.yaml [--set key=value]..."
+
+/* What -h / --help prints on stdout: the usage, then the options. */
+static void print_help(bool run)
+{
+    if (run)
+        printf("usage: %s\n"
+               "  Checks every node, drives the load the scenario describes and writes\n"
+               "  results.json, run.hlog, report.md and report.html (docs/run.md).\n"
+               "  -o, --output DIR  output folder (default: the scenario's output:, results)\n"
+               "  --set KEY=VALUE   override a scenario field, e.g. load.workers=2 (repeatable;\n"
+               "                    recorded in results.json)\n"
+               "  --junit FILE      also write the gates as JUnit XML\n"
+               "  -q, --quiet       no progress lines on stderr\n"
+               "  -h, --help        this text\n"
+               "Exit: 0 as planned, 1 a gate failed, 2 usage or input error, 3 not run as\n"
+               "planned, 130 interrupted.\n",
+               RUN_USAGE);
+    else
+        printf("usage: %s\n"
+               "  Reads and checks a scenario (YAML, fields, files, certificates) and sends\n"
+               "  nothing (docs/run.md).\n"
+               "  --set KEY=VALUE   override a scenario field, e.g. load.workers=2 (repeatable)\n"
+               "  -h, --help        this text\n"
+               "Exit: 0 valid, 2 usage or input error.\n",
+               VALIDATE_USAGE);
+}
+
+/* Returns 0, -1 after printing the problem, or 1 after -h / --help. */
+static int parse_opts(int argc, char **argv, struct run_opts *o, bool run)
+{
+    const char *usage = run ? RUN_USAGE : VALIDATE_USAGE;
+    memset(o, 0, sizeof *o);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            print_help(run);
+            return 1;
+        }
+        /* an output named by "" would be written at the root (or fail
+         * after the whole run): a usage error, before anything is sent */
+        if ((!strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--junit")) &&
+            (i + 1 == argc || !argv[i + 1][0])) {
+            fprintf(stderr, "gatecap: %s needs %s, not %s\nusage: %s\n", a,
+                    a[2] == 'j' ? "a file name" : "a folder",
+                    i + 1 == argc ? "nothing" : "an empty value", usage);
+            return -1;
+        }
+        if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && i + 1 < argc) {
+            o->outdir = argv[++i];
+        } else if (!strcmp(a, "--set") && i + 1 < argc) {
+            if (o->n_sets == MAX_SETS) {
+                fprintf(stderr, "gatecap: at most %d --set options\n", MAX_SETS);
+                return -1;
+            }
+            o->sets[o->n_sets++] = argv[++i];
+        } else if (!strncmp(a, "--set=", 6)) {
+            if (o->n_sets == MAX_SETS) {
+                fprintf(stderr, "gatecap: at most %d --set options\n", MAX_SETS);
+                return -1;
+            }
+            o->sets[o->n_sets++] = a + 6;
+        } else if (!strcmp(a, "--junit") && i + 1 < argc) {
+            o->junit = argv[++i];
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            o->quiet = true;
+        } else if (a[0] == '-' || o->file) {
+            /* never repeat a secret: a --set value split off by a space is
+             * not shown, credential shapes are masked (redact.h) */
+            char shown[512];
+            redact_text(NULL, a, shown, sizeof shown, REDACT_ONE_LINE);
+            if (o->n_sets && argv[i - 1] == o->sets[o->n_sets - 1] && !strchr(argv[i - 1], '='))
+                fprintf(stderr,
+                        "gatecap: unexpected argument after --set %s (not shown); write --set "
+                        "KEY=VALUE as one argument\nusage: %s\n",
+                        argv[i - 1], usage);
+            else
+                fprintf(stderr, "gatecap: unexpected argument '%s'\nusage: %s\n", shown, usage);
+            return -1;
+        } else {
+            o->file = a;
+        }
+    }
+    if (!o->file) {
+        fprintf(stderr, "gatecap: no scenario file given\nusage: %s\n", usage);
+        return -1;
+    }
+    return 0;
+}
+
+static struct scenario *load(const struct run_opts *o)
+{
+    struct scenario *scn = NULL;
+    char err[2048];
+    if (scenario_load(o->file, o->sets, o->n_sets, &scn, err, sizeof err)) {
+        fprintf(stderr, "gatecap: %s\n", err);
+        return NULL;
+    }
+    if (xfer_check_support(scn, err, sizeof err)) {
+        fprintf(stderr, "gatecap: %s: %s\n", o->file, err);
+        scenario_free(scn);
+        return NULL;
+    }
+    return scn;
+}
+
+int cmd_validate(int argc, char **argv)
+{
+    struct run_opts o;
+    int prc = parse_opts(argc, argv, &o, false);
+    if (prc)
+        return prc > 0 ? 0 : EXIT_INPUT;
+    struct scenario *scn = load(&o);
+    if (!scn)
+        return EXIT_INPUT;
+    char extra[96] = "";
+    if (scn->auth.type == SCN_AUTH_OAUTH2 || scn->n_feeders)
+        snprintf(extra, sizeof extra, ", %zu application(s), %zu feeder(s)", scn->auth.n_apps,
+                 scn->n_feeders);
+    printf("%s: valid — %zu target(s), %zu request(s), %zu phase(s), %.0f s, %s model, %d "
+           "worker(s)%s%s\n",
+           o.file, scn->n_targets, scn->n_requests, scn->n_phases, scenario_duration_s(scn),
+           scn->model == SCN_OPEN ? "open" : "closed", scn->workers, extra,
+           scn->tls.insecure ? "; WARNING: TLS verification is OFF (tls.insecure)" : "");
+    scenario_free(scn);
+    return 0;
+}
+
+/* ---- progress ---- */
+
+struct run_ctx {
+    const struct scenario *scn;
+    const struct run_opts *opts;
+    bool tty;
+    bool hlog_started;
+    FILE *hlog_file; /* run.hlog's temporary file (in the output set) */
+    struct hlog_writer *hlog;
+    struct rec_cell *hlog_all; /* scratch: the interval's records, all cells */
+    bool hlog_failed;
+    char stop_reason[768]; /* what stopped the run early, if anything */
+    bool stopped_by_gate;  /* an abort_on_fail gate (exit 1), not a staircase */
+    bool told_stop;        /* the stop request was acknowledged on stderr */
+    size_t judged;         /* phases whose step-stop rule was applied */
+    double judged_end_s;   /* end of those phases, from the run's start */
+    int *step_fails;       /* consecutive failing steps, per step-stop rule */
+};
+
+/* Progress lines go to stderr, the summary to stdout; neither decides the
+ * run's fate. Once stderr fails (a closed pipe: EPIPE; a terminal gone
+ * with the ssh session: EIO) progress stops; the run goes on. */
+static bool stderr_ok(void)
+{
+    return !ferror(stderr);
+}
+
+static void fmt_ms(char *buf, size_t n, int64_t us)
+{
+    if (us >= 10000000)
+        snprintf(buf, n, "%.1fs", (double)us / 1e6);
+    else if (us >= 10000)
+        snprintf(buf, n, "%.0fms", (double)us / 1e3);
+    else
+        snprintf(buf, n, "%.2fms", (double)us / 1e3);
+}
+
+/* Characters of the longest phase name (or "drain"): the name column's
+ * width. Names are padded to it, never cut. */
+static int name_width(const struct scenario *scn)
+{
+    size_t w = strlen("drain");
+    for (size_t i = 0; i < scn->n_phases; i++) {
+        size_t n = 0; /* characters, not bytes */
+        for (const unsigned char *c = (const unsigned char *)scn->phases[i].name; *c; c++)
+            n += (*c & 0xC0) != 0x80;
+        w = n > w ? n : w;
+    }
+    return w < 64 ? (int)w : 64;
+}
+
+/* One line per interval:
+ *   [  12s/60s] steady  offered 400/s achieved 399/s  p50 0.31ms p99 1.20ms  err 4 (1.0%) thr 0
+ * The load is the open model's offered rate or the closed model's users;
+ * the drain has none ("no new arrivals"); a warm-up (record: false) keeps
+ * no records, so it shows neither latency nor answers. With node_header,
+ * the nodes that answered in the interval. */
+static void print_progress(struct run_ctx *rc, const struct engine_result *r,
+                           const struct engine_interval *iv)
+{
+    const struct scenario *scn = rc->scn;
+    const struct scn_phase *ph = &scn->phases[iv->phase];
+    char load[48], line[768];
+    if (iv->drain)
+        snprintf(load, sizeof load, "%-17s", "(no new arrivals)");
+    else if (scn->model == SCN_OPEN)
+        snprintf(load, sizeof load, "offered %7.0f/s", iv->offered_rps);
+    else
+        snprintf(load, sizeof load, "users %-11d", ph->users);
+    int n = snprintf(line, sizeof line, "[%5.*fs/%.0fs] %-*s %s", scn->interval_s < 1 ? 1 : 0,
+                     r->elapsed_s, scenario_duration_s(scn), name_width(scn),
+                     iv->drain ? "drain" : ph->name, load);
+    if (n > 0 && (size_t)n < sizeof line && !iv->drain && !ph->record) {
+        n += snprintf(line + n, sizeof line - (size_t)n, " warm-up (not recorded)");
+    } else if (n > 0 && (size_t)n < sizeof line) {
+        char p50[16] = "-", p99[16] = "-", err[48]; /* nothing answered */
+        if (iv->all.completed) {
+            fmt_ms(p50, sizeof p50, iv->all.p50_us);
+            fmt_ms(p99, sizeof p99, iv->all.p99_us);
+        }
+        if (iv->all.errors)
+            snprintf(err, sizeof err, "%lld (%.1f%%)", (long long)iv->all.errors,
+                     100.0 * (double)iv->all.errors / (double)iv->all.completed);
+        else
+            snprintf(err, sizeof err, "0");
+        n += snprintf(line + n, sizeof line - (size_t)n,
+                      " achieved %7.0f/s  p50 %-8s p99 %-8s err %-14s thr %-5lld", iv->achieved_rps,
+                      p50, p99, err, (long long)iv->all.outcomes[OC_429]);
+    }
+    if (n > 0 && (size_t)n < sizeof line && scn->node_header && (iv->drain || ph->record)) {
+        size_t answered = 0;
+        for (size_t i = 0; i < iv->n_nodes; i++)
+            answered += iv->nodes[i].completed > 0;
+        n += snprintf(line + n, sizeof line - (size_t)n, " nodes %zu", answered);
+    }
+    if (n > 0 && (size_t)n < sizeof line && (iv->health.late || iv->health.bound_waits))
+        n += snprintf(line + n, sizeof line - (size_t)n, " LATE %lld (bound %lld)",
+                      (long long)iv->health.late, (long long)iv->health.bound_waits);
+    if (n > 0 && (size_t)n < sizeof line && iv->health.local_failures)
+        snprintf(line + n, sizeof line - (size_t)n, " LOCAL FAILURES %lld",
+                 (long long)iv->health.local_failures);
+    if (rc->tty)
+        fprintf(stderr, "\r\033[K%s", line);
+    else
+        fprintf(stderr, "%s\n", line);
+    fflush(stderr);
+}
+
+/* ---- summary ---- */
+
+static void print_cell_row(FILE *out, const char *label, const struct rec_cell *c, double seconds)
+{
+    int64_t errors = 0;
+    for (int i = 0; i < OC_COUNT; i++)
+        if (rec_outcome_is_error(i))
+            errors += c->outcomes[i];
+    char p50[16], p90[16], p99[16], p999[16], mx[16];
+    fmt_ms(p50, sizeof p50, hdr_value_at_percentile(c->latency, 50));
+    fmt_ms(p90, sizeof p90, hdr_value_at_percentile(c->latency, 90));
+    fmt_ms(p99, sizeof p99, hdr_value_at_percentile(c->latency, 99));
+    fmt_ms(p999, sizeof p999, hdr_value_at_percentile(c->latency, 99.9));
+    fmt_ms(mx, sizeof mx, hdr_max(c->latency));
+    fprintf(out, "  %-24.24s %9lld %9.1f %8s %8s %8s %8s %8s %7.2f%% %7.2f%%\n", label,
+            (long long)c->completed, seconds > 0 ? (double)c->completed / seconds : 0.0, p50, p90,
+            p99, p999, mx, c->completed ? 100.0 * (double)errors / (double)c->completed : 0.0,
+            c->completed ? 100.0 * (double)c->outcomes[OC_429] / (double)c->completed : 0.0);
+    if (errors || c->outcomes[OC_429] || c->unexpected || c->retried) {
+        fprintf(out, "  %-24s", "");
+        for (int i = 0; i < OC_COUNT; i++)
+            if (c->outcomes[i] && i != OC_2XX)
+                fprintf(out, " %s=%lld", rec_outcome_name(i), (long long)c->outcomes[i]);
+        if (c->unexpected)
+            fprintf(out, " unexpected-status=%lld", (long long)c->unexpected);
+        if (c->retried)
+            fprintf(out, " re-sent-after-reset=%lld", (long long)c->retried);
+        for (int k = 0; c->outcomes[OC_429] && k < REC_THROTTLE_KINDS; k++)
+            if (c->throttled_by[k])
+                fprintf(out, " throttled:%s=%lld", rec_throttle_name(k),
+                        (long long)c->throttled_by[k]);
+        if (c->retry_after)
+            fprintf(out, " retry-after<=%llds(x%lld)", (long long)c->retry_after_max_s,
+                    (long long)c->retry_after);
+        for (int k = 0; k < REC_FAULT_KINDS; k++)
+            if (c->faults_by[k])
+                fprintf(out, " fault:%s=%lld", rec_fault_name(k), (long long)c->faults_by[k]);
+        fprintf(out, "\n");
+    }
+}
+
+/* Most applications shown in the summary (all are in results.json). */
+#define SUMMARY_MAX_APPS 20
+
+static int64_t app_trouble(const struct rec_app *a)
+{
+    int64_t n = 0;
+    for (int k = 0; k < OC_COUNT; k++)
+        if (k != OC_2XX && k != OC_3XX)
+            n += a->outcomes[k];
+    return n;
+}
+
+/* Per application, and the token endpoint's own line; the applications
+ * with the most non-2xx answers first when there are many. */
+static void print_auth(FILE *out, const struct scenario *scn, const struct engine_result *r)
+{
+    static const char *const binds[] = {"round robin", "random", "sticky"};
+    const struct auth_stats *st = auth_pool_stats(r->auth);
+    const struct rec_set *tot = r->total;
+    size_t n = st->n_apps < tot->n_apps ? st->n_apps : tot->n_apps;
+    size_t *order = calloc(n ? n : 1, sizeof *order);
+    if (!order)
+        return;
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    if (n > SUMMARY_MAX_APPS) /* selection of the most troubled, stable */
+        for (size_t i = 0; i < SUMMARY_MAX_APPS; i++)
+            for (size_t j = i + 1; j < n; j++)
+                if (app_trouble(&tot->apps[order[j]]) > app_trouble(&tot->apps[order[i]])) {
+                    size_t t = order[i];
+                    order[i] = order[j];
+                    order[j] = t;
+                }
+    fprintf(out, "\nper application (%zu, %s)\n  %-24s %9s %8s %8s %8s %9s %9s %7s\n", n,
+            binds[scn->auth.bind], "", "requests", "errors", "unauth", "throttl", "mean", "max",
+            "tokens");
+    for (size_t k = 0; k < n && k < SUMMARY_MAX_APPS; k++) {
+        size_t i = order[k];
+        const struct rec_app *a = &tot->apps[i];
+        int64_t errors = 0;
+        for (int c = 0; c < OC_COUNT; c++)
+            if (rec_outcome_is_error(c))
+                errors += a->outcomes[c];
+        char mean[16], mx[16];
+        fmt_ms(mean, sizeof mean, a->latency_count ? a->latency_sum_us / a->latency_count : 0);
+        fmt_ms(mx, sizeof mx, a->latency_max_us);
+        fprintf(out, "  %-24.24s %9lld %8lld %8lld %8lld %9s %9s %7lld\n", scn->auth.apps[i].name,
+                (long long)a->completed, (long long)errors, (long long)a->outcomes[OC_401],
+                (long long)a->outcomes[OC_429], mean, mx, (long long)st->apps[i].fetched);
+    }
+    if (n > SUMMARY_MAX_APPS)
+        fprintf(out, "  ... %zu more in results.json (auth.applications)\n", n - SUMMARY_MAX_APPS);
+    char p50[16], p99[16], mx[16];
+    fmt_ms(p50, sizeof p50, hdr_value_at_percentile(st->latency, 50));
+    fmt_ms(p99, sizeof p99, hdr_value_at_percentile(st->latency, 99));
+    fmt_ms(mx, sizeof mx, hdr_max(st->latency));
+    fprintf(out,
+            "token endpoint %s: %lld requests (%lld before the run, %lld ahead of expiry, %lld "
+            "after a 401, %lld retries), %lld failed; p50 %s, p99 %s, max %s\n",
+            scn->auth.token_url, (long long)st->requests, (long long)st->by_reason[AUTH_INITIAL],
+            (long long)st->by_reason[AUTH_AHEAD], (long long)st->by_reason[AUTH_AFTER_401],
+            (long long)st->by_reason[AUTH_RETRY], (long long)st->failed, p50, p99, mx);
+    for (size_t i = 0; i < n; i++) {
+        const struct rec_app *a = &tot->apps[i];
+        if (a->rejected_fresh)
+            fprintf(out,
+                    "AUTH FAILURE: application %s: the gateway answered 401 to %lld request(s) "
+                    "carrying a token fetched after an earlier 401; it rejects this "
+                    "application's credentials or subscription\n",
+                    scn->auth.apps[i].name, (long long)a->rejected_fresh);
+        if (st->apps[i].last_error[0])
+            fprintf(out, "TOKEN FAILURE: application %s: its last token request failed: %s\n",
+                    scn->auth.apps[i].name, st->apps[i].last_error);
+    }
+    free(order);
+}
+
+enum group { BY_REQUEST, BY_NODE, BY_PHASE };
+
+/* One table row per request, node or phase; seconds is the recorded time
+ * (a phase's row uses that phase's own time). */
+static void print_group(FILE *out, const char *title, const struct scenario *scn,
+                        const struct engine_result *r, double seconds, enum group g)
+{
+    size_t count = g == BY_REQUEST ? scn->n_requests : g == BY_NODE ? r->n_nodes : scn->n_phases;
+    fprintf(out, "\n%s\n  %-24s %9s %9s %8s %8s %8s %8s %8s %8s %8s\n", title, "", "requests",
+            "req/s", "p50", "p90", "p99", "p99.9", "max", "errors", "throttl");
+    for (size_t i = 0; i < count; i++) {
+        struct rec_cell *sum = rec_cell_new();
+        if (!sum)
+            return;
+        rec_set_sum(r->total, r->n_nodes, g == BY_PHASE ? i : SIZE_MAX,
+                    g == BY_REQUEST ? i : SIZE_MAX, g == BY_NODE ? i : SIZE_MAX, sum);
+        const char *name = g == BY_REQUEST ? scn->requests[i].name
+                           : g == BY_NODE  ? r->node_names[i]
+                                           : scn->phases[i].name;
+        if (sum->completed)
+            print_cell_row(out, name, sum, g == BY_PHASE ? engine_phase_ran_s(scn, r, i) : seconds);
+        rec_cell_free(sum);
+    }
+}
+
+/* The phases gatecap did not deliver as scheduled (engine.h), each with
+ * what held it back, and the one piece of advice that fits: the in-flight
+ * bound when arrivals waited for it, gatecap's CPU when its threads were
+ * near their ceiling, new connections when most requests opened one, else
+ * the machine (gatecap had CPU to spare: other processes held it up).
+ * Local failures have their own line. */
+static void print_undelivered(FILE *out, const struct scenario *scn,
+                              const struct engine_result *r)
+{
+    if (scn->model != SCN_OPEN)
+        return;
+    int64_t waits = 0, conns = 0, done = 0;
+    double cpu = 0, cpu_n = 0;
+    bool any = false;
+    for (size_t p = 0; p < scn->n_phases; p++) {
+        const struct rec_health *h = &r->total->by_phase[p];
+        if (!scn->phases[p].record || !engine_phase_undelivered(scn, r, p) ||
+            h->local_failures > 0)
+            continue;
+        if (!any)
+            fprintf(out, "GENERATOR-LIMITED: gatecap did not deliver every phase as scheduled "
+                         "(latency still counts from the intended start):\n");
+        any = true;
+        fprintf(out, "  %s: %lld of %lld arrivals late (%.2f%%, tolerance %.1f%%), %lld dropped, "
+                     "max lag %.1f ms\n",
+                scn->phases[p].name, (long long)h->late, (long long)h->scheduled,
+                h->scheduled ? 100.0 * (double)h->late / (double)h->scheduled : 0.0,
+                scn->late_tolerance_pct, (long long)h->queue_drops, results_ms(h->max_lag_us));
+        waits += h->bound_waits;
+        struct rec_cell *c = rec_cell_new();
+        if (c) {
+            rec_set_sum(r->total, r->n_nodes, p, SIZE_MAX, SIZE_MAX, c);
+            conns += c->new_connections;
+            done += c->completed;
+            rec_cell_free(c);
+        }
+        for (size_t i = 0; i < r->n_intervals; i++)
+            if (r->intervals[i].phase == p && !r->intervals[i].drain) {
+                cpu += r->intervals[i].cpu_pct;
+                cpu_n++;
+            }
+    }
+    if (!any)
+        return;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    double ceiling = 100.0 * (r->workers < cores || cores < 1 ? r->workers : cores);
+    double mean_cpu = cpu_n ? cpu / cpu_n : 0;
+    if (waits > 0)
+        fprintf(out, "  %lld arrivals waited for the in-flight bound (load.max_inflight %d): "
+                     "raise it, or lower the rate\n",
+                (long long)waits, scn->max_inflight);
+    else if (mean_cpu >= 0.9 * ceiling)
+        fprintf(out, "  gatecap used %.0f%% CPU of the %.0f%% its %d worker thread(s) can use: "
+                     "give it more (load.workers up to the cores, a bigger machine) or lower the "
+                     "rate\n",
+                mean_cpu, ceiling, r->workers);
+    else if (done > 0 && conns * 2 > done)
+        fprintf(out, "  %lld of %lld requests opened a new connection (TLS handshakes cost "
+                     "CPU): keep connections alive (tls.connections) or lower the rate\n",
+                (long long)conns, (long long)done);
+    else
+        fprintf(out, "  gatecap used %.0f%% CPU of the %.0f%% its threads can use: the delays "
+                     "came from elsewhere (other processes competing for this machine's cores); "
+                     "run it where it has the cores to itself\n",
+                mean_cpu, ceiling);
+    fprintf(out, "  The results show what was sent; `gatecap plan` judges each step on its "
+                 "own.\n");
+}
+
+/* The summary; the output files are listed only when written (wrote). */
+static void print_summary(FILE *out, const struct scenario *scn, const struct engine_result *r,
+                          const char *outdir, bool wrote, const char *junit)
+{
+    double seconds = engine_recorded_s(scn, r, SIZE_MAX);
+    fprintf(out, "\ngatecap run: %s — %s, %.1f s, %d worker(s), status: %s\n", scn->name,
+            scn->model == SCN_OPEN ? "open model" : "closed model", r->elapsed_s, r->workers,
+            r->interrupted         ? "INTERRUPTED"
+            : r->generator_limited ? "GENERATOR-LIMITED"
+            : r->stopped_early     ? "STOPPED EARLY"
+                                   : "complete");
+    fprintf(out, "latency = %s\n",
+            scn->model == SCN_OPEN ? "completion − intended start (no coordinated omission)"
+                                   : "service time (closed model; not corrected for coordinated "
+                                     "omission)");
+    if (scn->tls.insecure)
+        fprintf(out, "WARNING: TLS certificate verification was OFF (tls.insecure: true)\n");
+    if (scn->n_phases > 1)
+        print_group(out, "per phase", scn, r, seconds, BY_PHASE);
+    print_group(out, "per request", scn, r, seconds, BY_REQUEST);
+    print_group(out, "per node", scn, r, seconds, BY_NODE);
+    if (r->auth)
+        print_auth(out, scn, r);
+    struct rec_cell *all = rec_cell_new();
+    if (all) {
+        rec_set_sum(r->total, r->n_nodes, SIZE_MAX, SIZE_MAX, SIZE_MAX, all);
+        fprintf(out, "\n");
+        print_cell_row(out, "all", all, seconds);
+        rec_cell_free(all);
+    }
+    for (int i = 0; i < OC_COUNT; i++)
+        if (r->total->first_error[i][0])
+            fprintf(out, "  %s, e.g.: %s\n", rec_outcome_name(i), r->total->first_error[i]);
+    fprintf(out,
+            "\ngenerator: %lld scheduled, %lld sent, %lld late (%.2f%%, > %.0f ms), %lld waited "
+            "for the in-flight bound, %lld dropped, %lld local failures, %lld abandoned, max lag "
+            "%.1f ms, CPU %.1f s\n",
+            (long long)r->health.scheduled, (long long)r->health.started, (long long)r->health.late,
+            r->late_pct, scn->late_threshold_ms, (long long)r->health.bound_waits,
+            (long long)r->health.queue_drops, (long long)r->health.local_failures,
+            (long long)r->abandoned, results_ms(r->health.max_lag_us),
+            r->cpu_user_s + r->cpu_sys_s);
+    if (r->health.local_failures) {
+        char advice[1024];
+        fdbudget_advice(r->health.local_failures, r->total->local_error, advice, sizeof advice);
+        fprintf(out, "GENERATOR-LIMITED: %s.\n", advice);
+    }
+    print_undelivered(out, scn, r);
+    if (r->signal[0])
+        fprintf(out, "interrupted by %s%s\n", r->signal,
+                r->health.scheduled ? "" : " before the load started: nothing was sent");
+    if (!wrote) {
+        fprintf(out, "no output files were written (see the message above); the summary above "
+                     "is all there is of this run\n");
+        return;
+    }
+    fprintf(out,
+            "results: %s/results.json\nhlog:    %s/run.hlog\nreport:  %s/report.html, "
+            "%s/report.md\n",
+            outdir, outdir, outdir, outdir);
+    if (junit)
+        fprintf(out, "junit:   %s\n", junit);
+}
+
+/* Prints one line per verdict; returns how many did not pass. */
+static int print_gates(FILE *out, const struct scenario *scn, const struct gate_verdict *v,
+                       size_t n)
+{
+    int failed = 0;
+    if (!n)
+        return 0;
+    fprintf(out, "\ngates\n");
+    for (size_t i = 0; i < n; i++) {
+        const struct gate *g = &scn->gates[v[i].gate];
+        char what[160], val[32] = "no data";
+        if (v[i].name[0])
+            snprintf(what, sizeof what, "%s (%s %s)", g->text, gate_scope_name(g->scope),
+                     v[i].name);
+        else if (g->scope != GATE_ALL)
+            snprintf(what, sizeof what, "%s (%s %s: none)", g->text, gate_scope_name(g->scope),
+                     g->scope_name);
+        else
+            snprintf(what, sizeof what, "%s", g->text);
+        if (v[i].outcome != GATE_NO_DATA)
+            gate_format(&g->expr, v[i].measured, val, sizeof val);
+        fprintf(out, "  %-7s %-48s %s\n",
+                v[i].outcome == GATE_PASS   ? "PASS"
+                : v[i].outcome == GATE_FAIL ? "FAIL"
+                                            : "NO DATA",
+                what, val);
+        if (v[i].outcome != GATE_PASS)
+            failed++;
+    }
+    fprintf(out, "gates: %zu passed, %d failed\n", n - (size_t)failed, failed);
+    return failed;
+}
+
+/* The gates as JUnit test cases (one per verdict), plus one case for the
+ * generator: a run whose load was not delivered fails it. */
+static int write_junit(FILE *f, const char *path, const struct scenario *scn,
+                       const struct engine_result *r, const struct gate_verdict *v, size_t n)
+{
+    struct junit_case *cases = calloc(n + 1, sizeof *cases);
+    char(*names)[160] = calloc(n + 1, sizeof *names);
+    char(*classes)[96] = calloc(n + 1, sizeof *classes);
+    char(*msgs)[160] = calloc(n + 1, sizeof *msgs);
+    char err[512];
+    int rc = -1;
+    if (!cases || !names || !classes || !msgs) {
+        fprintf(stderr, "gatecap: out of memory writing %s\n", path);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct gate *g = &scn->gates[v[i].gate];
+        char val[32], limit[32];
+        gate_format(&g->expr, g->expr.threshold, limit, sizeof limit);
+        if (v[i].name[0])
+            snprintf(classes[i], sizeof classes[i], "gates.%s.%s", gate_scope_name(g->scope),
+                     v[i].name);
+        else
+            snprintf(classes[i], sizeof classes[i], "gates.%s", gate_scope_name(g->scope));
+        snprintf(names[i], sizeof names[i], "%s", g->text);
+        if (v[i].outcome == GATE_NO_DATA) {
+            snprintf(msgs[i], sizeof msgs[i], "nothing was measured; a gate without data fails");
+        } else {
+            gate_format(&g->expr, v[i].measured, val, sizeof val);
+            snprintf(msgs[i], sizeof msgs[i], "measured %s, required %s %s", val,
+                     gate_op_name(g->expr.op), limit);
+        }
+        cases[i] = (struct junit_case){.classname = classes[i],
+                                       .name = names[i],
+                                       .failed = v[i].outcome != GATE_PASS,
+                                       .message = msgs[i],
+                                       .type = gate_outcome_name(v[i].outcome),
+                                       .system_out = msgs[i]};
+    }
+    if (r->health.local_failures)
+        snprintf(msgs[n], sizeof msgs[n],
+                 "generator-limited: %lld request(s) never sent, gatecap ran out of local "
+                 "resources (file descriptors, memory, ports); %.2f%% of arrivals late",
+                 (long long)r->health.local_failures, r->late_pct);
+    else
+        snprintf(msgs[n], sizeof msgs[n],
+                 r->generator_limited ? "generator-limited: %.2f%% of arrivals late; the gateway "
+                                        "did not get the load asked for"
+                                      : "%.2f%% of arrivals late",
+                 r->late_pct);
+    cases[n] = (struct junit_case){.classname = "gatecap.run",
+                                   .name = "the load was delivered as scheduled",
+                                   .failed = r->generator_limited,
+                                   .message = msgs[n],
+                                   .type = "generator-limited",
+                                   .system_out = msgs[n]};
+    if (junit_fprint(f, scn->name, cases, n + 1, err, sizeof err))
+        fprintf(stderr, "gatecap: %s: %s\n", path, err);
+    else
+        rc = 0;
+out:
+    free(cases);
+    free(names);
+    free(classes);
+    free(msgs);
+    return rc;
+}
+
+/* ---- the run ---- */
+
+/* Tag of an interval line: series/phase/request/node with the characters
+ * the format forbids (',', ' ', CR, LF) replaced by '_'. */
+static void make_tag(char *buf, size_t n, const char *series, const char *phase,
+                     const char *request, const char *node)
+{
+    snprintf(buf, n, "%s/%s/%s/%s", series, phase, request, node);
+    for (char *p = buf; *p; p++)
+        if (*p == ',' || *p == ' ' || *p == '\r' || *p == '\n' || *p == '\t')
+            *p = '_';
+}
+
+static void write_hlog_interval(struct run_ctx *rc, const struct engine_result *r,
+                                const struct engine_interval *iv, const struct rec_set *set)
+{
+    if (rc->hlog_failed || !rc->hlog_file)
+        return;
+    int64_t base_ms = (int64_t)(r->start_epoch_s * 1000.0);
+    if (!rc->hlog_started) {
+        if (hlog_writer_open(rc->hlog, rc->hlog_file, base_ms)) {
+            rc->hlog_failed = true;
+            return;
+        }
+        hlog_writer_comment(rc->hlog, "[Untagged lines: latency of every request; tagged: "
+                                      "latency|service/PHASE/REQUEST/NODE]");
+        rc->hlog_started = true;
+    }
+    const struct scenario *scn = rc->scn;
+    int64_t start_ms = base_ms + (int64_t)(iv->start_s * 1000.0);
+    int64_t length_ms = (int64_t)(iv->length_s * 1000.0 + 0.5);
+    char tag[512];
+    rec_cell_reset(rc->hlog_all);
+    rec_set_sum(set, r->n_nodes, SIZE_MAX, SIZE_MAX, SIZE_MAX, rc->hlog_all);
+    /* The untagged line is what HdrHistogram tools show by default. */
+    hlog_writer_interval(rc->hlog, NULL, start_ms, length_ms, rc->hlog_all->latency);
+    for (size_t p = 0; p < scn->n_phases; p++)
+        for (size_t q = 0; q < scn->n_requests; q++)
+            for (size_t n = 0; n < r->n_nodes; n++) {
+                const struct rec_cell *c = rec_cell_peek(set, p, q, n);
+                if (!c || !c->completed)
+                    continue;
+                make_tag(tag, sizeof tag, "latency", scn->phases[p].name, scn->requests[q].name,
+                         r->node_names[n]);
+                hlog_writer_interval(rc->hlog, tag, start_ms, length_ms, c->latency);
+                make_tag(tag, sizeof tag, "service", scn->phases[p].name, scn->requests[q].name,
+                         r->node_names[n]);
+                hlog_writer_interval(rc->hlog, tag, start_ms, length_ms, c->service);
+            }
+    /* Flushed every interval: a log read while the run goes on is whole up
+     * to its last line. */
+    fflush(rc->hlog_file);
+}
+
+/* The run time an interval hand-off stands for: its place on the interval
+ * grid, not the moment the coordinator got to it (a tick handled a little
+ * late on a busy machine, or a little before the start was stamped, is the
+ * same tick). Rules that wait for run time (a gate's grace, a step's end)
+ * are judged on it, so that how busy the machine is never moves them by a
+ * whole interval. */
+static double grid_time_s(const struct scenario *scn, const struct engine_result *r)
+{
+    return floor(r->elapsed_s / scn->interval_s + 0.5) * scn->interval_s;
+}
+
+/* The abort_on_fail gates on the run so far, once their grace has passed.
+ * Returns true (stop the run) when one fails; no data is not a failure yet. */
+static bool abort_gate_failed(struct run_ctx *rc, const struct engine_result *r)
+{
+    struct gate_verdict *v;
+    size_t n;
+    bool stop = false;
+    if (gate_evaluate(rc->scn, r, true, &v, &n))
+        return false;
+    for (size_t i = 0; i < n && !stop; i++) {
+        const struct gate *g = &rc->scn->gates[v[i].gate];
+        if (v[i].outcome != GATE_FAIL || grid_time_s(rc->scn, r) < g->grace_s - 1e-9)
+            continue;
+        char val[32];
+        gate_format(&g->expr, v[i].measured, val, sizeof val);
+        char on[96] = "";
+        if (v[i].name[0])
+            snprintf(on, sizeof on, " on %s %s", gate_scope_name(g->scope), v[i].name);
+        snprintf(rc->stop_reason, sizeof rc->stop_reason, "gate '%s'%s failed at %.0f s: %s",
+                 g->text, on, grid_time_s(rc->scn, r), val);
+        stop = true;
+    }
+    free(v);
+    return stop;
+}
+
+/* Judges one step against its staircase's `stop:` SLO; returns true when
+ * the rule's count of consecutive failing steps is reached. */
+static bool step_failed_out(struct run_ctx *rc, const struct engine_result *r, size_t p)
+{
+    const struct scenario *scn = rc->scn;
+    const struct scn_phase *ph = &scn->phases[p];
+    const struct scn_step_stop *st = &scn->step_stops[ph->stop_rule - 1];
+    int *fails = &rc->step_fails[ph->stop_rule - 1];
+    /* judged as plan and search judge a step (judge.h) */
+    struct judge_criterion crit[JUDGE_MAX_CRITERIA];
+    size_t n = 0;
+    for (size_t i = 0; i < st->n_slo && n < JUDGE_MAX_CRITERIA; i++)
+        if (!gate_judge_criterion(&st->slo[i].expr, &crit[n], NULL, 0))
+            n++;
+    struct judge_interval *iv = calloc(r->n_intervals ? r->n_intervals : 1, sizeof *iv);
+    if (!iv)
+        return false;
+    struct judge_step js;
+    struct judge_verdict v;
+    judge_from_run(scn, r, p, &js, iv, r->n_intervals);
+    judge_step(&js, crit, n, &v);
+    free(iv);
+    if (!v.measured || v.good) {
+        *fails = 0;
+        return false;
+    }
+    char why[700] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!v.failed[i])
+            continue;
+        char val[32];
+        gate_format(&st->slo[i].expr, v.value[i], val, sizeof val);
+        int w = snprintf(why + len, sizeof why - len, "%s%s measured %s", len ? ", " : "",
+                         st->slo[i].text, val);
+        if (w > 0 && len + (size_t)w < sizeof why)
+            len += (size_t)w;
+    }
+    /* A failure gatecap's own shortfall could explain still counts: the
+     * next step would ask more of it, not less; plan marks it invalid. */
+    if (!v.valid && len + 16 < sizeof why)
+        snprintf(why + len, sizeof why - len, " (gatecap's own: %.320s)", v.why);
+    if (!rc->opts->quiet && stderr_ok())
+        fprintf(stderr, "%sgatecap: step %s failed its SLO: %s\n", rc->tty ? "\n" : "", ph->name,
+                why);
+    if (++*fails < st->after)
+        return false;
+    snprintf(rc->stop_reason, sizeof rc->stop_reason,
+             "steps '%s': %d consecutive step(s) failed the SLO, the last %s: %s", st->group,
+             *fails, ph->name, why);
+    return true;
+}
+
+/* Applies step-stop rules to every step that ended at least one interval
+ * ago (its late completions are in by then). */
+static bool steps_failed_out(struct run_ctx *rc, const struct engine_result *r)
+{
+    const struct scenario *scn = rc->scn;
+    while (rc->judged < scn->n_phases) {
+        const struct scn_phase *ph = &scn->phases[rc->judged];
+        if (grid_time_s(scn, r) < rc->judged_end_s + ph->duration_s + scn->interval_s - 1e-9)
+            return false;
+        size_t p = rc->judged++;
+        rc->judged_end_s += ph->duration_s;
+        if (ph->stop_rule && ph->record && step_failed_out(rc, r, p))
+            return true;
+    }
+    return false;
+}
+
+static bool on_interval(void *user, const struct engine_result *r, const struct engine_interval *iv,
+                        const struct rec_set *set)
+{
+    struct run_ctx *rc = user;
+    write_hlog_interval(rc, r, iv, set);
+    if (!rc->opts->quiet && stderr_ok())
+        print_progress(rc, r, iv);
+    if (r->interrupted && !rc->told_stop) {
+        rc->told_stop = true;
+        if (stderr_ok())
+            fprintf(stderr,
+                    "%sgatecap: %s: stopping: no new arrivals; waiting for the %lld request(s) "
+                    "in flight (another signal abandons them); the results will be written "
+                    "whole\n",
+                    rc->tty && !rc->opts->quiet ? "\n" : "", r->signal,
+                    (long long)iv->health.inflight);
+    }
+    if (!rc->stop_reason[0] && rc->step_fails && steps_failed_out(rc, r)) {
+        if (!rc->opts->quiet)
+            fprintf(stderr, "gatecap: stopping: %s\n", rc->stop_reason);
+        return true;
+    }
+    if (!rc->stop_reason[0] && abort_gate_failed(rc, r)) {
+        rc->stopped_by_gate = true;
+        fprintf(stderr, "%sgatecap: stopping: %s\n", rc->tty && !rc->opts->quiet ? "\n" : "",
+                rc->stop_reason);
+        return true;
+    }
+    return false;
+}
+
+static char *join_path(const char *dir, const char *name)
+{
+    char *p = NULL;
+    if (asprintf(&p, "%s/%s", dir, name) < 0)
+        return NULL;
+    return p;
+}
+
+/* Writes text to stdout. Returns 0, or the errno of a failed write; EPIPE
+ * (nobody reads any more, e.g. `| head`) counts as written. */
+static int emit_stdout(const char *text, size_t len)
+{
+    errno = 0;
+    if (fwrite(text, 1, len, stdout) == len && fflush(stdout) == 0)
+        return 0;
+    int e = errno ? errno : EIO;
+    clearerr(stdout);
+    return e == EPIPE ? 0 : e;
+}
+
+/* The folder of path (".": none), into buf. */
+static void dir_of(const char *path, char *buf, size_t n)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(buf, n, ".");
+    else if (slash == path)
+        snprintf(buf, n, "/");
+    else
+        snprintf(buf, n, "%.*s", (int)(slash - path), path);
+}
+
+struct outputs {
+    struct fs_outset set;
+    char *results, *hlog, *md, *html; /* final paths */
+    FILE *results_f, *hlog_f, *md_f, *html_f, *junit_f;
+    struct fs_made made, junit_made; /* folders made for them */
+    bool kept;                       /* the files were written */
+};
+
+/* Removes what was not written; a run that wrote nothing (a failed node
+ * check or token fetch, a full disk) leaves no folder it made either. */
+static void outputs_free(struct outputs *o)
+{
+    fs_outset_abort(&o->set);
+    if (!o->kept) {
+        fs_made_undo(&o->junit_made);
+        fs_made_undo(&o->made);
+    }
+    free(o->results);
+    free(o->hlog);
+    free(o->md);
+    free(o->html);
+}
+
+/* Opens every output file's temporary file before anything is sent: a
+ * folder that cannot be made or written is an input error found now, not
+ * after the run. Returns 0, or -1 after printing why. */
+static int outputs_open(struct outputs *o, const char *outdir, const char *junit)
+{
+    memset(o, 0, sizeof *o);
+    if (!outdir[0]) {
+        fprintf(stderr, "gatecap: the output folder is empty; give one with -o DIR\n");
+        return -1;
+    }
+    if (fs_mkdirs_track(outdir, &o->made)) {
+        fprintf(stderr, "gatecap: cannot create output folder '%s': %s; choose another with -o\n",
+                outdir, strerror(errno));
+        return -1;
+    }
+    if (!(o->results = join_path(outdir, "results.json")) ||
+        !(o->hlog = join_path(outdir, "run.hlog")) || !(o->md = join_path(outdir, "report.md")) ||
+        !(o->html = join_path(outdir, "report.html"))) {
+        fprintf(stderr, "gatecap: out of memory\n");
+        return -1;
+    }
+    if (!(o->results_f = fs_outset_add(&o->set, o->results)) ||
+        !(o->hlog_f = fs_outset_add(&o->set, o->hlog)) ||
+        !(o->md_f = fs_outset_add(&o->set, o->md)) ||
+        !(o->html_f = fs_outset_add(&o->set, o->html))) {
+        fprintf(stderr,
+                "gatecap: cannot write in the output folder '%s': %s; choose another "
+                "with -o\n",
+                outdir, strerror(errno));
+        return -1;
+    }
+    if (junit) {
+        char dir[4096];
+        dir_of(junit, dir, sizeof dir);
+        if (!junit[0] || fs_mkdirs_track(dir, &o->junit_made) ||
+            !(o->junit_f = fs_outset_add(&o->set, junit))) {
+            fprintf(stderr,
+                    "gatecap: cannot write the JUnit file '%s': %s; choose another with "
+                    "--junit\n",
+                    junit, junit[0] ? strerror(errno) : "empty path");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Writes every output into its temporary file, then renames them all, or
+ * none when any failed. Returns true when all were written. */
+static bool outputs_write(struct outputs *o, struct run_ctx *rc, const struct engine_result *r,
+                          const struct gate_verdict *v, size_t n_v, bool gates_ok)
+{
+    const struct scenario *scn = rc->scn;
+    char err[1024];
+    json_t *doc = results_build(scn, r);
+    if (!doc || !gates_ok ||
+        results_add_gates(doc, scn, v, n_v, rc->stop_reason[0] ? rc->stop_reason : NULL) ||
+        results_fprint(doc, o->results_f)) {
+        fprintf(stderr, "gatecap: cannot write %s: %s\n", o->results,
+                strerror(errno ? errno : ENOMEM));
+        json_decref(doc);
+        return false;
+    }
+    json_decref(doc);
+    /* A run with no interval (stopped before the load) still gets a log
+     * with its header: readable, empty. */
+    if (!rc->hlog_started && !rc->hlog_failed) {
+        if (hlog_writer_open(rc->hlog, o->hlog_f, (int64_t)(r->start_epoch_s * 1000.0)))
+            rc->hlog_failed = true;
+        else
+            rc->hlog_started = true;
+    }
+    if (rc->hlog_failed || hlog_writer_finish(rc->hlog) || fflush(o->hlog_f) || ferror(o->hlog_f)) {
+        fprintf(stderr, "gatecap: cannot write %s: %s\n", o->hlog, strerror(errno ? errno : EIO));
+        return false;
+    }
+    if (o->junit_f && write_junit(o->junit_f, rc->opts->junit, scn, r, v, n_v))
+        return false;
+    /* The reports are made from results.json alone, as `gatecap report`
+     * would make them later. */
+    if (report_render(fs_outset_tmp(&o->set, o->results), NULL, o->md_f, o->html_f, err,
+                      sizeof err)) {
+        fprintf(stderr, "gatecap: the report could not be written: %s\n", err);
+        return false;
+    }
+    char bad[4096];
+    if (fs_outset_commit(&o->set, bad, sizeof bad)) {
+        fprintf(stderr, "gatecap: cannot write %s: %s; no output of this run was kept\n", bad,
+                strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    /* First of all: from here on no signal can end gatecap half-way
+     * (sigguard.h); every stop request is read by the run. */
+    struct sigguard sig;
+    if (sigguard_start(&sig)) {
+        fprintf(stderr, "gatecap: cannot set up signal handling: %s\n", strerror(errno));
+        return EXIT_RUN;
+    }
+    struct run_opts o;
+    int prc = parse_opts(argc, argv, &o, true);
+    if (prc)
+        return prc > 0 ? 0 : EXIT_INPUT;
+    struct scenario *scn = load(&o);
+    if (!scn)
+        return EXIT_INPUT;
+    char why[1024];
+    if (fdbudget_check(scn, why, sizeof why)) { /* before anything is sent */
+        fprintf(stderr, "gatecap: %s: %s\n", o.file, why);
+        scenario_free(scn);
+        return EXIT_INPUT;
+    }
+    const char *outdir = o.outdir ? o.outdir : scn->output_dir;
+    struct outputs out;
+    struct hlog_writer hw;
+    struct run_ctx rc = {.scn = scn, .opts = &o, .tty = isatty(STDERR_FILENO), .hlog = &hw};
+    int code = EXIT_RUN;
+    if (outputs_open(&out, outdir, o.junit)) {
+        code = EXIT_INPUT;
+        goto out;
+    }
+    rc.hlog_file = out.hlog_f;
+    if ((scn->n_step_stops && !(rc.step_fails = calloc(scn->n_step_stops, sizeof(int)))) ||
+        !(rc.hlog_all = rec_cell_new())) {
+        fprintf(stderr, "gatecap: out of memory\n");
+        goto out;
+    }
+    if (scn->tls.insecure)
+        fprintf(stderr, "gatecap: WARNING: TLS certificate verification is OFF (tls.insecure: "
+                        "true); results are flagged\n");
+    /* Targets, not nodes: behind a target with node_header (a load
+     * balancer) the nodes are known only once they answer (the progress
+     * lines count them; the summary lists them). */
+    if (!o.quiet)
+        fprintf(stderr, "gatecap: %s — %zu target(s)%s%s, %.0f s, %s model, %d worker(s)\n",
+                scn->name, scn->n_targets, scn->node_header ? ", nodes named by " : "",
+                scn->node_header ? scn->node_header : "", scenario_duration_s(scn),
+                scn->model == SCN_OPEN ? "open" : "closed", scn->workers);
+
+    struct engine_result *r = NULL;
+    char err[1024];
+    int rc_engine = engine_run(scn, on_interval, &rc, &sig, &r, err, sizeof err);
+    if (rc.tty && !o.quiet && stderr_ok())
+        fprintf(stderr, "\n");
+    if (rc_engine != ENGINE_OK) {
+        fprintf(stderr, "gatecap: %s\n", err);
+        code = EXIT_RUN;
+        goto out;
+    }
+    /* Requests to stop from here on wait: the writing always finishes. */
+    if (!rc.stop_reason[0] && r->stop_reason[0])
+        snprintf(rc.stop_reason, sizeof rc.stop_reason, "%s", r->stop_reason);
+    struct gate_verdict *verdicts = NULL;
+    size_t n_verdicts = 0;
+    bool gates_ok = gate_evaluate(scn, r, false, &verdicts, &n_verdicts) == 0;
+    bool wrote = outputs_write(&out, &rc, r, verdicts, n_verdicts, gates_ok);
+    out.kept = wrote;
+
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    int failed = 0;
+    if (mem) {
+        print_summary(mem, scn, r, outdir, wrote, o.junit);
+        failed = print_gates(mem, scn, verdicts, n_verdicts);
+        if (rc.stop_reason[0])
+            fprintf(mem, "STOPPED EARLY: %s\n", rc.stop_reason);
+        fclose(mem);
+    }
+    int out_err = text ? emit_stdout(text, len) : ENOMEM;
+    free(text);
+    if (out_err)
+        fprintf(stderr, "gatecap: the summary could not be written to standard output: %s\n",
+                strerror(out_err));
+    if (sigguard_take(&sig) && !r->interrupted)
+        fprintf(stderr,
+                "gatecap: %s arrived after the load ended; the results were written "
+                "whole\n",
+                sigguard_name(sig.last));
+    if (r->interrupted)
+        code = EXIT_INTERRUPTED;
+    else if (!wrote || out_err || r->generator_limited)
+        code = EXIT_RUN;
+    else if (failed || rc.stopped_by_gate)
+        code = EXIT_GATE;
+    else
+        code = 0;
+    free(verdicts);
+    engine_result_free(r);
+out:
+    outputs_free(&out);
+    rec_cell_free(rc.hlog_all);
+    free(rc.step_fails);
+    scenario_free(scn);
+    return code;
+}

@@ -1,0 +1,748 @@
+/*
+ * auth.c — OAuth2 token pool; see auth.h.
+ *
+ * The refresh thread is a loop around one libcurl multi handle: start the
+ * token requests that are due (or asked for after a 401), let libcurl
+ * work, collect what finished, and wait in curl_multi_poll until the next
+ * refresh is due or curl_multi_wakeup (a worker's 401, or stop) wakes it.
+ * The same steps fetch the first tokens before the run, on the caller's
+ * thread.
+ */
+#include "net/auth.h"
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <math.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "run/certname.h"
+#include "base/clock.h"
+#include "base/encode.h"
+#include "measure/hdr.h"
+#include "scenario/redact.h"
+#include "scenario/scenario.h"
+#include "base/rng.h"
+#include "net/xfer.h"
+
+#define RETRY_MAX_S 30.0
+/* 401 refreshes of a token that was itself fetched after a 401 wait this
+ * long: the gateway rejects the application, not the token. */
+#define REJECTED_SPACING_S 5.0
+
+struct app_state {
+    _Atomic uint32_t gen;            /* published generation, 0: none yet */
+    _Atomic uint32_t rejected_gen;   /* generation a worker got 401 for */
+    _Atomic uint32_t fresh401_gen;   /* generation fetched because of a 401 */
+    _Atomic int64_t published_ns;    /* when the current generation was published */
+    char *ring[AUTH_RING];           /* ring[gen % AUTH_RING]: the token */
+    size_t ring_len[AUTH_RING];
+    /* the refresh thread's own */
+    char *form;                      /* request body (holds secrets) */
+    struct curl_slist *headers;      /* Basic credentials, Accept */
+    int64_t due_ns;                  /* next refresh; INT64_MAX: none */
+    uint32_t handled_gen;            /* last generation refreshed after a 401 */
+    int failures;                    /* in a row */
+    bool inflight;
+    bool initial_done;               /* first fetch finished (token or not) */
+    bool unverified;                 /* its last request failed verifying the certificate */
+};
+
+struct fetch {
+    CURL *easy;
+    size_t app;
+    enum auth_reason reason;
+    bool busy;
+    size_t body_len;
+    char body[AUTH_ANSWER_MAX_BYTES + 1];
+    char errbuf[CURL_ERROR_SIZE];
+};
+
+struct auth_pool {
+    const struct scenario *scn;
+    const struct scn_auth *au;
+    struct app_state *apps;
+    size_t n_apps;
+    CURLM *multi;
+    struct fetch fetches[AUTH_CONCURRENCY];
+    size_t busy;
+    size_t next_app;                 /* round-robin start of the due scan */
+    uint64_t rng;
+    pthread_t thread;
+    bool thread_started;
+    atomic_bool stop;
+    struct auth_stats stats;
+    char *url;                     /* the token URL requested: token_url, with
+                                      server_name as its host when given */
+    struct curl_slist *connect_to; /* server_name: to token_host's address, or NULL */
+    /* Messages are made whole in msg (an error_description may be as long
+     * as an answer), then redacted into their place: the token endpoint
+     * may echo the request, secrets and all. Used by one thread at a time
+     * (the caller's before auth_pool_start, the refresh thread's after). */
+    struct redact *redact;
+    char why[AUTH_ANSWER_MAX_BYTES + 256];
+    char msg[AUTH_ANSWER_MAX_BYTES + 512];
+};
+
+/* expires_in: a number, or a string that holds exactly one (some servers
+ * quote it); strtod alone would also take "nan", "inf", "0x10" and
+ * leading spaces. Returns 0 with 0 <= *out <= AUTH_LIFETIME_MAX_S, or -1
+ * with why. */
+static int read_lifetime(const json_t *ex, double *out, char *err, size_t err_len)
+{
+    double life = 0;
+    if (json_is_number(ex)) {
+        life = json_number_value(ex);
+    } else if (json_is_string(ex)) {
+        const char *s = json_string_value(ex);
+        char *end;
+        if (!*s || strspn(s, "0123456789+-.eE") != strlen(s) || (life = strtod(s, &end), *end)) {
+            snprintf(err, err_len, "expires_in \"%.40s\" is not a number of seconds", s);
+            return -1;
+        }
+    } else if (ex && !json_is_null(ex)) {
+        snprintf(err, err_len, "expires_in is not a number of seconds");
+        return -1;
+    }
+    if (isnan(life)) {
+        snprintf(err, err_len, "expires_in is not a number of seconds");
+        return -1;
+    }
+    if (life < 0) {
+        snprintf(err, err_len, "expires_in is negative (%g s); the answer is wrong", life);
+        return -1;
+    }
+    /* "1e400" overflows to infinity; and jansson writes DBL_MAX rounded up
+     * to a number it cannot read back */
+    *out = life > AUTH_LIFETIME_MAX_S ? AUTH_LIFETIME_MAX_S : life;
+    return 0;
+}
+
+static const char *json_kind(const json_t *j)
+{
+    switch (json_typeof(j)) {
+    case JSON_ARRAY:
+        return "a JSON array";
+    case JSON_STRING:
+        return "a JSON string";
+    case JSON_INTEGER:
+    case JSON_REAL:
+        return "a JSON number";
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return "a JSON boolean";
+    case JSON_NULL:
+        return "JSON null";
+    default:
+        return "JSON";
+    }
+}
+
+/* Why body is no JSON: empty, cut short, or what jansson found where (its
+ * text without " near '...'", which quotes the answer). */
+static void answer_not_json(const char *body, size_t len, const json_error_t *je, char *err,
+                            size_t err_len)
+{
+    size_t blank = 0;
+    while (blank < len && strchr(" \t\r\n", body[blank]))
+        blank++;
+    if (blank == len) {
+        snprintf(err, err_len, "the answer is empty");
+        return;
+    }
+    if (json_error_code(je) == json_error_premature_end_of_input ||
+        (je->position >= 0 && (size_t)je->position >= len && strstr(je->text, "end of file"))) {
+        snprintf(err, err_len, "the answer was cut short: its JSON ends early, after %zu bytes",
+                 len);
+        return;
+    }
+    const char *near = strstr(je->text, " near ");
+    int n = near ? (int)(near - je->text) : (int)strlen(je->text);
+    snprintf(err, err_len, "the answer is not JSON (at byte %d: %.*s)", je->position, n, je->text);
+}
+
+int auth_parse_token(const char *body, size_t len, char **token, double *lifetime_s, char *err,
+                     size_t err_len)
+{
+    json_error_t je;
+    json_t *o = NULL;
+    int rc = -1;
+    if (len > AUTH_ANSWER_MAX_BYTES) {
+        snprintf(err, err_len,
+                 "the answer is larger than %d bytes, too large for a token answer (a small "
+                 "JSON object)",
+                 AUTH_ANSWER_MAX_BYTES);
+        goto out;
+    }
+    if (!(o = json_loadb(body, len, 0, &je))) {
+        answer_not_json(body, len, &je, err, err_len);
+        goto out;
+    }
+    if (!json_is_object(o)) {
+        snprintf(err, err_len, "the answer is %s, not an object", json_kind(o));
+        goto out;
+    }
+    const char *e = json_string_value(json_object_get(o, "error"));
+    const char *ed = json_string_value(json_object_get(o, "error_description"));
+    if (e) {
+        snprintf(err, err_len, "%s%s%s", e, ed ? ": " : "", ed ? ed : "");
+        goto out;
+    }
+    json_t *t = json_object_get(o, "access_token");
+    if (!json_is_string(t) || !json_string_length(t)) {
+        snprintf(err, err_len, "the answer has no access_token");
+        goto out;
+    }
+    const char *tok = json_string_value(t);
+    for (const char *q = tok; *q; q++)
+        if ((unsigned char)*q < 0x21 || *q == 0x7f) {
+            snprintf(err, err_len, "the access_token holds a space or control character");
+            goto out;
+        }
+    double life;
+    if (read_lifetime(json_object_get(o, "expires_in"), &life, err, err_len))
+        goto out;
+    if (!(*token = strdup(tok))) {
+        snprintf(err, err_len, "out of memory");
+        goto out;
+    }
+    *lifetime_s = life;
+    rc = 0;
+out:
+    json_decref(o);
+    return rc;
+}
+
+double auth_refresh_after_s(double lifetime_s, double before_s, double before_frac,
+                            double jitter01)
+{
+    double lead = before_s > 0 ? before_s : before_frac * lifetime_s;
+    if (lead > 0.9 * lifetime_s)
+        lead = 0.9 * lifetime_s;
+    return lifetime_s - lead - jitter01 * 0.05 * lifetime_s;
+}
+
+int64_t auth_refresh_due_ns(int64_t now_ns, double lifetime_s, double before_s, double before_frac,
+                            double jitter01)
+{
+    /* !(x > 0) is also true for NaN */
+    if (!(lifetime_s > 0) || !(lifetime_s <= AUTH_LIFETIME_NEVER_S))
+        return INT64_MAX;
+    double after_s = auth_refresh_after_s(lifetime_s, before_s, before_frac, jitter01);
+    if (!(after_s >= AUTH_MIN_SPACING_MS / 1000.0))
+        after_s = AUTH_MIN_SPACING_MS / 1000.0;
+    /* after_s <= 10 years: at most 3.2e17 ns, exact enough and no overflow */
+    int64_t after_ns = (int64_t)(after_s * 1e9);
+    return now_ns > INT64_MAX - after_ns ? INT64_MAX : now_ns + after_ns;
+}
+
+/* ---- request preparation (once per application) ---- */
+
+static int put_field(char *buf, size_t cap, size_t *len, const char *name, const char *value)
+{
+    int n = snprintf(buf + *len, cap - *len, "%s%s=", *len ? "&" : "", name);
+    if (n < 0 || (size_t)n >= cap - *len)
+        return -1;
+    *len += (size_t)n;
+    long m = enc_form(value, buf + *len, cap - *len);
+    if (m < 0)
+        return -1;
+    *len += (size_t)m;
+    return 0;
+}
+
+static int prepare_app(struct auth_pool *p, struct app_state *st, const struct scn_app *a)
+{
+    const struct scn_auth *au = p->au;
+    char form[8192];
+    size_t len = 0;
+    bool pw = au->grant == SCN_GRANT_PASSWORD;
+    if (put_field(form, sizeof form, &len, "grant_type", pw ? "password" : "client_credentials"))
+        return -1;
+    if (pw && (put_field(form, sizeof form, &len, "username", a->username) ||
+               put_field(form, sizeof form, &len, "password", a->password)))
+        return -1;
+    if (au->scope && put_field(form, sizeof form, &len, "scope", au->scope))
+        return -1;
+    if (au->client_auth != SCN_CLIENT_AUTH_BASIC &&
+        put_field(form, sizeof form, &len, "client_id", a->client_id))
+        return -1;
+    if (au->client_auth == SCN_CLIENT_AUTH_BODY &&
+        put_field(form, sizeof form, &len, "client_secret", a->client_secret))
+        return -1;
+    if (!(st->form = strdup(form)))
+        return -1;
+    struct curl_slist *h = curl_slist_append(NULL, "Accept: application/json");
+    if (!h)
+        return -1;
+    st->headers = h;
+    if (au->client_auth == SCN_CLIENT_AUTH_BASIC) {
+        /* RFC 6749 2.3.1: id and secret are form-encoded, then Basic. */
+        char cred[4096], b64[5600], line[5700];
+        size_t cl = 0;
+        long n = enc_form(a->client_id, cred, sizeof cred - 1);
+        if (n < 0)
+            return -1;
+        cl = (size_t)n;
+        cred[cl++] = ':';
+        n = enc_form(a->client_secret ? a->client_secret : "", cred + cl, sizeof cred - cl);
+        if (n < 0)
+            return -1;
+        cl += (size_t)n;
+        EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)cred, (int)cl);
+        snprintf(line, sizeof line, "Authorization: Basic %s", b64);
+        OPENSSL_cleanse(cred, sizeof cred);
+        h = curl_slist_append(st->headers, line);
+        OPENSSL_cleanse(line, sizeof line);
+        if (!h)
+            return -1;
+    }
+    return 0;
+}
+
+/* CURLOPT_WRITEFUNCTION: keep the answer; past AUTH_ANSWER_MAX_BYTES keep
+ * one byte more (so auth_parse_token knows it is too large) and stop
+ * reading: a hostile or misdirected endpoint may send megabytes. */
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userp)
+{
+    struct fetch *f = userp;
+    size_t n = size * nmemb, room = sizeof f->body - f->body_len;
+    memcpy(f->body + f->body_len, ptr, n < room ? n : room);
+    f->body_len += n < room ? n : room;
+    return f->body_len > AUTH_ANSWER_MAX_BYTES ? 0 : n;
+}
+
+static void start_fetch(struct auth_pool *p, size_t app, enum auth_reason reason)
+{
+    struct fetch *f = NULL;
+    for (size_t i = 0; i < AUTH_CONCURRENCY && !f; i++)
+        if (!p->fetches[i].busy)
+            f = &p->fetches[i];
+    if (!f)
+        return;
+    const struct scenario *scn = p->scn;
+    const struct scn_app *a = &p->au->apps[app];
+    struct app_state *st = &p->apps[app];
+    CURL *e = f->easy;
+    curl_easy_reset(e);
+    curl_easy_setopt(e, CURLOPT_URL, p->url);
+    curl_easy_setopt(e, CURLOPT_CONNECT_TO, p->connect_to);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, st->form);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, st->headers);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, f);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, f->errbuf);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, f);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)p->au->token_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)scn->connect_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, scn->tls.insecure ? 0L : 1L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, scn->tls.insecure ? 0L : 2L);
+    if (scn->tls.ca_file)
+        curl_easy_setopt(e, CURLOPT_CAINFO, scn->tls.ca_file);
+    const char *cert = a->cert_file ? a->cert_file : scn->tls.cert_file;
+    const char *key = a->cert_file ? a->key_file : scn->tls.key_file;
+    if (cert) {
+        curl_easy_setopt(e, CURLOPT_SSLCERT, cert);
+        curl_easy_setopt(e, CURLOPT_SSLKEY, key);
+        if (!a->cert_file && scn->tls.key_password)
+            curl_easy_setopt(e, CURLOPT_KEYPASSWD, scn->tls.key_password);
+    }
+    f->app = app;
+    f->reason = reason;
+    f->body_len = 0;
+    f->errbuf[0] = '\0';
+    if (curl_multi_add_handle(p->multi, e) != CURLM_OK)
+        return;
+    f->busy = true;
+    st->inflight = true;
+    p->busy++;
+}
+
+/* Publishes a new token for st as the next generation, at now_ns. */
+static void publish(struct app_state *st, char *token, bool after_401, int64_t now_ns)
+{
+    uint32_t g = atomic_load_explicit(&st->gen, memory_order_relaxed) + 1;
+    if (!g)
+        g = 1; /* skip 0 on wrap-around: it means "no token" */
+    size_t k = g % AUTH_RING;
+    free(st->ring[k]); /* generation g − AUTH_RING: long unread */
+    st->ring[k] = token;
+    st->ring_len[k] = strlen(token);
+    if (after_401)
+        atomic_store_explicit(&st->fresh401_gen, g, memory_order_relaxed);
+    atomic_store_explicit(&st->published_ns, now_ns, memory_order_relaxed);
+    atomic_store_explicit(&st->gen, g, memory_order_release);
+}
+
+static void finish_fetch(struct auth_pool *p, struct fetch *f, CURLcode rc)
+{
+    struct app_state *st = &p->apps[f->app];
+    struct auth_app_stats *as = &p->stats.apps[f->app];
+    long status = 0, os_errno = 0;
+    curl_off_t total_us = 0;
+    curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(f->easy, CURLINFO_OS_ERRNO, &os_errno);
+    curl_easy_getinfo(f->easy, CURLINFO_TOTAL_TIME_T, &total_us);
+    int64_t now = clock_now_ns();
+    if (f->body_len > AUTH_ANSWER_MAX_BYTES)
+        rc = CURLE_OK; /* on_body stopped reading an answer too large */
+    p->stats.requests++;
+    p->stats.by_reason[f->reason]++;
+    p->stats.outcomes[xfer_classify(rc, os_errno, rc == CURLE_OK ? (int)status : 0)]++;
+    if (rc == CURLE_OK)
+        hdr_record(p->stats.latency, total_us);
+    char *token = NULL;
+    double life = 0;
+    if (rc != CURLE_OK) {
+        snprintf(p->msg, sizeof p->msg, "%s (%s)",
+                 f->errbuf[0] ? f->errbuf : curl_easy_strerror(rc),
+                 rec_outcome_name(xfer_classify(rc, os_errno, 0)));
+        redact_text(p->redact, p->msg, as->last_error, sizeof as->last_error, REDACT_ONE_LINE);
+    } else if (auth_parse_token(f->body, f->body_len, &token, &life, p->why, sizeof p->why) ||
+               status != 200) {
+        snprintf(p->msg, sizeof p->msg, "HTTP %ld: %s", status,
+                 token ? "a token with an unexpected status" : p->why);
+        redact_text(p->redact, p->msg, as->last_error, sizeof as->last_error, REDACT_ONE_LINE);
+        free(token);
+        token = NULL;
+    }
+    st->inflight = false;
+    st->initial_done = true;
+    st->unverified = rc == CURLE_PEER_FAILED_VERIFICATION;
+    if (!token) {
+        p->stats.failed++;
+        as->failed++;
+        st->failures++;
+        double wait_s = 1.0;
+        for (int i = 1; i < st->failures && wait_s < RETRY_MAX_S; i++)
+            wait_s *= 2;
+        if (wait_s > RETRY_MAX_S)
+            wait_s = RETRY_MAX_S;
+        st->due_ns = now + (int64_t)(wait_s * 1e9);
+        return;
+    }
+    st->failures = 0;
+    as->fetched++;
+    as->last_error[0] = '\0';
+    as->lifetime_s = life;
+    if (f->reason == AUTH_AFTER_401)
+        as->refreshed_after_401++;
+    publish(st, token, f->reason == AUTH_AFTER_401, now);
+    /* INT64_MAX when it does not expire (or none was given): only a 401
+     * renews it */
+    st->due_ns = auth_refresh_due_ns(now, life, p->au->refresh_before_s, p->au->refresh_before_frac,
+                                     rng_uniform(&p->rng));
+}
+
+static void collect(struct auth_pool *p)
+{
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(p->multi, &left))) {
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        struct fetch *f;
+        CURL *e = msg->easy_handle;
+        CURLcode rc = msg->data.result;
+        curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&f);
+        curl_multi_remove_handle(p->multi, e);
+        f->busy = false;
+        p->busy--;
+        finish_fetch(p, f, rc);
+    }
+}
+
+/* Starts what is due; returns when the next thing is due (ns). */
+static int64_t start_due(struct auth_pool *p, int64_t now, bool initial)
+{
+    int64_t next = now + 1000000000LL;
+    for (size_t k = 0; k < p->n_apps && p->busy < AUTH_CONCURRENCY; k++) {
+        size_t i = (p->next_app + k) % p->n_apps;
+        struct app_state *st = &p->apps[i];
+        if (st->inflight)
+            continue;
+        if (initial) {
+            if (!st->initial_done)
+                start_fetch(p, i, AUTH_INITIAL);
+            continue;
+        }
+        uint32_t gen = atomic_load_explicit(&st->gen, memory_order_relaxed);
+        uint32_t rej = atomic_load_explicit(&st->rejected_gen, memory_order_relaxed);
+        if (rej && rej == gen && rej != st->handled_gen) {
+            bool fresh = rej == atomic_load_explicit(&st->fresh401_gen, memory_order_relaxed);
+            int64_t spacing = (int64_t)((fresh ? REJECTED_SPACING_S : AUTH_MIN_SPACING_MS / 1e3) *
+                                        1e9);
+            int64_t when = atomic_load_explicit(&st->published_ns, memory_order_relaxed) + spacing;
+            if (when <= now) {
+                st->handled_gen = rej;
+                start_fetch(p, i, AUTH_AFTER_401);
+                continue;
+            }
+            if (when < next)
+                next = when;
+        }
+        if (st->due_ns <= now)
+            start_fetch(p, i, st->failures ? AUTH_RETRY : AUTH_AHEAD);
+        else if (st->due_ns < next)
+            next = st->due_ns;
+    }
+    p->next_app = (p->next_app + 1) % p->n_apps;
+    return next;
+}
+
+static void pump(struct auth_pool *p, int64_t until_ns)
+{
+    int running;
+    curl_multi_perform(p->multi, &running);
+    collect(p);
+    int64_t now = clock_now_ns();
+    /* at most a second: the loop also looks at stop and 401 reports */
+    int64_t wait_ns = until_ns > now ? until_ns - now : 0;
+    int wait_ms = wait_ns > 1000000000LL ? 1000 : (int)((wait_ns + 999999) / 1000000);
+    curl_multi_poll(p->multi, NULL, 0, wait_ms, NULL);
+    curl_multi_perform(p->multi, &running);
+    collect(p);
+}
+
+/* After app's token request failed verifying the endpoint's certificate:
+ * true, with the advice in out, when the chain verifies and the
+ * certificate names something else than what was asked (certname.h). */
+static bool name_mismatch(struct auth_pool *p, size_t app, char *out, size_t out_len)
+{
+    const struct scenario *scn = p->scn;
+    const struct scn_app *a = &p->au->apps[app];
+    if (scn->tls.insecure)
+        return false;
+    struct certname_peer peer = {.host =
+                                     p->au->server_name ? p->au->server_name : p->au->token_host,
+                                 .port = p->au->token_port,
+                                 .address = p->au->server_name ? p->au->token_host : NULL,
+                                 .cert_file = a->cert_file ? a->cert_file : scn->tls.cert_file,
+                                 .key_file = a->cert_file ? a->key_file : scn->tls.key_file,
+                                 .key_password = a->cert_file ? NULL : scn->tls.key_password,
+                                 .timeout_ms = (long)scn->connect_timeout_ms};
+    char names[512], dns[256];
+    if (certname_check(scn, &peer, names, sizeof names, dns, sizeof dns) != CERTNAME_MISMATCH)
+        return false;
+    certname_advice(peer.host, names, dns, "auth.server_name", NULL, out, out_len);
+    return true;
+}
+
+int auth_pool_fetch_all(struct auth_pool *p, bool (*stop)(void *ctx), void *ctx, char *err,
+                        size_t err_len)
+{
+    for (;;) {
+        if (stop && stop(ctx))
+            return AUTH_STOPPED;
+        bool all = true;
+        for (size_t i = 0; i < p->n_apps && all; i++)
+            all = p->apps[i].initial_done;
+        if (all && !p->busy)
+            break;
+        int64_t now = clock_now_ns();
+        start_due(p, now, true);
+        pump(p, now + 100000000LL);
+    }
+    size_t failed = 0, first = 0;
+    for (size_t i = 0; i < p->n_apps; i++)
+        if (!atomic_load(&p->apps[i].gen) && !failed++)
+            first = i;
+    if (!failed)
+        return 0;
+    char who[160];
+    if (failed == 1)
+        snprintf(who, sizeof who, "application %s", p->au->apps[first].name);
+    else
+        snprintf(who, sizeof who, "%zu of %zu applications (first: %s)", failed, p->n_apps,
+                 p->au->apps[first].name);
+    char advice[1024];
+    if (!(p->apps[first].unverified && name_mismatch(p, first, advice, sizeof advice)))
+        snprintf(advice, sizeof advice,
+                 "check the client credentials, the grant and the token endpoint");
+    snprintf(p->msg, sizeof p->msg, "no token for %s from %s: %s; %s", who, p->au->token_url,
+             p->stats.apps[first].last_error, advice);
+    redact_text(p->redact, p->msg, err, err_len, REDACT_ONE_LINE);
+    return -1;
+}
+
+static void *token_main(void *arg)
+{
+    struct auth_pool *p = arg;
+    while (!atomic_load(&p->stop)) {
+        int64_t next = start_due(p, clock_now_ns(), false);
+        pump(p, next);
+    }
+    return NULL;
+}
+
+int auth_pool_new(const struct scenario *scn, uint64_t seed, struct auth_pool **out, char *err,
+                  size_t err_len)
+{
+    const struct scn_auth *au = &scn->auth;
+    struct auth_pool *p = calloc(1, sizeof *p);
+    if (!p)
+        goto nomem;
+    p->scn = scn;
+    p->au = au;
+    p->n_apps = au->n_apps;
+    p->rng = seed ? seed : 1;
+    p->apps = calloc(au->n_apps ? au->n_apps : 1, sizeof *p->apps);
+    p->stats.apps = calloc(au->n_apps ? au->n_apps : 1, sizeof *p->stats.apps);
+    p->stats.n_apps = au->n_apps;
+    if (!p->apps || !p->stats.apps || hdr_init_default(&p->stats.latency) ||
+        !(p->multi = curl_multi_init()) || redact_new(scn, &p->redact))
+        goto nomem;
+    for (size_t i = 0; i < AUTH_CONCURRENCY; i++)
+        if (!(p->fetches[i].easy = curl_easy_init()))
+            goto nomem;
+    if (au->server_name) {
+        /* verify (and send as SNI and Host) the name, connect to the host */
+        char to[600];
+        bool v6 = strchr(au->token_host, ':') != NULL;
+        snprintf(to, sizeof to, v6 ? "%s:%d:[%s]:%d" : "%s:%d:%s:%d", au->server_name,
+                 au->token_port, au->token_host, au->token_port);
+        if (asprintf(&p->url, "https://%s:%d%s", au->server_name, au->token_port, au->token_path) <
+            0) {
+            p->url = NULL;
+            goto nomem;
+        }
+        if (!(p->connect_to = curl_slist_append(NULL, to)))
+            goto nomem;
+    } else if (!(p->url = strdup(au->token_url)))
+        goto nomem;
+    for (size_t i = 0; i < au->n_apps; i++) {
+        p->apps[i].due_ns = INT64_MAX;
+        if (prepare_app(p, &p->apps[i], &au->apps[i])) {
+            snprintf(err, err_len,
+                     "application %s: its credentials are too long for a token request",
+                     au->apps[i].name);
+            auth_pool_free(p);
+            return -1;
+        }
+    }
+    *out = p;
+    return 0;
+nomem:
+    snprintf(err, err_len, "out of memory creating the token pool");
+    auth_pool_free(p);
+    return -1;
+}
+
+int auth_pool_start(struct auth_pool *p)
+{
+    if (pthread_create(&p->thread, NULL, token_main, p))
+        return -1;
+    p->thread_started = true;
+    return 0;
+}
+
+void auth_pool_stop(struct auth_pool *p)
+{
+    if (!p || !p->thread_started)
+        return;
+    atomic_store(&p->stop, true);
+    curl_multi_wakeup(p->multi);
+    pthread_join(p->thread, NULL);
+    p->thread_started = false;
+}
+
+const struct auth_stats *auth_pool_stats(const struct auth_pool *p)
+{
+    return &p->stats;
+}
+
+size_t auth_pool_apps(const struct auth_pool *p)
+{
+    return p->n_apps;
+}
+
+size_t auth_token_copy(const struct auth_pool *p, size_t app, char *buf, size_t cap,
+                       uint32_t *gen)
+{
+    const struct app_state *st = &p->apps[app];
+    for (;;) {
+        uint32_t g = atomic_load_explicit(&st->gen, memory_order_acquire);
+        *gen = g;
+        if (!g)
+            return 0;
+        size_t k = g % AUTH_RING, len = st->ring_len[k];
+        if (len < cap) {
+            memcpy(buf, st->ring[k], len);
+            buf[len] = '\0';
+        }
+        uint32_t now = atomic_load_explicit(&st->gen, memory_order_acquire);
+        if (now - g < AUTH_RING - 1)
+            return len;
+    }
+}
+
+enum auth_rejection auth_token_rejected(struct auth_pool *p, size_t app, uint32_t gen)
+{
+    struct app_state *st = &p->apps[app];
+    uint32_t seen = atomic_load_explicit(&st->rejected_gen, memory_order_relaxed);
+    enum auth_rejection r = AUTH_REJ_PENDING;
+    /* Only a newer generation than the last reported asks: a late 401 for
+     * an old token must not hide a pending report for the current one. */
+    while ((int32_t)(gen - seen) > 0) {
+        if (atomic_compare_exchange_weak_explicit(&st->rejected_gen, &seen, gen,
+                                                  memory_order_relaxed, memory_order_relaxed)) {
+            r = AUTH_REJ_ASKED;
+            curl_multi_wakeup(p->multi);
+            break;
+        }
+    }
+    /* Refused again right after a refresh caused by a 401: the gateway
+     * rejects the application. Much later it is a new revocation. */
+    int64_t age = clock_now_ns() - atomic_load_explicit(&st->published_ns, memory_order_relaxed);
+    if (gen == atomic_load_explicit(&st->fresh401_gen, memory_order_relaxed) &&
+        age < (int64_t)(REJECTED_SPACING_S * 1e9))
+        return AUTH_REJ_FRESH;
+    return r;
+}
+
+int auth_pool_add_tokens(const struct auth_pool *p, struct redact *r)
+{
+    for (size_t i = 0; p && i < p->n_apps; i++)
+        for (size_t k = 0; k < AUTH_RING; k++)
+            if (p->apps[i].ring[k] && redact_add(r, p->apps[i].ring[k]))
+                return -1;
+    return 0;
+}
+
+void auth_pool_free(struct auth_pool *p)
+{
+    if (!p)
+        return;
+    auth_pool_stop(p);
+    for (size_t i = 0; i < AUTH_CONCURRENCY; i++) {
+        if (p->fetches[i].busy)
+            curl_multi_remove_handle(p->multi, p->fetches[i].easy);
+        curl_easy_cleanup(p->fetches[i].easy);
+    }
+    if (p->multi)
+        curl_multi_cleanup(p->multi);
+    for (size_t i = 0; p->apps && i < p->n_apps; i++) {
+        struct app_state *st = &p->apps[i];
+        for (size_t k = 0; k < AUTH_RING; k++)
+            free(st->ring[k]);
+        if (st->form) {
+            OPENSSL_cleanse(st->form, strlen(st->form));
+            free(st->form);
+        }
+        curl_slist_free_all(st->headers);
+    }
+    free(p->apps);
+    free(p->stats.apps);
+    free(p->url);
+    curl_slist_free_all(p->connect_to);
+    hdr_close(p->stats.latency);
+    redact_free(p->redact);
+    free(p);
+}

@@ -1,0 +1,180 @@
+/*
+ * auth.h — an OAuth2 token pool: one access token per application of the
+ * scenario's `auth:` section, fetched from the token endpoint before the
+ * run, refreshed ahead of expiry by a thread of its own (libcurl multi,
+ * up to AUTH_CONCURRENCY token requests at once), and read by the workers
+ * without locks.
+ *
+ * Tokens are published per application as generations: the refresh
+ * thread writes a new token into a ring of AUTH_RING versions and then
+ * advances the application's generation with a release store; a worker
+ * loads the generation (acquire), copies that version and checks that
+ * the generation has not advanced past the ring meanwhile. Versions are
+ * published at least AUTH_MIN_SPACING_MS apart, so a reader would have to
+ * stall for seconds inside a copy of ~100 bytes to see one reused.
+ *
+ * A worker that gets 401 for a token reports it with the generation it
+ * sent (auth_token_rejected); the first report of a generation asks the
+ * thread for one refresh, which never blocks the worker. Requests never
+ * wait for a token: until the new one is published they carry the old.
+ *
+ * The thread also records the token endpoint as its own series (latency,
+ * outcomes, why each token was fetched); it owns those statistics while
+ * it runs, and the engine reads them after auth_pool_stop.
+ *
+ * Every message the pool makes (last_error, auth_pool_fetch_all's err)
+ * passes redact_text with the scenario's secrets: a token endpoint may
+ * echo the request, password, client secret and Basic credentials
+ * included. Of an OAuth2 error answer only `error` and
+ * `error_description` are kept, never the rest of its body.
+ */
+#ifndef GATECAP_AUTH_H
+#define GATECAP_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "measure/recorder.h"
+
+struct scenario;
+struct hdr_hist;
+struct auth_pool;
+struct redact;
+
+#define AUTH_CONCURRENCY 16
+#define AUTH_RING 8
+#define AUTH_MIN_SPACING_MS 250
+#define AUTH_ERROR_LEN 200
+/* A token endpoint's answer larger than this is refused (and not read on). */
+#define AUTH_ANSWER_MAX_BYTES 65536
+/* A token lifetime (expires_in) longer than this many seconds, 10 years,
+ * means "does not expire": such a token is refreshed only after a 401.
+ * WSO2 answers expires_in 9223372036854775 (2^63 / 1000) for tokens that
+ * never expire; no load test runs for 10 years, and lifetimes up to this
+ * one keep every refresh time (in ns) far inside an int64_t. */
+#define AUTH_LIFETIME_NEVER_S (10 * 365.25 * 86400)
+/* Longer lifetimes are kept (and reported) as this one. */
+#define AUTH_LIFETIME_MAX_S 1e308
+
+/* Why a token was requested. */
+enum auth_reason {
+    AUTH_INITIAL,     /* before the run */
+    AUTH_AHEAD,       /* refresh ahead of expiry */
+    AUTH_AFTER_401,   /* the gateway rejected the current token */
+    AUTH_RETRY,       /* an earlier request for it failed */
+    AUTH_REASONS
+};
+
+struct auth_app_stats {
+    int64_t fetched;            /* tokens obtained */
+    int64_t failed;             /* token requests that got no token */
+    int64_t refreshed_after_401;
+    double lifetime_s;          /* expires_in of the last token, at most AUTH_LIFETIME_MAX_S
+                                 * (0: none; above AUTH_LIFETIME_NEVER_S: does not expire) */
+    char last_error[AUTH_ERROR_LEN]; /* "" when its last request succeeded; redacted
+                                      * (redact.h), one line */
+};
+
+/* The token endpoint's series. */
+struct auth_stats {
+    int64_t requests;              /* token requests finished */
+    int64_t outcomes[OC_COUNT];    /* by class, as API requests */
+    int64_t by_reason[AUTH_REASONS];
+    int64_t failed;                /* requests that got no token */
+    struct hdr_hist *latency;      /* µs, every request that got an answer */
+    size_t n_apps;
+    struct auth_app_stats *apps;   /* [n_apps] */
+};
+
+/* What auth_token_rejected did. */
+enum auth_rejection {
+    AUTH_REJ_ASKED,    /* first 401 for this token: a refresh was asked for */
+    AUTH_REJ_PENDING,  /* a refresh for this token was already asked for */
+    AUTH_REJ_FRESH,    /* the token was itself fetched after a 401, under 5 s
+                          ago: the gateway rejects this application */
+};
+
+/* Creates a pool for scn's auth section (borrowed; must outlive the pool).
+ * Nothing is sent yet. seed: jitter of refresh times. Returns 0, or -1
+ * with the reason in err. *out owned (auth_pool_free). */
+int auth_pool_new(const struct scenario *scn, uint64_t seed, struct auth_pool **out, char *err,
+                  size_t err_len);
+
+/* auth_pool_fetch_all's result when stop() asked it to give up. */
+#define AUTH_STOPPED 1
+
+/* Fetches every application's first token (AUTH_CONCURRENCY at a time),
+ * blocking; stop(ctx) (NULL: never) is asked at least every 100 ms and
+ * ends the wait early when it says true. Returns 0, AUTH_STOPPED, or -1
+ * when any application got none, with the application, the endpoint and
+ * the cause in err (never a secret). */
+int auth_pool_fetch_all(struct auth_pool *p, bool (*stop)(void *ctx), void *ctx, char *err,
+                        size_t err_len);
+
+/* Starts the refresh thread. Returns 0 or -1. */
+int auth_pool_start(struct auth_pool *p);
+
+/* Stops and joins the refresh thread (abandoning token requests in
+ * flight); then auth_pool_stats may be read. Idempotent. */
+void auth_pool_stop(struct auth_pool *p);
+
+/* The statistics (borrowed from p; read them only after auth_pool_stop
+ * or before auth_pool_start). */
+const struct auth_stats *auth_pool_stats(const struct auth_pool *p);
+
+/* Copies application app's current token into buf (cap bytes; a NUL is
+ * added when it fits) and returns its length: 0 when the application has
+ * no token, and a length >= cap when buf is too small (grow it and call
+ * again). *gen receives the token's generation (0 with no token).
+ * Thread-safe, lock-free; no allocation. */
+size_t auth_token_copy(const struct auth_pool *p, size_t app, char *buf, size_t cap,
+                       uint32_t *gen);
+
+/* Reports that the gateway answered 401 to a request that carried
+ * application app's token of generation gen. Thread-safe. */
+enum auth_rejection auth_token_rejected(struct auth_pool *p, size_t app, uint32_t gen);
+
+/* Number of applications. */
+size_t auth_pool_apps(const struct auth_pool *p);
+
+/* Adds every token p still holds (up to AUTH_RING per application) to r
+ * (redact.h), so that messages made after the run mask them. Call only
+ * after auth_pool_stop (or before auth_pool_start); p may be NULL.
+ * Returns 0 or -1 (out of memory). */
+int auth_pool_add_tokens(const struct auth_pool *p, struct redact *r);
+
+/* Stops the thread if running and frees; NULL is fine. */
+void auth_pool_free(struct auth_pool *p);
+
+/* ---- pieces exposed for unit tests ---- */
+
+/* Parses a token endpoint's answer body (len bytes; len above
+ * AUTH_ANSWER_MAX_BYTES means the answer was larger, and is refused). On
+ * success returns 0 with *token (owned) and *lifetime_s: expires_in, a
+ * JSON number or a string holding one, from 0 to AUTH_LIFETIME_MAX_S
+ * (larger ones, and strings that overflow a double, are saturated); 0 when
+ * absent or null. On failure returns -1 with why in err: the endpoint's
+ * `error` and `error_description` when it sent them (in full: the caller
+ * redacts, then shortens), else what the answer is (too large, cut short,
+ * empty, not JSON, not an object) or lacks. Never a copy of the answer's
+ * other bytes. */
+int auth_parse_token(const char *body, size_t len, char **token, double *lifetime_s, char *err,
+                     size_t err_len);
+
+/* Seconds after obtaining a token of lifetime_s (> 0) at which to refresh
+ * it: lifetime − lead, lead = before_s when > 0, else before_frac ×
+ * lifetime, at most 90 % of the lifetime; minus jitter01 (0..1) × 5 % of
+ * the lifetime so that applications do not all refresh at once. */
+double auth_refresh_after_s(double lifetime_s, double before_s, double before_frac,
+                            double jitter01);
+
+/* When (CLOCK_MONOTONIC ns) to refresh a token of lifetime_s obtained at
+ * now_ns: now_ns + auth_refresh_after_s(...), at least AUTH_MIN_SPACING_MS
+ * later, saturated at INT64_MAX. INT64_MAX ("never") when the token does
+ * not expire: lifetime_s 0, negative, not finite, or above
+ * AUTH_LIFETIME_NEVER_S. */
+int64_t auth_refresh_due_ns(int64_t now_ns, double lifetime_s, double before_s, double before_frac,
+                            double jitter01);
+
+#endif

@@ -1,0 +1,100 @@
+/*
+ * xfer.c — picks the transport for a scenario and dispatches xfer.h's
+ * calls to it; see xfer.h and xfer_priv.h.
+ */
+#include "net/xfer.h"
+
+#include <errno.h>
+
+#include "scenario/scenario.h"
+#include "base/rng.h"
+#include "net/xfer_int.h"
+
+bool xfer_native(const struct scenario *scn)
+{
+    switch (scn->transport) {
+    case SCN_TRANSPORT_NATIVE:
+        return true;
+    case SCN_TRANSPORT_CURL:
+        return false;
+    default:
+        return scn->http_version == 1;
+    }
+}
+
+int xfer_new(struct ev_loop *loop, const struct scenario *scn, const char *const *resolve,
+             size_t n_resolve, struct auth_pool *auth, size_t slots, uint64_t seed,
+             xfer_done_fn done, void *user, struct xfer **out, char *err, size_t err_len)
+{
+    return (xfer_native(scn) ? xfer_h1_new : xfer_curl_new)(loop, scn, resolve, n_resolve, auth,
+                                                            slots, seed, done, user, out, err,
+                                                            err_len);
+}
+
+size_t xfer_fds(const struct scenario *scn, size_t slots, size_t *own)
+{
+    if (!xfer_native(scn))
+        return xfer_curl_fds(scn, slots, own);
+    /* One connection per request in flight; idle ones beyond them are
+     * closed to make room when descriptors run short (xfer_h1.c). */
+    *own = 0;
+    return slots;
+}
+
+int xfer_start(struct xfer *x, size_t slot, const struct xfer_req *rq)
+{
+    return x->ops->start(x, slot, rq);
+}
+
+size_t xfer_inflight(const struct xfer *x)
+{
+    return x->ops->inflight(x);
+}
+
+size_t xfer_abandon_all(struct xfer *x, void (*each)(void *ctx, size_t slot, int64_t sent_ns),
+                        void *ctx)
+{
+    return x->ops->abandon_all(x, each, ctx);
+}
+
+void xfer_free(struct xfer *x)
+{
+    if (x)
+        x->ops->free(x);
+}
+
+bool xfer_status_valid(int status)
+{
+    return status >= 100 && status <= 599;
+}
+
+bool xfer_errno_local(int err)
+{
+    switch (err) {
+    case EMFILE:        /* this process's file limit */
+    case ENFILE:        /* the system's */
+    case ENOBUFS:
+    case ENOMEM:
+    case EADDRNOTAVAIL: /* no ephemeral port left for a connect */
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool xfer_status_expected(const struct scn_request *rq, int status)
+{
+    return scn_request_expects(rq, status);
+}
+
+bool xfer_want_fresh(const struct scn_tls *t, uint64_t *rng)
+{
+    switch (t->conn_policy) {
+    case SCN_CONN_NEW:
+        return true;
+    case SCN_CONN_FRACTION:
+        return rng_uniform(rng) < t->new_conn_fraction;
+    default:
+        return false;
+    }
+}

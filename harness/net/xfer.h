@@ -1,0 +1,175 @@
+/*
+ * xfer.h — the transport: HTTP requests on one worker's event loop. Two
+ * carry them: gatecap's own HTTP/1.1 client on libev and OpenSSL
+ * (xfer_h1.c; the default for HTTP/1.1) and libcurl's multi_socket API
+ * driven by libev watchers (xfer_curl.c; HTTP/2, or when asked for).
+ *
+ * The scheduler and the recorder never see either: they start a request
+ * in a slot and get one completion per start with timings and an outcome.
+ * Slots are fixed at creation; nothing is allocated per request once
+ * buffers have grown. Single-threaded: every call on the loop's thread.
+ * A completion is never reported from inside xfer_start.
+ */
+#ifndef GATECAP_XFER_H
+#define GATECAP_XFER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "measure/recorder.h"
+
+struct ev_loop;
+struct scenario;
+struct xfer;
+struct auth_pool;
+
+#define XFER_NO_APP ((size_t)-1)
+
+/* What to send: a request of the scenario to one target, as one
+ * application of the token pool (XFER_NO_APP without auth), with what its
+ * templates need (render.h). */
+struct xfer_req {
+    size_t request;
+    size_t target;
+    size_t app;
+    const size_t *rows;   /* rows[f] drawn from feeder f for the request's templates
+                             (read only for the feeders it uses), or NULL */
+    uint64_t seq;         /* ${seq} */
+};
+
+#define XFER_NODE_LEN REC_NODE_NAME_LEN
+#define XFER_PEEK_BYTES 256 /* of a body kept for xfer_result.body (H1P_PEEK_BYTES) */
+
+/* What one finished request reports. Times in ns (CLOCK_MONOTONIC) and µs. */
+struct xfer_result {
+    int64_t sent_ns;          /* when it was handed to the transport */
+    int64_t done_ns;          /* when its completion was seen */
+    enum rec_outcome outcome;
+    int status;               /* HTTP status, 0 without a response */
+    bool expected;            /* status in the request's expected set */
+    bool new_connection;      /* this request opened a connection */
+    int64_t connect_us;       /* TCP connect, new connections only */
+    int64_t tls_us;           /* TLS handshake, new TLS connections only */
+    int64_t ttfb_us;          /* request sent → first response byte */
+    int64_t bytes_sent;
+    int64_t bytes_received;
+    int retries;              /* times libcurl re-sent it because the reused
+                                 connection it went out on died (a reset or
+                                 close the server did before answering);
+                                 0 with the native transport */
+    const char *node;         /* node_header value, or NULL; valid during the callback */
+    const char *error;        /* the transport's message for failures, or NULL */
+    bool local;               /* never sent: gatecap ran out of a local resource (file
+                                 descriptors, memory, ephemeral ports; see
+                                 xfer_errno_local). The generator's failure, not an
+                                 outcome of the gateway's: outcome means nothing then */
+    uint32_t auth_gen;        /* generation of the token it carried (0: none) */
+    int throttle_kind;        /* 429: REC_THROTTLE_* kind from the body; else -1 */
+    const char *body;         /* the start of the answer's body (up to XFER_PEEK_BYTES) when its
+                                 status is not 2xx or not expected, else NULL; valid during the
+                                 callback */
+    size_t body_len;
+    int retry_after_s;        /* 429 with Retry-After: its seconds (0 for a date); else -1 */
+};
+
+/* Called on the loop for every finished request of slot `slot`. */
+typedef void (*xfer_done_fn)(void *user, size_t slot, const struct xfer_result *r);
+
+/* Creates a transport with `slots` reusable handles on `loop` for the
+ * scenario (borrowed; must outlive the transport). resolve: libcurl
+ * CURLOPT_RESOLVE entries ("host:port:address") pinning every target, so
+ * no lookup ever blocks the loop (borrowed, may be NULL). auth: the token
+ * pool when the scenario has `auth:` (borrowed), else NULL. Returns 0, or
+ * -1 with a message in err. *out owned (xfer_free). */
+int xfer_new(struct ev_loop *loop, const struct scenario *scn, const char *const *resolve,
+             size_t n_resolve, struct auth_pool *auth, size_t slots, uint64_t seed,
+             xfer_done_fn done, void *user, struct xfer **out, char *err, size_t err_len);
+
+/* True when the scenario's requests go through the native HTTP/1.1
+ * transport (generator.transport native, or auto with HTTP/1.1). */
+bool xfer_native(const struct scenario *scn);
+
+/* File descriptors a transport with `slots` slots for scn may hold at
+ * once: returns its connections (one per request in flight; libcurl may
+ * keep some idle beyond them when there are several nodes or client
+ * certificates), and puts its other descriptors in *own (libcurl: a
+ * wake-up socket pair per multi handle). */
+size_t xfer_fds(const struct scenario *scn, size_t slots, size_t *own);
+
+/* Starts rq in slot `slot` (which must be idle). Returns 0: a request
+ * that cannot start (no memory, no descriptor) completes like any failure,
+ * from the loop. */
+int xfer_start(struct xfer *x, size_t slot, const struct xfer_req *rq);
+
+/* Requests in flight. */
+size_t xfer_inflight(const struct xfer *x);
+
+/* Abandons every request in flight (no completion is reported); calls
+ * each(ctx, slot, sent_ns) for each (NULL: none; sent_ns as in
+ * xfer_result, 0 when it was not sent yet); returns how many. */
+size_t xfer_abandon_all(struct xfer *x, void (*each)(void *ctx, size_t slot, int64_t sent_ns),
+                        void *ctx);
+
+/* Frees the transport, abandoning what is in flight; NULL is fine. */
+void xfer_free(struct xfer *x);
+
+/* Checks that this libcurl can carry the scenario as asked. Returns 0, or
+ * -1 with the reason and what to do in err. */
+int xfer_check_support(const struct scenario *scn, char *err, size_t err_len);
+
+/* The outcome class of a finished libcurl transfer: curl_code is its
+ * CURLcode, os_errno CURLINFO_OS_ERRNO, status the HTTP status (used when
+ * curl_code is CURLE_OK). xfer_classify_msg also reads message,
+ * libcurl's error buffer (may be NULL): response headers beyond
+ * libcurl's limit are an invalid response (OC_OTHER, as on the native
+ * transport), not a reset. */
+enum rec_outcome xfer_classify(int curl_code, long os_errno, int status);
+enum rec_outcome xfer_classify_msg(int curl_code, long os_errno, int status, const char *message);
+
+/* True for a status in 100..599 (RFC 9110 15); an answer with another is
+ * an invalid response (OC_OTHER, with a message saying so). */
+bool xfer_status_valid(int status);
+
+/* True when errno err from socket() or connect() means gatecap itself ran
+ * out of something (EMFILE, ENFILE, ENOBUFS, ENOMEM, EADDRNOTAVAIL: no
+ * ephemeral port left), not that the node failed. */
+bool xfer_errno_local(int err);
+
+/* True when a finished libcurl transfer failed for want of a local
+ * resource: curl_code its CURLcode, os_errno CURLINFO_OS_ERRNO, sock_errno
+ * the errno of a socket() that failed for it (0: none did). */
+bool xfer_curl_local(int curl_code, long os_errno, int sock_errno);
+
+/* True when status counts as success for the request: in its expected
+ * list, or 2xx/3xx when it has none. */
+struct scn_request;
+bool xfer_status_expected(const struct scn_request *rq, int status);
+
+/* What a node answered the check: its status, the start of its body, and
+ * what the answer means when the check recognised it. */
+#define XFER_SAID_LEN 256
+struct xfer_probe_answer {
+    int status;               /* HTTP status */
+    char said[XFER_SAID_LEN]; /* the start of the body as one line (rec_body_line), not yet
+                                 redacted; "" without a body */
+    char hint[256];           /* what the answer means and the fix (hint.h: a client
+                                 certificate it asked for and did not get, a plain request
+                                 to a port that speaks TLS), or "" */
+};
+
+/* One blocking request to target `target` with the scenario's first
+ * request's TLS and HTTP settings (and, with auth, the first
+ * application's token and certificate), used before a run to check that a node
+ * is reachable and its certificate verifies. stop(stop_ctx) (NULL: never) is
+ * asked while it waits and gives up early when it says true (then -1, the
+ * caller knows why). Where the answer (or its absence) leaves the scheme in
+ * doubt, a second connection asks the port in the other protocol (TLS with
+ * verification off and nothing sent; or a HEAD / over plain HTTP), bounded
+ * by the connect timeout. Returns 0 with the answer in *ans, or -1 with the
+ * cause (and the fix, when known) in err. Never on an event loop. */
+int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_resolve,
+               struct auth_pool *auth, size_t target, bool (*stop)(void *stop_ctx), void *stop_ctx,
+               struct xfer_probe_answer *ans, char *err, size_t err_len);
+
+#endif

@@ -1,0 +1,610 @@
+/*
+ * xfer_easy.c — one libcurl easy handle's options for a request (shared
+ * settings, URL, headers, the rendered parts of a templated request), and
+ * the blocking node check before a run; see xfer.h and xfer_priv.h.
+ */
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <openssl/ssl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/auth.h"
+#include "run/certname.h"
+#include "base/clock.h"
+#include "net/hint.h"
+#include "measure/recorder.h"
+#include "net/render.h"
+#include "scenario/scenario.h"
+#include "net/xfer.h"
+#include "net/xfer_int.h"
+
+/* The start of the node check's answer (CURLOPT_WRITEFUNCTION). */
+struct probe_body {
+    size_t len;
+    char buf[XFER_SAID_LEN];
+};
+
+static size_t on_probe_body(char *ptr, size_t size, size_t nmemb, void *userp)
+{
+    struct probe_body *b = userp;
+    size_t n = size * nmemb, room = sizeof b->buf - b->len;
+    memcpy(b->buf + b->len, ptr, n < room ? n : room);
+    b->len += n < room ? n : room;
+    return n;
+}
+
+/* CURLOPT_WRITEFUNCTION of the second look at a port: nothing kept. */
+static size_t on_discard(char *ptr, size_t size, size_t nmemb, void *userp)
+{
+    (void)ptr;
+    (void)userp;
+    return size * nmemb;
+}
+
+int xfer_check_support(const struct scenario *scn, char *err, size_t err_len)
+{
+    curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+    if (scn->http_version != 2)
+        return 0;
+    if (!(v->features & CURL_VERSION_HTTP2)) {
+        snprintf(err, err_len,
+                 "http: \"2\" needs a libcurl built with HTTP/2 (this one, %s, "
+                 "is not)",
+                 v->version);
+        return -1;
+    }
+    /* libcurl before 8.0.0 fails every request after the first on a reused
+     * HTTP/2 prior-knowledge connection ("Error in the HTTP2 framing
+     * layer", curl issue 10634): refuse rather than measure that. */
+    for (size_t i = 0; i < scn->n_targets; i++)
+        if (!scn->targets[i].https && v->version_num < 0x080000) {
+            snprintf(err, err_len,
+                     "target %s: HTTP/2 without TLS (h2c) is broken in libcurl %s (reused "
+                     "prior-knowledge connections fail; fixed in libcurl 8.0.0); use an https "
+                     "target for http: \"2\", or http: \"1.1\"",
+                     scn->targets[i].name, v->version);
+            return -1;
+        }
+    return 0;
+}
+
+static long tls_version(const char *s, bool max)
+{
+    if (!s)
+        return max ? CURL_SSLVERSION_MAX_DEFAULT : CURL_SSLVERSION_TLSv1_2;
+    if (!strcmp(s, "1.0"))
+        return max ? CURL_SSLVERSION_MAX_TLSv1_0 : CURL_SSLVERSION_TLSv1_0;
+    if (!strcmp(s, "1.1"))
+        return max ? CURL_SSLVERSION_MAX_TLSv1_1 : CURL_SSLVERSION_TLSv1_1;
+    if (!strcmp(s, "1.3"))
+        return max ? CURL_SSLVERSION_MAX_TLSv1_3 : CURL_SSLVERSION_TLSv1_3;
+    return max ? CURL_SSLVERSION_MAX_TLSv1_2 : CURL_SSLVERSION_TLSv1_2;
+}
+
+/* Options shared by every request of the run, set once per easy handle. */
+void xfer_set_common(CURL *e, const struct scenario *scn, struct curl_slist *resolve)
+{
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
+    curl_easy_setopt(e, CURLOPT_PROXY, "");
+    curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)scn->connect_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)scn->request_timeout_ms);
+    if (resolve)
+        curl_easy_setopt(e, CURLOPT_RESOLVE, resolve);
+    const struct scn_tls *t = &scn->tls;
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, t->insecure ? 0L : 1L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, t->insecure ? 0L : 2L);
+    if (t->ca_file)
+        curl_easy_setopt(e, CURLOPT_CAINFO, t->ca_file);
+    if (t->cert_file)
+        curl_easy_setopt(e, CURLOPT_SSLCERT, t->cert_file);
+    if (t->key_file)
+        curl_easy_setopt(e, CURLOPT_SSLKEY, t->key_file);
+    if (t->key_password)
+        curl_easy_setopt(e, CURLOPT_KEYPASSWD, t->key_password);
+    if (t->ciphers)
+        curl_easy_setopt(e, CURLOPT_SSL_CIPHER_LIST, t->ciphers);
+    if (t->tls13_ciphers)
+        curl_easy_setopt(e, CURLOPT_TLS13_CIPHERS, t->tls13_ciphers);
+    curl_easy_setopt(e, CURLOPT_SSLVERSION,
+                     tls_version(t->min_version, false) | tls_version(t->max_version, true));
+    curl_easy_setopt(e, CURLOPT_SSL_SESSIONID_CACHE, t->session_resumption ? 1L : 0L);
+    if (scn->http_version == 2)
+        curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+}
+
+/* HTTP/2 is negotiated by ALPN over TLS and spoken with prior knowledge
+ * over plain HTTP. */
+static long http_version(const struct scenario *scn, const struct scn_target *t)
+{
+    if (scn->http_version != 2)
+        return CURL_HTTP_VERSION_1_1;
+    return t->https ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE;
+}
+
+/* Per-request options: URL, method, headers, body, connection policy. */
+void xfer_set_request(CURL *e, const struct scenario *scn, const struct scn_request *rq,
+                      size_t target, CURLU *url, struct curl_slist *headers, bool fresh)
+{
+    curl_easy_setopt(e, CURLOPT_CURLU, url);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, http_version(scn, &scn->targets[target]));
+    if (rq->body) {
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_bytes);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, rq->body);
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, strcmp(rq->method, "POST") ? rq->method : NULL);
+    } else if (!strcmp(rq->method, "HEAD")) {
+        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, NULL);
+    } else {
+        curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, strcmp(rq->method, "GET") ? rq->method : NULL);
+    }
+    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
+    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, fresh ? 1L : 0L);
+}
+
+/* "scheme://host:port/base" of a target (owned), or NULL; host is the
+ * server_name when it has one (libcurl verifies, sends as SNI and puts in
+ * Host the URL's host; CURLOPT_CONNECT_TO takes it to the address). */
+char *xfer_target_prefix(const struct scn_target *t)
+{
+    char *p = NULL;
+    const char *host = t->server_name ? t->server_name : t->host;
+    bool v6 = strchr(host, ':') != NULL;
+    if (asprintf(&p, "%s://%s%s%s:%d%s", t->https ? "https" : "http", v6 ? "[" : "", host,
+                 v6 ? "]" : "", t->port, t->base_path) < 0)
+        return NULL;
+    return p;
+}
+
+const char *xfer_target_address(const struct scn_target *t, const char *const *resolve,
+                                size_t n_resolve)
+{
+    char want[512];
+    int n = snprintf(want, sizeof want, "%s:%d:", t->host, t->port);
+    for (size_t i = 0; i < n_resolve && n > 0 && (size_t)n < sizeof want; i++)
+        if (!strncmp(resolve[i], want, (size_t)n))
+            return resolve[i] + n;
+    unsigned char a[16];
+    if (inet_pton(AF_INET, t->host, a) == 1 || inet_pton(AF_INET6, t->host, a) == 1)
+        return t->host;
+    return NULL;
+}
+
+int xfer_build_connect_to(const struct scn_target *t, const char *const *resolve, size_t n_resolve,
+                          struct curl_slist **out)
+{
+    *out = NULL;
+    const char *addr = xfer_target_address(t, resolve, n_resolve);
+    const char *host = t->server_name ? t->server_name : t->host;
+    unsigned char a[16];
+    if (!addr || inet_pton(AF_INET, host, a) == 1 || inet_pton(AF_INET6, host, a) == 1)
+        return 0; /* reached by its address already, or not pinned */
+    bool v6 = strchr(addr, ':') && addr[0] != '[';
+    char entry[600];
+    int n = snprintf(entry, sizeof entry, v6 ? "%s:%d:[%s]:%d" : "%s:%d:%s:%d", host, t->port, addr,
+                     t->port);
+    if (n < 0 || (size_t)n >= sizeof entry || !(*out = curl_slist_append(NULL, entry)))
+        return -1;
+    return 0;
+}
+
+int xfer_build_url(const char *prefix, const struct scn_request *rq, CURLU **out)
+{
+    char buf[4096];
+    int n = snprintf(buf, sizeof buf, "%s%s", prefix, rq->path);
+    if (n < 0 || (size_t)n >= sizeof buf)
+        return -1;
+    CURLU *u = curl_url();
+    if (!u || curl_url_set(u, CURLUPART_URL, buf, 0) != CURLUE_OK) {
+        curl_url_cleanup(u);
+        return -1;
+    }
+    *out = u;
+    return 0;
+}
+
+struct curl_slist *xfer_build_headers(const struct scn_request *rq)
+{
+    /* "Expect:" stops libcurl from waiting for 100-continue on bodies. */
+    struct curl_slist *l = curl_slist_append(NULL, "Expect:");
+    for (size_t i = 0; l && i < rq->n_headers; i++) {
+        char line[8192];
+        const struct scn_header *h = &rq->headers[i];
+        snprintf(line, sizeof line, "%s: %s", h->name, h->value);
+        struct curl_slist *n = curl_slist_append(l, line);
+        if (!n) {
+            curl_slist_free_all(l);
+            return NULL;
+        }
+        l = n;
+    }
+    return l;
+}
+
+struct curl_slist *xfer_build_resolve(const char *const *resolve, size_t n)
+{
+    struct curl_slist *l = NULL;
+    for (size_t i = 0; i < n; i++) {
+        struct curl_slist *m = curl_slist_append(l, resolve[i]);
+        if (!m) {
+            curl_slist_free_all(l);
+            return NULL;
+        }
+        l = m;
+    }
+    return l;
+}
+
+/* The request's header list with templated values: nodes (n_headers + 1
+ * of them) are chained in the order of base (the request's static list:
+ * "Expect:", then its headers), taking rb's line for each templated one. */
+struct curl_slist *xfer_chain_headers(struct curl_slist *nodes, const struct scn_request *rq,
+                                      struct curl_slist *base, const struct render_bufs *rb)
+{
+    struct curl_slist *b = base;
+    for (size_t i = 0; i <= rq->n_headers && b; i++, b = b->next) {
+        const struct scn_header *h = i ? &rq->headers[i - 1] : NULL;
+        nodes[i].data = h && h->tpl ? rb->lines[i - 1].data : b->data;
+        nodes[i].next = i < rq->n_headers ? &nodes[i + 1] : NULL;
+    }
+    return nodes;
+}
+
+/* Points e at the rendered URL and body (after set_request). */
+void xfer_set_rendered(CURL *e, const struct scn_request *rq, const struct render_bufs *rb)
+{
+    if (rq->path_tpl) {
+        curl_easy_setopt(e, CURLOPT_CURLU, NULL);
+        curl_easy_setopt(e, CURLOPT_URL, rb->url.data);
+    }
+    if (rq->body_tpl) {
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rb->body.len);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, rb->body.data);
+    }
+}
+
+/* OpenSSL's client-certificate callback (a CertificateRequest came and
+ * the connection holds no certificate): noted where the context's app
+ * data points. None is sent. */
+static int on_cert_request(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
+{
+    (void)x509;
+    (void)pkey;
+    bool *asked = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+    if (asked && !SSL_get_certificate(ssl))
+        *asked = true;
+    return 0;
+}
+
+/* CURLOPT_SSL_CTX_FUNCTION: every new connection's context (libcurl
+ * leaves SSL_CTX app data alone). */
+static CURLcode on_ssl_ctx(CURL *e, void *ctx, void *userp)
+{
+    (void)e;
+    SSL_CTX_set_app_data((SSL_CTX *)ctx, userp);
+    SSL_CTX_set_client_cert_cb((SSL_CTX *)ctx, on_cert_request);
+    return CURLE_OK;
+}
+
+void xfer_watch_cert_request(CURL *e, bool *asked)
+{
+    curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
+    curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, asked);
+}
+
+bool xfer_curl_explain(CURL *e, const struct scenario *scn, size_t target, int rc, bool cert_asked,
+                       enum rec_outcome *oc, char *msg, size_t cap)
+{
+    const struct scn_target *t = &scn->targets[target];
+    char why[CURL_ERROR_SIZE], hint[160];
+    snprintf(why, sizeof why, "%s", msg);
+    if (rc == CURLE_OK || *oc == OC_REFUSED)
+        return false;
+    if (!t->https) {
+        /* libcurl shows none of the bytes ("Received HTTP/0.9 when not
+         * allowed", a reset): the port's usual role alone can say */
+        if ((*oc != OC_OTHER && *oc != OC_RESET) ||
+            !hint_scheme(hint, sizeof hint, t->port, true, HINT_PORT))
+            return false;
+        snprintf(msg, cap, "%s; %s", why, hint);
+        return true;
+    }
+    if (cert_asked && *oc != OC_TIMEOUT) {
+        *oc = OC_TLS; /* however it ended: a reset, a closed connection, an alert */
+        snprintf(msg, cap, "TLS with %s: %s", t->name, HINT_CLIENT_CERT);
+        return true;
+    }
+    if (*oc == OC_TIMEOUT) {
+        /* connected (libcurl keeps no connect time for a failed transfer,
+         * but the local port), handshake not done */
+        long local_port = 0;
+        curl_off_t tls = 0;
+        curl_easy_getinfo(e, CURLINFO_LOCAL_PORT, &local_port);
+        curl_easy_getinfo(e, CURLINFO_APPCONNECT_TIME_T, &tls);
+        /* (a run's transports name only a port whose usual role is plain
+         * HTTP: a handshake that gets no answer is mostly a busy gateway;
+         * the node check says more, probe_failure) */
+        if (!local_port || tls || !hint_scheme(hint, sizeof hint, t->port, false, HINT_PORT))
+            return false;
+        snprintf(msg, cap, "TLS handshake with %s: no answer within %.0f ms: %s", t->name,
+                 scn->connect_timeout_ms, hint);
+        return true;
+    }
+    struct hint_tls_facts f = {.port = t->port, .why = why};
+    if (!hint_tls_failure(&f, hint, sizeof hint))
+        return false;
+    snprintf(msg, cap, "TLS handshake with %s: %s", t->name, hint);
+    return true;
+}
+
+struct probe_stop {
+    bool (*stop)(void *ctx);
+    void *ctx;
+};
+
+/* CURLOPT_XFERINFOFUNCTION: gives up when the caller's stop() says so. */
+static int on_probe_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow,
+                             curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    const struct probe_stop *ps = clientp;
+    return ps->stop(ps->ctx) ? 1 : 0;
+}
+
+/* A second look at target's port in the other protocol than its URL
+ * says, with nothing of the request in it: tls, a TLS handshake with
+ * verification off (completed, or refused with an alert: the port speaks
+ * TLS); else a HEAD / over plain HTTP (any status: it speaks HTTP). Both
+ * within the connect timeout. */
+static bool port_speaks(const struct scenario *scn, struct curl_slist *res, size_t target, bool tls,
+                        struct probe_stop *ps)
+{
+    const struct scn_target *t = &scn->targets[target];
+    char url[600], errbuf[CURL_ERROR_SIZE] = "";
+    bool v6 = strchr(t->host, ':') != NULL;
+    snprintf(url, sizeof url, "%s://%s%s%s:%d/", tls ? "https" : "http", v6 ? "[" : "", t->host,
+             v6 ? "]" : "", t->port);
+    CURL *e = curl_easy_init();
+    if (!e)
+        return false;
+    curl_easy_setopt(e, CURLOPT_URL, url);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
+    curl_easy_setopt(e, CURLOPT_PROXY, "");
+    if (res)
+        curl_easy_setopt(e, CURLOPT_RESOLVE, res);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)scn->connect_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)scn->connect_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_discard);
+    if (tls) {
+        curl_easy_setopt(e, CURLOPT_CONNECT_ONLY, 1L);
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+    } else {
+        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    }
+    if (ps->stop) {
+        curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_probe_progress);
+        curl_easy_setopt(e, CURLOPT_XFERINFODATA, ps);
+        curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+    }
+    CURLcode rc = curl_easy_perform(e);
+    long status = 0;
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(e);
+    if (tls)
+        return rc == CURLE_OK ||
+               (rc == CURLE_SSL_CONNECT_ERROR && (hint_tls_reason(errbuf) == HINT_TLS_ALERT ||
+                                                  hint_tls_reason(errbuf) == HINT_TLS_CERT_REQ));
+    return rc == CURLE_OK && xfer_status_valid((int)status);
+}
+
+/* A failed check explained (xfer_curl_explain), or, where that leaves the
+ * scheme in doubt, its port asked in the other protocol. Writes the
+ * message into err. */
+static void probe_failure(CURL *e, const struct scenario *scn, struct curl_slist *res,
+                          size_t target, CURLcode rc, bool cert_asked, const char *errbuf,
+                          struct probe_stop *ps, char *err, size_t err_len)
+{
+    const struct scn_target *t = &scn->targets[target];
+    long os_errno = 0, local_port = 0;
+    curl_off_t tls_done = 0;
+    curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
+    curl_easy_getinfo(e, CURLINFO_LOCAL_PORT, &local_port);
+    curl_easy_getinfo(e, CURLINFO_APPCONNECT_TIME_T, &tls_done);
+    enum rec_outcome oc = xfer_classify_msg(rc, os_errno, 0, errbuf);
+    const char *said = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+    char msg[CURL_ERROR_SIZE + 192], hint[160];
+    snprintf(msg, sizeof msg, "%s", said);
+    bool known = xfer_curl_explain(e, scn, target, rc, cert_asked, &oc, msg, sizeof msg);
+    bool other_way = oc != OC_REFUSED && !(ps->stop && ps->stop(ps->ctx)) &&
+                     (t->https ? !cert_asked && local_port && !tls_done
+                               : oc == OC_RESET || oc == OC_OTHER || oc == OC_TIMEOUT);
+    if (other_way && port_speaks(scn, res, target, !t->https, ps) &&
+        hint_scheme(hint, sizeof hint, t->port, !t->https, HINT_TRIED)) {
+        if (!t->https)
+            snprintf(msg, sizeof msg, "%s; %s", said, hint);
+        else if (oc == OC_TIMEOUT)
+            snprintf(msg, sizeof msg, "TLS handshake with %s: no answer within %.0f ms: %s",
+                     t->name, scn->connect_timeout_ms, hint);
+        else
+            snprintf(msg, sizeof msg, "TLS handshake with %s failed: %s", t->name, hint);
+        known = true;
+    } else if (!known && t->https && oc == OC_TIMEOUT && local_port && !tls_done &&
+               hint_scheme(hint, sizeof hint, t->port, false, HINT_SILENT)) {
+        /* silent to TLS and to plain HTTP alike: "if port 9000 speaks
+         * plain HTTP, ..." (not for a port whose role is TLS) */
+        snprintf(msg, sizeof msg, "TLS handshake with %s: no answer within %.0f ms: %s", t->name,
+                 scn->connect_timeout_ms, hint);
+        known = true;
+    }
+    snprintf(err, err_len, "%s (%s)%s", msg, rec_outcome_name(oc),
+             !known && oc == OC_TLS ? "; check tls.ca (the CA that signed the node's certificate), "
+                                      "the client certificate, or the TLS versions"
+                                    : "");
+}
+
+/* After a failed verification of target's certificate: true, with the
+ * advice in out, when its chain verifies and it names something else
+ * than what was asked (certname.h). */
+static bool name_mismatch(const struct scenario *scn, const char *const *resolve, size_t n_resolve,
+                          struct auth_pool *auth, size_t target, char *out, size_t out_len)
+{
+    const struct scn_target *t = &scn->targets[target];
+    const char *addr = xfer_target_address(t, resolve, n_resolve);
+    char a[INET6_ADDRSTRLEN + 2] = "";
+    if (addr) {
+        size_t n = strlen(addr);
+        if (addr[0] == '[' && n > 2 && n - 2 < sizeof a)
+            memcpy(a, addr + 1, n - 2);
+        else
+            snprintf(a, sizeof a, "%s", addr);
+    }
+    struct certname_peer peer = {.host = t->server_name ? t->server_name : t->host,
+                                 .port = t->port,
+                                 .address = a[0] ? a : NULL,
+                                 .cert_file = scn->tls.cert_file,
+                                 .key_file = scn->tls.key_file,
+                                 .key_password = scn->tls.key_password,
+                                 .timeout_ms = (long)scn->connect_timeout_ms};
+    if (auth && scn->auth.apps[0].cert_file) {
+        peer.cert_file = scn->auth.apps[0].cert_file;
+        peer.key_file = scn->auth.apps[0].key_file;
+        peer.key_password = NULL;
+    }
+    char names[512], dns[256], alt[64];
+    if (certname_check(scn, &peer, names, sizeof names, dns, sizeof dns) != CERTNAME_MISMATCH)
+        return false;
+    snprintf(alt, sizeof alt, "targets.%zu.server_name for this node alone", target);
+    certname_advice(peer.host, names, dns, "tls.server_name", scn->n_targets > 1 ? alt : NULL, out,
+                    out_len);
+    return true;
+}
+
+int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_resolve,
+               struct auth_pool *auth, size_t target, bool (*stop)(void *stop_ctx), void *stop_ctx,
+               struct xfer_probe_answer *ans, char *err, size_t err_len)
+{
+    struct probe_stop ps = {stop, stop_ctx};
+    struct probe_body body = {0};
+    bool cert_asked = false;
+    int ret = -1;
+    CURLU *url = NULL;
+    const struct scn_request *rq0 = &scn->requests[0];
+    const struct scn_target *t = &scn->targets[target];
+    struct curl_slist *headers = xfer_build_headers(rq0), *use = headers, *nodes = NULL;
+    struct curl_slist auth_node;
+    char *auth_line = NULL, *prefix = xfer_target_prefix(t);
+    struct render_bufs rb = {0};
+    bool dynamic = render_needed(rq0);
+    struct curl_slist *res = n_resolve ? xfer_build_resolve(resolve, n_resolve) : NULL;
+    struct curl_slist *connect_to = NULL;
+    CURL *e = curl_easy_init();
+    char errbuf[CURL_ERROR_SIZE] = "";
+    memset(ans, 0, sizeof *ans);
+    if (!e || !headers || !prefix || (!rq0->path_tpl && xfer_build_url(prefix, rq0, &url)) ||
+        xfer_build_connect_to(t, resolve, n_resolve, &connect_to))
+        goto nomem;
+    if (dynamic) {
+        /* the first row of every feeder, without using up any */
+        static const size_t first_rows[TPL_MAX_FEEDERS];
+        uint64_t rng = 0x2545f4914f6cdd1dULL;
+        struct tpl_ctx ctx = {.feeders = (const struct feeder *const *)scn->feeders,
+                              .rows = first_rows,
+                              .rng = &rng,
+                              .wall_ns = clock_wall_ns()};
+        if (render_request(rq0, prefix, &ctx, &rb))
+            goto nomem;
+        if (rb.n_lines) {
+            if (!(nodes = calloc(rq0->n_headers + 1, sizeof *nodes)))
+                goto nomem;
+            use = xfer_chain_headers(nodes, rq0, headers, &rb);
+        }
+    }
+    if (auth) {
+        uint32_t gen;
+        char tok[8192];
+        size_t len = auth_token_copy(auth, 0, tok, sizeof tok, &gen);
+        if (!len || len >= sizeof tok ||
+            asprintf(&auth_line, "%s: %s%s", scn->auth.header, scn->auth.prefix, tok) < 0) {
+            auth_line = NULL;
+            goto nomem;
+        }
+        auth_node.data = auth_line;
+        auth_node.next = use;
+        use = &auth_node;
+    }
+    xfer_set_common(e, scn, res);
+    xfer_set_request(e, scn, rq0, target, url, use, false);
+    curl_easy_setopt(e, CURLOPT_CONNECT_TO, connect_to);
+    if (dynamic)
+        xfer_set_rendered(e, rq0, &rb);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_probe_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, &body);
+    xfer_watch_cert_request(e, &cert_asked);
+    if (auth && scn->auth.apps[0].cert_file) {
+        curl_easy_setopt(e, CURLOPT_SSLCERT, scn->auth.apps[0].cert_file);
+        curl_easy_setopt(e, CURLOPT_SSLKEY, scn->auth.apps[0].key_file);
+    }
+    if (stop) {
+        curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_probe_progress);
+        curl_easy_setopt(e, CURLOPT_XFERINFODATA, &ps);
+        curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+    }
+    CURLcode rc = curl_easy_perform(e);
+    if (rc != CURLE_OK) {
+        char advice[1024];
+        if (rc == CURLE_PEER_FAILED_VERIFICATION && !scn->tls.insecure &&
+            name_mismatch(scn, resolve, n_resolve, auth, target, advice, sizeof advice)) {
+            long os_errno = 0;
+            curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
+            snprintf(err, err_len, "%s (%s); %s", errbuf[0] ? errbuf : curl_easy_strerror(rc),
+                     rec_outcome_name(xfer_classify_msg(rc, os_errno, 0, errbuf)), advice);
+        } else {
+            probe_failure(e, scn, res, target, rc, cert_asked, errbuf, &ps, err, err_len);
+        }
+        goto out;
+    }
+    long code = 0;
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+    ans->status = (int)code;
+    rec_body_line(ans->said, sizeof ans->said, body.buf, body.len);
+    /* asked for a certificate, and refused: nginx answers 400 "No required
+     * SSL certificate was sent" (495, 496 inside); a 401 is more likely
+     * about the token, and its advice names the certificate too */
+    if (cert_asked && (ans->status == 400 || ans->status == 403 || ans->status == 495 ||
+                       ans->status == 496))
+        snprintf(ans->hint, sizeof ans->hint, "%s", HINT_CLIENT_CERT);
+    else if (!t->https && ans->status == 400 && strcasestr(ans->said, "https") &&
+             !(stop && stop(stop_ctx)) && port_speaks(scn, res, target, true, &ps))
+        /* e.g. nginx: "The plain HTTP request was sent to HTTPS port" */
+        hint_scheme(ans->hint, sizeof ans->hint, t->port, true, HINT_TRIED);
+    ret = 0;
+    goto out;
+nomem:
+    snprintf(err, err_len, "could not prepare the request");
+out:
+    curl_easy_cleanup(e);
+    curl_url_cleanup(url);
+    curl_slist_free_all(headers);
+    curl_slist_free_all(res);
+    curl_slist_free_all(connect_to);
+    free(nodes);
+    free(prefix);
+    render_bufs_free(&rb);
+    if (auth_line) {
+        memset(auth_line, 0, strlen(auth_line));
+        free(auth_line);
+    }
+    return ret;
+}

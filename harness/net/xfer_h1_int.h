@@ -1,0 +1,132 @@
+/*
+ * xfer_h1_priv.h — the native transport's state, shared by xfer_h1.c (the
+ * request path: connections, I/O, deadlines, completions) and
+ * xfer_h1_setup.c (creating, abandoning and freeing it) only.
+ */
+#ifndef GATECAP_XFER_H1_PRIV_H
+#define GATECAP_XFER_H1_PRIV_H
+
+#include <ev.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "net/h1parse.h"
+#include "measure/recorder.h"
+#include "net/render.h"
+#include "net/xfer.h"
+#include "net/xfer_h1_req.h"
+#include "net/xfer_int.h"
+
+struct h1slot;
+struct xh1;
+
+/* Where a connection is in its life. */
+enum cstate { C_CONNECTING, C_HANDSHAKE, C_WRITING, C_READING, C_IDLE };
+
+struct h1conn {
+    ev_io io;                   /* first: the watcher's address is the connection's */
+    struct xh1 *x;
+    struct h1slot *slot;        /* request on it; NULL when idle */
+    SSL *ssl;                   /* NULL on plain HTTP */
+    size_t pool;                /* index of its idle stack: target * n_ids + identity */
+    enum cstate state;
+    struct h1conn *prev, *next; /* idle stack links */
+    bool cert_requested;        /* the server asked for a client certificate and this
+                                   identity has none (cleared once it answers anyway) */
+    uint8_t first_len;          /* bytes in first */
+    char first[5];              /* the header of the server's first TLS record as it came
+                                   (hint.h: "HTTP/" is an answer to a plain request) */
+};
+
+/* A doubly linked FIFO of slots by deadline (all share one timeout). */
+struct fifo {
+    struct h1slot *head, *tail;
+};
+
+struct h1slot {
+    struct xh1 *x;
+    size_t index;
+    bool busy;
+    bool fresh;                  /* close the connection after this request */
+    bool new_conn;
+    struct h1conn *conn;
+    size_t request, target, app;
+    struct h1req out;            /* what to write */
+    size_t out_off;              /* bytes of head + body written */
+    int64_t sent_ns, connected_ns, tls_ns, write_ns, first_byte_ns;
+    int64_t req_deadline_ns, conn_deadline_ns;
+    struct h1slot *rq_prev, *rq_next;  /* request-timeout FIFO */
+    struct h1slot *cq_prev, *cq_next;  /* connect-timeout FIFO */
+    bool in_rq, in_cq;
+    struct h1slot *defer_next;   /* failure reported from the loop */
+    enum rec_outcome defer_outcome;
+    bool local;                  /* failed for want of a local resource (xfer_result.local) */
+    uint32_t auth_gen;
+    struct h1p parser;
+    struct tpl_buf wbuf;         /* this slot's request bytes, when built per request */
+    struct render_bufs rb;
+    char err[256];
+};
+
+/* One node's address. */
+struct h1target {
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+};
+
+struct xh1 {
+    struct xfer base;            /* ops: xh1_ops */
+    struct ev_loop *loop;
+    const struct scenario *scn;
+    struct auth_pool *auth;
+    xfer_done_fn done;
+    void *user;
+    uint64_t rng;
+    struct h1slot *slots;
+    size_t n_slots;
+    size_t inflight;
+    struct h1target *targets;
+    size_t n_ids;                /* certificate identities: 1, or 1 + apps when any has its own */
+    SSL_CTX **ctx;               /* [n_ids], made when first needed (0: the scenario's) */
+    SSL_SESSION **sessions;      /* [n_targets * n_ids]: last session issued, for resumption */
+    struct h1conn **idle;        /* [n_targets * n_ids]: idle stacks */
+    struct tpl_buf *static_reqs; /* [request * n_targets + target]: bytes of requests without
+                                    anything per request (empty otherwise) */
+    struct h1req *static_out;    /* [same] */
+    bool *dynamic;               /* [request]: templates in it */
+    bool *peek_2xx;              /* [request]: some 2xx is not expected, so 2xx bodies are
+                                    peeked too (xfer_result.body) */
+    char **base_paths;           /* [target]: for render_request */
+    struct fifo rq_fifo, cq_fifo;
+    ev_timer deadline;           /* the earliest head of the two FIFOs */
+    ev_timer defer_timer;
+    struct h1slot *defer_head;
+    bool starting;               /* inside xfer_start */
+    int64_t armed_ns;            /* when the deadline timer fires, while active */
+    int64_t request_timeout_ns, connect_timeout_ns;
+    size_t node_header_len;
+    char rbuf[16384];            /* every read lands here; parsed at once */
+};
+
+/* Closes c (its watcher, TLS, socket) and frees it. */
+void h1_conn_close(struct h1conn *c);
+
+/* Takes s off the deadline lists it is on. */
+void h1_unlink_slot(struct h1slot *s);
+
+/* The deadline timer's and the deferred-failure timer's callbacks. */
+void h1_on_deadline(struct ev_loop *loop, ev_timer *w, int revents);
+void h1_on_defer(struct ev_loop *loop, ev_timer *w, int revents);
+
+/* The TLS context of certificate identity id (0: the scenario's
+ * certificate, else application id - 1's own), made when first needed.
+ * NULL with the reason in err. */
+SSL_CTX *h1_ctx_for(struct xh1 *x, size_t id, char *err, size_t err_len);
+
+/* xfer_start of the native transport. */
+int h1_start(struct xfer *xb, size_t slot, const struct xfer_req *rq);
+
+#endif

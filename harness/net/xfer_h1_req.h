@@ -1,0 +1,61 @@
+/*
+ * xfer_h1_req.h — the bytes of an HTTP/1.1 request for the native
+ * transport (xfer_h1.c): built once per request and node when nothing in
+ * it changes, else per request into a slot's buffer (templates, tokens).
+ *
+ * What is sent matches what libcurl sends for the same scenario, so that
+ * switching transports changes nothing a gateway sees: "Host" (without the
+ * port when it is the scheme's default), "Accept: * / *", the scenario's
+ * headers in order (one with an empty value is left out, as libcurl
+ * does), "Content-Type: application/x-www-form-urlencoded" for a body
+ * without one, and "Content-Length" for a body (0 for POST, PUT and PATCH
+ * without one). A scenario header named Host, Accept or Content-Type
+ * replaces the default.
+ */
+#ifndef GATECAP_XFER_H1_REQ_H
+#define GATECAP_XFER_H1_REQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "scenario/template.h"
+
+struct scn_request;
+struct scn_target;
+struct tpl_ctx;
+
+/* Bodies up to this size are copied behind the head, so the request goes
+ * out in one write (one TLS record); larger ones are a second piece. */
+#define H1REQ_INLINE_BODY 4096
+
+/* One request as pieces to write: head (request line and headers, and the
+ * body when inlined) then body (NULL when inlined or absent). */
+struct h1req {
+    const char *head;
+    size_t head_len;
+    const char *body;
+    size_t body_len;
+};
+
+/* What a request needs per send: the token header line, when any. */
+struct h1req_auth {
+    const char *name;      /* header name, e.g. "Authorization" */
+    const char *prefix;    /* e.g. "Bearer " */
+    const char *token;     /* token bytes */
+    size_t token_len;
+};
+
+/* Builds rq to target t into buf (emptied first): path (rendered_path when
+ * not NULL, else rq's own, after the target's base path), headers
+ * (rendered lines from rb for templated ones; see render.h), auth (may be
+ * NULL), body (rendered_body when not NULL, else rq's). out points into
+ * buf and at the body. Returns 0, or -1 when memory ran out. */
+int h1req_build(const struct scn_request *rq, const struct scn_target *t,
+                const struct tpl_buf *rendered_path, const struct tpl_buf *header_lines,
+                const struct tpl_buf *rendered_body, const struct h1req_auth *auth,
+                struct tpl_buf *buf, struct h1req *out);
+
+/* True when requests with method m carry no response body (HEAD). */
+bool h1req_head(const struct scn_request *rq);
+
+#endif

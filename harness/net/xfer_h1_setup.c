@@ -1,0 +1,256 @@
+/*
+ * xfer_h1_setup.c — the native transport's life outside the request path:
+ * creating it (node addresses, pre-built requests, the scenario's TLS
+ * context), TLS contexts per certificate identity, abandoning what is in
+ * flight, freeing; see xfer.h and xfer_h1_priv.h.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scenario/scenario.h"
+#include "net/xfer_h1_int.h"
+#include "net/xfer_tls.h"
+
+static const struct xfer_ops xh1_ops;
+
+/* OpenSSL's new-session callback: the newest session per node and
+ * identity is kept for the next connection there. */
+static int on_new_session(SSL *ssl, SSL_SESSION *sess)
+{
+    struct h1conn *c = SSL_get_app_data(ssl);
+    if (!c)
+        return 0;
+    SSL_SESSION **slot = &c->x->sessions[c->pool];
+    if (*slot)
+        SSL_SESSION_free(*slot);
+    *slot = sess;
+    return 1;
+}
+
+/* OpenSSL's client-certificate callback, called when the server sends a
+ * CertificateRequest and the context holds no certificate: noted on the
+ * connection, so that a failure after it can say a certificate is
+ * required (hint.h). None is sent. */
+static int on_cert_request(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
+{
+    (void)x509;
+    (void)pkey;
+    struct h1conn *c = SSL_get_app_data(ssl);
+    if (c && !SSL_get_certificate(ssl))
+        c->cert_requested = true;
+    return 0;
+}
+
+/* The context of identity id (0: the scenario's certificate, else
+ * application id - 1's own), made when first needed. */
+SSL_CTX *h1_ctx_for(struct xh1 *x, size_t id, char *err, size_t err_len)
+{
+    if (x->ctx[id])
+        return x->ctx[id];
+    const struct scn_tls *t = &x->scn->tls;
+    X509_STORE *store = id && x->ctx[0] ? SSL_CTX_get_cert_store(x->ctx[0]) : NULL;
+    if (id) {
+        const struct scn_app *a = &x->scn->auth.apps[id - 1];
+        x->ctx[id] = xfer_tls_ctx(x->scn, a->cert_file, a->key_file, NULL, store, on_new_session,
+                                  err, err_len);
+    } else {
+        x->ctx[id] = xfer_tls_ctx(x->scn, t->cert_file, t->key_file, t->key_password, NULL,
+                                  on_new_session, err, err_len);
+    }
+    if (x->ctx[id])
+        SSL_CTX_set_client_cert_cb(x->ctx[id], on_cert_request);
+    return x->ctx[id];
+}
+
+static size_t xh1_inflight(const struct xfer *xb)
+{
+    return ((const struct xh1 *)xb)->inflight;
+}
+
+static size_t xh1_abandon_all(struct xfer *xb, void (*each)(void *ctx, size_t slot, int64_t sent_ns),
+                              void *ctx)
+{
+    struct xh1 *x = (struct xh1 *)xb;
+    size_t n = 0;
+    for (size_t i = 0; i < x->n_slots; i++) {
+        struct h1slot *s = &x->slots[i];
+        if (!s->busy)
+            continue;
+        if (each)
+            each(ctx, i, s->sent_ns);
+        h1_unlink_slot(s);
+        if (s->conn) {
+            s->conn->slot = NULL;
+            h1_conn_close(s->conn);
+            s->conn = NULL;
+        }
+        s->busy = false;
+        n++;
+    }
+    x->defer_head = NULL;
+    ev_timer_stop(x->loop, &x->defer_timer);
+    ev_timer_stop(x->loop, &x->deadline);
+    x->inflight = 0;
+    return n;
+}
+
+static void xh1_free(struct xfer *xb)
+{
+    struct xh1 *x = (struct xh1 *)xb;
+    const struct scenario *scn = x->scn;
+    if (x->slots) {
+        xh1_abandon_all(xb, NULL, NULL);
+        for (size_t i = 0; i < x->n_slots; i++) {
+            tpl_buf_free(&x->slots[i].wbuf);
+            render_bufs_free(&x->slots[i].rb);
+        }
+    }
+    size_t pools = scn->n_targets * x->n_ids;
+    for (size_t i = 0; x->idle && i < pools; i++)
+        while (x->idle[i]) {
+            struct h1conn *c = x->idle[i];
+            x->idle[i] = c->next;
+            h1_conn_close(c);
+        }
+    for (size_t i = 0; x->sessions && i < pools; i++)
+        if (x->sessions[i])
+            SSL_SESSION_free(x->sessions[i]);
+    for (size_t i = 0; x->ctx && i < x->n_ids; i++)
+        SSL_CTX_free(x->ctx[i]);
+    for (size_t i = 0; x->static_reqs && i < scn->n_requests * scn->n_targets; i++)
+        tpl_buf_free(&x->static_reqs[i]);
+    for (size_t t = 0; x->base_paths && t < scn->n_targets; t++)
+        free(x->base_paths[t]);
+    free(x->base_paths);
+    free(x->static_reqs);
+    free(x->static_out);
+    free(x->dynamic);
+    free(x->peek_2xx);
+    free(x->idle);
+    free(x->sessions);
+    free(x->ctx);
+    free(x->targets);
+    free(x->slots);
+    free(x);
+}
+
+/* The address of target t: its IP literal, or the pinned entry
+ * ("host:port:address") the engine resolved. */
+static int target_addr(const struct scn_target *t, const char *const *resolve, size_t n_resolve,
+                       struct h1target *out)
+{
+    char want[512];
+    const char *addr = t->host;
+    int n = snprintf(want, sizeof want, "%s:%d:", t->host, t->port);
+    for (size_t i = 0; i < n_resolve && n > 0 && (size_t)n < sizeof want; i++)
+        if (!strncmp(resolve[i], want, (size_t)n))
+            addr = resolve[i] + n;
+    char buf[INET6_ADDRSTRLEN + 2];
+    size_t len = strlen(addr);
+    if (addr[0] == '[' && len > 2 && len < sizeof buf) {
+        memcpy(buf, addr + 1, len - 2);
+        buf[len - 2] = '\0';
+        addr = buf;
+    }
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&out->addr;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&out->addr;
+    memset(&out->addr, 0, sizeof out->addr);
+    if (inet_pton(AF_INET, addr, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)t->port);
+        out->addr_len = sizeof *v4;
+        return 0;
+    }
+    if (inet_pton(AF_INET6, addr, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)t->port);
+        out->addr_len = sizeof *v6;
+        return 0;
+    }
+    return -1;
+}
+
+int xfer_h1_new(struct ev_loop *loop, const struct scenario *scn, const char *const *resolve,
+                size_t n_resolve, struct auth_pool *auth, size_t slots, uint64_t seed,
+                xfer_done_fn done, void *user, struct xfer **out, char *err, size_t err_len)
+{
+    struct xh1 *x = calloc(1, sizeof *x);
+    if (!x)
+        goto nomem;
+    x->base.ops = &xh1_ops;
+    x->loop = loop;
+    x->scn = scn;
+    x->auth = auth;
+    x->done = done;
+    x->user = user;
+    x->rng = seed ? seed : 1;
+    x->n_slots = slots;
+    x->request_timeout_ns = (int64_t)(scn->request_timeout_ms * 1e6);
+    x->connect_timeout_ns = (int64_t)(scn->connect_timeout_ms * 1e6);
+    x->node_header_len = scn->node_header ? strlen(scn->node_header) : 0;
+    x->n_ids = 1;
+    for (size_t a = 0; auth && a < scn->auth.n_apps; a++)
+        if (scn->auth.apps[a].cert_file)
+            x->n_ids = 1 + scn->auth.n_apps;
+    size_t nt = scn->n_targets, pools = nt * x->n_ids, nk = scn->n_requests * nt;
+    x->slots = calloc(slots, sizeof *x->slots);
+    x->targets = calloc(nt, sizeof *x->targets);
+    x->ctx = calloc(x->n_ids, sizeof *x->ctx);
+    x->sessions = calloc(pools, sizeof *x->sessions);
+    x->idle = calloc(pools, sizeof *x->idle);
+    x->static_reqs = calloc(nk, sizeof *x->static_reqs);
+    x->static_out = calloc(nk, sizeof *x->static_out);
+    x->dynamic = calloc(scn->n_requests, sizeof *x->dynamic);
+    x->peek_2xx = calloc(scn->n_requests, sizeof *x->peek_2xx);
+    x->base_paths = calloc(nt, sizeof *x->base_paths);
+    if (!x->slots || !x->targets || !x->ctx || !x->sessions || !x->idle || !x->static_reqs ||
+        !x->static_out || !x->dynamic || !x->peek_2xx || !x->base_paths)
+        goto nomem;
+    ev_timer_init(&x->deadline, h1_on_deadline, 0., 0.);
+    x->deadline.data = x;
+    ev_timer_init(&x->defer_timer, h1_on_defer, 0., 0.);
+    x->defer_timer.data = x;
+    /* Slots are set up when first started: a generous in-flight bound
+     * costs no resident memory until the concurrency reaches it. */
+    bool tls = false;
+    for (size_t t = 0; t < nt; t++) {
+        tls |= scn->targets[t].https;
+        if (!(x->base_paths[t] = strdup(scn->targets[t].base_path)))
+            goto nomem;
+        if (target_addr(&scn->targets[t], resolve, n_resolve, &x->targets[t])) {
+            snprintf(err, err_len, "node %s: no address for host '%s'", scn->targets[t].name,
+                     scn->targets[t].host);
+            goto fail;
+        }
+    }
+    for (size_t r = 0; r < scn->n_requests; r++) {
+        x->dynamic[r] = render_needed(&scn->requests[r]);
+        for (int st = 200; st < 300 && !x->peek_2xx[r]; st++)
+            x->peek_2xx[r] = !xfer_status_expected(&scn->requests[r], st);
+        for (size_t t = 0; t < nt && !x->dynamic[r]; t++)
+            if (h1req_build(&scn->requests[r], &scn->targets[t], NULL, NULL, NULL, NULL,
+                            &x->static_reqs[r * nt + t], &x->static_out[r * nt + t]))
+                goto nomem;
+    }
+    /* The scenario's context now, so that a bad CA file or key fails the
+     * start, not every request. */
+    if (tls && !h1_ctx_for(x, 0, err, err_len))
+        goto fail;
+    *out = &x->base;
+    return 0;
+nomem:
+    snprintf(err, err_len, "out of memory creating %zu transfer slots", slots);
+fail:
+    if (x)
+        xh1_free(&x->base);
+    return -1;
+}
+
+static const struct xfer_ops xh1_ops = {
+    .start = h1_start,
+    .inflight = xh1_inflight,
+    .abandon_all = xh1_abandon_all,
+    .free = xh1_free,
+};

@@ -1,0 +1,114 @@
+/*
+ * xfer_priv.h — shared by the transports behind xfer.h only: xfer.c (the
+ * dispatch), xfer_curl.c and xfer_easy.c (libcurl), xfer_h1.c (native
+ * HTTP/1.1).
+ */
+#ifndef GATECAP_XFER_PRIV_H
+#define GATECAP_XFER_PRIV_H
+
+#include <curl/curl.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "net/xfer.h"
+
+struct scenario;
+struct scn_request;
+struct scn_target;
+struct scn_tls;
+struct render_bufs;
+
+/* A transport's entry points (xfer.h's functions dispatch through them). */
+struct xfer_ops {
+    int (*start)(struct xfer *x, size_t slot, const struct xfer_req *rq);
+    size_t (*inflight)(const struct xfer *x);
+    size_t (*abandon_all)(struct xfer *x, void (*each)(void *ctx, size_t slot, int64_t sent_ns),
+                          void *ctx);
+    void (*free)(struct xfer *x);
+};
+
+/* The head of every transport's own struct. */
+struct xfer {
+    const struct xfer_ops *ops;
+};
+
+/* The two transports' constructors, with xfer_new's contract. */
+int xfer_curl_new(struct ev_loop *loop, const struct scenario *scn, const char *const *resolve,
+                  size_t n_resolve, struct auth_pool *auth, size_t slots, uint64_t seed,
+                  xfer_done_fn done, void *user, struct xfer **out, char *err, size_t err_len);
+int xfer_h1_new(struct ev_loop *loop, const struct scenario *scn, const char *const *resolve,
+                size_t n_resolve, struct auth_pool *auth, size_t slots, uint64_t seed,
+                xfer_done_fn done, void *user, struct xfer **out, char *err, size_t err_len);
+
+/* xfer_fds of the libcurl transport. */
+size_t xfer_curl_fds(const struct scenario *scn, size_t slots, size_t *own);
+
+/* Whether the next request goes on a new connection, by the scenario's
+ * connection policy (rng: the transport's generator). */
+bool xfer_want_fresh(const struct scn_tls *t, uint64_t *rng);
+
+/* Options shared by every request of the run, set once per easy handle
+ * (all but CURLOPT_WRITEFUNCTION, which the caller sets). resolve may be
+ * NULL. */
+void xfer_set_common(CURL *e, const struct scenario *scn, struct curl_slist *resolve);
+
+/* Per-request options: URL (url; NULL for a templated path, see
+ * xfer_set_rendered), method, headers, body, HTTP version, connection
+ * policy (fresh: a new connection). */
+void xfer_set_request(CURL *e, const struct scenario *scn, const struct scn_request *rq,
+                      size_t target, CURLU *url, struct curl_slist *headers, bool fresh);
+
+/* Points e at rb's rendered URL and body (after xfer_set_request). */
+void xfer_set_rendered(CURL *e, const struct scn_request *rq, const struct render_bufs *rb);
+
+/* "scheme://host:port/base" of a target (owned), or NULL (no memory);
+ * host is its server_name when it has one. */
+char *xfer_target_prefix(const struct scn_target *t);
+
+/* The address target t is reached at: its IP literal, or the address
+ * the engine pinned for its host (resolve: "host:port:address" entries;
+ * an IPv6 address there is in brackets). Borrowed; NULL when neither. */
+const char *xfer_target_address(const struct scn_target *t, const char *const *resolve,
+                                size_t n_resolve);
+
+/* CURLOPT_CONNECT_TO for target t: "NAME:PORT:ADDRESS:PORT" when its URL
+ * names it (by server_name or a host name), so that a connection goes to
+ * the pinned address and is reused only for requests to that address
+ * (libcurl matches connections by their connect-to host too). *out owned
+ * (curl_slist_free_all), NULL when the URL holds the address itself.
+ * Returns 0, or -1 when memory ran out. */
+int xfer_build_connect_to(const struct scn_target *t, const char *const *resolve, size_t n_resolve,
+                          struct curl_slist **out);
+
+/* prefix + rq's path parsed into *out (owned, curl_url_cleanup). 0 or -1. */
+int xfer_build_url(const char *prefix, const struct scn_request *rq, CURLU **out);
+
+/* "Expect:" then rq's headers as "Name: value" (owned; NULL: no memory). */
+struct curl_slist *xfer_build_headers(const struct scn_request *rq);
+
+/* A CURLOPT_RESOLVE list of n entries (owned; NULL: no memory). */
+struct curl_slist *xfer_build_resolve(const char *const *resolve, size_t n);
+
+/* Watches e's TLS handshakes: *asked becomes true when a server asks for
+ * a client certificate and e has none to send (CURLOPT_SSL_CTX_FUNCTION;
+ * libcurl 7.88 makes a context per connection, and the callback is set on
+ * each). asked is borrowed for e's life; the caller clears it per
+ * request. */
+void xfer_watch_cert_request(CURL *e, bool *asked);
+
+/* A failed transfer of e (libcurl code rc) to target `target`, explained
+ * when hint.h recognises it: a client certificate the server asked for
+ * and did not get (cert_asked; *oc becomes OC_TLS), an answer to TLS that
+ * is not TLS, no answer to a handshake, a plain request to the gateway's
+ * HTTPS port. msg holds libcurl's message and is rewritten (cap bytes);
+ * left as it is otherwise. Returns true when it explained. */
+bool xfer_curl_explain(CURL *e, const struct scenario *scn, size_t target, int rc,
+                       bool cert_asked, enum rec_outcome *oc, char *msg, size_t cap);
+
+/* rq's header list with templated values: nodes (n_headers + 1 of them)
+ * chained in the order of base (xfer_build_headers' list), taking rb's line
+ * for each templated header. Returns nodes. */
+struct curl_slist *xfer_chain_headers(struct curl_slist *nodes, const struct scn_request *rq,
+                                      struct curl_slist *base, const struct render_bufs *rb);
+
+#endif

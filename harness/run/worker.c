@@ -1,0 +1,797 @@
+/*
+ * worker.c — one load-generating thread; see worker.h.
+ *
+ * Open model: an ev_timer fires at the next intended start time; every
+ * arrival that is due starts in a free slot, or waits in a ring of intended
+ * times when the in-flight bound is reached (its latency still counts from
+ * the intended time). Closed model: each virtual user is a slot that sends,
+ * waits, thinks (its own ev_timer) and sends again; the number of active
+ * users follows the phases.
+ *
+ * A request the transport could not send for want of a local resource
+ * (xfer_result.local) is counted in the generator's health, not in any
+ * cell; its user backs off (think timer) before trying again.
+ */
+#include "run/worker.h"
+
+#include <pthread.h>
+#include <ev.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "base/rng.h"
+#include "net/auth.h"
+#include "base/clock.h"
+#include "scenario/feeder.h"
+#include "scenario/scenario.h"
+#include "run/sched.h"
+#include "net/xfer.h"
+
+/* Arrivals started per timer callback before the loop gets a turn. */
+#define ARRIVAL_BATCH 512
+/* Capacity of the ring of arrivals waiting for the in-flight bound. */
+#define PENDING_CAP (1u << 20)
+/* A closed-model user whose request failed locally (no descriptor, no
+ * memory, no port) waits this long before the next, doubling up to the
+ * most, rather than failing again at once in a tight loop. */
+#define LOCAL_BACKOFF_MIN_S 0.1
+#define LOCAL_BACKOFF_MAX_S 1.6
+
+struct wslot {
+    struct worker *w;
+    size_t index;
+    size_t phase;
+    size_t request;
+    size_t target;
+    size_t app;            /* token pool application, or XFER_NO_APP */
+    size_t *rows;          /* [n_feeders]: rows drawn for this request (or user) */
+    uint64_t user_rows;    /* bit f: rows[f] is this virtual user's for the run */
+    int64_t intended_ns;   /* from run start */
+    bool busy;
+    bool thinking;
+    ev_timer think;        /* closed model */
+    double backoff_s;      /* closed model: the wait after its last local failure, or 0 */
+};
+
+struct pending {
+    int64_t intended_ns;
+    uint32_t phase;
+};
+
+struct worker {
+    const struct worker_shared *sh;
+    const struct scenario *scn;
+    int id;
+    pthread_t thread;
+    bool thread_started;
+    struct ev_loop *loop;
+    ev_async wake;
+    ev_io arrival;         /* open: a timerfd armed for the next arrival */
+    int arrival_fd;
+    ev_timer phase_timer;  /* closed: next change of the user count */
+    struct xfer *xfer;
+
+    struct wslot *slots;
+    size_t n_slots;
+    size_t *free_slots;
+    size_t n_free;
+
+    struct sched sched;
+    struct sched_rr rr;    /* targets in turn (load.balance: round_robin) */
+    bool have_next;
+    int64_t next_intended;
+    size_t next_phase;
+    struct pending *pend;
+    size_t pend_head;
+    size_t pend_len;
+
+    size_t cur_phase;      /* closed model */
+    size_t active_users;
+    bool schedule_over;
+    int64_t late_ns;
+    uint64_t rng;
+    size_t n_apps;         /* token pool applications (0: no auth) */
+    size_t app_next;       /* round robin */
+    struct feeder_draw *draws; /* [n_feeders]: this worker's claimed rows */
+    size_t *rows;          /* [n_slots * n_feeders], the slots' rows */
+    uint64_t seq;          /* next ${seq} of this worker's chunk */
+    uint64_t seq_end;
+
+    struct rec_set *sets[2];
+    int front;
+    char names[REC_MAX_NODES][REC_NODE_NAME_LEN];
+    size_t n_nodes;
+
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint64_t handoff_asked;
+    uint64_t handoff_done;
+    atomic_bool stop;
+    atomic_bool abort_now;
+    atomic_bool exit_now;
+    atomic_bool drained;
+};
+
+static struct rec_set *front(struct worker *w)
+{
+    return w->sets[w->front];
+}
+
+/* Adds d to a generator-health counter of the front set: the whole set's
+ * and that of the arrival's phase. */
+#define health_add(w, phase, field, d)                                                            \
+    do {                                                                                          \
+        struct rec_set *f_ = front(w);                                                            \
+        f_->health.field += (d);                                                                  \
+        f_->by_phase[(phase)].field += (d);                                                       \
+    } while (0)
+
+static int64_t since_start(const struct worker *w)
+{
+    return clock_now_ns() - w->sh->start_ns;
+}
+
+static void check_drained(struct worker *w)
+{
+    if ((w->schedule_over || atomic_load(&w->stop)) && xfer_inflight(w->xfer) == 0 &&
+        w->pend_len == 0)
+        atomic_store(&w->drained, true);
+}
+
+/* Node index for a response: the target, or the name in node_header. */
+static size_t node_index(struct worker *w, size_t target, const char *name)
+{
+    if (!name)
+        return target;
+    for (size_t i = w->scn->n_targets; i < w->n_nodes; i++)
+        if (!strcmp(w->names[i], name))
+            return i;
+    if (w->n_nodes >= REC_MAX_NODES)
+        return target; /* more names than nodes we track: count at the target */
+    /* A new name: written before the next hand-off publishes n_nodes. */
+    snprintf(w->names[w->n_nodes], REC_NODE_NAME_LEN, "%s", name);
+    return w->n_nodes++;
+}
+
+/* The application this request goes out as (auth.bind). Round robin
+ * starts each worker at its own offset so that together they cycle
+ * through every application evenly; sticky gives each virtual user (slot
+ * i of worker id) the application (i × workers + id) mod n. */
+static size_t pick_app(struct worker *w, size_t si)
+{
+    switch (w->scn->auth.bind) {
+    case SCN_BIND_RANDOM:
+        return (size_t)(rng_next(&w->rng) % w->n_apps);
+    case SCN_BIND_STICKY:
+        return (si * (size_t)w->sh->workers + (size_t)w->id) % w->n_apps;
+    default:
+        return w->app_next++ % w->n_apps;
+    }
+}
+
+/* ${seq}: numbers claimed from the shared counter SEQ_CHUNK at a time. */
+#define SEQ_CHUNK 1024
+
+static uint64_t next_seq(struct worker *w)
+{
+    if (w->seq == w->seq_end) {
+        w->seq = atomic_fetch_add(w->sh->seq_next, SEQ_CHUNK);
+        w->seq_end = w->seq + SEQ_CHUNK;
+    }
+    return w->seq++;
+}
+
+/* Draws the rows request rq of slot s takes from its feeders (a virtual
+ * user keeps its per-user rows). False when a `unique` feeder with stop
+ * has run dry: the run ends (the coordinator sees sh->exhausted). */
+static bool draw_rows(struct worker *w, struct wslot *s, size_t rq)
+{
+    const struct scenario *scn = w->scn;
+    for (uint64_t m = scn->requests[rq].feeder_mask; m; m &= m - 1) {
+        int f = __builtin_ctzll(m);
+        const struct feeder *fd = scn->feeders[f];
+        if (s->user_rows >> f & 1)
+            continue;
+        if (feeder_next(fd, w->sh->cursors[f], &w->draws[f], &w->rng, &s->rows[f]) ==
+            FEEDER_EXHAUSTED) {
+            int none = 0;
+            atomic_compare_exchange_strong(w->sh->exhausted, &none, f + 1);
+            atomic_store(&w->stop, true);
+            return false;
+        }
+        if (fd->per == FEEDER_PER_USER)
+            s->user_rows |= 1ull << f;
+    }
+    return true;
+}
+
+static bool start_in_slot(struct worker *w, size_t si, int64_t intended_ns, size_t phase)
+{
+    struct wslot *s = &w->slots[si];
+    const struct worker_shared *sh = w->sh;
+    s->busy = true;
+    s->phase = phase;
+    s->intended_ns = intended_ns;
+    s->request = w->scn->n_requests > 1
+                     ? sched_pick(sh->request_cum, w->scn->n_requests, &w->rng)
+                     : 0;
+    s->target = w->scn->n_targets < 2 ? 0
+                : w->scn->balance_random
+                    ? sched_pick(sh->target_cum, w->scn->n_targets, &w->rng)
+                    : sched_rr_next(&w->rr);
+    if (w->scn->requests[s->request].feeder_mask && !draw_rows(w, s, s->request)) {
+        s->busy = false;
+        return false;
+    }
+    s->app = w->n_apps ? pick_app(w, si) : XFER_NO_APP;
+    struct rec_set *f = front(w);
+    int64_t lag = since_start(w) - intended_ns;
+    if (lag > w->late_ns)
+        health_add(w, phase, late, 1);
+    if (lag / 1000 > f->health.max_lag_us)
+        f->health.max_lag_us = lag / 1000;
+    if (lag / 1000 > f->by_phase[phase].max_lag_us)
+        f->by_phase[phase].max_lag_us = lag / 1000;
+    health_add(w, phase, started, 1);
+    struct xfer_req rq = {.request = s->request, .target = s->target, .app = s->app,
+                          .rows = s->rows, .seq = next_seq(w)};
+    xfer_start(w->xfer, si, &rq);
+    return true;
+}
+
+static void open_dispatch(struct worker *w, int64_t intended_ns, size_t phase)
+{
+    health_add(w, phase, scheduled, 1);
+    if (w->n_free && w->pend_len == 0) {
+        size_t si = w->free_slots[--w->n_free];
+        if (!start_in_slot(w, si, intended_ns, phase)) {
+            /* a feeder ran dry: this arrival is not sent, the run ends */
+            w->free_slots[w->n_free++] = si;
+            health_add(w, phase, scheduled, -1);
+        }
+        return;
+    }
+    health_add(w, phase, bound_waits, 1);
+    if (w->pend_len == PENDING_CAP) {
+        health_add(w, phase, queue_drops, 1);
+        return;
+    }
+    struct pending *p = &w->pend[(w->pend_head + w->pend_len++) % PENDING_CAP];
+    p->intended_ns = intended_ns;
+    p->phase = (uint32_t)phase;
+}
+
+/* Arrivals are timed by a timerfd on the absolute CLOCK_MONOTONIC time
+ * rather than by an ev_timer: libev's epoll backend rounds its wait up to
+ * whole milliseconds, which would add up to a millisecond of the
+ * generator's own delay to every latency measured from the intended
+ * start. The timerfd wakes the loop within microseconds. */
+static void arm_arrival(struct worker *w)
+{
+    if (!w->have_next)
+        return;
+    int64_t due = w->sh->start_ns + w->next_intended;
+    if (due < 1)
+        due = 1; /* 0 would disarm it; a past time fires at once */
+    struct itimerspec its = {.it_value = {.tv_sec = due / 1000000000LL,
+                                          .tv_nsec = due % 1000000000LL}};
+    timerfd_settime(w->arrival_fd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+static void on_arrival(struct ev_loop *loop, ev_io *io, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct worker *w = io->data;
+    uint64_t expirations;
+    if (read(w->arrival_fd, &expirations, sizeof expirations) < 0) {
+        /* EAGAIN: nothing expired yet; the due check below decides. */
+    }
+    if (atomic_load(&w->stop))
+        return;
+    int64_t now = since_start(w);
+    for (int n = 0; w->have_next && w->next_intended <= now && n < ARRIVAL_BATCH &&
+                    !atomic_load(&w->stop);
+         n++) {
+        open_dispatch(w, w->next_intended, w->next_phase);
+        w->have_next = sched_next(&w->sched, &w->next_intended, &w->next_phase);
+    }
+    if (!w->have_next) {
+        w->schedule_over = true;
+        ev_io_stop(w->loop, &w->arrival);
+        check_drained(w);
+        return;
+    }
+    arm_arrival(w);
+}
+
+/* ---- closed model ---- */
+
+static size_t users_for_phase(const struct worker *w, size_t phase)
+{
+    if (phase >= w->scn->n_phases)
+        return 0;
+    size_t users = (size_t)w->scn->phases[phase].users;
+    size_t W = (size_t)w->sh->workers;
+    return users / W + ((size_t)w->id < users % W ? 1 : 0);
+}
+
+static void user_send(struct worker *w, size_t si)
+{
+    size_t phase = w->cur_phase;
+    health_add(w, phase, scheduled, 1);
+    /* Closed model: the request is due when it is sent. */
+    if (!start_in_slot(w, si, since_start(w), phase)) {
+        health_add(w, phase, scheduled, -1);
+        check_drained(w);
+    }
+}
+
+static void on_think(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct wslot *s = t->data;
+    struct worker *w = s->w;
+    s->thinking = false;
+    if (s->index < w->active_users && !w->schedule_over && !atomic_load(&w->stop))
+        user_send(w, s->index);
+    else
+        check_drained(w);
+}
+
+static void set_users(struct worker *w)
+{
+    w->active_users = users_for_phase(w, w->cur_phase);
+    if (w->active_users > w->n_slots)
+        w->active_users = w->n_slots;
+    for (size_t i = 0; i < w->active_users; i++)
+        if (!w->slots[i].busy && !w->slots[i].thinking)
+            user_send(w, i);
+}
+
+static void on_phase(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct worker *w = t->data;
+    int64_t now = since_start(w);
+    while (w->cur_phase < w->scn->n_phases && now >= w->sh->phase_end_ns[w->cur_phase])
+        w->cur_phase++;
+    if (w->cur_phase >= w->scn->n_phases || atomic_load(&w->stop)) {
+        w->schedule_over = true;
+        w->active_users = 0;
+        check_drained(w);
+        return;
+    }
+    set_users(w);
+    ev_timer_set(t, (double)(w->sh->phase_end_ns[w->cur_phase] - now) / 1e9, 0.);
+    ev_timer_start(w->loop, t);
+}
+
+/* ---- completion ---- */
+
+/* The application's own counters; a 401 also tells the token pool. */
+static void record_app(struct worker *w, const struct wslot *s, const struct xfer_result *r,
+                       int64_t latency_us, bool recorded)
+{
+    enum auth_rejection rej = AUTH_REJ_PENDING;
+    if (r->status == 401 && r->auth_gen)
+        rej = auth_token_rejected(w->sh->auth, s->app, r->auth_gen);
+    struct rec_set *set = front(w);
+    if (!recorded || s->app >= set->n_apps)
+        return;
+    struct rec_app *a = &set->apps[s->app];
+    a->completed++;
+    a->outcomes[r->outcome]++;
+    if (r->throttle_kind >= 0)
+        a->throttled_by[r->throttle_kind]++;
+    if (latency_us >= 0) {
+        a->latency_count++;
+        a->latency_sum_us += latency_us;
+        if (latency_us > a->latency_max_us)
+            a->latency_max_us = latency_us;
+    }
+    if (r->status == 401) {
+        a->refresh_asked += rej == AUTH_REJ_ASKED;
+        a->rejected_fresh += rej == AUTH_REJ_FRESH;
+    }
+}
+
+static void record(struct worker *w, const struct wslot *s, const struct xfer_result *r)
+{
+    bool recorded = w->scn->phases[s->phase].record;
+    int64_t lat = -1;
+    if (r->status || r->outcome == OC_TIMEOUT || r->outcome == OC_ABANDONED) {
+        int64_t due_ns = w->sh->start_ns + s->intended_ns;
+        lat = (r->done_ns - (w->scn->model == SCN_OPEN ? due_ns : r->sent_ns)) / 1000;
+        if (lat < 0)
+            lat = 0;
+    }
+    if (s->app != XFER_NO_APP)
+        record_app(w, s, r, lat, recorded);
+    if (!recorded)
+        return;
+    size_t node = node_index(w, s->target, r->node);
+    struct rec_cell *c = rec_cell_get(front(w), s->phase, s->request, node);
+    if (!c)
+        return;
+    c->completed++;
+    c->outcomes[r->outcome]++;
+    if (r->error)
+        rec_note_error(front(w), r->outcome, r->error);
+    else if (r->status &&
+             (!r->expected || rec_outcome_is_error(r->outcome) || r->outcome == OC_429))
+        /* what the gateway said, once per class and interval: an error,
+         * a 429, a status the request does not expect */
+        rec_note_answer(front(w), r->outcome, r->status,
+                        r->node ? r->node : w->scn->targets[s->target].name, r->body, r->body_len);
+    if (r->status >= 400 && r->status != 429 && xfer_status_valid(r->status))
+        c->faults_by[rec_fault_kind(r->body, r->body_len)]++;
+    if (r->status && !r->expected)
+        c->unexpected++;
+    c->retried += r->retries;
+    c->bytes_sent += r->bytes_sent;
+    c->bytes_received += r->bytes_received;
+    /* Latency is recorded for every request that got a response or timed
+     * out (its latency is at least the timeout); fast transport failures
+     * (refused, reset, TLS) only count, so they cannot make latency look
+     * better than it was. */
+    if (r->throttle_kind >= 0)
+        c->throttled_by[r->throttle_kind]++;
+    if (r->retry_after_s >= 0) {
+        c->retry_after++;
+        if (r->retry_after_s > c->retry_after_max_s)
+            c->retry_after_max_s = r->retry_after_s;
+    }
+    if (lat >= 0) {
+        hdr_record(c->latency, lat);
+        int64_t svc = (r->done_ns - r->sent_ns) / 1000;
+        hdr_record(c->service, svc > 0 ? svc : 0);
+        if (r->status)
+            hdr_record(c->ttfb, r->ttfb_us);
+    }
+    if (r->new_connection) {
+        c->new_connections++;
+        hdr_record(c->connect, r->connect_us);
+        if (r->tls_us)
+            hdr_record(c->tls, r->tls_us);
+    }
+}
+
+/* xfer_abandon_all's each: a request in flight when the run stopped
+ * waiting (the second stop request, or the drain's grace ran out). It is
+ * an outcome of its step like any other, with a latency of at least its
+ * age: an overloaded step's tail is not cut off where the run ended. */
+static void record_abandoned(void *ctx, size_t si, int64_t sent_ns)
+{
+    struct worker *w = ctx;
+    struct wslot *s = &w->slots[si];
+    int64_t now = clock_now_ns();
+    struct xfer_result r = {.outcome = OC_ABANDONED,
+                            .sent_ns = sent_ns ? sent_ns : now,
+                            .done_ns = now,
+                            .error = "no answer when gatecap stopped waiting (the run ended)",
+                            .throttle_kind = -1,
+                            .retry_after_s = -1};
+    health_add(w, s->phase, abandoned, 1);
+    s->busy = false;
+    record(w, s, &r);
+}
+
+/* A request that never left gatecap: the generator's failure, in its
+ * health and no cell (the gateway saw nothing). It was not sent, and in
+ * the closed model not scheduled either (the user tries again); an open
+ * model's arrival stays scheduled, and is lost. */
+static void record_local(struct worker *w, size_t phase, const struct xfer_result *r)
+{
+    health_add(w, phase, local_failures, 1);
+    health_add(w, phase, started, -1);
+    if (w->scn->model == SCN_CLOSED)
+        health_add(w, phase, scheduled, -1);
+    rec_note_local(front(w), r->error);
+}
+
+static void on_done(void *user, size_t si, const struct xfer_result *r)
+{
+    struct worker *w = user;
+    struct wslot *s = &w->slots[si];
+    s->busy = false;
+    if (r->local) {
+        record_local(w, s->phase, r);
+        s->backoff_s = s->backoff_s ? 2 * s->backoff_s : LOCAL_BACKOFF_MIN_S;
+        if (s->backoff_s > LOCAL_BACKOFF_MAX_S)
+            s->backoff_s = LOCAL_BACKOFF_MAX_S;
+    } else {
+        record(w, s, r);
+        s->backoff_s = 0;
+    }
+    if (w->scn->model == SCN_CLOSED) {
+        if (si < w->active_users && !w->schedule_over && !atomic_load(&w->stop)) {
+            double think_s = w->scn->phases[w->cur_phase].think_ms / 1000.0;
+            if (r->local && s->backoff_s > think_s)
+                think_s = s->backoff_s; /* never again at once */
+            if (r->status == 429 && w->scn->backoff_max_ms > 0) {
+                double wait_s = r->retry_after_s >= 0 ? r->retry_after_s : 1.0;
+                if (wait_s > w->scn->backoff_max_ms / 1000.0)
+                    wait_s = w->scn->backoff_max_ms / 1000.0;
+                if (wait_s > think_s)
+                    think_s = wait_s;
+            }
+            if (think_s > 0) {
+                s->thinking = true;
+                ev_timer_set(&s->think, think_s, 0.);
+                ev_timer_start(w->loop, &s->think);
+            } else {
+                user_send(w, si);
+            }
+        }
+    } else if (w->pend_len && !atomic_load(&w->stop)) {
+        /* (also after a local failure: each arrival is tried once, and a
+         * failing one is counted, never tried again) */
+        struct pending p = w->pend[w->pend_head];
+        w->pend_head = (w->pend_head + 1) % PENDING_CAP;
+        w->pend_len--;
+        if (!start_in_slot(w, si, p.intended_ns, p.phase)) {
+            w->free_slots[w->n_free++] = si;
+            w->pend_len = 0; /* a feeder ran dry: the run ends, nothing more is sent */
+        }
+    } else {
+        w->free_slots[w->n_free++] = si;
+    }
+    check_drained(w);
+}
+
+/* ---- control from the coordinator ---- */
+
+static void on_wake(struct ev_loop *loop, ev_async *a, int revents)
+{
+    (void)revents;
+    struct worker *w = a->data;
+    if (atomic_load(&w->stop)) {
+        ev_io_stop(loop, &w->arrival);
+        w->pend_len = 0;
+        w->active_users = 0;
+        for (size_t i = 0; i < w->n_slots; i++)
+            if (w->slots[i].thinking) {
+                ev_timer_stop(loop, &w->slots[i].think);
+                w->slots[i].thinking = false;
+            }
+    }
+    if (atomic_load(&w->abort_now))
+        xfer_abandon_all(w->xfer, record_abandoned, w);
+    check_drained(w);
+    pthread_mutex_lock(&w->mu);
+    if (w->handoff_done != w->handoff_asked) {
+        struct rec_set *f = front(w);
+        f->n_nodes = w->n_nodes;
+        f->health.inflight = (int64_t)xfer_inflight(w->xfer) + (int64_t)w->pend_len;
+        w->front ^= 1;
+        w->handoff_done = w->handoff_asked;
+        pthread_cond_broadcast(&w->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+    if (atomic_load(&w->exit_now))
+        ev_break(loop, EVBREAK_ALL);
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    int64_t now = since_start(w);
+    /* Timer slack would let the kernel delay timer wake-ups by 50 µs. */
+    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+    if (w->scn->model == SCN_OPEN) {
+        w->have_next = sched_next(&w->sched, &w->next_intended, &w->next_phase);
+        w->schedule_over = !w->have_next;
+        if (w->have_next) {
+            ev_io_start(w->loop, &w->arrival);
+            arm_arrival(w);
+        }
+    } else {
+        ev_timer_set(&w->phase_timer, now < 0 ? (double)-now / 1e9 : 0., 0.);
+        ev_timer_start(w->loop, &w->phase_timer);
+    }
+    ev_run(w->loop, 0);
+    return NULL;
+}
+
+size_t worker_slots(const struct scenario *scn, int id, int workers)
+{
+    /* Shares that differ by at most one and add up to the whole. */
+    if (scn->model == SCN_OPEN)
+        return (size_t)scn->max_inflight / (size_t)workers +
+               ((size_t)id < (size_t)scn->max_inflight % (size_t)workers ? 1 : 0);
+    size_t n = 0;
+    for (size_t p = 0; p < scn->n_phases; p++) {
+        size_t u = (size_t)scn->phases[p].users;
+        size_t mine = u / (size_t)workers + ((size_t)id < u % (size_t)workers ? 1 : 0);
+        if (mine > n)
+            n = mine;
+    }
+    return n ? n : 1; /* a worker without users of its own idles on one slot */
+}
+
+int worker_new(const struct worker_shared *sh, int id, struct worker **out, char *err,
+               size_t err_len)
+{
+    const struct scenario *scn = sh->scn;
+    struct worker *w = calloc(1, sizeof *w);
+    if (!w)
+        goto nomem;
+    w->arrival_fd = -1;
+    w->sh = sh;
+    w->scn = scn;
+    w->id = id;
+    w->rng = 0x853c49e6748fea9bULL ^ ((uint64_t)(id + 1) * 0x9E3779B97F4A7C15ULL);
+    w->late_ns = (int64_t)(scn->late_threshold_ms * 1e6);
+    w->n_slots = worker_slots(scn, id, sh->workers);
+    if (!w->n_slots) { /* the scenario's checks keep workers within max_inflight */
+        snprintf(err, err_len,
+                 "worker %d of %d has no share of load.max_inflight %d; lower load.workers to %d",
+                 id, sh->workers, scn->max_inflight, scn->max_inflight);
+        free(w);
+        return -1;
+    }
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
+    if (!(w->loop = ev_loop_new(EVFLAG_AUTO)))
+        goto nomem;
+    w->slots = calloc(w->n_slots, sizeof *w->slots);
+    w->free_slots = calloc(w->n_slots, sizeof *w->free_slots);
+    if (!w->slots || !w->free_slots)
+        goto nomem;
+    if (scn->model == SCN_OPEN && !(w->pend = malloc(PENDING_CAP * sizeof *w->pend)))
+        goto nomem;
+    if (rec_set_new(scn->n_phases, scn->n_requests, &w->sets[0]) ||
+        rec_set_new(scn->n_phases, scn->n_requests, &w->sets[1]))
+        goto nomem;
+    if (scn->n_feeders) {
+        w->draws = calloc(scn->n_feeders, sizeof *w->draws);
+        w->rows = calloc(w->n_slots * scn->n_feeders, sizeof *w->rows);
+        if (!w->draws || !w->rows)
+            goto nomem;
+        for (size_t i = 0; i < w->n_slots; i++)
+            w->slots[i].rows = w->rows + i * scn->n_feeders;
+    }
+    if (sh->auth) {
+        w->n_apps = auth_pool_apps(sh->auth);
+        w->app_next = (size_t)id * w->n_apps / (size_t)sh->workers;
+        if (rec_set_apps(w->sets[0], w->n_apps) || rec_set_apps(w->sets[1], w->n_apps))
+            goto nomem;
+    }
+    for (size_t i = 0; i < w->n_slots; i++) {
+        struct wslot *s = &w->slots[i];
+        s->w = w;
+        s->index = i;
+        ev_timer_init(&s->think, on_think, 0., 0.);
+        s->think.data = s;
+        w->free_slots[w->n_slots - 1 - i] = i; /* slot 0 first */
+    }
+    w->n_free = w->n_slots;
+    for (size_t i = 0; i < scn->n_targets && i < REC_MAX_NODES; i++)
+        snprintf(w->names[i], REC_NODE_NAME_LEN, "%s", scn->targets[i].name);
+    w->n_nodes = scn->n_targets < REC_MAX_NODES ? scn->n_targets : REC_MAX_NODES;
+    sched_init(&w->sched, scn->phases, scn->n_phases, id, sh->workers, scn->poisson,
+               w->rng ^ 0xdeadbeefULL);
+    double *weights = calloc(scn->n_targets ? scn->n_targets : 1, sizeof *weights);
+    for (size_t i = 0; weights && i < scn->n_targets; i++)
+        weights[i] = scn->targets[i].weight;
+    if (!weights || sched_rr_init(&w->rr, weights, scn->n_targets, id, sh->workers)) {
+        free(weights);
+        snprintf(err, err_len, "worker %d: out of memory", id);
+        worker_free(w);
+        return -1;
+    }
+    free(weights);
+    ev_async_init(&w->wake, on_wake);
+    w->wake.data = w;
+    ev_async_start(w->loop, &w->wake);
+    w->arrival_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (w->arrival_fd < 0) {
+        snprintf(err, err_len, "worker %d: timerfd_create failed", id);
+        worker_free(w);
+        return -1;
+    }
+    ev_io_init(&w->arrival, on_arrival, w->arrival_fd, EV_READ);
+    w->arrival.data = w;
+    ev_timer_init(&w->phase_timer, on_phase, 0., 0.);
+    w->phase_timer.data = w;
+    if (xfer_new(w->loop, scn, sh->resolve, sh->n_resolve, sh->auth, w->n_slots, w->rng, on_done, w,
+                 &w->xfer, err, err_len)) {
+        worker_free(w);
+        return -1;
+    }
+    *out = w;
+    return 0;
+nomem:
+    snprintf(err, err_len, "out of memory creating worker %d", id);
+    worker_free(w);
+    return -1;
+}
+
+int worker_start(struct worker *w)
+{
+    /* Signals belong to the coordinator: the thread inherits a blocked mask. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    int rc = pthread_create(&w->thread, NULL, worker_main, w);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc)
+        return -1;
+    w->thread_started = true;
+    return 0;
+}
+
+void worker_stop(struct worker *w)
+{
+    atomic_store(&w->stop, true);
+    ev_async_send(w->loop, &w->wake);
+}
+
+void worker_abort(struct worker *w)
+{
+    atomic_store(&w->stop, true);
+    atomic_store(&w->abort_now, true);
+    ev_async_send(w->loop, &w->wake);
+}
+
+bool worker_drained(struct worker *w)
+{
+    return atomic_load(&w->drained);
+}
+
+struct rec_set *worker_handoff(struct worker *w)
+{
+    pthread_mutex_lock(&w->mu);
+    uint64_t ticket = ++w->handoff_asked;
+    ev_async_send(w->loop, &w->wake);
+    while (w->handoff_done < ticket)
+        pthread_cond_wait(&w->cv, &w->mu);
+    struct rec_set *back = w->sets[w->front ^ 1];
+    pthread_mutex_unlock(&w->mu);
+    return back;
+}
+
+const char *worker_node_name(const struct worker *w, size_t i)
+{
+    return i < REC_MAX_NODES ? w->names[i] : "?";
+}
+
+void worker_free(struct worker *w)
+{
+    if (!w)
+        return;
+    if (w->thread_started) {
+        atomic_store(&w->exit_now, true);
+        ev_async_send(w->loop, &w->wake);
+        pthread_join(w->thread, NULL);
+    }
+    xfer_free(w->xfer);
+    if (w->loop) {
+        for (size_t i = 0; w->slots && i < w->n_slots; i++)
+            ev_timer_stop(w->loop, &w->slots[i].think);
+        ev_io_stop(w->loop, &w->arrival);
+        ev_loop_destroy(w->loop);
+    }
+    if (w->arrival_fd >= 0)
+        close(w->arrival_fd);
+    rec_set_free(w->sets[0]);
+    rec_set_free(w->sets[1]);
+    free(w->pend);
+    free(w->draws);
+    free(w->rows);
+    free(w->slots);
+    free(w->free_slots);
+    sched_rr_free(&w->rr);
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv);
+    free(w);
+}

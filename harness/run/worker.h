@@ -1,0 +1,78 @@
+/*
+ * worker.h — one load-generating thread: its own libev loop, transport
+ * (xfer), schedule and recorder sets. Workers share nothing while running;
+ * the coordinator (engine.c) takes their interval records at each tick
+ * through a short hand-off (a pointer swap under a mutex, never per
+ * request).
+ */
+#ifndef GATECAP_WORKER_H
+#define GATECAP_WORKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "measure/recorder.h"
+
+struct scenario;
+struct worker;
+struct auth_pool;
+struct feeder_cursor;
+
+/* What every worker reads; immutable during the run, owned by the engine. */
+struct worker_shared {
+    const struct scenario *scn;
+    const char *const *resolve;   /* CURLOPT_RESOLVE entries */
+    size_t n_resolve;
+    double *target_cum;           /* cumulative target weights */
+    double *request_cum;          /* cumulative request weights */
+    int64_t start_ns;             /* run start (CLOCK_MONOTONIC); set before worker_start */
+    int64_t *phase_end_ns;        /* phase i ends at start_ns + phase_end_ns[i] */
+    int workers;
+    struct auth_pool *auth;       /* token pool (auth.h), or NULL */
+    struct feeder_cursor **cursors; /* [scn->n_feeders]: shared row counters (feeder.h) */
+    /* Written by the workers (each at most rarely): */
+    _Atomic uint64_t *seq_next;   /* ${seq} handed out in chunks */
+    _Atomic int *exhausted;       /* 1 + index of a `unique`+stop feeder run dry, or 0 */
+};
+
+/* The slots of worker id of `workers`: its share of load.max_inflight
+ * (open model: the shares add up to the bound, so a worker beyond it gets
+ * 0, which worker_new refuses), or of the most users any phase runs
+ * (closed model; at least 1). */
+size_t worker_slots(const struct scenario *scn, int id, int workers);
+
+/* Creates worker `id` (not yet running). Returns 0, or -1 with a message. */
+int worker_new(const struct worker_shared *sh, int id, struct worker **out, char *err,
+               size_t err_len);
+
+/* Starts its thread. Returns 0 or -1. */
+int worker_start(struct worker *w);
+
+/* Asks it to stop scheduling new requests; in-flight ones finish.
+ * Thread-safe. */
+void worker_stop(struct worker *w);
+
+/* Abandons what is in flight now (second signal, or grace over).
+ * Thread-safe. */
+void worker_abort(struct worker *w);
+
+/* True once the worker has stopped scheduling and nothing is in flight.
+ * Thread-safe. */
+bool worker_drained(struct worker *w);
+
+/* Swaps the worker's interval records: returns the set recorded since the
+ * last hand-off, which the caller may read and must give back with
+ * rec_set_reset before the next hand-off (the worker writes the other).
+ * Blocks briefly until the worker's loop has swapped. Node names of
+ * indexes < set->n_nodes are readable with worker_node_name. */
+struct rec_set *worker_handoff(struct worker *w);
+
+/* Name of node index i as this worker knows it (targets first, then names
+ * seen in node_header). Valid for i < n_nodes of a handed-over set. */
+const char *worker_node_name(const struct worker *w, size_t i);
+
+/* Stops the thread (after worker_drained or worker_abort) and frees. */
+void worker_free(struct worker *w);
+
+#endif

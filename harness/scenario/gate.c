@@ -1,0 +1,553 @@
+/*
+ * gate.c — gate expressions, their measurement on recorder cells, and
+ * their evaluation on a run. See gate.h.
+ */
+#include "scenario/gate.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run/engine.h"
+#include "measure/hdr.h"
+#include "measure/judge.h"
+#include "measure/recorder.h"
+#include "scenario/scenario.h"
+#include "base/units.h"
+
+/* ---- parsing ---- */
+
+static const char *const series_names[] = {"latency", "service", "ttfb", "connect", "tls"};
+
+static bool is_space(char ch)
+{
+    return ch == ' ' || ch == '\t';
+}
+
+static void set_why(char *why, size_t len, const char *msg)
+{
+    if (why && len)
+        snprintf(why, len, "%s", msg);
+}
+
+/* "p99", "p99.9", "min", "mean", "max" into e's stat. */
+static int parse_stat(const char *s, struct gate_expr *e)
+{
+    if (!strcmp(s, "min")) {
+        e->stat = GATE_MIN;
+        return 0;
+    }
+    if (!strcmp(s, "mean") || !strcmp(s, "avg")) {
+        e->stat = GATE_MEAN;
+        return 0;
+    }
+    if (!strcmp(s, "max")) {
+        e->stat = GATE_MAX;
+        return 0;
+    }
+    double p;
+    if (s[0] != 'p' || units_number(s + 1, &p, NULL) || s[1] == '-' || s[1] == '+' ||
+        !(p > 0) || p > 100)
+        return -1;
+    e->stat = GATE_PCTL;
+    e->percentile = p;
+    return 0;
+}
+
+static int parse_metric(const char *m, struct gate_expr *e)
+{
+    static const struct {
+        const char *name;
+        enum gate_metric metric;
+    } plain[] = {{"errors", GATE_ERRORS},         {"throttled", GATE_THROTTLED},
+                 {"unexpected", GATE_UNEXPECTED}, {"throughput", GATE_THROUGHPUT},
+                 {"achieved", GATE_ACHIEVED},     {"requests", GATE_REQUESTS},
+                 {"unauthorized", GATE_UNAUTHORIZED}};
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+        if (!strcmp(m, plain[i].name)) {
+            e->metric = plain[i].metric;
+            return 0;
+        }
+    e->metric = GATE_TIME;
+    e->series = GATE_LATENCY;
+    const char *dot = strchr(m, '.');
+    /* "p99.9" has a dot too: a series name is what comes before it. */
+    if (dot) {
+        for (size_t i = 0; i < sizeof series_names / sizeof series_names[0]; i++) {
+            size_t n = strlen(series_names[i]);
+            if ((size_t)(dot - m) == n && !strncmp(m, series_names[i], n)) {
+                e->series = (enum gate_series)i;
+                return parse_stat(dot + 1, e);
+            }
+        }
+    }
+    return parse_stat(m, e);
+}
+
+/* A time with its unit, in ms. */
+static int parse_time_ms(const char *v, double *ms)
+{
+    size_t n = strlen(v);
+    double scale;
+    size_t unit;
+    if (n > 2 && !strcmp(v + n - 2, "ms")) {
+        scale = 1;
+        unit = 2;
+    } else if (n > 2 && !strcmp(v + n - 2, "us")) {
+        scale = 1e-3;
+        unit = 2;
+    } else if (n > 3 && !strcmp(v + n - 3, "\xc2\xb5s")) {
+        scale = 1e-3;
+        unit = 3;
+    } else if (n > 1 && v[n - 1] == 's') {
+        scale = 1e3;
+        unit = 1;
+    } else {
+        return -1;
+    }
+    char num[64];
+    if (n - unit >= sizeof num)
+        return -1;
+    memcpy(num, v, n - unit);
+    num[n - unit] = '\0';
+    double x;
+    if (units_number(num, &x, NULL) || x < 0)
+        return -1;
+    *ms = x * scale;
+    return 0;
+}
+
+/* "N%" as N (0..100). */
+static int parse_pct(const char *v, double *pct)
+{
+    size_t n = strlen(v);
+    double f;
+    if (n < 2 || v[n - 1] != '%' || units_fraction(v, &f, NULL))
+        return -1;
+    *pct = f * 100.0;
+    return 0;
+}
+
+static int parse_count(const char *v, double *count)
+{
+    long long x;
+    if (units_integer(v, 0, INT64_MAX, &x, NULL))
+        return -1;
+    *count = (double)x;
+    return 0;
+}
+
+static int parse_value(const char *v, struct gate_expr *e, char *why, size_t len)
+{
+    switch (e->metric) {
+    case GATE_TIME:
+        if (parse_time_ms(v, &e->threshold) == 0)
+            return 0;
+        set_why(why, len, "a time needs a unit: us, ms or s (e.g. p99 < 250ms)");
+        return -1;
+    case GATE_ERRORS:
+    case GATE_THROTTLED:
+    case GATE_UNAUTHORIZED:
+    case GATE_UNEXPECTED:
+        if (strchr(v, '%')) {
+            e->as_pct = true;
+            if (parse_pct(v, &e->threshold) == 0)
+                return 0;
+            set_why(why, len, "a share is 0% to 100% (e.g. errors < 0.1%)");
+            return -1;
+        }
+        if (parse_count(v, &e->threshold) == 0)
+            return 0;
+        set_why(why, len, "write a share with % (errors < 0.1%) or a whole count (errors <= 10)");
+        return -1;
+    case GATE_THROUGHPUT:
+        if (units_rate_per_s(v, &e->threshold, NULL) == 0)
+            return 0;
+        set_why(why, len, "a throughput is a rate: N/s, N/m or N/h (e.g. throughput >= 950/s)");
+        return -1;
+    case GATE_ACHIEVED:
+        if (parse_pct(v, &e->threshold) == 0)
+            return 0;
+        set_why(why, len,
+                "achieved is a share of the offered rate, 0% to 100% (e.g. achieved >= 99%)");
+        return -1;
+    case GATE_REQUESTS:
+        if (parse_count(v, &e->threshold) == 0)
+            return 0;
+        set_why(why, len, "requests is a whole count (e.g. requests >= 1000)");
+        return -1;
+    }
+    return -1;
+}
+
+int gate_parse(const char *text, struct gate_expr *out, char *why, size_t why_len)
+{
+    static const char example[] = " (e.g. p99 < 250ms, errors < 0.1%, throughput >= 950/s)";
+    struct gate_expr e = {0};
+    char metric[64], value[64];
+    const char *s = text;
+    while (is_space(*s))
+        s++;
+    size_t n = 0;
+    while (s[n] && !is_space(s[n]) && s[n] != '<' && s[n] != '>' && s[n] != '=' && s[n] != '!')
+        n++;
+    if (!n || n >= sizeof metric) {
+        snprintf(why, why_len, "expected METRIC OP VALUE%s", example);
+        return -1;
+    }
+    memcpy(metric, s, n);
+    metric[n] = '\0';
+    s += n;
+    while (is_space(*s))
+        s++;
+    if (s[0] == '<' || s[0] == '>') {
+        bool le = s[1] == '=';
+        e.op = s[0] == '<' ? (le ? GATE_LE : GATE_LT) : (le ? GATE_GE : GATE_GT);
+        s += le ? 2 : 1;
+    } else {
+        snprintf(why, why_len, "expected a comparison <, <=, > or >= after '%s'%s", metric,
+                 example);
+        return -1;
+    }
+    while (is_space(*s))
+        s++;
+    n = strlen(s);
+    while (n && is_space(s[n - 1]))
+        n--;
+    if (!n || n >= sizeof value) {
+        snprintf(why, why_len, "expected a value after the comparison%s", example);
+        return -1;
+    }
+    memcpy(value, s, n);
+    value[n] = '\0';
+    if (parse_metric(metric, &e)) {
+        snprintf(why, why_len,
+                 "unknown metric '%s'; use pN (p50, p99, p99.9), min, mean, max, "
+                 "service.p99 (also ttfb., connect., tls.), errors, throttled, unauthorized, "
+                 "unexpected, "
+                 "throughput, achieved or requests",
+                 metric);
+        return -1;
+    }
+    if (parse_value(value, &e, why, why_len))
+        return -1;
+    *out = e;
+    return 0;
+}
+
+/* ---- measuring ---- */
+
+static const struct hdr_hist *series_hist(const struct rec_cell *c, enum gate_series s)
+{
+    switch (s) {
+    case GATE_LATENCY:
+        return c->latency;
+    case GATE_SERVICE:
+        return c->service;
+    case GATE_TTFB:
+        return c->ttfb;
+    case GATE_CONNECT:
+        return c->connect;
+    case GATE_TLS:
+        return c->tls;
+    }
+    return c->latency;
+}
+
+static bool share(int64_t part, const struct rec_cell *c, bool as_pct, double *value)
+{
+    if (!as_pct) {
+        *value = (double)part;
+        return true;
+    }
+    if (!c->completed)
+        return false;
+    *value = 100.0 * (double)part / (double)c->completed;
+    return true;
+}
+
+bool gate_measure(const struct gate_expr *e, const struct rec_cell *c, double seconds,
+                  double achieved_pct, double *value)
+{
+    int64_t errors = 0;
+    switch (e->metric) {
+    case GATE_TIME: {
+        const struct hdr_hist *h = series_hist(c, e->series);
+        if (!hdr_count(h))
+            return false;
+        int64_t us = e->stat == GATE_MIN    ? hdr_min(h)
+                     : e->stat == GATE_MAX  ? hdr_max(h)
+                     : e->stat == GATE_PCTL ? hdr_value_at_percentile(h, e->percentile)
+                                            : 0;
+        *value = e->stat == GATE_MEAN ? hdr_mean(h) / 1e3 : (double)us / 1e3;
+        return true;
+    }
+    case GATE_ERRORS:
+        for (int i = 0; i < OC_COUNT; i++)
+            if (rec_outcome_is_error((enum rec_outcome)i))
+                errors += c->outcomes[i];
+        return share(errors, c, e->as_pct, value);
+    case GATE_THROTTLED:
+        return share(c->outcomes[OC_429], c, e->as_pct, value);
+    case GATE_UNAUTHORIZED:
+        return share(c->outcomes[OC_401], c, e->as_pct, value);
+    case GATE_UNEXPECTED:
+        return share(c->unexpected, c, e->as_pct, value);
+    case GATE_THROUGHPUT:
+        if (!(seconds > 0))
+            return false;
+        *value = (double)c->completed / seconds;
+        return true;
+    case GATE_ACHIEVED:
+        if (!(achieved_pct >= 0))
+            return false;
+        *value = achieved_pct;
+        return true;
+    case GATE_REQUESTS:
+        *value = (double)c->completed;
+        return true;
+    }
+    return false;
+}
+
+bool gate_holds(const struct gate_expr *e, double value)
+{
+    switch (e->op) {
+    case GATE_LT:
+        return value < e->threshold;
+    case GATE_LE:
+        return value <= e->threshold;
+    case GATE_GT:
+        return value > e->threshold;
+    case GATE_GE:
+        return value >= e->threshold;
+    }
+    return false;
+}
+
+const char *gate_unit(const struct gate_expr *e)
+{
+    switch (e->metric) {
+    case GATE_TIME:
+        return "ms";
+    case GATE_ERRORS:
+    case GATE_THROTTLED:
+    case GATE_UNAUTHORIZED:
+    case GATE_UNEXPECTED:
+        return e->as_pct ? "%" : "";
+    case GATE_THROUGHPUT:
+        return "/s";
+    case GATE_ACHIEVED:
+        return "%";
+    case GATE_REQUESTS:
+        return "";
+    }
+    return "";
+}
+
+const char *gate_op_name(enum gate_op op)
+{
+    static const char *const names[] = {"<", "<=", ">", ">="};
+    return names[op];
+}
+
+const char *gate_scope_name(enum gate_scope s)
+{
+    static const char *const names[] = {"all", "phase", "request", "node"};
+    return names[s];
+}
+
+const char *gate_outcome_name(enum gate_outcome o)
+{
+    static const char *const names[] = {"pass", "fail", "no-data"};
+    return names[o];
+}
+
+void gate_format(const struct gate_expr *e, double value, char *buf, size_t len)
+{
+    const char *unit = gate_unit(e);
+    if (!*unit)
+        snprintf(buf, len, "%.0f", value);
+    else if (e->metric == GATE_TIME)
+        snprintf(buf, len, value < 10 ? "%.3f%s" : "%.1f%s", value, unit);
+    else if (!strcmp(unit, "%"))
+        snprintf(buf, len, "%.3g%s", value, unit);
+    else
+        snprintf(buf, len, "%.1f%s", value, unit);
+}
+
+/* ---- evaluating a run ---- */
+
+static bool phase_matches(const struct scn_phase *ph, const char *name)
+{
+    return !strcmp(ph->name, name) || (ph->group && !strcmp(ph->group, name));
+}
+
+/* True when phase p is in the scope (recorded phases only). */
+static bool in_scope(const struct scenario *scn, size_t p, enum gate_scope scope, size_t index,
+                     const char *name)
+{
+    const struct scn_phase *ph = &scn->phases[p];
+    if (!ph->record)
+        return false;
+    return scope != GATE_PHASE || (index != SIZE_MAX ? p == index : phase_matches(ph, name));
+}
+
+/* Sums the cells of one scope member into c, with its recorded seconds and
+ * achieved rate as a % of the offered rate. index is the phase, request or
+ * node; SIZE_MAX for GATE_ALL; for GATE_PHASE, name selects the phases (a
+ * step group sums). */
+static void sum_scope(const struct scenario *scn, const struct engine_result *r,
+                      enum gate_scope scope, size_t index, const char *name, struct rec_cell *c,
+                      double *seconds, double *achieved_pct)
+{
+    rec_cell_reset(c);
+    *seconds = 0;
+    for (size_t p = 0; p < scn->n_phases; p++) {
+        if (!in_scope(scn, p, scope, index, name))
+            continue;
+        rec_set_sum(r->total, r->n_nodes, p, scope == GATE_REQUEST ? index : SIZE_MAX,
+                    scope == GATE_NODE ? index : SIZE_MAX, c);
+        *seconds += engine_phase_ran_s(scn, r, p);
+    }
+    /* Achieved is a step's (judge.h): completions over the arrivals
+     * scheduled in each phase's judged intervals, summed over the phases
+     * in scope. The schedule offers arrivals to the run, not to one
+     * request or node. */
+    *achieved_pct = -1;
+    if (scope == GATE_REQUEST || scope == GATE_NODE)
+        return;
+    double scheduled = 0, done = 0;
+    for (size_t p = 0; p < scn->n_phases; p++) {
+        if (!in_scope(scn, p, scope, index, name))
+            continue;
+        struct judge_step js;
+        struct judge_interval *iv = calloc(r->n_intervals ? r->n_intervals : 1, sizeof *iv);
+        if (!iv)
+            return;
+        size_t n = judge_from_run(scn, r, p, &js, iv, r->n_intervals);
+        double sch, dn;
+        judge_achieved_counts(iv, n, scn->interval_s, &sch, &dn, NULL);
+        scheduled += sch;
+        done += dn;
+        free(iv);
+    }
+    if (scheduled > 0)
+        *achieved_pct = 100.0 * done / scheduled;
+}
+
+int gate_judge_criterion(const struct gate_expr *e, struct judge_criterion *out, char *why,
+                         size_t why_len)
+{
+    memset(out, 0, sizeof *out);
+    out->bound = e->threshold;
+    bool below = e->op == GATE_LT || e->op == GATE_LE;
+    out->strict = e->op == GATE_LT || e->op == GATE_GT;
+    if (e->metric == GATE_TIME && e->series == GATE_LATENCY && e->stat == GATE_PCTL &&
+        judge_pct_index(e->percentile) >= 0 && below) {
+        out->metric = JUDGE_LATENCY;
+        out->pct = judge_pct_index(e->percentile);
+        return 0;
+    }
+    if (e->metric == GATE_ERRORS && e->as_pct && below) {
+        out->metric = JUDGE_ERRORS;
+        return 0;
+    }
+    if (e->metric == GATE_ACHIEVED && !below) {
+        out->metric = JUDGE_ACHIEVED;
+        return 0;
+    }
+    if (why && why_len)
+        snprintf(why, why_len,
+                 "a step is judged on latency percentiles (p50, p90, p99 or p99.9 below a "
+                 "time), errors (below a share, e.g. errors < 0.1%%) and achieved (at least a "
+                 "share, e.g. achieved >= 99%%)");
+    return -1;
+}
+
+static int push(struct gate_verdict **v, size_t *n, size_t *cap, struct gate_verdict x)
+{
+    if (*n == *cap) {
+        size_t c2 = *cap ? *cap * 2 : 16;
+        struct gate_verdict *g = realloc(*v, c2 * sizeof *g);
+        if (!g)
+            return -1;
+        *v = g;
+        *cap = c2;
+    }
+    (*v)[(*n)++] = x;
+    return 0;
+}
+
+static int judge(const struct gate *g, size_t gi, const char *name, const struct rec_cell *c,
+                 double seconds, double achieved, struct gate_verdict **v, size_t *n, size_t *cap)
+{
+    struct gate_verdict x = {.gate = gi};
+    snprintf(x.name, sizeof x.name, "%s", name ? name : "");
+    if (!gate_measure(&g->expr, c, seconds, achieved, &x.measured))
+        x.outcome = GATE_NO_DATA;
+    else
+        x.outcome = gate_holds(&g->expr, x.measured) ? GATE_PASS : GATE_FAIL;
+    return push(v, n, cap, x);
+}
+
+int gate_evaluate(const struct scenario *scn, const struct engine_result *r, bool abort_only,
+                  struct gate_verdict **out, size_t *n_out)
+{
+    struct gate_verdict *v = NULL;
+    size_t n = 0, cap = 0;
+    double seconds, achieved;
+    int rc = -1;
+    struct rec_cell *c = rec_cell_new();
+    if (!c)
+        goto done;
+    for (size_t gi = 0; gi < scn->n_gates; gi++) {
+        const struct gate *g = &scn->gates[gi];
+        if (abort_only && !g->abort_on_fail)
+            continue;
+        bool each = g->scope_name && !strcmp(g->scope_name, "*");
+        size_t members = g->scope == GATE_PHASE     ? scn->n_phases
+                         : g->scope == GATE_REQUEST ? scn->n_requests
+                         : g->scope == GATE_NODE    ? r->n_nodes
+                                                    : 1;
+        if (g->scope == GATE_ALL || (g->scope == GATE_PHASE && !each)) {
+            sum_scope(scn, r, g->scope, SIZE_MAX, g->scope_name, c, &seconds, &achieved);
+            if (judge(g, gi, g->scope_name, c, seconds, achieved, &v, &n, &cap))
+                goto done;
+            continue;
+        }
+        bool found = false;
+        for (size_t m = 0; m < members; m++) {
+            const char *name = g->scope == GATE_REQUEST ? scn->requests[m].name
+                               : g->scope == GATE_NODE  ? r->node_names[m]
+                                                        : scn->phases[m].name;
+            if (g->scope == GATE_PHASE && !scn->phases[m].record)
+                continue;
+            if (!each && strcmp(name, g->scope_name))
+                continue;
+            found = true;
+            sum_scope(scn, r, g->scope, m, name, c, &seconds, &achieved);
+            if (judge(g, gi, name, c, seconds, achieved, &v, &n, &cap))
+                goto done;
+        }
+        /* A named node that served nothing still gets its verdict. */
+        if (!found) {
+            rec_cell_reset(c);
+            if (judge(g, gi, each ? "" : g->scope_name, c, 0, -1, &v, &n, &cap))
+                goto done;
+        }
+    }
+    rc = 0;
+done:
+    rec_cell_free(c);
+    if (rc) {
+        free(v);
+        v = NULL;
+        n = 0;
+    }
+    *out = v;
+    *n_out = n;
+    return rc;
+}

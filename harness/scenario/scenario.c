@@ -1,0 +1,758 @@
+/*
+ * scenario.c — loading a scenario: read the file, build the YAML tree,
+ * apply --set overrides to the tree, read every section into struct
+ * scenario (scenario_feeders.c, scenario_targets.c, scenario_http.c,
+ * scenario_tls.c, scenario_phases.c, scenario_gates.c) while
+ * collecting every error, then report them in file order. Also the
+ * top-level scalar fields, freeing, and small queries.
+ *
+ * Overrides edit the tree rather than the struct, so an overridden value
+ * goes through exactly the same checks as one written in the file, and an
+ * error in it names the override instead of a line.
+ */
+#include "scenario/scenario.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "scenario/feeder.h"
+#include "scenario/redact.h"
+#include "scenario/scenario_int.h"
+#include "scenario/template.h"
+
+#define SCN_MAX_FILE_BYTES (16u << 20)
+
+const char *scenario_strerror(int err)
+{
+    switch (err) {
+    case SCN_OK:
+        return "ok";
+    case SCN_EINVAL:
+        return "invalid scenario";
+    case SCN_EIO:
+        return "cannot read the scenario file";
+    case SCN_ENOMEM:
+        return "out of memory";
+    default:
+        return "unknown error";
+    }
+}
+
+static void free_strv(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+void scenario_free(struct scenario *s)
+{
+    if (!s)
+        return;
+    free(s->file);
+    free(s->name);
+    free(s->description);
+    for (size_t i = 0; i < s->n_targets; i++) {
+        struct scn_target *t = &s->targets[i];
+        free(t->url);
+        free(t->name);
+        free(t->host);
+        free(t->base_path);
+        free(t->server_name);
+    }
+    free(s->targets);
+    free(s->node_header);
+    scn_auth_free(&s->auth);
+    free(s->tls.server_name);
+    for (size_t i = 0; i < s->n_overrides; i++)
+        free(s->overrides[i]);
+    free(s->overrides);
+    free(s->tls.ca_file);
+    free(s->tls.cert_file);
+    free(s->tls.key_file);
+    free(s->tls.key_password);
+    free(s->tls.min_version);
+    free(s->tls.max_version);
+    free(s->tls.ciphers);
+    free(s->tls.tls13_ciphers);
+    for (size_t i = 0; i < s->n_requests; i++) {
+        struct scn_request *r = &s->requests[i];
+        free(r->name);
+        free(r->method);
+        free(r->path);
+        tpl_free(r->path_tpl);
+        tpl_free(r->body_tpl);
+        for (size_t h = 0; h < r->n_headers; h++) {
+            free(r->headers[h].name);
+            free(r->headers[h].value);
+            tpl_free(r->headers[h].tpl);
+        }
+        free(r->headers);
+        free(r->body);
+        free(r->body_file);
+        free(r->expect_status);
+    }
+    free(s->requests);
+    for (size_t i = 0; i < s->n_phases; i++) {
+        free(s->phases[i].name);
+        free(s->phases[i].group);
+    }
+    free(s->phases);
+    free(s->output_dir);
+    for (size_t i = 0; i < s->n_gates; i++) {
+        free(s->gates[i].text);
+        free(s->gates[i].scope_name);
+    }
+    free(s->gates);
+    for (size_t i = 0; i < s->n_step_stops; i++) {
+        struct scn_step_stop *st = &s->step_stops[i];
+        for (size_t k = 0; k < st->n_slo; k++)
+            free(st->slo[k].text);
+        free(st->slo);
+        free(st->group);
+    }
+    free(s->step_stops);
+    for (size_t i = 0; i < s->n_feeders; i++)
+        feeder_free(s->feeders[i]);
+    free(s->feeders);
+    free(s);
+}
+
+double scenario_duration_s(const struct scenario *s)
+{
+    double total = 0;
+    for (size_t i = 0; i < s->n_phases; i++)
+        total += s->phases[i].duration_s;
+    return total;
+}
+
+/* ---- errors ---------------------------------------------------------- */
+
+static int msg_cmp(const void *pa, const void *pb)
+{
+    const struct scnp_msg *a = pa, *b = pb;
+    /* file positions first, in order; then overrides in the order given
+     * (write_errors put the override's index in line, negated) */
+    long la = a->line > 0 ? a->line : 0x7fffffffL + a->line;
+    long lb = b->line > 0 ? b->line : 0x7fffffffL + b->line;
+    if (la != lb)
+        return la < lb ? -1 : 1;
+    if (a->col != b->col)
+        return a->col < b->col ? -1 : 1;
+    return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static void write_errors(struct scnp_ctx *c, char *const *labels, size_t n_labels, char *err,
+                         size_t err_len)
+{
+    if (!err || !err_len)
+        return;
+    err[0] = '\0';
+    size_t keep = c->n_msgs < SCN_MAX_ERRORS ? c->n_msgs : SCN_MAX_ERRORS;
+    for (size_t i = 0; i < c->n_msgs; i++) {
+        struct scnp_msg *m = &c->msgs[i];
+        if (m->line)
+            continue;
+        for (size_t k = 0; k < n_labels; k++)
+            if (m->src == labels[k])
+                m->line = -(int)(n_labels - k);
+    }
+    qsort(c->msgs, c->n_msgs, sizeof *c->msgs, msg_cmp);
+    size_t k = 0;
+    for (size_t i = 0; i < keep && k < err_len; i++) {
+        const struct scnp_msg *m = &c->msgs[i];
+        int w;
+        if (m->line > 0)
+            w = snprintf(err + k, err_len - k, "%s%s:%d:%d: %s", i ? "\n" : "", m->src, m->line,
+                         m->col, m->text);
+        else
+            w = snprintf(err + k, err_len - k, "%s%s: %s", i ? "\n" : "", m->src, m->text);
+        if (w < 0)
+            break;
+        k += (size_t)w;
+    }
+    if (c->n_errors > keep && k < err_len)
+        snprintf(err + k, err_len - k, "\n... and %zu more errors", c->n_errors - keep);
+}
+
+static void ctx_free(struct scnp_ctx *c)
+{
+    for (size_t i = 0; i < c->n_msgs; i++)
+        free(c->msgs[i].text);
+    free(c->msgs);
+    free(c->dir);
+    free(c->failed_feeders);
+}
+
+/* ---- overrides --------------------------------------------------------- */
+
+static void zero_positions(struct ytree_node *n)
+{
+    n->line = n->col = 0;
+    size_t slots = n->kind == YTREE_MAP ? 2 * n->n : n->n;
+    for (size_t i = 0; i < slots; i++)
+        zero_positions(n->items[i]);
+}
+
+static bool is_index(const char *s)
+{
+    if (!*s || strlen(s) > 6)
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
+/* A new empty container for the path component after the current one
+ * (next runs to the next '.' or the end). */
+static struct ytree_node *container_for(const char *label, const char *next)
+{
+    char comp[16];
+    size_t n = strcspn(next, ".");
+    bool index = n < sizeof comp;
+    if (index) {
+        memcpy(comp, next, n);
+        comp[n] = '\0';
+        index = is_index(comp);
+    }
+    return ytree_new(label, index ? YTREE_SEQ : YTREE_MAP);
+}
+
+/* Applies "a.b.0.c=value" to root. label names the override in messages
+ * and in the nodes it creates (and must outlive the tree). */
+static void apply_override(struct scnp_ctx *c, struct ytree_node *root, const char *ov,
+                           const char *label)
+{
+    struct ytree_node at = {.kind = YTREE_SCALAR, .src = label};
+    const char *eq = strchr(ov, '=');
+    if (!eq || eq == ov) {
+        scnp_error(c, &at, "", "expected a key, '=' and a value, e.g. --set load.workers=2");
+        return;
+    }
+    size_t key_len = (size_t)(eq - ov);
+    char *key = strndup(ov, key_len);
+    const char *value = eq + 1;
+    struct ytree_node *val = NULL;
+    if (!key) {
+        c->oom = true;
+        return;
+    }
+    if (value[0] == '[' || value[0] == '{') {
+        char e[512];
+        int rc = ytree_parse(label, value, strlen(value), &val, e, sizeof e);
+        if (rc == YTREE_ENOMEM) {
+            c->oom = true;
+            goto out;
+        }
+        if (rc) {
+            const char *why = strstr(e, "YAML syntax error: ");
+            scnp_error(c, &at, key, "the value is not valid YAML flow: %s", why ? why + 19 : e);
+            goto out;
+        }
+        if (!val)
+            val = ytree_new_scalar(label, "", 0);
+        else
+            zero_positions(val);
+    } else {
+        val = ytree_new_scalar(label, value, strlen(value));
+    }
+    if (!val) {
+        c->oom = true;
+        goto out;
+    }
+
+    /* walk the components, creating what is missing */
+    struct ytree_node *node = root;
+    char field[SCNP_FIELD_MAX] = "";
+    char *comp = key;
+    for (;;) {
+        char *dot = strchr(comp, '.');
+        if (dot)
+            *dot = '\0';
+        bool last = !dot;
+        const char *next = last ? "" : dot + 1;
+        char parent[SCNP_FIELD_MAX];
+        memcpy(parent, field, sizeof parent);
+        scnp_field(field, parent, comp);
+        if (!*comp) {
+            scnp_error(c, &at, "",
+                       "%.*s: empty name between dots; write e.g. "
+                       "load.phases.0.rate=500/s",
+                       (int)key_len, ov);
+            goto out;
+        }
+        struct ytree_node **slot = NULL;
+        if (node->kind == YTREE_SEQ) {
+            if (!is_index(comp)) {
+                scnp_error(c, &at, parent,
+                           "is a list; address an entry by its 0-based index, e.g. %s.0", parent);
+                goto out;
+            }
+            size_t idx = (size_t)strtoul(comp, NULL, 10);
+            if (idx > node->n) {
+                scnp_error(c, &at, field,
+                           "%s has %zu entries; use an index from 0 to %zu (%zu appends one)",
+                           parent, node->n, node->n ? node->n - 1 : 0, node->n);
+                goto out;
+            }
+            if (idx == node->n) {
+                struct ytree_node *child = last ? val : container_for(label, next);
+                if (!child || ytree_seq_append(node, child)) {
+                    if (child != val)
+                        ytree_free(child);
+                    c->oom = true;
+                    goto out;
+                }
+                if (last)
+                    val = NULL;
+                node = child;
+            } else {
+                slot = &node->items[idx];
+            }
+        } else if (node->kind == YTREE_MAP) {
+            long i = ytree_map_find(node, comp);
+            if (i < 0) {
+                struct ytree_node *k = ytree_new_scalar(label, comp, strlen(comp));
+                struct ytree_node *child = last ? val : container_for(label, next);
+                if (!k || !child || ytree_map_append(node, k, child)) {
+                    ytree_free(k);
+                    if (child != val)
+                        ytree_free(child);
+                    c->oom = true;
+                    goto out;
+                }
+                if (last)
+                    val = NULL;
+                node = child;
+            } else {
+                slot = &node->items[2 * i + 1];
+            }
+        } else {
+            scnp_error(c, &at, parent, "is a single value, not a section; write --set %s=VALUE",
+                       parent);
+            goto out;
+        }
+        if (slot) {
+            if (last) {
+                ytree_free(*slot);
+                *slot = val;
+                val = NULL;
+            } else if ((*slot)->kind == YTREE_SCALAR && ytree_is_null(*slot)) {
+                struct ytree_node *child = container_for(label, next);
+                if (!child) {
+                    c->oom = true;
+                    goto out;
+                }
+                ytree_free(*slot);
+                *slot = child;
+            }
+            node = *slot;
+        }
+        if (last)
+            break;
+        comp = dot + 1;
+    }
+out:
+    ytree_free(val);
+    free(key);
+}
+
+/* targets: URL  and  targets: [URL, ...]  become lists of {url: URL}, so
+ * that --set targets.0.url=... works on either form. */
+static int normalize_targets(struct ytree_node *root)
+{
+    long ti = ytree_map_find(root, "targets");
+    if (ti < 0)
+        return 0;
+    struct ytree_node **tp = &root->items[2 * ti + 1];
+    if ((*tp)->kind == YTREE_SCALAR && !ytree_is_null(*tp)) {
+        struct ytree_node *seq = ytree_new((*tp)->src, YTREE_SEQ);
+        if (!seq || ytree_seq_append(seq, *tp)) {
+            ytree_free(seq);
+            return -1;
+        }
+        seq->line = (*tp)->line;
+        seq->col = (*tp)->col;
+        *tp = seq;
+    }
+    if ((*tp)->kind != YTREE_SEQ)
+        return 0;
+    for (size_t i = 0; i < (*tp)->n; i++) {
+        struct ytree_node **item = &(*tp)->items[i];
+        if ((*item)->kind != YTREE_SCALAR || ytree_is_null(*item))
+            continue;
+        struct ytree_node *map = ytree_new((*item)->src, YTREE_MAP);
+        struct ytree_node *k = ytree_new_scalar((*item)->src, "url", 3);
+        if (!map || !k || ytree_map_append(map, k, *item)) {
+            ytree_free(map);
+            ytree_free(k);
+            return -1;
+        }
+        map->line = k->line = (*item)->line;
+        map->col = k->col = (*item)->col;
+        *item = map;
+    }
+    return 0;
+}
+
+/* ---- top-level fields -------------------------------------------------- */
+
+static char *default_name(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strlen(base);
+    if (n > 5 && !strcmp(base + n - 5, ".yaml"))
+        n -= 5;
+    else if (n > 4 && !strcmp(base + n - 4, ".yml"))
+        n -= 4;
+    return strndup(base, n ? n : strlen(base));
+}
+
+static void read_top(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s)
+{
+    const struct ytree_node *n;
+    char f[SCNP_FIELD_MAX];
+
+    if ((n = scnp_get(root, "name"))) {
+        char *v;
+        if (!scnp_string(c, n, "name", &v, NULL)) {
+            free(s->name);
+            s->name = v;
+        }
+    }
+    if ((n = scnp_get(root, "description")))
+        scnp_text(c, n, "description", &s->description, NULL, NULL);
+    if ((n = scnp_get(root, "node_header"))) {
+        char *v;
+        if (!scnp_string(c, n, "node_header", &v, NULL)) {
+            if (scnp_http_token(v))
+                s->node_header = v;
+            else {
+                scnp_error(c, n, "node_header",
+                           "'%s' is not a header name; write e.g. "
+                           "X-Gateway-Node",
+                           v);
+                free(v);
+            }
+        }
+    }
+    if ((n = scnp_get(root, "http"))) {
+        char *v;
+        if (!scnp_string(c, n, "http", &v, NULL)) {
+            if (!strcmp(v, "1.1"))
+                s->http_version = 1;
+            else if (!strcmp(v, "2") || !strcmp(v, "2.0"))
+                s->http_version = 2;
+            else
+                scnp_error(c, n, "http",
+                           "'%s' is not an HTTP version gatecap speaks; write "
+                           "\"1.1\" or \"2\"",
+                           v);
+            free(v);
+        }
+    }
+    static const char *const timeout_keys[] = {"connect", "request", NULL};
+    if ((n = scnp_get(root, "timeouts")) && !scnp_keys(c, n, "timeouts", timeout_keys)) {
+        const struct ytree_node *v;
+        if ((v = scnp_get(n, "connect")))
+            scnp_duration_ms(c, v, scnp_field(f, "timeouts", "connect"), 1, 3600e3,
+                             &s->connect_timeout_ms);
+        if ((v = scnp_get(n, "request")))
+            scnp_duration_ms(c, v, scnp_field(f, "timeouts", "request"), 1, 86400e3,
+                             &s->request_timeout_ms);
+    }
+    if ((n = scnp_get(root, "interval"))) {
+        double ms;
+        if (!scnp_duration_ms(c, n, "interval", 10, 3600e3, &ms))
+            s->interval_s = ms / 1000;
+    }
+    if ((n = scnp_get(root, "output"))) {
+        char *v;
+        if (!scnp_string(c, n, "output", &v, NULL)) {
+            free(s->output_dir);
+            s->output_dir = v;
+        }
+    }
+    static const char *const gen_keys[] = {"late_tolerance", "late_threshold", "transport",
+                                           NULL};
+    if ((n = scnp_get(root, "generator")) && !scnp_keys(c, n, "generator", gen_keys)) {
+        const struct ytree_node *v;
+        double frac;
+        if ((v = scnp_get(n, "late_tolerance")) &&
+            !scnp_fraction(c, v, scnp_field(f, "generator", "late_tolerance"), &frac))
+            s->late_tolerance_pct = frac * 100;
+        if ((v = scnp_get(n, "late_threshold")))
+            scnp_duration_ms(c, v, scnp_field(f, "generator", "late_threshold"), 0.001, 60e3,
+                             &s->late_threshold_ms);
+        char *t;
+        if ((v = scnp_get(n, "transport")) &&
+            !scnp_string(c, v, scnp_field(f, "generator", "transport"), &t, NULL)) {
+            if (!strcmp(t, "auto"))
+                s->transport = SCN_TRANSPORT_AUTO;
+            else if (!strcmp(t, "native") && s->http_version == 2)
+                scnp_error(c, v, scnp_field(f, "generator", "transport"),
+                           "the native transport speaks HTTP/1.1 only; with http: \"2\" write "
+                           "transport: auto or curl");
+            else if (!strcmp(t, "native"))
+                s->transport = SCN_TRANSPORT_NATIVE;
+            else if (!strcmp(t, "curl"))
+                s->transport = SCN_TRANSPORT_CURL;
+            else
+                scnp_error(c, v, scnp_field(f, "generator", "transport"),
+                           "'%s' is not a transport; write auto (native for HTTP/1.1, libcurl "
+                           "for HTTP/2), native or curl",
+                           t);
+            free(t);
+        }
+    }
+}
+
+static int defaults(struct scenario *s, const char *path)
+{
+    s->http_version = 1;
+    s->tls.session_resumption = true;
+    s->tls.conn_policy = SCN_CONN_KEEPALIVE;
+    s->model = SCN_OPEN;
+    s->max_inflight = 10000;
+    s->connect_timeout_ms = 5000;
+    s->request_timeout_ms = 30000;
+    s->interval_s = 1;
+    s->late_tolerance_pct = 1;
+    s->late_threshold_ms = 10;
+    s->file = strdup(path);
+    s->name = default_name(path);
+    s->output_dir = strdup("results");
+    return s->file && s->name && s->output_dir ? 0 : -1;
+}
+
+/* ---- loading ----------------------------------------------------------- */
+
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return strdup(".");
+    if (slash == path)
+        return strdup("/");
+    return strndup(path, (size_t)(slash - path));
+}
+
+/* Does a YAML flow value ({...} or [...]) hold a secret: a key named like
+ * a credential (apikey:, "password":) or a !secret tag? */
+static bool flow_holds_secret(const char *v)
+{
+    if (*v != '{' && *v != '[')
+        return false;
+    if (strstr(v, "!secret"))
+        return true;
+    for (const char *p = v; *p;) {
+        size_t n = strcspn(p, " \t{}[],:\"'");
+        const char *e = p + n;
+        if (*e == '"' || *e == '\'')
+            e++;
+        if (n && *e == ':' && redact_sensitive_name(p, n))
+            return true;
+        p += n ? n : 1;
+    }
+    return false;
+}
+
+/* The label of override i in messages: a value that looks like a
+ * credential (by key name, or a flow holding one) is not repeated, and
+ * others lose their credential shapes (a URL's user:password@, apikey=).
+ * Owned. */
+static char *override_label(const char *ov)
+{
+    const char *eq = strchr(ov, '=');
+    char *label = NULL;
+    if (eq) {
+        const char *last = eq;
+        while (last > ov && last[-1] != '.')
+            last--;
+        if (eq[1] && (redact_sensitive_name(last, (size_t)(eq - last)) ||
+                      flow_holds_secret(eq + 1))) {
+            if (asprintf(&label, "--set %.*s=<redacted>", (int)(eq - ov), ov) < 0)
+                label = NULL;
+            return label;
+        }
+    }
+    size_t cap = 10 * strlen(ov) + 16; /* a mark for every byte, at worst */
+    if (!(label = malloc(cap)))
+        return NULL;
+    snprintf(label, cap, "--set %s", ov);
+    redact_text(NULL, label, label, cap, 0);
+    return label;
+}
+
+int scenario_load_mem(const char *path, const char *yaml, size_t len, const char *const *overrides,
+                      size_t n_overrides, struct scenario **out, char *err, size_t err_len)
+{
+    struct scnp_ctx c = {.file = path};
+    struct ytree_node *root = NULL;
+    struct scenario *s = NULL;
+    char **labels = NULL;
+    int rc = SCN_ENOMEM;
+
+    *out = NULL;
+    if (err && err_len)
+        err[0] = '\0';
+    if (!(c.dir = dir_of(path)))
+        goto done;
+    int yrc = ytree_parse(path, yaml, len, &root, err, err_len);
+    if (yrc == YTREE_ENOMEM)
+        goto done;
+    if (yrc) {
+        if (err && err_len) /* in case the parser quoted the file */
+            redact_text(NULL, err, err, err_len, 0);
+        rc = SCN_EINVAL;
+        goto done;
+    }
+    if (!root) {
+        scnp_error(&c, NULL, "",
+                   "the file is empty; a scenario needs at least targets, requests and "
+                   "load.phases (copy scenarios/smoke.yaml to start)");
+        rc = SCN_EINVAL;
+        goto report;
+    }
+    if (root->kind != YTREE_MAP) {
+        scnp_error(&c, root, "",
+                   "a scenario is a mapping of keys (name:, targets:, requests:, load:, ...), "
+                   "found %s",
+                   ytree_kind_name(root));
+        rc = SCN_EINVAL;
+        goto report;
+    }
+    if (normalize_targets(root))
+        goto done;
+    if (n_overrides && !(labels = calloc(n_overrides, sizeof *labels)))
+        goto done;
+    for (size_t i = 0; i < n_overrides; i++) {
+        if (!(labels[i] = override_label(overrides[i])))
+            goto done;
+        apply_override(&c, root, overrides[i], labels[i]);
+        if (normalize_targets(root))
+            goto done;
+    }
+    if (c.oom)
+        goto done;
+
+    if (!(s = calloc(1, sizeof *s)) || defaults(s, path))
+        goto done;
+    static const char *const top_keys[] = {"name",      "description", "targets",  "node_header",
+                                           "tls",       "http",        "feeders",  "requests",
+                                           "load",      "timeouts",    "interval", "output",
+                                           "generator", "gates",       "auth",     NULL};
+    scnp_keys(&c, root, "", top_keys);
+    read_top(&c, root, s);
+    scnp_targets(&c, root, s);
+    scnp_tls(&c, root, s);
+    scnp_feeders(&c, root, s); /* before requests: their templates name feeders */
+    scnp_requests(&c, root, s);
+    scnp_load(&c, root, s);
+    scnp_auth(&c, root, s);
+    scnp_feeders_check(&c, root, s);
+    scnp_gates(&c, root, s);
+    if (c.oom)
+        goto done;
+    if (c.n_errors) {
+        rc = SCN_EINVAL;
+        goto report;
+    }
+    /* the overrides as messages show them, for results.json */
+    if (n_overrides && !(s->overrides = calloc(n_overrides, sizeof *s->overrides)))
+        goto done;
+    for (size_t i = 0; i < n_overrides; i++) {
+        if (!(s->overrides[i] = strdup(labels[i] + strlen("--set "))))
+            goto done;
+        s->n_overrides++;
+    }
+    if (s->workers == 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        s->workers = cpus > 0 ? (int)(cpus < 1024 ? cpus : 1024) : 1;
+        if (s->model == SCN_OPEN && s->workers > s->max_inflight)
+            s->workers = s->max_inflight; /* one request in flight each at least */
+        s->workers_auto = true;
+    }
+    *out = s;
+    s = NULL;
+    rc = SCN_OK;
+    goto done;
+
+report:
+    if (c.oom) {
+        rc = SCN_ENOMEM;
+        goto done;
+    }
+    write_errors(&c, labels, labels ? n_overrides : 0, err, err_len);
+done:
+    if (rc == SCN_ENOMEM && err && err_len)
+        snprintf(err, err_len, "%s: out of memory while reading the scenario", path);
+    scenario_free(s);
+    ytree_free(root);
+    if (labels)
+        free_strv(labels, n_overrides);
+    ctx_free(&c);
+    return rc;
+}
+
+int scenario_load(const char *path, const char *const *overrides, size_t n_overrides,
+                  struct scenario **out, char *err, size_t err_len)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        if (err && err_len)
+            snprintf(err, err_len, "%s: cannot open the scenario: %s; check the path", path,
+                     strerror(errno));
+        return SCN_EIO;
+    }
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    int failed = 0, saved = 0;
+    while (len <= SCN_MAX_FILE_BYTES) {
+        if (len == cap) {
+            cap = cap ? 2 * cap : 16384;
+            char *b = realloc(buf, cap + 1);
+            if (!b) {
+                free(buf);
+                fclose(f);
+                if (err && err_len)
+                    snprintf(err, err_len, "%s: out of memory while reading the scenario", path);
+                return SCN_ENOMEM;
+            }
+            buf = b;
+        }
+        size_t got = fread(buf + len, 1, cap - len, f);
+        len += got;
+        if (got == 0) {
+            failed = ferror(f);
+            saved = errno;
+            break;
+        }
+    }
+    fclose(f);
+    if (failed) {
+        free(buf);
+        if (err && err_len)
+            snprintf(err, err_len, "%s: cannot read the scenario: %s; check the path", path,
+                     strerror(saved));
+        return SCN_EIO;
+    }
+    if (len > SCN_MAX_FILE_BYTES) {
+        free(buf);
+        if (err && err_len)
+            snprintf(err, err_len,
+                     "%s: larger than %u MiB; a scenario is a short file (put bodies in "
+                     "body_file)",
+                     path, SCN_MAX_FILE_BYTES >> 20);
+        return SCN_EINVAL;
+    }
+    int rc = scenario_load_mem(path, buf, len, overrides, n_overrides, out, err, err_len);
+    free(buf);
+    return rc;
+}

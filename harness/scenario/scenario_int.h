@@ -1,0 +1,217 @@
+/*
+ * scenario_priv.h — shared by the scenario_*.c files only: the parse
+ * context that collects errors, and typed readers over the YAML tree that
+ * expand ${ENV}, check types and ranges, and report with file:line:col.
+ *
+ * Conventions: a reader returns 0 and writes *out, or records an error in
+ * the context and returns -1 without touching *out, so that parsing goes
+ * on and the user sees every mistake at once. `field` is the dotted path
+ * of the value ("load.phases.2.rate"). Allocation failure sets ctx->oom
+ * and returns -1.
+ */
+#ifndef GATECAP_SCENARIO_PRIV_H
+#define GATECAP_SCENARIO_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "scenario/scenario.h"
+#include "scenario/template.h"
+#include "base/uniq.h"
+#include "scenario/yamltree.h"
+
+#define SCNP_FIELD_MAX 256 /* a dotted path buffer */
+
+struct scnp_msg {
+    const char *src; /* borrowed label (file or "--set ...") */
+    int line, col;   /* 0: from an override, no position */
+    size_t seq;      /* order of recording, for a stable sort */
+    char *text;      /* "field: what; fix", owned */
+};
+
+struct scnp_ctx {
+    const char *file; /* the scenario path as given, label of its nodes */
+    char *dir;        /* its folder, for relative paths (owned) */
+    struct scnp_msg *msgs;
+    size_t n_msgs, cap_msgs;
+    size_t n_errors; /* every error, also those not kept */
+    size_t n_quiet;  /* errors not reported: follow-ons of one that was */
+    bool oom;
+    bool io; /* a named file could not be read */
+    /* feeders declared but not loaded (their error is reported): references
+     * to them are not reported again as unknown. Names borrowed from the
+     * tree. */
+    const char **failed_feeders;
+    size_t n_failed_feeders;
+};
+
+/* Records "field: <fmt>" at node at (NULL: the file, line 1). */
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 5)))
+#endif
+void scnp_error(struct scnp_ctx *c, const struct ytree_node *at, const char *field,
+                const char *fmt, ...);
+
+/* Writes parent.key / parent.index into buf (SCNP_FIELD_MAX) and returns buf. */
+char *scnp_field(char *buf, const char *parent, const char *key);
+char *scnp_field_i(char *buf, const char *parent, size_t index);
+
+/* The value under key, or NULL when absent or written as null/empty. */
+const struct ytree_node *scnp_get(const struct ytree_node *map, const char *key);
+
+/* Checks that node is a mapping whose keys are all in known (NULL-ended);
+ * an unknown key is reported with the closest known one. Returns -1 when
+ * node is not a mapping (unknown keys alone return 0: reading goes on). */
+int scnp_keys(struct scnp_ctx *c, const struct ytree_node *node, const char *field,
+              const char *const *known);
+
+/* Checks that node is a list. */
+int scnp_list(struct scnp_ctx *c, const struct ytree_node *node, const char *field,
+              const char *example);
+
+/* A scalar's text after ${NAME} / ${NAME:-default} expansion ($${ is a
+ * literal ${). *out owned (NUL-terminated, *len bytes; len may be NULL).
+ * *secret (may be NULL) is set true when anything was expanded or the
+ * value is tagged !secret, and left alone otherwise. */
+int scnp_text(struct scnp_ctx *c, const struct ytree_node *n, const char *field, char **out,
+              size_t *len, bool *secret);
+
+/* Like scnp_text, and rejects empty text, NULs and control characters. */
+int scnp_string(struct scnp_ctx *c, const struct ytree_node *n, const char *field, char **out,
+                bool *secret);
+
+/* A scalar compiled as a template (template.h) with flags (TPL_ENV |
+ * TPL_RUNTIME for requests' fields) against s's feeders. With
+ * string_checks, also what scnp_string rejects (the checks see runtime
+ * references as written). *out owned (tpl_free). *secret (may be NULL)
+ * is set true when an environment variable was expanded or the value is
+ * tagged !secret. */
+int scnp_template(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                  const struct scenario *s, unsigned flags, bool string_checks, struct tpl **out,
+                  bool *secret);
+
+int scnp_number(struct scnp_ctx *c, const struct ytree_node *n, const char *field, double min,
+                double max, double *out);
+int scnp_int(struct scnp_ctx *c, const struct ytree_node *n, const char *field, long long min,
+             long long max, long long *out);
+int scnp_bool(struct scnp_ctx *c, const struct ytree_node *n, const char *field, bool *out);
+/* A duration in ms within [min_ms, max_ms]. */
+int scnp_duration_ms(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                     double min_ms, double max_ms, double *out);
+/* A share "N%" / 0..1 as a fraction. */
+int scnp_fraction(struct scnp_ctx *c, const struct ytree_node *n, const char *field, double *out);
+
+/* A `server_name:` value (tls., targets.N., auth.): a host name as a
+ * certificate carries it (letters, digits, '-', '.'; labels of 1..63,
+ * 253 in all), not an address and not a wildcard; *out owned, lower
+ * case. Returns 0, or -1 reported (naming the field and what to write). */
+int scnp_server_name(struct scnp_ctx *c, const struct ytree_node *n, const char *field, char **out);
+
+/* rel joined to the scenario's folder unless absolute. Owned, or NULL (oom). */
+char *scnp_resolve(struct scnp_ctx *c, const char *rel);
+
+/* Reports that a file named by field does not exist: written as in the
+ * file, resolved against the scenario's folder. */
+void scnp_missing_file(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                       const char *written, const char *resolved);
+
+/* Opens the file named by field (written as in the scenario, path
+ * resolved) for reading without waiting (infile.h): a descriptor (the
+ * caller's), or -1 with the error reported at n: missing, not a regular
+ * file (a FIFO, device, directory: named), or unreadable. */
+int scnp_open_file(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                   const char *written, const char *path);
+
+/* Reads all of that file, at most max_bytes: 0 with *out owned (NUL-
+ * terminated after *len bytes); INFILE_ETOOBIG unreported, for the
+ * caller to word (*len: the file's size); or -1 reported as above. */
+int scnp_read_file(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                   const char *written, const char *path, size_t max_bytes, char **out,
+                   size_t *len);
+
+/* For each of n names (keys[i].s NULL: no name, takes no part), the index
+ * of the first equal name (uniq.h; flags UNIQ_NOCASE or 0), or i itself.
+ * O(n log n), for checks that names are unique. Returns an owned array
+ * (free), or NULL with c->oom set. */
+size_t *scnp_first_names(struct scnp_ctx *c, const struct uniq_key *keys, size_t n, unsigned flags);
+
+/* True for header or query-parameter names that carry credentials. */
+bool scnp_sensitive_name(const char *name);
+
+/* Valid as a phase, request or target name: 1..64 of A-Z a-z 0-9 . _ - : @ + [ ]. */
+bool scnp_valid_name(const char *s);
+
+/* True when s is a non-empty HTTP token (RFC 9110: method and header
+ * names). */
+bool scnp_http_token(const char *s);
+
+/* The offset of the first byte of s (len bytes) that a header value
+ * cannot hold (RFC 9110 5.5: a control character other than HTAB, or
+ * DEL), or -1 when there is none. */
+long scnp_header_ctl(const char *s, size_t len);
+
+/* Reports at n, under field, the byte at offset off of a header value:
+ * "a header value cannot hold line breaks, NULs or other control
+ * characters (byte 0x.. at offset N); ..." */
+void scnp_header_ctl_error(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                           const char *s, long off);
+
+/* Reads a name (phase, request, target): a string that scnp_valid_name
+ * accepts. Returns 0 with *out owned by the caller, or -1 with the error
+ * reported. */
+int scnp_name(struct scnp_ctx *c, const struct ytree_node *n, const char *field, char **out);
+
+/* Sections; each reads its part of the root mapping into s. */
+void scnp_feeders(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
+/* After load: `per: user` needs the closed model. */
+void scnp_feeders_check(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
+void scnp_targets(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
+void scnp_tls(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
+void scnp_requests(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
+void scnp_load(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
+/* A staircase's `stop:` mapping ({slo: [EXPR...], after: N}) for the steps
+ * phase named group: appended to s->step_stops, *rule set to 1 + its
+ * index. Returns 0, or -1 with the error reported. */
+int scnp_step_stop(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                   struct scenario *s, const char *group, size_t *rule);
+
+/* Checks a client certificate (cert_path, resolved; cert_w as written)
+ * and its private key (key_path, or NULL when the key sits in the
+ * certificate's file), decrypting with password (may be NULL): PEM,
+ * within its validity dates, and the key belongs to the certificate.
+ * Errors are reported at cert_n / key_n under cert_field / key_field.
+ * Returns 0 with *key_out the key's path (owned), or -1. */
+int scnp_cert_pair(struct scnp_ctx *c, const struct ytree_node *cert_n, const char *cert_field,
+                   const char *cert_w, const char *cert_path, const struct ytree_node *key_n,
+                   const char *key_field, const char *key_w, const char *key_path,
+                   const char *password, char **key_out);
+
+/* Parses an http(s) URL (already expanded) into t's scheme, host, port
+ * (8243/8280 unless given), base_path and url. Returns 0 or -1 (reported). */
+int scnp_parse_url(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                   const char *url, struct scn_target *t);
+
+/* Reads the one-line secret in the file named by scalar n (relative to
+ * the scenario's folder; a trailing newline dropped; at most 4 KiB).
+ * Returns 0 with *out owned, or -1 (reported). */
+int scnp_secret_file(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                     char **out);
+
+/* `auth:` (OAuth2 token pools); after load (bind: sticky needs the model). */
+void scnp_auth(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
+/* Frees what scnp_auth read into au and zeroes it. */
+void scn_auth_free(struct scn_auth *au);
+
+/* Checks every feeder cell that template t (of field, at n) can take:
+ * reports the first whose byte makes bad() true, naming the feeder's
+ * file and line, as "... holds <what bad() says>; <fix>". bad returns
+ * NULL for a good byte, or how to name it ("a line break"). Returns 0, or
+ * -1 when it reported. */
+int scnp_feeder_values(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                       const struct scenario *s, const struct tpl *t,
+                       const char *(*bad)(unsigned char ch), const char *fix);
+
+/* After requests and load: gate scopes name their phases and requests. */
+void scnp_gates(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
+
+#endif

@@ -1,0 +1,378 @@
+/* tests/scenario/test_gate.c — gate expressions, their measurement on recorder
+ * cells, the side of each threshold, and evaluation by scope over a run
+ * built by hand (harness/scenario/gate.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run/engine.h"
+#include "scenario/gate.h"
+#include "measure/hdr.h"
+#include "measure/recorder.h"
+#include "scenario/scenario.h"
+
+static struct gate_expr parse_ok(const char *text)
+{
+    struct gate_expr e;
+    char why[256] = "";
+    if (gate_parse(text, &e, why, sizeof why))
+        fail_msg("'%s' did not parse: %s", text, why);
+    return e;
+}
+
+static void parse_fails(const char *text, const char *want)
+{
+    struct gate_expr e;
+    char why[256] = "";
+    if (!gate_parse(text, &e, why, sizeof why))
+        fail_msg("'%s' parsed", text);
+    if (!strstr(why, want))
+        fail_msg("'%s': expected a message with '%s', got '%s'", text, want, why);
+}
+
+static void parses_metrics_and_units(void **state)
+{
+    (void)state;
+    struct gate_expr e = parse_ok("p99 < 250ms");
+    assert_int_equal(e.metric, GATE_TIME);
+    assert_int_equal(e.series, GATE_LATENCY);
+    assert_int_equal(e.stat, GATE_PCTL);
+    assert_true(e.percentile == 99);
+    assert_int_equal(e.op, GATE_LT);
+    assert_true(e.threshold == 250);
+
+    e = parse_ok("  p99.9<=1.5s ");
+    assert_true(e.percentile == 99.9);
+    assert_int_equal(e.op, GATE_LE);
+    assert_true(e.threshold == 1500);
+
+    e = parse_ok("service.p50 > 800us");
+    assert_int_equal(e.series, GATE_SERVICE);
+    assert_true(e.percentile == 50);
+    assert_int_equal(e.op, GATE_GT);
+    assert_true(fabs(e.threshold - 0.8) < 1e-12);
+
+    e = parse_ok("tls.max < 20ms");
+    assert_int_equal(e.series, GATE_TLS);
+    assert_int_equal(e.stat, GATE_MAX);
+    e = parse_ok("mean < 3ms");
+    assert_int_equal(e.stat, GATE_MEAN);
+    assert_int_equal(e.series, GATE_LATENCY);
+
+    e = parse_ok("errors < 0.1%");
+    assert_int_equal(e.metric, GATE_ERRORS);
+    assert_true(e.as_pct);
+    assert_true(fabs(e.threshold - 0.1) < 1e-12);
+    e = parse_ok("errors <= 10");
+    assert_false(e.as_pct);
+    assert_true(e.threshold == 10);
+
+    e = parse_ok("throughput >= 950/s");
+    assert_int_equal(e.metric, GATE_THROUGHPUT);
+    assert_int_equal(e.op, GATE_GE);
+    assert_true(e.threshold == 950);
+    e = parse_ok("throughput >= 600/m");
+    assert_true(e.threshold == 10);
+
+    e = parse_ok("achieved >= 99%");
+    assert_int_equal(e.metric, GATE_ACHIEVED);
+    assert_true(e.threshold == 99);
+    e = parse_ok("requests >= 1000");
+    assert_int_equal(e.metric, GATE_REQUESTS);
+    e = parse_ok("throttled < 1%");
+    assert_int_equal(e.metric, GATE_THROTTLED);
+    e = parse_ok("unauthorized < 0.1%");
+    assert_int_equal(e.metric, GATE_UNAUTHORIZED);
+    e = parse_ok("unexpected < 1");
+    assert_int_equal(e.metric, GATE_UNEXPECTED);
+}
+
+static void rejects_with_a_reason(void **state)
+{
+    (void)state;
+    parse_fails("p99 < 250", "a time needs a unit");
+    parse_fails("p101 < 250ms", "unknown metric 'p101'");
+    parse_fails("p0 < 250ms", "unknown metric 'p0'");
+    parse_fails("latency < 250ms", "unknown metric 'latency'");
+    parse_fails("foo.p99 < 1ms", "unknown metric 'foo.p99'");
+    parse_fails("p99 = 250ms", "expected a comparison");
+    parse_fails("p99 == 250ms", "expected a comparison");
+    parse_fails("p99 <", "expected a value");
+    parse_fails("", "expected METRIC OP VALUE");
+    parse_fails("errors < 120%", "0% to 100%");
+    parse_fails("errors < 0.5", "a whole count");
+    parse_fails("throughput > 950", "N/s");
+    parse_fails("achieved >= 0.99", "achieved is a share");
+    parse_fails("requests > 1k", "whole count");
+    parse_fails("p99 < -3ms", "a time needs a unit");
+}
+
+/* A cell with latencies 1..100 ms (one each), service time half of it,
+ * 87 2xx, 3 unauthorized, 5 throttled, 5 5xx, 2 unexpected. */
+static struct rec_cell *sample_cell(void)
+{
+    struct rec_cell *c = rec_cell_new();
+    assert_non_null(c);
+    for (int i = 1; i <= 100; i++) {
+        assert_int_equal(hdr_record(c->latency, i * 1000), 0);
+        assert_int_equal(hdr_record(c->service, i * 500), 0);
+    }
+    c->outcomes[OC_2XX] = 87;
+    c->outcomes[OC_401] = 3;
+    c->outcomes[OC_429] = 5;
+    c->outcomes[OC_5XX] = 5;
+    c->unexpected = 2;
+    c->completed = 100;
+    return c;
+}
+
+static double measure(const char *text, const struct rec_cell *c, double seconds,
+                      double achieved_pct)
+{
+    struct gate_expr e = parse_ok(text);
+    double v = -1;
+    assert_true(gate_measure(&e, c, seconds, achieved_pct, &v));
+    return v;
+}
+
+static void measures_a_cell(void **state)
+{
+    (void)state;
+    struct rec_cell *c = sample_cell();
+    /* 1..100 ms are exact in an HDR histogram of 3 figures (µs values
+     * below 2048·2^k keep 3 digits): p50 is the 50th value. */
+    assert_true(fabs(measure("p50 < 1s", c, 1, 0) - 50.0) < 0.05);
+    assert_true(fabs(measure("p99 < 1s", c, 1, 0) - 99.0) < 0.1);
+    assert_true(fabs(measure("max < 1s", c, 1, 0) - 100.0) < 0.1);
+    assert_true(fabs(measure("min < 1s", c, 1, 0) - 1.0) < 0.01);
+    assert_true(fabs(measure("mean < 1s", c, 1, 0) - 50.5) < 0.1);
+    assert_true(fabs(measure("service.p50 < 1s", c, 1, 0) - 25.0) < 0.05);
+    assert_true(fabs(measure("errors < 1%", c, 1, 0) - 8.0) < 1e-9);     /* 5xx and 401 */
+    assert_true(fabs(measure("errors < 1", c, 1, 0) - 8.0) < 1e-9);
+    assert_true(fabs(measure("unauthorized < 1%", c, 1, 0) - 3.0) < 1e-9);
+    assert_true(fabs(measure("unauthorized <= 2", c, 1, 0) - 3.0) < 1e-9);
+    assert_true(fabs(measure("throttled < 1%", c, 1, 0) - 5.0) < 1e-9);
+    assert_true(fabs(measure("unexpected < 1%", c, 1, 0) - 2.0) < 1e-9);
+    assert_true(fabs(measure("throughput > 1/s", c, 4, 0) - 25.0) < 1e-9);
+    assert_true(fabs(measure("achieved > 1%", c, 4, 80) - 80.0) < 1e-9);
+    assert_true(fabs(measure("requests > 1", c, 4, 0) - 100.0) < 1e-9);
+
+    /* Nothing to measure. */
+    struct gate_expr e = parse_ok("ttfb.p99 < 1s");
+    double v;
+    assert_false(gate_measure(&e, c, 1, 0, &v)); /* no TTFB recorded */
+    e = parse_ok("achieved > 1%");
+    assert_false(gate_measure(&e, c, 1, -1, &v));
+    e = parse_ok("throughput > 1/s");
+    assert_false(gate_measure(&e, c, 0, 0, &v));
+    rec_cell_reset(c);
+    e = parse_ok("errors < 1%");
+    assert_false(gate_measure(&e, c, 1, 0, &v)); /* a share of nothing */
+    e = parse_ok("errors < 1");
+    assert_true(gate_measure(&e, c, 1, 0, &v)); /* a count of nothing is 0 */
+    assert_true(v == 0);
+    rec_cell_free(c);
+}
+
+static void each_side_of_the_threshold(void **state)
+{
+    (void)state;
+    struct gate_expr lt = parse_ok("p99 < 10ms"), le = parse_ok("p99 <= 10ms");
+    struct gate_expr gt = parse_ok("throughput > 10/s"), ge = parse_ok("throughput >= 10/s");
+    assert_true(gate_holds(&lt, 9.999));
+    assert_false(gate_holds(&lt, 10));
+    assert_true(gate_holds(&le, 10));
+    assert_false(gate_holds(&le, 10.001));
+    assert_true(gate_holds(&gt, 10.001));
+    assert_false(gate_holds(&gt, 10));
+    assert_true(gate_holds(&ge, 10));
+    assert_false(gate_holds(&ge, 9.999));
+}
+
+static void formats_with_units(void **state)
+{
+    (void)state;
+    char buf[32];
+    struct gate_expr e = parse_ok("p99 < 1s");
+    gate_format(&e, 182.44, buf, sizeof buf);
+    assert_string_equal(buf, "182.4ms");
+    gate_format(&e, 0.5, buf, sizeof buf);
+    assert_string_equal(buf, "0.500ms");
+    e = parse_ok("errors < 1%");
+    gate_format(&e, 0.125, buf, sizeof buf);
+    assert_string_equal(buf, "0.125%");
+    e = parse_ok("throughput > 1/s");
+    gate_format(&e, 951.04, buf, sizeof buf);
+    assert_string_equal(buf, "951.0/s");
+    e = parse_ok("requests > 1");
+    gate_format(&e, 1200, buf, sizeof buf);
+    assert_string_equal(buf, "1200");
+    assert_string_equal(gate_unit(&e), "");
+    assert_string_equal(gate_op_name(GATE_GE), ">=");
+    assert_string_equal(gate_outcome_name(GATE_NO_DATA), "no-data");
+}
+
+/* ---- a run by hand: 2 phases (warm-up 2 s, steady 10 s at 100/s), 2
+ * requests, 2 nodes, 1 s intervals. In steady, node gw1 answers in 5 ms,
+ * gw2 in 50 ms; request "b" gets every error; each interval completes 96
+ * of its 100 arrivals, and a drain interval after the schedule completes
+ * 40. ---- */
+
+static struct gate g_gates[8];
+static char g_text[8][64], g_name[8][16];
+static char n_warm[] = "warm", n_steady[] = "steady", n_a[] = "a", n_b[] = "b";
+
+static struct scenario *scn_of(size_t n_gates)
+{
+    static struct scn_phase phases[2] = {
+        {.name = n_warm, .duration_s = 2, .rate_start = 10, .rate_end = 10, .record = false},
+        {.name = n_steady, .duration_s = 10, .rate_start = 100, .rate_end = 100, .record = true},
+    };
+    static struct scn_request reqs[2] = {{.name = n_a}, {.name = n_b}};
+    static struct scenario s;
+    memset(&s, 0, sizeof s);
+    s.model = SCN_OPEN;
+    s.phases = phases;
+    s.n_phases = 2;
+    s.requests = reqs;
+    s.n_requests = 2;
+    s.gates = g_gates;
+    s.n_gates = n_gates;
+    return &s;
+}
+
+static struct engine_result *run_of(void)
+{
+    struct engine_result *r = calloc(1, sizeof *r);
+    assert_non_null(r);
+    assert_int_equal(rec_set_new(2, 2, &r->total), 0);
+    r->node_names = calloc(REC_MAX_NODES, REC_NODE_NAME_LEN);
+    assert_non_null(r->node_names);
+    strcpy(r->node_names[0], "gw1");
+    strcpy(r->node_names[1], "gw2");
+    r->n_nodes = 2;
+    r->total->n_nodes = 2;
+    r->elapsed_s = 12.5;
+    r->schedule_end_s = 12;
+    r->n_intervals = 13;
+    r->intervals = calloc(r->n_intervals, sizeof *r->intervals);
+    assert_non_null(r->intervals);
+    for (size_t i = 0; i < r->n_intervals; i++) {
+        struct engine_interval *iv = &r->intervals[i];
+        iv->start_s = (double)i;
+        iv->length_s = i == 12 ? 0.5 : 1;
+        iv->phase = i < 2 ? 0 : 1;
+        iv->health.scheduled = i < 2 ? 10 : i < 12 ? 100 : 0;
+        iv->all.completed = i < 2 ? 5 : i < 12 ? 96 : 40;
+    }
+    /* warm-up: slow, must not count */
+    struct rec_cell *w = rec_cell_get(r->total, 0, 0, 0);
+    hdr_record_n(w->latency, 900000, 20);
+    w->completed = 20;
+    w->outcomes[OC_2XX] = 20;
+    for (size_t q = 0; q < 2; q++)
+        for (size_t n = 0; n < 2; n++) {
+            struct rec_cell *c = rec_cell_get(r->total, 1, q, n);
+            hdr_record_n(c->latency, n ? 50000 : 5000, 240);
+            hdr_record_n(c->service, n ? 40000 : 4000, 240);
+            c->completed = 240;
+            c->outcomes[OC_2XX] = q ? 228 : 240;
+            c->outcomes[OC_5XX] = q ? 12 : 0;
+        }
+    return r;
+}
+
+static void set_gate(size_t i, const char *text, enum gate_scope scope, const char *name)
+{
+    snprintf(g_text[i], sizeof g_text[i], "%s", text);
+    snprintf(g_name[i], sizeof g_name[i], "%s", name ? name : "");
+    g_gates[i] = (struct gate){.text = g_text[i], .scope = scope, .scope_name = name ? g_name[i] : NULL};
+    g_gates[i].expr = parse_ok(text);
+}
+
+static void evaluates_by_scope(void **state)
+{
+    (void)state;
+    set_gate(0, "p50 < 10ms", GATE_NODE, "*");       /* gw1 pass, gw2 fail */
+    set_gate(1, "errors < 1%", GATE_REQUEST, "*");   /* a pass, b fail (5 %) */
+    set_gate(2, "errors < 3%", GATE_ALL, NULL);      /* 24/960 = 2.5 %: pass */
+    set_gate(3, "throughput >= 96/s", GATE_PHASE, "steady"); /* 960/10 s */
+    set_gate(4, "achieved >= 96%", GATE_ALL, NULL);  /* 960 of 1000 in steady: pass */
+    set_gate(5, "max < 100ms", GATE_ALL, NULL);      /* warm-up's 900 ms not counted */
+    set_gate(6, "p99 < 1s", GATE_NODE, "gw9");       /* no such node: no data */
+    set_gate(7, "throughput > 96.1/s", GATE_ALL, NULL); /* 96 exactly: fail */
+    struct scenario *s = scn_of(8);
+    struct engine_result *r = run_of();
+    struct gate_verdict *v;
+    size_t n;
+    assert_int_equal(gate_evaluate(s, r, false, &v, &n), 0);
+    assert_int_equal(n, 10);
+    const struct {
+        size_t gate;
+        const char *name;
+        enum gate_outcome o;
+        double measured;
+    } want[] = {
+        {0, "gw1", GATE_PASS, 5.0},     {0, "gw2", GATE_FAIL, 50.0},
+        {1, "a", GATE_PASS, 0.0},       {1, "b", GATE_FAIL, 5.0},
+        {2, "", GATE_PASS, 2.5},        {3, "steady", GATE_PASS, 96.0},
+        {4, "", GATE_PASS, 96.0},       {5, "", GATE_PASS, 50.0},
+        {6, "gw9", GATE_NO_DATA, 0.0},  {7, "", GATE_FAIL, 96.0},
+    };
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(v[i].gate, want[i].gate);
+        assert_string_equal(v[i].name, want[i].name);
+        if (v[i].outcome != want[i].o)
+            fail_msg("verdict %zu (%s on '%s'): %s, want %s (measured %g)", i, g_gates[v[i].gate].text,
+                     v[i].name, gate_outcome_name(v[i].outcome), gate_outcome_name(want[i].o),
+                     v[i].measured);
+        if (fabs(v[i].measured - want[i].measured) > want[i].measured * 0.001 + 1e-9)
+            fail_msg("verdict %zu: measured %g, want %g", i, v[i].measured, want[i].measured);
+    }
+    free(v);
+
+    /* Only abort_on_fail gates when asked. */
+    g_gates[1].abort_on_fail = true;
+    assert_int_equal(gate_evaluate(s, r, true, &v, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(v[0].gate, 1);
+    free(v);
+    g_gates[1].abort_on_fail = false;
+
+    /* Stopped after 7 s: the steady phase ran 5 s; its intervals before
+     * the stop completed 480 of 500. */
+    r->schedule_end_s = 7;
+    r->elapsed_s = 8;
+    set_gate(0, "throughput >= 1/s", GATE_ALL, NULL);
+    set_gate(1, "achieved >= 1%", GATE_PHASE, "steady");
+    s->n_gates = 2;
+    assert_int_equal(gate_evaluate(s, r, false, &v, &n), 0);
+    assert_int_equal(n, 2);
+    assert_true(fabs(v[0].measured - 192.0) < 1e-9);
+    assert_true(fabs(v[1].measured - 96.0) < 1e-9);
+    free(v);
+    free(r->intervals);
+    rec_set_free(r->total);
+    free(r->node_names);
+    free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(parses_metrics_and_units),
+        cmocka_unit_test(rejects_with_a_reason),
+        cmocka_unit_test(measures_a_cell),
+        cmocka_unit_test(each_side_of_the_threshold),
+        cmocka_unit_test(formats_with_units),
+        cmocka_unit_test(evaluates_by_scope),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
