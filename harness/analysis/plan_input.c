@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "base/units.h"
+#include "output/judge_results.h"
 
 #define CSV_MAX_BYTES (64L << 20)
 #define CSV_MAX_COLS 64

@@ -14,6 +14,8 @@
 #include "cli/cmd.h"
 #include "run/engine.h"
 #include "run/fdbudget.h"
+#include "run/gate_eval.h"
+#include "run/judge_run.h"
 #include "base/fsutil.h"
 #include "scenario/gate.h"
 #include "measure/hlog.h"

@@ -20,6 +20,7 @@
 #include "scenario/gate.h"
 #include "scenario/redact.h"
 #include "output/results.h"
+#include "output/judge_results.h"
 #include "scenario/scenario.h"
 #include "measure/judge.h"
 #include "analysis/search.h"

@@ -43,9 +43,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-struct scenario;
-struct engine_result;
-
 /* One interval of a run, as its intervals record it. NaN: not known. */
 struct judge_interval {
     double length_s;
@@ -128,18 +125,11 @@ void judge_achieved_counts(const struct judge_interval *iv, size_t n, double int
 double judge_achieved(const struct judge_interval *iv, size_t n, double interval_s,
                       size_t *judged);
 
-/* Fills s and iv[0..cap) with phase p of a live or finished run (the
- * intervals whose phase is p). The numbers are the ones results.json
- * records. Returns the number of intervals (at most cap). */
-size_t judge_from_run(const struct scenario *scn, const struct engine_result *r, size_t p,
-                      struct judge_step *s, struct judge_interval *iv, size_t cap);
+/* 100 × what gatecap's threads can use: one core each (workers), at most
+ * the machine's cores; NaN when neither is known. */
+double judge_cpu_ceiling(double workers, double cores);
 
-/* As judge_from_run, from a results.json document (a jansson json_t *,
- * borrowed) for the phase named `phase`. Numbers absent from older
- * results (generator.by_phase) come from the phase's intervals. Returns
- * the number of the phase's intervals (fills at most cap: call with cap 0
- * to size the array). */
-size_t judge_from_results(const void *root, const char *phase, struct judge_step *s,
-                          struct judge_interval *iv, size_t cap);
+/* A step is made from a run by run/judge_run.h and from a results.json
+ * by output/judge_results.h. */
 
 #endif

@@ -15,6 +15,7 @@
 #include "net/auth.h"
 #include "run/engine.h"
 #include "run/fdbudget.h"
+#include "run/gate_eval.h"
 #include "base/fsutil.h"
 #include "scenario/gate.h"
 #include "measure/hdr_codec.h"

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "run/engine.h"
 #include "measure/hdr.h"
 #include "measure/judge.h"
 #include "measure/recorder.h"
@@ -359,12 +358,6 @@ const char *gate_scope_name(enum gate_scope s)
     return names[s];
 }
 
-const char *gate_outcome_name(enum gate_outcome o)
-{
-    static const char *const names[] = {"pass", "fail", "no-data"};
-    return names[o];
-}
-
 void gate_format(const struct gate_expr *e, double value, char *buf, size_t len)
 {
     const char *unit = gate_unit(e);
@@ -376,66 +369,6 @@ void gate_format(const struct gate_expr *e, double value, char *buf, size_t len)
         snprintf(buf, len, "%.3g%s", value, unit);
     else
         snprintf(buf, len, "%.1f%s", value, unit);
-}
-
-/* ---- evaluating a run ---- */
-
-static bool phase_matches(const struct scn_phase *ph, const char *name)
-{
-    return !strcmp(ph->name, name) || (ph->group && !strcmp(ph->group, name));
-}
-
-/* True when phase p is in the scope (recorded phases only). */
-static bool in_scope(const struct scenario *scn, size_t p, enum gate_scope scope, size_t index,
-                     const char *name)
-{
-    const struct scn_phase *ph = &scn->phases[p];
-    if (!ph->record)
-        return false;
-    return scope != GATE_PHASE || (index != SIZE_MAX ? p == index : phase_matches(ph, name));
-}
-
-/* Sums the cells of one scope member into c, with its recorded seconds and
- * achieved rate as a % of the offered rate. index is the phase, request or
- * node; SIZE_MAX for GATE_ALL; for GATE_PHASE, name selects the phases (a
- * step group sums). */
-static void sum_scope(const struct scenario *scn, const struct engine_result *r,
-                      enum gate_scope scope, size_t index, const char *name, struct rec_cell *c,
-                      double *seconds, double *achieved_pct)
-{
-    rec_cell_reset(c);
-    *seconds = 0;
-    for (size_t p = 0; p < scn->n_phases; p++) {
-        if (!in_scope(scn, p, scope, index, name))
-            continue;
-        rec_set_sum(r->total, r->n_nodes, p, scope == GATE_REQUEST ? index : SIZE_MAX,
-                    scope == GATE_NODE ? index : SIZE_MAX, c);
-        *seconds += engine_phase_ran_s(scn, r, p);
-    }
-    /* Achieved is a step's (judge.h): completions over the arrivals
-     * scheduled in each phase's judged intervals, summed over the phases
-     * in scope. The schedule offers arrivals to the run, not to one
-     * request or node. */
-    *achieved_pct = -1;
-    if (scope == GATE_REQUEST || scope == GATE_NODE)
-        return;
-    double scheduled = 0, done = 0;
-    for (size_t p = 0; p < scn->n_phases; p++) {
-        if (!in_scope(scn, p, scope, index, name))
-            continue;
-        struct judge_step js;
-        struct judge_interval *iv = calloc(r->n_intervals ? r->n_intervals : 1, sizeof *iv);
-        if (!iv)
-            return;
-        size_t n = judge_from_run(scn, r, p, &js, iv, r->n_intervals);
-        double sch, dn;
-        judge_achieved_counts(iv, n, scn->interval_s, &sch, &dn, NULL);
-        scheduled += sch;
-        done += dn;
-        free(iv);
-    }
-    if (scheduled > 0)
-        *achieved_pct = 100.0 * done / scheduled;
 }
 
 int gate_judge_criterion(const struct gate_expr *e, struct judge_criterion *out, char *why,
@@ -465,89 +398,4 @@ int gate_judge_criterion(const struct gate_expr *e, struct judge_criterion *out,
                  "time), errors (below a share, e.g. errors < 0.1%%) and achieved (at least a "
                  "share, e.g. achieved >= 99%%)");
     return -1;
-}
-
-static int push(struct gate_verdict **v, size_t *n, size_t *cap, struct gate_verdict x)
-{
-    if (*n == *cap) {
-        size_t c2 = *cap ? *cap * 2 : 16;
-        struct gate_verdict *g = realloc(*v, c2 * sizeof *g);
-        if (!g)
-            return -1;
-        *v = g;
-        *cap = c2;
-    }
-    (*v)[(*n)++] = x;
-    return 0;
-}
-
-static int judge(const struct gate *g, size_t gi, const char *name, const struct rec_cell *c,
-                 double seconds, double achieved, struct gate_verdict **v, size_t *n, size_t *cap)
-{
-    struct gate_verdict x = {.gate = gi};
-    snprintf(x.name, sizeof x.name, "%s", name ? name : "");
-    if (!gate_measure(&g->expr, c, seconds, achieved, &x.measured))
-        x.outcome = GATE_NO_DATA;
-    else
-        x.outcome = gate_holds(&g->expr, x.measured) ? GATE_PASS : GATE_FAIL;
-    return push(v, n, cap, x);
-}
-
-int gate_evaluate(const struct scenario *scn, const struct engine_result *r, bool abort_only,
-                  struct gate_verdict **out, size_t *n_out)
-{
-    struct gate_verdict *v = NULL;
-    size_t n = 0, cap = 0;
-    double seconds, achieved;
-    int rc = -1;
-    struct rec_cell *c = rec_cell_new();
-    if (!c)
-        goto done;
-    for (size_t gi = 0; gi < scn->n_gates; gi++) {
-        const struct gate *g = &scn->gates[gi];
-        if (abort_only && !g->abort_on_fail)
-            continue;
-        bool each = g->scope_name && !strcmp(g->scope_name, "*");
-        size_t members = g->scope == GATE_PHASE     ? scn->n_phases
-                         : g->scope == GATE_REQUEST ? scn->n_requests
-                         : g->scope == GATE_NODE    ? r->n_nodes
-                                                    : 1;
-        if (g->scope == GATE_ALL || (g->scope == GATE_PHASE && !each)) {
-            sum_scope(scn, r, g->scope, SIZE_MAX, g->scope_name, c, &seconds, &achieved);
-            if (judge(g, gi, g->scope_name, c, seconds, achieved, &v, &n, &cap))
-                goto done;
-            continue;
-        }
-        bool found = false;
-        for (size_t m = 0; m < members; m++) {
-            const char *name = g->scope == GATE_REQUEST ? scn->requests[m].name
-                               : g->scope == GATE_NODE  ? r->node_names[m]
-                                                        : scn->phases[m].name;
-            if (g->scope == GATE_PHASE && !scn->phases[m].record)
-                continue;
-            if (!each && strcmp(name, g->scope_name))
-                continue;
-            found = true;
-            sum_scope(scn, r, g->scope, m, name, c, &seconds, &achieved);
-            if (judge(g, gi, name, c, seconds, achieved, &v, &n, &cap))
-                goto done;
-        }
-        /* A named node that served nothing still gets its verdict. */
-        if (!found) {
-            rec_cell_reset(c);
-            if (judge(g, gi, each ? "" : g->scope_name, c, 0, -1, &v, &n, &cap))
-                goto done;
-        }
-    }
-    rc = 0;
-done:
-    rec_cell_free(c);
-    if (rc) {
-        free(v);
-        v = NULL;
-        n = 0;
-    }
-    *out = v;
-    *n_out = n;
-    return rc;
 }

@@ -6,8 +6,8 @@
  * A gate is an expression (what to measure, a comparison, a threshold with
  * its unit) and a scope (the whole run, or one phase, request or node, or
  * each of them). gate_parse reads the expression; gate_measure takes the
- * value from a summed rec_cell; gate_evaluate applies every gate of a
- * scenario to a run and returns one verdict per gate and scope member.
+ * value from a summed rec_cell; run/gate_eval.h applies every gate of a
+ * scenario to a run.
  * Nothing here prints or allocates per request.
  */
 #ifndef GATECAP_GATE_H
@@ -18,7 +18,6 @@
 
 struct rec_cell;
 struct scenario;
-struct engine_result;
 
 /* What is measured. */
 enum gate_metric {
@@ -100,26 +99,6 @@ const char *gate_op_name(enum gate_op op);
 
 /* "all", "phase", "request", "node". */
 const char *gate_scope_name(enum gate_scope s);
-
-enum gate_outcome { GATE_PASS, GATE_FAIL, GATE_NO_DATA };
-
-/* One gate on one scope member. */
-struct gate_verdict {
-    size_t gate;           /* index into the scenario's gates */
-    char name[64];         /* the phase, request or node; "" for the whole run */
-    double measured;       /* in gate_unit; 0 when GATE_NO_DATA */
-    enum gate_outcome outcome;
-};
-
-/* "pass", "fail", "no-data". */
-const char *gate_outcome_name(enum gate_outcome o);
-
-/* Evaluates the scenario's gates on r (only those with abort_on_fail when
- * abort_only). A gate that measured nothing is GATE_NO_DATA, which does
- * not pass. Writes a new array to *out (owned; free) and its length to
- * *n. Returns 0, or -1 when memory runs out. */
-int gate_evaluate(const struct scenario *scn, const struct engine_result *r, bool abort_only,
-                  struct gate_verdict **out, size_t *n);
 
 /* Writes the measured value with its unit ("182.4ms", "0.12%", "951/s",
  * "1200") into buf. */
