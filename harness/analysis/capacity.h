@@ -95,11 +95,10 @@ int capacity_step_check(const struct capacity_step *s, const struct capacity_slo
 /* The knee of steps[0..count) under slo. Invalid steps are skipped. The
  * first bad step is the valid step with the lowest offered rate that
  * violates the SLO and is confirmed (capacity_confirmed); the last good
- * one the highest-rate good step below it. For each metric the bad step violates, the rate where the metric
- * crosses its bound on the line between the two steps; capacity is the
- * lowest of those. Returns 0, CAPACITY_EINVAL (count 0 or above
- * CAPACITY_MAX_STEPS, a NaN/negative rate, a bad slo), CAPACITY_ENOVALID,
- * CAPACITY_EALLBAD or CAPACITY_ELOWEST. Borrows steps. */
+ * one the highest-rate good step below it. For each metric the bad step violates, the rate where
+ * the metric crosses its bound on the line between the two steps; capacity is the lowest of those.
+ * Returns 0, CAPACITY_EINVAL (count 0 or above CAPACITY_MAX_STEPS, a NaN/negative rate, a bad slo),
+ * CAPACITY_ENOVALID, CAPACITY_EALLBAD or CAPACITY_ELOWEST. Borrows steps. */
 int capacity_knee(const struct capacity_step *steps, size_t count, const struct capacity_slo *slo,
                   struct capacity_knee *out, const char **why);
 

@@ -11,8 +11,8 @@
 
 #include <jansson.h>
 
-#include "measure/judge.h"
 #include "base/version.h"
+#include "measure/judge.h"
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -73,7 +73,7 @@ struct plan {
     bool have_scale;
     bool scale_two_point; /* two sizes: alpha only (beta 0), exact */
     struct usl_fit scale;
-    char sentence[512];   /* the recommendation; "" without one */
+    char sentence[512]; /* the recommendation; "" without one */
     char *assume[PLAN_MAX_ASSUMPTIONS];
     int n_assume;
 };

@@ -30,8 +30,8 @@
 
 enum {
     PLAN_INPUT_OK = 0,
-    PLAN_INPUT_EIO = -1,      /* cannot read the file */
-    PLAN_INPUT_EFORMAT = -2,  /* not a results.json / CSV as documented, bad value */
+    PLAN_INPUT_EIO = -1,     /* cannot read the file */
+    PLAN_INPUT_EFORMAT = -2, /* not a results.json / CSV as documented, bad value */
     PLAN_INPUT_ENOMEM = -4,
 };
 
@@ -47,16 +47,16 @@ struct plan_input_step {
                                        step-gw1/steps-2), or "line N" of a CSV */
     double offered_rps;             /* cluster, as measured */
     double achieved_rps;            /* CSV: as given; results.json: set by the judge */
-    double latency_ms; /* at the requested percentile; NaN when not measured */
-    double error_pct;  /* NaN when not measured */
-    int nodes;         /* nodes that served the run (or --nodes) */
-    int intervals;     /* judged intervals (CSV: 0) */
-    double late_pct;   /* arrivals late beyond the threshold (CSV: 0) */
-    bool valid;        /* CSV: true; results.json: set by the judge */
+    double latency_ms;              /* at the requested percentile; NaN when not measured */
+    double error_pct;               /* NaN when not measured */
+    int nodes;                      /* nodes that served the run (or --nodes) */
+    int intervals;                  /* judged intervals (CSV: 0) */
+    double late_pct;                /* arrivals late beyond the threshold (CSV: 0) */
+    bool valid;                     /* CSV: true; results.json: set by the judge */
     char invalid_why[PLAN_INPUT_WHY_LEN];
-    bool judged;                 /* from results.json: judge holds it */
-    struct judge_step judge;     /* its iv points into ivs */
-    struct judge_interval *ivs;  /* owned */
+    bool judged;                /* from results.json: judge holds it */
+    struct judge_step judge;    /* its iv points into ivs */
+    struct judge_interval *ivs; /* owned */
 };
 
 /* One concurrency point (closed model or CSV concurrency rows). */
@@ -65,7 +65,7 @@ struct plan_input_point {
     char name[PLAN_INPUT_NAME_LEN];
     double concurrency;
     double throughput_rps;
-    double users;      /* results.json: the phase's users (concurrency is in flight) */
+    double users; /* results.json: the phase's users (concurrency is in flight) */
     int nodes;
 };
 

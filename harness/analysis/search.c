@@ -5,16 +5,13 @@
 
 #include <math.h>
 
-int search_init(struct search *s, double from_rps, double max_rps, double precision,
-                int max_probes)
+int search_init(struct search *s, double from_rps, double max_rps, double precision, int max_probes)
 {
     if (!(from_rps > 0) || !(max_rps >= from_rps) || !isfinite(max_rps) || !(precision > 0) ||
         !(precision < 1) || max_probes < 1)
         return -1;
-    *s = (struct search){.from_rps = from_rps,
-                         .max_rps = max_rps,
-                         .precision = precision,
-                         .max_probes = max_probes};
+    *s = (struct search){
+        .from_rps = from_rps, .max_rps = max_rps, .precision = precision, .max_probes = max_probes};
     return 0;
 }
 

@@ -20,10 +20,10 @@ enum search_end {
 struct search {
     double from_rps, max_rps, precision; /* precision: relative, e.g. 0.02 */
     int max_probes;
-    double good_rps;  /* highest rate that met the SLO; 0: none yet */
-    double bad_rps;   /* lowest rate that failed it; 0: none yet */
+    double good_rps; /* highest rate that met the SLO; 0: none yet */
+    double bad_rps;  /* lowest rate that failed it; 0: none yet */
     int probes;
-    int halvings;     /* probes below from_rps after it failed */
+    int halvings; /* probes below from_rps after it failed */
 };
 
 /* At most this many halvings below from_rps when from_rps fails. */

@@ -26,11 +26,11 @@
 #include <stdbool.h>
 
 struct sigguard {
-    int fd;           /* signalfd for the stop signals; -1 when not started */
-    sigset_t stops;   /* the signals treated as stop requests */
-    sigset_t old;     /* the caller's mask before sigguard_start */
-    int count;        /* stop requests taken so far */
-    int last;         /* the last one's signal number; 0 before any */
+    int fd;         /* signalfd for the stop signals; -1 when not started */
+    sigset_t stops; /* the signals treated as stop requests */
+    sigset_t old;   /* the caller's mask before sigguard_start */
+    int count;      /* stop requests taken so far */
+    int last;       /* the last one's signal number; 0 before any */
 };
 
 /* Blocks the stop signals, ignores SIGPIPE and SIGXFSZ, opens the

@@ -16,11 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cmd.h"
 #include "analysis/compare.h"
 #include "base/fsutil.h"
-#include "output/junit.h"
 #include "base/units.h"
+#include "cli/cmd.h"
+#include "output/junit.h"
 
 #define MAX_LISTED 5 /* regressions named in the verdict line */
 

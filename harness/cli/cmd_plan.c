@@ -16,10 +16,10 @@
 
 #include <jansson.h>
 
-#include "cli/cmd.h"
-#include "base/fsutil.h"
 #include "analysis/plan.h"
+#include "base/fsutil.h"
 #include "base/units.h"
+#include "cli/cmd.h"
 
 struct plan_args {
     struct plan_request rq;
@@ -126,10 +126,19 @@ static int parse_args(int argc, char **argv, struct plan_args *pa)
     memset(pa, 0, sizeof *pa);
     struct plan_request *a = &pa->rq;
     plan_request_defaults(a);
-    static const char *with_value[] = {
-        "--target-rps", "--avg-rps",   "--peak-factor", "--growth",          "--slo", "--headroom",
-        "--redundancy", "--min-nodes", "--nodes",       "--gateways-per-tm", "--km-rps",
-        "--km-share",   "-o"};
+    static const char *with_value[] = {"--target-rps",
+                                       "--avg-rps",
+                                       "--peak-factor",
+                                       "--growth",
+                                       "--slo",
+                                       "--headroom",
+                                       "--redundancy",
+                                       "--min-nodes",
+                                       "--nodes",
+                                       "--gateways-per-tm",
+                                       "--km-rps",
+                                       "--km-share",
+                                       "-o"};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *val = NULL;
         char opt[32] = "";

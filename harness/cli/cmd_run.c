@@ -10,23 +10,23 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "net/auth.h"
+#include "base/fsutil.h"
+#include "base/sigguard.h"
 #include "cli/cmd.h"
+#include "measure/hlog.h"
+#include "measure/judge.h"
+#include "net/auth.h"
+#include "net/xfer.h"
+#include "output/junit.h"
+#include "output/report.h"
+#include "output/results.h"
 #include "run/engine.h"
 #include "run/fdbudget.h"
 #include "run/gate_eval.h"
 #include "run/judge_run.h"
-#include "base/fsutil.h"
 #include "scenario/gate.h"
-#include "measure/hlog.h"
-#include "measure/judge.h"
-#include "output/junit.h"
 #include "scenario/redact.h"
-#include "output/report.h"
-#include "output/results.h"
 #include "scenario/scenario.h"
-#include "base/sigguard.h"
-#include "net/xfer.h"
 
 #define MAX_SETS 64
 
@@ -426,8 +426,7 @@ static void print_group(FILE *out, const char *title, const struct scenario *scn
  * near their ceiling, new connections when most requests opened one, else
  * the machine (gatecap had CPU to spare: other processes held it up).
  * Local failures have their own line. */
-static void print_undelivered(FILE *out, const struct scenario *scn,
-                              const struct engine_result *r)
+static void print_undelivered(FILE *out, const struct scenario *scn, const struct engine_result *r)
 {
     if (scn->model != SCN_OPEN)
         return;
@@ -436,15 +435,15 @@ static void print_undelivered(FILE *out, const struct scenario *scn,
     bool any = false;
     for (size_t p = 0; p < scn->n_phases; p++) {
         const struct rec_health *h = &r->total->by_phase[p];
-        if (!scn->phases[p].record || !engine_phase_undelivered(scn, r, p) ||
-            h->local_failures > 0)
+        if (!scn->phases[p].record || !engine_phase_undelivered(scn, r, p) || h->local_failures > 0)
             continue;
         if (!any)
             fprintf(out, "GENERATOR-LIMITED: gatecap did not deliver every phase as scheduled "
                          "(latency still counts from the intended start):\n");
         any = true;
-        fprintf(out, "  %s: %lld of %lld arrivals late (%.2f%%, tolerance %.1f%%), %lld dropped, "
-                     "max lag %.1f ms\n",
+        fprintf(out,
+                "  %s: %lld of %lld arrivals late (%.2f%%, tolerance %.1f%%), %lld dropped, "
+                "max lag %.1f ms\n",
                 scn->phases[p].name, (long long)h->late, (long long)h->scheduled,
                 h->scheduled ? 100.0 * (double)h->late / (double)h->scheduled : 0.0,
                 scn->late_tolerance_pct, (long long)h->queue_drops, results_ms(h->max_lag_us));
@@ -468,22 +467,26 @@ static void print_undelivered(FILE *out, const struct scenario *scn,
     double ceiling = 100.0 * (r->workers < cores || cores < 1 ? r->workers : cores);
     double mean_cpu = cpu_n ? cpu / cpu_n : 0;
     if (waits > 0)
-        fprintf(out, "  %lld arrivals waited for the in-flight bound (load.max_inflight %d): "
-                     "raise it, or lower the rate\n",
+        fprintf(out,
+                "  %lld arrivals waited for the in-flight bound (load.max_inflight %d): "
+                "raise it, or lower the rate\n",
                 (long long)waits, scn->max_inflight);
     else if (mean_cpu >= 0.9 * ceiling)
-        fprintf(out, "  gatecap used %.0f%% CPU of the %.0f%% its %d worker thread(s) can use: "
-                     "give it more (load.workers up to the cores, a bigger machine) or lower the "
-                     "rate\n",
+        fprintf(out,
+                "  gatecap used %.0f%% CPU of the %.0f%% its %d worker thread(s) can use: "
+                "give it more (load.workers up to the cores, a bigger machine) or lower the "
+                "rate\n",
                 mean_cpu, ceiling, r->workers);
     else if (done > 0 && conns * 2 > done)
-        fprintf(out, "  %lld of %lld requests opened a new connection (TLS handshakes cost "
-                     "CPU): keep connections alive (tls.connections) or lower the rate\n",
+        fprintf(out,
+                "  %lld of %lld requests opened a new connection (TLS handshakes cost "
+                "CPU): keep connections alive (tls.connections) or lower the rate\n",
                 (long long)conns, (long long)done);
     else
-        fprintf(out, "  gatecap used %.0f%% CPU of the %.0f%% its threads can use: the delays "
-                     "came from elsewhere (other processes competing for this machine's cores); "
-                     "run it where it has the cores to itself\n",
+        fprintf(out,
+                "  gatecap used %.0f%% CPU of the %.0f%% its threads can use: the delays "
+                "came from elsewhere (other processes competing for this machine's cores); "
+                "run it where it has the cores to itself\n",
                 mean_cpu, ceiling);
     fprintf(out, "  The results show what was sent; `gatecap plan` judges each step on its "
                  "own.\n");

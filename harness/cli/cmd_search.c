@@ -13,20 +13,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cmd.h"
-#include "run/engine.h"
-#include "run/fdbudget.h"
-#include "base/fsutil.h"
-#include "scenario/gate.h"
-#include "scenario/redact.h"
-#include "output/results.h"
-#include "output/judge_results.h"
-#include "scenario/scenario.h"
-#include "measure/judge.h"
 #include "analysis/search.h"
+#include "base/fsutil.h"
 #include "base/sigguard.h"
 #include "base/units.h"
+#include "cli/cmd.h"
+#include "measure/judge.h"
 #include "net/xfer.h"
+#include "output/judge_results.h"
+#include "output/results.h"
+#include "run/engine.h"
+#include "run/fdbudget.h"
+#include "scenario/gate.h"
+#include "scenario/redact.h"
+#include "scenario/scenario.h"
 
 #define MAX_SETS 64
 #define MAX_SLO 16
@@ -93,8 +93,12 @@ static int parse_slo(const char *val, struct search_opts *o)
 /* Returns 0, -1 after printing the problem, or 1 after -h / --help. */
 static int parse_opts(int argc, char **argv, struct search_opts *o)
 {
-    *o = (struct search_opts){.from_rps = 100, .max_rps = 100000, .precision = 0.02,
-                              .probe_ms = 30000, .warmup_ms = 10000, .max_probes = 20};
+    *o = (struct search_opts){.from_rps = 100,
+                              .max_rps = 100000,
+                              .precision = 0.02,
+                              .probe_ms = 30000,
+                              .warmup_ms = 10000,
+                              .max_probes = 20};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL, *why = NULL;
         if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
@@ -167,8 +171,9 @@ static int parse_opts(int argc, char **argv, struct search_opts *o)
     if (!o->file)
         return bad_value("scenario", "", "no scenario file given");
     if (!o->n_slo)
-        return bad_value("--slo", "", "missing; e.g. --slo 'p99 < 250ms, errors < 0.1%, "
-                                      "achieved >= 99%'");
+        return bad_value("--slo", "",
+                         "missing; e.g. --slo 'p99 < 250ms, errors < 0.1%, "
+                         "achieved >= 99%'");
     if (o->max_rps < o->from_rps)
         return bad_value("--max", "", "must not be below --from");
     return 0;
@@ -186,8 +191,9 @@ static int check_scenario(const struct search_opts *o)
     }
     int rc = 0;
     if (scn->model != SCN_OPEN) {
-        fprintf(stderr, "gatecap search: %s is a closed-model scenario; the search sets arrival "
-                        "rates, so it needs load.model: open\n",
+        fprintf(stderr,
+                "gatecap search: %s is a closed-model scenario; the search sets arrival "
+                "rates, so it needs load.model: open\n",
                 o->file);
         rc = -1;
     } else if (fdbudget_check(scn, err, sizeof err)) { /* the probes' bound is the scenario's */
@@ -304,8 +310,8 @@ static int run_probe(const struct search_opts *o, struct sigguard *sig, int k, d
         json_object_set_new(measured, o->slo[i].text,
                             isfinite(v.value[i]) ? json_real(v.value[i]) : json_null());
         if (len > 0 && (size_t)len < sizeof line)
-            len += snprintf(line + len, sizeof line - (size_t)len, " %s: %s%s", o->slo[i].text,
-                            val, v.failed[i] ? " (fails)" : "");
+            len += snprintf(line + len, sizeof line - (size_t)len, " %s: %s%s", o->slo[i].text, val,
+                            v.failed[i] ? " (fails)" : "");
     }
     *met = v.measured && v.valid && v.good;
     bool judged = v.measured && v.valid;
@@ -401,8 +407,8 @@ int cmd_search(int argc, char **argv)
     printf("; %d probe(s)\n", s.probes);
     switch (end) {
     case SEARCH_FOUND:
-        printf("sustainable: %.6g/s meets the SLO, %.6g/s does not (within %.3g%%)\n",
-               s.good_rps, s.bad_rps, 100 * o.precision);
+        printf("sustainable: %.6g/s meets the SLO, %.6g/s does not (within %.3g%%)\n", s.good_rps,
+               s.bad_rps, 100 * o.precision);
         break;
     case SEARCH_AT_LEAST:
         printf("sustainable: at least %.6g/s (the --max rate met the SLO); raise --max to "

@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/version.h"
 #include "cli/cmd.h"
 #include "cli/cmd_compare.h"
 #include "cli/cmd_report.h"
-#include "base/version.h"
 
 struct command {
     const char *name;
@@ -17,22 +17,34 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"run", cmd_run, "run SCENARIO.yaml [-o OUTDIR] [--set key=value]... [--junit F] [--quiet]   run a load test"},
-    {"validate", cmd_validate, "validate SCENARIO.yaml [--set key=value]...   check a scenario, send nothing"},
-    {"plan", cmd_plan, "plan RESULTS.json|POINTS.csv ... [--target-rps R] [--slo p99=250ms] ...   capacity plan"},
-    {"compare", cmd_compare, "compare BASELINE.json CURRENT.json [--tolerance p99=10%,throughput=5%] [--junit F] [--markdown F]   gate a run against a baseline"},
-    {"report", cmd_report, "report RESULTS.json [-o DIR] [--plan PLAN.json]   write report.md and report.html"},
-    {"search", cmd_search, "search SCENARIO.yaml --slo 'p99 < 250ms, achieved >= 99%' [--from R] [--max R] [--precision 2%]   find the sustainable rate"},
-    {"hlog", cmd_hlog, "hlog FILE [--tag T] [--start S] [--end E] [--json]   summarise an HdrHistogram interval log"},
+    {"run", cmd_run,
+     "run SCENARIO.yaml [-o OUTDIR] [--set key=value]... [--junit F] [--quiet]   run a load test"},
+    {"validate", cmd_validate,
+     "validate SCENARIO.yaml [--set key=value]...   check a scenario, send nothing"},
+    {"plan", cmd_plan,
+     "plan RESULTS.json|POINTS.csv ... [--target-rps R] [--slo p99=250ms] ...   capacity plan"},
+    {"compare", cmd_compare,
+     "compare BASELINE.json CURRENT.json [--tolerance p99=10%,throughput=5%] [--junit F] "
+     "[--markdown F]   gate a run against a baseline"},
+    {"report", cmd_report,
+     "report RESULTS.json [-o DIR] [--plan PLAN.json]   write report.md and report.html"},
+    {"search", cmd_search,
+     "search SCENARIO.yaml --slo 'p99 < 250ms, achieved >= 99%' [--from R] [--max R] [--precision "
+     "2%]   find the sustainable rate"},
+    {"hlog", cmd_hlog,
+     "hlog FILE [--tag T] [--start S] [--end E] [--json]   summarise an HdrHistogram interval log"},
 };
 
 static void usage(FILE *f)
 {
-    fprintf(f, "gatecap %s — load tests and capacity plans for API gateway clusters\n\n"
-               "usage: gatecap COMMAND [ARGS]\n\ncommands:\n", GATECAP_VERSION);
+    fprintf(f,
+            "gatecap %s — load tests and capacity plans for API gateway clusters\n\n"
+            "usage: gatecap COMMAND [ARGS]\n\ncommands:\n",
+            GATECAP_VERSION);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  gatecap %s\n", commands[i].usage);
-    fprintf(f, "  gatecap version\n\n'gatecap COMMAND --help' describes a command's options.\nExit codes: 0 ok, 1 a gate failed, 2 usage or input error,\n"
+    fprintf(f, "  gatecap version\n\n'gatecap COMMAND --help' describes a command's options.\nExit "
+               "codes: 0 ok, 1 a gate failed, 2 usage or input error,\n"
                "3 the run could not be carried out as planned, 130 interrupted.\n");
 }
 

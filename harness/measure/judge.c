@@ -56,8 +56,7 @@ void judge_achieved_counts(const struct judge_interval *iv, size_t n, double int
         *judged = k;
 }
 
-double judge_achieved(const struct judge_interval *iv, size_t n, double interval_s,
-                      size_t *judged)
+double judge_achieved(const struct judge_interval *iv, size_t n, double interval_s, size_t *judged)
 {
     double sched, done;
     size_t k;
@@ -69,8 +68,8 @@ double judge_achieved(const struct judge_interval *iv, size_t n, double interval
 
 /* The value of criterion c over the whole step (achieved: its judged
  * intervals); false when there is no data. */
-static bool step_value(const struct judge_criterion *c, const struct judge_step *s,
-                       double achieved, double *v)
+static bool step_value(const struct judge_criterion *c, const struct judge_step *s, double achieved,
+                       double *v)
 {
     switch (c->metric) {
     case JUDGE_ACHIEVED:

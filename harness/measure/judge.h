@@ -50,7 +50,7 @@ struct judge_interval {
     double completed; /* requests completed in it (any outcome) */
     double errors;    /* of those, errors */
     double p50_ms, p90_ms, p99_ms;
-    double cpu_pct;   /* gatecap's CPU over it, % of one core */
+    double cpu_pct; /* gatecap's CPU over it, % of one core */
 };
 
 /* gatecap's own health during a step, counted by the phase of each
@@ -62,16 +62,16 @@ struct judge_health {
 
 /* What a step is made of. */
 struct judge_step {
-    double offered_rps;                /* the nominal rate */
-    double interval_s;                 /* the run's interval */
-    const struct judge_interval *iv;   /* the step's intervals, in order (borrowed) */
+    double offered_rps;              /* the nominal rate */
+    double interval_s;               /* the run's interval */
+    const struct judge_interval *iv; /* the step's intervals, in order (borrowed) */
     size_t n_iv;
-    double completed, errors;          /* the whole step: every completion of its arrivals */
-    double latency_ms[4];              /* the whole step at p50, p90, p99, p99.9 */
+    double completed, errors; /* the whole step: every completion of its arrivals */
+    double latency_ms[4];     /* the whole step at p50, p90, p99, p99.9 */
     struct judge_health gen;
-    double late_tolerance_pct;         /* the run's */
-    double cpu_ceiling_pct;            /* what gatecap's threads can use (100 × threads,
-                                          at most the machine's cores); NaN: unknown */
+    double late_tolerance_pct; /* the run's */
+    double cpu_ceiling_pct;    /* what gatecap's threads can use (100 × threads,
+                                  at most the machine's cores); NaN: unknown */
 };
 
 #define JUDGE_MAX_CRITERIA 16
@@ -86,21 +86,21 @@ enum judge_metric {
 
 struct judge_criterion {
     enum judge_metric metric;
-    int pct;        /* JUDGE_LATENCY: 0..3 for p50, p90, p99, p99.9 */
-    bool strict;    /* < (or >) rather than <= (or >=) */
+    int pct;     /* JUDGE_LATENCY: 0..3 for p50, p90, p99, p99.9 */
+    bool strict; /* < (or >) rather than <= (or >=) */
     double bound;
 };
 
 struct judge_verdict {
-    size_t judged;          /* judged intervals */
-    double achieved_pct;    /* over them; NaN when none */
-    double cpu_pct;         /* gatecap's mean CPU over them, NaN unknown */
-    bool measured;          /* two judged intervals or more */
-    bool good;              /* every criterion holds (meaningful when measured) */
-    bool valid;             /* the verdict can be trusted (see above) */
+    size_t judged;                    /* judged intervals */
+    double achieved_pct;              /* over them; NaN when none */
+    double cpu_pct;                   /* gatecap's mean CPU over them, NaN unknown */
+    bool measured;                    /* two judged intervals or more */
+    bool good;                        /* every criterion holds (meaningful when measured) */
+    bool valid;                       /* the verdict can be trusted (see above) */
     double value[JUDGE_MAX_CRITERIA]; /* each criterion over the whole step (NaN: no data) */
     bool failed[JUDGE_MAX_CRITERIA];  /* fails */
-    char why[320];          /* invalid or not measured: why, as a sentence fragment */
+    char why[320];                    /* invalid or not measured: why, as a sentence fragment */
 };
 
 /* Index of a latency percentile among p50, p90, p99, p99.9, or -1. */
@@ -122,8 +122,7 @@ void judge_achieved_counts(const struct judge_interval *iv, size_t n, double int
 /* The achieved share (%) of the judged intervals of a step whose
  * intervals are iv[0..n) (NaN when none is judged); *judged (may be NULL)
  * says how many were. */
-double judge_achieved(const struct judge_interval *iv, size_t n, double interval_s,
-                      size_t *judged);
+double judge_achieved(const struct judge_interval *iv, size_t n, double interval_s, size_t *judged);
 
 /* 100 × what gatecap's threads can use: one core each (workers), at most
  * the machine's cores; NaN when neither is known. */

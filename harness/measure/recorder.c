@@ -8,11 +8,10 @@
 #include <string.h>
 
 static const char *const outcome_names[OC_COUNT] = {
-    [OC_2XX] = "2xx",         [OC_3XX] = "3xx",        [OC_4XX] = "4xx",
-    [OC_401] = "unauthorized",
-    [OC_429] = "throttled",   [OC_5XX] = "5xx",        [OC_TIMEOUT] = "timeout",
-    [OC_REFUSED] = "refused", [OC_RESET] = "reset",    [OC_TLS] = "tls",
-    [OC_OTHER] = "other",     [OC_ABANDONED] = "abandoned",
+    [OC_2XX] = "2xx",          [OC_3XX] = "3xx",         [OC_4XX] = "4xx",
+    [OC_401] = "unauthorized", [OC_429] = "throttled",   [OC_5XX] = "5xx",
+    [OC_TIMEOUT] = "timeout",  [OC_REFUSED] = "refused", [OC_RESET] = "reset",
+    [OC_TLS] = "tls",          [OC_OTHER] = "other",     [OC_ABANDONED] = "abandoned",
 };
 
 const char *rec_outcome_name(enum rec_outcome oc)
@@ -45,8 +44,8 @@ enum rec_outcome rec_outcome_of_status(int status)
 }
 
 static const char *const throttle_names[REC_THROTTLE_KINDS] = {
-    "api", "hard_limit", "resource", "application", "subscription",
-    "blocked", "custom", "900807", "other"};
+    "api",     "hard_limit", "resource", "application", "subscription",
+    "blocked", "custom",     "900807",   "other"};
 
 const char *rec_throttle_name(int kind)
 {
@@ -364,8 +363,8 @@ void rec_set_health_add(struct rec_set *dst, const struct rec_set *src)
         rec_health_add(&dst->by_phase[p], &src->by_phase[p]);
 }
 
-void rec_set_sum(const struct rec_set *s, size_t n_nodes, size_t phase, size_t request,
-                 size_t node, struct rec_cell *into)
+void rec_set_sum(const struct rec_set *s, size_t n_nodes, size_t phase, size_t request, size_t node,
+                 struct rec_cell *into)
 {
     for (size_t p = 0; p < s->n_phases; p++) {
         if (phase != SIZE_MAX && p != phase)

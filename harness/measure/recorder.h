@@ -21,14 +21,14 @@
 enum rec_outcome {
     OC_2XX,
     OC_3XX,
-    OC_4XX,       /* 4xx other than 401 and 429 */
-    OC_401,       /* unauthorized: the gateway rejected the credentials */
-    OC_429,       /* throttled: its own class, not an error */
+    OC_4XX, /* 4xx other than 401 and 429 */
+    OC_401, /* unauthorized: the gateway rejected the credentials */
+    OC_429, /* throttled: its own class, not an error */
     OC_5XX,
     OC_TIMEOUT,
-    OC_REFUSED,   /* connection refused / could not connect */
-    OC_RESET,     /* connection reset or closed with no response */
-    OC_TLS,       /* handshake or certificate failure */
+    OC_REFUSED, /* connection refused / could not connect */
+    OC_RESET,   /* connection reset or closed with no response */
+    OC_TLS,     /* handshake or certificate failure */
     OC_OTHER,
     OC_ABANDONED, /* still unanswered when the run stopped waiting for it */
     OC_COUNT
@@ -95,24 +95,24 @@ size_t rec_body_line(char *out, size_t cap, const char *body, size_t len);
 #define REC_NODE_NAME_LEN 64
 
 struct rec_cell {
-    struct hdr_hist *latency;   /* µs from intended start (open) or send (closed) */
-    struct hdr_hist *service;   /* µs from actual send to completion */
-    struct hdr_hist *connect;   /* µs TCP connect, new connections only (2 figures) */
-    struct hdr_hist *tls;       /* µs TLS handshake, new TLS connections only */
-    struct hdr_hist *ttfb;      /* µs send to first response byte */
+    struct hdr_hist *latency; /* µs from intended start (open) or send (closed) */
+    struct hdr_hist *service; /* µs from actual send to completion */
+    struct hdr_hist *connect; /* µs TCP connect, new connections only (2 figures) */
+    struct hdr_hist *tls;     /* µs TLS handshake, new TLS connections only */
+    struct hdr_hist *ttfb;    /* µs send to first response byte */
     int64_t outcomes[OC_COUNT];
-    int64_t unexpected;         /* responses whose status is not expected */
-    int64_t retried;            /* re-sends by the transport after a reused
-                                   connection died (see xfer_result) */
-    int64_t completed;          /* requests finished, any outcome */
+    int64_t unexpected; /* responses whose status is not expected */
+    int64_t retried;    /* re-sends by the transport after a reused
+                           connection died (see xfer_result) */
+    int64_t completed;  /* requests finished, any outcome */
     int64_t new_connections;
     int64_t bytes_sent;
     int64_t bytes_received;
     int64_t throttled_by[REC_THROTTLE_KINDS]; /* 429s by WSO2 code */
-    int64_t faults_by[REC_FAULT_KINDS]; /* answers 400..599 other than 429 by the WSO2
-                                   fault code in their body (rec_fault_kind) */
-    int64_t retry_after;        /* 429s that carried Retry-After */
-    int64_t retry_after_max_s;  /* the largest Retry-After seen, seconds */
+    int64_t faults_by[REC_FAULT_KINDS];       /* answers 400..599 other than 429 by the WSO2
+                                         fault code in their body (rec_fault_kind) */
+    int64_t retry_after;                      /* 429s that carried Retry-After */
+    int64_t retry_after_max_s;                /* the largest Retry-After seen, seconds */
 };
 
 /* One application of an OAuth2 token pool (auth.h), over the recorded
@@ -124,23 +124,23 @@ struct rec_app {
     int64_t latency_count;
     int64_t latency_sum_us;
     int64_t latency_max_us;
-    int64_t refresh_asked;      /* 401s that asked for a new token */
-    int64_t rejected_fresh;     /* 401s on a token fetched after a 401 */
+    int64_t refresh_asked;  /* 401s that asked for a new token */
+    int64_t rejected_fresh; /* 401s on a token fetched after a 401 */
 };
 
 /* Generator health over an interval (or the run, when summed). */
 struct rec_health {
-    int64_t scheduled;          /* arrivals whose intended start passed */
-    int64_t started;            /* requests actually sent */
-    int64_t late;               /* sent more than the late threshold after intended */
-    int64_t bound_waits;        /* arrivals that waited for the in-flight bound */
-    int64_t queue_drops;        /* arrivals lost because gatecap's queue was full */
-    int64_t max_lag_us;         /* largest send − intended */
-    int64_t abandoned;          /* in flight when the run stopped waiting for them */
-    int64_t local_failures;     /* requests gatecap could not send for want of a local
-                                   resource (file descriptors, memory, ephemeral ports):
-                                   the generator's failures, in no outcome of the gateway's */
-    int64_t inflight;           /* at the end of the interval (gauge) */
+    int64_t scheduled;      /* arrivals whose intended start passed */
+    int64_t started;        /* requests actually sent */
+    int64_t late;           /* sent more than the late threshold after intended */
+    int64_t bound_waits;    /* arrivals that waited for the in-flight bound */
+    int64_t queue_drops;    /* arrivals lost because gatecap's queue was full */
+    int64_t max_lag_us;     /* largest send − intended */
+    int64_t abandoned;      /* in flight when the run stopped waiting for them */
+    int64_t local_failures; /* requests gatecap could not send for want of a local
+                               resource (file descriptors, memory, ephemeral ports):
+                               the generator's failures, in no outcome of the gateway's */
+    int64_t inflight;       /* at the end of the interval (gauge) */
 };
 
 #define REC_ERROR_LEN 320
@@ -149,15 +149,15 @@ struct rec_set {
     char first_error[OC_COUNT][REC_ERROR_LEN]; /* an example per class: a transport's message,
                                    or an answer (rec_note_answer); "" if none.
                                    Not redacted yet (engine.c does it) */
-    char local_error[REC_ERROR_LEN]; /* a message of a local failure, "" if none */
+    char local_error[REC_ERROR_LEN];           /* a message of a local failure, "" if none */
     size_t n_phases;
     size_t n_requests;
-    struct rec_cell **cells;    /* [phase][request][node], NULL until used */
-    size_t n_nodes;             /* nodes known when the set was handed over */
-    struct rec_health health;   /* the whole set */
+    struct rec_cell **cells;     /* [phase][request][node], NULL until used */
+    size_t n_nodes;              /* nodes known when the set was handed over */
+    struct rec_health health;    /* the whole set */
     struct rec_health *by_phase; /* [n_phases]: the same by the phase of each
                                    arrival (inflight: not kept per phase) */
-    struct rec_app *apps;       /* [n_apps] (rec_set_apps), or NULL */
+    struct rec_app *apps;        /* [n_apps] (rec_set_apps), or NULL */
     size_t n_apps;
 };
 
@@ -189,8 +189,8 @@ void rec_cell_reset(struct rec_cell *c);
 
 /* Adds into `into` every cell of s matching phase, request and node among
  * the first n_nodes nodes; SIZE_MAX for any of them matches all. */
-void rec_set_sum(const struct rec_set *s, size_t n_nodes, size_t phase, size_t request,
-                 size_t node, struct rec_cell *into);
+void rec_set_sum(const struct rec_set *s, size_t n_nodes, size_t phase, size_t request, size_t node,
+                 struct rec_cell *into);
 
 /* Adds src's cell into dst's (creating it). Returns 0 or -1 (no memory). */
 int rec_cell_add(struct rec_cell *dst, const struct rec_cell *src);

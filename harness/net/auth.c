@@ -21,14 +21,14 @@
 #include <string.h>
 #include <strings.h>
 
-#include "run/certname.h"
 #include "base/clock.h"
 #include "base/encode.h"
+#include "base/rng.h"
 #include "measure/hdr.h"
+#include "net/xfer.h"
+#include "run/certname.h"
 #include "scenario/redact.h"
 #include "scenario/scenario.h"
-#include "base/rng.h"
-#include "net/xfer.h"
 
 #define RETRY_MAX_S 30.0
 /* 401 refreshes of a token that was itself fetched after a 401 wait this
@@ -36,21 +36,21 @@
 #define REJECTED_SPACING_S 5.0
 
 struct app_state {
-    _Atomic uint32_t gen;            /* published generation, 0: none yet */
-    _Atomic uint32_t rejected_gen;   /* generation a worker got 401 for */
-    _Atomic uint32_t fresh401_gen;   /* generation fetched because of a 401 */
-    _Atomic int64_t published_ns;    /* when the current generation was published */
-    char *ring[AUTH_RING];           /* ring[gen % AUTH_RING]: the token */
+    _Atomic uint32_t gen;          /* published generation, 0: none yet */
+    _Atomic uint32_t rejected_gen; /* generation a worker got 401 for */
+    _Atomic uint32_t fresh401_gen; /* generation fetched because of a 401 */
+    _Atomic int64_t published_ns;  /* when the current generation was published */
+    char *ring[AUTH_RING];         /* ring[gen % AUTH_RING]: the token */
     size_t ring_len[AUTH_RING];
     /* the refresh thread's own */
-    char *form;                      /* request body (holds secrets) */
-    struct curl_slist *headers;      /* Basic credentials, Accept */
-    int64_t due_ns;                  /* next refresh; INT64_MAX: none */
-    uint32_t handled_gen;            /* last generation refreshed after a 401 */
-    int failures;                    /* in a row */
+    char *form;                 /* request body (holds secrets) */
+    struct curl_slist *headers; /* Basic credentials, Accept */
+    int64_t due_ns;             /* next refresh; INT64_MAX: none */
+    uint32_t handled_gen;       /* last generation refreshed after a 401 */
+    int failures;               /* in a row */
     bool inflight;
-    bool initial_done;               /* first fetch finished (token or not) */
-    bool unverified;                 /* its last request failed verifying the certificate */
+    bool initial_done; /* first fetch finished (token or not) */
+    bool unverified;   /* its last request failed verifying the certificate */
 };
 
 struct fetch {
@@ -71,7 +71,7 @@ struct auth_pool {
     CURLM *multi;
     struct fetch fetches[AUTH_CONCURRENCY];
     size_t busy;
-    size_t next_app;                 /* round-robin start of the due scan */
+    size_t next_app; /* round-robin start of the due scan */
     uint64_t rng;
     pthread_t thread;
     bool thread_started;
@@ -218,8 +218,7 @@ out:
     return rc;
 }
 
-double auth_refresh_after_s(double lifetime_s, double before_s, double before_frac,
-                            double jitter01)
+double auth_refresh_after_s(double lifetime_s, double before_s, double before_frac, double jitter01)
 {
     double lead = before_s > 0 ? before_s : before_frac * lifetime_s;
     if (lead > 0.9 * lifetime_s)
@@ -477,8 +476,8 @@ static int64_t start_due(struct auth_pool *p, int64_t now, bool initial)
         uint32_t rej = atomic_load_explicit(&st->rejected_gen, memory_order_relaxed);
         if (rej && rej == gen && rej != st->handled_gen) {
             bool fresh = rej == atomic_load_explicit(&st->fresh401_gen, memory_order_relaxed);
-            int64_t spacing = (int64_t)((fresh ? REJECTED_SPACING_S : AUTH_MIN_SPACING_MS / 1e3) *
-                                        1e9);
+            int64_t spacing =
+                (int64_t)((fresh ? REJECTED_SPACING_S : AUTH_MIN_SPACING_MS / 1e3) * 1e9);
             int64_t when = atomic_load_explicit(&st->published_ns, memory_order_relaxed) + spacing;
             if (when <= now) {
                 st->handled_gen = rej;
@@ -663,8 +662,7 @@ size_t auth_pool_apps(const struct auth_pool *p)
     return p->n_apps;
 }
 
-size_t auth_token_copy(const struct auth_pool *p, size_t app, char *buf, size_t cap,
-                       uint32_t *gen)
+size_t auth_token_copy(const struct auth_pool *p, size_t app, char *buf, size_t cap, uint32_t *gen)
 {
     const struct app_state *st = &p->apps[app];
     for (;;) {

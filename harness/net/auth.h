@@ -59,40 +59,40 @@ struct redact;
 
 /* Why a token was requested. */
 enum auth_reason {
-    AUTH_INITIAL,     /* before the run */
-    AUTH_AHEAD,       /* refresh ahead of expiry */
-    AUTH_AFTER_401,   /* the gateway rejected the current token */
-    AUTH_RETRY,       /* an earlier request for it failed */
+    AUTH_INITIAL,   /* before the run */
+    AUTH_AHEAD,     /* refresh ahead of expiry */
+    AUTH_AFTER_401, /* the gateway rejected the current token */
+    AUTH_RETRY,     /* an earlier request for it failed */
     AUTH_REASONS
 };
 
 struct auth_app_stats {
-    int64_t fetched;            /* tokens obtained */
-    int64_t failed;             /* token requests that got no token */
+    int64_t fetched; /* tokens obtained */
+    int64_t failed;  /* token requests that got no token */
     int64_t refreshed_after_401;
-    double lifetime_s;          /* expires_in of the last token, at most AUTH_LIFETIME_MAX_S
-                                 * (0: none; above AUTH_LIFETIME_NEVER_S: does not expire) */
+    double lifetime_s;               /* expires_in of the last token, at most AUTH_LIFETIME_MAX_S
+                                      * (0: none; above AUTH_LIFETIME_NEVER_S: does not expire) */
     char last_error[AUTH_ERROR_LEN]; /* "" when its last request succeeded; redacted
                                       * (redact.h), one line */
 };
 
 /* The token endpoint's series. */
 struct auth_stats {
-    int64_t requests;              /* token requests finished */
-    int64_t outcomes[OC_COUNT];    /* by class, as API requests */
+    int64_t requests;           /* token requests finished */
+    int64_t outcomes[OC_COUNT]; /* by class, as API requests */
     int64_t by_reason[AUTH_REASONS];
-    int64_t failed;                /* requests that got no token */
-    struct hdr_hist *latency;      /* µs, every request that got an answer */
+    int64_t failed;           /* requests that got no token */
+    struct hdr_hist *latency; /* µs, every request that got an answer */
     size_t n_apps;
-    struct auth_app_stats *apps;   /* [n_apps] */
+    struct auth_app_stats *apps; /* [n_apps] */
 };
 
 /* What auth_token_rejected did. */
 enum auth_rejection {
-    AUTH_REJ_ASKED,    /* first 401 for this token: a refresh was asked for */
-    AUTH_REJ_PENDING,  /* a refresh for this token was already asked for */
-    AUTH_REJ_FRESH,    /* the token was itself fetched after a 401, under 5 s
-                          ago: the gateway rejects this application */
+    AUTH_REJ_ASKED,   /* first 401 for this token: a refresh was asked for */
+    AUTH_REJ_PENDING, /* a refresh for this token was already asked for */
+    AUTH_REJ_FRESH,   /* the token was itself fetched after a 401, under 5 s
+                         ago: the gateway rejects this application */
 };
 
 /* Creates a pool for scn's auth section (borrowed; must outlive the pool).
@@ -128,8 +128,7 @@ const struct auth_stats *auth_pool_stats(const struct auth_pool *p);
  * no token, and a length >= cap when buf is too small (grow it and call
  * again). *gen receives the token's generation (0 with no token).
  * Thread-safe, lock-free; no allocation. */
-size_t auth_token_copy(const struct auth_pool *p, size_t app, char *buf, size_t cap,
-                       uint32_t *gen);
+size_t auth_token_copy(const struct auth_pool *p, size_t app, char *buf, size_t cap, uint32_t *gen);
 
 /* Reports that the gateway answered 401 to a request that carried
  * application app's token of generation gen. Thread-safe. */

@@ -29,8 +29,8 @@ static int render_after(struct tpl_buf *dst, const char *prefix, const char *sep
                : 0;
 }
 
-int render_request(const struct scn_request *rq, const char *url_prefix,
-                   const struct tpl_ctx *ctx, struct render_bufs *b)
+int render_request(const struct scn_request *rq, const char *url_prefix, const struct tpl_ctx *ctx,
+                   struct render_bufs *b)
 {
     if (rq->path_tpl && render_after(&b->url, url_prefix, "", rq->path_tpl, ctx))
         return -1;

@@ -17,9 +17,9 @@
 struct scn_request;
 
 struct render_bufs {
-    struct tpl_buf url;       /* url_prefix + rendered path, when the path is templated */
-    struct tpl_buf body;      /* rendered body, when the body is templated */
-    struct tpl_buf *lines;    /* [n_lines]: "Name: value" of templated header i */
+    struct tpl_buf url;    /* url_prefix + rendered path, when the path is templated */
+    struct tpl_buf body;   /* rendered body, when the body is templated */
+    struct tpl_buf *lines; /* [n_lines]: "Name: value" of templated header i */
     size_t n_lines;
 };
 
@@ -31,8 +31,8 @@ bool render_needed(const struct scn_request *rq);
  * b->lines[i] for every header i with a template. Parts without a
  * template are left alone (use the request's static text). Returns 0, or
  * -1 when memory ran out. */
-int render_request(const struct scn_request *rq, const char *url_prefix,
-                   const struct tpl_ctx *ctx, struct render_bufs *b);
+int render_request(const struct scn_request *rq, const char *url_prefix, const struct tpl_ctx *ctx,
+                   struct render_bufs *b);
 
 /* Frees b's buffers and zeroes it. */
 void render_bufs_free(struct render_bufs *b);

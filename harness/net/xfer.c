@@ -6,9 +6,9 @@
 
 #include <errno.h>
 
-#include "scenario/scenario.h"
 #include "base/rng.h"
 #include "net/xfer_int.h"
+#include "scenario/scenario.h"
 
 bool xfer_native(const struct scenario *scn)
 {
@@ -26,9 +26,8 @@ int xfer_new(struct ev_loop *loop, const struct scenario *scn, const char *const
              size_t n_resolve, struct auth_pool *auth, size_t slots, uint64_t seed,
              xfer_done_fn done, void *user, struct xfer **out, char *err, size_t err_len)
 {
-    return (xfer_native(scn) ? xfer_h1_new : xfer_curl_new)(loop, scn, resolve, n_resolve, auth,
-                                                            slots, seed, done, user, out, err,
-                                                            err_len);
+    return (xfer_native(scn) ? xfer_h1_new : xfer_curl_new)(
+        loop, scn, resolve, n_resolve, auth, slots, seed, done, user, out, err, err_len);
 }
 
 size_t xfer_fds(const struct scenario *scn, size_t slots, size_t *own)
@@ -71,8 +70,8 @@ bool xfer_status_valid(int status)
 bool xfer_errno_local(int err)
 {
     switch (err) {
-    case EMFILE:        /* this process's file limit */
-    case ENFILE:        /* the system's */
+    case EMFILE: /* this process's file limit */
+    case ENFILE: /* the system's */
     case ENOBUFS:
     case ENOMEM:
     case EADDRNOTAVAIL: /* no ephemeral port left for a connect */

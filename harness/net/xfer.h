@@ -33,9 +33,9 @@ struct xfer_req {
     size_t request;
     size_t target;
     size_t app;
-    const size_t *rows;   /* rows[f] drawn from feeder f for the request's templates
-                             (read only for the feeders it uses), or NULL */
-    uint64_t seq;         /* ${seq} */
+    const size_t *rows; /* rows[f] drawn from feeder f for the request's templates
+                           (read only for the feeders it uses), or NULL */
+    uint64_t seq;       /* ${seq} */
 };
 
 #define XFER_NODE_LEN REC_NODE_NAME_LEN
@@ -43,34 +43,34 @@ struct xfer_req {
 
 /* What one finished request reports. Times in ns (CLOCK_MONOTONIC) and µs. */
 struct xfer_result {
-    int64_t sent_ns;          /* when it was handed to the transport */
-    int64_t done_ns;          /* when its completion was seen */
+    int64_t sent_ns; /* when it was handed to the transport */
+    int64_t done_ns; /* when its completion was seen */
     enum rec_outcome outcome;
-    int status;               /* HTTP status, 0 without a response */
-    bool expected;            /* status in the request's expected set */
-    bool new_connection;      /* this request opened a connection */
-    int64_t connect_us;       /* TCP connect, new connections only */
-    int64_t tls_us;           /* TLS handshake, new TLS connections only */
-    int64_t ttfb_us;          /* request sent → first response byte */
+    int status;          /* HTTP status, 0 without a response */
+    bool expected;       /* status in the request's expected set */
+    bool new_connection; /* this request opened a connection */
+    int64_t connect_us;  /* TCP connect, new connections only */
+    int64_t tls_us;      /* TLS handshake, new TLS connections only */
+    int64_t ttfb_us;     /* request sent → first response byte */
     int64_t bytes_sent;
     int64_t bytes_received;
-    int retries;              /* times libcurl re-sent it because the reused
-                                 connection it went out on died (a reset or
-                                 close the server did before answering);
-                                 0 with the native transport */
-    const char *node;         /* node_header value, or NULL; valid during the callback */
-    const char *error;        /* the transport's message for failures, or NULL */
-    bool local;               /* never sent: gatecap ran out of a local resource (file
-                                 descriptors, memory, ephemeral ports; see
-                                 xfer_errno_local). The generator's failure, not an
-                                 outcome of the gateway's: outcome means nothing then */
-    uint32_t auth_gen;        /* generation of the token it carried (0: none) */
-    int throttle_kind;        /* 429: REC_THROTTLE_* kind from the body; else -1 */
-    const char *body;         /* the start of the answer's body (up to XFER_PEEK_BYTES) when its
-                                 status is not 2xx or not expected, else NULL; valid during the
-                                 callback */
+    int retries;       /* times libcurl re-sent it because the reused
+                          connection it went out on died (a reset or
+                          close the server did before answering);
+                          0 with the native transport */
+    const char *node;  /* node_header value, or NULL; valid during the callback */
+    const char *error; /* the transport's message for failures, or NULL */
+    bool local;        /* never sent: gatecap ran out of a local resource (file
+                          descriptors, memory, ephemeral ports; see
+                          xfer_errno_local). The generator's failure, not an
+                          outcome of the gateway's: outcome means nothing then */
+    uint32_t auth_gen; /* generation of the token it carried (0: none) */
+    int throttle_kind; /* 429: REC_THROTTLE_* kind from the body; else -1 */
+    const char *body;  /* the start of the answer's body (up to XFER_PEEK_BYTES) when its
+                          status is not 2xx or not expected, else NULL; valid during the
+                          callback */
     size_t body_len;
-    int retry_after_s;        /* 429 with Retry-After: its seconds (0 for a date); else -1 */
+    int retry_after_s; /* 429 with Retry-After: its seconds (0 for a date); else -1 */
 };
 
 /* Called on the loop for every finished request of slot `slot`. */

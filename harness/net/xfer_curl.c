@@ -24,11 +24,11 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-#include "net/auth.h"
 #include "base/clock.h"
+#include "net/auth.h"
 #include "net/render.h"
-#include "scenario/scenario.h"
 #include "net/xfer_int.h"
+#include "scenario/scenario.h"
 
 /* One libcurl multi handle and its timer. A transport spreads its slots
  * over several, XFER_SLOTS_PER_MULTI each: libcurl 7.88 walks a multi
@@ -49,7 +49,7 @@ struct sockw {
     ev_io io;
     struct mh *m;
     struct sockw *next_free;
-    struct sockw *next_all;  /* every watcher ever made, for xfer_free */
+    struct sockw *next_all; /* every watcher ever made, for xfer_free */
 };
 
 struct slot {
@@ -65,24 +65,24 @@ struct slot {
     char node[XFER_NODE_LEN];
     char errbuf[CURL_ERROR_SIZE];
     /* token pool */
-    struct curl_slist auth_node;  /* the token header, ahead of the request's list */
-    char *auth_line;              /* "Authorization: Bearer TOKEN", grown as needed */
+    struct curl_slist auth_node; /* the token header, ahead of the request's list */
+    char *auth_line;             /* "Authorization: Bearer TOKEN", grown as needed */
     size_t auth_cap;
-    size_t auth_prefix_len;       /* bytes before the token */
+    size_t auth_prefix_len; /* bytes before the token */
     uint32_t auth_gen;
-    size_t cert_app;              /* application whose certificate is set, or XFER_NO_APP */
+    size_t cert_app; /* application whose certificate is set, or XFER_NO_APP */
     /* answer details */
     bool body_seen;
-    bool peek_body;               /* keep this answer's start: not a 2xx, or not expected */
+    bool peek_body; /* keep this answer's start: not a 2xx, or not expected */
     size_t peek_len;
     char peek[XFER_PEEK_BYTES];
     int retry_after_s;
     /* templated requests */
     struct render_bufs rb;
-    struct curl_slist *hnodes;    /* [max headers + 1]: the request's list, rebuilt */
-    int sock_errno;               /* errno of a socket() that failed for it, or 0 */
-    bool cert_asked;              /* a server asked for a client certificate it has not
-                                     (xfer_watch_cert_request) */
+    struct curl_slist *hnodes; /* [max headers + 1]: the request's list, rebuilt */
+    int sock_errno;            /* errno of a socket() that failed for it, or 0 */
+    bool cert_asked;           /* a server asked for a client certificate it has not
+                                  (xfer_watch_cert_request) */
     /* a request that could not start, reported from the loop */
     struct slot *defer_next;
     const char *defer_error;
@@ -90,7 +90,7 @@ struct slot {
 };
 
 struct xcurl {
-    struct xfer base;             /* ops: xcurl_ops */
+    struct xfer base; /* ops: xcurl_ops */
     struct ev_loop *loop;
     const struct scenario *scn;
     struct mh *mhs;
@@ -99,9 +99,9 @@ struct xcurl {
     struct slot *slots;
     size_t n_slots;
     size_t inflight;
-    CURLU **urls;                 /* [request * n_targets + target] */
-    long *single_size;            /* [same]: smallest request size seen */
-    struct curl_slist **headers;  /* [request] */
+    CURLU **urls;                /* [request * n_targets + target] */
+    long *single_size;           /* [same]: smallest request size seen */
+    struct curl_slist **headers; /* [request] */
     struct curl_slist *resolve;
     struct sockw *free_sockets;
     struct sockw *all_sockets;
@@ -110,11 +110,11 @@ struct xcurl {
     void *user;
     size_t node_header_len;
     struct auth_pool *auth;
-    bool *dynamic;                /* [request]: has templates (render_needed) */
-    char **url_prefix;            /* [target]: "scheme://host:port/base" */
+    bool *dynamic;                  /* [request]: has templates (render_needed) */
+    char **url_prefix;              /* [target]: "scheme://host:port/base" */
     struct curl_slist **connect_to; /* [target]: CURLOPT_CONNECT_TO, or NULL */
     size_t max_headers;
-    ev_timer defer_timer;         /* reports what could not start (a zero delay) */
+    ev_timer defer_timer; /* reports what could not start (a zero delay) */
     struct slot *defer_head;
 };
 
@@ -150,7 +150,8 @@ static void on_ev_io(struct ev_loop *loop, ev_io *w, int revents)
     struct sockw *sw = (struct sockw *)w;
     struct mh *m = sw->m;
     int fd = w->fd; /* sw may be freed by the socket callback below */
-    int flags = (revents & EV_READ ? CURL_CSELECT_IN : 0) | (revents & EV_WRITE ? CURL_CSELECT_OUT : 0);
+    int flags =
+        (revents & EV_READ ? CURL_CSELECT_IN : 0) | (revents & EV_WRITE ? CURL_CSELECT_OUT : 0);
     int running;
     curl_multi_socket_action(m->multi, fd, flags, &running);
     drain(m);
@@ -381,8 +382,8 @@ static void drain(struct mh *m)
         r.sent_ns = sl->sent_ns;
         r.done_ns = clock_now_ns();
         fill_result(e, rc, sl->errbuf, &x->scn->requests[sl->request],
-                    &x->single_size[sl->request * x->scn->n_targets + sl->target],
-                    sl->sock_errno, &r);
+                    &x->single_size[sl->request * x->scn->n_targets + sl->target], sl->sock_errno,
+                    &r);
         r.node = sl->node_len ? sl->node : NULL;
         r.auth_gen = sl->auth_gen;
         r.throttle_kind = r.status == 429 ? rec_throttle_kind(sl->peek, sl->peek_len) : -1;
@@ -457,9 +458,12 @@ static void on_defer(struct ev_loop *loop, ev_timer *w, int revents)
     x->defer_head = NULL;
     while (sl) {
         struct slot *next = sl->defer_next;
-        struct xfer_result r = {.sent_ns = sl->sent_ns, .done_ns = clock_now_ns(),
-                                .outcome = OC_OTHER, .error = sl->defer_error,
-                                .local = sl->defer_local, .throttle_kind = -1,
+        struct xfer_result r = {.sent_ns = sl->sent_ns,
+                                .done_ns = clock_now_ns(),
+                                .outcome = OC_OTHER,
+                                .error = sl->defer_error,
+                                .local = sl->defer_local,
+                                .throttle_kind = -1,
                                 .retry_after_s = -1};
         sl->busy = false;
         x->inflight--;
@@ -547,7 +551,8 @@ int xfer_curl_new(struct ev_loop *loop, const struct scenario *scn, const char *
         if (!(x->headers[r] = xfer_build_headers(&scn->requests[r])))
             goto nomem;
         for (size_t t = 0; t < scn->n_targets && !scn->requests[r].path_tpl; t++)
-            if (xfer_build_url(x->url_prefix[t], &scn->requests[r], &x->urls[r * scn->n_targets + t])) {
+            if (xfer_build_url(x->url_prefix[t], &scn->requests[r],
+                               &x->urls[r * scn->n_targets + t])) {
                 snprintf(err, err_len, "target %s, request %s: URL does not parse",
                          scn->targets[t].name, scn->requests[r].name);
                 xcurl_free(&x->base);
@@ -602,8 +607,8 @@ static struct curl_slist *auth_headers(struct xcurl *x, struct slot *sl, size_t 
         sl->auth_prefix_len = pre;
     }
     size_t room = sl->auth_cap - sl->auth_prefix_len;
-    size_t len = auth_token_copy(x->auth, app, sl->auth_line + sl->auth_prefix_len, room,
-                                 &sl->auth_gen);
+    size_t len =
+        auth_token_copy(x->auth, app, sl->auth_line + sl->auth_prefix_len, room, &sl->auth_gen);
     if (len >= room) {
         size_t cap = sl->auth_prefix_len + len + 64;
         char *b = realloc(sl->auth_line, cap);
@@ -652,7 +657,9 @@ static int xcurl_start(struct xfer *xb, size_t slot, const struct xfer_req *rq)
     bool dynamic = x->dynamic[request];
     if (dynamic) {
         struct tpl_ctx ctx = {.feeders = (const struct feeder *const *)scn->feeders,
-                              .rows = rq->rows, .seq = rq->seq, .rng = &x->rng,
+                              .rows = rq->rows,
+                              .seq = rq->seq,
+                              .rng = &x->rng,
                               .wall_ns = clock_wall_ns()};
         if (render_request(rqs, x->url_prefix[target], &ctx, &sl->rb))
             goto refused;
@@ -668,8 +675,8 @@ static int xcurl_start(struct xfer *xb, size_t slot, const struct xfer_req *rq)
             goto refused;
         set_app_cert(x, sl, rq->app);
     }
-    xfer_set_request(sl->easy, scn, rqs, target, x->urls[request * scn->n_targets + target], headers,
-                xfer_want_fresh(&scn->tls, &x->rng));
+    xfer_set_request(sl->easy, scn, rqs, target, x->urls[request * scn->n_targets + target],
+                     headers, xfer_want_fresh(&scn->tls, &x->rng));
     curl_easy_setopt(sl->easy, CURLOPT_CONNECT_TO, x->connect_to[target]);
     if (dynamic)
         xfer_set_rendered(sl->easy, rqs, &sl->rb);
@@ -694,8 +701,8 @@ refused:
     sl->busy = true;
     x->inflight++;
     sl->defer_local = mc == CURLM_OUT_OF_MEMORY;
-    sl->defer_error = sl->defer_local ? "out of memory starting the request"
-                                      : curl_multi_strerror(mc);
+    sl->defer_error =
+        sl->defer_local ? "out of memory starting the request" : curl_multi_strerror(mc);
     sl->defer_next = x->defer_head;
     x->defer_head = sl;
     if (!ev_is_active(&x->defer_timer)) {

@@ -10,15 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net/auth.h"
-#include "run/certname.h"
 #include "base/clock.h"
-#include "net/hint.h"
 #include "measure/recorder.h"
+#include "net/auth.h"
+#include "net/hint.h"
 #include "net/render.h"
-#include "scenario/scenario.h"
 #include "net/xfer.h"
 #include "net/xfer_int.h"
+#include "run/certname.h"
+#include "scenario/scenario.h"
 
 /* The start of the node check's answer (CURLOPT_WRITEFUNCTION). */
 struct probe_body {
@@ -582,8 +582,8 @@ int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_
     /* asked for a certificate, and refused: nginx answers 400 "No required
      * SSL certificate was sent" (495, 496 inside); a 401 is more likely
      * about the token, and its advice names the certificate too */
-    if (cert_asked && (ans->status == 400 || ans->status == 403 || ans->status == 495 ||
-                       ans->status == 496))
+    if (cert_asked &&
+        (ans->status == 400 || ans->status == 403 || ans->status == 495 || ans->status == 496))
         snprintf(ans->hint, sizeof ans->hint, "%s", HINT_CLIENT_CERT);
     else if (!t->https && ans->status == 400 && strcasestr(ans->said, "https") &&
              !(stop && stop(stop_ctx)) && port_speaks(scn, res, target, true, &ps))

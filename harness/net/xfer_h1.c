@@ -37,12 +37,12 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "net/auth.h"
 #include "base/clock.h"
+#include "net/auth.h"
 #include "net/hint.h"
-#include "scenario/scenario.h"
 #include "net/xfer_h1_int.h"
 #include "net/xfer_tls.h"
+#include "scenario/scenario.h"
 
 static void defer_fail(struct h1slot *s, enum rec_outcome oc);
 static void slot_write(struct h1slot *s);
@@ -351,8 +351,7 @@ static void conn_open(struct h1slot *s, size_t id)
     if (t->https) {
         SSL_CTX *ctx = h1_ctx_for(x, id, s->err, sizeof s->err);
         if (ctx && !(c->ssl = SSL_new(ctx))) {
-            snprintf(s->err, sizeof s->err, "node %s: out of memory for a TLS connection",
-                     t->name);
+            snprintf(s->err, sizeof s->err, "node %s: out of memory for a TLS connection", t->name);
             s->local = true;
             defer_fail(s, OC_OTHER);
             return;
@@ -392,7 +391,10 @@ static bool on_connected(struct h1conn *c)
     getsockopt(c->io.fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
     if (soerr) {
         s->local = xfer_errno_local(soerr);
-        fail(s, soerr == ECONNREFUSED ? OC_REFUSED : soerr == ECONNRESET ? OC_RESET : OC_OTHER,
+        fail(s,
+             soerr == ECONNREFUSED ? OC_REFUSED
+             : soerr == ECONNRESET ? OC_RESET
+                                   : OC_OTHER,
              "connect to %s: %s", s->x->scn->targets[s->target].name, strerror(soerr));
         return false;
     }
@@ -541,8 +543,8 @@ static bool feed(struct h1slot *s, const char *buf, size_t n)
     c->cert_requested = false; /* it answers without one: not required */
     /* Bytes after the response belong to no request: the connection
      * cannot be trusted with another. */
-    bool keep = s->parser.keep_alive && !s->fresh && used == n &&
-                (!c->ssl || !SSL_has_pending(c->ssl));
+    bool keep =
+        s->parser.keep_alive && !s->fresh && used == n && (!c->ssl || !SSL_has_pending(c->ssl));
     complete(s, rec_outcome_of_status(s->parser.status), keep);
     return true;
 }
@@ -604,8 +606,8 @@ static void conn_read(struct h1conn *c)
                 if (!s) {
                     idle_remove(c);
                     h1_conn_close(c);
-                } else if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && !saved &&
-                                                          !ERR_peek_error())) {
+                } else if (e == SSL_ERROR_ZERO_RETURN ||
+                           (e == SSL_ERROR_SYSCALL && !saved && !ERR_peek_error())) {
                     read_end(s, true, 0, NULL);
                 } else if (e == SSL_ERROR_SYSCALL && saved && !ERR_peek_error()) {
                     read_end(s, false, saved, NULL);

@@ -13,8 +13,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "net/h1parse.h"
 #include "measure/recorder.h"
+#include "net/h1parse.h"
 #include "net/render.h"
 #include "net/xfer.h"
 #include "net/xfer_h1_req.h"
@@ -27,11 +27,11 @@ struct xh1;
 enum cstate { C_CONNECTING, C_HANDSHAKE, C_WRITING, C_READING, C_IDLE };
 
 struct h1conn {
-    ev_io io;                   /* first: the watcher's address is the connection's */
+    ev_io io; /* first: the watcher's address is the connection's */
     struct xh1 *x;
-    struct h1slot *slot;        /* request on it; NULL when idle */
-    SSL *ssl;                   /* NULL on plain HTTP */
-    size_t pool;                /* index of its idle stack: target * n_ids + identity */
+    struct h1slot *slot; /* request on it; NULL when idle */
+    SSL *ssl;            /* NULL on plain HTTP */
+    size_t pool;         /* index of its idle stack: target * n_ids + identity */
     enum cstate state;
     struct h1conn *prev, *next; /* idle stack links */
     bool cert_requested;        /* the server asked for a client certificate and this
@@ -50,23 +50,23 @@ struct h1slot {
     struct xh1 *x;
     size_t index;
     bool busy;
-    bool fresh;                  /* close the connection after this request */
+    bool fresh; /* close the connection after this request */
     bool new_conn;
     struct h1conn *conn;
     size_t request, target, app;
-    struct h1req out;            /* what to write */
-    size_t out_off;              /* bytes of head + body written */
+    struct h1req out; /* what to write */
+    size_t out_off;   /* bytes of head + body written */
     int64_t sent_ns, connected_ns, tls_ns, write_ns, first_byte_ns;
     int64_t req_deadline_ns, conn_deadline_ns;
-    struct h1slot *rq_prev, *rq_next;  /* request-timeout FIFO */
-    struct h1slot *cq_prev, *cq_next;  /* connect-timeout FIFO */
+    struct h1slot *rq_prev, *rq_next; /* request-timeout FIFO */
+    struct h1slot *cq_prev, *cq_next; /* connect-timeout FIFO */
     bool in_rq, in_cq;
-    struct h1slot *defer_next;   /* failure reported from the loop */
+    struct h1slot *defer_next; /* failure reported from the loop */
     enum rec_outcome defer_outcome;
-    bool local;                  /* failed for want of a local resource (xfer_result.local) */
+    bool local; /* failed for want of a local resource (xfer_result.local) */
     uint32_t auth_gen;
     struct h1p parser;
-    struct tpl_buf wbuf;         /* this slot's request bytes, when built per request */
+    struct tpl_buf wbuf; /* this slot's request bytes, when built per request */
     struct render_bufs rb;
     char err[256];
 };
@@ -78,7 +78,7 @@ struct h1target {
 };
 
 struct xh1 {
-    struct xfer base;            /* ops: xh1_ops */
+    struct xfer base; /* ops: xh1_ops */
     struct ev_loop *loop;
     const struct scenario *scn;
     struct auth_pool *auth;
@@ -101,14 +101,14 @@ struct xh1 {
                                     peeked too (xfer_result.body) */
     char **base_paths;           /* [target]: for render_request */
     struct fifo rq_fifo, cq_fifo;
-    ev_timer deadline;           /* the earliest head of the two FIFOs */
+    ev_timer deadline; /* the earliest head of the two FIFOs */
     ev_timer defer_timer;
     struct h1slot *defer_head;
-    bool starting;               /* inside xfer_start */
-    int64_t armed_ns;            /* when the deadline timer fires, while active */
+    bool starting;    /* inside xfer_start */
+    int64_t armed_ns; /* when the deadline timer fires, while active */
     int64_t request_timeout_ns, connect_timeout_ns;
     size_t node_header_len;
-    char rbuf[16384];            /* every read lands here; parsed at once */
+    char rbuf[16384]; /* every read lands here; parsed at once */
 };
 
 /* Closes c (its watcher, TLS, socket) and frees it. */

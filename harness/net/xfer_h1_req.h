@@ -39,9 +39,9 @@ struct h1req {
 
 /* What a request needs per send: the token header line, when any. */
 struct h1req_auth {
-    const char *name;      /* header name, e.g. "Authorization" */
-    const char *prefix;    /* e.g. "Bearer " */
-    const char *token;     /* token bytes */
+    const char *name;   /* header name, e.g. "Authorization" */
+    const char *prefix; /* e.g. "Bearer " */
+    const char *token;  /* token bytes */
     size_t token_len;
 };
 

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scenario/scenario.h"
 #include "net/xfer_h1_int.h"
 #include "net/xfer_tls.h"
+#include "scenario/scenario.h"
 
 static const struct xfer_ops xh1_ops;
 
@@ -69,8 +69,8 @@ static size_t xh1_inflight(const struct xfer *xb)
     return ((const struct xh1 *)xb)->inflight;
 }
 
-static size_t xh1_abandon_all(struct xfer *xb, void (*each)(void *ctx, size_t slot, int64_t sent_ns),
-                              void *ctx)
+static size_t xh1_abandon_all(struct xfer *xb,
+                              void (*each)(void *ctx, size_t slot, int64_t sent_ns), void *ctx)
 {
     struct xh1 *x = (struct xh1 *)xb;
     size_t n = 0;

@@ -102,8 +102,8 @@ void xfer_watch_cert_request(CURL *e, bool *asked);
  * is not TLS, no answer to a handshake, a plain request to the gateway's
  * HTTPS port. msg holds libcurl's message and is rewritten (cap bytes);
  * left as it is otherwise. Returns true when it explained. */
-bool xfer_curl_explain(CURL *e, const struct scenario *scn, size_t target, int rc,
-                       bool cert_asked, enum rec_outcome *oc, char *msg, size_t cap);
+bool xfer_curl_explain(CURL *e, const struct scenario *scn, size_t target, int rc, bool cert_asked,
+                       enum rec_outcome *oc, char *msg, size_t cap);
 
 /* rq's header list with templated values: nodes (n_headers + 1 of them)
  * chained in the order of base (xfer_build_headers' list), taking rb's line

@@ -49,8 +49,8 @@ SSL_CTX *xfer_tls_ctx(const struct scenario *scn, const char *cert_file, const c
         return NULL;
     }
     /* Default minimum TLS 1.2, as libcurl's. */
-    SSL_CTX_set_min_proto_version(ctx, t->min_version ? proto_version(t->min_version)
-                                                      : TLS1_2_VERSION);
+    SSL_CTX_set_min_proto_version(ctx,
+                                  t->min_version ? proto_version(t->min_version) : TLS1_2_VERSION);
     if (t->max_version)
         SSL_CTX_set_max_proto_version(ctx, proto_version(t->max_version));
     /* Writes resume where they stopped (partial writes, and the buffer may
@@ -78,8 +78,7 @@ SSL_CTX *xfer_tls_ctx(const struct scenario *scn, const char *cert_file, const c
             SSL_CTX_set1_cert_store(ctx, store);
         } else if (t->ca_file ? !SSL_CTX_load_verify_locations(ctx, t->ca_file, NULL)
                               : !SSL_CTX_set_default_verify_paths(ctx)) {
-            queued_error(err, err_len, t->ca_file ? t->ca_file : "system CA store",
-                         "cannot load");
+            queued_error(err, err_len, t->ca_file ? t->ca_file : "system CA store", "cannot load");
             goto fail;
         }
     }
@@ -102,8 +101,8 @@ SSL_CTX *xfer_tls_ctx(const struct scenario *scn, const char *cert_file, const c
     if (t->session_resumption && new_session) {
         /* Sessions are kept by the transport (one per node and identity),
          * not in OpenSSL's cache. */
-        SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT |
-                                                SSL_SESS_CACHE_NO_INTERNAL_STORE);
+        SSL_CTX_set_session_cache_mode(ctx,
+                                       SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
         SSL_CTX_sess_set_new_cb(ctx, new_session);
     } else {
         SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
@@ -133,8 +132,7 @@ void xfer_tls_error(SSL *ssl, int ssl_err, int saved_errno, char *err, size_t er
 {
     long vr = ssl ? SSL_get_verify_result(ssl) : X509_V_OK;
     if (vr != X509_V_OK) {
-        snprintf(err, err_len, "certificate verify failed: %s",
-                 X509_verify_cert_error_string(vr));
+        snprintf(err, err_len, "certificate verify failed: %s", X509_verify_cert_error_string(vr));
         ERR_clear_error();
         return;
     }

@@ -19,7 +19,7 @@
 #include "output/report_int.h"
 
 static const char *const outcome_names[REPORT_OUTCOMES] = {
-    "2xx",   "3xx",     "4xx",     "unauthorized", "throttled", "5xx",
+    "2xx",     "3xx",     "4xx",   "unauthorized", "throttled", "5xx",
     "timeout", "refused", "reset", "tls",          "other",     "abandoned"};
 
 const char *report_outcome_name(int i)
@@ -624,8 +624,8 @@ static int render_both(const struct report *r, FILE *md, FILE *html, char *err, 
     return 0;
 }
 
-int report_render(const char *results_path, const char *plan_path, FILE *md, FILE *html,
-                  char *err, size_t errlen)
+int report_render(const char *results_path, const char *plan_path, FILE *md, FILE *html, char *err,
+                  size_t errlen)
 {
     struct report r;
     int rc = report_load(&r, results_path, plan_path, err, errlen);

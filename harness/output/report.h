@@ -24,7 +24,8 @@
 
 #include "measure/hdr.h"
 
-#define REPORT_OUTCOMES 12  /* 2xx 3xx 4xx unauthorized throttled 5xx timeout refused reset tls other abandoned */
+#define REPORT_OUTCOMES                                                                            \
+    12 /* 2xx 3xx 4xx unauthorized throttled 5xx timeout refused reset tls other abandoned */
 #define REPORT_MAX_SERIES 8 /* requests or nodes drawn in one chart */
 
 /* "2xx", "3xx", "4xx", "throttled", "5xx", "timeout", "refused", "reset",
@@ -66,7 +67,7 @@ struct report_interval {
 
 /* A phase as it ran (results.json scenario.load.phases and run). */
 struct report_phase {
-    char *name; /* owned */
+    char *name;                                               /* owned */
     double duration_s, rate_start, rate_end, users, think_ms; /* NaN when absent */
     double ran_s; /* seconds it sent arrivals: its duration, less when the run ended
                      during it, 0 when before; NaN when unknown */
@@ -149,7 +150,7 @@ struct report_plan {
 
 /* One application of a token pool (results.json auth.applications). */
 struct report_app {
-    char *name;       /* owned */
+    char *name;         /* owned */
     char *throttled_by; /* owned: "application 80, other 2", or NULL */
     double count, errors, error_pct, unauthorized, throttled, throttled_pct;
     double mean_ms, max_ms, tokens, token_failures, rejected_after_refresh;
@@ -173,10 +174,10 @@ struct report {
     int cores, workers;
     bool insecure_tls;
     double gen_late_pct, gen_queue_drops, gen_abandoned, gen_max_lag_ms, gen_cpu_pct;
-    double gen_local_failures;  /* requests never sent for want of a local resource (NaN:
-                                   results.json from before the counter) */
-    char *gen_local_example;    /* one of their messages, or NULL */
-    char **targets; /* "name  url", owned */
+    double gen_local_failures; /* requests never sent for want of a local resource (NaN:
+                                  results.json from before the counter) */
+    char *gen_local_example;   /* one of their messages, or NULL */
+    char **targets;            /* "name  url", owned */
     size_t n_targets;
     char *node_header; /* scenario.node_header, or NULL */
     char **overrides;  /* scenario.overrides: the --set overrides as recorded; owned */
@@ -211,7 +212,7 @@ struct report {
     bool steps_from_plan;
     struct report_plan *plan; /* owned; NULL without a plan */
     /* token pool (auth); n_apps 0 without one */
-    struct report_app *apps;  /* the REPORT_MAX_APPS with the most non-2xx answers */
+    struct report_app *apps; /* the REPORT_MAX_APPS with the most non-2xx answers */
     size_t n_apps, n_apps_total;
     struct report_token token;
 };
@@ -240,8 +241,8 @@ int report_html(const struct report *r, FILE *f);
 
 /* Loads the inputs and writes report.md to md and report.html to html
  * (neither closed; both flushed). Returns 0, or -1 with err set. */
-int report_render(const char *results_path, const char *plan_path, FILE *md, FILE *html,
-                  char *err, size_t errlen);
+int report_render(const char *results_path, const char *plan_path, FILE *md, FILE *html, char *err,
+                  size_t errlen);
 
 /* Loads the inputs and writes outdir/report.md and outdir/report.html,
  * each atomically (created if missing: outdir too). plan_path as in

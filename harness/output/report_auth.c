@@ -24,7 +24,8 @@ char *report_kinds(json_t *by)
     size_t len = 0;
     const char *k;
     json_t *v;
-    json_object_foreach(by, k, v) {
+    json_object_foreach(by, k, v)
+    {
         int n = snprintf(buf + len, sizeof buf - len, "%s%s %.0f", len ? ", " : "", k,
                          json_number_value(v));
         if (n < 0 || (size_t)n >= sizeof buf - len)
@@ -50,8 +51,10 @@ int report_read_auth(struct report *r, const json_t *root, const char *path, cha
     json_t *apps = json_object_get(auth, "applications");
     const json_t *ep = json_object_get(auth, "token_endpoint");
     if (!json_is_object(auth) || !json_is_array(apps) || !json_is_object(ep)) {
-        snprintf(err, errlen, "%s: auth: expected an object with applications and "
-                              "token_endpoint (docs/results.md)", path);
+        snprintf(err, errlen,
+                 "%s: auth: expected an object with applications and "
+                 "token_endpoint (docs/results.md)",
+                 path);
         return -1;
     }
     size_t n = json_array_size(apps);

@@ -163,4 +163,3 @@ out:
     json_decref(root);
     return rc;
 }
-

@@ -565,9 +565,9 @@ void report_table_sensitivity(const struct report *r, FILE *f, enum report_marku
 void report_table_apps(const struct report *r, FILE *f, enum report_markup m)
 {
     static const struct col cols[] = {
-        {"application", false}, {"requests", true}, {"errors", true},  {"401", true},
-        {"throttled", true},    {"429 kinds", false}, {"mean ms", true}, {"max ms", true},
-        {"tokens", true},
+        {"application", false}, {"requests", true},  {"errors", true},
+        {"401", true},          {"throttled", true}, {"429 kinds", false},
+        {"mean ms", true},      {"max ms", true},    {"tokens", true},
     };
     struct table t;
     table_begin(&t, f, m, cols, sizeof cols / sizeof cols[0]);
@@ -590,10 +590,11 @@ void report_table_apps(const struct report *r, FILE *f, enum report_markup m)
     const struct report_token *k = &r->token;
     char a[B], b[B], c[B];
     if (r->n_apps < r->n_apps_total)
-        fprintf(f, m == REPORT_MD ? "The %zu of %zu applications with the most errors and 429s; "
-                                    "all are in results.json.\n\n"
-                                  : "<p>The %zu of %zu applications with the most errors and "
-                                    "429s; all are in results.json.</p>\n",
+        fprintf(f,
+                m == REPORT_MD ? "The %zu of %zu applications with the most errors and 429s; "
+                                 "all are in results.json.\n\n"
+                               : "<p>The %zu of %zu applications with the most errors and "
+                                 "429s; all are in results.json.</p>\n",
                 r->n_apps, r->n_apps_total);
     fputs(m == REPORT_MD ? "Token endpoint " : "<p>Token endpoint <code>", f);
     esc(&t, k->url);
@@ -606,12 +607,14 @@ void report_table_apps(const struct report *r, FILE *f, enum report_markup m)
             m == REPORT_MD ? "\n" : "</p>");
     for (size_t i = 0; i < r->n_apps; i++)
         if (r->apps[i].rejected_after_refresh > 0) {
-            fputs(m == REPORT_MD ? "**Auth failure:** application " : "<p><b>Auth failure:</b> "
-                                                                      "application ",
+            fputs(m == REPORT_MD ? "**Auth failure:** application "
+                                 : "<p><b>Auth failure:</b> "
+                                   "application ",
                   f);
             esc(&t, r->apps[i].name);
-            fprintf(f, " got 401 with a token fetched after an earlier 401 (%.0f times): the "
-                       "gateway rejects its credentials or subscription.%s\n",
+            fprintf(f,
+                    " got 401 with a token fetched after an earlier 401 (%.0f times): the "
+                    "gateway rejects its credentials or subscription.%s\n",
                     r->apps[i].rejected_after_refresh, m == REPORT_MD ? "\n" : "</p>");
         }
 }

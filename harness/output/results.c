@@ -12,16 +12,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/fsutil.h"
+#include "base/version.h"
+#include "measure/hdr_codec.h"
 #include "net/auth.h"
+#include "net/xfer.h"
 #include "run/engine.h"
 #include "run/fdbudget.h"
 #include "run/gate_eval.h"
-#include "base/fsutil.h"
 #include "scenario/gate.h"
-#include "measure/hdr_codec.h"
 #include "scenario/scenario.h"
-#include "net/xfer.h"
-#include "base/version.h"
 
 double results_ms(int64_t us)
 {
@@ -30,10 +30,11 @@ double results_ms(int64_t us)
 
 static json_t *hist_summary(const struct hdr_hist *h)
 {
-    return json_pack("{s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:I}", "count", (json_int_t)hdr_count(h),
-                     "min", results_ms(hdr_min(h)), "mean", hdr_mean(h) / 1000.0, "stddev",
-                     hdr_stddev(h) / 1000.0, "p50", results_ms(hdr_value_at_percentile(h, 50)),
-                     "p90", results_ms(hdr_value_at_percentile(h, 90)), "p99",
+    return json_pack("{s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:I}", "count",
+                     (json_int_t)hdr_count(h), "min", results_ms(hdr_min(h)), "mean",
+                     hdr_mean(h) / 1000.0, "stddev", hdr_stddev(h) / 1000.0, "p50",
+                     results_ms(hdr_value_at_percentile(h, 50)), "p90",
+                     results_ms(hdr_value_at_percentile(h, 90)), "p99",
                      results_ms(hdr_value_at_percentile(h, 99)), "p99.9",
                      results_ms(hdr_value_at_percentile(h, 99.9)), "p99.99",
                      results_ms(hdr_value_at_percentile(h, 99.99)), "max", results_ms(hdr_max(h)),
@@ -90,9 +91,8 @@ static json_t *auth_json(const struct scenario *scn, const struct engine_result 
     static const char *const reasons[AUTH_REASONS] = {"initial", "ahead", "after_401", "retry"};
     const struct auth_stats *st = auth_pool_stats(r->auth);
     json_t *ep = json_pack("{s:s,s:I,s:I,s:o,s:o}", "url", scn->auth.token_url, "requests",
-                           (json_int_t)st->requests, "failed", (json_int_t)st->failed,
-                           "outcomes", outcomes_json(st->outcomes), "latency_ms",
-                           hist_summary(st->latency));
+                           (json_int_t)st->requests, "failed", (json_int_t)st->failed, "outcomes",
+                           outcomes_json(st->outcomes), "latency_ms", hist_summary(st->latency));
     json_t *by = json_object();
     for (int i = 0; i < AUTH_REASONS; i++)
         json_object_set_new(by, reasons[i], json_integer(st->by_reason[i]));
@@ -121,8 +121,8 @@ static json_t *auth_json(const struct scenario *scn, const struct engine_result 
             "refreshed_after_401", (json_int_t)as->refreshed_after_401, "token_lifetime_s",
             as->lifetime_s);
         json_object_set_new(o, "throttled_by", throttled_by_json(a->throttled_by));
-        json_object_set_new(o, "token_error", as->last_error[0] ? json_string(as->last_error)
-                                                                : json_null());
+        json_object_set_new(o, "token_error",
+                            as->last_error[0] ? json_string(as->last_error) : json_null());
         json_array_append_new(apps, o);
         if (a->rejected_fresh)
             json_array_append_new(failing, json_string(scn->auth.apps[i].name));
@@ -141,28 +141,25 @@ static json_t *cell_json(const struct rec_cell *c, double seconds, bool with_his
     for (int i = 0; i < OC_COUNT; i++)
         if (rec_outcome_is_error(i))
             errors += c->outcomes[i];
-    json_t *o = json_pack("{s:I,s:f,s:o,s:I,s:I,s:I,s:f,s:f,s:I,s:I,s:I,s:I}", "count",
-                          (json_int_t)c->completed, "throughput_rps",
-                          seconds > 0 ? (double)c->completed / seconds : 0.0, "outcomes",
-                          outcomes_json(c->outcomes), "errors", (json_int_t)errors, "throttled",
-                          (json_int_t)c->outcomes[OC_429], "unexpected_status",
-                          (json_int_t)c->unexpected, "error_pct",
-                          c->completed ? 100.0 * (double)errors / (double)c->completed : 0.0,
-                          "throttled_pct",
-                          c->completed ? 100.0 * (double)c->outcomes[OC_429] / (double)c->completed
-                                       : 0.0,
-                          "new_connections", (json_int_t)c->new_connections, "retried",
-                          (json_int_t)c->retried, "bytes_sent",
-                          (json_int_t)c->bytes_sent, "bytes_received", (json_int_t)c->bytes_received);
+    json_t *o = json_pack(
+        "{s:I,s:f,s:o,s:I,s:I,s:I,s:f,s:f,s:I,s:I,s:I,s:I}", "count", (json_int_t)c->completed,
+        "throughput_rps", seconds > 0 ? (double)c->completed / seconds : 0.0, "outcomes",
+        outcomes_json(c->outcomes), "errors", (json_int_t)errors, "throttled",
+        (json_int_t)c->outcomes[OC_429], "unexpected_status", (json_int_t)c->unexpected,
+        "error_pct", c->completed ? 100.0 * (double)errors / (double)c->completed : 0.0,
+        "throttled_pct",
+        c->completed ? 100.0 * (double)c->outcomes[OC_429] / (double)c->completed : 0.0,
+        "new_connections", (json_int_t)c->new_connections, "retried", (json_int_t)c->retried,
+        "bytes_sent", (json_int_t)c->bytes_sent, "bytes_received", (json_int_t)c->bytes_received);
     if (c->outcomes[OC_429])
         json_object_set_new(o, "throttled_by", throttled_by_json(c->throttled_by));
     json_t *faults = faults_by_json(c->faults_by);
     if (faults)
         json_object_set_new(o, "faults_by", faults);
     if (c->retry_after)
-        json_object_set_new(o, "retry_after", json_pack("{s:I,s:I}", "count",
-                                                        (json_int_t)c->retry_after, "max_s",
-                                                        (json_int_t)c->retry_after_max_s));
+        json_object_set_new(o, "retry_after",
+                            json_pack("{s:I,s:I}", "count", (json_int_t)c->retry_after, "max_s",
+                                      (json_int_t)c->retry_after_max_s));
     json_object_set_new(o, "latency_ms", hist_summary(c->latency));
     json_object_set_new(o, "service_ms", hist_summary(c->service));
     json_object_set_new(o, "connect_ms", hist_summary(c->connect));
@@ -196,12 +193,11 @@ static json_t *sum_json(const struct scenario *scn, const struct engine_result *
 
 static json_t *slice_json(const struct engine_slice *s)
 {
-    json_t *o = json_pack("{s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:f}", "completed", (json_int_t)s->completed,
-                          "errors", (json_int_t)s->errors, "throttled",
-                          (json_int_t)s->outcomes[OC_429], "p50_ms", results_ms(s->p50_us),
-                          "p90_ms", results_ms(s->p90_us), "p99_ms", results_ms(s->p99_us),
-                          "max_ms", results_ms(s->max_us), "service_p99_ms",
-                          results_ms(s->svc_p99_us));
+    json_t *o = json_pack(
+        "{s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:f}", "completed", (json_int_t)s->completed, "errors",
+        (json_int_t)s->errors, "throttled", (json_int_t)s->outcomes[OC_429], "p50_ms",
+        results_ms(s->p50_us), "p90_ms", results_ms(s->p90_us), "p99_ms", results_ms(s->p99_us),
+        "max_ms", results_ms(s->max_us), "service_p99_ms", results_ms(s->svc_p99_us));
     json_object_set_new(o, "outcomes", outcomes_json(s->outcomes));
     return o;
 }
@@ -214,15 +210,14 @@ static json_t *phase_health_json(const struct scenario *scn, const struct engine
         const struct rec_health *h = &r->total->by_phase[p];
         json_object_set_new(
             o, scn->phases[p].name,
-            json_pack("{s:I,s:I,s:I,s:f,s:I,s:I,s:I,s:I,s:f,s:b}", "scheduled",
-                      (json_int_t)h->scheduled, "started", (json_int_t)h->started, "late",
-                      (json_int_t)h->late, "late_pct",
-                      h->scheduled ? 100.0 * (double)h->late / (double)h->scheduled : 0.0,
-                      "bound_waits", (json_int_t)h->bound_waits, "queue_drops",
-                      (json_int_t)h->queue_drops, "local_failures", (json_int_t)h->local_failures,
-                      "abandoned", (json_int_t)h->abandoned, "max_lag_ms",
-                      results_ms(h->max_lag_us), "delivered",
-                      !engine_phase_undelivered(scn, r, p)));
+            json_pack(
+                "{s:I,s:I,s:I,s:f,s:I,s:I,s:I,s:I,s:f,s:b}", "scheduled", (json_int_t)h->scheduled,
+                "started", (json_int_t)h->started, "late", (json_int_t)h->late, "late_pct",
+                h->scheduled ? 100.0 * (double)h->late / (double)h->scheduled : 0.0, "bound_waits",
+                (json_int_t)h->bound_waits, "queue_drops", (json_int_t)h->queue_drops,
+                "local_failures", (json_int_t)h->local_failures, "abandoned",
+                (json_int_t)h->abandoned, "max_lag_ms", results_ms(h->max_lag_us), "delivered",
+                !engine_phase_undelivered(scn, r, p)));
     }
     return o;
 }
@@ -236,12 +231,11 @@ static json_t *intervals_json(const struct scenario *scn, const struct engine_re
             "{s:f,s:f,s:s,s:f,s:f,s:f,s:I,s:I,s:I,s:I,s:I,s:f,s:I}", "start_s", iv->start_s,
             "length_s", iv->length_s, "phase",
             iv->drain ? RESULTS_DRAIN_PHASE : scn->phases[iv->phase].name, "offered_rps",
-            iv->offered_rps, "achieved_rps", iv->achieved_rps, "cpu_pct", iv->cpu_pct,
-            "scheduled", (json_int_t)iv->health.scheduled, "started",
-            (json_int_t)iv->health.started, "late", (json_int_t)iv->health.late, "bound_waits",
-            (json_int_t)iv->health.bound_waits, "queue_drops", (json_int_t)iv->health.queue_drops,
-            "max_lag_ms", results_ms(iv->health.max_lag_us), "inflight",
-            (json_int_t)iv->health.inflight);
+            iv->offered_rps, "achieved_rps", iv->achieved_rps, "cpu_pct", iv->cpu_pct, "scheduled",
+            (json_int_t)iv->health.scheduled, "started", (json_int_t)iv->health.started, "late",
+            (json_int_t)iv->health.late, "bound_waits", (json_int_t)iv->health.bound_waits,
+            "queue_drops", (json_int_t)iv->health.queue_drops, "max_lag_ms",
+            results_ms(iv->health.max_lag_us), "inflight", (json_int_t)iv->health.inflight);
         json_object_set_new(o, "local_failures", json_integer(iv->health.local_failures));
         if (iv->drain)
             json_object_set_new(o, "drain", json_true());
@@ -277,21 +271,19 @@ void *results_build(const struct scenario *scn, const struct engine_result *r)
     curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
     double planned = scenario_duration_s(scn);
     double cpu = r->cpu_user_s + r->cpu_sys_s;
-    json_t *doc = json_pack(
-        "{s:s,s:i,s:{s:s,s:s,s:s,s:s},s:{s:i,s:i}}", "format", RESULTS_FORMAT, "version",
-        RESULTS_VERSION, "gatecap", "version", GATECAP_VERSION, "transport",
-        xfer_native(scn) ? "native" : "libcurl", "libcurl", cv->version, "openssl",
-        OpenSSL_version(OPENSSL_VERSION), "environment", "cores",
-        (int)sysconf(_SC_NPROCESSORS_ONLN), "workers", r->workers);
+    json_t *doc = json_pack("{s:s,s:i,s:{s:s,s:s,s:s,s:s},s:{s:i,s:i}}", "format", RESULTS_FORMAT,
+                            "version", RESULTS_VERSION, "gatecap", "version", GATECAP_VERSION,
+                            "transport", xfer_native(scn) ? "native" : "libcurl", "libcurl",
+                            cv->version, "openssl", OpenSSL_version(OPENSSL_VERSION), "environment",
+                            "cores", (int)sysconf(_SC_NPROCESSORS_ONLN), "workers", r->workers);
     if (!doc)
         return NULL;
     json_object_set_new(doc, "scenario", (json_t *)scenario_to_json(scn));
     json_object_set_new(
         doc, "run",
-        json_pack("{s:s,s:f,s:f,s:f,s:s,s:s,s:b,s:b,s:b}", "status", run_status(r),
-                  "start_epoch_s", r->start_epoch_s, "elapsed_s", r->elapsed_s, "planned_s",
-                  planned, "model", scn->model == SCN_OPEN ? "open" : "closed",
-                  "latency_definition",
+        json_pack("{s:s,s:f,s:f,s:f,s:s,s:s,s:b,s:b,s:b}", "status", run_status(r), "start_epoch_s",
+                  r->start_epoch_s, "elapsed_s", r->elapsed_s, "planned_s", planned, "model",
+                  scn->model == SCN_OPEN ? "open" : "closed", "latency_definition",
                   scn->model == SCN_OPEN
                       ? "completion - intended start (open model, no coordinated omission)"
                       : "completion - send (closed model: latency is service time, not corrected "
@@ -307,8 +299,8 @@ void *results_build(const struct scenario *scn, const struct engine_result *r)
     json_object_set_new(
         doc, "generator",
         json_pack("{s:I,s:I,s:I,s:f,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:f,s:f}", "scheduled",
-                  (json_int_t)r->health.scheduled, "started", (json_int_t)r->health.started,
-                  "late", (json_int_t)r->health.late, "late_pct", r->late_pct, "bound_waits",
+                  (json_int_t)r->health.scheduled, "started", (json_int_t)r->health.started, "late",
+                  (json_int_t)r->health.late, "late_pct", r->late_pct, "bound_waits",
                   (json_int_t)r->health.bound_waits, "queue_drops",
                   (json_int_t)r->health.queue_drops, "abandoned", (json_int_t)r->abandoned,
                   "max_lag_ms", results_ms(r->health.max_lag_us), "late_threshold_ms",
@@ -319,11 +311,11 @@ void *results_build(const struct scenario *scn, const struct engine_result *r)
     uint64_t fd_soft, fd_hard;
     fdbudget_limits(&fd_soft, &fd_hard);
     json_object_set_new(gen, "local_failures", json_integer(r->health.local_failures));
-    json_object_set_new(gen, "local_failure_example", r->total->local_error[0]
-                                                          ? json_string(r->total->local_error)
-                                                          : json_null());
-    json_object_set_new(gen, "fd_limit", fd_soft == UINT64_MAX ? json_null()
-                                                               : json_integer((json_int_t)fd_soft));
+    json_object_set_new(gen, "local_failure_example",
+                        r->total->local_error[0] ? json_string(r->total->local_error)
+                                                 : json_null());
+    json_object_set_new(gen, "fd_limit",
+                        fd_soft == UINT64_MAX ? json_null() : json_integer((json_int_t)fd_soft));
     json_object_set_new(gen, "by_phase", phase_health_json(scn, r));
     json_t *nodes = json_array();
     for (size_t n = 0; n < r->n_nodes; n++)
@@ -332,7 +324,8 @@ void *results_build(const struct scenario *scn, const struct engine_result *r)
     json_t *examples = json_object();
     for (int i = 0; i < OC_COUNT; i++)
         if (r->total->first_error[i][0])
-            json_object_set_new(examples, rec_outcome_name(i), json_string(r->total->first_error[i]));
+            json_object_set_new(examples, rec_outcome_name(i),
+                                json_string(r->total->first_error[i]));
     json_object_set_new(doc, "error_examples", examples);
 
     json_t *cells = json_array();
@@ -407,8 +400,8 @@ int results_write(const void *doc, const char *path)
     return rc;
 }
 
-int results_add_gates(void *doc, const struct scenario *scn, const struct gate_verdict *v,
-                      size_t n, const char *stop_reason)
+int results_add_gates(void *doc, const struct scenario *scn, const struct gate_verdict *v, size_t n,
+                      const char *stop_reason)
 {
     json_t *run = json_object_get(doc, "run");
     json_t *gates = json_array();

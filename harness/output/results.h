@@ -24,8 +24,8 @@ void *results_build(const struct scenario *scn, const struct engine_result *r);
  * "gates" array, run.gates_failed, and run.stop_reason when stop_reason is
  * not NULL (the gate that stopped the run early). Returns 0 or -1 (no
  * memory). */
-int results_add_gates(void *doc, const struct scenario *scn, const struct gate_verdict *v,
-                      size_t n, const char *stop_reason);
+int results_add_gates(void *doc, const struct scenario *scn, const struct gate_verdict *v, size_t n,
+                      const char *stop_reason);
 
 /* The phase name of intervals after the arrivals ended (no scenario phase
  * can be called so: names take no parentheses). */

@@ -18,8 +18,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "scenario/scenario.h"
 #include "net/xfer_tls.h"
+#include "scenario/scenario.h"
 
 /* Appends n bytes of s to out (", " between entries), as far as it fits. */
 static void add_name(char *out, size_t len, const char *s, size_t n)

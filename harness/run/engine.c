@@ -24,15 +24,15 @@
 #include <sys/resource.h>
 #include <sys/time.h>
 
-#include "net/auth.h"
 #include "base/clock.h"
+#include "base/sigguard.h"
+#include "base/stats.h"
+#include "net/auth.h"
+#include "net/xfer.h"
+#include "run/worker.h"
 #include "scenario/feeder.h"
 #include "scenario/redact.h"
 #include "scenario/scenario.h"
-#include "base/sigguard.h"
-#include "base/stats.h"
-#include "run/worker.h"
-#include "net/xfer.h"
 
 /* Grace period for requests in flight after a signal. */
 #define INTERRUPT_GRACE_S 5.0
@@ -47,23 +47,23 @@ struct coord {
     struct worker_shared sh;
     struct engine_result *res;
     struct rec_set *iv_set;
-    struct rec_cell *scratch;    /* for interval slices */
+    struct rec_cell *scratch; /* for interval slices */
     engine_interval_fn on_interval;
     void *user;
     ev_timer tick;
     ev_timer poll;
-    struct sigguard *sig;       /* the caller's, or NULL */
+    struct sigguard *sig; /* the caller's, or NULL */
     ev_io sig_watch;
-    int64_t iv_start_ns;        /* current interval's start, from run start */
+    int64_t iv_start_ns; /* current interval's start, from run start */
     double last_cpu_s;
-    int64_t end_ns;             /* planned end, from run start */
-    int64_t deadline_ns;        /* abandon what is in flight past this */
+    int64_t end_ns;      /* planned end, from run start */
+    int64_t deadline_ns; /* abandon what is in flight past this */
     bool stopping;
     bool aborted;
     int signals;
     int status;
-    _Atomic uint64_t seq_next;  /* ${seq} (worker_shared.seq_next) */
-    _Atomic int exhausted;      /* worker_shared.exhausted */
+    _Atomic uint64_t seq_next; /* ${seq} (worker_shared.seq_next) */
+    _Atomic int exhausted;     /* worker_shared.exhausted */
 };
 
 static double cpu_seconds(double *user, double *sys)
@@ -359,7 +359,8 @@ static int resolve_targets(const struct scenario *scn, char ***out, size_t *n_ou
         }
         char addr[INET6_ADDRSTRLEN] = "";
         if (ai->ai_family == AF_INET6)
-            inet_ntop(AF_INET6, &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, addr, sizeof addr);
+            inet_ntop(AF_INET6, &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, addr,
+                      sizeof addr);
         else
             inet_ntop(AF_INET, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, addr, sizeof addr);
         freeaddrinfo(ai);

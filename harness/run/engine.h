@@ -20,9 +20,9 @@ struct sigguard;
 
 enum {
     ENGINE_OK = 0,
-    ENGINE_EUNREACHABLE = -1,  /* a node failed the check before the run */
-    ENGINE_ESETUP = -2,        /* workers or transport could not be created */
-    ENGINE_EAUTH = -3,         /* an application got no token before the run */
+    ENGINE_EUNREACHABLE = -1, /* a node failed the check before the run */
+    ENGINE_ESETUP = -2,       /* workers or transport could not be created */
+    ENGINE_EAUTH = -3,        /* an application got no token before the run */
 };
 
 /* Statistics of one node (or all nodes) over one interval. */
@@ -30,53 +30,53 @@ struct engine_slice {
     int64_t completed;
     int64_t outcomes[OC_COUNT];
     int64_t unexpected;
-    int64_t errors;            /* outcomes that are errors */
-    int64_t p50_us, p90_us, p99_us, max_us;   /* latency */
-    int64_t svc_p99_us;                       /* service time */
+    int64_t errors;                         /* outcomes that are errors */
+    int64_t p50_us, p90_us, p99_us, max_us; /* latency */
+    int64_t svc_p99_us;                     /* service time */
 };
 
 struct engine_interval {
-    double start_s;            /* from run start */
+    double start_s; /* from run start */
     double length_s;
-    size_t phase;              /* phase in force at the interval's start */
-    bool drain;                /* it starts after the arrivals ended (the planned end, a
-                                  stop or a signal): only answers to earlier arrivals */
-    double offered_rps;        /* scheduled arrivals / length */
-    double achieved_rps;       /* completions / length */
-    double cpu_pct;            /* gatecap's CPU over the interval, % of one core */
+    size_t phase;        /* phase in force at the interval's start */
+    bool drain;          /* it starts after the arrivals ended (the planned end, a
+                            stop or a signal): only answers to earlier arrivals */
+    double offered_rps;  /* scheduled arrivals / length */
+    double achieved_rps; /* completions / length */
+    double cpu_pct;      /* gatecap's CPU over the interval, % of one core */
     struct rec_health health;
     struct engine_slice all;
     size_t n_nodes;
-    struct engine_slice *nodes;  /* [n_nodes], owned */
+    struct engine_slice *nodes; /* [n_nodes], owned */
     size_t n_requests;
     struct engine_slice *requests; /* [n_requests], owned */
 };
 
 struct engine_result {
-    struct rec_set *total;       /* per (phase, request, node), node = index below */
+    struct rec_set *total; /* per (phase, request, node), node = index below */
     size_t n_nodes;
     char (*node_names)[REC_NODE_NAME_LEN];
     struct engine_interval *intervals;
     size_t n_intervals;
-    struct rec_health health;    /* whole run */
-    double start_epoch_s;        /* wall clock at run start */
+    struct rec_health health; /* whole run */
+    double start_epoch_s;     /* wall clock at run start */
     double elapsed_s;
     double cpu_user_s;
     double cpu_sys_s;
     int workers;
-    bool interrupted;            /* stopped by a signal */
-    char signal[16];             /* the first one's name ("SIGTERM"), or "" */
-    bool stopped_early;          /* stopped by the interval callback */
-    double schedule_end_s;       /* when arrivals ended: the planned end, or
-                                    the time of the signal or stop */
-    bool generator_limited;      /* a recorded phase was not delivered as scheduled:
-                                    late or dropped arrivals past the tolerance, or
-                                    requests that failed locally (engine_phase_undelivered) */
-    int64_t abandoned;           /* in flight when the grace period ran out */
-    double late_pct;             /* late arrivals, % of scheduled */
-    struct auth_pool *auth;      /* token pool (stopped; auth_pool_stats), or NULL */
-    char stop_reason[256];       /* why the engine itself stopped early (a feeder ran
-                                    dry), or "" */
+    bool interrupted;       /* stopped by a signal */
+    char signal[16];        /* the first one's name ("SIGTERM"), or "" */
+    bool stopped_early;     /* stopped by the interval callback */
+    double schedule_end_s;  /* when arrivals ended: the planned end, or
+                               the time of the signal or stop */
+    bool generator_limited; /* a recorded phase was not delivered as scheduled:
+                               late or dropped arrivals past the tolerance, or
+                               requests that failed locally (engine_phase_undelivered) */
+    int64_t abandoned;      /* in flight when the grace period ran out */
+    double late_pct;        /* late arrivals, % of scheduled */
+    struct auth_pool *auth; /* token pool (stopped; auth_pool_stats), or NULL */
+    char stop_reason[256];  /* why the engine itself stopped early (a feeder ran
+                               dry), or "" */
 };
 
 /* Called on the coordinator's thread after every interval: iv is the

@@ -11,9 +11,9 @@
 #include <sys/resource.h>
 
 #include "net/auth.h"
-#include "scenario/scenario.h"
-#include "run/worker.h"
 #include "net/xfer.h"
+#include "run/worker.h"
+#include "scenario/scenario.h"
 
 void fdbudget_plan(const struct scenario *scn, int64_t open_now, struct fdbudget *out)
 {

@@ -17,9 +17,9 @@ enum gate_outcome { GATE_PASS, GATE_FAIL, GATE_NO_DATA };
 
 /* One gate on one scope member. */
 struct gate_verdict {
-    size_t gate;           /* index into the scenario's gates */
-    char name[64];         /* the phase, request or node; "" for the whole run */
-    double measured;       /* in gate_unit; 0 when GATE_NO_DATA */
+    size_t gate;     /* index into the scenario's gates */
+    char name[64];   /* the phase, request or node; "" for the whole run */
+    double measured; /* in gate_unit; 0 when GATE_NO_DATA */
     enum gate_outcome outcome;
 };
 

@@ -10,8 +10,6 @@
 #include "base/rng.h"
 #include "scenario/scenario.h"
 
-
-
 size_t sched_pick(const double *cumulative, size_t n, uint64_t *state)
 {
     double x = rng_uniform(state) * cumulative[n - 1];
@@ -37,8 +35,8 @@ static double exp_step(uint64_t *rng)
     return -log1p(-rng_uniform(rng));
 }
 
-void sched_init(struct sched *s, const struct scn_phase *phases, size_t n_phases,
-                int worker, int workers, bool poisson, uint64_t seed)
+void sched_init(struct sched *s, const struct scn_phase *phases, size_t n_phases, int worker,
+                int workers, bool poisson, uint64_t seed)
 {
     s->phases = phases;
     s->n_phases = n_phases;

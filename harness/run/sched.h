@@ -22,18 +22,18 @@ struct scn_phase;
 struct sched {
     const struct scn_phase *phases;
     size_t n_phases;
-    double share;          /* 1/W */
+    double share; /* 1/W */
     bool poisson;
     uint64_t rng;
-    size_t phase;          /* phase of the next arrival */
-    double phase_start_s;  /* its start, seconds from run start */
-    double count;          /* next arrival's count within this phase (worker units) */
+    size_t phase;         /* phase of the next arrival */
+    double phase_start_s; /* its start, seconds from run start */
+    double count;         /* next arrival's count within this phase (worker units) */
 };
 
 /* Prepares worker `worker` of `workers` over the phases (borrowed; must
  * outlive s). seed varies the Poisson draws. */
-void sched_init(struct sched *s, const struct scn_phase *phases, size_t n_phases,
-                int worker, int workers, bool poisson, uint64_t seed);
+void sched_init(struct sched *s, const struct scn_phase *phases, size_t n_phases, int worker,
+                int workers, bool poisson, uint64_t seed);
 
 /* The next arrival: intended start in ns from the run start, and its
  * phase index. Returns false once the schedule is over. */
@@ -41,7 +41,6 @@ bool sched_next(struct sched *s, int64_t *intended_ns, size_t *phase);
 
 /* Expected arrivals of all workers in phase p: D·(r0 + r1)/2. */
 double sched_phase_arrivals(const struct scn_phase *p);
-
 
 /* Index drawn with probability proportional to weights (cumulative[i] is
  * the sum of weights 0..i; n >= 1). */
@@ -54,11 +53,11 @@ size_t sched_pick(const double *cumulative, size_t n, uint64_t *state);
  * (offset w), so that arrivals striped over the workers meet the targets
  * in turn, as a balancer's round robin would. */
 struct sched_rr {
-    double *weights;  /* [n], owned */
-    double *current;  /* [n], owned */
+    double *weights; /* [n], owned */
+    double *current; /* [n], owned */
     size_t n;
     double total;
-    int stride;       /* W */
+    int stride; /* W */
 };
 
 /* Sets up worker `worker` of `workers` over weights[0..n) (copied; each

@@ -25,13 +25,13 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/rng.h"
 #include "net/auth.h"
-#include "base/clock.h"
+#include "net/xfer.h"
+#include "run/sched.h"
 #include "scenario/feeder.h"
 #include "scenario/scenario.h"
-#include "run/sched.h"
-#include "net/xfer.h"
 
 /* Arrivals started per timer callback before the loop gets a turn. */
 #define ARRIVAL_BATCH 512
@@ -49,14 +49,14 @@ struct wslot {
     size_t phase;
     size_t request;
     size_t target;
-    size_t app;            /* token pool application, or XFER_NO_APP */
-    size_t *rows;          /* [n_feeders]: rows drawn for this request (or user) */
-    uint64_t user_rows;    /* bit f: rows[f] is this virtual user's for the run */
-    int64_t intended_ns;   /* from run start */
+    size_t app;          /* token pool application, or XFER_NO_APP */
+    size_t *rows;        /* [n_feeders]: rows drawn for this request (or user) */
+    uint64_t user_rows;  /* bit f: rows[f] is this virtual user's for the run */
+    int64_t intended_ns; /* from run start */
     bool busy;
     bool thinking;
-    ev_timer think;        /* closed model */
-    double backoff_s;      /* closed model: the wait after its last local failure, or 0 */
+    ev_timer think;   /* closed model */
+    double backoff_s; /* closed model: the wait after its last local failure, or 0 */
 };
 
 struct pending {
@@ -72,9 +72,9 @@ struct worker {
     bool thread_started;
     struct ev_loop *loop;
     ev_async wake;
-    ev_io arrival;         /* open: a timerfd armed for the next arrival */
+    ev_io arrival; /* open: a timerfd armed for the next arrival */
     int arrival_fd;
-    ev_timer phase_timer;  /* closed: next change of the user count */
+    ev_timer phase_timer; /* closed: next change of the user count */
     struct xfer *xfer;
 
     struct wslot *slots;
@@ -83,7 +83,7 @@ struct worker {
     size_t n_free;
 
     struct sched sched;
-    struct sched_rr rr;    /* targets in turn (load.balance: round_robin) */
+    struct sched_rr rr; /* targets in turn (load.balance: round_robin) */
     bool have_next;
     int64_t next_intended;
     size_t next_phase;
@@ -91,16 +91,16 @@ struct worker {
     size_t pend_head;
     size_t pend_len;
 
-    size_t cur_phase;      /* closed model */
+    size_t cur_phase; /* closed model */
     size_t active_users;
     bool schedule_over;
     int64_t late_ns;
     uint64_t rng;
-    size_t n_apps;         /* token pool applications (0: no auth) */
-    size_t app_next;       /* round robin */
+    size_t n_apps;             /* token pool applications (0: no auth) */
+    size_t app_next;           /* round robin */
     struct feeder_draw *draws; /* [n_feeders]: this worker's claimed rows */
-    size_t *rows;          /* [n_slots * n_feeders], the slots' rows */
-    uint64_t seq;          /* next ${seq} of this worker's chunk */
+    size_t *rows;              /* [n_slots * n_feeders], the slots' rows */
+    uint64_t seq;              /* next ${seq} of this worker's chunk */
     uint64_t seq_end;
 
     struct rec_set *sets[2];
@@ -125,11 +125,11 @@ static struct rec_set *front(struct worker *w)
 
 /* Adds d to a generator-health counter of the front set: the whole set's
  * and that of the arrival's phase. */
-#define health_add(w, phase, field, d)                                                            \
-    do {                                                                                          \
-        struct rec_set *f_ = front(w);                                                            \
-        f_->health.field += (d);                                                                  \
-        f_->by_phase[(phase)].field += (d);                                                       \
+#define health_add(w, phase, field, d)                                                             \
+    do {                                                                                           \
+        struct rec_set *f_ = front(w);                                                             \
+        f_->health.field += (d);                                                                   \
+        f_->by_phase[(phase)].field += (d);                                                        \
     } while (0)
 
 static int64_t since_start(const struct worker *w)
@@ -218,13 +218,11 @@ static bool start_in_slot(struct worker *w, size_t si, int64_t intended_ns, size
     s->busy = true;
     s->phase = phase;
     s->intended_ns = intended_ns;
-    s->request = w->scn->n_requests > 1
-                     ? sched_pick(sh->request_cum, w->scn->n_requests, &w->rng)
-                     : 0;
-    s->target = w->scn->n_targets < 2 ? 0
-                : w->scn->balance_random
-                    ? sched_pick(sh->target_cum, w->scn->n_targets, &w->rng)
-                    : sched_rr_next(&w->rr);
+    s->request =
+        w->scn->n_requests > 1 ? sched_pick(sh->request_cum, w->scn->n_requests, &w->rng) : 0;
+    s->target = w->scn->n_targets < 2    ? 0
+                : w->scn->balance_random ? sched_pick(sh->target_cum, w->scn->n_targets, &w->rng)
+                                         : sched_rr_next(&w->rr);
     if (w->scn->requests[s->request].feeder_mask && !draw_rows(w, s, s->request)) {
         s->busy = false;
         return false;
@@ -239,8 +237,11 @@ static bool start_in_slot(struct worker *w, size_t si, int64_t intended_ns, size
     if (lag / 1000 > f->by_phase[phase].max_lag_us)
         f->by_phase[phase].max_lag_us = lag / 1000;
     health_add(w, phase, started, 1);
-    struct xfer_req rq = {.request = s->request, .target = s->target, .app = s->app,
-                          .rows = s->rows, .seq = next_seq(w)};
+    struct xfer_req rq = {.request = s->request,
+                          .target = s->target,
+                          .app = s->app,
+                          .rows = s->rows,
+                          .seq = next_seq(w)};
     xfer_start(w->xfer, si, &rq);
     return true;
 }
@@ -279,8 +280,8 @@ static void arm_arrival(struct worker *w)
     int64_t due = w->sh->start_ns + w->next_intended;
     if (due < 1)
         due = 1; /* 0 would disarm it; a past time fires at once */
-    struct itimerspec its = {.it_value = {.tv_sec = due / 1000000000LL,
-                                          .tv_nsec = due % 1000000000LL}};
+    struct itimerspec its = {
+        .it_value = {.tv_sec = due / 1000000000LL, .tv_nsec = due % 1000000000LL}};
     timerfd_settime(w->arrival_fd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
@@ -296,8 +297,8 @@ static void on_arrival(struct ev_loop *loop, ev_io *io, int revents)
     if (atomic_load(&w->stop))
         return;
     int64_t now = since_start(w);
-    for (int n = 0; w->have_next && w->next_intended <= now && n < ARRIVAL_BATCH &&
-                    !atomic_load(&w->stop);
+    for (int n = 0;
+         w->have_next && w->next_intended <= now && n < ARRIVAL_BATCH && !atomic_load(&w->stop);
          n++) {
         open_dispatch(w, w->next_intended, w->next_phase);
         w->have_next = sched_next(&w->sched, &w->next_intended, &w->next_phase);

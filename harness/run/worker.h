@@ -22,18 +22,18 @@ struct feeder_cursor;
 /* What every worker reads; immutable during the run, owned by the engine. */
 struct worker_shared {
     const struct scenario *scn;
-    const char *const *resolve;   /* CURLOPT_RESOLVE entries */
+    const char *const *resolve; /* CURLOPT_RESOLVE entries */
     size_t n_resolve;
-    double *target_cum;           /* cumulative target weights */
-    double *request_cum;          /* cumulative request weights */
-    int64_t start_ns;             /* run start (CLOCK_MONOTONIC); set before worker_start */
-    int64_t *phase_end_ns;        /* phase i ends at start_ns + phase_end_ns[i] */
+    double *target_cum;    /* cumulative target weights */
+    double *request_cum;   /* cumulative request weights */
+    int64_t start_ns;      /* run start (CLOCK_MONOTONIC); set before worker_start */
+    int64_t *phase_end_ns; /* phase i ends at start_ns + phase_end_ns[i] */
     int workers;
-    struct auth_pool *auth;       /* token pool (auth.h), or NULL */
+    struct auth_pool *auth;         /* token pool (auth.h), or NULL */
     struct feeder_cursor **cursors; /* [scn->n_feeders]: shared row counters (feeder.h) */
     /* Written by the workers (each at most rarely): */
-    _Atomic uint64_t *seq_next;   /* ${seq} handed out in chunks */
-    _Atomic int *exhausted;       /* 1 + index of a `unique`+stop feeder run dry, or 0 */
+    _Atomic uint64_t *seq_next; /* ${seq} handed out in chunks */
+    _Atomic int *exhausted;     /* 1 + index of a `unique`+stop feeder run dry, or 0 */
 };
 
 /* The slots of worker id of `workers`: its share of load.max_inflight

@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/units.h"
 #include "measure/hdr.h"
 #include "measure/judge.h"
 #include "measure/recorder.h"
 #include "scenario/scenario.h"
-#include "base/units.h"
 
 /* ---- parsing ---- */
 
@@ -47,8 +47,8 @@ static int parse_stat(const char *s, struct gate_expr *e)
         return 0;
     }
     double p;
-    if (s[0] != 'p' || units_number(s + 1, &p, NULL) || s[1] == '-' || s[1] == '+' ||
-        !(p > 0) || p > 100)
+    if (s[0] != 'p' || units_number(s + 1, &p, NULL) || s[1] == '-' || s[1] == '+' || !(p > 0) ||
+        p > 100)
         return -1;
     e->stat = GATE_PCTL;
     e->percentile = p;
@@ -60,9 +60,12 @@ static int parse_metric(const char *m, struct gate_expr *e)
     static const struct {
         const char *name;
         enum gate_metric metric;
-    } plain[] = {{"errors", GATE_ERRORS},         {"throttled", GATE_THROTTLED},
-                 {"unexpected", GATE_UNEXPECTED}, {"throughput", GATE_THROUGHPUT},
-                 {"achieved", GATE_ACHIEVED},     {"requests", GATE_REQUESTS},
+    } plain[] = {{"errors", GATE_ERRORS},
+                 {"throttled", GATE_THROTTLED},
+                 {"unexpected", GATE_UNEXPECTED},
+                 {"throughput", GATE_THROUGHPUT},
+                 {"achieved", GATE_ACHIEVED},
+                 {"requests", GATE_REQUESTS},
                  {"unauthorized", GATE_UNAUTHORIZED}};
     for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
         if (!strcmp(m, plain[i].name)) {

@@ -21,15 +21,15 @@ struct scenario;
 
 /* What is measured. */
 enum gate_metric {
-    GATE_TIME,        /* a statistic of a time series, milliseconds */
-    GATE_ERRORS,      /* requests counted as errors: % of completed, or a count */
-    GATE_THROTTLED,   /* 429 responses: % of completed, or a count */
-    GATE_UNAUTHORIZED,/* 401 responses: % of completed, or a count */
-    GATE_UNEXPECTED,  /* statuses outside `expect`: % of completed, or a count */
-    GATE_THROUGHPUT,  /* completed requests per second of recorded load */
-    GATE_ACHIEVED,    /* achieved / offered rate, % (open model): completions over
-                         scheduled arrivals in the scope's intervals */
-    GATE_REQUESTS,    /* completed requests, a count */
+    GATE_TIME,         /* a statistic of a time series, milliseconds */
+    GATE_ERRORS,       /* requests counted as errors: % of completed, or a count */
+    GATE_THROTTLED,    /* 429 responses: % of completed, or a count */
+    GATE_UNAUTHORIZED, /* 401 responses: % of completed, or a count */
+    GATE_UNEXPECTED,   /* statuses outside `expect`: % of completed, or a count */
+    GATE_THROUGHPUT,   /* completed requests per second of recorded load */
+    GATE_ACHIEVED,     /* achieved / offered rate, % (open model): completions over
+                          scheduled arrivals in the scope's intervals */
+    GATE_REQUESTS,     /* completed requests, a count */
 };
 
 /* For GATE_TIME: which histogram and which statistic. */
@@ -42,10 +42,10 @@ struct gate_expr {
     enum gate_metric metric;
     enum gate_series series;
     enum gate_stat stat;
-    double percentile;     /* GATE_PCTL: 0 < p <= 100 */
-    bool as_pct;           /* errors/throttled/unexpected: a share, not a count */
+    double percentile; /* GATE_PCTL: 0 < p <= 100 */
+    bool as_pct;       /* errors/throttled/unexpected: a share, not a count */
     enum gate_op op;
-    double threshold;      /* ms, %, count or per second, as the metric says */
+    double threshold; /* ms, %, count or per second, as the metric says */
 };
 
 /* What a gate applies to. A scope name of "*" means each phase, request or
@@ -54,12 +54,12 @@ struct gate_expr {
 enum gate_scope { GATE_ALL, GATE_PHASE, GATE_REQUEST, GATE_NODE };
 
 struct gate {
-    char *text;            /* the expression as written, e.g. "p99 < 250ms" */
+    char *text; /* the expression as written, e.g. "p99 < 250ms" */
     struct gate_expr expr;
     enum gate_scope scope;
-    char *scope_name;      /* NULL for GATE_ALL */
-    bool abort_on_fail;    /* also checked after every interval; stops the run */
-    double grace_s;        /* abort checks start this long after the run's start */
+    char *scope_name;   /* NULL for GATE_ALL */
+    bool abort_on_fail; /* also checked after every interval; stops the run */
+    double grace_s;     /* abort checks start this long after the run's start */
 };
 
 struct judge_criterion;

@@ -18,8 +18,8 @@
 #include <strings.h>
 
 #include "base/encode.h"
-#include "scenario/scenario.h"
 #include "base/xmlesc.h"
+#include "scenario/scenario.h"
 
 struct secret {
     char *v;

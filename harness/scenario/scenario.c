@@ -478,8 +478,7 @@ static void read_top(struct scnp_ctx *c, const struct ytree_node *root, struct s
             s->output_dir = v;
         }
     }
-    static const char *const gen_keys[] = {"late_tolerance", "late_threshold", "transport",
-                                           NULL};
+    static const char *const gen_keys[] = {"late_tolerance", "late_threshold", "transport", NULL};
     if ((n = scnp_get(root, "generator")) && !scnp_keys(c, n, "generator", gen_keys)) {
         const struct ytree_node *v;
         double frac;
@@ -574,8 +573,8 @@ static char *override_label(const char *ov)
         const char *last = eq;
         while (last > ov && last[-1] != '.')
             last--;
-        if (eq[1] && (redact_sensitive_name(last, (size_t)(eq - last)) ||
-                      flow_holds_secret(eq + 1))) {
+        if (eq[1] &&
+            (redact_sensitive_name(last, (size_t)(eq - last)) || flow_holds_secret(eq + 1))) {
             if (asprintf(&label, "--set %.*s=<redacted>", (int)(eq - ov), ov) < 0)
                 label = NULL;
             return label;

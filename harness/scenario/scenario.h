@@ -33,8 +33,8 @@ struct tpl;    /* template.h */
 
 enum {
     SCN_OK = 0,
-    SCN_EINVAL = -1,  /* the scenario is wrong; the message says where and why */
-    SCN_EIO = -2,     /* the scenario file could not be read (files it names: EINVAL) */
+    SCN_EINVAL = -1, /* the scenario is wrong; the message says where and why */
+    SCN_EIO = -2,    /* the scenario file could not be read (files it names: EINVAL) */
     SCN_ENOMEM = -3,
 };
 
@@ -46,55 +46,55 @@ enum {
 
 enum scn_model { SCN_OPEN = 0, SCN_CLOSED = 1 };
 enum scn_conn_policy {
-    SCN_CONN_KEEPALIVE = 0,  /* reuse connections (default) */
-    SCN_CONN_NEW = 1,        /* a new connection (full handshake) per request */
-    SCN_CONN_FRACTION = 2,   /* new_conn_fraction of requests on a new connection */
+    SCN_CONN_KEEPALIVE = 0, /* reuse connections (default) */
+    SCN_CONN_NEW = 1,       /* a new connection (full handshake) per request */
+    SCN_CONN_FRACTION = 2,  /* new_conn_fraction of requests on a new connection */
 };
 
 /* One gateway node (or the load balancer, when node_header is set). */
 struct scn_target {
-    char *url;            /* scheme://host:port[/base]: lower-case host, port filled in */
-    char *name;           /* "host:port" unless given as `name:` */
+    char *url;  /* scheme://host:port[/base]: lower-case host, port filled in */
+    char *name; /* "host:port" unless given as `name:` */
     bool https;
-    char *host;           /* host name or address literal, no brackets */
-    int port;             /* default 8243 for https, 8280 for http */
-    char *base_path;      /* "" or "/prefix" without trailing slash */
-    double weight;        /* > 0, default 1 */
-    bool url_secret;      /* url came from ${ENV}: redacted in JSON (name is not) */
-    char *server_name;    /* https only: the host name the node's certificate must
-                           * carry, sent as SNI and in Host (targets.N.server_name,
-                           * else tls.server_name), while the connection goes to
-                           * host's address; NULL: host itself */
+    char *host;        /* host name or address literal, no brackets */
+    int port;          /* default 8243 for https, 8280 for http */
+    char *base_path;   /* "" or "/prefix" without trailing slash */
+    double weight;     /* > 0, default 1 */
+    bool url_secret;   /* url came from ${ENV}: redacted in JSON (name is not) */
+    char *server_name; /* https only: the host name the node's certificate must
+                        * carry, sent as SNI and in Host (targets.N.server_name,
+                        * else tls.server_name), while the connection goes to
+                        * host's address; NULL: host itself */
 };
 
 struct scn_header {
     char *name;
-    char *value;          /* after ${ENV} expansion; no CR/LF; runtime references as written */
-    bool secret;          /* from ${ENV} or Authorization/Cookie/API key: redact */
-    struct tpl *tpl;      /* per-request template of value, or NULL when value is static;
-                           * no feeder cell it can take holds CR, LF or NUL */
+    char *value;     /* after ${ENV} expansion; no CR/LF; runtime references as written */
+    bool secret;     /* from ${ENV} or Authorization/Cookie/API key: redact */
+    struct tpl *tpl; /* per-request template of value, or NULL when value is static;
+                      * no feeder cell it can take holds CR, LF or NUL */
 };
 
 struct scn_request {
     char *name;
-    double weight;        /* > 0, default 1 */
-    char *method;         /* GET default */
-    char *path;           /* begins with '/'; runtime references as written */
+    double weight; /* > 0, default 1 */
+    char *method;  /* GET default */
+    char *path;    /* begins with '/'; runtime references as written */
     struct scn_header *headers;
     size_t n_headers;
-    char *body;           /* NULL or body_bytes bytes (inline or from body_file), plus a NUL;
-                           * runtime references as written */
+    char *body; /* NULL or body_bytes bytes (inline or from body_file), plus a NUL;
+                 * runtime references as written */
     size_t body_bytes;
-    char *body_file;      /* path as written, or NULL */
-    int *expect_status;   /* statuses counted as success; default: any 2xx/3xx */
+    char *body_file;        /* path as written, or NULL */
+    int *expect_status;     /* statuses counted as success; default: any 2xx/3xx */
     size_t n_expect_status; /* 0 when expect was not given (2xx/3xx succeed) */
-    bool path_secret;     /* path came from ${ENV} or its query names a key/token */
-    bool body_secret;     /* body came from ${ENV}, !secret, or a body_file */
-    struct tpl *path_tpl; /* per-request template of path, or NULL when static; no feeder
-                           * cell it can take holds a space, '#' or a control character */
-    struct tpl *body_tpl; /* per-request template of body (inline, or body_file contents),
-                           * or NULL when static */
-    uint64_t feeder_mask; /* bit f: path, a header or the body uses feeders[f] */
+    bool path_secret;       /* path came from ${ENV} or its query names a key/token */
+    bool body_secret;       /* body came from ${ENV}, !secret, or a body_file */
+    struct tpl *path_tpl;   /* per-request template of path, or NULL when static; no feeder
+                             * cell it can take holds a space, '#' or a control character */
+    struct tpl *body_tpl;   /* per-request template of body (inline, or body_file contents),
+                             * or NULL when static */
+    uint64_t feeder_mask;   /* bit f: path, a header or the body uses feeders[f] */
     /* Bit s set when status s (0..639) counts as success; filled from
      * expect_status, or 200..399 by default. Test with scn_request_expects. */
     uint64_t expect_bits[10];
@@ -118,19 +118,19 @@ struct scn_phase {
     double rate_end;
     int users;
     double think_ms;
-    bool record;          /* false for warm-up: sent but not counted */
-    char *group;          /* steps: the name written in the file; else NULL */
-    int step;             /* steps: 1-based index within group; else 0 */
-    size_t stop_rule;     /* steps with `stop:`: 1 + index into step_stops; else 0 */
+    bool record;      /* false for warm-up: sent but not counted */
+    char *group;      /* steps: the name written in the file; else NULL */
+    int step;         /* steps: 1-based index within group; else 0 */
+    size_t stop_rule; /* steps with `stop:`: 1 + index into step_stops; else 0 */
 };
 
 /* A staircase's `stop:` rule: the run stops once `after` consecutive steps
  * fail any of the slo expressions (each judged on its own step). */
 struct scn_step_stop {
-    char *group;            /* the steps phase's name */
-    struct gate *slo;       /* scope GATE_PHASE, scope_name NULL */
+    char *group;      /* the steps phase's name */
+    struct gate *slo; /* scope GATE_PHASE, scope_name NULL */
     size_t n_slo;
-    int after;              /* default 2 */
+    int after; /* default 2 */
 };
 
 /* Which HTTP client carries requests (`generator.transport`). */
@@ -141,20 +141,20 @@ enum scn_transport {
 };
 
 struct scn_tls {
-    bool insecure;          /* verification off: must be explicit, flagged everywhere */
-    char *server_name;      /* `server_name:` (lower case), or NULL; already copied into
-                             * every https target without its own (scn_target) */
+    bool insecure;     /* verification off: must be explicit, flagged everywhere */
+    char *server_name; /* `server_name:` (lower case), or NULL; already copied into
+                        * every https target without its own (scn_target) */
     /* ca_file, cert_file and key_file are resolved against the scenario's
      * folder (ready to open); each was checked to exist and parse. */
-    char *ca_file;          /* PEM CA bundle, or NULL for the system store */
-    char *cert_file;        /* client certificate for mutual TLS (PEM) */
-    char *key_file;         /* its private key (PEM); == cert_file when inside it */
-    char *key_password;     /* for an encrypted key, or NULL; secret (never in JSON) */
-    char *min_version;      /* "1.0", "1.1", "1.2", "1.3" or NULL (libcurl's default) */
+    char *ca_file;      /* PEM CA bundle, or NULL for the system store */
+    char *cert_file;    /* client certificate for mutual TLS (PEM) */
+    char *key_file;     /* its private key (PEM); == cert_file when inside it */
+    char *key_password; /* for an encrypted key, or NULL; secret (never in JSON) */
+    char *min_version;  /* "1.0", "1.1", "1.2", "1.3" or NULL (libcurl's default) */
     char *max_version;
-    char *ciphers;          /* OpenSSL cipher list (TLS <= 1.2) or NULL */
-    char *tls13_ciphers;    /* TLS 1.3 cipher suites (`ciphersuites:`) or NULL */
-    bool session_resumption;/* default true */
+    char *ciphers;           /* OpenSSL cipher list (TLS <= 1.2) or NULL */
+    char *tls13_ciphers;     /* TLS 1.3 cipher suites (`ciphersuites:`) or NULL */
+    bool session_resumption; /* default true */
     enum scn_conn_policy conn_policy;
     double new_conn_fraction; /* for SCN_CONN_FRACTION, 0..1 */
 };
@@ -165,7 +165,8 @@ enum scn_grant { SCN_GRANT_CLIENT_CREDENTIALS = 0, SCN_GRANT_PASSWORD = 1 };
 enum scn_client_auth {
     SCN_CLIENT_AUTH_BASIC = 0, /* client_id:client_secret in HTTP Basic (RFC 6749 2.3.1) */
     SCN_CLIENT_AUTH_BODY = 1,  /* client_id and client_secret in the form body */
-    SCN_CLIENT_AUTH_MTLS = 2,  /* client_id in the body, the client certificate proves it (RFC 8705) */
+    SCN_CLIENT_AUTH_MTLS =
+        2, /* client_id in the body, the client certificate proves it (RFC 8705) */
 };
 enum scn_bind {
     SCN_BIND_ROUND_ROBIN = 0, /* arrivals (or users) take applications in turn */
@@ -177,81 +178,81 @@ enum scn_bind {
  * written anywhere: results echo the name and whether a certificate is
  * used, nothing else. */
 struct scn_app {
-    char *name;             /* `name`, or "app-N" (1-based) */
-    char *client_id;        /* secret when from ${ENV} or a file */
-    char *client_secret;    /* NULL with client_auth mtls */
-    char *username;         /* password grant */
+    char *name;          /* `name`, or "app-N" (1-based) */
+    char *client_id;     /* secret when from ${ENV} or a file */
+    char *client_secret; /* NULL with client_auth mtls */
+    char *username;      /* password grant */
     char *password;
-    char *cert_file;        /* resolved; this application's client certificate, or NULL */
+    char *cert_file; /* resolved; this application's client certificate, or NULL */
     char *key_file;
-    bool client_id_secret;  /* client_id came from ${ENV} or a file: redacted */
+    bool client_id_secret; /* client_id came from ${ENV} or a file: redacted */
 };
 
 struct scn_auth {
     enum scn_auth_type type;
-    char *token_url;        /* https://HOST:PORT/oauth2/token (normalised) */
-    char *token_host;       /* host part, for pinning the address */
+    char *token_url;  /* https://HOST:PORT/oauth2/token (normalised) */
+    char *token_host; /* host part, for pinning the address */
     int token_port;
     bool token_https;
-    char *token_path;       /* the URL's path ("/oauth2/token") */
-    char *server_name;      /* `server_name:` (https only): the name the token endpoint's
-                             * certificate must carry, sent as SNI and Host while the
-                             * connection goes to token_host; or NULL */
+    char *token_path;  /* the URL's path ("/oauth2/token") */
+    char *server_name; /* `server_name:` (https only): the name the token endpoint's
+                        * certificate must carry, sent as SNI and Host while the
+                        * connection goes to token_host; or NULL */
     enum scn_grant grant;
     enum scn_client_auth client_auth;
-    char *scope;            /* space-separated scopes, or NULL */
+    char *scope; /* space-separated scopes, or NULL */
     struct scn_app *apps;
     size_t n_apps;
-    char *apps_file;        /* `applications: FILE` as written, or NULL */
+    char *apps_file; /* `applications: FILE` as written, or NULL */
     enum scn_bind bind;
-    double refresh_before_s;   /* > 0: refresh this long before expiry */
-    double refresh_before_frac;/* else this share of the lifetime (default 0.2) */
-    double token_timeout_ms;   /* one token request (default 10 s) */
-    char *header;           /* header carrying the token (default Authorization) */
-    char *prefix;           /* before the token (default "Bearer ") */
+    double refresh_before_s;    /* > 0: refresh this long before expiry */
+    double refresh_before_frac; /* else this share of the lifetime (default 0.2) */
+    double token_timeout_ms;    /* one token request (default 10 s) */
+    char *header;               /* header carrying the token (default Authorization) */
+    char *prefix;               /* before the token (default "Bearer ") */
 };
 
 struct scenario {
-    char *file;             /* path it was read from */
+    char *file;              /* path it was read from */
     struct feeder **feeders; /* `feeders:` in file order (order, exhausted, per set); the
                               * templates' feeder indexes point into this array */
-    size_t n_feeders;       /* at most 64 */
-    char *name;             /* default: the file name without folder and extension */
-    char *description;      /* free text or NULL */
+    size_t n_feeders;        /* at most 64 */
+    char *name;              /* default: the file name without folder and extension */
+    char *description;       /* free text or NULL */
     struct scn_target *targets;
     size_t n_targets;
-    char *node_header;      /* response header naming the node, or NULL */
+    char *node_header; /* response header naming the node, or NULL */
     struct scn_tls tls;
-    int http_version;       /* 1 (HTTP/1.1) or 2 */
+    int http_version; /* 1 (HTTP/1.1) or 2 */
     struct scn_request *requests;
     size_t n_requests;
     enum scn_model model;
-    bool poisson;           /* open model: exponential inter-arrival times */
-    bool balance_random;    /* load.balance: random (else round_robin, the default):
-                               how requests are spread over several targets */
-    int max_inflight;       /* open model bound; default 10000 */
-    double backoff_max_ms;  /* closed model: > 0 = after a 429 a user waits its
-                               Retry-After (1 s without one), at most this long */
-    int workers;            /* threads; 0 in the file means one per core (resolved here) */
-    bool workers_auto;      /* workers was 0/absent and resolved to the online CPUs */
+    bool poisson;          /* open model: exponential inter-arrival times */
+    bool balance_random;   /* load.balance: random (else round_robin, the default):
+                              how requests are spread over several targets */
+    int max_inflight;      /* open model bound; default 10000 */
+    double backoff_max_ms; /* closed model: > 0 = after a 429 a user waits its
+                              Retry-After (1 s without one), at most this long */
+    int workers;           /* threads; 0 in the file means one per core (resolved here) */
+    bool workers_auto;     /* workers was 0/absent and resolved to the online CPUs */
     struct scn_phase *phases;
     size_t n_phases;
-    double connect_timeout_ms; /* default 5000 */
-    double request_timeout_ms; /* default 30000 */
-    double interval_s;      /* default 1 */
-    char *output_dir;       /* default "results" */
-    double late_tolerance_pct; /* generator-limited past this share of late arrivals (1) */
-    double late_threshold_ms;  /* an arrival is late past this (10) */
+    double connect_timeout_ms;    /* default 5000 */
+    double request_timeout_ms;    /* default 30000 */
+    double interval_s;            /* default 1 */
+    char *output_dir;             /* default "results" */
+    double late_tolerance_pct;    /* generator-limited past this share of late arrivals (1) */
+    double late_threshold_ms;     /* an arrival is late past this (10) */
     enum scn_transport transport; /* `generator.transport` (auto) */
-    struct gate *gates;     /* `gates:` in file order (gate.h) */
+    struct gate *gates;           /* `gates:` in file order (gate.h) */
     size_t n_gates;
     struct scn_step_stop *step_stops;
     size_t n_step_stops;
-    struct scn_auth auth;   /* type SCN_AUTH_NONE without `auth:` */
-    char **overrides;       /* the --set overrides ("key=value") in the order given, each
-                               without what may be a secret, as messages show them (a
-                               credential-named key's value, a URL's user:password@, a
-                               credential-named query value); owned */
+    struct scn_auth auth; /* type SCN_AUTH_NONE without `auth:` */
+    char **overrides;     /* the --set overrides ("key=value") in the order given, each
+                             without what may be a secret, as messages show them (a
+                             credential-named key's value, a URL's user:password@, a
+                             credential-named query value); owned */
     size_t n_overrides;
 };
 
@@ -273,9 +274,8 @@ int scenario_load(const char *path, const char *const *overrides, size_t n_overr
  * bytes) stands for the file `path` (used in messages, for the default
  * name, and to resolve relative paths; it is not read). For tests and
  * fuzzing. */
-int scenario_load_mem(const char *path, const char *yaml, size_t len,
-                      const char *const *overrides, size_t n_overrides, struct scenario **out,
-                      char *err, size_t err_len);
+int scenario_load_mem(const char *path, const char *yaml, size_t len, const char *const *overrides,
+                      size_t n_overrides, struct scenario **out, char *err, size_t err_len);
 
 /* Static description of an SCN_* code. */
 const char *scenario_strerror(int err);
@@ -289,8 +289,8 @@ void scenario_free(struct scenario *s);
  * keys) are never included; "overrides" lists the --set overrides
  * (s->overrides, with any secret of the scenario they repeat masked too).
  * Layout in docs/scenario.md. Returns a new
- * reference (json_t *, jansson), or NULL on allocation failure. Declared as void * to keep jansson out of
- * this header. */
+ * reference (json_t *, jansson), or NULL on allocation failure. Declared as void * to keep jansson
+ * out of this header. */
 void *scenario_to_json(const struct scenario *s);
 
 /* Total planned duration of all phases, seconds. */

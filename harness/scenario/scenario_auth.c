@@ -12,19 +12,18 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "scenario/feeder.h"
 #include "base/infile.h"
+#include "scenario/feeder.h"
 #include "scenario/scenario_int.h"
 
 #define MAX_APPS 100000
 #define MAX_SECRET_FILE_BYTES 4096
 
-static const char *const app_keys[] = {"name",     "client_id", "client_secret",
-                                       "client_secret_file", "username", "password",
-                                       "cert",     "key",       NULL};
+static const char *const app_keys[] = {
+    "name", "client_id", "client_secret", "client_secret_file", "username", "password", "cert",
+    "key",  NULL};
 
-int scnp_secret_file(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
-                     char **out)
+int scnp_secret_file(struct scnp_ctx *c, const struct ytree_node *n, const char *field, char **out)
 {
     char *written, *path;
     if (scnp_string(c, n, field, &written, NULL))
@@ -83,8 +82,8 @@ static void read_cert(struct scnp_ctx *c, const struct ytree_node *cert_n, const
     if (scnp_string(c, cert_n, cert_field, &cert_w, NULL) ||
         !(a->cert_file = scnp_resolve(c, cert_w)))
         goto out;
-    if (key_n && (scnp_string(c, key_n, key_field, &key_w, NULL) ||
-                  !(key_path = scnp_resolve(c, key_w))))
+    if (key_n &&
+        (scnp_string(c, key_n, key_field, &key_w, NULL) || !(key_path = scnp_resolve(c, key_w))))
         goto out;
     scnp_cert_pair(c, cert_n, cert_field, cert_w, a->cert_file, key_n, key_field, key_w, key_path,
                    NULL, &a->key_file);
@@ -124,8 +123,7 @@ static void read_app(struct scnp_ctx *c, const struct ytree_node *m, const char 
         scnp_string(c, v, scnp_field(f, parent, "password"), &a->password, NULL);
     const struct ytree_node *cert_n = scnp_get(m, "cert"), *key_n = scnp_get(m, "key");
     if (cert_n)
-        read_cert(c, cert_n, scnp_field(f, parent, "cert"), key_n, scnp_field(g, parent, "key"),
-                  a);
+        read_cert(c, cert_n, scnp_field(f, parent, "cert"), key_n, scnp_field(g, parent, "key"), a);
     else if (key_n)
         scnp_error(c, key_n, scnp_field(f, parent, "key"),
                    "a client key needs its certificate; add cert: FILE (or remove key)");
@@ -154,8 +152,7 @@ static void read_apps_csv(struct scnp_ctx *c, const struct ytree_node *n, const 
 {
     char *path = NULL, err[512];
     struct feeder *fd = NULL;
-    if (scnp_string(c, n, field, &au->apps_file, NULL) ||
-        !(path = scnp_resolve(c, au->apps_file)))
+    if (scnp_string(c, n, field, &au->apps_file, NULL) || !(path = scnp_resolve(c, au->apps_file)))
         goto out;
     struct stat st;
     if (stat(path, &st)) {
@@ -187,8 +184,8 @@ static void read_apps_csv(struct scnp_ctx *c, const struct ytree_node *n, const 
         goto out;
     }
     if (fd->n_rows > MAX_APPS) {
-        scnp_error(c, n, field, "%s has %zu applications; at most %d are supported",
-                   au->apps_file, fd->n_rows, MAX_APPS);
+        scnp_error(c, n, field, "%s has %zu applications; at most %d are supported", au->apps_file,
+                   fd->n_rows, MAX_APPS);
         goto out;
     }
     if (!(au->apps = calloc(fd->n_rows, sizeof *au->apps))) {
@@ -209,8 +206,7 @@ static void read_apps_csv(struct scnp_ctx *c, const struct ytree_node *n, const 
     for (size_t r = 0; r < fd->n_rows && !oom; r++) {
         struct scn_app *a = &au->apps[r];
         char where[SCNP_FIELD_MAX];
-        snprintf(where, sizeof where, "%s (%s:%zu)", field, au->apps_file,
-                 feeder_row_line(fd, r));
+        snprintf(where, sizeof where, "%s (%s:%zu)", field, au->apps_file, feeder_row_line(fd, r));
         a->name = cell(fd, r, col[0], &oom);
         a->client_id = cell(fd, r, col[1], &oom);
         a->client_id_secret = true; /* from a file */
@@ -228,13 +224,21 @@ static void read_apps_csv(struct scnp_ctx *c, const struct ytree_node *n, const 
         if (secret_file && a->client_secret)
             scnp_error(c, n, where, "give client_secret or client_secret_file, not both");
         else if (secret_file) {
-            struct ytree_node sn = {.kind = YTREE_SCALAR, .text = secret_file,
-                                    .len = strlen(secret_file), .src = n->src, .line = n->line, .col = n->col};
+            struct ytree_node sn = {.kind = YTREE_SCALAR,
+                                    .text = secret_file,
+                                    .len = strlen(secret_file),
+                                    .src = n->src,
+                                    .line = n->line,
+                                    .col = n->col};
             read_secret(c, &sn, where, a);
         }
         if (cert) {
-            struct ytree_node cn = {.kind = YTREE_SCALAR, .text = cert, .len = strlen(cert),
-                                    .src = n->src, .line = n->line, .col = n->col};
+            struct ytree_node cn = {.kind = YTREE_SCALAR,
+                                    .text = cert,
+                                    .len = strlen(cert),
+                                    .src = n->src,
+                                    .line = n->line,
+                                    .col = n->col};
             struct ytree_node kn = cn;
             if (key) {
                 kn.text = key;
@@ -259,15 +263,15 @@ out:
 static void read_apps_list(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
                            struct scn_auth *au)
 {
-    if (scnp_list(c, n, field, "applications: [{client_id: ${A1_ID}, client_secret: ${A1_SECRET}}]"))
+    if (scnp_list(c, n, field,
+                  "applications: [{client_id: ${A1_ID}, client_secret: ${A1_SECRET}}]"))
         return;
     if (!n->n) {
         scnp_error(c, n, field, "empty list; give at least one application, or a CSV file");
         return;
     }
     if (n->n > MAX_APPS) {
-        scnp_error(c, n, field, "%zu applications; at most %d are supported", n->n,
-                   MAX_APPS);
+        scnp_error(c, n, field, "%zu applications; at most %d are supported", n->n, MAX_APPS);
         return;
     }
     if (!(au->apps = calloc(n->n, sizeof *au->apps))) {
@@ -311,14 +315,17 @@ static void check_apps(struct scnp_ctx *c, const struct ytree_node *at, struct s
         if (!a->client_id)
             continue; /* reported where it was read */
         if (au->client_auth != SCN_CLIENT_AUTH_MTLS && !a->client_secret)
-            scnp_error(c, at, "auth", "%s has no client_secret; give client_secret: ${SECRET} "
-                       "or client_secret_file (or client_auth: mtls with a certificate)", where);
-        if (au->client_auth == SCN_CLIENT_AUTH_MTLS && !a->cert_file && !tls->cert_file)
-            scnp_error(c, at, "auth", "%s: client_auth: mtls needs a client certificate; give "
-                       "the application a cert and key, or set tls.cert and tls.key", where);
-        if (au->grant == SCN_GRANT_PASSWORD && (!a->username || !a->password))
-            scnp_error(c, at, "auth", "%s: grant: password needs username and password",
+            scnp_error(c, at, "auth",
+                       "%s has no client_secret; give client_secret: ${SECRET} "
+                       "or client_secret_file (or client_auth: mtls with a certificate)",
                        where);
+        if (au->client_auth == SCN_CLIENT_AUTH_MTLS && !a->cert_file && !tls->cert_file)
+            scnp_error(c, at, "auth",
+                       "%s: client_auth: mtls needs a client certificate; give "
+                       "the application a cert and key, or set tls.cert and tls.key",
+                       where);
+        if (au->grant == SCN_GRANT_PASSWORD && (!a->username || !a->password))
+            scnp_error(c, at, "auth", "%s: grant: password needs username and password", where);
         if (first[i] != i)
             scnp_error(c, at, "auth", "two applications are named %s; names must differ", a->name);
     }
@@ -406,10 +413,13 @@ static void read_refresh(struct scnp_ctx *c, const struct ytree_node *n, struct 
 
 void scnp_auth(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s)
 {
-    static const char *const keys[] = {
-        "type",   "token_url",      "grant",  "client_auth", "scopes", "applications", "bind",
-        "refresh_before", "timeout", "header", "prefix", "name", "client_id", "client_secret",
-        "client_secret_file", "username", "password", "cert", "key", "server_name", NULL};
+    static const char *const keys[] = {"type",        "token_url",      "grant",
+                                       "client_auth", "scopes",         "applications",
+                                       "bind",        "refresh_before", "timeout",
+                                       "header",      "prefix",         "name",
+                                       "client_id",   "client_secret",  "client_secret_file",
+                                       "username",    "password",       "cert",
+                                       "key",         "server_name",    NULL};
     static const char *const grants[] = {"client_credentials", "password", NULL};
     static const char *const client_auths[] = {"basic", "body", "mtls", NULL};
     static const char *const binds[] = {"round_robin", "random", "sticky", NULL};

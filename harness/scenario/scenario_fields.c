@@ -5,8 +5,8 @@
  * with a "did you mean" from edit distance and from a table of names
  * other tools use. See scenario_priv.h.
  */
-#include "scenario/scenario_int.h"
 #include "base/suggest.h"
+#include "scenario/scenario_int.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -17,8 +17,8 @@
 #include <strings.h>
 
 #include "base/infile.h"
-#include "scenario/redact.h"
 #include "base/units.h"
+#include "scenario/redact.h"
 
 /* Is the value at node at (field) a secret that a message must not
  * quote: a scalar tagged !secret, or under a credential's name (a header

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scenario/gate.h"
 #include "measure/judge.h"
+#include "scenario/gate.h"
 #include "scenario/scenario_int.h"
 
 static const char *const scope_keys[] = {"phase", "request", "node"};
@@ -63,10 +63,8 @@ static void check_scope(struct scnp_ctx *c, const struct ytree_node *at, const c
             scnp_error(c, at, field, "no phase is named '%s'; use a name from load.phases, or *",
                        name);
     } else if (g->scope == GATE_REQUEST && !known_request(s, name)) {
-        scnp_error(c, at, field, "no request is named '%s'; use a name from requests, or *",
-                   name);
-    } else if (g->scope == GATE_NODE && !s->node_header && s->n_targets &&
-               !known_target(s, name)) {
+        scnp_error(c, at, field, "no request is named '%s'; use a name from requests, or *", name);
+    } else if (g->scope == GATE_NODE && !s->node_header && s->n_targets && !known_target(s, name)) {
         scnp_error(c, at, field,
                    "no target is named '%s'; nodes are the targets' names (host:port unless "
                    "`name:` is given), or * for each node",
@@ -129,8 +127,8 @@ static void check_achieved(struct scnp_ctx *c, const struct ytree_node *expr,
 static int read_gate(struct scnp_ctx *c, const struct ytree_node *item, const char *field,
                      struct scenario *s, struct gate *g)
 {
-    static const char *const keys[] = {"gate", "phase", "request", "node", "abort_on_fail",
-                                       "grace", NULL};
+    static const char *const keys[] = {"gate",          "phase", "request", "node",
+                                       "abort_on_fail", "grace", NULL};
     char why[256];
     const struct ytree_node *expr = item;
     const char *expr_field = field;

@@ -15,9 +15,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "base/uniq.h"
 #include "scenario/scenario.h"
 #include "scenario/template.h"
-#include "base/uniq.h"
 #include "scenario/yamltree.h"
 
 #define SCNP_FIELD_MAX 256 /* a dotted path buffer */
@@ -194,8 +194,7 @@ int scnp_parse_url(struct scnp_ctx *c, const struct ytree_node *n, const char *f
 /* Reads the one-line secret in the file named by scalar n (relative to
  * the scenario's folder; a trailing newline dropped; at most 4 KiB).
  * Returns 0 with *out owned, or -1 (reported). */
-int scnp_secret_file(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
-                     char **out);
+int scnp_secret_file(struct scnp_ctx *c, const struct ytree_node *n, const char *field, char **out);
 
 /* `auth:` (OAuth2 token pools); after load (bind: sticky needs the model). */
 void scnp_auth(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scenario/scenario_int.h"
 #include "base/units.h"
+#include "scenario/scenario_int.h"
 
 #define MAX_RATE_PER_S 1e7
 #define MAX_USERS 1000000
@@ -101,9 +101,9 @@ static int read_rate_or_ramp(struct scnp_ctx *c, const struct ytree_node *n, con
 
 struct step_spec {
     double from, to, step, duration_ms;
-    double warmup_ms;      /* an unrecorded lead-in at each step's load; 0: none */
+    double warmup_ms; /* an unrecorded lead-in at each step's load; 0: none */
     size_t count;
-    size_t stop_rule;      /* 1 + index into step_stops; 0: none */
+    size_t stop_rule; /* 1 + index into step_stops; 0: none */
 };
 
 static int read_steps(struct scnp_ctx *c, const struct ytree_node *n, const char *field,

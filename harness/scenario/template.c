@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scenario/feeder.h"
 #include "base/suggest.h"
+#include "scenario/feeder.h"
 #include "scenario/template_int.h"
 
 static const char *const builtin_names[] = {"uuid",     "seq",        "now_ms",     "now_iso",

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scenario/feeder.h"
 #include "base/rng.h"
+#include "scenario/feeder.h"
 #include "scenario/template_int.h"
 
 static const char hex_digits[] = "0123456789abcdef";

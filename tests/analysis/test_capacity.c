@@ -433,8 +433,8 @@ static void knee_needs_confirmation(void **state)
     struct capacity_knee k;
     const char *why = NULL;
     struct capacity_step dip[] = {
-        STEP(300, 300, 20, 0), STEP(325, 325, 900, 0), /* a pause: p99 fails */
-        STEP(350, 350, 20, 0), STEP(375, 375, 30, 0),  STEP(400, 400, 80, 0),
+        STEP(300, 300, 20, 0),  STEP(325, 325, 900, 0), /* a pause: p99 fails */
+        STEP(350, 350, 20, 0),  STEP(375, 375, 30, 0),  STEP(400, 400, 80, 0),
         STEP(425, 400, 260, 0), STEP(450, 400, 700, 0),
     };
     assert_int_equal(capacity_knee(dip, N_OF(dip), &slo, &k, &why), CAPACITY_OK);
@@ -449,7 +449,8 @@ static void knee_needs_confirmation(void **state)
     assert_int_equal(capacity_knee(top, N_OF(top), &slo, &k, &why), CAPACITY_OK);
     assert_int_equal(k.first_bad, 1);
     /* an invalid step between is passed over: the next valid rate decides */
-    struct capacity_step inv[] = {STEP(100, 100, 20, 0), STEP(200, 200, 900, 0),
+    struct capacity_step inv[] = {STEP(100, 100, 20, 0),
+                                  STEP(200, 200, 900, 0),
                                   {.offered_rps = 300, .achieved_rps = 100, .latency_ms = 20},
                                   STEP(400, 300, 20, 0)};
     assert_int_equal(capacity_knee(inv, N_OF(inv), &slo, &k, &why), CAPACITY_OK);
@@ -460,10 +461,14 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(knee_needs_confirmation),
-        cmocka_unit_test(knee_on_achieved),         cmocka_unit_test(knee_on_latency_and_errors),
-        cmocka_unit_test(knee_order_invalid_noise), cmocka_unit_test(knee_all_pass_all_fail),
-        cmocka_unit_test(knee_bad_input),           cmocka_unit_test(sizing),
-        cmocka_unit_test(sizing_scale_out),         cmocka_unit_test(sizing_errors),
+        cmocka_unit_test(knee_on_achieved),
+        cmocka_unit_test(knee_on_latency_and_errors),
+        cmocka_unit_test(knee_order_invalid_noise),
+        cmocka_unit_test(knee_all_pass_all_fail),
+        cmocka_unit_test(knee_bad_input),
+        cmocka_unit_test(sizing),
+        cmocka_unit_test(sizing_scale_out),
+        cmocka_unit_test(sizing_errors),
         cmocka_unit_test(whatif_and_sensitivity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -486,7 +486,7 @@ static void test_bad_files(void **state)
     assert_non_null(strstr(err, "No such file"));
 
     test_put(p, sizeof p, "cut.json",
-        "{\"format\": \"gatecap-results\",\n \"version\": 1,\n \"run\": {");
+             "{\"format\": \"gatecap-results\",\n \"version\": 1,\n \"run\": {");
     assert_int_equal(compare_files(good, p, &o, &r, err, sizeof err), COMPARE_EFORMAT);
     assert_non_null(strstr(err, "current"));
     assert_non_null(strstr(err, "cut.json:3:"));

@@ -182,9 +182,9 @@ static void scale_out_measured(void **state)
     assert_int_equal(p.rec.nodes, 5);
     assert_non_null(strstr(p.sentence, "(measured scale-out)"));
     assert_true(has_assumption(&p, "Scale-out measured: at the SLO 1 node"));
-    assert_true(fabs(p.whatif[3].capacity_rps - capacity_cluster_rps(g, &(struct capacity_policy){
-                                                                          .scale_alpha = al},
-                                                                      4)) < 1e-9);
+    assert_true(fabs(p.whatif[3].capacity_rps -
+                     capacity_cluster_rps(g, &(struct capacity_policy){.scale_alpha = al}, 4)) <
+                1e-9);
     json_t *doc = plan_to_json(&p, &rq);
     json_t *so = json_object_get(doc, "scale_out");
     assert_string_equal(json_string_value(json_object_get(so, "method")), "two-point");
@@ -298,8 +298,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(recommendation),
-        cmocka_unit_test(scale_out_measured), cmocka_unit_test(at_least_and_no_demand),
-        cmocka_unit_test(usl_only),       cmocka_unit_test(refusals),
+        cmocka_unit_test(scale_out_measured),
+        cmocka_unit_test(at_least_and_no_demand),
+        cmocka_unit_test(usl_only),
+        cmocka_unit_test(refusals),
         cmocka_unit_test(formatting),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

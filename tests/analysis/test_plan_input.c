@@ -83,8 +83,8 @@ static void results_steps(void **state)
     assert_string_equal(a->name, label);
     assert_true(a->offered_rps == 100);
     assert_true(a->judged);
-    assert_int_equal(a->judge.n_iv, 4);     /* its intervals, the partial one too */
-    assert_int_equal(a->intervals, 2);      /* judged: the first and partial left out */
+    assert_int_equal(a->judge.n_iv, 4); /* its intervals, the partial one too */
+    assert_int_equal(a->intervals, 2);  /* judged: the first and partial left out */
     assert_true(a->judge.offered_rps == 100);
     assert_true(a->judge.iv[1].scheduled == 100);
     assert_true(a->latency_ms == 3);
@@ -93,8 +93,8 @@ static void results_steps(void **state)
 
     snprintf(label, sizeof label, "%s/b", folder);
     assert_string_equal(b->name, label);
-    assert_int_equal(b->judge.n_iv, 3);     /* the drain interval is the phase's too */
-    assert_int_equal(b->intervals, 1);      /* ... but nothing was scheduled in it */
+    assert_int_equal(b->judge.n_iv, 3); /* the drain interval is the phase's too */
+    assert_int_equal(b->intervals, 1);  /* ... but nothing was scheduled in it */
     assert_true(fabs(b->late_pct - 2.5) < 1e-12);
     /* without generator.by_phase (older results) the health sums the intervals' */
     assert_true(b->judge.gen.scheduled == 400 && b->judge.gen.late == 10);
@@ -175,7 +175,8 @@ static void results_refused(void **state)
     assert_int_equal(plan_input_results(&in, path, &p99, err, sizeof err), PLAN_INPUT_EFORMAT);
     assert_non_null(strstr(err, "version 2"));
 
-    test_put(path, sizeof path, "cut.json", "{\"format\": \"gatecap-results\",\n \"version\": 1,\n");
+    test_put(path, sizeof path, "cut.json",
+             "{\"format\": \"gatecap-results\",\n \"version\": 1,\n");
     assert_int_equal(plan_input_results(&in, path, &p99, err, sizeof err), PLAN_INPUT_EFORMAT);
     assert_non_null(strstr(err, "cut.json:3:"));
 
@@ -192,7 +193,8 @@ static void results_closed_model(void **state)
     /* u-1: one user; 100/s over its judged intervals at a mean latency of
      * 8 ms: 0.8 requests in flight at the gateway (gatecap took the rest
      * of each 10 ms between an answer and the next send) */
-    test_put(path, sizeof path, "closed",
+    test_put(
+        path, sizeof path, "closed",
         "{\"format\": \"gatecap-results\", \"version\": 1, \"run\": {\"status\": \"complete\"},\n"
         " \"scenario\": {\"load\": {\"model\": \"closed\", \"phases\": [\n"
         "   {\"name\": \"u-1\", \"users\": 1, \"record\": true},\n"
@@ -200,10 +202,14 @@ static void results_closed_model(void **state)
         " \"totals\": {\"by_phase\": {\"u-1\": {\"count\": 280, \"latency_ms\": {\"mean\": 8}}},\n"
         "            \"by_node\": {\"gw\": {\"count\": 9}}},\n"
         " \"intervals\": [\n"
-        "  {\"phase\": \"u-1\", \"length_s\": 1, \"scheduled\": 80, \"all\": {\"completed\": 80}},\n"
-        "  {\"phase\": \"u-1\", \"length_s\": 1, \"scheduled\": 99, \"all\": {\"completed\": 99}},\n"
-        "  {\"phase\": \"u-1\", \"length_s\": 1, \"scheduled\": 101, \"all\": {\"completed\": 101}},\n"
-        "  {\"phase\": \"u-2\", \"length_s\": 1, \"scheduled\": 390, \"all\": {\"completed\": 390}}]}\n");
+        "  {\"phase\": \"u-1\", \"length_s\": 1, \"scheduled\": 80, \"all\": {\"completed\": "
+        "80}},\n"
+        "  {\"phase\": \"u-1\", \"length_s\": 1, \"scheduled\": 99, \"all\": {\"completed\": "
+        "99}},\n"
+        "  {\"phase\": \"u-1\", \"length_s\": 1, \"scheduled\": 101, \"all\": {\"completed\": "
+        "101}},\n"
+        "  {\"phase\": \"u-2\", \"length_s\": 1, \"scheduled\": 390, \"all\": {\"completed\": "
+        "390}}]}\n");
     struct plan_input in = {0};
     /* no extension: sniffed as JSON by its first character */
     assert_int_equal(plan_input_read(&in, path, &p99, err, sizeof err), PLAN_INPUT_OK);
@@ -225,14 +231,14 @@ static void csv_dialects(void **state)
     /* byte order mark, CRLF, comments, blank lines, quotes, spaces, an
      * extra column, empty optional cells, rate and concurrency rows */
     test_put(path, sizeof path, "jm.csv",
-        "\xEF\xBB\xBF# from a JMeter summary\r\n"
-        "\"Rate\", Throughput ,p99_ms,p90_ms,error_pct,label,concurrency\r\n"
-        "\r\n"
-        "100,99.5,12,8,0.25%,\"first\",\r\n"
-        "  # a comment\r\n"
-        "200 , 199 ,,9,,second,\r\n"
-        ",50,,,,x,1\r\n"
-        ",180,,,,y,4");
+             "\xEF\xBB\xBF# from a JMeter summary\r\n"
+             "\"Rate\", Throughput ,p99_ms,p90_ms,error_pct,label,concurrency\r\n"
+             "\r\n"
+             "100,99.5,12,8,0.25%,\"first\",\r\n"
+             "  # a comment\r\n"
+             "200 , 199 ,,9,,second,\r\n"
+             ",50,,,,x,1\r\n"
+             ",180,,,,y,4");
     struct plan_input in = {0};
     assert_int_equal(plan_input_csv(&in, path, &p99, err, sizeof err), PLAN_INPUT_OK);
     assert_int_equal(in.n_steps, 2);
@@ -327,10 +333,9 @@ static void csv_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(results_steps),        cmocka_unit_test(results_cpu_ceiling),
-        cmocka_unit_test(results_refused),
-        cmocka_unit_test(results_closed_model), cmocka_unit_test(csv_dialects),
-        cmocka_unit_test(csv_errors),
+        cmocka_unit_test(results_steps),   cmocka_unit_test(results_cpu_ceiling),
+        cmocka_unit_test(results_refused), cmocka_unit_test(results_closed_model),
+        cmocka_unit_test(csv_dialects),    cmocka_unit_test(csv_errors),
     };
     return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

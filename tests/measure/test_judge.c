@@ -12,8 +12,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "measure/judge.h"
 #include "base/stats.h"
+#include "measure/judge.h"
 
 /* p99 ≤ 250 ms, errors ≤ 0.1 %, achieved ≥ 99 % (plan's default SLO) */
 static const struct judge_criterion slo[] = {
@@ -26,17 +26,26 @@ static const struct judge_criterion slo[] = {
 /* An interval of 1 s: scheduled, completed, p99 ms. */
 static struct judge_interval iv(double sched, double done, double p99)
 {
-    return (struct judge_interval){.length_s = 1, .scheduled = sched, .completed = done,
-                                   .errors = 0, .p50_ms = p99 / 4, .p90_ms = p99 / 2,
-                                   .p99_ms = p99, .cpu_pct = 20};
+    return (struct judge_interval){.length_s = 1,
+                                   .scheduled = sched,
+                                   .completed = done,
+                                   .errors = 0,
+                                   .p50_ms = p99 / 4,
+                                   .p90_ms = p99 / 2,
+                                   .p99_ms = p99,
+                                   .cpu_pct = 20};
 }
 
 /* A step over ivs, its whole-step numbers summed from them (p99: the
  * largest), gatecap healthy. */
 static struct judge_step step(double rate, const struct judge_interval *ivs, size_t n)
 {
-    struct judge_step s = {.offered_rps = rate, .interval_s = 1, .iv = ivs, .n_iv = n,
-                           .late_tolerance_pct = 1, .cpu_ceiling_pct = 100};
+    struct judge_step s = {.offered_rps = rate,
+                           .interval_s = 1,
+                           .iv = ivs,
+                           .n_iv = n,
+                           .late_tolerance_pct = 1,
+                           .cpu_ceiling_pct = 100};
     for (size_t i = 0; i < n; i++) {
         s.completed += ivs[i].completed;
         s.errors += ivs[i].errors;
@@ -56,7 +65,9 @@ static void achieved_over_scheduled(void **state)
     (void)state;
     /* Poisson arrivals at 100/s: 84 and 113 scheduled, all completed. The
      * nominal rate would say 84 %; what was scheduled says 100 %. */
-    struct judge_interval a[] = {iv(97, 90, 10), iv(84, 84, 10), iv(113, 113, 10),
+    struct judge_interval a[] = {iv(97, 90, 10),
+                                 iv(84, 84, 10),
+                                 iv(113, 113, 10),
                                  {.length_s = 0.4, .scheduled = 40, .completed = 10}};
     size_t judged;
     assert_true(fabs(judge_achieved(a, 4, 1, &judged) - 100) < 1e-12);

@@ -250,14 +250,10 @@ static void local_failures_are_the_generators(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(classes),
-        cmocka_unit_test(throttle_codes),
-        cmocka_unit_test(body_lines),
-        cmocka_unit_test(fault_codes),
-        cmocka_unit_test(answer_examples),
-        cmocka_unit_test(fault_counts_merge),
-        cmocka_unit_test(apps_merge),
-        cmocka_unit_test(local_failures_are_the_generators),
+        cmocka_unit_test(classes),         cmocka_unit_test(throttle_codes),
+        cmocka_unit_test(body_lines),      cmocka_unit_test(fault_codes),
+        cmocka_unit_test(answer_examples), cmocka_unit_test(fault_counts_merge),
+        cmocka_unit_test(apps_merge),      cmocka_unit_test(local_failures_are_the_generators),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -148,7 +148,14 @@ static void refresh_due(void **state)
     /* a lead beyond any lifetime: 90 % of it */
     assert_true(auth_refresh_due_ns(now, 3600, 1e300, 0.2, 0) == now + 360000000000LL);
     static const double never[] = {
-        0, -1, NAN, INFINITY, 9223372036854775.0, 1e308, DBL_MAX, 1e10,
+        0,
+        -1,
+        NAN,
+        INFINITY,
+        9223372036854775.0,
+        1e308,
+        DBL_MAX,
+        1e10,
         AUTH_LIFETIME_NEVER_S * 1.0000001,
     };
     for (size_t i = 0; i < sizeof never / sizeof never[0]; i++)
@@ -230,12 +237,9 @@ static void parse_answers(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(parse_ok),
-        cmocka_unit_test(parse_errors),
-        cmocka_unit_test(refresh_timing),
-        cmocka_unit_test(parse_lifetimes),
-        cmocka_unit_test(refresh_due),
-        cmocka_unit_test(parse_answers),
+        cmocka_unit_test(parse_ok),       cmocka_unit_test(parse_errors),
+        cmocka_unit_test(refresh_timing), cmocka_unit_test(parse_lifetimes),
+        cmocka_unit_test(refresh_due),    cmocka_unit_test(parse_answers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

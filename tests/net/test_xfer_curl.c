@@ -28,8 +28,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "scenario/scenario.h"
 #include "net/xfer.h"
+#include "scenario/scenario.h"
 
 #define ADDR "127.0.11.2"
 

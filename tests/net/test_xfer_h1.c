@@ -119,10 +119,11 @@ static bool answer(struct srv *sv, int fd)
         send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
         break;
     case M_429:
-        send_all(fd, "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 7\r\n"
-                     "Content-Length: 78\r\n\r\n"
-                     "{\"fault\":{\"code\":900803,\"message\":\"Message throttled out\",\"x\":\"yy\"}}"
-                     "          ");
+        send_all(fd,
+                 "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 7\r\n"
+                 "Content-Length: 78\r\n\r\n"
+                 "{\"fault\":{\"code\":900803,\"message\":\"Message throttled out\",\"x\":\"yy\"}}"
+                 "          ");
         return true;
     case M_999:
         send_all(fd, "HTTP/1.1 999 Request denied\r\nContent-Length: 2\r\n\r\nno");
@@ -238,8 +239,8 @@ struct client {
     struct ev_loop *loop;
     struct scenario *scn;
     struct xfer *x;
-    bool in_start;              /* inside xfer_start */
-    bool reported_in_start;     /* a completion came from inside it */
+    bool in_start;          /* inside xfer_start */
+    bool reported_in_start; /* a completion came from inside it */
     int done;
     struct xfer_result last;
     char error[256];
@@ -291,9 +292,8 @@ static void client_new_url(struct client *c, const char *scheme, int port, const
     memset(c, 0, sizeof *c);
     c->scn = scenario_for(scheme, port, timeout, extra);
     c->loop = ev_loop_new(EVFLAG_AUTO);
-    assert_int_equal(xfer_new(c->loop, c->scn, NULL, 0, NULL, 4, 1, on_done, c, &c->x, err,
-                              sizeof err),
-                     0);
+    assert_int_equal(
+        xfer_new(c->loop, c->scn, NULL, 0, NULL, 4, 1, on_done, c, &c->x, err, sizeof err), 0);
 }
 
 static void client_new(struct client *c, int port, const char *extra)
@@ -557,9 +557,8 @@ static void an_idle_connection_makes_room(void **state)
     if (scenario_load_mem("t.yaml", yaml, strlen(yaml), NULL, 0, &c.scn, err, sizeof err))
         fail_msg("scenario: %s", err);
     c.loop = ev_loop_new(EVFLAG_AUTO);
-    assert_int_equal(xfer_new(c.loop, c.scn, NULL, 0, NULL, 4, 1, on_done, &c, &c.x, err,
-                              sizeof err),
-                     0);
+    assert_int_equal(
+        xfer_new(c.loop, c.scn, NULL, 0, NULL, 4, 1, on_done, &c, &c.x, err, sizeof err), 0);
     request_to(&c, 0); /* leaves an idle connection to a */
     assert_int_equal(c.last.outcome, OC_2XX);
     struct filled f;
@@ -985,8 +984,8 @@ static void node_check_names_scheme_and_certificate(void **state)
     /* silent to both: the check can only say what to try */
     atomic_store(&sv->mode, M_SILENT);
     rc = check("https", sv->port, "connect: 300ms, request: 10s", NULL, &ans, err, sizeof err);
-    snprintf(want, sizeof want, "no answer within 300 ms: if port %d speaks plain HTTP, use http://",
-             sv->port);
+    snprintf(want, sizeof want,
+             "no answer within 300 ms: if port %d speaks plain HTTP, use http://", sv->port);
     check_fails_with(rc, err, want);
     srv_stop(sv);
     /* silent to a ClientHello, and to the HEAD that follows: no second

@@ -10,16 +10,16 @@
 
 #include <cmocka.h>
 
-#include "scenario/scenario.h"
 #include "net/xfer_h1_req.h"
+#include "scenario/scenario.h"
 
 /* A mutable copy of a string literal, for the scenario's char * fields. */
 #define S(lit) ((char[]){lit})
 
 static struct scn_target target(char *host, int port, bool https, char *base)
 {
-    return (struct scn_target){.host = host, .port = port, .https = https,
-                               .base_path = base, .name = host};
+    return (struct scn_target){
+        .host = host, .port = port, .https = https, .base_path = base, .name = host};
 }
 
 /* head + body of the built request as one string (owned). */
@@ -50,8 +50,7 @@ static void get_with_headers(void **state)
     (void)state;
     struct scn_header h[] = {{.name = S("X-Test"), .value = S("one")},
                              {.name = S("X-Removed"), .value = S(" ")}};
-    struct scn_request rq = {.method = S("GET"), .path = S("/a?q=1"), .headers = h,
-                             .n_headers = 2};
+    struct scn_request rq = {.method = S("GET"), .path = S("/a?q=1"), .headers = h, .n_headers = 2};
     struct scn_target t = target(S("127.0.0.9"), 8280, false, S("/base"));
     check(&rq, &t, NULL,
           "GET /base/a?q=1 HTTP/1.1\r\nHost: 127.0.0.9:8280\r\nAccept: */*\r\n"
@@ -87,8 +86,12 @@ static void own_host_accept_content_type(void **state)
     struct scn_header h[] = {{.name = S("host"), .value = S("api.example.com")},
                              {.name = S("Accept"), .value = S("application/json")},
                              {.name = S("Content-Type"), .value = S("application/json")}};
-    struct scn_request rq = {.method = S("POST"), .path = S("/p"), .headers = h,
-                             .n_headers = 3, .body = S("{}"), .body_bytes = 2};
+    struct scn_request rq = {.method = S("POST"),
+                             .path = S("/p"),
+                             .headers = h,
+                             .n_headers = 3,
+                             .body = S("{}"),
+                             .body_bytes = 2};
     struct scn_target t = target(S("127.0.0.9"), 8280, false, S(""));
     check(&rq, &t, NULL,
           "POST /p HTTP/1.1\r\nhost: api.example.com\r\nAccept: application/json\r\n"
@@ -99,8 +102,8 @@ static void bodies_and_lengths(void **state)
 {
     (void)state;
     struct scn_target t = target(S("127.0.0.9"), 8280, false, S(""));
-    struct scn_request put = {.method = S("PUT"), .path = S("/f"),
-                              .body = S("a=1"), .body_bytes = 3};
+    struct scn_request put = {
+        .method = S("PUT"), .path = S("/f"), .body = S("a=1"), .body_bytes = 3};
     check(&put, &t, NULL,
           "PUT /f HTTP/1.1\r\nHost: 127.0.0.9:8280\r\nAccept: */*\r\n"
           "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 3\r\n\r\na=1");
@@ -117,8 +120,7 @@ static void large_body_is_a_second_piece(void **state)
     size_t n = H1REQ_INLINE_BODY + 1;
     char *body = malloc(n);
     memset(body, 'x', n);
-    struct scn_request rq = {.method = S("POST"), .path = S("/big"), .body = body,
-                             .body_bytes = n};
+    struct scn_request rq = {.method = S("POST"), .path = S("/big"), .body = body, .body_bytes = n};
     struct scn_target t = target(S("127.0.0.9"), 8280, false, S(""));
     struct tpl_buf buf = {0};
     struct h1req out;
@@ -139,10 +141,13 @@ static void rendered_parts_and_token(void **state)
 {
     (void)state;
     struct scn_header h[] = {{.name = S("X-Static"), .value = S("s")},
-                             {.name = S("X-Id"), .value = S("${f.id}"),
-                              .tpl = (struct tpl *)1}};
-    struct scn_request rq = {.method = S("POST"), .path = S("/${f.id}"), .headers = h,
-                             .n_headers = 2, .body = S("${f.id}"), .body_bytes = 7};
+                             {.name = S("X-Id"), .value = S("${f.id}"), .tpl = (struct tpl *)1}};
+    struct scn_request rq = {.method = S("POST"),
+                             .path = S("/${f.id}"),
+                             .headers = h,
+                             .n_headers = 2,
+                             .body = S("${f.id}"),
+                             .body_bytes = 7};
     struct scn_target t = target(S("127.0.0.9"), 8280, false, S("/b"));
     struct tpl_buf path = {.data = S("/b/42"), .len = 5};
     struct tpl_buf lines[2] = {{0}, {.data = S("X-Id: 42"), .len = 8}};
@@ -171,14 +176,10 @@ static void head_requests(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(get_with_headers),
-        cmocka_unit_test(default_port_and_ipv6),
-        cmocka_unit_test(host_is_the_server_name),
-        cmocka_unit_test(own_host_accept_content_type),
-        cmocka_unit_test(bodies_and_lengths),
-        cmocka_unit_test(large_body_is_a_second_piece),
-        cmocka_unit_test(rendered_parts_and_token),
-        cmocka_unit_test(head_requests),
+        cmocka_unit_test(get_with_headers),         cmocka_unit_test(default_port_and_ipv6),
+        cmocka_unit_test(host_is_the_server_name),  cmocka_unit_test(own_host_accept_content_type),
+        cmocka_unit_test(bodies_and_lengths),       cmocka_unit_test(large_body_is_a_second_piece),
+        cmocka_unit_test(rendered_parts_and_token), cmocka_unit_test(head_requests),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -149,16 +149,15 @@ static json_t *fixture(void)
         "{s:s,s:i,s:{s:s,s:s,s:s,s:s},s:{s:i,s:i},s:o,s:{s:s,s:f,s:f,s:f,s:s,s:s,s:b,s:i},"
         "s:{s:f,s:f,s:f},s:[s,s],s:{s:s},s:o,s:{s:o,s:o,s:{s:o,s:o},s:{s:o,s:o}},s:o,s:o}",
         "format", "gatecap-results", "version", 1, "gatecap", "version", "0.1.0", "transport",
-        "native", "libcurl",
-        "7.88.1", "openssl", "OpenSSL 3.0", "environment", "cores", 2, "workers", 1, "scenario",
-        scn, "run", "status", "complete", "start_epoch_s", 1795440412.5, "elapsed_s", 10.02,
-        "planned_s", 10.0, "model", "open", "latency_definition", "completion - intended start",
-        "insecure_tls", 0, "gates_failed", 1, "generator", "late_pct", 0.0, "queue_drops", 0.0,
-        "max_lag_ms", 1.2, "nodes", "gw1", "gw2", "error_examples", "5xx",
-        "HTTP 503 <html>|</html>", "cells", cells, "totals", "all", all, "by_phase", by_phase,
-        "by_request", "echo", cell(300, 30.0, 0, 3), "a|b<c>", cell(100, 10.0, 10, 0), "by_node",
-        "gw1", cell(200, 20.0, 0, 2), "gw2", cell(200, 20.0, 10, 1), "intervals", ivs, "gates",
-        gates);
+        "native", "libcurl", "7.88.1", "openssl", "OpenSSL 3.0", "environment", "cores", 2,
+        "workers", 1, "scenario", scn, "run", "status", "complete", "start_epoch_s", 1795440412.5,
+        "elapsed_s", 10.02, "planned_s", 10.0, "model", "open", "latency_definition",
+        "completion - intended start", "insecure_tls", 0, "gates_failed", 1, "generator",
+        "late_pct", 0.0, "queue_drops", 0.0, "max_lag_ms", 1.2, "nodes", "gw1", "gw2",
+        "error_examples", "5xx", "HTTP 503 <html>|</html>", "cells", cells, "totals", "all", all,
+        "by_phase", by_phase, "by_request", "echo", cell(300, 30.0, 0, 3), "a|b<c>",
+        cell(100, 10.0, 10, 0), "by_node", "gw1", cell(200, 20.0, 0, 2), "gw2",
+        cell(200, 20.0, 10, 1), "intervals", ivs, "gates", gates);
     assert_non_null(root);
     return root;
 }
@@ -569,22 +568,21 @@ static void applications(void **state)
     for (int i = 0; i < REPORT_MAX_APPS + 5; i++) {
         char name[32];
         snprintf(name, sizeof name, "tpp-%d", i);
-        json_t *a = json_pack("{s:s,s:i,s:i,s:f,s:i,s:i,s:f,s:f,s:f,s:i,s:i}", "name", name,
-                              "count", 100, "errors", i == 7 ? 40 : 0, "error_pct",
-                              i == 7 ? 40.0 : 0.0, "unauthorized", i == 7 ? 40 : 0, "throttled",
-                              i == 3 ? 25 : 0, "throttled_pct", i == 3 ? 25.0 : 0.0,
-                              "latency_mean_ms", 1.5, "latency_max_ms", 9.0, "tokens_fetched",
-                              3, "rejected_after_refresh", i == 7 ? 38 : 0);
-        json_object_set_new(a, "throttled_by", i == 3 ? json_pack("{s:i}", "application", 25)
-                                                      : json_object());
+        json_t *a =
+            json_pack("{s:s,s:i,s:i,s:f,s:i,s:i,s:f,s:f,s:f,s:i,s:i}", "name", name, "count", 100,
+                      "errors", i == 7 ? 40 : 0, "error_pct", i == 7 ? 40.0 : 0.0, "unauthorized",
+                      i == 7 ? 40 : 0, "throttled", i == 3 ? 25 : 0, "throttled_pct",
+                      i == 3 ? 25.0 : 0.0, "latency_mean_ms", 1.5, "latency_max_ms", 9.0,
+                      "tokens_fetched", 3, "rejected_after_refresh", i == 7 ? 38 : 0);
+        json_object_set_new(a, "throttled_by",
+                            i == 3 ? json_pack("{s:i}", "application", 25) : json_object());
         json_array_append_new(apps, a);
     }
-    json_object_set_new(
-        doc, "auth",
-        json_pack("{s:o,s:{s:s,s:i,s:i,s:{s:i,s:i,s:i,s:i},s:o}}", "applications", apps,
-                  "token_endpoint", "url", "https://km:9443/oauth2/token", "requests", 12,
-                  "failed", 1, "by_reason", "initial", 55, "ahead", 4, "after_401", 2, "retry",
-                  1, "latency_ms", lat(2, 9)));
+    json_object_set_new(doc, "auth",
+                        json_pack("{s:o,s:{s:s,s:i,s:i,s:{s:i,s:i,s:i,s:i},s:o}}", "applications",
+                                  apps, "token_endpoint", "url", "https://km:9443/oauth2/token",
+                                  "requests", 12, "failed", 1, "by_reason", "initial", 55, "ahead",
+                                  4, "after_401", 2, "retry", 1, "latency_ms", lat(2, 9)));
     snprintf(path, sizeof path, "%s/auth.json", dir);
     save(path, doc);
     assert_int_equal(report_load(&r, path, NULL, err, sizeof err), 0);

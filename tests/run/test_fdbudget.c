@@ -37,7 +37,7 @@ static struct scenario *load(const char *yaml)
 
 #define TARGET "targets: [http://127.0.0.1:8280]\nrequests: [{path: /echo}]\n"
 #define CLOSED(users, workers, transport)                                                          \
-    TARGET "generator: {transport: " transport "}\nload: {model: closed, workers: " #workers        \
+    TARGET "generator: {transport: " transport "}\nload: {model: closed, workers: " #workers       \
            ", phases: [{duration: 1s, users: 5}, {duration: 1s, users: " #users "}]}\n"
 
 static void closed_model_needs_a_connection_per_user(void **state)

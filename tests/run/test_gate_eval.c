@@ -102,21 +102,22 @@ static void set_gate(size_t i, const char *text, enum gate_scope scope, const ch
 {
     snprintf(g_text[i], sizeof g_text[i], "%s", text);
     snprintf(g_name[i], sizeof g_name[i], "%s", name ? name : "");
-    g_gates[i] = (struct gate){.text = g_text[i], .scope = scope, .scope_name = name ? g_name[i] : NULL};
+    g_gates[i] =
+        (struct gate){.text = g_text[i], .scope = scope, .scope_name = name ? g_name[i] : NULL};
     g_gates[i].expr = parse_ok(text);
 }
 
 static void evaluates_by_scope(void **state)
 {
     (void)state;
-    set_gate(0, "p50 < 10ms", GATE_NODE, "*");       /* gw1 pass, gw2 fail */
-    set_gate(1, "errors < 1%", GATE_REQUEST, "*");   /* a pass, b fail (5 %) */
-    set_gate(2, "errors < 3%", GATE_ALL, NULL);      /* 24/960 = 2.5 %: pass */
+    set_gate(0, "p50 < 10ms", GATE_NODE, "*");               /* gw1 pass, gw2 fail */
+    set_gate(1, "errors < 1%", GATE_REQUEST, "*");           /* a pass, b fail (5 %) */
+    set_gate(2, "errors < 3%", GATE_ALL, NULL);              /* 24/960 = 2.5 %: pass */
     set_gate(3, "throughput >= 96/s", GATE_PHASE, "steady"); /* 960/10 s */
-    set_gate(4, "achieved >= 96%", GATE_ALL, NULL);  /* 960 of 1000 in steady: pass */
-    set_gate(5, "max < 100ms", GATE_ALL, NULL);      /* warm-up's 900 ms not counted */
-    set_gate(6, "p99 < 1s", GATE_NODE, "gw9");       /* no such node: no data */
-    set_gate(7, "throughput > 96.1/s", GATE_ALL, NULL); /* 96 exactly: fail */
+    set_gate(4, "achieved >= 96%", GATE_ALL, NULL);          /* 960 of 1000 in steady: pass */
+    set_gate(5, "max < 100ms", GATE_ALL, NULL);              /* warm-up's 900 ms not counted */
+    set_gate(6, "p99 < 1s", GATE_NODE, "gw9");               /* no such node: no data */
+    set_gate(7, "throughput > 96.1/s", GATE_ALL, NULL);      /* 96 exactly: fail */
     struct scenario *s = scn_of(8);
     struct engine_result *r = run_of();
     struct gate_verdict *v;
@@ -129,19 +130,18 @@ static void evaluates_by_scope(void **state)
         enum gate_outcome o;
         double measured;
     } want[] = {
-        {0, "gw1", GATE_PASS, 5.0},     {0, "gw2", GATE_FAIL, 50.0},
-        {1, "a", GATE_PASS, 0.0},       {1, "b", GATE_FAIL, 5.0},
-        {2, "", GATE_PASS, 2.5},        {3, "steady", GATE_PASS, 96.0},
-        {4, "", GATE_PASS, 96.0},       {5, "", GATE_PASS, 50.0},
-        {6, "gw9", GATE_NO_DATA, 0.0},  {7, "", GATE_FAIL, 96.0},
+        {0, "gw1", GATE_PASS, 5.0}, {0, "gw2", GATE_FAIL, 50.0}, {1, "a", GATE_PASS, 0.0},
+        {1, "b", GATE_FAIL, 5.0},   {2, "", GATE_PASS, 2.5},     {3, "steady", GATE_PASS, 96.0},
+        {4, "", GATE_PASS, 96.0},   {5, "", GATE_PASS, 50.0},    {6, "gw9", GATE_NO_DATA, 0.0},
+        {7, "", GATE_FAIL, 96.0},
     };
     for (size_t i = 0; i < n; i++) {
         assert_int_equal(v[i].gate, want[i].gate);
         assert_string_equal(v[i].name, want[i].name);
         if (v[i].outcome != want[i].o)
-            fail_msg("verdict %zu (%s on '%s'): %s, want %s (measured %g)", i, g_gates[v[i].gate].text,
-                     v[i].name, gate_outcome_name(v[i].outcome), gate_outcome_name(want[i].o),
-                     v[i].measured);
+            fail_msg("verdict %zu (%s on '%s'): %s, want %s (measured %g)", i,
+                     g_gates[v[i].gate].text, v[i].name, gate_outcome_name(v[i].outcome),
+                     gate_outcome_name(want[i].o), v[i].measured);
         if (fabs(v[i].measured - want[i].measured) > want[i].measured * 0.001 + 1e-9)
             fail_msg("verdict %zu: measured %g, want %g", i, v[i].measured, want[i].measured);
     }

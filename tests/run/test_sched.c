@@ -7,8 +7,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "scenario/scenario.h"
 #include "run/sched.h"
+#include "scenario/scenario.h"
 
 /* Phase names as writable arrays: struct scn_phase holds char *. */
 static char name_closed_like[] = "closed-like";
@@ -44,7 +44,10 @@ static size_t count_all(const struct scn_phase *ph, size_t n, int workers, bool 
 static void constant_rate_is_exact(void **state)
 {
     (void)state;
-    struct scn_phase ph = {.name = name_steady, .duration_s = 10, .rate_start = 1000, .rate_end = 1000,
+    struct scn_phase ph = {.name = name_steady,
+                           .duration_s = 10,
+                           .rate_start = 1000,
+                           .rate_end = 1000,
                            .record = true};
     for (int workers = 1; workers <= 3; workers++) {
         int64_t last = 0;

@@ -10,8 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "scenario/scenario.h"
 #include "run/worker.h"
+#include "scenario/scenario.h"
 
 static size_t total_slots(const struct scenario *scn, int workers)
 {

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scenario/gate.h"
 #include "measure/hdr.h"
 #include "measure/recorder.h"
+#include "scenario/gate.h"
 #include "scenario/scenario.h"
 
 static struct gate_expr parse_ok(const char *text)
@@ -153,7 +153,7 @@ static void measures_a_cell(void **state)
     assert_true(fabs(measure("min < 1s", c, 1, 0) - 1.0) < 0.01);
     assert_true(fabs(measure("mean < 1s", c, 1, 0) - 50.5) < 0.1);
     assert_true(fabs(measure("service.p50 < 1s", c, 1, 0) - 25.0) < 0.05);
-    assert_true(fabs(measure("errors < 1%", c, 1, 0) - 8.0) < 1e-9);     /* 5xx and 401 */
+    assert_true(fabs(measure("errors < 1%", c, 1, 0) - 8.0) < 1e-9); /* 5xx and 401 */
     assert_true(fabs(measure("errors < 1", c, 1, 0) - 8.0) < 1e-9);
     assert_true(fabs(measure("unauthorized < 1%", c, 1, 0) - 3.0) < 1e-9);
     assert_true(fabs(measure("unauthorized <= 2", c, 1, 0) - 3.0) < 1e-9);
@@ -220,10 +220,8 @@ static void formats_with_units(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(parses_metrics_and_units),
-        cmocka_unit_test(rejects_with_a_reason),
-        cmocka_unit_test(measures_a_cell),
-        cmocka_unit_test(each_side_of_the_threshold),
+        cmocka_unit_test(parses_metrics_and_units), cmocka_unit_test(rejects_with_a_reason),
+        cmocka_unit_test(measures_a_cell),          cmocka_unit_test(each_side_of_the_threshold),
         cmocka_unit_test(formats_with_units),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

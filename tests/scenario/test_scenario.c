@@ -1110,7 +1110,7 @@ static void errors_do_not_quote_secrets(void **state)
         if (strstr(err, secrets[i]))
             fail_msg("%s quoted:\n%s", secrets[i], err);
     assert_non_null(strstr(err, "'x?access_token=<redacted>' must start with '/'"));
-    assert_non_null(strstr(err, "'${PLAIN-F4'"));    /* not secret: quoted */
+    assert_non_null(strstr(err, "'${PLAIN-F4'"));   /* not secret: quoted */
     assert_non_null(strstr(err, "no/such-F5.key")); /* a key's path is no secret */
     /* names are no secrets: a misspelt key is quoted */
     load_fails(MINIMAL "auth:\n  token_url: https://km/oauth2/token\n  client_id: x\n"
@@ -1681,14 +1681,13 @@ static void file_errors(void **state)
 
 /* ---- the examples users copy -------------------------------------------- */
 
-
 /* ---- gates ------------------------------------------------------------------ */
 
 #define GATE_BASE                                                                                  \
-    "targets: [{url: 'http://127.0.0.1', name: gw1}, {url: 'http://127.0.0.2', name: gw2}]\n"     \
+    "targets: [{url: 'http://127.0.0.1', name: gw1}, {url: 'http://127.0.0.2', name: gw2}]\n"      \
     "requests: [{name: login, path: /a}, {name: list, path: /b}]\n"                                \
-    "load: {phases: [{name: warm, duration: 1s, rate: 10/s, record: false},\n"                    \
-    "                {name: ramp, steps: {from: 10/s, to: 30/s, step: 10/s, duration: 1s}},\n"    \
+    "load: {phases: [{name: warm, duration: 1s, rate: 10/s, record: false},\n"                     \
+    "                {name: ramp, steps: {from: 10/s, to: 30/s, step: 10/s, duration: 1s}},\n"     \
     "                {name: steady, duration: 2s, rate: 50/s}]}\n"
 
 static void gates_read_and_serialise(void **state)
@@ -1770,17 +1769,17 @@ static void gate_errors(void **state)
 static void steps_warmup_and_stop(void **state)
 {
     (void)state;
-    struct scenario *s = load_ok(
-        MIN_TARGETS MIN_REQUESTS
-        "load:\n"
-        "  phases:\n"
-        "    - name: st\n"
-        "      steps: {from: 100/s, to: 300/s, step: 100/s, duration: 3s, warmup: 1s,\n"
-        "              stop: {slo: ['p99 < 250ms', 'achieved >= 99%'], after: 3}}\n"
-        "    - {name: tail, duration: 1s, rate: 10/s}\n");
+    struct scenario *s =
+        load_ok(MIN_TARGETS MIN_REQUESTS
+                "load:\n"
+                "  phases:\n"
+                "    - name: st\n"
+                "      steps: {from: 100/s, to: 300/s, step: 100/s, duration: 3s, warmup: 1s,\n"
+                "              stop: {slo: ['p99 < 250ms', 'achieved >= 99%'], after: 3}}\n"
+                "    - {name: tail, duration: 1s, rate: 10/s}\n");
     assert_int_equal(s->n_phases, 7);
-    const char *names[] = {"st-1-warmup", "st-1", "st-2-warmup", "st-2", "st-3-warmup", "st-3",
-                           "tail"};
+    const char *names[] = {"st-1-warmup", "st-1", "st-2-warmup", "st-2",
+                           "st-3-warmup", "st-3", "tail"};
     for (size_t i = 0; i < 7; i++) {
         const struct scn_phase *p = &s->phases[i];
         assert_string_equal(p->name, names[i]);
@@ -1801,7 +1800,8 @@ static void steps_warmup_and_stop(void **state)
     assert_int_equal(s->step_stops[0].n_slo, 2);
     assert_int_equal(s->step_stops[0].slo[1].expr.metric, GATE_ACHIEVED);
     char *j = json_text(s);
-    assert_non_null(strstr(j, "\"stop\":{\"after\":3,\"slo\":[\"p99 < 250ms\",\"achieved >= 99%\"]}"));
+    assert_non_null(
+        strstr(j, "\"stop\":{\"after\":3,\"slo\":[\"p99 < 250ms\",\"achieved >= 99%\"]}"));
     free(j);
     scenario_free(s);
 
@@ -1903,7 +1903,6 @@ static void every_example_validates(void **state)
     assert_true(n >= 5);
     unsetenv("GATECAP_CERTS");
 }
-
 
 /* ---- auth ---------------------------------------------------------------- */
 
@@ -2025,8 +2024,7 @@ static void auth_errors(void **state)
                "auth.refresh_before");
     load_fails(AUTH_HEAD "  client_id: a\n  client_secret: b\n  client_secret_file: x\n",
                "not both");
-    load_fails(AUTH_HEAD "  client_id: a\n  client_secret: b\n  applications: []\n",
-               "not both");
+    load_fails(AUTH_HEAD "  client_id: a\n  client_secret: b\n  applications: []\n", "not both");
     load_fails(AUTH_HEAD "  applications: []\n", "empty list");
     load_fails(AUTH_HEAD "  applications:\n    - {name: x, client_id: a, client_secret: b}\n"
                          "    - {name: x, client_id: c, client_secret: d}\n",
@@ -2036,9 +2034,10 @@ static void auth_errors(void **state)
                "not both");
     load_fails(AUTH_HEAD "  client_id: a\n  client_secret_file: nope.txt\n", "nope.txt");
     load_fails(AUTH_HEAD "  type: saml\n", "'saml' is not supported");
-    load_fails(MIN_TARGETS "requests: [{path: /e, headers: {authorization: \"Bearer x\"}}]\n"
-                           MIN_LOAD "auth: {token_url: \"https://h:9443/t\", client_id: a, "
-                           "client_secret: b}\n",
+    load_fails(MIN_TARGETS
+               "requests: [{path: /e, headers: {authorization: \"Bearer x\"}}]\n" MIN_LOAD
+               "auth: {token_url: \"https://h:9443/t\", client_id: a, "
+               "client_secret: b}\n",
                "sets Authorization itself");
     /* sticky with the closed model is fine */
     struct scenario *s = load_ok(MIN_TARGETS MIN_REQUESTS
@@ -2063,8 +2062,7 @@ static void auth_errors(void **state)
                "requests.0.headers.X-Key.file");
     load_fails(MIN_TARGETS "requests: [{path: /e, headers: {X-Key: {prefix: a}}}]\n" MIN_LOAD,
                "needs file: PATH");
-    load_fails(MIN_TARGETS "requests: [{path: /e, headers: {X-Key: {fil: a}}}]\n" MIN_LOAD,
-               "fil");
+    load_fails(MIN_TARGETS "requests: [{path: /e, headers: {X-Key: {fil: a}}}]\n" MIN_LOAD, "fil");
     /* back-off after 429s: closed model only */
     s = load_ok(MIN_TARGETS MIN_REQUESTS
                 "load: {model: closed, backoff: 30s, phases: [{duration: 1s, users: 4}]}\n");

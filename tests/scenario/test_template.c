@@ -18,8 +18,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "scenario/feeder.h"
 #include "base/rng.h"
+#include "scenario/feeder.h"
 #include "scenario/template.h"
 #include "testutil.h"
 

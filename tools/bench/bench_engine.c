@@ -13,8 +13,8 @@
 
 #include "base/clock.h"
 #include "measure/recorder.h"
-#include "scenario/scenario.h"
 #include "run/sched.h"
+#include "scenario/scenario.h"
 
 #define REQUESTS 20000000LL
 
@@ -22,8 +22,8 @@ static char phase_name[] = "steady";
 
 int main(void)
 {
-    struct scn_phase phase = {.name = phase_name, .duration_s = 1e6, .rate_start = 1e5,
-                              .rate_end = 1e5, .record = true};
+    struct scn_phase phase = {
+        .name = phase_name, .duration_s = 1e6, .rate_start = 1e5, .rate_end = 1e5, .record = true};
     double request_cum[3] = {4, 5, 6};
     double target_cum[3] = {1, 2, 3};
     struct rec_set *set;

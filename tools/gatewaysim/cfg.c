@@ -819,7 +819,8 @@ int gscfg_to_json(const struct gscfg *c, struct gsbuf *out)
                   "\"slow\":{\"ms\":%.6g,\"rate\":%.6g},\"refuse\":\"%s\",\"refuse_for_s\":%.6g,"
                   "\"fault_spacing\":\"%s\",\"body_bytes\":%zu,\"auth\":%s,"
                   "\"token_ttl_s\":%.6g,\"throttle_rate\":%.6g,\"throttle_per_token\":%.6g,"
-                  "\"throttle_unit_s\":%.6g,\"throttle_window\":\"%s\",\"retry_after\":%s,\"token_delay_ms\":%.6g,"
+                  "\"throttle_unit_s\":%.6g,\"throttle_window\":\"%s\",\"retry_after\":%s,\"token_"
+                  "delay_ms\":%.6g,"
                   "\"token_error_rate\":%.6g,\"token_echo\":%s,\"token_pad_bytes\":%zu,"
                   "\"clients\":%d,\"users\":%d,\"max_conns\":%d,"
                   "\"idle_timeout_s\":%.6g,\"max_body_bytes\":%zu",

@@ -63,8 +63,8 @@ static struct gscfg_app *app_entry(struct gscfg *c, const char *id, size_t idlen
 {
     char name[GSCFG_ID_BYTES];
     if (idlen == 0 || idlen >= sizeof name) {
-        snprintf(err, errlen, "client id '%.*s' is empty or longer than %zu characters",
-                 (int)idlen, id, sizeof name - 1);
+        snprintf(err, errlen, "client id '%.*s' is empty or longer than %zu characters", (int)idlen,
+                 id, sizeof name - 1);
         return NULL;
     }
     memcpy(name, id, idlen);
@@ -119,7 +119,8 @@ int gscfg_set_app_quota(struct gscfg *c, const char *v, char *err, size_t errlen
     const char *colon = strrchr(v, ':');
     double rate;
     if (!colon || colon == v || parse_rate(colon + 1, &rate))
-        BAD("'%s' is not ID:R (client id and its quota in requests per throttle unit per node, e.g. app1:50; "
+        BAD("'%s' is not ID:R (client id and its quota in requests per throttle unit per node, "
+            "e.g. app1:50; "
             "0 = no quota)",
             v);
     return set_quota(c, v, (size_t)(colon - v), rate, err, errlen);

@@ -25,8 +25,8 @@
 
 struct gsthr {
     double window_start; /* start of the current window (units) */
-    uint64_t cur;          /* admitted in the current window */
-    uint64_t prev;         /* admitted in the previous window */
+    uint64_t cur;        /* admitted in the current window */
+    uint64_t prev;       /* admitted in the previous window */
 };
 
 /* Would one more request at now_u (units since the origin, >= 0) fit
