@@ -56,7 +56,7 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 STAMP     := $(BUILD)/.deps-build
 TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/%.o) $(SIM_TEST_SRCS:%.c=$(BUILD)/%.o)
 
-.PHONY: all test check fuzz fuzz-run bench demo clean deps fresh-check
+.PHONY: all test check fuzz fuzz-run bench demo clean deps fresh-check lint
 # Keep intermediate objects (the tests' .o): make would otherwise remove
 # them after the test run, and its "rm ..." line would follow the summary.
 .SECONDARY:
@@ -138,6 +138,11 @@ bench: all $(BENCH_BINS) | $(BUILD)/.deps-bench
 
 demo: all | $(BUILD)/.deps-demo
 	@BUILD=$(BUILD) tools/demo
+
+# The checks that keep the tree as docs/ARCHITECTURE.md describes it:
+# clang-format, banned calls by place, layers (tools/lint/check).
+lint: | $(BUILD)/.deps-lint
+	@tools/lint/check
 
 # A clone of HEAD built and run as on a new machine (tools/fresh-check).
 fresh-check:
