@@ -13,8 +13,6 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "server.h"
-
 /* Lingering close: after our FIN, how long we keep reading (and
  * discarding) so the client sees the response rather than a reset. */
 #define LINGER_S 2.0
@@ -31,10 +29,12 @@ enum { IO_AGAIN_READ = -1, IO_AGAIN_WRITE = -2, IO_ERROR = -3 };
 static void io_cb(struct ev_loop *loop, ev_io *w, int revents);
 static void flush(struct gsconn *c);
 
-void gsconn_pool_init(struct gsconn_pool *p, struct ev_loop *loop, size_t max_body_bytes)
+void gsconn_pool_init(struct gsconn_pool *p, struct ev_loop *loop, size_t max_body_bytes,
+                      const struct gsconn_events *ev)
 {
     memset(p, 0, sizeof *p);
     p->loop = loop;
+    p->ev = ev;
     p->max_head_bytes = GSHTTP_MAX_HEAD_BYTES;
     p->max_body_bytes = max_body_bytes;
 }
@@ -146,7 +146,7 @@ static void kill_conn(struct gsconn *c, bool rst)
     if (c->dead)
         return;
     c->dead = true;
-    gssrv_on_conn_end(c->srv, c);
+    c->pool->ev->on_conn_end(c->srv, c);
     ev_io_stop(c->pool->loop, &c->io);
     if (rst) {
         struct linger lg = {.l_onoff = 1, .l_linger = 0};
@@ -209,18 +209,18 @@ static ssize_t io_read(struct gsconn *c, void *p, size_t n)
         if (r > 0) {
             if (!c->handshake_done) {
                 c->handshake_done = true;
-                gssrv_on_tls_handshake(c->srv, true);
+                c->pool->ev->on_tls_handshake(c->srv, true);
             }
             return r;
         }
         ssize_t rc = tls_result(c, r);
         if (!c->handshake_done && SSL_is_init_finished(c->ssl)) {
             c->handshake_done = true;
-            gssrv_on_tls_handshake(c->srv, true);
+            c->pool->ev->on_tls_handshake(c->srv, true);
         }
         if (rc == IO_ERROR && !c->handshake_done) {
             c->handshake_done = true; /* count once */
-            gssrv_on_tls_handshake(c->srv, false);
+            c->pool->ev->on_tls_handshake(c->srv, false);
         }
         return rc;
     }
@@ -388,7 +388,7 @@ static int try_request(struct gsconn *c)
         return 0;
     if (rc < 0) {
         c->req_wire_bytes = used;
-        gssrv_on_bad_request(c->srv, c, gshttp_error_status(rc));
+        c->pool->ev->on_bad_request(c->srv, c, gshttp_error_status(rc));
         return 1;
     }
     int st = frame_body(c);
@@ -403,12 +403,12 @@ static int try_request(struct gsconn *c)
     }
     if (st > 1) {
         c->req_wire_bytes = used;
-        gssrv_on_bad_request(c->srv, c, st);
+        c->pool->ev->on_bad_request(c->srv, c, st);
         return 1;
     }
     c->keep_alive = c->req.keep_alive;
     c->state = GSCONN_QUEUED; /* the server moves it on */
-    gssrv_on_request(c->srv, c);
+    c->pool->ev->on_request(c->srv, c);
     return 1;
 }
 
@@ -538,7 +538,7 @@ static void flush(struct gsconn *c)
             c->write_wants_read = true;
             break;
         }
-        gssrv_on_write_failed(c->srv, c);
+        c->pool->ev->on_write_failed(c->srv, c);
         gsconn_close(c);
         return;
     }

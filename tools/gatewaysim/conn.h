@@ -124,10 +124,26 @@ struct gsconn {
     struct gsconn *next, *prev; /* all open connections, or the free list */
 };
 
+/* What a connection tells its server, which decides what to answer: the
+ * server gives these at gsconn_pool_init, so this module knows no server. */
+struct gsconn_events {
+    /* A complete request is in c->req (state GSCONN_QUEUED). */
+    void (*on_request)(struct gssrv *s, struct gsconn *c);
+    /* The bytes in c->in are not a valid request; answer status and close. */
+    void (*on_bad_request)(struct gssrv *s, struct gsconn *c, int status);
+    /* c is being closed (for whatever reason); forget its request. */
+    void (*on_conn_end)(struct gssrv *s, struct gsconn *c);
+    /* A TLS handshake finished (ok) or failed. */
+    void (*on_tls_handshake)(struct gssrv *s, bool ok);
+    /* Writing a response failed (client gone). */
+    void (*on_write_failed)(struct gssrv *s, struct gsconn *c);
+};
+
 struct gsconn_pool {
     struct ev_loop *loop;
-    struct gsconn *open; /* doubly linked */
-    struct gsconn *free; /* singly linked through next */
+    const struct gsconn_events *ev; /* borrowed */
+    struct gsconn *open;            /* doubly linked */
+    struct gsconn *free;            /* singly linked through next */
     int n_open;
     int n_free;
     size_t max_head_bytes;
@@ -135,7 +151,8 @@ struct gsconn_pool {
 };
 
 /* Sets up an empty pool (no allocation). */
-void gsconn_pool_init(struct gsconn_pool *p, struct ev_loop *loop, size_t max_body_bytes);
+void gsconn_pool_init(struct gsconn_pool *p, struct ev_loop *loop, size_t max_body_bytes,
+                      const struct gsconn_events *ev);
 
 /* Closes every open connection (no callbacks) and frees all memory. */
 void gsconn_pool_free(struct gsconn_pool *p);

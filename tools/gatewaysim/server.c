@@ -264,7 +264,7 @@ static void pump(struct gssrv *s)
     s->pumping = false;
 }
 
-void gssrv_on_request(struct gssrv *s, struct gsconn *c)
+static void gssrv_on_request(struct gssrv *s, struct gsconn *c)
 {
     c->t_arrive_s = gs_mono_s();
     c->route = gsapi_route(s, c);
@@ -293,7 +293,7 @@ void gssrv_on_request(struct gssrv *s, struct gsconn *c)
     admit(s, c);
 }
 
-void gssrv_on_bad_request(struct gssrv *s, struct gsconn *c, int status)
+static void gssrv_on_bad_request(struct gssrv *s, struct gsconn *c, int status)
 {
     c->route = GSROUTE_NOT_FOUND;
     c->path_idx = GSSTATS_PATH_BAD;
@@ -305,7 +305,7 @@ void gssrv_on_bad_request(struct gssrv *s, struct gsconn *c, int status)
     gsapi_bad_request(s, c, status);
 }
 
-void gssrv_on_conn_end(struct gssrv *s, struct gsconn *c)
+static void gssrv_on_conn_end(struct gssrv *s, struct gsconn *c)
 {
     bool counted_route = c->route != GSROUTE_CONTROL;
     switch (c->state) {
@@ -336,7 +336,7 @@ void gssrv_on_conn_end(struct gssrv *s, struct gsconn *c)
     c->state = GSCONN_READING;
 }
 
-void gssrv_on_tls_handshake(struct gssrv *s, bool ok)
+static void gssrv_on_tls_handshake(struct gssrv *s, bool ok)
 {
     if (ok)
         s->stats.conn_tls_ok++;
@@ -344,11 +344,20 @@ void gssrv_on_tls_handshake(struct gssrv *s, bool ok)
         s->stats.conn_tls_failed++;
 }
 
-void gssrv_on_write_failed(struct gssrv *s, struct gsconn *c)
+static void gssrv_on_write_failed(struct gssrv *s, struct gsconn *c)
 {
     (void)c;
     s->stats.write_errors++;
 }
+
+/* What connections tell this server (conn.h). */
+static const struct gsconn_events conn_events = {
+    .on_request = gssrv_on_request,
+    .on_bad_request = gssrv_on_bad_request,
+    .on_conn_end = gssrv_on_conn_end,
+    .on_tls_handshake = gssrv_on_tls_handshake,
+    .on_write_failed = gssrv_on_write_failed,
+};
 
 /* ---- stalls ------------------------------------------------------------ */
 
@@ -672,7 +681,7 @@ int gssrv_init(struct gssrv *s, struct ev_loop *loop, const struct gscfg *cfg, c
     s->started_s = gs_mono_s();
     gsstats_reset(&s->stats, s->started_s);
     s->throttle_origin_s = s->started_s;
-    gsconn_pool_init(&s->pool, loop, cfg->max_body_bytes);
+    gsconn_pool_init(&s->pool, loop, cfg->max_body_bytes, &conn_events);
     if (gsbuf_init(&s->scratch)) {
         snprintf(err, errlen, "out of memory");
         return -ENOMEM;

@@ -124,21 +124,4 @@ int gssrv_stats_json(struct gssrv *s, struct gsbuf *out);
  * response the caller built in c->out. */
 void gssrv_finish(struct gssrv *s, struct gsconn *c, int status);
 
-/* ---- hooks called by conn.c ---- */
-
-/* A complete request is in c->req (state GSCONN_QUEUED). */
-void gssrv_on_request(struct gssrv *s, struct gsconn *c);
-
-/* The bytes in c->in are not a valid request; answer status and close. */
-void gssrv_on_bad_request(struct gssrv *s, struct gsconn *c, int status);
-
-/* c is being closed (for whatever reason); forget its request. */
-void gssrv_on_conn_end(struct gssrv *s, struct gsconn *c);
-
-/* A TLS handshake finished (ok) or failed. */
-void gssrv_on_tls_handshake(struct gssrv *s, bool ok);
-
-/* Writing a response failed (client gone). */
-void gssrv_on_write_failed(struct gssrv *s, struct gsconn *c);
-
 #endif
