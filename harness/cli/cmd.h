@@ -15,10 +15,20 @@ enum {
     EXIT_INTERRUPTED = 130,
 };
 
+/* `gatecap compare BASELINE.json CURRENT.json`: 0 no regression, 1 a
+ * regression (docs/compare.md). */
+int cmd_compare(int argc, char **argv);
+/* `gatecap hlog`: the interval log's series and tags (docs/hlog.md). */
 int cmd_hlog(int argc, char **argv);
+/* `gatecap plan`: the capacity plan from results (docs/plan.md). */
 int cmd_plan(int argc, char **argv);
+/* `gatecap report RESULTS.json`: report.md and report.html (docs/report.md). */
+int cmd_report(int argc, char **argv);
+/* `gatecap run`: a load test (docs/run.md). */
 int cmd_run(int argc, char **argv);
+/* `gatecap search`: the highest sustainable rate (docs/search.md). */
 int cmd_search(int argc, char **argv);
+/* `gatecap validate`: loads a scenario and says what it would run. */
 int cmd_validate(int argc, char **argv);
 
 #endif

@@ -7,7 +7,6 @@
  * Exit 0 no regression, 1 a regression, 2 usage or input error.
  * docs/compare.md.
  */
-#include "cli/cmd_compare.h"
 
 #include <errno.h>
 #include <math.h>

@@ -6,7 +6,6 @@
  * --plan, or from a plan.json beside RESULTS.json. Bad input is a message
  * naming the file and field, and exit 2. docs/report.md.
  */
-#include "cli/cmd_report.h"
 
 #include <stdio.h>
 #include <stdlib.h>

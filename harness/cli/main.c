@@ -7,8 +7,6 @@
 
 #include "base/version.h"
 #include "cli/cmd.h"
-#include "cli/cmd_compare.h"
-#include "cli/cmd_report.h"
 
 struct command {
     const char *name;
