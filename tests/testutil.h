@@ -9,11 +9,13 @@
 #include <errno.h> /* program_invocation_short_name (_GNU_SOURCE) */
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -89,6 +91,28 @@ static inline void fifo_guard_stop(struct fifo_guard *g)
     atomic_store(&g->stop, true);
     pthread_join(g->thread, NULL);
     unlink(g->path);
+}
+
+/* Appends printf-style text at buf + *k (buf holds cap bytes) and
+ * advances *k past it; fails the test when it does not fit. */
+__attribute__((format(printf, 4, 5))) static inline void
+test_append(char *buf, size_t cap, size_t *k, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = *k < cap ? vsnprintf(buf + *k, cap - *k, fmt, ap) : -1;
+    va_end(ap);
+    if (n < 0 || (size_t)n >= cap - *k)
+        fail_msg("test_append: %zu bytes are not enough", cap);
+    *k += (size_t)n;
+}
+
+/* Appends s to the string in buf (cap bytes); fails the test when it does
+ * not fit. */
+static inline void test_cat(char *buf, size_t cap, const char *s)
+{
+    size_t k = strlen(buf);
+    test_append(buf, cap, &k, "%s", s);
 }
 
 #endif

@@ -175,7 +175,7 @@ static int knees(struct plan *p, const struct plan_request *a, char *err, size_t
 static size_t criteria(const struct plan_request *a, struct judge_criterion *c, int *metric)
 {
     size_t n = 0;
-    int k = judge_pct_index(atof(a->percentile + 1));
+    int k = judge_pct_index(strtod(a->percentile + 1, NULL));
     if (k >= 0 && a->slo_latency_ms > 0) {
         c[n] = (struct judge_criterion){JUDGE_LATENCY, k, false, a->slo_latency_ms};
         metric[n++] = CAPACITY_M_LATENCY;

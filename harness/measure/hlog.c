@@ -81,7 +81,7 @@ static void shortest_digits(double a, locale_t c_loc, char *digits, int *ndig, i
     for (; *s != 'e' && *s != '\0'; s++)
         if (*s >= '0' && *s <= '9')
             digits[n++] = *s;
-    int e = *s == 'e' ? atoi(s + 1) : 0;
+    int e = *s == 'e' ? (int)strtol(s + 1, NULL, 10) : 0;
     while (n > 1 && digits[n - 1] == '0')
         n--;
     *ndig = n;

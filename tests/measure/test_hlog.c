@@ -21,6 +21,8 @@
 #include "measure/hdr_codec.h"
 #include "measure/hlog.h"
 
+#include "testutil.h"
+
 #define HOUR_US 3600000000LL
 #define T0_MS 1700000000123LL
 #define JAVA_123 "HISTFAAAACN42pNpmSzMwMDAwgABzFCaEURcm7yEwf4DVISJiQkAY5YEkQ=="
@@ -643,8 +645,8 @@ static void warnings_are_bounded(void **state)
     (void)state;
     char text[4096] = "";
     for (int i = 0; i < 20; i++)
-        strcat(text, "#[StartTime: soon]\n");
-    strcat(text, "#[Value unit: fortnights]\n" OK_LINE);
+        test_cat(text, sizeof text, "#[StartTime: soon]\n");
+    test_cat(text, sizeof text, "#[Value unit: fortnights]\n" OK_LINE);
     struct log l = open_log(text, NULL);
     struct got iv[2];
     assert_int_equal(read_all(&l, iv, 2), 1);

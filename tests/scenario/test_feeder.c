@@ -175,15 +175,16 @@ static void columns_are_bounded(void **state)
 {
     (void)state;
     size_t n = 200000;
-    char *text = malloc(n * 16 + 64);
+    size_t cap = n * 16 + 64;
+    char *text = malloc(cap);
     assert_non_null(text);
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
-        k += (size_t)sprintf(text + k, "%sc%zu", i ? "," : "", i);
-    k += (size_t)sprintf(text + k, "\n");
+        test_append(text, cap, &k, "%sc%zu", i ? "," : "", i);
+    test_append(text, cap, &k, "\n");
     for (size_t i = 0; i < n; i++)
-        k += (size_t)sprintf(text + k, "%s1", i ? "," : "");
-    k += (size_t)sprintf(text + k, "\n");
+        test_append(text, cap, &k, "%s1", i ? "," : "");
+    test_append(text, cap, &k, "\n");
     char path[256];
     put_bytes(path, sizeof path, "wide.csv", text, k);
     struct feeder *f = (struct feeder *)1;
@@ -195,11 +196,11 @@ static void columns_are_bounded(void **state)
     /* the limit itself is fine */
     k = 0;
     for (size_t i = 0; i < FEEDER_MAX_COLUMNS; i++)
-        k += (size_t)sprintf(text + k, "%sc%zu", i ? "," : "", i);
-    k += (size_t)sprintf(text + k, "\n");
+        test_append(text, cap, &k, "%sc%zu", i ? "," : "", i);
+    test_append(text, cap, &k, "\n");
     for (size_t i = 0; i < FEEDER_MAX_COLUMNS; i++)
-        k += (size_t)sprintf(text + k, "%s%zu", i ? "," : "", i);
-    k += (size_t)sprintf(text + k, "\n");
+        test_append(text, cap, &k, "%s%zu", i ? "," : "", i);
+    test_append(text, cap, &k, "\n");
     put_bytes(path, sizeof path, "wide.csv", text, k);
     assert_int_equal(feeder_load("f", "wide.csv", path, &f, err, sizeof err), 0);
     assert_int_equal(f->n_columns, FEEDER_MAX_COLUMNS);

@@ -887,7 +887,7 @@ static void every_error_is_reported_in_file_order(void **state)
     /* beyond SCN_MAX_ERRORS the rest is counted */
     char yaml[8192] = MIN_TARGETS MIN_LOAD "requests:\n";
     for (int i = 0; i < SCN_MAX_ERRORS + 5; i++)
-        strcat(yaml, "  - {path: x}\n");
+        test_cat(yaml, sizeof yaml, "  - {path: x}\n");
     assert_int_equal(load_ov(yaml, NULL, 0, &s), SCN_EINVAL);
     assert_non_null(strstr(err, "... and 5 more errors"));
     size_t lines = 0;
@@ -1839,34 +1839,39 @@ static void duplicate_names_among_many(void **state)
     size_t n = 3000, cap = n * 64 + 512, k;
     char *y = malloc(cap);
     assert_non_null(y);
-    k = (size_t)sprintf(y, MIN_TARGETS MIN_LOAD "requests:\n  - path: /a\n    headers:\n");
+    k = 0;
+    test_append(y, cap, &k, MIN_TARGETS MIN_LOAD "requests:\n  - path: /a\n    headers:\n");
     for (size_t i = 0; i < n; i++)
-        k += (size_t)sprintf(y + k, "      X-H%zu: v\n", i);
-    sprintf(y + k, "      x-h1234: again\n");
+        test_append(y, cap, &k, "      X-H%zu: v\n", i);
+    test_append(y, cap, &k, "      x-h1234: again\n");
     load_fails(y, "t.yaml:3006:7: requests.0.headers.x-h1234: header 'x-h1234' is given twice");
 
-    k = (size_t)sprintf(y, MIN_REQUESTS MIN_LOAD "targets:\n");
+    k = 0;
+    test_append(y, cap, &k, MIN_REQUESTS MIN_LOAD "targets:\n");
     for (size_t i = 0; i < n; i++)
-        k += (size_t)sprintf(y + k, "  - {name: t%zu, url: 'http://127.0.0.1'}\n", i % 2000);
+        test_append(y, cap, &k, "  - {name: t%zu, url: 'http://127.0.0.1'}\n", i % 2000);
     load_fails(y, "t.yaml:2004:5: targets.2000: the name 't0' is already used by targets.0");
 
-    k = (size_t)sprintf(y, MIN_TARGETS MIN_LOAD "requests:\n");
+    k = 0;
+    test_append(y, cap, &k, MIN_TARGETS MIN_LOAD "requests:\n");
     for (size_t i = 0; i < n; i++)
-        k += (size_t)sprintf(y + k, "  - {name: r%zu, path: /a}\n", i == n - 1 ? (size_t)17 : i);
+        test_append(y, cap, &k, "  - {name: r%zu, path: /a}\n", i == n - 1 ? (size_t)17 : i);
     load_fails(y, "requests.2999: the name 'r17' is already used by requests.17");
     /* unnamed requests to one path fall back to their index */
-    k = (size_t)sprintf(y, MIN_TARGETS MIN_LOAD "requests:\n");
+    k = 0;
+    test_append(y, cap, &k, MIN_TARGETS MIN_LOAD "requests:\n");
     for (size_t i = 0; i < n; i++)
-        k += (size_t)sprintf(y + k, "  - {path: /a}\n");
+        test_append(y, cap, &k, "  - {path: /a}\n");
     struct scenario *s = load_ok(y);
     assert_string_equal(s->requests[0].name, "get-a");
     assert_string_equal(s->requests[n - 1].name, "request-3000");
     scenario_free(s);
 
-    k = (size_t)sprintf(y, MIN_TARGETS MIN_REQUESTS "load:\n  phases:\n");
+    k = 0;
+    test_append(y, cap, &k, MIN_TARGETS MIN_REQUESTS "load:\n  phases:\n");
     for (size_t i = 0; i < n; i++)
-        k += (size_t)sprintf(y + k, "    - {name: p%zu, duration: 1s, rate: 1/s}\n",
-                             i == n - 1 ? (size_t)3 : i);
+        test_append(y, cap, &k, "    - {name: p%zu, duration: 1s, rate: 1/s}\n",
+                    i == n - 1 ? (size_t)3 : i);
     load_fails(y, "load.phases.2999: the phase name 'p3' is used twice");
     free(y);
 }

@@ -11,6 +11,8 @@
 
 #include "scenario/yamltree.h"
 
+#include "testutil.h"
+
 static char err[1024];
 
 static struct ytree_node *parse(const char *yaml)
@@ -142,7 +144,7 @@ static void limits_hold(void **state)
     /* deep nesting */
     char deep[512] = "";
     for (int i = 0; i < YTREE_MAX_DEPTH + 2; i++)
-        strcat(deep, "[");
+        test_cat(deep, sizeof deep, "[");
     parse_fails(deep, "nested more than 64 levels deep");
 
     /* a billion laughs: aliases multiply nodes */
@@ -158,15 +160,17 @@ static void limits_hold(void **state)
 /* Builds "a: &a XXXX...(big bytes)\nb: [*a, *a, ...(copies)]\n". Owned. */
 static char *big_alias_doc(size_t big, size_t copies)
 {
-    char *doc = malloc(big + 4 * copies + 32);
+    size_t cap = big + 4 * copies + 32;
+    char *doc = malloc(cap);
     assert_non_null(doc);
-    size_t k = (size_t)sprintf(doc, "a: &a ");
+    size_t k = 0;
+    test_append(doc, cap, &k, "a: &a ");
     memset(doc + k, 'x', big);
     k += big;
-    k += (size_t)sprintf(doc + k, "\nb: [");
+    test_append(doc, cap, &k, "\nb: [");
     for (size_t i = 0; i < copies; i++)
-        k += (size_t)sprintf(doc + k, "%s*a", i ? "," : "");
-    sprintf(doc + k, "]\n");
+        test_append(doc, cap, &k, "%s*a", i ? "," : "");
+    test_append(doc, cap, &k, "]\n");
     return doc;
 }
 
@@ -186,14 +190,16 @@ static void aliases_are_bounded_in_bytes(void **state)
     free(doc);
 
     /* a merge copies bytes too */
-    char *m = malloc(big + 64 * copies + 64);
+    size_t cap = big + 64 * copies + 64;
+    char *m = malloc(cap);
     assert_non_null(m);
-    size_t k = (size_t)sprintf(m, "a: &a {k: ");
+    size_t k = 0;
+    test_append(m, cap, &k, "a: &a {k: ");
     memset(m + k, 'x', big);
     k += big;
-    k += (size_t)sprintf(m + k, "}\n");
+    test_append(m, cap, &k, "}\n");
     for (size_t i = 0; i < copies; i++)
-        k += (size_t)sprintf(m + k, "m%zu: {<<: *a}\n", i);
+        test_append(m, cap, &k, "m%zu: {<<: *a}\n", i);
     root = (struct ytree_node *)1;
     assert_int_equal(ytree_parse("f.yaml", m, k, &root, err, sizeof err), YTREE_ESYNTAX);
     assert_null(root);
@@ -232,11 +238,11 @@ static void a_byte_order_mark_is_skipped(void **state)
 }
 
 /* "k0: v\nk1: v\n..." n keys, indented by indent spaces, into buf. */
-static size_t keys_doc(char *buf, size_t n, const char *prefix, int indent)
+static size_t keys_doc(char *buf, size_t cap, size_t n, const char *prefix, int indent)
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
-        k += (size_t)sprintf(buf + k, "%*s%s%zu: v\n", indent, "", prefix, i);
+        test_append(buf, cap, &k, "%*s%s%zu: v\n", indent, "", prefix, i);
     return k;
 }
 
@@ -247,9 +253,10 @@ static void key_checks_are_n_log_n(void **state)
 {
     (void)state;
     size_t n = 20000;
-    char *doc = malloc(n * 40 + 64);
+    size_t cap = n * 40 + 64;
+    char *doc = malloc(cap);
     assert_non_null(doc);
-    size_t k = keys_doc(doc, n, "k", 0);
+    size_t k = keys_doc(doc, cap, n, "k", 0);
     struct ytree_node *root = NULL;
     struct ytree_stats st;
     assert_int_equal(ytree_parse_stats("f.yaml", doc, k, &root, &st, err, sizeof err), 0);
@@ -259,11 +266,12 @@ static void key_checks_are_n_log_n(void **state)
     ytree_free(root);
 
     /* a merge of two large mappings, half of the keys shared */
-    k = (size_t)sprintf(doc, "a: &a\n");
-    k += keys_doc(doc + k, n / 2, "k", 2);
-    k += (size_t)sprintf(doc + k, "b:\n  <<: *a\n");
-    k += keys_doc(doc + k, n / 4, "k", 2);
-    k += keys_doc(doc + k, n / 4, "j", 2);
+    k = 0;
+    test_append(doc, cap, &k, "a: &a\n");
+    k += keys_doc(doc + k, cap - k, n / 2, "k", 2);
+    test_append(doc, cap, &k, "b:\n  <<: *a\n");
+    k += keys_doc(doc + k, cap - k, n / 4, "k", 2);
+    k += keys_doc(doc + k, cap - k, n / 4, "j", 2);
     assert_int_equal(ytree_parse_stats("f.yaml", doc, k, &root, &st, err, sizeof err), 0);
     const struct ytree_node *b = ytree_map_get(root, "b");
     assert_int_equal(b->n, n / 2 + n / 4);
@@ -273,11 +281,12 @@ static void key_checks_are_n_log_n(void **state)
     ytree_free(root);
 
     /* many anchors, each aliased: one lookup each, not a scan (60,000 took 30 s) */
-    k = (size_t)sprintf(doc, "x:\n");
+    k = 0;
+    test_append(doc, cap, &k, "x:\n");
     for (size_t i = 0; i < n; i++)
-        k += (size_t)sprintf(doc + k, "- &a%zu x\n", i);
+        test_append(doc, cap, &k, "- &a%zu x\n", i);
     for (size_t i = 0; i < n; i++)
-        k += (size_t)sprintf(doc + k, "- *a%zu\n", n - 1 - i);
+        test_append(doc, cap, &k, "- *a%zu\n", n - 1 - i);
     assert_int_equal(ytree_parse_stats("f.yaml", doc, k, &root, &st, err, sizeof err), 0);
     assert_int_equal(ytree_map_get(root, "x")->n, 2 * n);
     assert_string_equal(ytree_map_get(root, "x")->items[2 * n - 1]->text, "x");
@@ -287,7 +296,8 @@ static void key_checks_are_n_log_n(void **state)
 
     /* names made to collide in the anchor table are refused, not slow:
      * FNV-1a as yamltree.c hashes, 65 names alike in their low 7 bits */
-    k = (size_t)sprintf(doc, "x:\n");
+    k = 0;
+    test_append(doc, cap, &k, "x:\n");
     size_t alike = 0;
     for (unsigned i = 0; alike < 65; i++) {
         char name[16];
@@ -297,7 +307,7 @@ static void key_checks_are_n_log_n(void **state)
             h = (h ^ (unsigned char)*p) * 0x100000001b3u;
         if (h & 127)
             continue;
-        k += (size_t)sprintf(doc + k, "- &%s x\n", name);
+        test_append(doc, cap, &k, "- &%s x\n", name);
         alike++;
     }
     root = (struct ytree_node *)1;
@@ -306,8 +316,8 @@ static void key_checks_are_n_log_n(void **state)
         fail_msg("got '%s'", err);
 
     /* a duplicate among many keys is still found, with its first line */
-    k = keys_doc(doc, n, "k", 0);
-    k += (size_t)sprintf(doc + k, "k777: again\n");
+    k = keys_doc(doc, cap, n, "k", 0);
+    test_append(doc, cap, &k, "k777: again\n");
     root = (struct ytree_node *)1;
     assert_int_equal(ytree_parse("f.yaml", doc, k, &root, err, sizeof err), YTREE_ESYNTAX);
     if (!strstr(err, "f.yaml:20001:1: duplicate key 'k777' (first at line 778)"))

@@ -261,7 +261,7 @@ int gscfg_parse_service_time(struct gscfg *c, const char *s, char *err, size_t e
     char tmp[128];
     if (strlen(s) >= sizeof tmp)
         BAD("'%s' is too long", s);
-    strcpy(tmp, s);
+    snprintf(tmp, sizeof tmp, "%s", s);
     char *parts[3] = {tmp, NULL, NULL};
     int np = 1;
     for (char *p = tmp; *p && np < 3; p++)
@@ -643,7 +643,7 @@ static const struct opt opts[] = {
 void gscfg_defaults(struct gscfg *c)
 {
     memset(c, 0, sizeof *c);
-    strcpy(c->listen_addr, "127.0.0.1");
+    snprintf(c->listen_addr, sizeof c->listen_addr, "127.0.0.1");
     c->http_port = 8280;
     c->https_port = 8243;
     c->max_conns = 20000;

@@ -75,8 +75,9 @@ static int parse_basic(const struct gsconn *c, struct token_req *r)
         (size_t)(colon - dec) >= sizeof r->id || strlen(colon + 1) >= sizeof r->secret)
         return -1;
     *colon = 0;
-    strcpy(r->id, dec);
-    strcpy(r->secret, colon + 1);
+    /* both lengths checked above */
+    memcpy(r->id, dec, (size_t)(colon - dec) + 1);
+    memcpy(r->secret, colon + 1, strlen(colon + 1) + 1);
     r->basic = true;
     return 0;
 }

@@ -35,10 +35,14 @@ void gsstats_reset(struct gsstats *s, double now_s)
     }
     s->n_paths = n_paths;
     s->n_clients = n_clients;
-    strcpy(s->paths[GSSTATS_PATH_BAD].path, "(bad request)");
-    strcpy(s->paths[GSSTATS_PATH_OTHER].path, "(other)");
-    strcpy(s->clients[GSSTATS_CLIENT_NONE].name, "(none)");
-    strcpy(s->clients[GSSTATS_CLIENT_OTHER].name, "(other)");
+    snprintf(s->paths[GSSTATS_PATH_BAD].path, sizeof s->paths[GSSTATS_PATH_BAD].path, "%s",
+             "(bad request)");
+    snprintf(s->paths[GSSTATS_PATH_OTHER].path, sizeof s->paths[GSSTATS_PATH_OTHER].path, "%s",
+             "(other)");
+    snprintf(s->clients[GSSTATS_CLIENT_NONE].name, sizeof s->clients[GSSTATS_CLIENT_NONE].name,
+             "%s", "(none)");
+    snprintf(s->clients[GSSTATS_CLIENT_OTHER].name, sizeof s->clients[GSSTATS_CLIENT_OTHER].name,
+             "%s", "(other)");
     s->reset_at_s = now_s;
 }
 
@@ -72,7 +76,7 @@ int gsstats_client_index(struct gsstats *s, uint32_t hash, const char *name)
         s->clients[i].name[0] = 0;
     }
     if (name && !s->clients[i].name[0] && strlen(name) < GSSTATS_CLIENT_BYTES)
-        strcpy(s->clients[i].name, name);
+        snprintf(s->clients[i].name, sizeof s->clients[i].name, "%s", name);
     return i;
 }
 
