@@ -13,8 +13,6 @@
 #include "base/fsutil.h"
 #include "base/sigguard.h"
 #include "cli/cmd.h"
-#include "measure/hlog.h"
-#include "measure/judge.h"
 #include "net/auth.h"
 #include "net/xfer.h"
 #include "output/junit.h"
@@ -23,7 +21,7 @@
 #include "run/engine.h"
 #include "run/fdbudget.h"
 #include "run/gate_eval.h"
-#include "run/judge_run.h"
+#include "run/session.h"
 #include "scenario/gate.h"
 #include "scenario/redact.h"
 #include "scenario/scenario.h"
@@ -175,17 +173,7 @@ struct run_ctx {
     const struct scenario *scn;
     const struct run_opts *opts;
     bool tty;
-    bool hlog_started;
-    FILE *hlog_file; /* run.hlog's temporary file (in the output set) */
-    struct hlog_writer *hlog;
-    struct rec_cell *hlog_all; /* scratch: the interval's records, all cells */
-    bool hlog_failed;
-    char stop_reason[768]; /* what stopped the run early, if anything */
-    bool stopped_by_gate;  /* an abort_on_fail gate (exit 1), not a staircase */
-    bool told_stop;        /* the stop request was acknowledged on stderr */
-    size_t judged;         /* phases whose step-stop rule was applied */
-    double judged_end_s;   /* end of those phases, from the run's start */
-    int *step_fails;       /* consecutive failing steps, per step-stop rule */
+    bool told_stop; /* the stop request was acknowledged on stderr */
 };
 
 /* Progress lines go to stderr, the summary to stdout; neither decides the
@@ -659,170 +647,10 @@ out:
 
 /* ---- the run ---- */
 
-/* Tag of an interval line: series/phase/request/node with the characters
- * the format forbids (',', ' ', CR, LF) replaced by '_'. */
-static void make_tag(char *buf, size_t n, const char *series, const char *phase,
-                     const char *request, const char *node)
-{
-    snprintf(buf, n, "%s/%s/%s/%s", series, phase, request, node);
-    for (char *p = buf; *p; p++)
-        if (*p == ',' || *p == ' ' || *p == '\r' || *p == '\n' || *p == '\t')
-            *p = '_';
-}
-
-static void write_hlog_interval(struct run_ctx *rc, const struct engine_result *r,
-                                const struct engine_interval *iv, const struct rec_set *set)
-{
-    if (rc->hlog_failed || !rc->hlog_file)
-        return;
-    int64_t base_ms = (int64_t)(r->start_epoch_s * 1000.0);
-    if (!rc->hlog_started) {
-        if (hlog_writer_open(rc->hlog, rc->hlog_file, base_ms)) {
-            rc->hlog_failed = true;
-            return;
-        }
-        hlog_writer_comment(rc->hlog, "[Untagged lines: latency of every request; tagged: "
-                                      "latency|service/PHASE/REQUEST/NODE]");
-        rc->hlog_started = true;
-    }
-    const struct scenario *scn = rc->scn;
-    int64_t start_ms = base_ms + (int64_t)(iv->start_s * 1000.0);
-    int64_t length_ms = (int64_t)(iv->length_s * 1000.0 + 0.5);
-    char tag[512];
-    rec_cell_reset(rc->hlog_all);
-    rec_set_sum(set, r->n_nodes, SIZE_MAX, SIZE_MAX, SIZE_MAX, rc->hlog_all);
-    /* The untagged line is what HdrHistogram tools show by default. */
-    hlog_writer_interval(rc->hlog, NULL, start_ms, length_ms, rc->hlog_all->latency);
-    for (size_t p = 0; p < scn->n_phases; p++)
-        for (size_t q = 0; q < scn->n_requests; q++)
-            for (size_t n = 0; n < r->n_nodes; n++) {
-                const struct rec_cell *c = rec_cell_peek(set, p, q, n);
-                if (!c || !c->completed)
-                    continue;
-                make_tag(tag, sizeof tag, "latency", scn->phases[p].name, scn->requests[q].name,
-                         r->node_names[n]);
-                hlog_writer_interval(rc->hlog, tag, start_ms, length_ms, c->latency);
-                make_tag(tag, sizeof tag, "service", scn->phases[p].name, scn->requests[q].name,
-                         r->node_names[n]);
-                hlog_writer_interval(rc->hlog, tag, start_ms, length_ms, c->service);
-            }
-    /* Flushed every interval: a log read while the run goes on is whole up
-     * to its last line. */
-    fflush(rc->hlog_file);
-}
-
-/* The run time an interval hand-off stands for: its place on the interval
- * grid, not the moment the coordinator got to it (a tick handled a little
- * late on a busy machine, or a little before the start was stamped, is the
- * same tick). Rules that wait for run time (a gate's grace, a step's end)
- * are judged on it, so that how busy the machine is never moves them by a
- * whole interval. */
-static double grid_time_s(const struct scenario *scn, const struct engine_result *r)
-{
-    return floor(r->elapsed_s / scn->interval_s + 0.5) * scn->interval_s;
-}
-
-/* The abort_on_fail gates on the run so far, once their grace has passed.
- * Returns true (stop the run) when one fails; no data is not a failure yet. */
-static bool abort_gate_failed(struct run_ctx *rc, const struct engine_result *r)
-{
-    struct gate_verdict *v;
-    size_t n;
-    bool stop = false;
-    if (gate_evaluate(rc->scn, r, true, &v, &n))
-        return false;
-    for (size_t i = 0; i < n && !stop; i++) {
-        const struct gate *g = &rc->scn->gates[v[i].gate];
-        if (v[i].outcome != GATE_FAIL || grid_time_s(rc->scn, r) < g->grace_s - 1e-9)
-            continue;
-        char val[32];
-        gate_format(&g->expr, v[i].measured, val, sizeof val);
-        char on[96] = "";
-        if (v[i].name[0])
-            snprintf(on, sizeof on, " on %s %s", gate_scope_name(g->scope), v[i].name);
-        snprintf(rc->stop_reason, sizeof rc->stop_reason, "gate '%s'%s failed at %.0f s: %s",
-                 g->text, on, grid_time_s(rc->scn, r), val);
-        stop = true;
-    }
-    free(v);
-    return stop;
-}
-
-/* Judges one step against its staircase's `stop:` SLO; returns true when
- * the rule's count of consecutive failing steps is reached. */
-static bool step_failed_out(struct run_ctx *rc, const struct engine_result *r, size_t p)
-{
-    const struct scenario *scn = rc->scn;
-    const struct scn_phase *ph = &scn->phases[p];
-    const struct scn_step_stop *st = &scn->step_stops[ph->stop_rule - 1];
-    int *fails = &rc->step_fails[ph->stop_rule - 1];
-    /* judged as plan and search judge a step (judge.h) */
-    struct judge_criterion crit[JUDGE_MAX_CRITERIA];
-    size_t n = 0;
-    for (size_t i = 0; i < st->n_slo && n < JUDGE_MAX_CRITERIA; i++)
-        if (!gate_judge_criterion(&st->slo[i].expr, &crit[n], NULL, 0))
-            n++;
-    struct judge_interval *iv = calloc(r->n_intervals ? r->n_intervals : 1, sizeof *iv);
-    if (!iv)
-        return false;
-    struct judge_step js;
-    struct judge_verdict v;
-    judge_from_run(scn, r, p, &js, iv, r->n_intervals);
-    judge_step(&js, crit, n, &v);
-    free(iv);
-    if (!v.measured || v.good) {
-        *fails = 0;
-        return false;
-    }
-    char why[700] = "";
-    size_t len = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!v.failed[i])
-            continue;
-        char val[32];
-        gate_format(&st->slo[i].expr, v.value[i], val, sizeof val);
-        int w = snprintf(why + len, sizeof why - len, "%s%s measured %s", len ? ", " : "",
-                         st->slo[i].text, val);
-        if (w > 0 && len + (size_t)w < sizeof why)
-            len += (size_t)w;
-    }
-    /* A failure gatecap's own shortfall could explain still counts: the
-     * next step would ask more of it, not less; plan marks it invalid. */
-    if (!v.valid && len + 16 < sizeof why)
-        snprintf(why + len, sizeof why - len, " (gatecap's own: %.320s)", v.why);
-    if (!rc->opts->quiet && stderr_ok())
-        fprintf(stderr, "%sgatecap: step %s failed its SLO: %s\n", rc->tty ? "\n" : "", ph->name,
-                why);
-    if (++*fails < st->after)
-        return false;
-    snprintf(rc->stop_reason, sizeof rc->stop_reason,
-             "steps '%s': %d consecutive step(s) failed the SLO, the last %s: %s", st->group,
-             *fails, ph->name, why);
-    return true;
-}
-
-/* Applies step-stop rules to every step that ended at least one interval
- * ago (its late completions are in by then). */
-static bool steps_failed_out(struct run_ctx *rc, const struct engine_result *r)
-{
-    const struct scenario *scn = rc->scn;
-    while (rc->judged < scn->n_phases) {
-        const struct scn_phase *ph = &scn->phases[rc->judged];
-        if (grid_time_s(scn, r) < rc->judged_end_s + ph->duration_s + scn->interval_s - 1e-9)
-            return false;
-        size_t p = rc->judged++;
-        rc->judged_end_s += ph->duration_s;
-        if (ph->stop_rule && ph->record && step_failed_out(rc, r, p))
-            return true;
-    }
-    return false;
-}
-
-static bool on_interval(void *user, const struct engine_result *r, const struct engine_interval *iv,
-                        const struct rec_set *set)
+/* session_hooks.interval: progress, and the first word on a stop request. */
+static void on_interval(void *user, const struct engine_result *r, const struct engine_interval *iv)
 {
     struct run_ctx *rc = user;
-    write_hlog_interval(rc, r, iv, set);
     if (!rc->opts->quiet && stderr_ok())
         print_progress(rc, r, iv);
     if (r->interrupted && !rc->told_stop) {
@@ -835,18 +663,23 @@ static bool on_interval(void *user, const struct engine_result *r, const struct 
                     rc->tty && !rc->opts->quiet ? "\n" : "", r->signal,
                     (long long)iv->health.inflight);
     }
-    if (!rc->stop_reason[0] && rc->step_fails && steps_failed_out(rc, r)) {
-        if (!rc->opts->quiet)
-            fprintf(stderr, "gatecap: stopping: %s\n", rc->stop_reason);
-        return true;
+}
+
+/* session_hooks.notice: a failed step (unless quiet), a stop (a gate's
+ * always: it decides the exit code). */
+static void on_notice(void *user, enum session_notice kind, const char *text)
+{
+    struct run_ctx *rc = user;
+    bool nl = rc->tty && !rc->opts->quiet;
+    if (kind == SESSION_STEP_FAILED) {
+        if (!rc->opts->quiet && stderr_ok())
+            fprintf(stderr, "%sgatecap: %s\n", rc->tty ? "\n" : "", text);
+    } else if (kind == SESSION_STOP_STEPS) {
+        if (!rc->opts->quiet && stderr_ok())
+            fprintf(stderr, "gatecap: stopping: %s\n", text);
+    } else if (stderr_ok()) {
+        fprintf(stderr, "%sgatecap: stopping: %s\n", nl ? "\n" : "", text);
     }
-    if (!rc->stop_reason[0] && abort_gate_failed(rc, r)) {
-        rc->stopped_by_gate = true;
-        fprintf(stderr, "%sgatecap: stopping: %s\n", rc->tty && !rc->opts->quiet ? "\n" : "",
-                rc->stop_reason);
-        return true;
-    }
-    return false;
 }
 
 static char *join_path(const char *dir, const char *name)
@@ -952,14 +785,16 @@ static int outputs_open(struct outputs *o, const char *outdir, const char *junit
 
 /* Writes every output into its temporary file, then renames them all, or
  * none when any failed. Returns true when all were written. */
-static bool outputs_write(struct outputs *o, struct run_ctx *rc, const struct engine_result *r,
-                          const struct gate_verdict *v, size_t n_v, bool gates_ok)
+static bool outputs_write(struct outputs *o, const struct run_ctx *rc, const struct session *ses)
 {
     const struct scenario *scn = rc->scn;
+    const struct engine_result *r = ses->result;
+    const struct gate_verdict *v = ses->verdicts;
+    size_t n_v = ses->n_verdicts;
     char err[1024];
     json_t *doc = results_build(scn, r);
-    if (!doc || !gates_ok ||
-        results_add_gates(doc, scn, v, n_v, rc->stop_reason[0] ? rc->stop_reason : NULL) ||
+    if (!doc || !ses->gates_ok ||
+        results_add_gates(doc, scn, v, n_v, ses->stop_reason[0] ? ses->stop_reason : NULL) ||
         results_fprint(doc, o->results_f)) {
         fprintf(stderr, "gatecap: cannot write %s: %s\n", o->results,
                 strerror(errno ? errno : ENOMEM));
@@ -967,15 +802,7 @@ static bool outputs_write(struct outputs *o, struct run_ctx *rc, const struct en
         return false;
     }
     json_decref(doc);
-    /* A run with no interval (stopped before the load) still gets a log
-     * with its header: readable, empty. */
-    if (!rc->hlog_started && !rc->hlog_failed) {
-        if (hlog_writer_open(rc->hlog, o->hlog_f, (int64_t)(r->start_epoch_s * 1000.0)))
-            rc->hlog_failed = true;
-        else
-            rc->hlog_started = true;
-    }
-    if (rc->hlog_failed || hlog_writer_finish(rc->hlog) || fflush(o->hlog_f) || ferror(o->hlog_f)) {
+    if (ses->hlog_failed) {
         fprintf(stderr, "gatecap: cannot write %s: %s\n", o->hlog, strerror(errno ? errno : EIO));
         return false;
     }
@@ -1021,17 +848,11 @@ int cmd_run(int argc, char **argv)
     }
     const char *outdir = o.outdir ? o.outdir : scn->output_dir;
     struct outputs out;
-    struct hlog_writer hw;
-    struct run_ctx rc = {.scn = scn, .opts = &o, .tty = isatty(STDERR_FILENO), .hlog = &hw};
+    struct run_ctx rc = {.scn = scn, .opts = &o, .tty = isatty(STDERR_FILENO)};
+    struct session ses = {0};
     int code = EXIT_RUN;
     if (outputs_open(&out, outdir, o.junit)) {
         code = EXIT_INPUT;
-        goto out;
-    }
-    rc.hlog_file = out.hlog_f;
-    if ((scn->n_step_stops && !(rc.step_fails = calloc(scn->n_step_stops, sizeof(int)))) ||
-        !(rc.hlog_all = rec_cell_new())) {
-        fprintf(stderr, "gatecap: out of memory\n");
         goto out;
     }
     if (scn->tls.insecure)
@@ -1046,9 +867,9 @@ int cmd_run(int argc, char **argv)
                 scn->node_header ? scn->node_header : "", scenario_duration_s(scn),
                 scn->model == SCN_OPEN ? "open" : "closed", scn->workers);
 
-    struct engine_result *r = NULL;
     char err[1024];
-    int rc_engine = engine_run(scn, on_interval, &rc, &sig, &r, err, sizeof err);
+    const struct session_hooks hooks = {.interval = on_interval, .notice = on_notice, .ctx = &rc};
+    int rc_engine = session_run(&ses, scn, out.hlog_f, &hooks, &sig, err, sizeof err);
     if (rc.tty && !o.quiet && stderr_ok())
         fprintf(stderr, "\n");
     if (rc_engine != ENGINE_OK) {
@@ -1057,12 +878,8 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
     /* Requests to stop from here on wait: the writing always finishes. */
-    if (!rc.stop_reason[0] && r->stop_reason[0])
-        snprintf(rc.stop_reason, sizeof rc.stop_reason, "%s", r->stop_reason);
-    struct gate_verdict *verdicts = NULL;
-    size_t n_verdicts = 0;
-    bool gates_ok = gate_evaluate(scn, r, false, &verdicts, &n_verdicts) == 0;
-    bool wrote = outputs_write(&out, &rc, r, verdicts, n_verdicts, gates_ok);
+    const struct engine_result *r = ses.result;
+    bool wrote = outputs_write(&out, &rc, &ses);
     out.kept = wrote;
 
     char *text = NULL;
@@ -1071,9 +888,9 @@ int cmd_run(int argc, char **argv)
     int failed = 0;
     if (mem) {
         print_summary(mem, scn, r, outdir, wrote, o.junit);
-        failed = print_gates(mem, scn, verdicts, n_verdicts);
-        if (rc.stop_reason[0])
-            fprintf(mem, "STOPPED EARLY: %s\n", rc.stop_reason);
+        failed = print_gates(mem, scn, ses.verdicts, ses.n_verdicts);
+        if (ses.stop_reason[0])
+            fprintf(mem, "STOPPED EARLY: %s\n", ses.stop_reason);
         fclose(mem);
     }
     int out_err = text ? emit_stdout(text, len) : ENOMEM;
@@ -1090,16 +907,13 @@ int cmd_run(int argc, char **argv)
         code = EXIT_INTERRUPTED;
     else if (!wrote || out_err || r->generator_limited)
         code = EXIT_RUN;
-    else if (failed || rc.stopped_by_gate)
+    else if (failed || ses.stopped_by_gate)
         code = EXIT_GATE;
     else
         code = 0;
-    free(verdicts);
-    engine_result_free(r);
 out:
+    session_free(&ses);
     outputs_free(&out);
-    rec_cell_free(rc.hlog_all);
-    free(rc.step_fails);
     scenario_free(scn);
     return code;
 }

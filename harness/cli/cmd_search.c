@@ -24,6 +24,7 @@
 #include "output/results.h"
 #include "run/engine.h"
 #include "run/fdbudget.h"
+#include "run/session.h"
 #include "scenario/gate.h"
 #include "scenario/redact.h"
 #include "scenario/scenario.h"
@@ -262,20 +263,26 @@ static int run_probe(const struct search_opts *o, struct sigguard *sig, int k, d
     char dir[4096], path[4200], err[1024];
     snprintf(dir, sizeof dir, "%s/probe-%02d", outdir, k);
     snprintf(path, sizeof path, "%s/results.json", dir);
-    struct engine_result *r = NULL;
+    struct session ses = {0};
     int code = 0;
     if (fs_mkdirs(dir)) {
         fprintf(stderr, "gatecap: cannot create '%s': %s\n", dir, strerror(errno));
         scenario_free(scn);
         return EXIT_INPUT;
     }
-    if (engine_run(scn, NULL, NULL, sig, &r, err, sizeof err) != ENGINE_OK) {
+    /* run as `gatecap run` runs it, without its interval log */
+    if (session_run(&ses, scn, NULL, NULL, sig, err, sizeof err) != ENGINE_OK) {
         fprintf(stderr, "gatecap: probe %d at %.6g/s: %s\n", k, rate, err);
+        session_free(&ses);
         scenario_free(scn);
         return EXIT_RUN;
     }
+    const struct engine_result *r = ses.result;
     json_t *doc = results_build(scn, r);
-    if (!doc || results_add_gates(doc, scn, NULL, 0, NULL) || results_write(doc, path)) {
+    if (!doc || !ses.gates_ok ||
+        results_add_gates(doc, scn, ses.verdicts, ses.n_verdicts,
+                          ses.stop_reason[0] ? ses.stop_reason : NULL) ||
+        results_write(doc, path)) {
         fprintf(stderr, "gatecap: cannot write %s\n", path);
         code = EXIT_RUN;
     }
@@ -346,7 +353,7 @@ static int run_probe(const struct search_opts *o, struct sigguard *sig, int k, d
     }
     free(iv);
     json_decref(root);
-    engine_result_free(r);
+    session_free(&ses);
     scenario_free(scn);
     return code;
 }
