@@ -56,7 +56,7 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 STAMP     := $(BUILD)/.deps-build
 TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/%.o) $(SIM_TEST_SRCS:%.c=$(BUILD)/%.o)
 
-.PHONY: all test check fuzz fuzz-run bench demo clean deps fresh-check lint
+.PHONY: all test check fuzz fuzz-run bench demo clean deps fresh-check lint example-report
 # Keep intermediate objects (the tests' .o): make would otherwise remove
 # them after the test run, and its "rm ..." line would follow the summary.
 .SECONDARY:
@@ -143,6 +143,12 @@ demo: all | $(BUILD)/.deps-demo
 # clang-format, banned calls by place, layers (tools/lint/check).
 lint: | $(BUILD)/.deps-lint
 	@tools/lint/check
+
+# reports/example/: the demo's reports and plan, committed (reports/README.md).
+example-report: all | $(BUILD)/.deps-demo
+	@BUILD=$(BUILD) tools/demo
+	@mkdir -p reports/example
+	cp reports/demo/report.html reports/demo/report.md reports/demo/plan.json reports/example/
 
 # A clone of HEAD built and run as on a new machine (tools/fresh-check).
 fresh-check:
