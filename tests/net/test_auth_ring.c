@@ -157,7 +157,7 @@ static void each_visits_the_last_versions(void **state)
 /* ---- one writer, several readers ---- */
 
 #define READERS 3
-#define VERSIONS 20000
+#define VERSIONS 5000
 
 struct race {
     struct auth_ring ring;
