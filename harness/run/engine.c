@@ -425,6 +425,8 @@ static int prepare_shared(struct coord *c)
 {
     const struct scenario *scn = c->scn;
     c->sh.scn = scn;
+    c->sh.new_xfer = xfer_new;
+    c->sh.now_ns = clock_monotonic_ns;
     c->sh.workers = c->n_workers;
     c->sh.seq_next = &c->seq_next;
     c->sh.exhausted = &c->exhausted;

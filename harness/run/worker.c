@@ -25,7 +25,6 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "base/clock.h"
 #include "base/rng.h"
 #include "net/auth.h"
 #include "net/xfer.h"
@@ -132,9 +131,10 @@ static struct rec_set *front(struct worker *w)
         f_->by_phase[(phase)].field += (d);                                                        \
     } while (0)
 
+/* Now, in ns from the run's start, on the worker's clock. */
 static int64_t since_start(const struct worker *w)
 {
-    return clock_now_ns() - w->sh->start_ns;
+    return w->sh->now_ns(w->sh->clock_ctx) - w->sh->start_ns;
 }
 
 static void check_drained(struct worker *w)
@@ -474,7 +474,7 @@ static void record_abandoned(void *ctx, size_t si, int64_t sent_ns)
 {
     struct worker *w = ctx;
     struct wslot *s = &w->slots[si];
-    int64_t now = clock_now_ns();
+    int64_t now = w->sh->now_ns(w->sh->clock_ctx);
     struct xfer_result r = {.outcome = OC_ABANDONED,
                             .sent_ns = sent_ns ? sent_ns : now,
                             .done_ns = now,
@@ -704,8 +704,8 @@ int worker_new(const struct worker_shared *sh, int id, struct worker **out, char
     w->arrival.data = w;
     ev_timer_init(&w->phase_timer, on_phase, 0., 0.);
     w->phase_timer.data = w;
-    if (xfer_new(w->loop, scn, sh->resolve, sh->n_resolve, sh->auth, w->n_slots, w->rng, on_done, w,
-                 &w->xfer, err, err_len)) {
+    if (sh->new_xfer(w->loop, scn, sh->resolve, sh->n_resolve, sh->auth, w->n_slots, w->rng,
+                     on_done, w, &w->xfer, err, err_len)) {
         worker_free(w);
         return -1;
     }

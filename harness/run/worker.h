@@ -13,15 +13,26 @@
 #include <stdint.h>
 
 #include "measure/recorder.h"
+#include "net/xfer.h"
 
 struct scenario;
 struct worker;
 struct auth_pool;
 struct feeder_cursor;
 
+/* A worker's clock: nanoseconds on CLOCK_MONOTONIC's scale (start_ns, and
+ * the transport's sent_ns and done_ns, are read on it). ctx as given. */
+typedef int64_t (*worker_clock_fn)(void *ctx);
+
 /* What every worker reads; immutable during the run, owned by the engine. */
 struct worker_shared {
     const struct scenario *scn;
+    /* Where a worker gets its transport and its time: a run passes
+     * xfer_new and clock_monotonic_ns (base/clock.h); a unit test its own
+     * transport and a clock it moves itself (tests/run/test_worker.c). */
+    xfer_new_fn new_xfer;
+    worker_clock_fn now_ns;
+    void *clock_ctx;
     const char *const *resolve; /* CURLOPT_RESOLVE entries */
     size_t n_resolve;
     double *target_cum;    /* cumulative target weights */
