@@ -102,8 +102,11 @@ struct worker {
     uint64_t seq;              /* next ${seq} of this worker's chunk */
     uint64_t seq_end;
 
-    struct rec_set *sets[2];
-    int front;
+    struct rec_set *sets[2];  /* both of the worker's sets, for worker_free */
+    struct rec_set *front;    /* the one being written (the loop's) */
+    struct rec_set *lent;     /* the one the caller reads (the caller's), or NULL */
+    struct rec_set *incoming; /* a hand-off's recycled set (under mu) */
+    struct rec_set *outgoing; /* a hand-off's filled set (under mu) */
     char names[REC_MAX_NODES][REC_NODE_NAME_LEN];
     size_t n_nodes;
 
@@ -119,7 +122,7 @@ struct worker {
 
 static struct rec_set *front(struct worker *w)
 {
-    return w->sets[w->front];
+    return w->front;
 }
 
 /* Adds d to a generator-health counter of the front set: the whole set's
@@ -551,6 +554,17 @@ static void on_done(void *user, size_t si, const struct xfer_result *r)
 
 /* ---- control from the coordinator ---- */
 
+/* The loop's half of a hand-off: the front set goes out complete, the
+ * recycled one takes its place. */
+static void swap_sets(struct worker *w)
+{
+    struct rec_set *f = w->front;
+    f->n_nodes = w->n_nodes;
+    f->health.inflight = (int64_t)xfer_inflight(w->xfer) + (int64_t)w->pend_len;
+    w->front = w->incoming;
+    w->outgoing = f;
+}
+
 static void on_wake(struct ev_loop *loop, ev_async *a, int revents)
 {
     (void)revents;
@@ -570,10 +584,7 @@ static void on_wake(struct ev_loop *loop, ev_async *a, int revents)
     check_drained(w);
     pthread_mutex_lock(&w->mu);
     if (w->handoff_done != w->handoff_asked) {
-        struct rec_set *f = front(w);
-        f->n_nodes = w->n_nodes;
-        f->health.inflight = (int64_t)xfer_inflight(w->xfer) + (int64_t)w->pend_len;
-        w->front ^= 1;
+        swap_sets(w);
         w->handoff_done = w->handoff_asked;
         pthread_cond_broadcast(&w->cv);
     }
@@ -653,6 +664,7 @@ int worker_new(const struct worker_shared *sh, int id, struct worker **out, char
     if (rec_set_new(scn->n_phases, scn->n_requests, &w->sets[0]) ||
         rec_set_new(scn->n_phases, scn->n_requests, &w->sets[1]))
         goto nomem;
+    w->front = w->sets[0];
     if (scn->n_feeders) {
         w->draws = calloc(scn->n_feeders, sizeof *w->draws);
         w->rows = calloc(w->n_slots * scn->n_feeders, sizeof *w->rows);
@@ -749,16 +761,26 @@ bool worker_drained(struct worker *w)
     return atomic_load(&w->drained);
 }
 
-struct rec_set *worker_handoff(struct worker *w)
+struct rec_set *worker_handoff(struct worker *w, struct rec_set *recycled)
 {
+    if (recycled != w->lent)
+        return NULL;
+    if (!recycled) /* the first hand-off: the worker's second set (sets[0] is front) */
+        recycled = w->sets[1];
+    rec_set_reset(recycled);
     pthread_mutex_lock(&w->mu);
-    uint64_t ticket = ++w->handoff_asked;
-    ev_async_send(w->loop, &w->wake);
-    while (w->handoff_done < ticket)
-        pthread_cond_wait(&w->cv, &w->mu);
-    struct rec_set *back = w->sets[w->front ^ 1];
+    w->incoming = recycled;
+    if (w->thread_started) {
+        uint64_t ticket = ++w->handoff_asked;
+        ev_async_send(w->loop, &w->wake);
+        while (w->handoff_done < ticket)
+            pthread_cond_wait(&w->cv, &w->mu);
+    } else {
+        swap_sets(w); /* the caller is the loop's thread */
+    }
+    w->lent = w->outgoing;
     pthread_mutex_unlock(&w->mu);
-    return back;
+    return w->lent;
 }
 
 const char *worker_node_name(const struct worker *w, size_t i)

@@ -72,12 +72,18 @@ void worker_abort(struct worker *w);
  * Thread-safe. */
 bool worker_drained(struct worker *w);
 
-/* Swaps the worker's interval records: returns the set recorded since the
- * last hand-off, which the caller may read and must give back with
- * rec_set_reset before the next hand-off (the worker writes the other).
- * Blocks briefly until the worker's loop has swapped. Node names of
+/* Takes the worker's interval records, as HdrHistogram_c's
+ * hdr_interval_recorder_sample_and_recycle does: returns the set recorded
+ * since the last hand-off (n_nodes and health.inflight filled in), and
+ * gives the worker `recycled` to record into from now on. recycled must
+ * be the set the previous call returned (the caller is done reading it;
+ * it is reset here, on the caller's thread), or NULL on the first call;
+ * anything else is refused with NULL and nothing swapped. The returned
+ * set is the worker's (freed by worker_free) and the caller's to read
+ * until it passes it back. Blocks briefly until the worker's loop has
+ * swapped (at once when its thread is not started). Node names of
  * indexes < set->n_nodes are readable with worker_node_name. */
-struct rec_set *worker_handoff(struct worker *w);
+struct rec_set *worker_handoff(struct worker *w, struct rec_set *recycled);
 
 /* Name of node index i as this worker knows it (targets first, then names
  * seen in node_header). Valid for i < n_nodes of a handed-over set. */
