@@ -57,8 +57,18 @@ size_t worker_slots(const struct scenario *scn, int id, int workers);
 int worker_new(const struct worker_shared *sh, int id, struct worker **out, char *err,
                size_t err_len);
 
-/* Starts its thread. Returns 0 or -1. */
+/* Starts its thread, which runs the worker's loop until worker_free.
+ * Returns 0 or -1. */
 int worker_start(struct worker *w);
+
+/* Runs the worker on the caller's thread instead (a caller that moves its
+ * own clock: tests/run/test_worker.c), never together with worker_start:
+ * does what is due at the clock's now — the first call starts the
+ * schedule; arrivals whose intended time has come, phase changes, ends
+ * of think times — and what worker_stop and worker_abort asked for, then
+ * returns without waiting. Completions come from the transport as they
+ * happen (a test's transport: when the test says). */
+void worker_step(struct worker *w);
 
 /* Asks it to stop scheduling new requests; in-flight ones finish.
  * Thread-safe. */
