@@ -1,9 +1,11 @@
 /*
  * worker.h — one load-generating thread: its own libev loop, transport
- * (xfer), schedule and recorder sets. Workers share nothing while running;
- * the coordinator (engine.c) takes their interval records at each tick
- * through a short hand-off (a pointer swap under a mutex, never per
- * request).
+ * (xfer, made with the constructor the caller gives), schedule and
+ * recorder sets, its time read on the caller's clock. Workers share
+ * nothing while running; the coordinator (engine.c) takes their interval
+ * records at each tick through a short hand-off (a pointer swap under a
+ * mutex, never per request). A caller that moves its own clock can run a
+ * worker on its own thread instead (worker_step): the unit tests do.
  */
 #ifndef GATECAP_WORKER_H
 #define GATECAP_WORKER_H
@@ -37,7 +39,8 @@ struct worker_shared {
     size_t n_resolve;
     double *target_cum;    /* cumulative target weights */
     double *request_cum;   /* cumulative request weights */
-    int64_t start_ns;      /* run start (CLOCK_MONOTONIC); set before worker_start */
+    int64_t start_ns;      /* run start on now_ns's clock; set before worker_start
+                              (or the first worker_step) */
     int64_t *phase_end_ns; /* phase i ends at start_ns + phase_end_ns[i] */
     int workers;
     struct auth_pool *auth;         /* token pool (auth.h), or NULL */
@@ -53,7 +56,9 @@ struct worker_shared {
  * (closed model; at least 1). */
 size_t worker_slots(const struct scenario *scn, int id, int workers);
 
-/* Creates worker `id` (not yet running). Returns 0, or -1 with a message. */
+/* Creates worker `id` (not yet running), its transport made with
+ * sh->new_xfer on its loop. sh is borrowed and must outlive the worker.
+ * Returns 0, or -1 with a message. *out owned (worker_free). */
 int worker_new(const struct worker_shared *sh, int id, struct worker **out, char *err,
                size_t err_len);
 
