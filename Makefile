@@ -1,6 +1,7 @@
 # gatecap — build, test, sanitizers, fuzzing, benchmarks, demo.
 # `make` builds build/gatecap; `make test` runs every test; `make check` does
-# the same with AddressSanitizer + UBSan in build-check/.
+# the same with AddressSanitizer + UBSan in build-check/; `make tsan` runs
+# the unit tests that use threads under ThreadSanitizer in build-tsan/.
 
 CC      ?= cc
 BUILD   ?= build
@@ -21,6 +22,14 @@ SANFLAGS := -fsanitize=address,undefined
 ifeq ($(SAN),1)
 OPT     := -O1 -g $(SANFLAGS) -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += $(SANFLAGS)
+endif
+# SAN=thread: ThreadSanitizer (make tsan), which cannot share a build with ASan.
+# -O2: at -O1, gcc 12 with -fsanitize=thread warns that an snprintf in
+# cmd_run.c may truncate (-Wformat-truncation, an error with WERROR), which
+# the other builds' optimisation levels do not report.
+ifeq ($(SAN),thread)
+OPT     := -O2 -g -fsanitize=thread -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=thread
 endif
 CPPFLAGS += -iquote harness -D_GNU_SOURCE -MMD -MP
 # pkg-config is asked on first use, inside a recipe: by then the stamp below
@@ -44,6 +53,11 @@ BASE_OBJS := $(filter $(BUILD)/harness/base/%,$(LIB_OBJS))
 # Unit tests mirror harness/: tests/LAYER/test_MODULE.c.
 TEST_SRCS := $(filter-out tests/gatewaysim/%,$(wildcard tests/*/test_*.c))
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+# The unit tests that run threads (their own, tests/testutil.h's FIFO
+# guard's, or a worker's), found by what they call: ThreadSanitizer's
+# subjects in `make tsan`.
+TSAN_SRCS := $(shell grep -lE 'pthread_create|fifo_guard_start|worker_start' $(TEST_SRCS) /dev/null)
+TSAN_BINS := $(TSAN_SRCS:tests/%.c=$(BUILD)/tests/%)
 SIM_SRCS  := $(wildcard tools/gatewaysim/*.c)
 SIM_OBJS  := $(SIM_SRCS:%.c=$(BUILD)/%.o)
 # The simulator's modules have unit tests of their own (tests/gatewaysim/).
@@ -56,7 +70,8 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 STAMP     := $(BUILD)/.deps-build
 TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/%.o) $(SIM_TEST_SRCS:%.c=$(BUILD)/%.o)
 
-.PHONY: all test check fuzz fuzz-run bench demo clean deps fresh-check lint example-report
+.PHONY: all test check tsan tsan-run fuzz fuzz-run bench demo clean deps fresh-check lint \
+        example-report
 # Keep intermediate objects (the tests' .o): make would otherwise remove
 # them after the test run, and its "rm ..." line would follow the summary.
 .SECONDARY:
@@ -107,6 +122,28 @@ test: all $(TEST_BINS) $(SIM_TEST_BINS) | $(BUILD)/.deps-test
 check:
 	$(MAKE) BUILD=build-check SAN=1 TESTS_SKIP=report_chromium test
 
+# ThreadSanitizer (gcc) over the unit tests that use threads (TSAN_SRCS);
+# the first report fails the test (halt_on_error). Only unit tests: they
+# race their threads on purpose and finish in seconds, where a whole run
+# under TSan would take minutes.
+tsan:
+	$(MAKE) BUILD=build-tsan SAN=thread CC=gcc tsan-run
+
+tsan-run: $(TSAN_BINS) | $(BUILD)/.deps-test
+	@mkdir -p $(BUILD)/test-logs/tsan; fail=0; \
+	for t in $(TSAN_BINS); do \
+	    n=$${t##*/}; log=$(BUILD)/test-logs/tsan/$$n.log; start=$$(date +%s); \
+	    if TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" timeout 600 $$t > $$log 2>&1; then \
+	        echo "PASS tsan $$n ($$(( $$(date +%s) - start ))s)"; \
+	    else \
+	        fail=1; echo "FAIL tsan $$n ($$(( $$(date +%s) - start ))s) — log: $$log"; \
+	        tail -n 40 $$log | sed 's/^/    /'; \
+	        if grep -q 'unexpected memory mapping' $$log; then \
+	            echo "    (this kernel maps memory where gcc's TSan cannot run: sysctl vm.mmap_rnd_bits=28)"; \
+	        fi; \
+	    fi; \
+	done; exit $$fail
+
 # libFuzzer targets (clang) for the decoders; FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS = -std=c11 -g -O1 -iquote harness -D_GNU_SOURCE $(call pkg,cflags)
@@ -155,6 +192,6 @@ fresh-check:
 	@tools/fresh-check $(FRESH_STEPS)
 
 clean:
-	rm -rf build build-check build-fuzz
+	rm -rf build build-check build-tsan build-fuzz
 
 -include $(shell find $(BUILD) build-fuzz/obj -name '*.d' 2>/dev/null)

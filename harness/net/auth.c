@@ -25,6 +25,7 @@
 #include "base/encode.h"
 #include "base/rng.h"
 #include "measure/hdr.h"
+#include "net/auth_ring.h"
 #include "net/xfer.h"
 #include "run/certname.h"
 #include "scenario/redact.h"
@@ -36,12 +37,10 @@
 #define REJECTED_SPACING_S 5.0
 
 struct app_state {
-    _Atomic uint32_t gen;          /* published generation, 0: none yet */
+    struct auth_ring ring;         /* its published tokens (auth_ring.h) */
     _Atomic uint32_t rejected_gen; /* generation a worker got 401 for */
     _Atomic uint32_t fresh401_gen; /* generation fetched because of a 401 */
     _Atomic int64_t published_ns;  /* when the current generation was published */
-    char *ring[AUTH_RING];         /* ring[gen % AUTH_RING]: the token */
-    size_t ring_len[AUTH_RING];
     /* the refresh thread's own */
     char *form;                 /* request body (holds secrets) */
     struct curl_slist *headers; /* Basic credentials, Accept */
@@ -364,20 +363,30 @@ static void start_fetch(struct auth_pool *p, size_t app, enum auth_reason reason
     p->busy++;
 }
 
-/* Publishes a new token for st as the next generation, at now_ns. */
-static void publish(struct app_state *st, char *token, bool after_401, int64_t now_ns)
+/* Publishes token (borrowed) for st as the next generation, at now_ns.
+ * What a worker that copies it may look at next (whether it came after a
+ * 401, when) is stored before it, so the copy's acquire makes it visible.
+ * Returns 0, or -1 when memory ran out (nothing published). */
+static int publish(struct app_state *st, const char *token, bool after_401, int64_t now_ns)
 {
-    uint32_t g = atomic_load_explicit(&st->gen, memory_order_relaxed) + 1;
-    if (!g)
-        g = 1; /* skip 0 on wrap-around: it means "no token" */
-    size_t k = g % AUTH_RING;
-    free(st->ring[k]); /* generation g − AUTH_RING: long unread */
-    st->ring[k] = token;
-    st->ring_len[k] = strlen(token);
+    uint32_t g;
+    size_t len = strlen(token);
+    if (auth_ring_reserve(&st->ring, len, &g))
+        return -1;
     if (after_401)
         atomic_store_explicit(&st->fresh401_gen, g, memory_order_relaxed);
     atomic_store_explicit(&st->published_ns, now_ns, memory_order_relaxed);
-    atomic_store_explicit(&st->gen, g, memory_order_release);
+    auth_ring_publish(&st->ring, token, len);
+    return 0;
+}
+
+/* Frees a token the ring has copied (or will never hold), its bytes
+ * cleared first: it is a credential. */
+static void forget_token(char **token)
+{
+    OPENSSL_cleanse(*token, strlen(*token));
+    free(*token);
+    *token = NULL;
 }
 
 static void finish_fetch(struct auth_pool *p, struct fetch *f, CURLcode rc)
@@ -411,6 +420,9 @@ static void finish_fetch(struct auth_pool *p, struct fetch *f, CURLcode rc)
         redact_text(p->redact, p->msg, as->last_error, sizeof as->last_error, REDACT_ONE_LINE);
         free(token);
         token = NULL;
+    } else if (publish(st, token, f->reason == AUTH_AFTER_401, now)) {
+        snprintf(as->last_error, sizeof as->last_error, "out of memory keeping the token");
+        forget_token(&token);
     }
     st->inflight = false;
     st->initial_done = true;
@@ -433,7 +445,7 @@ static void finish_fetch(struct auth_pool *p, struct fetch *f, CURLcode rc)
     as->lifetime_s = life;
     if (f->reason == AUTH_AFTER_401)
         as->refreshed_after_401++;
-    publish(st, token, f->reason == AUTH_AFTER_401, now);
+    forget_token(&token); /* the ring holds its copy */
     /* INT64_MAX when it does not expire (or none was given): only a 401
      * renews it */
     st->due_ns = auth_refresh_due_ns(now, life, p->au->refresh_before_s, p->au->refresh_before_frac,
@@ -472,7 +484,7 @@ static int64_t start_due(struct auth_pool *p, int64_t now, bool initial)
                 start_fetch(p, i, AUTH_INITIAL);
             continue;
         }
-        uint32_t gen = atomic_load_explicit(&st->gen, memory_order_relaxed);
+        uint32_t gen = auth_ring_gen(&st->ring);
         uint32_t rej = atomic_load_explicit(&st->rejected_gen, memory_order_relaxed);
         if (rej && rej == gen && rej != st->handled_gen) {
             bool fresh = rej == atomic_load_explicit(&st->fresh401_gen, memory_order_relaxed);
@@ -551,7 +563,7 @@ int auth_pool_fetch_all(struct auth_pool *p, bool (*stop)(void *ctx), void *ctx,
     }
     size_t failed = 0, first = 0;
     for (size_t i = 0; i < p->n_apps; i++)
-        if (!atomic_load(&p->apps[i].gen) && !failed++)
+        if (!auth_ring_gen(&p->apps[i].ring) && !failed++)
             first = i;
     if (!failed)
         return 0;
@@ -617,6 +629,7 @@ int auth_pool_new(const struct scenario *scn, uint64_t seed, struct auth_pool **
     } else if (!(p->url = strdup(au->token_url)))
         goto nomem;
     for (size_t i = 0; i < au->n_apps; i++) {
+        auth_ring_init(&p->apps[i].ring);
         p->apps[i].due_ns = INT64_MAX;
         if (prepare_app(p, &p->apps[i], &au->apps[i])) {
             snprintf(err, err_len,
@@ -664,21 +677,7 @@ size_t auth_pool_apps(const struct auth_pool *p)
 
 size_t auth_token_copy(const struct auth_pool *p, size_t app, char *buf, size_t cap, uint32_t *gen)
 {
-    const struct app_state *st = &p->apps[app];
-    for (;;) {
-        uint32_t g = atomic_load_explicit(&st->gen, memory_order_acquire);
-        *gen = g;
-        if (!g)
-            return 0;
-        size_t k = g % AUTH_RING, len = st->ring_len[k];
-        if (len < cap) {
-            memcpy(buf, st->ring[k], len);
-            buf[len] = '\0';
-        }
-        uint32_t now = atomic_load_explicit(&st->gen, memory_order_acquire);
-        if (now - g < AUTH_RING - 1)
-            return len;
-    }
+    return auth_ring_copy(&p->apps[app].ring, buf, cap, gen);
 }
 
 enum auth_rejection auth_token_rejected(struct auth_pool *p, size_t app, uint32_t gen)
@@ -705,12 +704,16 @@ enum auth_rejection auth_token_rejected(struct auth_pool *p, size_t app, uint32_
     return r;
 }
 
+static int add_token(void *r, const char *token)
+{
+    return redact_add(r, token);
+}
+
 int auth_pool_add_tokens(const struct auth_pool *p, struct redact *r)
 {
     for (size_t i = 0; p && i < p->n_apps; i++)
-        for (size_t k = 0; k < AUTH_RING; k++)
-            if (p->apps[i].ring[k] && redact_add(r, p->apps[i].ring[k]))
-                return -1;
+        if (auth_ring_each(&p->apps[i].ring, add_token, r))
+            return -1;
     return 0;
 }
 
@@ -728,8 +731,7 @@ void auth_pool_free(struct auth_pool *p)
         curl_multi_cleanup(p->multi);
     for (size_t i = 0; p->apps && i < p->n_apps; i++) {
         struct app_state *st = &p->apps[i];
-        for (size_t k = 0; k < AUTH_RING; k++)
-            free(st->ring[k]);
+        auth_ring_free(&st->ring);
         if (st->form) {
             OPENSSL_cleanse(st->form, strlen(st->form));
             free(st->form);

@@ -5,13 +5,18 @@
  * up to AUTH_CONCURRENCY token requests at once), and read by the workers
  * without locks.
  *
- * Tokens are published per application as generations: the refresh
- * thread writes a new token into a ring of AUTH_RING versions and then
- * advances the application's generation with a release store; a worker
- * loads the generation (acquire), copies that version and checks that
- * the generation has not advanced past the ring meanwhile. Versions are
- * published at least AUTH_MIN_SPACING_MS apart, so a reader would have to
- * stall for seconds inside a copy of ~100 bytes to see one reused.
+ * Tokens are published per application as generations, in a ring of
+ * AUTH_RING versions with one writer (auth_ring.h): the refresh thread (or,
+ * before auth_pool_start, the caller of auth_pool_fetch_all) fills the
+ * next version and then advances the generation with a release store; a
+ * worker loads the generation (acquire), copies that version and loads
+ * the generation again, taking the copy again when the writer may have
+ * begun rewriting that version meanwhile. Every byte of a version is
+ * written and read with atomic operations and no version a reader may
+ * still be reading is freed before auth_pool_free, so this is correct
+ * under the C11 memory model for any timing (ThreadSanitizer runs its
+ * concurrent test in `make tsan`). Refreshes come at least
+ * AUTH_MIN_SPACING_MS apart to spare the token endpoint, not for safety.
  *
  * A worker that gets 401 for a token reports it with the generation it
  * sent (auth_token_rejected); the first report of a generation asks the
@@ -43,7 +48,6 @@ struct auth_pool;
 struct redact;
 
 #define AUTH_CONCURRENCY 16
-#define AUTH_RING 8
 #define AUTH_MIN_SPACING_MS 250
 #define AUTH_ERROR_LEN 200
 /* A token endpoint's answer larger than this is refused (and not read on). */
@@ -137,10 +141,10 @@ enum auth_rejection auth_token_rejected(struct auth_pool *p, size_t app, uint32_
 /* Number of applications. */
 size_t auth_pool_apps(const struct auth_pool *p);
 
-/* Adds every token p still holds (up to AUTH_RING per application) to r
- * (redact.h), so that messages made after the run mask them. Call only
- * after auth_pool_stop (or before auth_pool_start); p may be NULL.
- * Returns 0 or -1 (out of memory). */
+/* Adds every token p still holds (up to AUTH_RING per application,
+ * auth_ring.h) to r (redact.h), so that messages made after the run mask
+ * them. Call only after auth_pool_stop (or before auth_pool_start); p may
+ * be NULL. Returns 0 or -1 (out of memory). */
 int auth_pool_add_tokens(const struct auth_pool *p, struct redact *r);
 
 /* Stops the thread if running and frees; NULL is fine. */

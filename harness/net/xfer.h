@@ -86,6 +86,15 @@ int xfer_new(struct ev_loop *loop, const struct scenario *scn, const char *const
              size_t n_resolve, struct auth_pool *auth, size_t slots, uint64_t seed,
              xfer_done_fn done, void *user, struct xfer **out, char *err, size_t err_len);
 
+/* A transport's constructor, with xfer_new's contract: a worker makes its
+ * transport with the one it is given (run/worker.h). A run passes
+ * xfer_new; a unit test may pass its own transport (a struct xfer with
+ * its own ops, xfer_int.h) that completes requests when the test says. */
+typedef int (*xfer_new_fn)(struct ev_loop *loop, const struct scenario *scn,
+                           const char *const *resolve, size_t n_resolve, struct auth_pool *auth,
+                           size_t slots, uint64_t seed, xfer_done_fn done, void *user,
+                           struct xfer **out, char *err, size_t err_len);
+
 /* True when the scenario's requests go through the native HTTP/1.1
  * transport (generator.transport native, or auto with HTTP/1.1). */
 bool xfer_native(const struct scenario *scn);

@@ -1,7 +1,8 @@
 /*
- * xfer_priv.h — shared by the transports behind xfer.h only: xfer.c (the
+ * xfer_int.h — shared by the transports behind xfer.h only: xfer.c (the
  * dispatch), xfer_curl.c and xfer_easy.c (libcurl), xfer_h1.c (native
- * HTTP/1.1).
+ * HTTP/1.1); and by a unit test's own transport (struct xfer and its
+ * ops: tests/run/test_worker.c).
  */
 #ifndef GATECAP_XFER_PRIV_H
 #define GATECAP_XFER_PRIV_H

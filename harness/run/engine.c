@@ -43,6 +43,7 @@ struct coord {
     const struct scenario *scn;
     struct ev_loop *loop;
     struct worker **workers;
+    struct rec_set **lent; /* [n_workers]: each worker's set from the last hand-off */
     int n_workers;
     struct worker_shared sh;
     struct engine_result *res;
@@ -170,7 +171,12 @@ static void close_interval(struct coord *c)
     int64_t now = clock_now_ns() - c->sh.start_ns;
     rec_set_reset(c->iv_set);
     for (int i = 0; i < c->n_workers; i++) {
-        struct rec_set *back = worker_handoff(c->workers[i]);
+        struct rec_set *back = worker_handoff(c->workers[i], c->lent[i]);
+        if (!back) { /* (never: the set passed back is the one it lent) */
+            c->status = ENGINE_ESETUP;
+            continue;
+        }
+        c->lent[i] = back;
         size_t map[REC_MAX_NODES];
         for (size_t n = 0; n < back->n_nodes; n++)
             map[n] = global_node(r, worker_node_name(c->workers[i], n));
@@ -180,7 +186,6 @@ static void close_interval(struct coord *c)
         rec_merge_errors(c->iv_set, back);
         rec_merge_errors(r->total, back);
         rec_apps_add(r->total, back);
-        rec_set_reset(back);
     }
     c->iv_set->n_nodes = r->n_nodes;
     struct rec_set *tot = r->total;
@@ -425,6 +430,8 @@ static int prepare_shared(struct coord *c)
 {
     const struct scenario *scn = c->scn;
     c->sh.scn = scn;
+    c->sh.new_xfer = xfer_new;
+    c->sh.now_ns = clock_monotonic_ns;
     c->sh.workers = c->n_workers;
     c->sh.seq_next = &c->seq_next;
     c->sh.exhausted = &c->exhausted;
@@ -493,7 +500,8 @@ int engine_run(const struct scenario *scn, engine_interval_fn on_interval, void 
     c.n_workers = scn->workers > 0 ? scn->workers : 1;
     c.res = calloc(1, sizeof *c.res);
     c.workers = calloc((size_t)c.n_workers, sizeof *c.workers);
-    if (!c.res || !c.workers || prepare_shared(&c) ||
+    c.lent = calloc((size_t)c.n_workers, sizeof *c.lent);
+    if (!c.res || !c.workers || !c.lent || prepare_shared(&c) ||
         rec_set_new(scn->n_phases, scn->n_requests, &c.res->total) ||
         rec_set_new(scn->n_phases, scn->n_requests, &c.iv_set) ||
         !(c.res->node_names = calloc(REC_MAX_NODES, REC_NODE_NAME_LEN)) ||
@@ -641,6 +649,7 @@ out:
     redact_outputs(scn, c.sh.auth ? c.sh.auth : (*out ? (*out)->auth : NULL),
                    ret == ENGINE_OK ? *out : NULL, err, err_len);
     free(c.workers);
+    free(c.lent);
     engine_result_free(c.res);
     rec_set_free(c.iv_set);
     rec_cell_free(c.scratch);

@@ -1,12 +1,15 @@
 /*
  * worker.c — one load-generating thread; see worker.h.
  *
- * Open model: an ev_timer fires at the next intended start time; every
- * arrival that is due starts in a free slot, or waits in a ring of intended
- * times when the in-flight bound is reached (its latency still counts from
- * the intended time). Closed model: each virtual user is a slot that sends,
- * waits, thinks (its own ev_timer) and sends again; the number of active
- * users follows the phases.
+ * One timerfd wakes the loop for everything timed (run_due): open model,
+ * the next intended start time, when every arrival that is due starts in
+ * a free slot, or waits in a ring of intended times when the in-flight
+ * bound is reached (its latency still counts from the intended time);
+ * closed model, the next change of phase or the soonest end of a user's
+ * think time (thinkq.h). Each virtual user is a slot that sends, waits,
+ * thinks and sends again; the number of active users follows the phases.
+ * Time is read on the caller's clock (worker_shared.now_ns), so a test
+ * that moves its own clock and calls worker_step drives all of it.
  *
  * A request the transport could not send for want of a local resource
  * (xfer_result.local) is counted in the generator's health, not in any
@@ -20,16 +23,16 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/prctl.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "base/clock.h"
 #include "base/rng.h"
 #include "net/auth.h"
 #include "net/xfer.h"
 #include "run/sched.h"
+#include "run/thinkq.h"
+#include "run/worker_int.h"
 #include "scenario/feeder.h"
 #include "scenario/scenario.h"
 
@@ -43,120 +46,11 @@
 #define LOCAL_BACKOFF_MIN_S 0.1
 #define LOCAL_BACKOFF_MAX_S 1.6
 
-struct wslot {
-    struct worker *w;
-    size_t index;
-    size_t phase;
-    size_t request;
-    size_t target;
-    size_t app;          /* token pool application, or XFER_NO_APP */
-    size_t *rows;        /* [n_feeders]: rows drawn for this request (or user) */
-    uint64_t user_rows;  /* bit f: rows[f] is this virtual user's for the run */
-    int64_t intended_ns; /* from run start */
-    bool busy;
-    bool thinking;
-    ev_timer think;   /* closed model */
-    double backoff_s; /* closed model: the wait after its last local failure, or 0 */
-};
-
-struct pending {
-    int64_t intended_ns;
-    uint32_t phase;
-};
-
-struct worker {
-    const struct worker_shared *sh;
-    const struct scenario *scn;
-    int id;
-    pthread_t thread;
-    bool thread_started;
-    struct ev_loop *loop;
-    ev_async wake;
-    ev_io arrival; /* open: a timerfd armed for the next arrival */
-    int arrival_fd;
-    ev_timer phase_timer; /* closed: next change of the user count */
-    struct xfer *xfer;
-
-    struct wslot *slots;
-    size_t n_slots;
-    size_t *free_slots;
-    size_t n_free;
-
-    struct sched sched;
-    struct sched_rr rr; /* targets in turn (load.balance: round_robin) */
-    bool have_next;
-    int64_t next_intended;
-    size_t next_phase;
-    struct pending *pend;
-    size_t pend_head;
-    size_t pend_len;
-
-    size_t cur_phase; /* closed model */
-    size_t active_users;
-    bool schedule_over;
-    int64_t late_ns;
-    uint64_t rng;
-    size_t n_apps;             /* token pool applications (0: no auth) */
-    size_t app_next;           /* round robin */
-    struct feeder_draw *draws; /* [n_feeders]: this worker's claimed rows */
-    size_t *rows;              /* [n_slots * n_feeders], the slots' rows */
-    uint64_t seq;              /* next ${seq} of this worker's chunk */
-    uint64_t seq_end;
-
-    struct rec_set *sets[2];
-    int front;
-    char names[REC_MAX_NODES][REC_NODE_NAME_LEN];
-    size_t n_nodes;
-
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    uint64_t handoff_asked;
-    uint64_t handoff_done;
-    atomic_bool stop;
-    atomic_bool abort_now;
-    atomic_bool exit_now;
-    atomic_bool drained;
-};
-
-static struct rec_set *front(struct worker *w)
-{
-    return w->sets[w->front];
-}
-
-/* Adds d to a generator-health counter of the front set: the whole set's
- * and that of the arrival's phase. */
-#define health_add(w, phase, field, d)                                                             \
-    do {                                                                                           \
-        struct rec_set *f_ = front(w);                                                             \
-        f_->health.field += (d);                                                                   \
-        f_->by_phase[(phase)].field += (d);                                                        \
-    } while (0)
-
-static int64_t since_start(const struct worker *w)
-{
-    return clock_now_ns() - w->sh->start_ns;
-}
-
 static void check_drained(struct worker *w)
 {
     if ((w->schedule_over || atomic_load(&w->stop)) && xfer_inflight(w->xfer) == 0 &&
         w->pend_len == 0)
         atomic_store(&w->drained, true);
-}
-
-/* Node index for a response: the target, or the name in node_header. */
-static size_t node_index(struct worker *w, size_t target, const char *name)
-{
-    if (!name)
-        return target;
-    for (size_t i = w->scn->n_targets; i < w->n_nodes; i++)
-        if (!strcmp(w->names[i], name))
-            return i;
-    if (w->n_nodes >= REC_MAX_NODES)
-        return target; /* more names than nodes we track: count at the target */
-    /* A new name: written before the next hand-off publishes n_nodes. */
-    snprintf(w->names[w->n_nodes], REC_NODE_NAME_LEN, "%s", name);
-    return w->n_nodes++;
 }
 
 /* The application this request goes out as (auth.bind). Round robin
@@ -268,35 +162,62 @@ static void open_dispatch(struct worker *w, int64_t intended_ns, size_t phase)
     p->phase = (uint32_t)phase;
 }
 
-/* Arrivals are timed by a timerfd on the absolute CLOCK_MONOTONIC time
- * rather than by an ev_timer: libev's epoll backend rounds its wait up to
- * whole milliseconds, which would add up to a millisecond of the
- * generator's own delay to every latency measured from the intended
- * start. The timerfd wakes the loop within microseconds. */
-static void arm_arrival(struct worker *w)
+/* ---- time ---- */
+
+/* The next time (ns from run start) something timed is due: the next
+ * arrival (open model), or the next change of phase or the soonest end of
+ * a think time (closed); INT64_MAX for none, and after a stop. */
+static int64_t next_due(const struct worker *w)
 {
-    if (!w->have_next)
-        return;
-    int64_t due = w->sh->start_ns + w->next_intended;
-    if (due < 1)
-        due = 1; /* 0 would disarm it; a past time fires at once */
-    struct itimerspec its = {
-        .it_value = {.tv_sec = due / 1000000000LL, .tv_nsec = due % 1000000000LL}};
-    timerfd_settime(w->arrival_fd, TFD_TIMER_ABSTIME, &its, NULL);
+    if (atomic_load(&w->stop))
+        return INT64_MAX;
+    if (w->scn->model == SCN_OPEN)
+        return w->have_next ? w->next_intended : INT64_MAX;
+    int64_t due = w->phase_due_ns, think_due;
+    size_t si;
+    if (thinkq_peek(&w->thinkers, &think_due, &si) && think_due < due)
+        due = think_due;
+    return due;
 }
 
-static void on_arrival(struct ev_loop *loop, ev_io *io, int revents)
+/* Everything timed is woken by one timerfd on the absolute CLOCK_MONOTONIC
+ * time rather than by ev_timers: libev's epoll backend rounds its wait up
+ * to whole milliseconds, which would add up to a millisecond of the
+ * generator's own delay to every latency measured from the intended start
+ * (and to every think time). The timerfd wakes the loop within
+ * microseconds. Re-armed only when the next due time changed. */
+static void arm(struct worker *w)
 {
-    (void)loop;
-    (void)revents;
-    struct worker *w = io->data;
-    uint64_t expirations;
-    if (read(w->arrival_fd, &expirations, sizeof expirations) < 0) {
-        /* EAGAIN: nothing expired yet; the due check below decides. */
-    }
-    if (atomic_load(&w->stop))
+    int64_t due = next_due(w);
+    if (due == w->armed_ns)
         return;
+    w->armed_ns = due;
+    struct itimerspec its = {{0, 0}, {0, 0}}; /* disarmed */
+    if (due != INT64_MAX) {
+        int64_t at = w->sh->start_ns + due;
+        if (at < 1)
+            at = 1; /* 0 would disarm it; a past time fires at once */
+        its.it_value.tv_sec = at / 1000000000LL;
+        its.it_value.tv_nsec = at % 1000000000LL;
+    }
+    timerfd_settime(w->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+static void closed_due(struct worker *w, int64_t now);
+
+/* Does what is due now: starts the arrivals whose time has come (up to
+ * ARRIVAL_BATCH, so completions get a turn), or the closed model's phase
+ * changes and ends of think times. Returns true when more is due already
+ * (the batch ran out). */
+static bool run_due(struct worker *w)
+{
+    if (atomic_load(&w->stop))
+        return false;
     int64_t now = since_start(w);
+    if (w->scn->model == SCN_CLOSED) {
+        closed_due(w, now);
+        return false;
+    }
     for (int n = 0;
          w->have_next && w->next_intended <= now && n < ARRIVAL_BATCH && !atomic_load(&w->stop);
          n++) {
@@ -305,11 +226,24 @@ static void on_arrival(struct ev_loop *loop, ev_io *io, int revents)
     }
     if (!w->have_next) {
         w->schedule_over = true;
-        ev_io_stop(w->loop, &w->arrival);
         check_drained(w);
-        return;
+        return false;
     }
-    arm_arrival(w);
+    return w->next_intended <= now && !atomic_load(&w->stop);
+}
+
+static void on_timer(struct ev_loop *loop, ev_io *io, int revents)
+{
+    (void)loop;
+    (void)revents;
+    struct worker *w = io->data;
+    uint64_t expirations;
+    if (read(w->timer_fd, &expirations, sizeof expirations) < 0) {
+        /* EAGAIN: nothing expired yet; the due checks decide. */
+    }
+    w->armed_ns = INT64_MIN; /* a timerfd fires once */
+    run_due(w);
+    arm(w); /* (a past time when the batch ran out: fires again at once) */
 }
 
 /* ---- closed model ---- */
@@ -334,15 +268,13 @@ static void user_send(struct worker *w, size_t si)
     }
 }
 
-static void on_think(struct ev_loop *loop, ev_timer *t, int revents)
+/* A user's think time is over: it sends, unless the phases left it no
+ * place. */
+static void think_over(struct worker *w, size_t si)
 {
-    (void)loop;
-    (void)revents;
-    struct wslot *s = t->data;
-    struct worker *w = s->w;
-    s->thinking = false;
-    if (s->index < w->active_users && !w->schedule_over && !atomic_load(&w->stop))
-        user_send(w, s->index);
+    w->slots[si].thinking = false;
+    if (si < w->active_users && !w->schedule_over && !atomic_load(&w->stop))
+        user_send(w, si);
     else
         check_drained(w);
 }
@@ -357,147 +289,43 @@ static void set_users(struct worker *w)
             user_send(w, i);
 }
 
-static void on_phase(struct ev_loop *loop, ev_timer *t, int revents)
+/* The phase in force at now: past the last, the schedule is over. */
+static void next_phase(struct worker *w, int64_t now)
 {
-    (void)loop;
-    (void)revents;
-    struct worker *w = t->data;
-    int64_t now = since_start(w);
     while (w->cur_phase < w->scn->n_phases && now >= w->sh->phase_end_ns[w->cur_phase])
         w->cur_phase++;
     if (w->cur_phase >= w->scn->n_phases || atomic_load(&w->stop)) {
         w->schedule_over = true;
         w->active_users = 0;
+        w->phase_due_ns = INT64_MAX;
         check_drained(w);
         return;
     }
     set_users(w);
-    ev_timer_set(t, (double)(w->sh->phase_end_ns[w->cur_phase] - now) / 1e9, 0.);
-    ev_timer_start(w->loop, t);
+    w->phase_due_ns = w->sh->phase_end_ns[w->cur_phase];
+}
+
+/* The closed model's timed work due at now, in time order: a change of
+ * phase before the users whose think time ends at the same moment (they
+ * send by the new phase's count). */
+static void closed_due(struct worker *w, int64_t now)
+{
+    for (;;) {
+        int64_t think_due;
+        size_t si;
+        bool thinking = thinkq_peek(&w->thinkers, &think_due, &si);
+        if (w->phase_due_ns <= now && (!thinking || w->phase_due_ns <= think_due)) {
+            next_phase(w, now);
+            continue;
+        }
+        if (!thinking || think_due > now || atomic_load(&w->stop))
+            return;
+        thinkq_pop(&w->thinkers);
+        think_over(w, si);
+    }
 }
 
 /* ---- completion ---- */
-
-/* The application's own counters; a 401 also tells the token pool. */
-static void record_app(struct worker *w, const struct wslot *s, const struct xfer_result *r,
-                       int64_t latency_us, bool recorded)
-{
-    enum auth_rejection rej = AUTH_REJ_PENDING;
-    if (r->status == 401 && r->auth_gen)
-        rej = auth_token_rejected(w->sh->auth, s->app, r->auth_gen);
-    struct rec_set *set = front(w);
-    if (!recorded || s->app >= set->n_apps)
-        return;
-    struct rec_app *a = &set->apps[s->app];
-    a->completed++;
-    a->outcomes[r->outcome]++;
-    if (r->throttle_kind >= 0)
-        a->throttled_by[r->throttle_kind]++;
-    if (latency_us >= 0) {
-        a->latency_count++;
-        a->latency_sum_us += latency_us;
-        if (latency_us > a->latency_max_us)
-            a->latency_max_us = latency_us;
-    }
-    if (r->status == 401) {
-        a->refresh_asked += rej == AUTH_REJ_ASKED;
-        a->rejected_fresh += rej == AUTH_REJ_FRESH;
-    }
-}
-
-static void record(struct worker *w, const struct wslot *s, const struct xfer_result *r)
-{
-    bool recorded = w->scn->phases[s->phase].record;
-    int64_t lat = -1;
-    if (r->status || r->outcome == OC_TIMEOUT || r->outcome == OC_ABANDONED) {
-        int64_t due_ns = w->sh->start_ns + s->intended_ns;
-        lat = (r->done_ns - (w->scn->model == SCN_OPEN ? due_ns : r->sent_ns)) / 1000;
-        if (lat < 0)
-            lat = 0;
-    }
-    if (s->app != XFER_NO_APP)
-        record_app(w, s, r, lat, recorded);
-    if (!recorded)
-        return;
-    size_t node = node_index(w, s->target, r->node);
-    struct rec_cell *c = rec_cell_get(front(w), s->phase, s->request, node);
-    if (!c)
-        return;
-    c->completed++;
-    c->outcomes[r->outcome]++;
-    if (r->error)
-        rec_note_error(front(w), r->outcome, r->error);
-    else if (r->status &&
-             (!r->expected || rec_outcome_is_error(r->outcome) || r->outcome == OC_429))
-        /* what the gateway said, once per class and interval: an error,
-         * a 429, a status the request does not expect */
-        rec_note_answer(front(w), r->outcome, r->status,
-                        r->node ? r->node : w->scn->targets[s->target].name, r->body, r->body_len);
-    if (r->status >= 400 && r->status != 429 && xfer_status_valid(r->status))
-        c->faults_by[rec_fault_kind(r->body, r->body_len)]++;
-    if (r->status && !r->expected)
-        c->unexpected++;
-    c->retried += r->retries;
-    c->bytes_sent += r->bytes_sent;
-    c->bytes_received += r->bytes_received;
-    /* Latency is recorded for every request that got a response or timed
-     * out (its latency is at least the timeout); fast transport failures
-     * (refused, reset, TLS) only count, so they cannot make latency look
-     * better than it was. */
-    if (r->throttle_kind >= 0)
-        c->throttled_by[r->throttle_kind]++;
-    if (r->retry_after_s >= 0) {
-        c->retry_after++;
-        if (r->retry_after_s > c->retry_after_max_s)
-            c->retry_after_max_s = r->retry_after_s;
-    }
-    if (lat >= 0) {
-        hdr_record(c->latency, lat);
-        int64_t svc = (r->done_ns - r->sent_ns) / 1000;
-        hdr_record(c->service, svc > 0 ? svc : 0);
-        if (r->status)
-            hdr_record(c->ttfb, r->ttfb_us);
-    }
-    if (r->new_connection) {
-        c->new_connections++;
-        hdr_record(c->connect, r->connect_us);
-        if (r->tls_us)
-            hdr_record(c->tls, r->tls_us);
-    }
-}
-
-/* xfer_abandon_all's each: a request in flight when the run stopped
- * waiting (the second stop request, or the drain's grace ran out). It is
- * an outcome of its step like any other, with a latency of at least its
- * age: an overloaded step's tail is not cut off where the run ended. */
-static void record_abandoned(void *ctx, size_t si, int64_t sent_ns)
-{
-    struct worker *w = ctx;
-    struct wslot *s = &w->slots[si];
-    int64_t now = clock_now_ns();
-    struct xfer_result r = {.outcome = OC_ABANDONED,
-                            .sent_ns = sent_ns ? sent_ns : now,
-                            .done_ns = now,
-                            .error = "no answer when gatecap stopped waiting (the run ended)",
-                            .throttle_kind = -1,
-                            .retry_after_s = -1};
-    health_add(w, s->phase, abandoned, 1);
-    s->busy = false;
-    record(w, s, &r);
-}
-
-/* A request that never left gatecap: the generator's failure, in its
- * health and no cell (the gateway saw nothing). It was not sent, and in
- * the closed model not scheduled either (the user tries again); an open
- * model's arrival stays scheduled, and is lost. */
-static void record_local(struct worker *w, size_t phase, const struct xfer_result *r)
-{
-    health_add(w, phase, local_failures, 1);
-    health_add(w, phase, started, -1);
-    if (w->scn->model == SCN_CLOSED)
-        health_add(w, phase, scheduled, -1);
-    rec_note_local(front(w), r->error);
-}
 
 static void on_done(void *user, size_t si, const struct xfer_result *r)
 {
@@ -505,12 +333,12 @@ static void on_done(void *user, size_t si, const struct xfer_result *r)
     struct wslot *s = &w->slots[si];
     s->busy = false;
     if (r->local) {
-        record_local(w, s->phase, r);
+        worker_record_local(w, s->phase, r);
         s->backoff_s = s->backoff_s ? 2 * s->backoff_s : LOCAL_BACKOFF_MIN_S;
         if (s->backoff_s > LOCAL_BACKOFF_MAX_S)
             s->backoff_s = LOCAL_BACKOFF_MAX_S;
     } else {
-        record(w, s, r);
+        worker_record_done(w, s, r);
         s->backoff_s = 0;
     }
     if (w->scn->model == SCN_CLOSED) {
@@ -527,8 +355,8 @@ static void on_done(void *user, size_t si, const struct xfer_result *r)
             }
             if (think_s > 0) {
                 s->thinking = true;
-                ev_timer_set(&s->think, think_s, 0.);
-                ev_timer_start(w->loop, &s->think);
+                thinkq_push(&w->thinkers, since_start(w) + (int64_t)(think_s * 1e9), si);
+                arm(w);
             } else {
                 user_send(w, si);
             }
@@ -551,29 +379,43 @@ static void on_done(void *user, size_t si, const struct xfer_result *r)
 
 /* ---- control from the coordinator ---- */
 
+/* The loop's half of a hand-off: the front set goes out complete, the
+ * recycled one takes its place. */
+static void swap_sets(struct worker *w)
+{
+    struct rec_set *f = w->front;
+    f->n_nodes = w->n_nodes;
+    f->health.inflight = (int64_t)xfer_inflight(w->xfer) + (int64_t)w->pend_len;
+    w->front = w->incoming;
+    w->outgoing = f;
+}
+
+/* What worker_stop and worker_abort asked for: no new arrivals, no
+ * waiting users, nothing timed; what is in flight finishes, or is
+ * abandoned. */
+static void control(struct worker *w)
+{
+    if (atomic_load(&w->stop)) {
+        w->pend_len = 0;
+        w->active_users = 0;
+        for (size_t i = 0; i < w->n_slots; i++)
+            w->slots[i].thinking = false;
+        thinkq_clear(&w->thinkers);
+        arm(w); /* disarmed */
+    }
+    if (atomic_load(&w->abort_now))
+        xfer_abandon_all(w->xfer, worker_record_abandoned, w);
+    check_drained(w);
+}
+
 static void on_wake(struct ev_loop *loop, ev_async *a, int revents)
 {
     (void)revents;
     struct worker *w = a->data;
-    if (atomic_load(&w->stop)) {
-        ev_io_stop(loop, &w->arrival);
-        w->pend_len = 0;
-        w->active_users = 0;
-        for (size_t i = 0; i < w->n_slots; i++)
-            if (w->slots[i].thinking) {
-                ev_timer_stop(loop, &w->slots[i].think);
-                w->slots[i].thinking = false;
-            }
-    }
-    if (atomic_load(&w->abort_now))
-        xfer_abandon_all(w->xfer, record_abandoned, w);
-    check_drained(w);
+    control(w);
     pthread_mutex_lock(&w->mu);
     if (w->handoff_done != w->handoff_asked) {
-        struct rec_set *f = front(w);
-        f->n_nodes = w->n_nodes;
-        f->health.inflight = (int64_t)xfer_inflight(w->xfer) + (int64_t)w->pend_len;
-        w->front ^= 1;
+        swap_sets(w);
         w->handoff_done = w->handoff_asked;
         pthread_cond_broadcast(&w->cv);
     }
@@ -582,23 +424,28 @@ static void on_wake(struct ev_loop *loop, ev_async *a, int revents)
         ev_break(loop, EVBREAK_ALL);
 }
 
-static void *worker_main(void *arg)
+/* The schedule's start: the first arrival, or the first look at the
+ * phases at the run's start. */
+static void begin(struct worker *w)
 {
-    struct worker *w = arg;
-    int64_t now = since_start(w);
-    /* Timer slack would let the kernel delay timer wake-ups by 50 µs. */
-    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+    w->begun = true;
     if (w->scn->model == SCN_OPEN) {
         w->have_next = sched_next(&w->sched, &w->next_intended, &w->next_phase);
         w->schedule_over = !w->have_next;
-        if (w->have_next) {
-            ev_io_start(w->loop, &w->arrival);
-            arm_arrival(w);
-        }
+        check_drained(w); /* (a share of no arrivals at all) */
     } else {
-        ev_timer_set(&w->phase_timer, now < 0 ? (double)-now / 1e9 : 0., 0.);
-        ev_timer_start(w->loop, &w->phase_timer);
+        w->phase_due_ns = 0;
     }
+    arm(w);
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    /* Timer slack would let the kernel delay timer wake-ups by 50 µs. */
+    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+    begin(w);
+    ev_io_start(w->loop, &w->timer);
     ev_run(w->loop, 0);
     return NULL;
 }
@@ -626,7 +473,7 @@ int worker_new(const struct worker_shared *sh, int id, struct worker **out, char
     struct worker *w = calloc(1, sizeof *w);
     if (!w)
         goto nomem;
-    w->arrival_fd = -1;
+    w->timer_fd = -1;
     w->sh = sh;
     w->scn = scn;
     w->id = id;
@@ -650,9 +497,12 @@ int worker_new(const struct worker_shared *sh, int id, struct worker **out, char
         goto nomem;
     if (scn->model == SCN_OPEN && !(w->pend = malloc(PENDING_CAP * sizeof *w->pend)))
         goto nomem;
+    if (scn->model == SCN_CLOSED && thinkq_init(&w->thinkers, w->n_slots))
+        goto nomem;
     if (rec_set_new(scn->n_phases, scn->n_requests, &w->sets[0]) ||
         rec_set_new(scn->n_phases, scn->n_requests, &w->sets[1]))
         goto nomem;
+    w->front = w->sets[0];
     if (scn->n_feeders) {
         w->draws = calloc(scn->n_feeders, sizeof *w->draws);
         w->rows = calloc(w->n_slots * scn->n_feeders, sizeof *w->rows);
@@ -667,14 +517,8 @@ int worker_new(const struct worker_shared *sh, int id, struct worker **out, char
         if (rec_set_apps(w->sets[0], w->n_apps) || rec_set_apps(w->sets[1], w->n_apps))
             goto nomem;
     }
-    for (size_t i = 0; i < w->n_slots; i++) {
-        struct wslot *s = &w->slots[i];
-        s->w = w;
-        s->index = i;
-        ev_timer_init(&s->think, on_think, 0., 0.);
-        s->think.data = s;
+    for (size_t i = 0; i < w->n_slots; i++)
         w->free_slots[w->n_slots - 1 - i] = i; /* slot 0 first */
-    }
     w->n_free = w->n_slots;
     for (size_t i = 0; i < scn->n_targets && i < REC_MAX_NODES; i++)
         snprintf(w->names[i], REC_NODE_NAME_LEN, "%s", scn->targets[i].name);
@@ -694,18 +538,18 @@ int worker_new(const struct worker_shared *sh, int id, struct worker **out, char
     ev_async_init(&w->wake, on_wake);
     w->wake.data = w;
     ev_async_start(w->loop, &w->wake);
-    w->arrival_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    if (w->arrival_fd < 0) {
+    w->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (w->timer_fd < 0) {
         snprintf(err, err_len, "worker %d: timerfd_create failed", id);
         worker_free(w);
         return -1;
     }
-    ev_io_init(&w->arrival, on_arrival, w->arrival_fd, EV_READ);
-    w->arrival.data = w;
-    ev_timer_init(&w->phase_timer, on_phase, 0., 0.);
-    w->phase_timer.data = w;
-    if (xfer_new(w->loop, scn, sh->resolve, sh->n_resolve, sh->auth, w->n_slots, w->rng, on_done, w,
-                 &w->xfer, err, err_len)) {
+    ev_io_init(&w->timer, on_timer, w->timer_fd, EV_READ);
+    w->timer.data = w;
+    w->armed_ns = INT64_MAX;
+    w->phase_due_ns = INT64_MAX;
+    if (sh->new_xfer(w->loop, scn, sh->resolve, sh->n_resolve, sh->auth, w->n_slots, w->rng,
+                     on_done, w, &w->xfer, err, err_len)) {
         worker_free(w);
         return -1;
     }
@@ -731,6 +575,16 @@ int worker_start(struct worker *w)
     return 0;
 }
 
+void worker_step(struct worker *w)
+{
+    if (!w->begun)
+        begin(w);
+    control(w);
+    while (run_due(w))
+        ;
+    arm(w);
+}
+
 void worker_stop(struct worker *w)
 {
     atomic_store(&w->stop, true);
@@ -749,16 +603,26 @@ bool worker_drained(struct worker *w)
     return atomic_load(&w->drained);
 }
 
-struct rec_set *worker_handoff(struct worker *w)
+struct rec_set *worker_handoff(struct worker *w, struct rec_set *recycled)
 {
+    if (recycled != w->lent)
+        return NULL;
+    if (!recycled) /* the first hand-off: the worker's second set (sets[0] is front) */
+        recycled = w->sets[1];
+    rec_set_reset(recycled);
     pthread_mutex_lock(&w->mu);
-    uint64_t ticket = ++w->handoff_asked;
-    ev_async_send(w->loop, &w->wake);
-    while (w->handoff_done < ticket)
-        pthread_cond_wait(&w->cv, &w->mu);
-    struct rec_set *back = w->sets[w->front ^ 1];
+    w->incoming = recycled;
+    if (w->thread_started) {
+        uint64_t ticket = ++w->handoff_asked;
+        ev_async_send(w->loop, &w->wake);
+        while (w->handoff_done < ticket)
+            pthread_cond_wait(&w->cv, &w->mu);
+    } else {
+        swap_sets(w); /* the caller is the loop's thread */
+    }
+    w->lent = w->outgoing;
     pthread_mutex_unlock(&w->mu);
-    return back;
+    return w->lent;
 }
 
 const char *worker_node_name(const struct worker *w, size_t i)
@@ -777,13 +641,12 @@ void worker_free(struct worker *w)
     }
     xfer_free(w->xfer);
     if (w->loop) {
-        for (size_t i = 0; w->slots && i < w->n_slots; i++)
-            ev_timer_stop(w->loop, &w->slots[i].think);
-        ev_io_stop(w->loop, &w->arrival);
+        ev_io_stop(w->loop, &w->timer);
         ev_loop_destroy(w->loop);
     }
-    if (w->arrival_fd >= 0)
-        close(w->arrival_fd);
+    if (w->timer_fd >= 0)
+        close(w->timer_fd);
+    thinkq_free(&w->thinkers);
     rec_set_free(w->sets[0]);
     rec_set_free(w->sets[1]);
     free(w->pend);

@@ -1,8 +1,25 @@
 /*
- * tests/run/test_worker.c — how a run's load is split over its workers
- * (harness/run/worker.c): the open model's in-flight bound, load.max_inflight,
- * must hold for the run as a whole, not per worker; a closed-model worker
- * has a slot for each of its users in the busiest phase.
+ * tests/run/test_worker.c — one worker (harness/run/worker.c,
+ * worker_record.c) driven without a network or a thread of its own: a
+ * transport of this test's (a struct xfer whose ops note each start and
+ * complete a request when the test says, with the status the test picks)
+ * and a clock the test sets; worker_step does what is due at that time.
+ * Every time below is exact, so nothing depends on the machine's speed:
+ *  - how a run's load is split over its workers (the in-flight bound for
+ *    the run as a whole; a closed-model worker's users);
+ *  - open model: latency from the intended start, not the send; late
+ *    arrivals and the largest lag; the in-flight bound's queue and what
+ *    it drops; local failures in the generator's health only;
+ *  - an arrival's phase is that of its intended time, whenever it is sent
+ *    or answered;
+ *  - closed model: think time, back-off after a 429 (Retry-After, capped)
+ *    and after a local failure, latency from the send, users following
+ *    the phases;
+ *  - stop and abort; the hand-off of recorder sets (the recycled set
+ *    passed back in the call);
+ *  - and once with the worker on its own thread and the real clock,
+ *    against the coordinator's hand-offs, for ThreadSanitizer (make tsan):
+ *    every arrival is counted once, whatever the timing.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,8 +27,25 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <ev.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "measure/hdr.h"
+#include "measure/recorder.h"
+#include "net/xfer.h"
+#include "net/xfer_int.h"
+#include "run/sched.h"
 #include "run/worker.h"
 #include "scenario/scenario.h"
+
+#define MS 1000000LL /* ns */
+
+/* ---- how a run's load is split over its workers ---- */
 
 static size_t total_slots(const struct scenario *scn, int workers)
 {
@@ -66,12 +100,803 @@ static void closed_slots_hold_the_busiest_phase(void **state)
     }
 }
 
+/* ---- the test's transport ---- */
+
+struct fake {
+    struct xfer base; /* first: the worker holds a struct xfer * */
+    xfer_done_fn done;
+    void *user;
+    struct ev_loop *loop;
+    size_t n_slots;
+    bool *busy;            /* [n_slots] */
+    int64_t *sent_ns;      /* [n_slots]: when its request started (the clock's ns) */
+    struct xfer_req *reqs; /* [n_slots]: what it was asked to send */
+    size_t inflight;
+    size_t starts;    /* every start so far */
+    size_t misuse;    /* starts in a slot out of range or busy (no cmocka off the main thread) */
+    size_t last_slot; /* the slot of the latest start */
+    bool auto_finish; /* threaded test: answer 200 on the loop's next turn */
+    ev_idle finisher; /* (auto_finish) */
+    int64_t (*now)(void *ctx);
+    void *clock_ctx;
+};
+
+static int fake_start(struct xfer *x, size_t slot, const struct xfer_req *rq)
+{
+    struct fake *f = (struct fake *)x;
+    if (slot >= f->n_slots || f->busy[slot]) {
+        f->misuse++;
+        return 0;
+    }
+    f->busy[slot] = true;
+    f->sent_ns[slot] = f->now(f->clock_ctx);
+    f->reqs[slot] = *rq;
+    f->inflight++;
+    f->starts++;
+    f->last_slot = slot;
+    if (f->auto_finish)
+        ev_idle_start(f->loop, &f->finisher);
+    return 0;
+}
+
+static size_t fake_inflight(const struct xfer *x)
+{
+    return ((const struct fake *)x)->inflight;
+}
+
+static size_t fake_abandon_all(struct xfer *x,
+                               void (*each)(void *ctx, size_t slot, int64_t sent_ns), void *ctx)
+{
+    struct fake *f = (struct fake *)x;
+    size_t n = 0;
+    for (size_t i = 0; i < f->n_slots; i++)
+        if (f->busy[i]) {
+            f->busy[i] = false;
+            f->inflight--;
+            n++;
+            if (each)
+                each(ctx, i, f->sent_ns[i]);
+        }
+    return n;
+}
+
+static void fake_free(struct xfer *x)
+{
+    struct fake *f = (struct fake *)x;
+    if (f->auto_finish)
+        ev_idle_stop(f->loop, &f->finisher);
+    free(f->busy);
+    free(f->sent_ns);
+    free(f->reqs);
+    free(f);
+}
+
+static const struct xfer_ops fake_ops = {
+    .start = fake_start,
+    .inflight = fake_inflight,
+    .abandon_all = fake_abandon_all,
+    .free = fake_free,
+};
+
+/* What the test says a request got. */
+struct answer {
+    int status;        /* 0: none (then outcome) */
+    int outcome;       /* without a status: OC_* */
+    int retry_after_s; /* 429: Retry-After, or -1 */
+    bool local;        /* never sent: gatecap ran out of something */
+};
+
+/* Completes slot's request now (the clock's time) as a says. */
+static void finish(struct fake *f, size_t slot, struct answer a)
+{
+    f->busy[slot] = false;
+    f->inflight--;
+    struct xfer_result r = {
+        .sent_ns = f->sent_ns[slot],
+        .done_ns = f->now(f->clock_ctx),
+        .outcome = a.status ? rec_outcome_of_status(a.status) : (enum rec_outcome)a.outcome,
+        .status = a.status,
+        .expected = a.status >= 200 && a.status < 400,
+        .ttfb_us = 1000,
+        .bytes_sent = 100,
+        .bytes_received = 200,
+        .local = a.local,
+        .error = a.local    ? "no file descriptor left (test)"
+                 : a.status ? NULL
+                            : "connection refused (test)",
+        .throttle_kind = a.status == 429 ? REC_THROTTLE_OTHER : -1,
+        .retry_after_s = a.status == 429 ? a.retry_after_s : -1,
+    };
+    f->done(f->user, slot, &r);
+}
+
+/* finish, for the test's thread: the slot must be in flight. */
+static void fake_complete(struct fake *f, size_t slot, struct answer a)
+{
+    assert_true(slot < f->n_slots && f->busy[slot]);
+    finish(f, slot, a);
+}
+
+static void on_finisher(struct ev_loop *loop, ev_idle *idle, int revents)
+{
+    (void)revents;
+    struct fake *f = idle->data;
+    ev_idle_stop(loop, idle);
+    for (size_t i = 0; i < f->n_slots; i++)
+        if (f->busy[i])
+            finish(f, i, (struct answer){.status = 200});
+}
+
+/* The transports the worker made, in order: the constructor is called
+ * from worker_new, whose signature has no place for the test's context. */
+#define MAX_FAKES 4
+static struct fake *fakes[MAX_FAKES];
+static size_t n_fakes;
+static bool fakes_auto_finish;
+
+static int fake_new(struct ev_loop *loop, const struct scenario *scn, const char *const *resolve,
+                    size_t n_resolve, struct auth_pool *auth, size_t slots, uint64_t seed,
+                    xfer_done_fn done, void *user, struct xfer **out, char *err, size_t err_len)
+{
+    (void)scn, (void)resolve, (void)n_resolve, (void)auth, (void)seed;
+    struct fake *f = calloc(1, sizeof *f);
+    if (!f || n_fakes == MAX_FAKES) {
+        free(f);
+        snprintf(err, err_len, "fake transport: no room");
+        return -1;
+    }
+    f->base.ops = &fake_ops;
+    f->done = done;
+    f->user = user;
+    f->loop = loop;
+    f->n_slots = slots;
+    f->busy = calloc(slots, sizeof *f->busy);
+    f->sent_ns = calloc(slots, sizeof *f->sent_ns);
+    f->reqs = calloc(slots, sizeof *f->reqs);
+    f->auto_finish = fakes_auto_finish;
+    ev_idle_init(&f->finisher, on_finisher);
+    f->finisher.data = f;
+    fakes[n_fakes++] = f;
+    *out = &f->base;
+    return 0;
+}
+
+/* ---- a worker with the test's clock ---- */
+
+/* The run starts at 1 s on the test's clock (any time would do). */
+#define START_NS (1000 * MS)
+
+struct fix {
+    struct scenario *scn;
+    struct worker_shared sh;
+    int64_t clock_ns; /* the test's clock */
+    struct worker *w;
+    struct fake *fake;
+    struct rec_set *lent; /* the set the last hand-off returned */
+    _Atomic uint64_t seq_next;
+    _Atomic int exhausted;
+};
+
+static int64_t test_clock(void *ctx)
+{
+    return ((struct fix *)ctx)->clock_ns;
+}
+
+/* What the engine's prepare_shared fills, from the scenario. */
+static void share(struct worker_shared *sh, const struct scenario *scn, int workers)
+{
+    sh->scn = scn;
+    sh->workers = workers;
+    sh->target_cum = calloc(scn->n_targets, sizeof(double));
+    sh->request_cum = calloc(scn->n_requests, sizeof(double));
+    sh->phase_end_ns = calloc(scn->n_phases, sizeof(int64_t));
+    assert_non_null(sh->target_cum);
+    assert_non_null(sh->request_cum);
+    assert_non_null(sh->phase_end_ns);
+    double acc = 0;
+    for (size_t i = 0; i < scn->n_targets; i++)
+        sh->target_cum[i] = acc += scn->targets[i].weight;
+    acc = 0;
+    for (size_t i = 0; i < scn->n_requests; i++)
+        sh->request_cum[i] = acc += scn->requests[i].weight;
+    double end_s = 0;
+    for (size_t p = 0; p < scn->n_phases; p++) {
+        end_s += scn->phases[p].duration_s;
+        sh->phase_end_ns[p] = (int64_t)(end_s * 1e9);
+    }
+}
+
+static void unshare(struct worker_shared *sh)
+{
+    free(sh->target_cum);
+    free(sh->request_cum);
+    free(sh->phase_end_ns);
+}
+
+static struct scenario *load(const char *load_yaml)
+{
+    char yaml[2048], err[2048];
+    struct scenario *scn = NULL;
+    snprintf(yaml, sizeof yaml,
+             "targets: [\"http://127.0.0.1:9\"]\n"
+             "requests: [{name: a, path: /a}]\n"
+             "generator: {late_threshold: 10ms}\n"
+             "%s",
+             load_yaml);
+    if (scenario_load_mem("t.yaml", yaml, strlen(yaml), NULL, 0, &scn, err, sizeof err))
+        fail_msg("scenario: %s", err);
+    return scn;
+}
+
+/* A worker (id 0 of 1) of the scenario whose `load:` section is
+ * load_yaml; the clock at the run's start. */
+static void fix_new(struct fix *fx, const char *load_yaml)
+{
+    char err[512];
+    memset(fx, 0, sizeof *fx);
+    fx->scn = load(load_yaml);
+    share(&fx->sh, fx->scn, 1);
+    fx->sh.new_xfer = fake_new;
+    fx->sh.now_ns = test_clock;
+    fx->sh.clock_ctx = fx;
+    fx->sh.start_ns = START_NS;
+    fx->sh.seq_next = &fx->seq_next;
+    fx->sh.exhausted = &fx->exhausted;
+    fx->clock_ns = START_NS;
+    n_fakes = 0;
+    fakes_auto_finish = false;
+    if (worker_new(&fx->sh, 0, &fx->w, err, sizeof err))
+        fail_msg("worker_new: %s", err);
+    assert_int_equal(n_fakes, 1);
+    fx->fake = fakes[0];
+    fx->fake->now = test_clock;
+    fx->fake->clock_ctx = fx;
+}
+
+static void fix_free(struct fix *fx)
+{
+    worker_free(fx->w);
+    unshare(&fx->sh);
+    scenario_free(fx->scn);
+}
+
+/* Sets the clock to t_ms after the run's start and lets the worker do
+ * what is due then. */
+static void at_ms(struct fix *fx, double t_ms)
+{
+    fx->clock_ns = START_NS + (int64_t)(t_ms * 1e6);
+    worker_step(fx->w);
+}
+
+/* Completes slot's request at t_ms after the run's start. */
+static void answer_at(struct fix *fx, double t_ms, size_t slot, struct answer a)
+{
+    fx->clock_ns = START_NS + (int64_t)(t_ms * 1e6);
+    fake_complete(fx->fake, slot, a);
+}
+
+static const struct answer OK = {.status = 200};
+
+/* The set recorded since the last hand-off (the one before passed back). */
+static struct rec_set *handoff(struct fix *fx)
+{
+    struct rec_set *s = worker_handoff(fx->w, fx->lent);
+    assert_non_null(s);
+    fx->lent = s;
+    return s;
+}
+
+static const struct rec_cell *cell(const struct rec_set *s, size_t phase)
+{
+    const struct rec_cell *c = rec_cell_peek(s, phase, 0, 0);
+    assert_non_null(c);
+    return c;
+}
+
+/* h holds exactly the values us (n of them), each within the histogram's
+ * precision. */
+static void hist_is(const struct hdr_hist *h, const int64_t *us, size_t n)
+{
+    assert_int_equal(hdr_count(h), n);
+    int64_t lo = INT64_MAX, hi = 0;
+    for (size_t i = 0; i < n; i++) {
+        lo = us[i] < lo ? us[i] : lo;
+        hi = us[i] > hi ? us[i] : hi;
+    }
+    if (!hdr_values_equivalent(h, hdr_min(h), lo) || !hdr_values_equivalent(h, hdr_max(h), hi))
+        fail_msg("histogram spans %lld..%lld µs, want %lld..%lld", (long long)hdr_min(h),
+                 (long long)hdr_max(h), (long long)lo, (long long)hi);
+}
+
+/* rate 10/s from one worker: arrivals at 50, 150, 250, ... ms */
+static const char *const OPEN_10 = "load: {max_inflight: 10, workers: 1, phases: "
+                                   "[{name: one, duration: 1s, rate: 10/s}]}\n";
+
+/* ---- open model ---- */
+
+/* Latency runs from the intended start, however late the request was
+ * sent; service time from the send. */
+static void latency_from_intended_start(void **state)
+{
+    (void)state;
+    struct fix fx;
+    fix_new(&fx, OPEN_10);
+    at_ms(&fx, 0);
+    assert_int_equal(fx.fake->starts, 0); /* the first arrival is due at 50 ms */
+    at_ms(&fx, 49.999);
+    assert_int_equal(fx.fake->starts, 0);
+    at_ms(&fx, 57); /* sent 7 ms after its intended time */
+    assert_int_equal(fx.fake->starts, 1);
+    at_ms(&fx, 60);
+    assert_int_equal(fx.fake->starts, 1); /* the next is due at 150 ms */
+    answer_at(&fx, 80, fx.fake->last_slot, OK);
+    struct rec_set *s = handoff(&fx);
+    const struct rec_cell *c = cell(s, 0);
+    assert_int_equal(c->completed, 1);
+    assert_int_equal(c->outcomes[OC_2XX], 1);
+    hist_is(c->latency, (int64_t[]){30000}, 1); /* 80 − 50 ms */
+    hist_is(c->service, (int64_t[]){23000}, 1); /* 80 − 57 ms */
+    assert_int_equal(c->bytes_sent, 100);
+    assert_int_equal(s->health.scheduled, 1);
+    assert_int_equal(s->health.started, 1);
+    assert_int_equal(s->health.late, 0); /* 7 ms is within late_threshold (10 ms) */
+    assert_int_equal(s->health.max_lag_us, 7000);
+    fix_free(&fx);
+}
+
+/* Arrivals sent more than late_threshold after their intended time are
+ * late, counted in the arrival's phase; the largest lag is kept. */
+static void late_arrivals_and_lag(void **state)
+{
+    (void)state;
+    struct fix fx;
+    fix_new(&fx, OPEN_10);
+    at_ms(&fx, 250); /* the loop was away: 50, 150 and 250 are due at once */
+    assert_int_equal(fx.fake->starts, 3);
+    at_ms(&fx, 360); /* 350: 10 ms late is not late */
+    assert_int_equal(fx.fake->starts, 4);
+    struct rec_set *s = handoff(&fx);
+    assert_int_equal(s->health.scheduled, 4);
+    assert_int_equal(s->health.started, 4);
+    assert_int_equal(s->health.late, 2); /* 200 and 100 ms; not 0 or 10 */
+    assert_int_equal(s->by_phase[0].late, 2);
+    assert_int_equal(s->health.max_lag_us, 200000);
+    assert_int_equal(s->health.inflight, 4);
+    fix_free(&fx);
+}
+
+/* A request that could not be sent for want of a local resource is the
+ * generator's failure: in its health (not sent, still scheduled: the
+ * arrival is lost), in no cell, with an example message. */
+static void local_failures_count_against_the_generator(void **state)
+{
+    (void)state;
+    struct fix fx;
+    fix_new(&fx, OPEN_10);
+    at_ms(&fx, 150);
+    answer_at(&fx, 151, 0, (struct answer){.local = true});
+    answer_at(&fx, 152, 1, OK);
+    struct rec_set *s = handoff(&fx);
+    assert_int_equal(s->health.scheduled, 2);
+    assert_int_equal(s->health.started, 1);
+    assert_int_equal(s->health.local_failures, 1);
+    assert_int_equal(s->by_phase[0].local_failures, 1);
+    assert_string_equal(s->local_error, "no file descriptor left (test)");
+    assert_int_equal(cell(s, 0)->completed, 1);
+    at_ms(&fx, 1000); /* a local failure is not tried again */
+    assert_int_equal(fx.fake->starts, 2 + 8);
+    fix_free(&fx);
+}
+
+/* At the in-flight bound an arrival waits in the queue (bound_waits) and
+ * starts in the first slot that frees, its latency still from its
+ * intended time. */
+static void bound_queues_arrivals(void **state)
+{
+    (void)state;
+    struct fix fx;
+    fix_new(&fx, "load: {max_inflight: 2, workers: 1, phases: "
+                 "[{name: one, duration: 1s, rate: 10/s}]}\n");
+    at_ms(&fx, 250);
+    assert_int_equal(fx.fake->starts, 2); /* 50 and 150; 250 waits */
+    struct rec_set *s = handoff(&fx);
+    assert_int_equal(s->health.scheduled, 3);
+    assert_int_equal(s->health.started, 2);
+    assert_int_equal(s->health.bound_waits, 1);
+    assert_int_equal(s->health.inflight, 3); /* two in flight, one waiting */
+    answer_at(&fx, 258, 0, OK);              /* 250 goes out in slot 0 at 258 */
+    assert_int_equal(fx.fake->starts, 3);
+    assert_int_equal(fx.fake->last_slot, 0);
+    answer_at(&fx, 300, 0, OK);
+    answer_at(&fx, 301, 1, OK);
+    s = handoff(&fx);
+    assert_int_equal(s->health.started, 1);
+    assert_int_equal(s->health.late, 0); /* 8 ms */
+    /* from the intended times: 258 − 50, 300 − 250, 301 − 150 */
+    hist_is(cell(s, 0)->latency, (int64_t[]){208000, 50000, 151000}, 3);
+    fix_free(&fx);
+}
+
+/* The queue holds 2^20 arrivals; what comes beyond is dropped, counted. */
+static void full_queue_drops(void **state)
+{
+    (void)state;
+    struct fix fx;
+    fix_new(&fx, "load: {max_inflight: 1, workers: 1, phases: "
+                 "[{name: one, duration: 1s, rate: 1048587/s}]}\n");
+    at_ms(&fx, 1000);
+    assert_int_equal(fx.fake->starts, 1);
+    struct rec_set *s = handoff(&fx);
+    assert_int_equal(s->health.scheduled, 1048587);
+    assert_int_equal(s->health.started, 1);
+    assert_int_equal(s->health.bound_waits, 1048586);
+    assert_int_equal(s->health.queue_drops, 1048586 - 1048576);
+    assert_int_equal(s->by_phase[0].queue_drops, 10);
+    fix_free(&fx);
+}
+
+/* An arrival belongs to the phase of its intended time: its lateness,
+ * its cell, whenever it is sent or answered. */
+static void phase_of_the_intended_time(void **state)
+{
+    (void)state;
+    struct fix fx;
+    /* 10/s then 20/s: phase one's last arrival at 950 ms, phase two's
+     * first at 1025 ms */
+    fix_new(&fx, "load: {max_inflight: 100, workers: 1, phases: "
+                 "[{name: one, duration: 1s, rate: 10/s}, {name: two, duration: 1s, rate: "
+                 "20/s}]}\n");
+    for (int t = 50; t <= 850; t += 100)
+        at_ms(&fx, t); /* each on time */
+    assert_int_equal(fx.fake->starts, 9);
+    at_ms(&fx, 1030); /* 950 goes out 80 ms late, in phase two's time */
+    assert_int_equal(fx.fake->starts, 11);
+    for (size_t i = 0; i < 11; i++)
+        answer_at(&fx, 1040, i, OK); /* all answered in phase two's time */
+    struct rec_set *s = handoff(&fx);
+    assert_int_equal(cell(s, 0)->completed, 10);
+    assert_int_equal(cell(s, 1)->completed, 1);
+    assert_int_equal(s->by_phase[0].scheduled, 10);
+    assert_int_equal(s->by_phase[1].scheduled, 1);
+    assert_int_equal(s->by_phase[0].late, 1);
+    assert_int_equal(s->by_phase[1].late, 0);
+    assert_int_equal(s->by_phase[0].max_lag_us, 80000);
+    assert_int_equal(s->by_phase[1].max_lag_us, 5000);
+    /* slot 10 holds phase two's first (1025 ms): 15 ms */
+    hist_is(cell(s, 1)->latency, (int64_t[]){15000}, 1);
+    fix_free(&fx);
+}
+
+/* A warm-up phase (record: false) sends but records no cell; its health
+ * still counts. */
+static void warmup_is_not_recorded(void **state)
+{
+    (void)state;
+    struct fix fx;
+    fix_new(&fx, "load: {max_inflight: 10, workers: 1, phases: "
+                 "[{name: warm, duration: 1s, rate: 10/s, record: false}]}\n");
+    at_ms(&fx, 50);
+    answer_at(&fx, 60, 0, OK);
+    struct rec_set *s = handoff(&fx);
+    assert_null(rec_cell_peek(s, 0, 0, 0));
+    assert_int_equal(s->health.started, 1);
+    fix_free(&fx);
+}
+
+/* ---- closed model ---- */
+
+static const char *const CLOSED_2 = "load: {model: closed, workers: 1, backoff: 2s, phases: "
+                                    "[{name: one, duration: 10s, users: 2, think: 100ms}]}\n";
+
+/* A user sends, waits for the answer, thinks, sends again; latency is
+ * from the send. */
+static void closed_think_time(void **state)
+{
+    (void)state;
+    struct fix fx;
+    fix_new(&fx, CLOSED_2);
+    at_ms(&fx, 0);
+    assert_int_equal(fx.fake->starts, 2); /* both users at once */
+    answer_at(&fx, 30, 0, OK);
+    at_ms(&fx, 129.999);
+    assert_int_equal(fx.fake->starts, 2); /* still thinking */
+    at_ms(&fx, 130);
+    assert_int_equal(fx.fake->starts, 3);
+    assert_int_equal(fx.fake->last_slot, 0);
+    answer_at(&fx, 150, 0, OK);
+    struct rec_set *s = handoff(&fx);
+    hist_is(cell(s, 0)->latency, (int64_t[]){30000, 20000}, 2);
+    assert_int_equal(s->health.late, 0); /* a closed-model request is due when sent */
+    assert_int_equal(s->health.inflight, 1);
+    fix_free(&fx);
+}
+
+/* After a 429 a user waits its Retry-After (1 s without one), at most
+ * backoff, and at least its think time. */
+static void closed_backoff_after_429(void **state)
+{
+    (void)state;
+    struct fix fx;
+    fix_new(&fx, CLOSED_2);
+    at_ms(&fx, 0);
+    answer_at(&fx, 40, 1, (struct answer){.status = 429, .retry_after_s = -1});
+    at_ms(&fx, 1039.999);
+    assert_int_equal(fx.fake->starts, 2);
+    at_ms(&fx, 1040); /* 1 s without Retry-After */
+    assert_int_equal(fx.fake->starts, 3);
+    assert_int_equal(fx.fake->last_slot, 1);
+    answer_at(&fx, 1050, 1, (struct answer){.status = 429, .retry_after_s = 5});
+    at_ms(&fx, 3049.999);
+    assert_int_equal(fx.fake->starts, 3);
+    at_ms(&fx, 3050); /* Retry-After 5 s, capped at backoff: 2 s */
+    assert_int_equal(fx.fake->starts, 4);
+    answer_at(&fx, 3060, 1, (struct answer){.status = 429, .retry_after_s = 0});
+    at_ms(&fx, 3159.999);
+    assert_int_equal(fx.fake->starts, 4);
+    at_ms(&fx, 3160); /* Retry-After 0: the think time still holds */
+    assert_int_equal(fx.fake->starts, 5);
+    struct rec_set *s = handoff(&fx);
+    const struct rec_cell *c = cell(s, 0);
+    assert_int_equal(c->outcomes[OC_429], 3);
+    assert_int_equal(c->retry_after, 2);
+    assert_int_equal(c->retry_after_max_s, 5);
+    assert_int_equal(c->throttled_by[REC_THROTTLE_OTHER], 3);
+    fix_free(&fx);
+}
+
+/* Without backoff a 429 is only counted: the user thinks as usual. */
+static void closed_429_without_backoff(void **state)
+{
+    (void)state;
+    struct fix fx;
+    fix_new(&fx, "load: {model: closed, workers: 1, phases: "
+                 "[{name: one, duration: 10s, users: 1, think: 100ms}]}\n");
+    at_ms(&fx, 0);
+    answer_at(&fx, 10, 0, (struct answer){.status = 429, .retry_after_s = 5});
+    at_ms(&fx, 110);
+    assert_int_equal(fx.fake->starts, 2);
+    fix_free(&fx);
+}
+
+/* A local failure makes the user wait 100 ms, doubling, never less than
+ * its think time; a success ends the back-off. */
+static void closed_backoff_after_local_failure(void **state)
+{
+    (void)state;
+    struct fix fx;
+    fix_new(&fx, "load: {model: closed, workers: 1, phases: "
+                 "[{name: one, duration: 10s, users: 1}]}\n");
+    at_ms(&fx, 0);
+    answer_at(&fx, 1, 0, (struct answer){.local = true});
+    at_ms(&fx, 100.999);
+    assert_int_equal(fx.fake->starts, 1);
+    at_ms(&fx, 101);
+    assert_int_equal(fx.fake->starts, 2);
+    answer_at(&fx, 102, 0, (struct answer){.local = true});
+    at_ms(&fx, 301.999);
+    assert_int_equal(fx.fake->starts, 2);
+    at_ms(&fx, 302); /* 200 ms */
+    assert_int_equal(fx.fake->starts, 3);
+    answer_at(&fx, 303, 0, OK);
+    assert_int_equal(fx.fake->starts, 4); /* no think time: at once */
+    struct rec_set *s = handoff(&fx);
+    assert_int_equal(s->health.local_failures, 2);
+    assert_int_equal(s->health.scheduled, 2); /* a failed try is not scheduled */
+    assert_int_equal(s->health.started, 2);
+    fix_free(&fx);
+}
+
+/* The users follow the phases: more start at a phase with more, the extra
+ * ones stop after their request; a think time that ends at the phase
+ * change sees the new phase. Each request is in the phase it was sent in. */
+static void closed_users_follow_phases(void **state)
+{
+    (void)state;
+    struct fix fx;
+    fix_new(&fx, "load: {model: closed, workers: 1, phases: "
+                 "[{name: one, duration: 1s, users: 1, think: 100ms}, "
+                 "{name: two, duration: 1s, users: 3, think: 100ms}, "
+                 "{name: three, duration: 1s, users: 1, think: 100ms}]}\n");
+    at_ms(&fx, 0);
+    assert_int_equal(fx.fake->starts, 1);
+    answer_at(&fx, 900, 0, OK); /* thinks until 1000: the change of phase */
+    at_ms(&fx, 1000);
+    assert_int_equal(fx.fake->starts, 4); /* users 1 and 2 join, user 0 is back */
+    for (size_t i = 0; i < 3; i++)
+        answer_at(&fx, 1950, i, OK);
+    at_ms(&fx, 2050); /* phase three: one user; 1 and 2 stay idle */
+    assert_int_equal(fx.fake->starts, 5);
+    assert_int_equal(fx.fake->last_slot, 0);
+    answer_at(&fx, 2990, 0, OK); /* thinks past the end */
+    at_ms(&fx, 3000);            /* the end: nothing more, drained */
+    assert_int_equal(fx.fake->starts, 5);
+    assert_true(worker_drained(fx.w));
+    at_ms(&fx, 3090);
+    assert_int_equal(fx.fake->starts, 5);
+    struct rec_set *s = handoff(&fx);
+    assert_int_equal(cell(s, 0)->completed, 1);
+    assert_int_equal(cell(s, 1)->completed, 3);
+    assert_int_equal(cell(s, 2)->completed, 1);
+    fix_free(&fx);
+}
+
+/* ---- stop, abort, hand-off ---- */
+
+/* A stop ends the arrivals and empties the queue; what is in flight
+ * finishes, then the worker is drained. */
+static void stop_lets_inflight_finish(void **state)
+{
+    (void)state;
+    struct fix fx;
+    fix_new(&fx, "load: {max_inflight: 1, workers: 1, phases: "
+                 "[{name: one, duration: 1s, rate: 10/s}]}\n");
+    at_ms(&fx, 250); /* one in flight, two waiting */
+    worker_stop(fx.w);
+    at_ms(&fx, 260);
+    assert_false(worker_drained(fx.w));
+    answer_at(&fx, 270, 0, OK); /* nothing waiting is started */
+    assert_int_equal(fx.fake->starts, 1);
+    assert_true(worker_drained(fx.w));
+    at_ms(&fx, 1000);
+    assert_int_equal(fx.fake->starts, 1);
+    fix_free(&fx);
+}
+
+/* An abort abandons what is in flight: counted, with a latency of at
+ * least its age, so the tail is not cut off. */
+static void abort_records_abandoned(void **state)
+{
+    (void)state;
+    struct fix fx;
+    fix_new(&fx, OPEN_10);
+    at_ms(&fx, 50);
+    worker_abort(fx.w);
+    at_ms(&fx, 550);
+    assert_true(worker_drained(fx.w));
+    struct rec_set *s = handoff(&fx);
+    const struct rec_cell *c = cell(s, 0);
+    assert_int_equal(c->outcomes[OC_ABANDONED], 1);
+    assert_int_equal(s->health.abandoned, 1);
+    hist_is(c->latency, (int64_t[]){500000}, 1);
+    assert_non_null(strstr(s->first_error[OC_ABANDONED], "stopped waiting"));
+    fix_free(&fx);
+}
+
+/* The hand-off takes the recycled set back in the call: the set returned
+ * holds the interval since the last one, the recycled one is reset and
+ * written from then on, and anything but the last set returned is
+ * refused. */
+static void handoff_recycles(void **state)
+{
+    (void)state;
+    struct fix fx;
+    fix_new(&fx, OPEN_10);
+    at_ms(&fx, 50);
+    answer_at(&fx, 60, 0, OK);
+    struct rec_set *a = handoff(&fx);
+    assert_int_equal(a->health.started, 1);
+    assert_int_equal(a->n_nodes, 1);
+    assert_string_equal(worker_node_name(fx.w, 0), "127.0.0.1:9");
+    at_ms(&fx, 250);
+    answer_at(&fx, 260, 0, OK);
+    answer_at(&fx, 261, 1, OK);
+    /* a is still the caller's: untouched by the new interval */
+    assert_int_equal(a->health.started, 1);
+    assert_null(worker_handoff(fx.w, NULL)); /* not the set it lent */
+    struct rec_set *b = handoff(&fx);
+    assert_ptr_not_equal(a, b);
+    assert_int_equal(b->health.started, 2);
+    assert_int_equal(cell(b, 0)->completed, 2);
+    at_ms(&fx, 350);
+    struct rec_set *c = handoff(&fx); /* a again, reset, with 350's arrival only */
+    assert_ptr_equal(c, a);
+    assert_int_equal(c->health.started, 1);
+    assert_int_equal(c->health.inflight, 1);
+    assert_int_equal(rec_cell_peek(c, 0, 0, 0)->completed, 0);
+    fix_free(&fx);
+}
+
+/* ---- on its own thread, with the coordinator's hand-offs ---- */
+
+/* Two workers on their threads, the real clock, a transport that answers
+ * on the loop's next turn; this thread hands off as fast as it can until
+ * both have drained. However the threads interleave, every arrival of the
+ * schedule is scheduled, sent and answered once, and the sets add up. */
+static void threads_and_handoffs(void **state)
+{
+    (void)state;
+    enum { W = 2 };
+    struct scenario *scn = load("load: {max_inflight: 64, workers: 2, phases: "
+                                "[{name: one, duration: 300ms, rate: 2000/s}]}\n");
+    struct worker_shared sh = {0};
+    _Atomic uint64_t seq_next = 0;
+    _Atomic int exhausted = 0;
+    share(&sh, scn, W);
+    sh.new_xfer = fake_new;
+    sh.now_ns = clock_monotonic_ns;
+    sh.seq_next = &seq_next;
+    sh.exhausted = &exhausted;
+    n_fakes = 0;
+    fakes_auto_finish = true;
+    struct worker *w[W];
+    struct rec_set *lent[W] = {NULL, NULL};
+    char err[256];
+    for (int i = 0; i < W; i++) {
+        if (worker_new(&sh, i, &w[i], err, sizeof err))
+            fail_msg("worker_new: %s", err);
+        fakes[i]->now = clock_monotonic_ns;
+    }
+    sh.start_ns = clock_now_ns();
+    for (int i = 0; i < W; i++)
+        assert_int_equal(worker_start(w[i]), 0);
+    struct rec_health sum = {0};
+    int64_t completed = 0;
+    size_t starts = 0;
+    for (bool all = false; !all;) {
+        all = true;
+        for (int i = 0; i < W; i++) {
+            /* drained is read before the hand-off: what it reports is in it */
+            bool drained = worker_drained(w[i]);
+            struct rec_set *s = worker_handoff(w[i], lent[i]);
+            assert_non_null(s);
+            lent[i] = s;
+            rec_health_add(&sum, &s->health);
+            const struct rec_cell *c = rec_cell_peek(s, 0, 0, 0);
+            completed += c ? c->completed : 0;
+            all = all && drained;
+        }
+    }
+    /* Both reported drained (an atomic the worker stores after its last
+     * start): what the transports counted is final and visible here. */
+    size_t misuse = 0;
+    for (int i = 0; i < W; i++) {
+        starts += fakes[i]->starts;
+        misuse += fakes[i]->misuse;
+        worker_free(w[i]);
+    }
+    /* the schedule's arrivals, counted by the schedule itself */
+    int64_t want = 0;
+    for (int i = 0; i < W; i++) {
+        struct sched sc;
+        int64_t t;
+        size_t p;
+        sched_init(&sc, scn->phases, scn->n_phases, i, W, false, 1);
+        while (sched_next(&sc, &t, &p))
+            want++;
+    }
+    assert_int_equal(want, 600);
+    assert_int_equal(sum.scheduled, want);
+    assert_int_equal(sum.started, want);
+    assert_int_equal(completed, want);
+    assert_int_equal(starts, (size_t)want);
+    assert_int_equal(misuse, 0);
+    assert_int_equal(sum.queue_drops, 0);
+    unshare(&sh);
+    scenario_free(scn);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(open_slots_add_up_to_max_inflight),
         cmocka_unit_test(max_inflight_one_with_four_workers),
         cmocka_unit_test(closed_slots_hold_the_busiest_phase),
+        cmocka_unit_test(latency_from_intended_start),
+        cmocka_unit_test(late_arrivals_and_lag),
+        cmocka_unit_test(local_failures_count_against_the_generator),
+        cmocka_unit_test(bound_queues_arrivals),
+        cmocka_unit_test(full_queue_drops),
+        cmocka_unit_test(phase_of_the_intended_time),
+        cmocka_unit_test(warmup_is_not_recorded),
+        cmocka_unit_test(closed_think_time),
+        cmocka_unit_test(closed_backoff_after_429),
+        cmocka_unit_test(closed_429_without_backoff),
+        cmocka_unit_test(closed_backoff_after_local_failure),
+        cmocka_unit_test(closed_users_follow_phases),
+        cmocka_unit_test(stop_lets_inflight_finish),
+        cmocka_unit_test(abort_records_abandoned),
+        cmocka_unit_test(handoff_recycles),
+        cmocka_unit_test(threads_and_handoffs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

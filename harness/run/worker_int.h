@@ -1,0 +1,137 @@
+/*
+ * worker_int.h — a worker's insides, shared by worker.c (its loop,
+ * schedule, slots and hand-off) and worker_record.c (what a finished
+ * request leaves in its records) only.
+ */
+#ifndef GATECAP_WORKER_INT_H
+#define GATECAP_WORKER_INT_H
+
+#include <ev.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "measure/recorder.h"
+#include "net/xfer.h"
+#include "run/sched.h"
+#include "run/thinkq.h"
+#include "run/worker.h"
+
+struct feeder_draw;
+
+struct wslot {
+    size_t phase;
+    size_t request;
+    size_t target;
+    size_t app;          /* token pool application, or XFER_NO_APP */
+    size_t *rows;        /* [n_feeders]: rows drawn for this request (or user) */
+    uint64_t user_rows;  /* bit f: rows[f] is this virtual user's for the run */
+    int64_t intended_ns; /* from run start */
+    bool busy;
+    bool thinking;    /* closed model: in w->thinkers */
+    double backoff_s; /* closed model: the wait after its last local failure, or 0 */
+};
+
+struct pending {
+    int64_t intended_ns;
+    uint32_t phase;
+};
+
+struct worker {
+    const struct worker_shared *sh;
+    const struct scenario *scn;
+    int id;
+    pthread_t thread;
+    bool thread_started;
+    struct ev_loop *loop;
+    ev_async wake;
+    ev_io timer;      /* timer_fd readable: something timed is due (run_due) */
+    int timer_fd;     /* a timerfd on CLOCK_MONOTONIC */
+    int64_t armed_ns; /* the due time timer_fd is armed for (from run start);
+                         INT64_MAX: disarmed; INT64_MIN: fired, not re-armed */
+    bool begun;       /* the schedule has started (begin) */
+    struct xfer *xfer;
+
+    struct wslot *slots;
+    size_t n_slots;
+    size_t *free_slots;
+    size_t n_free;
+
+    struct sched sched;
+    struct sched_rr rr; /* targets in turn (load.balance: round_robin) */
+    bool have_next;
+    int64_t next_intended;
+    size_t next_phase;
+    struct pending *pend;
+    size_t pend_head;
+    size_t pend_len;
+
+    size_t cur_phase;       /* closed model */
+    int64_t phase_due_ns;   /* closed: next look at the phase (INT64_MAX: none) */
+    struct thinkq thinkers; /* closed: users thinking, soonest first */
+    size_t active_users;
+    bool schedule_over;
+    int64_t late_ns;
+    uint64_t rng;
+    size_t n_apps;             /* token pool applications (0: no auth) */
+    size_t app_next;           /* round robin */
+    struct feeder_draw *draws; /* [n_feeders]: this worker's claimed rows */
+    size_t *rows;              /* [n_slots * n_feeders], the slots' rows */
+    uint64_t seq;              /* next ${seq} of this worker's chunk */
+    uint64_t seq_end;
+
+    struct rec_set *sets[2];  /* both of the worker's sets, for worker_free */
+    struct rec_set *front;    /* the one being written (the loop's) */
+    struct rec_set *lent;     /* the one the caller reads (the caller's), or NULL */
+    struct rec_set *incoming; /* a hand-off's recycled set (under mu) */
+    struct rec_set *outgoing; /* a hand-off's filled set (under mu) */
+    char names[REC_MAX_NODES][REC_NODE_NAME_LEN];
+    size_t n_nodes;
+
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint64_t handoff_asked;
+    uint64_t handoff_done;
+    atomic_bool stop;
+    atomic_bool abort_now;
+    atomic_bool exit_now;
+    atomic_bool drained;
+};
+
+static inline struct rec_set *front(struct worker *w)
+{
+    return w->front;
+}
+
+/* Adds d to a generator-health counter of the front set: the whole set's
+ * and that of the arrival's phase. */
+#define health_add(w, phase, field, d)                                                             \
+    do {                                                                                           \
+        struct rec_set *f_ = front(w);                                                             \
+        f_->health.field += (d);                                                                   \
+        f_->by_phase[(phase)].field += (d);                                                        \
+    } while (0)
+
+/* Now, in ns from the run's start, on the worker's clock. */
+static inline int64_t since_start(const struct worker *w)
+{
+    return w->sh->now_ns(w->sh->clock_ctx) - w->sh->start_ns;
+}
+
+/* What a finished request of slot s leaves in the front set
+ * (worker_record.c): its cell's counts and histograms, with latency from
+ * the intended start (open model) or the send (closed), and its
+ * application's counters (a 401 is also reported to the token pool). */
+void worker_record_done(struct worker *w, const struct wslot *s, const struct xfer_result *r);
+
+/* A request that never left gatecap (xfer_result.local), of phase
+ * `phase`: in the generator's health only. */
+void worker_record_local(struct worker *w, size_t phase, const struct xfer_result *r);
+
+/* xfer_abandon_all's each (ctx: the worker): slot si was still in flight
+ * when the run stopped waiting; recorded as OC_ABANDONED with its age. */
+void worker_record_abandoned(void *ctx, size_t si, int64_t sent_ns);
+
+#endif
