@@ -378,11 +378,13 @@ static void read_scopes(struct scnp_ctx *c, const struct ytree_node *n, struct s
         len += strlen(parts[i]) + 1;
     }
     if (ok && n->n && (au->scope = malloc(len))) {
-        au->scope[0] = '\0';
+        /* len counts each scope and one byte after it: a space, or the NUL */
+        size_t at = 0;
         for (size_t i = 0; i < n->n; i++) {
-            if (i)
-                strcat(au->scope, " ");
-            strcat(au->scope, parts[i]);
+            size_t k = strlen(parts[i]);
+            memcpy(au->scope + at, parts[i], k);
+            at += k;
+            au->scope[at++] = i + 1 < n->n ? ' ' : '\0';
         }
     } else if (ok && n->n)
         c->oom = true;
