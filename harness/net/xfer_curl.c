@@ -603,7 +603,7 @@ static struct curl_slist *auth_headers(struct xcurl *x, struct slot *sl, size_t 
         sl->auth_cap = pre + 256;
         if (!(sl->auth_line = malloc(sl->auth_cap)))
             return NULL;
-        sprintf(sl->auth_line, "%s: %s", au->header, au->prefix);
+        snprintf(sl->auth_line, sl->auth_cap, "%s: %s", au->header, au->prefix);
         sl->auth_prefix_len = pre;
     }
     size_t room = sl->auth_cap - sl->auth_prefix_len;
