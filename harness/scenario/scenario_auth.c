@@ -85,8 +85,9 @@ static void read_cert(struct scnp_ctx *c, const struct ytree_node *cert_n, const
     if (key_n &&
         (scnp_string(c, key_n, key_field, &key_w, NULL) || !(key_path = scnp_resolve(c, key_w))))
         goto out;
-    scnp_cert_pair(c, cert_n, cert_field, cert_w, a->cert_file, key_n, key_field, key_w, key_path,
-                   NULL, &a->key_file);
+    scnp_cert_pair(c, &(struct scnp_file){cert_n, cert_field, cert_w, a->cert_file},
+                   &(struct scnp_file){key_n, key_field, key_w, key_path}, NULL, &a->key_file,
+                   &a->cert, &a->key);
 out:
     free(cert_w);
     free(key_w);
@@ -569,6 +570,8 @@ void scn_auth_free(struct scn_auth *au)
         free(a->password);
         free(a->cert_file);
         free(a->key_file);
+        scn_pem_free(&a->cert);
+        scn_pem_free(&a->key);
     }
     free(au->apps);
     free(au->apps_file);
