@@ -523,9 +523,9 @@ static bool name_mismatch(struct auth_pool *p, size_t app, char *out, size_t out
                                      p->au->server_name ? p->au->server_name : p->au->token_host,
                                  .port = p->au->token_port,
                                  .address = p->au->server_name ? p->au->token_host : NULL,
-                                 .cert_file = a->cert_file ? a->cert_file : scn->tls.cert_file,
-                                 .key_file = a->cert_file ? a->key_file : scn->tls.key_file,
-                                 .key_password = a->cert_file ? NULL : scn->tls.key_password,
+                                 .cert = a->cert.data ? &a->cert : &scn->tls.cert,
+                                 .key = a->cert.data ? &a->key : &scn->tls.key,
+                                 .key_password = a->cert.data ? NULL : scn->tls.key_password,
                                  .timeout_ms = (long)scn->connect_timeout_ms};
     char names[512], dns[256];
     if (certname_check(scn, &peer, names, sizeof names, dns, sizeof dns) != CERTNAME_MISMATCH)

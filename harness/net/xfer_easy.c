@@ -472,13 +472,13 @@ static bool name_mismatch(const struct scenario *scn, const char *const *resolve
     struct certname_peer peer = {.host = t->server_name ? t->server_name : t->host,
                                  .port = t->port,
                                  .address = a[0] ? a : NULL,
-                                 .cert_file = scn->tls.cert_file,
-                                 .key_file = scn->tls.key_file,
+                                 .cert = &scn->tls.cert,
+                                 .key = &scn->tls.key,
                                  .key_password = scn->tls.key_password,
                                  .timeout_ms = (long)scn->connect_timeout_ms};
-    if (auth && scn->auth.apps[0].cert_file) {
-        peer.cert_file = scn->auth.apps[0].cert_file;
-        peer.key_file = scn->auth.apps[0].key_file;
+    if (auth && scn->auth.apps[0].cert.data) {
+        peer.cert = &scn->auth.apps[0].cert;
+        peer.key = &scn->auth.apps[0].key;
         peer.key_password = NULL;
     }
     char names[512], dns[256], alt[64];

@@ -123,8 +123,12 @@ int certname_check(const struct scenario *scn, const struct certname_peer *peer,
         inet_pton(AF_INET6, peer->host, bin) == 1 || inet_pton(AF_INET, peer->host, bin) == 1;
     /* the run's TLS settings (CA, versions, ciphers, client certificate):
      * the chain is verified as the run verifies it, the name is not */
-    SSL_CTX *ctx = xfer_tls_ctx(scn, peer->cert_file, peer->key_file, peer->key_password, NULL,
-                                NULL, why, sizeof why);
+    struct xfer_tls_id id = {0};
+    X509_STORE *store = xfer_tls_store(&scn->tls, why, sizeof why);
+    SSL_CTX *ctx = NULL;
+    if (store && (!peer->cert || !xfer_tls_id_load(&id, peer->cert, peer->key, peer->key_password,
+                                                   "client certificate", why, sizeof why)))
+        ctx = xfer_tls_ctx(scn, &id, store, NULL, why, sizeof why);
     SSL *ssl = ctx ? SSL_new(ctx) : NULL;
     int fd = ssl ? connect_within(peer->address ? peer->address : peer->host, peer->port,
                                   peer->timeout_ms)
@@ -154,6 +158,8 @@ out:
      * raise SIGPIPE in a caller that does not ignore it */
     SSL_free(ssl);
     SSL_CTX_free(ctx);
+    xfer_tls_id_free(&id);
+    X509_STORE_free(store);
     if (fd >= 0)
         close(fd);
     ERR_clear_error();

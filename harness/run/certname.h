@@ -5,8 +5,8 @@
  * node reached by its address fails verification).
  *
  * One blocking TLS handshake (OpenSSL, with the native transport's client
- * context: tls.ca or the system store, versions, ciphers, the client
- * certificate) that verifies the chain as the run would but not the name,
+ * context: the scenario's CAs as it read them, versions, ciphers, the
+ * client certificate) that verifies the chain as the run would but not the name,
  * then reads the names from the peer's certificate. Before a run only (the
  * node check, the first tokens), never on a worker's loop. Prints nothing;
  * thread-safe (no shared state).
@@ -17,16 +17,18 @@
 #include <stddef.h>
 
 struct scenario;
+struct scn_pem;
 
 /* Where the server is and what was asked of it. */
 struct certname_peer {
     const char *host; /* the name or address verification asked for (and sent
                        * as SNI when a name) */
     int port;
-    const char *address;   /* where to connect: an address (IPv6 without brackets)
-                            * or a host name, or NULL to connect to host */
-    const char *cert_file; /* client certificate and key, or NULL */
-    const char *key_file;
+    const char *address;        /* where to connect: an address (IPv6 without brackets)
+                                 * or a host name, or NULL to connect to host */
+    const struct scn_pem *cert; /* client certificate and key (PEM bytes read with the
+                                 * scenario), or NULL */
+    const struct scn_pem *key;
     const char *key_password; /* or NULL */
     long timeout_ms;          /* for the connection and handshake */
 };
