@@ -26,6 +26,8 @@
 #include "base/rng.h"
 #include "measure/hdr.h"
 #include "net/xfer.h"
+#include "net/xfer_easy.h"
+#include "net/xfer_tls.h"
 #include "run/certname.h"
 #include "scenario/redact.h"
 #include "scenario/scenario.h"
@@ -61,6 +63,7 @@ struct fetch {
     size_t body_len;
     char body[AUTH_ANSWER_MAX_BYTES + 1];
     char errbuf[CURL_ERROR_SIZE];
+    struct xfer_tls_hook hook; /* the pool's CA store (xfer_easy.h) */
 };
 
 struct auth_pool {
@@ -80,6 +83,7 @@ struct auth_pool {
     char *url;                     /* the token URL requested: token_url, with
                                       server_name as its host when given */
     struct curl_slist *connect_to; /* server_name: to token_host's address, or NULL */
+    X509_STORE *store;             /* the CAs, from the scenario's bytes (xfer_tls.h) */
     /* Messages are made whole in msg (an error_description may be as long
      * as an answer), then redacted into their place: the token endpoint
      * may echo the request, secrets and all. Used by one thread at a time
@@ -343,16 +347,14 @@ static void start_fetch(struct auth_pool *p, size_t app, enum auth_reason reason
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)scn->connect_timeout_ms);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, scn->tls.insecure ? 0L : 1L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, scn->tls.insecure ? 0L : 2L);
-    if (scn->tls.ca_file)
-        curl_easy_setopt(e, CURLOPT_CAINFO, scn->tls.ca_file);
-    const char *cert = a->cert_file ? a->cert_file : scn->tls.cert_file;
-    const char *key = a->cert_file ? a->key_file : scn->tls.key_file;
-    if (cert) {
-        curl_easy_setopt(e, CURLOPT_SSLCERT, cert);
-        curl_easy_setopt(e, CURLOPT_SSLKEY, key);
-        if (!a->cert_file && scn->tls.key_password)
-            curl_easy_setopt(e, CURLOPT_KEYPASSWD, scn->tls.key_password);
-    }
+    /* no file read: the CAs from the pool's store, the application's
+     * certificate (else the scenario's) from the bytes read at load */
+    f->hook.store = p->store;
+    xfer_easy_tls_hook(e, &f->hook);
+    if (a->cert.data)
+        xfer_easy_cert(e, &a->cert, &a->key, NULL);
+    else
+        xfer_easy_cert(e, &scn->tls.cert, &scn->tls.key, scn->tls.key_password);
     f->app = app;
     f->reason = reason;
     f->body_len = 0;
@@ -601,6 +603,10 @@ int auth_pool_new(const struct scenario *scn, uint64_t seed, struct auth_pool **
     for (size_t i = 0; i < AUTH_CONCURRENCY; i++)
         if (!(p->fetches[i].easy = curl_easy_init()))
             goto nomem;
+    if (!(p->store = xfer_tls_store(&scn->tls, err, err_len))) {
+        auth_pool_free(p);
+        return -1;
+    }
     if (au->server_name) {
         /* verify (and send as SNI and Host) the name, connect to the host */
         char to[600];
@@ -740,6 +746,7 @@ void auth_pool_free(struct auth_pool *p)
     free(p->stats.apps);
     free(p->url);
     curl_slist_free_all(p->connect_to);
+    X509_STORE_free(p->store);
     hdr_close(p->stats.latency);
     redact_free(p->redact);
     free(p);

@@ -16,7 +16,9 @@
 #include "net/hint.h"
 #include "net/render.h"
 #include "net/xfer.h"
+#include "net/xfer_easy.h"
 #include "net/xfer_int.h"
+#include "net/xfer_tls.h"
 #include "run/certname.h"
 #include "scenario/scenario.h"
 
@@ -84,7 +86,8 @@ static long tls_version(const char *s, bool max)
 }
 
 /* Options shared by every request of the run, set once per easy handle. */
-void xfer_set_common(CURL *e, const struct scenario *scn, struct curl_slist *resolve)
+void xfer_set_common(CURL *e, const struct scenario *scn, struct curl_slist *resolve,
+                     struct xfer_tls_hook *hook)
 {
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
@@ -97,14 +100,8 @@ void xfer_set_common(CURL *e, const struct scenario *scn, struct curl_slist *res
     const struct scn_tls *t = &scn->tls;
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, t->insecure ? 0L : 1L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, t->insecure ? 0L : 2L);
-    if (t->ca_file)
-        curl_easy_setopt(e, CURLOPT_CAINFO, t->ca_file);
-    if (t->cert_file)
-        curl_easy_setopt(e, CURLOPT_SSLCERT, t->cert_file);
-    if (t->key_file)
-        curl_easy_setopt(e, CURLOPT_SSLKEY, t->key_file);
-    if (t->key_password)
-        curl_easy_setopt(e, CURLOPT_KEYPASSWD, t->key_password);
+    xfer_easy_tls_hook(e, hook);
+    xfer_easy_cert(e, &t->cert, &t->key, t->key_password);
     if (t->ciphers)
         curl_easy_setopt(e, CURLOPT_SSL_CIPHER_LIST, t->ciphers);
     if (t->tls13_ciphers)
@@ -269,32 +266,55 @@ void xfer_set_rendered(CURL *e, const struct scn_request *rq, const struct rende
 }
 
 /* OpenSSL's client-certificate callback (a CertificateRequest came and
- * the connection holds no certificate): noted where the context's app
- * data points. None is sent. */
+ * the connection holds no certificate): noted in the hook the context's
+ * app data points to. None is sent. */
 static int on_cert_request(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
 {
     (void)x509;
     (void)pkey;
-    bool *asked = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
-    if (asked && !SSL_get_certificate(ssl))
-        *asked = true;
+    struct xfer_tls_hook *hook = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+    if (hook && !SSL_get_certificate(ssl))
+        hook->cert_asked = true;
     return 0;
 }
 
-/* CURLOPT_SSL_CTX_FUNCTION: every new connection's context (libcurl
- * leaves SSL_CTX app data alone). */
+/* CURLOPT_SSL_CTX_FUNCTION: every new connection's context, after libcurl
+ * set it up (libcurl leaves SSL_CTX app data alone). */
 static CURLcode on_ssl_ctx(CURL *e, void *ctx, void *userp)
 {
     (void)e;
-    SSL_CTX_set_app_data((SSL_CTX *)ctx, userp);
+    struct xfer_tls_hook *hook = userp;
+    if (hook->store)
+        SSL_CTX_set1_cert_store((SSL_CTX *)ctx, hook->store);
+    SSL_CTX_set_app_data((SSL_CTX *)ctx, hook);
     SSL_CTX_set_client_cert_cb((SSL_CTX *)ctx, on_cert_request);
     return CURLE_OK;
 }
 
-void xfer_watch_cert_request(CURL *e, bool *asked)
+void xfer_easy_tls_hook(CURL *e, struct xfer_tls_hook *hook)
 {
+    curl_easy_setopt(e, CURLOPT_CAINFO, NULL);
+    curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
     curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
-    curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, asked);
+    curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, hook);
+}
+
+void xfer_easy_cert(CURL *e, const struct scn_pem *cert, const struct scn_pem *key,
+                    const char *password)
+{
+    /* NOCOPY: the scenario's bytes outlive every handle (libcurl keeps
+     * the pointer, and compares the bytes to match connections) */
+    struct curl_blob c = {.flags = CURL_BLOB_NOCOPY}, k = {.flags = CURL_BLOB_NOCOPY};
+    bool some = cert && cert->data;
+    if (some) {
+        c.data = cert->data;
+        c.len = cert->len;
+        k.data = key->data ? key->data : cert->data;
+        k.len = key->data ? key->len : cert->len;
+    }
+    curl_easy_setopt(e, CURLOPT_SSLCERT_BLOB, some ? &c : NULL);
+    curl_easy_setopt(e, CURLOPT_SSLKEY_BLOB, some ? &k : NULL);
+    curl_easy_setopt(e, CURLOPT_KEYPASSWD, some ? password : NULL);
 }
 
 bool xfer_curl_explain(CURL *e, const struct scenario *scn, size_t target, int rc, bool cert_asked,
@@ -496,7 +516,7 @@ int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_
 {
     struct probe_stop ps = {stop, stop_ctx};
     struct probe_body body = {0};
-    bool cert_asked = false;
+    struct xfer_tls_hook hook = {0};
     int ret = -1;
     CURLU *url = NULL;
     const struct scn_request *rq0 = &scn->requests[0];
@@ -511,6 +531,8 @@ int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_
     CURL *e = curl_easy_init();
     char errbuf[CURL_ERROR_SIZE] = "";
     memset(ans, 0, sizeof *ans);
+    if (t->https && !(hook.store = xfer_tls_store(&scn->tls, err, err_len)))
+        goto out;
     if (!e || !headers || !prefix || (!rq0->path_tpl && xfer_build_url(prefix, rq0, &url)) ||
         xfer_build_connect_to(t, resolve, n_resolve, &connect_to))
         goto nomem;
@@ -543,7 +565,7 @@ int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_
         auth_node.next = use;
         use = &auth_node;
     }
-    xfer_set_common(e, scn, res);
+    xfer_set_common(e, scn, res, &hook);
     xfer_set_request(e, scn, rq0, target, url, use, false);
     curl_easy_setopt(e, CURLOPT_CONNECT_TO, connect_to);
     if (dynamic)
@@ -551,11 +573,8 @@ int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_probe_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, &body);
-    xfer_watch_cert_request(e, &cert_asked);
-    if (auth && scn->auth.apps[0].cert_file) {
-        curl_easy_setopt(e, CURLOPT_SSLCERT, scn->auth.apps[0].cert_file);
-        curl_easy_setopt(e, CURLOPT_SSLKEY, scn->auth.apps[0].key_file);
-    }
+    if (auth && scn->auth.apps[0].cert.data)
+        xfer_easy_cert(e, &scn->auth.apps[0].cert, &scn->auth.apps[0].key, NULL);
     if (stop) {
         curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_probe_progress);
         curl_easy_setopt(e, CURLOPT_XFERINFODATA, &ps);
@@ -571,7 +590,7 @@ int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_
             snprintf(err, err_len, "%s (%s); %s", errbuf[0] ? errbuf : curl_easy_strerror(rc),
                      rec_outcome_name(xfer_classify_msg(rc, os_errno, 0, errbuf)), advice);
         } else {
-            probe_failure(e, scn, res, target, rc, cert_asked, errbuf, &ps, err, err_len);
+            probe_failure(e, scn, res, target, rc, hook.cert_asked, errbuf, &ps, err, err_len);
         }
         goto out;
     }
@@ -582,7 +601,7 @@ int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_
     /* asked for a certificate, and refused: nginx answers 400 "No required
      * SSL certificate was sent" (495, 496 inside); a 401 is more likely
      * about the token, and its advice names the certificate too */
-    if (cert_asked &&
+    if (hook.cert_asked &&
         (ans->status == 400 || ans->status == 403 || ans->status == 495 || ans->status == 496))
         snprintf(ans->hint, sizeof ans->hint, "%s", HINT_CLIENT_CERT);
     else if (!t->https && ans->status == 400 && strcasestr(ans->said, "https") &&
@@ -606,5 +625,6 @@ out:
         memset(auth_line, 0, strlen(auth_line));
         free(auth_line);
     }
+    X509_STORE_free(hook.store);
     return ret;
 }

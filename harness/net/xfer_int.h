@@ -1,5 +1,5 @@
 /*
- * xfer_priv.h — shared by the transports behind xfer.h only: xfer.c (the
+ * xfer_int.h — shared by the transports behind xfer.h only: xfer.c (the
  * dispatch), xfer_curl.c and xfer_easy.c (libcurl), xfer_h1.c (native
  * HTTP/1.1).
  */
@@ -17,6 +17,7 @@ struct scn_request;
 struct scn_target;
 struct scn_tls;
 struct render_bufs;
+struct xfer_tls_hook;
 
 /* A transport's entry points (xfer.h's functions dispatch through them). */
 struct xfer_ops {
@@ -48,9 +49,11 @@ size_t xfer_curl_fds(const struct scenario *scn, size_t slots, size_t *own);
 bool xfer_want_fresh(const struct scn_tls *t, uint64_t *rng);
 
 /* Options shared by every request of the run, set once per easy handle
- * (all but CURLOPT_WRITEFUNCTION, which the caller sets). resolve may be
- * NULL. */
-void xfer_set_common(CURL *e, const struct scenario *scn, struct curl_slist *resolve);
+ * (all but CURLOPT_WRITEFUNCTION, which the caller sets): TLS from the
+ * scenario's bytes, the CAs from hook->store (xfer_easy.h: hook borrowed
+ * for e's life; libcurl reads no file). resolve may be NULL. */
+void xfer_set_common(CURL *e, const struct scenario *scn, struct curl_slist *resolve,
+                     struct xfer_tls_hook *hook);
 
 /* Per-request options: URL (url; NULL for a templated path, see
  * xfer_set_rendered), method, headers, body, HTTP version, connection
@@ -88,13 +91,6 @@ struct curl_slist *xfer_build_headers(const struct scn_request *rq);
 
 /* A CURLOPT_RESOLVE list of n entries (owned; NULL: no memory). */
 struct curl_slist *xfer_build_resolve(const char *const *resolve, size_t n);
-
-/* Watches e's TLS handshakes: *asked becomes true when a server asks for
- * a client certificate and e has none to send (CURLOPT_SSL_CTX_FUNCTION;
- * libcurl 7.88 makes a context per connection, and the callback is set on
- * each). asked is borrowed for e's life; the caller clears it per
- * request. */
-void xfer_watch_cert_request(CURL *e, bool *asked);
 
 /* A failed transfer of e (libcurl code rc) to target `target`, explained
  * when hint.h recognises it: a client certificate the server asked for

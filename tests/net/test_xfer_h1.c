@@ -956,7 +956,7 @@ static void missing_client_certificate_is_named(void **state)
 }
 
 /* A client certificate the server requires is presented, its key plain
- * or encrypted (tls.key_password), on the native transport; from what the
+ * or encrypted (tls.key_password), on both transports; from what the
  * scenario read when it was loaded: the files are gone by the time the
  * transport is made and connects. */
 static void client_certificate_from_memory(void **state)
@@ -966,7 +966,7 @@ static void client_certificate_from_memory(void **state)
     snprintf(ca, sizeof ca, "%s/cc-ca.pem", test_dir);
     struct tls_srv *sv = tls_start_opts("IP:" ADDR, ca, 0, true, 0);
     for (size_t k = 0; k < 2; k++)
-        for (size_t t = 0; t < 1; t++) { /* (libcurl: next) */
+        for (size_t t = 0; t < 2; t++) {
             char key[256];
             if (k)
                 snprintf(key, sizeof key, "key: \"%s.client.enc.key\", key_password: s3cret", ca);
