@@ -28,7 +28,6 @@
 #include "net/xfer.h"
 #include "net/xfer_easy.h"
 #include "net/xfer_tls.h"
-#include "run/certname.h"
 #include "scenario/redact.h"
 #include "scenario/scenario.h"
 
@@ -512,35 +511,14 @@ static void pump(struct auth_pool *p, int64_t until_ns)
     collect(p);
 }
 
-/* After app's token request failed verifying the endpoint's certificate:
- * true, with the advice in out, when the chain verifies and the
- * certificate names something else than what was asked (certname.h). */
-static bool name_mismatch(struct auth_pool *p, size_t app, char *out, size_t out_len)
-{
-    const struct scenario *scn = p->scn;
-    const struct scn_app *a = &p->au->apps[app];
-    if (scn->tls.insecure)
-        return false;
-    struct certname_peer peer = {.host =
-                                     p->au->server_name ? p->au->server_name : p->au->token_host,
-                                 .port = p->au->token_port,
-                                 .address = p->au->server_name ? p->au->token_host : NULL,
-                                 .cert = a->cert.data ? &a->cert : &scn->tls.cert,
-                                 .key = a->cert.data ? &a->key : &scn->tls.key,
-                                 .key_password = a->cert.data ? NULL : scn->tls.key_password,
-                                 .timeout_ms = (long)scn->connect_timeout_ms};
-    char names[512], dns[256];
-    if (certname_check(scn, &peer, names, sizeof names, dns, sizeof dns) != CERTNAME_MISMATCH)
-        return false;
-    certname_advice(peer.host, names, dns, "auth.server_name", NULL, out, out_len);
-    return true;
-}
-
-int auth_pool_fetch_all(struct auth_pool *p, bool (*stop)(void *ctx), void *ctx, char *err,
+int auth_pool_fetch_all(struct auth_pool *p, const struct auth_hooks *hooks, char *err,
                         size_t err_len)
 {
+    static const struct auth_hooks none;
+    if (!hooks)
+        hooks = &none;
     for (;;) {
-        if (stop && stop(ctx))
+        if (hooks->stop && hooks->stop(hooks->ctx))
             return AUTH_STOPPED;
         bool all = true;
         for (size_t i = 0; i < p->n_apps && all; i++)
@@ -564,7 +542,8 @@ int auth_pool_fetch_all(struct auth_pool *p, bool (*stop)(void *ctx), void *ctx,
         snprintf(who, sizeof who, "%zu of %zu applications (first: %s)", failed, p->n_apps,
                  p->au->apps[first].name);
     char advice[1024];
-    if (!(p->apps[first].unverified && name_mismatch(p, first, advice, sizeof advice)))
+    if (!(p->apps[first].unverified && hooks->unverified &&
+          hooks->unverified(hooks->ctx, first, advice, sizeof advice)))
         snprintf(advice, sizeof advice,
                  "check the client credentials, the grant and the token endpoint");
     snprintf(p->msg, sizeof p->msg, "no token for %s from %s: %s; %s", who, p->au->token_url,

@@ -184,3 +184,23 @@ void certname_advice(const char *host, const char *names, const char *dns, const
              names, addr ? "the address " : "", host, field, dns, addr ? "address" : "same address",
              alt ? alt : "", alt ? "; " : "");
 }
+
+bool certname_token_advice(const struct scenario *scn, size_t app, char *out, size_t out_len)
+{
+    const struct scn_auth *au = &scn->auth;
+    const struct scn_app *a = &au->apps[app];
+    if (scn->tls.insecure)
+        return false;
+    struct certname_peer peer = {.host = au->server_name ? au->server_name : au->token_host,
+                                 .port = au->token_port,
+                                 .address = au->server_name ? au->token_host : NULL,
+                                 .cert = a->cert.data ? &a->cert : &scn->tls.cert,
+                                 .key = a->cert.data ? &a->key : &scn->tls.key,
+                                 .key_password = a->cert.data ? NULL : scn->tls.key_password,
+                                 .timeout_ms = (long)scn->connect_timeout_ms};
+    char names[512], dns[256];
+    if (certname_check(scn, &peer, names, sizeof names, dns, sizeof dns) != CERTNAME_MISMATCH)
+        return false;
+    certname_advice(peer.host, names, dns, "auth.server_name", NULL, out, out_len);
+    return true;
+}

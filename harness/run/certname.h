@@ -14,6 +14,7 @@
 #ifndef GATECAP_CERTNAME_H
 #define GATECAP_CERTNAME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct scenario;
@@ -56,5 +57,14 @@ int certname_check(const struct scenario *scn, const struct certname_peer *peer,
  * NULL. Writes into out. */
 void certname_advice(const char *host, const char *names, const char *dns, const char *field,
                      const char *alt, char *out, size_t out_len);
+
+/* After application app's token request failed verifying the token
+ * endpoint's certificate (auth.h's unverified hook): true, with the
+ * advice in out, when the chain verifies and the certificate names
+ * something else than what was asked (auth.server_name, else the token
+ * URL's host): "set auth.server_name: NAME ...". False when the name is
+ * not the problem, nothing could be learnt, or verification is off. One
+ * blocking handshake with the application's certificate (else tls.cert). */
+bool certname_token_advice(const struct scenario *scn, size_t app, char *out, size_t out_len);
 
 #endif

@@ -29,6 +29,7 @@
 #include "base/stats.h"
 #include "net/auth.h"
 #include "net/xfer.h"
+#include "run/certname.h"
 #include "run/worker.h"
 #include "scenario/feeder.h"
 #include "scenario/redact.h"
@@ -148,6 +149,23 @@ static void record_signal(struct engine_result *r, const struct sigguard *g)
 static bool stop_requested(void *ctx)
 {
     return ctx && sigguard_pending(ctx);
+}
+
+/* The first tokens' hooks (auth.h): a stop request, and which name the
+ * token endpoint's certificate carries when it failed verification. */
+struct token_check {
+    const struct scenario *scn;
+    struct sigguard *sig;
+};
+
+static bool token_stop(void *ctx)
+{
+    return stop_requested(((struct token_check *)ctx)->sig);
+}
+
+static bool token_advice(void *ctx, size_t app, char *advice, size_t advice_len)
+{
+    return certname_token_advice(((struct token_check *)ctx)->scn, app, advice, advice_len);
 }
 
 /* A stop request came before the load started (during the token fetch or
@@ -518,7 +536,9 @@ int engine_run(const struct scenario *scn, engine_interval_fn on_interval, void 
                           err_len) ||
             rec_set_apps(c.res->total, scn->auth.n_apps))
             goto out;
-        int arc = auth_pool_fetch_all(c.res->auth, stop_requested, sig, err, err_len);
+        struct token_check tc = {.scn = scn, .sig = sig};
+        struct auth_hooks hooks = {.stop = token_stop, .unverified = token_advice, .ctx = &tc};
+        int arc = auth_pool_fetch_all(c.res->auth, &hooks, err, err_len);
         if (interrupted_before_load(&c)) /* (also what made it AUTH_STOPPED) */
             goto interrupted;
         if (arc) {
