@@ -399,7 +399,7 @@ static void drain(struct mh *m)
         if (rc != CURLE_OK && !r.local) {
             if (!sl->errbuf[0])
                 snprintf(sl->errbuf, sizeof sl->errbuf, "%s", curl_easy_strerror(rc));
-            xfer_curl_explain(e, x->scn, sl->target, rc, sl->hook.cert_asked, &r.outcome,
+            xfer_easy_explain(e, x->scn, sl->target, rc, sl->hook.cert_asked, &r.outcome,
                               sl->errbuf, sizeof sl->errbuf);
         }
         r.error = rc != CURLE_OK ? (sl->errbuf[0] ? sl->errbuf : curl_easy_strerror(rc)) : NULL;

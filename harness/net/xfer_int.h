@@ -1,7 +1,8 @@
 /*
  * xfer_int.h — shared by the transports behind xfer.h only: xfer.c (the
  * dispatch), xfer_curl.c and xfer_easy.c (libcurl), xfer_h1.c (native
- * HTTP/1.1).
+ * HTTP/1.1). What outside code may use of libcurl's setup is in
+ * xfer_easy.h.
  */
 #ifndef GATECAP_XFER_PRIV_H
 #define GATECAP_XFER_PRIV_H
@@ -11,6 +12,7 @@
 #include <stdint.h>
 
 #include "net/xfer.h"
+#include "net/xfer_easy.h"
 
 struct scenario;
 struct scn_request;
@@ -68,12 +70,6 @@ void xfer_set_rendered(CURL *e, const struct scn_request *rq, const struct rende
  * host is its server_name when it has one. */
 char *xfer_target_prefix(const struct scn_target *t);
 
-/* The address target t is reached at: its IP literal, or the address
- * the engine pinned for its host (resolve: "host:port:address" entries;
- * an IPv6 address there is in brackets). Borrowed; NULL when neither. */
-const char *xfer_target_address(const struct scn_target *t, const char *const *resolve,
-                                size_t n_resolve);
-
 /* CURLOPT_CONNECT_TO for target t: "NAME:PORT:ADDRESS:PORT" when its URL
  * names it (by server_name or a host name), so that a connection goes to
  * the pinned address and is reused only for requests to that address
@@ -88,18 +84,6 @@ int xfer_build_url(const char *prefix, const struct scn_request *rq, CURLU **out
 
 /* "Expect:" then rq's headers as "Name: value" (owned; NULL: no memory). */
 struct curl_slist *xfer_build_headers(const struct scn_request *rq);
-
-/* A CURLOPT_RESOLVE list of n entries (owned; NULL: no memory). */
-struct curl_slist *xfer_build_resolve(const char *const *resolve, size_t n);
-
-/* A failed transfer of e (libcurl code rc) to target `target`, explained
- * when hint.h recognises it: a client certificate the server asked for
- * and did not get (cert_asked; *oc becomes OC_TLS), an answer to TLS that
- * is not TLS, no answer to a handshake, a plain request to the gateway's
- * HTTPS port. msg holds libcurl's message and is rewritten (cap bytes);
- * left as it is otherwise. Returns true when it explained. */
-bool xfer_curl_explain(CURL *e, const struct scenario *scn, size_t target, int rc, bool cert_asked,
-                       enum rec_outcome *oc, char *msg, size_t cap);
 
 /* rq's header list with templated values: nodes (n_headers + 1 of them)
  * chained in the order of base (xfer_build_headers' list), taking rb's line

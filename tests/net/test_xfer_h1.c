@@ -1002,74 +1002,6 @@ static void client_certificate_from_memory(void **state)
     tls_stop(sv);
 }
 
-/* The node check before a run (xfer_probe, libcurl whatever the
- * transport) names the same, and where the first answer leaves the scheme
- * in doubt it asks the port in the other protocol: a TLS server asked in
- * plain HTTP (it just closes), a plain server asked in TLS (it answers
- * HTTP: "wrong version number"); a client certificate required; and an
- * answer's status comes with what it said. */
-static int check(const char *scheme, int port, const char *timeouts, const char *extra,
-                 struct xfer_probe_answer *ans, char *err, size_t err_len)
-{
-    struct scenario *scn = scenario_for(scheme, port, timeouts, extra);
-    err[0] = '\0';
-    int rc = xfer_probe(scn, NULL, 0, NULL, 0, NULL, NULL, ans, err, err_len);
-    scenario_free(scn);
-    return rc;
-}
-
-static void check_fails_with(int rc, const char *err, const char *want)
-{
-    if (rc != -1 || !strstr(err, want))
-        fail_msg("check: %d, '%s'; want -1 with '%s'", rc, err, want);
-}
-
-static void node_check_names_scheme_and_certificate(void **state)
-{
-    (void)state;
-    char ca[128], extra[256], err[1024], want[128];
-    struct xfer_probe_answer ans;
-    snprintf(ca, sizeof ca, "%s/check-ca.pem", test_dir);
-    snprintf(extra, sizeof extra, "tls: {ca: \"%s\"}\n", ca);
-    struct tls_srv *tv = tls_start("IP:" ADDR, ca);
-    int rc = check("http", tv->port, "10s", NULL, &ans, err, sizeof err);
-    snprintf(want, sizeof want, "port %d speaks TLS, not plain HTTP: use https://", tv->port);
-    check_fails_with(rc, err, want);
-    tls_stop(tv);
-    static const int versions[] = {0, TLS1_2_VERSION};
-    for (size_t v = 0; v < 2; v++) {
-        tv = tls_start_opts("IP:" ADDR, ca, 0, true, versions[v]);
-        rc = check("https", tv->port, "10s", extra, &ans, err, sizeof err);
-        check_fails_with(rc, err, CLIENT_CERT_HINT);
-        tls_stop(tv);
-    }
-    struct srv *sv = srv_start();
-    rc = check("https", sv->port, "10s", NULL, &ans, err, sizeof err);
-    snprintf(want, sizeof want, "port %d speaks plain HTTP, not TLS: use http://", sv->port);
-    check_fails_with(rc, err, want);
-    /* silent to both: the check can only say what to try */
-    atomic_store(&sv->mode, M_SILENT);
-    rc = check("https", sv->port, "connect: 300ms, request: 10s", NULL, &ans, err, sizeof err);
-    snprintf(want, sizeof want,
-             "no answer within 300 ms: if port %d speaks plain HTTP, use http://", sv->port);
-    check_fails_with(rc, err, want);
-    srv_stop(sv);
-    /* silent to a ClientHello, and to the HEAD that follows: no second
-     * opinion, the port's role says it */
-    sv = srv_start_port(8280);
-    atomic_store(&sv->mode, M_SILENT);
-    rc = check("https", 8280, "connect: 300ms, request: 10s", NULL, &ans, err, sizeof err);
-    check_fails_with(rc, err,
-                     "no answer within 300 ms: 8280 is the gateway's HTTP port: use http://");
-    atomic_store(&sv->mode, M_503);
-    rc = check("http", 8280, "10s", NULL, &ans, err, sizeof err);
-    assert_int_equal(rc, 0);
-    assert_int_equal(ans.status, 503);
-    assert_string_equal(ans.said, WSO2_503);
-    assert_string_equal(ans.hint, "");
-    srv_stop(sv);
-}
-
 int main(void)
 {
     /* as gatecap does (sigguard.h): OpenSSL writes on its sockets with
@@ -1094,7 +1026,6 @@ int main(void)
         cmocka_unit_test(tls_to_a_plain_port_is_named),
         cmocka_unit_test(missing_client_certificate_is_named),
         cmocka_unit_test(client_certificate_from_memory),
-        cmocka_unit_test(node_check_names_scheme_and_certificate),
     };
     return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }
