@@ -27,7 +27,8 @@
 #include "measure/hdr.h"
 #include "net/auth_ring.h"
 #include "net/xfer.h"
-#include "run/certname.h"
+#include "net/xfer_easy.h"
+#include "net/xfer_tls.h"
 #include "scenario/redact.h"
 #include "scenario/scenario.h"
 
@@ -60,6 +61,7 @@ struct fetch {
     size_t body_len;
     char body[AUTH_ANSWER_MAX_BYTES + 1];
     char errbuf[CURL_ERROR_SIZE];
+    struct xfer_tls_hook hook; /* the pool's CA store (xfer_easy.h) */
 };
 
 struct auth_pool {
@@ -79,6 +81,7 @@ struct auth_pool {
     char *url;                     /* the token URL requested: token_url, with
                                       server_name as its host when given */
     struct curl_slist *connect_to; /* server_name: to token_host's address, or NULL */
+    X509_STORE *store;             /* the CAs, from the scenario's bytes (xfer_tls.h) */
     /* Messages are made whole in msg (an error_description may be as long
      * as an answer), then redacted into their place: the token endpoint
      * may echo the request, secrets and all. Used by one thread at a time
@@ -342,16 +345,14 @@ static void start_fetch(struct auth_pool *p, size_t app, enum auth_reason reason
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)scn->connect_timeout_ms);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, scn->tls.insecure ? 0L : 1L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, scn->tls.insecure ? 0L : 2L);
-    if (scn->tls.ca_file)
-        curl_easy_setopt(e, CURLOPT_CAINFO, scn->tls.ca_file);
-    const char *cert = a->cert_file ? a->cert_file : scn->tls.cert_file;
-    const char *key = a->cert_file ? a->key_file : scn->tls.key_file;
-    if (cert) {
-        curl_easy_setopt(e, CURLOPT_SSLCERT, cert);
-        curl_easy_setopt(e, CURLOPT_SSLKEY, key);
-        if (!a->cert_file && scn->tls.key_password)
-            curl_easy_setopt(e, CURLOPT_KEYPASSWD, scn->tls.key_password);
-    }
+    /* no file read: the CAs from the pool's store, the application's
+     * certificate (else the scenario's) from the bytes read at load */
+    f->hook.store = p->store;
+    xfer_easy_tls_hook(e, &f->hook);
+    if (a->cert.data)
+        xfer_easy_cert(e, &a->cert, &a->key, NULL);
+    else
+        xfer_easy_cert(e, &scn->tls.cert, &scn->tls.key, scn->tls.key_password);
     f->app = app;
     f->reason = reason;
     f->body_len = 0;
@@ -522,35 +523,14 @@ static void pump(struct auth_pool *p, int64_t until_ns)
     collect(p);
 }
 
-/* After app's token request failed verifying the endpoint's certificate:
- * true, with the advice in out, when the chain verifies and the
- * certificate names something else than what was asked (certname.h). */
-static bool name_mismatch(struct auth_pool *p, size_t app, char *out, size_t out_len)
-{
-    const struct scenario *scn = p->scn;
-    const struct scn_app *a = &p->au->apps[app];
-    if (scn->tls.insecure)
-        return false;
-    struct certname_peer peer = {.host =
-                                     p->au->server_name ? p->au->server_name : p->au->token_host,
-                                 .port = p->au->token_port,
-                                 .address = p->au->server_name ? p->au->token_host : NULL,
-                                 .cert_file = a->cert_file ? a->cert_file : scn->tls.cert_file,
-                                 .key_file = a->cert_file ? a->key_file : scn->tls.key_file,
-                                 .key_password = a->cert_file ? NULL : scn->tls.key_password,
-                                 .timeout_ms = (long)scn->connect_timeout_ms};
-    char names[512], dns[256];
-    if (certname_check(scn, &peer, names, sizeof names, dns, sizeof dns) != CERTNAME_MISMATCH)
-        return false;
-    certname_advice(peer.host, names, dns, "auth.server_name", NULL, out, out_len);
-    return true;
-}
-
-int auth_pool_fetch_all(struct auth_pool *p, bool (*stop)(void *ctx), void *ctx, char *err,
+int auth_pool_fetch_all(struct auth_pool *p, const struct auth_hooks *hooks, char *err,
                         size_t err_len)
 {
+    static const struct auth_hooks none;
+    if (!hooks)
+        hooks = &none;
     for (;;) {
-        if (stop && stop(ctx))
+        if (hooks->stop && hooks->stop(hooks->ctx))
             return AUTH_STOPPED;
         bool all = true;
         for (size_t i = 0; i < p->n_apps && all; i++)
@@ -574,7 +554,8 @@ int auth_pool_fetch_all(struct auth_pool *p, bool (*stop)(void *ctx), void *ctx,
         snprintf(who, sizeof who, "%zu of %zu applications (first: %s)", failed, p->n_apps,
                  p->au->apps[first].name);
     char advice[1024];
-    if (!(p->apps[first].unverified && name_mismatch(p, first, advice, sizeof advice)))
+    if (!(p->apps[first].unverified && hooks->unverified &&
+          hooks->unverified(hooks->ctx, first, advice, sizeof advice)))
         snprintf(advice, sizeof advice,
                  "check the client credentials, the grant and the token endpoint");
     snprintf(p->msg, sizeof p->msg, "no token for %s from %s: %s; %s", who, p->au->token_url,
@@ -613,6 +594,10 @@ int auth_pool_new(const struct scenario *scn, uint64_t seed, struct auth_pool **
     for (size_t i = 0; i < AUTH_CONCURRENCY; i++)
         if (!(p->fetches[i].easy = curl_easy_init()))
             goto nomem;
+    if (!(p->store = xfer_tls_store(&scn->tls, err, err_len))) {
+        auth_pool_free(p);
+        return -1;
+    }
     if (au->server_name) {
         /* verify (and send as SNI and Host) the name, connect to the host */
         char to[600];
@@ -742,6 +727,7 @@ void auth_pool_free(struct auth_pool *p)
     free(p->stats.apps);
     free(p->url);
     curl_slist_free_all(p->connect_to);
+    X509_STORE_free(p->store);
     hdr_close(p->stats.latency);
     redact_free(p->redact);
     free(p);

@@ -108,12 +108,26 @@ int auth_pool_new(const struct scenario *scn, uint64_t seed, struct auth_pool **
 /* auth_pool_fetch_all's result when stop() asked it to give up. */
 #define AUTH_STOPPED 1
 
+/* What auth_pool_fetch_all asks its caller, on the caller's thread, with
+ * ctx: whether to give up (stop: a stop request; asked at least every
+ * 100 ms; NULL: never), and, for the first application that got no token
+ * because its request failed verifying the token endpoint's certificate,
+ * what to advise (unverified: true with the advice in advice, e.g. which
+ * name the certificate carries and what to set; false, or NULL, keeps the
+ * general advice; may block). The pool itself never looks at what a
+ * certificate names. */
+struct auth_hooks {
+    bool (*stop)(void *ctx);
+    bool (*unverified)(void *ctx, size_t app, char *advice, size_t advice_len);
+    void *ctx;
+};
+
 /* Fetches every application's first token (AUTH_CONCURRENCY at a time),
- * blocking; stop(ctx) (NULL: never) is asked at least every 100 ms and
- * ends the wait early when it says true. Returns 0, AUTH_STOPPED, or -1
- * when any application got none, with the application, the endpoint and
- * the cause in err (never a secret). */
-int auth_pool_fetch_all(struct auth_pool *p, bool (*stop)(void *ctx), void *ctx, char *err,
+ * blocking; hooks may be NULL (neither asked). Returns 0,
+ * AUTH_STOPPED, or -1 when any application got none, with the
+ * application, the endpoint, the cause and the advice in err (never a
+ * secret). */
+int auth_pool_fetch_all(struct auth_pool *p, const struct auth_hooks *hooks, char *err,
                         size_t err_len);
 
 /* Starts the refresh thread. Returns 0 or -1. */

@@ -155,30 +155,4 @@ bool xfer_curl_local(int curl_code, long os_errno, int sock_errno);
 struct scn_request;
 bool xfer_status_expected(const struct scn_request *rq, int status);
 
-/* What a node answered the check: its status, the start of its body, and
- * what the answer means when the check recognised it. */
-#define XFER_SAID_LEN 256
-struct xfer_probe_answer {
-    int status;               /* HTTP status */
-    char said[XFER_SAID_LEN]; /* the start of the body as one line (rec_body_line), not yet
-                                 redacted; "" without a body */
-    char hint[256];           /* what the answer means and the fix (hint.h: a client
-                                 certificate it asked for and did not get, a plain request
-                                 to a port that speaks TLS), or "" */
-};
-
-/* One blocking request to target `target` with the scenario's first
- * request's TLS and HTTP settings (and, with auth, the first
- * application's token and certificate), used before a run to check that a node
- * is reachable and its certificate verifies. stop(stop_ctx) (NULL: never) is
- * asked while it waits and gives up early when it says true (then -1, the
- * caller knows why). Where the answer (or its absence) leaves the scheme in
- * doubt, a second connection asks the port in the other protocol (TLS with
- * verification off and nothing sent; or a HEAD / over plain HTTP), bounded
- * by the connect timeout. Returns 0 with the answer in *ans, or -1 with the
- * cause (and the fix, when known) in err. Never on an event loop. */
-int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_resolve,
-               struct auth_pool *auth, size_t target, bool (*stop)(void *stop_ctx), void *stop_ctx,
-               struct xfer_probe_answer *ans, char *err, size_t err_len);
-
 #endif

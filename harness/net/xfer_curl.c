@@ -27,7 +27,9 @@
 #include "base/clock.h"
 #include "net/auth.h"
 #include "net/render.h"
+#include "net/xfer_easy.h"
 #include "net/xfer_int.h"
+#include "net/xfer_tls.h"
 #include "scenario/scenario.h"
 
 /* One libcurl multi handle and its timer. A transport spreads its slots
@@ -81,8 +83,8 @@ struct slot {
     struct render_bufs rb;
     struct curl_slist *hnodes; /* [max headers + 1]: the request's list, rebuilt */
     int sock_errno;            /* errno of a socket() that failed for it, or 0 */
-    bool cert_asked;           /* a server asked for a client certificate it has not
-                                  (xfer_watch_cert_request) */
+    struct xfer_tls_hook hook; /* the transport's CA store; cert_asked: a server asked
+                                  for a client certificate it has not (xfer_easy.h) */
     /* a request that could not start, reported from the loop */
     struct slot *defer_next;
     const char *defer_error;
@@ -103,6 +105,7 @@ struct xcurl {
     long *single_size;           /* [same]: smallest request size seen */
     struct curl_slist **headers; /* [request] */
     struct curl_slist *resolve;
+    X509_STORE *store; /* the CAs, from the scenario's bytes (xfer_tls.h) */
     struct sockw *free_sockets;
     struct sockw *all_sockets;
     uint64_t rng;
@@ -396,8 +399,8 @@ static void drain(struct mh *m)
         if (rc != CURLE_OK && !r.local) {
             if (!sl->errbuf[0])
                 snprintf(sl->errbuf, sizeof sl->errbuf, "%s", curl_easy_strerror(rc));
-            xfer_curl_explain(e, x->scn, sl->target, rc, sl->cert_asked, &r.outcome, sl->errbuf,
-                              sizeof sl->errbuf);
+            xfer_easy_explain(e, x->scn, sl->target, rc, sl->hook.cert_asked, &r.outcome,
+                              sl->errbuf, sizeof sl->errbuf);
         }
         r.error = rc != CURLE_OK ? (sl->errbuf[0] ? sl->errbuf : curl_easy_strerror(rc)) : NULL;
         if (rc == CURLE_OK && !xfer_status_valid(r.status)) {
@@ -420,7 +423,7 @@ size_t xfer_curl_fds(const struct scenario *scn, size_t slots, size_t *own)
      * each application's own. */
     size_t ids = 1;
     for (size_t i = 0; i < scn->auth.n_apps; i++)
-        ids += scn->auth.apps[i].cert_file != NULL;
+        ids += scn->auth.apps[i].cert.data != NULL;
     size_t pools = scn->n_targets * ids, conns = 0, multis = 0;
     for (size_t left = slots; left; multis++) {
         size_t k = left < XFER_SLOTS_PER_MULTI ? left : XFER_SLOTS_PER_MULTI;
@@ -482,7 +485,8 @@ static int slot_prepare(struct slot *sl)
     struct xcurl *x = sl->x;
     if (!(sl->easy = curl_easy_init()))
         return -1;
-    xfer_set_common(sl->easy, x->scn, x->resolve);
+    sl->hook.store = x->store;
+    xfer_set_common(sl->easy, x->scn, x->resolve, &sl->hook);
     curl_easy_setopt(sl->easy, CURLOPT_SHARE, x->share);
     curl_easy_setopt(sl->easy, CURLOPT_PRIVATE, sl);
     curl_easy_setopt(sl->easy, CURLOPT_ERRORBUFFER, sl->errbuf);
@@ -492,7 +496,6 @@ static int slot_prepare(struct slot *sl)
     curl_easy_setopt(sl->easy, CURLOPT_HEADERDATA, sl);
     curl_easy_setopt(sl->easy, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
     curl_easy_setopt(sl->easy, CURLOPT_OPENSOCKETDATA, sl);
-    xfer_watch_cert_request(sl->easy, &sl->cert_asked);
     sl->cert_app = XFER_NO_APP;
     return 0;
 }
@@ -529,6 +532,11 @@ int xfer_curl_new(struct ev_loop *loop, const struct scenario *scn, const char *
         goto nomem;
     for (size_t i = 0; i < scn->n_requests * scn->n_targets; i++)
         x->single_size[i] = LONG_MAX;
+    /* the CAs once, here: every connection's context takes a reference */
+    if (!(x->store = xfer_tls_store(&scn->tls, err, err_len))) {
+        xcurl_free(&x->base);
+        return -1;
+    }
     if (n_resolve && !(x->resolve = xfer_build_resolve(resolve, n_resolve)))
         goto nomem;
     /* One worker, one thread: the share needs no lock callbacks. TLS
@@ -603,7 +611,7 @@ static struct curl_slist *auth_headers(struct xcurl *x, struct slot *sl, size_t 
         sl->auth_cap = pre + 256;
         if (!(sl->auth_line = malloc(sl->auth_cap)))
             return NULL;
-        sprintf(sl->auth_line, "%s: %s", au->header, au->prefix);
+        snprintf(sl->auth_line, sl->auth_cap, "%s: %s", au->header, au->prefix);
         sl->auth_prefix_len = pre;
     }
     size_t room = sl->auth_cap - sl->auth_prefix_len;
@@ -633,12 +641,13 @@ static void set_app_cert(struct xcurl *x, struct slot *sl, size_t app)
 {
     const struct scn_app *a = &x->scn->auth.apps[app];
     const struct scn_tls *t = &x->scn->tls;
-    size_t want = a->cert_file ? app : XFER_NO_APP;
+    size_t want = a->cert.data ? app : XFER_NO_APP;
     if (sl->cert_app == want)
         return;
-    curl_easy_setopt(sl->easy, CURLOPT_SSLCERT, a->cert_file ? a->cert_file : t->cert_file);
-    curl_easy_setopt(sl->easy, CURLOPT_SSLKEY, a->cert_file ? a->key_file : t->key_file);
-    curl_easy_setopt(sl->easy, CURLOPT_KEYPASSWD, a->cert_file ? NULL : t->key_password);
+    if (a->cert.data)
+        xfer_easy_cert(sl->easy, &a->cert, &a->key, NULL);
+    else
+        xfer_easy_cert(sl->easy, &t->cert, &t->key, t->key_password);
     sl->cert_app = want;
 }
 
@@ -688,7 +697,7 @@ static int xcurl_start(struct xfer *xb, size_t slot, const struct xfer_req *rq)
     sl->peek_len = 0;
     sl->retry_after_s = -1;
     sl->sock_errno = 0;
-    sl->cert_asked = false;
+    sl->hook.cert_asked = false;
     mc = curl_multi_add_handle(sl->m->multi, sl->easy);
     if (mc != CURLM_OK)
         goto refused;
@@ -776,6 +785,7 @@ static void xcurl_free(struct xfer *xb)
     }
     if (x->share)
         curl_share_cleanup(x->share);
+    X509_STORE_free(x->store);
     if (x->urls)
         for (size_t i = 0; i < x->scn->n_requests * x->scn->n_targets; i++)
             curl_url_cleanup(x->urls[i]);

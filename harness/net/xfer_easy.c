@@ -1,7 +1,9 @@
 /*
  * xfer_easy.c — one libcurl easy handle's options for a request (shared
- * settings, URL, headers, the rendered parts of a templated request), and
- * the blocking node check before a run; see xfer.h and xfer_priv.h.
+ * settings, TLS from the scenario's bytes, URL, headers, the rendered
+ * parts of a templated request), libcurl's failures explained, and an
+ * easy handle set up for request 0 outside the transports (the node
+ * check's, run/probe.c); see xfer_easy.h and xfer_int.h.
  */
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -16,32 +18,10 @@
 #include "net/hint.h"
 #include "net/render.h"
 #include "net/xfer.h"
+#include "net/xfer_easy.h"
 #include "net/xfer_int.h"
-#include "run/certname.h"
+#include "net/xfer_tls.h"
 #include "scenario/scenario.h"
-
-/* The start of the node check's answer (CURLOPT_WRITEFUNCTION). */
-struct probe_body {
-    size_t len;
-    char buf[XFER_SAID_LEN];
-};
-
-static size_t on_probe_body(char *ptr, size_t size, size_t nmemb, void *userp)
-{
-    struct probe_body *b = userp;
-    size_t n = size * nmemb, room = sizeof b->buf - b->len;
-    memcpy(b->buf + b->len, ptr, n < room ? n : room);
-    b->len += n < room ? n : room;
-    return n;
-}
-
-/* CURLOPT_WRITEFUNCTION of the second look at a port: nothing kept. */
-static size_t on_discard(char *ptr, size_t size, size_t nmemb, void *userp)
-{
-    (void)ptr;
-    (void)userp;
-    return size * nmemb;
-}
 
 int xfer_check_support(const struct scenario *scn, char *err, size_t err_len)
 {
@@ -84,7 +64,8 @@ static long tls_version(const char *s, bool max)
 }
 
 /* Options shared by every request of the run, set once per easy handle. */
-void xfer_set_common(CURL *e, const struct scenario *scn, struct curl_slist *resolve)
+void xfer_set_common(CURL *e, const struct scenario *scn, struct curl_slist *resolve,
+                     struct xfer_tls_hook *hook)
 {
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
@@ -97,14 +78,8 @@ void xfer_set_common(CURL *e, const struct scenario *scn, struct curl_slist *res
     const struct scn_tls *t = &scn->tls;
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, t->insecure ? 0L : 1L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, t->insecure ? 0L : 2L);
-    if (t->ca_file)
-        curl_easy_setopt(e, CURLOPT_CAINFO, t->ca_file);
-    if (t->cert_file)
-        curl_easy_setopt(e, CURLOPT_SSLCERT, t->cert_file);
-    if (t->key_file)
-        curl_easy_setopt(e, CURLOPT_SSLKEY, t->key_file);
-    if (t->key_password)
-        curl_easy_setopt(e, CURLOPT_KEYPASSWD, t->key_password);
+    xfer_easy_tls_hook(e, hook);
+    xfer_easy_cert(e, &t->cert, &t->key, t->key_password);
     if (t->ciphers)
         curl_easy_setopt(e, CURLOPT_SSL_CIPHER_LIST, t->ciphers);
     if (t->tls13_ciphers)
@@ -269,35 +244,58 @@ void xfer_set_rendered(CURL *e, const struct scn_request *rq, const struct rende
 }
 
 /* OpenSSL's client-certificate callback (a CertificateRequest came and
- * the connection holds no certificate): noted where the context's app
- * data points. None is sent. */
+ * the connection holds no certificate): noted in the hook the context's
+ * app data points to. None is sent. */
 static int on_cert_request(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
 {
     (void)x509;
     (void)pkey;
-    bool *asked = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
-    if (asked && !SSL_get_certificate(ssl))
-        *asked = true;
+    struct xfer_tls_hook *hook = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+    if (hook && !SSL_get_certificate(ssl))
+        hook->cert_asked = true;
     return 0;
 }
 
-/* CURLOPT_SSL_CTX_FUNCTION: every new connection's context (libcurl
- * leaves SSL_CTX app data alone). */
+/* CURLOPT_SSL_CTX_FUNCTION: every new connection's context, after libcurl
+ * set it up (libcurl leaves SSL_CTX app data alone). */
 static CURLcode on_ssl_ctx(CURL *e, void *ctx, void *userp)
 {
     (void)e;
-    SSL_CTX_set_app_data((SSL_CTX *)ctx, userp);
+    struct xfer_tls_hook *hook = userp;
+    if (hook->store)
+        SSL_CTX_set1_cert_store((SSL_CTX *)ctx, hook->store);
+    SSL_CTX_set_app_data((SSL_CTX *)ctx, hook);
     SSL_CTX_set_client_cert_cb((SSL_CTX *)ctx, on_cert_request);
     return CURLE_OK;
 }
 
-void xfer_watch_cert_request(CURL *e, bool *asked)
+void xfer_easy_tls_hook(CURL *e, struct xfer_tls_hook *hook)
 {
+    curl_easy_setopt(e, CURLOPT_CAINFO, NULL);
+    curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
     curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
-    curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, asked);
+    curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, hook);
 }
 
-bool xfer_curl_explain(CURL *e, const struct scenario *scn, size_t target, int rc, bool cert_asked,
+void xfer_easy_cert(CURL *e, const struct scn_pem *cert, const struct scn_pem *key,
+                    const char *password)
+{
+    /* NOCOPY: the scenario's bytes outlive every handle (libcurl keeps
+     * the pointer, and compares the bytes to match connections) */
+    struct curl_blob c = {.flags = CURL_BLOB_NOCOPY}, k = {.flags = CURL_BLOB_NOCOPY};
+    bool some = cert && cert->data;
+    if (some) {
+        c.data = cert->data;
+        c.len = cert->len;
+        k.data = key->data ? key->data : cert->data;
+        k.len = key->data ? key->len : cert->len;
+    }
+    curl_easy_setopt(e, CURLOPT_SSLCERT_BLOB, some ? &c : NULL);
+    curl_easy_setopt(e, CURLOPT_SSLKEY_BLOB, some ? &k : NULL);
+    curl_easy_setopt(e, CURLOPT_KEYPASSWD, some ? password : NULL);
+}
+
+bool xfer_easy_explain(CURL *e, const struct scenario *scn, size_t target, int rc, bool cert_asked,
                        enum rec_outcome *oc, char *msg, size_t cap)
 {
     const struct scn_target *t = &scn->targets[target];
@@ -342,177 +340,56 @@ bool xfer_curl_explain(CURL *e, const struct scenario *scn, size_t target, int r
     return true;
 }
 
-struct probe_stop {
-    bool (*stop)(void *ctx);
-    void *ctx;
+struct xfer_easy {
+    CURL *e;
+    struct xfer_tls_hook hook; /* the CAs, built for this handle */
+    CURLU *url;
+    struct curl_slist *headers, *nodes, *res, *connect_to;
+    struct curl_slist auth_node; /* the token header, ahead of the request's */
+    char *auth_line, *prefix;
+    struct render_bufs rb;
 };
 
-/* CURLOPT_XFERINFOFUNCTION: gives up when the caller's stop() says so. */
-static int on_probe_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow,
-                             curl_off_t ultotal, curl_off_t ulnow)
+void xfer_easy_free(struct xfer_easy *xe)
 {
-    (void)dltotal;
-    (void)dlnow;
-    (void)ultotal;
-    (void)ulnow;
-    const struct probe_stop *ps = clientp;
-    return ps->stop(ps->ctx) ? 1 : 0;
+    if (!xe)
+        return;
+    curl_easy_cleanup(xe->e);
+    curl_url_cleanup(xe->url);
+    curl_slist_free_all(xe->headers);
+    curl_slist_free_all(xe->res);
+    curl_slist_free_all(xe->connect_to);
+    free(xe->nodes);
+    free(xe->prefix);
+    render_bufs_free(&xe->rb);
+    if (xe->auth_line) {
+        explicit_bzero(xe->auth_line, strlen(xe->auth_line));
+        free(xe->auth_line);
+    }
+    X509_STORE_free(xe->hook.store);
+    free(xe);
 }
 
-/* A second look at target's port in the other protocol than its URL
- * says, with nothing of the request in it: tls, a TLS handshake with
- * verification off (completed, or refused with an alert: the port speaks
- * TLS); else a HEAD / over plain HTTP (any status: it speaks HTTP). Both
- * within the connect timeout. */
-static bool port_speaks(const struct scenario *scn, struct curl_slist *res, size_t target, bool tls,
-                        struct probe_stop *ps)
+int xfer_easy_new(const struct scenario *scn, const char *const *resolve, size_t n_resolve,
+                  struct auth_pool *auth, size_t target, struct xfer_easy **out, char *err,
+                  size_t err_len)
 {
-    const struct scn_target *t = &scn->targets[target];
-    char url[600], errbuf[CURL_ERROR_SIZE] = "";
-    bool v6 = strchr(t->host, ':') != NULL;
-    snprintf(url, sizeof url, "%s://%s%s%s:%d/", tls ? "https" : "http", v6 ? "[" : "", t->host,
-             v6 ? "]" : "", t->port);
-    CURL *e = curl_easy_init();
-    if (!e)
-        return false;
-    curl_easy_setopt(e, CURLOPT_URL, url);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
-    curl_easy_setopt(e, CURLOPT_PROXY, "");
-    if (res)
-        curl_easy_setopt(e, CURLOPT_RESOLVE, res);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)scn->connect_timeout_ms);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)scn->connect_timeout_ms);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_discard);
-    if (tls) {
-        curl_easy_setopt(e, CURLOPT_CONNECT_ONLY, 1L);
-        curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-        curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
-    } else {
-        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-    }
-    if (ps->stop) {
-        curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_probe_progress);
-        curl_easy_setopt(e, CURLOPT_XFERINFODATA, ps);
-        curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
-    }
-    CURLcode rc = curl_easy_perform(e);
-    long status = 0;
-    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(e);
-    if (tls)
-        return rc == CURLE_OK ||
-               (rc == CURLE_SSL_CONNECT_ERROR && (hint_tls_reason(errbuf) == HINT_TLS_ALERT ||
-                                                  hint_tls_reason(errbuf) == HINT_TLS_CERT_REQ));
-    return rc == CURLE_OK && xfer_status_valid((int)status);
-}
-
-/* A failed check explained (xfer_curl_explain), or, where that leaves the
- * scheme in doubt, its port asked in the other protocol. Writes the
- * message into err. */
-static void probe_failure(CURL *e, const struct scenario *scn, struct curl_slist *res,
-                          size_t target, CURLcode rc, bool cert_asked, const char *errbuf,
-                          struct probe_stop *ps, char *err, size_t err_len)
-{
-    const struct scn_target *t = &scn->targets[target];
-    long os_errno = 0, local_port = 0;
-    curl_off_t tls_done = 0;
-    curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
-    curl_easy_getinfo(e, CURLINFO_LOCAL_PORT, &local_port);
-    curl_easy_getinfo(e, CURLINFO_APPCONNECT_TIME_T, &tls_done);
-    enum rec_outcome oc = xfer_classify_msg(rc, os_errno, 0, errbuf);
-    const char *said = errbuf[0] ? errbuf : curl_easy_strerror(rc);
-    char msg[CURL_ERROR_SIZE + 192], hint[160];
-    snprintf(msg, sizeof msg, "%s", said);
-    bool known = xfer_curl_explain(e, scn, target, rc, cert_asked, &oc, msg, sizeof msg);
-    bool other_way = oc != OC_REFUSED && !(ps->stop && ps->stop(ps->ctx)) &&
-                     (t->https ? !cert_asked && local_port && !tls_done
-                               : oc == OC_RESET || oc == OC_OTHER || oc == OC_TIMEOUT);
-    if (other_way && port_speaks(scn, res, target, !t->https, ps) &&
-        hint_scheme(hint, sizeof hint, t->port, !t->https, HINT_TRIED)) {
-        if (!t->https)
-            snprintf(msg, sizeof msg, "%s; %s", said, hint);
-        else if (oc == OC_TIMEOUT)
-            snprintf(msg, sizeof msg, "TLS handshake with %s: no answer within %.0f ms: %s",
-                     t->name, scn->connect_timeout_ms, hint);
-        else
-            snprintf(msg, sizeof msg, "TLS handshake with %s failed: %s", t->name, hint);
-        known = true;
-    } else if (!known && t->https && oc == OC_TIMEOUT && local_port && !tls_done &&
-               hint_scheme(hint, sizeof hint, t->port, false, HINT_SILENT)) {
-        /* silent to TLS and to plain HTTP alike: "if port 9000 speaks
-         * plain HTTP, ..." (not for a port whose role is TLS) */
-        snprintf(msg, sizeof msg, "TLS handshake with %s: no answer within %.0f ms: %s", t->name,
-                 scn->connect_timeout_ms, hint);
-        known = true;
-    }
-    snprintf(err, err_len, "%s (%s)%s", msg, rec_outcome_name(oc),
-             !known && oc == OC_TLS ? "; check tls.ca (the CA that signed the node's certificate), "
-                                      "the client certificate, or the TLS versions"
-                                    : "");
-}
-
-/* After a failed verification of target's certificate: true, with the
- * advice in out, when its chain verifies and it names something else
- * than what was asked (certname.h). */
-static bool name_mismatch(const struct scenario *scn, const char *const *resolve, size_t n_resolve,
-                          struct auth_pool *auth, size_t target, char *out, size_t out_len)
-{
-    const struct scn_target *t = &scn->targets[target];
-    const char *addr = xfer_target_address(t, resolve, n_resolve);
-    char a[INET6_ADDRSTRLEN + 2] = "";
-    if (addr) {
-        size_t n = strlen(addr);
-        if (addr[0] == '[' && n > 2 && n - 2 < sizeof a)
-            memcpy(a, addr + 1, n - 2);
-        else
-            snprintf(a, sizeof a, "%s", addr);
-    }
-    struct certname_peer peer = {.host = t->server_name ? t->server_name : t->host,
-                                 .port = t->port,
-                                 .address = a[0] ? a : NULL,
-                                 .cert_file = scn->tls.cert_file,
-                                 .key_file = scn->tls.key_file,
-                                 .key_password = scn->tls.key_password,
-                                 .timeout_ms = (long)scn->connect_timeout_ms};
-    if (auth && scn->auth.apps[0].cert_file) {
-        peer.cert_file = scn->auth.apps[0].cert_file;
-        peer.key_file = scn->auth.apps[0].key_file;
-        peer.key_password = NULL;
-    }
-    char names[512], dns[256], alt[64];
-    if (certname_check(scn, &peer, names, sizeof names, dns, sizeof dns) != CERTNAME_MISMATCH)
-        return false;
-    snprintf(alt, sizeof alt, "targets.%zu.server_name for this node alone", target);
-    certname_advice(peer.host, names, dns, "tls.server_name", scn->n_targets > 1 ? alt : NULL, out,
-                    out_len);
-    return true;
-}
-
-int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_resolve,
-               struct auth_pool *auth, size_t target, bool (*stop)(void *stop_ctx), void *stop_ctx,
-               struct xfer_probe_answer *ans, char *err, size_t err_len)
-{
-    struct probe_stop ps = {stop, stop_ctx};
-    struct probe_body body = {0};
-    bool cert_asked = false;
-    int ret = -1;
-    CURLU *url = NULL;
     const struct scn_request *rq0 = &scn->requests[0];
     const struct scn_target *t = &scn->targets[target];
-    struct curl_slist *headers = xfer_build_headers(rq0), *use = headers, *nodes = NULL;
-    struct curl_slist auth_node;
-    char *auth_line = NULL, *prefix = xfer_target_prefix(t);
-    struct render_bufs rb = {0};
+    struct xfer_easy *xe = calloc(1, sizeof *xe);
+    *out = NULL;
+    if (!xe)
+        goto nomem;
+    if (!(xe->hook.store = xfer_tls_store(&scn->tls, err, err_len))) {
+        xfer_easy_free(xe);
+        return -1;
+    }
+    struct curl_slist *use = xe->headers = xfer_build_headers(rq0);
     bool dynamic = render_needed(rq0);
-    struct curl_slist *res = n_resolve ? xfer_build_resolve(resolve, n_resolve) : NULL;
-    struct curl_slist *connect_to = NULL;
-    CURL *e = curl_easy_init();
-    char errbuf[CURL_ERROR_SIZE] = "";
-    memset(ans, 0, sizeof *ans);
-    if (!e || !headers || !prefix || (!rq0->path_tpl && xfer_build_url(prefix, rq0, &url)) ||
-        xfer_build_connect_to(t, resolve, n_resolve, &connect_to))
+    if (!(xe->e = curl_easy_init()) || !use || !(xe->prefix = xfer_target_prefix(t)) ||
+        (n_resolve && !(xe->res = xfer_build_resolve(resolve, n_resolve))) ||
+        (!rq0->path_tpl && xfer_build_url(xe->prefix, rq0, &xe->url)) ||
+        xfer_build_connect_to(t, resolve, n_resolve, &xe->connect_to))
         goto nomem;
     if (dynamic) {
         /* the first row of every feeder, without using up any */
@@ -522,12 +399,12 @@ int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_
                               .rows = first_rows,
                               .rng = &rng,
                               .wall_ns = clock_wall_ns()};
-        if (render_request(rq0, prefix, &ctx, &rb))
+        if (render_request(rq0, xe->prefix, &ctx, &xe->rb))
             goto nomem;
-        if (rb.n_lines) {
-            if (!(nodes = calloc(rq0->n_headers + 1, sizeof *nodes)))
+        if (xe->rb.n_lines) {
+            if (!(xe->nodes = calloc(rq0->n_headers + 1, sizeof *xe->nodes)))
                 goto nomem;
-            use = xfer_chain_headers(nodes, rq0, headers, &rb);
+            use = xfer_chain_headers(xe->nodes, rq0, use, &xe->rb);
         }
     }
     if (auth) {
@@ -535,76 +412,37 @@ int xfer_probe(const struct scenario *scn, const char *const *resolve, size_t n_
         char tok[8192];
         size_t len = auth_token_copy(auth, 0, tok, sizeof tok, &gen);
         if (!len || len >= sizeof tok ||
-            asprintf(&auth_line, "%s: %s%s", scn->auth.header, scn->auth.prefix, tok) < 0) {
-            auth_line = NULL;
+            asprintf(&xe->auth_line, "%s: %s%s", scn->auth.header, scn->auth.prefix, tok) < 0) {
+            xe->auth_line = NULL;
+            explicit_bzero(tok, sizeof tok);
             goto nomem;
         }
-        auth_node.data = auth_line;
-        auth_node.next = use;
-        use = &auth_node;
+        explicit_bzero(tok, sizeof tok);
+        xe->auth_node.data = xe->auth_line;
+        xe->auth_node.next = use;
+        use = &xe->auth_node;
     }
-    xfer_set_common(e, scn, res);
-    xfer_set_request(e, scn, rq0, target, url, use, false);
-    curl_easy_setopt(e, CURLOPT_CONNECT_TO, connect_to);
+    xfer_set_common(xe->e, scn, xe->res, &xe->hook);
+    xfer_set_request(xe->e, scn, rq0, target, xe->url, use, false);
+    curl_easy_setopt(xe->e, CURLOPT_CONNECT_TO, xe->connect_to);
     if (dynamic)
-        xfer_set_rendered(e, rq0, &rb);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_probe_body);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, &body);
-    xfer_watch_cert_request(e, &cert_asked);
-    if (auth && scn->auth.apps[0].cert_file) {
-        curl_easy_setopt(e, CURLOPT_SSLCERT, scn->auth.apps[0].cert_file);
-        curl_easy_setopt(e, CURLOPT_SSLKEY, scn->auth.apps[0].key_file);
-    }
-    if (stop) {
-        curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_probe_progress);
-        curl_easy_setopt(e, CURLOPT_XFERINFODATA, &ps);
-        curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
-    }
-    CURLcode rc = curl_easy_perform(e);
-    if (rc != CURLE_OK) {
-        char advice[1024];
-        if (rc == CURLE_PEER_FAILED_VERIFICATION && !scn->tls.insecure &&
-            name_mismatch(scn, resolve, n_resolve, auth, target, advice, sizeof advice)) {
-            long os_errno = 0;
-            curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
-            snprintf(err, err_len, "%s (%s); %s", errbuf[0] ? errbuf : curl_easy_strerror(rc),
-                     rec_outcome_name(xfer_classify_msg(rc, os_errno, 0, errbuf)), advice);
-        } else {
-            probe_failure(e, scn, res, target, rc, cert_asked, errbuf, &ps, err, err_len);
-        }
-        goto out;
-    }
-    long code = 0;
-    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
-    ans->status = (int)code;
-    rec_body_line(ans->said, sizeof ans->said, body.buf, body.len);
-    /* asked for a certificate, and refused: nginx answers 400 "No required
-     * SSL certificate was sent" (495, 496 inside); a 401 is more likely
-     * about the token, and its advice names the certificate too */
-    if (cert_asked &&
-        (ans->status == 400 || ans->status == 403 || ans->status == 495 || ans->status == 496))
-        snprintf(ans->hint, sizeof ans->hint, "%s", HINT_CLIENT_CERT);
-    else if (!t->https && ans->status == 400 && strcasestr(ans->said, "https") &&
-             !(stop && stop(stop_ctx)) && port_speaks(scn, res, target, true, &ps))
-        /* e.g. nginx: "The plain HTTP request was sent to HTTPS port" */
-        hint_scheme(ans->hint, sizeof ans->hint, t->port, true, HINT_TRIED);
-    ret = 0;
-    goto out;
+        xfer_set_rendered(xe->e, rq0, &xe->rb);
+    if (auth && scn->auth.apps[0].cert.data)
+        xfer_easy_cert(xe->e, &scn->auth.apps[0].cert, &scn->auth.apps[0].key, NULL);
+    *out = xe;
+    return 0;
 nomem:
     snprintf(err, err_len, "could not prepare the request");
-out:
-    curl_easy_cleanup(e);
-    curl_url_cleanup(url);
-    curl_slist_free_all(headers);
-    curl_slist_free_all(res);
-    curl_slist_free_all(connect_to);
-    free(nodes);
-    free(prefix);
-    render_bufs_free(&rb);
-    if (auth_line) {
-        memset(auth_line, 0, strlen(auth_line));
-        free(auth_line);
-    }
-    return ret;
+    xfer_easy_free(xe);
+    return -1;
+}
+
+CURL *xfer_easy_handle(const struct xfer_easy *xe)
+{
+    return xe->e;
+}
+
+bool xfer_easy_cert_asked(const struct xfer_easy *xe)
+{
+    return xe->hook.cert_asked;
 }

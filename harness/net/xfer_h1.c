@@ -349,18 +349,16 @@ static void conn_open(struct h1slot *s, size_t id)
     ev_io_init(&c->io, on_io, fd, EV_WRITE);
     s->conn = c;
     if (t->https) {
-        SSL_CTX *ctx = h1_ctx_for(x, id, s->err, sizeof s->err);
-        if (ctx && !(c->ssl = SSL_new(ctx))) {
+        if (!(c->ssl = SSL_new(x->ctx))) {
             snprintf(s->err, sizeof s->err, "node %s: out of memory for a TLS connection", t->name);
             s->local = true;
             defer_fail(s, OC_OTHER);
             return;
         }
-        if (!ctx || !SSL_set_fd(c->ssl, fd) ||
+        if (!SSL_set_fd(c->ssl, fd) || (id && xfer_tls_use_id(c->ssl, &x->ids[id])) ||
             xfer_tls_set_peer(c->ssl, t->server_name ? t->server_name : t->host,
                               !x->scn->tls.insecure)) {
-            if (ctx)
-                snprintf(s->err, sizeof s->err, "node %s: cannot set up TLS", t->name);
+            snprintf(s->err, sizeof s->err, "node %s: cannot set up TLS", t->name);
             defer_fail(s, OC_TLS);
             return;
         }
@@ -683,7 +681,7 @@ static void on_io(struct ev_loop *loop, ev_io *w, int revents)
  * scenario's (0). */
 static size_t identity(const struct xh1 *x, size_t app)
 {
-    if (x->n_ids == 1 || app == XFER_NO_APP || !x->scn->auth.apps[app].cert_file)
+    if (x->n_ids == 1 || app == XFER_NO_APP || !x->ids[app + 1].cert)
         return 0;
     return app + 1;
 }

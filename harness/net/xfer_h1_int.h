@@ -19,6 +19,7 @@
 #include "net/xfer.h"
 #include "net/xfer_h1_req.h"
 #include "net/xfer_int.h"
+#include "net/xfer_tls.h"
 
 struct h1slot;
 struct xh1;
@@ -90,7 +91,11 @@ struct xh1 {
     size_t inflight;
     struct h1target *targets;
     size_t n_ids;                /* certificate identities: 1, or 1 + apps when any has its own */
-    SSL_CTX **ctx;               /* [n_ids], made when first needed (0: the scenario's) */
+    struct xfer_tls_id *ids;     /* [n_ids]: 0 the scenario's (tls.cert), id the certificate of
+                                    application id - 1 (empty: it has none, and uses 0) */
+    X509_STORE *store;           /* the CAs, from the scenario's bytes */
+    SSL_CTX *ctx;                /* every connection's, presenting ids[0]; a connection of
+                                    another identity presents its own (xfer_tls_use_id) */
     SSL_SESSION **sessions;      /* [n_targets * n_ids]: last session issued, for resumption */
     struct h1conn **idle;        /* [n_targets * n_ids]: idle stacks */
     struct tpl_buf *static_reqs; /* [request * n_targets + target]: bytes of requests without
@@ -120,11 +125,6 @@ void h1_unlink_slot(struct h1slot *s);
 /* The deadline timer's and the deferred-failure timer's callbacks. */
 void h1_on_deadline(struct ev_loop *loop, ev_timer *w, int revents);
 void h1_on_defer(struct ev_loop *loop, ev_timer *w, int revents);
-
-/* The TLS context of certificate identity id (0: the scenario's
- * certificate, else application id - 1's own), made when first needed.
- * NULL with the reason in err. */
-SSL_CTX *h1_ctx_for(struct xh1 *x, size_t id, char *err, size_t err_len);
 
 /* xfer_start of the native transport. */
 int h1_start(struct xfer *xb, size_t slot, const struct xfer_req *rq);

@@ -1,8 +1,8 @@
 /*
  * xfer_h1_setup.c — the native transport's life outside the request path:
- * creating it (node addresses, pre-built requests, the scenario's TLS
- * context), TLS contexts per certificate identity, abandoning what is in
- * flight, freeing; see xfer.h and xfer_h1_priv.h.
+ * creating it (node addresses, pre-built requests, its TLS context, CA
+ * store and certificate identities, all from the scenario's bytes),
+ * abandoning what is in flight, freeing; see xfer.h and xfer_h1_int.h.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -43,25 +43,27 @@ static int on_cert_request(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
     return 0;
 }
 
-/* The context of identity id (0: the scenario's certificate, else
- * application id - 1's own), made when first needed. */
-SSL_CTX *h1_ctx_for(struct xh1 *x, size_t id, char *err, size_t err_len)
+/* The CA store, every identity and the context, from the scenario's
+ * bytes: before the worker's loop runs, so a connection only takes
+ * references (and a bad certificate fails the start, not every
+ * request). */
+static int make_tls(struct xh1 *x, char *err, size_t err_len)
 {
-    if (x->ctx[id])
-        return x->ctx[id];
-    const struct scn_tls *t = &x->scn->tls;
-    X509_STORE *store = id && x->ctx[0] ? SSL_CTX_get_cert_store(x->ctx[0]) : NULL;
-    if (id) {
-        const struct scn_app *a = &x->scn->auth.apps[id - 1];
-        x->ctx[id] = xfer_tls_ctx(x->scn, a->cert_file, a->key_file, NULL, store, on_new_session,
-                                  err, err_len);
-    } else {
-        x->ctx[id] = xfer_tls_ctx(x->scn, t->cert_file, t->key_file, t->key_password, NULL,
-                                  on_new_session, err, err_len);
+    const struct scenario *scn = x->scn;
+    const struct scn_tls *t = &scn->tls;
+    if (!(x->store = xfer_tls_store(t, err, err_len)) ||
+        xfer_tls_id_load(&x->ids[0], &t->cert, &t->key, t->key_password, t->cert_file, err,
+                         err_len))
+        return -1;
+    for (size_t id = 1; id < x->n_ids; id++) {
+        const struct scn_app *a = &scn->auth.apps[id - 1];
+        if (xfer_tls_id_load(&x->ids[id], &a->cert, &a->key, NULL, a->cert_file, err, err_len))
+            return -1;
     }
-    if (x->ctx[id])
-        SSL_CTX_set_client_cert_cb(x->ctx[id], on_cert_request);
-    return x->ctx[id];
+    if (!(x->ctx = xfer_tls_ctx(scn, &x->ids[0], x->store, on_new_session, err, err_len)))
+        return -1;
+    SSL_CTX_set_client_cert_cb(x->ctx, on_cert_request);
+    return 0;
 }
 
 static size_t xh1_inflight(const struct xfer *xb)
@@ -117,8 +119,10 @@ static void xh1_free(struct xfer *xb)
     for (size_t i = 0; x->sessions && i < pools; i++)
         if (x->sessions[i])
             SSL_SESSION_free(x->sessions[i]);
-    for (size_t i = 0; x->ctx && i < x->n_ids; i++)
-        SSL_CTX_free(x->ctx[i]);
+    SSL_CTX_free(x->ctx);
+    for (size_t i = 0; x->ids && i < x->n_ids; i++)
+        xfer_tls_id_free(&x->ids[i]);
+    X509_STORE_free(x->store);
     for (size_t i = 0; x->static_reqs && i < scn->n_requests * scn->n_targets; i++)
         tpl_buf_free(&x->static_reqs[i]);
     for (size_t t = 0; x->base_paths && t < scn->n_targets; t++)
@@ -130,7 +134,7 @@ static void xh1_free(struct xfer *xb)
     free(x->peek_2xx);
     free(x->idle);
     free(x->sessions);
-    free(x->ctx);
+    free(x->ids);
     free(x->targets);
     free(x->slots);
     free(x);
@@ -197,7 +201,7 @@ int xfer_h1_new(struct ev_loop *loop, const struct scenario *scn, const char *co
     size_t nt = scn->n_targets, pools = nt * x->n_ids, nk = scn->n_requests * nt;
     x->slots = calloc(slots, sizeof *x->slots);
     x->targets = calloc(nt, sizeof *x->targets);
-    x->ctx = calloc(x->n_ids, sizeof *x->ctx);
+    x->ids = calloc(x->n_ids, sizeof *x->ids);
     x->sessions = calloc(pools, sizeof *x->sessions);
     x->idle = calloc(pools, sizeof *x->idle);
     x->static_reqs = calloc(nk, sizeof *x->static_reqs);
@@ -205,7 +209,7 @@ int xfer_h1_new(struct ev_loop *loop, const struct scenario *scn, const char *co
     x->dynamic = calloc(scn->n_requests, sizeof *x->dynamic);
     x->peek_2xx = calloc(scn->n_requests, sizeof *x->peek_2xx);
     x->base_paths = calloc(nt, sizeof *x->base_paths);
-    if (!x->slots || !x->targets || !x->ctx || !x->sessions || !x->idle || !x->static_reqs ||
+    if (!x->slots || !x->targets || !x->ids || !x->sessions || !x->idle || !x->static_reqs ||
         !x->static_out || !x->dynamic || !x->peek_2xx || !x->base_paths)
         goto nomem;
     ev_timer_init(&x->deadline, h1_on_deadline, 0., 0.);
@@ -234,9 +238,7 @@ int xfer_h1_new(struct ev_loop *loop, const struct scenario *scn, const char *co
                             &x->static_reqs[r * nt + t], &x->static_out[r * nt + t]))
                 goto nomem;
     }
-    /* The scenario's context now, so that a bad CA file or key fails the
-     * start, not every request. */
-    if (tls && !h1_ctx_for(x, 0, err, err_len))
+    if (tls && make_tls(x, err, err_len))
         goto fail;
     *out = &x->base;
     return 0;

@@ -2,22 +2,25 @@
  * xfer_int.h — shared by the transports behind xfer.h only: xfer.c (the
  * dispatch), xfer_curl.c and xfer_easy.c (libcurl), xfer_h1.c (native
  * HTTP/1.1); and by a unit test's own transport (struct xfer and its
- * ops: tests/run/test_worker.c).
+ * ops: tests/run/test_worker.c). What outside code may use of libcurl's
+ * setup is in xfer_easy.h.
  */
-#ifndef GATECAP_XFER_PRIV_H
-#define GATECAP_XFER_PRIV_H
+#ifndef GATECAP_XFER_INT_H
+#define GATECAP_XFER_INT_H
 
 #include <curl/curl.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "net/xfer.h"
+#include "net/xfer_easy.h"
 
 struct scenario;
 struct scn_request;
 struct scn_target;
 struct scn_tls;
 struct render_bufs;
+struct xfer_tls_hook;
 
 /* A transport's entry points (xfer.h's functions dispatch through them). */
 struct xfer_ops {
@@ -49,9 +52,11 @@ size_t xfer_curl_fds(const struct scenario *scn, size_t slots, size_t *own);
 bool xfer_want_fresh(const struct scn_tls *t, uint64_t *rng);
 
 /* Options shared by every request of the run, set once per easy handle
- * (all but CURLOPT_WRITEFUNCTION, which the caller sets). resolve may be
- * NULL. */
-void xfer_set_common(CURL *e, const struct scenario *scn, struct curl_slist *resolve);
+ * (all but CURLOPT_WRITEFUNCTION, which the caller sets): TLS from the
+ * scenario's bytes, the CAs from hook->store (xfer_easy.h: hook borrowed
+ * for e's life; libcurl reads no file). resolve may be NULL. */
+void xfer_set_common(CURL *e, const struct scenario *scn, struct curl_slist *resolve,
+                     struct xfer_tls_hook *hook);
 
 /* Per-request options: URL (url; NULL for a templated path, see
  * xfer_set_rendered), method, headers, body, HTTP version, connection
@@ -65,12 +70,6 @@ void xfer_set_rendered(CURL *e, const struct scn_request *rq, const struct rende
 /* "scheme://host:port/base" of a target (owned), or NULL (no memory);
  * host is its server_name when it has one. */
 char *xfer_target_prefix(const struct scn_target *t);
-
-/* The address target t is reached at: its IP literal, or the address
- * the engine pinned for its host (resolve: "host:port:address" entries;
- * an IPv6 address there is in brackets). Borrowed; NULL when neither. */
-const char *xfer_target_address(const struct scn_target *t, const char *const *resolve,
-                                size_t n_resolve);
 
 /* CURLOPT_CONNECT_TO for target t: "NAME:PORT:ADDRESS:PORT" when its URL
  * names it (by server_name or a host name), so that a connection goes to
@@ -86,25 +85,6 @@ int xfer_build_url(const char *prefix, const struct scn_request *rq, CURLU **out
 
 /* "Expect:" then rq's headers as "Name: value" (owned; NULL: no memory). */
 struct curl_slist *xfer_build_headers(const struct scn_request *rq);
-
-/* A CURLOPT_RESOLVE list of n entries (owned; NULL: no memory). */
-struct curl_slist *xfer_build_resolve(const char *const *resolve, size_t n);
-
-/* Watches e's TLS handshakes: *asked becomes true when a server asks for
- * a client certificate and e has none to send (CURLOPT_SSL_CTX_FUNCTION;
- * libcurl 7.88 makes a context per connection, and the callback is set on
- * each). asked is borrowed for e's life; the caller clears it per
- * request. */
-void xfer_watch_cert_request(CURL *e, bool *asked);
-
-/* A failed transfer of e (libcurl code rc) to target `target`, explained
- * when hint.h recognises it: a client certificate the server asked for
- * and did not get (cert_asked; *oc becomes OC_TLS), an answer to TLS that
- * is not TLS, no answer to a handshake, a plain request to the gateway's
- * HTTPS port. msg holds libcurl's message and is rewritten (cap bytes);
- * left as it is otherwise. Returns true when it explained. */
-bool xfer_curl_explain(CURL *e, const struct scenario *scn, size_t target, int rc, bool cert_asked,
-                       enum rec_outcome *oc, char *msg, size_t cap);
 
 /* rq's header list with templated values: nodes (n_headers + 1 of them)
  * chained in the order of base (xfer_build_headers' list), taking rb's line

@@ -1,11 +1,12 @@
 /*
- * xfer_tls.c — OpenSSL client contexts for the native transport; see
- * xfer_tls.h.
+ * xfer_tls.c — OpenSSL client contexts, CA stores and client identities,
+ * all from the scenario's PEM bytes; see xfer_tls.h.
  */
 #include "net/xfer_tls.h"
 
 #include <arpa/inet.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -38,8 +39,113 @@ static void queued_error(char *err, size_t err_len, const char *what, const char
     ERR_clear_error();
 }
 
-SSL_CTX *xfer_tls_ctx(const struct scenario *scn, const char *cert_file, const char *key_file,
-                      const char *key_password, X509_STORE *store,
+/* pem_password_cb: the password given (u), or none; never prompts
+ * (OpenSSL's default callback would read the terminal). */
+static int password_cb(char *buf, int size, int rwflag, void *u)
+{
+    (void)rwflag;
+    const char *pw = u;
+    size_t n = pw ? strlen(pw) : 0;
+    if (n > (size_t)size)
+        n = (size_t)size;
+    memcpy(buf, pw ? pw : "", n);
+    return (int)n;
+}
+
+/* A read-only memory BIO over pem's bytes, or NULL. */
+static BIO *pem_bio(const struct scn_pem *pem)
+{
+    return BIO_new_mem_buf(pem->data ? pem->data : "", pem->data ? (int)pem->len : 0);
+}
+
+X509_STORE *xfer_tls_store(const struct scn_tls *t, char *err, size_t err_len)
+{
+    const char *what = t->ca_file ? t->ca_file : t->ca_system ? t->ca_system : "CA store";
+    X509_STORE *store = X509_STORE_new();
+    if (!store) {
+        queued_error(err, err_len, what, "out of memory");
+        return NULL;
+    }
+    if (t->insecure || !t->ca.data)
+        return store; /* nothing to verify with, or nothing verified */
+    BIO *b = pem_bio(&t->ca);
+    /* what SSL_CTX_load_verify_locations reads from a file: every
+     * certificate and CRL, all or nothing */
+    STACK_OF(X509_INFO) *inf = b ? PEM_X509_INFO_read_bio(b, NULL, password_cb, NULL) : NULL;
+    BIO_free(b);
+    int added = 0;
+    bool ok = inf != NULL;
+    for (int i = 0; ok && i < sk_X509_INFO_num(inf); i++) {
+        X509_INFO *x = sk_X509_INFO_value(inf, i);
+        if (x->x509)
+            ok = X509_STORE_add_cert(store, x->x509) == 1;
+        if (ok && x->crl)
+            ok = X509_STORE_add_crl(store, x->crl) == 1;
+        added += ok && (x->x509 || x->crl);
+    }
+    sk_X509_INFO_pop_free(inf, X509_INFO_free);
+    if (!ok || !added) {
+        queued_error(err, err_len, what, "no certificate in it");
+        X509_STORE_free(store);
+        return NULL;
+    }
+    ERR_clear_error();
+    return store;
+}
+
+void xfer_tls_id_free(struct xfer_tls_id *id)
+{
+    X509_free(id->cert);
+    sk_X509_pop_free(id->chain, X509_free);
+    EVP_PKEY_free(id->key);
+    memset(id, 0, sizeof *id);
+}
+
+int xfer_tls_id_load(struct xfer_tls_id *id, const struct scn_pem *cert, const struct scn_pem *key,
+                     const char *password, const char *what, char *err, size_t err_len)
+{
+    memset(id, 0, sizeof *id);
+    if (!cert->data)
+        return 0;
+    /* as SSL_CTX_use_certificate_chain_file reads a file: the first
+     * certificate, then the rest as its chain */
+    BIO *b = pem_bio(cert);
+    X509 *x = b ? PEM_read_bio_X509_AUX(b, NULL, password_cb, NULL) : NULL;
+    if (!x) {
+        BIO_free(b);
+        queued_error(err, err_len, what, "cannot use the client certificate");
+        return -1;
+    }
+    id->cert = x;
+    while ((x = PEM_read_bio_X509(b, NULL, password_cb, NULL))) {
+        if ((!id->chain && !(id->chain = sk_X509_new_null())) || !sk_X509_push(id->chain, x)) {
+            X509_free(x);
+            BIO_free(b);
+            queued_error(err, err_len, what, "out of memory");
+            goto fail;
+        }
+    }
+    BIO_free(b);
+    unsigned long e = ERR_peek_last_error();
+    if (ERR_GET_LIB(e) != ERR_LIB_PEM || ERR_GET_REASON(e) != PEM_R_NO_START_LINE) {
+        queued_error(err, err_len, what, "cannot use the client certificate");
+        goto fail;
+    }
+    ERR_clear_error();
+    b = pem_bio(key->data ? key : cert);
+    id->key = b ? PEM_read_bio_PrivateKey(b, NULL, password_cb, (void *)(uintptr_t)password) : NULL;
+    BIO_free(b);
+    if (!id->key || X509_check_private_key(id->cert, id->key) != 1) {
+        queued_error(err, err_len, what, "cannot use the private key");
+        goto fail;
+    }
+    return 0;
+fail:
+    xfer_tls_id_free(id);
+    return -1;
+}
+
+SSL_CTX *xfer_tls_ctx(const struct scenario *scn, const struct xfer_tls_id *id, X509_STORE *store,
                       int (*new_session)(SSL *, SSL_SESSION *), char *err, size_t err_len)
 {
     const struct scn_tls *t = &scn->tls;
@@ -70,33 +176,14 @@ SSL_CTX *xfer_tls_ctx(const struct scenario *scn, const char *cert_file, const c
         queued_error(err, err_len, "tls.ciphersuites", "no usable cipher suite");
         goto fail;
     }
-    if (t->insecure) {
-        SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
-    } else {
-        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-        if (store) {
-            SSL_CTX_set1_cert_store(ctx, store);
-        } else if (t->ca_file ? !SSL_CTX_load_verify_locations(ctx, t->ca_file, NULL)
-                              : !SSL_CTX_set_default_verify_paths(ctx)) {
-            queued_error(err, err_len, t->ca_file ? t->ca_file : "system CA store", "cannot load");
-            goto fail;
-        }
-    }
-    if (cert_file) {
-        /* The default password callback takes its user data as the
-         * password. */
-        SSL_CTX_set_default_passwd_cb_userdata(ctx, (void *)(uintptr_t)key_password);
-        if (!SSL_CTX_use_certificate_chain_file(ctx, cert_file)) {
-            queued_error(err, err_len, cert_file, "cannot use the client certificate");
-            goto fail;
-        }
-        if (!SSL_CTX_use_PrivateKey_file(ctx, key_file ? key_file : cert_file, SSL_FILETYPE_PEM) ||
-            !SSL_CTX_check_private_key(ctx)) {
-            queued_error(err, err_len, key_file ? key_file : cert_file,
-                         "cannot use the private key");
-            goto fail;
-        }
-        SSL_CTX_set_default_passwd_cb_userdata(ctx, NULL);
+    /* the store even without verification: the context never looks for
+     * CAs anywhere else */
+    SSL_CTX_set1_cert_store(ctx, store);
+    SSL_CTX_set_verify(ctx, t->insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
+    if (id && id->cert && !SSL_CTX_use_cert_and_key(ctx, id->cert, id->key, id->chain, 1)) {
+        queued_error(err, err_len, t->cert_file ? t->cert_file : "tls.cert",
+                     "cannot use the client certificate");
+        goto fail;
     }
     if (t->session_resumption && new_session) {
         /* Sessions are kept by the transport (one per node and identity),
@@ -112,6 +199,18 @@ SSL_CTX *xfer_tls_ctx(const struct scenario *scn, const char *cert_file, const c
 fail:
     SSL_CTX_free(ctx);
     return NULL;
+}
+
+int xfer_tls_use_id(SSL *ssl, const struct xfer_tls_id *id)
+{
+    /* the context's own certificate goes first: with two of different
+     * key types, OpenSSL could pick either */
+    SSL_certs_clear(ssl);
+    if (id->cert && SSL_use_cert_and_key(ssl, id->cert, id->key, id->chain, 1) != 1) {
+        ERR_clear_error();
+        return -1;
+    }
+    return 0;
 }
 
 int xfer_tls_set_peer(SSL *ssl, const char *host, int verify)

@@ -123,8 +123,12 @@ int certname_check(const struct scenario *scn, const struct certname_peer *peer,
         inet_pton(AF_INET6, peer->host, bin) == 1 || inet_pton(AF_INET, peer->host, bin) == 1;
     /* the run's TLS settings (CA, versions, ciphers, client certificate):
      * the chain is verified as the run verifies it, the name is not */
-    SSL_CTX *ctx = xfer_tls_ctx(scn, peer->cert_file, peer->key_file, peer->key_password, NULL,
-                                NULL, why, sizeof why);
+    struct xfer_tls_id id = {0};
+    X509_STORE *store = xfer_tls_store(&scn->tls, why, sizeof why);
+    SSL_CTX *ctx = NULL;
+    if (store && (!peer->cert || !xfer_tls_id_load(&id, peer->cert, peer->key, peer->key_password,
+                                                   "client certificate", why, sizeof why)))
+        ctx = xfer_tls_ctx(scn, &id, store, NULL, why, sizeof why);
     SSL *ssl = ctx ? SSL_new(ctx) : NULL;
     int fd = ssl ? connect_within(peer->address ? peer->address : peer->host, peer->port,
                                   peer->timeout_ms)
@@ -154,6 +158,8 @@ out:
      * raise SIGPIPE in a caller that does not ignore it */
     SSL_free(ssl);
     SSL_CTX_free(ctx);
+    xfer_tls_id_free(&id);
+    X509_STORE_free(store);
     if (fd >= 0)
         close(fd);
     ERR_clear_error();
@@ -177,4 +183,24 @@ void certname_advice(const char *host, const char *names, const char *dns, const
              "SNI while connecting to the %s (%s%sdocs/wso2.md)",
              names, addr ? "the address " : "", host, field, dns, addr ? "address" : "same address",
              alt ? alt : "", alt ? "; " : "");
+}
+
+bool certname_token_advice(const struct scenario *scn, size_t app, char *out, size_t out_len)
+{
+    const struct scn_auth *au = &scn->auth;
+    const struct scn_app *a = &au->apps[app];
+    if (scn->tls.insecure)
+        return false;
+    struct certname_peer peer = {.host = au->server_name ? au->server_name : au->token_host,
+                                 .port = au->token_port,
+                                 .address = au->server_name ? au->token_host : NULL,
+                                 .cert = a->cert.data ? &a->cert : &scn->tls.cert,
+                                 .key = a->cert.data ? &a->key : &scn->tls.key,
+                                 .key_password = a->cert.data ? NULL : scn->tls.key_password,
+                                 .timeout_ms = (long)scn->connect_timeout_ms};
+    char names[512], dns[256];
+    if (certname_check(scn, &peer, names, sizeof names, dns, sizeof dns) != CERTNAME_MISMATCH)
+        return false;
+    certname_advice(peer.host, names, dns, "auth.server_name", NULL, out, out_len);
+    return true;
 }

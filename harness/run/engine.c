@@ -29,6 +29,8 @@
 #include "base/stats.h"
 #include "net/auth.h"
 #include "net/xfer.h"
+#include "run/certname.h"
+#include "run/probe.h"
 #include "run/worker.h"
 #include "scenario/feeder.h"
 #include "scenario/redact.h"
@@ -149,6 +151,23 @@ static void record_signal(struct engine_result *r, const struct sigguard *g)
 static bool stop_requested(void *ctx)
 {
     return ctx && sigguard_pending(ctx);
+}
+
+/* The first tokens' hooks (auth.h): a stop request, and which name the
+ * token endpoint's certificate carries when it failed verification. */
+struct token_check {
+    const struct scenario *scn;
+    struct sigguard *sig;
+};
+
+static bool token_stop(void *ctx)
+{
+    return stop_requested(((struct token_check *)ctx)->sig);
+}
+
+static bool token_advice(void *ctx, size_t app, char *advice, size_t advice_len)
+{
+    return certname_token_advice(((struct token_check *)ctx)->scn, app, advice, advice_len);
 }
 
 /* A stop request came before the load started (during the token fetch or
@@ -526,7 +545,9 @@ int engine_run(const struct scenario *scn, engine_interval_fn on_interval, void 
                           err_len) ||
             rec_set_apps(c.res->total, scn->auth.n_apps))
             goto out;
-        int arc = auth_pool_fetch_all(c.res->auth, stop_requested, sig, err, err_len);
+        struct token_check tc = {.scn = scn, .sig = sig};
+        struct auth_hooks hooks = {.stop = token_stop, .unverified = token_advice, .ctx = &tc};
+        int arc = auth_pool_fetch_all(c.res->auth, &hooks, err, err_len);
         if (interrupted_before_load(&c)) /* (also what made it AUTH_STOPPED) */
             goto interrupted;
         if (arc) {
@@ -538,39 +559,11 @@ int engine_run(const struct scenario *scn, engine_interval_fn on_interval, void 
 
     /* Before any load: every node must answer, over verified TLS. */
     for (size_t i = 0; i < scn->n_targets; i++) {
-        char why[768];
-        struct xfer_probe_answer ans;
-        const struct scn_target *t = &scn->targets[i];
-        const struct scn_request *rq0 = &scn->requests[0];
-        int prc = xfer_probe(scn, c.sh.resolve, n_resolve, c.sh.auth, i, stop_requested, sig, &ans,
-                             why, sizeof why);
+        int prc = probe_check(scn, c.sh.resolve, n_resolve, c.sh.auth, i, stop_requested, sig, err,
+                              err_len);
         if (interrupted_before_load(&c))
             goto interrupted;
         if (prc) {
-            snprintf(err, err_len, "node %s (%s) failed the check before the run: %s", t->name,
-                     t->url, why);
-            ret = ENGINE_EUNREACHABLE;
-            goto out;
-        }
-        /* A node that refuses the first request (bad credentials, missing
-         * client certificate, wrong path, failing backend) would make the
-         * whole run meaningless; throttling (429) is not a refusal. What
-         * it said is quoted (redacted with the rest, below). */
-        if (ans.status != 429 && !xfer_status_expected(rq0, ans.status)) {
-            char fix[320];
-            if (ans.hint[0])
-                snprintf(fix, sizeof fix, ": %s", ans.hint);
-            else
-                snprintf(fix, sizeof fix,
-                         ". Check the path, credentials and client certificate, or list %d in the "
-                         "request's expect",
-                         ans.status);
-            snprintf(err, err_len,
-                     "node %s (%s) answered HTTP %d to the check request '%s %s' before the "
-                     "run; expected %s%s%s%s",
-                     t->name, t->url, ans.status, rq0->method, rq0->path,
-                     rq0->n_expect_status ? "a status in its expect list" : "2xx or 3xx", fix,
-                     ans.said[0] ? ". It said: " : "", ans.said);
             ret = ENGINE_EUNREACHABLE;
             goto out;
         }

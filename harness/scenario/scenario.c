@@ -74,6 +74,10 @@ void scenario_free(struct scenario *s)
     free(s->tls.cert_file);
     free(s->tls.key_file);
     free(s->tls.key_password);
+    scn_pem_free(&s->tls.ca);
+    free(s->tls.ca_system);
+    scn_pem_free(&s->tls.cert);
+    scn_pem_free(&s->tls.key);
     free(s->tls.min_version);
     free(s->tls.max_version);
     free(s->tls.ciphers);
@@ -654,6 +658,7 @@ int scenario_load_mem(const char *path, const char *yaml, size_t len, const char
     scnp_requests(&c, root, s);
     scnp_load(&c, root, s);
     scnp_auth(&c, root, s);
+    scnp_tls_system_ca(&c, root, s); /* once targets and auth say whether https is used */
     scnp_feeders_check(&c, root, s);
     scnp_gates(&c, root, s);
     if (c.oom)

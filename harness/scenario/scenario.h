@@ -140,17 +140,36 @@ enum scn_transport {
     SCN_TRANSPORT_CURL = 2,   /* libcurl's multi interface (xfer_curl.c) */
 };
 
+/* The bytes of a PEM file, read whole when the scenario is loaded: the
+ * transports, the node check and the token pool build their TLS from
+ * these, so no file is read once the scenario is loaded (nor ever on a
+ * worker's loop). */
+struct scn_pem {
+    char *data; /* owned, NUL-terminated after len bytes; NULL: none */
+    size_t len;
+};
+
 struct scn_tls {
     bool insecure;     /* verification off: must be explicit, flagged everywhere */
     char *server_name; /* `server_name:` (lower case), or NULL; already copied into
                         * every https target without its own (scn_target) */
     /* ca_file, cert_file and key_file are resolved against the scenario's
-     * folder (ready to open); each was checked to exist and parse. */
+     * folder, as messages and results.json name them; each was read (into
+     * ca, cert and key below) and checked to parse. */
     char *ca_file;      /* PEM CA bundle, or NULL for the system store */
     char *cert_file;    /* client certificate for mutual TLS (PEM) */
     char *key_file;     /* its private key (PEM); == cert_file when inside it */
     char *key_password; /* for an encrypted key, or NULL; secret (never in JSON) */
-    char *min_version;  /* "1.0", "1.1", "1.2", "1.3" or NULL (libcurl's default) */
+    /* The CAs that verify servers: tls.ca's bytes, or without it the
+     * system's CA file (ca_system) when something is reached over https
+     * with verification on; empty otherwise (and with insecure). */
+    struct scn_pem ca;
+    char *ca_system;     /* the system CA file read into ca (SSL_CERT_FILE, else
+                          * OpenSSL's default), or NULL */
+    struct scn_pem cert; /* cert_file's bytes, or empty */
+    struct scn_pem key;  /* key_file's bytes (cert's file when the key is in it), or
+                          * empty; secret: zeroed when freed */
+    char *min_version;   /* "1.0", "1.1", "1.2", "1.3" or NULL (libcurl's default) */
     char *max_version;
     char *ciphers;           /* OpenSSL cipher list (TLS <= 1.2) or NULL */
     char *tls13_ciphers;     /* TLS 1.3 cipher suites (`ciphersuites:`) or NULL */
@@ -185,6 +204,9 @@ struct scn_app {
     char *password;
     char *cert_file; /* resolved; this application's client certificate, or NULL */
     char *key_file;
+    struct scn_pem cert;   /* cert_file's bytes, read at load, or empty */
+    struct scn_pem key;    /* key_file's bytes (unencrypted: apps have no key_password);
+                            * secret: zeroed when freed */
     bool client_id_secret; /* client_id came from ${ENV} or a file: redacted */
 };
 

@@ -85,8 +85,9 @@ static void read_cert(struct scnp_ctx *c, const struct ytree_node *cert_n, const
     if (key_n &&
         (scnp_string(c, key_n, key_field, &key_w, NULL) || !(key_path = scnp_resolve(c, key_w))))
         goto out;
-    scnp_cert_pair(c, cert_n, cert_field, cert_w, a->cert_file, key_n, key_field, key_w, key_path,
-                   NULL, &a->key_file);
+    scnp_cert_pair(c, &(struct scnp_file){cert_n, cert_field, cert_w, a->cert_file},
+                   &(struct scnp_file){key_n, key_field, key_w, key_path}, NULL, &a->key_file,
+                   &a->cert, &a->key);
 out:
     free(cert_w);
     free(key_w);
@@ -378,11 +379,13 @@ static void read_scopes(struct scnp_ctx *c, const struct ytree_node *n, struct s
         len += strlen(parts[i]) + 1;
     }
     if (ok && n->n && (au->scope = malloc(len))) {
-        au->scope[0] = '\0';
+        /* len counts each scope and one byte after it: a space, or the NUL */
+        size_t at = 0;
         for (size_t i = 0; i < n->n; i++) {
-            if (i)
-                strcat(au->scope, " ");
-            strcat(au->scope, parts[i]);
+            size_t k = strlen(parts[i]);
+            memcpy(au->scope + at, parts[i], k);
+            at += k;
+            au->scope[at++] = i + 1 < n->n ? ' ' : '\0';
         }
     } else if (ok && n->n)
         c->oom = true;
@@ -567,6 +570,8 @@ void scn_auth_free(struct scn_auth *au)
         free(a->password);
         free(a->cert_file);
         free(a->key_file);
+        scn_pem_free(&a->cert);
+        scn_pem_free(&a->key);
     }
     free(au->apps);
     free(au->apps_file);

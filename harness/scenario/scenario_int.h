@@ -175,16 +175,35 @@ void scnp_load(struct scnp_ctx *c, const struct ytree_node *root, struct scenari
 int scnp_step_stop(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
                    struct scenario *s, const char *group, size_t *rule);
 
-/* Checks a client certificate (cert_path, resolved; cert_w as written)
- * and its private key (key_path, or NULL when the key sits in the
- * certificate's file), decrypting with password (may be NULL): PEM,
- * within its validity dates, and the key belongs to the certificate.
- * Errors are reported at cert_n / key_n under cert_field / key_field.
- * Returns 0 with *key_out the key's path (owned), or -1. */
-int scnp_cert_pair(struct scnp_ctx *c, const struct ytree_node *cert_n, const char *cert_field,
-                   const char *cert_w, const char *cert_path, const struct ytree_node *key_n,
-                   const char *key_field, const char *key_w, const char *key_path,
-                   const char *password, char **key_out);
+/* A file a field names: where and how it is written, and its path
+ * resolved against the scenario's folder. */
+struct scnp_file {
+    const struct ytree_node *n;
+    const char *field;
+    const char *written;
+    const char *path;
+};
+
+/* Reads a client certificate (cert) and its private key (key; its path
+ * NULL when the key sits in the certificate's file, its field then named
+ * in the message that asks for it) into *cert_pem and
+ * *key_pem, and checks them, decrypting the key with password (may be
+ * NULL): PEM, within its validity dates, and the key belongs to the
+ * certificate. Errors are reported at the file's node under its field.
+ * Returns 0 with *key_path the key's path (owned) and both PEMs filled
+ * (owned: scn_pem_free), or -1 with nothing kept. */
+int scnp_cert_pair(struct scnp_ctx *c, const struct scnp_file *cert, const struct scnp_file *key,
+                   const char *password, char **key_path, struct scn_pem *cert_pem,
+                   struct scn_pem *key_pem);
+
+/* Frees pem's bytes, zeroed first (a key is a secret), and empties it. */
+void scn_pem_free(struct scn_pem *pem);
+
+/* The system's CA file (SSL_CERT_FILE, else OpenSSL's default) read into
+ * tls.ca when nothing names CAs and something is reached over https with
+ * verification on (targets, the token endpoint); reported when it cannot
+ * be read. After scnp_targets, scnp_tls and scnp_auth. */
+void scnp_tls_system_ca(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
 
 /* Parses an http(s) URL (already expanded) into t's scheme, host, port
  * (8243/8280 unless given), base_path and url. Returns 0 or -1 (reported). */

@@ -4,7 +4,13 @@
  * certificate and key for mutual TLS, protocol versions, cipher lists,
  * session resumption and the connection policy.
  *
- * Files are checked with the same OpenSSL that libcurl uses, so a
+ * Files are read whole here, once, and kept in the scenario (struct
+ * scn_pem): the transports, the node check and the token pool build their
+ * TLS from those bytes, so nothing reads a certificate, key or CA file
+ * after the scenario is loaded, and never on a worker's loop. Without
+ * tls.ca, the system's CA file is read the same way (scnp_tls_system_ca).
+ *
+ * They are checked with the same OpenSSL that libcurl uses, so a
  * certificate, key or cipher list that passes here is one the run can
  * load: PEM certificates must parse and be within their validity dates,
  * the key must parse (decrypting with key_password when encrypted) and
@@ -41,42 +47,65 @@ static int password_cb(char *buf, int size, int rwflag, void *u)
     return (int)n;
 }
 
-/* Opens a file named by a tls field without waiting on a FIFO or device
- * (infile.h); NULL (reported) on failure. */
-static BIO *open_file(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
-                      const char *resolved, const char *written)
+/* A PEM file larger than this is refused: a certificate and its key are a
+ * few KB, a CA bundle (Debian's whole system store) a few hundred. */
+#define PEM_MAX_BYTES (16u << 20)
+
+void scn_pem_free(struct scn_pem *pem)
 {
-    int fd = scnp_open_file(c, n, field, written, resolved);
-    if (fd < 0)
-        return NULL;
-    BIO *b = BIO_new_fd(fd, BIO_CLOSE);
+    if (pem->data) {
+        explicit_bzero(pem->data, pem->len);
+        free(pem->data);
+    }
+    pem->data = NULL;
+    pem->len = 0;
+}
+
+/* Reads the file f names into *pem (infile.h: never waits on a FIFO or
+ * device). Returns 0, or -1 reported at f. */
+static int read_pem(struct scnp_ctx *c, const struct scnp_file *f, struct scn_pem *pem)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    int rc = scnp_read_file(c, f->n, f->field, f->written, f->path, PEM_MAX_BYTES, &buf, &len);
+    if (rc == INFILE_ETOOBIG)
+        scnp_error(c, f->n, f->field,
+                   "%s is larger than %u MB; a PEM certificate or key is a few KB (a CA "
+                   "bundle a few hundred): name the PEM file itself",
+                   f->written, PEM_MAX_BYTES >> 20);
+    if (rc)
+        return -1;
+    pem->data = buf;
+    pem->len = len;
+    return 0;
+}
+
+/* A read-only memory BIO over pem's bytes, or NULL (c->oom set). */
+static BIO *pem_bio(struct scnp_ctx *c, const struct scn_pem *pem)
+{
+    BIO *b = BIO_new_mem_buf(pem->data, (int)pem->len);
     if (!b) {
-        close(fd);
         c->oom = true;
         ERR_clear_error();
     }
     return b;
 }
 
-static bool file_mentions(const char *path, const char *needle)
+static bool pem_mentions(const struct scn_pem *pem, const char *needle)
 {
-    int fd = infile_open(path, NULL);
-    if (fd < 0)
-        return false;
-    char buf[8192];
-    ssize_t got = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    size_t n = got > 0 ? (size_t)got : 0;
-    buf[n] = '\0';
-    return memmem(buf, n, needle, strlen(needle)) != NULL;
+    return memmem(pem->data, pem->len, needle, strlen(needle)) != NULL;
 }
 
-static int check_ca(struct scnp_ctx *c, const struct ytree_node *n, const char *written,
-                    const char *path)
+/* Reads tls.ca into *pem and checks it holds PEM certificates. */
+static int read_ca(struct scnp_ctx *c, const struct scnp_file *f, struct scn_pem *pem)
 {
-    BIO *b = open_file(c, n, "tls.ca", path, written);
-    if (!b)
+    if (read_pem(c, f, pem))
         return -1;
+    BIO *b = pem_bio(c, pem);
+    if (!b) {
+        scn_pem_free(pem);
+        return -1;
+    }
     int certs = 0;
     X509 *x;
     while ((x = PEM_read_bio_X509(b, NULL, password_cb, NULL))) {
@@ -86,51 +115,55 @@ static int check_ca(struct scnp_ctx *c, const struct ytree_node *n, const char *
     BIO_free(b);
     ERR_clear_error();
     if (!certs) {
-        scnp_error(c, n, "tls.ca",
+        scnp_error(c, f->n, f->field,
                    "no PEM certificate in %s; a CA file holds -----BEGIN CERTIFICATE----- "
                    "blocks (convert DER with: openssl x509 -inform der -in FILE -out FILE.pem)",
-                   written);
+                   f->written);
+        scn_pem_free(pem);
         return -1;
     }
     return 0;
 }
 
-static X509 *load_cert(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
-                       const char *written, const char *path)
+/* The first certificate of pem (read from the file f names), checked to
+ * be PEM and within its validity dates; NULL reported. */
+static X509 *load_cert(struct scnp_ctx *c, const struct scnp_file *f, const struct scn_pem *pem)
 {
-    BIO *b = open_file(c, n, field, path, written);
+    BIO *b = pem_bio(c, pem);
     if (!b)
         return NULL;
     X509 *x = PEM_read_bio_X509(b, NULL, password_cb, NULL);
     BIO_free(b);
     ERR_clear_error();
     if (!x) {
-        scnp_error(c, n, field,
+        scnp_error(c, f->n, f->field,
                    "no PEM certificate in %s; give the client certificate as -----BEGIN "
                    "CERTIFICATE----- (convert DER with: openssl x509 -inform der -in FILE -out "
                    "FILE.pem)",
-                   written);
+                   f->written);
         return NULL;
     }
     if (X509_cmp_current_time(X509_get0_notAfter(x)) <= 0) {
-        scnp_error(c, n, field, "the certificate in %s has expired; renew it", written);
+        scnp_error(c, f->n, f->field, "the certificate in %s has expired; renew it", f->written);
         X509_free(x);
         return NULL;
     }
     if (X509_cmp_current_time(X509_get0_notBefore(x)) > 0) {
-        scnp_error(c, n, field,
+        scnp_error(c, f->n, f->field,
                    "the certificate in %s is not valid yet; check the clock or reissue it",
-                   written);
+                   f->written);
         X509_free(x);
         return NULL;
     }
     return x;
 }
 
-static EVP_PKEY *load_key(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
-                          const char *written, const char *path, const char *password)
+/* The private key in pem (read from the file f names), decrypted with
+ * password; NULL reported. */
+static EVP_PKEY *load_key(struct scnp_ctx *c, const struct scnp_file *f, const struct scn_pem *pem,
+                          const char *password)
 {
-    BIO *b = open_file(c, n, field, path, written);
+    BIO *b = pem_bio(c, pem);
     if (!b)
         return NULL;
     EVP_PKEY *k = PEM_read_bio_PrivateKey(b, NULL, password_cb, (void *)(uintptr_t)password);
@@ -138,22 +171,22 @@ static EVP_PKEY *load_key(struct scnp_ctx *c, const struct ytree_node *n, const 
     ERR_clear_error();
     if (k)
         return k;
-    bool encrypted = file_mentions(path, "ENCRYPTED");
+    bool encrypted = pem_mentions(pem, "ENCRYPTED");
     if (encrypted && !password)
-        scnp_error(c, n, field,
+        scnp_error(c, f->n, f->field,
                    "the key in %s is encrypted; give its passphrase as tls.key_password: "
                    "${KEY_PASSWORD}",
-                   written);
+                   f->written);
     else if (encrypted)
-        scnp_error(c, n, field,
+        scnp_error(c, f->n, f->field,
                    "the key in %s does not decrypt with tls.key_password; check "
                    "the passphrase",
-                   written);
+                   f->written);
     else
-        scnp_error(c, n, field,
+        scnp_error(c, f->n, f->field,
                    "no PEM private key in %s; give the key as -----BEGIN PRIVATE KEY----- (or "
                    "RSA/EC PRIVATE KEY)",
-                   written);
+                   f->written);
     return NULL;
 }
 
@@ -322,39 +355,55 @@ static int read_path(struct scnp_ctx *c, const struct ytree_node *n, const char 
     return 0;
 }
 
-int scnp_cert_pair(struct scnp_ctx *c, const struct ytree_node *cert_n, const char *cert_field,
-                   const char *cert_w, const char *cert_path, const struct ytree_node *key_n,
-                   const char *key_field, const char *key_w, const char *key_path,
-                   const char *password, char **key_out)
+int scnp_cert_pair(struct scnp_ctx *c, const struct scnp_file *cert, const struct scnp_file *key,
+                   const char *password, char **key_path, struct scn_pem *cert_pem,
+                   struct scn_pem *key_pem)
 {
     int rc = -1;
-    EVP_PKEY *key = NULL;
-    X509 *cert = load_cert(c, cert_n, cert_field, cert_w, cert_path);
-    if (key_path) {
-        key = load_key(c, key_n, key_field, key_w, key_path, password);
-    } else if (cert) {
+    EVP_PKEY *k = NULL;
+    X509 *x = NULL;
+    struct scn_pem cp = {0}, kp = {0};
+    if (!read_pem(c, cert, &cp))
+        x = load_cert(c, cert, &cp);
+    if (key->path) {
+        if (!read_pem(c, key, &kp))
+            k = load_key(c, key, &kp, password);
+    } else if (x) {
         /* the key may sit in the certificate's own file */
-        if (file_mentions(cert_path, "PRIVATE KEY"))
-            key = load_key(c, cert_n, cert_field, cert_w, cert_path, password);
-        else
-            scnp_error(c, cert_n, cert_field,
-                       "mutual TLS needs the client's private key too; add %s: FILE", key_field);
+        if (!pem_mentions(&cp, "PRIVATE KEY"))
+            scnp_error(c, cert->n, cert->field,
+                       "mutual TLS needs the client's private key too; add %s: FILE", key->field);
+        else if (!(kp.data = malloc(cp.len + 1)))
+            c->oom = true;
+        else {
+            memcpy(kp.data, cp.data, cp.len + 1);
+            kp.len = cp.len;
+            k = load_key(c, cert, &kp, password);
+        }
     }
-    if (cert && key) {
-        if (X509_check_private_key(cert, key) != 1)
-            scnp_error(c, key_path ? key_n : cert_n, key_path ? key_field : cert_field,
+    if (x && k) {
+        const struct scnp_file *at = key->path ? key : cert;
+        if (X509_check_private_key(x, k) != 1)
+            scnp_error(c, at->n, at->field,
                        "the key in %s does not belong to the certificate in %s; give the key "
                        "the certificate was issued for",
-                       key_path ? key_w : cert_w, cert_w);
-        else if (!(*key_out = strdup(key_path ? key_path : cert_path)))
+                       at->written, cert->written);
+        else if (!(*key_path = strdup(at->path)))
             c->oom = true;
         else
             rc = 0;
     }
     ERR_clear_error();
-    X509_free(cert);
-    EVP_PKEY_free(key);
-    return rc;
+    X509_free(x);
+    EVP_PKEY_free(k);
+    if (rc) {
+        scn_pem_free(&cp);
+        scn_pem_free(&kp);
+        return rc;
+    }
+    *cert_pem = cp;
+    *key_pem = kp;
+    return 0;
 }
 
 void scnp_tls(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s)
@@ -450,13 +499,14 @@ void scnp_tls(struct scnp_ctx *c, const struct ytree_node *root, struct scenario
                        "insecure: true turns certificate verification off, so the CA would not "
                        "be used; remove one of them");
         else
-            check_ca(c, ca_n, ca_w, t->ca_file);
+            read_ca(c, &(struct scnp_file){ca_n, "tls.ca", ca_w, t->ca_file}, &t->ca);
     }
     if (cert_n && !read_path(c, cert_n, "tls.cert", &cert_w, &t->cert_file) &&
         (!key_n || !read_path(c, key_n, "tls.key", &key_w, &t->key_file))) {
         char *key_file = NULL;
-        if (!scnp_cert_pair(c, cert_n, "tls.cert", cert_w, t->cert_file, key_n, "tls.key", key_w,
-                            t->key_file, t->key_password, &key_file) &&
+        if (!scnp_cert_pair(c, &(struct scnp_file){cert_n, "tls.cert", cert_w, t->cert_file},
+                            &(struct scnp_file){key_n, "tls.key", key_w, t->key_file},
+                            t->key_password, &key_file, &t->cert, &t->key) &&
             !t->key_file)
             t->key_file = key_file;
         else
@@ -472,4 +522,51 @@ void scnp_tls(struct scnp_ctx *c, const struct ytree_node *root, struct scenario
     free(ca_w);
     free(cert_w);
     free(key_w);
+}
+
+void scnp_tls_system_ca(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s)
+{
+    struct scn_tls *t = &s->tls;
+    bool https = s->auth.type == SCN_AUTH_OAUTH2 && s->auth.token_https;
+    for (size_t i = 0; i < s->n_targets; i++)
+        https |= s->targets[i].https;
+    if (t->insecure || t->ca_file || !https)
+        return;
+    /* what OpenSSL's default verify paths name (SSL_CERT_FILE, else the
+     * file its build names); its folder of hashed links (SSL_CERT_DIR) is
+     * not read: it would be read a file per lookup, during handshakes */
+    const char *env = getenv(X509_get_default_cert_file_env());
+    const char *path = env && *env ? env : X509_get_default_cert_file();
+    struct stat st;
+    char *buf = NULL;
+    size_t len = 0;
+    int rc = infile_read(path, PEM_MAX_BYTES, &buf, &len, &st);
+    if (rc == INFILE_ENOMEM) {
+        c->oom = true;
+        return;
+    }
+    char why[160];
+    if (rc == INFILE_ENOENT)
+        snprintf(why, sizeof why, "does not exist");
+    else if (rc == INFILE_ENOTREG)
+        snprintf(why, sizeof why, "is not a regular file but %s", infile_kind(st.st_mode));
+    else if (rc == INFILE_ETOOBIG)
+        snprintf(why, sizeof why, "is larger than %u MB", PEM_MAX_BYTES >> 20);
+    else if (rc)
+        snprintf(why, sizeof why, "cannot be read: %s", strerror(errno));
+    if (rc) {
+        const struct ytree_node *at = scnp_get(root, "tls");
+        scnp_error(c, at ? at : scnp_get(root, "targets"), "tls.ca",
+                   "no CA is given, and the system's CA file %s%s %s; give tls.ca: FILE with "
+                   "the CA that signed the gateway's certificate (or install ca-certificates)",
+                   path, env && *env ? " (SSL_CERT_FILE)" : "", why);
+        return;
+    }
+    if (!(t->ca_system = strdup(path))) {
+        free(buf);
+        c->oom = true;
+        return;
+    }
+    t->ca.data = buf;
+    t->ca.len = len;
 }

@@ -15,7 +15,8 @@
 #    application over its quota, counted as the simulator counted them,
 #    with Retry-After reported; closed-model back-off waits it out;
 #  - each application's own client certificate is used for mutual TLS to
-#    the token endpoint and to the gateway (nginx logs the certificate);
+#    the token endpoint and to the gateway (nginx logs the certificate), on
+#    both transports;
 #  - client secrets and tokens appear nowhere in what gatecap writes.
 . "$(dirname "$0")/../lib/common.sh"
 . "$GATECAP_TOP/tests/lib/gatewaysim.sh"
@@ -230,8 +231,25 @@ assert_eq "mtls: A's requests carried A's certificate" "$(app mtls A .count)" "$
 assert_eq "mtls: B's requests carried B's certificate" "$(app mtls B .count)" "$nb"
 assert_eq "mtls: C's requests carried tls.cert" "$(app mtls C .count)" "$nc"
 
+log "the same through libcurl (generator.transport: curl), certificates from memory"
+sed 's/^name: mtls$/name: mtlsc\ngenerator: {transport: curl}/' "$T_TMP/mtls.yaml" > "$T_TMP/mtlsc.yaml"
+run mtlsc
+run_ok mtlsc
+count=$(jr mtlsc .totals.all.count)
+assert_eq "mtlsc: every request 2xx" "$count" "$(jr mtlsc '.totals.all.outcomes["2xx"]')"
+ka=$(sim_stats "$KM2_HTTP" | jq '.clients.tppA.tokens // 0')
+kb=$(sim_stats "$KM2_HTTP" | jq '.clients.tppB.tokens // 0')
+kc=$(sim_stats "$KM2_HTTP" | jq '.clients.tppC.tokens // 0')
+assert_eq "mtlsc: tokens issued to A, B and C by certificate" "2 2 2" "$ka $kb $kc"
+na2=$(grep -c "/accounts .*CN=tpp-a" "$T_TMP/access-gw1.log" || true)
+nb2=$(grep -c "/accounts .*CN=tpp-b" "$T_TMP/access-gw1.log" || true)
+nc2=$(grep -c "/accounts .*CN=gatecap-client" "$T_TMP/access-gw1.log" || true)
+assert_eq "mtlsc: A's requests carried A's certificate" "$(app mtlsc A .count)" "$((na2 - na - 1))"
+assert_eq "mtlsc: B's requests carried B's certificate" "$(app mtlsc B .count)" "$((nb2 - nb))"
+assert_eq "mtlsc: C's requests carried tls.cert" "$(app mtlsc C .count)" "$((nc2 - nc))"
+
 log "secrets and tokens appear nowhere in the outputs"
-for f in "$T_TMP"/life/* "$T_TMP"/revoke/* "$T_TMP"/quota/* "$T_TMP"/denied/* "$T_TMP"/*.log; do
+for f in "$T_TMP"/life/* "$T_TMP"/revoke/* "$T_TMP"/quota/* "$T_TMP"/denied/* "$T_TMP"/mtlsc/* "$T_TMP"/*.log; do
     [ -f "$f" ] || continue
     for s in "$SEC1" "$SEC2"; do
         ! grep -q -- "$s" "$f" || fail "secret found in $f"

@@ -714,6 +714,25 @@ static struct tls_srv *tls_start_opts(const char *san, const char *ca_path, int 
     if (require_cert) {
         assert_int_equal(X509_STORE_add_cert(SSL_CTX_get_cert_store(sv->ctx), ca), 1);
         SSL_CTX_set_verify(sv->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+        /* a client certificate it accepts: CA_PATH.client.pem, its key in
+         * CA_PATH.client.key, and encrypted with "s3cret" in .enc.key */
+        char path[256];
+        EVP_PKEY *ck = test_key();
+        X509 *cc = test_cert(ck, "client", ca, ca_key, -60, 86400, "DNS:client");
+        snprintf(path, sizeof path, "%s.client.pem", ca_path);
+        test_save_cert(path, cc);
+        snprintf(path, sizeof path, "%s.client.key", ca_path);
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        assert_true(PEM_write_PrivateKey(f, ck, NULL, NULL, 0, NULL, NULL));
+        fclose(f);
+        snprintf(path, sizeof path, "%s.client.enc.key", ca_path);
+        assert_non_null(f = fopen(path, "w"));
+        assert_true(PEM_write_PrivateKey(f, ck, EVP_aes_256_cbc(), (const unsigned char *)"s3cret",
+                                         6, NULL, NULL));
+        fclose(f);
+        X509_free(cc);
+        EVP_PKEY_free(ck);
     }
     if (max_version)
         SSL_CTX_set_max_proto_version(sv->ctx, max_version);
@@ -937,72 +956,51 @@ static void missing_client_certificate_is_named(void **state)
     }
 }
 
-/* The node check before a run (xfer_probe, libcurl whatever the
- * transport) names the same, and where the first answer leaves the scheme
- * in doubt it asks the port in the other protocol: a TLS server asked in
- * plain HTTP (it just closes), a plain server asked in TLS (it answers
- * HTTP: "wrong version number"); a client certificate required; and an
- * answer's status comes with what it said. */
-static int check(const char *scheme, int port, const char *timeouts, const char *extra,
-                 struct xfer_probe_answer *ans, char *err, size_t err_len)
-{
-    struct scenario *scn = scenario_for(scheme, port, timeouts, extra);
-    err[0] = '\0';
-    int rc = xfer_probe(scn, NULL, 0, NULL, 0, NULL, NULL, ans, err, err_len);
-    scenario_free(scn);
-    return rc;
-}
-
-static void check_fails_with(int rc, const char *err, const char *want)
-{
-    if (rc != -1 || !strstr(err, want))
-        fail_msg("check: %d, '%s'; want -1 with '%s'", rc, err, want);
-}
-
-static void node_check_names_scheme_and_certificate(void **state)
+/* A client certificate the server requires is presented, its key plain
+ * or encrypted (tls.key_password), on both transports; from what the
+ * scenario read when it was loaded: the files are gone by the time the
+ * transport is made and connects. */
+static void client_certificate_from_memory(void **state)
 {
     (void)state;
-    char ca[128], extra[256], err[1024], want[128];
-    struct xfer_probe_answer ans;
-    snprintf(ca, sizeof ca, "%s/check-ca.pem", test_dir);
-    snprintf(extra, sizeof extra, "tls: {ca: \"%s\"}\n", ca);
-    struct tls_srv *tv = tls_start("IP:" ADDR, ca);
-    int rc = check("http", tv->port, "10s", NULL, &ans, err, sizeof err);
-    snprintf(want, sizeof want, "port %d speaks TLS, not plain HTTP: use https://", tv->port);
-    check_fails_with(rc, err, want);
-    tls_stop(tv);
-    static const int versions[] = {0, TLS1_2_VERSION};
-    for (size_t v = 0; v < 2; v++) {
-        tv = tls_start_opts("IP:" ADDR, ca, 0, true, versions[v]);
-        rc = check("https", tv->port, "10s", extra, &ans, err, sizeof err);
-        check_fails_with(rc, err, CLIENT_CERT_HINT);
-        tls_stop(tv);
-    }
-    struct srv *sv = srv_start();
-    rc = check("https", sv->port, "10s", NULL, &ans, err, sizeof err);
-    snprintf(want, sizeof want, "port %d speaks plain HTTP, not TLS: use http://", sv->port);
-    check_fails_with(rc, err, want);
-    /* silent to both: the check can only say what to try */
-    atomic_store(&sv->mode, M_SILENT);
-    rc = check("https", sv->port, "connect: 300ms, request: 10s", NULL, &ans, err, sizeof err);
-    snprintf(want, sizeof want,
-             "no answer within 300 ms: if port %d speaks plain HTTP, use http://", sv->port);
-    check_fails_with(rc, err, want);
-    srv_stop(sv);
-    /* silent to a ClientHello, and to the HEAD that follows: no second
-     * opinion, the port's role says it */
-    sv = srv_start_port(8280);
-    atomic_store(&sv->mode, M_SILENT);
-    rc = check("https", 8280, "connect: 300ms, request: 10s", NULL, &ans, err, sizeof err);
-    check_fails_with(rc, err,
-                     "no answer within 300 ms: 8280 is the gateway's HTTP port: use http://");
-    atomic_store(&sv->mode, M_503);
-    rc = check("http", 8280, "10s", NULL, &ans, err, sizeof err);
-    assert_int_equal(rc, 0);
-    assert_int_equal(ans.status, 503);
-    assert_string_equal(ans.said, WSO2_503);
-    assert_string_equal(ans.hint, "");
-    srv_stop(sv);
+    char ca[128], extra[768], path[160];
+    snprintf(ca, sizeof ca, "%s/cc-ca.pem", test_dir);
+    struct tls_srv *sv = tls_start_opts("IP:" ADDR, ca, 0, true, 0);
+    for (size_t k = 0; k < 2; k++)
+        for (size_t t = 0; t < 2; t++) {
+            char key[256];
+            if (k)
+                snprintf(key, sizeof key, "key: \"%s.client.enc.key\", key_password: s3cret", ca);
+            else
+                snprintf(key, sizeof key, "key: \"%s.client.key\"", ca);
+            snprintf(extra, sizeof extra, "tls: {ca: \"%s\", cert: \"%s.client.pem\", %s}\n%s", ca,
+                     ca, key, transports[t] ? transports[t] : "");
+            struct client c;
+            memset(&c, 0, sizeof c);
+            c.scn = scenario_for("https", sv->port, "10s", extra);
+            /* what the run may read is in the scenario now */
+            char moved[4][200];
+            const char *files[] = {"", ".client.pem", ".client.key", ".client.enc.key"};
+            for (size_t f = 0; f < 4; f++) {
+                snprintf(path, sizeof path, "%s%s", ca, files[f]);
+                snprintf(moved[f], sizeof moved[f], "%s.away", path);
+                assert_int_equal(rename(path, moved[f]), 0);
+            }
+            char err[512];
+            c.loop = ev_loop_new(EVFLAG_AUTO);
+            assert_int_equal(
+                xfer_new(c.loop, c.scn, NULL, 0, NULL, 4, 1, on_done, &c, &c.x, err, sizeof err),
+                0);
+            request(&c);
+            if (c.last.outcome != OC_2XX)
+                fail_msg("key %zu, transport %zu: %s", k, t, c.error);
+            for (size_t f = 0; f < 4; f++) {
+                snprintf(path, sizeof path, "%s%s", ca, files[f]);
+                assert_int_equal(rename(moved[f], path), 0);
+            }
+            client_free(&c);
+        }
+    tls_stop(sv);
 }
 
 int main(void)
@@ -1028,7 +1026,7 @@ int main(void)
         cmocka_unit_test(plain_http_to_a_tls_port_is_named),
         cmocka_unit_test(tls_to_a_plain_port_is_named),
         cmocka_unit_test(missing_client_certificate_is_named),
-        cmocka_unit_test(node_check_names_scheme_and_certificate),
+        cmocka_unit_test(client_certificate_from_memory),
     };
     return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

@@ -306,7 +306,7 @@ static void share(struct worker_shared *sh, const struct scenario *scn, int work
     }
 }
 
-static void unshare(struct worker_shared *sh)
+static void shared_free(struct worker_shared *sh)
 {
     free(sh->target_cum);
     free(sh->request_cum);
@@ -356,7 +356,7 @@ static void fix_new(struct fix *fx, const char *load_yaml)
 static void fix_free(struct fix *fx)
 {
     worker_free(fx->w);
-    unshare(&fx->sh);
+    shared_free(&fx->sh);
     scenario_free(fx->scn);
 }
 
@@ -871,7 +871,7 @@ static void threads_and_handoffs(void **state)
     assert_int_equal(starts, (size_t)want);
     assert_int_equal(misuse, 0);
     assert_int_equal(sum.queue_drops, 0);
-    unshare(&sh);
+    shared_free(&sh);
     scenario_free(scn);
 }
 

@@ -1525,6 +1525,91 @@ static void certificates_that_are_fine(void **state)
     scenario_free(s);
 }
 
+/* The whole of a file (owned), its size in *len. */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char buf[1 << 16];
+    *len = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    char *c = malloc(*len + 1);
+    assert_non_null(c);
+    memcpy(c, buf, *len);
+    c[*len] = '\0';
+    return c;
+}
+
+/* pem holds exactly the bytes of the file at path. */
+static void pem_is_file(const struct scn_pem *pem, const char *path)
+{
+    size_t len;
+    char *want = slurp(path, &len);
+    assert_non_null(pem->data);
+    assert_int_equal(pem->len, len);
+    assert_memory_equal(pem->data, want, len);
+    assert_int_equal(pem->data[len], '\0');
+    free(want);
+}
+
+/* Certificates, keys and CAs are read into the scenario when it is loaded
+ * (nothing reads them again during the run); without tls.ca the system's
+ * CA file is, when something is reached over https with verification. */
+static void certificates_are_read_at_load(void **state)
+{
+    (void)state;
+    struct scenario *s = load_ok("tls: {cert: certs/client.pem, key: certs/client.key, ca: "
+                                 "certs/ca.pem}\n" MINIMAL);
+    pem_is_file(&s->tls.cert, "certs/client.pem");
+    pem_is_file(&s->tls.key, "certs/client.key");
+    pem_is_file(&s->tls.ca, "certs/ca.pem");
+    assert_null(s->tls.ca_system);
+    scenario_free(s);
+    s = load_ok("tls: {cert: certs/combined.pem}\n" MINIMAL);
+    pem_is_file(&s->tls.cert, "certs/combined.pem");
+    pem_is_file(&s->tls.key, "certs/combined.pem"); /* the key is in it */
+    assert_null(s->tls.ca.data);                    /* plain http: no CA needed */
+    scenario_free(s);
+
+    char sys[PATH_MAX + 16];
+    snprintf(sys, sizeof sys, "%s/sys-ca.pem", tmp);
+    unlink(sys);
+    append_file(sys, "certs/ca.pem");
+    setenv("SSL_CERT_FILE", sys, 1);
+#define HTTPS_MIN "targets: [https://127.0.0.1]\n" MIN_REQUESTS MIN_LOAD
+    s = load_ok(HTTPS_MIN);
+    pem_is_file(&s->tls.ca, sys);
+    assert_string_equal(s->tls.ca_system, sys);
+    scenario_free(s);
+    /* the token endpoint alone over https needs it too */
+    s = load_ok(MINIMAL "auth:\n  token_url: https://127.0.0.1:9443/oauth2/token\n"
+                        "  client_id: a\n  client_secret: b\n");
+    assert_string_equal(s->tls.ca_system, sys);
+    scenario_free(s);
+    /* not with insecure, nor with tls.ca */
+    s = load_ok("tls: {insecure: true}\n" HTTPS_MIN);
+    assert_null(s->tls.ca.data);
+    assert_null(s->tls.ca_system);
+    scenario_free(s);
+    s = load_ok("tls: {ca: certs/ca.pem}\n" HTTPS_MIN);
+    assert_null(s->tls.ca_system);
+    pem_is_file(&s->tls.ca, "certs/ca.pem");
+    scenario_free(s);
+    /* a system CA file that is not there is an error before anything is sent */
+    setenv("SSL_CERT_FILE", "/nonexistent/ca.pem", 1);
+    load_fails(HTTPS_MIN, "t.yaml:1:10: tls.ca: no CA is given, and the system's CA file "
+                          "/nonexistent/ca.pem (SSL_CERT_FILE) does not exist; give tls.ca: FILE "
+                          "with the CA that signed the gateway's certificate");
+    load_fails("tls: {min_version: \"1.2\"}\n" HTTPS_MIN, "t.yaml:1:6: tls.ca: no CA is given");
+    s = load_ok("tls: {ca: certs/ca.pem}\n" HTTPS_MIN);
+    scenario_free(s);
+    s = load_ok(MINIMAL);
+    scenario_free(s);
+#undef HTTPS_MIN
+    unsetenv("SSL_CERT_FILE");
+    unlink(sys);
+}
+
 /* tls.server_name, targets.N.server_name and auth.server_name: the name a
  * certificate must carry while the connection goes to the address. */
 #define TLS_TARGETS                                                                                \
@@ -1985,6 +2070,9 @@ static void auth_csv_and_certificates(void **state)
     assert_non_null(strstr(a->apps[0].cert_file, "client.pem"));
     assert_non_null(strstr(a->apps[0].key_file, "client.key"));
     assert_null(a->apps[1].cert_file);
+    pem_is_file(&a->apps[0].cert, "certs/client.pem"); /* read at load */
+    pem_is_file(&a->apps[0].key, "certs/client.key");
+    assert_null(a->apps[1].cert.data);
     assert_true(a->apps[0].client_id_secret); /* ids from a file are not echoed */
     char *j = json_text(s);
     assert_null(strstr(j, "sec1"));
@@ -2255,6 +2343,7 @@ int main(void)
         cmocka_unit_test(feeders_and_templates),
         cmocka_unit_test(feeder_and_template_errors),
         cmocka_unit_test(certificates_that_are_fine),
+        cmocka_unit_test(certificates_are_read_at_load),
         cmocka_unit_test(server_name),
         cmocka_unit_test(paths_are_relative_to_the_scenario),
         cmocka_unit_test(file_errors),
