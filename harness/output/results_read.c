@@ -171,11 +171,11 @@ json_t *reader_need(struct reader *d, const json_t *o, const char *where, const 
     if (v && json_typeof(v) == t)
         return v;
     char f[320];
-    reader_fail(d, RESULTS_EFORMAT, "%s is missing or not an %s; " CUT,
+    reader_fail(d, RESULTS_EFORMAT, "%s is missing or not %s; " CUT,
                 reader_field(f, sizeof f, where, key),
-                t == JSON_OBJECT  ? "object"
-                : t == JSON_ARRAY ? "array"
-                                  : "string");
+                t == JSON_OBJECT  ? "an object"
+                : t == JSON_ARRAY ? "an array"
+                                  : "a string");
     return NULL;
 }
 
