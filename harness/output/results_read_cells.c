@@ -28,13 +28,14 @@ int reader_outcome(const char *name)
 void reader_outcomes(struct reader *d, const json_t *o, const char *where, double *out)
 {
     char w[320];
-    json_t *oc = reader_maybe(d, o, where, "outcomes", JSON_OBJECT);
-    reader_field(w, sizeof w, where, "outcomes");
+    json_t *oc = jsonread_maybe(&d->j, o, where, "outcomes", JSON_OBJECT);
+    jsonread_field(w, sizeof w, where, "outcomes");
     const char *key;
     json_t *v;
     json_object_foreach(oc, key, v)
     {
-        double x = reader_num0(d, oc, w, key, K_COUNT); /* classes this gatecap lacks: checked */
+        double x = jsonread_num0(&d->j, oc, w, key,
+                                 JSONREAD_COUNT); /* classes this gatecap lacks: checked */
         int i = reader_outcome(key);
         if (i >= 0)
             out[i] = x;
@@ -47,8 +48,8 @@ bool reader_kinds(struct reader *d, const json_t *o, const char *where, const ch
                   const char *(*name)(int), int n, int other, double *out)
 {
     char w[320];
-    json_t *by = reader_maybe(d, o, where, key, JSON_OBJECT);
-    reader_field(w, sizeof w, where, key);
+    json_t *by = jsonread_maybe(&d->j, o, where, key, JSON_OBJECT);
+    jsonread_field(w, sizeof w, where, key);
     const char *k;
     json_t *v;
     json_object_foreach(by, k, v)
@@ -57,7 +58,7 @@ bool reader_kinds(struct reader *d, const json_t *o, const char *where, const ch
         for (int j = 0; j < n; j++)
             if (!strcmp(name(j), k))
                 i = j;
-        out[i] += reader_num0(d, by, w, k, K_COUNT);
+        out[i] += jsonread_num0(&d->j, by, w, k, JSONREAD_COUNT);
     }
     return by != NULL;
 }
@@ -110,19 +111,19 @@ void reader_summary(struct reader *d, const json_t *o, const char *where, const 
                     struct results_lat *l)
 {
     char w[320];
-    const json_t *s = reader_maybe(d, o, where, key, JSON_OBJECT);
-    reader_field(w, sizeof w, where, key);
-    l->count = reader_num(d, s, w, "count", K_COUNT);
-    l->min = reader_num(d, s, w, "min", K_NONNEG);
-    l->mean = reader_num(d, s, w, "mean", K_NONNEG);
-    l->stddev = reader_num(d, s, w, "stddev", K_NONNEG);
-    l->p50 = reader_num(d, s, w, "p50", K_NONNEG);
-    l->p90 = reader_num(d, s, w, "p90", K_NONNEG);
-    l->p99 = reader_num(d, s, w, "p99", K_NONNEG);
-    l->p999 = reader_num(d, s, w, "p99.9", K_NONNEG);
-    l->p9999 = reader_num(d, s, w, "p99.99", K_NONNEG);
-    l->max = reader_num(d, s, w, "max", K_NONNEG);
-    l->overflow = reader_num(d, s, w, "overflow", K_COUNT);
+    const json_t *s = jsonread_maybe(&d->j, o, where, key, JSON_OBJECT);
+    jsonread_field(w, sizeof w, where, key);
+    l->count = jsonread_num(&d->j, s, w, "count", JSONREAD_COUNT);
+    l->min = jsonread_num(&d->j, s, w, "min", JSONREAD_NONNEG);
+    l->mean = jsonread_num(&d->j, s, w, "mean", JSONREAD_NONNEG);
+    l->stddev = jsonread_num(&d->j, s, w, "stddev", JSONREAD_NONNEG);
+    l->p50 = jsonread_num(&d->j, s, w, "p50", JSONREAD_NONNEG);
+    l->p90 = jsonread_num(&d->j, s, w, "p90", JSONREAD_NONNEG);
+    l->p99 = jsonread_num(&d->j, s, w, "p99", JSONREAD_NONNEG);
+    l->p999 = jsonread_num(&d->j, s, w, "p99.9", JSONREAD_NONNEG);
+    l->p9999 = jsonread_num(&d->j, s, w, "p99.99", JSONREAD_NONNEG);
+    l->max = jsonread_num(&d->j, s, w, "max", JSONREAD_NONNEG);
+    l->overflow = jsonread_num(&d->j, s, w, "overflow", JSONREAD_COUNT);
 }
 
 /* The base64 histogram at o[key] decoded into *h (a string is required
@@ -134,16 +135,16 @@ void reader_histogram(struct reader *d, const json_t *o, const char *where, cons
     if (!v || json_is_null(v))
         return;
     char f[320];
-    reader_field(f, sizeof f, where, key);
+    jsonread_field(f, sizeof f, where, key);
     if (!json_is_string(v)) {
-        reader_fail(d, RESULTS_EFORMAT, "%s is not a string; " DAMAGED, f);
+        jsonread_damaged(&d->j, "%s is not a string", f);
         return;
     }
     int rc = hdr_decode_base64(json_string_value(v), json_string_length(v), h);
     if (rc == HDR_CODEC_ENOMEM)
-        reader_nomem(d);
+        jsonread_nomem(&d->j);
     else if (rc != HDR_CODEC_OK)
-        reader_fail(d, RESULTS_EFORMAT, "%s: %s; " DAMAGED, f, hdr_codec_strerror(rc));
+        jsonread_damaged(&d->j, "%s: %s", f, hdr_codec_strerror(rc));
 }
 
 /* A CELL into c (a sum in totals when name is set, else one of "cells"). */
@@ -153,33 +154,32 @@ static void cell(struct reader *d, const json_t *o, const char *where, const cha
     c->name = name;
     c->phase = c->request = c->node = SIZE_MAX;
     if (!json_is_object(o) || !json_is_number(json_object_get(o, "count"))) {
-        reader_fail(d, RESULTS_EFORMAT, "%s: not a CELL (an object with \"count\"); " DAMAGED,
-                    where);
+        jsonread_damaged(&d->j, "%s: not a CELL (an object with \"count\")", where);
         return;
     }
-    c->count = reader_num(d, o, where, "count", K_COUNT);
-    c->throughput_rps = reader_num(d, o, where, "throughput_rps", K_NONNEG);
-    c->errors = reader_num(d, o, where, "errors", K_COUNT);
-    c->error_pct = reader_num(d, o, where, "error_pct", K_PCT);
-    c->throttled = reader_num(d, o, where, "throttled", K_COUNT);
-    c->throttled_pct = reader_num(d, o, where, "throttled_pct", K_PCT);
-    c->unexpected = reader_num(d, o, where, "unexpected_status", K_COUNT);
-    c->retried = reader_num(d, o, where, "retried", K_COUNT);
-    c->new_connections = reader_num(d, o, where, "new_connections", K_COUNT);
-    c->bytes_sent = reader_num(d, o, where, "bytes_sent", K_COUNT);
-    c->bytes_received = reader_num(d, o, where, "bytes_received", K_COUNT);
+    c->count = jsonread_num(&d->j, o, where, "count", JSONREAD_COUNT);
+    c->throughput_rps = jsonread_num(&d->j, o, where, "throughput_rps", JSONREAD_NONNEG);
+    c->errors = jsonread_num(&d->j, o, where, "errors", JSONREAD_COUNT);
+    c->error_pct = jsonread_num(&d->j, o, where, "error_pct", JSONREAD_PCT);
+    c->throttled = jsonread_num(&d->j, o, where, "throttled", JSONREAD_COUNT);
+    c->throttled_pct = jsonread_num(&d->j, o, where, "throttled_pct", JSONREAD_PCT);
+    c->unexpected = jsonread_num(&d->j, o, where, "unexpected_status", JSONREAD_COUNT);
+    c->retried = jsonread_num(&d->j, o, where, "retried", JSONREAD_COUNT);
+    c->new_connections = jsonread_num(&d->j, o, where, "new_connections", JSONREAD_COUNT);
+    c->bytes_sent = jsonread_num(&d->j, o, where, "bytes_sent", JSONREAD_COUNT);
+    c->bytes_received = jsonread_num(&d->j, o, where, "bytes_received", JSONREAD_COUNT);
     reader_outcomes(d, o, where, c->outcomes);
     reader_kinds(d, o, where, "throttled_by", rec_throttle_name, REC_THROTTLE_KINDS,
                  REC_THROTTLE_OTHER, c->throttled_by);
     c->has_faults_by = reader_kinds(d, o, where, "faults_by", rec_fault_name, REC_FAULT_KINDS,
                                     REC_FAULT_OTHER, c->faults_by);
     char w[320];
-    const json_t *ra = reader_maybe(d, o, where, "retry_after", JSON_OBJECT);
-    reader_field(w, sizeof w, where, "retry_after");
-    c->retry_after = reader_num0(d, ra, w, "count", K_COUNT);
-    c->retry_after_max_s = reader_num0(d, ra, w, "max_s", K_NONNEG);
-    const json_t *h = reader_maybe(d, o, where, "histograms", JSON_OBJECT);
-    reader_field(w, sizeof w, where, "histograms");
+    const json_t *ra = jsonread_maybe(&d->j, o, where, "retry_after", JSON_OBJECT);
+    jsonread_field(w, sizeof w, where, "retry_after");
+    c->retry_after = jsonread_num0(&d->j, ra, w, "count", JSONREAD_COUNT);
+    c->retry_after_max_s = jsonread_num0(&d->j, ra, w, "max_s", JSONREAD_NONNEG);
+    const json_t *h = jsonread_maybe(&d->j, o, where, "histograms", JSON_OBJECT);
+    jsonread_field(w, sizeof w, where, "histograms");
     for (int s = 0; s < RESULTS_N_SERIES; s++) {
         char key[32];
         snprintf(key, sizeof key, "%s_ms", series_names[s]);
@@ -222,25 +222,25 @@ static size_t member(struct reader *d, const json_t *o, const char *where, const
     const char *name = json_string_value(json_object_get(o, key));
     size_t i = index_of(names, n, name);
     if (i == SIZE_MAX)
-        reader_fail(d, RESULTS_EFORMAT, "%s.%s %s%s%s is not among %s; " DAMAGED, where, key,
-                    name ? "'" : "(missing)", name ? name : "", name ? "'" : "", among);
+        jsonread_damaged(&d->j, "%s.%s %s%s%s is not among %s", where, key,
+                         name ? "'" : "(missing)", name ? name : "", name ? "'" : "", among);
     return i;
 }
 
 void reader_cells(struct reader *d, const json_t *root)
 {
     struct results *r = d->r;
-    const json_t *a = reader_need(d, root, "", "cells", JSON_ARRAY);
-    if (!a || !(r->cells = reader_array(d, json_array_size(a), sizeof *r->cells)))
+    const json_t *a = jsonread_need(&d->j, root, "", "cells", JSON_ARRAY);
+    if (!a || !(r->cells = jsonread_array(&d->j, json_array_size(a), sizeof *r->cells)))
         return;
-    const char **phases = reader_array(d, r->n_phases, sizeof *phases);
+    const char **phases = jsonread_array(&d->j, r->n_phases, sizeof *phases);
     for (size_t i = 0; phases && i < r->n_phases; i++)
         phases[i] = r->phases[i].name;
     size_t i;
     const json_t *o;
     json_array_foreach(a, i, o)
     {
-        if (d->rc)
+        if (d->j.rc)
             break;
         char w[32];
         snprintf(w, sizeof w, "cells[%zu]", i);
@@ -257,35 +257,35 @@ void reader_cells(struct reader *d, const json_t *root)
 static void named_cells(struct reader *d, const json_t *totals, const char *key,
                         struct results_cell **out, size_t *n)
 {
-    json_t *by = reader_need(d, totals, "totals", key, JSON_OBJECT);
-    if (!by || !(*out = reader_array(d, json_object_size(by), sizeof **out)))
+    json_t *by = jsonread_need(&d->j, totals, "totals", key, JSON_OBJECT);
+    if (!by || !(*out = jsonread_array(&d->j, json_object_size(by), sizeof **out)))
         return;
     const char *name;
     json_t *c;
     json_object_foreach(by, name, c)
     {
-        if (d->rc)
+        if (d->j.rc)
             break;
         char w[320];
         snprintf(w, sizeof w, "totals.%s.%s", key, name);
-        cell(d, c, w, reader_keep(d, name), &(*out)[(*n)++]);
+        cell(d, c, w, jsonread_keep(&d->j, name), &(*out)[(*n)++]);
     }
 }
 
 void reader_totals(struct reader *d, const json_t *root)
 {
     struct results *r = d->r;
-    const json_t *t = reader_need(d, root, "", "totals", JSON_OBJECT);
+    const json_t *t = jsonread_need(&d->j, root, "", "totals", JSON_OBJECT);
     if (!t)
         return;
     const json_t *all = json_object_get(t, "all");
     if (json_is_null(all)) {
-        reader_fail(d, RESULTS_EFORMAT,
-                    "no request completed in the recorded phases (totals.all is null): there is "
-                    "nothing to read; check the run's log and record it again");
+        jsonread_fail(&d->j, JSONREAD_EFORMAT,
+                      "no request completed in the recorded phases (totals.all is null): there is "
+                      "nothing to read; check the run's log and record it again");
         return;
     }
-    if (!reader_need(d, t, "totals", "all", JSON_OBJECT))
+    if (!jsonread_need(&d->j, t, "totals", "all", JSON_OBJECT))
         return;
     cell(d, all, "totals.all", "all", &r->all);
     named_cells(d, t, "by_phase", &r->by_phase, &r->n_by_phase);
@@ -297,16 +297,16 @@ void reader_totals(struct reader *d, const json_t *root)
 
 void reader_health(struct reader *d, const json_t *o, const char *where, struct results_health *h)
 {
-    h->scheduled = reader_num(d, o, where, "scheduled", K_COUNT);
-    h->started = reader_num(d, o, where, "started", K_COUNT);
-    h->late = reader_num(d, o, where, "late", K_COUNT);
-    h->late_pct = reader_num(d, o, where, "late_pct", K_PCT);
-    h->bound_waits = reader_num(d, o, where, "bound_waits", K_COUNT);
-    h->queue_drops = reader_num(d, o, where, "queue_drops", K_COUNT);
-    h->local_failures = reader_num(d, o, where, "local_failures", K_COUNT);
-    h->abandoned = reader_num(d, o, where, "abandoned", K_COUNT);
-    h->max_lag_ms = reader_num(d, o, where, "max_lag_ms", K_NONNEG);
-    h->inflight = reader_num(d, o, where, "inflight", K_COUNT);
+    h->scheduled = jsonread_num(&d->j, o, where, "scheduled", JSONREAD_COUNT);
+    h->started = jsonread_num(&d->j, o, where, "started", JSONREAD_COUNT);
+    h->late = jsonread_num(&d->j, o, where, "late", JSONREAD_COUNT);
+    h->late_pct = jsonread_num(&d->j, o, where, "late_pct", JSONREAD_PCT);
+    h->bound_waits = jsonread_num(&d->j, o, where, "bound_waits", JSONREAD_COUNT);
+    h->queue_drops = jsonread_num(&d->j, o, where, "queue_drops", JSONREAD_COUNT);
+    h->local_failures = jsonread_num(&d->j, o, where, "local_failures", JSONREAD_COUNT);
+    h->abandoned = jsonread_num(&d->j, o, where, "abandoned", JSONREAD_COUNT);
+    h->max_lag_ms = jsonread_num(&d->j, o, where, "max_lag_ms", JSONREAD_NONNEG);
+    h->inflight = jsonread_num(&d->j, o, where, "inflight", JSONREAD_COUNT);
 }
 
 /* ---- intervals ---- */
@@ -316,18 +316,18 @@ static void slice(struct reader *d, const json_t *o, const char *where, struct r
     if (!o || json_is_null(o))
         return;
     if (!json_is_object(o)) {
-        reader_fail(d, RESULTS_EFORMAT, "%s is not an object; " DAMAGED, where);
+        jsonread_damaged(&d->j, "%s is not an object", where);
         return;
     }
     s->present = true;
-    s->completed = reader_num(d, o, where, "completed", K_COUNT);
-    s->errors = reader_num(d, o, where, "errors", K_COUNT);
-    s->throttled = reader_num(d, o, where, "throttled", K_COUNT);
-    s->p50_ms = reader_num(d, o, where, "p50_ms", K_NONNEG);
-    s->p90_ms = reader_num(d, o, where, "p90_ms", K_NONNEG);
-    s->p99_ms = reader_num(d, o, where, "p99_ms", K_NONNEG);
-    s->max_ms = reader_num(d, o, where, "max_ms", K_NONNEG);
-    s->service_p99_ms = reader_num(d, o, where, "service_p99_ms", K_NONNEG);
+    s->completed = jsonread_num(&d->j, o, where, "completed", JSONREAD_COUNT);
+    s->errors = jsonread_num(&d->j, o, where, "errors", JSONREAD_COUNT);
+    s->throttled = jsonread_num(&d->j, o, where, "throttled", JSONREAD_COUNT);
+    s->p50_ms = jsonread_num(&d->j, o, where, "p50_ms", JSONREAD_NONNEG);
+    s->p90_ms = jsonread_num(&d->j, o, where, "p90_ms", JSONREAD_NONNEG);
+    s->p99_ms = jsonread_num(&d->j, o, where, "p99_ms", JSONREAD_NONNEG);
+    s->max_ms = jsonread_num(&d->j, o, where, "max_ms", JSONREAD_NONNEG);
+    s->service_p99_ms = jsonread_num(&d->j, o, where, "service_p99_ms", JSONREAD_NONNEG);
     reader_outcomes(d, o, where, s->outcomes);
 }
 
@@ -337,9 +337,9 @@ static void slices(struct reader *d, const json_t *o, const char *where, const c
                    const char *const *names, size_t n, const char *among,
                    struct results_slice **out)
 {
-    if (!(*out = reader_array(d, n, sizeof **out)))
+    if (!(*out = jsonread_array(&d->j, n, sizeof **out)))
         return;
-    json_t *by = reader_maybe(d, o, where, key, JSON_OBJECT);
+    json_t *by = jsonread_maybe(&d->j, o, where, key, JSON_OBJECT);
     const char *name;
     json_t *s;
     json_object_foreach(by, name, s)
@@ -348,7 +348,7 @@ static void slices(struct reader *d, const json_t *o, const char *where, const c
         snprintf(w, sizeof w, "%s.%s.%s", where, key, name);
         size_t i = index_of(names, n, name);
         if (i == SIZE_MAX) {
-            reader_fail(d, RESULTS_EFORMAT, "%s: not among %s; " DAMAGED, w, among);
+            jsonread_damaged(&d->j, "%s: not among %s", w, among);
             return;
         }
         slice(d, s, w, &(*out)[i]);
@@ -358,37 +358,36 @@ static void slices(struct reader *d, const json_t *o, const char *where, const c
 void reader_intervals(struct reader *d, const json_t *root)
 {
     struct results *r = d->r;
-    const json_t *a = reader_need(d, root, "", "intervals", JSON_ARRAY);
-    if (!a || !(r->intervals = reader_array(d, json_array_size(a), sizeof *r->intervals)))
+    const json_t *a = jsonread_need(&d->j, root, "", "intervals", JSON_ARRAY);
+    if (!a || !(r->intervals = jsonread_array(&d->j, json_array_size(a), sizeof *r->intervals)))
         return;
     size_t i;
     const json_t *o;
     json_array_foreach(a, i, o)
     {
-        if (d->rc)
+        if (d->j.rc)
             return;
         char w[32];
         snprintf(w, sizeof w, "intervals[%zu]", i);
         struct results_interval *iv = &r->intervals[r->n_intervals++];
-        iv->start_s = reader_num(d, o, w, "start_s", K_NONNEG);
-        iv->length_s = reader_num(d, o, w, "length_s", K_NONNEG);
+        iv->start_s = jsonread_num(&d->j, o, w, "start_s", JSONREAD_NONNEG);
+        iv->length_s = jsonread_num(&d->j, o, w, "length_s", JSONREAD_NONNEG);
         if (!json_is_object(o) || isnan(iv->start_s) || isnan(iv->length_s)) {
-            reader_fail(d, RESULTS_EFORMAT, "%s: start_s and length_s are required; " CUT, w);
+            jsonread_cut(&d->j, "%s: start_s and length_s are required", w);
             return;
         }
         const char *ph = json_string_value(json_object_get(o, "phase"));
         iv->drain =
-            reader_flag(d, o, w, "drain", false) || (ph && !strcmp(ph, RESULTS_DRAIN_PHASE));
+            jsonread_flag(&d->j, o, w, "drain", false) || (ph && !strcmp(ph, RESULTS_DRAIN_PHASE));
         iv->phase = iv->drain ? RESULTS_NO_PHASE : results_phase_index(r, ph);
         if (!iv->drain && iv->phase == RESULTS_NO_PHASE) {
-            reader_fail(d, RESULTS_EFORMAT,
-                        "%s.phase %s%s%s is not among scenario.load.phases; " DAMAGED, w,
-                        ph ? "'" : "(missing)", ph ? ph : "", ph ? "'" : "");
+            jsonread_damaged(&d->j, "%s.phase %s%s%s is not among scenario.load.phases", w,
+                             ph ? "'" : "(missing)", ph ? ph : "", ph ? "'" : "");
             return;
         }
-        iv->offered_rps = reader_num(d, o, w, "offered_rps", K_NONNEG);
-        iv->achieved_rps = reader_num(d, o, w, "achieved_rps", K_NONNEG);
-        iv->cpu_pct = reader_num(d, o, w, "cpu_pct", K_NONNEG);
+        iv->offered_rps = jsonread_num(&d->j, o, w, "offered_rps", JSONREAD_NONNEG);
+        iv->achieved_rps = jsonread_num(&d->j, o, w, "achieved_rps", JSONREAD_NONNEG);
+        iv->cpu_pct = jsonread_num(&d->j, o, w, "cpu_pct", JSONREAD_NONNEG);
         reader_health(d, o, w, &iv->health);
         char ws[48];
         snprintf(ws, sizeof ws, "%s.all", w);
