@@ -6,6 +6,9 @@
  * tests read what `gatecap run` would have written, not JSON typed by
  * hand. Static inline, as tests/testutil.h; include after <cmocka.h>.
  *
+ * tr_plan_save writes a plan.json the same way, from analysis/plan.c's
+ * plan_to_json.
+ *
  * A typical fixture:
  *
  *   struct scenario *scn = tr_scenario(YAML);
@@ -194,6 +197,22 @@ static inline void tr_write(const struct scenario *scn, const struct engine_resu
                             const char *path)
 {
     tr_save(tr_doc(scn, r), path);
+}
+
+/* Writes a plan.json document (plan_to_json) to path as `gatecap plan
+ * -o` writes it (cmd_plan.c: indented, reals to 10 digits); takes doc. */
+static inline void tr_plan_save(json_t *doc, const char *path)
+{
+    assert_non_null(doc);
+    char *text = json_dumps(doc, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
+    assert_non_null(text);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fputc('\n', f);
+    assert_int_equal(fclose(f), 0);
+    free(text);
+    json_decref(doc);
 }
 
 /* Frees what tr_scenario and tr_run made (either may be NULL). */

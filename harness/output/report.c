@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "base/fsutil.h"
+#include "output/plan_json.h"
 #include "output/report_int.h"
 
 /* Constant-rate open-model phases as steps, when there are three or more. */
@@ -316,15 +317,10 @@ void report_free(struct report *r)
     struct report_plan *p = r->plan;
     if (p) {
         free(p->file);
-        free(p->sentence);
         free(p->whatif);
-        for (size_t i = 0; i < p->n_sens; i++)
-            free(p->sens[i].what);
         free(p->sens);
         free(p->points);
-        for (size_t i = 0; i < p->n_assumptions; i++)
-            free(p->assumptions[i]);
-        free(p->assumptions);
+        plan_json_free(p->doc);
         free(p);
     }
     results_free(r->res);

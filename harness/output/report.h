@@ -26,6 +26,8 @@
 #include "measure/recorder.h"
 #include "output/results_read.h"
 
+struct plan_json;
+
 #define REPORT_MAX_SERIES 8 /* requests or nodes drawn in one chart */
 
 /* The numbers a report shows come from results.json as results_read.h
@@ -80,7 +82,7 @@ struct report_whatif {
 };
 
 struct report_sens {
-    char *what; /* owned */
+    const char *what; /* borrowed from the plan read */
     double peak_rps, per_node_rps;
     int nodes; /* 0: out of range */
 };
@@ -89,10 +91,11 @@ struct report_usl_point {
     double concurrency, throughput_rps;
 };
 
-/* What the report shows of a plan.json. */
+/* What the report shows of a plan.json (read by output/plan_json.h). */
 struct report_plan {
-    char *file;     /* owned: as found or given */
-    char *sentence; /* owned; NULL when the plan has none */
+    struct plan_json *doc; /* owned: the plan.json read; the strings below are its */
+    char *file;            /* owned: as found or given */
+    const char *sentence;  /* NULL when the plan has none */
     char percentile[8];
     double slo_latency_ms, slo_error_pct, slo_min_achieved_pct;
     bool have_capacity;
@@ -115,7 +118,7 @@ struct report_plan {
     double gamma, alpha, beta, r2, rse, peak_n, peak_x, ceiling_x;
     struct report_usl_point *points; /* the measured points (plan.json "points") */
     size_t n_points;
-    char **assumptions;
+    const char *const *assumptions;
     size_t n_assumptions;
 };
 

@@ -20,6 +20,7 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 
+#include "analysis/plan.h"
 #include "base/version.h"
 #include "measure/hdr.h"
 #include "measure/hdr_codec.h"
@@ -829,73 +830,69 @@ static void bad_input(void **state)
     assert_int_not_equal(stat(out, &st), 0);
 }
 
-static const char *PLAN =
-    "{\"format\": \"gatecap-plan\", \"version\": 1,\n"
-    " \"sentence\": \"Recommend 3 gateway nodes: <ok>.\",\n"
-    " \"slo\": {\"percentile\": \"p99\", \"latency_ms\": 25, \"error_pct\": 0.1,"
-    " \"min_achieved_pct\": 99},\n"
-    " \"steps\": [\n"
-    "  {\"name\": \"p1\", \"per_node_offered_rps\": 50, \"per_node_achieved_rps\": 50,"
-    " \"latency_ms\": 10, \"error_pct\": 0, \"verdict\": \"good\", \"violates\": [],"
-    " \"role\": null, \"invalid_reason\": null},\n"
-    "  {\"name\": \"p2\", \"per_node_offered_rps\": 100, \"per_node_achieved_rps\": 99,"
-    " \"latency_ms\": 20, \"error_pct\": 0, \"verdict\": \"good\", \"violates\": [],"
-    " \"role\": \"last_good\"},\n"
-    "  {\"name\": \"p3\", \"per_node_offered_rps\": 150, \"per_node_achieved_rps\": 130,"
-    " \"latency_ms\": 300, \"error_pct\": 0, \"verdict\": \"bad\","
-    " \"violates\": [\"achieved\", \"latency\"], \"role\": \"first_bad\"}],\n"
-    " \"points\": [{\"concurrency\": 1, \"throughput_rps\": 10},"
-    " {\"concurrency\": 4, \"throughput_rps\": 35}, {\"concurrency\": 8, \"throughput_rps\": "
-    "55}],\n"
-    " \"capacity\": {\"per_node_rps\": 104.5, \"at_least\": false, \"limited_by\": [\"achieved\"],"
-    " \"interpolated_on\": \"achieved\"},\n"
-    " \"demand\": {\"peak_rps\": 150},\n"
-    " \"policy\": {\"headroom_pct\": 30, \"redundancy\": 1, \"min_nodes\": 2},\n"
-    " \"recommendation\": {\"nodes\": 4, \"n_base\": 3, \"binding\": \"peak\","
-    " \"per_node_effective_rps\": 73.15, \"util_peak_pct\": 35.9, \"util_after_loss_pct\": 47.8,"
-    " \"loss_ok\": true, \"traffic_managers\": null},\n"
-    " \"what_if\": [{\"nodes\": 1, \"capacity_rps\": 104.5, \"util_peak_pct\": 143.5,"
-    " \"util_after_loss_pct\": null, \"headroom_left_pct\": -43.5, \"meets_policy\": false},"
-    " {\"nodes\": 4, \"capacity_rps\": 418, \"util_peak_pct\": 35.9, \"util_after_loss_pct\": 47.8,"
-    " \"headroom_left_pct\": 64.1, \"meets_policy\": true}],\n"
-    " \"sensitivity\": [{\"case\": \"peak +20%\", \"peak_rps\": 180, \"per_node_rps\": 104.5,"
-    " \"nodes\": 4}],\n"
-    " \"usl\": {\"fit\": {\"gamma\": 10, \"alpha\": 0.05, \"beta\": 0.002, \"has_peak\": true,"
-    " \"peak_concurrency\": 21.8, \"peak_throughput\": 73.4, \"r2\": 0.999}},\n"
-    " \"assumptions\": [\"Scale-out is linear | <always>.\"]}\n";
+/* A plan made by plan_build from measured steps at 50, 100 and 150/s
+ * (the last fails on achieved, latency and errors) and five concurrency
+ * points, for a peak of 150/s at p99 ≤ 25 ms; the CSV's name carries
+ * characters Markdown and HTML act on. Written as `gatecap plan -o` does;
+ * *plan (plan_free) and *rq keep what it was made from. */
+static void make_plan(const char *path, struct plan *plan, struct plan_request *rq)
+{
+    char csv[200], err[512];
+    snprintf(csv, sizeof csv, "%s/m<1>|x.csv", dir);
+    put(csv, "rate,concurrency,throughput,p99_ms,error_pct\n"
+             "50,,50,10,0\n100,,99,20,0\n150,,130,300,0.5\n"
+             ",1,10,,\n,2,19,,\n,4,35,,\n,8,55,,\n,16,66,,\n");
+    static char file[200];
+    snprintf(file, sizeof file, "%s", csv);
+    plan_request_defaults(rq);
+    rq->files[rq->n_files++] = file;
+    rq->target_rps = 150;
+    rq->slo_latency_ms = 25;
+    if (plan_build(plan, rq, err, sizeof err))
+        fail_msg("%s", err);
+    tr_plan_save(plan_to_json(plan, rq), path);
+}
 
 static void with_plan(void **state)
 {
     (void)state;
     struct report r;
-    char err[512] = "";
-    put(planfile, PLAN);
+    char err[512] = "", want[1024];
+    struct plan plan;
+    struct plan_request rq;
+    make_plan(planfile, &plan, &rq);
     assert_int_equal(report_load(&r, results, planfile, err, sizeof err), 0);
     assert_non_null(r.plan);
     assert_true(r.steps_from_plan);
     assert_int_equal(r.n_steps, 3);
-    assert_string_equal(r.steps[2].why, "achieved, latency");
-    assert_int_equal(r.plan->n_points, 3);
+    assert_string_equal(r.steps[2].why, "achieved, latency, errors");
+    assert_int_equal(r.plan->n_points, 5);
     assert_int_equal(r.plan->rec_nodes, 4);
+    assert_int_equal(r.plan->rec_nodes, plan.rec.nodes);
     char *md = render(&r, report_markdown), *h = render(&r, report_html);
-    has(md, "## Capacity plan\n\n**Recommend 3 gateway nodes: \\<ok\\>.**");
-    has(md, "limited by achieved");
-    has(md, "| p3 | 150 | 130 | 86.7 % | 300 | 0.00 % | bad: achieved, latency (first bad) |");
-    has(md, "| 1 | 104 | 144 % | – | -43.5 % | no |");
-    has(md, "| 4 | 418 | 35.9 % | 47.8 % | 64.1 % | yes **← recommended** |");
-    has(md, "peak at N* = 21.8");
-    has(md, "R² = 0.9990; 3 measured points.");
-    has(md, "- Scale-out is linear \\| \\<always\\>.");
+    snprintf(want, sizeof want, "## Capacity plan\n\n**%s**", plan.sentence);
+    has(md, want);
+    has(md, "Recommend 4 gateway nodes: the peak of 150 req/s needs 3 nodes at 70 % of the 100 "
+            "req/s each carries at p99 ≤ 25.0 ms, plus 1 for N+1.");
+    has(md, "**100 req/s**; limited by achieved, latency, errors.");
+    has(md, "| line 4 | 150 | 130 | 86.7 % | 300 | 0.50 % | bad: achieved, latency, errors "
+            "(first bad) |");
+    has(md, "| 1 | 100 | 150 % | – | -50 % | no |");
+    has(md, "| 4 | 400 | 37.5 % | 50 % | 62.5 % | yes **← recommended** |");
+    has(md, "peak at N* = 15.95, X(N*) = 66.0 req/s; R² = 1.0000; 5 measured points.");
+    has(md, "m\\<1\\>\\|x.csv: CSV rates are taken as one node's");
     lacks(md, "\n## Steps"); /* the plan's steps replace the phases' */
     has(md, "from results.json and a-plan.json.");
     has(h, "data-chart=\"what-if\"");
     has(h, "data-chart=\"usl\"");
     has(h, "data-chart=\"steps-rate\"");
-    has(h, "knee: 104 req/s");
+    has(h, "knee: 100 req/s");
     has(h, "SLO: p99 ≤ 25 ms");
     has(h, "recommended: 4 nodes");
-    has(h, "peak N* = 21.8: 73.4 req/s");
-    has(h, "Recommend 3 gateway nodes: &lt;ok&gt;.");
+    has(h, "peak N* = 16: 66.0 req/s");
+    has(h, "Recommend 4 gateway nodes: the peak of 150 req/s");
+    has(h, "m&lt;1&gt;|x.csv: CSV rates are taken as one node&#39;s");
+    lacks(h, "m<1>");
     has(h, "<table class=\"nowrap\"><tr><th>step</th>");
     /* the points of each verdict and their legend entry, in both charts */
     assert_int_equal(count(h, "<g class=\"legend-item\" data-keys=\"v-good\">"), 2);
@@ -905,33 +902,32 @@ static void with_plan(void **state)
     free(h);
     report_free(&r);
 
-    /* every verdict a step can have, the knee unknown: an entry for each
-     * verdict drawn, none for the knee; a long reason below the table */
+    /* every verdict a step can have, one a newer gatecap may write, the
+     * knee unknown: an entry for each verdict drawn, none for the knee; a
+     * long reason below the table */
     char vplan[200];
     snprintf(vplan, sizeof vplan, "%s/verdicts-plan.json", dir);
-    json_error_t jerr;
-    json_t *pj = json_loads(PLAN, 0, &jerr);
-    assert_non_null(pj);
+    json_t *pj = plan_to_json(&plan, &rq);
     json_t *steps = json_object_get(pj, "steps");
     json_object_set_new(json_array_get(steps, 0), "verdict", json_string("invalid"));
+    json_object_set_new(json_array_get(steps, 0), "valid", json_false());
     json_object_set_new(json_array_get(steps, 0), "invalid_reason",
                         json_string("gatecap's own shortfall <x> could have decided it"));
     json_object_set_new(json_array_get(steps, 1), "verdict", json_string("unconfirmed"));
     json_object_set_new(json_array_get(steps, 1), "violates", json_pack("[s]", "latency"));
     json_object_set_new(json_array_get(steps, 2), "verdict", json_string("from-the-future"));
     json_object_set_new(pj, "capacity", json_null());
-    save(vplan, pj);
+    tr_plan_save(pj, vplan);
     assert_int_equal(report_load(&r, results, vplan, err, sizeof err), 0);
     md = render(&r, report_markdown);
     h = render(&r, report_html);
     has(md, "| invalid (note 1) |");
     has(md, "| unconfirmed: latency (last good) |");
-    has(md, "\n1. p1: gatecap's own shortfall \\<x\\> could have decided it\n");
-    has(h, "<ol class=\"notes\">\n<li>p1: gatecap&#39;s own shortfall &lt;x&gt; could have "
+    has(md, "\n1. line 2: gatecap's own shortfall \\<x\\> could have decided it\n");
+    has(h, "<ol class=\"notes\">\n<li>line 2: gatecap&#39;s own shortfall &lt;x&gt; could have "
            "decided it</li>");
     const char *k[] = {"v-invalid", "v-unconfirmed", "v-other"};
     for (size_t i = 0; i < 3; i++) {
-        char want[96];
         snprintf(want, sizeof want, "<g class=\"legend-item\" data-keys=\"%s\">", k[i]);
         assert_int_equal(count(h, want), 2);
         snprintf(want, sizeof want, "data-keys=\"%s\" fill", k[i]);
@@ -951,19 +947,29 @@ static void with_plan(void **state)
     snprintf(res2, sizeof res2, "%s/results.json", sub);
     snprintf(plan2, sizeof plan2, "%s/plan.json", sub);
     save(res2, fixture());
-    put(plan2, PLAN);
+    tr_plan_save(plan_to_json(&plan, &rq), plan2);
     assert_int_equal(report_load(&r, res2, NULL, err, sizeof err), 0);
     assert_non_null(r.plan);
     report_free(&r);
-    /* ... and a broken one there is an error, named */
-    put(plan2, "{\"format\": \"gatecap-plan\", \"version\": 1,\n \"slo\": {}\n");
-    expect_error(res2, NULL, "beside/plan.json:3:");
-    put(plan2, "{\"format\": \"gatecap-plan\", \"version\": 1, \"slo\": {}}");
-    expect_error(res2, NULL, "\"slo\" (object) and \"steps\" (array) are required");
+    /* ... and a broken one there is an error, named: cut short after its
+     * third line, or without its steps */
+    FILE *f = fopen(plan2, "r");
+    assert_non_null(f);
+    char text[512] = "";
+    for (int i = 0; i < 3; i++)
+        assert_non_null(fgets(text + strlen(text), (int)(sizeof text - strlen(text)), f));
+    fclose(f);
+    put(plan2, text);
+    expect_error(res2, NULL, "beside/plan.json:4:");
+    pj = plan_to_json(&plan, &rq);
+    json_object_del(pj, "steps");
+    tr_plan_save(pj, plan2);
+    expect_error(res2, NULL, "beside/plan.json: steps is missing or not an array");
     expect_error(results, results, "not a gatecap plan.json");
     char missing[200];
     snprintf(missing, sizeof missing, "%s/none.json", dir);
     expect_error(results, missing, "none.json: cannot read");
+    plan_free(&plan);
 }
 
 static void writing(void **state)
