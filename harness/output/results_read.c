@@ -324,14 +324,6 @@ int results_read(const char *path, unsigned hists, struct results **out, char *e
     return RESULTS_OK;
 }
 
-static void free_cells(struct results_cell *c, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        for (int s = 0; s < RESULTS_N_SERIES; s++)
-            hdr_close(c[i].hists[s]);
-    free(c);
-}
-
 void results_free(struct results *r)
 {
     if (!r)
@@ -341,12 +333,10 @@ void results_free(struct results *r)
     free(r->phases);
     free(r->requests);
     free(r->nodes);
-    free_cells(r->cells, r->n_cells);
-    for (int s = 0; s < RESULTS_N_SERIES; s++)
-        hdr_close(r->all.hists[s]);
-    free_cells(r->by_phase, r->n_by_phase);
-    free_cells(r->by_request, r->n_by_request);
-    free_cells(r->by_node, r->n_by_node);
+    free(r->cells);
+    free(r->by_phase);
+    free(r->by_request);
+    free(r->by_node);
     for (size_t i = 0; i < r->n_intervals; i++) {
         free(r->intervals[i].nodes);
         free(r->intervals[i].requests);
@@ -354,7 +344,6 @@ void results_free(struct results *r)
     free(r->intervals);
     free(r->gates);
     if (r->auth) {
-        hdr_close(r->auth->hist);
         free(r->auth->apps);
         free(r->auth->rejected);
         free(r->auth);

@@ -18,7 +18,9 @@
  *    negative count once made compare say "no regression");
  *  - every name a cell or an interval refers to (phase, request, node) is
  *    one the file declares;
- *  - the histograms asked for decode.
+ *  - the histograms asked for decode (they are kept as written, compressed,
+ *    and decoded again by results_hist when used: a run's cells decoded
+ *    all at once would take about 190 KB each).
  * Numbers a file from an older gatecap lacks are NaN (or, for the outcome
  * classes and the counts by WSO2 code, 0: a class that did not exist
  * counted nothing). Unknown members are ignored.
@@ -58,8 +60,9 @@ enum results_series {
     RESULTS_N_SERIES
 };
 
-/* Which histograms results_read decodes: a bit (1 << series) for each;
- * RESULTS_HISTS_NONE leaves them all undecoded (and unchecked). */
+/* Which histograms results_read keeps (and checks that they decode): a
+ * bit (1 << series) for each; RESULTS_HISTS_NONE keeps none (and checks
+ * none). */
 #define RESULTS_HISTS_NONE 0u
 #define RESULTS_HIST(series) (1u << (series))
 #define RESULTS_HISTS_ALL ((1u << RESULTS_N_SERIES) - 1)
@@ -84,8 +87,9 @@ struct results_cell {
     bool has_faults_by;                      /* the cell has "faults_by" */
     double retry_after, retry_after_max_s;   /* 0 when absent (no Retry-After seen) */
     struct results_lat latency, service, connect, tls_handshake, ttfb;
-    struct hdr_hist *hists[RESULTS_N_SERIES]; /* decoded when asked and present, else NULL;
-                                                 µs, owned by the model */
+    const char *hists[RESULTS_N_SERIES]; /* the histograms (µs) as written, V2 compressed
+                                            and base64 ("histograms"), when asked for and
+                                            present, else NULL: results_hist decodes one */
 };
 
 /* gatecap's own health: the run's ("generator"), a phase's
@@ -154,7 +158,7 @@ struct results_auth {
     double outcomes[OC_COUNT];
     double by_reason[4]; /* initial, ahead, after_401, retry (results_reason_name) */
     struct results_lat latency;
-    struct hdr_hist *hist; /* token_endpoint.histogram, decoded with RESULTS_LATENCY */
+    const char *hist; /* token_endpoint.histogram as written, kept with RESULTS_LATENCY */
     struct results_app *apps;
     size_t n_apps;
     const char **rejected; /* rejected_applications */
@@ -217,8 +221,8 @@ struct results {
 };
 
 /* Reads the results.json at path (borrowed; kept as r->path) into *out
- * (owned: results_free), decoding the histograms hists asks for
- * (RESULTS_HIST bits; RESULTS_LATENCY also decodes the token endpoint's).
+ * (owned: results_free), keeping the histograms hists asks for
+ * (RESULTS_HIST bits; RESULTS_LATENCY also the token endpoint's).
  * Returns RESULTS_OK, or RESULTS_EIO, RESULTS_EFORMAT, RESULTS_EVERSION or
  * RESULTS_ENOMEM with *out NULL and err (errlen bytes) starting with the
  * path: what is wrong, where, and what to do. */
@@ -226,6 +230,12 @@ int results_read(const char *path, unsigned hists, struct results **out, char *e
 
 /* Frees r and all it holds; NULL is fine. */
 void results_free(struct results *r);
+
+/* Decodes a histogram the model kept (a cell's hists[s], the token
+ * endpoint's hist; results_read checked that it decodes) into *out
+ * (owned: hdr_close); *out is NULL when hist is NULL. Returns RESULTS_OK
+ * or RESULTS_ENOMEM. */
+int results_hist(const char *hist, struct hdr_hist **out);
 
 /* The cell named `name` among cells[0..n) (totals.by_*), or NULL. */
 const struct results_cell *results_named(const struct results_cell *cells, size_t n,

@@ -126,10 +126,11 @@ void reader_summary(struct reader *d, const json_t *o, const char *where, const 
     l->overflow = jsonread_num(&d->j, s, w, "overflow", JSONREAD_COUNT);
 }
 
-/* The base64 histogram at o[key] decoded into *h (a string is required
- * when the member is there; null: the writer could not encode it). */
+/* The base64 histogram at o[key] into *h, as written (a string is
+ * required when the member is there; null: the writer could not encode
+ * it), once it is known to decode. */
 void reader_histogram(struct reader *d, const json_t *o, const char *where, const char *key,
-                      struct hdr_hist **h)
+                      const char **h)
 {
     const json_t *v = json_object_get(o, key);
     if (!v || json_is_null(v))
@@ -140,11 +141,24 @@ void reader_histogram(struct reader *d, const json_t *o, const char *where, cons
         jsonread_damaged(&d->j, "%s is not a string", f);
         return;
     }
-    int rc = hdr_decode_base64(json_string_value(v), json_string_length(v), h);
+    struct hdr_hist *hist = NULL;
+    int rc = hdr_decode_base64(json_string_value(v), json_string_length(v), &hist);
+    hdr_close(hist);
     if (rc == HDR_CODEC_ENOMEM)
         jsonread_nomem(&d->j);
     else if (rc != HDR_CODEC_OK)
         jsonread_damaged(&d->j, "%s: %s", f, hdr_codec_strerror(rc));
+    else
+        *h = jsonread_keep(&d->j, json_string_value(v));
+}
+
+int results_hist(const char *hist, struct hdr_hist **out)
+{
+    *out = NULL;
+    if (!hist)
+        return RESULTS_OK;
+    int rc = hdr_decode_base64(hist, strlen(hist), out);
+    return rc == HDR_CODEC_OK ? RESULTS_OK : RESULTS_ENOMEM;
 }
 
 /* A CELL into c (a sum in totals when name is set, else one of "cells"). */

@@ -37,10 +37,10 @@ bool reader_kinds(struct reader *d, const json_t *o, const char *where, const ch
 /* A latency summary (latency_ms, ...) at o[key]; all NaN when absent. */
 void reader_summary(struct reader *d, const json_t *o, const char *where, const char *key,
                     struct results_lat *l);
-/* The base64 histogram at o[key] decoded into *h (owned by the model);
- * left NULL when absent or null. */
+/* The base64 histogram at o[key] into *h as written (a string the model
+ * owns), once it is known to decode; left NULL when absent or null. */
 void reader_histogram(struct reader *d, const json_t *o, const char *where, const char *key,
-                      struct hdr_hist **h);
+                      const char **h);
 /* gatecap's health numbers of o into h. */
 void reader_health(struct reader *d, const json_t *o, const char *where, struct results_health *h);
 /* "cells", "totals" and "intervals" of the document (after the scenario
