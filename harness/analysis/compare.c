@@ -9,11 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
-#include "analysis/compare_read.h"
 #include "base/stats.h"
 #include "base/units.h"
+#include "output/results_read.h"
 
 static const char *const metric_names[CMP_N_METRICS] = {
     "p50", "p90", "p99", "p99.9", "service_p99", "throughput", "errors", "throttled",
@@ -174,39 +172,95 @@ int compare_parse_tolerance(struct compare_opts *o, const char *spec, char *err,
     return 0;
 }
 
-/* ---- reading a run (compare_read.c) ---- */
+/* ---- reading a run ---- */
 
-static double num(const json_t *o, const char *key)
+/* An interval counts as a sample when it lasted >= 90 % of interval_s. */
+#define WHOLE_INTERVAL 0.9
+
+/* One run, read by results_read (which checks every number compare
+ * reads: a baseline with a negative count made rows "no data" and the
+ * verdict "no regression"). */
+struct run {
+    const char *path;
+    const char *role; /* "baseline" or "current" */
+    struct results *res;
+    const struct results_interval **usable; /* recorded phases, whole, with arrivals */
+    size_t n_usable;
+    bool has_request_slices; /* some usable interval has "requests" */
+};
+
+/* Reads the results.json at path into r; a generator-limited run is
+ * refused (its numbers measure gatecap). Messages start with the role. */
+static int read_run(struct run *r, const char *path, const char *role, char *err, size_t errlen)
 {
-    return compare_read_num(o, key);
+    memset(r, 0, sizeof *r);
+    r->path = path;
+    r->role = role;
+    char why[1024];
+    int rc = results_read(path, RESULTS_HISTS_NONE, &r->res, why, sizeof why);
+    if (rc == RESULTS_EIO)
+        return fail(err, errlen, COMPARE_EIO,
+                    "%s %s; give the path of a results.json written by gatecap run (docs/ci.md "
+                    "shows how to keep a baseline)",
+                    role, why);
+    if (rc != RESULTS_OK)
+        return fail(err, errlen, rc == RESULTS_ENOMEM ? COMPARE_ENOMEM : COMPARE_EFORMAT, "%s %s",
+                    role, why);
+    const struct results *res = r->res;
+    if (!strcmp(res->status, "generator-limited"))
+        return fail(err, errlen, COMPARE_EINCOMPATIBLE,
+                    "%s %s: the run was generator-limited (gatecap could not keep its schedule): "
+                    "its latencies and rates measure the load generator, not the gateway. Run "
+                    "it again with more load-generator CPU (load.workers) or lower rates",
+                    role, path);
+    r->usable = calloc(res->n_intervals + 1, sizeof *r->usable);
+    if (!r->usable)
+        return fail(err, errlen, COMPARE_ENOMEM, "out of memory");
+    for (size_t i = 0; i < res->n_intervals; i++) {
+        const struct results_interval *iv = &res->intervals[i];
+        if (iv->phase == RESULTS_NO_PHASE || !res->phases[iv->phase].record || !iv->all.present)
+            continue;
+        if (!(iv->length_s >= WHOLE_INTERVAL * res->interval_s) || !(iv->health.scheduled > 0))
+            continue;
+        r->usable[r->n_usable++] = iv;
+        r->has_request_slices |= iv->has_requests;
+    }
+    return COMPARE_OK;
+}
+
+static void free_run(struct run *r)
+{
+    free(r->usable);
+    results_free(r->res);
+    memset(r, 0, sizeof *r);
 }
 
 /* ---- values and samples ---- */
 
-/* The metric's value in a totals cell; NaN when not measured. */
-static double cell_value(const json_t *cell, enum compare_metric m)
+/* The metric's value in a totals cell (NULL: not in this run); NaN when
+ * not measured. */
+static double cell_value(const struct results_cell *cell, enum compare_metric m)
 {
-    if (!json_is_object(cell))
+    if (!cell)
         return NAN;
-    static const char *const pkey[] = {"p50", "p90", "p99", "p99.9"};
+    const struct results_lat *lat = &cell->latency;
     switch (m) {
     case CMP_P50:
+        return lat->count > 0 ? lat->p50 : NAN;
     case CMP_P90:
+        return lat->count > 0 ? lat->p90 : NAN;
     case CMP_P99:
-    case CMP_P999: {
-        const json_t *lat = json_object_get(cell, "latency_ms");
-        return num(lat, "count") > 0 ? num(lat, pkey[m]) : NAN;
-    }
-    case CMP_SERVICE_P99: {
-        const json_t *svc = json_object_get(cell, "service_ms");
-        return num(svc, "count") > 0 ? num(svc, "p99") : NAN;
-    }
+        return lat->count > 0 ? lat->p99 : NAN;
+    case CMP_P999:
+        return lat->count > 0 ? lat->p999 : NAN;
+    case CMP_SERVICE_P99:
+        return cell->service.count > 0 ? cell->service.p99 : NAN;
     case CMP_THROUGHPUT:
-        return num(cell, "throughput_rps");
+        return cell->throughput_rps;
     case CMP_ERRORS:
-        return num(cell, "count") > 0 ? num(cell, "error_pct") : NAN;
+        return cell->count > 0 ? cell->error_pct : NAN;
     case CMP_THROTTLED:
-        return num(cell, "count") > 0 ? num(cell, "throttled_pct") : NAN;
+        return cell->count > 0 ? cell->throttled_pct : NAN;
     case CMP_N_METRICS:
         break;
     }
@@ -215,43 +269,54 @@ static double cell_value(const json_t *cell, enum compare_metric m)
 
 /* The metric's sample in one interval slice (NULL: the scope had no
  * request then); NaN when the interval says nothing about it. */
-static double slice_value(const json_t *iv, const json_t *s, enum compare_scope scope,
-                          enum compare_metric m)
+static double slice_value(const struct results_interval *iv, const struct results_slice *s,
+                          enum compare_scope scope, enum compare_metric m)
 {
-    double completed = s ? num(s, "completed") : 0;
+    double completed = s ? s->completed : 0;
     if (m == CMP_THROUGHPUT) {
-        double len = num(iv, "length_s");
-        if (scope == CMP_SCOPE_ALL && isfinite(num(iv, "achieved_rps")))
-            return num(iv, "achieved_rps");
-        return len > 0 && isfinite(completed) ? completed / len : NAN;
+        if (scope == CMP_SCOPE_ALL && isfinite(iv->achieved_rps))
+            return iv->achieved_rps;
+        return iv->length_s > 0 && isfinite(completed) ? completed / iv->length_s : NAN;
     }
     if (!s || !(completed > 0))
         return NAN;
     if (m == CMP_ERRORS || m == CMP_THROTTLED) {
-        double k = num(s, m == CMP_ERRORS ? "errors" : "throttled");
+        double k = m == CMP_ERRORS ? s->errors : s->throttled;
         return isfinite(k) ? 100 * k / completed : NAN;
     }
-    if (!(num(s, "max_ms") > 0)) /* no latency recorded (refused, reset, TLS) */
+    if (!(s->max_ms > 0)) /* no latency recorded (refused, reset, TLS) */
         return NAN;
-    static const char *const key[] = {"p50_ms", "p90_ms", "p99_ms", "max_ms", "service_p99_ms"};
-    double v = num(s, key[m]);
-    return m == CMP_SERVICE_P99 && !(v > 0) ? NAN : v;
+    const double v[] = {s->p50_ms, s->p90_ms, s->p99_ms, s->max_ms, s->service_p99_ms};
+    return m == CMP_SERVICE_P99 && !(v[m] > 0) ? NAN : v[m];
+}
+
+/* The index of name among names[0..n), or SIZE_MAX. */
+static size_t index_of(const char *const *names, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(names[i], name))
+            return i;
+    return SIZE_MAX;
 }
 
 /* Fills v (r->n_usable slots) with the samples of (metric, scope, name);
  * returns how many. */
-static size_t samples(const struct compare_run *r, enum compare_scope scope, const char *name,
+static size_t samples(const struct run *r, enum compare_scope scope, const char *name,
                       enum compare_metric m, double *v)
 {
+    const struct results *res = r->res;
+    size_t at = scope == CMP_SCOPE_NODE      ? index_of(res->nodes, res->n_nodes, name)
+                : scope == CMP_SCOPE_REQUEST ? index_of(res->requests, res->n_requests, name)
+                                             : SIZE_MAX;
     size_t k = 0;
     for (size_t i = 0; i < r->n_usable; i++) {
-        const json_t *iv = r->usable[i], *s;
+        const struct results_interval *iv = r->usable[i];
+        const struct results_slice *s = NULL;
         if (scope == CMP_SCOPE_ALL)
-            s = json_object_get(iv, "all");
-        else
-            s = json_object_get(json_object_get(iv, scope == CMP_SCOPE_NODE ? "nodes" : "requests"),
-                                name);
-        double x = slice_value(iv, s, scope, m);
+            s = &iv->all;
+        else if (at != SIZE_MAX)
+            s = scope == CMP_SCOPE_NODE ? &iv->nodes[at] : &iv->requests[at];
+        double x = slice_value(iv, s && s->present ? s : NULL, scope, m);
         if (isfinite(x))
             v[k++] = x;
     }
@@ -262,7 +327,7 @@ static size_t samples(const struct compare_run *r, enum compare_scope scope, con
 
 struct ctx {
     const struct compare_opts *o;
-    struct compare_run base, cur;
+    struct run base, cur;
     struct compare_result *res;
     size_t cap_rows, cap_notes;
     double *xb, *xc; /* sample scratch, n_usable of each run */
@@ -348,7 +413,7 @@ static void judge(struct ctx *c, struct compare_row *row, const char *name)
 }
 
 static int add_rows(struct ctx *c, enum compare_scope scope, const char *name,
-                    const json_t *base_cell, const json_t *cur_cell)
+                    const struct results_cell *base_cell, const struct results_cell *cur_cell)
 {
     struct compare_result *r = c->res;
     if (r->n_rows + CMP_N_METRICS > c->cap_rows) {
@@ -378,87 +443,70 @@ static int add_rows(struct ctx *c, enum compare_scope scope, const char *name,
 
 /* Rows for every request (or node) in both runs; notes for the others. A
  * single entry, the same in both runs, would repeat the whole run's rows. */
-static int add_scope(struct ctx *c, enum compare_scope scope, json_t *base, json_t *cur)
+static int add_scope(struct ctx *c, enum compare_scope scope, const struct results_cell *base,
+                     size_t n_base, const struct results_cell *cur, size_t n_cur)
 {
     const char *what = scope == CMP_SCOPE_REQUEST ? "request" : "node";
-    const char *key;
-    json_t *cell;
     int rc;
-    if (json_object_size(base) == 1 && json_object_size(cur) == 1) {
-        json_object_foreach(base, key, cell)
-        {
-            if (json_object_get(cur, key))
-                return note(c, "one %s (%s) in both runs: its rows would repeat the whole run's",
-                            what, key);
-        }
-    }
-    json_object_foreach(base, key, cell)
-    {
-        json_t *other = json_object_get(cur, key);
+    if (n_base == 1 && n_cur == 1 && results_named(cur, n_cur, base[0].name))
+        return note(c, "one %s (%s) in both runs: its rows would repeat the whole run's", what,
+                    base[0].name);
+    for (size_t i = 0; i < n_base; i++) {
+        const struct results_cell *other = results_named(cur, n_cur, base[i].name);
         if (!other)
-            rc = note(c, "%s %s is only in the baseline: not compared", what, key);
+            rc = note(c, "%s %s is only in the baseline: not compared", what, base[i].name);
         else
-            rc = add_rows(c, scope, key, cell, other);
+            rc = add_rows(c, scope, base[i].name, &base[i], other);
         if (rc)
             return rc;
     }
-    json_object_foreach(cur, key, cell)
-    {
-        if (!json_object_get(base, key) &&
-            (rc = note(c, "%s %s is only in the current run: not compared", what, key)))
+    for (size_t i = 0; i < n_cur; i++)
+        if (!results_named(base, n_base, cur[i].name) &&
+            (rc = note(c, "%s %s is only in the current run: not compared", what, cur[i].name)))
             return rc;
-    }
     return 0;
 }
 
 /* Differences that do not stop the comparison but that a reader must know. */
 static int compat_notes(struct ctx *c)
 {
-    const struct compare_run *b = &c->base, *u = &c->cur;
+    const struct run *b = &c->base, *u = &c->cur;
+    const struct results *rb = b->res, *ru = u->res;
     int rc = 0;
-    if (strcmp(b->scenario, u->scenario) != 0)
+    if (strcmp(rb->scenario, ru->scenario) != 0)
         rc = note(c,
                   "different scenarios compared on purpose (--allow-different-scenario): "
                   "baseline '%s', current '%s'",
-                  b->scenario, u->scenario);
+                  rb->scenario, ru->scenario);
     for (int k = 0; !rc && k < 2; k++) {
-        const struct compare_run *r = k ? u : b;
-        if (r->status && strcmp(r->status, "complete") != 0)
+        const struct run *r = k ? u : b;
+        if (strcmp(r->res->status, "complete") != 0)
             rc = note(c, "the %s run's status is '%s': it ran shorter than planned", r->role,
-                      r->status);
+                      r->res->status);
     }
-    if (!rc && b->interval_s != u->interval_s)
+    if (!rc && rb->interval_s != ru->interval_s)
         rc = note(c,
                   "interval lengths differ (%g s in the baseline, %g s now): per-interval "
                   "samples vary differently",
-                  b->interval_s, u->interval_s);
+                  rb->interval_s, ru->interval_s);
     /* Recorded phases: same names, same rates, same lengths. */
-    size_t i;
-    json_t *ph;
-    bool same = json_array_size(b->phases) == json_array_size(u->phases);
-    json_array_foreach(b->phases, i, ph)
-    {
-        json_t *o = json_array_get(u->phases, i);
-        const char *n1 = json_string_value(json_object_get(ph, "name"));
-        const char *n2 = json_string_value(json_object_get(o, "name"));
-        static const char *const keys[] = {"duration_s", "rate_start_per_s", "rate_end_per_s",
-                                           "users"};
-        if (!n1 || !n2 || strcmp(n1, n2) != 0 ||
-            json_is_false(json_object_get(ph, "record")) !=
-                json_is_false(json_object_get(o, "record")))
+    bool same = rb->n_phases == ru->n_phases;
+    for (size_t i = 0; same && i < rb->n_phases; i++) {
+        const struct results_phase *p1 = &rb->phases[i], *p2 = &ru->phases[i];
+        const double v1[] = {p1->duration_s, p1->rate_start, p1->rate_end, p1->users};
+        const double v2[] = {p2->duration_s, p2->rate_start, p2->rate_end, p2->users};
+        if (strcmp(p1->name, p2->name) != 0 || p1->record != p2->record)
             same = false;
-        for (size_t k = 0; same && k < sizeof keys / sizeof keys[0]; k++) {
-            double v1 = num(ph, keys[k]), v2 = num(o, keys[k]);
-            if ((isfinite(v1) || isfinite(v2)) && v1 != v2)
+        for (size_t k = 0; same && k < sizeof v1 / sizeof v1[0]; k++)
+            if ((isfinite(v1[k]) || isfinite(v2[k])) && v1[k] != v2[k])
                 same = false;
-        }
     }
     if (!rc && !same)
         rc = note(c, "the phases differ (names, rates, users, durations or recording): the runs "
                      "put different loads on the gateway, so their numbers differ for that reason "
                      "too");
     for (int k = 0; !rc && k < 2; k++) {
-        const struct compare_run *r = k ? u : b;
+        const struct run *r = k ? u : b;
         if (r->n_usable < COMPARE_MIN_SAMPLES)
             rc = note(c,
                       "the %s run has %zu whole interval%s of recorded load (the test needs "
@@ -513,29 +561,30 @@ int compare_files(const char *baseline_path, const char *current_path, const str
 {
     memset(out, 0, sizeof *out);
     struct ctx c = {.o = o, .res = out};
-    int rc = compare_read_run(&c.base, baseline_path, "baseline", err, errlen);
+    int rc = read_run(&c.base, baseline_path, "baseline", err, errlen);
     if (!rc)
-        rc = compare_read_run(&c.cur, current_path, "current", err, errlen);
+        rc = read_run(&c.cur, current_path, "current", err, errlen);
     if (rc)
         goto out;
-    if (strcmp(c.base.scenario, c.cur.scenario) != 0 && !o->allow_different_scenario) {
+    const struct results *b = c.base.res, *u = c.cur.res;
+    if (strcmp(b->scenario, u->scenario) != 0 && !o->allow_different_scenario) {
         rc = fail(err, errlen, COMPARE_EINCOMPATIBLE,
                   "the runs are of different scenarios: baseline %s ran '%s', current %s ran "
                   "'%s'. Compare runs of one scenario (refresh the baseline when the scenario "
                   "changes), or pass --allow-different-scenario if the rename is deliberate",
-                  baseline_path, c.base.scenario, current_path, c.cur.scenario);
+                  baseline_path, b->scenario, current_path, u->scenario);
         goto out;
     }
-    if (strcmp(c.base.model, c.cur.model) != 0) {
+    if (strcmp(b->model, u->model) != 0) {
         rc = fail(err, errlen, COMPARE_EINCOMPATIBLE,
                   "the runs used different load models: baseline %s is %s, current %s is %s; "
                   "their latencies mean different things (open: from the intended start; closed: "
                   "from the send). Record both with the same load.model",
-                  baseline_path, c.base.model, current_path, c.cur.model);
+                  baseline_path, b->model, current_path, u->model);
         goto out;
     }
-    snprintf(out->scenario, sizeof out->scenario, "%s", c.base.scenario);
-    snprintf(out->model, sizeof out->model, "%s", c.base.model);
+    snprintf(out->scenario, sizeof out->scenario, "%s", b->scenario);
+    snprintf(out->model, sizeof out->model, "%s", b->model);
     c.xb = malloc((c.base.n_usable + 1) * sizeof *c.xb);
     c.xc = malloc((c.cur.n_usable + 1) * sizeof *c.xc);
     if (!c.xb || !c.xc) {
@@ -543,21 +592,21 @@ int compare_files(const char *baseline_path, const char *current_path, const str
         goto out;
     }
     if ((rc = compat_notes(&c)) ||
-        (o->scope[CMP_SCOPE_ALL] &&
-         (rc = add_rows(&c, CMP_SCOPE_ALL, "", c.base.all, c.cur.all))) ||
+        (o->scope[CMP_SCOPE_ALL] && (rc = add_rows(&c, CMP_SCOPE_ALL, "", &b->all, &u->all))) ||
         (o->scope[CMP_SCOPE_REQUEST] &&
-         (rc = add_scope(&c, CMP_SCOPE_REQUEST, c.base.by_request, c.cur.by_request))) ||
+         (rc = add_scope(&c, CMP_SCOPE_REQUEST, b->by_request, b->n_by_request, u->by_request,
+                         u->n_by_request))) ||
         (rc = request_note(&c)) ||
         (o->scope[CMP_SCOPE_NODE] &&
-         (rc = add_scope(&c, CMP_SCOPE_NODE, c.base.by_node, c.cur.by_node))))
+         (rc = add_scope(&c, CMP_SCOPE_NODE, b->by_node, b->n_by_node, u->by_node, u->n_by_node))))
         fail(err, errlen, rc, "out of memory");
     if (!rc)
         undecided(out);
 out:
     free(c.xb);
     free(c.xc);
-    compare_read_free(&c.base);
-    compare_read_free(&c.cur);
+    free_run(&c.base);
+    free_run(&c.cur);
     if (rc)
         compare_free(out);
     return rc;

@@ -14,9 +14,10 @@
  *     arrivals) finds the current run worse at significance alpha: the
  *     change is not explained by run-to-run noise.
  * With fewer than COMPARE_MIN_SAMPLES interval samples on a side (or none
- * at all, as for per-request metrics: results.json has no per-request
- * interval slices), the test cannot be made and the tolerance alone
- * decides; the row says so.
+ * at all, as for per-request metrics when a results.json of an older
+ * gatecap has no per-request interval slices), the test cannot be made
+ * and the tolerance alone decides; the row says so. The files are read by
+ * output/results_read.h, which checks every number compare uses.
  */
 #ifndef GATECAP_COMPARE_H
 #define GATECAP_COMPARE_H

@@ -13,6 +13,7 @@
 
 #include "base/version.h"
 #include "measure/judge.h"
+#include "output/plan_json.h"
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -602,8 +603,8 @@ void *plan_to_json(const struct plan *p, const struct plan_request *a)
         json_decref(as);
         return NULL;
     }
-    json_object_set_new(root, "format", json_string("gatecap-plan"));
-    json_object_set_new(root, "version", json_integer(1));
+    json_object_set_new(root, "format", json_string(PLAN_JSON_FORMAT));
+    json_object_set_new(root, "version", json_integer(PLAN_JSON_VERSION));
     json_object_set_new(root, "gatecap", json_string(GATECAP_VERSION));
     json_object_set_new(root, "sentence", p->sentence[0] ? json_string(p->sentence) : json_null());
     for (size_t i = 0; i < p->in.n_sources; i++) {

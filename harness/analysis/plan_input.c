@@ -12,10 +12,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include <jansson.h>
-
 #include "base/units.h"
 #include "output/judge_results.h"
+#include "output/results_read.h"
 
 #define CSV_MAX_BYTES (64L << 20)
 #define CSV_MAX_COLS 64
@@ -111,27 +110,16 @@ void plan_input_free(struct plan_input *in)
 
 /* ---- results.json ---- */
 
-/* A number member (integer or real); NAN when absent or not a number. */
-static double num(const json_t *o, const char *key)
+static int serving_nodes(const struct results *r, struct plan_input_source *src)
 {
-    const json_t *v = json_object_get(o, key);
-    return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
-static int serving_nodes(const json_t *root, struct plan_input_source *src)
-{
-    json_t *by_node = json_object_get(json_object_get(root, "totals"), "by_node");
-    const char *key;
-    json_t *cell;
     int n = 0;
     size_t len = 0;
-    json_object_foreach((json_t *)by_node, key, cell)
-    {
-        if (!(num(cell, "count") > 0))
+    for (size_t i = 0; i < r->n_by_node; i++) {
+        if (!(r->by_node[i].count > 0))
             continue;
         n++;
         int w = snprintf(src->node_names + len, sizeof src->node_names - len, "%s%s",
-                         len ? ", " : "", key);
+                         len ? ", " : "", r->by_node[i].name);
         if (w > 0 && len + (size_t)w < sizeof src->node_names)
             len += (size_t)w;
     }
@@ -166,14 +154,14 @@ static void step_label(const char *path, const char *phase, char *out, size_t n)
  * intervals, and the requests in flight at the gateway by Little's law
  * (throughput × mean latency, the latency being service time in the
  * closed model). Returns false when the phase is too short to measure. */
-static bool closed_point(const json_t *root, const char *name, double *x, double *n_flight)
+static bool closed_point(const struct results *r, size_t phase, double *x, double *n_flight)
 {
     struct judge_step js;
-    size_t n = judge_from_results(root, name, &js, NULL, 0);
+    size_t n = judge_from_results(r, phase, &js, NULL, 0);
     struct judge_interval *iv = calloc(n ? n : 1, sizeof *iv);
     if (!iv)
         return false;
-    judge_from_results(root, name, &js, iv, n);
+    judge_from_results(r, phase, &js, iv, n);
     double done = 0, secs = 0;
     size_t seen = 0, used = 0;
     for (size_t i = 0; i < n; i++) {
@@ -186,10 +174,8 @@ static bool closed_point(const json_t *root, const char *name, double *x, double
         used++;
     }
     free(iv);
-    const json_t *lat = json_object_get(
-        json_object_get(json_object_get(json_object_get(root, "totals"), "by_phase"), name),
-        "latency_ms");
-    double mean_ms = num(lat, "mean");
+    const struct results_cell *cell = r->phases[phase].total;
+    double mean_ms = cell ? cell->latency.mean : NAN;
     if (!used || !(secs > 0) || !(mean_ms > 0))
         return false;
     *x = done / secs;
@@ -197,59 +183,30 @@ static bool closed_point(const json_t *root, const char *name, double *x, double
     return true;
 }
 
+/* The latency percentile named "p50", "p90", "p99" or "p99.9" in l. */
+static double at_percentile(const struct results_lat *l, const char *name)
+{
+    return name && name[0] == 'p' ? results_lat_at(l, strtod(name + 1, NULL)) : NAN;
+}
+
 int plan_input_results(struct plan_input *in, const char *path, const struct plan_input_opts *o,
                        char *err, size_t errlen)
 {
-    json_error_t jerr;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-    int rc = PLAN_INPUT_OK;
-    if (!root) {
-        FILE *f = fopen(path, "r");
-        if (!f)
-            return fail(err, errlen, PLAN_INPUT_EIO, "%s: cannot read: %s", path, strerror(errno));
-        fclose(f);
-        return fail(err, errlen, PLAN_INPUT_EFORMAT, "%s:%d:%d: not valid JSON: %s", path,
-                    jerr.line, jerr.column, jerr.text);
-    }
-    const char *fmt = json_string_value(json_object_get(root, "format"));
-    const json_t *run = json_object_get(root, "run");
-    const json_t *scn = json_object_get(root, "scenario");
-    const json_t *load = json_object_get(scn, "load");
-    const json_t *phases = json_object_get(load, "phases");
-    const json_t *intervals = json_object_get(root, "intervals");
-    const json_t *by_phase = json_object_get(json_object_get(root, "totals"), "by_phase");
-    if (!fmt || strcmp(fmt, "gatecap-results") != 0) {
-        rc = fail(err, errlen, PLAN_INPUT_EFORMAT,
-                  "%s: not a gatecap results.json (\"format\": \"gatecap-results\" is missing); "
-                  "give the results.json of a gatecap run, or a CSV (docs/plan.md)",
-                  path);
-        goto out;
-    }
-    if (!(num(root, "version") == 1)) {
-        rc = fail(err, errlen, PLAN_INPUT_EFORMAT,
-                  "%s: results version %g; this gatecap reads version 1", path,
-                  num(root, "version"));
-        goto out;
-    }
-    if (!json_is_object(run) || !json_is_array(phases) || !json_is_array(intervals) ||
-        !json_is_object(by_phase)) {
-        rc = fail(err, errlen, PLAN_INPUT_EFORMAT,
-                  "%s: results.json lacks run, scenario.load.phases, intervals or "
-                  "totals.by_phase; was it cut short or edited?",
-                  path);
-        goto out;
-    }
-    const char *status = json_string_value(json_object_get(run, "status"));
-    const char *model = json_string_value(json_object_get(load, "model"));
-    bool open = !model || strcmp(model, "closed") != 0;
+    struct results *r = NULL;
+    int rc = results_read(path, RESULTS_HISTS_NONE, &r, err, errlen);
+    if (rc != RESULTS_OK)
+        return rc == RESULTS_EIO      ? PLAN_INPUT_EIO
+               : rc == RESULTS_ENOMEM ? PLAN_INPUT_ENOMEM
+                                      : PLAN_INPUT_EFORMAT;
+    rc = PLAN_INPUT_OK;
+    const char *status = r->status;
+    bool open = strcmp(r->model, "closed") != 0;
 
     struct plan_input_source *src = new_source(in, path, false);
-    if (!src) {
-        rc = fail(err, errlen, PLAN_INPUT_ENOMEM, "out of memory");
-        goto out;
-    }
-    snprintf(src->status, sizeof src->status, "%s", status ? status : "unknown");
-    int served = serving_nodes(root, src);
+    if (!src)
+        goto nomem;
+    snprintf(src->status, sizeof src->status, "%s", status);
+    int served = serving_nodes(r, src);
     if (o->nodes > 0) {
         src->nodes = o->nodes;
         src->nodes_overridden = true;
@@ -262,39 +219,31 @@ int plan_input_results(struct plan_input *in, const char *path, const struct pla
                   path);
         goto out;
     }
-    if (status && !strcmp(status, "interrupted") &&
-        note(in, "%s: the run was interrupted; its last step may be short", path)) {
-        rc = fail(err, errlen, PLAN_INPUT_ENOMEM, "out of memory");
-        goto out;
-    }
-    if (status && !strcmp(status, "generator-limited") &&
+    if (!strcmp(status, "interrupted") &&
+        note(in, "%s: the run was interrupted; its last step may be short", path))
+        goto nomem;
+    if (!strcmp(status, "generator-limited") &&
         note(in,
              "%s: the run was generator-limited (gatecap could not deliver some step as "
              "scheduled); each step is judged on its own, and those gatecap could have decided "
              "are marked invalid",
-             path)) {
-        rc = fail(err, errlen, PLAN_INPUT_ENOMEM, "out of memory");
-        goto out;
-    }
+             path))
+        goto nomem;
 
-    bool stopped = status && !strcmp(status, "stopped");
-    const char *stop_reason = json_string_value(json_object_get(run, "stop_reason"));
-    if (!stop_reason)
-        stop_reason = "no reason recorded";
-    size_t i;
-    const json_t *ph;
-    json_array_foreach(phases, i, ph)
-    {
-        const char *name = json_string_value(json_object_get(ph, "name"));
-        if (!name || json_is_false(json_object_get(ph, "record")))
+    bool stopped = !strcmp(status, "stopped");
+    const char *stop_reason = r->stop_reason ? r->stop_reason : "no reason recorded";
+    for (size_t i = 0; i < r->n_phases; i++) {
+        const struct results_phase *ph = &r->phases[i];
+        const char *name = ph->name;
+        if (!ph->record)
             continue;
         struct judge_step js;
-        size_t n_iv = judge_from_results(root, name, &js, NULL, 0);
+        size_t n_iv = judge_from_results(r, i, &js, NULL, 0);
         size_t judged = 0;
         struct judge_interval *ivs = calloc(n_iv ? n_iv : 1, sizeof *ivs);
         if (!ivs)
             goto nomem;
-        judge_from_results(root, name, &js, ivs, n_iv);
+        judge_from_results(r, i, &js, ivs, n_iv);
         judge_achieved(ivs, n_iv, js.interval_s, &judged);
         /* A staircase's stop rule ended the run: the steps it cut short or
          * never reached measure nothing. */
@@ -307,10 +256,10 @@ int plan_input_results(struct plan_input *in, const char *path, const struct pla
         }
         if (!open) {
             free(ivs);
-            double users = num(ph, "users"), x, n_flight;
+            double users = ph->users, x, n_flight;
             if (!(users > 0))
                 continue;
-            if (!closed_point(root, name, &x, &n_flight)) {
+            if (!closed_point(r, i, &x, &n_flight)) {
                 if (note(in,
                          "%s: phase %s (%g users) is too short to measure (fewer than two "
                          "whole intervals); not used",
@@ -330,7 +279,7 @@ int plan_input_results(struct plan_input *in, const char *path, const struct pla
             src->points++;
             continue;
         }
-        double r0 = num(ph, "rate_start_per_s"), r1 = num(ph, "rate_end_per_s");
+        double r0 = ph->rate_start, r1 = ph->rate_end;
         if (!(r0 > 0) || r0 != r1) {
             free(ivs);
             if (note(in, "%s: phase %s is a ramp, not a constant-rate step; not used", path, name))
@@ -348,9 +297,8 @@ int plan_input_results(struct plan_input *in, const char *path, const struct pla
         s->nodes = src->nodes;
         s->intervals = (int)judged;
         s->late_pct = js.gen.scheduled > 0 ? 100.0 * js.gen.late / js.gen.scheduled : 0;
-        const json_t *cell = json_object_get(by_phase, name);
-        s->latency_ms = num(json_object_get(cell, "latency_ms"), o->percentile);
-        s->error_pct = num(cell, "error_pct");
+        s->latency_ms = ph->total ? at_percentile(&ph->total->latency, o->percentile) : NAN;
+        s->error_pct = ph->total ? ph->total->error_pct : NAN;
         s->judged = true;
         s->judge = js;
         s->judge.iv = ivs;
@@ -362,7 +310,7 @@ int plan_input_results(struct plan_input *in, const char *path, const struct pla
 nomem:
     rc = fail(err, errlen, PLAN_INPUT_ENOMEM, "out of memory");
 out:
-    json_decref(root);
+    results_free(r);
     return rc;
 }
 

@@ -22,6 +22,7 @@
 #include "net/xfer.h"
 #include "output/judge_results.h"
 #include "output/results.h"
+#include "output/results_read.h"
 #include "run/engine.h"
 #include "run/fdbudget.h"
 #include "run/session.h"
@@ -292,20 +293,21 @@ static int run_probe(const struct search_opts *o, struct sigguard *sig, int k, d
      * read back (judge.h), so that the two can never disagree. */
     const char *phase = scn->phases[scn->n_phases - 1].name;
     struct judge_verdict v = {0};
-    json_error_t jerr;
-    json_t *root = code ? NULL : json_load_file(path, 0, &jerr);
+    struct results *res = NULL;
     struct judge_interval *iv = NULL;
-    if (root) {
+    if (!code && results_read(path, RESULTS_HISTS_NONE, &res, err, sizeof err) != RESULTS_OK) {
+        fprintf(stderr, "gatecap: cannot read back %s\n", err);
+        code = EXIT_RUN;
+    }
+    size_t p = res ? results_phase_index(res, phase) : RESULTS_NO_PHASE;
+    if (p != RESULTS_NO_PHASE) {
         struct judge_step js;
-        size_t n = judge_from_results(root, phase, &js, NULL, 0);
+        size_t n = judge_from_results(res, p, &js, NULL, 0);
         iv = calloc(n ? n : 1, sizeof *iv);
         if (iv) {
-            judge_from_results(root, phase, &js, iv, n);
+            judge_from_results(res, p, &js, iv, n);
             judge_step(&js, o->crit, o->n_slo, &v);
         }
-    } else if (!code) {
-        fprintf(stderr, "gatecap: cannot read back %s: %s\n", path, jerr.text);
-        code = EXIT_RUN;
     }
     json_t *measured = json_object();
     char line[1024];
@@ -352,7 +354,7 @@ static int run_probe(const struct search_opts *o, struct sigguard *sig, int k, d
         code = EXIT_RUN;
     }
     free(iv);
-    json_decref(root);
+    results_free(res);
     session_free(&ses);
     scenario_free(scn);
     return code;

@@ -23,51 +23,30 @@
 #include <stdio.h>
 
 #include "measure/hdr.h"
+#include "measure/recorder.h"
+#include "output/results_read.h"
 
-#define REPORT_OUTCOMES                                                                            \
-    12 /* 2xx 3xx 4xx unauthorized throttled 5xx timeout refused reset tls other abandoned */
+struct plan_json;
+
 #define REPORT_MAX_SERIES 8 /* requests or nodes drawn in one chart */
 
-/* "2xx", "3xx", "4xx", "throttled", "5xx", "timeout", "refused", "reset",
- * "tls", "other" for i = 0..9; NULL beyond. Static. */
-const char *report_outcome_name(int i);
-
-/* True for the classes counted as errors (4xx, 5xx and transport failures;
- * not 2xx, 3xx or throttled). */
-bool report_outcome_is_error(int i);
-
-/* A latency summary (latency_ms, service_ms): milliseconds, NaN when
- * absent. */
-struct report_lat {
-    double count, min, mean, p50, p90, p99, p999, p9999, max;
-};
-
-/* A CELL of results.json: totals.all, totals.by_phase/by_request/by_node. */
-struct report_row {
-    char *name; /* owned; "all" for totals.all */
-    double count, throughput_rps, errors, error_pct, throttled, throttled_pct, unexpected;
-    double outcomes[REPORT_OUTCOMES];
-    struct report_lat latency, service;
-};
-
-/* One interval's numbers, for the cluster or one node. */
-struct report_point {
-    bool present;
-    double completed, errors, throttled, p50_ms, p90_ms, p99_ms, max_ms, service_p99_ms;
-    double outcomes[REPORT_OUTCOMES];
-};
+/* The numbers a report shows come from results.json as results_read.h
+ * reads it: a CELL of totals is a struct results_cell, an interval's
+ * numbers a struct results_slice, a latency summary a struct
+ * results_lat, a gate a struct results_gate; outcome classes are indexed
+ * and named as the recorder names them (rec_outcome_name). */
 
 struct report_interval {
     double start_s, length_s, offered_rps, achieved_rps;
-    int phase;                  /* index in report.phases; -1 when unknown or the drain */
-    bool drain;                 /* after the arrivals ended: answers to earlier ones */
-    struct report_point all;    /* the cluster */
-    struct report_point *nodes; /* n_nodes, owned; parallel to report.nodes */
+    int phase;                   /* index in report.phases; -1 when the drain */
+    bool drain;                  /* after the arrivals ended: answers to earlier ones */
+    struct results_slice all;    /* the cluster */
+    struct results_slice *nodes; /* n_nodes, owned; parallel to report.nodes */
 };
 
 /* A phase as it ran (results.json scenario.load.phases and run). */
 struct report_phase {
-    char *name;                                               /* owned */
+    const char *name;                                         /* borrowed from the model */
     double duration_s, rate_start, rate_end, users, think_ms; /* NaN when absent */
     double ran_s; /* seconds it sent arrivals: its duration, less when the run ended
                      during it, 0 when before; NaN when unknown */
@@ -77,19 +56,13 @@ struct report_phase {
 /* Full histograms (µs) of one request (its cells summed), or of every
  * request ("all", from totals.all). */
 struct report_dist {
-    char *name;                         /* owned */
+    const char *name;                   /* borrowed from the model, or "all" */
     struct hdr_hist *latency, *service; /* owned; NULL when results.json has none */
-};
-
-/* A gate verdict (results.json "gates"; docs/report.md). Strings owned. */
-struct report_gate {
-    char *gate, *scope, *name, *metric, *op, *unit, *verdict;
-    double threshold, measured; /* NaN when absent */
 };
 
 /* One error class with an example message (error_examples). */
 struct report_example {
-    char *cls, *message; /* owned */
+    const char *cls, *message; /* rec_outcome_name, and borrowed from the model */
 };
 
 /* A step of the capacity model: from plan.json (per node) or, without a
@@ -109,7 +82,7 @@ struct report_whatif {
 };
 
 struct report_sens {
-    char *what; /* owned */
+    const char *what; /* borrowed from the plan read */
     double peak_rps, per_node_rps;
     int nodes; /* 0: out of range */
 };
@@ -118,10 +91,11 @@ struct report_usl_point {
     double concurrency, throughput_rps;
 };
 
-/* What the report shows of a plan.json. */
+/* What the report shows of a plan.json (read by output/plan_json.h). */
 struct report_plan {
-    char *file;     /* owned: as found or given */
-    char *sentence; /* owned; NULL when the plan has none */
+    struct plan_json *doc; /* owned: the plan.json read; the strings below are its */
+    char *file;            /* owned: as found or given */
+    const char *sentence;  /* NULL when the plan has none */
     char percentile[8];
     double slo_latency_ms, slo_error_pct, slo_min_achieved_pct;
     bool have_capacity;
@@ -144,13 +118,13 @@ struct report_plan {
     double gamma, alpha, beta, r2, rse, peak_n, peak_x, ceiling_x;
     struct report_usl_point *points; /* the measured points (plan.json "points") */
     size_t n_points;
-    char **assumptions;
+    const char *const *assumptions;
     size_t n_assumptions;
 };
 
 /* One application of a token pool (results.json auth.applications). */
 struct report_app {
-    char *name;         /* owned */
+    const char *name;   /* borrowed from the model */
     char *throttled_by; /* owned: "application 80, other 2", or NULL */
     double count, errors, error_pct, unauthorized, throttled, throttled_pct;
     double mean_ms, max_ms, tokens, token_failures, rejected_after_refresh;
@@ -158,42 +132,44 @@ struct report_app {
 
 /* The token endpoint (results.json auth.token_endpoint). */
 struct report_token {
-    char *url; /* owned */
+    const char *url; /* borrowed from the model */
     double requests, failed, initial, ahead, after_401, retry;
-    struct report_lat latency;
+    struct results_lat latency;
 };
 
 struct report {
-    char *results_file; /* owned: base name of results.json */
+    struct results *res; /* owned: the results.json read; the strings below are its */
+    char *results_file;  /* owned: base name of results.json */
     /* run facts */
-    char *scenario, *description, *scenario_file;
-    char *version, *transport, *libcurl, *openssl; /* transport: NULL before it was recorded */
-    char *status, *model, *latency_definition;
-    char *stop_reason; /* what stopped the run early (a gate); NULL if nothing */
+    const char *scenario, *description, *scenario_file;
+    const char *version, *transport, *libcurl, *openssl; /* transport: NULL before it was
+                                                            recorded */
+    const char *status, *model, *latency_definition;
+    const char *stop_reason; /* what stopped the run early (a gate); NULL if nothing */
     double start_epoch_s, elapsed_s, planned_s, interval_s;
     int cores, workers;
     bool insecure_tls;
     double gen_late_pct, gen_queue_drops, gen_abandoned, gen_max_lag_ms, gen_cpu_pct;
-    double gen_local_failures; /* requests never sent for want of a local resource (NaN:
-                                  results.json from before the counter) */
-    char *gen_local_example;   /* one of their messages, or NULL */
-    char **targets;            /* "name  url", owned */
+    double gen_local_failures;     /* requests never sent for want of a local resource (NaN:
+                                      results.json from before the counter) */
+    const char *gen_local_example; /* one of their messages, or NULL */
+    char **targets;                /* "name  url", owned */
     size_t n_targets;
-    char *node_header; /* scenario.node_header, or NULL */
-    char **overrides;  /* scenario.overrides: the --set overrides as recorded; owned */
+    const char *node_header;      /* scenario.node_header, or NULL */
+    const char *const *overrides; /* scenario.overrides: the --set overrides as recorded */
     size_t n_overrides;
     double arrivals_end_s; /* run.arrivals_end_s; NaN in results.json from before it */
-    /* numbers */
-    struct report_row all;
-    struct report_row *by_phase, *by_request, *by_node;
+    /* numbers (the model's) */
+    const struct results_cell *all;
+    const struct results_cell *by_phase, *by_request, *by_node;
     size_t n_by_phase, n_by_request, n_by_node;
     struct report_phase *phases;
     size_t n_phases;
-    char **nodes; /* the nodes of results.json "nodes" that answered (a CELL in
-                     totals.by_node); the order of report_interval.nodes */
+    const char **nodes; /* the nodes of results.json "nodes" that answered (a CELL in
+                           totals.by_node); the order of report_interval.nodes; owned array */
     size_t n_nodes;
-    char **silent; /* the other nodes: targets that answered nothing themselves (a load
-                      balancer whose nodes node_header names); owned */
+    const char **silent; /* the other nodes: targets that answered nothing themselves (a load
+                            balancer whose nodes node_header names); owned array */
     size_t n_silent;
     struct report_interval *intervals;
     size_t n_intervals;
@@ -203,7 +179,7 @@ struct report {
     size_t n_examples;
     char *faults; /* owned: totals.all.faults_by as "101503 12, no_code 2", or NULL */
     bool have_gates;
-    struct report_gate *gates;
+    const struct results_gate *gates;
     size_t n_gates;
     int gates_failed;
     /* steps: from the plan when there is one, else from the phases */
@@ -280,7 +256,7 @@ void report_table_phases(const struct report *r, FILE *f, enum report_markup m);
 /* Latency and outcome counts a row: first is the first column's title
  * ("phase"); total, when not NULL, is a last row set apart ("**all**"). */
 void report_table_rows(FILE *f, enum report_markup m, const char *first,
-                       const struct report_row *rows, size_t n, const struct report_row *total);
+                       const struct results_cell *rows, size_t n, const struct results_cell *total);
 /* Outcome classes per node and in all (classes all nodes lack left out). */
 void report_table_outcomes(const struct report *r, FILE *f, enum report_markup m);
 /* The gates with their scope, measure and verdict. */
@@ -292,18 +268,15 @@ void report_table_steps(const struct report *r, FILE *f, enum report_markup m);
 /* Applications of the token pool and the token endpoint's line
  * (report_auth.c; r->n_apps must be > 0). */
 void report_table_apps(const struct report *r, FILE *f, enum report_markup m);
-/* Reads results.json's "auth" (absent: nothing) into r. Returns 0 or -1
- * with err naming the field. */
-struct json_t;
-int report_read_auth(struct report *r, const struct json_t *root, const char *path, char *err,
-                     size_t errlen);
-/* "application 80, other 2" from a count per kind (throttled_by,
- * faults_by); NULL when empty or not an object. Owned (free). */
-char *report_kinds(struct json_t *by);
-/* Frees what report_read_auth read. */
+/* The applications and the token endpoint of r->res->auth (none: nothing)
+ * into r (report_auth.c). Returns 0 or -1 with err set (no memory). */
+int report_load_auth(struct report *r, char *err, size_t errlen);
+/* "application 80, other 2" from counts[0..n) named name(k) (throttled_by,
+ * faults_by), the kinds with a count only; NULL when there is none.
+ * Owned (free). */
+char *report_kinds(const double *counts, int n, const char *(*name)(int));
+/* Frees what report_load_auth made. */
 void report_free_auth(struct report *r);
-/* A latency summary object (latency_ms) into l (report.c). */
-void report_read_lat(struct report_lat *l, const struct json_t *o);
 
 /* The plan's what-if rows (r->plan must be set). */
 void report_table_whatif(const struct report *r, FILE *f, enum report_markup m);
@@ -335,6 +308,6 @@ const char *report_fmt_ms(char *buf, size_t n, double ms);
 const char *report_fmt_start(char *buf, size_t n, double epoch_s);
 
 /* The gate's scope and name: "all", "phase steady", "node gw1". */
-const char *report_gate_scope(char *buf, size_t n, const struct report_gate *g);
+const char *report_gate_scope(char *buf, size_t n, const struct results_gate *g);
 
 #endif

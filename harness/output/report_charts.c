@@ -148,7 +148,7 @@ static double group_value(const struct report *r, size_t a, size_t b, int node, 
     int lat_n = 0;
     for (size_t i = a; i < b; i++) {
         const struct report_interval *iv = &r->intervals[i];
-        const struct report_point *pt = node < 0 ? &iv->all : &iv->nodes[node];
+        const struct results_slice *pt = node < 0 ? &iv->all : &iv->nodes[node];
         if (!recorded(r, iv))
             continue;
         if (m == M_OFFERED || m == M_ACHIEVED) {
@@ -390,16 +390,16 @@ out:
     }
 }
 
-/* Classes drawn in the errors chart, bottom up, with their colors and
- * legend keys: every class but 2xx and 3xx (report_outcome_name). */
+/* Classes drawn in the errors chart, bottom up, with their colors: every
+ * class but 2xx and 3xx. Named, and keyed in the legend, as the recorder
+ * names them (rec_outcome_name). */
 static const struct {
-    int cls;
-    const char *color, *key;
-} err_classes[] = {{3, "#f28e2b", "unauthorized"}, {2, "#edc948", "4xx"},
-                   {4, "#e15759", "throttled"},    {5, "#b07aa1", "5xx"},
-                   {6, "#9c755f", "timeout"},      {7, "#ff9da7", "refused"},
-                   {8, "#76b7b2", "reset"},        {9, "#7f7f7f", "tls"},
-                   {10, "#bab0ac", "other"},       {11, "#4e79a7", "abandoned"}};
+    enum rec_outcome cls;
+    const char *color;
+} err_classes[] = {{OC_401, "#f28e2b"},      {OC_4XX, "#edc948"},     {OC_429, "#e15759"},
+                   {OC_5XX, "#b07aa1"},      {OC_TIMEOUT, "#9c755f"}, {OC_REFUSED, "#ff9da7"},
+                   {OC_RESET, "#76b7b2"},    {OC_TLS, "#7f7f7f"},     {OC_OTHER, "#bab0ac"},
+                   {OC_ABANDONED, "#4e79a7"}};
 #define N_ERR_CLASSES (sizeof err_classes / sizeof err_classes[0])
 
 void report_chart_errors(const struct report *r, FILE *f)
@@ -412,10 +412,10 @@ void report_chart_errors(const struct report *r, FILE *f)
     size_t nk = 0;
     for (size_t c = 0; c < N_ERR_CLASSES; c++)
         if (total[c] > 0)
-            key[nk++] =
-                (struct svg_legend_item){report_outcome_name(err_classes[c].cls),
-                                         {err_classes[c].color, 0, NULL, err_classes[c].key},
-                                         SVG_KEY_BOX};
+            key[nk++] = (struct svg_legend_item){
+                rec_outcome_name(err_classes[c].cls),
+                {err_classes[c].color, 0, NULL, rec_outcome_name(err_classes[c].cls)},
+                SVG_KEY_BOX};
     if (nk == 0) {
         fputs("<p>No errors and no throttled requests in any interval.</p>\n", f);
         return;
@@ -452,10 +452,11 @@ void report_chart_errors(const struct report *r, FILE *f)
                 continue;
             char tip[128];
             snprintf(tip, sizeof tip, "%s: %.0f in %.1f–%.1f s",
-                     report_outcome_name(err_classes[c].cls), v, x0, x1);
+                     rec_outcome_name(err_classes[c].cls), v, x0, x1);
             svg_rect(&p, x0 + gap, x1 - gap, y, y + v,
-                     &(struct svg_style){err_classes[c].color, 0, NULL, err_classes[c].key}, NULL,
-                     report_outcome_name(err_classes[c].cls), tip);
+                     &(struct svg_style){err_classes[c].color, 0, NULL,
+                                         rec_outcome_name(err_classes[c].cls)},
+                     NULL, rec_outcome_name(err_classes[c].cls), tip);
             y += v;
         }
     }

@@ -213,7 +213,7 @@ int report_html(const struct report *r, FILE *f)
     fputs("<h3>Phases</h3>\n", f);
     report_table_phases(r, f, REPORT_HTML);
     fputs("<h2 id=\"summary\">Summary</h2>\n", f);
-    report_table_rows(f, REPORT_HTML, "phase", r->by_phase, r->n_by_phase, &r->all);
+    report_table_rows(f, REPORT_HTML, "phase", r->by_phase, r->n_by_phase, r->all);
     fputs("<h2 id=\"latency\">Latency distribution</h2>\n", f);
     report_chart_percentiles(r, f);
     fputs("<h3>Per request</h3>\n", f);

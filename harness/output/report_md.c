@@ -72,7 +72,7 @@ const char *report_fmt_start(char *buf, size_t n, double epoch_s)
     return buf;
 }
 
-const char *report_gate_scope(char *buf, size_t n, const struct report_gate *g)
+const char *report_gate_scope(char *buf, size_t n, const struct results_gate *g)
 {
     const char *scope = g->scope ? g->scope : "all";
     if (g->name && strcmp(scope, "all") != 0)
@@ -259,7 +259,7 @@ int report_markdown(const struct report *r, FILE *f)
     md_banner(r, f);
     md_facts(r, f);
     fputs("## Summary\n\n", f);
-    report_table_rows(f, REPORT_MD, "phase", r->by_phase, r->n_by_phase, &r->all);
+    report_table_rows(f, REPORT_MD, "phase", r->by_phase, r->n_by_phase, r->all);
     fputs("Latency in milliseconds, ", f);
     esc(f, r->latency_definition ? r->latency_definition : "");
     fputs(". Rates are per second of the phases that ran.\n\n## Per request\n\n", f);

@@ -1,165 +1,124 @@
 /*
- * report_plan.c — a plan.json (docs/plan.md) into the report model: the
- * recommendation, the capacity at the SLO, the steps with their verdicts,
- * the what-if rows, the sensitivity, the USL fit and its measured points,
- * the assumptions; see report.h.
+ * report_plan.c — a plan.json (docs/plan.md, read by plan_json.h) into the
+ * report model: the recommendation, the capacity at the SLO, the steps
+ * with their verdicts, the what-if rows, the sensitivity, the USL fit and
+ * its measured points, the assumptions; see report.h.
  */
-#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
+#include "output/plan_json.h"
 #include "output/report_int.h"
+
+/* "a, b, c" from names[0..n) into out (cap bytes). */
+static void joined(char *out, size_t cap, const char *const *names, size_t n)
+{
+    out[0] = '\0';
+    for (size_t i = 0, len = 0; i < n && len < cap; i++, len = strlen(out))
+        snprintf(out + len, cap - len, "%s%s", len ? ", " : "", names[i] ? names[i] : "?");
+}
+
+/* The plan's steps into r->steps: per node, with their verdicts. */
+static int plan_steps(struct report *r, const struct plan_json *pj)
+{
+    if (pj->n_steps == 0)
+        return 0;
+    r->steps = calloc(pj->n_steps, sizeof *r->steps);
+    if (!r->steps)
+        return -1;
+    r->steps_from_plan = true;
+    for (size_t i = 0; i < pj->n_steps; i++) {
+        const struct plan_json_step *v = &pj->steps[i];
+        struct report_step *s = &r->steps[r->n_steps++];
+        if (!(s->name = strdup(v->name)))
+            return -1;
+        s->offered_rps = v->per_node_offered_rps;
+        s->achieved_rps = v->per_node_achieved_rps;
+        s->latency_ms = v->latency_ms;
+        s->error_pct = v->error_pct;
+        snprintf(s->verdict, sizeof s->verdict, "%s", v->verdict ? v->verdict : "");
+        snprintf(s->role, sizeof s->role, "%s", v->role ? v->role : "");
+        char why[160];
+        joined(why, sizeof why, v->violates, v->n_violates);
+        if ((v->invalid_reason || why[0]) &&
+            !(s->why = strdup(v->invalid_reason ? v->invalid_reason : why)))
+            return -1;
+    }
+    return 0;
+}
 
 int report_read_plan(struct report *r, const char *path, char *err, size_t errlen)
 {
-    json_t *root = load_json(path, "gatecap plan.json", err, errlen);
-    if (!root)
+    struct plan_json *pj = NULL;
+    if (plan_json_read(path, &pj, err, errlen) != PLAN_JSON_OK)
         return -1;
-    int rc = -1;
     struct report_plan *p = calloc(1, sizeof *p);
     if (!p) {
-        fail(err, errlen, "out of memory");
-        goto out;
+        plan_json_free(pj);
+        return fail(err, errlen, "out of memory");
     }
     r->plan = p;
-    const char *fmt = json_string_value(json_object_get(root, "format"));
-    if (!fmt || strcmp(fmt, "gatecap-plan") != 0 || num(root, "version") != 1) {
-        fail(err, errlen,
-             "%s: not a gatecap plan.json version 1 (\"format\": \"gatecap-plan\"); make one "
-             "with gatecap plan RESULTS.json ... -o plan.json",
-             path);
-        goto out;
+    p->doc = pj;
+    if (!(p->file = strdup(path)))
+        return fail(err, errlen, "out of memory");
+    p->sentence = pj->sentence;
+    snprintf(p->percentile, sizeof p->percentile, "%s", pj->percentile ? pj->percentile : "");
+    p->slo_latency_ms = pj->slo_latency_ms;
+    p->slo_error_pct = pj->slo_error_pct;
+    p->slo_min_achieved_pct = pj->slo_min_achieved_pct;
+    p->have_capacity = pj->has_capacity;
+    p->capacity_rps = pj->capacity_rps;
+    p->at_least = pj->at_least;
+    joined(p->limited_by, sizeof p->limited_by, pj->limited_by, pj->n_limited_by);
+    snprintf(p->interpolated_on, sizeof p->interpolated_on, "%s",
+             pj->interpolated_on ? pj->interpolated_on : "");
+    p->peak_rps = pj->peak_rps;
+    p->headroom_pct = pj->headroom_pct;
+    p->redundancy = pj->redundancy;
+    p->min_nodes = pj->min_nodes;
+    p->have_rec = pj->has_recommendation;
+    p->rec_nodes = pj->rec_nodes;
+    p->n_base = pj->n_base;
+    p->traffic_managers = pj->traffic_managers;
+    snprintf(p->binding, sizeof p->binding, "%s", pj->binding ? pj->binding : "");
+    p->per_node_effective_rps = pj->per_node_effective_rps;
+    p->util_peak_pct = pj->util_peak_pct;
+    p->util_after_loss_pct = pj->util_after_loss_pct;
+    p->loss_ok = pj->loss_ok;
+    p->whatif = calloc(pj->n_what_if + 1, sizeof *p->whatif);
+    p->sens = calloc(pj->n_sensitivity + 1, sizeof *p->sens);
+    p->points = calloc(pj->n_points + 1, sizeof *p->points);
+    if (!p->whatif || !p->sens || !p->points || plan_steps(r, pj))
+        return fail(err, errlen, "out of memory");
+    for (size_t i = 0; i < pj->n_what_if; i++) {
+        const struct plan_json_whatif *w = &pj->what_if[i];
+        p->whatif[p->n_whatif++] = (struct report_whatif){w->nodes,
+                                                          w->capacity_rps,
+                                                          w->util_peak_pct,
+                                                          w->util_after_loss_pct,
+                                                          w->headroom_left_pct,
+                                                          w->meets_policy};
     }
-    const json_t *slo = json_object_get(root, "slo");
-    if (!json_is_object(slo) || !json_is_array(json_object_get(root, "steps"))) {
-        fail(err, errlen, "%s: \"slo\" (object) and \"steps\" (array) are required", path);
-        goto out;
+    for (size_t i = 0; i < pj->n_sensitivity; i++) {
+        const struct plan_json_sens *s = &pj->sensitivity[i];
+        p->sens[p->n_sens++] =
+            (struct report_sens){s->what, s->peak_rps, s->per_node_rps, s->nodes};
     }
-    p->file = strdup(path);
-    p->sentence = dup_str(root, "sentence");
-    copy_str(p->percentile, sizeof p->percentile, slo, "percentile");
-    p->slo_latency_ms = num(slo, "latency_ms");
-    p->slo_error_pct = num(slo, "error_pct");
-    p->slo_min_achieved_pct = num(slo, "min_achieved_pct");
-    const json_t *cap = json_object_get(root, "capacity");
-    p->have_capacity = json_is_object(cap);
-    p->capacity_rps = num(cap, "per_node_rps");
-    p->at_least = json_is_true(json_object_get(cap, "at_least"));
-    size_t i;
-    const json_t *v;
-    json_array_foreach(json_object_get(cap, "limited_by"), i, v)
-    {
-        size_t len = strlen(p->limited_by);
-        snprintf(p->limited_by + len, sizeof p->limited_by - len, "%s%s", len ? ", " : "",
-                 json_string_value(v) ? json_string_value(v) : "?");
-    }
-    copy_str(p->interpolated_on, sizeof p->interpolated_on, cap, "interpolated_on");
-    p->peak_rps = num(json_object_get(root, "demand"), "peak_rps");
-    const json_t *pol = json_object_get(root, "policy");
-    p->headroom_pct = num(pol, "headroom_pct");
-    p->redundancy = (int)json_integer_value(json_object_get(pol, "redundancy"));
-    p->min_nodes = (int)json_integer_value(json_object_get(pol, "min_nodes"));
-    const json_t *rec = json_object_get(root, "recommendation");
-    p->have_rec = json_is_object(rec);
-    p->rec_nodes = (int)json_integer_value(json_object_get(rec, "nodes"));
-    p->n_base = (int)json_integer_value(json_object_get(rec, "n_base"));
-    p->traffic_managers = (int)json_integer_value(json_object_get(rec, "traffic_managers"));
-    copy_str(p->binding, sizeof p->binding, rec, "binding");
-    p->per_node_effective_rps = num(rec, "per_node_effective_rps");
-    p->util_peak_pct = num(rec, "util_peak_pct");
-    p->util_after_loss_pct = num(rec, "util_after_loss_pct");
-    p->loss_ok = json_is_true(json_object_get(rec, "loss_ok"));
-
-    const json_t *steps = json_object_get(root, "steps");
-    if (json_array_size(steps) > 0) {
-        r->steps = calloc(json_array_size(steps), sizeof *r->steps);
-        if (!r->steps)
-            goto nomem;
-        r->steps_from_plan = true;
-        json_array_foreach(steps, i, v)
-        {
-            struct report_step *s = &r->steps[r->n_steps++];
-            s->name = dup_str(v, "name");
-            if (!s->name) {
-                fail(err, errlen, "%s: steps[%zu].name is missing", path, i);
-                goto out;
-            }
-            s->offered_rps = num(v, "per_node_offered_rps");
-            s->achieved_rps = num(v, "per_node_achieved_rps");
-            s->latency_ms = num(v, "latency_ms");
-            s->error_pct = num(v, "error_pct");
-            copy_str(s->verdict, sizeof s->verdict, v, "verdict");
-            copy_str(s->role, sizeof s->role, v, "role");
-            char why[160] = "";
-            size_t k;
-            const json_t *m;
-            json_array_foreach(json_object_get(v, "violates"), k, m)
-            {
-                size_t len = strlen(why);
-                snprintf(why + len, sizeof why - len, "%s%s", len ? ", " : "",
-                         json_string_value(m) ? json_string_value(m) : "?");
-            }
-            const char *inv = json_string_value(json_object_get(v, "invalid_reason"));
-            s->why = inv ? strdup(inv) : why[0] ? strdup(why) : NULL;
-        }
-    }
-    const json_t *wi = json_object_get(root, "what_if");
-    p->whatif = calloc(json_array_size(wi) + 1, sizeof *p->whatif);
-    const json_t *se = json_object_get(root, "sensitivity");
-    p->sens = calloc(json_array_size(se) + 1, sizeof *p->sens);
-    const json_t *pts = json_object_get(root, "points");
-    p->points = calloc(json_array_size(pts) + 1, sizeof *p->points);
-    const json_t *as = json_object_get(root, "assumptions");
-    p->assumptions = calloc(json_array_size(as) + 1, sizeof *p->assumptions);
-    if (!p->whatif || !p->sens || !p->points || !p->assumptions)
-        goto nomem;
-    json_array_foreach(wi, i, v)
-    {
-        struct report_whatif *w = &p->whatif[p->n_whatif++];
-        w->nodes = (int)json_integer_value(json_object_get(v, "nodes"));
-        w->capacity_rps = num(v, "capacity_rps");
-        w->util_peak_pct = num(v, "util_peak_pct");
-        w->util_after_loss_pct = num(v, "util_after_loss_pct");
-        w->headroom_left_pct = num(v, "headroom_left_pct");
-        w->meets_policy = json_is_true(json_object_get(v, "meets_policy"));
-    }
-    json_array_foreach(se, i, v)
-    {
-        struct report_sens *s = &p->sens[p->n_sens++];
-        s->what = dup_str(v, "case");
-        s->peak_rps = num(v, "peak_rps");
-        s->per_node_rps = num(v, "per_node_rps");
-        s->nodes = (int)json_integer_value(json_object_get(v, "nodes"));
-    }
-    json_array_foreach(pts, i, v)
-    {
+    for (size_t i = 0; i < pj->n_points; i++)
         p->points[p->n_points++] =
-            (struct report_usl_point){num(v, "concurrency"), num(v, "throughput_rps")};
-    }
-    json_array_foreach(as, i, v)
-    {
-        const char *s = json_string_value(v);
-        if (s && !(p->assumptions[p->n_assumptions++] = strdup(s)))
-            goto nomem;
-    }
-    const json_t *fit = json_object_get(json_object_get(root, "usl"), "fit");
-    p->have_usl = json_is_object(fit);
-    p->gamma = num(fit, "gamma");
-    p->alpha = num(fit, "alpha");
-    p->beta = num(fit, "beta");
-    p->usl_has_peak = json_is_true(json_object_get(fit, "has_peak"));
-    p->peak_n = num(fit, "peak_concurrency");
-    p->peak_x = num(fit, "peak_throughput");
-    p->ceiling_x = num(fit, "ceiling_throughput");
-    p->r2 = num(fit, "r2");
-    p->rse = num(fit, "residual_std_error");
-    rc = 0;
-    goto out;
-nomem:
-    fail(err, errlen, "out of memory");
-out:
-    json_decref(root);
-    return rc;
+            (struct report_usl_point){pj->points[i].concurrency, pj->points[i].throughput_rps};
+    p->assumptions = pj->assumptions;
+    p->n_assumptions = pj->n_assumptions;
+    p->have_usl = pj->has_usl;
+    p->gamma = pj->usl.gamma;
+    p->alpha = pj->usl.alpha;
+    p->beta = pj->usl.beta;
+    p->usl_has_peak = pj->usl.has_peak;
+    p->peak_n = pj->usl.peak_concurrency;
+    p->peak_x = pj->usl.peak_throughput;
+    p->ceiling_x = pj->usl.ceiling_throughput;
+    p->r2 = pj->usl.r2;
+    p->rse = pj->usl.residual_std_error;
+    return 0;
 }

@@ -315,7 +315,7 @@ void report_table_phases(const struct report *r, FILE *f, enum report_markup m)
 }
 
 /* A row's name; the total row is "**all**" in Markdown. */
-static void name_cell(struct table *t, const struct report_row *w, bool total)
+static void name_cell(struct table *t, const struct results_cell *w, bool total)
 {
     if (total && t->markup == REPORT_MD)
         cell(t, "**all**");
@@ -335,7 +335,7 @@ static const char *count_pct(const struct table *t, char *buf, size_t n, double 
 }
 
 void report_table_rows(FILE *f, enum report_markup m, const char *first,
-                       const struct report_row *rows, size_t n, const struct report_row *total)
+                       const struct results_cell *rows, size_t n, const struct results_cell *total)
 {
     const struct col cols[] = {
         {first, false},   {"requests", true},  {"req/s", true},    {"p50 ms", true},
@@ -345,7 +345,7 @@ void report_table_rows(FILE *f, enum report_markup m, const char *first,
     struct table t;
     table_begin(&t, f, m, cols, sizeof cols / sizeof cols[0]);
     for (size_t i = 0; i <= n; i++) {
-        const struct report_row *w = i < n ? &rows[i] : total;
+        const struct results_cell *w = i < n ? &rows[i] : total;
         if (!w)
             break;
         char b[B * 2];
@@ -366,22 +366,22 @@ void report_table_rows(FILE *f, enum report_markup m, const char *first,
 
 void report_table_outcomes(const struct report *r, FILE *f, enum report_markup m)
 {
-    bool used[REPORT_OUTCOMES];
-    struct col cols[1 + REPORT_OUTCOMES] = {{"node", false}};
+    bool used[OC_COUNT];
+    struct col cols[1 + OC_COUNT] = {{"node", false}};
     size_t n_cols = 1;
-    for (int k = 0; k < REPORT_OUTCOMES; k++) {
-        used[k] = k == 0 || r->all.outcomes[k] > 0;
+    for (int k = 0; k < OC_COUNT; k++) {
+        used[k] = k == 0 || r->all->outcomes[k] > 0;
         if (used[k])
-            cols[n_cols++] = (struct col){report_outcome_name(k), true};
+            cols[n_cols++] = (struct col){rec_outcome_name(k), true};
     }
     struct table t;
     table_begin(&t, f, m, cols, n_cols);
     for (size_t i = 0; i <= r->n_by_node; i++) {
         bool total = i == r->n_by_node;
-        const struct report_row *w = total ? &r->all : &r->by_node[i];
+        const struct results_cell *w = total ? r->all : &r->by_node[i];
         row_begin(&t, total);
         name_cell(&t, w, total);
-        for (int k = 0; k < REPORT_OUTCOMES; k++) {
+        for (int k = 0; k < OC_COUNT; k++) {
             char b[B];
             if (used[k])
                 cell(&t, report_fmt(b, sizeof b, w->outcomes[k]));
@@ -399,7 +399,7 @@ void report_table_gates(const struct report *r, FILE *f, enum report_markup m)
     table_begin(&t, f, m, cols, sizeof cols / sizeof cols[0]);
     bool md = m == REPORT_MD;
     for (size_t i = 0; i < r->n_gates; i++) {
-        const struct report_gate *g = &r->gates[i];
+        const struct results_gate *g = &r->gates[i];
         char sc[160], b[B];
         row_begin(&t, false);
         cell_open(&t, NULL);

@@ -28,6 +28,17 @@ double results_ms(int64_t us)
     return (double)us / 1000.0;
 }
 
+const char *results_reason_name(int reason)
+{
+    static const char *const reasons[AUTH_REASONS] = {
+        [AUTH_INITIAL] = "initial",
+        [AUTH_AHEAD] = "ahead",
+        [AUTH_AFTER_401] = "after_401",
+        [AUTH_RETRY] = "retry",
+    };
+    return reason >= 0 && reason < AUTH_REASONS ? reasons[reason] : "?";
+}
+
 static json_t *hist_summary(const struct hdr_hist *h)
 {
     return json_pack("{s:I,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:I}", "count",
@@ -88,14 +99,13 @@ static json_t *pct(int64_t part, int64_t whole)
 /* The token endpoint's series and each application's view of the run. */
 static json_t *auth_json(const struct scenario *scn, const struct engine_result *r)
 {
-    static const char *const reasons[AUTH_REASONS] = {"initial", "ahead", "after_401", "retry"};
     const struct auth_stats *st = auth_pool_stats(r->auth);
     json_t *ep = json_pack("{s:s,s:I,s:I,s:o,s:o}", "url", scn->auth.token_url, "requests",
                            (json_int_t)st->requests, "failed", (json_int_t)st->failed, "outcomes",
                            outcomes_json(st->outcomes), "latency_ms", hist_summary(st->latency));
     json_t *by = json_object();
     for (int i = 0; i < AUTH_REASONS; i++)
-        json_object_set_new(by, reasons[i], json_integer(st->by_reason[i]));
+        json_object_set_new(by, results_reason_name(i), json_integer(st->by_reason[i]));
     json_object_set_new(ep, "by_reason", by);
     json_object_set_new(ep, "histogram", hist_encoded(st->latency));
     json_t *apps = json_array(), *failing = json_array();

@@ -39,6 +39,11 @@ int results_write(const void *doc, const char *path);
  * 0 or -1 (errno set). */
 int results_fprint(const void *doc, FILE *f);
 
+/* The name of a token request's reason (enum auth_reason) in
+ * auth.token_endpoint.by_reason: "initial", "ahead", "after_401", "retry";
+ * "?" beyond. Static. */
+const char *results_reason_name(int reason);
+
 /* Milliseconds from microseconds, as results and summaries show them. */
 double results_ms(int64_t us);
 

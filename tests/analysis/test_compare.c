@@ -3,7 +3,9 @@
  * regression, noise that moves the totals but not the intervals, too few
  * samples, per-request rows, throughput and error directions, which
  * intervals count, tolerances, and every refusal (missing, corrupt,
- * foreign or incompatible files). */
+ * foreign or incompatible files). The files are written by results.c from
+ * runs built with a real recorder (tests/testresults.h); a test that
+ * needs what no run writes (a damaged number, an older file) edits that. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,9 +21,10 @@
 #include <jansson.h>
 
 #include "analysis/compare.h"
+#include "testresults.h"
 #include "testutil.h"
 
-/* ---- fixtures ---- */
+/* ---- fixtures: results.json written by results.c (tests/testresults.h) ---- */
 
 /* Deterministic noise in [-1, 1]. */
 static double wobble(unsigned k)
@@ -33,87 +36,143 @@ static double wobble(unsigned k)
     return (double)(x % 2001) / 1000.0 - 1;
 }
 
-static json_t *slice(double base_ms, double completed, double errors, unsigned k)
+/* What a run differs by. */
+struct spec {
+    const char *name;    /* the scenario's name ("s") */
+    bool closed;         /* load.model: closed */
+    int n;               /* whole intervals of the recorded phase (12) */
+    double latency;      /* every latency of the run × this (1) */
+    double throughput;   /* every completion × this (1) */
+    int errors;          /* 5xx among the totals' completions */
+    int interval_errors; /* 5xx in each odd interval */
+    bool reversed;       /* the intervals' latencies in the reverse order */
+    bool no_b;           /* request b never sent */
+    bool one_node;       /* every request answered by n1 */
+    bool n3;             /* a third node, n3, in the totals */
+    const char *refused; /* node (or "*": every node) that refused every connection */
+    double steady_rps;   /* the recorded phase's rate; 0: 100/s */
+    bool limited, interrupted;
+};
+
+/* A spec: what is not given is the usual run (scenario "s", 12 intervals,
+ * latency and throughput × 1). */
+#define SPEC(...) ((struct spec){__VA_ARGS__})
+
+static bool refused_on(const struct spec *sp, size_t node)
 {
-    double w = 1 + 0.04 * wobble(k);
-    return json_pack("{s:f,s:f,s:i,s:f,s:f,s:f,s:f,s:f}", "completed", completed, "errors", errors,
-                     "throttled", 0, "p50_ms", base_ms * w, "p90_ms", 1.5 * base_ms * w, "p99_ms",
-                     2 * base_ms * w, "max_ms", 3 * base_ms * w, "service_p99_ms",
-                     1.9 * base_ms * w);
+    static const char *const names[] = {"n1", "n2", "n3"};
+    return sp->refused && (!strcmp(sp->refused, "*") || !strcmp(sp->refused, names[node]));
 }
 
-static json_t *cell(double base_ms, double rps, double error_pct)
+/* Records n answers of request q on node into s (phase p): latencies
+ * lat_us, lat_us + step_us, ... (none when the node refused), e of them
+ * 5xx. */
+static void answers(const struct spec *sp, struct rec_set *s, size_t p, size_t q, size_t node,
+                    int64_t n, int64_t lat_us, int64_t step_us, int64_t e)
 {
-    return json_pack("{s:i,s:f,s:f,s:f,s:{s:i,s:f,s:f,s:f,s:f},s:{s:i,s:f}}", "count", 1000,
-                     "throughput_rps", rps, "error_pct", error_pct, "throttled_pct", 0.0,
-                     "latency_ms", "count", 1000, "p50", base_ms, "p90", 1.5 * base_ms, "p99",
-                     2 * base_ms, "p99.9", 3 * base_ms, "service_ms", "count", 1000, "p99",
-                     1.9 * base_ms);
-}
-
-/* A run of scenario `name`: a warm-up phase (2 intervals, not recorded,
- * with absurd latencies), `n` whole intervals of the recorded phase
- * "steady", a partial interval and a drain interval (no arrivals), both
- * with absurd latencies too: none of those may count. Requests a and b,
- * nodes n1 and n2, latency around 20 ms, 100 req/s. */
-static json_t *make_run(const char *name, const char *model, int n)
-{
-    json_t *iv = json_array();
-    for (int i = 0; i < 2; i++)
-        json_array_append_new(iv,
-                              json_pack("{s:s,s:f,s:i,s:f,s:o,s:{}}", "phase", "warm", "length_s",
-                                        1.0, "scheduled", 100, "achieved_rps", 100.0, "all",
-                                        slice(5000, 100, 0, 900 + (unsigned)i), "nodes"));
-    for (int i = 0; i < n; i++)
-        json_array_append_new(iv, json_pack("{s:s,s:f,s:i,s:f,s:o,s:{s:o,s:o}}", "phase", "steady",
-                                            "length_s", 1.0, "scheduled", 100, "achieved_rps",
-                                            100 + 2 * wobble(500 + (unsigned)i), "all",
-                                            slice(20, 100, 0, (unsigned)i), "nodes", "n1",
-                                            slice(20, 50, 0, 100 + (unsigned)i), "n2",
-                                            slice(20, 50, 0, 200 + (unsigned)i)));
-    json_array_append_new(iv, json_pack("{s:s,s:f,s:i,s:f,s:o,s:{}}", "phase", "steady", "length_s",
-                                        0.3, "scheduled", 30, "achieved_rps", 1.0, "all",
-                                        slice(9000, 1, 1, 77), "nodes"));
-    json_array_append_new(iv, json_pack("{s:s,s:f,s:i,s:f,s:o,s:{}}", "phase", "steady", "length_s",
-                                        1.0, "scheduled", 0, "achieved_rps", 1.0, "all",
-                                        slice(9000, 1, 1, 78), "nodes"));
-    return json_pack("{s:s,s:i,s:{s:s,s:f,s:{s:[{s:s,s:f,s:b},{s:s,s:f,s:b}]}},s:{s:s,s:s},"
-                     "s:{s:o,s:{s:o,s:o},s:{s:o,s:o}},s:o}",
-                     "format", "gatecap-results", "version", 1, "scenario", "name", name,
-                     "interval_s", 1.0, "load", "phases", "name", "warm", "rate_start_per_s", 100.0,
-                     "record", 0, "name", "steady", "rate_start_per_s", 100.0, "record", 1, "run",
-                     "status", "complete", "model", model, "totals", "all", cell(20, 100, 0),
-                     "by_request", "a", cell(20, 80, 0), "b", cell(20, 20, 0), "by_node", "n1",
-                     cell(20, 50, 0), "n2", cell(20, 50, 0), "intervals", iv);
-}
-
-static bool latency_key(const char *k)
-{
-    static const char *const keys[] = {"p50",    "p90",    "p99",    "p99.9",         "p50_ms",
-                                       "p90_ms", "p99_ms", "max_ms", "service_p99_ms"};
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        if (!strcmp(k, keys[i]))
-            return true;
-    return false;
-}
-
-/* Multiplies every latency number under j by f. */
-static void scale_latency(json_t *j, double f)
-{
-    const char *k;
-    json_t *v;
-    size_t i;
-    if (json_is_array(j))
-        json_array_foreach(j, i, v) scale_latency(v, f);
-    if (!json_is_object(j))
+    if (sp->one_node)
+        node = 0;
+    if (refused_on(sp, node)) {
+        tr_record(s, p, q, node, n, 0, 0, OC_REFUSED);
         return;
-    json_object_foreach(j, k, v)
-    {
-        if (json_is_number(v) && latency_key(k))
-            json_object_set_new(j, k, json_real(json_number_value(v) * f));
-        else
-            scale_latency(v, f);
     }
+    if (n > e)
+        tr_record(s, p, q, node, n - e, lat_us, step_us, OC_2XX);
+    if (e)
+        tr_record(s, p, q, node, e, lat_us, step_us, OC_5XX);
+}
+
+/* One interval: `done` completions of phase p split between requests a
+ * (80 %) and b and nodes n1 and n2, at latencies from lat_us, e of them
+ * 5xx. */
+static void interval(const struct spec *sp, const struct scenario *scn, struct engine_result *r,
+                     size_t i, size_t p, double length_s, int64_t scheduled, int64_t done,
+                     int64_t lat_us, int64_t e)
+{
+    struct rec_set *s = tr_set(scn);
+    tr_scheduled(s, p, scheduled);
+    int64_t a = sp->no_b ? done : done * 4 / 5, b = done - a;
+    answers(sp, s, p, 0, 0, a / 2, lat_us, 2, e);
+    answers(sp, s, p, 0, 1, a - a / 2, lat_us, 2, 0);
+    if (b) {
+        answers(sp, s, p, 1, 0, b / 2, lat_us, 2, 0);
+        answers(sp, s, p, 1, 1, b - b / 2, lat_us, 2, 0);
+    }
+    tr_interval(scn, r, i, p, (double)i, length_s, s);
+    rec_set_free(s);
+}
+
+/* A run: a warm-up phase (2 intervals, not recorded, with absurd
+ * latencies), sp->n whole intervals of the recorded phase "steady", a
+ * partial interval and one without arrivals, both with absurd latencies
+ * too: none of those may count. Requests a and b, nodes n1 and n2, about
+ * 1 ms, 100 req/s. The totals hold latencies from 400 to 1560 µs in
+ * steps of 40 (so that × 1.2, × 1.3 and × 0.7 are exact to the
+ * microsecond); the intervals wobble by 4 % around 1 ms. */
+static json_t *make_run(struct spec sp)
+{
+    sp.name = sp.name ? sp.name : "s";
+    sp.n = sp.n ? sp.n : 12;
+    sp.latency = sp.latency > 0 ? sp.latency : 1;
+    sp.throughput = sp.throughput > 0 ? sp.throughput : 1;
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml,
+             "name: %s\n"
+             "targets: ['http://127.0.0.1:8280', 'http://127.0.0.2:8280']\n"
+             "requests: [{name: a, path: /a, weight: 4}, {name: b, path: /b}]\n"
+             "load:\n"
+             "  model: %s\n"
+             "  phases:\n"
+             "    - {name: warm, duration: 2s, %s, record: false}\n"
+             "    - {name: steady, duration: %ds, %s}\n",
+             sp.name, sp.closed ? "closed" : "open", sp.closed ? "users: 10" : "rate: 100/s", sp.n,
+             sp.closed           ? "users: 10"
+             : sp.steady_rps > 0 ? "rate: 200/s"
+                                 : "rate: 100/s");
+    struct scenario *scn = tr_scenario(yaml);
+    const char *nodes[] = {"n1", "n2", "n3"};
+    size_t n = (size_t)sp.n;
+    struct engine_result *r = tr_run(scn, nodes, sp.n3 ? 3 : 2, n + 4);
+    for (size_t i = 0; i < 2; i++)
+        interval(&sp, scn, r, i, 0, 1, 100, 100, 5000000, 0);
+    for (size_t i = 0; i < n; i++) {
+        size_t k = sp.reversed ? n - 1 - i : i;
+        double w = 1 + 0.04 * wobble((unsigned)k);
+        interval(&sp, scn, r, 2 + i, 1, 1, 100, llround(100 * sp.throughput),
+                 llround(1000 * w * sp.latency), i % 2 ? sp.interval_errors : 0);
+        r->intervals[2 + i].achieved_rps = (100 + 2 * wobble(500 + (unsigned)k)) * sp.throughput;
+    }
+    interval(&sp, scn, r, n + 2, 1, 0.3, 30, 1, 9000000, 1);
+    interval(&sp, scn, r, n + 3, 1, 1, 0, 1, 9000000, 1);
+    /* the totals: 100 × n completions of steady */
+    struct rec_set *s = tr_set(scn);
+    int64_t total = llround(100 * sp.n * sp.throughput);
+    int64_t a = sp.no_b ? total : total * 4 / 5, b = total - a;
+    for (size_t node = 0; node < 2; node++) {
+        for (int64_t k = 0; k < a / 2 + b / 2; k++) {
+            size_t q = k < a / 2 ? 0 : 1;
+            int64_t v = llround((400 + 40 * (k % 30)) * sp.latency);
+            answers(&sp, s, 1, q, node, 1, v, 0, node == 0 && k < sp.errors ? 1 : 0);
+        }
+    }
+    if (sp.n3)
+        answers(&sp, s, 1, 0, 2, 10, 800, 0, 0);
+    tr_add(r, s);
+    rec_set_free(s);
+    r->generator_limited = sp.limited;
+    r->interrupted = sp.interrupted;
+    json_t *doc = tr_doc(scn, r);
+    tr_free(scn, r);
+    return doc;
+}
+
+/* The run as an older gatecap wrote it: no per-request interval slices. */
+static json_t *without_request_slices(json_t *run)
+{
+    size_t i;
+    json_t *iv;
+    json_array_foreach(json_object_get(run, "intervals"), i, iv) json_object_del(iv, "requests");
+    return run;
 }
 
 static json_t *at(json_t *root, const char *a, const char *b)
@@ -125,8 +184,7 @@ static json_t *at(json_t *root, const char *a, const char *b)
 static void save(char *path, size_t n, const char *name, json_t *doc)
 {
     snprintf(path, n, "%s/%s", test_dir, name);
-    assert_int_equal(json_dump_file(doc, path, JSON_INDENT(1)), 0);
-    json_decref(doc);
+    tr_save(doc, path);
 }
 
 static const struct compare_row *row(const struct compare_result *r, enum compare_metric m,
@@ -165,9 +223,8 @@ static void test_identical(void **state)
     compare_opts_defaults(&o);
     struct compare_result r;
     char err[600] = "";
-    assert_int_equal(
-        run_compare(make_run("s", "open", 12), make_run("s", "open", 12), &o, &r, err, sizeof err),
-        COMPARE_OK);
+    assert_int_equal(run_compare(make_run(SPEC()), make_run(SPEC()), &o, &r, err, sizeof err),
+                     COMPARE_OK);
     assert_string_equal(r.scenario, "s");
     assert_string_equal(r.model, "open");
     assert_int_equal(r.n_rows, 5 * CMP_N_METRICS); /* all, a, b, n1, n2 */
@@ -179,16 +236,18 @@ static void test_identical(void **state)
     assert_int_equal(p99->n_current, 12);
     assert_true(p99->p_value > 0.4);
     assert_true(p99->change == 0);
-    assert_int_equal(row(&r, CMP_P99, CMP_SCOPE_REQUEST, "a")->test, CMP_TEST_NONE);
+    /* per-request interval slices: per-request rows are tested too */
+    const struct compare_row *q = row(&r, CMP_P99, CMP_SCOPE_REQUEST, "a");
+    assert_int_equal(q->test, CMP_TEST_DONE);
+    assert_int_equal(q->n_baseline, 12);
     assert_int_equal(row(&r, CMP_P50, CMP_SCOPE_NODE, "n2")->n_current, 12);
-    assert_true(has_note(&r, "per-request rows are judged on the tolerance alone"));
+    assert_false(has_note(&r, "per-request"));
     compare_free(&r);
 
     /* Only some scopes. */
     o.scope[CMP_SCOPE_REQUEST] = false;
-    assert_int_equal(
-        run_compare(make_run("s", "open", 12), make_run("s", "open", 12), &o, &r, err, sizeof err),
-        COMPARE_OK);
+    assert_int_equal(run_compare(make_run(SPEC()), make_run(SPEC()), &o, &r, err, sizeof err),
+                     COMPARE_OK);
     assert_int_equal(r.n_rows, 3 * CMP_N_METRICS); /* all, n1, n2 */
     assert_false(has_note(&r, "per-request"));
     compare_free(&r);
@@ -202,10 +261,9 @@ static void test_regression(void **state)
     compare_opts_defaults(&o);
     struct compare_result r;
     char err[600] = "";
-    json_t *cur = make_run("s", "open", 12);
-    scale_latency(cur, 1.2);
-    assert_int_equal(run_compare(make_run("s", "open", 12), cur, &o, &r, err, sizeof err),
-                     COMPARE_OK);
+    assert_int_equal(
+        run_compare(make_run(SPEC()), make_run(SPEC(.latency = 1.2)), &o, &r, err, sizeof err),
+        COMPARE_OK);
     static const enum compare_metric lat[] = {CMP_P50, CMP_P90, CMP_P99, CMP_P999, CMP_SERVICE_P99};
     for (size_t i = 0; i < 5; i++) {
         const struct compare_row *x = row(&r, lat[i], CMP_SCOPE_ALL, "");
@@ -214,10 +272,9 @@ static void test_regression(void **state)
         assert_true(x->p_value < 1e-4);
         assert_true(fabs(x->change - 0.2) < 1e-9);
         assert_int_equal(row(&r, lat[i], CMP_SCOPE_NODE, "n1")->verdict, CMP_REGRESSION);
-        /* No per-request samples: the tolerance decides, and says so. */
         const struct compare_row *q = row(&r, lat[i], CMP_SCOPE_REQUEST, "b");
         assert_int_equal(q->verdict, CMP_REGRESSION);
-        assert_int_equal(q->test, CMP_TEST_NONE);
+        assert_int_equal(q->test, CMP_TEST_DONE);
     }
     assert_int_equal(row(&r, CMP_THROUGHPUT, CMP_SCOPE_ALL, "")->verdict, CMP_OK);
     assert_int_equal(row(&r, CMP_ERRORS, CMP_SCOPE_ALL, "")->verdict, CMP_OK);
@@ -226,10 +283,9 @@ static void test_regression(void **state)
 
     /* A tolerance of 25 % (or 5 ms on p50) lets the same change pass. */
     assert_int_equal(compare_parse_tolerance(&o, "latency=25%,p50=5ms", err, sizeof err), 0);
-    cur = make_run("s", "open", 12);
-    scale_latency(cur, 1.2);
-    assert_int_equal(run_compare(make_run("s", "open", 12), cur, &o, &r, err, sizeof err),
-                     COMPARE_OK);
+    assert_int_equal(
+        run_compare(make_run(SPEC()), make_run(SPEC(.latency = 1.2)), &o, &r, err, sizeof err),
+        COMPARE_OK);
     assert_int_equal(r.regressions, 0);
     assert_int_equal(row(&r, CMP_P50, CMP_SCOPE_ALL, "")->verdict, CMP_OK);
     assert_true(row(&r, CMP_P50, CMP_SCOPE_ALL, "")->p_value < 1e-4); /* real, but allowed */
@@ -237,29 +293,18 @@ static void test_regression(void **state)
 
     /* Faster is better: improved, never a regression. */
     compare_opts_defaults(&o);
-    cur = make_run("s", "open", 12);
-    scale_latency(cur, 0.7);
-    assert_int_equal(run_compare(make_run("s", "open", 12), cur, &o, &r, err, sizeof err),
-                     COMPARE_OK);
+    assert_int_equal(
+        run_compare(make_run(SPEC()), make_run(SPEC(.latency = 0.7)), &o, &r, err, sizeof err),
+        COMPARE_OK);
     assert_int_equal(r.regressions, 0);
     assert_int_equal(row(&r, CMP_P99, CMP_SCOPE_ALL, "")->verdict, CMP_IMPROVED);
     assert_true(row(&r, CMP_P99, CMP_SCOPE_ALL, "")->p_value > 0.99);
     compare_free(&r);
 }
 
-/* With per-request interval slices ("requests", as "nodes"), per-request
- * rows are tested too. */
-static void add_request_slices(json_t *run)
-{
-    size_t i;
-    json_t *iv;
-    json_array_foreach(json_object_get(run, "intervals"), i, iv)
-    {
-        json_t *all = json_object_get(iv, "all");
-        json_object_set_new(iv, "requests", json_pack("{s:O,s:O}", "a", all, "b", all));
-    }
-}
-
+/* Without per-request interval slices (a results.json of an older
+ * gatecap on either side), per-request rows rest on the tolerance alone,
+ * and the notes say so once. */
 static void test_request_slices(void **state)
 {
     (void)state;
@@ -267,16 +312,14 @@ static void test_request_slices(void **state)
     compare_opts_defaults(&o);
     struct compare_result r;
     char err[600] = "";
-    json_t *base = make_run("s", "open", 12), *cur = make_run("s", "open", 12);
-    add_request_slices(base);
-    scale_latency(cur, 1.2);
-    add_request_slices(cur);
+    json_t *base = without_request_slices(make_run(SPEC()));
+    json_t *cur = make_run(SPEC(.latency = 1.2));
     assert_int_equal(run_compare(base, cur, &o, &r, err, sizeof err), COMPARE_OK);
     const struct compare_row *q = row(&r, CMP_P90, CMP_SCOPE_REQUEST, "a");
-    assert_int_equal(q->test, CMP_TEST_DONE);
-    assert_int_equal(q->n_baseline, 12);
-    assert_int_equal(q->verdict, CMP_REGRESSION);
-    assert_false(has_note(&r, "per-request"));
+    assert_int_equal(q->test, CMP_TEST_NONE);
+    assert_int_equal(q->verdict, CMP_REGRESSION); /* the tolerance decides */
+    assert_int_equal(row(&r, CMP_P90, CMP_SCOPE_NODE, "n1")->test, CMP_TEST_DONE);
+    assert_true(has_note(&r, "per-request rows are judged on the tolerance alone"));
     compare_free(&r);
 }
 
@@ -289,18 +332,15 @@ static void test_noise(void **state)
     compare_opts_defaults(&o);
     struct compare_result r;
     char err[600] = "";
-    json_t *base = make_run("s", "open", 12), *cur = make_run("s", "open", 12);
-    json_t *iv = json_object_get(cur, "intervals"), *rev = json_array();
-    for (size_t i = json_array_size(iv); i-- > 0;)
-        json_array_append(rev, json_array_get(iv, i));
-    json_object_set_new(cur, "intervals", rev);
+    json_t *base = make_run(SPEC()), *cur = make_run(SPEC(.reversed = true));
     json_t *lat = at(at(cur, "totals", "all"), "latency_ms", NULL);
-    json_object_set_new(lat, "p99", json_real(52));
+    double p99 = json_number_value(json_object_get(lat, "p99"));
+    json_object_set_new(lat, "p99", json_real(p99 * 1.3));
     assert_int_equal(run_compare(base, cur, &o, &r, err, sizeof err), COMPARE_OK);
-    const struct compare_row *p99 = row(&r, CMP_P99, CMP_SCOPE_ALL, "");
-    assert_true(fabs(p99->change - 0.3) < 1e-9);
-    assert_int_equal(p99->verdict, CMP_NOISE);
-    assert_true(p99->p_value > 0.4);
+    const struct compare_row *x = row(&r, CMP_P99, CMP_SCOPE_ALL, "");
+    assert_true(fabs(x->change - 0.3) < 1e-9);
+    assert_int_equal(x->verdict, CMP_NOISE);
+    assert_true(x->p_value > 0.4);
     assert_int_equal(r.regressions, 0);
     assert_int_equal(r.noise, 1);
     compare_free(&r);
@@ -314,9 +354,8 @@ static void test_few_samples(void **state)
     compare_opts_defaults(&o);
     struct compare_result r;
     char err[600] = "";
-    json_t *cur = make_run("s", "open", 3);
-    scale_latency(cur, 1.2);
-    assert_int_equal(run_compare(make_run("s", "open", 3), cur, &o, &r, err, sizeof err),
+    assert_int_equal(run_compare(make_run(SPEC(.n = 3)), make_run(SPEC(.n = 3, .latency = 1.2)), &o,
+                                 &r, err, sizeof err),
                      COMPARE_OK);
     const struct compare_row *p50 = row(&r, CMP_P50, CMP_SCOPE_ALL, "");
     assert_int_equal(p50->verdict, CMP_REGRESSION);
@@ -337,14 +376,9 @@ static void test_throughput(void **state)
     char err[600] = "";
     for (int k = 0; k < 2; k++) {
         double f = k ? 1.1 : 0.9;
-        json_t *cur = make_run("s", "open", 10);
-        json_object_set_new(at(cur, "totals", "all"), "throughput_rps", json_real(100 * f));
-        size_t i;
-        json_t *iv;
-        json_array_foreach(json_object_get(cur, "intervals"), i, iv) json_object_set_new(
-            iv, "achieved_rps",
-            json_real(json_number_value(json_object_get(iv, "achieved_rps")) * f));
-        assert_int_equal(run_compare(make_run("s", "open", 10), cur, &o, &r, err, sizeof err),
+        assert_int_equal(run_compare(make_run(SPEC(.n = 10)),
+                                     make_run(SPEC(.n = 10, .throughput = f)), &o, &r, err,
+                                     sizeof err),
                          COMPARE_OK);
         const struct compare_row *t = row(&r, CMP_THROUGHPUT, CMP_SCOPE_ALL, "");
         assert_int_equal(t->verdict, k ? CMP_IMPROVED : CMP_REGRESSION);
@@ -362,16 +396,15 @@ static void test_errors(void **state)
     compare_opts_defaults(&o);
     struct compare_result r;
     char err[600] = "";
+    /* 2 pp more (40 of 2000), or within 0.1 pp (1 of 2000: 0.05 pp);
+     * every odd interval has errors */
     for (int k = 0; k < 2; k++) {
-        double pct = k ? 0.05 : 2; /* within 0.1 pp, or 2 pp more */
-        json_t *cur = make_run("s", "open", 10);
-        json_object_set_new(at(cur, "totals", "all"), "error_pct", json_real(pct));
-        size_t i;
-        json_t *iv;
-        json_array_foreach(json_object_get(cur, "intervals"), i, iv) json_object_set_new(
-            json_object_get(iv, "all"), "errors", json_real(i % 2 ? 2 * pct : 0));
-        assert_int_equal(run_compare(make_run("s", "open", 10), cur, &o, &r, err, sizeof err),
-                         COMPARE_OK);
+        double pct = k ? 0.05 : 2;
+        assert_int_equal(
+            run_compare(make_run(SPEC(.n = 20)),
+                        make_run(SPEC(.n = 20, .errors = k ? 1 : 40, .interval_errors = k ? 1 : 4)),
+                        &o, &r, err, sizeof err),
+            COMPARE_OK);
         const struct compare_row *e = row(&r, CMP_ERRORS, CMP_SCOPE_ALL, "");
         assert_true(fabs(e->change - pct) < 1e-9);
         assert_int_equal(e->verdict, k ? CMP_OK : CMP_REGRESSION);
@@ -390,30 +423,35 @@ static void test_scopes(void **state)
     compare_opts_defaults(&o);
     struct compare_result r;
     char err[600] = "";
-    json_t *cur = make_run("s", "open", 8);
-    json_t *n2 = at(at(cur, "totals", "by_node"), "n2", NULL);
-    json_object_set_new(at(n2, "latency_ms", NULL), "count", json_integer(0));
-    json_object_del(at(cur, "totals", "by_request"), "b");
-    json_object_set_new(at(cur, "totals", "by_node"), "n3", cell(20, 1, 0));
-    assert_int_equal(run_compare(make_run("s", "open", 8), cur, &o, &r, err, sizeof err),
+    /* n2 refused every connection (no latency, no service time), b was
+     * never sent, n3 answered */
+    assert_int_equal(run_compare(make_run(SPEC(.n = 8)),
+                                 make_run(SPEC(.n = 8, .refused = "n2", .no_b = true, .n3 = true)),
+                                 &o, &r, err, sizeof err),
                      COMPARE_OK);
     assert_int_equal(row(&r, CMP_P99, CMP_SCOPE_NODE, "n2")->verdict, CMP_NO_DATA);
+    assert_int_equal(row(&r, CMP_SERVICE_P99, CMP_SCOPE_NODE, "n2")->verdict, CMP_NO_DATA);
     assert_int_equal(row(&r, CMP_THROUGHPUT, CMP_SCOPE_NODE, "n2")->verdict, CMP_OK);
-    /* service_ms still has its count: only the four latency rows lack data */
-    assert_int_equal(r.no_data, 4);
-    assert_int_equal(row(&r, CMP_SERVICE_P99, CMP_SCOPE_NODE, "n2")->verdict, CMP_OK);
-    assert_int_equal(r.regressions, 0);
+    /* only n2's five latency rows lack data */
+    assert_int_equal(r.no_data, 5);
     assert_true(has_note(&r, "request b is only in the baseline"));
     assert_true(has_note(&r, "node n3 is only in the current run"));
     assert_int_equal(r.n_rows, 4 * CMP_N_METRICS); /* all, a, n1, n2 */
     compare_free(&r);
+    /* a latency count of 0 alone (the service times kept): only the four
+     * latency rows lack data */
+    json_t *cur = make_run(SPEC(.n = 8));
+    json_t *n2 = at(at(cur, "totals", "by_node"), "n2", NULL);
+    json_object_set_new(at(n2, "latency_ms", NULL), "count", json_integer(0));
+    assert_int_equal(run_compare(make_run(SPEC(.n = 8)), cur, &o, &r, err, sizeof err), COMPARE_OK);
+    assert_int_equal(r.no_data, 4);
+    assert_int_equal(row(&r, CMP_SERVICE_P99, CMP_SCOPE_NODE, "n2")->verdict, CMP_OK);
+    assert_int_equal(r.regressions, 0);
+    compare_free(&r);
 
-    json_t *b = make_run("s", "open", 8), *c = make_run("s", "open", 8);
-    for (int k = 0; k < 2; k++) {
-        json_t *t = json_object_get(k ? c : b, "totals");
-        json_object_del(json_object_get(t, "by_request"), "b");
-        json_object_del(json_object_get(t, "by_node"), "n2");
-    }
+    /* one request and one node in both runs */
+    json_t *b = make_run(SPEC(.n = 8, .no_b = true, .one_node = true));
+    json_t *c = make_run(SPEC(.n = 8, .no_b = true, .one_node = true));
     assert_int_equal(run_compare(b, c, &o, &r, err, sizeof err), COMPARE_OK);
     assert_int_equal(r.n_rows, CMP_N_METRICS);
     assert_true(has_note(&r, "one request (a) in both runs"));
@@ -428,9 +466,9 @@ static void test_incompatible(void **state)
     compare_opts_defaults(&o);
     struct compare_result r;
     char err[600] = "";
-    assert_int_equal(
-        run_compare(make_run("s", "open", 8), make_run("t", "open", 8), &o, &r, err, sizeof err),
-        COMPARE_EINCOMPATIBLE);
+    assert_int_equal(run_compare(make_run(SPEC(.n = 8)), make_run(SPEC(.n = 8, .name = "t")), &o,
+                                 &r, err, sizeof err),
+                     COMPARE_EINCOMPATIBLE);
     assert_non_null(strstr(err, "baseline"));
     assert_non_null(strstr(err, "ran 's'"));
     assert_non_null(strstr(err, "ran 't'"));
@@ -438,36 +476,48 @@ static void test_incompatible(void **state)
     assert_int_equal(r.n_rows, 0);
 
     o.allow_different_scenario = true;
-    assert_int_equal(
-        run_compare(make_run("s", "open", 8), make_run("t", "open", 8), &o, &r, err, sizeof err),
-        COMPARE_OK);
+    assert_int_equal(run_compare(make_run(SPEC(.n = 8)), make_run(SPEC(.n = 8, .name = "t")), &o,
+                                 &r, err, sizeof err),
+                     COMPARE_OK);
     assert_true(has_note(&r, "different scenarios compared on purpose"));
     compare_free(&r);
 
     /* Different models are never comparable. */
-    assert_int_equal(
-        run_compare(make_run("s", "open", 8), make_run("s", "closed", 8), &o, &r, err, sizeof err),
-        COMPARE_EINCOMPATIBLE);
+    assert_int_equal(run_compare(make_run(SPEC(.n = 8)), make_run(SPEC(.n = 8, .closed = true)), &o,
+                                 &r, err, sizeof err),
+                     COMPARE_EINCOMPATIBLE);
     assert_non_null(strstr(err, "different load models"));
 
     /* A generator-limited run measures gatecap, not the gateway. */
-    json_t *cur = make_run("s", "open", 8);
-    json_object_set_new(json_object_get(cur, "run"), "status", json_string("generator-limited"));
-    assert_int_equal(run_compare(make_run("s", "open", 8), cur, &o, &r, err, sizeof err),
+    assert_int_equal(run_compare(make_run(SPEC(.n = 8)), make_run(SPEC(.n = 8, .limited = true)),
+                                 &o, &r, err, sizeof err),
                      COMPARE_EINCOMPATIBLE);
     assert_non_null(strstr(err, "current"));
     assert_non_null(strstr(err, "generator-limited"));
 
     /* Different phases: compared, with a note. */
-    cur = make_run("s", "open", 8);
-    json_t *ph = json_array_get(at(at(cur, "scenario", "load"), "phases", NULL), 1);
-    json_object_set_new(ph, "rate_start_per_s", json_real(200));
-    json_object_set_new(json_object_get(cur, "run"), "status", json_string("interrupted"));
-    assert_int_equal(run_compare(make_run("s", "open", 8), cur, &o, &r, err, sizeof err),
+    assert_int_equal(run_compare(make_run(SPEC(.n = 8)),
+                                 make_run(SPEC(.n = 8, .steady_rps = 200, .interrupted = true)), &o,
+                                 &r, err, sizeof err),
                      COMPARE_OK);
     assert_true(has_note(&r, "the phases differ"));
     assert_true(has_note(&r, "status is 'interrupted'"));
     compare_free(&r);
+}
+
+/* Writes the first `lines` lines of the file at from to name; returns
+ * the path. */
+static const char *cut(const char *from, const char *name, int lines)
+{
+    static char path[160];
+    FILE *f = fopen(from, "r");
+    assert_non_null(f);
+    char text[2048] = "";
+    for (int i = 0; i < lines; i++)
+        assert_non_null(fgets(text + strlen(text), (int)(sizeof text - strlen(text)), f));
+    fclose(f);
+    test_put(path, sizeof path, name, text);
+    return path;
 }
 
 static void test_bad_files(void **state)
@@ -477,7 +527,7 @@ static void test_bad_files(void **state)
     compare_opts_defaults(&o);
     struct compare_result r;
     char err[600] = "", good[128], p[128];
-    save(good, sizeof good, "good.json", make_run("s", "open", 8));
+    save(good, sizeof good, "good.json", make_run(SPEC(.n = 8)));
 
     snprintf(p, sizeof p, "%s/missing.json", test_dir);
     assert_int_equal(compare_files(p, good, &o, &r, err, sizeof err), COMPARE_EIO);
@@ -485,9 +535,9 @@ static void test_bad_files(void **state)
     assert_non_null(strstr(err, p));
     assert_non_null(strstr(err, "No such file"));
 
-    test_put(p, sizeof p, "cut.json",
-             "{\"format\": \"gatecap-results\",\n \"version\": 1,\n \"run\": {");
-    assert_int_equal(compare_files(good, p, &o, &r, err, sizeof err), COMPARE_EFORMAT);
+    /* a results.json cut short after its second line */
+    assert_int_equal(compare_files(good, cut(good, "cut.json", 2), &o, &r, err, sizeof err),
+                     COMPARE_EFORMAT);
     assert_non_null(strstr(err, "current"));
     assert_non_null(strstr(err, "cut.json:3:"));
     assert_non_null(strstr(err, "not valid JSON"));
@@ -496,24 +546,38 @@ static void test_bad_files(void **state)
     assert_int_equal(compare_files(good, p, &o, &r, err, sizeof err), COMPARE_EFORMAT);
     assert_non_null(strstr(err, "not a gatecap results.json"));
 
-    test_put(p, sizeof p, "v2.json", "{\"format\": \"gatecap-results\", \"version\": 2}");
+    json_t *doc = make_run(SPEC(.n = 8));
+    json_object_set_new(doc, "version", json_integer(2));
+    save(p, sizeof p, "v2.json", doc);
     assert_int_equal(compare_files(good, p, &o, &r, err, sizeof err), COMPARE_EFORMAT);
     assert_non_null(strstr(err, "version 2"));
 
-    json_t *doc = make_run("s", "open", 8);
+    doc = make_run(SPEC(.n = 8));
     json_object_del(doc, "intervals");
     save(p, sizeof p, "nointervals.json", doc);
     assert_int_equal(compare_files(good, p, &o, &r, err, sizeof err), COMPARE_EFORMAT);
-    assert_non_null(strstr(err, "lacks intervals"));
+    assert_non_null(strstr(err, "intervals is missing"));
 
-    doc = make_run("s", "open", 8);
+    doc = make_run(SPEC(.n = 8));
     json_object_set_new(json_object_get(doc, "totals"), "all", json_null());
     save(p, sizeof p, "empty.json", doc);
     assert_int_equal(compare_files(p, good, &o, &r, err, sizeof err), COMPARE_EFORMAT);
     assert_non_null(strstr(err, "no request completed"));
 
-    test_put(p, sizeof p, "dup.json", "{\"format\": \"gatecap-results\", \"format\": \"x\"}");
+    /* a duplicated member (the writer's file with a second "format") */
+    FILE *f = fopen(good, "r");
+    assert_non_null(f);
+    static char text[1 << 20];
+    size_t len = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[len] = '\0';
+    assert_true(text[0] == '{');
+    char *dup = NULL;
+    assert_true(asprintf(&dup, "{\"format\": \"x\",%s", text + 1) > 0);
+    test_put(p, sizeof p, "dup.json", dup);
+    free(dup);
     assert_int_equal(compare_files(good, p, &o, &r, err, sizeof err), COMPARE_EFORMAT);
+    assert_non_null(strstr(err, "duplicate"));
     assert_int_equal(r.n_rows, 0);
 }
 
@@ -528,7 +592,7 @@ static void test_bad_numbers(void **state)
     compare_opts_defaults(&o);
     struct compare_result r;
     char err[600] = "", good[128], p[128];
-    save(good, sizeof good, "good.json", make_run("s", "open", 8));
+    save(good, sizeof good, "good.json", make_run(SPEC(.n = 8)));
     static const struct {
         const char *a, *b, *key; /* totals.a.b (b NULL: totals.a) */
         double v;
@@ -542,7 +606,7 @@ static void test_bad_numbers(void **state)
          "negative"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        json_t *doc = make_run("s", "open", 8);
+        json_t *doc = make_run(SPEC(.n = 8));
         json_t *cell = json_object_get(json_object_get(doc, "totals"), cases[i].a);
         if (cases[i].b)
             cell = json_object_get(cell, cases[i].b);
@@ -555,21 +619,21 @@ static void test_bad_numbers(void **state)
         assert_int_equal(r.n_rows, 0);
     }
     /* nested counts and interval samples */
-    json_t *doc = make_run("s", "open", 8);
+    json_t *doc = make_run(SPEC(.n = 8));
     json_object_set_new(json_object_get(at(doc, "totals", "all"), "latency_ms"), "count",
                         json_integer(-2));
     save(p, sizeof p, "neg.json", doc);
     assert_int_equal(compare_files(good, p, &o, &r, err, sizeof err), COMPARE_EFORMAT);
     assert_non_null(strstr(err, "current"));
     assert_non_null(strstr(err, "totals.all.latency_ms.count is -2"));
-    doc = make_run("s", "open", 8);
+    doc = make_run(SPEC(.n = 8));
     json_t *iv = json_array_get(json_object_get(doc, "intervals"), 3);
     json_object_set_new(json_object_get(json_object_get(iv, "nodes"), "n2"), "completed",
                         json_integer(-7));
     save(p, sizeof p, "neg.json", doc);
     assert_int_equal(compare_files(good, p, &o, &r, err, sizeof err), COMPARE_EFORMAT);
     assert_non_null(strstr(err, "intervals[3].nodes.n2.completed is -7"));
-    doc = make_run("s", "open", 8);
+    doc = make_run(SPEC(.n = 8));
     json_object_set_new(json_array_get(json_object_get(doc, "intervals"), 4), "length_s",
                         json_string("1s"));
     save(p, sizeof p, "neg.json", doc);
@@ -587,21 +651,9 @@ static void test_mostly_no_data(void **state)
     struct compare_result r;
     char err[600] = "";
     /* the current run recorded no latency anywhere (every request refused) */
-    json_t *cur = make_run("s", "open", 12);
-    const char *cells[][2] = {{"all", NULL},
-                              {"by_request", "a"},
-                              {"by_request", "b"},
-                              {"by_node", "n1"},
-                              {"by_node", "n2"}};
-    for (size_t i = 0; i < 5; i++) {
-        json_t *c = at(cur, "totals", cells[i][0]);
-        if (cells[i][1])
-            c = json_object_get(c, cells[i][1]);
-        json_object_set_new(json_object_get(c, "latency_ms"), "count", json_integer(0));
-        json_object_set_new(json_object_get(c, "service_ms"), "count", json_integer(0));
-    }
-    assert_int_equal(run_compare(make_run("s", "open", 12), cur, &o, &r, err, sizeof err),
-                     COMPARE_OK);
+    assert_int_equal(
+        run_compare(make_run(SPEC()), make_run(SPEC(.refused = "*")), &o, &r, err, sizeof err),
+        COMPARE_OK);
     assert_int_equal(r.no_data, 5 * 5);
     assert_true(r.undecided);
     if (!strstr(r.undecided_why, "25 of 40 metrics have no data") ||
@@ -611,11 +663,8 @@ static void test_mostly_no_data(void **state)
 
     /* no rows at all (one request, one node, only those scopes) decides nothing either */
     o.scope[CMP_SCOPE_ALL] = false;
-    json_t *b = make_run("s", "open", 12), *c = make_run("s", "open", 12);
-    json_object_del(at(b, "totals", "by_request"), "b");
-    json_object_del(at(c, "totals", "by_request"), "b");
-    json_object_del(at(b, "totals", "by_node"), "n2");
-    json_object_del(at(c, "totals", "by_node"), "n2");
+    json_t *b = make_run(SPEC(.no_b = true, .one_node = true));
+    json_t *c = make_run(SPEC(.no_b = true, .one_node = true));
     assert_int_equal(run_compare(b, c, &o, &r, err, sizeof err), COMPARE_OK);
     assert_int_equal(r.n_rows, 0);
     assert_true(r.undecided);
@@ -624,12 +673,10 @@ static void test_mostly_no_data(void **state)
 
     /* a few rows without data do not stop a verdict */
     o.scope[CMP_SCOPE_ALL] = true;
-    cur = make_run("s", "open", 12);
-    json_object_set_new(json_object_get(at(at(cur, "totals", "by_node"), "n1", NULL), "latency_ms"),
-                        "count", json_integer(0));
-    assert_int_equal(run_compare(make_run("s", "open", 12), cur, &o, &r, err, sizeof err),
-                     COMPARE_OK);
-    assert_int_equal(r.no_data, 4);
+    assert_int_equal(
+        run_compare(make_run(SPEC()), make_run(SPEC(.refused = "n1")), &o, &r, err, sizeof err),
+        COMPARE_OK);
+    assert_int_equal(r.no_data, 5);
     assert_false(r.undecided);
     compare_free(&r);
 }

@@ -1,6 +1,8 @@
 /* tests/analysis/test_plan_input.c — the readers of `gatecap plan`
  * (harness/analysis/plan_input.c): results.json steps and points, CSV dialects,
- * and every refusal with the file and line it names. */
+ * and every refusal with the file and line it names. The results.json
+ * files are written by results.c from runs built with a real recorder
+ * (tests/testresults.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,61 +13,115 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "analysis/plan_input.h"
+#include "testresults.h"
 #include "testutil.h"
 
 static const struct plan_input_opts p99 = {.percentile = "p99", .nodes = 0};
 
-/* A small results.json: a warm-up (not recorded), step a at 100/s (three
- * whole intervals and a partial one), a ramp, step b at 200/s with 2.5 %
- * late arrivals, a drain interval after it; nodes n1 and n2 served, lb
- * (the balancer's own name) did not. The reader hands the steps on as
- * judge.h judges them (tests/measure/test_judge.c, tests/analysis/test_plan.c judge). */
-static const char *results_json =
-    "{\"format\": \"gatecap-results\", \"version\": 1,\n"
-    " \"run\": {\"status\": \"complete\"},\n"
-    " \"generator\": {\"late_tolerance_pct\": 1, \"late_pct\": 0.5},\n"
-    " \"scenario\": {\"interval_s\": 1, \"load\": {\"model\": \"open\", \"phases\": [\n"
-    "   {\"name\": \"w\", \"rate_start_per_s\": 100, \"rate_end_per_s\": 100, \"record\": false},\n"
-    "   {\"name\": \"a\", \"rate_start_per_s\": 100, \"rate_end_per_s\": 100, \"record\": true},\n"
-    "   {\"name\": \"r\", \"rate_start_per_s\": 100, \"rate_end_per_s\": 200, \"record\": true},\n"
-    "   {\"name\": \"b\", \"rate_start_per_s\": 200, \"rate_end_per_s\": 200, \"record\": "
-    "true}]}},\n"
-    " \"nodes\": [\"lb\", \"n1\", \"n2\"],\n"
-    " \"totals\": {\n"
-    "  \"by_phase\": {\n"
-    "   \"a\": {\"error_pct\": 0.05, \"latency_ms\": {\"p50\": 1, \"p90\": 2, \"p99\": 3, "
-    "\"p99.9\": 4}},\n"
-    "   \"b\": {\"error_pct\": 0, \"latency_ms\": {\"p50\": 5, \"p90\": 6, \"p99\": 7, "
-    "\"p99.9\": 8}}},\n"
-    "  \"by_node\": {\"n1\": {\"count\": 300}, \"n2\": {\"count\": 290}, \"lb\": {\"count\": "
-    "0}}},\n"
-    " \"intervals\": [\n"
-    "  {\"phase\": \"w\", \"length_s\": 1, \"scheduled\": 100, \"late\": 0, \"achieved_rps\": 0},\n"
-    "  {\"phase\": \"a\", \"length_s\": 1, \"scheduled\": 100, \"late\": 0, \"achieved_rps\": "
-    "90},\n"
-    "  {\"phase\": \"a\", \"length_s\": 1, \"scheduled\": 100, \"late\": 0, \"achieved_rps\": "
-    "100},\n"
-    "  {\"phase\": \"a\", \"length_s\": 1, \"scheduled\": 100, \"late\": 0, \"achieved_rps\": "
-    "102},\n"
-    "  {\"phase\": \"a\", \"length_s\": 0.5, \"scheduled\": 50, \"late\": 0, \"achieved_rps\": "
-    "10},\n"
-    "  {\"phase\": \"r\", \"length_s\": 1, \"scheduled\": 150, \"late\": 0, \"achieved_rps\": "
-    "150},\n"
-    "  {\"phase\": \"b\", \"length_s\": 1, \"scheduled\": 200, \"late\": 5, \"achieved_rps\": "
-    "150},\n"
-    "  {\"phase\": \"b\", \"length_s\": 1, \"scheduled\": 200, \"late\": 5, \"achieved_rps\": "
-    "199},\n"
-    "  {\"phase\": \"b\", \"length_s\": 1, \"scheduled\": 0, \"late\": 0, \"achieved_rps\": "
-    "50}]}\n";
+/* ---- results.json made by the writer (tests/testresults.h) ---- */
+
+/* Open model: a warm-up w (not recorded), step a at 100/s, a ramp r,
+ * step b at 200/s. Nodes n1 and n2 served; lb (the balancer's own name)
+ * did not. */
+static const char STEPS_YAML[] = "targets:\n"
+                                 "  - {url: 'http://127.0.0.1:8280', name: lb}\n"
+                                 "  - {url: 'http://127.0.0.2:8280', name: n1}\n"
+                                 "  - {url: 'http://127.0.0.3:8280', name: n2}\n"
+                                 "requests: [{name: q, path: /q}]\n"
+                                 "load:\n"
+                                 "  phases:\n"
+                                 "    - {name: w, duration: 1s, rate: 100/s, record: false}\n"
+                                 "    - {name: a, duration: 3500ms, rate: 100/s}\n"
+                                 "    - {name: r, duration: 1s, rate: 100/s..200/s}\n"
+                                 "    - {name: b, duration: 3s, rate: 200/s}\n";
+
+/* One interval of the steps run: `scheduled` arrivals of phase p, of
+ * which `late` were late, answered in `done` by n1 and n2 (latencies of
+ * `lat_us` and up; one 5xx when err). */
+static void steps_interval(const struct scenario *scn, struct engine_result *r, size_t i, size_t p,
+                           double start_s, double length_s, int64_t scheduled, int64_t late,
+                           int64_t done, int64_t lat_us)
+{
+    struct rec_set *s = tr_set(scn);
+    tr_scheduled(s, p, scheduled);
+    s->health.late += late;
+    s->by_phase[p].late += late;
+    if (done)
+        tr_record(s, p, 0, 1, done / 2, lat_us, 0, OC_2XX);
+    if (done - done / 2)
+        tr_record(s, p, 0, 2, done - done / 2, lat_us, 0, OC_2XX);
+    tr_interval(scn, r, i, p, start_s, length_s, s);
+    tr_add(r, s);
+    rec_set_free(s);
+}
+
+/* The steps run: w one interval; a three whole intervals and a partial
+ * one; r one; b two with 2.5 % late arrivals, then one in which nothing
+ * was scheduled (it is b's, and not judged), then the drain. In a, the
+ * latencies are 1 ms (half), 1.5 ms (40 %), 1.9 ms (9 %), 2 ms (0.9 %)
+ * and 2.04 ms: p50 1 ms, p90 1.5, p99 1.9, p99.9 2 ms; one of its 2000
+ * answers is a 5xx (0.05 %). */
+static struct engine_result *steps_run(const struct scenario *scn)
+{
+    const char *nodes[] = {"lb", "n1", "n2"};
+    struct engine_result *r = tr_run(scn, nodes, 3, 11);
+    steps_interval(scn, r, 0, 0, 0, 1, 100, 0, 0, 0);
+    steps_interval(scn, r, 1, 1, 1, 1, 100, 0, 0, 0);
+    steps_interval(scn, r, 2, 1, 2, 1, 100, 0, 0, 0);
+    steps_interval(scn, r, 3, 1, 3, 1, 100, 0, 0, 0);
+    steps_interval(scn, r, 4, 1, 4, 0.5, 50, 0, 0, 0);
+    steps_interval(scn, r, 5, 2, 4.5, 1, 150, 0, 150, 3000);
+    steps_interval(scn, r, 6, 3, 5.5, 1, 200, 5, 200, 5000);
+    steps_interval(scn, r, 7, 3, 6.5, 1, 200, 5, 199, 5000);
+    steps_interval(scn, r, 8, 3, 7.5, 1, 0, 0, 50, 5000);
+    steps_interval(scn, r, 9, 3, 8.5, 1, 0, 0, 10, 5000);
+    r->intervals[9].drain = true;
+    steps_interval(scn, r, 10, 3, 9.5, 0.2, 0, 0, 0, 0);
+    r->intervals[10].drain = true;
+    /* a's answers, into the totals: the percentiles above */
+    struct rec_set *s = tr_set(scn);
+    tr_record(s, 1, 0, 1, 999, 1000, 0, OC_2XX);
+    tr_record(s, 1, 0, 1, 1, 1000, 0, OC_5XX);
+    tr_record(s, 1, 0, 2, 800, 1500, 0, OC_2XX);
+    tr_record(s, 1, 0, 2, 180, 1900, 0, OC_2XX);
+    tr_record(s, 1, 0, 2, 18, 2000, 0, OC_2XX);
+    tr_record(s, 1, 0, 2, 2, 2040, 0, OC_2XX);
+    tr_add(r, s);
+    rec_set_free(s);
+    return r;
+}
+
+/* Writes the steps run, edited by edit (NULL: as written), to name. */
+static void steps_file(char *path, size_t n, const char *name, void (*edit)(json_t *))
+{
+    struct scenario *scn = tr_scenario(STEPS_YAML);
+    struct engine_result *r = steps_run(scn);
+    json_t *doc = tr_doc(scn, r);
+    if (edit)
+        edit(doc);
+    snprintf(path, n, "%s/%s", test_dir, name);
+    tr_save(doc, path);
+    tr_free(scn, r);
+}
+
+/* As a results.json from before generator.by_phase. */
+static void no_by_phase(json_t *doc)
+{
+    json_object_del(json_object_get(doc, "generator"), "by_phase");
+}
 
 static void results_steps(void **state)
 {
     (void)state;
     char path[128], err[512] = "";
-    test_put(path, sizeof path, "results.json", results_json);
+    char dir[128];
+    snprintf(dir, sizeof dir, "%s/run-1", test_dir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    steps_file(path, sizeof path, "run-1/results.json", NULL);
     struct plan_input in = {0};
     assert_int_equal(plan_input_results(&in, path, &p99, err, sizeof err), PLAN_INPUT_OK);
     assert_int_equal(in.n_steps, 2);
@@ -77,27 +133,24 @@ static void results_steps(void **state)
 
     const struct plan_input_step *a = &in.steps[0], *b = &in.steps[1];
     /* named by the folder of their results.json and the phase */
-    char label[160];
-    const char *folder = strrchr(test_dir, '/') + 1;
-    snprintf(label, sizeof label, "%s/a", folder);
-    assert_string_equal(a->name, label);
+    assert_string_equal(a->name, "run-1/a");
     assert_true(a->offered_rps == 100);
     assert_true(a->judged);
     assert_int_equal(a->judge.n_iv, 4); /* its intervals, the partial one too */
     assert_int_equal(a->intervals, 2);  /* judged: the first and partial left out */
     assert_true(a->judge.offered_rps == 100);
     assert_true(a->judge.iv[1].scheduled == 100);
-    assert_true(a->latency_ms == 3);
+    assert_true(a->latency_ms == 1.9);
     assert_true(a->error_pct == 0.05);
     assert_int_equal(a->nodes, 2);
 
-    snprintf(label, sizeof label, "%s/b", folder);
-    assert_string_equal(b->name, label);
-    assert_int_equal(b->judge.n_iv, 3); /* the drain interval is the phase's too */
+    assert_string_equal(b->name, "run-1/b");
+    assert_int_equal(b->judge.n_iv, 3); /* not the drain: the interval without arrivals is b's */
     assert_int_equal(b->intervals, 1);  /* ... but nothing was scheduled in it */
     assert_true(fabs(b->late_pct - 2.5) < 1e-12);
-    /* without generator.by_phase (older results) the health sums the intervals' */
+    /* gatecap's health by the phase of each arrival (generator.by_phase) */
     assert_true(b->judge.gen.scheduled == 400 && b->judge.gen.late == 10);
+    assert_true(b->judge.gen.abandoned == 0);
     assert_true(b->judge.late_tolerance_pct == 1);
 
     /* the ramp is noted, not used */
@@ -108,10 +161,27 @@ static void results_steps(void **state)
     /* p99.9 picks its own column; --nodes overrides the served count */
     struct plan_input_opts o = {.percentile = "p99.9", .nodes = 3};
     assert_int_equal(plan_input_read(&in, path, &o, err, sizeof err), PLAN_INPUT_OK);
-    assert_true(in.steps[0].latency_ms == 4);
+    assert_true(in.steps[0].latency_ms == 2);
     assert_int_equal(in.steps[0].nodes, 3);
     assert_true(in.sources[0].nodes_overridden);
     plan_input_free(&in);
+
+    /* without generator.by_phase (older results) the health sums the
+     * intervals' (abandoned unknown) */
+    steps_file(path, sizeof path, "older.json", no_by_phase);
+    assert_int_equal(plan_input_results(&in, path, &p99, err, sizeof err), PLAN_INPUT_OK);
+    b = &in.steps[1];
+    assert_string_equal(b->name, "older/b");
+    assert_true(b->judge.gen.scheduled == 400 && b->judge.gen.late == 10);
+    assert_true(isnan(b->judge.gen.abandoned));
+    assert_true(fabs(b->late_pct - 2.5) < 1e-12);
+    plan_input_free(&in);
+}
+
+/* A run recorded on a machine of two cores. */
+static void two_cores(json_t *doc)
+{
+    json_object_set_new(json_object_get(doc, "environment"), "cores", json_integer(2));
 }
 
 /* gatecap's CPU per interval and its ceiling (one core per worker
@@ -120,32 +190,41 @@ static void results_steps(void **state)
 static void results_cpu_ceiling(void **state)
 {
     (void)state;
-    static const char doc[] =
-        "{\"format\": \"gatecap-results\", \"version\": 1, \"run\": {\"status\": \"complete\"},\n"
-        " \"environment\": {\"cores\": 2, \"workers\": 1},\n"
-        " \"generator\": {\"late_tolerance_pct\": 1},\n"
-        " \"scenario\": {\"interval_s\": 1, \"load\": {\"model\": \"open\", \"phases\": [\n"
-        "   {\"name\": \"a\", \"rate_start_per_s\": 100, \"rate_end_per_s\": 100}]}},\n"
-        " \"totals\": {\"by_phase\": {\"a\": {\"error_pct\": 0, \"latency_ms\": {\"p99\": 3}}},\n"
-        "            \"by_node\": {\"n1\": {\"count\": 300}}},\n"
-        " \"intervals\": [\n"
-        "  {\"phase\": \"a\", \"length_s\": 1, \"scheduled\": 100, \"cpu_pct\": 40},\n"
-        "  {\"phase\": \"a\", \"length_s\": 1, \"scheduled\": 100, \"cpu_pct\": 95}]}\n";
     char path[128], err[512] = "";
-    test_put(path, sizeof path, "cpu.json", doc);
-    struct plan_input in = {0};
-    assert_int_equal(plan_input_results(&in, path, &p99, err, sizeof err), PLAN_INPUT_OK);
-    assert_true(in.steps[0].judge.iv[1].cpu_pct == 95);
-    assert_true(in.steps[0].judge.cpu_ceiling_pct == 100);
-    plan_input_free(&in);
-    char *two = strdup(doc);
-    assert_non_null(two);
-    memcpy(strstr(two, "\"workers\": 1") + 11, "2", 1);
-    test_put(path, sizeof path, "cpu2.json", two);
-    free(two);
-    assert_int_equal(plan_input_results(&in, path, &p99, err, sizeof err), PLAN_INPUT_OK);
-    assert_true(in.steps[0].judge.cpu_ceiling_pct == 200);
-    plan_input_free(&in);
+    struct scenario *scn = tr_scenario("targets: ['http://127.0.0.1:8280']\n"
+                                       "requests: [{name: q, path: /q}]\n"
+                                       "load: {phases: [{name: a, duration: 2s, rate: 100/s}]}\n");
+    const char *nodes[] = {"n1"};
+    for (int workers = 1; workers <= 2; workers++) {
+        struct engine_result *r = tr_run(scn, nodes, 1, 2);
+        r->workers = workers;
+        for (size_t i = 0; i < 2; i++) {
+            struct rec_set *s = tr_set(scn);
+            tr_scheduled(s, 0, 100);
+            tr_record(s, 0, 0, 0, 100, 1000, 1, OC_2XX);
+            tr_interval(scn, r, i, 0, (double)i, 1, s);
+            tr_add(r, s);
+            rec_set_free(s);
+        }
+        r->intervals[0].cpu_pct = 40;
+        r->intervals[1].cpu_pct = 95;
+        json_t *doc = tr_doc(scn, r);
+        two_cores(doc);
+        snprintf(path, sizeof path, "%s/cpu%d.json", test_dir, workers);
+        tr_save(doc, path);
+        engine_result_free(r);
+        struct plan_input in = {0};
+        assert_int_equal(plan_input_results(&in, path, &p99, err, sizeof err), PLAN_INPUT_OK);
+        assert_true(in.steps[0].judge.iv[1].cpu_pct == 95);
+        assert_true(in.steps[0].judge.cpu_ceiling_pct == 100.0 * workers);
+        plan_input_free(&in);
+    }
+    scenario_free(scn);
+}
+
+static void newer_version(json_t *doc)
+{
+    json_object_set_new(doc, "version", json_integer(2));
 }
 
 static void results_refused(void **state)
@@ -155,13 +234,12 @@ static void results_refused(void **state)
     struct plan_input in = {0};
 
     /* generator-limited: read, each step judged on its own, noted */
-    const char *st = strstr(results_json, "\"complete\"");
-    assert_non_null(st);
-    char *doc = NULL;
-    assert_true(asprintf(&doc, "%.*s\"generator-limited\"%s", (int)(st - results_json),
-                         results_json, st + strlen("\"complete\"")) > 0);
-    test_put(path, sizeof path, "limited.json", doc);
-    free(doc);
+    struct scenario *scn = tr_scenario(STEPS_YAML);
+    struct engine_result *r = steps_run(scn);
+    r->generator_limited = true;
+    snprintf(path, sizeof path, "%s/limited.json", test_dir);
+    tr_write(scn, r, path);
+    tr_free(scn, r);
     assert_int_equal(plan_input_results(&in, path, &p99, err, sizeof err), PLAN_INPUT_OK);
     assert_int_equal(in.n_steps, 2);
     assert_non_null(strstr(in.notes[0], "limited.json: the run was generator-limited"));
@@ -171,14 +249,22 @@ static void results_refused(void **state)
     assert_int_equal(plan_input_results(&in, path, &p99, err, sizeof err), PLAN_INPUT_EFORMAT);
     assert_non_null(strstr(err, "not a gatecap results.json"));
 
-    test_put(path, sizeof path, "v2.json", "{\"format\": \"gatecap-results\", \"version\": 2}");
+    steps_file(path, sizeof path, "v2.json", newer_version);
     assert_int_equal(plan_input_results(&in, path, &p99, err, sizeof err), PLAN_INPUT_EFORMAT);
     assert_non_null(strstr(err, "version 2"));
 
-    test_put(path, sizeof path, "cut.json",
-             "{\"format\": \"gatecap-results\",\n \"version\": 1,\n");
+    /* a results.json cut short after its third line */
+    char full[128];
+    steps_file(full, sizeof full, "full.json", NULL);
+    FILE *f = fopen(full, "r");
+    assert_non_null(f);
+    char text[512] = "";
+    for (int i = 0; i < 3; i++)
+        assert_non_null(fgets(text + strlen(text), (int)(sizeof text - strlen(text)), f));
+    fclose(f);
+    test_put(path, sizeof path, "cut.json", text);
     assert_int_equal(plan_input_results(&in, path, &p99, err, sizeof err), PLAN_INPUT_EFORMAT);
-    assert_non_null(strstr(err, "cut.json:3:"));
+    assert_non_null(strstr(err, "cut.json:4:"));
 
     snprintf(path, sizeof path, "%s/missing.json", test_dir);
     assert_int_equal(plan_input_read(&in, path, &p99, err, sizeof err), PLAN_INPUT_EIO);
@@ -191,31 +277,36 @@ static void results_closed_model(void **state)
     (void)state;
     char path[128], err[512] = "";
     /* u-1: one user; 100/s over its judged intervals at a mean latency of
-     * 8 ms: 0.8 requests in flight at the gateway (gatecap took the rest
-     * of each 10 ms between an answer and the next send) */
-    test_put(
-        path, sizeof path, "closed",
-        "{\"format\": \"gatecap-results\", \"version\": 1, \"run\": {\"status\": \"complete\"},\n"
-        " \"scenario\": {\"load\": {\"model\": \"closed\", \"phases\": [\n"
-        "   {\"name\": \"u-1\", \"users\": 1, \"record\": true},\n"
-        "   {\"name\": \"u-2\", \"users\": 4, \"record\": true}]}},\n"
-        " \"totals\": {\"by_phase\": {\"u-1\": {\"count\": 280, \"latency_ms\": {\"mean\": 8}}},\n"
-        "            \"by_node\": {\"gw\": {\"count\": 9}}},\n"
-        " \"intervals\": [\n"
-        "  {\"phase\": \"u-1\", \"length_s\": 1, \"scheduled\": 80, \"all\": {\"completed\": "
-        "80}},\n"
-        "  {\"phase\": \"u-1\", \"length_s\": 1, \"scheduled\": 99, \"all\": {\"completed\": "
-        "99}},\n"
-        "  {\"phase\": \"u-1\", \"length_s\": 1, \"scheduled\": 101, \"all\": {\"completed\": "
-        "101}},\n"
-        "  {\"phase\": \"u-2\", \"length_s\": 1, \"scheduled\": 390, \"all\": {\"completed\": "
-        "390}}]}\n");
+     * 1.6 ms: 0.16 requests in flight at the gateway (gatecap took the
+     * rest of each 10 ms between an answer and the next send) */
+    struct scenario *scn = tr_scenario("targets: ['http://127.0.0.1:8280']\n"
+                                       "requests: [{name: q, path: /q}]\n"
+                                       "load:\n"
+                                       "  model: closed\n"
+                                       "  phases:\n"
+                                       "    - {name: u-1, duration: 3s, users: 1}\n"
+                                       "    - {name: u-2, duration: 1s, users: 4}\n");
+    const char *nodes[] = {"gw"};
+    struct engine_result *r = tr_run(scn, nodes, 1, 4);
+    const int64_t sends[] = {80, 99, 101, 390};
+    for (size_t i = 0; i < 4; i++) {
+        size_t p = i < 3 ? 0 : 1;
+        struct rec_set *s = tr_set(scn);
+        tr_scheduled(s, p, sends[i]);
+        tr_record(s, p, 0, 0, sends[i], p ? 5000 : 1600, 0, OC_2XX);
+        tr_interval(scn, r, i, p, (double)i, 1, s);
+        tr_add(r, s);
+        rec_set_free(s);
+    }
+    snprintf(path, sizeof path, "%s/closed", test_dir);
+    tr_write(scn, r, path);
+    tr_free(scn, r);
     struct plan_input in = {0};
     /* no extension: sniffed as JSON by its first character */
     assert_int_equal(plan_input_read(&in, path, &p99, err, sizeof err), PLAN_INPUT_OK);
     assert_int_equal(in.n_steps, 0);
     assert_int_equal(in.n_points, 1);
-    assert_true(fabs(in.points[0].concurrency - 0.8) < 1e-12);
+    assert_true(fabs(in.points[0].concurrency - 0.16) < 1e-12);
     assert_true(in.points[0].users == 1);
     assert_true(in.points[0].throughput_rps == 100);
     /* u-2 had one interval: too short, noted */

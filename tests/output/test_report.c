@@ -16,156 +16,148 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <jansson.h>
+#include <openssl/crypto.h>
 
+#include "analysis/plan.h"
+#include "base/version.h"
 #include "measure/hdr.h"
 #include "measure/hdr_codec.h"
+#include "net/auth.h"
 #include "output/report.h"
+#include "testresults.h"
 
 static char dir[64];
 static char results[128], planfile[128];
 
-/* ---- the fixture ---- */
+/* ---- the fixture: results.json written by results.c from a run built
+ * with a real recorder (tests/testresults.h) ---- */
 
-/* A base64 histogram of n values first_us, first_us + step_us, ... */
-static json_t *hist(int n, int64_t first_us, int64_t step_us)
+/* The scenario: phases warm (not recorded), p1 100/s, p2 200/s, p3 (300/s
+ * or what p3 says); requests echo and a[b] (characters Markdown acts on);
+ * gates as `gates` says (a YAML list). */
+static struct scenario *demo_scenario(const char *head, const char *p3, const char *gates)
 {
-    struct hdr_hist *h = NULL;
-    char *b64 = NULL;
-    assert_int_equal(hdr_init_default(&h), 0);
-    for (int i = 0; i < n; i++)
-        hdr_record(h, first_us + i * step_us);
-    assert_int_equal(hdr_encode_base64(h, &b64), 0);
-    json_t *s = json_string(b64);
-    free(b64);
-    hdr_close(h);
-    return s;
+    char yaml[2048];
+    snprintf(yaml, sizeof yaml,
+             "name: \"demo <b>|x</b>\"\n"
+             "description: \"a `tick` and *stars*\"\n"
+             "%s"
+             "requests:\n"
+             "  - {name: echo, path: /echo}\n"
+             "  - {name: 'a[b]', path: /ab}\n"
+             "load:\n"
+             "  phases:\n"
+             "    - {name: warm, duration: 1s, rate: 50/s, record: false}\n"
+             "    - {name: p1, duration: 3s, rate: 100/s}\n"
+             "    - {name: p2, duration: 3s, rate: 200/s}\n"
+             "    - {name: p3, duration: 3s, %s}\n"
+             "gates: %s\n",
+             head ? head
+                  : "targets:\n  - {url: 'http://127.0.0.1:8280', name: gw1}\n"
+                    "  - {url: 'http://127.0.0.2:8280', name: gw2}\n",
+             p3 ? p3 : "rate: 300/s", gates);
+    struct scenario *scn = NULL;
+    char err[1024] = "";
+    if (scenario_load_mem("x.yaml", yaml, strlen(yaml), NULL, 0, &scn, err, sizeof err))
+        fail_msg("%s", err);
+    return scn;
 }
 
-static json_t *lat(double p50, double p99)
+static const char DEMO_GATES[] = "['p99 < 250ms', {gate: 'errors < 0.1%', request: 'a[b]'}]";
+
+/* Completions in each interval of p1, p2, p3 (first, second, third). */
+static const int64_t ACH[3][3] = {{50, 100, 98}, {150, 200, 196}, {250, 280, 260}};
+
+/* The run: one warm-up interval (nothing recorded), three of each recorded
+ * phase (ACH completions). In each, echo answers half on gw1
+ * (nodes[first]), from 1 ms up; a[b] answers the other half on gw2 in p1
+ * and p2, from 2 ms up, 5 of them throttled in each phase's first
+ * interval and a 503 in p1's first two and p2's first (its example kept);
+ * in p3 echo answers the other half on gw2, from 4 ms up. */
+static struct engine_result *demo_run(const struct scenario *scn, const char *const *nodes,
+                                      size_t n_nodes, size_t first)
 {
-    return json_pack("{s:i,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:i}", "count", 10, "min", p50 / 2,
-                     "mean", p50, "stddev", 1.0, "p50", p50, "p90", p50 * 1.5, "p99", p99, "p99.9",
-                     p99 * 1.1, "p99.99", p99 * 1.2, "max", p99 * 1.3, "overflow", 0);
+    struct engine_result *r = tr_run(scn, nodes, n_nodes, 10);
+    size_t gw1 = first, gw2 = first + 1;
+    struct rec_set *s = tr_set(scn);
+    tr_scheduled(s, 0, 50);
+    tr_interval(scn, r, 0, 0, 0, 1, s);
+    tr_add(r, s);
+    rec_set_free(s);
+    for (size_t p = 1; p <= 3; p++)
+        for (size_t k = 0; k < 3; k++) {
+            int64_t c = ACH[p - 1][k], half = c / 2, step = 500 * (int64_t)p;
+            s = tr_set(scn);
+            tr_scheduled(s, p, (int64_t)(100 * p));
+            tr_record(s, p, 0, gw1, half, 1000, step, OC_2XX);
+            if (p < 3) {
+                int64_t throttled = k == 0 ? 5 : 0, failed = k == 0 || (p == 1 && k == 1);
+                tr_record(s, p, 1, gw2, throttled, 2000, 0, OC_429);
+                tr_record(s, p, 1, gw2, failed, 60000, 0, OC_5XX);
+                tr_record(s, p, 1, gw2, c - half - throttled - failed, 2000, 2 * step, OC_2XX);
+                rec_note_error(s, OC_5XX, "HTTP 503 <html>|</html>");
+            } else {
+                tr_record(s, p, 0, gw2, c - half, 4000, step, OC_2XX);
+            }
+            tr_interval(scn, r, 1 + (p - 1) * 3 + k, p, (double)(1 + (p - 1) * 3 + k), 1, s);
+            tr_add(r, s);
+            rec_set_free(s);
+        }
+    r->elapsed_s = 10.02;
+    r->total->by_phase[2].max_lag_us = r->health.max_lag_us = 1200;
+    return r;
 }
 
-static json_t *outcomes(int ok, int throttled, int e5xx)
+static struct scenario *g_scn;
+static struct engine_result *g_run;
+
+/* The totals of the recorded cells of (phase, request, node), SIZE_MAX
+ * for any, as the writer sums them. Owned: rec_cell_free. */
+static struct rec_cell *truth(size_t phase, size_t request, size_t node)
 {
-    return json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i}", "2xx", ok, "3xx", 0, "4xx", 0,
-                     "throttled", throttled, "5xx", e5xx, "timeout", 0, "refused", 0, "reset", 0,
-                     "tls", 0, "other", 0);
+    struct rec_cell *c = rec_cell_new();
+    assert_non_null(c);
+    rec_set_sum(g_run->total, g_run->n_nodes, phase, request, node, c);
+    return c;
 }
 
-static json_t *cell(int count, double rps, int throttled, int e5xx)
+/* A row of report_table_rows in Markdown for c over `seconds`, its first
+ * cell `name` (escaped as the report escapes it). */
+static const char *md_row(const char *name, const struct rec_cell *c, double seconds)
 {
-    return json_pack("{s:i,s:f,s:o,s:i,s:f,s:i,s:f,s:i,s:o,s:o}", "count", count, "throughput_rps",
-                     rps, "outcomes", outcomes(count - throttled - e5xx, throttled, e5xx), "errors",
-                     e5xx, "error_pct", 100.0 * e5xx / count, "throttled", throttled,
-                     "throttled_pct", 100.0 * throttled / count, "unexpected_status",
-                     throttled + e5xx, "latency_ms", lat(2, 20), "service_ms", lat(1.5, 18));
+    static char row[512];
+    char b[9][48];
+    int64_t errors = 0;
+    for (int i = 0; i < OC_COUNT; i++)
+        errors += rec_outcome_is_error(i) ? c->outcomes[i] : 0;
+    const struct hdr_hist *h = c->latency;
+    snprintf(row, sizeof row,
+             "| %s | %s | %s | %s | %s | %s | %s | %s | %s (%.2f %%) | %s (%.2f %%) |", name,
+             report_fmt(b[0], sizeof b[0], (double)c->completed),
+             report_fmt(b[1], sizeof b[1], (double)c->completed / seconds),
+             report_fmt_ms(b[2], sizeof b[2], results_ms(hdr_value_at_percentile(h, 50))),
+             report_fmt_ms(b[3], sizeof b[3], results_ms(hdr_value_at_percentile(h, 90))),
+             report_fmt_ms(b[4], sizeof b[4], results_ms(hdr_value_at_percentile(h, 99))),
+             report_fmt_ms(b[5], sizeof b[5], results_ms(hdr_value_at_percentile(h, 99.9))),
+             report_fmt_ms(b[6], sizeof b[6], results_ms(hdr_max(h))),
+             report_fmt(b[7], sizeof b[7], (double)errors),
+             100.0 * (double)errors / (double)c->completed,
+             report_fmt(b[8], sizeof b[8], (double)c->outcomes[OC_429]),
+             100.0 * (double)c->outcomes[OC_429] / (double)c->completed);
+    return row;
 }
 
-static json_t *point(int completed, double p99)
-{
-    return json_pack("{s:i,s:i,s:i,s:f,s:f,s:f,s:f,s:f,s:o}", "completed", completed, "errors", 1,
-                     "throttled", 2, "p50_ms", p99 / 4, "p90_ms", p99 / 2, "p99_ms", p99, "max_ms",
-                     p99 * 2, "service_p99_ms", p99 * 0.9, "outcomes",
-                     outcomes(completed - 3, 2, 1));
-}
-
-/* Phases: warm (not recorded), p1 100/s, p2 200/s, p3 300/s; two nodes,
- * two requests (one named with characters Markdown and HTML act on). */
+/* The fixture's results document. Owned: json_decref. */
 static json_t *fixture(void)
 {
-    json_t *phases = json_array();
-    json_array_append_new(phases,
-                          json_pack("{s:s,s:f,s:f,s:f,s:b}", "name", "warm", "duration_s", 1.0,
-                                    "rate_start_per_s", 50.0, "rate_end_per_s", 50.0, "record", 0));
-    const char *ph[] = {"p1", "p2", "p3"};
-    for (int i = 0; i < 3; i++)
-        json_array_append_new(phases,
-                              json_pack("{s:s,s:f,s:f,s:f,s:b}", "name", ph[i], "duration_s", 3.0,
-                                        "rate_start_per_s", 100.0 * (i + 1), "rate_end_per_s",
-                                        100.0 * (i + 1), "record", 1));
-    json_t *scn =
-        json_pack("{s:s,s:s,s:s,s:[{s:s,s:s},{s:s,s:s}],s:{s:s,s:o},s:f}", "file", "x.yaml", "name",
-                  "demo <b>|x</b>", "description", "a `tick` and *stars*", "targets", "name", "gw1",
-                  "url", "http://127.0.0.1:8280", "name", "gw2", "url", "http://127.0.0.2:8280",
-                  "load", "model", "open", "phases", phases, "interval_s", 1.0);
-    /* cells: request echo 3 × 100 values (1..100 ms), "a|b<c>" 2 × 50 (2..100 ms) */
-    json_t *cells = json_array();
-    for (int i = 0; i < 3; i++) {
-        json_t *c = cell(100, 33.3, 0, 1);
-        json_object_set_new(c, "phase", json_string(ph[i]));
-        json_object_set_new(c, "request", json_string("echo"));
-        json_object_set_new(c, "node", json_string(i % 2 ? "gw2" : "gw1"));
-        json_object_set_new(c, "histograms",
-                            json_pack("{s:o,s:o}", "latency", hist(100, 1000, 1000), "service",
-                                      hist(100, 500, 1000)));
-        json_array_append_new(cells, c);
-    }
-    for (int i = 0; i < 2; i++) {
-        json_t *c = cell(50, 16.7, 5, 0);
-        json_object_set_new(c, "phase", json_string(ph[i]));
-        json_object_set_new(c, "request", json_string("a|b<c>"));
-        json_object_set_new(c, "node", json_string("gw2"));
-        json_object_set_new(c, "histograms",
-                            json_pack("{s:o,s:o}", "latency", hist(50, 2000, 2000), "service",
-                                      hist(50, 1000, 2000)));
-        json_array_append_new(cells, c);
-    }
-    json_t *all = cell(400, 44.4, 10, 3);
-    json_object_set_new(
-        all, "histograms",
-        json_pack("{s:o,s:o}", "latency", hist(400, 500, 500), "service", hist(400, 400, 500)));
-    json_t *by_phase = json_object();
-    for (int i = 0; i < 3; i++) {
-        json_t *c = cell(100 * (i + 1), 100.0 * (i + 1), 0, i);
-        json_object_set_new(json_object_get(c, "latency_ms"), "p99", json_real(10.0 * (i + 1)));
-        json_object_set_new(by_phase, ph[i], c);
-    }
-    /* intervals: warm, then 3 per phase; achieved 100 | 50, 100, 98 | ... */
-    json_t *ivs = json_array();
-    json_array_append_new(ivs, json_pack("{s:f,s:f,s:s,s:f,s:f,s:o,s:{}}", "start_s", 0.0,
-                                         "length_s", 1.0, "phase", "warm", "offered_rps", 50.0,
-                                         "achieved_rps", 0.0, "all", point(0, 0), "nodes"));
-    const double ach[3][3] = {{50, 100, 98}, {150, 200, 196}, {250, 280, 260}};
-    for (int i = 0; i < 3; i++)
-        for (int k = 0; k < 3; k++)
-            json_array_append_new(ivs,
-                                  json_pack("{s:f,s:f,s:s,s:f,s:f,s:o,s:{s:o,s:o}}", "start_s",
-                                            1.0 + 3 * i + k, "length_s", 1.0, "phase", ph[i],
-                                            "offered_rps", 100.0 * (i + 1), "achieved_rps",
-                                            ach[i][k], "all", point((int)ach[i][k], 5.0 * (i + 1)),
-                                            "nodes", "gw1", point((int)ach[i][k] / 2, 4.0), "gw2",
-                                            point((int)ach[i][k] / 2, 6.0 * (i + 1))));
-    json_t *gates =
-        json_pack("[{s:s,s:s,s:s,s:s,s:f,s:s,s:f,s:s},{s:s,s:s,s:s,s:s,s:s,s:f,s:s,s:f,s:s}]",
-                  "gate", "p99 < 250ms", "scope", "all", "metric", "p99", "op", "<", "threshold",
-                  250.0, "unit", "ms", "measured", 20.0, "verdict", "pass", "gate", "errors < 0.1%",
-                  "scope", "node", "name", "gw|1", "metric", "errors", "op", "<", "threshold", 0.1,
-                  "unit", "%", "measured", 0.75, "verdict", "fail");
-    json_t *root = json_pack(
-        "{s:s,s:i,s:{s:s,s:s,s:s,s:s},s:{s:i,s:i},s:o,s:{s:s,s:f,s:f,s:f,s:s,s:s,s:b,s:i},"
-        "s:{s:f,s:f,s:f},s:[s,s],s:{s:s},s:o,s:{s:o,s:o,s:{s:o,s:o},s:{s:o,s:o}},s:o,s:o}",
-        "format", "gatecap-results", "version", 1, "gatecap", "version", "0.1.0", "transport",
-        "native", "libcurl", "7.88.1", "openssl", "OpenSSL 3.0", "environment", "cores", 2,
-        "workers", 1, "scenario", scn, "run", "status", "complete", "start_epoch_s", 1795440412.5,
-        "elapsed_s", 10.02, "planned_s", 10.0, "model", "open", "latency_definition",
-        "completion - intended start", "insecure_tls", 0, "gates_failed", 1, "generator",
-        "late_pct", 0.0, "queue_drops", 0.0, "max_lag_ms", 1.2, "nodes", "gw1", "gw2",
-        "error_examples", "5xx", "HTTP 503 <html>|</html>", "cells", cells, "totals", "all", all,
-        "by_phase", by_phase, "by_request", "echo", cell(300, 30.0, 0, 3), "a|b<c>",
-        cell(100, 10.0, 10, 0), "by_node", "gw1", cell(200, 20.0, 0, 2), "gw2",
-        cell(200, 20.0, 10, 1), "intervals", ivs, "gates", gates);
-    assert_non_null(root);
-    return root;
+    return tr_doc(g_scn, g_run);
 }
 
 static void save(const char *path, json_t *doc)
 {
-    assert_int_equal(json_dump_file(doc, path, JSON_INDENT(1)), 0);
-    json_decref(doc);
+    tr_save(doc, path);
 }
 
 static void put(const char *path, const char *text)
@@ -184,6 +176,9 @@ static int setup(void **state)
         return -1;
     snprintf(results, sizeof results, "%s/results.json", dir);
     snprintf(planfile, sizeof planfile, "%s/a-plan.json", dir);
+    const char *nodes[] = {"gw1", "gw2"};
+    g_scn = demo_scenario(NULL, NULL, DEMO_GATES);
+    g_run = demo_run(g_scn, nodes, 2, 0);
     save(results, fixture());
     return 0;
 }
@@ -191,6 +186,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
+    tr_free(g_scn, g_run);
     if (getenv("KEEP_TMP")) { /* as the integration tests: keep the fixture to look at */
         fprintf(stderr, "kept %s\n", dir);
         return 0;
@@ -239,32 +235,44 @@ static void load_model(void **state)
     assert_int_equal(r.n_nodes, 2);
     assert_int_equal(r.n_intervals, 10);
     assert_int_equal(r.intervals[0].phase, 0);
-    assert_true(r.intervals[4].nodes[1].present && r.intervals[4].nodes[1].p99_ms == 12);
+    assert_true(r.intervals[4].nodes[1].present &&
+                r.intervals[4].nodes[1].p99_ms == results_ms(g_run->intervals[4].nodes[1].p99_us));
     assert_int_equal(r.n_by_request, 2);
-    assert_true(r.all.count == 400 && r.all.outcomes[4] == 10 && r.all.outcomes[5] == 3);
-    assert_true(r.by_node[1].throttled_pct == 5);
+    /* 248 + 546 + 790 completions; 10 throttled and 3 5xx, all of a[b] on gw2 */
+    assert_true(r.all->count == 1584 && r.all->outcomes[OC_429] == 10 &&
+                r.all->outcomes[OC_5XX] == 3);
+    assert_string_equal(r.by_node[1].name, "gw2");
+    assert_true(fabs(r.by_node[1].throttled_pct - 100.0 * 10 / 792) < 1e-8);
     /* histograms: all, then each request with its cells summed */
     assert_int_equal(r.n_dists, 3);
     assert_string_equal(r.dists[1].name, "echo");
-    assert_int_equal(hdr_count(r.dists[0].latency), 400);
-    assert_int_equal(hdr_count(r.dists[1].latency), 300);
-    assert_int_equal(hdr_count(r.dists[2].latency), 100);
-    assert_int_equal(hdr_count(r.dists[2].service), 100);
-    assert_true(hdr_values_equivalent(r.dists[1].latency,
-                                      hdr_value_at_percentile(r.dists[1].latency, 50), 50000));
-    assert_true(hdr_values_equivalent(r.dists[2].latency, hdr_max(r.dists[2].latency), 100000));
+    assert_int_equal(hdr_count(r.dists[0].latency), 1584);
+    assert_int_equal(hdr_count(r.dists[1].latency), 1187);
+    assert_int_equal(hdr_count(r.dists[2].latency), 397);
+    assert_int_equal(hdr_count(r.dists[2].service), 397);
+    for (size_t q = 0; q < 2; q++) {
+        struct rec_cell *c = truth(SIZE_MAX, q, SIZE_MAX);
+        assert_true(hdr_value_at_percentile(r.dists[1 + q].latency, 50) ==
+                    hdr_value_at_percentile(c->latency, 50));
+        assert_true(hdr_max(r.dists[1 + q].latency) == hdr_max(c->latency));
+        assert_true(hdr_value_at_percentile(r.dists[1 + q].service, 99) ==
+                    hdr_value_at_percentile(c->service, 99));
+        rec_cell_free(c);
+    }
     /* gates */
     assert_true(r.have_gates);
     assert_int_equal(r.n_gates, 2);
     assert_int_equal(r.gates_failed, 1);
-    assert_string_equal(r.gates[1].name, "gw|1");
-    assert_true(r.gates[1].measured == 0.75);
+    assert_string_equal(r.gates[1].name, "a[b]");
+    assert_true(fabs(r.gates[1].measured - 100.0 * 3 / 397) < 1e-8);
     /* three constant-rate phases: steps, as gatecap plan measures them */
     assert_false(r.steps_from_plan);
     assert_int_equal(r.n_steps, 3);
     assert_true(r.steps[1].offered_rps == 200);
     assert_true(fabs(r.steps[1].achieved_rps - 198) < 1e-9); /* first interval left out */
-    assert_true(r.steps[2].latency_ms == 30);
+    struct rec_cell *p3 = truth(3, SIZE_MAX, SIZE_MAX);
+    assert_true(r.steps[2].latency_ms == results_ms(hdr_value_at_percentile(p3->latency, 99)));
+    rec_cell_free(p3);
     assert_null(r.plan);
     report_free(&r);
     assert_null(r.dists);
@@ -274,23 +282,41 @@ static void markdown(void **state)
 {
     (void)state;
     struct report r;
-    char err[512];
+    char err[512], want[512], b[48];
     assert_int_equal(report_load(&r, results, NULL, err, sizeof err), 0);
     char *md = render(&r, report_markdown);
     has(md, "# gatecap report: demo \\<b\\>\\|x\\</b\\>\n");
     has(md, "> ❌ **FAIL: 1 of 2 gates failed.**");
     has(md, "a \\`tick\\` and \\*stars\\*");
     has(md, "| Started | 2026-11-23 13:26:52 UTC |");
-    has(md, "| Versions | gatecap 0.1.0 (native transport), libcurl 7.88.1, OpenSSL 3.0 |");
-    has(md, "| p1 | 100 | 100 | 2 | 3 | 10 | 22 | 26 | 0 (0.00 %) | 0 (0.00 %) |");
-    has(md, "| **all** | 400 |");
-    has(md, "| a\\|b\\<c\\> | 100 |");
+    snprintf(want, sizeof want, "| Versions | gatecap %s (native transport), libcurl %s, %s |",
+             GATECAP_VERSION, curl_version_info(CURLVERSION_NOW)->version,
+             OpenSSL_version(OPENSSL_VERSION));
+    has(md, want);
+    /* the rows, as the recorder counted: p1 over its 3 s, all over 9 */
+    struct rec_cell *c = truth(1, SIZE_MAX, SIZE_MAX);
+    has(md, md_row("p1", c, 3));
+    rec_cell_free(c);
+    c = truth(SIZE_MAX, SIZE_MAX, SIZE_MAX);
+    has(md, md_row("**all**", c, 9));
+    has(md, "| **all** | 1,584 |");
+    snprintf(want, sizeof want, "| p99 \\< 250ms | all | %s ms | ✅ pass |",
+             report_fmt_ms(b, sizeof b, results_ms(hdr_value_at_percentile(c->latency, 99))));
+    has(md, want);
+    rec_cell_free(c);
+    c = truth(SIZE_MAX, 1, SIZE_MAX);
+    has(md, md_row("a\\[b\\]", c, 9));
+    has(md, "| a\\[b\\] | 397 |");
+    rec_cell_free(c);
     has(md, "| node | 2xx | throttled | 5xx |");
     has(md, "- **5xx**: HTTP 503 \\<html\\>\\|\\</html\\>");
-    has(md, "| p99 \\< 250ms | all | 20 ms | ✅ pass |");
-    has(md, "| errors \\< 0.1% | node gw\\|1 | 0.75 % | ❌ **fail** |");
+    has(md, "| errors \\< 0.1% | request a\\[b\\] | 0.76 % | ❌ **fail** |");
     has(md, "## Steps");
-    has(md, "| p2 | 200 | 198 | 99.0 % | 20 | 0.50 % |");
+    c = truth(2, SIZE_MAX, SIZE_MAX);
+    snprintf(want, sizeof want, "| p2 | 200 | 198 | 99.0 %% | %s | 0.18 %% |",
+             report_fmt_ms(b, sizeof b, results_ms(hdr_value_at_percentile(c->latency, 99))));
+    has(md, want); /* 1 error of 546 */
+    rec_cell_free(c);
     lacks(md, "Capacity plan");
     /* every table row has as many cells as its header: no | leaked */
     for (const char *line = md; (line = strstr(line, "\n|")); line++) {
@@ -329,7 +355,7 @@ static void html(void **state)
     lacks(h, "data-chart=\"usl\"");
     /* per request, latency and service lines, named */
     has(h, "data-series=\"echo\"");
-    has(h, "data-series=\"service a|b&lt;c&gt;\"");
+    has(h, "data-series=\"service a[b]\"");
     has(h, ">99.9%</text>");
     has(h, "latency (ms)</text>");
     has(h, ">p1</text>"); /* phases marked */
@@ -343,11 +369,22 @@ static void html(void **state)
     report_free(&r);
 }
 
+/* Writes the report fixture of scn and r to dir/name; returns the path. */
+static const char *write_run(const char *name, const struct scenario *scn,
+                             const struct engine_result *r)
+{
+    static char path[160];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    tr_write(scn, r, path);
+    return path;
+}
+
 static void no_gates(void **state)
 {
     (void)state;
     char path[160], err[512];
     struct report r;
+    /* a results.json from before gates were recorded */
     json_t *doc = fixture();
     json_object_del(doc, "gates");
     snprintf(path, sizeof path, "%s/nogates.json", dir);
@@ -362,23 +399,23 @@ static void no_gates(void **state)
     free(h);
     report_free(&r);
     /* an empty list (a scenario without gates) says nothing either */
-    doc = fixture();
-    json_object_set_new(doc, "gates", json_array());
-    save(path, doc);
-    assert_int_equal(report_load(&r, path, NULL, err, sizeof err), 0);
+    const char *nodes[] = {"gw1", "gw2"};
+    struct scenario *scn = demo_scenario(NULL, NULL, "[]");
+    struct engine_result *run = demo_run(scn, nodes, 2, 0);
+    assert_int_equal(report_load(&r, write_run("nogates2.json", scn, run), NULL, err, sizeof err),
+                     0);
     assert_false(r.have_gates);
     report_free(&r);
+    tr_free(scn, run);
     /* all passing */
-    doc = fixture();
-    json_object_set_new(json_array_get(json_object_get(doc, "gates"), 1), "verdict",
-                        json_string("pass"));
-    json_object_set_new(json_object_get(doc, "run"), "gates_failed", json_integer(0));
-    save(path, doc);
-    assert_int_equal(report_load(&r, path, NULL, err, sizeof err), 0);
+    scn = demo_scenario(NULL, NULL, "['p99 < 250ms', {gate: 'errors < 1%', request: 'a[b]'}]");
+    run = demo_run(scn, nodes, 2, 0);
+    assert_int_equal(report_load(&r, write_run("pass.json", scn, run), NULL, err, sizeof err), 0);
     h = render(&r, report_html);
     has(h, "class=\"banner pass\" id=\"gates-banner\">PASS: all 2 gates passed");
     free(h);
     report_free(&r);
+    tr_free(scn, run);
 }
 
 /* A run that ran out of local resources: generator-limited, the requests
@@ -389,15 +426,15 @@ static void local_failures(void **state)
     (void)state;
     char path[160], err[512];
     struct report r;
-    json_t *doc = fixture();
-    json_t *gen = json_object_get(doc, "generator");
-    json_object_set_new(gen, "local_failures", json_integer(1234));
-    json_object_set_new(gen, "local_failure_example",
-                        json_string("node <gw1>: cannot open a socket: Too many open files"));
-    json_object_set_new(json_object_get(doc, "run"), "status", json_string("generator-limited"));
-    snprintf(path, sizeof path, "%s/local.json", dir);
-    save(path, doc);
-    assert_int_equal(report_load(&r, path, NULL, err, sizeof err), 0);
+    const char *nodes[] = {"gw1", "gw2"};
+    struct scenario *scn = demo_scenario(NULL, NULL, DEMO_GATES);
+    struct engine_result *run = demo_run(scn, nodes, 2, 0);
+    run->health.local_failures = 1234;
+    run->total->by_phase[1].local_failures = 1234;
+    rec_note_local(run->total, "node <gw1>: cannot open a socket: Too many open files");
+    run->generator_limited = true;
+    assert_int_equal(report_load(&r, write_run("local.json", scn, run), NULL, err, sizeof err), 0);
+    tr_free(scn, run);
     char *md = render(&r, report_markdown), *h = render(&r, report_html);
     has(md, "1,234 requests never sent (gatecap ran out of local resources, e.g. node");
     has(md, "ran out of its own resources");
@@ -406,7 +443,17 @@ static void local_failures(void **state)
     free(md);
     free(h);
     report_free(&r);
-    assert_int_equal(report_load(&r, results, NULL, err, sizeof err), 0); /* no counter */
+    assert_int_equal(report_load(&r, results, NULL, err, sizeof err), 0); /* none */
+    md = render(&r, report_markdown);
+    lacks(md, "never sent");
+    free(md);
+    report_free(&r);
+    json_t *doc = fixture(); /* from before the counter */
+    json_object_del(json_object_get(doc, "generator"), "local_failures");
+    snprintf(path, sizeof path, "%s/nocounter.json", dir);
+    save(path, doc);
+    assert_int_equal(report_load(&r, path, NULL, err, sizeof err), 0);
+    assert_true(isnan(r.gen_local_failures));
     md = render(&r, report_markdown);
     lacks(md, "never sent");
     free(md);
@@ -429,49 +476,88 @@ static void phases_and_overrides(void **state)
     (void)state;
     char path[160], err[512];
     struct report r;
-    json_t *doc = fixture();
-    json_t *scn = json_object_get(doc, "scenario");
-    json_object_set_new(
-        scn, "overrides",
-        json_pack("[s,s]", "load.workers=2", "requests.0.headers.X-Key=<redacted>"));
-    json_t *run = json_object_get(doc, "run");
-    json_object_set_new(run, "status", json_string("stopped"));
-    json_object_set_new(run, "arrivals_end_s", json_real(5.5));
-    json_t *ramp = json_array_get(json_object_get(json_object_get(scn, "load"), "phases"), 3);
-    json_object_set_new(ramp, "rate_end_per_s", json_real(450));
+    const char *ov[] = {"load.workers=2", "requests.0.headers.X-Api-Key=s3cret"};
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml,
+             "name: demo\n"
+             "targets: ['http://127.0.0.1:8280']\n"
+             "requests: [{name: echo, path: /echo}]\n"
+             "load:\n"
+             "  phases:\n"
+             "    - {name: warm, duration: 1s, rate: 50/s, record: false}\n"
+             "    - {name: p1, duration: 3s, rate: 100/s}\n"
+             "    - {name: p2, duration: 3s, rate: 200/s}\n"
+             "    - {name: p3, duration: 3s, rate: 300/s..450/s}\n");
+    struct scenario *scn = NULL;
+    assert_int_equal(scenario_load_mem("x.yaml", yaml, strlen(yaml), ov, 2, &scn, err, sizeof err),
+                     0);
+    /* stopped 1.5 s into p2: its intervals until then, and the drain */
+    const char *nodes[] = {"gw1"};
+    struct engine_result *run = tr_run(scn, nodes, 1, 7);
+    const double start[] = {0, 1, 2, 3, 4, 5, 5.5}, len[] = {1, 1, 1, 1, 1, 0.5, 0.3};
+    for (size_t i = 0; i < 7; i++) {
+        size_t p = i == 0 ? 0 : i < 4 ? 1 : 2;
+        struct rec_set *s = tr_set(scn);
+        tr_scheduled(s, p, i == 6 ? 0 : (int64_t)(100 * p * len[i]));
+        if (p && i < 6)
+            tr_record(s, p, 0, 0, (int64_t)(100 * p * len[i]), 1000, 1, OC_2XX);
+        tr_interval(scn, run, i, p, start[i], len[i], s);
+        tr_add(run, s);
+        rec_set_free(s);
+    }
+    run->intervals[6].drain = true;
+    run->stopped_early = true;
+    run->schedule_end_s = 5.5;
+    run->elapsed_s = 5.8;
     snprintf(path, sizeof path, "%s/phases.json", dir);
-    save(path, doc);
+    tr_write(scn, run, path);
+    tr_free(scn, run);
     assert_int_equal(report_load(&r, path, NULL, err, sizeof err), 0);
     assert_int_equal(r.n_overrides, 2);
     assert_true(r.phases[0].ran_s == 1 && r.phases[1].ran_s == 3 && r.phases[2].ran_s == 1.5 &&
                 r.phases[3].ran_s == 0);
     char *md = render(&r, report_markdown), *h = render(&r, report_html);
-    has(md, "| Overrides | load.workers=2, requests.0.headers.X-Key=\\<redacted\\> |");
+    has(md, "| Overrides | load.workers=2, requests.0.headers.X-Api-Key=\\<redacted\\> |");
+    lacks(md, "s3cret");
     has(md, "### Phases\n\n| phase | load | planned | ran | recorded | achieved/s |");
     has(md, "| warm | 50/s | 1 s | 1 s | warm-up, not recorded | – |");
     has(md, "| p1 | 100/s | 3 s | 3 s | yes | 100 |");
-    has(md, "| p2 | 200/s | 3 s | 1.5 s | yes | 200 |");
-    has(md, "| p3 | 300 → 450/s | 3 s | 0 s | yes | 300 |");
+    has(md, "| p2 | 200/s | 3 s | 1.5 s | yes | 200 |"); /* 300 over the 1.5 s it ran */
+    has(md, "| p3 | 300 → 450/s | 3 s | 0 s | yes | – |");
     has(h, "<th>Overrides</th><td><code>load.workers=2</code>, "
-           "<code>requests.0.headers.X-Key=&lt;redacted&gt;</code></td>");
+           "<code>requests.0.headers.X-Api-Key=&lt;redacted&gt;</code></td>");
     has(h, "<h3>Phases</h3>");
     free(md);
     free(h);
     report_free(&r);
 
     /* closed model; a results.json from before overrides and arrivals_end_s */
-    doc = fixture();
-    scn = json_object_get(doc, "scenario");
-    json_object_set_new(json_object_get(scn, "load"), "model", json_string("closed"));
-    json_object_set_new(json_object_get(doc, "run"), "model", json_string("closed"));
-    json_t *phases = json_object_get(json_object_get(scn, "load"), "phases");
-    for (size_t i = 0; i < json_array_size(phases); i++) {
-        json_t *ph = json_array_get(phases, i);
-        json_object_del(ph, "rate_start_per_s");
-        json_object_del(ph, "rate_end_per_s");
-        json_object_set_new(ph, "users", json_integer(i ? (json_int_t)(10 * i) : 1));
-        json_object_set_new(ph, "think_ms", json_real(i == 2 ? 100 : 0));
+    snprintf(yaml, sizeof yaml,
+             "name: demo\n"
+             "targets: ['http://127.0.0.1:8280']\n"
+             "requests: [{name: echo, path: /echo}]\n"
+             "load:\n"
+             "  model: closed\n"
+             "  phases:\n"
+             "    - {name: warm, duration: 1s, users: 1, record: false}\n"
+             "    - {name: p1, duration: 3s, users: 10}\n"
+             "    - {name: p2, duration: 3s, users: 20, think: 100ms}\n"
+             "    - {name: p3, duration: 3s, users: 30}\n");
+    scn = tr_scenario(yaml);
+    run = tr_run(scn, nodes, 1, 10);
+    for (size_t i = 0; i < 10; i++) {
+        size_t p = i == 0 ? 0 : 1 + (i - 1) / 3;
+        struct rec_set *s = tr_set(scn);
+        tr_scheduled(s, p, 100);
+        tr_record(s, p, 0, 0, 100, 1000, 1, OC_2XX);
+        tr_interval(scn, run, i, p, (double)i, 1, s);
+        tr_add(run, s);
+        rec_set_free(s);
     }
+    json_t *doc = tr_doc(scn, run);
+    tr_free(scn, run);
+    json_object_del(json_object_get(doc, "scenario"), "overrides");
+    json_object_del(json_object_get(doc, "run"), "arrivals_end_s");
     save(path, doc);
     assert_int_equal(report_load(&r, path, NULL, err, sizeof err), 0);
     assert_int_equal(r.n_overrides, 0);
@@ -489,21 +575,23 @@ static void phases_and_overrides(void **state)
 static void silent_target(void **state)
 {
     (void)state;
-    char path[160], err[512];
+    char err[512];
     struct report r;
-    json_t *doc = fixture();
-    json_object_set_new(doc, "nodes", json_pack("[s,s,s]", "lb<1>", "gw1", "gw2"));
-    json_object_set_new(json_object_get(doc, "scenario"), "node_header",
-                        json_string("X-Gateway-Node"));
-    snprintf(path, sizeof path, "%s/silent.json", dir);
-    save(path, doc);
-    assert_int_equal(report_load(&r, path, NULL, err, sizeof err), 0);
+    struct scenario *scn =
+        demo_scenario("targets: [{url: 'http://127.0.0.10:8280', name: 'lb[1]'}]\n"
+                      "node_header: X-Gateway-Node\n",
+                      NULL, DEMO_GATES);
+    const char *nodes[] = {"lb[1]", "gw1", "gw2"};
+    struct engine_result *run = demo_run(scn, nodes, 3, 1);
+    assert_int_equal(report_load(&r, write_run("silent.json", scn, run), NULL, err, sizeof err), 0);
     assert_int_equal(r.n_nodes, 2);
     assert_string_equal(r.nodes[0], "gw1");
     assert_int_equal(r.n_silent, 1);
-    assert_true(r.intervals[4].nodes[0].present && r.intervals[4].nodes[0].p99_ms == 4);
+    assert_true(r.intervals[4].nodes[0].present &&
+                r.intervals[4].nodes[0].p99_ms == results_ms(run->intervals[4].nodes[1].p99_us));
+    tr_free(scn, run);
     char *md = render(&r, report_markdown), *h = render(&r, report_html);
-    has(md, "| Nodes | 2 answered (named by X-Gateway-Node): gw1, gw2; lb\\<1\\> answered nothing "
+    has(md, "| Nodes | 2 answered (named by X-Gateway-Node): gw1, gw2; lb\\[1\\] answered nothing "
             "itself |");
     lacks(h, "data-series=\"lb");
     lacks(h, "data-series=\"p99 lb");
@@ -525,23 +613,27 @@ static void silent_target(void **state)
 static void no_data_and_legends(void **state)
 {
     (void)state;
-    char path[160], err[512];
+    char err[512];
     struct report r;
-    json_t *doc = fixture();
-    json_array_append_new(json_object_get(doc, "gates"),
-                          json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:s,s:n,s:s}", "gate", "p50 < 1ms",
-                                    "scope", "phase", "name", "p9", "metric", "p50", "op", "<",
-                                    "threshold", 1.0, "unit", "ms", "measured", "verdict",
-                                    "no-data"));
-    json_t *iv = json_array_get(json_object_get(doc, "intervals"), 5);
-    json_t *oc = json_object_get(json_object_get(iv, "all"), "outcomes");
-    json_object_set_new(oc, "abandoned", json_integer(7));
-    json_object_set_new(oc, "other", json_integer(2));
-    snprintf(path, sizeof path, "%s/nodata.json", dir);
-    save(path, doc);
-    assert_int_equal(report_load(&r, path, NULL, err, sizeof err), 0);
+    /* a gate on the balancer, which answered nothing itself */
+    struct scenario *scn =
+        demo_scenario("targets: [{url: 'http://127.0.0.10:8280', name: 'lb[1]'}]\n"
+                      "node_header: X-Gateway-Node\n",
+                      NULL,
+                      "['p99 < 250ms', {gate: 'errors < 0.1%', request: 'a[b]'}, "
+                      "{gate: 'p50 < 1ms', node: 'lb[1]'}]");
+    const char *nodes[] = {"lb[1]", "gw1", "gw2"};
+    struct engine_result *run = demo_run(scn, nodes, 3, 1);
+    /* interval 5: 7 abandoned and 2 other answers */
+    struct rec_set *s = tr_set(scn);
+    tr_record(s, 2, 0, 1, 7, 0, 0, OC_ABANDONED);
+    tr_record(s, 2, 0, 1, 2, 0, 0, OC_OTHER);
+    tr_interval(scn, run, 5, 2, 5, 1, s);
+    rec_set_free(s);
+    assert_int_equal(report_load(&r, write_run("nodata.json", scn, run), NULL, err, sizeof err), 0);
+    tr_free(scn, run);
     char *md = render(&r, report_markdown), *h = render(&r, report_html);
-    has(md, "| p50 \\< 1ms | phase p9 | – | ❌ **no data** |");
+    has(md, "| p50 \\< 1ms | node lb\\[1\\] | – | ❌ **no data** |");
     has(h, "<td class=\"verdict-fail\">no data</td>");
     has(h, "data-series=\"abandoned\" data-keys=\"abandoned\"");
     has(h, "data-series=\"other\" data-keys=\"other\"");
@@ -563,29 +655,50 @@ static void applications(void **state)
     (void)state;
     char path[160], err[512];
     struct report r;
-    json_t *doc = fixture();
-    json_t *apps = json_array();
+    /* 55 applications, as a CSV brings them */
+    char csv[160];
+    snprintf(csv, sizeof csv, "%s/apps.csv", dir);
+    FILE *f = fopen(csv, "w");
+    assert_non_null(f);
+    fputs("name,client_id,client_secret\n", f);
+    for (int i = 0; i < REPORT_MAX_APPS + 5; i++)
+        fprintf(f, "tpp-%d,id-%d,secret-%d\n", i, i, i);
+    fclose(f);
+    char head[512];
+    snprintf(head, sizeof head,
+             "targets:\n  - {url: 'http://127.0.0.1:8280', name: gw1}\n"
+             "  - {url: 'http://127.0.0.2:8280', name: gw2}\n"
+             "auth: {token_url: 'https://km:9443/oauth2/token', applications: %s}\n",
+             csv);
+    struct scenario *scn = demo_scenario(head, NULL, DEMO_GATES);
+    const char *nodes[] = {"gw1", "gw2"};
+    struct engine_result *run = demo_run(scn, nodes, 2, 0);
+    /* the token pool, as its thread leaves its statistics */
+    assert_int_equal(auth_pool_new(scn, 1, &run->auth, err, sizeof err), 0);
+    struct auth_stats *st = (struct auth_stats *)(uintptr_t)auth_pool_stats(run->auth);
+    st->requests = 12;
+    st->failed = 1;
+    st->by_reason[AUTH_INITIAL] = 55;
+    st->by_reason[AUTH_AHEAD] = 4;
+    st->by_reason[AUTH_AFTER_401] = 2;
+    st->by_reason[AUTH_RETRY] = 1;
+    for (int i = 0; i < 11; i++)
+        hdr_record(st->latency, 2000 + 700 * i);
+    assert_int_equal(rec_set_apps(run->total, REPORT_MAX_APPS + 5), 0);
     for (int i = 0; i < REPORT_MAX_APPS + 5; i++) {
-        char name[32];
-        snprintf(name, sizeof name, "tpp-%d", i);
-        json_t *a =
-            json_pack("{s:s,s:i,s:i,s:f,s:i,s:i,s:f,s:f,s:f,s:i,s:i}", "name", name, "count", 100,
-                      "errors", i == 7 ? 40 : 0, "error_pct", i == 7 ? 40.0 : 0.0, "unauthorized",
-                      i == 7 ? 40 : 0, "throttled", i == 3 ? 25 : 0, "throttled_pct",
-                      i == 3 ? 25.0 : 0.0, "latency_mean_ms", 1.5, "latency_max_ms", 9.0,
-                      "tokens_fetched", 3, "rejected_after_refresh", i == 7 ? 38 : 0);
-        json_object_set_new(a, "throttled_by",
-                            i == 3 ? json_pack("{s:i}", "application", 25) : json_object());
-        json_array_append_new(apps, a);
+        struct rec_app *a = &run->total->apps[i];
+        a->completed = 100;
+        a->outcomes[OC_2XX] = 100 - (i == 7 ? 40 : 0) - (i == 3 ? 25 : 0);
+        a->outcomes[OC_401] = i == 7 ? 40 : 0;
+        a->outcomes[OC_429] = i == 3 ? 25 : 0;
+        a->throttled_by[3] = i == 3 ? 25 : 0; /* WSO2 900803: application */
+        a->rejected_fresh = i == 7 ? 38 : 0;
+        a->latency_count = 100;
+        a->latency_sum_us = 150000;
+        a->latency_max_us = 9000;
+        st->apps[i].fetched = 3;
     }
-    json_object_set_new(doc, "auth",
-                        json_pack("{s:o,s:{s:s,s:i,s:i,s:{s:i,s:i,s:i,s:i},s:o}}", "applications",
-                                  apps, "token_endpoint", "url", "https://km:9443/oauth2/token",
-                                  "requests", 12, "failed", 1, "by_reason", "initial", 55, "ahead",
-                                  4, "after_401", 2, "retry", 1, "latency_ms", lat(2, 9)));
-    snprintf(path, sizeof path, "%s/auth.json", dir);
-    save(path, doc);
-    assert_int_equal(report_load(&r, path, NULL, err, sizeof err), 0);
+    assert_int_equal(report_load(&r, write_run("auth.json", scn, run), NULL, err, sizeof err), 0);
     assert_int_equal(r.n_apps_total, REPORT_MAX_APPS + 5);
     assert_int_equal(r.n_apps, REPORT_MAX_APPS);
     /* the two with trouble first */
@@ -611,10 +724,12 @@ static void applications(void **state)
     free(md);
     report_free(&r);
     /* a malformed auth section is named */
-    doc = fixture();
+    json_t *doc = tr_doc(scn, run);
     json_object_set_new(doc, "auth", json_pack("{s:i}", "applications", 3));
+    snprintf(path, sizeof path, "%s/badauth.json", dir);
     save(path, doc);
     expect_error(path, NULL, "auth: expected an object");
+    tr_free(scn, run);
 }
 
 static void expect_error(const char *path, const char *plan, const char *needle)
@@ -684,8 +799,15 @@ static void bad_input(void **state)
     char path[160];
     snprintf(path, sizeof path, "%s/missing.json", dir);
     expect_error(path, NULL, "missing.json: cannot read: No such file");
+    /* the fixture cut short after its second line */
+    FILE *f = fopen(results, "r");
+    assert_non_null(f);
+    char text[512] = "";
+    for (int i = 0; i < 2; i++)
+        assert_non_null(fgets(text + strlen(text), (int)(sizeof text - strlen(text)), f));
+    fclose(f);
     snprintf(path, sizeof path, "%s/broken.json", dir);
-    put(path, "{\"format\": \"gatecap-results\",\n \"version\": 1,\n \"run\": }\n");
+    put(path, text);
     expect_error(path, NULL, "broken.json:3:");
     snprintf(path, sizeof path, "%s/array.json", dir);
     put(path, "[1, 2]\n");
@@ -708,73 +830,69 @@ static void bad_input(void **state)
     assert_int_not_equal(stat(out, &st), 0);
 }
 
-static const char *PLAN =
-    "{\"format\": \"gatecap-plan\", \"version\": 1,\n"
-    " \"sentence\": \"Recommend 3 gateway nodes: <ok>.\",\n"
-    " \"slo\": {\"percentile\": \"p99\", \"latency_ms\": 25, \"error_pct\": 0.1,"
-    " \"min_achieved_pct\": 99},\n"
-    " \"steps\": [\n"
-    "  {\"name\": \"p1\", \"per_node_offered_rps\": 50, \"per_node_achieved_rps\": 50,"
-    " \"latency_ms\": 10, \"error_pct\": 0, \"verdict\": \"good\", \"violates\": [],"
-    " \"role\": null, \"invalid_reason\": null},\n"
-    "  {\"name\": \"p2\", \"per_node_offered_rps\": 100, \"per_node_achieved_rps\": 99,"
-    " \"latency_ms\": 20, \"error_pct\": 0, \"verdict\": \"good\", \"violates\": [],"
-    " \"role\": \"last_good\"},\n"
-    "  {\"name\": \"p3\", \"per_node_offered_rps\": 150, \"per_node_achieved_rps\": 130,"
-    " \"latency_ms\": 300, \"error_pct\": 0, \"verdict\": \"bad\","
-    " \"violates\": [\"achieved\", \"latency\"], \"role\": \"first_bad\"}],\n"
-    " \"points\": [{\"concurrency\": 1, \"throughput_rps\": 10},"
-    " {\"concurrency\": 4, \"throughput_rps\": 35}, {\"concurrency\": 8, \"throughput_rps\": "
-    "55}],\n"
-    " \"capacity\": {\"per_node_rps\": 104.5, \"at_least\": false, \"limited_by\": [\"achieved\"],"
-    " \"interpolated_on\": \"achieved\"},\n"
-    " \"demand\": {\"peak_rps\": 150},\n"
-    " \"policy\": {\"headroom_pct\": 30, \"redundancy\": 1, \"min_nodes\": 2},\n"
-    " \"recommendation\": {\"nodes\": 4, \"n_base\": 3, \"binding\": \"peak\","
-    " \"per_node_effective_rps\": 73.15, \"util_peak_pct\": 35.9, \"util_after_loss_pct\": 47.8,"
-    " \"loss_ok\": true, \"traffic_managers\": null},\n"
-    " \"what_if\": [{\"nodes\": 1, \"capacity_rps\": 104.5, \"util_peak_pct\": 143.5,"
-    " \"util_after_loss_pct\": null, \"headroom_left_pct\": -43.5, \"meets_policy\": false},"
-    " {\"nodes\": 4, \"capacity_rps\": 418, \"util_peak_pct\": 35.9, \"util_after_loss_pct\": 47.8,"
-    " \"headroom_left_pct\": 64.1, \"meets_policy\": true}],\n"
-    " \"sensitivity\": [{\"case\": \"peak +20%\", \"peak_rps\": 180, \"per_node_rps\": 104.5,"
-    " \"nodes\": 4}],\n"
-    " \"usl\": {\"fit\": {\"gamma\": 10, \"alpha\": 0.05, \"beta\": 0.002, \"has_peak\": true,"
-    " \"peak_concurrency\": 21.8, \"peak_throughput\": 73.4, \"r2\": 0.999}},\n"
-    " \"assumptions\": [\"Scale-out is linear | <always>.\"]}\n";
+/* A plan made by plan_build from measured steps at 50, 100 and 150/s
+ * (the last fails on achieved, latency and errors) and five concurrency
+ * points, for a peak of 150/s at p99 ≤ 25 ms; the CSV's name carries
+ * characters Markdown and HTML act on. Written as `gatecap plan -o` does;
+ * *plan (plan_free) and *rq keep what it was made from. */
+static void make_plan(const char *path, struct plan *plan, struct plan_request *rq)
+{
+    char csv[200], err[512];
+    snprintf(csv, sizeof csv, "%s/m<1>|x.csv", dir);
+    put(csv, "rate,concurrency,throughput,p99_ms,error_pct\n"
+             "50,,50,10,0\n100,,99,20,0\n150,,130,300,0.5\n"
+             ",1,10,,\n,2,19,,\n,4,35,,\n,8,55,,\n,16,66,,\n");
+    static char file[200];
+    snprintf(file, sizeof file, "%s", csv);
+    plan_request_defaults(rq);
+    rq->files[rq->n_files++] = file;
+    rq->target_rps = 150;
+    rq->slo_latency_ms = 25;
+    if (plan_build(plan, rq, err, sizeof err))
+        fail_msg("%s", err);
+    tr_plan_save(plan_to_json(plan, rq), path);
+}
 
 static void with_plan(void **state)
 {
     (void)state;
     struct report r;
-    char err[512] = "";
-    put(planfile, PLAN);
+    char err[512] = "", want[1024];
+    struct plan plan;
+    struct plan_request rq;
+    make_plan(planfile, &plan, &rq);
     assert_int_equal(report_load(&r, results, planfile, err, sizeof err), 0);
     assert_non_null(r.plan);
     assert_true(r.steps_from_plan);
     assert_int_equal(r.n_steps, 3);
-    assert_string_equal(r.steps[2].why, "achieved, latency");
-    assert_int_equal(r.plan->n_points, 3);
+    assert_string_equal(r.steps[2].why, "achieved, latency, errors");
+    assert_int_equal(r.plan->n_points, 5);
     assert_int_equal(r.plan->rec_nodes, 4);
+    assert_int_equal(r.plan->rec_nodes, plan.rec.nodes);
     char *md = render(&r, report_markdown), *h = render(&r, report_html);
-    has(md, "## Capacity plan\n\n**Recommend 3 gateway nodes: \\<ok\\>.**");
-    has(md, "limited by achieved");
-    has(md, "| p3 | 150 | 130 | 86.7 % | 300 | 0.00 % | bad: achieved, latency (first bad) |");
-    has(md, "| 1 | 104 | 144 % | – | -43.5 % | no |");
-    has(md, "| 4 | 418 | 35.9 % | 47.8 % | 64.1 % | yes **← recommended** |");
-    has(md, "peak at N* = 21.8");
-    has(md, "R² = 0.9990; 3 measured points.");
-    has(md, "- Scale-out is linear \\| \\<always\\>.");
+    snprintf(want, sizeof want, "## Capacity plan\n\n**%s**", plan.sentence);
+    has(md, want);
+    has(md, "Recommend 4 gateway nodes: the peak of 150 req/s needs 3 nodes at 70 % of the 100 "
+            "req/s each carries at p99 ≤ 25.0 ms, plus 1 for N+1.");
+    has(md, "**100 req/s**; limited by achieved, latency, errors.");
+    has(md, "| line 4 | 150 | 130 | 86.7 % | 300 | 0.50 % | bad: achieved, latency, errors "
+            "(first bad) |");
+    has(md, "| 1 | 100 | 150 % | – | -50 % | no |");
+    has(md, "| 4 | 400 | 37.5 % | 50 % | 62.5 % | yes **← recommended** |");
+    has(md, "peak at N* = 15.95, X(N*) = 66.0 req/s; R² = 1.0000; 5 measured points.");
+    has(md, "m\\<1\\>\\|x.csv: CSV rates are taken as one node's");
     lacks(md, "\n## Steps"); /* the plan's steps replace the phases' */
     has(md, "from results.json and a-plan.json.");
     has(h, "data-chart=\"what-if\"");
     has(h, "data-chart=\"usl\"");
     has(h, "data-chart=\"steps-rate\"");
-    has(h, "knee: 104 req/s");
+    has(h, "knee: 100 req/s");
     has(h, "SLO: p99 ≤ 25 ms");
     has(h, "recommended: 4 nodes");
-    has(h, "peak N* = 21.8: 73.4 req/s");
-    has(h, "Recommend 3 gateway nodes: &lt;ok&gt;.");
+    has(h, "peak N* = 16: 66.0 req/s");
+    has(h, "Recommend 4 gateway nodes: the peak of 150 req/s");
+    has(h, "m&lt;1&gt;|x.csv: CSV rates are taken as one node&#39;s");
+    lacks(h, "m<1>");
     has(h, "<table class=\"nowrap\"><tr><th>step</th>");
     /* the points of each verdict and their legend entry, in both charts */
     assert_int_equal(count(h, "<g class=\"legend-item\" data-keys=\"v-good\">"), 2);
@@ -784,33 +902,32 @@ static void with_plan(void **state)
     free(h);
     report_free(&r);
 
-    /* every verdict a step can have, the knee unknown: an entry for each
-     * verdict drawn, none for the knee; a long reason below the table */
+    /* every verdict a step can have, one a newer gatecap may write, the
+     * knee unknown: an entry for each verdict drawn, none for the knee; a
+     * long reason below the table */
     char vplan[200];
     snprintf(vplan, sizeof vplan, "%s/verdicts-plan.json", dir);
-    json_error_t jerr;
-    json_t *pj = json_loads(PLAN, 0, &jerr);
-    assert_non_null(pj);
+    json_t *pj = plan_to_json(&plan, &rq);
     json_t *steps = json_object_get(pj, "steps");
     json_object_set_new(json_array_get(steps, 0), "verdict", json_string("invalid"));
+    json_object_set_new(json_array_get(steps, 0), "valid", json_false());
     json_object_set_new(json_array_get(steps, 0), "invalid_reason",
                         json_string("gatecap's own shortfall <x> could have decided it"));
     json_object_set_new(json_array_get(steps, 1), "verdict", json_string("unconfirmed"));
     json_object_set_new(json_array_get(steps, 1), "violates", json_pack("[s]", "latency"));
     json_object_set_new(json_array_get(steps, 2), "verdict", json_string("from-the-future"));
     json_object_set_new(pj, "capacity", json_null());
-    save(vplan, pj);
+    tr_plan_save(pj, vplan);
     assert_int_equal(report_load(&r, results, vplan, err, sizeof err), 0);
     md = render(&r, report_markdown);
     h = render(&r, report_html);
     has(md, "| invalid (note 1) |");
     has(md, "| unconfirmed: latency (last good) |");
-    has(md, "\n1. p1: gatecap's own shortfall \\<x\\> could have decided it\n");
-    has(h, "<ol class=\"notes\">\n<li>p1: gatecap&#39;s own shortfall &lt;x&gt; could have "
+    has(md, "\n1. line 2: gatecap's own shortfall \\<x\\> could have decided it\n");
+    has(h, "<ol class=\"notes\">\n<li>line 2: gatecap&#39;s own shortfall &lt;x&gt; could have "
            "decided it</li>");
     const char *k[] = {"v-invalid", "v-unconfirmed", "v-other"};
     for (size_t i = 0; i < 3; i++) {
-        char want[96];
         snprintf(want, sizeof want, "<g class=\"legend-item\" data-keys=\"%s\">", k[i]);
         assert_int_equal(count(h, want), 2);
         snprintf(want, sizeof want, "data-keys=\"%s\" fill", k[i]);
@@ -830,19 +947,29 @@ static void with_plan(void **state)
     snprintf(res2, sizeof res2, "%s/results.json", sub);
     snprintf(plan2, sizeof plan2, "%s/plan.json", sub);
     save(res2, fixture());
-    put(plan2, PLAN);
+    tr_plan_save(plan_to_json(&plan, &rq), plan2);
     assert_int_equal(report_load(&r, res2, NULL, err, sizeof err), 0);
     assert_non_null(r.plan);
     report_free(&r);
-    /* ... and a broken one there is an error, named */
-    put(plan2, "{\"format\": \"gatecap-plan\", \"version\": 1,\n \"slo\": {}\n");
-    expect_error(res2, NULL, "beside/plan.json:3:");
-    put(plan2, "{\"format\": \"gatecap-plan\", \"version\": 1, \"slo\": {}}");
-    expect_error(res2, NULL, "\"slo\" (object) and \"steps\" (array) are required");
+    /* ... and a broken one there is an error, named: cut short after its
+     * third line, or without its steps */
+    FILE *f = fopen(plan2, "r");
+    assert_non_null(f);
+    char text[512] = "";
+    for (int i = 0; i < 3; i++)
+        assert_non_null(fgets(text + strlen(text), (int)(sizeof text - strlen(text)), f));
+    fclose(f);
+    put(plan2, text);
+    expect_error(res2, NULL, "beside/plan.json:4:");
+    pj = plan_to_json(&plan, &rq);
+    json_object_del(pj, "steps");
+    tr_plan_save(pj, plan2);
+    expect_error(res2, NULL, "beside/plan.json: steps is missing or not an array");
     expect_error(results, results, "not a gatecap plan.json");
     char missing[200];
     snprintf(missing, sizeof missing, "%s/none.json", dir);
     expect_error(results, missing, "none.json: cannot read");
+    plan_free(&plan);
 }
 
 static void writing(void **state)
@@ -896,7 +1023,7 @@ static void helpers(void **state)
     assert_string_equal(report_fmt_pct(b, sizeof b, NAN), "–");
     assert_string_equal(report_fmt_start(b, sizeof b, 0), "");
     char scope[] = "phase", name[] = "steady";
-    struct report_gate g = {.scope = scope, .name = name};
+    struct results_gate g = {.scope = scope, .name = name};
     assert_string_equal(report_gate_scope(b, sizeof b, &g), "phase steady");
     g.scope = NULL;
     assert_string_equal(report_gate_scope(b, sizeof b, &g), "all");
@@ -907,14 +1034,15 @@ static void helpers(void **state)
     fclose(f);
     assert_string_equal(buf, "a\\|b\\*c\\_d\\`e\\<f\\>&amp;g h\\[i\\](j)\\#k\\\\l m");
     free(buf);
-    assert_string_equal(report_outcome_name(3), "unauthorized");
-    assert_string_equal(report_outcome_name(4), "throttled");
-    assert_string_equal(report_outcome_name(11), "abandoned");
-    assert_true(report_outcome_is_error(11));
-    assert_null(report_outcome_name(12));
-    assert_false(report_outcome_is_error(4));
-    assert_true(report_outcome_is_error(5) && report_outcome_is_error(2) &&
-                report_outcome_is_error(3));
+    /* outcome classes are the recorder's (one table: measure/recorder.h) */
+    assert_string_equal(rec_outcome_name(OC_401), "unauthorized");
+    assert_string_equal(rec_outcome_name(OC_429), "throttled");
+    assert_string_equal(rec_outcome_name(OC_ABANDONED), "abandoned");
+    assert_true(rec_outcome_is_error(OC_ABANDONED));
+    assert_string_equal(rec_outcome_name(OC_COUNT), "?");
+    assert_false(rec_outcome_is_error(OC_429));
+    assert_true(rec_outcome_is_error(OC_5XX) && rec_outcome_is_error(OC_4XX) &&
+                rec_outcome_is_error(OC_401));
 }
 
 int main(void)
