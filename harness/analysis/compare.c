@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/errbuf.h"
 #include "base/stats.h"
 #include "base/units.h"
 #include "output/results_read.h"
@@ -48,19 +49,6 @@ const char *compare_metric_unit(enum compare_metric m)
     return is_latency(m) ? "ms" : m == CMP_THROUGHPUT ? "req/s" : "%";
 }
 
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (err && errlen)
-        vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return code;
-}
-
 void compare_opts_defaults(struct compare_opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -98,10 +86,11 @@ static int parse_value(const char *key, enum compare_metric m, const char *val,
             *t = (struct compare_tolerance){v, true};
             return 0;
         }
-        return fail(err, errlen, COMPARE_EUSAGE,
-                    "--tolerance %s=%s: %s is a rate; its tolerance is an absolute allowance in "
-                    "percentage points, e.g. %s=0.1pp (0.1 %% of requests more)",
-                    key, val, key, key);
+        return errbuf_set(
+            err, errlen, COMPARE_EUSAGE,
+            "--tolerance %s=%s: %s is a rate; its tolerance is an absolute allowance in "
+            "percentage points, e.g. %s=0.1pp (0.1 %% of requests more)",
+            key, val, key, key);
     }
     if (number_with(val, "%", &v)) {
         *t = (struct compare_tolerance){v / 100, false};
@@ -112,37 +101,40 @@ static int parse_value(const char *key, enum compare_metric m, const char *val,
             *t = (struct compare_tolerance){v, true};
             return 0;
         }
-        return fail(err, errlen, COMPARE_EUSAGE,
-                    "--tolerance %s=%s: write a share of the baseline (throughput=5%%) or a rate "
-                    "(throughput=50/s)",
-                    key, val);
+        return errbuf_set(
+            err, errlen, COMPARE_EUSAGE,
+            "--tolerance %s=%s: write a share of the baseline (throughput=5%%) or a rate "
+            "(throughput=50/s)",
+            key, val);
     }
     if (units_duration_ms(val, &v, &why) == UNITS_OK) {
         *t = (struct compare_tolerance){v, true};
         return 0;
     }
-    return fail(err, errlen, COMPARE_EUSAGE,
-                "--tolerance %s=%s: write a share of the baseline (%s=10%%) or a time (%s=2ms)",
-                key, val, key, key);
+    return errbuf_set(
+        err, errlen, COMPARE_EUSAGE,
+        "--tolerance %s=%s: write a share of the baseline (%s=10%%) or a time (%s=2ms)", key, val,
+        key, key);
 }
 
 int compare_parse_tolerance(struct compare_opts *o, const char *spec, char *err, size_t errlen)
 {
     char copy[512];
     if (!spec || !spec[0])
-        return fail(err, errlen, COMPARE_EUSAGE,
-                    "--tolerance: empty; write e.g. --tolerance p99=10%%,throughput=5%%");
+        return errbuf_set(err, errlen, COMPARE_EUSAGE,
+                          "--tolerance: empty; write e.g. --tolerance p99=10%%,throughput=5%%");
     if (strlen(spec) >= sizeof copy)
-        return fail(err, errlen, COMPARE_EUSAGE, "--tolerance: longer than %zu characters",
-                    sizeof copy - 1);
+        return errbuf_set(err, errlen, COMPARE_EUSAGE, "--tolerance: longer than %zu characters",
+                          sizeof copy - 1);
     snprintf(copy, sizeof copy, "%s", spec);
     struct compare_opts next = *o;
     char *save = NULL;
     for (char *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(kv, '=');
         if (!eq || eq == kv || !eq[1])
-            return fail(err, errlen, COMPARE_EUSAGE,
-                        "--tolerance: '%s' is not METRIC=VALUE (e.g. p99=10%%, errors=0.1pp)", kv);
+            return errbuf_set(err, errlen, COMPARE_EUSAGE,
+                              "--tolerance: '%s' is not METRIC=VALUE (e.g. p99=10%%, errors=0.1pp)",
+                              kv);
         *eq = '\0';
         const char *key = kv, *val = eq + 1;
         int first = -1, last = -1;
@@ -157,10 +149,10 @@ int compare_parse_tolerance(struct compare_opts *o, const char *spec, char *err,
                     first = last = m;
         }
         if (first < 0)
-            return fail(err, errlen, COMPARE_EUSAGE,
-                        "--tolerance: unknown metric '%s'; metrics are p50, p90, p99, p99.9, "
-                        "service_p99, latency (all of those), throughput, errors, throttled",
-                        key);
+            return errbuf_set(err, errlen, COMPARE_EUSAGE,
+                              "--tolerance: unknown metric '%s'; metrics are p50, p90, p99, p99.9, "
+                              "service_p99, latency (all of those), throughput, errors, throttled",
+                              key);
         struct compare_tolerance t;
         int rc = parse_value(key, (enum compare_metric)first, val, &t, err, errlen);
         if (rc)
@@ -199,23 +191,25 @@ static int read_run(struct run *r, const char *path, const char *role, char *err
     char why[1024];
     int rc = results_read(path, RESULTS_HISTS_NONE, &r->res, why, sizeof why);
     if (rc == RESULTS_EIO)
-        return fail(err, errlen, COMPARE_EIO,
-                    "%s %s; give the path of a results.json written by gatecap run (docs/ci.md "
-                    "shows how to keep a baseline)",
-                    role, why);
+        return errbuf_set(
+            err, errlen, COMPARE_EIO,
+            "%s %s; give the path of a results.json written by gatecap run (docs/ci.md "
+            "shows how to keep a baseline)",
+            role, why);
     if (rc != RESULTS_OK)
-        return fail(err, errlen, rc == RESULTS_ENOMEM ? COMPARE_ENOMEM : COMPARE_EFORMAT, "%s %s",
-                    role, why);
+        return errbuf_set(err, errlen, rc == RESULTS_ENOMEM ? COMPARE_ENOMEM : COMPARE_EFORMAT,
+                          "%s %s", role, why);
     const struct results *res = r->res;
     if (!strcmp(res->status, "generator-limited"))
-        return fail(err, errlen, COMPARE_EINCOMPATIBLE,
-                    "%s %s: the run was generator-limited (gatecap could not keep its schedule): "
-                    "its latencies and rates measure the load generator, not the gateway. Run "
-                    "it again with more load-generator CPU (load.workers) or lower rates",
-                    role, path);
+        return errbuf_set(
+            err, errlen, COMPARE_EINCOMPATIBLE,
+            "%s %s: the run was generator-limited (gatecap could not keep its schedule): "
+            "its latencies and rates measure the load generator, not the gateway. Run "
+            "it again with more load-generator CPU (load.workers) or lower rates",
+            role, path);
     r->usable = calloc(res->n_intervals + 1, sizeof *r->usable);
     if (!r->usable)
-        return fail(err, errlen, COMPARE_ENOMEM, "out of memory");
+        return errbuf_set(err, errlen, COMPARE_ENOMEM, "out of memory");
     for (size_t i = 0; i < res->n_intervals; i++) {
         const struct results_interval *iv = &res->intervals[i];
         if (iv->phase == RESULTS_NO_PHASE || !res->phases[iv->phase].record || !iv->all.present)
@@ -568,19 +562,21 @@ int compare_files(const char *baseline_path, const char *current_path, const str
         goto out;
     const struct results *b = c.base.res, *u = c.cur.res;
     if (strcmp(b->scenario, u->scenario) != 0 && !o->allow_different_scenario) {
-        rc = fail(err, errlen, COMPARE_EINCOMPATIBLE,
-                  "the runs are of different scenarios: baseline %s ran '%s', current %s ran "
-                  "'%s'. Compare runs of one scenario (refresh the baseline when the scenario "
-                  "changes), or pass --allow-different-scenario if the rename is deliberate",
-                  baseline_path, b->scenario, current_path, u->scenario);
+        rc =
+            errbuf_set(err, errlen, COMPARE_EINCOMPATIBLE,
+                       "the runs are of different scenarios: baseline %s ran '%s', current %s ran "
+                       "'%s'. Compare runs of one scenario (refresh the baseline when the scenario "
+                       "changes), or pass --allow-different-scenario if the rename is deliberate",
+                       baseline_path, b->scenario, current_path, u->scenario);
         goto out;
     }
     if (strcmp(b->model, u->model) != 0) {
-        rc = fail(err, errlen, COMPARE_EINCOMPATIBLE,
-                  "the runs used different load models: baseline %s is %s, current %s is %s; "
-                  "their latencies mean different things (open: from the intended start; closed: "
-                  "from the send). Record both with the same load.model",
-                  baseline_path, b->model, current_path, u->model);
+        rc = errbuf_set(
+            err, errlen, COMPARE_EINCOMPATIBLE,
+            "the runs used different load models: baseline %s is %s, current %s is %s; "
+            "their latencies mean different things (open: from the intended start; closed: "
+            "from the send). Record both with the same load.model",
+            baseline_path, b->model, current_path, u->model);
         goto out;
     }
     snprintf(out->scenario, sizeof out->scenario, "%s", b->scenario);
@@ -588,7 +584,7 @@ int compare_files(const char *baseline_path, const char *current_path, const str
     c.xb = malloc((c.base.n_usable + 1) * sizeof *c.xb);
     c.xc = malloc((c.cur.n_usable + 1) * sizeof *c.xc);
     if (!c.xb || !c.xc) {
-        rc = fail(err, errlen, COMPARE_ENOMEM, "out of memory");
+        rc = errbuf_set(err, errlen, COMPARE_ENOMEM, "out of memory");
         goto out;
     }
     if ((rc = compat_notes(&c)) ||
@@ -599,7 +595,7 @@ int compare_files(const char *baseline_path, const char *current_path, const str
         (rc = request_note(&c)) ||
         (o->scope[CMP_SCOPE_NODE] &&
          (rc = add_scope(&c, CMP_SCOPE_NODE, b->by_node, b->n_by_node, u->by_node, u->n_by_node))))
-        fail(err, errlen, rc, "out of memory");
+        errbuf_set(err, errlen, rc, "out of memory");
     if (!rc)
         undecided(out);
 out:

@@ -11,22 +11,10 @@
 
 #include <jansson.h>
 
+#include "base/errbuf.h"
 #include "base/version.h"
 #include "measure/judge.h"
 #include "output/plan_json.h"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (err && errlen)
-        vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 void plan_request_defaults(struct plan_request *rq)
 {
@@ -220,16 +208,17 @@ int plan_build(struct plan *p, const struct plan_request *a, char *err, size_t e
             return -1;
     }
     if (p->in.n_steps == 0 && p->in.n_points == 0)
-        return fail(err, errlen,
-                    "no steps or points in the input: a results.json of an open-model step run "
-                    "(constant-rate phases) or of a closed-model user sweep, or a CSV with rate "
-                    "or concurrency rows (docs/plan.md)");
+        return errbuf_set(
+            err, errlen, -1,
+            "no steps or points in the input: a results.json of an open-model step run "
+            "(constant-rate phases) or of a closed-model user sweep, or a CSV with rate "
+            "or concurrency rows (docs/plan.md)");
 
     /* The knee, on per-node rates: one per cluster size measured. */
     if (p->in.n_steps > 0) {
         p->steps = calloc(p->in.n_steps, sizeof *p->steps);
         if (!p->steps)
-            return fail(err, errlen, "out of memory");
+            return errbuf_set(err, errlen, -1, "out of memory");
         struct judge_criterion crit[3];
         int metric[3];
         size_t n_crit = criteria(a, crit, metric);
@@ -254,7 +243,7 @@ int plan_build(struct plan *p, const struct plan_request *a, char *err, size_t e
     if (p->in.n_points > 0) {
         struct usl_point *pts = calloc(p->in.n_points, sizeof *pts);
         if (!pts)
-            return fail(err, errlen, "out of memory");
+            return errbuf_set(err, errlen, -1, "out of memory");
         for (size_t i = 0; i < p->in.n_points; i++)
             pts[i] =
                 (struct usl_point){p->in.points[i].concurrency, p->in.points[i].throughput_rps};
@@ -268,8 +257,8 @@ int plan_build(struct plan *p, const struct plan_request *a, char *err, size_t e
         }
         free(pts);
         if (rc != USL_OK)
-            return fail(err, errlen, "USL fit over %zu concurrency point%s: %s", p->in.n_points,
-                        p->in.n_points == 1 ? "" : "s", why);
+            return errbuf_set(err, errlen, -1, "USL fit over %zu concurrency point%s: %s",
+                              p->in.n_points, p->in.n_points == 1 ? "" : "s", why);
     }
 
     /* Demand and sizing. */
@@ -298,7 +287,7 @@ int plan_build(struct plan *p, const struct plan_request *a, char *err, size_t e
     if (p->have_knee && p->have_demand) {
         const char *why = NULL;
         if (capacity_size(per_node, &pol, &p->rec, &why) != CAPACITY_OK)
-            return fail(err, errlen, "cannot size: %s", why);
+            return errbuf_set(err, errlen, -1, "cannot size: %s", why);
         int top = p->rec.nodes + 3 > 6 ? p->rec.nodes + 3 : 6;
         if (top > (int)(sizeof p->whatif / sizeof p->whatif[0]))
             top = (int)(sizeof p->whatif / sizeof p->whatif[0]);
@@ -340,10 +329,11 @@ static int knees(struct plan *p, const struct plan_request *a, char *err, size_t
     char buf[64];
     for (size_t i = 0; i < p->in.n_steps; i++)
         if (!group_of(p, p->in.steps[i].nodes))
-            return fail(err, errlen, "steps from more than %d cluster sizes", PLAN_MAX_GROUPS);
+            return errbuf_set(err, errlen, -1, "steps from more than %d cluster sizes",
+                              PLAN_MAX_GROUPS);
     struct capacity_step *tmp = calloc(p->in.n_steps, sizeof *tmp);
     if (!tmp)
-        return fail(err, errlen, "out of memory");
+        return errbuf_set(err, errlen, -1, "out of memory");
     struct capacity_slo slo = {a->slo_latency_ms, a->slo_error_pct, a->slo_min_achieved};
     const struct plan_group *first = NULL;
     for (int g = 0; g < p->n_groups; g++) {
@@ -361,10 +351,10 @@ static int knees(struct plan *p, const struct plan_request *a, char *err, size_t
     }
     free(tmp);
     if (!first)
-        return fail(err, errlen,
-                    "no capacity: %s (SLO: %s, errors ≤ %g %%, achieved ≥ %g %% of offered)",
-                    p->groups[0].why, plan_slo_text(a, buf, sizeof buf), a->slo_error_pct,
-                    a->slo_min_achieved * 100);
+        return errbuf_set(err, errlen, -1,
+                          "no capacity: %s (SLO: %s, errors ≤ %g %%, achieved ≥ %g %% of offered)",
+                          p->groups[0].why, plan_slo_text(a, buf, sizeof buf), a->slo_error_pct,
+                          a->slo_min_achieved * 100);
     p->knee = first->knee;
     return 0;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/errbuf.h"
 #include "base/units.h"
 #include "output/judge_results.h"
 #include "output/results_read.h"
@@ -19,19 +20,6 @@
 #define CSV_MAX_BYTES (64L << 20)
 #define CSV_MAX_COLS 64
 #define WHOLE_INTERVAL 0.9 /* an interval counts when it lasted ≥ 90 % of interval_s */
-
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (err && errlen)
-        vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return code;
-}
 
 /* Grows *arr (of elem-sized items) to hold one more. */
 static int grow(void **arr, size_t *cap, size_t n, size_t elem)
@@ -213,10 +201,10 @@ int plan_input_results(struct plan_input *in, const char *path, const struct pla
     } else if (served > 0) {
         src->nodes = served;
     } else {
-        rc = fail(err, errlen, PLAN_INPUT_EFORMAT,
-                  "%s: no node served any request (totals.by_node is empty); nothing to plan "
-                  "from",
-                  path);
+        rc = errbuf_set(err, errlen, PLAN_INPUT_EFORMAT,
+                        "%s: no node served any request (totals.by_node is empty); nothing to plan "
+                        "from",
+                        path);
         goto out;
     }
     if (!strcmp(status, "interrupted") &&
@@ -308,7 +296,7 @@ int plan_input_results(struct plan_input *in, const char *path, const struct pla
     }
     goto out;
 nomem:
-    rc = fail(err, errlen, PLAN_INPUT_ENOMEM, "out of memory");
+    rc = errbuf_set(err, errlen, PLAN_INPUT_ENOMEM, "out of memory");
 out:
     results_free(r);
     return rc;
@@ -386,11 +374,11 @@ static int cell_number(const char *path, long line, const char *col, const char 
         snprintf(num, sizeof num, "%s", n < sizeof num ? s : "(too long)");
     }
     if (units_number(num, v, &why) != UNITS_OK)
-        return fail(err, errlen, PLAN_INPUT_EFORMAT, "%s:%ld: %s '%.40s': %s", path, line, col, s,
-                    why);
+        return errbuf_set(err, errlen, PLAN_INPUT_EFORMAT, "%s:%ld: %s '%.40s': %s", path, line,
+                          col, s, why);
     if (*v < 0)
-        return fail(err, errlen, PLAN_INPUT_EFORMAT, "%s:%ld: %s is negative (%s)", path, line, col,
-                    s);
+        return errbuf_set(err, errlen, PLAN_INPUT_EFORMAT, "%s:%ld: %s is negative (%s)", path,
+                          line, col, s);
     return 0;
 }
 
@@ -398,7 +386,7 @@ static char *slurp(const char *path, char *err, size_t errlen, int *rc)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        *rc = fail(err, errlen, PLAN_INPUT_EIO, "%s: cannot read: %s", path, strerror(errno));
+        *rc = errbuf_set(err, errlen, PLAN_INPUT_EIO, "%s: cannot read: %s", path, strerror(errno));
         return NULL;
     }
     char *buf = NULL;
@@ -408,7 +396,7 @@ static char *slurp(const char *path, char *err, size_t errlen, int *rc)
             cap = cap ? cap * 2 : 131072;
             char *nb = realloc(buf, cap);
             if (!nb) {
-                *rc = fail(err, errlen, PLAN_INPUT_ENOMEM, "out of memory");
+                *rc = errbuf_set(err, errlen, PLAN_INPUT_ENOMEM, "out of memory");
                 goto bad;
             }
             buf = nb;
@@ -416,19 +404,19 @@ static char *slurp(const char *path, char *err, size_t errlen, int *rc)
         size_t got = fread(buf + len, 1, 65536, f);
         len += got;
         if ((long)len > CSV_MAX_BYTES) {
-            *rc = fail(err, errlen, PLAN_INPUT_EFORMAT,
-                       "%s: larger than 64 MiB; aggregate the measurements first", path);
+            *rc = errbuf_set(err, errlen, PLAN_INPUT_EFORMAT,
+                             "%s: larger than 64 MiB; aggregate the measurements first", path);
             goto bad;
         }
         if (got < 65536)
             break;
     }
     if (ferror(f)) {
-        *rc = fail(err, errlen, PLAN_INPUT_EIO, "%s: read error", path);
+        *rc = errbuf_set(err, errlen, PLAN_INPUT_EIO, "%s: read error", path);
         goto bad;
     }
     if (memchr(buf, '\0', len)) {
-        *rc = fail(err, errlen, PLAN_INPUT_EFORMAT, "%s: binary data; a CSV is text", path);
+        *rc = errbuf_set(err, errlen, PLAN_INPUT_EFORMAT, "%s: binary data; a CSV is text", path);
         goto bad;
     }
     buf[len] = '\0';
@@ -475,8 +463,8 @@ int plan_input_csv(struct plan_input *in, const char *path, const struct plan_in
         char *f[CSV_MAX_COLS];
         int nf = split(ln, f, CSV_MAX_COLS);
         if (nf > CSV_MAX_COLS) {
-            rc = fail(err, errlen, PLAN_INPUT_EFORMAT, "%s:%ld: more than %d columns", path, line,
-                      CSV_MAX_COLS);
+            rc = errbuf_set(err, errlen, PLAN_INPUT_EFORMAT, "%s:%ld: more than %d columns", path,
+                            line, CSV_MAX_COLS);
             goto out;
         }
         if (ncols == 0) { /* the header */
@@ -491,8 +479,8 @@ int plan_input_csv(struct plan_input *in, const char *path, const struct plan_in
                              : !strcmp(f[c], "nodes")       ? COL_NODES
                                                             : COL_OTHER;
                 if (k != COL_OTHER && have[k]) {
-                    rc = fail(err, errlen, PLAN_INPUT_EFORMAT, "%s:%ld: column '%s' appears twice",
-                              path, line, f[c]);
+                    rc = errbuf_set(err, errlen, PLAN_INPUT_EFORMAT,
+                                    "%s:%ld: column '%s' appears twice", path, line, f[c]);
                     goto out;
                 }
                 if (k != COL_OTHER)
@@ -503,22 +491,23 @@ int plan_input_csv(struct plan_input *in, const char *path, const struct plan_in
                 cols[c] = k;
             }
             if (!have[COL_THROUGHPUT] || (!have[COL_RATE] && !have[COL_CONC])) {
-                rc = fail(err, errlen, PLAN_INPUT_EFORMAT,
-                          "%s:%ld: the header row needs a 'throughput' column and a 'rate' "
-                          "(offered requests/s) or 'concurrency' column (docs/plan.md)",
-                          path, line);
+                rc = errbuf_set(err, errlen, PLAN_INPUT_EFORMAT,
+                                "%s:%ld: the header row needs a 'throughput' column and a 'rate' "
+                                "(offered requests/s) or 'concurrency' column (docs/plan.md)",
+                                path, line);
                 goto out;
             }
             continue;
         }
         if (nf != ncols) {
-            rc = fail(err, errlen, PLAN_INPUT_EFORMAT, "%s:%ld: %d field%s, but the header has %d",
-                      path, line, nf, nf == 1 ? "" : "s", ncols);
+            rc = errbuf_set(err, errlen, PLAN_INPUT_EFORMAT,
+                            "%s:%ld: %d field%s, but the header has %d", path, line, nf,
+                            nf == 1 ? "" : "s", ncols);
             goto out;
         }
         if (++rows > PLAN_INPUT_MAX_ROWS) {
-            rc = fail(err, errlen, PLAN_INPUT_EFORMAT, "%s: more than %d rows", path,
-                      PLAN_INPUT_MAX_ROWS);
+            rc = errbuf_set(err, errlen, PLAN_INPUT_EFORMAT, "%s: more than %d rows", path,
+                            PLAN_INPUT_MAX_ROWS);
             goto out;
         }
         double v[COL_OTHER];
@@ -535,31 +524,32 @@ int plan_input_csv(struct plan_input *in, const char *path, const struct plan_in
                 goto out;
         }
         if (set[COL_RATE] == set[COL_CONC]) {
-            rc = fail(err, errlen, PLAN_INPUT_EFORMAT,
-                      "%s:%ld: give either a rate or a concurrency in each row, not %s", path, line,
-                      set[COL_RATE] ? "both" : "neither");
+            rc = errbuf_set(err, errlen, PLAN_INPUT_EFORMAT,
+                            "%s:%ld: give either a rate or a concurrency in each row, not %s", path,
+                            line, set[COL_RATE] ? "both" : "neither");
             goto out;
         }
         if (!set[COL_THROUGHPUT]) {
-            rc = fail(err, errlen, PLAN_INPUT_EFORMAT, "%s:%ld: throughput is empty", path, line);
+            rc = errbuf_set(err, errlen, PLAN_INPUT_EFORMAT, "%s:%ld: throughput is empty", path,
+                            line);
             goto out;
         }
         if (set[COL_ERRORS] && v[COL_ERRORS] > 100) {
-            rc =
-                fail(err, errlen, PLAN_INPUT_EFORMAT,
-                     "%s:%ld: error_pct %g is above 100 (a percentage)", path, line, v[COL_ERRORS]);
+            rc = errbuf_set(err, errlen, PLAN_INPUT_EFORMAT,
+                            "%s:%ld: error_pct %g is above 100 (a percentage)", path, line,
+                            v[COL_ERRORS]);
             goto out;
         }
         if (set[COL_NODES] && (!(v[COL_NODES] >= 1) || v[COL_NODES] != floor(v[COL_NODES]) ||
                                v[COL_NODES] > 100000)) {
-            rc = fail(err, errlen, PLAN_INPUT_EFORMAT,
-                      "%s:%ld: nodes must be a whole number of gateway nodes, 1 or more", path,
-                      line);
+            rc = errbuf_set(err, errlen, PLAN_INPUT_EFORMAT,
+                            "%s:%ld: nodes must be a whole number of gateway nodes, 1 or more",
+                            path, line);
             goto out;
         }
         if (have[COL_NODES] && o->nodes > 0) {
-            rc = fail(err, errlen, PLAN_INPUT_EFORMAT,
-                      "%s: has a nodes column and --nodes was given; use one of them", path);
+            rc = errbuf_set(err, errlen, PLAN_INPUT_EFORMAT,
+                            "%s: has a nodes column and --nodes was given; use one of them", path);
             goto out;
         }
         if (!src) {
@@ -573,8 +563,8 @@ int plan_input_csv(struct plan_input *in, const char *path, const struct plan_in
         int row_nodes = set[COL_NODES] ? (int)v[COL_NODES] : src->nodes;
         if (set[COL_RATE]) {
             if (!(v[COL_RATE] > 0)) {
-                rc = fail(err, errlen, PLAN_INPUT_EFORMAT, "%s:%ld: rate must be above 0", path,
-                          line);
+                rc = errbuf_set(err, errlen, PLAN_INPUT_EFORMAT, "%s:%ld: rate must be above 0",
+                                path, line);
                 goto out;
             }
             struct plan_input_step *s = new_step(in);
@@ -590,8 +580,8 @@ int plan_input_csv(struct plan_input *in, const char *path, const struct plan_in
             src->steps++;
         } else {
             if (!(v[COL_CONC] > 0)) {
-                rc = fail(err, errlen, PLAN_INPUT_EFORMAT, "%s:%ld: concurrency must be above 0",
-                          path, line);
+                rc = errbuf_set(err, errlen, PLAN_INPUT_EFORMAT,
+                                "%s:%ld: concurrency must be above 0", path, line);
                 goto out;
             }
             struct plan_input_point *pt = new_point(in);
@@ -606,12 +596,12 @@ int plan_input_csv(struct plan_input *in, const char *path, const struct plan_in
         }
     }
     if (ncols == 0) {
-        rc = fail(err, errlen, PLAN_INPUT_EFORMAT,
-                  "%s: empty: no header row (rate or concurrency, throughput, ...)", path);
+        rc = errbuf_set(err, errlen, PLAN_INPUT_EFORMAT,
+                        "%s: empty: no header row (rate or concurrency, throughput, ...)", path);
         goto out;
     }
     if (!src) {
-        rc = fail(err, errlen, PLAN_INPUT_EFORMAT, "%s: a header but no rows", path);
+        rc = errbuf_set(err, errlen, PLAN_INPUT_EFORMAT, "%s: a header but no rows", path);
         goto out;
     }
     if (ignored[0] && note(in, "%s: columns ignored: %s", path, ignored))
@@ -624,7 +614,7 @@ int plan_input_csv(struct plan_input *in, const char *path, const struct plan_in
         goto nomem;
     goto out;
 nomem:
-    rc = fail(err, errlen, PLAN_INPUT_ENOMEM, "out of memory");
+    rc = errbuf_set(err, errlen, PLAN_INPUT_ENOMEM, "out of memory");
 out:
     free(buf);
     return rc;
@@ -640,7 +630,8 @@ int plan_input_read(struct plan_input *in, const char *path, const struct plan_i
         return plan_input_results(in, path, o, err, errlen);
     FILE *f = fopen(path, "rb");
     if (!f)
-        return fail(err, errlen, PLAN_INPUT_EIO, "%s: cannot read: %s", path, strerror(errno));
+        return errbuf_set(err, errlen, PLAN_INPUT_EIO, "%s: cannot read: %s", path,
+                          strerror(errno));
     int c;
     while ((c = fgetc(f)) == ' ' || c == '\t' || c == '\r' || c == '\n')
         ;

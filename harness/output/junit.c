@@ -9,21 +9,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/errbuf.h"
 #include "base/fsutil.h"
 #include "base/xmlesc.h"
-
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (err && errlen)
-        vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return code;
-}
 
 /* Length of the well-formed UTF-8 sequence at s that XML 1.0 can carry
  * (1..4), or 0 when the bytes there are not one: control characters
@@ -100,12 +88,12 @@ int junit_fprint(FILE *f, const char *suite_name, const struct junit_case *cases
                  char *err, size_t errlen)
 {
     if (!suite_name || (n > 0 && !cases))
-        return fail(err, errlen, JUNIT_EINVAL, "junit: no suite name or no cases");
+        return errbuf_set(err, errlen, JUNIT_EINVAL, "junit: no suite name or no cases");
     size_t failures = 0, skipped = 0;
     double total_s = 0;
     for (size_t i = 0; i < n; i++) {
         if (!cases[i].name)
-            return fail(err, errlen, JUNIT_EINVAL, "junit: test case %zu has no name", i + 1);
+            return errbuf_set(err, errlen, JUNIT_EINVAL, "junit: test case %zu has no name", i + 1);
         failures += cases[i].failed;
         skipped += !cases[i].failed && cases[i].skipped;
         total_s += case_time(&cases[i]);
@@ -158,7 +146,7 @@ int junit_fprint(FILE *f, const char *suite_name, const struct junit_case *cases
     }
     fputs("  </testsuite>\n</testsuites>\n", f);
     if (fflush(f) != 0 || ferror(f))
-        return fail(err, errlen, JUNIT_EIO, "junit: write failed: %s", strerror(errno));
+        return errbuf_set(err, errlen, JUNIT_EIO, "junit: write failed: %s", strerror(errno));
     return JUNIT_OK;
 }
 
@@ -167,18 +155,18 @@ int junit_write(const char *path, const char *suite_name, const struct junit_cas
 {
     struct fs_atomic a;
     if (!path)
-        return fail(err, errlen, JUNIT_EINVAL, "junit: no path");
+        return errbuf_set(err, errlen, JUNIT_EINVAL, "junit: no path");
     if (fs_atomic_open(&a, path) != 0)
-        return fail(err, errlen, JUNIT_EIO, "cannot write %s: %s", path, strerror(errno));
+        return errbuf_set(err, errlen, JUNIT_EIO, "cannot write %s: %s", path, strerror(errno));
     int rc = junit_fprint(a.f, suite_name, cases, n, err, errlen);
     if (rc != JUNIT_OK) {
         int e = errno;
         fs_atomic_abort(&a);
         if (rc == JUNIT_EIO)
-            fail(err, errlen, rc, "cannot write %s: %s", path, strerror(e));
+            errbuf_set(err, errlen, rc, "cannot write %s: %s", path, strerror(e));
         return rc;
     }
     if (fs_atomic_commit(&a) != 0)
-        return fail(err, errlen, JUNIT_EIO, "cannot write %s: %s", path, strerror(errno));
+        return errbuf_set(err, errlen, JUNIT_EIO, "cannot write %s: %s", path, strerror(errno));
     return JUNIT_OK;
 }

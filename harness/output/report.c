@@ -275,7 +275,7 @@ int report_load(struct report *r, const char *results_path, const char *plan_pat
         return -1;
     if (!(r->results_file = strdup(base_name(results_path))) || facts(r) || phases(r) ||
         nodes_and_intervals(r) || dists(r))
-        return fail(err, errlen, "out of memory");
+        return errbuf_set(err, errlen, -1, "out of memory");
     gates(r);
     if (report_load_auth(r, err, errlen))
         return -1;
@@ -293,7 +293,7 @@ int report_load(struct report *r, const char *results_path, const char *plan_pat
     if (plan_path && report_read_plan(r, plan_path, err, errlen))
         return -1;
     if (r->n_steps == 0 && phase_steps(r))
-        return fail(err, errlen, "out of memory");
+        return errbuf_set(err, errlen, -1, "out of memory");
     return 0;
 }
 
@@ -342,9 +342,11 @@ static int render_both(const struct report *r, FILE *md, FILE *html, char *err, 
 {
     errno = 0;
     if (report_markdown(r, md) != 0 || fflush(md) != 0)
-        return fail(err, errlen, "cannot write report.md: %s", strerror(errno ? errno : EIO));
+        return errbuf_set(err, errlen, -1, "cannot write report.md: %s",
+                          strerror(errno ? errno : EIO));
     if (report_html(r, html) != 0 || fflush(html) != 0)
-        return fail(err, errlen, "cannot write report.html: %s", strerror(errno ? errno : EIO));
+        return errbuf_set(err, errlen, -1, "cannot write report.html: %s",
+                          strerror(errno ? errno : EIO));
     return 0;
 }
 
@@ -366,7 +368,7 @@ int report_write(const char *results_path, const char *plan_path, const char *ou
     char md[4096], html[4096];
     if ((size_t)snprintf(md, sizeof md, "%s/report.md", outdir) >= sizeof md ||
         (size_t)snprintf(html, sizeof html, "%s/report.html", outdir) >= sizeof html)
-        return fail(err, errlen, "%s: path too long", outdir);
+        return errbuf_set(err, errlen, -1, "%s: path too long", outdir);
     struct report r;
     int rc = report_load(&r, results_path, plan_path, err, errlen);
     if (rc != 0)
@@ -375,9 +377,9 @@ int report_write(const char *results_path, const char *plan_path, const char *ou
     struct fs_outset set = {0};
     FILE *fm = NULL, *fh = NULL;
     if (fs_mkdirs(outdir) != 0)
-        rc = fail(err, errlen, "cannot create %s: %s", outdir, strerror(errno));
+        rc = errbuf_set(err, errlen, -1, "cannot create %s: %s", outdir, strerror(errno));
     else if (!(fm = fs_outset_add(&set, md)) || !(fh = fs_outset_add(&set, html)))
-        rc = fail(err, errlen, "cannot write in %s: %s", outdir, strerror(errno));
+        rc = errbuf_set(err, errlen, -1, "cannot write in %s: %s", outdir, strerror(errno));
     else
         rc = render_both(&r, fm, fh, err, errlen);
     report_free(&r);
@@ -385,6 +387,6 @@ int report_write(const char *results_path, const char *plan_path, const char *ou
     if (rc != 0)
         fs_outset_abort(&set);
     else if (fs_outset_commit(&set, bad, sizeof bad) != 0)
-        rc = fail(err, errlen, "cannot write %s: %s", bad, strerror(errno));
+        rc = errbuf_set(err, errlen, -1, "cannot write %s: %s", bad, strerror(errno));
     return rc;
 }

@@ -1,8 +1,7 @@
 /*
  * report_int.h — what the files that make the report model share
- * (report.c: results.json; report_plan.c: plan.json): the error message of
- * a failed load, and the plan's part. Private to those files. The files
- * themselves are read by output/results_read.h and output/plan_json.h.
+ * (report.c: results.json; report_plan.c: plan.json): the plan's part. Private to those files. The
+ * files themselves are read by output/results_read.h and output/plan_json.h.
  */
 #ifndef GATECAP_REPORT_INT_H
 #define GATECAP_REPORT_INT_H
@@ -10,21 +9,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "base/errbuf.h"
 #include "output/report.h"
-
-static inline int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Writes the message into err (errlen bytes); returns -1. */
-static inline int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (err && errlen)
-        vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 /* Reads the plan.json at path (plan_json.h) into r->plan, and its steps
  * into r->steps (report_plan.c). Returns 0, or -1 with err naming the file

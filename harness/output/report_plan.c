@@ -56,12 +56,12 @@ int report_read_plan(struct report *r, const char *path, char *err, size_t errle
     struct report_plan *p = calloc(1, sizeof *p);
     if (!p) {
         plan_json_free(pj);
-        return fail(err, errlen, "out of memory");
+        return errbuf_set(err, errlen, -1, "out of memory");
     }
     r->plan = p;
     p->doc = pj;
     if (!(p->file = strdup(path)))
-        return fail(err, errlen, "out of memory");
+        return errbuf_set(err, errlen, -1, "out of memory");
     p->sentence = pj->sentence;
     snprintf(p->percentile, sizeof p->percentile, "%s", pj->percentile ? pj->percentile : "");
     p->slo_latency_ms = pj->slo_latency_ms;
@@ -90,7 +90,7 @@ int report_read_plan(struct report *r, const char *path, char *err, size_t errle
     p->sens = calloc(pj->n_sensitivity + 1, sizeof *p->sens);
     p->points = calloc(pj->n_points + 1, sizeof *p->points);
     if (!p->whatif || !p->sens || !p->points || plan_steps(r, pj))
-        return fail(err, errlen, "out of memory");
+        return errbuf_set(err, errlen, -1, "out of memory");
     for (size_t i = 0; i < pj->n_what_if; i++) {
         const struct plan_json_whatif *w = &pj->what_if[i];
         p->whatif[p->n_whatif++] = (struct report_whatif){w->nodes,
