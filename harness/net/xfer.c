@@ -81,11 +81,6 @@ bool xfer_errno_local(int err)
     }
 }
 
-bool xfer_status_expected(const struct scn_request *rq, int status)
-{
-    return scn_request_expects(rq, status);
-}
-
 bool xfer_want_fresh(const struct scn_tls *t, uint64_t *rng)
 {
     switch (t->conn_policy) {

@@ -150,9 +150,4 @@ bool xfer_errno_local(int err);
  * the errno of a socket() that failed for it (0: none did). */
 bool xfer_curl_local(int curl_code, long os_errno, int sock_errno);
 
-/* True when status counts as success for the request: in its expected
- * list, or 2xx/3xx when it has none. */
-struct scn_request;
-bool xfer_status_expected(const struct scn_request *rq, int status);
-
 #endif

@@ -211,7 +211,7 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userp)
         long status = 0;
         curl_easy_getinfo(sl->easy, CURLINFO_RESPONSE_CODE, &status);
         sl->peek_body = status < 200 || status >= 300 ||
-                        !xfer_status_expected(&sl->x->scn->requests[sl->request], (int)status);
+                        !scn_request_expects(&sl->x->scn->requests[sl->request], (int)status);
         sl->body_seen = true;
     }
     if (sl->peek_body && sl->peek_len < XFER_PEEK_BYTES) {
@@ -359,7 +359,7 @@ static void fill_result(CURL *e, CURLcode rc, const char *errbuf, const struct s
     r->status = (int)status;
     r->outcome = xfer_classify_msg(rc, os_errno, r->status, errbuf);
     r->local = xfer_curl_local(rc, os_errno, sock_errno);
-    r->expected = rc == CURLE_OK && xfer_status_expected(rq, r->status);
+    r->expected = rc == CURLE_OK && scn_request_expects(rq, r->status);
     r->new_connection = nconn > 0;
     r->connect_us = r->new_connection ? (int64_t)t_conn : 0;
     r->tls_us = r->new_connection && t_app > t_conn ? (int64_t)(t_app - t_conn) : 0;

@@ -132,7 +132,7 @@ static void complete(struct h1slot *s, enum rec_outcome oc, bool keep)
                      x->scn->targets[s->target].name, p->status);
             r.error = s->err;
         }
-        r.expected = xfer_status_expected(&x->scn->requests[s->request], p->status);
+        r.expected = scn_request_expects(&x->scn->requests[s->request], p->status);
         if (p->node_len)
             r.node = p->node;
         if (p->status == 429) {

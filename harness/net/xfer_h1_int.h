@@ -1,10 +1,10 @@
 /*
- * xfer_h1_priv.h — the native transport's state, shared by xfer_h1.c (the
+ * xfer_h1_int.h — the native transport's state, shared by xfer_h1.c (the
  * request path: connections, I/O, deadlines, completions) and
  * xfer_h1_setup.c (creating, abandoning and freeing it) only.
  */
-#ifndef GATECAP_XFER_H1_PRIV_H
-#define GATECAP_XFER_H1_PRIV_H
+#ifndef GATECAP_XFER_H1_INT_H
+#define GATECAP_XFER_H1_INT_H
 
 #include <ev.h>
 #include <netinet/in.h>

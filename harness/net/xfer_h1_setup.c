@@ -232,7 +232,7 @@ int xfer_h1_new(struct ev_loop *loop, const struct scenario *scn, const char *co
     for (size_t r = 0; r < scn->n_requests; r++) {
         x->dynamic[r] = render_needed(&scn->requests[r]);
         for (int st = 200; st < 300 && !x->peek_2xx[r]; st++)
-            x->peek_2xx[r] = !xfer_status_expected(&scn->requests[r], st);
+            x->peek_2xx[r] = !scn_request_expects(&scn->requests[r], st);
         for (size_t t = 0; t < nt && !x->dynamic[r]; t++)
             if (h1req_build(&scn->requests[r], &scn->targets[t], NULL, NULL, NULL, NULL,
                             &x->static_reqs[r * nt + t], &x->static_out[r * nt + t]))
