@@ -15,7 +15,7 @@
 #include "cli/cmd.h"
 #include "net/auth.h"
 #include "net/xfer.h"
-#include "output/junit.h"
+#include "output/junit_run.h"
 #include "output/report.h"
 #include "output/results.h"
 #include "run/engine.h"
@@ -579,72 +579,6 @@ static int print_gates(FILE *out, const struct scenario *scn, const struct gate_
 
 /* The gates as JUnit test cases (one per verdict), plus one case for the
  * generator: a run whose load was not delivered fails it. */
-static int write_junit(FILE *f, const char *path, const struct scenario *scn,
-                       const struct engine_result *r, const struct gate_verdict *v, size_t n)
-{
-    struct junit_case *cases = calloc(n + 1, sizeof *cases);
-    char(*names)[160] = calloc(n + 1, sizeof *names);
-    char(*classes)[96] = calloc(n + 1, sizeof *classes);
-    char(*msgs)[160] = calloc(n + 1, sizeof *msgs);
-    char err[512];
-    int rc = -1;
-    if (!cases || !names || !classes || !msgs) {
-        fprintf(stderr, "gatecap: out of memory writing %s\n", path);
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const struct gate *g = &scn->gates[v[i].gate];
-        char val[32], limit[32];
-        gate_format(&g->expr, g->expr.threshold, limit, sizeof limit);
-        if (v[i].name[0])
-            snprintf(classes[i], sizeof classes[i], "gates.%s.%s", gate_scope_name(g->scope),
-                     v[i].name);
-        else
-            snprintf(classes[i], sizeof classes[i], "gates.%s", gate_scope_name(g->scope));
-        snprintf(names[i], sizeof names[i], "%s", g->text);
-        if (v[i].outcome == GATE_NO_DATA) {
-            snprintf(msgs[i], sizeof msgs[i], "nothing was measured; a gate without data fails");
-        } else {
-            gate_format(&g->expr, v[i].measured, val, sizeof val);
-            snprintf(msgs[i], sizeof msgs[i], "measured %s, required %s %s", val,
-                     gate_op_name(g->expr.op), limit);
-        }
-        cases[i] = (struct junit_case){.classname = classes[i],
-                                       .name = names[i],
-                                       .failed = v[i].outcome != GATE_PASS,
-                                       .message = msgs[i],
-                                       .type = gate_outcome_name(v[i].outcome),
-                                       .system_out = msgs[i]};
-    }
-    if (r->health.local_failures)
-        snprintf(msgs[n], sizeof msgs[n],
-                 "generator-limited: %lld request(s) never sent, gatecap ran out of local "
-                 "resources (file descriptors, memory, ports); %.2f%% of arrivals late",
-                 (long long)r->health.local_failures, r->late_pct);
-    else
-        snprintf(msgs[n], sizeof msgs[n],
-                 r->generator_limited ? "generator-limited: %.2f%% of arrivals late; the gateway "
-                                        "did not get the load asked for"
-                                      : "%.2f%% of arrivals late",
-                 r->late_pct);
-    cases[n] = (struct junit_case){.classname = "gatecap.run",
-                                   .name = "the load was delivered as scheduled",
-                                   .failed = r->generator_limited,
-                                   .message = msgs[n],
-                                   .type = "generator-limited",
-                                   .system_out = msgs[n]};
-    if (junit_fprint(f, scn->name, cases, n + 1, err, sizeof err))
-        fprintf(stderr, "gatecap: %s: %s\n", path, err);
-    else
-        rc = 0;
-out:
-    free(cases);
-    free(names);
-    free(classes);
-    free(msgs);
-    return rc;
-}
-
 /* ---- the run ---- */
 
 /* session_hooks.interval: progress, and the first word on a stop request. */
@@ -806,8 +740,10 @@ static bool outputs_write(struct outputs *o, const struct run_ctx *rc, const str
         fprintf(stderr, "gatecap: cannot write %s: %s\n", o->hlog, strerror(errno ? errno : EIO));
         return false;
     }
-    if (o->junit_f && write_junit(o->junit_f, rc->opts->junit, scn, r, v, n_v))
+    if (o->junit_f && junit_run_fprint(o->junit_f, scn, r, v, n_v, err, sizeof err)) {
+        fprintf(stderr, "gatecap: %s: %s\n", rc->opts->junit, err);
         return false;
+    }
     /* The reports are made from results.json alone, as `gatecap report`
      * would make them later. */
     if (report_render(fs_outset_tmp(&o->set, o->results), NULL, o->md_f, o->html_f, err,
