@@ -7,7 +7,8 @@
  * report_load reads and checks the inputs into a struct report (every
  * number a report shows, and the full latency and service histograms per
  * request); report_markdown (report_md.c) and report_html (report_html.c,
- * its charts in report_charts.c) render it;
+ * its charts in report_charts.c) render it, their sentences written once
+ * for both (report_sections.c) and their tables too (report_table.c);
  * report_write does all of it and writes both files atomically. The same
  * inputs always give the same bytes: no clock, no host name, no paths
  * beyond the inputs' base names.
@@ -282,6 +283,26 @@ void report_free_auth(struct report *r);
 void report_table_whatif(const struct report *r, FILE *f, enum report_markup m);
 /* The plan's sensitivity cases (r->plan must be set). */
 void report_table_sensitivity(const struct report *r, FILE *f, enum report_markup m);
+
+/* The report's sentences and headings, written once for both renderers
+ * with the prose writer w (output/report_prose.h, which sets the markup;
+ * report_sections.c). Each writes its part of the page in order; the
+ * page around them is the renderer's. */
+struct report_prose;
+/* The banners: the gates' verdict, an interrupted or generator-limited
+ * run, what stopped it early, TLS verification off. */
+void report_section_banner(struct report_prose *w, const struct report *r);
+/* "Run": the facts, the description, and the phases. */
+void report_section_run(struct report_prose *w, const struct report *r);
+/* "Summary": the phases' rows and what latency and rates mean. */
+void report_section_summary(struct report_prose *w, const struct report *r);
+/* What follows the rows: the outcome classes (what they mean, examples,
+ * WSO2 fault codes), the applications, the gates, the steps and the
+ * capacity plan, each when the inputs have it. */
+void report_section_rest(struct report_prose *w, const struct report *r);
+/* The closing sentence: what made the report from which files (their
+ * base names); no paragraph of its own (the renderer's footer holds it). */
+void report_section_closing(struct report_prose *w, const struct report *r);
 
 /* The color of a step verdict (good, bad, unconfirmed, ignored, invalid;
  * others blue). Static. */

@@ -309,7 +309,7 @@ static void markdown(void **state)
     has(md, "| a\\[b\\] | 397 |");
     rec_cell_free(c);
     has(md, "| node | 2xx | throttled | 5xx |");
-    has(md, "- **5xx**: HTTP 503 \\<html\\>\\|\\</html\\>");
+    has(md, "- **5xx**: `HTTP 503 <html>|</html>`"); /* a code span: shown as it is */
     has(md, "| errors \\< 0.1% | request a\\[b\\] | 0.76 % | ❌ **fail** |");
     has(md, "## Steps");
     c = truth(2, SIZE_MAX, SIZE_MAX);
@@ -344,6 +344,9 @@ static void html(void **state)
     has(h, "<title>gatecap report: demo &lt;b&gt;|x&lt;/b&gt;</title>");
     has(h, "class=\"banner fail\" id=\"gates-banner\">FAIL: 1 of 2 gates failed");
     has(h, "<code>HTTP 503 &lt;html&gt;|&lt;/html&gt;</code>");
+    has(h, "FAIL: 1 of 2 gates failed.</div>");
+    has(h, "<p>Latency in milliseconds, completion - intended start");
+    has(h, "refused and reset connections, TLS failures and other transport failures.</p>");
     const char *charts[] = {"latency-percentiles", "throughput", "latency-time",
                             "errors-time",         "steps-rate", "steps-latency"};
     for (size_t i = 0; i < sizeof charts / sizeof charts[0]; i++) {
@@ -882,7 +885,7 @@ static void with_plan(void **state)
     has(md, "peak at N* = 15.95, X(N*) = 66.0 req/s; R² = 1.0000; 5 measured points.");
     has(md, "m\\<1\\>\\|x.csv: CSV rates are taken as one node's");
     lacks(md, "\n## Steps"); /* the plan's steps replace the phases' */
-    has(md, "from results.json and a-plan.json.");
+    has(md, "from results.json and a-plan.json alone: regenerate it any time");
     has(h, "data-chart=\"what-if\"");
     has(h, "data-chart=\"usl\"");
     has(h, "data-chart=\"steps-rate\"");
@@ -894,6 +897,17 @@ static void with_plan(void **state)
     has(h, "m&lt;1&gt;|x.csv: CSV rates are taken as one node&#39;s");
     lacks(h, "m<1>");
     has(h, "<table class=\"nowrap\"><tr><th>step</th>");
+    /* the plan's sentences, written once, say the same in both */
+    has(md, "- Binding constraint: **the peak at the headroom, plus redundancy**. Peak 150 req/s; "
+            "headroom 30 %; N+1; at least 2 nodes. With 1 lost, the rest run at 50 % of their "
+            "SLO capacity.\n");
+    has(h, "<li>Binding constraint: <b>the peak at the headroom, plus redundancy</b>. Peak 150 "
+           "req/s; headroom 30 %; N+1; at least 2 nodes. With 1 lost, the rest run at 50 % of "
+           "their SLO capacity.</li>\n");
+    has(md, "### USL fit\n\nX(N) = γN / (1 + α(N−1) + βN(N−1)): γ = ");
+    has(h, "<p>X(N) = γN / (1 + α(N−1) + βN(N−1)): γ = ");
+    has(h, "R² = 1.0000; 5 measured points.</p>");
+    has(h, "from results.json and a-plan.json alone: regenerate it any time");
     /* the points of each verdict and their legend entry, in both charts */
     assert_int_equal(count(h, "<g class=\"legend-item\" data-keys=\"v-good\">"), 2);
     assert_int_equal(count(h, "data-series=\"steps good\" data-keys=\"v-good\""), 2);
@@ -1009,6 +1023,40 @@ static void writing(void **state)
     report_free(&r);
 }
 
+/* The banners and the plan's facts come from one place: each says the
+ * same in both reports, with text from the inputs escaped in each. */
+static void banners_and_hostile_plan(void **state)
+{
+    (void)state;
+    struct report r;
+    char err[512];
+    /* the plan with_plan wrote */
+    assert_int_equal(report_load(&r, results, planfile, err, sizeof err), 0);
+    r.status = "interrupted";
+    r.stop_reason = "gate <p99> & `x`";
+    r.insecure_tls = true;
+    snprintf(r.plan->limited_by, sizeof r.plan->limited_by, "a*b_<c>");
+    r.plan->traffic_managers = 2;
+    char *md = render(&r, report_markdown), *h = render(&r, report_html);
+    has(md,
+        "> ⚠️ **Interrupted**: the run was stopped before its plan ended; the numbers cover "
+        "what ran.\n\n");
+    has(h, "<div class=\"banner warn\">Interrupted: the run was stopped before its plan ended; "
+           "the numbers cover what ran.</div>\n");
+    has(md, "> ⚠️ **Stopped early**: gate \\<p99\\> &amp; \\`x\\`\n\n");
+    has(h, "<div class=\"banner warn\">Stopped early: gate &lt;p99&gt; &amp; `x`</div>\n");
+    has(md, "> ⚠️ TLS certificate verification was **off** (tls.insecure).\n\n");
+    has(h, "<div class=\"banner warn\">TLS certificate verification was off "
+           "(tls.insecure).</div>\n");
+    has(md, "; limited by a\\*b\\_\\<c\\>.\n");
+    has(h, "; limited by a*b_&lt;c&gt;.</li>");
+    has(md, " Traffic Managers: 2.\n");
+    has(h, " Traffic Managers: 2.</li>");
+    free(md);
+    free(h);
+    report_free(&r);
+}
+
 static void helpers(void **state)
 {
     (void)state;
@@ -1053,8 +1101,8 @@ int main(void)
         cmocka_unit_test(local_failures), cmocka_unit_test(phases_and_overrides),
         cmocka_unit_test(silent_target),  cmocka_unit_test(no_data_and_legends),
         cmocka_unit_test(applications),   cmocka_unit_test(bad_input),
-        cmocka_unit_test(with_plan),      cmocka_unit_test(writing),
-        cmocka_unit_test(helpers),
+        cmocka_unit_test(with_plan),      cmocka_unit_test(banners_and_hostile_plan),
+        cmocka_unit_test(writing),        cmocka_unit_test(helpers),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
