@@ -4,7 +4,6 @@
  * report_write; see report.h. The Markdown is report_md.c, the HTML
  * report_html.c.
  */
-#include "output/report.h"
 
 #include <errno.h>
 #include <math.h>

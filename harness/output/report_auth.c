@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "net/auth.h"
-#include "output/report.h"
+#include "output/report_int.h"
 
 char *report_kinds(const double *counts, int n, const char *(*name)(int))
 {

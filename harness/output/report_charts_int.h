@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "output/report.h"
+#include "output/report_int.h"
 #include "output/svg.h"
 
 #define B 48

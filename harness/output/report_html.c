@@ -8,7 +8,7 @@
  * inputs is escaped (svg_escape), so a scenario, request, node or error
  * message can hold anything.
  */
-#include "output/report.h"
+#include "output/report_int.h"
 
 #include <string.h>
 

@@ -7,7 +7,7 @@
  * Every string from the inputs goes through report_md_escape; numbers
  * through report_fmt.
  */
-#include "output/report.h"
+#include "output/report_int.h"
 
 #include <math.h>
 #include <string.h>

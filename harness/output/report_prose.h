@@ -21,7 +21,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "output/report.h"
+#include "output/report_int.h"
 
 /* What a callout is: a gate verdict, a warning, or the one sentence a
  * section leads with (the plan's recommendation). Markdown: a quote marked

@@ -8,7 +8,7 @@
  * Markdown header, the HTML shell, navigation and the charts over time)
  * is the renderers' (report_md.c, report_html.c).
  */
-#include "output/report.h"
+#include "output/report_int.h"
 
 #include <math.h>
 #include <string.h>

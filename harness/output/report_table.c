@@ -7,7 +7,7 @@
  * it fill its cells. Every string from the inputs is escaped for the
  * markup (report_md_escape, svg_escape).
  */
-#include "output/report.h"
+#include "output/report_int.h"
 
 #include <math.h>
 #include <string.h>

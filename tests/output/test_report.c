@@ -25,7 +25,7 @@
 #include "measure/hdr.h"
 #include "measure/hdr_codec.h"
 #include "net/auth.h"
-#include "output/report.h"
+#include "output/report_int.h"
 #include "testresults.h"
 
 static char dir[64];
