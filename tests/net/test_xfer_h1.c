@@ -39,6 +39,7 @@
 
 #include "scenario/scenario.h"
 #include "testcerts.h"
+#include "testtls.h"
 #include "testutil.h"
 #include "net/xfer.h"
 
@@ -649,123 +650,9 @@ static void chunked_answer_in_pieces(void **state)
 
 /* ------------------------------------------------------------------ TLS */
 
-struct tls_srv {
-    int lfd, port;
-    SSL_CTX *ctx;
-    pthread_t th;
-    atomic_bool stop;
-    atomic_int handshakes;
-    char sni[64]; /* the last handshake's server name ("" without SNI) */
-};
-
-/* Waits until fd is readable or the server stops; false on stop. */
-static bool wait_readable(struct tls_srv *sv, int fd)
-{
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    while (!atomic_load(&sv->stop))
-        if (poll(&p, 1, 20) > 0)
-            return true;
-    return false;
-}
-
-/* One connection at a time: handshake, then a 200 per request read. */
-static void *tls_main(void *arg)
-{
-    struct tls_srv *sv = arg;
-    char buf[4096];
-    while (wait_readable(sv, sv->lfd)) {
-        int fd = accept(sv->lfd, NULL, NULL);
-        if (fd < 0)
-            continue;
-        SSL *ssl = SSL_new(sv->ctx);
-        SSL_set_fd(ssl, fd);
-        if (SSL_accept(ssl) == 1) {
-            const char *sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
-            snprintf(sv->sni, sizeof sv->sni, "%s", sni ? sni : "");
-            atomic_fetch_add(&sv->handshakes, 1);
-            while ((SSL_pending(ssl) || wait_readable(sv, fd)) &&
-                   SSL_read(ssl, buf, sizeof buf) > 0) {
-                static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
-                SSL_write(ssl, ok, (int)sizeof ok - 1);
-            }
-        }
-        SSL_free(ssl);
-        close(fd);
-    }
-    return NULL;
-}
-
-/* A TLS server on ADDR:port (0: any free port) whose certificate, for
- * san, is signed by a CA written to ca_path; with require_cert it asks for
- * a client certificate signed by that CA and refuses the handshake
- * without one (TLS 1.3: alert certificate_required; 1.2: handshake
- * failure); max_version limits its TLS versions (0: none). */
-static struct tls_srv *tls_start_opts(const char *san, const char *ca_path, int port,
-                                      bool require_cert, int max_version)
-{
-    struct tls_srv *sv = calloc(1, sizeof *sv);
-    EVP_PKEY *ca_key = test_key(), *key = test_key();
-    X509 *ca = test_cert(ca_key, "test CA", NULL, NULL, -60, 86400, NULL);
-    X509 *cert = test_cert(key, "node", ca, ca_key, -60, 86400, san);
-    test_save_cert(ca_path, ca);
-    sv->ctx = SSL_CTX_new(TLS_server_method());
-    assert_int_equal(SSL_CTX_use_certificate(sv->ctx, cert), 1);
-    assert_int_equal(SSL_CTX_use_PrivateKey(sv->ctx, key), 1);
-    if (require_cert) {
-        assert_int_equal(X509_STORE_add_cert(SSL_CTX_get_cert_store(sv->ctx), ca), 1);
-        SSL_CTX_set_verify(sv->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
-        /* a client certificate it accepts: CA_PATH.client.pem, its key in
-         * CA_PATH.client.key, and encrypted with "s3cret" in .enc.key */
-        char path[256];
-        EVP_PKEY *ck = test_key();
-        X509 *cc = test_cert(ck, "client", ca, ca_key, -60, 86400, "DNS:client");
-        snprintf(path, sizeof path, "%s.client.pem", ca_path);
-        test_save_cert(path, cc);
-        snprintf(path, sizeof path, "%s.client.key", ca_path);
-        FILE *f = fopen(path, "w");
-        assert_non_null(f);
-        assert_true(PEM_write_PrivateKey(f, ck, NULL, NULL, 0, NULL, NULL));
-        fclose(f);
-        snprintf(path, sizeof path, "%s.client.enc.key", ca_path);
-        assert_non_null(f = fopen(path, "w"));
-        assert_true(PEM_write_PrivateKey(f, ck, EVP_aes_256_cbc(), (const unsigned char *)"s3cret",
-                                         6, NULL, NULL));
-        fclose(f);
-        X509_free(cc);
-        EVP_PKEY_free(ck);
-    }
-    if (max_version)
-        SSL_CTX_set_max_proto_version(sv->ctx, max_version);
-    X509_free(ca);
-    X509_free(cert);
-    EVP_PKEY_free(ca_key);
-    EVP_PKEY_free(key);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    socklen_t len = sizeof a;
-    inet_pton(AF_INET, ADDR, &a.sin_addr);
-    sv->lfd = socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    setsockopt(sv->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    assert_int_equal(bind(sv->lfd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(listen(sv->lfd, 16), 0);
-    getsockname(sv->lfd, (struct sockaddr *)&a, &len);
-    sv->port = ntohs(a.sin_port);
-    assert_int_equal(pthread_create(&sv->th, NULL, tls_main, sv), 0);
-    return sv;
-}
-
 static struct tls_srv *tls_start(const char *san, const char *ca_path)
 {
-    return tls_start_opts(san, ca_path, 0, false, 0);
-}
-
-static void tls_stop(struct tls_srv *sv)
-{
-    atomic_store(&sv->stop, true);
-    pthread_join(sv->th, NULL);
-    close(sv->lfd);
-    SSL_CTX_free(sv->ctx);
-    free(sv);
+    return tls_start_opts(ADDR, san, ca_path, 0, false, 0);
 }
 
 static void tls_verified_reused_and_failures_named(void **state)
@@ -942,7 +829,7 @@ static void missing_client_certificate_is_named(void **state)
     snprintf(ca, sizeof ca, "%s/mtls-ca.pem", test_dir);
     static const int versions[] = {0, TLS1_2_VERSION};
     for (size_t v = 0; v < 2; v++) {
-        struct tls_srv *sv = tls_start_opts("IP:" ADDR, ca, 0, true, versions[v]);
+        struct tls_srv *sv = tls_start_opts(ADDR, "IP:" ADDR, ca, 0, true, versions[v]);
         for (size_t t = 0; t < 2; t++) {
             struct client c;
             snprintf(extra, sizeof extra, "tls: {ca: \"%s\"}\n%s", ca,
@@ -965,7 +852,7 @@ static void client_certificate_from_memory(void **state)
     (void)state;
     char ca[128], extra[768], path[160];
     snprintf(ca, sizeof ca, "%s/cc-ca.pem", test_dir);
-    struct tls_srv *sv = tls_start_opts("IP:" ADDR, ca, 0, true, 0);
+    struct tls_srv *sv = tls_start_opts(ADDR, "IP:" ADDR, ca, 0, true, 0);
     for (size_t k = 0; k < 2; k++)
         for (size_t t = 0; t < 2; t++) {
             char key[256];

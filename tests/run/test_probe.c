@@ -34,6 +34,7 @@
 #include "run/probe.h"
 #include "scenario/scenario.h"
 #include "testcerts.h"
+#include "testtls.h"
 #include "testutil.h"
 
 #define ADDR "127.0.11.3"
@@ -141,82 +142,14 @@ static void srv_stop(struct srv *sv)
 
 /* --------------------------------------------------------- TLS server */
 
-struct tls_srv {
-    int lfd, port;
-    SSL_CTX *ctx;
-    pthread_t th;
-    atomic_bool stop;
-};
-
-/* One connection at a time: a handshake, then a 200 per request read. */
-static void *tls_main(void *arg)
-{
-    struct tls_srv *sv = arg;
-    char buf[4096];
-    while (!atomic_load(&sv->stop)) {
-        struct pollfd p = {.fd = sv->lfd, .events = POLLIN};
-        if (poll(&p, 1, 20) <= 0)
-            continue;
-        int fd = accept(sv->lfd, NULL, NULL);
-        if (fd < 0)
-            continue;
-        SSL *ssl = SSL_new(sv->ctx);
-        SSL_set_fd(ssl, fd);
-        if (SSL_accept(ssl) == 1 && SSL_read(ssl, buf, sizeof buf) > 0) {
-            static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
-            SSL_write(ssl, ok, (int)sizeof ok - 1);
-        }
-        SSL_free(ssl);
-        close(fd);
-    }
-    return NULL;
-}
-
-/* A TLS server on ADDR whose certificate, for san, is signed by a CA
- * written to ca_path; with require_cert it refuses a handshake without a
- * client certificate (TLS 1.3: alert certificate_required; 1.2: handshake
- * failure); max_version limits its TLS versions (0: none). */
+/* A TLS server on ADDR (testtls.h) whose certificate, for san, is signed
+ * by a CA written to ca_path; with require_cert it refuses a handshake
+ * without a client certificate; max_version limits its TLS versions (0:
+ * none). */
 static struct tls_srv *tls_start(const char *san, const char *ca_path, bool require_cert,
                                  int max_version)
 {
-    struct tls_srv *sv = calloc(1, sizeof *sv);
-    assert_non_null(sv);
-    EVP_PKEY *ca_key = test_key(), *key = test_key();
-    X509 *ca = test_cert(ca_key, "test CA", NULL, NULL, -60, 86400, NULL);
-    X509 *cert = test_cert(key, "node", ca, ca_key, -60, 86400, san);
-    test_save_cert(ca_path, ca);
-    sv->ctx = SSL_CTX_new(TLS_server_method());
-    assert_int_equal(SSL_CTX_use_certificate(sv->ctx, cert), 1);
-    assert_int_equal(SSL_CTX_use_PrivateKey(sv->ctx, key), 1);
-    if (require_cert) {
-        assert_int_equal(X509_STORE_add_cert(SSL_CTX_get_cert_store(sv->ctx), ca), 1);
-        SSL_CTX_set_verify(sv->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
-    }
-    if (max_version)
-        SSL_CTX_set_max_proto_version(sv->ctx, max_version);
-    X509_free(ca);
-    X509_free(cert);
-    EVP_PKEY_free(ca_key);
-    EVP_PKEY_free(key);
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    socklen_t len = sizeof a;
-    inet_pton(AF_INET, ADDR, &a.sin_addr);
-    sv->lfd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_int_equal(bind(sv->lfd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(listen(sv->lfd, 16), 0);
-    getsockname(sv->lfd, (struct sockaddr *)&a, &len);
-    sv->port = ntohs(a.sin_port);
-    assert_int_equal(pthread_create(&sv->th, NULL, tls_main, sv), 0);
-    return sv;
-}
-
-static void tls_stop(struct tls_srv *sv)
-{
-    atomic_store(&sv->stop, true);
-    pthread_join(sv->th, NULL);
-    close(sv->lfd);
-    SSL_CTX_free(sv->ctx);
-    free(sv);
+    return tls_start_opts(ADDR, san, ca_path, 0, require_cert, max_version);
 }
 
 /* ------------------------------------------------------------- checks */
