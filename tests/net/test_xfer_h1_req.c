@@ -73,7 +73,7 @@ static void host_is_the_server_name(void **state)
 {
     (void)state;
     struct scn_request rq = {.method = S("GET"), .path = S("/echo/1.0.0")};
-    struct scn_target t = target(S("10.0.0.7"), 8243, true, S(""));
+    struct scn_target t = target(S("127.0.0.7"), 8243, true, S(""));
     t.server_name = S("localhost");
     check(&rq, &t, NULL, "GET /echo/1.0.0 HTTP/1.1\r\nHost: localhost:8243\r\nAccept: */*\r\n\r\n");
     t.port = 443;

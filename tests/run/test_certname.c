@@ -217,12 +217,13 @@ static void wildcards_and_addresses(void **state)
 {
     (void)state;
     char ca[256], names[256], dns[256], advice[512];
-    struct srv *sv = signed_srv("DNS:*.example.com, IP:10.0.0.1, IP:::1", "ca3.pem", ca, sizeof ca);
+    struct srv *sv =
+        signed_srv("DNS:*.example.com, IP:127.0.9.1, IP:::1", "ca3.pem", ca, sizeof ca);
     assert_int_equal(check(ca, ADDR, NULL, sv->port, names, dns), CERTNAME_MISMATCH);
-    assert_string_equal(names, "*.example.com, 10.0.0.1, ::1");
+    assert_string_equal(names, "*.example.com, 127.0.9.1, ::1");
     assert_string_equal(dns, "");
     certname_advice(ADDR, names, dns, "tls.server_name", NULL, advice, sizeof advice);
-    assert_string_equal(advice, "the certificate names *.example.com, 10.0.0.1, ::1, not " ADDR
+    assert_string_equal(advice, "the certificate names *.example.com, 127.0.9.1, ::1, not " ADDR
                                 "; reach the server by a name or address it carries, or have it "
                                 "issued for the one you use");
     /* a name the wildcard covers verifies */

@@ -1613,7 +1613,7 @@ static void certificates_are_read_at_load(void **state)
 /* tls.server_name, targets.N.server_name and auth.server_name: the name a
  * certificate must carry while the connection goes to the address. */
 #define TLS_TARGETS                                                                                \
-    "targets: [https://127.0.0.1, {url: 'https://10.0.0.2:9443', server_name: Gw2.Example.com}, "  \
+    "targets: [https://127.0.0.1, {url: 'https://127.0.0.2:9443', server_name: Gw2.Example.com}, " \
     "http://127.0.0.3]\n"
 static void server_name(void **state)
 {
@@ -1675,7 +1675,7 @@ static void server_name(void **state)
          "t.yaml:2:36: tls.server_name: insecure: true turns certificate verification off, so "
          "there is no name to verify; remove one of them"},
         {TLS_TARGETS "tls: {insecure: true}\n" MIN_REQUESTS MIN_LOAD,
-         "t.yaml:1:74: targets.1.server_name: tls.insecure: true turns certificate verification "
+         "t.yaml:1:75: targets.1.server_name: tls.insecure: true turns certificate verification "
          "off"},
         {"targets: [http://127.0.0.1]\ntls: {server_name: localhost}\n" MIN_REQUESTS MIN_LOAD,
          "t.yaml:2:20: tls.server_name: no target uses https://, and server_name applies to TLS "
