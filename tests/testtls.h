@@ -21,6 +21,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "testutil.h"
+
 struct tls_srv {
     int lfd, port;
     SSL_CTX *ctx;
@@ -112,16 +114,7 @@ static inline struct tls_srv *tls_start_opts(const char *addr, const char *san, 
     X509_free(cert);
     EVP_PKEY_free(ca_key);
     EVP_PKEY_free(key);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    socklen_t len = sizeof a;
-    inet_pton(AF_INET, addr, &a.sin_addr);
-    sv->lfd = socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    setsockopt(sv->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    assert_int_equal(bind(sv->lfd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(listen(sv->lfd, 16), 0);
-    getsockname(sv->lfd, (struct sockaddr *)&a, &len);
-    sv->port = ntohs(a.sin_port);
+    sv->lfd = test_listen(addr, port, &sv->port);
     assert_int_equal(pthread_create(&sv->th, NULL, tls_main, sv), 0);
     return sv;
 }

@@ -16,6 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -113,6 +116,25 @@ static inline void test_cat(char *buf, size_t cap, const char *s)
 {
     size_t k = strlen(buf);
     test_append(buf, cap, &k, "%s", s);
+}
+
+/* A listening TCP socket on addr (IPv4) and port (0: any free port), with
+ * SO_REUSEADDR; the port it got in *port_out. Fails the test when it
+ * cannot bind. */
+static inline int test_listen(const char *addr, int port, int *port_out)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    socklen_t len = sizeof a;
+    assert_int_equal(inet_pton(AF_INET, addr, &a.sin_addr), 1);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(fd, 16), 0);
+    getsockname(fd, (struct sockaddr *)&a, &len);
+    *port_out = ntohs(a.sin_port);
+    return fd;
 }
 
 #endif

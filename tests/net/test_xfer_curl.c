@@ -30,6 +30,7 @@
 
 #include "net/xfer.h"
 #include "scenario/scenario.h"
+#include "testutil.h"
 
 #define ADDR "127.0.11.2"
 
@@ -81,16 +82,7 @@ static void *srv_main(void *arg)
 static struct srv *srv_start(void)
 {
     struct srv *sv = calloc(1, sizeof *sv);
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    socklen_t len = sizeof a;
-    inet_pton(AF_INET, ADDR, &a.sin_addr);
-    sv->lfd = socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    setsockopt(sv->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    assert_int_equal(bind(sv->lfd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(listen(sv->lfd, 8), 0);
-    getsockname(sv->lfd, (struct sockaddr *)&a, &len);
-    sv->port = ntohs(a.sin_port);
+    sv->lfd = test_listen(ADDR, 0, &sv->port);
     assert_int_equal(pthread_create(&sv->th, NULL, srv_main, sv), 0);
     return sv;
 }

@@ -76,14 +76,7 @@ static struct srv *srv_start(X509 *cert, EVP_PKEY *key)
     sv->ctx = SSL_CTX_new(TLS_server_method());
     assert_int_equal(SSL_CTX_use_certificate(sv->ctx, cert), 1);
     assert_int_equal(SSL_CTX_use_PrivateKey(sv->ctx, key), 1);
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    socklen_t len = sizeof a;
-    inet_pton(AF_INET, ADDR, &a.sin_addr);
-    sv->lfd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_int_equal(bind(sv->lfd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(listen(sv->lfd, 16), 0);
-    getsockname(sv->lfd, (struct sockaddr *)&a, &len);
-    sv->port = ntohs(a.sin_port);
+    sv->lfd = test_listen(ADDR, 0, &sv->port);
     assert_int_equal(pthread_create(&sv->th, NULL, srv_main, sv), 0);
     return sv;
 }

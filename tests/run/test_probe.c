@@ -118,16 +118,7 @@ static struct srv *srv_start(int port)
 {
     struct srv *sv = calloc(1, sizeof *sv);
     assert_non_null(sv);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    socklen_t len = sizeof a;
-    inet_pton(AF_INET, ADDR, &a.sin_addr);
-    sv->lfd = socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    setsockopt(sv->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    assert_int_equal(bind(sv->lfd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(listen(sv->lfd, 16), 0);
-    getsockname(sv->lfd, (struct sockaddr *)&a, &len);
-    sv->port = ntohs(a.sin_port);
+    sv->lfd = test_listen(ADDR, port, &sv->port);
     assert_int_equal(pthread_create(&sv->th, NULL, srv_main, sv), 0);
     return sv;
 }
