@@ -84,8 +84,10 @@ slurm_start() {
     _slurm_need
     SLURM_NODE=$(hostname -s)
     # World-traversable (munged runs as munge and must reach its folder),
-    # under /tmp (sticky: munged's path check accepts it).
-    SLURM_DIR=$(mktemp -d "${TMPDIR:-/tmp}/gatecap-slurm-$$.XXXXXX")
+    # under /tmp itself, not $TMPDIR: munged refuses a socket whose every
+    # parent folder it cannot traverse, and CI's TMPDIR is a private 0700
+    # folder (tools/fresh-check); /tmp is sticky, which its check accepts.
+    SLURM_DIR=$(mktemp -d "/tmp/gatecap-slurm-$$.XXXXXX")
     chmod 755 "$SLURM_DIR"
     on_exit slurm_stop
     mkdir -p "$SLURM_DIR/state" "$SLURM_DIR/spool" "$SLURM_DIR/log" "$SLURM_DIR/tmp" "$SLURM_DIR/munge"
