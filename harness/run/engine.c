@@ -458,7 +458,8 @@ static int prepare_shared(struct coord *c)
         if (!(c->sh.cursors = calloc(scn->n_feeders, sizeof *c->sh.cursors)))
             return -1;
         for (size_t f = 0; f < scn->n_feeders; f++)
-            if (feeder_cursor_new(scn->feeders[f], c->n_workers, &c->sh.cursors[f]))
+            if (feeder_cursor_new(scn->feeders[f], c->n_workers, scn->shard_index, scn->shard_count,
+                                  &c->sh.cursors[f]))
                 return -1;
     }
     c->sh.target_cum = calloc(scn->n_targets, sizeof(double));
