@@ -29,12 +29,6 @@ double sched_phase_arrivals(const struct scn_phase *p)
     return p->duration_s * (p->rate_start + p->rate_end) / 2.0;
 }
 
-/* Exponential step of mean 1 for Poisson arrivals. */
-static double exp_step(uint64_t *rng)
-{
-    return -log1p(-rng_uniform(rng));
-}
-
 uint64_t sched_sender(int shard, int shards, int worker, int workers, uint64_t *senders)
 {
     uint64_t n = shards > 0 ? (uint64_t)shards : 1, w = workers > 0 ? (uint64_t)workers : 1;
@@ -52,8 +46,10 @@ void sched_init(struct sched *s, const struct scn_phase *phases, size_t n_phases
     s->rng = seed ? seed : 0x9E3779B97F4A7C15ULL;
     s->stride = senders ? senders : 1;
     s->next = sender;
-    if (poisson)
-        s->point = exp_step(&s->rng); /* point 0 */
+    if (poisson) {
+        rng_exp_init();
+        s->point = rng_exp(&s->rng); /* point 0 */
+    }
 }
 
 /* Time within phase p at which its cumulative count reaches c. */
@@ -77,7 +73,7 @@ bool sched_next(struct sched *s, int64_t *intended_ns, size_t *phase, uint64_t *
     if (s->poisson) {
         /* Every point of the one process, in order, whoever sends it. */
         while (s->drawn < s->next) {
-            s->point += exp_step(&s->rng);
+            s->point += rng_exp(&s->rng);
             s->drawn++;
         }
         c = s->point;
