@@ -26,4 +26,10 @@ static inline double rng_uniform(uint64_t *state)
     return (double)(rng_next(state) >> 11) * (1.0 / 9007199254740992.0);
 }
 
+/* An exponential draw of mean 1 (the ziggurat method: a table look-up,
+ * no logarithm, in about 99 % of draws). rng_exp_init must have run once
+ * before, on any thread (it builds the shared tables; idempotent). */
+void rng_exp_init(void);
+double rng_exp(uint64_t *state);
+
 #endif

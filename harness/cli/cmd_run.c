@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "base/fsutil.h"
+#include "base/units.h"
+#include "base/wallclock.h"
 #include "base/sigguard.h"
 #include "cli/cmd.h"
 #include "net/auth.h"
@@ -22,6 +24,7 @@
 #include "run/fdbudget.h"
 #include "run/gate_eval.h"
 #include "run/session.h"
+#include "run/shard.h"
 #include "scenario/gate.h"
 #include "scenario/redact.h"
 #include "scenario/scenario.h"
@@ -31,14 +34,19 @@
 struct run_opts {
     const char *file;
     const char *outdir;
-    const char *junit; /* --junit FILE: the gates as JUnit XML */
+    const char *junit;    /* --junit FILE: the gates as JUnit XML */
+    const char *shard;    /* --shard INDEX/COUNT */
+    const char *start_at; /* --start-at TIME */
+    const char *grace;    /* --start-grace DURATION */
+    const char *run_id;   /* --run-id ID */
     const char *sets[MAX_SETS];
     size_t n_sets;
     bool quiet;
 };
 
 #define RUN_USAGE                                                                                  \
-    "gatecap run SCENARIO.yaml [-o OUTDIR] [--set key=value]... [--junit FILE] [--quiet]"
+    "gatecap run SCENARIO.yaml [-o OUTDIR] [--set key=value]... [--junit FILE] [--quiet]\n"        \
+    "            [--shard INDEX/COUNT] [--start-at TIME [--start-grace DURATION]] [--run-id ID]"
 #define VALIDATE_USAGE "gatecap validate SCENARIO.yaml [--set key=value]..."
 
 /* What -h / --help prints on stdout: the usage, then the options. */
@@ -53,9 +61,19 @@ static void print_help(bool run)
                "                    recorded in results.json)\n"
                "  --junit FILE      also write the gates as JUnit XML\n"
                "  -q, --quiet       no progress lines on stderr\n"
+               "  --shard I/N       run shard I (from 0) of N of a distributed run: the\n"
+               "                    arrivals j with j mod N = I (docs/distributed.md); without\n"
+               "                    it, from JOB_COMPLETION_INDEX + GATECAP_SHARDS (Kubernetes),\n"
+               "                    SLURM_PROCID/SLURM_NTASKS in an srun step, or Open MPI\n"
+               "  --start-at TIME   time zero on the wall clock (RFC 3339 or epoch seconds),\n"
+               "                    after the node check and tokens; ready later: exit 3\n"
+               "  --start-grace D   how late a start may still be (default 1s)\n"
+               "  --run-id ID       the run's id, the same in every shard (default:\n"
+               "                    GATECAP_RUN_ID, the Slurm job and step, or from --start-at)\n"
                "  -h, --help        this text\n"
                "Exit: 0 as planned, 1 a gate failed, 2 usage or input error, 3 not run as\n"
-               "planned, 130 interrupted.\n",
+               "planned, 130 interrupted. A shard of N > 1 exits 0 when it ran and wrote its\n"
+               "results: gates and its health are judged by gatecap merge.\n",
                RUN_USAGE);
     else
         printf("usage: %s\n"
@@ -103,6 +121,14 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, bool run)
             o->sets[o->n_sets++] = a + 6;
         } else if (!strcmp(a, "--junit") && i + 1 < argc) {
             o->junit = argv[++i];
+        } else if (run && !strcmp(a, "--shard") && i + 1 < argc) {
+            o->shard = argv[++i];
+        } else if (run && !strcmp(a, "--start-at") && i + 1 < argc) {
+            o->start_at = argv[++i];
+        } else if (run && !strcmp(a, "--start-grace") && i + 1 < argc) {
+            o->grace = argv[++i];
+        } else if (run && !strcmp(a, "--run-id") && i + 1 < argc) {
+            o->run_id = argv[++i];
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             o->quiet = true;
         } else if (a[0] == '-' || o->file) {
@@ -164,6 +190,75 @@ int cmd_validate(int argc, char **argv)
            scn->model == SCN_OPEN ? "open" : "closed", scn->workers, extra,
            scn->tls.insecure ? "; WARNING: TLS verification is OFF (tls.insecure)" : "");
     scenario_free(scn);
+    return 0;
+}
+
+/* ---- a shard of a distributed run ---- */
+
+struct dist {
+    struct shard_id id;
+    bool has_start;
+    struct engine_start start;
+    char start_at[40]; /* RFC 3339 UTC */
+    char host[256];
+};
+
+static const char *env_var(const char *name, const void *ctx)
+{
+    (void)ctx;
+    return getenv(name);
+}
+
+/* Which shard this is, cut scn to it, and the start time. Returns 0, or -1
+ * after printing why (an input error). */
+static int distribute(const struct run_opts *o, struct scenario *scn, struct dist *d)
+{
+    char err[1024];
+    memset(d, 0, sizeof *d);
+    if (shard_identify(o->shard, o->run_id, env_var, NULL, &d->id, err, sizeof err)) {
+        fprintf(stderr, "gatecap: %s\n", err);
+        return -1;
+    }
+    if (d->id.note[0])
+        fprintf(stderr, "gatecap: note: %s\n", d->id.note);
+    if (d->id.count > 1 && scenario_shard(scn, d->id.index, d->id.count, err, sizeof err)) {
+        fprintf(stderr, "gatecap: %s: %s\n", o->file, err);
+        return -1;
+    }
+    if (o->grace && !o->start_at) {
+        fprintf(stderr, "gatecap: --start-grace needs --start-at\n");
+        return -1;
+    }
+    if (o->start_at) {
+        if (wallclock_parse(o->start_at, &d->start.at_epoch_s, d->start_at, sizeof d->start_at, err,
+                            sizeof err)) {
+            fprintf(stderr, "gatecap: --start-at %s\n", err);
+            return -1;
+        }
+        double grace_ms = 1000;
+        const char *why;
+        if (o->grace && units_duration_ms(o->grace, &grace_ms, &why)) {
+            fprintf(stderr, "gatecap: --start-grace %s: %s\n", o->grace, why);
+            return -1;
+        }
+        d->start.grace_s = grace_ms / 1e3;
+        d->has_start = true;
+    }
+    /* The shards of one run share an id; merge checks it. Given a start
+     * time, the time and the scenario make one. */
+    if (!d->id.run_id[0] && d->has_start)
+        snprintf(d->id.run_id, sizeof d->id.run_id, "start-%s-%.12s", d->start_at,
+                 scn->digest + strlen("sha256:"));
+    if (!d->id.run_id[0] && d->id.count > 1) {
+        fprintf(stderr,
+                "gatecap: shard %d of %d needs a run id that every shard shares, so that "
+                "gatecap merge can tell this run's shards from another's: give --start-at TIME "
+                "(the same in every shard; docs/distributed.md) or --run-id ID\n",
+                d->id.index, d->id.count);
+        return -1;
+    }
+    if (gethostname(d->host, sizeof d->host - 1))
+        snprintf(d->host, sizeof d->host, "?");
     return 0;
 }
 
@@ -719,7 +814,8 @@ static int outputs_open(struct outputs *o, const char *outdir, const char *junit
 
 /* Writes every output into its temporary file, then renames them all, or
  * none when any failed. Returns true when all were written. */
-static bool outputs_write(struct outputs *o, const struct run_ctx *rc, const struct session *ses)
+static bool outputs_write(struct outputs *o, const struct run_ctx *rc, const struct session *ses,
+                          const struct dist *d)
 {
     const struct scenario *scn = rc->scn;
     const struct engine_result *r = ses->result;
@@ -727,7 +823,15 @@ static bool outputs_write(struct outputs *o, const struct run_ctx *rc, const str
     size_t n_v = ses->n_verdicts;
     char err[1024];
     json_t *doc = results_build(scn, r);
-    if (!doc || !ses->gates_ok ||
+    const struct results_shard sh = {.index = d->id.index,
+                                     .count = d->id.count,
+                                     .source = shard_source_name(d->id.source),
+                                     .run_id = d->id.run_id,
+                                     .digest = scn->digest,
+                                     .start_at = d->has_start ? d->start_at : NULL,
+                                     .start_at_epoch_s = d->start.at_epoch_s,
+                                     .host = d->host};
+    if (!doc || !ses->gates_ok || results_add_shard(doc, &sh, r) ||
         results_add_gates(doc, scn, v, n_v, ses->stop_reason[0] ? ses->stop_reason : NULL) ||
         results_fprint(doc, o->results_f)) {
         fprintf(stderr, "gatecap: cannot write %s: %s\n", o->results,
@@ -776,6 +880,11 @@ int cmd_run(int argc, char **argv)
     struct scenario *scn = load(&o);
     if (!scn)
         return EXIT_INPUT;
+    struct dist dist;
+    if (distribute(&o, scn, &dist)) {
+        scenario_free(scn);
+        return EXIT_INPUT;
+    }
     char why[1024];
     if (fdbudget_check(scn, why, sizeof why)) { /* before anything is sent */
         fprintf(stderr, "gatecap: %s: %s\n", o.file, why);
@@ -797,15 +906,22 @@ int cmd_run(int argc, char **argv)
     /* Targets, not nodes: behind a target with node_header (a load
      * balancer) the nodes are known only once they answer (the progress
      * lines count them; the summary lists them). */
-    if (!o.quiet)
+    if (!o.quiet) {
         fprintf(stderr, "gatecap: %s — %zu target(s)%s%s, %.0f s, %s model, %d worker(s)\n",
                 scn->name, scn->n_targets, scn->node_header ? ", nodes named by " : "",
                 scn->node_header ? scn->node_header : "", scenario_duration_s(scn),
                 scn->model == SCN_OPEN ? "open" : "closed", scn->workers);
+        if (dist.id.count > 1 || dist.has_start)
+            fprintf(stderr, "gatecap: shard %d of %d (%s), run %s%s%s\n", dist.id.index,
+                    dist.id.count, shard_source_name(dist.id.source),
+                    dist.id.run_id[0] ? dist.id.run_id : "-",
+                    dist.has_start ? ", starting at " : "", dist.has_start ? dist.start_at : "");
+    }
 
     char err[1024];
     const struct session_hooks hooks = {.interval = on_interval, .notice = on_notice, .ctx = &rc};
-    int rc_engine = session_run(&ses, scn, out.hlog_f, &hooks, &sig, err, sizeof err);
+    int rc_engine = session_run(&ses, scn, dist.has_start ? &dist.start : NULL, out.hlog_f, &hooks,
+                                &sig, err, sizeof err);
     if (rc.tty && !o.quiet && stderr_ok())
         fprintf(stderr, "\n");
     if (rc_engine != ENGINE_OK) {
@@ -815,7 +931,7 @@ int cmd_run(int argc, char **argv)
     }
     /* Requests to stop from here on wait: the writing always finishes. */
     const struct engine_result *r = ses.result;
-    bool wrote = outputs_write(&out, &rc, &ses);
+    bool wrote = outputs_write(&out, &rc, &ses, &dist);
     out.kept = wrote;
 
     char *text = NULL;
@@ -839,11 +955,21 @@ int cmd_run(int argc, char **argv)
                 "gatecap: %s arrived after the load ended; the results were written "
                 "whole\n",
                 sigguard_name(sig.last));
+    /* A shard's gates and health are the merge's to judge, over all
+     * shards: it ran and wrote its results, which is all it can say. */
+    bool shard = dist.id.count > 1;
+    if (shard && wrote && !out_err && !r->interrupted && (failed || r->generator_limited))
+        fprintf(stderr,
+                "gatecap: shard %d of %d: %s%s%s recorded; gatecap merge judges the run over all "
+                "shards\n",
+                dist.id.index, dist.id.count, failed ? "failed gates" : "",
+                failed && r->generator_limited ? " and " : "",
+                r->generator_limited ? "this generator's limits" : "");
     if (r->interrupted)
         code = EXIT_INTERRUPTED;
-    else if (!wrote || out_err || r->generator_limited)
+    else if (!wrote || out_err || (r->generator_limited && !shard))
         code = EXIT_RUN;
-    else if (failed || ses.stopped_by_gate)
+    else if ((failed || ses.stopped_by_gate) && !shard)
         code = EXIT_GATE;
     else
         code = 0;

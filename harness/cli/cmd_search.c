@@ -272,7 +272,7 @@ static int run_probe(const struct search_opts *o, struct sigguard *sig, int k, d
         return EXIT_INPUT;
     }
     /* run as `gatecap run` runs it, without its interval log */
-    if (session_run(&ses, scn, NULL, NULL, sig, err, sizeof err) != ENGINE_OK) {
+    if (session_run(&ses, scn, NULL, NULL, NULL, sig, err, sizeof err) != ENGINE_OK) {
         fprintf(stderr, "gatecap: probe %d at %.6g/s: %s\n", k, rate, err);
         session_free(&ses);
         scenario_free(scn);

@@ -410,6 +410,28 @@ int results_write(const void *doc, const char *path)
     return rc;
 }
 
+int results_add_shard(void *doc, const struct results_shard *sh, const struct engine_result *r)
+{
+    const struct wallclock_state *c = &r->clock;
+    json_t *clock = json_pack("{s:b,s:i,s:f,s:f,s:f}", "synchronised", c->synchronised, "state",
+                              c->state, "maxerror_ms", c->maxerror_ms, "esterror_ms",
+                              c->esterror_ms, "offset_ms", c->offset_ms);
+    json_t *o = clock ? json_pack("{s:i,s:i,s:s,s:s?,s:s,s:s?,s:o,s:s,s:o,s:o}", "index", sh->index,
+                                  "count", sh->count, "source", sh->source, "run_id",
+                                  sh->run_id[0] ? sh->run_id : NULL, "scenario_digest", sh->digest,
+                                  "start_at", sh->start_at, "start_at_epoch_s",
+                                  sh->start_at ? json_real(sh->start_at_epoch_s) : json_null(),
+                                  "host", sh->host, "release_offset_ms",
+                                  r->start_at ? json_real(r->release_offset_ms) : json_null(),
+                                  "clock", clock)
+                      : NULL;
+    if (!o) {
+        json_decref(clock);
+        return -1;
+    }
+    return json_object_set_new(doc, "shard", o) ? -1 : 0;
+}
+
 int results_add_gates(void *doc, const struct scenario *scn, const struct gate_verdict *v, size_t n,
                       const char *stop_reason)
 {

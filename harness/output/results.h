@@ -27,6 +27,22 @@ void *results_build(const struct scenario *scn, const struct engine_result *r);
 int results_add_gates(void *doc, const struct scenario *scn, const struct gate_verdict *v, size_t n,
                       const char *stop_reason);
 
+/* Where this generator stood in a distributed run (docs/distributed.md):
+ * results.json's "shard". Strings borrowed. */
+struct results_shard {
+    int index, count;
+    const char *source;   /* shard_source_name (run/shard.h) */
+    const char *run_id;   /* "" when there is none (a run on one machine) */
+    const char *digest;   /* the scenario's (scenario.h) */
+    const char *start_at; /* --start-at in RFC 3339 UTC, or NULL */
+    double start_at_epoch_s;
+    const char *host;
+};
+
+/* Adds "shard" to doc: sh, with the release offset and this host's clock
+ * from r. Returns 0 or -1 (no memory). */
+int results_add_shard(void *doc, const struct results_shard *sh, const struct engine_result *r);
+
 /* The phase name of intervals after the arrivals ended (no scenario phase
  * can be called so: names take no parentheses). */
 #define RESULTS_DRAIN_PHASE "(drain)"

@@ -12,6 +12,7 @@
 #include "run/engine.h"
 
 #include <arpa/inet.h>
+#include <math.h>
 #include <pthread.h>
 #include <curl/curl.h>
 #include <ev.h>
@@ -23,6 +24,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include "base/clock.h"
 #include "base/sigguard.h"
@@ -458,7 +460,8 @@ static int prepare_shared(struct coord *c)
         if (!(c->sh.cursors = calloc(scn->n_feeders, sizeof *c->sh.cursors)))
             return -1;
         for (size_t f = 0; f < scn->n_feeders; f++)
-            if (feeder_cursor_new(scn->feeders[f], c->n_workers, &c->sh.cursors[f]))
+            if (feeder_cursor_new(scn->feeders[f], c->n_workers, scn->shard_index, scn->shard_count,
+                                  &c->sh.cursors[f]))
                 return -1;
     }
     c->sh.target_cum = calloc(scn->n_targets, sizeof(double));
@@ -505,8 +508,25 @@ static void redact_outputs(const struct scenario *scn, const struct auth_pool *a
     redact_free(rd);
 }
 
-int engine_run(const struct scenario *scn, engine_interval_fn on_interval, void *user,
-               struct sigguard *sig, struct engine_result **out, char *err, size_t err_len)
+/* Waits on the wall clock until `at` less `early` seconds, reading stop
+ * requests at least every 100 ms. Returns true when one came. */
+static bool wait_until(struct coord *c, double at, double early)
+{
+    for (;;) {
+        double left = at - early - wallclock_now_s();
+        if (left <= 0)
+            return false;
+        if (interrupted_before_load(c))
+            return true;
+        double nap = left < 0.1 ? left : 0.1;
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)(nap * 1e9)};
+        nanosleep(&ts, NULL);
+    }
+}
+
+int engine_run(const struct scenario *scn, const struct engine_start *start,
+               engine_interval_fn on_interval, void *user, struct sigguard *sig,
+               struct engine_result **out, char *err, size_t err_len)
 {
     struct coord c = {.scn = scn, .on_interval = on_interval, .user = user, .sig = sig};
     char **resolve = NULL;
@@ -585,16 +605,41 @@ int engine_run(const struct scenario *scn, engine_interval_fn on_interval, void 
     }
 
     /* All workers count from one start a little in the future, so that
-     * every thread is up before the first arrival is due. */
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    c.sh.start_ns = clock_now_ns() + 20000000LL;
-    c.res->start_epoch_s = (double)tv.tv_sec + (double)tv.tv_usec / 1e6 + 0.02;
-    c.last_cpu_s = cpu_seconds(NULL, NULL);
+     * every thread is up before the first arrival is due; with a start
+     * time, that start is the time given, on this host's wall clock. */
+    /* (the token thread first: it keeps the tokens fresh while a start
+     * time is awaited) */
     if (c.sh.auth && auth_pool_start(c.sh.auth)) {
         snprintf(err, err_len, "cannot start the token refresh thread");
         goto out;
     }
+    wallclock_state(&c.res->clock);
+    if (start) {
+        double ready = wallclock_now_s();
+        if (ready > start->at_epoch_s + start->grace_s) {
+            char at[40];
+            wallclock_format(start->at_epoch_s, at, sizeof at);
+            snprintf(err, err_len,
+                     "missed start: ready %.3f s after the start time %s (grace %.3g s); a late "
+                     "shard would be another test: give a start time further ahead",
+                     ready - start->at_epoch_s, at, start->grace_s);
+            ret = ENGINE_EMISSED;
+            goto out;
+        }
+        if (wait_until(&c, start->at_epoch_s, 0.02))
+            goto interrupted;
+        double now_s = wallclock_now_s();
+        int64_t now_ns = clock_now_ns();
+        double ahead = start->at_epoch_s - now_s; /* 0.02 s, or < 0 when ready late */
+        c.sh.start_ns = now_ns + (int64_t)llround((ahead > 0 ? ahead : 0) * 1e9);
+        c.res->start_epoch_s = ahead > 0 ? start->at_epoch_s : now_s;
+        c.res->start_at = true;
+        c.res->release_offset_ms = ahead > 0 ? 0 : -ahead * 1e3;
+    } else {
+        c.sh.start_ns = clock_now_ns() + 20000000LL;
+        c.res->start_epoch_s = wallclock_now_s() + 0.02;
+    }
+    c.last_cpu_s = cpu_seconds(NULL, NULL);
     for (int i = 0; i < c.n_workers; i++)
         if (worker_start(c.workers[i])) {
             snprintf(err, err_len, "cannot start worker thread %d", i);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/wallclock.h"
 #include "measure/recorder.h"
 
 struct scenario;
@@ -23,6 +24,17 @@ enum {
     ENGINE_EUNREACHABLE = -1, /* a node failed the check before the run */
     ENGINE_ESETUP = -2,       /* workers or transport could not be created */
     ENGINE_EAUTH = -3,        /* an application got no token before the run */
+    ENGINE_EMISSED = -4,      /* ready after the start time and its grace (engine_start) */
+};
+
+/* A start on the wall clock, the same for every shard of a distributed
+ * run (--start-at): everything slow (resolving, tokens, the node check,
+ * the workers) happens first; then the run waits, and its time zero is
+ * at_epoch_s on this host's wall clock. Ready later than grace_s after
+ * it, it does not run (ENGINE_EMISSED): a late shard is another test. */
+struct engine_start {
+    double at_epoch_s;
+    double grace_s;
 };
 
 /* Statistics of one node (or all nodes) over one interval. */
@@ -58,8 +70,12 @@ struct engine_result {
     char (*node_names)[REC_NODE_NAME_LEN];
     struct engine_interval *intervals;
     size_t n_intervals;
-    struct rec_health health; /* whole run */
-    double start_epoch_s;     /* wall clock at run start */
+    struct rec_health health;     /* whole run */
+    double start_epoch_s;         /* wall clock at run start */
+    bool start_at;                /* started at an engine_start's time */
+    double release_offset_ms;     /* with start_at: when the workers were released on this
+                                     host's wall clock, minus at_epoch_s (> 0: ready late) */
+    struct wallclock_state clock; /* this host's clock when the run started */
     double elapsed_s;
     double cpu_user_s;
     double cpu_sys_s;
@@ -93,14 +109,16 @@ typedef bool (*engine_interval_fn)(void *user, const struct engine_result *so_fa
  * started by the caller's thread before any other thread; NULL: none):
  * one during the token fetch or the check of the nodes ends the run there
  * with nothing sent; during the load the first stops the arrivals and the
- * second abandons what is in flight. Returns ENGINE_OK with *out (owned,
+ * second abandons what is in flight; also while it waits for start (NULL:
+ * at once). Returns ENGINE_OK with *out (owned,
  * engine_result_free) also when interrupted (r->interrupted, r->signal);
  * or a negative code with the reason in err (naming the node and cause
  * for ENGINE_EUNREACHABLE). The result's error examples and err are
  * redacted (redact.h): no secret of the scenario, no token, no credential
  * shape. */
-int engine_run(const struct scenario *scn, engine_interval_fn on_interval, void *user,
-               struct sigguard *sig, struct engine_result **out, char *err, size_t err_len);
+int engine_run(const struct scenario *scn, const struct engine_start *start,
+               engine_interval_fn on_interval, void *user, struct sigguard *sig,
+               struct engine_result **out, char *err, size_t err_len);
 
 void engine_result_free(struct engine_result *r);
 

@@ -29,32 +29,34 @@ double sched_phase_arrivals(const struct scn_phase *p)
     return p->duration_s * (p->rate_start + p->rate_end) / 2.0;
 }
 
-/* Exponential step of mean 1 for Poisson arrivals. */
-static double exp_step(uint64_t *rng)
+uint64_t sched_sender(int shard, int shards, int worker, int workers, uint64_t *senders)
 {
-    return -log1p(-rng_uniform(rng));
+    uint64_t n = shards > 0 ? (uint64_t)shards : 1, w = workers > 0 ? (uint64_t)workers : 1;
+    *senders = n * w;
+    return (uint64_t)shard + n * (uint64_t)worker;
 }
 
-void sched_init(struct sched *s, const struct scn_phase *phases, size_t n_phases, int worker,
-                int workers, bool poisson, uint64_t seed)
+void sched_init(struct sched *s, const struct scn_phase *phases, size_t n_phases, uint64_t sender,
+                uint64_t senders, bool poisson, uint64_t seed)
 {
+    memset(s, 0, sizeof *s);
     s->phases = phases;
     s->n_phases = n_phases;
-    s->share = 1.0 / (workers > 0 ? workers : 1);
     s->poisson = poisson;
     s->rng = seed ? seed : 0x9E3779B97F4A7C15ULL;
-    s->phase = 0;
-    s->phase_start_s = 0;
-    /* Worker w takes global arrivals w, w+W, ...: in its own units (1 per
-     * own arrival) they sit at k + (w + ½)/W. */
-    s->count = poisson ? exp_step(&s->rng) : (worker + 0.5) * s->share;
+    s->stride = senders ? senders : 1;
+    s->next = sender;
+    if (poisson) {
+        rng_exp_init();
+        s->point = rng_exp(&s->rng); /* point 0 */
+    }
 }
 
-/* Time within phase p at which the worker's cumulative count reaches c. */
-static double phase_time_at(const struct scn_phase *p, double share, double c)
+/* Time within phase p at which its cumulative count reaches c. */
+static double phase_time_at(const struct scn_phase *p, double c)
 {
-    double a = share * (p->rate_end - p->rate_start) / (2.0 * p->duration_s);
-    double b = share * p->rate_start;
+    double a = (p->rate_end - p->rate_start) / (2.0 * p->duration_s);
+    double b = p->rate_start;
     /* Root of a·t² + b·t − c = 0 in a form stable for a → 0. */
     double disc = b * b + 4.0 * a * c;
     if (disc < 0)
@@ -63,25 +65,42 @@ static double phase_time_at(const struct scn_phase *p, double share, double c)
     return den > 0 ? 2.0 * c / den : p->duration_s;
 }
 
-bool sched_next(struct sched *s, int64_t *intended_ns, size_t *phase)
+bool sched_next(struct sched *s, int64_t *intended_ns, size_t *phase, uint64_t *index)
 {
+    if (s->phase >= s->n_phases)
+        return false;
+    double c;
+    if (s->poisson) {
+        /* Every point of the one process, in order, whoever sends it. */
+        while (s->drawn < s->next) {
+            s->point += rng_exp(&s->rng);
+            s->drawn++;
+        }
+        c = s->point;
+    } else {
+        c = (double)s->next + 0.5;
+    }
+    /* The phase the count falls in; the count runs on across phases
+     * without a gap or a burst. */
     while (s->phase < s->n_phases) {
         const struct scn_phase *p = &s->phases[s->phase];
-        double total = s->share * sched_phase_arrivals(p);
-        if (s->count < total) {
-            double t = s->phase_start_s + phase_time_at(p, s->share, s->count);
-            *intended_ns = (int64_t)llround(t * 1e9);
-            *phase = s->phase;
-            s->count += s->poisson ? exp_step(&s->rng) : 1.0;
-            return true;
-        }
-        /* Carry the remainder into the next phase: the process continues
-         * across boundaries without a gap or a burst. */
-        s->count -= total;
+        double total = sched_phase_arrivals(p);
+        if (c - s->phase_base < total)
+            break;
+        s->phase_base += total;
         s->phase_start_s += p->duration_s;
         s->phase++;
     }
-    return false;
+    if (s->phase >= s->n_phases)
+        return false;
+    const struct scn_phase *p = &s->phases[s->phase];
+    double t = s->phase_start_s + phase_time_at(p, c - s->phase_base);
+    *intended_ns = (int64_t)llround(t * 1e9);
+    *phase = s->phase;
+    if (index)
+        *index = s->next;
+    s->next += s->stride;
+    return true;
 }
 
 /* One pick of the shared sequence. */
@@ -97,7 +116,8 @@ static size_t rr_step(struct sched_rr *rr)
     return best;
 }
 
-int sched_rr_init(struct sched_rr *rr, const double *weights, size_t n, int worker, int workers)
+int sched_rr_init(struct sched_rr *rr, const double *weights, size_t n, uint64_t sender,
+                  uint64_t senders)
 {
     memset(rr, 0, sizeof *rr);
     rr->weights = calloc(n ? n : 1, sizeof *rr->weights);
@@ -111,9 +131,9 @@ int sched_rr_init(struct sched_rr *rr, const double *weights, size_t n, int work
         rr->weights[i] = weights[i];
         rr->total += weights[i];
     }
-    rr->stride = workers > 0 ? workers : 1;
-    /* worker w's first pick is the sequence's w-th */
-    for (int k = 0; k < worker && n; k++)
+    rr->stride = senders > 0 ? senders : 1;
+    /* sender s's first pick is the sequence's s-th */
+    for (uint64_t k = 0; k < sender && n; k++)
         rr_step(rr);
     return 0;
 }
@@ -123,7 +143,7 @@ size_t sched_rr_next(struct sched_rr *rr)
     if (rr->n < 2)
         return 0;
     size_t pick = rr_step(rr);
-    for (int k = 1; k < rr->stride; k++)
+    for (uint64_t k = 1; k < rr->stride; k++)
         rr_step(rr);
     return pick;
 }

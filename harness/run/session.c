@@ -190,6 +190,11 @@ static bool on_interval(void *user, const struct engine_result *r, const struct 
     write_hlog_interval(s, r, iv, set);
     if (s->hooks && s->hooks->interval)
         s->hooks->interval(s->hooks->ctx, r, iv);
+    /* A shard of a distributed run sees 1/N of the load: stopping on its
+     * own view would cut the run short on one generator only. Stop rules
+     * and abort_on_fail gates are judged by gatecap merge, once. */
+    if (s->scn->shard_count > 1)
+        return false;
     if (!s->stop_reason[0] && s->step_fails && steps_failed_out(s, r)) {
         notice(s, SESSION_STOP_STEPS, s->stop_reason);
         return true;
@@ -220,8 +225,9 @@ static void finish_hlog(struct session *s)
         s->hlog_failed = true;
 }
 
-int session_run(struct session *s, const struct scenario *scn, FILE *hlog_file,
-                const struct session_hooks *hooks, struct sigguard *sig, char *err, size_t err_len)
+int session_run(struct session *s, const struct scenario *scn, const struct engine_start *start,
+                FILE *hlog_file, const struct session_hooks *hooks, struct sigguard *sig, char *err,
+                size_t err_len)
 {
     memset(s, 0, sizeof *s);
     s->scn = scn;
@@ -232,7 +238,7 @@ int session_run(struct session *s, const struct scenario *scn, FILE *hlog_file,
         snprintf(err, err_len, "out of memory");
         return ENGINE_ESETUP;
     }
-    int rc = engine_run(scn, on_interval, s, sig, &s->result, err, err_len);
+    int rc = engine_run(scn, start, on_interval, s, sig, &s->result, err, err_len);
     if (rc != ENGINE_OK) {
         s->result = NULL;
         return rc;

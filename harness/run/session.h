@@ -9,6 +9,7 @@
  * - a staircase's `stop:` rules, each step judged as `plan` and `search`
  *   judge a step (judge.h) one interval after it ended;
  * - the abort_on_fail gates, once their grace has passed;
+ *   (neither of these two in a shard of a distributed run: scenario_shard)
  *
  * and the scenario's gates evaluated on the finished run. Rules that wait
  * for run time are judged on the interval grid, never on when the
@@ -23,6 +24,7 @@
 #include <stdio.h>
 
 struct engine_interval;
+struct engine_start;
 struct engine_result;
 struct gate_verdict;
 struct hlog_writer;
@@ -66,13 +68,15 @@ struct session {
     int *step_fails;
 };
 
-/* Runs scn to its end (or its stop), with hooks (may be NULL) and the
+/* Runs scn to its end (or its stop), from start (engine.h; NULL: at
+ * once), with hooks (may be NULL) and the
  * interval log into hlog_file (NULL: none; finished and flushed when the
  * run returns, a header alone when no interval ran). Fills s. Returns
  * ENGINE_OK, or the engine's error with the message in err (s->result is
  * then NULL). */
-int session_run(struct session *s, const struct scenario *scn, FILE *hlog_file,
-                const struct session_hooks *hooks, struct sigguard *sig, char *err, size_t err_len);
+int session_run(struct session *s, const struct scenario *scn, const struct engine_start *start,
+                FILE *hlog_file, const struct session_hooks *hooks, struct sigguard *sig, char *err,
+                size_t err_len);
 
 /* Frees what s holds; s itself is the caller's. */
 void session_free(struct session *s);

@@ -222,7 +222,7 @@ static bool run_due(struct worker *w)
          w->have_next && w->next_intended <= now && n < ARRIVAL_BATCH && !atomic_load(&w->stop);
          n++) {
         open_dispatch(w, w->next_intended, w->next_phase);
-        w->have_next = sched_next(&w->sched, &w->next_intended, &w->next_phase);
+        w->have_next = sched_next(&w->sched, &w->next_intended, &w->next_phase, NULL);
     }
     if (!w->have_next) {
         w->schedule_over = true;
@@ -252,9 +252,7 @@ static size_t users_for_phase(const struct worker *w, size_t phase)
 {
     if (phase >= w->scn->n_phases)
         return 0;
-    size_t users = (size_t)w->scn->phases[phase].users;
-    size_t W = (size_t)w->sh->workers;
-    return users / W + ((size_t)w->id < users % W ? 1 : 0);
+    return worker_users(w->scn, phase, w->id, w->sh->workers);
 }
 
 static void user_send(struct worker *w, size_t si)
@@ -430,7 +428,7 @@ static void begin(struct worker *w)
 {
     w->begun = true;
     if (w->scn->model == SCN_OPEN) {
-        w->have_next = sched_next(&w->sched, &w->next_intended, &w->next_phase);
+        w->have_next = sched_next(&w->sched, &w->next_intended, &w->next_phase, NULL);
         w->schedule_over = !w->have_next;
         check_drained(w); /* (a share of no arrivals at all) */
     } else {
@@ -450,16 +448,29 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* Shares that differ by at most one and add up to the whole: the shard's
+ * share of the run's (scenario_shard), then the worker's of the shard's. */
+static size_t own_share(const struct scenario *scn, size_t total, int id, int workers)
+{
+    size_t shards = scn->shard_count > 1 ? (size_t)scn->shard_count : 1;
+    size_t shard = shards > 1 ? scenario_share(total, (size_t)scn->shard_index, shards) : total;
+    return scenario_share(shard, (size_t)id, (size_t)workers);
+}
+
+size_t worker_users(const struct scenario *scn, size_t phase, int id, int workers)
+{
+    if (phase >= scn->n_phases)
+        return 0;
+    return own_share(scn, (size_t)scn->phases[phase].users, id, workers);
+}
+
 size_t worker_slots(const struct scenario *scn, int id, int workers)
 {
-    /* Shares that differ by at most one and add up to the whole. */
     if (scn->model == SCN_OPEN)
-        return (size_t)scn->max_inflight / (size_t)workers +
-               ((size_t)id < (size_t)scn->max_inflight % (size_t)workers ? 1 : 0);
+        return own_share(scn, (size_t)scn->max_inflight, id, workers);
     size_t n = 0;
     for (size_t p = 0; p < scn->n_phases; p++) {
-        size_t u = (size_t)scn->phases[p].users;
-        size_t mine = u / (size_t)workers + ((size_t)id < u % (size_t)workers ? 1 : 0);
+        size_t mine = worker_users(scn, p, id, workers);
         if (mine > n)
             n = mine;
     }
@@ -477,7 +488,11 @@ int worker_new(const struct worker_shared *sh, int id, struct worker **out, char
     w->sh = sh;
     w->scn = scn;
     w->id = id;
-    w->rng = 0x853c49e6748fea9bULL ^ ((uint64_t)(id + 1) * 0x9E3779B97F4A7C15ULL);
+    /* This worker's place among all senders of the run: its arrivals,
+     * target picks and random streams are its own in every shard. */
+    uint64_t senders;
+    uint64_t sender = sched_sender(scn->shard_index, scn->shard_count, id, sh->workers, &senders);
+    w->rng = 0x853c49e6748fea9bULL ^ ((sender + 1) * 0x9E3779B97F4A7C15ULL);
     w->late_ns = (int64_t)(scn->late_threshold_ms * 1e6);
     w->n_slots = worker_slots(scn, id, sh->workers);
     if (!w->n_slots) { /* the scenario's checks keep workers within max_inflight */
@@ -523,12 +538,12 @@ int worker_new(const struct worker_shared *sh, int id, struct worker **out, char
     for (size_t i = 0; i < scn->n_targets && i < REC_MAX_NODES; i++)
         snprintf(w->names[i], REC_NODE_NAME_LEN, "%s", scn->targets[i].name);
     w->n_nodes = scn->n_targets < REC_MAX_NODES ? scn->n_targets : REC_MAX_NODES;
-    sched_init(&w->sched, scn->phases, scn->n_phases, id, sh->workers, scn->poisson,
-               w->rng ^ 0xdeadbeefULL);
+    sched_init(&w->sched, scn->phases, scn->n_phases, sender, senders, scn->poisson,
+               SCHED_RUN_SEED);
     double *weights = calloc(scn->n_targets ? scn->n_targets : 1, sizeof *weights);
     for (size_t i = 0; weights && i < scn->n_targets; i++)
         weights[i] = scn->targets[i].weight;
-    if (!weights || sched_rr_init(&w->rr, weights, scn->n_targets, id, sh->workers)) {
+    if (!weights || sched_rr_init(&w->rr, weights, scn->n_targets, sender, senders)) {
         free(weights);
         snprintf(err, err_len, "worker %d: out of memory", id);
         worker_free(w);

@@ -56,6 +56,10 @@ struct worker_shared {
  * (closed model; at least 1). */
 size_t worker_slots(const struct scenario *scn, int id, int workers);
 
+/* The closed model's users of worker id of `workers` in phase p: its
+ * share of its shard's share (scenario_shard) of the phase's users. */
+size_t worker_users(const struct scenario *scn, size_t phase, int id, int workers);
+
 /* Creates worker `id` (not yet running), its transport made with
  * sh->new_xfer on its loop. sh is borrowed and must outlive the worker.
  * Returns 0, or -1 with a message. *out owned (worker_free). */

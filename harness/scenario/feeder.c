@@ -395,15 +395,18 @@ void feeder_free(struct feeder *f)
 /* Alone on its cache line(s): workers of other feeders do not share it. */
 struct feeder_cursor {
     _Alignas(64) _Atomic uint64_t next; /* rows handed out so far over all passes */
-    size_t n_rows;
+    size_t n_rows;                      /* this shard's: the rows r with r mod stride = first */
+    size_t first, stride;               /* row k of the shard is row first + k·stride */
     size_t chunk;
     bool stop; /* unique + stop: one pass only */
 };
 
-int feeder_cursor_new(const struct feeder *f, int workers, struct feeder_cursor **out)
+int feeder_cursor_new(const struct feeder *f, int workers, int shard, int shards,
+                      struct feeder_cursor **out)
 {
     *out = NULL;
-    if (!f || !f->n_rows || workers < 1)
+    if (!f || !f->n_rows || workers < 1 || shards < 1 || shard < 0 || shard >= shards ||
+        (size_t)shards > f->n_rows)
         return FEEDER_EINVAL;
     size_t size = (sizeof(struct feeder_cursor) + 63) / 64 * 64;
     struct feeder_cursor *c = aligned_alloc(64, size);
@@ -411,8 +414,10 @@ int feeder_cursor_new(const struct feeder *f, int workers, struct feeder_cursor 
         return FEEDER_ENOMEM;
     memset(c, 0, size);
     atomic_init(&c->next, 0);
-    c->n_rows = f->n_rows;
-    size_t per = f->n_rows / (8 * (size_t)workers);
+    c->first = (size_t)shard;
+    c->stride = (size_t)shards;
+    c->n_rows = (f->n_rows - c->first + c->stride - 1) / c->stride;
+    size_t per = c->n_rows / (8 * (size_t)workers);
     c->chunk = per < 1 ? 1 : per > 64 ? 64 : per;
     c->stop = f->order == FEEDER_UNIQUE && f->exhausted == FEEDER_STOP;
     *out = c;
@@ -428,12 +433,12 @@ int feeder_next(const struct feeder *f, struct feeder_cursor *c, struct feeder_d
                 uint64_t *rng, size_t *row)
 {
     if (f->order == FEEDER_RANDOM) {
-        size_t r = (size_t)(rng_uniform(rng) * (double)f->n_rows);
-        *row = r < f->n_rows ? r : f->n_rows - 1;
+        size_t r = (size_t)(rng_uniform(rng) * (double)c->n_rows);
+        *row = c->first + (r < c->n_rows ? r : c->n_rows - 1) * c->stride;
         return 0;
     }
     if (mine->next < mine->end) {
-        *row = mine->next++;
+        *row = c->first + mine->next++ * c->stride;
         return 0;
     }
     /* claim the next chunk; it never crosses the end of a pass, so that
@@ -449,6 +454,6 @@ int feeder_next(const struct feeder *f, struct feeder_cursor *c, struct feeder_d
     size_t first = (size_t)(k % c->n_rows);
     mine->next = first + 1;
     mine->end = first + (size_t)(end - k);
-    *row = first;
+    *row = c->first + first * c->stride;
     return 0;
 }

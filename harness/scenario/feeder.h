@@ -93,12 +93,15 @@ void feeder_free(struct feeder *f);
 struct feeder_cursor;
 
 /* A cursor over f (borrowed; must outlive the cursor) for a run with
- * `workers` threads (>= 1; sets the chunk size: min(64, max(1, n_rows /
+ * `workers` threads (>= 1; sets the chunk size: min(64, max(1, rows /
  * (8 * workers))), so that with few rows every worker still takes rows
- * in order). Reads f->order and f->exhausted. Returns FEEDER_OK with *out
- * owned by the caller (feeder_cursor_free), FEEDER_EINVAL or
- * FEEDER_ENOMEM. */
-int feeder_cursor_new(const struct feeder *f, int workers, struct feeder_cursor **out);
+ * in order), in shard `shard` of `shards` of a distributed run (0 of 1
+ * on one machine): the cursor hands out only the rows r with r mod shards
+ * = shard, so that shards never share a row (shards <= n_rows). Reads
+ * f->order and f->exhausted. Returns FEEDER_OK with *out owned by the
+ * caller (feeder_cursor_free), FEEDER_EINVAL or FEEDER_ENOMEM. */
+int feeder_cursor_new(const struct feeder *f, int workers, int shard, int shards,
+                      struct feeder_cursor **out);
 
 /* Frees c; NULL is fine. */
 void feeder_cursor_free(struct feeder_cursor *c);
@@ -116,6 +119,7 @@ struct feeder_draw {
  * only: every row has been handed out, across all workers; it keeps
  * returning it). FEEDER_SEQUENTIAL: rows in file order, claimed in
  * chunks, wrapping forever. FEEDER_RANDOM: uniform with replacement,
+ * (a shard's: among its rows),
  * drawn from rng (rng_next state, non-zero; the cursor is not touched).
  * FEEDER_UNIQUE: every row at most once per pass over the file; STOP ends
  * after one pass, WRAP starts another. Thread-safe for different `mine`;

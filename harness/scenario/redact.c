@@ -250,8 +250,10 @@ int redact_new(const struct scenario *scn, struct redact **out)
         return 0;
     }
     const struct scn_auth *au = &scn->auth;
-    for (size_t i = 0; i < au->n_apps; i++) {
-        const struct scn_app *a = &au->apps[i];
+    const struct scn_app *apps = au->apps_all ? au->apps_all : au->apps; /* a shard's too */
+    size_t n_apps = au->apps_all ? au->n_apps_all : au->n_apps;
+    for (size_t i = 0; i < n_apps; i++) {
+        const struct scn_app *a = &apps[i];
         if (redact_add(r, a->client_secret) || redact_add(r, a->password) ||
             (a->client_id_secret && redact_add(r, a->client_id)))
             goto fail;

@@ -13,6 +13,7 @@
 #include "scenario/scenario.h"
 
 #include <errno.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -515,6 +516,28 @@ static void read_top(struct scnp_ctx *c, const struct ytree_node *root, struct s
     }
 }
 
+/* "sha256:" and the hex digest of the file's bytes, then of each override
+ * after a NUL (so that "a=1","b" and "a=1b" differ). Returns 0 or -1. */
+static int digest(const char *yaml, size_t len, const char *const *overrides, size_t n, char *out,
+                  size_t out_len)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) && EVP_DigestUpdate(ctx, yaml, len);
+    for (size_t i = 0; ok && i < n; i++)
+        ok = EVP_DigestUpdate(ctx, "", 1) &&
+             EVP_DigestUpdate(ctx, overrides[i], strlen(overrides[i]));
+    ok = ok && EVP_DigestFinal_ex(ctx, md, &md_len);
+    EVP_MD_CTX_free(ctx);
+    if (!ok || out_len < 8 + 2 * (size_t)md_len)
+        return -1;
+    int k = snprintf(out, out_len, "sha256:");
+    for (unsigned int i = 0; i < md_len; i++)
+        k += snprintf(out + k, out_len - (size_t)k, "%02x", md[i]);
+    return 0;
+}
+
 static int defaults(struct scenario *s, const char *path)
 {
     s->http_version = 1;
@@ -527,6 +550,7 @@ static int defaults(struct scenario *s, const char *path)
     s->interval_s = 1;
     s->late_tolerance_pct = 1;
     s->late_threshold_ms = 10;
+    s->shard_count = 1;
     s->file = strdup(path);
     s->name = default_name(path);
     s->output_dir = strdup("results");
@@ -675,6 +699,8 @@ int scenario_load_mem(const char *path, const char *yaml, size_t len, const char
             goto done;
         s->n_overrides++;
     }
+    if (digest(yaml, len, overrides, n_overrides, s->digest, sizeof s->digest))
+        goto done;
     if (s->workers == 0) {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         s->workers = cpus > 0 ? (int)(cpus < 1024 ? cpus : 1024) : 1;

@@ -222,9 +222,12 @@ struct scn_auth {
                         * connection goes to token_host; or NULL */
     enum scn_grant grant;
     enum scn_client_auth client_auth;
-    char *scope; /* space-separated scopes, or NULL */
-    struct scn_app *apps;
+    char *scope;          /* space-separated scopes, or NULL */
+    struct scn_app *apps; /* the applications this generator uses */
     size_t n_apps;
+    struct scn_app *apps_all; /* a shard's (scenario_shard): every application of the
+                                 scenario, owning what apps' entries point to; else NULL */
+    size_t n_apps_all;
     char *apps_file; /* `applications: FILE` as written, or NULL */
     enum scn_bind bind;
     double refresh_before_s;    /* > 0: refresh this long before expiry */
@@ -276,6 +279,10 @@ struct scenario {
                              credential-named key's value, a URL's user:password@, a
                              credential-named query value); owned */
     size_t n_overrides;
+    char digest[72]; /* "sha256:" and the hex SHA-256 of the file's bytes and the --set
+                        overrides as given: equal in every shard of one run */
+    int shard_index; /* this generator's shard of a distributed run (scenario_shard); */
+    int shard_count; /* 0 of 1 for a run on one machine */
 };
 
 /* Parses and validates path. overrides: n_overrides "key.path=value"
@@ -314,6 +321,23 @@ void scenario_free(struct scenario *s);
  * reference (json_t *, jansson), or NULL on allocation failure. Declared as void * to keep jansson
  * out of this header. */
 void *scenario_to_json(const struct scenario *s);
+
+/* Makes s the shard `index` of `count` (0 <= index < count) of a
+ * distributed run (docs/distributed.md): its generator sends the arrivals
+ * j with j mod count = index of the one-machine schedule (run/sched.h),
+ * runs the users u with u mod count = index (closed model), keeps
+ * load.max_inflight's share, draws the feeder rows r with r mod count =
+ * index, and uses the applications a with a mod count = index (two shards
+ * never fetch or refresh one application's token). Call once, after load.
+ * Returns 0, or SCN_EINVAL with a sentence in err when the scenario
+ * cannot be split so (fewer rows, applications or in-flight slots than
+ * shards need) and what to do, or SCN_ENOMEM. */
+int scenario_shard(struct scenario *s, int index, int count, char *err, size_t err_len);
+
+/* The share of `index` of `count` (count >= 1) when total is split so that
+ * shares differ by at most one and add up to total: total/count, one more
+ * for the first total%count. */
+size_t scenario_share(size_t total, size_t index, size_t count);
 
 /* Total planned duration of all phases, seconds. */
 double scenario_duration_s(const struct scenario *s);

@@ -561,8 +561,11 @@ void scnp_auth(struct scnp_ctx *c, const struct ytree_node *root, struct scenari
 
 void scn_auth_free(struct scn_auth *au)
 {
-    for (size_t i = 0; i < au->n_apps; i++) {
-        struct scn_app *a = &au->apps[i];
+    /* A shard's apps borrow from apps_all (scenario_shard). */
+    struct scn_app *owned = au->apps_all ? au->apps_all : au->apps;
+    size_t n_owned = au->apps_all ? au->n_apps_all : au->n_apps;
+    for (size_t i = 0; i < n_owned; i++) {
+        struct scn_app *a = &owned[i];
         free(a->name);
         free(a->client_id);
         free(a->client_secret);
@@ -573,6 +576,8 @@ void scn_auth_free(struct scn_auth *au)
         scn_pem_free(&a->cert);
         scn_pem_free(&a->key);
     }
+    if (au->apps_all)
+        free(au->apps_all);
     free(au->apps);
     free(au->apps_file);
     free(au->token_url);

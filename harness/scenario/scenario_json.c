@@ -222,10 +222,14 @@ static json_t *auth_json(const struct scn_auth *a, bool *bad)
     put(o, "timeout_ms", json_real(a->token_timeout_ms), bad);
     put(o, "header", json_string(a->header), bad);
     put(o, "applications_file", str_or_null(a->apps_file), bad);
-    put(o, "applications_count", json_integer((json_int_t)a->n_apps), bad);
+    /* Every application of the scenario, also in a shard that uses some
+     * (scenario_shard): the shards of one run echo one scenario. */
+    const struct scn_app *all = a->apps_all ? a->apps_all : a->apps;
+    size_t n_all = a->apps_all ? a->n_apps_all : a->n_apps;
+    put(o, "applications_count", json_integer((json_int_t)n_all), bad);
     json_t *apps = json_array();
-    for (size_t i = 0; apps && i < a->n_apps && i < SCN_JSON_MAX_APPS; i++) {
-        const struct scn_app *p = &a->apps[i];
+    for (size_t i = 0; apps && i < n_all && i < SCN_JSON_MAX_APPS; i++) {
+        const struct scn_app *p = &all[i];
         json_t *ao = json_object();
         if (!ao || json_array_append_new(apps, ao)) {
             *bad = true;

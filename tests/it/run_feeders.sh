@@ -59,7 +59,9 @@ scenario wrap "acct: {file: acct20.csv, order: unique, when_exhausted: wrap}" \
 run wrap
 run_ok wrap
 n=$(jr wrap .totals.all.count)
-assert_eq "wrap: status" complete "$(jr wrap .run.status)"
+# (not stopped: a pass over the rows starts again; "generator-limited" on a
+# busy machine is what run_ok allows, and changes nothing below)
+assert_eq "wrap: never stopped early" false "$(jr wrap .run.stopped_early)"
 lo=$((n / 20)); hi=$(((n + 19) / 20))
 bad=$(paths | awk -v lo="$lo" -v hi="$hi" '{ c = $2 - ($1 == "/echo/1.0.0/a1"); if (c < lo || c > hi) print }')
 assert_eq "wrap: every row $lo..$hi times in $n requests" "" "$bad"

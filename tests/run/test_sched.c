@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "run/sched.h"
@@ -25,10 +26,10 @@ static size_t count_all(const struct scn_phase *ph, size_t n, int workers, bool 
     size_t total = 0;
     for (int w = 0; w < workers; w++) {
         struct sched s;
-        sched_init(&s, ph, n, w, workers, poisson, 42 + (uint64_t)w);
+        sched_init(&s, ph, n, (uint64_t)w, (uint64_t)workers, poisson, SCHED_RUN_SEED);
         int64_t t, prev = -1;
         size_t p;
-        while (sched_next(&s, &t, &p)) {
+        while (sched_next(&s, &t, &p, NULL)) {
             assert_true(t >= prev); /* times never go back */
             prev = t;
             if (per_phase)
@@ -65,12 +66,12 @@ static void arrivals_are_evenly_spaced_across_workers(void **state)
     sched_init(&s, &ph, 1, 0, 2, false, 1);
     int64_t t;
     size_t p;
-    assert_true(sched_next(&s, &t, &p));
+    assert_true(sched_next(&s, &t, &p, NULL));
     assert_int_equal(t, 5000000);
-    assert_true(sched_next(&s, &t, &p));
+    assert_true(sched_next(&s, &t, &p, NULL));
     assert_int_equal(t, 25000000);
     sched_init(&s, &ph, 1, 1, 2, false, 1);
-    assert_true(sched_next(&s, &t, &p));
+    assert_true(sched_next(&s, &t, &p, NULL));
     assert_int_equal(t, 15000000);
 }
 
@@ -83,7 +84,7 @@ static void ramp_follows_the_integral(void **state)
     sched_init(&s, &ph, 1, 0, 1, false, 1);
     int64_t t;
     size_t p, n = 0, before_half = 0;
-    while (sched_next(&s, &t, &p)) {
+    while (sched_next(&s, &t, &p, NULL)) {
         n++;
         if (t < 5000000000LL)
             before_half++;
@@ -119,7 +120,7 @@ static void poisson_mean_and_spread(void **state)
     int64_t t, prev = 0;
     size_t p, n = 0;
     double sum = 0, sum2 = 0;
-    while (sched_next(&s, &t, &p)) {
+    while (sched_next(&s, &t, &p, NULL)) {
         double gap = (double)(t - prev) / 1e6; /* ms */
         prev = t;
         sum += gap;
@@ -184,6 +185,90 @@ static void round_robin_in_turn(void **state)
     sched_rr_free(&rr);
 }
 
+/* One arrival as a sender lists it. */
+struct arrival {
+    uint64_t j;
+    int64_t t;
+    size_t phase;
+};
+
+static int by_index(const void *a, const void *b)
+{
+    uint64_t x = ((const struct arrival *)a)->j, y = ((const struct arrival *)b)->j;
+    return x < y ? -1 : x > y;
+}
+
+/* Every arrival of every worker of every shard of `shards` (shard i runs
+ * 1 + (i+k) % 3 workers: machines of a run need not be alike), sorted by
+ * index. Returns the count; *out owned. */
+static size_t distributed_list(const struct scn_phase *ph, size_t n, int shards, bool poisson,
+                               int k, struct arrival **out)
+{
+    size_t cap = 1024, len = 0;
+    struct arrival *a = malloc(cap * sizeof *a);
+    assert_non_null(a);
+    for (int i = 0; i < shards; i++) {
+        int workers = 1 + (i + k) % 3;
+        for (int w = 0; w < workers; w++) {
+            uint64_t senders, sender = sched_sender(i, shards, w, workers, &senders);
+            struct sched s;
+            sched_init(&s, ph, n, sender, senders, poisson, SCHED_RUN_SEED);
+            struct arrival x;
+            while (sched_next(&s, &x.t, &x.phase, &x.j)) {
+                assert_int_equal(x.j % (uint64_t)shards, (uint64_t)i); /* shard i's own */
+                if (len == cap)
+                    assert_non_null(a = realloc(a, (cap *= 2) * sizeof *a));
+                a[len++] = x;
+            }
+        }
+    }
+    qsort(a, len, sizeof *a, by_index);
+    *out = a;
+    return len;
+}
+
+/* The property distributed runs rest on (docs/distributed.md): for 1 to
+ * 16 shards and every kind of schedule, the shards' arrivals are disjoint
+ * and together are exactly the one-machine list, index, intended time
+ * and phase alike. */
+static void shards_partition_the_one_machine_schedule(void **state)
+{
+    (void)state;
+    static char n_a[] = "a", n_b[] = "b", n_c[] = "c";
+    const struct scn_phase constant[] = {
+        {.name = n_a, .duration_s = 3, .rate_start = 337, .rate_end = 337, .record = true}};
+    const struct scn_phase ramp[] = {
+        {.name = n_a, .duration_s = 4, .rate_start = 10, .rate_end = 450, .record = true}};
+    const struct scn_phase steps[] = {
+        {.name = n_a, .duration_s = 1.5, .rate_start = 100, .rate_end = 100, .record = false},
+        {.name = n_b, .duration_s = 2, .rate_start = 250, .rate_end = 250, .record = true},
+        {.name = n_c, .duration_s = 0.7, .rate_start = 250, .rate_end = 600, .record = true}};
+    const struct {
+        const struct scn_phase *ph;
+        size_t n;
+        bool poisson;
+    } kinds[] = {{constant, 1, false}, {ramp, 1, false}, {steps, 3, false},
+                 {constant, 1, true},  {ramp, 1, true},  {steps, 3, true}};
+    for (size_t kd = 0; kd < sizeof kinds / sizeof kinds[0]; kd++) {
+        struct arrival *one;
+        size_t n_one = distributed_list(kinds[kd].ph, kinds[kd].n, 1, kinds[kd].poisson, 2, &one);
+        assert_true(n_one > 900);
+        for (int shards = 1; shards <= 16; shards++) {
+            struct arrival *all;
+            size_t n_all = distributed_list(kinds[kd].ph, kinds[kd].n, shards, kinds[kd].poisson,
+                                            shards, &all);
+            assert_int_equal(n_all, n_one);
+            for (size_t x = 0; x < n_one; x++) {
+                assert_int_equal(all[x].j, (uint64_t)x); /* each index once: disjoint, whole */
+                assert_int_equal(all[x].t, one[x].t);
+                assert_int_equal(all[x].phase, one[x].phase);
+            }
+            free(all);
+        }
+        free(one);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -194,6 +279,7 @@ int main(void)
         cmocka_unit_test(poisson_mean_and_spread),
         cmocka_unit_test(pick_follows_weights),
         cmocka_unit_test(round_robin_in_turn),
+        cmocka_unit_test(shards_partition_the_one_machine_schedule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

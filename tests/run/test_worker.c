@@ -100,6 +100,42 @@ static void closed_slots_hold_the_busiest_phase(void **state)
     }
 }
 
+/* Shards of a distributed run split the closed model's users as the
+ * schedule splits arrivals: shard i of N runs the users u with u mod N = i
+ * (so the shards' sizes differ by at most one and add up to the phase's
+ * users), shared among its own workers, and in-flight slots the same way. */
+static void shards_split_users_and_slots(void **state)
+{
+    (void)state;
+    struct scn_phase ph[3] = {{.users = 5}, {.users = 17}, {.users = 40}};
+    for (int n = 1; n <= 16; n++)
+        for (size_t p = 0; p < 3; p++) {
+            size_t sum = 0, slots = 0;
+            for (int i = 0; i < n; i++) {
+                struct scenario scn = {.model = SCN_CLOSED,
+                                       .phases = ph,
+                                       .n_phases = 3,
+                                       .shard_index = i,
+                                       .shard_count = n};
+                int workers = 1 + i % 3;
+                size_t mine = 0;
+                for (int w = 0; w < workers; w++)
+                    mine += worker_users(&scn, p, w, workers);
+                size_t want = 0; /* the users u with u mod n = i */
+                for (size_t u = 0; u < (size_t)ph[p].users; u++)
+                    want += u % (size_t)n == (size_t)i;
+                assert_int_equal(mine, want);
+                sum += mine;
+                scn.model = SCN_OPEN;
+                scn.max_inflight = 1000;
+                for (int w = 0; w < workers; w++)
+                    slots += worker_slots(&scn, w, workers);
+            }
+            assert_int_equal(sum, (size_t)ph[p].users);
+            assert_int_equal(slots, 1000);
+        }
+}
+
 /* ---- the test's transport ---- */
 
 struct fake {
@@ -861,7 +897,7 @@ static void threads_and_handoffs(void **state)
         int64_t t;
         size_t p;
         sched_init(&sc, scn->phases, scn->n_phases, i, W, false, 1);
-        while (sched_next(&sc, &t, &p))
+        while (sched_next(&sc, &t, &p, NULL))
             want++;
     }
     assert_int_equal(want, 600);
@@ -881,6 +917,7 @@ int main(void)
         cmocka_unit_test(open_slots_add_up_to_max_inflight),
         cmocka_unit_test(max_inflight_one_with_four_workers),
         cmocka_unit_test(closed_slots_hold_the_busiest_phase),
+        cmocka_unit_test(shards_split_users_and_slots),
         cmocka_unit_test(latency_from_intended_start),
         cmocka_unit_test(late_arrivals_and_lag),
         cmocka_unit_test(local_failures_count_against_the_generator),

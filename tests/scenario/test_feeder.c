@@ -257,8 +257,8 @@ static void sequential_in_file_order(void **state)
     (void)state;
     struct feeder *f = numbered(5);
     struct feeder_cursor *c;
-    assert_int_equal(feeder_cursor_new(f, 0, &c), FEEDER_EINVAL);
-    assert_int_equal(feeder_cursor_new(f, 4, &c), FEEDER_OK);
+    assert_int_equal(feeder_cursor_new(f, 0, 0, 1, &c), FEEDER_EINVAL);
+    assert_int_equal(feeder_cursor_new(f, 4, 0, 1, &c), FEEDER_OK);
     struct feeder_draw a = {0}, b = {0};
     uint64_t rng = 1;
     size_t row;
@@ -271,7 +271,7 @@ static void sequential_in_file_order(void **state)
     feeder_free(f);
 
     f = numbered(1000); /* one worker: chunks of 64, still in order and wrapping */
-    assert_int_equal(feeder_cursor_new(f, 1, &c), FEEDER_OK);
+    assert_int_equal(feeder_cursor_new(f, 1, 0, 1, &c), FEEDER_OK);
     a = (struct feeder_draw){0};
     for (size_t i = 0; i < 2500; i++) {
         assert_int_equal(feeder_next(f, c, &a, &rng, &row), 0);
@@ -288,7 +288,7 @@ static void random_is_uniform(void **state)
     struct feeder *f = numbered(10);
     f->order = FEEDER_RANDOM;
     struct feeder_cursor *c;
-    assert_int_equal(feeder_cursor_new(f, 2, &c), FEEDER_OK);
+    assert_int_equal(feeder_cursor_new(f, 2, 0, 1, &c), FEEDER_OK);
     struct feeder_draw d = {0};
     uint64_t rng = 0x9e3779b97f4a7c15ULL;
     size_t count[10] = {0}, row;
@@ -330,7 +330,7 @@ static void draw_all(struct feeder *f, int threads, size_t limit, bool add_lefto
                      uint32_t *total)
 {
     struct feeder_cursor *c;
-    assert_int_equal(feeder_cursor_new(f, threads, &c), FEEDER_OK);
+    assert_int_equal(feeder_cursor_new(f, threads, 0, 1, &c), FEEDER_OK);
     struct drawer d[16];
     pthread_t tid[16];
     for (int i = 0; i < threads; i++) {
@@ -404,6 +404,55 @@ static void unique_wrap_covers_every_row_per_pass(void **state)
     }
 }
 
+/* Shards of a distributed run (scenario_shard): shard i of N draws only
+ * the rows r with r mod N = i, so that over 1 to 16 shards a unique feeder
+ * hands out every row exactly once across all of them, whatever number of
+ * workers each shard runs; random draws stay in the shard's rows. */
+static void shards_never_share_a_row(void **state)
+{
+    (void)state;
+    struct feeder *f = numbered(100);
+    f->order = FEEDER_UNIQUE;
+    f->exhausted = FEEDER_STOP;
+    struct feeder_cursor *c;
+    assert_int_equal(feeder_cursor_new(f, 1, 0, 101, &c),
+                     FEEDER_EINVAL); /* more shards than rows */
+    assert_int_equal(feeder_cursor_new(f, 1, 3, 3, &c), FEEDER_EINVAL);
+    for (int shards = 1; shards <= 16; shards++) {
+        uint32_t seen[100] = {0};
+        for (int i = 0; i < shards; i++) {
+            int workers = 1 + i % 3;
+            assert_int_equal(feeder_cursor_new(f, workers, i, shards, &c), FEEDER_OK);
+            struct feeder_draw d[3] = {{0}};
+            uint64_t rng = 1;
+            size_t row;
+            for (int w = 0; w < workers; w++) /* each worker draws until none is left */
+                while (feeder_next(f, c, &d[w], &rng, &row) == 0) {
+                    assert_int_equal(row % (size_t)shards, (size_t)i);
+                    seen[row]++;
+                }
+            feeder_cursor_free(c);
+        }
+        for (size_t r = 0; r < 100; r++)
+            assert_int_equal(seen[r], 1);
+    }
+    f->order = FEEDER_RANDOM;
+    assert_int_equal(feeder_cursor_new(f, 2, 5, 7, &c), FEEDER_OK);
+    struct feeder_draw d = {0};
+    uint64_t rng = 0x9e3779b97f4a7c15ULL;
+    bool hit[100] = {false};
+    size_t row;
+    for (int k = 0; k < 10000; k++) {
+        assert_int_equal(feeder_next(f, c, &d, &rng, &row), 0);
+        assert_int_equal(row % 7, 5);
+        hit[row] = true;
+    }
+    for (size_t r = 5; r < 100; r += 7)
+        assert_true(hit[r]);
+    feeder_cursor_free(c);
+    feeder_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -413,6 +462,7 @@ int main(void)
         cmocka_unit_test(a_million_rows),
         cmocka_unit_test(sequential_in_file_order),
         cmocka_unit_test(random_is_uniform),
+        cmocka_unit_test(shards_never_share_a_row),
         cmocka_unit_test(unique_stop_hands_out_each_row_once),
         cmocka_unit_test(unique_wrap_covers_every_row_per_pass),
     };

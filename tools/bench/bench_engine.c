@@ -37,7 +37,7 @@ int main(void)
     for (long long i = 0; i < REQUESTS; i++) {
         int64_t intended;
         size_t p;
-        sched_next(&s, &intended, &p);
+        sched_next(&s, &intended, &p, NULL);
         size_t q = sched_pick(request_cum, 3, &rng);
         size_t t = sched_pick(target_cum, 3, &rng);
         int64_t lag = clock_now_ns() - t0 - intended;
