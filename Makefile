@@ -82,8 +82,10 @@ all: $(BUILD)/gatecap $(if $(SIM_SRCS),$(BUILD)/gatewaysim)
 # demo ask for theirs when they run (tools/install-deps is idempotent and
 # silent when everything is there).
 $(BUILD)/.deps-%: tools/install-deps
-	@tools/install-deps $*
+	@BUILD=$(BUILD) tools/install-deps $*
 	@mkdir -p $(@D) && touch $@
+# The test set also runs npm ci into $(BUILD)/npm: again when the lock changes.
+$(BUILD)/.deps-test: tests/node/package.json tests/node/package-lock.json
 deps: $(STAMP)
 $(TEST_OBJS) $(TEST_BINS) $(SIM_TEST_BINS): | $(BUILD)/.deps-test
 # tests/testutil.h and tests/testcerts.h, for the tests in their folders
