@@ -14,8 +14,9 @@
 //     what it read; a key it never read is not in the schema.
 // Prints one line per problem (FILE: document N (KIND NAME): PATH: what)
 // and exits 1 when there is any, 2 on usage errors. --json prints every
-// document as one JSON line on stdout instead of "ok" lines, for the
-// test's own checks (jq).
+// valid document as one JSON line on stdout instead of "ok" lines;
+// --jsonl-beside writes them to FILE.jsonl beside each FILE (one run of
+// node for many files): both for the test's own checks (jq).
 // The packages come from GATECAP_NPM (the folder tools/install-deps ran
 // npm ci in: $BUILD/npm), else from where node looks by itself.
 "use strict";
@@ -99,10 +100,11 @@ function checkDoc(doc) {
 }
 
 function main(argv) {
-    let json = false;
+    let json = false, beside = false;
     const files = [];
     for (const a of argv) {
         if (a === "--json") json = true;
+        else if (a === "--jsonl-beside") beside = true;
         else files.push(a);
     }
     if (!files.length) {
@@ -119,6 +121,7 @@ function main(argv) {
             return 2;
         }
         const docs = YAML.parseAllDocuments(text, { prettyErrors: true });
+        const lines = [];
         let n = 0;
         for (const d of docs) {
             n++;
@@ -136,7 +139,9 @@ function main(argv) {
             if (problems.length) bad++;
             else if (json) console.log(JSON.stringify(doc));
             else console.log(`${label}: ok`);
+            if (!problems.length) lines.push(JSON.stringify(doc) + "\n");
         }
+        if (beside && f !== "-") fs.writeFileSync(f + ".jsonl", lines.join(""));
         if (!n) {
             console.log(`${f}: no document`);
             bad++;
