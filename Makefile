@@ -82,8 +82,10 @@ all: $(BUILD)/gatecap $(if $(SIM_SRCS),$(BUILD)/gatewaysim)
 # demo ask for theirs when they run (tools/install-deps is idempotent and
 # silent when everything is there).
 $(BUILD)/.deps-%: tools/install-deps
-	@tools/install-deps $*
+	@BUILD=$(BUILD) tools/install-deps $*
 	@mkdir -p $(@D) && touch $@
+# The test set also runs npm ci into $(BUILD)/npm: again when the lock changes.
+$(BUILD)/.deps-test: tests/node/package.json tests/node/package-lock.json
 deps: $(STAMP)
 $(TEST_OBJS) $(TEST_BINS) $(SIM_TEST_BINS): | $(BUILD)/.deps-test
 # tests/testutil.h and tests/testcerts.h, for the tests in their folders
@@ -123,11 +125,12 @@ test: all $(TEST_BINS) $(SIM_TEST_BINS) | $(BUILD)/.deps-test
 # docs_wso2 (the Java library and keytool), and the accuracy tests against
 # planted capacities (plan_capacity_truth, plan_known_capacity,
 # run_capacity_model: how close gatecap's numbers come to a known truth,
-# four minutes of steady load). Every code path they drive runs under the
+# four minutes of steady load), and tools/kubernetes (manifests and a
+# shell script: no gatecap code runs). Every code path they drive runs under the
 # sanitizers in the other tests (staircases and stop rules, plan, search,
 # closed model, stalls, TLS, reports), and they all run in make test.
 CHECK_SKIP = report_chromium hlog_java_interop docs_wso2 plan_capacity_truth \
-             plan_known_capacity run_capacity_model
+             plan_known_capacity run_capacity_model tools/kubernetes
 check:
 	$(MAKE) BUILD=build-check SAN=1 TESTS_SKIP="$(CHECK_SKIP)" test
 

@@ -606,9 +606,9 @@ int engine_run(const struct scenario *scn, const struct engine_start *start,
 
     /* All workers count from one start a little in the future, so that
      * every thread is up before the first arrival is due; with a start
-     * time, that start is the time given, on this host's wall clock. */
-    /* (the token thread first: it keeps the tokens fresh while a start
-     * time is awaited) */
+     * time, that start is the time given, on this host's wall clock. The
+     * token thread first: it keeps the tokens fresh while the start is
+     * awaited. */
     if (c.sh.auth && auth_pool_start(c.sh.auth)) {
         snprintf(err, err_len, "cannot start the token refresh thread");
         goto out;
@@ -630,9 +630,12 @@ int engine_run(const struct scenario *scn, const struct engine_start *start,
             goto interrupted;
         double now_s = wallclock_now_s();
         int64_t now_ns = clock_now_ns();
-        double ahead = start->at_epoch_s - now_s; /* 0.02 s, or < 0 when ready late */
-        c.sh.start_ns = now_ns + (int64_t)llround((ahead > 0 ? ahead : 0) * 1e9);
-        c.res->start_epoch_s = ahead > 0 ? start->at_epoch_s : now_s;
+        /* 0.02 s, or < 0 when ready late (within the grace): time zero
+         * stays the start time, as in every other shard, and what was due
+         * before now is sent at once and counted late. */
+        double ahead = start->at_epoch_s - now_s;
+        c.sh.start_ns = now_ns + (int64_t)llround(ahead * 1e9);
+        c.res->start_epoch_s = start->at_epoch_s;
         c.res->start_at = true;
         c.res->release_offset_ms = ahead > 0 ? 0 : -ahead * 1e3;
     } else {
@@ -647,7 +650,10 @@ int engine_run(const struct scenario *scn, const struct engine_start *start,
             goto out;
         }
     ev_now_update(c.loop);
-    ev_timer_set(&c.tick, scn->interval_s + 0.02, scn->interval_s);
+    /* The first interval ends one interval after time zero (which a shard
+     * that was ready late has already passed). */
+    double first = (double)(c.sh.start_ns - clock_now_ns()) / 1e9 + scn->interval_s;
+    ev_timer_set(&c.tick, first > 0.001 ? first : 0.001, scn->interval_s);
     ev_timer_start(c.loop, &c.tick);
     ev_timer_start(c.loop, &c.poll);
     /* (a stop request that came while the workers were being set up is

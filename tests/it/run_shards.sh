@@ -129,6 +129,16 @@ assert_eq "exit code" 3 "$RC"
 assert_contains "missed start" "missed start: ready" "$(cat "$T_TMP/late.log")"
 [ ! -e "$T_TMP/late/results.json" ] || fail "a missed start wrote results"
 
+log "ready late but within the grace: time zero stays the start time; what was due is sent late"
+at=$(date -u -d '-2 sec' +%s)
+RC=0
+"$GATECAP" run "$T_TMP/k8s.yaml" --shard 0/2 --start-at "$at" --start-grace 60s -o "$T_TMP/lateok" --quiet > "$T_TMP/lateok.log" 2>&1 || RC=$?
+assert_eq "exit code (a shard leaves its health to the merge)" 0 "$RC"
+assert_eq "time zero is the start time" "$at" "$(jr lateok '.run.start_epoch_s | floor')"
+assert_ge "released at least 2 s late" 2000 "$(jr lateok '.shard.release_offset_ms | floor')"
+assert_eq "the whole share sent all the same" 150 "$(jr lateok .totals.all.count)"
+assert_ge "the arrivals of the missed seconds counted late" 150 "$(jr lateok .generator.late)"
+
 log "a stop request while waiting for the start: the wait ends, results are whole and empty"
 "$GATECAP" run "$T_TMP/k8s.yaml" --shard 0/2 --start-at "$(date -u -d '+300 sec' +%FT%TZ)" -o "$T_TMP/wait" --quiet > "$T_TMP/wait.log" 2>&1 &
 pid=$!
