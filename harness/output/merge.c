@@ -222,7 +222,7 @@ static int check_indexes(struct merge_shard *s, size_t n, const char *where, cha
                   "shard%s %s of %zu %s missing (run %s): found shard%s %s in %s; wait for "
                   "every shard to finish, or find the one that failed",
                   n_missing > 1 ? "s" : "", missing, count, n_missing > 1 ? "are" : "is", run,
-                  n - n_missing == 1 ? "" : "s", found[0] ? found : "none", where);
+                  count - n_missing == 1 ? "" : "s", found[0] ? found : "none", where);
     }
     if (rc == MERGE_OK) {
         struct merge_shard *sorted = malloc(n * sizeof *sorted);
