@@ -180,6 +180,31 @@ static int outputs_open(struct outputs *o, const char *outdir, const char *junit
     return 0;
 }
 
+/* Leaves out a results.json in the output folder itself: `gatecap merge
+ * run-42 -o run-42/merged` run a second time finds the earlier merge
+ * among the shard folders. */
+static void drop_outdir(char **paths, size_t *n, const char *outdir)
+{
+    char *out = realpath(outdir, NULL);
+    if (!out)
+        return;
+    size_t k = 0;
+    for (size_t i = 0; i < *n; i++) {
+        char *dir = realpath(paths[i], NULL);
+        char *slash = dir ? strrchr(dir, '/') : NULL;
+        if (slash)
+            *slash = '\0';
+        bool same = slash && !strcmp(dir, out);
+        free(dir);
+        if (same)
+            free(paths[i]);
+        else
+            paths[k++] = paths[i];
+    }
+    *n = k;
+    free(out);
+}
+
 /* The generators, one line each, to out. */
 static void print_shards(FILE *out, const struct merge *m)
 {
@@ -197,8 +222,9 @@ static void print_shards(FILE *out, const struct merge *m)
     }
 }
 
-/* Writes every output; true when all were written and renamed. */
-static bool write_all(struct outputs *out, struct merge *m, const struct merge_opts *o)
+/* Writes every output. Returns 0 when all were written and renamed, else
+ * the exit code after saying why (3: a histogram that does not fit). */
+static int write_all(struct outputs *out, struct merge *m, const struct merge_opts *o)
 {
     char err[2048];
     int rc = merge_hlog(m, out->hlog_f, err, sizeof err);
@@ -206,36 +232,36 @@ static bool write_all(struct outputs *out, struct merge *m, const struct merge_o
         rc = merge_gates(m);
     if (rc) {
         fprintf(stderr, "gatecap merge: %s\n", rc == MERGE_ENOMEM ? "out of memory" : err);
-        return false;
+        return rc == MERGE_ESHARDS ? EXIT_RUN : EXIT_INPUT;
     }
     json_t *doc = merge_doc(m, err, sizeof err);
     if (!doc) {
         fprintf(stderr, "gatecap merge: %s\n", err);
-        return false;
+        return EXIT_INPUT;
     }
     int wr = results_fprint(doc, out->results_f);
     json_decref(doc);
     if (wr) {
         fprintf(stderr, "gatecap merge: cannot write %s: %s\n", out->results, strerror(errno));
-        return false;
+        return EXIT_INPUT;
     }
     if (out->junit_f &&
         junit_run_fprint(out->junit_f, m->scn, m->r, m->verdicts, m->n_verdicts, err, sizeof err)) {
         fprintf(stderr, "gatecap merge: %s: %s\n", o->junit, err);
-        return false;
+        return EXIT_INPUT;
     }
     if (report_render(fs_outset_tmp(&out->set, out->results), NULL, out->md_f, out->html_f, err,
                       sizeof err)) {
         fprintf(stderr, "gatecap merge: the report could not be written: %s\n", err);
-        return false;
+        return EXIT_INPUT;
     }
     char failed[4096];
     if (fs_outset_commit(&out->set, failed, sizeof failed)) {
         fprintf(stderr, "gatecap merge: cannot write %s: %s; nothing of the merge was kept\n",
                 failed, strerror(errno));
-        return false;
+        return EXIT_INPUT;
     }
-    return true;
+    return 0;
 }
 
 int cmd_merge(int argc, char **argv)
@@ -257,6 +283,8 @@ int cmd_merge(int argc, char **argv)
     char where[1024];
     snprintf(where, sizeof where, "%s%s", o.inputs[0],
              o.n_inputs > 1 ? " and the other inputs" : "");
+    if (rc == MERGE_OK)
+        drop_outdir(paths, &n_paths, o.outdir);
     if (rc == MERGE_OK)
         rc = merge_load(paths, n_paths, where, o.clock_tolerance_ms, &m, err, sizeof err);
     if (rc) {
@@ -281,10 +309,10 @@ int cmd_merge(int argc, char **argv)
         code = EXIT_INPUT;
         goto done;
     }
-    bool wrote = write_all(&out, m, &o);
-    out.kept = wrote;
+    int wrc = write_all(&out, m, &o);
+    bool wrote = out.kept = wrc == 0;
     if (!wrote) {
-        code = EXIT_INPUT;
+        code = wrc;
         goto done;
     }
     char *text = NULL;

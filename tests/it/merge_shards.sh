@@ -151,6 +151,15 @@ else
     log "java or $JAR missing: the Java check is skipped"
 fi
 
+# ---- merged into a folder beside the shards, twice (Kubernetes' and
+# Slurm's layout): the earlier merge is not taken for a shard ----
+for i in 1 2; do
+    RRC=0
+    "$GATECAP" merge "$RUN" -o "$RUN/merged" -q > /dev/null 2> "$T_TMP/again.err" || RRC=$?
+    [ "$RRC" = "$MRC" ] || fail "merge into $RUN/merged (time $i): exit $RRC: $(cat "$T_TMP/again.err")"
+done
+assert_eq "merged again: same count" "$ALL" "$(jq -r .totals.all.count "$RUN/merged/results.json")"
+
 # ---- wrong sets of shards: exit 3, named, nothing written ----
 # merge_bad NAME ARGS...: merge into $T_TMP/NAME; sets BRC, stderr in $T_TMP/NAME.err
 merge_bad() {
@@ -166,7 +175,7 @@ cp -r "$RUN/shard-0" "$RUN/shard-2" "$T_TMP/partial/"
 merge_bad missing "$T_TMP/partial"
 assert_contains "missing shard named" "shard 1 of 3 is missing (run test-42): found shards 0, 2" \
     "$(cat "$T_TMP/missing.err")"
-merge_bad duplicate "$RUN" "$RUN/shard-1/results.json"
+merge_bad duplicate "$RUN"/shard-*/results.json "$RUN/shard-1/results.json"
 assert_contains "duplicate shard named" "shard 1 of 3 appears twice" \
     "$(cat "$T_TMP/duplicate.err")"
 mkdir -p "$T_TMP/other/shard-1"
