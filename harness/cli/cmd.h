@@ -20,6 +20,9 @@ enum {
 int cmd_compare(int argc, char **argv);
 /* `gatecap hlog`: the interval log's series and tags (docs/hlog.md). */
 int cmd_hlog(int argc, char **argv);
+/* `gatecap merge DIR|FILES... -o OUT`: the shards of a distributed run as
+ * one run (docs/merge.md). */
+int cmd_merge(int argc, char **argv);
 /* `gatecap plan`: the capacity plan from results (docs/plan.md). */
 int cmd_plan(int argc, char **argv);
 /* `gatecap report RESULTS.json`: report.md and report.html (docs/report.md). */

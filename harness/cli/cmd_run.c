@@ -15,6 +15,7 @@
 #include "base/wallclock.h"
 #include "base/sigguard.h"
 #include "cli/cmd.h"
+#include "cli/run_summary.h"
 #include "net/auth.h"
 #include "net/xfer.h"
 #include "output/junit_run.h"
@@ -575,12 +576,12 @@ static void print_undelivered(FILE *out, const struct scenario *scn, const struc
                  "own.\n");
 }
 
-/* The summary; the output files are listed only when written (wrote). */
-static void print_summary(FILE *out, const struct scenario *scn, const struct engine_result *r,
-                          const char *outdir, bool wrote, const char *junit)
+void run_summary_print(FILE *out, const char *cmd, const struct scenario *scn,
+                       const struct engine_result *r, const char *outdir, bool wrote,
+                       const char *junit)
 {
     double seconds = engine_recorded_s(scn, r, SIZE_MAX);
-    fprintf(out, "\ngatecap run: %s — %s, %.1f s, %d worker(s), status: %s\n", scn->name,
+    fprintf(out, "\ngatecap %s: %s — %s, %.1f s, %d worker(s), status: %s\n", cmd, scn->name,
             scn->model == SCN_OPEN ? "open model" : "closed model", r->elapsed_s, r->workers,
             r->interrupted         ? "INTERRUPTED"
             : r->generator_limited ? "GENERATOR-LIMITED"
@@ -639,9 +640,7 @@ static void print_summary(FILE *out, const struct scenario *scn, const struct en
         fprintf(out, "junit:   %s\n", junit);
 }
 
-/* Prints one line per verdict; returns how many did not pass. */
-static int print_gates(FILE *out, const struct scenario *scn, const struct gate_verdict *v,
-                       size_t n)
+int run_summary_gates(FILE *out, const struct scenario *scn, const struct gate_verdict *v, size_t n)
 {
     int failed = 0;
     if (!n)
@@ -939,8 +938,8 @@ int cmd_run(int argc, char **argv)
     FILE *mem = open_memstream(&text, &len);
     int failed = 0;
     if (mem) {
-        print_summary(mem, scn, r, outdir, wrote, o.junit);
-        failed = print_gates(mem, scn, ses.verdicts, ses.n_verdicts);
+        run_summary_print(mem, "run", scn, r, outdir, wrote, o.junit);
+        failed = run_summary_gates(mem, scn, ses.verdicts, ses.n_verdicts);
         if (ses.stop_reason[0])
             fprintf(mem, "STOPPED EARLY: %s\n", ses.stop_reason);
         fclose(mem);

@@ -29,6 +29,9 @@ static const struct command commands[] = {
     {"search", cmd_search,
      "search SCENARIO.yaml --slo 'p99 < 250ms, achieved >= 99%' [--from R] [--max R] [--precision "
      "2%]   find the sustainable rate"},
+    {"merge", cmd_merge,
+     "merge DIR|RESULTS.json... -o OUT [--junit F] [--clock-tolerance MS]   combine the shards of "
+     "a distributed run"},
     {"hlog", cmd_hlog,
      "hlog FILE [--tag T] [--start S] [--end E] [--json]   summarise an HdrHistogram interval log"},
 };

@@ -250,6 +250,10 @@ void report_table_steps(const struct report *r, FILE *f, enum report_markup m);
 /* Applications of the token pool and the token endpoint's line
  * (report_auth.c; r->n_apps must be > 0). */
 void report_table_apps(const struct report *r, FILE *f, enum report_markup m);
+
+/* The generators of a merged run ("shards"): host, status, clock (flagged
+ * beyond tolerance), release offset, lateness, drops, CPU. */
+void report_table_shards(const struct report *r, FILE *f, enum report_markup m);
 /* The applications and the token endpoint of r->res->auth (none: nothing)
  * into r (report_auth.c). Returns 0 or -1 with err set (no memory). */
 int report_load_auth(struct report *r, char *err, size_t errlen);

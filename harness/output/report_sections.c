@@ -247,9 +247,38 @@ static void plan(struct report_prose *w, const struct report *r)
     }
 }
 
+/* A merged run's generators (gatecap merge): one row per shard. */
+static void shards(struct report_prose *w, const struct report *r)
+{
+    size_t flagged = 0;
+    for (size_t i = 0; i < r->res->n_shards; i++)
+        flagged += r->res->shards[i].clock_flagged;
+    report_prose_heading(w, 2, "generators", "Generators");
+    report_prose_para_begin(w);
+    report_prose_raw(w, "This run was recorded by %zu generators (shards) and merged by ",
+                     r->res->n_shards);
+    report_prose_code(w, "gatecap merge");
+    report_prose_raw(w, ": every histogram added, every percentile read from the merged "
+                        "histograms (never averaged).");
+    if (r->res->shard.run_id) {
+        report_prose_raw(w, " Run ");
+        report_prose_code(w, r->res->shard.run_id);
+        report_prose_raw(w, ".");
+    }
+    if (flagged)
+        report_prose_raw(w,
+                         " %zu generator clock(s) were beyond the tolerance or not "
+                         "synchronised: their intervals may be offset from the others'.",
+                         flagged);
+    report_prose_para_end(w);
+    report_table_shards(r, w->f, w->markup);
+}
+
 void report_section_rest(struct report_prose *w, const struct report *r)
 {
     outcomes(w, r);
+    if (r->res->n_shards)
+        shards(w, r);
     if (r->n_apps) {
         report_prose_heading(w, 2, "applications", "Applications");
         report_table_apps(r, w->f, w->markup);

@@ -618,3 +618,39 @@ void report_table_apps(const struct report *r, FILE *f, enum report_markup m)
                     r->apps[i].rejected_after_refresh, m == REPORT_MD ? "\n" : "</p>");
         }
 }
+
+/* The generators of a merged run (results.json "shards"): who they were,
+ * their clocks, lateness, CPU and drops; a clock beyond tolerance flagged. */
+void report_table_shards(const struct report *r, FILE *f, enum report_markup m)
+{
+    static const struct col cols[] = {
+        {"shard", true},     {"host", false},          {"status", false}, {"clock", false},
+        {"offset ms", true}, {"release ms", true},     {"late", true},    {"max lag ms", true},
+        {"drops", true},     {"local failures", true}, {"CPU", true},
+    };
+    struct table t;
+    table_begin(&t, f, m, cols, sizeof cols / sizeof cols[0]);
+    for (size_t i = 0; i < r->res->n_shards; i++) {
+        const struct results_shard_row *s = &r->res->shards[i];
+        char b[B * 4];
+        row_begin(&t, false);
+        cell(&t, report_fmt(b, sizeof b, s->index));
+        cell_text(&t, s->host ? s->host : "?");
+        cell_text(&t, s->status ? s->status : "?");
+        snprintf(b, sizeof b, "%s%s%s",
+                 !s->clock.present       ? "unknown"
+                 : s->clock.synchronised ? "synchronised"
+                                         : "NOT synchronised",
+                 s->clock_flagged ? " — FLAGGED: " : "", s->clock_flagged ? s->clock_flag : "");
+        cell_text(&t, b);
+        cell(&t, report_fmt_ms(b, sizeof b, s->clock.offset_ms));
+        cell(&t, report_fmt_ms(b, sizeof b, s->release_offset_ms));
+        cell(&t, report_fmt_pct(b, sizeof b, s->late_pct));
+        cell(&t, report_fmt_ms(b, sizeof b, s->max_lag_ms));
+        cell(&t, report_fmt(b, sizeof b, s->queue_drops));
+        cell(&t, report_fmt(b, sizeof b, s->local_failures));
+        cell(&t, report_fmt_pct(b, sizeof b, s->cpu_pct));
+        row_end(&t);
+    }
+    table_end(&t);
+}

@@ -62,6 +62,16 @@ static json_t *hist_encoded(const struct hdr_hist *h)
     return s;
 }
 
+void *results_hist_summary(const struct hdr_hist *h)
+{
+    return hist_summary(h);
+}
+
+void *results_hist_base64(const struct hdr_hist *h)
+{
+    return hist_encoded(h);
+}
+
 static json_t *outcomes_json(const int64_t *oc)
 {
     json_t *o = json_object();
@@ -278,6 +288,11 @@ static const char *run_status(const struct engine_result *r)
 
 void *results_build(const struct scenario *scn, const struct engine_result *r)
 {
+    return results_build_echo(scn, r, scenario_to_json(scn));
+}
+
+void *results_build_echo(const struct scenario *scn, const struct engine_result *r, void *echo)
+{
     curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
     double planned = scenario_duration_s(scn);
     double cpu = r->cpu_user_s + r->cpu_sys_s;
@@ -286,9 +301,11 @@ void *results_build(const struct scenario *scn, const struct engine_result *r)
                             "transport", xfer_native(scn) ? "native" : "libcurl", "libcurl",
                             cv->version, "openssl", OpenSSL_version(OPENSSL_VERSION), "environment",
                             "cores", (int)sysconf(_SC_NPROCESSORS_ONLN), "workers", r->workers);
-    if (!doc)
+    if (!doc) {
+        json_decref(echo);
         return NULL;
-    json_object_set_new(doc, "scenario", (json_t *)scenario_to_json(scn));
+    }
+    json_object_set_new(doc, "scenario", (json_t *)echo);
     json_object_set_new(
         doc, "run",
         json_pack("{s:s,s:f,s:f,s:f,s:s,s:s,s:b,s:b,s:b}", "status", run_status(r), "start_epoch_s",

@@ -20,6 +20,12 @@ struct gate_verdict;
  * void * to keep jansson out of this header), or NULL without memory. */
 void *results_build(const struct scenario *scn, const struct engine_result *r);
 
+/* As results_build, with the "scenario" member given (a json_t *, taken:
+ * the echo of shard 0 when `gatecap merge` rebuilds a run from its shards,
+ * whose scn holds only what the numbers need). NULL without memory (echo
+ * released either way). */
+void *results_build_echo(const struct scenario *scn, const struct engine_result *r, void *echo);
+
 /* Adds the verdicts of the scenario's gates (gate_evaluate) to doc: the
  * "gates" array, run.gates_failed, and run.stop_reason when stop_reason is
  * not NULL (the gate that stopped the run early). Returns 0 or -1 (no
@@ -59,6 +65,15 @@ int results_fprint(const void *doc, FILE *f);
  * auth.token_endpoint.by_reason: "initial", "ahead", "after_401", "retry";
  * "?" beyond. Static. */
 const char *results_reason_name(int reason);
+
+struct hdr_hist;
+
+/* A histogram (µs) as results.json writes one: its summary in
+ * milliseconds ("latency_ms": count, min, mean, ..., max, overflow), and
+ * its V2 compressed base64 (JSON null when it cannot be encoded). Both a
+ * json_t * (new reference), NULL without memory. */
+void *results_hist_summary(const struct hdr_hist *h);
+void *results_hist_base64(const struct hdr_hist *h);
 
 /* Milliseconds from microseconds, as results and summaries show them. */
 double results_ms(int64_t us);

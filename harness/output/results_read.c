@@ -311,7 +311,9 @@ int results_read(const char *path, unsigned hists, struct results **out, char *e
                                         "results", "give the results.json a gatecap run wrote");
     /* in order: later parts name what earlier ones declared */
     void (*const parts[])(struct reader *, const json_t *) = {
-        head, scenario, run, generator, reader_cells, reader_totals, reader_intervals, gates, auth};
+        head,      scenario,     reader_scenario_extra, run,
+        generator, reader_cells, reader_totals,         reader_intervals,
+        gates,     auth,         reader_shard};
     for (size_t i = 0; i < sizeof parts / sizeof parts[0] && !d.j.rc; i++)
         parts[i](&d, root);
     json_decref(root);
@@ -343,6 +345,8 @@ void results_free(struct results *r)
     }
     free(r->intervals);
     free(r->gates);
+    free(r->scn_gates);
+    free(r->shards);
     if (r->auth) {
         free(r->auth->apps);
         free(r->auth->rejected);

@@ -109,6 +109,8 @@ struct results_phase {
     struct results_health health;     /* generator.by_phase[name] */
     bool delivered;                   /* its "delivered" (true when absent) */
     const struct results_cell *total; /* totals.by_phase[name], or NULL (no data) */
+    const char *group;                /* a staircase's name ("group"), or NULL */
+    double step;                      /* its 1-based step ("step"); NaN when absent */
 };
 
 /* One interval's numbers for all nodes, one node or one request. */
@@ -169,6 +171,46 @@ struct results_target {
     const char *name, *url;
 };
 
+/* A gate as the scenario declares it (scenario.gates[]; docs/gates.md):
+ * what `gatecap merge` evaluates again. Strings NULL when absent. */
+struct results_scn_gate {
+    const char *gate, *scope, *name; /* expression, "all"|"phase"|"request"|"node", member */
+    bool abort_on_fail;
+    double grace_s; /* NaN when absent */
+};
+
+/* A generator's clock as ntp_gettime() saw it ("shard.clock", or a row of
+ * "shards"). NaN when absent. */
+struct results_clock {
+    bool present;      /* the member is there */
+    bool synchronised; /* false when absent */
+    double state, maxerror_ms, esterror_ms, offset_ms;
+};
+
+/* "shard": which part of a distributed run the file is (docs/merge.md).
+ * A file without it (an older gatecap) is index 0 of 1, run id unknown. */
+struct results_shard {
+    bool present;        /* the member is there */
+    bool merged;         /* "merged": true — `gatecap merge` wrote it (index null) */
+    double index, count; /* index NaN when merged */
+    const char *source, *run_id, *scenario_digest, *start_at, *host; /* NULL when absent/null */
+    double start_at_epoch_s, release_offset_ms;                      /* NaN when absent/null */
+    struct results_clock clock;
+};
+
+/* A row of "shards" (a merged run: one per generator). NaN/NULL when
+ * absent. */
+struct results_shard_row {
+    double index;
+    const char *host, *source, *status;
+    double elapsed_s, release_offset_ms;
+    struct results_clock clock;
+    bool clock_flagged;     /* the clock was beyond tolerance or unsynchronised */
+    const char *clock_flag; /* why, or NULL */
+    double scheduled, started, late_pct, max_lag_ms, queue_drops, local_failures, cpu_pct;
+    bool generator_limited;
+};
+
 /* A results.json. Every string and array is owned by the model (freed by
  * results_free); pointers into it stay valid until then. */
 struct results {
@@ -184,6 +226,10 @@ struct results {
     size_t n_targets;
     const char **overrides; /* scenario.overrides: every --set as recorded */
     size_t n_overrides;
+    const char *scenario_json;          /* the whole "scenario" member as compact JSON text */
+    struct results_scn_gate *scn_gates; /* scenario.gates */
+    size_t n_scn_gates;
+    double late_threshold_cfg_ms, late_tolerance_cfg_pct; /* scenario.generator's; NaN absent */
     struct results_phase *phases;
     size_t n_phases;
     const char **requests; /* scenario.requests[].name */
@@ -217,6 +263,10 @@ struct results {
     size_t n_gates;
     /* "auth", or NULL */
     struct results_auth *auth;
+    /* "shard", and a merged run's "shards" (n_shards 0 without) */
+    struct results_shard shard;
+    struct results_shard_row *shards;
+    size_t n_shards;
     void *priv; /* the reader's own: string storage */
 };
 

@@ -48,5 +48,10 @@ void reader_health(struct reader *d, const json_t *o, const char *where, struct 
 void reader_cells(struct reader *d, const json_t *root);
 void reader_totals(struct reader *d, const json_t *root);
 void reader_intervals(struct reader *d, const json_t *root);
+/* scenario.gates, the phases' group and step, the scenario as JSON text
+ * (after scenario.load.phases: results_read_shard.c). */
+void reader_scenario_extra(struct reader *d, const json_t *root);
+/* "shard" and "shards" (results_read_shard.c). */
+void reader_shard(struct reader *d, const json_t *root);
 
 #endif

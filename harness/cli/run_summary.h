@@ -1,0 +1,29 @@
+/*
+ * run_summary.h — the summary `gatecap run` prints at its end, shared with
+ * `gatecap merge` (which prints a merged run's the same way). Defined in
+ * cmd_run.c.
+ */
+#ifndef GATECAP_RUN_SUMMARY_H
+#define GATECAP_RUN_SUMMARY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct scenario;
+struct engine_result;
+struct gate_verdict;
+
+/* The run's summary to out: header ("gatecap CMD: NAME — ..."), per phase,
+ * request and node, all, the generator's health; the output files (in
+ * outdir, and junit when not NULL) listed only when written (wrote). */
+void run_summary_print(FILE *out, const char *cmd, const struct scenario *scn,
+                       const struct engine_result *r, const char *outdir, bool wrote,
+                       const char *junit);
+
+/* One line per gate verdict, then the count; returns how many did not
+ * pass. */
+int run_summary_gates(FILE *out, const struct scenario *scn, const struct gate_verdict *v,
+                      size_t n);
+
+#endif
