@@ -822,14 +822,14 @@ static bool outputs_write(struct outputs *o, const struct run_ctx *rc, const str
     size_t n_v = ses->n_verdicts;
     char err[1024];
     json_t *doc = results_build(scn, r);
-    const struct results_shard sh = {.index = d->id.index,
-                                     .count = d->id.count,
-                                     .source = shard_source_name(d->id.source),
-                                     .run_id = d->id.run_id,
-                                     .digest = scn->digest,
-                                     .start_at = d->has_start ? d->start_at : NULL,
-                                     .start_at_epoch_s = d->start.at_epoch_s,
-                                     .host = d->host};
+    const struct results_shard_id sh = {.index = d->id.index,
+                                        .count = d->id.count,
+                                        .source = shard_source_name(d->id.source),
+                                        .run_id = d->id.run_id,
+                                        .digest = scn->digest,
+                                        .start_at = d->has_start ? d->start_at : NULL,
+                                        .start_at_epoch_s = d->start.at_epoch_s,
+                                        .host = d->host};
     if (!doc || !ses->gates_ok || results_add_shard(doc, &sh, r) ||
         results_add_gates(doc, scn, v, n_v, ses->stop_reason[0] ? ses->stop_reason : NULL) ||
         results_fprint(doc, o->results_f)) {

@@ -427,7 +427,7 @@ int results_write(const void *doc, const char *path)
     return rc;
 }
 
-int results_add_shard(void *doc, const struct results_shard *sh, const struct engine_result *r)
+int results_add_shard(void *doc, const struct results_shard_id *sh, const struct engine_result *r)
 {
     const struct wallclock_state *c = &r->clock;
     json_t *clock = json_pack("{s:b,s:i,s:f,s:f,s:f}", "synchronised", c->synchronised, "state",

@@ -35,7 +35,7 @@ int results_add_gates(void *doc, const struct scenario *scn, const struct gate_v
 
 /* Where this generator stood in a distributed run (docs/distributed.md):
  * results.json's "shard". Strings borrowed. */
-struct results_shard {
+struct results_shard_id {
     int index, count;
     const char *source;   /* shard_source_name (run/shard.h) */
     const char *run_id;   /* "" when there is none (a run on one machine) */
@@ -47,7 +47,7 @@ struct results_shard {
 
 /* Adds "shard" to doc: sh, with the release offset and this host's clock
  * from r. Returns 0 or -1 (no memory). */
-int results_add_shard(void *doc, const struct results_shard *sh, const struct engine_result *r);
+int results_add_shard(void *doc, const struct results_shard_id *sh, const struct engine_result *r);
 
 /* The phase name of intervals after the arrivals ended (no scenario phase
  * can be called so: names take no parentheses). */
