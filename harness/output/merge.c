@@ -561,20 +561,26 @@ static int merge_intervals(struct merge *m)
 }
 
 /* A shard's clock against the tolerance: flagged, never failed. */
+/* Every finding about a shard's clock, the one that moves its schedule
+ * first: an offset of its process's clock, then what its kernel says (an
+ * unsynchronised clock, or an estimated error beyond the tolerance). */
 static void judge_clock(struct merge_shard *sh, double tol_ms)
 {
     const struct results_clock *c = &sh->res->shard.clock;
     char *f = sh->clock_flag;
-    size_t cap = sizeof sh->clock_flag;
+    size_t cap = sizeof sh->clock_flag, k = 0;
     if (!sh->res->shard.present || !c->present)
         return;
-    if (!c->synchronised)
-        snprintf(f, cap, "clock not synchronised (ntp_gettime state %.0f)", or0(c->state));
-    else if (isfinite(c->offset_ms) && fabs(c->offset_ms) > tol_ms)
-        snprintf(f, cap, "clock offset %.3f ms beyond the %.3g ms tolerance", c->offset_ms, tol_ms);
-    else if (isfinite(c->esterror_ms) && c->esterror_ms > tol_ms)
-        snprintf(f, cap, "clock estimated error %.3f ms beyond the %.3g ms tolerance",
-                 c->esterror_ms, tol_ms);
+    if (isfinite(c->offset_ms) && fabs(c->offset_ms) > tol_ms)
+        k += (size_t)snprintf(f + k, cap - k, "clock offset %.3f ms beyond the %.3g ms tolerance",
+                              c->offset_ms, tol_ms);
+    if (k < cap && !c->synchronised)
+        k += (size_t)snprintf(f + k, cap - k, "%sclock not synchronised (ntp_gettime state %.0f)",
+                              k ? "; " : "", or0(c->state));
+    else if (k < cap && isfinite(c->esterror_ms) && c->esterror_ms > tol_ms)
+        k += (size_t)snprintf(f + k, cap - k,
+                              "%sclock estimated error %.3f ms beyond the %.3g ms tolerance",
+                              k ? "; " : "", c->esterror_ms, tol_ms);
     sh->clock_flagged = f[0] != '\0';
 }
 
