@@ -176,4 +176,18 @@ assert_contains "another run's shard named" "run id test-42" "$(cat "$T_TMP/othe
 assert_contains "another run's shard: its file" "other/shard-1/results.json" \
     "$(cat "$T_TMP/otherrun.err")"
 
+# A shard stopped by a signal wrote whole results marked interrupted (as
+# run_signals.sh shows run does): the merge adds what it sent, says so, and
+# exits 3 — the run was not carried out as planned. (Its results.json is
+# marked here as such a shard's would be.)
+mkdir -p "$T_TMP/intr"
+cp -r "$RUN/shard-0" "$RUN/shard-1" "$RUN/shard-2" "$T_TMP/intr/"
+jq '.run.status = "interrupted" | .run.interrupted = true | .run.signal = "SIGTERM"' \
+    "$RUN/shard-1/results.json" > "$T_TMP/intr/shard-1/results.json"
+IRC=0
+"$GATECAP" merge "$T_TMP/intr" -o "$T_TMP/intr-out" > "$T_TMP/intr.out" 2> "$T_TMP/intr.err" || IRC=$?
+assert_eq "an interrupted shard: merge exit code" 3 "$IRC"
+assert_eq "the merged run is interrupted, with every request of every shard" \
+    "interrupted $ALL" "$(jq -r '"\(.run.status) \(.totals.all.count)"' "$T_TMP/intr-out/results.json")"
+
 log "ok"
