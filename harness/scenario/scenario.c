@@ -516,9 +516,12 @@ static void read_top(struct scnp_ctx *c, const struct ytree_node *root, struct s
     }
 }
 
-/* "sha256:" and the hex digest of the file's bytes, then of each override
- * after a NUL (so that "a=1","b" and "a=1b" differ). Returns 0 or -1. */
-static int digest(const char *yaml, size_t len, const char *const *overrides, size_t n, char *out,
+/* "sha256:" and the first 128 bits, in hex, of the SHA-256 of the
+ * file's bytes, then of each override as messages show it (secret values
+ * masked: the digest must not let anyone test guesses of a secret given
+ * on the command line) after a NUL, so that "a=1","b" and "a=1b" differ.
+ * Returns 0 or -1. */
+static int digest(const char *yaml, size_t len, char *const *labels, size_t n, char *out,
                   size_t out_len)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
@@ -526,14 +529,13 @@ static int digest(const char *yaml, size_t len, const char *const *overrides, si
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) && EVP_DigestUpdate(ctx, yaml, len);
     for (size_t i = 0; ok && i < n; i++)
-        ok = EVP_DigestUpdate(ctx, "", 1) &&
-             EVP_DigestUpdate(ctx, overrides[i], strlen(overrides[i]));
+        ok = EVP_DigestUpdate(ctx, "", 1) && EVP_DigestUpdate(ctx, labels[i], strlen(labels[i]));
     ok = ok && EVP_DigestFinal_ex(ctx, md, &md_len);
     EVP_MD_CTX_free(ctx);
-    if (!ok || out_len < 8 + 2 * (size_t)md_len)
+    if (!ok || md_len < 16 || out_len < 8 + 32)
         return -1;
     int k = snprintf(out, out_len, "sha256:");
-    for (unsigned int i = 0; i < md_len; i++)
+    for (unsigned int i = 0; i < 16; i++)
         k += snprintf(out + k, out_len - (size_t)k, "%02x", md[i]);
     return 0;
 }
@@ -699,7 +701,7 @@ int scenario_load_mem(const char *path, const char *yaml, size_t len, const char
             goto done;
         s->n_overrides++;
     }
-    if (digest(yaml, len, overrides, n_overrides, s->digest, sizeof s->digest))
+    if (digest(yaml, len, labels, labels ? n_overrides : 0, s->digest, sizeof s->digest))
         goto done;
     if (s->workers == 0) {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);

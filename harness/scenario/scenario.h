@@ -279,8 +279,9 @@ struct scenario {
                              credential-named key's value, a URL's user:password@, a
                              credential-named query value); owned */
     size_t n_overrides;
-    char digest[72]; /* "sha256:" and the hex SHA-256 of the file's bytes and the --set
-                        overrides as given: equal in every shard of one run */
+    char digest[48]; /* "sha256:" and the first 128 bits (hex) of the SHA-256 of the
+                        file's bytes and the --set overrides as messages show them
+                        (secrets masked): equal in every shard of one run */
     int shard_index; /* this generator's shard of a distributed run (scenario_shard); */
     int shard_count; /* 0 of 1 for a run on one machine */
 };

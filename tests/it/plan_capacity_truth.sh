@@ -66,7 +66,14 @@ run even "${SETS[@]}" --set load.poisson=false
 ran_ok even
 plan even "$T_TMP/even/results.json" --slo p99=250ms --target-rps 2000
 near "even: per-node capacity" "$(pj even .capacity.per_node_rps)" 400 0.05
-near "Poisson and even agree" "$(pj shipped .capacity.per_node_rps)" "$(pj even .capacity.per_node_rps)" 0.02
+# Poisson and even arrivals agree to within one step of the staircase
+# (25/s): the step at the node's capacity (400/s, ρ = 1) queues under
+# Poisson arrivals (M/D/8: a random walk whose 3 s sample path decides the
+# step's p99; in steady state the SLO holds up to about 390/s) but not
+# under even ones (D/D/8), so the last good step may differ by one.
+agree=$(awk -v p="$(pj shipped .capacity.per_node_rps)" -v e="$(pj even .capacity.per_node_rps)" \
+    'BEGIN { d = p - e; if (d < 0) d = -d; print (d <= 25) ? "yes" : "no: " p " vs " e }')
+assert_eq "Poisson and even agree within one step (25/s)" yes "$agree"
 
 log "a dip planted in one interval of a low step changes nothing"
 # steps-2's last judged interval: 30 % of its completions late (gone into
