@@ -10,7 +10,7 @@ MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
 WERROR  ?= 0
 SAN     ?= 0
 
-PKGS    := libcurl openssl yaml-0.1 jansson zlib
+PKGS    := libcurl openssl yaml-0.1 jansson zlib libprotobuf-c snappy
 WARN    := -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla -Wundef -Wwrite-strings \
            -Wimplicit-fallthrough
@@ -32,6 +32,10 @@ OPT     := -O2 -g -fsanitize=thread -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=thread
 endif
 CPPFLAGS += -iquote harness -D_GNU_SOURCE -MMD -MP
+# Code generated at build time (protoc-c): the remote-write messages of
+# harness/output/prompb.proto, included as <prompb.pb-c.h>.
+GEN      := $(BUILD)/gen
+CPPFLAGS += -isystem $(GEN)
 # pkg-config is asked on first use, inside a recipe: by then the stamp below
 # has run tools/install-deps, which on a fresh machine is what installs the
 # -dev packages (asked while the Makefile is read, it finds nothing there and
@@ -46,7 +50,7 @@ CFLAGS  += -std=c11 $(OPT) $(WARN) $(call pkg,cflags)
 LIBS     = $(call pkg,libs) -lev -lm -lpthread
 
 LIB_SRCS  := $(filter-out harness/cli/main.c,$(wildcard harness/*/*.c))
-LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(GEN)/prompb.pb-c.o
 LIB       := $(BUILD)/libgatecap.a
 # The simulator shares only the base layer with gatecap (tools/lint/layers).
 BASE_OBJS := $(filter $(BUILD)/harness/base/%,$(LIB_OBJS))
@@ -96,6 +100,17 @@ $(addprefix $(BUILD)/.deps-,test fuzz bench demo lint): | $(STAMP)
 $(BUILD)/%.o: %.c | $(STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# protoc-c (protobuf-c-compiler, the build set) writes the .c and .h at
+# once; every object may include the header, so it comes first.
+$(GEN)/prompb.pb-c.c: harness/output/prompb.proto | $(STAMP)
+	@mkdir -p $(@D)
+	protoc-c --proto_path=harness/output --c_out=$(GEN) prompb.proto
+$(GEN)/prompb.pb-c.h: $(GEN)/prompb.pb-c.c
+$(filter-out $(GEN)/%,$(LIB_OBJS)) $(BUILD)/harness/cli/main.o $(TEST_OBJS): | $(GEN)/prompb.pb-c.h
+# protoc-c's initialisers cast its empty string's const away.
+$(GEN)/prompb.pb-c.o: $(GEN)/prompb.pb-c.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-cast-qual -c -o $@ $<
 
 $(LIB): $(LIB_OBJS)
 	@rm -f $@
@@ -158,14 +173,18 @@ tsan-run: $(TSAN_BINS) | $(BUILD)/.deps-test
 
 # libFuzzer targets (clang) for the decoders; FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 60
-FUZZ_FLAGS = -std=c11 -g -O1 -iquote harness -D_GNU_SOURCE $(call pkg,cflags)
-FUZZ_OBJS := $(LIB_SRCS:harness/%.c=build-fuzz/obj/%.o)
+FUZZ_FLAGS = -std=c11 -g -O1 -iquote harness -isystem $(GEN) -D_GNU_SOURCE $(call pkg,cflags)
+FUZZ_OBJS := $(LIB_SRCS:harness/%.c=build-fuzz/obj/%.o) build-fuzz/obj/prompb.pb-c.o
 
 # The library is compiled once for all targets (instrumented for coverage,
 # not linked with libFuzzer's main); each target links it.
-build-fuzz/obj/%.o: harness/%.c | $(STAMP) $(BUILD)/.deps-fuzz
+build-fuzz/obj/%.o: harness/%.c | $(STAMP) $(BUILD)/.deps-fuzz $(GEN)/prompb.pb-c.h
 	@mkdir -p $(@D)
 	clang $(FUZZ_FLAGS) -MMD -MP -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+
+build-fuzz/obj/prompb.pb-c.o: $(GEN)/prompb.pb-c.c | $(BUILD)/.deps-fuzz
+	@mkdir -p $(@D)
+	clang $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
 
 build-fuzz/libfuzz.a: $(FUZZ_OBJS)
 	@rm -f $@

@@ -19,6 +19,8 @@
 #include "net/auth.h"
 #include "net/xfer.h"
 #include "output/junit_run.h"
+#include "output/metrics.h"
+#include "output/metrics_export.h"
 #include "output/report.h"
 #include "output/results.h"
 #include "run/engine.h"
@@ -35,11 +37,13 @@
 struct run_opts {
     const char *file;
     const char *outdir;
-    const char *junit;    /* --junit FILE: the gates as JUnit XML */
-    const char *shard;    /* --shard INDEX/COUNT */
-    const char *start_at; /* --start-at TIME */
-    const char *grace;    /* --start-grace DURATION */
-    const char *run_id;   /* --run-id ID */
+    const char *junit;          /* --junit FILE: the gates as JUnit XML */
+    const char *shard;          /* --shard INDEX/COUNT */
+    const char *start_at;       /* --start-at TIME */
+    const char *grace;          /* --start-grace DURATION */
+    const char *run_id;         /* --run-id ID */
+    const char *metrics_push;   /* --metrics-push URL */
+    const char *metrics_listen; /* --metrics-listen ADDR:PORT */
     const char *sets[MAX_SETS];
     size_t n_sets;
     bool quiet;
@@ -47,7 +51,8 @@ struct run_opts {
 
 #define RUN_USAGE                                                                                  \
     "gatecap run SCENARIO.yaml [-o OUTDIR] [--set key=value]... [--junit FILE] [--quiet]\n"        \
-    "            [--shard INDEX/COUNT] [--start-at TIME [--start-grace DURATION]] [--run-id ID]"
+    "            [--shard INDEX/COUNT] [--start-at TIME [--start-grace DURATION]] [--run-id ID]\n" \
+    "            [--metrics-push URL] [--metrics-listen ADDR:PORT]"
 #define VALIDATE_USAGE "gatecap validate SCENARIO.yaml [--set key=value]..."
 
 /* What -h / --help prints on stdout: the usage, then the options. */
@@ -71,6 +76,10 @@ static void print_help(bool run)
                "  --start-grace D   how late a start may still be (default 1s)\n"
                "  --run-id ID       the run's id, the same in every shard (default:\n"
                "                    GATECAP_RUN_ID, the Slurm job and step, or from --start-at)\n"
+               "  --metrics-push URL  push live series to a Prometheus remote-write receiver\n"
+               "                    every interval (docs/metrics.md; scenario: metrics.push)\n"
+               "  --metrics-listen ADDR:PORT  serve them for scraping at /metrics\n"
+               "                    (scenario: metrics.listen)\n"
                "  -h, --help        this text\n"
                "Exit: 0 as planned, 1 a gate failed, 2 usage or input error, 3 not run as\n"
                "planned, 130 interrupted. A shard of N > 1 exits 0 when it ran and wrote its\n"
@@ -130,6 +139,10 @@ static int parse_opts(int argc, char **argv, struct run_opts *o, bool run)
             o->grace = argv[++i];
         } else if (run && !strcmp(a, "--run-id") && i + 1 < argc) {
             o->run_id = argv[++i];
+        } else if (run && !strcmp(a, "--metrics-push") && i + 1 < argc) {
+            o->metrics_push = argv[++i];
+        } else if (run && !strcmp(a, "--metrics-listen") && i + 1 < argc) {
+            o->metrics_listen = argv[++i];
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             o->quiet = true;
         } else if (a[0] == '-' || o->file) {
@@ -269,7 +282,11 @@ struct run_ctx {
     const struct scenario *scn;
     const struct run_opts *opts;
     bool tty;
-    bool told_stop; /* the stop request was acknowledged on stderr */
+    bool told_stop;                 /* the stop request was acknowledged on stderr */
+    struct metrics_export *metrics; /* live series (docs/metrics.md), or NULL */
+    struct metrics_ident ident;
+    int64_t metrics_ms;  /* the last snapshot's time */
+    int64_t metrics_oom; /* snapshots not built for want of memory */
 };
 
 /* Progress lines go to stderr, the summary to stdout; neither decides the
@@ -679,6 +696,19 @@ int run_summary_gates(FILE *out, const struct scenario *scn, const struct gate_v
 static void on_interval(void *user, const struct engine_result *r, const struct engine_interval *iv)
 {
     struct run_ctx *rc = user;
+    if (rc->metrics) { /* stamped on the interval grid: the end of iv */
+        struct metrics_snap *snap;
+        int64_t ms = (int64_t)((r->start_epoch_s + iv->start_s + iv->length_s) * 1e3);
+        if (ms <= rc->metrics_ms)
+            ms = rc->metrics_ms + 1;
+        if (metrics_snap_build(rc->scn, &rc->ident, r, iv, ms, rc->scn->metrics.native_histograms,
+                               &snap)) {
+            rc->metrics_oom++;
+        } else {
+            rc->metrics_ms = ms;
+            metrics_export_offer(rc->metrics, snap);
+        }
+    }
     if (!rc->opts->quiet && stderr_ok())
         print_progress(rc, r, iv);
     if (r->interrupted && !rc->told_stop) {
@@ -813,8 +843,37 @@ static int outputs_open(struct outputs *o, const char *outdir, const char *junit
 
 /* Writes every output into its temporary file, then renames them all, or
  * none when any failed. Returns true when all were written. */
+/* results.json's metrics_export member: what reached the receivers. */
+static json_t *metrics_json(const struct scenario *scn, const struct metrics_export_stats *m,
+                            int64_t not_built)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    if (scn->metrics.push) {
+        json_t *p = json_pack("{s:I,s:I,s:I,s:I,s:I,s:b,s:s?}", "offered", (json_int_t)m->offered,
+                              "pushed", (json_int_t)m->pushed, "failed", (json_int_t)m->failed,
+                              "dropped", (json_int_t)(m->dropped + not_built), "bytes",
+                              (json_int_t)m->bytes, "final_pushed", m->final_pushed, "last_error",
+                              m->last_error[0] ? m->last_error : NULL);
+        if (!p || json_object_set_new(o, "push", p)) {
+            json_decref(o);
+            return NULL;
+        }
+    }
+    if (scn->metrics.listen) {
+        json_t *p = json_pack("{s:s,s:I,s:b}", "listen", scn->metrics.listen, "scrapes",
+                              (json_int_t)m->scrapes, "final_scraped", m->final_scraped);
+        if (!p || json_object_set_new(o, "scrape", p)) {
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
+}
+
 static bool outputs_write(struct outputs *o, const struct run_ctx *rc, const struct session *ses,
-                          const struct dist *d)
+                          const struct dist *d, const struct metrics_export_stats *ms)
 {
     const struct scenario *scn = rc->scn;
     const struct engine_result *r = ses->result;
@@ -832,6 +891,8 @@ static bool outputs_write(struct outputs *o, const struct run_ctx *rc, const str
                                         .host = d->host};
     if (!doc || !ses->gates_ok || results_add_shard(doc, &sh, r) ||
         results_add_gates(doc, scn, v, n_v, ses->stop_reason[0] ? ses->stop_reason : NULL) ||
+        (ms &&
+         json_object_set_new(doc, "metrics_export", metrics_json(scn, ms, rc->metrics_oom))) ||
         results_fprint(doc, o->results_f)) {
         fprintf(stderr, "gatecap: cannot write %s: %s\n", o->results,
                 strerror(errno ? errno : ENOMEM));
@@ -894,6 +955,8 @@ int cmd_run(int argc, char **argv)
     struct outputs out;
     struct run_ctx rc = {.scn = scn, .opts = &o, .tty = isatty(STDERR_FILENO)};
     struct session ses = {0};
+    struct redact *rd = NULL;
+    struct metrics_export_stats mstats = {0};
     int code = EXIT_RUN;
     if (outputs_open(&out, outdir, o.junit)) {
         code = EXIT_INPUT;
@@ -918,6 +981,49 @@ int cmd_run(int argc, char **argv)
     }
 
     char err[1024];
+    /* live series (docs/metrics.md): the options over the scenario's keys */
+    if (o.metrics_push) {
+        free(scn->metrics.push);
+        scn->metrics.push = strdup(o.metrics_push);
+    }
+    if (o.metrics_listen) {
+        free(scn->metrics.listen);
+        scn->metrics.listen = strdup(o.metrics_listen);
+    }
+    if ((o.metrics_push && !scn->metrics.push) || (o.metrics_listen && !scn->metrics.listen)) {
+        fprintf(stderr, "gatecap: out of memory\n");
+        goto out;
+    }
+    if (o.metrics_push && strncmp(o.metrics_push, "http://", 7) &&
+        strncmp(o.metrics_push, "https://", 8)) {
+        fprintf(stderr, "gatecap: --metrics-push needs the receiver's http or https URL, e.g. "
+                        "http://prometheus:9090/api/v1/write\n");
+        code = EXIT_INPUT;
+        goto out;
+    }
+    if (scn->metrics.push || scn->metrics.listen) {
+        if (redact_new(scn, &rd)) {
+            fprintf(stderr, "gatecap: out of memory\n");
+            goto out;
+        }
+        const struct metrics_export_conf mc = {.push_url = scn->metrics.push,
+                                               .listen = scn->metrics.listen,
+                                               .bearer_token = scn->metrics.bearer_token,
+                                               .scn = scn,
+                                               .redact = rd,
+                                               .timeout_s = scn->metrics.timeout_s,
+                                               .queue = (size_t)scn->metrics.queue,
+                                               .linger_s = scn->metrics.linger_s};
+        if (metrics_export_start(&mc, &rc.metrics, err, sizeof err)) {
+            char shown[1024];
+            redact_text(rd, err, shown, sizeof shown, REDACT_ONE_LINE);
+            fprintf(stderr, "gatecap: metrics: %s\n", shown);
+            code = EXIT_INPUT;
+            goto out;
+        }
+        rc.ident = (struct metrics_ident){
+            .run_id = dist.id.run_id, .scenario = scn->name, .shard = dist.id.index};
+    }
     const struct session_hooks hooks = {.interval = on_interval, .notice = on_notice, .ctx = &rc};
     int rc_engine = session_run(&ses, scn, dist.has_start ? &dist.start : NULL, out.hlog_f, &hooks,
                                 &sig, err, sizeof err);
@@ -930,7 +1036,17 @@ int cmd_run(int argc, char **argv)
     }
     /* Requests to stop from here on wait: the writing always finishes. */
     const struct engine_result *r = ses.result;
-    bool wrote = outputs_write(&out, &rc, &ses, &dist);
+    if (rc.metrics) { /* the final sample, then the threads stop (bounded) */
+        struct metrics_snap *snap = NULL;
+        int64_t ms = (int64_t)((r->start_epoch_s + r->elapsed_s) * 1e3);
+        if (ms <= rc.metrics_ms)
+            ms = rc.metrics_ms + 1;
+        if (metrics_snap_build(scn, &rc.ident, r, NULL, ms, scn->metrics.native_histograms, &snap))
+            rc.metrics_oom++;
+        metrics_export_finish(rc.metrics, snap);
+        metrics_export_stats(rc.metrics, &mstats);
+    }
+    bool wrote = outputs_write(&out, &rc, &ses, &dist, rc.metrics ? &mstats : NULL);
     out.kept = wrote;
 
     char *text = NULL;
@@ -939,6 +1055,18 @@ int cmd_run(int argc, char **argv)
     int failed = 0;
     if (mem) {
         run_summary_print(mem, "run", scn, r, outdir, wrote, o.junit);
+        if (rc.metrics && scn->metrics.push)
+            fprintf(
+                mem,
+                "metrics: %lld of %lld interval samples pushed (%lld failed, %lld dropped)%s%s\n",
+                (long long)mstats.pushed, (long long)(mstats.offered + rc.metrics_oom),
+                (long long)mstats.failed, (long long)(mstats.dropped + rc.metrics_oom),
+                mstats.last_error[0] ? "; last failure: " : "", mstats.last_error);
+        if (rc.metrics && scn->metrics.listen)
+            fprintf(mem, "metrics: scrape endpoint %s served %lld scrape(s)%s\n",
+                    scn->metrics.listen, (long long)mstats.scrapes,
+                    mstats.final_scraped ? ", the final sample among them"
+                                         : "; the final sample was not read");
         failed = run_summary_gates(mem, scn, ses.verdicts, ses.n_verdicts);
         if (ses.stop_reason[0])
             fprintf(mem, "STOPPED EARLY: %s\n", ses.stop_reason);
@@ -973,6 +1101,8 @@ int cmd_run(int argc, char **argv)
     else
         code = 0;
 out:
+    metrics_export_free(rc.metrics);
+    redact_free(rd);
     session_free(&ses);
     outputs_free(&out);
     scenario_free(scn);

@@ -260,7 +260,7 @@ int redact_new(const struct scenario *scn, struct redact **out)
         if (a->client_id && a->client_secret && add_app_basic(r, a->client_id, a->client_secret))
             goto fail;
     }
-    if (redact_add(r, scn->tls.key_password))
+    if (redact_add(r, scn->tls.key_password) || redact_add(r, scn->metrics.bearer_token))
         goto fail;
     for (size_t i = 0; i < scn->n_requests; i++) {
         const struct scn_request *q = &scn->requests[i];

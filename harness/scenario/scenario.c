@@ -67,6 +67,7 @@ void scenario_free(struct scenario *s)
     free(s->targets);
     free(s->node_header);
     scn_auth_free(&s->auth);
+    scn_metrics_free(&s->metrics);
     free(s->tls.server_name);
     for (size_t i = 0; i < s->n_overrides; i++)
         free(s->overrides[i]);
@@ -556,6 +557,8 @@ static int defaults(struct scenario *s, const char *path)
     s->file = strdup(path);
     s->name = default_name(path);
     s->output_dir = strdup("results");
+    s->metrics = (struct scn_metrics){
+        .timeout_s = 5, .queue = 10, .linger_s = 10, .native_histograms = true};
     return s->file && s->name && s->output_dir ? 0 : -1;
 }
 
@@ -672,10 +675,10 @@ int scenario_load_mem(const char *path, const char *yaml, size_t len, const char
 
     if (!(s = calloc(1, sizeof *s)) || defaults(s, path))
         goto done;
-    static const char *const top_keys[] = {"name",      "description", "targets",  "node_header",
-                                           "tls",       "http",        "feeders",  "requests",
-                                           "load",      "timeouts",    "interval", "output",
-                                           "generator", "gates",       "auth",     NULL};
+    static const char *const top_keys[] = {
+        "name",      "description", "targets", "node_header", "tls",      "http",
+        "feeders",   "requests",    "load",    "timeouts",    "interval", "output",
+        "generator", "gates",       "auth",    "metrics",     NULL};
     scnp_keys(&c, root, "", top_keys);
     read_top(&c, root, s);
     scnp_targets(&c, root, s);
@@ -687,6 +690,7 @@ int scenario_load_mem(const char *path, const char *yaml, size_t len, const char
     scnp_tls_system_ca(&c, root, s); /* once targets and auth say whether https is used */
     scnp_feeders_check(&c, root, s);
     scnp_gates(&c, root, s);
+    scnp_metrics(&c, root, s);
     if (c.oom)
         goto done;
     if (c.n_errors) {

@@ -237,6 +237,19 @@ struct scn_auth {
     char *prefix;               /* before the token (default "Bearer ") */
 };
 
+/* `metrics:` — live series to Prometheus during the run (docs/metrics.md).
+ * --metrics-push and --metrics-listen override push and listen. */
+struct scn_metrics {
+    char *push;             /* remote-write URL (http or https), or NULL */
+    char *listen;           /* scrape endpoint "ADDR:PORT", or NULL */
+    char *bearer_token;     /* bearer_token (${ENV} expanded) or bearer_token_file's line,
+                             * or NULL; secret: in no output, zeroed when freed */
+    double timeout_s;       /* one push's limit (default 5 s) */
+    int queue;              /* most unsent intervals (default 10) */
+    double linger_s;        /* scrape endpoint after the run (default 10 s) */
+    bool native_histograms; /* default true; false for receivers without them */
+};
+
 struct scenario {
     char *file;              /* path it was read from */
     struct feeder **feeders; /* `feeders:` in file order (order, exhausted, per set); the
@@ -282,6 +295,7 @@ struct scenario {
     char digest[48]; /* "sha256:" and the first 128 bits (hex) of the SHA-256 of the
                         file's bytes and the --set overrides as messages show them
                         (secrets masked): equal in every shard of one run */
+    struct scn_metrics metrics;
     int shard_index; /* this generator's shard of a distributed run (scenario_shard); */
     int shard_count; /* 0 of 1 for a run on one machine */
 };

@@ -215,6 +215,10 @@ int scnp_parse_url(struct scnp_ctx *c, const struct ytree_node *n, const char *f
  * Returns 0 with *out owned, or -1 (reported). */
 int scnp_secret_file(struct scnp_ctx *c, const struct ytree_node *n, const char *field, char **out);
 
+/* `metrics:` (scenario_metrics.c). */
+void scnp_metrics(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
+void scn_metrics_free(struct scn_metrics *m);
+
 /* `auth:` (OAuth2 token pools); after load (bind: sticky needs the model). */
 void scnp_auth(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
 /* Frees what scnp_auth read into au and zeroes it. */

@@ -29,6 +29,7 @@
 #include <openssl/x509.h>
 
 #include "scenario/feeder.h"
+#include "scenario/redact.h"
 #include "scenario/scenario.h"
 #include "scenario/template.h"
 #include "testcerts.h"
@@ -2320,6 +2321,54 @@ static void files_that_are_not_regular(void **state)
                "requests.0.body_file: /dev/null is not a regular file but a character device");
 }
 
+/* `metrics:` (docs/metrics.md): defaults, every key, the token from a file
+ * (a secret: redacted, never in the JSON echo), and the errors. */
+static void metrics_section(void **state)
+{
+    (void)state;
+    const char *base = "targets: [\"http://127.0.0.1:8280\"]\n"
+                       "requests: [{name: a, path: /a}]\n"
+                       "load: {phases: [{name: p, duration: 1s, rate: 1/s}]}\n";
+    char yaml[1024];
+    struct scenario *s = load_ok(base);
+    assert_null(s->metrics.push);
+    assert_null(s->metrics.listen);
+    assert_true(s->metrics.timeout_s == 5 && s->metrics.queue == 10 && s->metrics.linger_s == 10);
+    assert_true(s->metrics.native_histograms);
+    scenario_free(s);
+    write_file("rw.token", "tok-3f9a8b7c6d5e\n");
+    snprintf(yaml, sizeof yaml,
+             "%smetrics: {push: \"http://prom:9090/api/v1/write\", listen: \"127.0.0.1:9464\", "
+             "bearer_token_file: rw.token, timeout: 2s, queue: 3, linger: 0s, "
+             "native_histograms: false}\n",
+             base);
+    s = load_ok(yaml);
+    assert_string_equal(s->metrics.push, "http://prom:9090/api/v1/write");
+    assert_string_equal(s->metrics.listen, "127.0.0.1:9464");
+    assert_string_equal(s->metrics.bearer_token, "tok-3f9a8b7c6d5e");
+    assert_true(s->metrics.timeout_s == 2 && s->metrics.queue == 3 && s->metrics.linger_s == 0);
+    assert_false(s->metrics.native_histograms);
+    struct redact *rd;
+    char out[128];
+    assert_int_equal(redact_new(s, &rd), 0);
+    redact_text(rd, "401: bad token tok-3f9a8b7c6d5e", out, sizeof out, 0);
+    assert_null(strstr(out, "tok-3f9a8b7c6d5e"));
+    redact_free(rd);
+    json_t *echo = scenario_to_json(s);
+    char *text = json_dumps(echo, 0);
+    assert_null(strstr(text, "tok-3f9a8b7c6d5e"));
+    free(text);
+    json_decref(echo);
+    scenario_free(s);
+    snprintf(yaml, sizeof yaml, "%smetrics: {push: \"prom:9090\"}\n", base);
+    load_fails(yaml, "metrics.push: 'prom:9090' is not an http or https URL");
+    snprintf(yaml, sizeof yaml, "%smetrics: {bearer_token: a, bearer_token_file: rw.token}\n",
+             base);
+    load_fails(yaml, "give bearer_token or bearer_token_file, not both");
+    snprintf(yaml, sizeof yaml, "%smetrics: {pussh: \"http://x\"}\n", base);
+    load_fails(yaml, "pussh");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2359,6 +2408,7 @@ int main(void)
         cmocka_unit_test(a_byte_order_mark_is_accepted),
         cmocka_unit_test(a_failure_is_reported_once),
         cmocka_unit_test(header_values_hold_no_control_characters),
+        cmocka_unit_test(metrics_section),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
