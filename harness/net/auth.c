@@ -78,6 +78,8 @@ struct auth_pool {
     bool thread_started;
     atomic_bool stop;
     struct auth_stats stats;
+    pthread_mutex_t stats_mu;      /* the token endpoint's totals (auth_pool_totals), written by
+                                      one thread at a time, read by any while they run */
     char *url;                     /* the token URL requested: token_url, with
                                       server_name as its host when given */
     struct curl_slist *connect_to; /* server_name: to token_host's address, or NULL */
@@ -402,11 +404,13 @@ static void finish_fetch(struct auth_pool *p, struct fetch *f, CURLcode rc)
     int64_t now = clock_now_ns();
     if (f->body_len > AUTH_ANSWER_MAX_BYTES)
         rc = CURLE_OK; /* on_body stopped reading an answer too large */
+    pthread_mutex_lock(&p->stats_mu);
     p->stats.requests++;
     p->stats.by_reason[f->reason]++;
     p->stats.outcomes[xfer_classify(rc, os_errno, rc == CURLE_OK ? (int)status : 0)]++;
     if (rc == CURLE_OK)
         hdr_record(p->stats.latency, total_us);
+    pthread_mutex_unlock(&p->stats_mu);
     char *token = NULL;
     double life = 0;
     if (rc != CURLE_OK) {
@@ -429,7 +433,9 @@ static void finish_fetch(struct auth_pool *p, struct fetch *f, CURLcode rc)
     st->initial_done = true;
     st->unverified = rc == CURLE_PEER_FAILED_VERIFICATION;
     if (!token) {
+        pthread_mutex_lock(&p->stats_mu);
         p->stats.failed++;
+        pthread_mutex_unlock(&p->stats_mu);
         as->failed++;
         st->failures++;
         double wait_s = 1.0;
@@ -581,6 +587,7 @@ int auth_pool_new(const struct scenario *scn, uint64_t seed, struct auth_pool **
     struct auth_pool *p = calloc(1, sizeof *p);
     if (!p)
         goto nomem;
+    pthread_mutex_init(&p->stats_mu, NULL);
     p->scn = scn;
     p->au = au;
     p->n_apps = au->n_apps;
@@ -648,6 +655,18 @@ void auth_pool_stop(struct auth_pool *p)
     curl_multi_wakeup(p->multi);
     pthread_join(p->thread, NULL);
     p->thread_started = false;
+}
+
+int auth_pool_totals(struct auth_pool *p, int64_t by_reason[AUTH_REASONS], int64_t *failed,
+                     struct hdr_hist *latency)
+{
+    pthread_mutex_lock(&p->stats_mu);
+    memcpy(by_reason, p->stats.by_reason, sizeof p->stats.by_reason);
+    *failed = p->stats.failed;
+    hdr_reset(latency);
+    int rc = hdr_add(latency, p->stats.latency) ? -1 : 0;
+    pthread_mutex_unlock(&p->stats_mu);
+    return rc;
 }
 
 const struct auth_stats *auth_pool_stats(const struct auth_pool *p)
@@ -725,6 +744,7 @@ void auth_pool_free(struct auth_pool *p)
     }
     free(p->apps);
     free(p->stats.apps);
+    pthread_mutex_destroy(&p->stats_mu);
     free(p->url);
     curl_slist_free_all(p->connect_to);
     X509_STORE_free(p->store);

@@ -137,6 +137,15 @@ int auth_pool_start(struct auth_pool *p);
  * flight); then auth_pool_stats may be read. Idempotent. */
 void auth_pool_stop(struct auth_pool *p);
 
+/* The token endpoint's totals so far, at any time and from any thread
+ * (a short lock the refresh thread also takes when it finishes a
+ * request): token requests by reason, those that got no token, and their
+ * latency added into `latency` (the caller's, reset first; µs, the
+ * default settings of hdr_init_default). Returns 0, or -1 when a value
+ * did not fit. Live metrics read them every interval. */
+int auth_pool_totals(struct auth_pool *p, int64_t by_reason[AUTH_REASONS], int64_t *failed,
+                     struct hdr_hist *latency);
+
 /* The statistics (borrowed from p; read them only after auth_pool_stop
  * or before auth_pool_start). */
 const struct auth_stats *auth_pool_stats(const struct auth_pool *p);

@@ -420,19 +420,23 @@ int metrics_snap_build(const struct scenario *scn, const struct metrics_ident *i
     label(add(&b, F_MAX_LAG, NULL, last ? (double)last->health.max_lag_us / 1e6 : 0), "shard",
           shard);
     label(add(&b, F_CPU, NULL, cpu_s), "shard", shard);
-    if (!iv && r->auth) {
-        const struct auth_stats *st = auth_pool_stats(r->auth);
+    struct hdr_hist *token_latency = NULL;
+    if (r->auth && hdr_init_default(&token_latency))
+        b.failed = true;
+    int64_t by_reason[AUTH_REASONS], token_failed;
+    if (r->auth && token_latency &&
+        !auth_pool_totals(r->auth, by_reason, &token_failed, token_latency)) {
         for (int k = 0; k < AUTH_REASONS; k++) {
-            x = add(&b, F_TOKEN_REQUESTS, NULL, (double)st->by_reason[k]);
+            x = add(&b, F_TOKEN_REQUESTS, NULL, (double)by_reason[k]);
             label(x, "reason", reason_names[k]);
             label(x, "shard", shard);
         }
-        label(add(&b, F_TOKEN_FAILED, NULL, (double)st->failed), "shard", shard);
-        if (st->latency) {
+        label(add(&b, F_TOKEN_FAILED, NULL, (double)token_failed), "shard", shard);
+        {
             /* no phase, request or node: a cell of its own, labelled by shard */
             size_t before = s->n_series;
             struct cell_names none = {NULL, NULL, NULL};
-            add_hist(&b, F_TOKEN_LATENCY, st->latency, &none);
+            add_hist(&b, F_TOKEN_LATENCY, token_latency, &none);
             for (size_t i = before; !b.failed && i < s->n_series; i++) {
                 struct metrics_series *y = &s->series[i];
                 size_t w = 0;
@@ -443,6 +447,7 @@ int metrics_snap_build(const struct scenario *scn, const struct metrics_ident *i
             }
         }
     }
+    hdr_close(token_latency);
     if (b.failed) {
         metrics_snap_unref(s);
         return -1;

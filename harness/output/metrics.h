@@ -112,9 +112,9 @@ struct metrics_ident {
 };
 
 /* Builds the snapshot of run r (so far; borrowed) after interval iv (the
- * one just closed, borrowed; NULL for the run's final sample, which also
- * carries the token endpoint's series: its statistics can be read only
- * once the token pool stopped), stamped timestamp_ms. native: include the
+ * one just closed, borrowed; NULL for the run's final sample), with the
+ * token endpoint's series when r has a token pool (auth_pool_totals:
+ * read while its thread runs), stamped timestamp_ms. native: include the
  * native histograms. Returns 0 with *out (one reference: metrics_snap_unref),
  * or -1 when out of memory. */
 int metrics_snap_build(const struct scenario *scn, const struct metrics_ident *id,

@@ -129,6 +129,32 @@ for node in gw1 gw2; do
         fail "classic p99 of $node: Prometheus ${got}s, results.json ${want}ms: not in the same bucket"
 done
 
+log "tokens: the token endpoint's series come with every sample, not only the last"
+sim_certs
+sim_start $A.8 --cert "$SIM_CERTS/server.pem" --key "$SIM_CERTS/server.key" \
+    --client "app1:metrics-secret" --token-ttl 1
+KM_URL=$SIM_HTTPS/oauth2/token
+cat > "$T_TMP/mtok.yaml" <<YAML
+name: mtok
+targets: ["$SIM1"]
+tls: {ca: "$SIM_CERTS/ca.pem"}
+requests: [{name: echo, path: /echo/1.0.0}]
+auth: {token_url: "$KM_URL", server_name: localhost, client_id: app1, client_secret: metrics-secret}
+load: {phases: [{name: tok, duration: 3s, rate: 50/s}]}
+generator: {late_threshold: 50ms}
+YAML
+run mtok --metrics-push "$PROM/api/v1/write"
+run_ok mtok
+for reason in initial ahead; do
+    assert_eq "tokens ($reason): Prometheus' last value is results.json's" \
+        "$(jr mtok ".auth.token_endpoint.by_reason.$reason")" \
+        "$(scalar "gatecap_token_requests_total{reason=\"$reason\"}")"
+done
+assert_ge "tokens: refreshed ahead of expiry during the run" 1 "$(jr mtok .auth.token_endpoint.by_reason.ahead)"
+# one sample per interval pushed, and the final one: all of them carry it
+assert_eq "tokens: in every pushed sample" "$(jr mtok .metrics_export.push.pushed)" \
+    "$(scalar "count_over_time(gatecap_token_requests_total{reason=\"initial\"}[10m])")"
+
 log "loss: a receiver that is down, answers 500, or stalls"
 sim_start $A.5 --name rw500 --route "POST /api/v1/write" --error-rate 1 --error-status 500
 R500=$SIM_HTTP
