@@ -155,6 +155,29 @@ assert_ge "tokens: refreshed ahead of expiry during the run" 1 "$(jr mtok .auth.
 assert_eq "tokens: in every pushed sample" "$(jr mtok .metrics_export.push.pushed)" \
     "$(scalar "count_over_time(gatecap_token_requests_total{reason=\"initial\"}[10m])")"
 
+log "https and a bearer token: the receiver verified with tls.ca; the token in no output"
+# (127.0.1.19: an address the test certificate names)
+sim_start 127.0.1.19 --cert "$SIM_CERTS/server.pem" --key "$SIM_CERTS/server.key" --name rwtls \
+    --route "POST /api/v1/write"
+RTLS=$SIM_HTTPS
+RTLS_PLAIN=$SIM_HTTP
+export GC_RW_TOKEN=rw-bearer-$RANDOM$RANDOM
+scenario mtls tls "tls: {ca: \"$SIM_CERTS/ca.pem\"}
+metrics: {push: \"$RTLS/api/v1/write\", bearer_token: \"\${GC_RW_TOKEN}\"}"
+run mtls
+run_ok mtls
+assert_eq "https: every sample pushed" "$(jr mtls .metrics_export.push.offered)" \
+    "$(jr mtls .metrics_export.push.pushed)"
+assert_ge "https: the receiver got them" "$(jr mtls .metrics_export.push.pushed)" \
+    "$(sim_stats "$RTLS_PLAIN" | jq '.requests.total')"
+for f in "$T_TMP"/mtls/* "$T_TMP/mtls.log"; do
+    ! grep -q -- "$GC_RW_TOKEN" "$f" || fail "the bearer token is in $f"
+done
+scenario mtlsbad tls "metrics: {push: \"$RTLS/api/v1/write\"}"
+run mtlsbad
+run_ok mtlsbad
+assert_eq "https without tls.ca: nothing pushed (not verified)" 0 "$(jr mtlsbad .metrics_export.push.pushed)"
+
 log "loss: a receiver that is down, answers 500, or stalls"
 sim_start $A.5 --name rw500 --route "POST /api/v1/write" --error-rate 1 --error-status 500
 R500=$SIM_HTTP
