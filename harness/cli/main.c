@@ -2,6 +2,7 @@
  * main.c — gatecap's entry point: picks the subcommand. Everything the user
  * sees is printed by the cmd_*.c files; modules never print or exit.
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -51,6 +52,13 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    /* gatecap allocates and frees HDR histograms of about 190 KB by the
+     * thousand (an interval's, a merged log line's). glibc would give the
+     * top of its heap back to the kernel on each free and fault it in
+     * again on the next calloc: gatecap merge ran 14 times slower so.
+     * Freed memory stays in the heap for the next one. */
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
     if (argc < 2) {
         usage(stderr);
         return EXIT_INPUT;

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <malloc.h>
 
 #include <math.h>
 #include <stdio.h>
@@ -529,6 +530,10 @@ static void gates_on_merged(void **state)
 
 int main(void)
 {
+    /* as gatecap's main does (harness/cli/main.c): freed histograms stay
+     * in the heap for the next */
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(random_split),
         cmocka_unit_test(planted_p99),
