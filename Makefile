@@ -140,7 +140,10 @@ test: all $(TEST_BINS) $(SIM_TEST_BINS) | $(BUILD)/.deps-test
 # docs_wso2 (the Java library and keytool), and the accuracy tests against
 # planted capacities (plan_capacity_truth, plan_known_capacity,
 # run_capacity_model: how close gatecap's numbers come to a known truth,
-# four minutes of steady load), tools/kubernetes (manifests and a
+# four minutes of steady load), run_examples (the example scenarios run as
+# their comments say: documentation, whose requests, certificates, tokens
+# and templates run_auth, run_feeders, run_tls_server_name and the rest
+# drive), tools/kubernetes (manifests and a
 # shell script: no gatecap code runs), and the distributed runs on real
 # engines (distributed_slurm: Slurm's daemons; distributed_netns: network
 # namespaces and libfaketime, whose LD_PRELOAD cannot come before ASan's
@@ -149,8 +152,8 @@ test: all $(TEST_BINS) $(SIM_TEST_BINS) | $(BUILD)/.deps-test
 # stalls, TLS, reports; shards and merge in run_shards and merge_shards),
 # and they all run in make test.
 CHECK_SKIP = report_chromium hlog_java_interop docs_wso2 plan_capacity_truth \
-             plan_known_capacity run_capacity_model tools/kubernetes distributed_slurm \
-             distributed_netns
+             plan_known_capacity run_capacity_model run_examples tools/kubernetes \
+             distributed_slurm distributed_netns
 check:
 	$(MAKE) BUILD=build-check SAN=1 TESTS_SKIP="$(CHECK_SKIP)" test
 
