@@ -139,7 +139,8 @@ test: all $(TEST_BINS) $(SIM_TEST_BINS) | $(BUILD)/.deps-test
 # skipped: report_chromium (Chromium's rendering), hlog_java_interop and
 # docs_wso2 (the Java library and keytool), and the accuracy tests against
 # planted capacities (plan_capacity_truth, plan_known_capacity,
-# run_capacity_model: how close gatecap's numbers come to a known truth,
+# run_capacity_model, search_known_capacity: how close gatecap's numbers
+# come to a known truth,
 # four minutes of steady load), run_examples (the example scenarios run as
 # their comments say: documentation, whose requests, certificates, tokens
 # and templates run_auth, run_feeders, run_tls_server_name and the rest
@@ -152,8 +153,8 @@ test: all $(TEST_BINS) $(SIM_TEST_BINS) | $(BUILD)/.deps-test
 # stalls, TLS, reports; shards and merge in run_shards and merge_shards),
 # and they all run in make test.
 CHECK_SKIP = report_chromium hlog_java_interop docs_wso2 plan_capacity_truth \
-             plan_known_capacity run_capacity_model run_examples tools/kubernetes \
-             distributed_slurm distributed_netns
+             plan_known_capacity run_capacity_model search_known_capacity run_examples \
+             tools/kubernetes distributed_slurm distributed_netns
 check:
 	$(MAKE) BUILD=build-check SAN=1 TESTS_SKIP="$(CHECK_SKIP)" test
 
