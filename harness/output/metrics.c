@@ -76,11 +76,11 @@ static const struct metrics_family families[F_COUNT] = {
     [F_CPU] = {"gatecap_cpu_seconds_total", METRICS_COUNTER,
                "CPU time gatecap used (user and system), over the recorded intervals."},
     [F_TOKEN_REQUESTS] = {"gatecap_token_requests_total", METRICS_COUNTER,
-                          "Token endpoint requests by reason (final sample only)."},
+                          "Token endpoint requests by reason."},
     [F_TOKEN_FAILED] = {"gatecap_token_failures_total", METRICS_COUNTER,
-                        "Token requests that got no token (final sample only)."},
+                        "Token requests that got no token."},
     [F_TOKEN_LATENCY] = {"gatecap_token_latency_seconds", METRICS_HISTOGRAM,
-                         "Token endpoint latency (final sample only)."},
+                         "Token endpoint latency."},
 };
 
 const struct metrics_family *metrics_family_at(size_t i)
