@@ -105,7 +105,10 @@ CRC=0
 "$GATECAP" compare "$M/results.json" "$M/results.json" > "$T_TMP/cmp.out" 2>&1 || CRC=$?
 assert_eq "compare merged with itself: exit" 0 "$CRC"
 PRC=0
-"$GATECAP" plan "$M/results.json" --slo p99=5s > "$T_TMP/plan.out" 2>&1 || PRC=$?
+# (achieved=90%: this checks that plan reads a merged run, not the step's
+# verdict; one answer of 90 that lands after its interval's end, as on a
+# busy machine under the sanitizers, is 98.9 % achieved, "bad" at 99 %)
+"$GATECAP" plan "$M/results.json" --slo p99=5s,achieved=90% > "$T_TMP/plan.out" 2>&1 || PRC=$?
 [ "$PRC" = 0 ] || [ "$PRC" = 1 ] || fail "plan: exit $PRC: $(tail -3 "$T_TMP/plan.out")"
 "$GATECAP" hlog "$M/run.hlog" --json > "$T_TMP/hl.json" 2> "$T_TMP/hl.err" \
     || fail "hlog: $(cat "$T_TMP/hl.err")"
