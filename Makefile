@@ -144,17 +144,19 @@ test: all $(TEST_BINS) $(SIM_TEST_BINS) | $(BUILD)/.deps-test
 # four minutes of steady load), run_examples (the example scenarios run as
 # their comments say: documentation, whose requests, certificates, tokens
 # and templates run_auth, run_feeders, run_tls_server_name and the rest
-# drive), tools/kubernetes (manifests and a
-# shell script: no gatecap code runs), and the distributed runs on real
+# drive), and the distributed runs on real
 # engines (distributed_slurm: Slurm's daemons; distributed_netns: network
 # namespaces and libfaketime, whose LD_PRELOAD cannot come before ASan's
 # runtime). Every code path they drive runs under the sanitizers in the
 # other tests (staircases and stop rules, plan, search, closed model,
 # stalls, TLS, reports; shards and merge in run_shards and merge_shards),
-# and they all run in make test.
+# and they all run in make test. So do the simulator's own behaviour tests
+# (gatewaysim/: the simulator runs under the sanitizers in every other
+# test, and its unit tests too) and the tools' (tools/: scripts, the
+# Kubernetes manifests; no gatecap code under test).
 CHECK_SKIP = report_chromium hlog_java_interop docs_wso2 plan_capacity_truth \
              plan_known_capacity run_capacity_model search_known_capacity run_examples \
-             tools/kubernetes distributed_slurm distributed_netns
+             distributed_slurm distributed_netns gatewaysim/ tools/
 check:
 	$(MAKE) BUILD=build-check SAN=1 TESTS_SKIP="$(CHECK_SKIP)" test
 
