@@ -8,31 +8,19 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/errbuf.h"
 #include "measure/hdr.h"
 #include "measure/recorder.h"
 #include "run/engine.h"
 #include "run/gate_eval.h"
 #include "scenario/gate.h"
 #include "scenario/scenario.h"
-
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (err && errlen)
-        vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return code;
-}
 
 /* ---- the inputs ---- */
 
@@ -76,8 +64,8 @@ static int scan_dir(const char *dir, char ***paths, size_t *n, char *err, size_t
 {
     DIR *d = opendir(dir);
     if (!d)
-        return fail(err, errlen, MERGE_EINPUT, "%s: cannot read the folder: %s", dir,
-                    strerror(errno));
+        return errbuf_set(err, errlen, MERGE_EINPUT, "%s: cannot read the folder: %s", dir,
+                          strerror(errno));
     size_t first = *n;
     int rc = MERGE_OK;
     struct dirent *e;
@@ -98,11 +86,12 @@ static int scan_dir(const char *dir, char ***paths, size_t *n, char *err, size_t
     if (rc)
         return rc;
     if (*n == first)
-        return fail(err, errlen, MERGE_EINPUT,
-                    "%s: no results.json in it nor in a folder inside it (shard folders such as "
-                    "%s/shard-0/results.json); give the folder the shards wrote into, or their "
-                    "results.json files",
-                    dir, dir);
+        return errbuf_set(
+            err, errlen, MERGE_EINPUT,
+            "%s: no results.json in it nor in a folder inside it (shard folders such as "
+            "%s/shard-0/results.json); give the folder the shards wrote into, or their "
+            "results.json files",
+            dir, dir);
     qsort(*paths + first, *n - first, sizeof **paths, name_cmp);
     return MERGE_OK;
 }
@@ -116,10 +105,10 @@ int merge_inputs(const char *const *args, size_t n_args, char ***paths, size_t *
     for (size_t i = 0; i < n_args && rc == MERGE_OK; i++) {
         struct stat st;
         if (stat(args[i], &st)) {
-            rc = fail(err, errlen, MERGE_EINPUT,
-                      "%s: %s; give a shard's results.json or the "
-                      "folder holding the shards' folders",
-                      args[i], strerror(errno));
+            rc = errbuf_set(err, errlen, MERGE_EINPUT,
+                            "%s: %s; give a shard's results.json or the "
+                            "folder holding the shards' folders",
+                            args[i], strerror(errno));
         } else if (S_ISDIR(st.st_mode)) {
             char *own = join(args[i], "results.json");
             if (!own)
@@ -177,10 +166,11 @@ static int check_identity(struct merge_shard *s, size_t n, char *err, size_t err
             what = "start time (--start-at)", va = str_or(a->start_at, "(none)"),
             vb = str_or(b->start_at, "(none)");
         if (what)
-            return fail(err, errlen, MERGE_ESHARDS,
-                        "the shards are not of one run: %s says %s %s, %s says %s; merge only "
-                        "the shards of one run (same run id, count, scenario and --start-at)",
-                        s[0].results_path, what, va, s[i].results_path, vb);
+            return errbuf_set(
+                err, errlen, MERGE_ESHARDS,
+                "the shards are not of one run: %s says %s %s, %s says %s; merge only "
+                "the shards of one run (same run id, count, scenario and --start-at)",
+                s[0].results_path, what, va, s[i].results_path, vb);
     }
     return MERGE_OK;
 }
@@ -200,10 +190,11 @@ static int check_indexes(struct merge_shard *s, size_t n, const char *where, cha
     for (size_t i = 0; i < n && rc == MERGE_OK; i++) {
         size_t k = s[i].index;
         if (owner[k] != SIZE_MAX)
-            rc = fail(err, errlen, MERGE_ESHARDS,
-                      "shard %zu of %zu appears twice (run %s): %s and %s; keep one of them (a "
-                      "shard that ran again is a different run)",
-                      k, count, run, s[owner[k]].results_path, s[i].results_path);
+            rc = errbuf_set(
+                err, errlen, MERGE_ESHARDS,
+                "shard %zu of %zu appears twice (run %s): %s and %s; keep one of them (a "
+                "shard that ran again is a different run)",
+                k, count, run, s[owner[k]].results_path, s[i].results_path);
         else
             owner[k] = i;
     }
@@ -218,11 +209,11 @@ static int check_indexes(struct merge_shard *s, size_t n, const char *where, cha
             if (*len < cap - 16)
                 *len += (size_t)snprintf(buf + *len, cap - *len, "%s%zu", *len ? ", " : "", k);
         }
-        rc = fail(err, errlen, MERGE_ESHARDS,
-                  "shard%s %s of %zu %s missing (run %s): found shard%s %s in %s; wait for "
-                  "every shard to finish, or find the one that failed",
-                  n_missing > 1 ? "s" : "", missing, count, n_missing > 1 ? "are" : "is", run,
-                  count - n_missing == 1 ? "" : "s", found[0] ? found : "none", where);
+        rc = errbuf_set(err, errlen, MERGE_ESHARDS,
+                        "shard%s %s of %zu %s missing (run %s): found shard%s %s in %s; wait for "
+                        "every shard to finish, or find the one that failed",
+                        n_missing > 1 ? "s" : "", missing, count, n_missing > 1 ? "are" : "is", run,
+                        count - n_missing == 1 ? "" : "s", found[0] ? found : "none", where);
     }
     if (rc == MERGE_OK) {
         struct merge_shard *sorted = malloc(n * sizeof *sorted);
@@ -270,10 +261,10 @@ static int check_scenario(const struct merge_shard *s, size_t n, char *err, size
                 !same_str(a->scn_gates[g].name, b->scn_gates[g].name))
                 what = "the gates (scenario.gates)";
         if (what)
-            return fail(err, errlen, MERGE_ESHARDS,
-                        "%s and %s differ in %s: the shards of one run share one scenario; "
-                        "merge only the shards of one run",
-                        s[0].results_path, s[i].results_path, what);
+            return errbuf_set(err, errlen, MERGE_ESHARDS,
+                              "%s and %s differ in %s: the shards of one run share one scenario; "
+                              "merge only the shards of one run",
+                              s[0].results_path, s[i].results_path, what);
     }
     return MERGE_OK;
 }
@@ -361,10 +352,11 @@ static int make_scenario(const struct results *a, struct scenario **out, char *e
             return MERGE_ENOMEM;
         char why[256];
         if (gate_parse(g->text, &g->expr, why, sizeof why))
-            return fail(err, errlen, MERGE_EINPUT,
-                        "%s: scenario.gates[%zu] '%s' does not parse here: %s; merge with the "
-                        "gatecap version that ran the shards",
-                        a->path, i, g->text, why);
+            return errbuf_set(
+                err, errlen, MERGE_EINPUT,
+                "%s: scenario.gates[%zu] '%s' does not parse here: %s; merge with the "
+                "gatecap version that ran the shards",
+                a->path, i, g->text, why);
     }
     return MERGE_OK;
 }
@@ -391,13 +383,13 @@ static int check_settings(struct hist_ref *ref, const struct hdr_hist *h, const 
     if (ref->lowest == h->lowest_discernible && ref->highest == h->highest_trackable &&
         ref->sigfigs == h->sigfigs)
         return MERGE_OK;
-    return fail(err, errlen, MERGE_ESHARDS,
-                "the %s histograms of %s (%lld..%lld us, %d significant figures) and %s "
-                "(%lld..%lld us, %d) have different settings: adding them would not be exact; "
-                "run every shard with the same gatecap version",
-                series, ref->path, (long long)ref->lowest, (long long)ref->highest, ref->sigfigs,
-                path, (long long)h->lowest_discernible, (long long)h->highest_trackable,
-                h->sigfigs);
+    return errbuf_set(
+        err, errlen, MERGE_ESHARDS,
+        "the %s histograms of %s (%lld..%lld us, %d significant figures) and %s "
+        "(%lld..%lld us, %d) have different settings: adding them would not be exact; "
+        "run every shard with the same gatecap version",
+        series, ref->path, (long long)ref->lowest, (long long)ref->highest, ref->sigfigs, path,
+        (long long)h->lowest_discernible, (long long)h->highest_trackable, h->sigfigs);
 }
 
 static struct hdr_hist **series_of(struct rec_cell *c, int s)
@@ -447,12 +439,13 @@ static int add_cell(struct merge *m, const struct merge_shard *sh, const struct 
             return rv;
         }
         if (merge_hist_add(series_of(c, s), h))
-            return fail(err, errlen, MERGE_ESHARDS,
-                        "%s: a %s histogram of phase %s, request %s, node %s has values the "
-                        "merged histogram cannot hold; nothing may be dropped, so nothing was "
-                        "merged",
-                        sh->results_path, results_series_name(s), sh->res->phases[rc->phase].name,
-                        sh->res->requests[rc->request], sh->res->nodes[rc->node]);
+            return errbuf_set(
+                err, errlen, MERGE_ESHARDS,
+                "%s: a %s histogram of phase %s, request %s, node %s has values the "
+                "merged histogram cannot hold; nothing may be dropped, so nothing was "
+                "merged",
+                sh->results_path, results_series_name(s), sh->res->phases[rc->phase].name,
+                sh->res->requests[rc->request], sh->res->nodes[rc->node]);
     }
     for (int i = 0; i < OC_COUNT; i++)
         c->outcomes[i] += cnt(rc->outcomes[i]);
@@ -598,9 +591,9 @@ static int merge_run(struct merge *m, char *err, size_t errlen)
             return MERGE_ENOMEM;
         for (size_t n = 0; n < x->n_nodes; n++)
             if (node_index(r, x->nodes[n], &sh->node_map[n]))
-                return fail(err, errlen, MERGE_EINPUT,
-                            "%s: more than %d nodes over all shards; a run holds at most %d",
-                            sh->results_path, REC_MAX_NODES, REC_MAX_NODES);
+                return errbuf_set(err, errlen, MERGE_EINPUT,
+                                  "%s: more than %d nodes over all shards; a run holds at most %d",
+                                  sh->results_path, REC_MAX_NODES, REC_MAX_NODES);
         if (isfinite(x->start_epoch_s) && x->start_epoch_s < start)
             start = x->start_epoch_s;
         if (or0(x->elapsed_s) > r->elapsed_s)
@@ -656,7 +649,7 @@ int merge_load(char *const *paths, size_t n, const char *where, double clock_tol
     if (err && errlen)
         err[0] = '\0';
     if (!n)
-        return fail(err, errlen, MERGE_EINPUT, "no shard to merge");
+        return errbuf_set(err, errlen, MERGE_EINPUT, "no shard to merge");
     struct merge *m = calloc(1, sizeof *m);
     if (!m || !(m->shards = calloc(n, sizeof *m->shards))) {
         free(m);
@@ -676,10 +669,11 @@ int merge_load(char *const *paths, size_t n, const char *where, double clock_tol
             break;
         }
         if (sh->res->shard.merged) {
-            rc = fail(err, errlen, MERGE_EINPUT,
-                      "%s is already a merge of %.0f shards; give the shards' own results.json "
-                      "files",
-                      sh->results_path, sh->res->shard.count);
+            rc = errbuf_set(
+                err, errlen, MERGE_EINPUT,
+                "%s is already a merge of %.0f shards; give the shards' own results.json "
+                "files",
+                sh->results_path, sh->res->shard.count);
             break;
         }
         sh->index = (size_t)sh->res->shard.index;
@@ -689,10 +683,10 @@ int merge_load(char *const *paths, size_t n, const char *where, double clock_tol
             sh->hlog_path = NULL;
             rc = MERGE_ENOMEM;
         } else if (!is_file(sh->hlog_path)) {
-            rc = fail(err, errlen, MERGE_EINPUT,
-                      "%s: the interval log of %s is missing; every shard's folder holds the "
-                      "results.json and the run.hlog its run wrote",
-                      sh->hlog_path, sh->results_path);
+            rc = errbuf_set(err, errlen, MERGE_EINPUT,
+                            "%s: the interval log of %s is missing; every shard's folder holds the "
+                            "results.json and the run.hlog its run wrote",
+                            sh->hlog_path, sh->results_path);
         }
     }
     if (rc == MERGE_OK)
@@ -711,7 +705,7 @@ int merge_load(char *const *paths, size_t n, const char *where, double clock_tol
     if (rc == MERGE_OK)
         rc = merge_run(m, err, errlen);
     if (rc == MERGE_ENOMEM)
-        fail(err, errlen, MERGE_ENOMEM, "out of memory while merging");
+        errbuf_set(err, errlen, MERGE_ENOMEM, "out of memory while merging");
     if (rc) {
         merge_free(m);
         return rc;

@@ -12,29 +12,17 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/errbuf.h"
 #include "measure/hdr.h"
 #include "measure/hlog.h"
 #include "output/merge.h"
 #include "run/engine.h"
 #include "scenario/scenario.h"
-
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t errlen, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (err && errlen)
-        vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return code;
-}
 
 /* One tag's histogram of the interval being merged (tag NULL: untagged). */
 struct acc {
@@ -118,8 +106,8 @@ static int src_next(struct src *s, char *err, size_t errlen)
         return MERGE_OK;
     if (rc == HLOG_ENOMEM)
         return MERGE_ENOMEM;
-    return fail(err, errlen, MERGE_EINPUT, "%s:%ld: %s; the shard's interval log is damaged",
-                s->sh->hlog_path, hlog_reader_error_line(s->rd), hlog_reader_error(s->rd));
+    return errbuf_set(err, errlen, MERGE_EINPUT, "%s:%ld: %s; the shard's interval log is damaged",
+                      s->sh->hlog_path, hlog_reader_error_line(s->rd), hlog_reader_error(s->rd));
 }
 
 /* Replaces characters a tag cannot hold, as the session does. */
@@ -261,11 +249,12 @@ static int merge_interval(struct merge *m, size_t k, struct src *srcs, struct ac
             int rc = accs_add(A, x->tag, x->hist);
             x->hist = NULL;
             if (rc == MERGE_ESHARDS)
-                return fail(err, errlen, rc,
-                            "%s:%ld: a histogram (tag %s) has values the merged histogram "
-                            "cannot hold: its settings differ from the other shards'; nothing "
-                            "may be dropped, so nothing was merged",
-                            s->sh->hlog_path, x->line, x->tag ? x->tag : "none");
+                return errbuf_set(
+                    err, errlen, rc,
+                    "%s:%ld: a histogram (tag %s) has values the merged histogram "
+                    "cannot hold: its settings differ from the other shards'; nothing "
+                    "may be dropped, so nothing was merged",
+                    s->sh->hlog_path, x->line, x->tag ? x->tag : "none");
             if (rc)
                 return rc;
             if ((rc = src_next(s, err, errlen)))
@@ -298,15 +287,15 @@ int merge_hlog(struct merge *m, FILE *f, char *err, size_t errlen)
         struct src *s = &srcs[i];
         s->sh = &m->shards[i];
         if (!(s->f = fopen(s->sh->hlog_path, "r")))
-            rc = fail(err, errlen, MERGE_EINPUT, "%s: %s", s->sh->hlog_path, strerror(errno));
+            rc = errbuf_set(err, errlen, MERGE_EINPUT, "%s: %s", s->sh->hlog_path, strerror(errno));
         else if (hlog_reader_open(s->f, &opts, &s->rd))
             rc = MERGE_ENOMEM;
         else
             rc = src_next(s, err, errlen);
     }
     if (rc == MERGE_OK && hlog_writer_open(&w, f, (int64_t)(m->r->start_epoch_s * 1000.0)))
-        rc = fail(err, errlen, MERGE_EINPUT, "cannot write the merged interval log: %s",
-                  strerror(errno ? errno : EIO));
+        rc = errbuf_set(err, errlen, MERGE_EINPUT, "cannot write the merged interval log: %s",
+                        strerror(errno ? errno : EIO));
     if (rc == MERGE_OK) {
         char note[512];
         hlog_writer_comment(&w, "[Untagged lines: latency of every request; tagged: "
@@ -323,8 +312,8 @@ int merge_hlog(struct merge *m, FILE *f, char *err, size_t errlen)
     for (size_t k = 0; rc == MERGE_OK && k < m->r->n_intervals; k++)
         rc = merge_interval(m, k, srcs, &A, &w, err, errlen);
     if (rc == MERGE_OK && hlog_writer_finish(&w))
-        rc = fail(err, errlen, MERGE_EINPUT, "cannot write the merged interval log: %s",
-                  strerror(errno ? errno : EIO));
+        rc = errbuf_set(err, errlen, MERGE_EINPUT, "cannot write the merged interval log: %s",
+                        strerror(errno ? errno : EIO));
     accs_clear(&A);
     free(A.a);
     for (size_t i = 0; i < m->n; i++) {
@@ -336,6 +325,6 @@ int merge_hlog(struct merge *m, FILE *f, char *err, size_t errlen)
     }
     free(srcs);
     if (rc == MERGE_ENOMEM)
-        fail(err, errlen, rc, "out of memory while merging the interval logs");
+        errbuf_set(err, errlen, rc, "out of memory while merging the interval logs");
     return rc;
 }
