@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "measure/recorder_flow.h"
+
 static const char *const outcome_names[OC_COUNT] = {
     [OC_2XX] = "2xx",          [OC_3XX] = "3xx",         [OC_4XX] = "4xx",
     [OC_401] = "unauthorized", [OC_429] = "throttled",   [OC_5XX] = "5xx",
@@ -258,6 +260,7 @@ void rec_set_free(struct rec_set *s)
     if (!s)
         return;
     free(s->apps);
+    rec_flows_free(s);
     for (size_t i = 0; i < s->n_phases * s->n_requests * REC_MAX_NODES; i++)
         rec_cell_free(s->cells[i]);
     free(s->cells);
@@ -340,6 +343,7 @@ void rec_set_reset(struct rec_set *s)
     s->local_error[0] = '\0';
     if (s->apps)
         memset(s->apps, 0, s->n_apps * sizeof *s->apps);
+    rec_flows_reset(s);
 }
 
 void rec_health_add(struct rec_health *dst, const struct rec_health *src)

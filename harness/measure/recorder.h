@@ -159,6 +159,7 @@ struct rec_set {
                                    arrival (inflight: not kept per phase) */
     struct rec_app *apps;        /* [n_apps] (rec_set_apps), or NULL */
     size_t n_apps;
+    struct rec_flows *flows; /* flows and checks (recorder_flow.h), or NULL */
 };
 
 /* Creates an empty set for n_phases × n_requests × REC_MAX_NODES cells.

@@ -17,6 +17,7 @@
 #include "net/h1parse.h"
 
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum state {
@@ -132,6 +133,64 @@ void h1p_reset(struct h1p *p, const char *node_header, size_t node_header_len, b
     p->head = head;
     response_start(p);
     p->budget = H1P_HEADERS_MAX;
+}
+
+/* Appends n bytes to *buf (len, cap), growing it; on failure keeps what
+ * fits and marks k. */
+static void keep_append(struct h1p_keep *k, char **buf, size_t *len, size_t *cap, const char *s,
+                        size_t n)
+{
+    if (*len + n > *cap) {
+        size_t want = *cap ? *cap : 1024;
+        while (want < *len + n)
+            want *= 2;
+        char *b = realloc(*buf, want);
+        if (!b) {
+            k->oom = true;
+            n = *cap - *len;
+        } else {
+            *buf = b;
+            *cap = want;
+        }
+    }
+    memcpy(*buf + *len, s, n);
+    *len += n;
+}
+
+void h1p_keep_head(struct h1p_keep *k, const char *s, size_t n)
+{
+    keep_append(k, &k->head, &k->head_len, &k->head_cap, s, n);
+}
+
+void h1p_keep_body(struct h1p_keep *k, const char *s, size_t n)
+{
+    size_t room = k->body_limit > k->body_len ? k->body_limit - k->body_len : 0;
+    if (n > room) {
+        k->truncated = true;
+        n = room;
+    }
+    if (n)
+        keep_append(k, &k->body, &k->body_len, &k->body_cap, s, n);
+}
+
+void h1p_keep_clear(struct h1p_keep *k, size_t body_limit)
+{
+    k->head_len = k->body_len = 0;
+    k->truncated = k->oom = false;
+    k->body_limit = body_limit;
+}
+
+void h1p_keep_begin(struct h1p *p, struct h1p_keep *k, size_t body_limit)
+{
+    h1p_keep_clear(k, body_limit);
+    p->keep = k;
+}
+
+void h1p_keep_free(struct h1p_keep *k)
+{
+    free(k->head);
+    free(k->body);
+    *k = (struct h1p_keep){0};
 }
 
 bool h1p_started(const struct h1p *p)
@@ -550,6 +609,8 @@ static const char *body_data(struct h1p *p, const char *pos, const char *end)
         memcpy(p->peek + p->peek_len, pos, n < room ? n : room);
         p->peek_len += n < room ? n : room;
     }
+    if (p->keep)
+        h1p_keep_body(p->keep, pos, n);
     if (p->state == ST_CLOSE)
         return end;
     p->left -= n;
@@ -595,6 +656,11 @@ enum h1p_rc h1p_feed(struct h1p *p, const char *buf, size_t n, size_t *used)
         if (!q)
             break;
         size_t k = (size_t)(q - pos);
+        if (in_head && p->keep) {
+            h1p_keep_head(p->keep, pos, k);
+            if (p->state == ST_VERSION)
+                p->keep->head_len = 0; /* a 1xx ended: its head is not the answer's */
+        }
         if (in_head)
             p->header_bytes += k;
         else

@@ -5,8 +5,10 @@
  * keeps only what gatecap records: the status, whether the connection can
  * be reused, the node's name from one chosen header, Retry-After, and the
  * start of a body that is not a 2xx's (WSO2's fault codes and what the
- * gateway said). Bodies are skipped, never buffered; nothing is
- * allocated; all state is in struct h1p, one per connection.
+ * gateway said). Bodies are skipped, never buffered, unless the caller
+ * asks to keep the whole answer (h1p.keep: checks and captures read it);
+ * nothing is allocated otherwise; all state is in struct h1p, one per
+ * connection.
  *
  * Limits: the status line and headers of one response (each 1xx counted
  * apart), one chunk-size line with its extensions, and the trailer section
@@ -28,6 +30,39 @@
 
 enum h1p_rc { H1P_MORE = 0, H1P_DONE = 1, H1P_ERROR = -1 };
 
+/* The whole answer, kept for a request whose checks or captures read it
+ * (h1p.keep): the final response's head and its de-chunked body up to a
+ * limit. The caller owns it and its buffers (h1p_keep_free); the parser
+ * grows them (realloc) to the largest answer they held, so a kept answer
+ * allocates only while they grow. */
+struct h1p_keep {
+    char *head; /* the final response's status line and header lines as received */
+    size_t head_len, head_cap;
+    char *body; /* its body, de-chunked, the first body_limit bytes */
+    size_t body_len, body_cap;
+    size_t body_limit; /* set by the caller before the parse */
+    bool truncated;    /* the body was longer than body_limit */
+    bool oom;          /* a buffer could not grow: what is kept is cut there */
+};
+
+/* Frees k's buffers and zeroes it. */
+void h1p_keep_free(struct h1p_keep *k);
+
+/* Empties k (its buffers kept for reuse) for an answer whose body's
+ * first body_limit bytes are kept. */
+void h1p_keep_clear(struct h1p_keep *k, size_t body_limit);
+
+/* Appends n bytes of s to k's head, or to its body (up to body_limit,
+ * marking it truncated beyond): for a transport that parses answers
+ * otherwise (libcurl's callbacks). */
+void h1p_keep_head(struct h1p_keep *k, const char *s, size_t n);
+void h1p_keep_body(struct h1p_keep *k, const char *s, size_t n);
+
+struct h1p;
+/* After h1p_reset: keep p's answer in k (emptied; its buffers reused),
+ * the body's first body_limit bytes. */
+void h1p_keep_begin(struct h1p *p, struct h1p_keep *k, size_t body_limit);
+
 struct h1p {
     /* Set by h1p_reset, read by the parser. */
     const char *node_header; /* header whose value names the node (any case), or NULL; borrowed */
@@ -35,6 +70,8 @@ struct h1p {
     bool head;               /* answer to a HEAD request: no body whatever the headers say */
     bool peek_2xx;           /* keep the start of 2xx bodies too (a request that does not
                                 expect every 2xx); false after h1p_reset, set after it */
+    struct h1p_keep *keep;   /* where the whole answer is kept (h1p_keep_begin), or NULL
+                                (h1p_reset's default); borrowed */
 
     /* Results, valid once h1p_feed returned H1P_DONE. */
     int status;                /* final status, 200..999 (interim 1xx responses are skipped

@@ -5,8 +5,10 @@
 #include "net/xfer.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include "base/rng.h"
+#include "net/h1parse.h"
 #include "net/xfer_int.h"
 #include "scenario/scenario.h"
 
@@ -91,4 +93,14 @@ bool xfer_want_fresh(const struct scn_tls *t, uint64_t *rng)
     default:
         return false;
     }
+}
+
+void xfer_kept(const struct h1p_keep *k, struct xfer_result *r)
+{
+    const char *eol = k->head ? memchr(k->head, '\n', k->head_len) : NULL;
+    r->head = eol ? eol + 1 : "";
+    r->head_len = eol ? k->head_len - (size_t)(eol + 1 - k->head) : 0;
+    r->whole_body = k->body ? k->body : "";
+    r->whole_body_len = k->body_len;
+    r->body_truncated = k->truncated || k->oom;
 }

@@ -23,6 +23,7 @@ struct ev_loop;
 struct scenario;
 struct xfer;
 struct auth_pool;
+struct tpl_span;
 
 #define XFER_NO_APP ((size_t)-1)
 
@@ -33,9 +34,14 @@ struct xfer_req {
     size_t request;
     size_t target;
     size_t app;
-    const size_t *rows; /* rows[f] drawn from feeder f for the request's templates
-                           (read only for the feeders it uses), or NULL */
-    uint64_t seq;       /* ${seq} */
+    const size_t *rows;          /* rows[f] drawn from feeder f for the request's templates
+                                    (read only for the feeders it uses), or NULL */
+    uint64_t seq;                /* ${seq} */
+    const struct tpl_span *vars; /* a flow step's: its flow instance's variables (borrowed
+                                    until the completion), or NULL */
+    bool keep;                   /* keep the answer's head and body for its checks and
+                                    captures (xfer_result.head, whole_body) */
+    size_t body_limit;           /* with keep: the most body bytes kept */
 };
 
 #define XFER_NODE_LEN REC_NODE_NAME_LEN
@@ -71,6 +77,13 @@ struct xfer_result {
                           callback */
     size_t body_len;
     int retry_after_s; /* 429 with Retry-After: its seconds (0 for a date); else -1 */
+    /* With xfer_req.keep and an answer (else NULL, 0): valid during the callback. */
+    const char *head; /* the header lines after the status line, as received */
+    size_t head_len;
+    const char *whole_body; /* the body, de-chunked: its first body_limit bytes */
+    size_t whole_body_len;
+    bool body_truncated; /* the body was longer than body_limit (or memory ran out
+                            keeping it) */
 };
 
 /* Called on the loop for every finished request of slot `slot`. */

@@ -26,6 +26,7 @@
 
 #include "base/clock.h"
 #include "net/auth.h"
+#include "net/h1parse.h"
 #include "net/render.h"
 #include "net/xfer_easy.h"
 #include "net/xfer_int.h"
@@ -79,6 +80,8 @@ struct slot {
     size_t peek_len;
     char peek[XFER_PEEK_BYTES];
     int retry_after_s;
+    bool keep;            /* keep the answer (xfer_req.keep) */
+    struct h1p_keep kept; /* ... here */
     /* templated requests */
     struct render_bufs rb;
     struct curl_slist *hnodes; /* [max headers + 1]: the request's list, rebuilt */
@@ -219,6 +222,8 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userp)
         memcpy(sl->peek + sl->peek_len, ptr, n < room ? n : room);
         sl->peek_len += n < room ? n : room;
     }
+    if (sl->keep)
+        h1p_keep_body(&sl->kept, ptr, n);
     return n;
 }
 
@@ -240,6 +245,11 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *userp)
 {
     struct slot *sl = userp;
     size_t len = size * nitems;
+    if (sl->keep) { /* each response's status line starts its head (1xx, redirects) */
+        if (len > 5 && !memcmp(buf, "HTTP/", 5))
+            sl->kept.head_len = 0;
+        h1p_keep_head(&sl->kept, buf, len);
+    }
     if (len > 12 && (buf[0] | 0x20) == 'r' && !strncasecmp(buf, "retry-after:", 12)) {
         sl->retry_after_s = retry_after(buf + 12, buf + len);
         return len;
@@ -393,6 +403,8 @@ static void drain(struct mh *m)
         r.retry_after_s = r.status == 429 ? sl->retry_after_s : -1;
         r.body = rc == CURLE_OK && sl->peek_len ? sl->peek : NULL;
         r.body_len = r.body ? sl->peek_len : 0;
+        if (sl->keep && r.status)
+            xfer_kept(&sl->kept, &r);
         if (r.local && xfer_errno_local(sl->sock_errno)) /* libcurl: "couldn't connect" */
             snprintf(sl->errbuf, sizeof sl->errbuf, "node %s: cannot open a socket: %s",
                      x->scn->targets[sl->target].name, strerror(sl->sock_errno));
@@ -669,7 +681,8 @@ static int xcurl_start(struct xfer *xb, size_t slot, const struct xfer_req *rq)
                               .rows = rq->rows,
                               .seq = rq->seq,
                               .rng = &x->rng,
-                              .wall_ns = clock_wall_ns()};
+                              .wall_ns = clock_wall_ns(),
+                              .vars = rq->vars};
         if (render_request(rqs, x->url_prefix[target], &ctx, &sl->rb))
             goto refused;
         if (sl->rb.n_lines) {
@@ -695,6 +708,9 @@ static int xcurl_start(struct xfer *xb, size_t slot, const struct xfer_req *rq)
     sl->errbuf[0] = '\0';
     sl->body_seen = sl->peek_body = false;
     sl->peek_len = 0;
+    sl->keep = rq->keep;
+    if (rq->keep)
+        h1p_keep_clear(&sl->kept, rq->body_limit);
     sl->retry_after_s = -1;
     sl->sock_errno = 0;
     sl->hook.cert_asked = false;
@@ -762,6 +778,7 @@ static void xcurl_free(struct xfer *xb)
                 curl_easy_cleanup(x->slots[i].easy);
             free(x->slots[i].auth_line);
             render_bufs_free(&x->slots[i].rb);
+            h1p_keep_free(&x->slots[i].kept);
             free(x->slots[i].hnodes);
         }
     }

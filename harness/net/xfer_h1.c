@@ -141,6 +141,8 @@ static void complete(struct h1slot *s, enum rec_outcome oc, bool keep)
         }
         r.body = p->peek_len ? p->peek : NULL;
         r.body_len = p->peek_len;
+        if (p->keep)
+            xfer_kept(p->keep, &r);
     } else {
         r.error = s->err;
     }
@@ -703,7 +705,8 @@ static int prepare(struct xh1 *x, struct h1slot *s, const struct xfer_req *rq)
                               .rows = rq->rows,
                               .seq = rq->seq,
                               .rng = &x->rng,
-                              .wall_ns = clock_wall_ns()};
+                              .wall_ns = clock_wall_ns(),
+                              .vars = rq->vars};
         if (render_request(rqs, x->base_paths[rq->target], &ctx, &s->rb))
             goto nomem;
     }
@@ -751,6 +754,8 @@ int h1_start(struct xfer *xb, size_t slot, const struct xfer_req *rq)
     h1p_reset(&s->parser, x->scn->node_header, x->node_header_len,
               h1req_head(&x->scn->requests[rq->request]));
     s->parser.peek_2xx = x->peek_2xx[rq->request];
+    if (rq->keep)
+        h1p_keep_begin(&s->parser, &s->keep, rq->body_limit);
     s->busy = true;
     s->conn = NULL;
     x->inflight++;

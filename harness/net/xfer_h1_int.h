@@ -67,7 +67,8 @@ struct h1slot {
     bool local; /* failed for want of a local resource (xfer_result.local) */
     uint32_t auth_gen;
     struct h1p parser;
-    struct tpl_buf wbuf; /* this slot's request bytes, when built per request */
+    struct h1p_keep keep; /* the answer, for a request that keeps it (xfer_req.keep) */
+    struct tpl_buf wbuf;  /* this slot's request bytes, when built per request */
     struct render_bufs rb;
     char err[256];
 };

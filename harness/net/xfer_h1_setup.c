@@ -106,6 +106,7 @@ static void xh1_free(struct xfer *xb)
         xh1_abandon_all(xb, NULL, NULL);
         for (size_t i = 0; i < x->n_slots; i++) {
             tpl_buf_free(&x->slots[i].wbuf);
+            h1p_keep_free(&x->slots[i].keep);
             render_bufs_free(&x->slots[i].rb);
         }
     }

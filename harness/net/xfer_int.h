@@ -92,4 +92,9 @@ struct curl_slist *xfer_build_headers(const struct scn_request *rq);
 struct curl_slist *xfer_chain_headers(struct curl_slist *nodes, const struct scn_request *rq,
                                       struct curl_slist *base, const struct render_bufs *rb);
 
+struct h1p_keep;
+/* Points r's head and whole body at an answer kept in k (the header
+ * lines after its status line; the body as kept). */
+void xfer_kept(const struct h1p_keep *k, struct xfer_result *r);
+
 #endif

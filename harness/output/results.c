@@ -397,6 +397,10 @@ void *results_build_echo(const struct scenario *scn, const struct engine_result 
     json_object_set_new(tot, "by_node", by);
     json_object_set_new(doc, "totals", tot);
     json_object_set_new(doc, "intervals", intervals_json(scn, r));
+    if (scn->n_flows)
+        json_object_set_new(doc, "flows", results_flows_json(scn, r));
+    if (scn->n_check_names)
+        json_object_set_new(doc, "checks", results_checks_json(scn, r));
     if (r->auth)
         json_object_set_new(doc, "auth", auth_json(scn, r));
     return doc;

@@ -72,6 +72,11 @@ struct hdr_hist;
  * milliseconds ("latency_ms": count, min, mean, ..., max, overflow), and
  * its V2 compressed base64 (JSON null when it cannot be encoded). Both a
  * json_t * (new reference), NULL without memory. */
+/* results.json's "flows" and "checks" arrays (results_flows.c); empty
+ * arrays for a scenario without flows or checks. New references (json_t *). */
+void *results_flows_json(const struct scenario *scn, const struct engine_result *r);
+void *results_checks_json(const struct scenario *scn, const struct engine_result *r);
+
 void *results_hist_summary(const struct hdr_hist *h);
 void *results_hist_base64(const struct hdr_hist *h);
 

@@ -29,6 +29,7 @@
 #include "base/clock.h"
 #include "base/sigguard.h"
 #include "base/stats.h"
+#include "measure/recorder_flow.h"
 #include "net/auth.h"
 #include "net/xfer.h"
 #include "run/certname.h"
@@ -203,6 +204,8 @@ static void close_interval(struct coord *c)
             map[n] = global_node(r, worker_node_name(c->workers[i], n));
         if (merge_set(c->iv_set, back, map))
             c->status = ENGINE_ESETUP;
+        if (rec_flows_add(c->iv_set, back))
+            c->status = ENGINE_ESETUP;
         rec_set_health_add(c->iv_set, back);
         rec_merge_errors(c->iv_set, back);
         rec_merge_errors(r->total, back);
@@ -211,7 +214,8 @@ static void close_interval(struct coord *c)
     c->iv_set->n_nodes = r->n_nodes;
     struct rec_set *tot = r->total;
     tot->n_nodes = r->n_nodes;
-    merge_set(tot, c->iv_set, NULL);
+    if (merge_set(tot, c->iv_set, NULL) || rec_flows_add(tot, c->iv_set))
+        c->status = ENGINE_ESETUP;
     int64_t inflight = c->iv_set->health.inflight;
     rec_health_add(&r->health, &c->iv_set->health);
     r->health.inflight = inflight;
@@ -496,8 +500,10 @@ static void redact_outputs(const struct scenario *scn, const struct auth_pool *a
 {
     struct redact *rd = NULL;
     bool ok = !redact_new(scn, &rd) && !auth_pool_add_tokens(auth, rd);
-    for (int i = 0; r && i < OC_COUNT; i++) {
-        char *e = r->total->first_error[i];
+    size_t n_checks = r && r->total->flows ? r->total->flows->n_checks : 0;
+    for (size_t i = 0; r && i < OC_COUNT + n_checks; i++) {
+        char *e =
+            i < OC_COUNT ? r->total->first_error[i] : r->total->flows->checks[i - OC_COUNT].example;
         if (e[0] && ok)
             redact_text(rd, e, e, REC_ERROR_LEN, REDACT_ONE_LINE);
         else if (e[0])
@@ -543,6 +549,7 @@ int engine_run(const struct scenario *scn, const struct engine_start *start,
     if (!c.res || !c.workers || !c.lent || prepare_shared(&c) ||
         rec_set_new(scn->n_phases, scn->n_requests, &c.res->total) ||
         rec_set_new(scn->n_phases, scn->n_requests, &c.iv_set) ||
+        scn_rec_flows(scn, c.res->total) || scn_rec_flows(scn, c.iv_set) ||
         !(c.res->node_names = calloc(REC_MAX_NODES, REC_NODE_NAME_LEN)) ||
         !(c.scratch = rec_cell_new())) {
         snprintf(err, err_len, "out of memory preparing the run");

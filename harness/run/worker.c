@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "base/rng.h"
+#include "measure/recorder_flow.h"
 #include "net/auth.h"
 #include "net/xfer.h"
 #include "run/sched.h"
@@ -49,7 +50,7 @@
 static void check_drained(struct worker *w)
 {
     if ((w->schedule_over || atomic_load(&w->stop)) && xfer_inflight(w->xfer) == 0 &&
-        w->pend_len == 0)
+        w->pend_len == 0 && w->step_waits == 0)
         atomic_store(&w->drained, true);
 }
 
@@ -105,38 +106,64 @@ static bool draw_rows(struct worker *w, struct wslot *s, size_t rq)
     return true;
 }
 
+/* Sends request rq in slot s, due at intended_ns: its feeder rows, its
+ * application, the lag behind its due time, the transport. arrival: an
+ * arrival of the schedule (or a user's send), counted in the generator's
+ * health; a flow's later step is not. False when a feeder ran dry. */
+static bool send_request(struct worker *w, size_t si, size_t rq_index, int64_t intended_ns,
+                         bool arrival)
+{
+    struct wslot *s = &w->slots[si];
+    const struct scn_request *req = &w->scn->requests[rq_index];
+    s->request = rq_index;
+    s->intended_ns = intended_ns;
+    if (req->feeder_mask && !draw_rows(w, s, rq_index))
+        return false;
+    if (arrival || !s->flow)
+        s->app = w->n_apps ? pick_app(w, si) : XFER_NO_APP; /* a flow keeps its application */
+    struct rec_set *f = front(w);
+    int64_t lag = since_start(w) - intended_ns;
+    if (arrival && lag > w->late_ns)
+        health_add(w, s->phase, late, 1);
+    if (lag / 1000 > f->health.max_lag_us)
+        f->health.max_lag_us = lag / 1000;
+    if (lag / 1000 > f->by_phase[s->phase].max_lag_us)
+        f->by_phase[s->phase].max_lag_us = lag / 1000;
+    if (arrival)
+        health_add(w, s->phase, started, 1);
+    size_t body_limit = 0;
+    bool keep = worker_keeps(req, &body_limit);
+    struct xfer_req rq = {.request = rq_index,
+                          .target = s->target,
+                          .app = s->app,
+                          .rows = s->rows,
+                          .seq = next_seq(w),
+                          .vars = s->flow ? s->vars : NULL,
+                          .keep = keep,
+                          .body_limit = body_limit};
+    xfer_start(w->xfer, si, &rq);
+    return true;
+}
+
 static bool start_in_slot(struct worker *w, size_t si, int64_t intended_ns, size_t phase)
 {
     struct wslot *s = &w->slots[si];
     const struct worker_shared *sh = w->sh;
     s->busy = true;
     s->phase = phase;
-    s->intended_ns = intended_ns;
-    s->request =
+    size_t rq =
         w->scn->n_requests > 1 ? sched_pick(sh->request_cum, w->scn->n_requests, &w->rng) : 0;
     s->target = w->scn->n_targets < 2    ? 0
                 : w->scn->balance_random ? sched_pick(sh->target_cum, w->scn->n_targets, &w->rng)
                                          : sched_rr_next(&w->rr);
-    if (w->scn->requests[s->request].feeder_mask && !draw_rows(w, s, s->request)) {
+    s->flow = w->scn->requests[rq].flow;
+    if (s->flow)
+        worker_flow_begin(w, s, intended_ns);
+    if (!send_request(w, si, rq, intended_ns, true)) {
         s->busy = false;
+        s->flow = 0;
         return false;
     }
-    s->app = w->n_apps ? pick_app(w, si) : XFER_NO_APP;
-    struct rec_set *f = front(w);
-    int64_t lag = since_start(w) - intended_ns;
-    if (lag > w->late_ns)
-        health_add(w, phase, late, 1);
-    if (lag / 1000 > f->health.max_lag_us)
-        f->health.max_lag_us = lag / 1000;
-    if (lag / 1000 > f->by_phase[phase].max_lag_us)
-        f->by_phase[phase].max_lag_us = lag / 1000;
-    health_add(w, phase, started, 1);
-    struct xfer_req rq = {.request = s->request,
-                          .target = s->target,
-                          .app = s->app,
-                          .rows = s->rows,
-                          .seq = next_seq(w)};
-    xfer_start(w->xfer, si, &rq);
     return true;
 }
 
@@ -171,9 +198,9 @@ static int64_t next_due(const struct worker *w)
 {
     if (atomic_load(&w->stop))
         return INT64_MAX;
-    if (w->scn->model == SCN_OPEN)
-        return w->have_next ? w->next_intended : INT64_MAX;
-    int64_t due = w->phase_due_ns, think_due;
+    int64_t due = w->scn->model == SCN_OPEN ? (w->have_next ? w->next_intended : INT64_MAX)
+                                            : w->phase_due_ns,
+            think_due;
     size_t si;
     if (thinkq_peek(&w->thinkers, &think_due, &si) && think_due < due)
         due = think_due;
@@ -204,6 +231,7 @@ static void arm(struct worker *w)
 }
 
 static void closed_due(struct worker *w, int64_t now);
+static void steps_due(struct worker *w, int64_t now);
 
 /* Does what is due now: starts the arrivals whose time has come (up to
  * ARRIVAL_BATCH, so completions get a turn), or the closed model's phase
@@ -218,6 +246,7 @@ static bool run_due(struct worker *w)
         closed_due(w, now);
         return false;
     }
+    steps_due(w, now);
     for (int n = 0;
          w->have_next && w->next_intended <= now && n < ARRIVAL_BATCH && !atomic_load(&w->stop);
          n++) {
@@ -230,6 +259,32 @@ static bool run_due(struct worker *w)
         return false;
     }
     return w->next_intended <= now && !atomic_load(&w->stop);
+}
+
+/* A flow's next step, due at due_ns, is sent now (its latency counts from
+ * due_ns). */
+static void send_step(struct worker *w, size_t si, int64_t due_ns)
+{
+    struct wslot *s = &w->slots[si];
+    s->busy = true;
+    if (!send_request(w, si, s->request + 1, due_ns, false)) {
+        s->busy = false; /* a feeder ran dry: the run ends */
+        s->flow = 0;
+        check_drained(w);
+    }
+}
+
+/* The open model's flow steps whose think time ended by now. */
+static void steps_due(struct worker *w, int64_t now)
+{
+    int64_t due;
+    size_t si;
+    while (thinkq_peek(&w->thinkers, &due, &si) && due <= now && !atomic_load(&w->stop)) {
+        thinkq_pop(&w->thinkers);
+        w->slots[si].thinking = w->slots[si].step_wait = false;
+        w->step_waits--;
+        send_step(w, si, due);
+    }
 }
 
 static void on_timer(struct ev_loop *loop, ev_io *io, int revents)
@@ -260,7 +315,8 @@ static void user_send(struct worker *w, size_t si)
     size_t phase = w->cur_phase;
     health_add(w, phase, scheduled, 1);
     /* Closed model: the request is due when it is sent. */
-    if (!start_in_slot(w, si, since_start(w), phase)) {
+    w->slots[si].iter_start_ns = since_start(w);
+    if (!start_in_slot(w, si, w->slots[si].iter_start_ns, phase)) {
         health_add(w, phase, scheduled, -1);
         check_drained(w);
     }
@@ -268,9 +324,15 @@ static void user_send(struct worker *w, size_t si)
 
 /* A user's think time is over: it sends, unless the phases left it no
  * place. */
-static void think_over(struct worker *w, size_t si)
+static void think_over(struct worker *w, size_t si, int64_t due_ns)
 {
     w->slots[si].thinking = false;
+    if (w->slots[si].step_wait) {
+        w->slots[si].step_wait = false;
+        w->step_waits--;
+        send_step(w, si, due_ns);
+        return;
+    }
     if (si < w->active_users && !w->schedule_over && !atomic_load(&w->stop))
         user_send(w, si);
     else
@@ -319,7 +381,7 @@ static void closed_due(struct worker *w, int64_t now)
         if (!thinking || think_due > now || atomic_load(&w->stop))
             return;
         thinkq_pop(&w->thinkers);
-        think_over(w, si);
+        think_over(w, si, think_due);
     }
 }
 
@@ -339,9 +401,28 @@ static void on_done(void *user, size_t si, const struct xfer_result *r)
         worker_record_done(w, s, r);
         s->backoff_s = 0;
     }
+    int64_t due;
+    if (s->flow && worker_flow_next(w, si, r, &due)) {
+        if (due <= since_start(w)) {
+            send_step(w, si, due);
+        } else {
+            s->busy = s->thinking = s->step_wait = true;
+            w->step_waits++;
+            thinkq_push(&w->thinkers, due, si);
+            arm(w);
+        }
+        return;
+    }
     if (w->scn->model == SCN_CLOSED) {
         if (si < w->active_users && !w->schedule_over && !atomic_load(&w->stop)) {
             double think_s = w->scn->phases[w->cur_phase].think_ms / 1000.0;
+            const struct scn_request *done_rq = &w->scn->requests[s->request];
+            if (done_rq->flow) { /* pacing: the least time from one iteration to the next */
+                double left_s = w->scn->flows[done_rq->flow - 1].pacing_ms / 1000.0 -
+                                (double)(since_start(w) - s->iter_start_ns) / 1e9;
+                if (left_s > think_s)
+                    think_s = left_s;
+            }
             if (r->local && s->backoff_s > think_s)
                 think_s = s->backoff_s; /* never again at once */
             if (r->status == 429 && w->scn->backoff_max_ms > 0) {
@@ -396,8 +477,13 @@ static void control(struct worker *w)
     if (atomic_load(&w->stop)) {
         w->pend_len = 0;
         w->active_users = 0;
-        for (size_t i = 0; i < w->n_slots; i++)
-            w->slots[i].thinking = false;
+        for (size_t i = 0; i < w->n_slots; i++) {
+            struct wslot *s = &w->slots[i];
+            if (s->step_wait) /* a flow instance that will not go on */
+                s->busy = s->step_wait = false;
+            s->thinking = false;
+        }
+        w->step_waits = 0;
         thinkq_clear(&w->thinkers);
         arm(w); /* disarmed */
     }
@@ -512,10 +598,27 @@ int worker_new(const struct worker_shared *sh, int id, struct worker **out, char
         goto nomem;
     if (scn->model == SCN_OPEN && !(w->pend = malloc(PENDING_CAP * sizeof *w->pend)))
         goto nomem;
-    if (scn->model == SCN_CLOSED && thinkq_init(&w->thinkers, w->n_slots))
+    if ((scn->model == SCN_CLOSED || scn->n_flows) && thinkq_init(&w->thinkers, w->n_slots))
         goto nomem;
+    size_t max_vars = 0;
+    for (size_t f = 0; f < scn->n_flows; f++)
+        if (scn->flows[f].n_vars > max_vars)
+            max_vars = scn->flows[f].n_vars;
+    if (max_vars) {
+        w->spans = calloc(w->n_slots * max_vars, sizeof *w->spans);
+        w->var_bufs = calloc(w->n_slots * max_vars, sizeof *w->var_bufs);
+        if (!w->spans || !w->var_bufs)
+            goto nomem;
+        for (size_t i = 0; i < w->n_slots; i++) {
+            w->slots[i].vars = w->spans + i * max_vars;
+            w->slots[i].var_bufs = w->var_bufs + i * max_vars;
+        }
+        w->n_var_bufs = w->n_slots * max_vars;
+    }
     if (rec_set_new(scn->n_phases, scn->n_requests, &w->sets[0]) ||
         rec_set_new(scn->n_phases, scn->n_requests, &w->sets[1]))
+        goto nomem;
+    if (scn_rec_flows(scn, w->sets[0]) || scn_rec_flows(scn, w->sets[1]))
         goto nomem;
     w->front = w->sets[0];
     if (scn->n_feeders) {
@@ -665,6 +768,10 @@ void worker_free(struct worker *w)
     rec_set_free(w->sets[0]);
     rec_set_free(w->sets[1]);
     free(w->pend);
+    for (size_t i = 0; i < w->n_var_bufs; i++)
+        tpl_buf_free(&w->var_bufs[i]);
+    free(w->var_bufs);
+    free(w->spans);
     free(w->draws);
     free(w->rows);
     free(w->slots);

@@ -18,8 +18,10 @@
 #include "run/sched.h"
 #include "run/thinkq.h"
 #include "run/worker.h"
+#include "scenario/template.h"
 
 struct feeder_draw;
+struct scn_request;
 
 struct wslot {
     size_t phase;
@@ -30,8 +32,17 @@ struct wslot {
     uint64_t user_rows;  /* bit f: rows[f] is this virtual user's for the run */
     int64_t intended_ns; /* from run start */
     bool busy;
-    bool thinking;    /* closed model: in w->thinkers */
+    bool thinking;    /* in w->thinkers: a closed-model user's think time, or (step_wait)
+                         the think time before a flow's next step */
     double backoff_s; /* closed model: the wait after its last local failure, or 0 */
+    /* a flow instance (worker_flow.c) */
+    size_t flow;              /* 0: none; else 1 + its flow's index */
+    bool step_wait;           /* thinking before its next step */
+    bool flow_failed;         /* a step failed and the flow went on (on_fail: continue) */
+    int64_t flow_start_ns;    /* the arrival's intended start (from run start) */
+    int64_t iter_start_ns;    /* closed model: when the user's iteration began (pacing) */
+    struct tpl_span *vars;    /* [flow's n_vars]: the instance's variables */
+    struct tpl_buf *var_bufs; /* [max vars]: their bytes, grown once, reused */
 };
 
 struct pending {
@@ -72,6 +83,7 @@ struct worker {
     int64_t phase_due_ns;   /* closed: next look at the phase (INT64_MAX: none) */
     struct thinkq thinkers; /* closed: users thinking, soonest first */
     size_t active_users;
+    size_t step_waits; /* slots waiting for a flow's next step (in thinkers) */
     bool schedule_over;
     int64_t late_ns;
     uint64_t rng;
@@ -79,7 +91,10 @@ struct worker {
     size_t app_next;           /* round robin */
     struct feeder_draw *draws; /* [n_feeders]: this worker's claimed rows */
     size_t *rows;              /* [n_slots * n_feeders], the slots' rows */
-    uint64_t seq;              /* next ${seq} of this worker's chunk */
+    struct tpl_span *spans;    /* [n_slots * max vars]: the slots' flow variables */
+    struct tpl_buf *var_bufs;  /* [same]: their bytes */
+    size_t n_var_bufs;
+    uint64_t seq; /* next ${seq} of this worker's chunk */
     uint64_t seq_end;
 
     struct rec_set *sets[2];  /* both of the worker's sets, for worker_free */
@@ -119,6 +134,22 @@ static inline int64_t since_start(const struct worker *w)
 {
     return w->sh->now_ns(w->sh->clock_ctx) - w->sh->start_ns;
 }
+
+/* True when request req's answer is kept for its checks and captures
+ * (xfer_req.keep), with the most body bytes to keep in *body_limit. */
+bool worker_keeps(const struct scn_request *req, size_t *body_limit);
+
+/* Slot s (its phase and flow set) begins an instance of its flow, whose
+ * arrival was due at intended_ns (from run start): counted started, its
+ * variables emptied. */
+void worker_flow_begin(struct worker *w, struct wslot *s, int64_t intended_ns);
+
+/* Slot si's step finished with r (recorded as a request already): judges
+ * it, keeps its captures, and counts the instance's end. Returns true when
+ * the instance goes on with the next step (requests[s->request + 1]),
+ * due at *due_ns (from run start); false when it ended (s->flow is 0
+ * then). */
+bool worker_flow_next(struct worker *w, size_t si, const struct xfer_result *r, int64_t *due_ns);
 
 /* What a finished request of slot s leaves in the front set
  * (worker_record.c): its cell's counts and histograms, with latency from

@@ -102,6 +102,7 @@ void scenario_free(struct scenario *s)
         free(r->expect_status);
     }
     free(s->requests);
+    scn_flows_free(s);
     for (size_t i = 0; i < s->n_phases; i++) {
         free(s->phases[i].name);
         free(s->phases[i].group);
@@ -678,7 +679,7 @@ int scenario_load_mem(const char *path, const char *yaml, size_t len, const char
     static const char *const top_keys[] = {
         "name",      "description", "targets", "node_header", "tls",      "http",
         "feeders",   "requests",    "load",    "timeouts",    "interval", "output",
-        "generator", "gates",       "auth",    "metrics",     NULL};
+        "generator", "gates",       "auth",    "metrics",     "flows",    NULL};
     scnp_keys(&c, root, "", top_keys);
     read_top(&c, root, s);
     scnp_targets(&c, root, s);
@@ -686,6 +687,7 @@ int scenario_load_mem(const char *path, const char *yaml, size_t len, const char
     scnp_feeders(&c, root, s); /* before requests: their templates name feeders */
     scnp_requests(&c, root, s);
     scnp_load(&c, root, s);
+    scnp_flows(&c, root, s); /* after load: pacing needs the model */
     scnp_auth(&c, root, s);
     scnp_tls_system_ca(&c, root, s); /* once targets and auth say whether https is used */
     scnp_feeders_check(&c, root, s);

@@ -75,8 +75,24 @@ struct scn_header {
                       * no feeder cell it can take holds CR, LF or NUL */
 };
 
+/* A think time (flows: between steps). */
+enum scn_think_kind {
+    SCN_THINK_NONE = 0,    /* the next step is due at once */
+    SCN_THINK_FIXED = 1,   /* a_ms */
+    SCN_THINK_UNIFORM = 2, /* uniform in [a_ms, b_ms] */
+    SCN_THINK_EXP = 3,     /* exponential of mean a_ms */
+};
+struct scn_think {
+    enum scn_think_kind kind;
+    double a_ms, b_ms;
+};
+
+/* What a flow instance does after a step's failed check (or a failed
+ * request: no answer, or a status the step does not expect). */
+enum scn_on_fail { SCN_ON_FAIL_STOP = 0, SCN_ON_FAIL_CONTINUE = 1 };
+
 struct scn_request {
-    char *name;
+    char *name;    /* a flow's step: "FLOW.STEP" */
     double weight; /* > 0, default 1 */
     char *method;  /* GET default */
     char *path;    /* begins with '/'; runtime references as written */
@@ -98,6 +114,28 @@ struct scn_request {
     /* Bit s set when status s (0..639) counts as success; filled from
      * expect_status, or 200..399 by default. Test with scn_request_expects. */
     uint64_t expect_bits[10];
+    /* Flows (docs/scenario.md, "Flows"): 0 for a request of the mix; else
+     * 1 + the index of the flow whose step `step` (0-based) this is. A
+     * flow's first step carries the flow's weight (the mix picks it for
+     * the flow), its other steps weight 0. */
+    size_t flow;
+    size_t step;
+    struct scn_think think;   /* after this step, before the next (the flow's default) */
+    enum scn_on_fail on_fail; /* after a failed check or request (the flow's default) */
+};
+
+/* A flow: steps run one after the other by one flow instance, each a
+ * request (requests[first_request .. first_request + n_steps)), values
+ * captured from one step's answer rendered into later steps' templates. */
+struct scn_flow {
+    char *name;
+    double weight;
+    size_t first_request;
+    size_t n_steps;
+    double pacing_ms; /* closed model: the least time from one iteration's start to
+                         the next user's iteration (0: none) */
+    char **vars;      /* the flow's variables (names captures write), in order */
+    size_t n_vars;
 };
 
 /* True when status counts as success for r. O(1), no allocation. */
@@ -261,9 +299,14 @@ struct scenario {
     size_t n_targets;
     char *node_header; /* response header naming the node, or NULL */
     struct scn_tls tls;
-    int http_version; /* 1 (HTTP/1.1) or 2 */
-    struct scn_request *requests;
+    int http_version;             /* 1 (HTTP/1.1) or 2 */
+    struct scn_request *requests; /* the mix's requests, then every flow's steps */
     size_t n_requests;
+    struct scn_flow *flows; /* `flows:` in file order */
+    size_t n_flows;
+    char **check_names; /* every check's name once (requests' and steps' checks count
+                           by name), in order of first appearance */
+    size_t n_check_names;
     enum scn_model model;
     bool poisson;          /* open model: exponential inter-arrival times */
     bool balance_random;   /* load.balance: random (else round_robin, the default):
@@ -353,6 +396,12 @@ int scenario_shard(struct scenario *s, int index, int count, char *err, size_t e
  * shares differ by at most one and add up to total: total/count, one more
  * for the first total%count. */
 size_t scenario_share(size_t total, size_t index, size_t count);
+
+/* Gives s's record sets (recorder_flow.h) their flow and check tables:
+ * rec_set_flows with the scenario's flows' step counts. Returns 0, or -1
+ * (no memory); 0 without doing anything when s has neither. */
+struct rec_set;
+int scn_rec_flows(const struct scenario *s, struct rec_set *set);
 
 /* Total planned duration of all phases, seconds. */
 double scenario_duration_s(const struct scenario *s);

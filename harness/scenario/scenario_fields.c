@@ -333,9 +333,9 @@ static int compile(struct scnp_ctx *c, const struct ytree_node *n, const char *f
     if (!tag_ok(c, n, field))
         return -1;
     char msg[512];
-    int rc =
-        tpl_compile(n->text, n->len, flags, s ? (const struct feeder *const *)s->feeders : NULL,
-                    s ? s->n_feeders : 0, NULL, NULL, out, msg, sizeof msg);
+    int rc = tpl_compile_vars(
+        n->text, n->len, flags, s ? (const struct feeder *const *)s->feeders : NULL,
+        s ? s->n_feeders : 0, c->vars, c->n_vars, NULL, NULL, out, msg, sizeof msg);
     if (rc == TPL_ENOMEM) {
         c->oom = true;
         return -1;

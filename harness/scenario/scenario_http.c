@@ -329,9 +329,9 @@ static void compile_body_file(struct scnp_ctx *c, const struct ytree_node *n, co
 {
     char msg[512];
     struct tpl *t;
-    int rc = tpl_compile(r->body, r->body_bytes, TPL_RUNTIME | TPL_LENIENT,
-                         (const struct feeder *const *)s->feeders, s->n_feeders, NULL, NULL, &t,
-                         msg, sizeof msg);
+    int rc = tpl_compile_vars(r->body, r->body_bytes, TPL_RUNTIME | TPL_LENIENT,
+                              (const struct feeder *const *)s->feeders, s->n_feeders, c->vars,
+                              c->n_vars, NULL, NULL, &t, msg, sizeof msg);
     if (rc == TPL_ENOMEM) {
         c->oom = true;
         return;
@@ -484,15 +484,20 @@ static void read_request(struct scnp_ctx *c, const struct ytree_node *n, const c
 {
     static const char *const keys[] = {"name", "weight",    "method", "path",   "headers",
                                        "body", "body_file", "json",   "expect", NULL};
+    /* a flow's step: no weight (the flow has one), and what comes after it */
+    static const char *const step_keys[] = {"name",  "method",    "path", "headers",
+                                            "body",  "body_file", "json", "expect",
+                                            "think", "on_fail",   NULL};
     char f[SCNP_FIELD_MAX];
     const struct ytree_node *v;
+    bool step = r->flow != 0;
 
     r->weight = 1;
     for (int st = 200; st < 400; st++)
         r->expect_bits[st >> 6] |= (uint64_t)1 << (st & 63);
-    if (scnp_keys(c, n, field, keys))
+    if (scnp_keys(c, n, field, step ? step_keys : keys))
         return;
-    if ((v = scnp_get(n, "weight")))
+    if (!step && (v = scnp_get(n, "weight")))
         scnp_number(c, v, scnp_field(f, field, "weight"), 1e-9, 1e6, &r->weight);
     if ((v = scnp_get(n, "method"))) {
         char *m;
@@ -623,13 +628,24 @@ static size_t *same_names(struct scnp_ctx *c, const struct scenario *s)
     return first;
 }
 
+int scnp_step(struct scnp_ctx *c, const struct ytree_node *n, const char *field, size_t index,
+              const struct scenario *s, struct scn_request *r)
+{
+    bool named = false;
+    size_t errors = c->n_errors;
+    read_request(c, n, field, index, s, r, &named);
+    return c->n_errors > errors || c->oom ? -1 : 0;
+}
+
 void scnp_requests(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s)
 {
     const struct ytree_node *rq = scnp_get(root, "requests");
     char f[SCNP_FIELD_MAX];
     if (!rq) {
-        scnp_error(c, root, "requests",
-                   "missing; list what to send, e.g. requests: [{path: /echo/1.0.0}]");
+        if (!scnp_get(root, "flows"))
+            scnp_error(c, root, "requests",
+                       "missing; list what to send, e.g. requests: [{path: /echo/1.0.0}] (or "
+                       "flows: of several steps)");
         return;
     }
     if (scnp_list(c, rq, "requests", "requests: [{name: echo, path: /echo/1.0.0}]"))

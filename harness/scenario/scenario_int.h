@@ -43,6 +43,11 @@ struct scnp_ctx {
      * tree. */
     const char **failed_feeders;
     size_t n_failed_feeders;
+    /* while a flow's step is read: the flow variables its templates may
+     * name (captured by earlier steps; template.h, tpl_compile_vars),
+     * borrowed; else NULL */
+    const char *const *vars;
+    size_t n_vars;
 };
 
 /* Records "field: <fmt>" at node at (NULL: the file, line 1). */
@@ -169,6 +174,14 @@ void scnp_targets(struct scnp_ctx *c, const struct ytree_node *root, struct scen
 void scnp_tls(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
 void scnp_requests(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
 void scnp_load(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
+/* `flows:`, after requests: each step appended to s->requests. */
+void scnp_flows(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
+/* One request of a flow's steps into r (r->flow and r->step set by the
+ * caller; templates may name c->vars). Returns 0, or -1 reported. */
+/* Frees s->flows (their steps are among s->requests). */
+void scn_flows_free(struct scenario *s);
+int scnp_step(struct scnp_ctx *c, const struct ytree_node *n, const char *field, size_t index,
+              const struct scenario *s, struct scn_request *r);
 /* A staircase's `stop:` mapping ({slo: [EXPR...], after: N}) for the steps
  * phase named group: appended to s->step_stops, *rule set to 1 + its
  * index. Returns 0, or -1 with the error reported. */

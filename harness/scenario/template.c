@@ -37,6 +37,8 @@ struct comp {
     unsigned flags;
     const struct feeder *const *feeders;
     size_t n_feeders;
+    const char *const *vars;
+    size_t n_vars;
     tpl_env_fn env;
     void *env_user;
     char *err;
@@ -143,6 +145,15 @@ static int builtin(const char *name, size_t n)
     for (int i = 0; builtin_names[i]; i++)
         if (strlen(builtin_names[i]) == n && !memcmp(builtin_names[i], name, n))
             return i;
+    return -1;
+}
+
+/* Index of the flow variable called name (n bytes), or -1. */
+static long var_index(const struct comp *c, const char *name, size_t n)
+{
+    for (size_t i = 0; i < c->n_vars; i++)
+        if (strlen(c->vars[i]) == n && !memcmp(c->vars[i], name, n))
+            return (long)i;
     return -1;
 }
 
@@ -334,7 +345,16 @@ static int compile_ref(struct comp *c, const char *d, const char *end, const cha
     } else if (p < end && *p == '}') { /* ${NAME} */
         close = p;
         size_t ref_len = (size_t)(close + 1 - d);
-        if (b >= 0 && is_function(b)) {
+        long v = b < 0 && (runtime || lenient) ? var_index(c, name, name_len) : -1;
+        if (v >= 0) {
+            struct piece *pc = add_runtime(c, P_VAR, d, ref_len, 0);
+            if (!pc)
+                rc = TPL_ENOMEM;
+            else {
+                pc->a = (size_t)v;
+                c->t->var_mask |= (uint64_t)1 << v;
+            }
+        } else if (b >= 0 && is_function(b)) {
             if (lenient)
                 literal = true;
             else
@@ -427,9 +447,20 @@ int tpl_compile(const char *text, size_t len, unsigned flags, const struct feede
                 size_t n_feeders, tpl_env_fn env, void *env_user, struct tpl **out, char *err,
                 size_t err_len)
 {
+    return tpl_compile_vars(text, len, flags, feeders, n_feeders, NULL, 0, env, env_user, out, err,
+                            err_len);
+}
+
+int tpl_compile_vars(const char *text, size_t len, unsigned flags,
+                     const struct feeder *const *feeders, size_t n_feeders, const char *const *vars,
+                     size_t n_vars, tpl_env_fn env, void *env_user, struct tpl **out, char *err,
+                     size_t err_len)
+{
     struct comp c = {.flags = flags,
                      .feeders = feeders,
                      .n_feeders = n_feeders,
+                     .vars = vars,
+                     .n_vars = n_vars,
                      .env = env,
                      .env_user = env_user,
                      .err = err,
@@ -440,6 +471,8 @@ int tpl_compile(const char *text, size_t len, unsigned flags, const struct feede
         err[0] = '\0';
     if (n_feeders > TPL_MAX_FEEDERS)
         return fail(&c, "%zu feeders; a scenario can have at most %d", n_feeders, TPL_MAX_FEEDERS);
+    if (n_vars > TPL_MAX_VARS)
+        return fail(&c, "%zu flow variables; a flow can have at most %d", n_vars, TPL_MAX_VARS);
     if (!(c.t = calloc(1, sizeof *c.t)))
         goto done;
     const char *t = text, *end = text + len;
@@ -502,6 +535,11 @@ const char *tpl_text(const struct tpl *t, size_t *len)
     if (len)
         *len = t->text_len;
     return t->text;
+}
+
+uint64_t tpl_var_mask(const struct tpl *t)
+{
+    return t->var_mask;
 }
 
 uint64_t tpl_feeder_mask(const struct tpl *t)

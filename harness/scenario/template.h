@@ -18,6 +18,10 @@
  *   ${now_http}                RFC 9110 IMF-fixdate: Mon, 23 Nov 2026 10:48:42 GMT
  *   ${random_int(A,B)}         uniform integer A..B inclusive (64-bit signed)
  *   ${random_hex(N)}           N random lower-case hex digits, 1..256
+ *   ${VAR}                     a flow variable (tpl_compile_vars): the value
+ *                              a capture of an earlier step of the flow
+ *                              instance took; it takes precedence over an
+ *                              environment variable of that name
  * The built-in names (uuid, seq, now_ms, now_iso, now_http, random_int,
  * random_hex) always mean the built-in, also where an environment
  * variable of that name is set; they take no :-default.
@@ -72,6 +76,21 @@ int tpl_compile(const char *text, size_t len, unsigned flags, const struct feede
                 size_t n_feeders, tpl_env_fn env, void *env_user, struct tpl **out, char *err,
                 size_t err_len);
 
+/* Most flow variables a template can reference (tpl_var_mask is 64 bits). */
+#define TPL_MAX_VARS 64
+
+/* tpl_compile, where ${NAME} for one of the n_vars (<= TPL_MAX_VARS)
+ * names in vars (borrowed for the call) is a runtime reference to flow
+ * variable NAME: rendered from tpl_ctx.vars[its index]. Needs TPL_RUNTIME
+ * (or TPL_LENIENT, for file contents). */
+int tpl_compile_vars(const char *text, size_t len, unsigned flags,
+                     const struct feeder *const *feeders, size_t n_feeders, const char *const *vars,
+                     size_t n_vars, tpl_env_fn env, void *env_user, struct tpl **out, char *err,
+                     size_t err_len);
+
+/* Bit v set when t references flow variable v (tpl_compile_vars). */
+uint64_t tpl_var_mask(const struct tpl *t);
+
 /* Frees t; NULL is fine. */
 void tpl_free(struct tpl *t);
 
@@ -96,6 +115,12 @@ uint64_t tpl_feeder_mask(const struct tpl *t);
 void tpl_each_column(const struct tpl *t, void (*fn)(void *user, size_t feeder, size_t column),
                      void *user);
 
+/* A flow variable's value: len bytes at p (borrowed). */
+struct tpl_span {
+    const char *p;
+    size_t len;
+};
+
 /* What one rendering needs; filled per request by the caller. */
 struct tpl_ctx {
     const struct feeder *const *feeders; /* the array given to tpl_compile */
@@ -103,6 +128,8 @@ struct tpl_ctx {
     uint64_t seq;       /* ${seq} */
     uint64_t *rng;      /* rng_next() state (non-zero) for uuid, random_int, random_hex */
     int64_t wall_ns;    /* CLOCK_REALTIME, ns since the epoch: now_ms, now_iso, now_http */
+    const struct tpl_span *vars; /* vars[v]: flow variable v's value (only referenced ones
+                                    are read); NULL when the template uses none */
 };
 
 /* An output buffer; grows, never shrinks. Zero-initialise; one per

@@ -21,6 +21,7 @@ enum piece_kind {
     P_NOW_HTTP,
     P_RAND_INT,
     P_RAND_HEX,
+    P_VAR, /* a flow variable: a = its index in tpl_ctx.vars */
 };
 
 struct piece {
@@ -36,6 +37,7 @@ struct tpl {
     size_t n_pieces;
     size_t fixed_bytes; /* literal bytes + the longest form of every built-in */
     uint64_t feeder_mask;
+    uint64_t var_mask; /* bit v: the template uses flow variable v */
     bool dynamic;
     bool used_env;
 };

@@ -206,6 +206,8 @@ int tpl_render_append(const struct tpl *t, const struct tpl_ctx *ctx, struct tpl
             size_t n;
             feeder_cell(ctx->feeders[p->a], ctx->rows[p->a], p->b, &n);
             need += n;
+        } else if (p->kind == P_VAR) {
+            need += ctx->vars[p->a].len;
         }
     }
     if (tpl_buf_reserve(out, need))
@@ -248,6 +250,11 @@ int tpl_render_append(const struct tpl *t, const struct tpl_ctx *ctx, struct tpl
             break;
         case P_RAND_HEX:
             k += put_hex(o + k, p->a, ctx->rng);
+            break;
+        case P_VAR:
+            if (ctx->vars[p->a].len)
+                memcpy(o + k, ctx->vars[p->a].p, ctx->vars[p->a].len);
+            k += ctx->vars[p->a].len;
             break;
         }
     }
