@@ -107,7 +107,7 @@ static void altered_ids_refused(void **state)
          .consent_nonce = 42},
     };
     for (int k = 0; k < 2; k++) {
-        char s[GSJOURNEY_ID_CHARS + 1], t[GSJOURNEY_ID_CHARS + 1];
+        char s[GSJOURNEY_ID_CHARS + 1], t[GSJOURNEY_ID_CHARS + 8];
         size_t n = (size_t)gsjourney_id_make(&ids[k], KEY, s);
         struct gsjourney_id got;
         enum gsjourney_kind kind = ids[k].kind;

@@ -931,10 +931,10 @@ int gscfg_usage(struct gsbuf *out)
                           opts[i].help);
     }
     return rc ? rc
-              : gsbuf_puts(out,
-                           "   --help                       this text\n"
-                           "Durations: 50ms, 1.5s, 200us, 2m. Endpoints: /echo/1.0.0[/...] and "
-                           "--route paths,\nPOST /oauth2/token, GET /_sim/stats, POST /_sim/reset, "
-                           "GET|POST /_sim/config. See docs/gatewaysim.md.\nExit: 0 after "
-                           "SIGTERM/SIGINT, 1 start-up failure, 2 bad usage.\n");
+              : gsbuf_puts(out, "   --help                       this text\n"
+                                "Durations: 50ms, 1.5s, 200us, 2m. Endpoints: /echo/1.0.0[/...], "
+                                "--route paths,\n--journey paths, POST /oauth2/token, GET "
+                                "/_sim/stats, POST /_sim/reset, "
+                                "GET|POST /_sim/config. See docs/gatewaysim.md.\nExit: 0 after "
+                                "SIGTERM/SIGINT, 1 start-up failure, 2 bad usage.\n");
 }

@@ -212,11 +212,49 @@ static int id_make(const struct gssrv *s, const struct gsjourney_id *id,
     return gsjourney_id_make(id, s->cfg.journey_secret, strlen(s->cfg.journey_secret), out);
 }
 
-/* x-fapi-interaction-id: a random RFC 4122 version 4 UUID per answer. */
-static void interaction_header(struct gssrv *s, char out[80])
+/* The request's x-fapi-interaction-id when it has a usable one (1..64
+ * visible ASCII characters): Open Banking servers send it back. */
+static bool request_interaction_id(const struct gsconn *c, const char **v, size_t *n)
 {
+    static const char name[] = "x-fapi-interaction-id:";
+    const size_t nl = sizeof name - 1;
+    const char *h = c->in.data + c->in.off;
+    size_t len = c->req.head_bytes;
+    for (size_t i = 0; i < len;) {
+        const char *eol = memchr(h + i, '\n', len - i);
+        size_t end = eol ? (size_t)(eol - h) : len;
+        if (end - i > nl && gshttp_ieq(h + i, nl, name)) {
+            size_t b = i + nl, e = end;
+            while (e > b && (h[e - 1] == '\r' || h[e - 1] == ' ' || h[e - 1] == '\t'))
+                e--;
+            while (b < e && (h[b] == ' ' || h[b] == '\t'))
+                b++;
+            if (e == b || e - b > 64)
+                return false;
+            for (size_t k = b; k < e; k++)
+                if (h[k] < 0x21 || h[k] > 0x7e)
+                    return false;
+            *v = h + b;
+            *n = e - b;
+            return true;
+        }
+        i = end + 1;
+    }
+    return false;
+}
+
+/* x-fapi-interaction-id: the request's, else a random RFC 4122 version 4
+ * UUID. */
+static void interaction_header(struct gssrv *s, const struct gsconn *c, char out[128])
+{
+    const char *v;
+    size_t n;
+    if (request_interaction_id(c, &v, &n)) {
+        snprintf(out, 128, "x-fapi-interaction-id: %.*s\r\n", (int)n, v);
+        return;
+    }
     uint64_t a = gsrng_next(&s->rng), b = gsrng_next(&s->rng);
-    snprintf(out, 80, "x-fapi-interaction-id: %08x-%04x-4%03x-%04x-%012llx\r\n",
+    snprintf(out, 128, "x-fapi-interaction-id: %08x-%04x-4%03x-%04x-%012llx\r\n",
              (unsigned)(a >> 32), (unsigned)(a >> 16) & 0xffff, (unsigned)a & 0xfff,
              (unsigned)(0x8000 | ((b >> 48) & 0x3fff)),
              (unsigned long long)(b & 0xffffffffffffull));
@@ -224,8 +262,8 @@ static void interaction_header(struct gssrv *s, char out[80])
 
 static void reply(struct gssrv *s, struct gsconn *c, int status)
 {
-    char extra[80];
-    interaction_header(s, extra);
+    char extra[128];
+    interaction_header(s, c, extra);
     gsapi_reply_scratch(s, c, status, extra);
 }
 

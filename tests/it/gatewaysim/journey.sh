@@ -127,6 +127,12 @@ esc=$(sed 's/^Q/\\u0051/' <<< "$good")
 assert_eq "ConsentId with an escape pays" 201 "$(post "$U2$P/domestic-payments" "{\"Data\":{\"ConsentId\":\"$esc\"}}")"
 
 # ---- methods -----------------------------------------------------------------------------
+# x-fapi-interaction-id: the request's comes back
+curl -s -o /dev/null -D "$T_TMP/h" -X POST -H 'X-FAPI-Interaction-Id:  93bac548-d2de-4546-b106-880a5018460d ' \
+    -d '{}' "$U2$P/domestic-payment-consents"
+grep -qi '^x-fapi-interaction-id: 93bac548-d2de-4546-b106-880a5018460d'$'\r''$' "$T_TMP/h" ||
+    fail "x-fapi-interaction-id not echoed: $(cat "$T_TMP/h")"
+
 assert_eq "GET on consents: 405" 405 "$(get "$U2$P/domestic-payment-consents")"
 grep -qi '^Allow: POST' "$T_TMP/h" || fail "405 does not say Allow: POST"
 assert_eq "POST on a payment id: 405" 405 "$(post "$U2$P/domestic-payments/x" '{}')"
