@@ -505,58 +505,6 @@ static int set_throttle_window(struct gscfg *c, const char *v, char *err, size_t
     return 0;
 }
 
-static int set_retry_after(struct gscfg *c, const char *v, char *err, size_t errlen)
-{
-    if (parse_onoff(v, &c->retry_after))
-        BAD("'%s' is not on or off", v);
-    return 0;
-}
-
-static int set_token_delay(struct gscfg *c, const char *v, char *err, size_t errlen)
-{
-    double s;
-    if (gscfg_parse_duration(v, 1e-3, &s) || s > 3600)
-        BAD("'%s' is not a duration up to 1 h (e.g. 200ms, 2s; a bare number is ms; 0 = none)", v);
-    c->token_delay_s = s;
-    return 0;
-}
-
-static int set_token_error_rate(struct gscfg *c, const char *v, char *err, size_t errlen)
-{
-    return set_fraction(&c->token_error_rate, v, err, errlen);
-}
-
-/* Any printable ASCII but backslash: the text goes into the JSON answer as
- * it is (a number, a string in quotes, null, or something malformed). */
-static int set_token_expires_in(struct gscfg *c, const char *v, char *err, size_t errlen)
-{
-    size_t n = strlen(v);
-    if (n >= sizeof c->token_expires_in)
-        BAD("is longer than %zu characters", sizeof c->token_expires_in - 1);
-    for (const char *p = v; *p; p++)
-        if (*p < 0x20 || *p > 0x7e || *p == '\\')
-            BAD("holds a control character, a backslash or a non-ASCII byte; write JSON such as "
-                "9223372036854775, 1e308, \"3600\" or null (\"\" = the token lifetime)");
-    memcpy(c->token_expires_in, v, n + 1);
-    return 0;
-}
-
-static int set_token_echo(struct gscfg *c, const char *v, char *err, size_t errlen)
-{
-    if (parse_onoff(v, &c->token_echo))
-        BAD("'%s' is not on or off", v);
-    return 0;
-}
-
-static int set_token_pad(struct gscfg *c, const char *v, char *err, size_t errlen)
-{
-    size_t n;
-    if (parse_size(v, &n) || n > 64u * 1024 * 1024)
-        BAD("'%s' is not a size 0..64MiB (e.g. 4MiB; 0 = none)", v);
-    c->token_pad_bytes = n;
-    return 0;
-}
-
 static int set_journey(struct gscfg *c, const char *v, char *err, size_t errlen)
 {
     if (!strcmp(v, "open-banking"))
@@ -606,6 +554,58 @@ static int set_journey_secret(struct gscfg *c, const char *v, char *err, size_t 
         BAD("the secret must be 1..%zu bytes long", sizeof c->journey_secret - 1);
     memcpy(c->journey_secret, v, n + 1);
     c->journey_secret_set = true;
+    return 0;
+}
+
+static int set_retry_after(struct gscfg *c, const char *v, char *err, size_t errlen)
+{
+    if (parse_onoff(v, &c->retry_after))
+        BAD("'%s' is not on or off", v);
+    return 0;
+}
+
+static int set_token_delay(struct gscfg *c, const char *v, char *err, size_t errlen)
+{
+    double s;
+    if (gscfg_parse_duration(v, 1e-3, &s) || s > 3600)
+        BAD("'%s' is not a duration up to 1 h (e.g. 200ms, 2s; a bare number is ms; 0 = none)", v);
+    c->token_delay_s = s;
+    return 0;
+}
+
+static int set_token_error_rate(struct gscfg *c, const char *v, char *err, size_t errlen)
+{
+    return set_fraction(&c->token_error_rate, v, err, errlen);
+}
+
+/* Any printable ASCII but backslash: the text goes into the JSON answer as
+ * it is (a number, a string in quotes, null, or something malformed). */
+static int set_token_expires_in(struct gscfg *c, const char *v, char *err, size_t errlen)
+{
+    size_t n = strlen(v);
+    if (n >= sizeof c->token_expires_in)
+        BAD("is longer than %zu characters", sizeof c->token_expires_in - 1);
+    for (const char *p = v; *p; p++)
+        if (*p < 0x20 || *p > 0x7e || *p == '\\')
+            BAD("holds a control character, a backslash or a non-ASCII byte; write JSON such as "
+                "9223372036854775, 1e308, \"3600\" or null (\"\" = the token lifetime)");
+    memcpy(c->token_expires_in, v, n + 1);
+    return 0;
+}
+
+static int set_token_echo(struct gscfg *c, const char *v, char *err, size_t errlen)
+{
+    if (parse_onoff(v, &c->token_echo))
+        BAD("'%s' is not on or off", v);
+    return 0;
+}
+
+static int set_token_pad(struct gscfg *c, const char *v, char *err, size_t errlen)
+{
+    size_t n;
+    if (parse_size(v, &n) || n > 64u * 1024 * 1024)
+        BAD("'%s' is not a size 0..64MiB (e.g. 4MiB; 0 = none)", v);
+    c->token_pad_bytes = n;
     return 0;
 }
 
@@ -675,6 +675,15 @@ static const struct opt opts[] = {
     {"route", "[METHOD ]PATH[=STATUS]", OPT_RUNTIME, gscfg_add_route,
      "PATH and below it answer METHOD (default all) like the echo API, with STATUS (default "
      "200, e.g. 'POST /open-banking/v3.1/pisp/domestic-payment-consents=201'); repeatable"},
+    {"journey", "MODE", OPT_RUNTIME, set_journey,
+     "open-banking: serve the Open Banking 3.1 payment journey (consent, payment, status) on "
+     "/open-banking/v3.1/pisp/...; off (default)"},
+    {"journey-settle", "DUR", OPT_RUNTIME, set_journey_settle,
+     "a payment's status turns AcceptedSettlementCompleted DUR after it was made (default 0)"},
+    {"journey-refuse", "SHARE", OPT_RUNTIME, set_journey_refuse,
+     "share of consents answered 201 with Status Rejected (e.g. 1%; --fault-spacing applies)"},
+    {"journey-secret", "SECRET", 0, set_journey_secret,
+     "key of the journey ids' MACs, the same on every node of a cluster (default: built in)"},
     {"retry-after", "on|off", OPT_RUNTIME, set_retry_after,
      "429 answers carry Retry-After: seconds (default off)"},
     {"token-delay", "DUR", OPT_RUNTIME, set_token_delay,
@@ -688,15 +697,6 @@ static const struct opt opts[] = {
      "token answers repeat the whole request, Authorization and body included (default off)"},
     {"token-pad", "SIZE", OPT_RUNTIME, set_token_pad,
      "token answers carry a \"pad\" member of SIZE bytes (default 0)"},
-    {"journey", "MODE", OPT_RUNTIME, set_journey,
-     "open-banking: serve the Open Banking 3.1 payment journey (consent, payment, status) on "
-     "/open-banking/v3.1/pisp/...; off (default)"},
-    {"journey-settle", "DUR", OPT_RUNTIME, set_journey_settle,
-     "a payment's status turns AcceptedSettlementCompleted DUR after it was made (default 0)"},
-    {"journey-refuse", "SHARE", OPT_RUNTIME, set_journey_refuse,
-     "share of consents answered 201 with Status Rejected (e.g. 1%; --fault-spacing applies)"},
-    {"journey-secret", "SECRET", 0, set_journey_secret,
-     "key of the journey ids' MACs, the same on every node of a cluster (default: built in)"},
 };
 
 #define N_OPTS (sizeof opts / sizeof opts[0])

@@ -119,6 +119,10 @@ struct gscfg {
     int n_apps;
     struct gscfg_route routes[GSCFG_MAX_ROUTES]; /* only added or changed, never removed */
     int n_routes;
+    /* the Open Banking payment journey (journey.h) */
+    enum gscfg_journey journey;
+    double journey_settle_s; /* a payment settles this long after it was made */
+    double journey_refuse;   /* fraction of consents answered Status Rejected */
     bool retry_after;        /* 429 answers carry Retry-After */
     double token_delay_s;    /* token endpoint answers after this */
     double token_error_rate; /* fraction of token requests answered 503 */
@@ -126,10 +130,6 @@ struct gscfg {
     char token_expires_in[64]; /* expires_in written verbatim in token answers; "": the lifetime */
     bool token_echo;           /* answers repeat the whole request (head and body) */
     size_t token_pad_bytes;    /* token answers carry a "pad" member this long */
-    /* the Open Banking payment journey (journey.h) */
-    enum gscfg_journey journey;
-    double journey_settle_s; /* a payment settles this long after it was made */
-    double journey_refuse;   /* fraction of consents answered Status Rejected */
 };
 
 /* Fills in every default. */
