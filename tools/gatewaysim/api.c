@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "journey.h"
 #include "oauth.h"
 
 #define SIM_PREFIX "/_sim"
@@ -35,11 +36,24 @@ static bool span_has_prefix(const struct gsconn *c, struct gshttp_span sp, const
 enum gsroute gsapi_route(const struct gssrv *s, struct gsconn *c)
 {
     struct gshttp_span p = c->req.path;
+    c->journey = GSJOURNEY_NONE;
     if (span_is(c, p, SIM_PREFIX) ||
         (span_has_prefix(c, p, SIM_PREFIX) && gsconn_at(c, p)[strlen(SIM_PREFIX)] == '/'))
         return GSROUTE_CONTROL;
     if (span_is(c, p, "/oauth2/token"))
         return GSROUTE_TOKEN;
+    /* the payment journey's paths come before every --route */
+    if (s->cfg.journey != GSCFG_JOURNEY_OFF) {
+        unsigned methods;
+        enum gsjourney_step step = gsjourney_match(gsconn_at(c, p), p.len, &methods);
+        if (step != GSJOURNEY_NONE) {
+            c->journey = step;
+            if (!(methods & (1u << c->req.method)))
+                return GSROUTE_BAD_METHOD;
+            c->api_status = step == GSJOURNEY_POLL ? 200 : 201;
+            return GSROUTE_API;
+        }
+    }
     /* the echo API and every --route */
     unsigned allowed;
     int i = gscfg_route_find(&s->cfg, c->req.method, gsconn_at(c, p), p.len, &allowed);
@@ -303,7 +317,10 @@ static void echo(struct gssrv *s, struct gsconn *c, int status)
 void gsapi_answer(struct gssrv *s, struct gsconn *c, int status)
 {
     if (status < 500) {
-        echo(s, c, status);
+        if (c->journey != GSJOURNEY_NONE)
+            gsjourney_answer(s, c);
+        else
+            echo(s, c, status);
         return;
     }
     const char *desc;
@@ -334,8 +351,11 @@ void gsapi_answer_other(struct gssrv *s, struct gsconn *c)
         /* Allow: the methods the path's routes take */
         unsigned allowed = 0;
         char methods[GSCFG_METHODS_STR], allow[GSCFG_METHODS_STR + 16];
-        gscfg_route_find(&s->cfg, c->req.method, gsconn_at(c, c->req.path), c->req.path.len,
-                         &allowed);
+        if (c->journey != GSJOURNEY_NONE)
+            gsjourney_match(gsconn_at(c, c->req.path), c->req.path.len, &allowed);
+        else
+            gscfg_route_find(&s->cfg, c->req.method, gsconn_at(c, c->req.path), c->req.path.len,
+                             &allowed);
         gscfg_methods_str(allowed, methods, sizeof methods);
         snprintf(allow, sizeof allow, "Allow: %s\r\n", methods);
         gsbuf_clear(&s->scratch);

@@ -505,6 +505,58 @@ static int set_throttle_window(struct gscfg *c, const char *v, char *err, size_t
     return 0;
 }
 
+static int set_journey(struct gscfg *c, const char *v, char *err, size_t errlen)
+{
+    if (!strcmp(v, "open-banking"))
+        c->journey = GSCFG_JOURNEY_OPEN_BANKING;
+    else if (!strcmp(v, "off"))
+        c->journey = GSCFG_JOURNEY_OFF;
+    else
+        BAD("'%s' is not open-banking or off", v);
+    return 0;
+}
+
+static int set_journey_settle(struct gscfg *c, const char *v, char *err, size_t errlen)
+{
+    double s;
+    if (gscfg_parse_duration(v, 1, &s) || s > 86400)
+        BAD("'%s' is not a duration up to 1 day (e.g. 2s, 500ms; a bare number is seconds; 0 = "
+            "settled at the first poll)",
+            v);
+    c->journey_settle_s = s;
+    return 0;
+}
+
+/* A fraction 0..1 or a percentage "N%". */
+static int set_journey_refuse(struct gscfg *c, const char *v, char *err, size_t errlen)
+{
+    char num[64];
+    size_t n = strlen(v);
+    bool pct = n > 0 && v[n - 1] == '%';
+    size_t digits = pct ? n - 1 : n;
+    double f;
+    if (digits >= sizeof num)
+        BAD("'%s' is too long", v);
+    memcpy(num, v, digits);
+    num[digits] = 0;
+    if (parse_double(num, 0, pct ? 100 : 1, &f))
+        BAD("'%s' is not a share of consents: a fraction 0..1 or a percentage (e.g. 0.01 or 1%%)",
+            v);
+    c->journey_refuse = pct ? f / 100 : f;
+    return 0;
+}
+
+/* The value is a secret: messages never repeat it. */
+static int set_journey_secret(struct gscfg *c, const char *v, char *err, size_t errlen)
+{
+    size_t n = strlen(v);
+    if (n == 0 || n >= sizeof c->journey_secret)
+        BAD("the secret must be 1..%zu bytes long", sizeof c->journey_secret - 1);
+    memcpy(c->journey_secret, v, n + 1);
+    c->journey_secret_set = true;
+    return 0;
+}
+
 static int set_retry_after(struct gscfg *c, const char *v, char *err, size_t errlen)
 {
     if (parse_onoff(v, &c->retry_after))
@@ -623,6 +675,15 @@ static const struct opt opts[] = {
     {"route", "[METHOD ]PATH[=STATUS]", OPT_RUNTIME, gscfg_add_route,
      "PATH and below it answer METHOD (default all) like the echo API, with STATUS (default "
      "200, e.g. 'POST /open-banking/v3.1/pisp/domestic-payment-consents=201'); repeatable"},
+    {"journey", "MODE", OPT_RUNTIME, set_journey,
+     "open-banking: serve the Open Banking 3.1 payment journey (consent, payment, status) on "
+     "/open-banking/v3.1/pisp/...; off (default)"},
+    {"journey-settle", "DUR", OPT_RUNTIME, set_journey_settle,
+     "a payment's status turns AcceptedSettlementCompleted DUR after it was made (default 0)"},
+    {"journey-refuse", "SHARE", OPT_RUNTIME, set_journey_refuse,
+     "share of consents answered 201 with Status Rejected (e.g. 1%; --fault-spacing applies)"},
+    {"journey-secret", "SECRET", 0, set_journey_secret,
+     "key of the journey ids' MACs, the same on every node of a cluster (default: built in)"},
     {"retry-after", "on|off", OPT_RUNTIME, set_retry_after,
      "429 answers carry Retry-After: seconds (default off)"},
     {"token-delay", "DUR", OPT_RUNTIME, set_token_delay,
@@ -655,6 +716,8 @@ void gscfg_defaults(struct gscfg *c)
     c->body_bytes = 100;
     c->token_ttl_s = 3600;
     c->throttle_unit_s = 1;
+    /* every gatewaysim agrees on this one: a cluster works without it */
+    snprintf(c->journey_secret, sizeof c->journey_secret, "%s", "gatewaysim journey secret v1");
     static const char echo[] = "/echo/1.0.0";
     c->routes[0] = (struct gscfg_route){
         .methods = GSCFG_METHODS_ALL, .path_len = sizeof echo - 1, .status = 200};
@@ -843,6 +906,13 @@ int gscfg_to_json(const struct gscfg *c, struct gsbuf *out)
     rc = rc ? rc : gscfg_apps_json(c, out);
     rc = rc ? rc : gsbuf_puts(out, ",\"routes\":");
     rc = rc ? rc : gscfg_routes_json(c, out);
+    rc = rc ? rc
+            : gsbuf_printf(out,
+                           ",\"journey\":\"%s\",\"journey_settle_s\":%.6g,\"journey_refuse\":%.6g,"
+                           "\"journey_secret\":\"%s\"",
+                           c->journey == GSCFG_JOURNEY_OPEN_BANKING ? "open-banking" : "off",
+                           c->journey_settle_s, c->journey_refuse,
+                           c->journey_secret_set ? "set" : "default");
     return rc ? rc : gsbuf_puts(out, "}");
 }
 
@@ -861,10 +931,10 @@ int gscfg_usage(struct gsbuf *out)
                           opts[i].help);
     }
     return rc ? rc
-              : gsbuf_puts(out,
-                           "   --help                       this text\n"
-                           "Durations: 50ms, 1.5s, 200us, 2m. Endpoints: /echo/1.0.0[/...] and "
-                           "--route paths,\nPOST /oauth2/token, GET /_sim/stats, POST /_sim/reset, "
-                           "GET|POST /_sim/config. See docs/gatewaysim.md.\nExit: 0 after "
-                           "SIGTERM/SIGINT, 1 start-up failure, 2 bad usage.\n");
+              : gsbuf_puts(out, "   --help                       this text\n"
+                                "Durations: 50ms, 1.5s, 200us, 2m. Endpoints: /echo/1.0.0[/...], "
+                                "--route paths,\n--journey paths, POST /oauth2/token, GET "
+                                "/_sim/stats, POST /_sim/reset, "
+                                "GET|POST /_sim/config. See docs/gatewaysim.md.\nExit: 0 after "
+                                "SIGTERM/SIGINT, 1 start-up failure, 2 bad usage.\n");
 }

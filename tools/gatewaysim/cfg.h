@@ -29,6 +29,7 @@ enum gscfg_dist { GSCFG_DIST_FIXED, GSCFG_DIST_EXP, GSCFG_DIST_LOGNORMAL, GSCFG_
 enum gscfg_refuse { GSCFG_REFUSE_OFF, GSCFG_REFUSE_RST, GSCFG_REFUSE_CLOSE };
 enum gscfg_window { GSCFG_WINDOW_FIXED, GSCFG_WINDOW_SLIDING };
 enum gscfg_spacing { GSCFG_SPACING_RANDOM, GSCFG_SPACING_EVEN };
+enum gscfg_journey { GSCFG_JOURNEY_OFF, GSCFG_JOURNEY_OPEN_BANKING };
 
 struct gscfg_client {
     char id[GSCFG_ID_BYTES];
@@ -85,6 +86,10 @@ struct gscfg {
     int n_clients; /* 0: any client is accepted */
     struct gscfg_user users[GSCFG_MAX_USERS];
     int n_users; /* 0: any username/password is accepted */
+    /* key of the journey ids' MACs; the same on every node of a cluster.
+     * A secret: never shown (GET /_sim/config says only whether it was set) */
+    char journey_secret[GSCFG_ID_BYTES];
+    bool journey_secret_set;
 
     /* changeable at run time (control endpoint) */
     int workers; /* 0: unlimited */
@@ -114,6 +119,10 @@ struct gscfg {
     int n_apps;
     struct gscfg_route routes[GSCFG_MAX_ROUTES]; /* only added or changed, never removed */
     int n_routes;
+    /* the Open Banking payment journey (journey.h) */
+    enum gscfg_journey journey;
+    double journey_settle_s; /* a payment settles this long after it was made */
+    double journey_refuse;   /* fraction of consents answered Status Rejected */
     bool retry_after;        /* 429 answers carry Retry-After */
     double token_delay_s;    /* token endpoint answers after this */
     double token_error_rate; /* fraction of token requests answered 503 */

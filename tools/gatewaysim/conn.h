@@ -107,6 +107,7 @@ struct gsconn {
     double timer_left_s;  /* while stalled */
     int status;           /* decided outcome */
     int api_status;       /* what its API route answers (gsapi_route): 2xx */
+    int journey;          /* enum gsjourney_step of a journey route, else 0 */
     bool fault_reset;
     int tok_status;          /* enum gstok_status of the Bearer token at arrival */
     struct gstok_claims tok; /* valid unless tok_status is GSTOK_INVALID */

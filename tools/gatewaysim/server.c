@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "journey.h"
 
 #define ACCEPTS_PER_WAKEUP 64
 #define LISTEN_BACKLOG 4096
@@ -278,7 +279,11 @@ static void gssrv_on_request(struct gssrv *s, struct gsconn *c)
         gsapi_control(s, c);
         return;
     }
-    c->path_idx = gsstats_path_index(&s->stats, gsconn_at(c, c->req.path), c->req.path.len);
+    if (c->journey == GSJOURNEY_POLL) /* one entry for every payment id */
+        c->path_idx =
+            gsstats_path_index(&s->stats, GSJOURNEY_POLL_PATH, sizeof GSJOURNEY_POLL_PATH - 1);
+    else
+        c->path_idx = gsstats_path_index(&s->stats, gsconn_at(c, c->req.path), c->req.path.len);
     if (c->route == GSROUTE_API)
         gsapi_identify(s, c);
     if (s->stalled || s->q_head) {

@@ -30,7 +30,7 @@
 #include "token.h"
 
 enum gsroute {
-    GSROUTE_API,        /* /echo/1.0.0[/...]: service time, faults, auth, throttling */
+    GSROUTE_API,        /* echo, --route, journey: service time, faults, auth, throttling */
     GSROUTE_TOKEN,      /* POST /oauth2/token: no worker; --token-delay, --token-error-rate */
     GSROUTE_NOT_FOUND,  /* no such API */
     GSROUTE_BAD_METHOD, /* API exists, method does not */
@@ -75,7 +75,8 @@ struct gssrv {
 
     struct gsrng rng;
     struct gsrng_fault f_error, f_reset, f_slow, f_token;
-    double throttle_origin_s; /* throttle windows count from here (start, reset) */
+    struct gsrng_fault f_journey; /* consents refused (--journey-refuse) */
+    double throttle_origin_s;     /* throttle windows count from here (start, reset) */
     struct gsthr node_limit;
     struct gsthr app_limits[GSCFG_MAX_APPS]; /* by index in cfg.apps */
     struct gstok_table tokens;

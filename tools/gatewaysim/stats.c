@@ -185,6 +185,21 @@ static int clients_json(const struct gsstats *s, const struct gsstats_gauges *g,
     return rc ? rc : gsbuf_puts(out, "}");
 }
 
+static int journey_json(const struct gsstats_journey *j, struct gsbuf *out)
+{
+    return gsbuf_printf(
+        out,
+        ",\"journey\":{\"consents_created\":%llu,\"consents_refused\":%llu,"
+        "\"payments_created\":%llu,\"payments_unknown_consent\":%llu,"
+        "\"payments_rejected_consent\":%llu,\"payments_bad_body\":%llu,\"polls\":%llu,"
+        "\"polls_settled\":%llu,\"polls_unknown\":%llu}",
+        (unsigned long long)j->consents_created, (unsigned long long)j->consents_refused,
+        (unsigned long long)j->payments_created, (unsigned long long)j->payments_unknown_consent,
+        (unsigned long long)j->payments_rejected_consent, (unsigned long long)j->payments_bad_body,
+        (unsigned long long)j->polls, (unsigned long long)j->polls_settled,
+        (unsigned long long)j->polls_unknown);
+}
+
 int gsstats_to_json(const struct gsstats *s, const struct gsstats_gauges *g, struct gsbuf *out)
 {
     int rc = gsbuf_puts(out, "{\"node\":\"");
@@ -244,5 +259,6 @@ int gsstats_to_json(const struct gsstats *s, const struct gsstats_gauges *g, str
                   g->token_limiters, (unsigned long long)s->control_requests);
     rc = rc ? rc : throttled_json(s, out);
     rc = rc ? rc : clients_json(s, g, out);
+    rc = rc ? rc : journey_json(&s->journey, out);
     return rc ? rc : gsbuf_puts(out, "}\n");
 }

@@ -64,6 +64,19 @@ struct gsstats_client {
 #define GSSTATS_THROTTLE_CODE0 900800
 #define GSSTATS_N_THROTTLE_CODES 8
 
+/* The Open Banking payment journey (journey.h): what its answers said. */
+struct gsstats_journey {
+    uint64_t consents_created;          /* 201, Status AwaitingAuthorisation or Rejected */
+    uint64_t consents_refused;          /* of those, Rejected (--journey-refuse) */
+    uint64_t payments_created;          /* 201 */
+    uint64_t payments_unknown_consent;  /* 400: a ConsentId no node of the cluster issued */
+    uint64_t payments_rejected_consent; /* 400: a consent answered Rejected */
+    uint64_t payments_bad_body;         /* 400: no body, not JSON, no Data.ConsentId string */
+    uint64_t polls;                     /* GET of a payment, answered 200 or 404 */
+    uint64_t polls_settled;             /* 200 with AcceptedSettlementCompleted */
+    uint64_t polls_unknown;             /* 404: not a payment id of the cluster */
+};
+
 /* Resolves a client hash to its id for the JSON (NULL: unknown). */
 typedef const char *(*gsstats_name_fn)(const void *ctx, uint32_t hash);
 
@@ -76,6 +89,7 @@ struct gsstats {
     struct gsstats_client clients[GSSTATS_MAX_CLIENTS + 2];
     int n_clients;
     uint64_t throttled_by_code[GSSTATS_N_THROTTLE_CODES];
+    struct gsstats_journey journey;
 
     uint64_t conn_accepted;
     uint64_t conn_refused; /* reset at accept (--refuse rst, --max-conns) */

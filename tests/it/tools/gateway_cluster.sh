@@ -1,6 +1,8 @@
 # tools/gateway-cluster: 3 simulated nodes on 127.0.1.1-3 behind haproxy on
 # 127.0.1.10; requests through haproxy are spread round robin (seen in
-# X-Gateway-Node and in each node's counters), HTTPS passes through with the
+# X-Gateway-Node and in each node's counters), an option passed to every
+# node (--journey: a payment journey whose steps land on three nodes), HTTPS
+# passes through with the
 # test CA, status reports, stop leaves no process, a key manager on
 # NET.1:9443 and nodes that require client certificates (--key-manager,
 # --mtls), a stale PID file naming
@@ -35,7 +37,7 @@ rc=0; "$GC" frobnicate > /dev/null 2>&1 || rc=$?
 assert_eq "unknown command" 2 "$rc"
 
 on_exit "'$GC' stop --dir '$DIR'"
-"$GC" start 3 --net $NET --workers 8 > "$T_TMP/start.out" || fail "start failed: $(cat "$T_TMP/start.out")"
+"$GC" start 3 --net $NET --workers 8 --journey open-banking > "$T_TMP/start.out" || fail "start failed: $(cat "$T_TMP/start.out")"
 pids=$(cat "$DIR"/*.pid)
 assert_eq "four PID files" 4 "$(ls "$DIR"/*.pid | wc -l)"
 "$GC" status > "$T_TMP/status" || fail "status says not all up: $(cat "$T_TMP/status")"
@@ -63,6 +65,19 @@ assert_eq "round robin order" 0 "$(uniq -d "$T_TMP/nodes" | wc -l)"
 for i in 1 2 3; do
     assert_eq "node$i counted" 3 "$(sim_stats "http://$NET.$i:8280" | jq '.requests["2xx"]')"
 done
+
+# ---- the payment journey (an option passed to every node), one step per node ------------
+P=/open-banking/v3.1/pisp
+curl -s -o "$T_TMP/b" -w '%{http_code} %header{x-gateway-node}\n' -X POST -d '{}' \
+    "$LB$P/domestic-payment-consents" > "$T_TMP/steps"
+cons=$(jq -r .Data.ConsentId "$T_TMP/b")
+curl -s -o "$T_TMP/b" -w '%{http_code} %header{x-gateway-node}\n' -X POST \
+    -d "{\"Data\":{\"ConsentId\":\"$cons\"}}" "$LB$P/domestic-payments" >> "$T_TMP/steps"
+pay=$(jq -r .Data.DomesticPaymentId "$T_TMP/b")
+curl -s -o "$T_TMP/b" -w '%{http_code} %header{x-gateway-node}\n' "$LB$P/domestic-payments/$pay" >> "$T_TMP/steps"
+assert_eq "journey: 201, 201, 200" "201 201 200" "$(cut -d' ' -f1 "$T_TMP/steps" | paste -sd' ')"
+assert_eq "journey: each step on another node" 3 "$(cut -d' ' -f2 "$T_TMP/steps" | sort -u | wc -l)"
+assert_eq "journey: the poll names the consent" "$cons" "$(jq -r .Data.ConsentId "$T_TMP/b")"
 
 # ---- HTTPS: TLS passed through to the nodes, verified with the test CA ---------------
 for i in 1 2 3; do
