@@ -114,10 +114,11 @@ static void compiles(void **state)
     compile_err("$.a[0]x", 6, "expected '.name'");
     /* 64 steps compile, 65 do not */
     char deep[2 * 65 + 2] = "$";
-    for (int i = 0; i < 64; i++)
-        strcat(deep, ".a");
+    for (int i = 0; i < 65; i++)
+        memcpy(deep + 1 + 2 * i, ".a", 3);
+    deep[1 + 2 * 64] = '\0';
     jp_free(path(deep));
-    strcat(deep, ".a");
+    deep[1 + 2 * 64] = '.';
     compile_err(deep, 129, "too many steps");
     /* a NUL inside the text */
     struct jp_path *p = NULL;
@@ -327,14 +328,14 @@ static void depth(void **state)
         free(d);
     }
     /* a 64-step path to the innermost of 64 arrays */
-    char p[256] = "$", d[256] = "";
+    char p[256] = "$", d[256];
     for (int i = 0; i < 64; i++) {
-        strcat(p, "[0]");
-        strcat(d, "[");
+        memcpy(p + 1 + 3 * i, "[0]", 4);
+        d[i] = '[';
+        d[65 + i] = ']';
     }
-    strcat(d, "7");
-    for (int i = 0; i < 64; i++)
-        strcat(d, "]");
+    d[64] = '7';
+    d[129] = '\0';
     want_value(p, d, JP_NUMBER, "7");
 }
 
