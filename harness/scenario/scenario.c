@@ -100,6 +100,7 @@ void scenario_free(struct scenario *s)
         free(r->body);
         free(r->body_file);
         free(r->expect_status);
+        scn_request_checks_free(r);
     }
     free(s->requests);
     for (size_t i = 0; i < s->n_phases; i++) {

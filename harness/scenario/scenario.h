@@ -75,6 +75,9 @@ struct scn_header {
                       * no feeder cell it can take holds CR, LF or NUL */
 };
 
+struct scn_check;
+struct scn_capture;
+
 struct scn_request {
     char *name;
     double weight; /* > 0, default 1 */
@@ -98,6 +101,14 @@ struct scn_request {
     /* Bit s set when status s (0..639) counts as success; filled from
      * expect_status, or 200..399 by default. Test with scn_request_expects. */
     uint64_t expect_bits[10];
+    /* `checks:` and `capture:` (check.h; docs/scenario.md, "Checks and
+     * captures"), compiled, in file order; NULL/0 without. */
+    struct scn_check *checks;
+    size_t n_checks;
+    struct scn_capture *captures;
+    size_t n_captures;
+    size_t body_limit;           /* bytes of a body checks and captures may read (1 MiB) */
+    bool needs_head, needs_body; /* some check or capture reads the header lines / body */
 };
 
 /* True when status counts as success for r. O(1), no allocation. */
