@@ -215,9 +215,9 @@ static int read_body_size(struct scnp_ctx *c, const struct ytree_node *v, const 
 static int read_check(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
                       const struct scn_request *r, struct scn_check *out)
 {
-    static const char *const keys[] = {"name",     "not",       "status", "header", "json",
-                                       "body",     "body_size", "exists", "equals", "matches",
-                                       "contains", "min",       "max",    NULL};
+    static const char *const keys[] = {"name",      "not",    "status", "header",  "json", "body",
+                                       "body_size", "exists", "equals", "matches", NULL};
+    static const char *const misplaced[] = {"contains", "min", "max"};
     char f[SCNP_FIELD_MAX];
     if (n->kind != YTREE_MAP) {
         scnp_error(c, n, field,
@@ -225,10 +225,6 @@ static int read_check(struct scnp_ctx *c, const struct ytree_node *n, const char
                    ytree_kind_name(n));
         return -1;
     }
-    size_t before = c->n_errors;
-    if (scnp_keys(c, n, field, keys) || c->n_errors != before)
-        return -1; /* an unknown key: nothing more to say about this check */
-    static const char *const misplaced[] = {"contains", "min", "max"};
     for (size_t i = 0; i < 3; i++)
         if (get_any(n, misplaced[i])) {
             scnp_error(c, get_any(n, misplaced[i]), scnp_field(f, field, misplaced[i]),
@@ -236,6 +232,9 @@ static int read_check(struct scnp_ctx *c, const struct ytree_node *n, const char
                        i ? "body_size: {min: 1B, max: 64kB}" : "body: {contains: TEXT}");
             return -1;
         }
+    size_t before = c->n_errors;
+    if (scnp_keys(c, n, field, keys) || c->n_errors != before)
+        return -1; /* an unknown key: nothing more to say about this check */
     const char *kind = NULL;
     const struct ytree_node *kv = NULL;
     size_t ki = 0;
