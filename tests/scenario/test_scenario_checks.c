@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "scenario/check.h"
+#include "scenario/redact.h"
 #include "scenario/scenario.h"
 
 static char err[16384];
@@ -216,6 +217,13 @@ static void secrets(void **state)
     assert_non_null(strstr(text, "\"regex\":\"<redacted>\""));
     free(text);
     json_decref(j);
+    /* and wherever gatecap writes them (a failing body's example) */
+    struct redact *r;
+    assert_int_equal(redact_new(s, &r), 0);
+    char out[256];
+    redact_text(r, "{\"k\": \"s3cr3t-value\"}", out, sizeof out, 0);
+    assert_null(strstr(out, "s3cr3t"));
+    redact_free(r);
     scenario_free(s);
     unsetenv("CHK_SECRET_VALUE");
 }
