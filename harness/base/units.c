@@ -222,3 +222,40 @@ int units_fraction(const char *s, double *out, const char **why)
     *out = v;
     return UNITS_OK;
 }
+
+int units_size_bytes(const char *s, unsigned long long *out, const char **why)
+{
+    static const struct {
+        const char *name;
+        double mult;
+    } units[] = {{"", 1},         {"B", 1},           {"kB", 1e3},
+                 {"KB", 1e3},     {"MB", 1e6},        {"GB", 1e9},
+                 {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0}};
+    if (s[0] == '-') {
+        set_why(why, "a size cannot be negative; write e.g. 64kB or 1MiB");
+        return UNITS_EINVAL;
+    }
+    size_t n = scan_number(s, false, false);
+    double v;
+    if (!n || convert(s, n, &v)) {
+        set_why(why, "not a size; write bytes with a unit, e.g. 512B, 64kB or 1MiB");
+        return UNITS_EINVAL;
+    }
+    for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
+        if (strcmp(s + n, units[i].name))
+            continue;
+        double b = v * units[i].mult;
+        if (b > 9007199254740992.0) {
+            set_why(why, "too large");
+            return UNITS_EINVAL;
+        }
+        if (b != floor(b)) {
+            set_why(why, "not a whole number of bytes; write e.g. 1536B or 1.5KiB");
+            return UNITS_EINVAL;
+        }
+        *out = (unsigned long long)b;
+        return UNITS_OK;
+    }
+    set_why(why, "unknown size unit; write B, kB, MB, GB, KiB, MiB or GiB, e.g. 64kB");
+    return UNITS_EINVAL;
+}

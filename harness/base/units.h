@@ -1,7 +1,8 @@
 /*
  * units.h — the value syntaxes people type in scenarios and on the command
  * line: durations ("500ms", "10s", "1m30s"), rates ("1000/s", "60/m"),
- * shares ("1%", "0.01"), plain numbers and integers.
+ * shares ("1%", "0.01"), sizes ("64kB", "1MiB"), plain numbers and
+ * integers.
  *
  * Every parser takes a NUL-terminated string, accepts nothing but the
  * whole string (no surrounding spaces), writes the value to *out only on
@@ -30,6 +31,12 @@ int units_duration_ms(const char *s, double *out_ms, const char **why);
  * ("1000/s", "60/m" == 1/s). Never negative (zero is allowed; callers
  * decide whether it makes sense). */
 int units_rate_per_s(const char *s, double *out_per_s, const char **why);
+
+/* A size in bytes: a number and a unit, B, kB or KB (1000), MB, GB,
+ * KiB (1024), MiB, GiB; a bare number is bytes ("10kB" == 10000,
+ * "1MiB" == 1048576, "1.5KiB" == 1536). A whole number of bytes, at most
+ * 2^53; never negative. */
+int units_size_bytes(const char *s, unsigned long long *out, const char **why);
 
 /* A share as a fraction 0..1: "N%" (0 <= N <= 100) or a plain number
  * 0..1 ("10%" and "0.1" are both 0.1). */

@@ -135,19 +135,22 @@ void h1p_reset(struct h1p *p, const char *node_header, size_t node_header_len, b
     p->budget = H1P_HEADERS_MAX;
 }
 
-/* Appends n bytes to *buf (len, cap), growing it; on failure keeps what
- * fits and marks k. */
+/* Appends n bytes to *buf (len, cap), growing it, and keeps a NUL after
+ * them (regexec's interceptors under the sanitizers read to one); on
+ * failure keeps what fits and marks k. */
 static void keep_append(struct h1p_keep *k, char **buf, size_t *len, size_t *cap, const char *s,
                         size_t n)
 {
-    if (*len + n > *cap) {
+    if (*len + n + 1 > *cap) {
         size_t want = *cap ? *cap : 1024;
-        while (want < *len + n)
+        while (want < *len + n + 1)
             want *= 2;
         char *b = realloc(*buf, want);
         if (!b) {
             k->oom = true;
-            n = *cap - *len;
+            n = *cap > *len + 1 ? *cap - *len - 1 : 0;
+            if (!*cap)
+                return;
         } else {
             *buf = b;
             *cap = want;
@@ -155,6 +158,7 @@ static void keep_append(struct h1p_keep *k, char **buf, size_t *len, size_t *cap
     }
     memcpy(*buf + *len, s, n);
     *len += n;
+    (*buf)[*len] = '\0';
 }
 
 void h1p_keep_head(struct h1p_keep *k, const char *s, size_t n)
@@ -176,6 +180,10 @@ void h1p_keep_body(struct h1p_keep *k, const char *s, size_t n)
 void h1p_keep_clear(struct h1p_keep *k, size_t body_limit)
 {
     k->head_len = k->body_len = 0;
+    if (k->head)
+        k->head[0] = '\0';
+    if (k->body)
+        k->body[0] = '\0';
     k->truncated = k->oom = false;
     k->body_limit = body_limit;
 }

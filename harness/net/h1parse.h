@@ -36,7 +36,8 @@ enum h1p_rc { H1P_MORE = 0, H1P_DONE = 1, H1P_ERROR = -1 };
  * grows them (realloc) to the largest answer they held, so a kept answer
  * allocates only while they grow. */
 struct h1p_keep {
-    char *head; /* the final response's status line and header lines as received */
+    char *head; /* the final response's status line and header lines as received,
+                   a NUL after them (as after body's bytes), once anything was kept */
     size_t head_len, head_cap;
     char *body; /* its body, de-chunked, the first body_limit bytes */
     size_t body_len, body_cap;

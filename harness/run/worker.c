@@ -401,8 +401,9 @@ static void on_done(void *user, size_t si, const struct xfer_result *r)
         worker_record_done(w, s, r);
         s->backoff_s = 0;
     }
+    long failed_check = r->local ? -1 : worker_checks(w, si, r);
     int64_t due;
-    if (s->flow && worker_flow_next(w, si, r, &due)) {
+    if (s->flow && worker_flow_next(w, si, r, failed_check, &due)) {
         if (due <= since_start(w)) {
             send_step(w, si, due);
         } else {

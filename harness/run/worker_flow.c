@@ -7,18 +7,100 @@
  * start, from which its latency counts. On the worker's loop: nothing is
  * allocated once the variables' buffers have grown.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "base/rng.h"
 #include "measure/recorder_flow.h"
 #include "run/worker_int.h"
+#include "scenario/check.h"
 #include "scenario/scenario.h"
 
 bool worker_keeps(const struct scn_request *req, size_t *body_limit)
 {
-    (void)req;
-    *body_limit = 0;
-    return false;
+    *body_limit = req->needs_body ? req->body_limit : 0;
+    return req->needs_head || req->needs_body;
+}
+
+/* Counts check or capture `id` passed or failed; a failure keeps an
+ * example: the answer's status and node, why, and the body's start. */
+static void count_check(struct worker *w, const struct wslot *s, const struct xfer_result *r,
+                        size_t id, bool passed, const char *why)
+{
+    struct rec_flows *fs = front(w)->flows;
+    if (!fs || id >= fs->n_checks || !w->scn->phases[s->phase].record)
+        return;
+    struct rec_check *k = &fs->checks[id];
+    if (passed) {
+        k->passed++;
+        return;
+    }
+    k->failed++;
+    if (k->example[0])
+        return;
+    const char *body = r->whole_body ? r->whole_body : r->body;
+    size_t len = r->whole_body ? r->whole_body_len : r->body_len;
+    int n = snprintf(k->example, sizeof k->example, "HTTP %d from %s: %s: ", r->status,
+                     r->node ? r->node : w->scn->targets[s->target].name, why);
+    if (n > 0 && (size_t)n < sizeof k->example - 8 && body && len)
+        rec_body_line(k->example + n, sizeof k->example - (size_t)n, body, len);
+}
+
+/* The index of variable var among the flow's, or -1. */
+static long var_of(const struct scn_flow *fl, const char *var)
+{
+    for (size_t v = 0; v < fl->n_vars; v++)
+        if (!strcmp(fl->vars[v], var))
+            return (long)v;
+    return -1;
+}
+
+long worker_checks(struct worker *w, size_t si, const struct xfer_result *r)
+{
+    struct wslot *s = &w->slots[si];
+    const struct scn_request *req = &w->scn->requests[s->request];
+    if (!r->status || (!req->n_checks && !req->n_captures))
+        return -1; /* no answer: the request failed, its checks were not reached */
+    struct chk_response resp = {.status = r->status,
+                                .head = r->head,
+                                .head_len = r->head_len,
+                                .body = r->whole_body,
+                                .body_len = r->whole_body_len,
+                                .truncated = r->body_truncated};
+    long failed = -1;
+    for (size_t i = 0; i < req->n_checks; i++) {
+        enum chk_result res = chk_eval(&req->checks[i], &resp);
+        count_check(w, s, r, req->checks[i].id, res == CHK_PASS, chk_result_str(res));
+        if (res != CHK_PASS && failed < 0)
+            failed = (long)req->checks[i].id;
+    }
+    const struct scn_flow *fl = s->flow ? &w->scn->flows[s->flow - 1] : NULL;
+    for (size_t i = 0; fl && i < req->n_captures; i++) {
+        const struct scn_capture *cp = &req->captures[i];
+        long v = var_of(fl, cp->var);
+        if (v < 0)
+            continue;
+        struct tpl_buf *b = &s->var_bufs[v];
+        int rc = chk_capture(cp, &resp, b);
+        const char *why = rc == CHK_ETRUNCATED ? "the body exceeded body_limit"
+                          : rc == CHK_NOTFOUND ? "nothing to capture"
+                          : rc                 ? "out of memory"
+                                               : NULL;
+        /* a value for a header or a path: no line breaks, no NULs */
+        if (!rc && b->len &&
+            (memchr(b->data, '\r', b->len) || memchr(b->data, '\n', b->len) ||
+             memchr(b->data, '\0', b->len)))
+            why = "the captured value holds a line break or a NUL";
+        count_check(w, s, r, cp->id, !why, why);
+        if (why) {
+            s->vars[v] = (struct tpl_span){"", 0};
+            if (failed < 0)
+                failed = (long)cp->id;
+        } else {
+            s->vars[v] = (struct tpl_span){b->data, b->len};
+        }
+    }
+    return failed;
 }
 
 void worker_flow_begin(struct worker *w, struct wslot *s, int64_t intended_ns)
@@ -55,10 +137,11 @@ static int64_t think_ns(struct worker *w, const struct scn_think *t)
     return (int64_t)(ms * 1e6);
 }
 
-/* Whether the step's answer passed: an answer with an expected status. */
-static bool step_passed(const struct xfer_result *r)
+/* Whether the step's answer passed: an answer with an expected status,
+ * and no failed check (failed_check < 0). */
+static bool step_passed(const struct xfer_result *r, long failed_check)
 {
-    return !r->local && r->status && r->expected && !r->error;
+    return !r->local && r->status && r->expected && !r->error && failed_check < 0;
 }
 
 /* The instance ends: completed (every step passed), else failed (counted
@@ -95,7 +178,8 @@ static void flow_failed(struct worker *w, struct wslot *s, long check)
         c->failed_by_check[check]++;
 }
 
-bool worker_flow_next(struct worker *w, size_t si, const struct xfer_result *r, int64_t *due_ns)
+bool worker_flow_next(struct worker *w, size_t si, const struct xfer_result *r, long failed_check,
+                      int64_t *due_ns)
 {
     struct wslot *s = &w->slots[si];
     const struct scn_request *req = &w->scn->requests[s->request];
@@ -104,8 +188,8 @@ bool worker_flow_next(struct worker *w, size_t si, const struct xfer_result *r, 
         flow_end(w, s, r, true);
         return false;
     }
-    if (!step_passed(r)) {
-        flow_failed(w, s, -1);
+    if (!step_passed(r, failed_check)) {
+        flow_failed(w, s, failed_check);
         if (req->on_fail == SCN_ON_FAIL_STOP) {
             flow_end(w, s, r, false);
             return false;

@@ -148,8 +148,17 @@ void worker_flow_begin(struct worker *w, struct wslot *s, int64_t intended_ns);
  * it, keeps its captures, and counts the instance's end. Returns true when
  * the instance goes on with the next step (requests[s->request + 1]),
  * due at *due_ns (from run start); false when it ended (s->flow is 0
- * then). */
-bool worker_flow_next(struct worker *w, size_t si, const struct xfer_result *r, int64_t *due_ns);
+ * then). failed_check: worker_checks' answer. */
+bool worker_flow_next(struct worker *w, size_t si, const struct xfer_result *r, long failed_check,
+                      int64_t *due_ns);
+
+/* Slot si's answer r against its request's checks (each counted by name)
+ * and, for a flow's step, its captures into the instance's variables (a
+ * capture that finds nothing, or a value with a line break or a NUL,
+ * counts as a failed check of its name and empties the variable).
+ * Returns the check name id (scenario.check_names) of the first failure,
+ * or -1 when none failed (or there was no answer to check). */
+long worker_checks(struct worker *w, size_t si, const struct xfer_result *r);
 
 /* What a finished request of slot s leaves in the front set
  * (worker_record.c): its cell's counts and histograms, with latency from

@@ -19,6 +19,7 @@
 
 #include "base/encode.h"
 #include "base/xmlesc.h"
+#include "scenario/check.h"
 #include "scenario/scenario.h"
 
 struct secret {
@@ -274,6 +275,18 @@ int redact_new(const struct scenario *scn, struct redact **out)
         if (q->body_secret && !q->body_file && q->body && q->body_bytes <= 4096 &&
             strlen(q->body) == q->body_bytes && redact_add(r, q->body))
             goto fail;
+        /* checks' and captures' values from ${ENV} (check.h) */
+        for (size_t k = 0; k < q->n_checks; k++)
+            if (q->checks[k].secret && q->checks[k].value &&
+                strlen(q->checks[k].value) == q->checks[k].value_len &&
+                redact_add(r, q->checks[k].value))
+                goto fail;
+        for (size_t k = 0; k < q->n_captures; k++)
+            if (q->captures[k].secret &&
+                (redact_add(r, q->captures[k].pattern) ||
+                 (q->captures[k].def && strlen(q->captures[k].def) == q->captures[k].def_len &&
+                  redact_add(r, q->captures[k].def))))
+                goto fail;
     }
     for (size_t i = 0; i < scn->n_targets; i++)
         if (scn->targets[i].url_secret && redact_add(r, scn->targets[i].url))

@@ -100,6 +100,7 @@ void scenario_free(struct scenario *s)
         free(r->body);
         free(r->body_file);
         free(r->expect_status);
+        scn_request_checks_free(r);
     }
     free(s->requests);
     scn_flows_free(s);
@@ -688,6 +689,7 @@ int scenario_load_mem(const char *path, const char *yaml, size_t len, const char
     scnp_requests(&c, root, s);
     scnp_load(&c, root, s);
     scnp_flows(&c, root, s); /* after load: pacing needs the model */
+    scnp_check_names(&c, s);
     scnp_auth(&c, root, s);
     scnp_tls_system_ca(&c, root, s); /* once targets and auth say whether https is used */
     scnp_feeders_check(&c, root, s);

@@ -91,6 +91,9 @@ struct scn_think {
  * request: no answer, or a status the step does not expect). */
 enum scn_on_fail { SCN_ON_FAIL_STOP = 0, SCN_ON_FAIL_CONTINUE = 1 };
 
+struct scn_check;
+struct scn_capture;
+
 struct scn_request {
     char *name;    /* a flow's step: "FLOW.STEP" */
     double weight; /* > 0, default 1 */
@@ -122,6 +125,14 @@ struct scn_request {
     size_t step;
     struct scn_think think;   /* after this step, before the next (the flow's default) */
     enum scn_on_fail on_fail; /* after a failed check or request (the flow's default) */
+    /* `checks:` and `capture:` (check.h; docs/scenario.md, "Checks and
+     * captures"), compiled, in file order; NULL/0 without. */
+    struct scn_check *checks;
+    size_t n_checks;
+    struct scn_capture *captures;
+    size_t n_captures;
+    size_t body_limit;           /* bytes of a body checks and captures may read (1 MiB) */
+    bool needs_head, needs_body; /* some check or capture reads the header lines / body */
 };
 
 /* A flow: steps run one after the other by one flow instance, each a

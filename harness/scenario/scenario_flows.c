@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "measure/recorder_flow.h"
+#include "scenario/check.h"
 #include "scenario/scenario_int.h"
 
 #define MAX_THINK_MS 3600e3
@@ -159,6 +160,7 @@ static void read_steps(struct scnp_ctx *c, const struct ytree_node *steps, const
         }
         free(r->name);
         r->name = full;
+        scnp_request_check_names(c, n, f, r);
     }
 }
 
@@ -281,6 +283,66 @@ void scnp_flows(struct scnp_ctx *c, const struct ytree_node *root, struct scenar
     }
     if (!c->oom)
         unique_names(c, fl, s);
+}
+
+/* The name of check k of the scenario's checks and captures, in request
+ * order (each request's checks, then its captures). */
+static const char *nth_check(struct scenario *s, size_t k, size_t **id)
+{
+    for (size_t i = 0; i < s->n_requests; i++) {
+        struct scn_request *r = &s->requests[i];
+        if (k < r->n_checks) {
+            *id = &r->checks[k].id;
+            return r->checks[k].name;
+        }
+        k -= r->n_checks;
+        if (k < r->n_captures) {
+            *id = &r->captures[k].id;
+            return r->captures[k].name;
+        }
+        k -= r->n_captures;
+    }
+    return NULL;
+}
+
+void scnp_check_names(struct scnp_ctx *c, struct scenario *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_requests; i++)
+        n += s->requests[i].n_checks + s->requests[i].n_captures;
+    if (!n)
+        return;
+    struct uniq_key *keys = calloc(n, sizeof *keys);
+    size_t **ids = calloc(n, sizeof *ids);
+    if (!keys || !ids) {
+        free(keys);
+        free(ids);
+        c->oom = true;
+        return;
+    }
+    for (size_t k = 0; k < n; k++) {
+        const char *name = nth_check(s, k, &ids[k]);
+        if (name)
+            keys[k] = (struct uniq_key){name, strlen(name)};
+    }
+    size_t *first = scnp_first_names(c, keys, n, 0);
+    if (first && !(s->check_names = calloc(n, sizeof *s->check_names)))
+        c->oom = true;
+    for (size_t k = 0; first && s->check_names && k < n; k++) {
+        if (first[k] != k) { /* the same name elsewhere: counted together */
+            *ids[k] = *ids[first[k]];
+            continue;
+        }
+        *ids[k] = s->n_check_names;
+        if (!(s->check_names[s->n_check_names] = strdup(keys[k].s ? keys[k].s : "?"))) {
+            c->oom = true;
+            break;
+        }
+        s->n_check_names++;
+    }
+    free(first);
+    free(keys);
+    free(ids);
 }
 
 void scn_flows_free(struct scenario *s)

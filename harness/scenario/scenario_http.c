@@ -482,12 +482,13 @@ static char *default_request_name(const struct scn_request *r, size_t index)
 static void read_request(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
                          size_t index, const struct scenario *s, struct scn_request *r, bool *named)
 {
-    static const char *const keys[] = {"name", "weight",    "method", "path",   "headers",
-                                       "body", "body_file", "json",   "expect", NULL};
+    static const char *const keys[] = {"name",    "weight",     "method", "path",   "headers",
+                                       "body",    "body_file",  "json",   "expect", "checks",
+                                       "capture", "body_limit", NULL};
     /* a flow's step: no weight (the flow has one), and what comes after it */
-    static const char *const step_keys[] = {"name",  "method",    "path", "headers",
-                                            "body",  "body_file", "json", "expect",
-                                            "think", "on_fail",   NULL};
+    static const char *const step_keys[] = {"name",       "method", "path",    "headers", "body",
+                                            "body_file",  "json",   "expect",  "checks",  "capture",
+                                            "body_limit", "think",  "on_fail", NULL};
     char f[SCNP_FIELD_MAX];
     const struct ytree_node *v;
     bool step = r->flow != 0;
@@ -605,6 +606,7 @@ static void read_request(struct scnp_ctx *c, const struct ytree_node *n, const c
         memset(r->expect_bits, 0, sizeof r->expect_bits);
         read_expect(c, v, scnp_field(f, field, "expect"), r);
     }
+    scnp_request_checks(c, n, field, r);
     if ((v = scnp_get(n, "name")) && !scnp_name(c, v, scnp_field(f, field, "name"), &r->name))
         *named = true;
     if (!r->name && !(r->name = default_request_name(r, index)))
@@ -690,4 +692,6 @@ void scnp_requests(struct scnp_ctx *c, const struct ytree_node *root, struct sce
                        s->requests[i].name, first[i]);
     free(first);
     free(named);
+    for (size_t i = 0; !c->oom && i < s->n_requests; i++)
+        scnp_request_check_names(c, rq->items[i], scnp_field_i(f, "requests", i), &s->requests[i]);
 }

@@ -178,6 +178,9 @@ void scnp_load(struct scnp_ctx *c, const struct ytree_node *root, struct scenari
 void scnp_flows(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
 /* One request of a flow's steps into r (r->flow and r->step set by the
  * caller; templates may name c->vars). Returns 0, or -1 reported. */
+/* Once every request and step is read and named: s->check_names, each
+ * check and capture's id into it (one name, one count). */
+void scnp_check_names(struct scnp_ctx *c, struct scenario *s);
 /* Frees s->flows (their steps are among s->requests). */
 void scn_flows_free(struct scenario *s);
 int scnp_step(struct scnp_ctx *c, const struct ytree_node *n, const char *field, size_t index,
@@ -245,6 +248,22 @@ void scn_auth_free(struct scn_auth *au);
 int scnp_feeder_values(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
                        const struct scenario *s, const struct tpl *t,
                        const char *(*bad)(unsigned char ch), const char *fix);
+
+/* A request's `checks:`, `capture:` and `body_limit:` (n: its mapping,
+ * field: "requests.N") into r, compiled (check.h); r->needs_head and
+ * r->needs_body say what they read. scenario_checks.c. */
+void scnp_request_checks(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                         struct scn_request *r);
+
+/* Once r->name is final: the names of r's checks that have no `name:`
+ * ("REQUEST.status", "REQUEST.json:$.Data.Status", "REQUEST.header:ETag",
+ * "REQUEST.body", "REQUEST.body_size") and of its captures
+ * ("REQUEST.capture:VAR"); two of one request named alike are reported. */
+void scnp_request_check_names(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                              struct scn_request *r);
+
+/* Frees r's checks and captures and empties them. */
+void scn_request_checks_free(struct scn_request *r);
 
 /* After requests and load: gate scopes name their phases and requests. */
 void scnp_gates(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "scenario/check.h"
 #include "scenario/feeder.h"
 #include "scenario/redact.h"
 #include "scenario/scenario.h"
@@ -123,6 +124,95 @@ static json_t *feeders_json(const struct scenario *s, bool *bad)
     return o;
 }
 
+/* A check as written, its name filled in; secret values redacted. */
+static json_t *check_json(const struct scn_check *k, bool *bad)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    put(o, "name", json_string(k->name), bad);
+    json_t *value =
+        k->value ? k->secret ? json_string(REDACTED) : json_stringn(k->value, k->value_len) : NULL;
+    const char *op = k->op == CHK_EQUALS     ? "equals"
+                     : k->op == CHK_MATCHES  ? "matches"
+                     : k->op == CHK_CONTAINS ? "contains"
+                                             : NULL;
+    switch (k->kind) {
+    case CHK_STATUS: {
+        json_t *a = json_array();
+        for (size_t i = 0; a && i < k->n_statuses; i++)
+            if (json_array_append_new(a, json_integer(k->statuses[i])))
+                *bad = true;
+        put(o, "status", a, bad);
+        break;
+    }
+    case CHK_HEADER:
+    case CHK_JSON:
+        if (k->kind == CHK_HEADER)
+            put(o, "header", json_string(k->header), bad);
+        else
+            put(o, "json", json_string(jp_text(k->path)), bad);
+        if (op)
+            put(o, op, value, bad);
+        else
+            put(o, "exists", json_boolean(k->exists), bad);
+        value = NULL;
+        break;
+    case CHK_BODY:
+        put(o, "body", json_pack("{s:o*}", op, value), bad);
+        value = NULL;
+        break;
+    case CHK_BODY_SIZE:
+        put(o, "body_size",
+            json_pack("{s:o*,s:o*}", "min_bytes",
+                      k->has_min ? json_integer((json_int_t)k->size_min) : NULL, "max_bytes",
+                      k->has_max ? json_integer((json_int_t)k->size_max) : NULL),
+            bad);
+        break;
+    }
+    json_decref(value);
+    if (k->negate)
+        put(o, "not", json_true(), bad);
+    return o;
+}
+
+static json_t *capture_json(const struct scn_capture *k, bool *bad)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    put(o, "name", json_string(k->name), bad);
+    if (k->source == CAP_JSON) {
+        put(o, "json", json_string(jp_text(k->path)), bad);
+    } else if (k->source == CAP_HEADER) {
+        put(o, "header", json_string(k->header), bad);
+    } else {
+        put(o, "regex", json_string(k->secret ? REDACTED : k->pattern), bad);
+        put(o, "group", json_integer(k->group), bad);
+        put(o, "from", json_string(k->from_headers ? "headers" : "body"), bad);
+    }
+    if (k->def)
+        put(o, "default", k->secret ? json_string(REDACTED) : json_stringn(k->def, k->def_len),
+            bad);
+    return o;
+}
+
+/* checks, capture and body_limit_bytes, for a request that has any. */
+static void checks_json(json_t *o, const struct scn_request *r, bool *bad)
+{
+    if (!r->n_checks && !r->n_captures)
+        return;
+    json_t *a = json_array(), *m = json_object();
+    for (size_t i = 0; a && i < r->n_checks; i++)
+        if (json_array_append_new(a, check_json(&r->checks[i], bad)))
+            *bad = true;
+    for (size_t i = 0; m && i < r->n_captures; i++)
+        put(m, r->captures[i].var, capture_json(&r->captures[i], bad), bad);
+    put(o, "checks", a, bad);
+    put(o, "capture", m, bad);
+    put(o, "body_limit_bytes", json_integer((json_int_t)r->body_limit), bad);
+}
+
 static json_t *request_json(const struct scn_request *r, bool *bad)
 {
     json_t *o = json_object();
@@ -160,6 +250,7 @@ static json_t *request_json(const struct scn_request *r, bool *bad)
                 *bad = true;
     }
     put(o, "expect", e, bad);
+    checks_json(o, r, bad);
     return o;
 }
 

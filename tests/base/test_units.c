@@ -143,13 +143,40 @@ static void numbers(void **state)
     assert_int_equal(units_integer("", 0, 10, &i, &why), UNITS_EINVAL);
 }
 
+static void sizes(void **state)
+{
+    (void)state;
+    unsigned long long b;
+    const char *why = NULL;
+    static const struct {
+        const char *text;
+        unsigned long long want;
+    } ok[] = {{"0", 0},         {"512", 512},      {"512B", 512},       {"10kB", 10000},
+              {"10KB", 10000},  {"1MB", 1000000},  {"2GB", 2000000000}, {"1KiB", 1024},
+              {"1.5KiB", 1536}, {"1MiB", 1048576}, {"64MiB", 67108864}, {"1GiB", 1073741824},
+              {"0.5kB", 500}};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        assert_int_equal(units_size_bytes(ok[i].text, &b, &why), 0);
+        assert_int_equal(b, ok[i].want);
+    }
+    static const char *const bad[] = {"",    "-1kB", "1.5B", "1.0001kB", "kB",   "1 kB",      "1kb",
+                                      "1mb", "1TiB", "0x10", "1e3",      "1kB ", "9999999GiB"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        b = 77;
+        why = NULL;
+        assert_int_equal(units_size_bytes(bad[i], &b, &why), UNITS_EINVAL);
+        assert_int_equal(b, 77);
+        assert_non_null(why);
+    }
+    units_size_bytes("1kb", &b, &why);
+    assert_non_null(strstr(why, "unknown size unit"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(durations),
-        cmocka_unit_test(rates),
-        cmocka_unit_test(fractions),
-        cmocka_unit_test(numbers),
+        cmocka_unit_test(durations), cmocka_unit_test(rates), cmocka_unit_test(fractions),
+        cmocka_unit_test(numbers),   cmocka_unit_test(sizes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
