@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "measure/hlog.h"
+#include "measure/recorder_flow.h"
 #include "measure/judge.h"
 #include "measure/recorder.h"
 #include "run/engine.h"
@@ -47,7 +48,9 @@ static void write_hlog_interval(struct session *s, const struct engine_result *r
             return;
         }
         hlog_writer_comment(s->hlog, "[Untagged lines: latency of every request; tagged: "
-                                     "latency|service/PHASE/REQUEST/NODE]");
+                                     "latency|service/PHASE/REQUEST/NODE, "
+                                     "flow/PHASE/FLOW/all: completed flow instances' "
+                                     "durations]");
         s->hlog_started = true;
     }
     const struct scenario *scn = s->scn;
@@ -71,6 +74,15 @@ static void write_hlog_interval(struct session *s, const struct engine_result *r
                          r->node_names[n]);
                 hlog_writer_interval(s->hlog, tag, start_ms, length_ms, c->service);
             }
+    /* flow instances' durations, completed in this interval */
+    for (size_t p = 0; p < scn->n_phases; p++)
+        for (size_t f = 0; f < scn->n_flows; f++) {
+            const struct rec_flow *c = rec_flow_peek(set, p, f);
+            if (!c || !c->completed)
+                continue;
+            make_tag(tag, sizeof tag, "flow", scn->phases[p].name, scn->flows[f].name, "all");
+            hlog_writer_interval(s->hlog, tag, start_ms, length_ms, c->duration);
+        }
     /* Flushed every interval: a log read while the run goes on is whole up
      * to its last line. */
     fflush(s->hlog_file);

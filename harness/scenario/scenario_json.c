@@ -26,6 +26,12 @@ static void put(json_t *obj, const char *key, json_t *value, bool *bad)
         *bad = true;
 }
 
+static void append(json_t *arr, json_t *value, bool *bad)
+{
+    if (!value || !arr || json_array_append_new(arr, value))
+        *bad = true;
+}
+
 static json_t *str_or_null(const char *s)
 {
     return s ? json_string(s) : json_null();
@@ -360,6 +366,52 @@ static json_t *overrides_json(const struct scenario *s, bool *bad)
     return a;
 }
 
+static json_t *think_json(const struct scn_think *t, bool *bad)
+{
+    static const char *const kinds[] = {"none", "fixed", "uniform", "exponential"};
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    put(o, "kind", json_string(kinds[t->kind]), bad);
+    if (t->kind == SCN_THINK_FIXED || t->kind == SCN_THINK_UNIFORM)
+        put(o, t->kind == SCN_THINK_FIXED ? "ms" : "least_ms", json_real(t->a_ms), bad);
+    if (t->kind == SCN_THINK_UNIFORM)
+        put(o, "most_ms", json_real(t->b_ms), bad);
+    if (t->kind == SCN_THINK_EXP)
+        put(o, "mean_ms", json_real(t->a_ms), bad);
+    return o;
+}
+
+/* `flows:`: each flow's steps by their request names (the requests echo
+ * the steps themselves), with what comes after each. */
+static json_t *flows_json(const struct scenario *s, bool *bad)
+{
+    json_t *a = json_array();
+    for (size_t f = 0; a && f < s->n_flows; f++) {
+        const struct scn_flow *fl = &s->flows[f];
+        json_t *o = json_object(), *steps = json_array(), *vars = json_array();
+        for (size_t k = 0; steps && k < fl->n_steps; k++) {
+            const struct scn_request *r = &s->requests[fl->first_request + k];
+            json_t *st = json_object();
+            put(st, "request", json_string(r->name), bad);
+            put(st, "think", think_json(&r->think, bad), bad);
+            put(st, "on_fail",
+                json_string(r->on_fail == SCN_ON_FAIL_CONTINUE ? "continue" : "stop"), bad);
+            append(steps, st, bad);
+        }
+        for (size_t v = 0; vars && v < fl->n_vars; v++)
+            append(vars, json_string(fl->vars[v]), bad);
+        put(o, "name", json_string(fl->name), bad);
+        put(o, "weight", json_real(fl->weight), bad);
+        if (fl->pacing_ms > 0)
+            put(o, "pacing_ms", json_real(fl->pacing_ms), bad);
+        put(o, "variables", vars, bad);
+        put(o, "steps", steps, bad);
+        append(a, o, bad);
+    }
+    return a;
+}
+
 void *scenario_to_json(const struct scenario *s)
 {
     bool bad = false;
@@ -383,6 +435,8 @@ void *scenario_to_json(const struct scenario *s)
         if (json_array_append_new(reqs, request_json(&s->requests[i], &bad)))
             bad = true;
     put(o, "requests", reqs, &bad);
+    if (s->n_flows)
+        put(o, "flows", flows_json(s, &bad), &bad);
 
     json_t *load = json_object();
     if (load) {
