@@ -8,8 +8,8 @@
 #     count is exact) stop exactly those flows, counted by step and check;
 #  2. on_fail: continue sends the next step anyway (the simulator counts
 #     payments on rejected consents: exactly the refused ones);
-#  3. the closed model loops users through their flow, pacing bounds their
-#     iterations;
+#  3. the same through libcurl; the closed model loops users through their
+#     flow, pacing bounds their iterations;
 #  4. coordinated omission at the flow level: a stall of D every P under a
 #     constant arrival rate of flows gives flow durations with
 #     P(duration > x) = (D − x)/P, as single requests' latencies (the flow
@@ -124,6 +124,20 @@ assert_eq "... at the consent step" "$refused" \
     "$(jr cont '.flows[0].totals.failed_by_step["payment.consent"]')"
 assert_eq "flows ended" 200 \
     "$(jr cont '.flows[0].totals.completed + .flows[0].totals.failed')"
+
+log "the same journey through libcurl (generator.transport: curl)"
+journey viacurl "[\"$SA\"]" stop "{workers: 1, phases: [{duration: 1s, rate: 100/s}]}"
+sim_reset "$SA"
+run viacurl --set generator.transport=curl
+run_ok viacurl
+assert_eq "flows started" 100 "$(jr viacurl '.flows[0].totals.started')"
+assert_eq "payments with an unknown consent id" 0 \
+    "$(sim_stats "$SA" | jq .journey.payments_unknown_consent)"
+assert_eq "payments made = flows completed" "$(jr viacurl '.flows[0].totals.completed')" \
+    "$(sim_stats "$SA" | jq .journey.payments_created)"
+assert_eq "check consent-accepted failed = consents refused" \
+    "$(sim_stats "$SA" | jq .journey.consents_refused)" \
+    "$(jr viacurl '.checks[] | select(.name == "consent-accepted") | .failed')"
 
 log "closed model: users loop their flow, pacing bounds the iterations"
 journey loop "[\"$SA\"]" stop \
