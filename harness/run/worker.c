@@ -619,7 +619,7 @@ int worker_new(const struct worker_shared *sh, int id, struct worker **out, char
     if (rec_set_new(scn->n_phases, scn->n_requests, &w->sets[0]) ||
         rec_set_new(scn->n_phases, scn->n_requests, &w->sets[1]))
         goto nomem;
-    if (scn_rec_flows(scn, w->sets[0]) || scn_rec_flows(scn, w->sets[1]))
+    if (scn_rec_flows(scn, w->sets[0]) || scn_rec_flows(scn, w->sets[1]) || worker_checks_new(w))
         goto nomem;
     w->front = w->sets[0];
     if (scn->n_feeders) {
@@ -773,6 +773,7 @@ void worker_free(struct worker *w)
         tpl_buf_free(&w->var_bufs[i]);
     free(w->var_bufs);
     free(w->spans);
+    worker_checks_free(w);
     free(w->draws);
     free(w->rows);
     free(w->slots);

@@ -8,6 +8,7 @@
  * allocated once the variables' buffers have grown.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/rng.h"
@@ -55,10 +56,53 @@ static long var_of(const struct scn_flow *fl, const char *var)
     return -1;
 }
 
+int worker_checks_new(struct worker *w)
+{
+    const struct scenario *scn = w->scn;
+    bool any = false;
+    for (size_t q = 0; q < scn->n_requests; q++)
+        any |= scn->requests[q].n_checks || scn->requests[q].n_captures;
+    if (!any)
+        return 0;
+    if (!(w->checks = calloc(scn->n_requests, sizeof *w->checks)))
+        return -1;
+    for (size_t q = 0; q < scn->n_requests; q++) {
+        const struct scn_request *r = &scn->requests[q];
+        struct worker_checks *c = &w->checks[q];
+        if ((r->n_checks && !(c->checks = calloc(r->n_checks, sizeof *c->checks))) ||
+            (r->n_captures && !(c->captures = calloc(r->n_captures, sizeof *c->captures))))
+            return -1;
+        for (size_t i = 0; i < r->n_checks; i++)
+            if (chk_check_dup(&r->checks[i], &c->checks[i]))
+                return -1;
+        for (size_t i = 0; i < r->n_captures; i++)
+            if (chk_capture_dup(&r->captures[i], &c->captures[i]))
+                return -1;
+    }
+    return 0;
+}
+
+void worker_checks_free(struct worker *w)
+{
+    for (size_t q = 0; w->checks && q < w->scn->n_requests; q++) {
+        const struct scn_request *r = &w->scn->requests[q];
+        struct worker_checks *c = &w->checks[q];
+        for (size_t i = 0; c->checks && i < r->n_checks; i++)
+            chk_free(&c->checks[i]);
+        for (size_t i = 0; c->captures && i < r->n_captures; i++)
+            chk_capture_free(&c->captures[i]);
+        free(c->checks);
+        free(c->captures);
+    }
+    free(w->checks);
+    w->checks = NULL;
+}
+
 long worker_checks(struct worker *w, size_t si, const struct xfer_result *r)
 {
     struct wslot *s = &w->slots[si];
     const struct scn_request *req = &w->scn->requests[s->request];
+    const struct worker_checks *own = w->checks ? &w->checks[s->request] : NULL;
     if (!r->status || (!req->n_checks && !req->n_captures))
         return -1; /* no answer: the request failed, its checks were not reached */
     struct chk_response resp = {.status = r->status,
@@ -69,14 +113,15 @@ long worker_checks(struct worker *w, size_t si, const struct xfer_result *r)
                                 .truncated = r->body_truncated};
     long failed = -1;
     for (size_t i = 0; i < req->n_checks; i++) {
-        enum chk_result res = chk_eval(&req->checks[i], &resp);
-        count_check(w, s, r, req->checks[i].id, res == CHK_PASS, chk_result_str(res));
+        const struct scn_check *ck = own ? &own->checks[i] : &req->checks[i];
+        enum chk_result res = chk_eval(ck, &resp);
+        count_check(w, s, r, ck->id, res == CHK_PASS, chk_result_str(res));
         if (res != CHK_PASS && failed < 0)
-            failed = (long)req->checks[i].id;
+            failed = (long)ck->id;
     }
     const struct scn_flow *fl = s->flow ? &w->scn->flows[s->flow - 1] : NULL;
     for (size_t i = 0; fl && i < req->n_captures; i++) {
-        const struct scn_capture *cp = &req->captures[i];
+        const struct scn_capture *cp = own ? &own->captures[i] : &req->captures[i];
         long v = var_of(fl, cp->var);
         if (v < 0)
             continue;

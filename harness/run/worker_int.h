@@ -87,12 +87,14 @@ struct worker {
     bool schedule_over;
     int64_t late_ns;
     uint64_t rng;
-    size_t n_apps;             /* token pool applications (0: no auth) */
-    size_t app_next;           /* round robin */
-    struct feeder_draw *draws; /* [n_feeders]: this worker's claimed rows */
-    size_t *rows;              /* [n_slots * n_feeders], the slots' rows */
-    struct tpl_span *spans;    /* [n_slots * max vars]: the slots' flow variables */
-    struct tpl_buf *var_bufs;  /* [same]: their bytes */
+    size_t n_apps;                /* token pool applications (0: no auth) */
+    size_t app_next;              /* round robin */
+    struct feeder_draw *draws;    /* [n_feeders]: this worker's claimed rows */
+    size_t *rows;                 /* [n_slots * n_feeders], the slots' rows */
+    struct worker_checks *checks; /* [n_requests]: this worker's copies of each request's
+                                     checks and captures (worker_checks_new), or NULL */
+    struct tpl_span *spans;       /* [n_slots * max vars]: the slots' flow variables */
+    struct tpl_buf *var_bufs;     /* [same]: their bytes */
     size_t n_var_bufs;
     uint64_t seq; /* next ${seq} of this worker's chunk */
     uint64_t seq_end;
@@ -138,6 +140,19 @@ static inline int64_t since_start(const struct worker *w)
 /* True when request req's answer is kept for its checks and captures
  * (xfer_req.keep), with the most body bytes to keep in *body_limit. */
 bool worker_keeps(const struct scn_request *req, size_t *body_limit);
+
+/* A request's checks and captures as one worker holds them: copies with
+ * their own compiled patterns, since glibc's regexec takes a lock on the
+ * pattern it runs, and workers sharing one would take turns. */
+struct worker_checks {
+    struct scn_check *checks;
+    struct scn_capture *captures;
+};
+
+/* w->checks for w's scenario (NULL when no request has checks or
+ * captures). Returns 0 or -1 (no memory). */
+int worker_checks_new(struct worker *w);
+void worker_checks_free(struct worker *w);
 
 /* Slot s (its phase and flow set) begins an instance of its flow, whose
  * arrival was due at intended_ns (from run start): counted started, its
