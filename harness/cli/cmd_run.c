@@ -614,6 +614,7 @@ void run_summary_print(FILE *out, const char *cmd, const struct scenario *scn,
         print_group(out, "per phase", scn, r, seconds, BY_PHASE);
     print_group(out, "per request", scn, r, seconds, BY_REQUEST);
     print_group(out, "per node", scn, r, seconds, BY_NODE);
+    run_summary_flows(out, scn, r);
     if (r->auth)
         print_auth(out, scn, r);
     struct rec_cell *all = rec_cell_new();

@@ -21,6 +21,11 @@ void run_summary_print(FILE *out, const char *cmd, const struct scenario *scn,
                        const struct engine_result *r, const char *outdir, bool wrote,
                        const char *junit);
 
+/* The flows (instances, durations, failures by step and check) and the
+ * checks (passed, failed, an example) of the run; nothing without them.
+ * run_summary_flows.c. */
+void run_summary_flows(FILE *out, const struct scenario *scn, const struct engine_result *r);
+
 /* One line per gate verdict, then the count; returns how many did not
  * pass. */
 int run_summary_gates(FILE *out, const struct scenario *scn, const struct gate_verdict *v,

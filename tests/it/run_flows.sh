@@ -106,6 +106,8 @@ assert_eq "check settled passed" "$completed" \
 assert_eq "the submit step, as a request" "$completed" \
     "$(jr pay '.totals.by_request["payment.submit"].count')"
 assert_eq "flow durations recorded" "$completed" "$(jr pay '.flows[0].totals.duration.count')"
+assert_contains "the summary's flows" "failed by check consent-accepted: $refused" \
+    "$(cat "$T_TMP/pay.log")"
 assert_ge "flow durations in run.hlog" 1 "$(grep -c '^Tag=flow/steady/payment/all,' "$T_TMP/pay/run.hlog")"
 
 log "on_fail: continue sends the payment on a rejected consent"
