@@ -90,13 +90,13 @@ static void read_workload(struct scnp_ctx *c, const struct ytree_node *item, siz
                           struct scenario *s, struct scn_workload *wl)
 {
     static const char *const keys[] = {"name", "load", "requests", NULL};
-    char f[SCNP_FIELD_MAX];
+    char f[SCNP_FIELD_MAX], fn[SCNP_FIELD_MAX];
     scnp_field_i(f, "workloads", i);
     if (scnp_keys(c, item, f, keys))
         return;
     const struct ytree_node *v = scnp_get(item, "name");
     if (v)
-        scnp_name(c, v, scnp_field(f, f, "name"), &wl->name);
+        scnp_name(c, v, scnp_field(fn, f, "name"), &wl->name);
     char prefix[SCNP_FIELD_MAX];
     snprintf(prefix, sizeof prefix, "workloads.%zu.", i);
     c->prefix = prefix;
@@ -180,12 +180,12 @@ void scnp_workloads(struct scnp_ctx *c, const struct ytree_node *root, struct sc
         /* a workload name twice: results key workloads by name */
         for (size_t j = 0; wl->name && j < i; j++)
             if (s->workloads[j].name && !strcmp(s->workloads[j].name, wl->name)) {
-                char f[SCNP_FIELD_MAX];
+                char f[SCNP_FIELD_MAX], fn[SCNP_FIELD_MAX];
                 scnp_field_i(f, "workloads", i);
                 scnp_error(c,
                            scnp_get(list->items[i], "name") ? scnp_get(list->items[i], "name")
                                                             : list->items[i],
-                           scnp_field(f, f, "name"),
+                           scnp_field(fn, f, "name"),
                            "the workload name '%s' is used twice; give each workload its own "
                            "name",
                            wl->name);
