@@ -211,6 +211,15 @@ struct results_shard_row {
     bool generator_limited;
 };
 
+/* A workload of a run with `workloads:` ("workloads"; docs/results.md). */
+struct results_workload {
+    const char *name, *model; /* model "open" or "closed" */
+    double workers, recorded_s, scheduled, late, offered_rps, achieved_rps;
+    const char **phases, **requests; /* their names */
+    size_t n_phases, n_requests;
+    struct results_cell total; /* its "totals" (name: the workload's) */
+};
+
 /* A results.json. Every string and array is owned by the model (freed by
  * results_free); pointers into it stay valid until then. */
 struct results {
@@ -254,6 +263,9 @@ struct results {
     struct results_cell all;
     struct results_cell *by_phase, *by_request, *by_node;
     size_t n_by_phase, n_by_request, n_by_node;
+    /* "workloads": a run with `workloads:` (n_workloads 0 without) */
+    struct results_workload *workloads;
+    size_t n_workloads;
     /* "intervals" */
     struct results_interval *intervals;
     size_t n_intervals;

@@ -267,6 +267,12 @@ void reader_cells(struct reader *d, const json_t *root)
     free(phases);
 }
 
+void reader_cell(struct reader *d, const json_t *o, const char *where, const char *name,
+                 struct results_cell *c)
+{
+    cell(d, o, where, name, c);
+}
+
 /* totals.by_*: a CELL per name. */
 static void named_cells(struct reader *d, const json_t *totals, const char *key,
                         struct results_cell **out, size_t *n)

@@ -133,6 +133,25 @@ static void workload_slice(const struct rec_set *set, size_t n_nodes, const stru
     slice_fill(scratch, out);
 }
 
+int engine_interval_workloads(const struct scenario *scn, const struct rec_set *set, size_t n_nodes,
+                              struct rec_cell *scratch, struct engine_interval *iv)
+{
+    if (!scn->workloads_explicit)
+        return 0;
+    iv->workloads = calloc(scn->n_workloads, sizeof *iv->workloads);
+    iv->workload_scheduled = calloc(scn->n_workloads, sizeof *iv->workload_scheduled);
+    if (!iv->workloads || !iv->workload_scheduled)
+        return -1;
+    iv->n_workloads = scn->n_workloads;
+    for (size_t w = 0; w < scn->n_workloads; w++) {
+        const struct scn_workload *wl = &scn->workloads[w];
+        workload_slice(set, n_nodes, wl, scratch, &iv->workloads[w]);
+        for (size_t p = wl->first_phase; p < wl->first_phase + wl->n_phases; p++)
+            iv->workload_scheduled[w] += set->by_phase[p].scheduled;
+    }
+    return 0;
+}
+
 static void slice_fill(const struct rec_cell *scratch, struct engine_slice *out)
 {
     memset(out, 0, sizeof *out);
@@ -269,22 +288,8 @@ static void close_interval(struct coord *c)
     iv->requests = calloc(iv->n_requests, sizeof *iv->requests);
     for (size_t q = 0; iv->requests && q < iv->n_requests; q++)
         engine_slice_of(c->iv_set, r->n_nodes, q, SIZE_MAX, c->scratch, &iv->requests[q]);
-    const struct scenario *scn = c->scn;
-    if (scn->workloads_explicit) {
-        iv->workloads = calloc(scn->n_workloads, sizeof *iv->workloads);
-        iv->workload_scheduled = calloc(scn->n_workloads, sizeof *iv->workload_scheduled);
-        if (!iv->workloads || !iv->workload_scheduled) {
-            c->status = ENGINE_ESETUP;
-        } else {
-            iv->n_workloads = scn->n_workloads;
-            for (size_t w = 0; w < scn->n_workloads; w++) {
-                const struct scn_workload *wl = &scn->workloads[w];
-                workload_slice(c->iv_set, r->n_nodes, wl, c->scratch, &iv->workloads[w]);
-                for (size_t p = wl->first_phase; p < wl->first_phase + wl->n_phases; p++)
-                    iv->workload_scheduled[w] += c->iv_set->by_phase[p].scheduled;
-            }
-        }
-    }
+    if (engine_interval_workloads(c->scn, c->iv_set, r->n_nodes, c->scratch, iv))
+        c->status = ENGINE_ESETUP;
     c->iv_start_ns = now;
     r->elapsed_s = (double)now / 1e9;
     if (c->on_interval && c->on_interval(c->user, r, iv, c->iv_set) && !c->stopping) {

@@ -156,6 +156,12 @@ double engine_span_s(const struct scenario *scn, const struct engine_result *r,
 /* Summarises the records of a set restricted to request `request` and
  * node `node` (SIZE_MAX: every one), summing into scratch (a rec_cell_new
  * cell; it is reset first). */
+/* With `workloads:`, fills iv's per-workload slices and scheduled
+ * arrivals from the interval's set (n_nodes nodes; scratch as for
+ * engine_slice_of); else leaves them empty. Returns 0 or -1 (no memory). */
+int engine_interval_workloads(const struct scenario *scn, const struct rec_set *set, size_t n_nodes,
+                              struct rec_cell *scratch, struct engine_interval *iv);
+
 void engine_slice_of(const struct rec_set *set, size_t n_nodes, size_t request, size_t node,
                      struct rec_cell *scratch, struct engine_slice *out);
 
