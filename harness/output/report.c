@@ -150,6 +150,8 @@ static int phases(struct report *r)
                                     .users = p->users,
                                     .think_ms = p->think_ms,
                                     .record = p->record};
+        if (isfinite(p->start_s)) /* workloads side by side: its own start */
+            phase_start = p->start_s;
         double ran = end - phase_start;
         ph->ran_s = isnan(ran) ? NAN : ran < 0 ? 0 : ran > ph->duration_s ? ph->duration_s : ran;
         phase_start += isfinite(ph->duration_s) ? ph->duration_s : 0;

@@ -54,6 +54,8 @@ static void phases(struct reader *d, const json_t *scn)
         ph->users = jsonread_num(&d->j, o, w, "users", JSONREAD_COUNT);
         ph->think_ms = jsonread_num(&d->j, o, w, "think_ms", JSONREAD_NONNEG);
         ph->record = jsonread_flag(&d->j, o, w, "record", true);
+        ph->workload = jsonread_str(&d->j, o, w, "workload");
+        ph->start_s = jsonread_num(&d->j, o, w, "start_s", JSONREAD_NONNEG);
         ph->delivered = true;
     }
 }

@@ -110,6 +110,8 @@ struct results_phase {
     bool delivered;                   /* its "delivered" (true when absent) */
     const struct results_cell *total; /* totals.by_phase[name], or NULL (no data) */
     const char *group;                /* a staircase's name ("group"), or NULL */
+    const char *workload;             /* its workload ("workload"), or NULL without */
+    double start_s;                   /* its start ("start_s"); NaN without workloads */
     double step;                      /* its 1-based step ("step"); NaN when absent */
 };
 
