@@ -349,6 +349,7 @@ void results_free(struct results *r)
     for (size_t i = 0; i < r->n_intervals; i++) {
         free(r->intervals[i].nodes);
         free(r->intervals[i].requests);
+        free(r->intervals[i].workloads);
     }
     free(r->intervals);
     free(r->gates);

@@ -132,9 +132,11 @@ struct results_interval {
     struct results_health health; /* scheduled, started, late, bound_waits,
                                      queue_drops, local_failures, max_lag_ms, inflight */
     struct results_slice all;
-    struct results_slice *nodes;    /* [results.n_nodes], parallel to results.nodes */
-    struct results_slice *requests; /* [results.n_requests], parallel to results.requests */
-    bool has_requests;              /* it has "requests" (older files lack it) */
+    struct results_slice *nodes;     /* [results.n_nodes], parallel to results.nodes */
+    struct results_slice *requests;  /* [results.n_requests], parallel to results.requests */
+    bool has_requests;               /* it has "requests" (older files lack it) */
+    struct results_slice *workloads; /* [results.n_workloads], parallel to results.workloads;
+                                        NULL without workloads */
 };
 
 /* A gate's verdict ("gates"; docs/gates.md). Strings NULL when absent. */

@@ -417,3 +417,10 @@ void reader_intervals(struct reader *d, const json_t *root)
         slices(d, o, w, "requests", r->requests, r->n_requests, "scenario.requests", &iv->requests);
     }
 }
+
+void reader_slices(struct reader *d, const json_t *o, const char *where, const char *key,
+                   const char *const *names, size_t n, const char *among,
+                   struct results_slice **out)
+{
+    slices(d, o, where, key, names, n, among, out);
+}

@@ -5,6 +5,7 @@
  * files of older gatecaps) reads as no workloads.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "output/results_read_int.h"
@@ -56,4 +57,16 @@ void reader_workloads(struct reader *d, const json_t *root)
         if (t)
             reader_cell(d, t, jsonread_field(f, sizeof f, w, "totals"), wl->name, &wl->total);
     }
+    /* each interval's workloads, by name */
+    const char **names = jsonread_array(&d->j, r->n_workloads, sizeof *names);
+    const json_t *ivs = json_object_get(root, "intervals");
+    for (size_t i = 0; names && i < r->n_workloads; i++)
+        names[i] = r->workloads[i].name;
+    for (size_t i = 0; names && !d->j.rc && i < r->n_intervals; i++) {
+        char w[48];
+        snprintf(w, sizeof w, "intervals[%zu]", i);
+        reader_slices(d, json_array_get(ivs, i), w, "workloads", names, r->n_workloads,
+                      "\"workloads\"", &r->intervals[i].workloads);
+    }
+    free(names);
 }

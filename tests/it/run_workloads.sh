@@ -111,6 +111,13 @@ assert_contains "report.html: Workloads" 'id="workloads"' "$(cat "$T_TMP/wl/repo
 # the terminal summary has a per-workload table
 assert_contains "summary: per workload" "per workload" "$(cat "$T_TMP/wl.log")"
 
+log "compare: a row per workload and metric when both runs have workloads"
+RC=0
+"$GATECAP" compare "$T_TMP/wl/results.json" "$T_TMP/wl/results.json" --scopes workload > "$T_TMP/cmp.log" 2>&1 || RC=$?
+assert_eq "compare: a run against itself" 0 "$RC"
+assert_eq "compare: 8 metrics × 3 workloads" 24 "$(grep -cE '^[a-z0-9.]+_?[a-z0-9]* +workload (tokens|api|admin) ' "$T_TMP/cmp.log")"
+assert_contains "compare: throughput of api" "workload api" "$(grep '^throughput' "$T_TMP/cmp.log")"
+
 log "plan refuses a run with workloads (no step is one load)"
 RC=0
 "$GATECAP" plan "$T_TMP/wl/results.json" -o "$T_TMP/plan" > "$T_TMP/plan.log" 2>&1 || RC=$?
