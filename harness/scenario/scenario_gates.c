@@ -126,7 +126,12 @@ static void check_achieved(struct scnp_ctx *c, const struct ytree_node *expr,
                            const char *expr_field, const struct scenario *s, const struct gate *g)
 {
     if (g->expr.metric == GATE_ACHIEVED) {
-        if (s->model != SCN_OPEN)
+        bool closed_workload = false;
+        for (size_t w = 0; g->scope == GATE_WORKLOAD && g->scope_name && w < s->n_workloads; w++)
+            closed_workload |=
+                s->workloads[w].model == SCN_CLOSED &&
+                (!strcmp(g->scope_name, "*") || !strcmp(g->scope_name, s->workloads[w].name));
+        if (s->model != SCN_OPEN || closed_workload)
             scnp_error(c, expr, expr_field,
                        "achieved compares with an offered rate, which only the open model has; "
                        "gate throughput instead");

@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "scenario/gate.h"
 #include "scenario/scenario.h"
@@ -265,6 +266,42 @@ static void workload_gates(void **state)
                "gates.0.workload: this scenario has no workloads: section");
 }
 
+#define PER_USER_FMT                                                                               \
+    TARGETS "feeders: {users: {file: %s, per: user}}\n"                                            \
+            "workloads:\n"                                                                         \
+            "  - name: api\n"                                                                      \
+            "    load: {phases: [{name: p, duration: 1s, rate: 10/s}]}\n"                          \
+            "    requests: [{name: a, path: \"/a%s\"}]\n"                                          \
+            "  - name: adm\n"                                                                      \
+            "    load: {model: closed, phases: [{name: u, duration: 1s, users: 2}]}\n"             \
+            "    requests: [{name: b, path: \"/b%s\"}]\n"                                          \
+            "%s"
+
+/* A per-user feeder belongs to closed-model users: a closed workload's
+ * requests may use it, an open workload's may not; `achieved` needs an
+ * offered rate, which a closed workload has not. */
+static void per_workload_model_checks(void **state)
+{
+    (void)state;
+    char csv[] = "/tmp/gatecap-wl-XXXXXX";
+    int fd = mkstemp(csv);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "id\n1\n2\n", 7), 7);
+    close(fd);
+    char yaml[2048];
+    snprintf(yaml, sizeof yaml, PER_USER_FMT, csv, "", "/${users.id}", "");
+    scenario_free(load_ok(yaml));
+    snprintf(yaml, sizeof yaml, PER_USER_FMT, csv, "/${users.id}", "", "");
+    load_fails(yaml, "feeders.users.per: per: user needs the closed model");
+    snprintf(yaml, sizeof yaml, PER_USER_FMT, csv, "", "",
+             "gates: [{gate: 'achieved >= 99%', workload: adm}]\n");
+    load_fails(yaml, "gates.0.gate: achieved compares with an offered rate");
+    snprintf(yaml, sizeof yaml, PER_USER_FMT, csv, "", "",
+             "gates: [{gate: 'achieved >= 99%', workload: api}]\n");
+    scenario_free(load_ok(yaml));
+    unlink(csv);
+}
+
 static void shards_are_refused(void **state)
 {
     (void)state;
@@ -284,6 +321,7 @@ int main(void)
         cmocka_unit_test(errors_with_positions),
         cmocka_unit_test(unnamed_workloads_are_numbered),
         cmocka_unit_test(workload_gates),
+        cmocka_unit_test(per_workload_model_checks),
         cmocka_unit_test(shards_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
