@@ -335,17 +335,23 @@ static void print_progress(struct run_ctx *rc, const struct engine_result *r,
 {
     const struct scenario *scn = rc->scn;
     const struct scn_phase *ph = &scn->phases[iv->phase];
+    /* workloads side by side: several phases at once, one line for all
+     * (their arrivals, or closed users' sends, offered per second) */
+    bool all = scn->workloads_explicit;
     char load[48], line[768];
     if (iv->drain)
         snprintf(load, sizeof load, "%-17s", "(no new arrivals)");
-    else if (scn->model == SCN_OPEN)
+    else if (all || scn->model == SCN_OPEN)
         snprintf(load, sizeof load, "offered %7.0f/s", iv->offered_rps);
     else
         snprintf(load, sizeof load, "users %-11d", ph->users);
     int n = snprintf(line, sizeof line, "[%5.*fs/%.0fs] %-*s %s", scn->interval_s < 1 ? 1 : 0,
                      r->elapsed_s, scenario_duration_s(scn), name_width(scn),
-                     iv->drain ? "drain" : ph->name, load);
-    if (n > 0 && (size_t)n < sizeof line && !iv->drain && !ph->record) {
+                     iv->drain ? "drain"
+                     : all     ? "all"
+                               : ph->name,
+                     load);
+    if (n > 0 && (size_t)n < sizeof line && !iv->drain && !all && !ph->record) {
         n += snprintf(line + n, sizeof line - (size_t)n, " warm-up (not recorded)");
     } else if (n > 0 && (size_t)n < sizeof line) {
         char p50[16] = "-", p99[16] = "-", err[48]; /* nothing answered */
@@ -362,7 +368,7 @@ static void print_progress(struct run_ctx *rc, const struct engine_result *r,
                       " achieved %7.0f/s  p50 %-8s p99 %-8s err %-14s thr %-5lld", iv->achieved_rps,
                       p50, p99, err, (long long)iv->all.outcomes[OC_429]);
     }
-    if (n > 0 && (size_t)n < sizeof line && scn->node_header && (iv->drain || ph->record)) {
+    if (n > 0 && (size_t)n < sizeof line && scn->node_header && (iv->drain || all || ph->record)) {
         size_t answered = 0;
         for (size_t i = 0; i < iv->n_nodes; i++)
             answered += iv->nodes[i].completed > 0;
