@@ -18,34 +18,36 @@
 
 /* Names of requests and of phases are keys of results (cells, gates,
  * reports): unique across the whole scenario, not only within a workload. */
-static void check_unique(struct scnp_ctx *c, const struct scenario *s, size_t w,
-                         const struct ytree_node *item)
+static void check_unique(struct scnp_ctx *c, const struct scn_workload *wls, size_t w,
+                         const struct scenario *acc, const struct ytree_node *item)
 {
-    const struct scn_workload *wl = &s->workloads[w];
+    const struct scn_workload *wl = &wls[w];
+    const struct scn_request *requests = acc->requests;
+    const struct scn_phase *phases_of = acc->phases;
     const struct ytree_node *rq = scnp_get(item, "requests"), *load = scnp_get(item, "load");
     const struct ytree_node *phases = load ? scnp_get(load, "phases") : NULL;
     char f[SCNP_FIELD_MAX];
     for (size_t i = wl->first_request; i < wl->first_request + wl->n_requests; i++)
-        for (size_t j = 0; j < wl->first_request && s->requests[i].name; j++)
-            if (s->requests[j].name && !strcmp(s->requests[i].name, s->requests[j].name)) {
+        for (size_t j = 0; j < wl->first_request && requests[i].name; j++)
+            if (requests[j].name && !strcmp(requests[i].name, requests[j].name)) {
                 size_t k = i - wl->first_request;
                 snprintf(f, sizeof f, "workloads.%zu.requests.%zu", w, k);
                 scnp_error(c, rq && k < rq->n ? rq->items[k] : item, f,
                            "the name '%s' is already used by a request of workload '%s'; "
                            "request names are unique across workloads, give this one its own "
                            "name:",
-                           s->requests[i].name, s->workloads[s->requests[j].workload].name);
+                           requests[i].name, wls[requests[j].workload].name);
                 break;
             }
     for (size_t i = wl->first_phase; i < wl->first_phase + wl->n_phases; i++)
-        for (size_t j = 0; j < wl->first_phase && s->phases[i].name; j++)
-            if (s->phases[j].name && !strcmp(s->phases[i].name, s->phases[j].name)) {
+        for (size_t j = 0; j < wl->first_phase && phases_of[i].name; j++)
+            if (phases_of[j].name && !strcmp(phases_of[i].name, phases_of[j].name)) {
                 snprintf(f, sizeof f, "workloads.%zu.load.phases", w);
                 scnp_error(c, phases ? phases : item, f,
                            "the phase name '%s' is already used in workload '%s'; phase names "
                            "are unique across workloads (unnamed phases are phase-N: name "
                            "them), give this one its own name:",
-                           s->phases[i].name, s->workloads[s->phases[j].workload].name);
+                           phases_of[i].name, wls[phases_of[j].workload].name);
                 break;
             }
 }
@@ -130,9 +132,15 @@ void scnp_workloads(struct scnp_ctx *c, const struct ytree_node *root, struct sc
         return;
     }
     s->workloads_explicit = true;
-    struct scn_phase *phases = NULL;
-    struct scn_request *requests = NULL;
-    size_t n_phases = 0, n_requests = 0;
+    /* The workloads' phases and requests gathered so far: owned by acc
+     * until they all move into s, so that whatever fails on the way is
+     * freed once (scenario_free of acc, or of s for a workload's own
+     * arrays not moved yet). */
+    struct scenario *acc = calloc(1, sizeof *acc);
+    if (!acc) {
+        c->oom = true;
+        return;
+    }
     int workers = 0;
     bool all_closed = true;
     for (size_t i = 0; i < list->n && !c->oom; i++) {
@@ -152,9 +160,9 @@ void scnp_workloads(struct scnp_ctx *c, const struct ytree_node *root, struct sc
         wl->first_worker = (size_t)workers;
         workers += wl->workers;
         all_closed = all_closed && wl->model == SCN_CLOSED;
-        wl->first_phase = n_phases;
+        wl->first_phase = acc->n_phases;
         wl->n_phases = s->n_phases;
-        wl->first_request = n_requests;
+        wl->first_request = acc->n_requests;
         wl->n_requests = s->n_requests;
         double start = 0;
         for (size_t p = 0; p < s->n_phases; p++) {
@@ -165,18 +173,22 @@ void scnp_workloads(struct scnp_ctx *c, const struct ytree_node *root, struct sc
         wl->duration_s = start;
         for (size_t r = 0; r < s->n_requests; r++)
             s->requests[r].workload = i;
-        if (append((void **)&phases, &n_phases, s->phases, s->n_phases, sizeof *phases) ||
-            append((void **)&requests, &n_requests, s->requests, s->n_requests, sizeof *requests)) {
-            /* the parts not moved stay with s, which frees them */
+        if (append((void **)&acc->phases, &acc->n_phases, s->phases, s->n_phases,
+                   sizeof *acc->phases)) {
+            c->oom = true; /* (s's own arrays are still s's) */
+            break;
+        }
+        s->phases = NULL; /* moved */
+        s->n_phases = 0;
+        if (append((void **)&acc->requests, &acc->n_requests, s->requests, s->n_requests,
+                   sizeof *acc->requests)) {
             c->oom = true;
             break;
         }
-        s->phases = phases;
-        s->n_phases = n_phases;
-        s->requests = requests;
-        s->n_requests = n_requests;
+        s->requests = NULL;
+        s->n_requests = 0;
         if (wl->name && !c->n_errors)
-            check_unique(c, s, i, list->items[i]);
+            check_unique(c, s->workloads, i, acc, list->items[i]);
         /* a workload name twice: results key workloads by name */
         for (size_t j = 0; wl->name && j < i; j++)
             if (s->workloads[j].name && !strcmp(s->workloads[j].name, wl->name)) {
@@ -193,11 +205,16 @@ void scnp_workloads(struct scnp_ctx *c, const struct ytree_node *root, struct sc
             }
     }
     if (!c->oom) {
-        s->phases = phases;
-        s->n_phases = n_phases;
-        s->requests = requests;
-        s->n_requests = n_requests;
+        s->phases = acc->phases;
+        s->n_phases = acc->n_phases;
+        s->requests = acc->requests;
+        s->n_requests = acc->n_requests;
+        acc->phases = NULL;
+        acc->n_phases = 0;
+        acc->requests = NULL;
+        acc->n_requests = 0;
     }
+    scenario_free(acc);
     /* The scenario-wide fields that readers of one model look at: the
      * first workload's, the model open unless every workload is closed. */
     const struct scn_workload *w0 = &s->workloads[0];
