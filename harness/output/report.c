@@ -149,7 +149,8 @@ static int phases(struct report *r)
                                     .rate_end = p->rate_end,
                                     .users = p->users,
                                     .think_ms = p->think_ms,
-                                    .record = p->record};
+                                    .record = p->record,
+                                    .workload = p->workload};
         if (isfinite(p->start_s)) /* workloads side by side: its own start */
             phase_start = p->start_s;
         double ran = end - phase_start;

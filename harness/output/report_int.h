@@ -44,6 +44,7 @@ struct report_phase {
     double ran_s; /* seconds it sent arrivals: its duration, less when the run ended
                      during it, 0 when before; NaN when unknown */
     bool record;
+    const char *workload; /* its workload (borrowed), or NULL without workloads */
 };
 
 /* Full histograms (µs) of one request (its cells summed), or of every

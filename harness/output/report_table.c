@@ -277,16 +277,20 @@ static const char *seconds(char *buf, size_t n, double s)
 
 void report_table_phases(const struct report *r, FILE *f, enum report_markup m)
 {
+    /* with workloads, each phase's workload first */
     static const struct col cols[] = {
-        {"phase", false}, {"load", false},     {"planned", true},
-        {"ran", true},    {"recorded", false}, {"achieved/s", true},
+        {"workload", false}, {"phase", false},    {"load", false},      {"planned", true},
+        {"ran", true},       {"recorded", false}, {"achieved/s", true},
     };
+    bool by_workload = r->n_phases && r->phases[0].workload;
     struct table t;
-    table_begin(&t, f, m, cols, sizeof cols / sizeof cols[0]);
+    table_begin(&t, f, m, cols + !by_workload, sizeof cols / sizeof cols[0] - !by_workload);
     for (size_t i = 0; i < r->n_phases; i++) {
         const struct report_phase *ph = &r->phases[i];
         char b[B * 2], a[B], c[B];
         row_begin(&t, false);
+        if (by_workload)
+            cell_text(&t, ph->workload ? ph->workload : "");
         cell_text(&t, ph->name);
         if (isfinite(ph->users)) {
             int n = snprintf(b, sizeof b, "%s user%s", report_fmt(a, sizeof a, ph->users),

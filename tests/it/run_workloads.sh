@@ -106,7 +106,7 @@ assert_contains "report.md: Workloads table" "| workload | model | workers |" "$
 assert_contains "report.md: api row" "| api | open | 2 | api-warm, api-steady | api-a, api-b | 200 | 200 | 600 |" "$md"
 assert_contains "report.md: admin row" "| admin | closed | 1 | adm | admin |" "$md"
 # each phase ran from its own workload's start, not after the others'
-assert_contains "report.md: api-steady ran its 3 s" "| api-steady | 200/s | 3 s | 3 s | yes |" "$md"
+assert_contains "report.md: api-steady ran its 3 s" "| api | api-steady | 200/s | 3 s | 3 s | yes |" "$md"
 assert_contains "report.html: Workloads" 'id="workloads"' "$(cat "$T_TMP/wl/report.html")"
 # the terminal summary has a per-workload table
 assert_contains "summary: per workload" "per workload" "$(cat "$T_TMP/wl.log")"
