@@ -516,7 +516,10 @@ int worker_new(const struct worker_shared *sh, int id, struct worker **out, char
      * shard. Workloads each have a schedule of their own. */
     uint64_t senders;
     uint64_t sender = sched_sender(scn->shard_index, scn->shard_count, w->wid, w->wn, &senders);
-    w->rng = 0x853c49e6748fea9bULL ^ ((sender + 1) * 0x9E3779B97F4A7C15ULL);
+    /* (workload 0's streams are those of a run without workloads) */
+    uint64_t wl_index = scn->n_workloads ? (uint64_t)(w->wl - scn->workloads) : 0;
+    w->rng = 0x853c49e6748fea9bULL ^ ((sender + 1) * 0x9E3779B97F4A7C15ULL) ^
+             (wl_index * 0xD1B54A32D192ED03ULL);
     w->late_ns = (int64_t)(scn->late_threshold_ms * 1e6);
     w->n_slots = worker_slots(scn, id, sh->workers);
     if (!w->n_slots) { /* the scenario's checks keep workers within max_inflight */
@@ -563,7 +566,6 @@ int worker_new(const struct worker_shared *sh, int id, struct worker **out, char
         snprintf(w->names[i], REC_NODE_NAME_LEN, "%s", scn->targets[i].name);
     w->n_nodes = scn->n_targets < REC_MAX_NODES ? scn->n_targets : REC_MAX_NODES;
     /* (workload 0's Poisson process is the one of a run without workloads) */
-    uint64_t wl_index = scn->n_workloads ? (uint64_t)(w->wl - scn->workloads) : 0;
     sched_init(&w->sched, scn->phases + w->wl->first_phase, w->wl->n_phases, sender, senders,
                w->wl->poisson, SCHED_RUN_SEED ^ (wl_index * 0x9E3779B97F4A7C15ULL));
     double *weights = calloc(scn->n_targets ? scn->n_targets : 1, sizeof *weights);
