@@ -20,7 +20,8 @@
 static int phase_steps(struct report *r)
 {
     const char *model = r->model ? r->model : "open";
-    if (strcmp(model, "open") != 0)
+    /* (workloads side by side: no phase is a step of one load) */
+    if (strcmp(model, "open") != 0 || (r->res && r->res->n_workloads))
         return 0;
     size_t cand = 0;
     for (size_t i = 0; i < r->n_phases; i++) {
