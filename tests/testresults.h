@@ -133,6 +133,8 @@ static inline void tr_interval(const struct scenario *scn, struct engine_result 
     assert_non_null(scratch);
     free(iv->nodes);
     free(iv->requests);
+    free(iv->workloads);
+    free(iv->workload_scheduled);
     memset(iv, 0, sizeof *iv);
     iv->start_s = start_s;
     iv->length_s = length_s;
@@ -152,6 +154,7 @@ static inline void tr_interval(const struct scenario *scn, struct engine_result 
     assert_non_null(iv->requests);
     for (size_t q = 0; q < scn->n_requests; q++)
         engine_slice_of(s, r->n_nodes, q, SIZE_MAX, scratch, &iv->requests[q]);
+    assert_int_equal(engine_interval_workloads(scn, s, r->n_nodes, scratch, iv), 0);
     rec_cell_free(scratch);
 }
 

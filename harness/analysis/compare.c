@@ -25,7 +25,10 @@ const char *compare_metric_name(enum compare_metric m)
 
 const char *compare_scope_name(enum compare_scope s)
 {
-    return s == CMP_SCOPE_ALL ? "all" : s == CMP_SCOPE_REQUEST ? "request" : "node";
+    return s == CMP_SCOPE_ALL       ? "all"
+           : s == CMP_SCOPE_REQUEST ? "request"
+           : s == CMP_SCOPE_NODE    ? "node"
+                                    : "workload";
 }
 
 const char *compare_verdict_name(enum compare_verdict v)
@@ -59,6 +62,7 @@ void compare_opts_defaults(struct compare_opts *o)
     o->tol[CMP_THROTTLED] = (struct compare_tolerance){.value = 0.1, .absolute = true};
     o->alpha = COMPARE_DEFAULT_ALPHA;
     o->scope[CMP_SCOPE_ALL] = o->scope[CMP_SCOPE_REQUEST] = o->scope[CMP_SCOPE_NODE] = true;
+    o->scope[CMP_SCOPE_WORKLOAD] = true;
 }
 
 /* ---- --tolerance ---- */
@@ -302,12 +306,17 @@ static size_t samples(const struct run *r, enum compare_scope scope, const char 
     size_t at = scope == CMP_SCOPE_NODE      ? index_of(res->nodes, res->n_nodes, name)
                 : scope == CMP_SCOPE_REQUEST ? index_of(res->requests, res->n_requests, name)
                                              : SIZE_MAX;
+    for (size_t w = 0; scope == CMP_SCOPE_WORKLOAD && w < res->n_workloads; w++)
+        if (!strcmp(res->workloads[w].name, name))
+            at = w;
     size_t k = 0;
     for (size_t i = 0; i < r->n_usable; i++) {
         const struct results_interval *iv = r->usable[i];
         const struct results_slice *s = NULL;
         if (scope == CMP_SCOPE_ALL)
             s = &iv->all;
+        else if (at != SIZE_MAX && scope == CMP_SCOPE_WORKLOAD)
+            s = iv->workloads ? &iv->workloads[at] : NULL;
         else if (at != SIZE_MAX)
             s = scope == CMP_SCOPE_NODE ? &iv->nodes[at] : &iv->requests[at];
         double x = slice_value(iv, s && s->present ? s : NULL, scope, m);
@@ -440,9 +449,10 @@ static int add_rows(struct ctx *c, enum compare_scope scope, const char *name,
 static int add_scope(struct ctx *c, enum compare_scope scope, const struct results_cell *base,
                      size_t n_base, const struct results_cell *cur, size_t n_cur)
 {
-    const char *what = scope == CMP_SCOPE_REQUEST ? "request" : "node";
+    const char *what = compare_scope_name(scope);
     int rc;
-    if (n_base == 1 && n_cur == 1 && results_named(cur, n_cur, base[0].name))
+    if (n_base == 1 && n_cur == 1 && results_named(cur, n_cur, base[0].name) &&
+        scope != CMP_SCOPE_WORKLOAD) /* (workloads: at least two, or none) */
         return note(c, "one %s (%s) in both runs: its rows would repeat the whole run's", what,
                     base[0].name);
     for (size_t i = 0; i < n_base; i++) {
@@ -459,6 +469,31 @@ static int add_scope(struct ctx *c, enum compare_scope scope, const struct resul
             (rc = note(c, "%s %s is only in the current run: not compared", what, cur[i].name)))
             return rc;
     return 0;
+}
+
+/* Rows for every workload of both runs (their totals), when both have
+ * workloads; a note when only one has. */
+static int add_workloads(struct ctx *c)
+{
+    const struct results *b = c->base.res, *u = c->cur.res;
+    if (!b->n_workloads && !u->n_workloads)
+        return 0;
+    if (!b->n_workloads || !u->n_workloads)
+        return note(c, "only the %s run has workloads: they are not compared one by one",
+                    b->n_workloads ? "baseline" : "current");
+    struct results_cell *bc = calloc(b->n_workloads, sizeof *bc);
+    struct results_cell *uc = calloc(u->n_workloads, sizeof *uc);
+    int rc = COMPARE_ENOMEM;
+    if (bc && uc) {
+        for (size_t i = 0; i < b->n_workloads; i++)
+            bc[i] = b->workloads[i].total;
+        for (size_t i = 0; i < u->n_workloads; i++)
+            uc[i] = u->workloads[i].total;
+        rc = add_scope(c, CMP_SCOPE_WORKLOAD, bc, b->n_workloads, uc, u->n_workloads);
+    }
+    free(bc);
+    free(uc);
+    return rc;
 }
 
 /* Differences that do not stop the comparison but that a reader must know. */
@@ -589,6 +624,7 @@ int compare_files(const char *baseline_path, const char *current_path, const str
     }
     if ((rc = compat_notes(&c)) ||
         (o->scope[CMP_SCOPE_ALL] && (rc = add_rows(&c, CMP_SCOPE_ALL, "", &b->all, &u->all))) ||
+        (o->scope[CMP_SCOPE_WORKLOAD] && (rc = add_workloads(&c))) ||
         (o->scope[CMP_SCOPE_REQUEST] &&
          (rc = add_scope(&c, CMP_SCOPE_REQUEST, b->by_request, b->n_by_request, u->by_request,
                          u->n_by_request))) ||

@@ -52,7 +52,9 @@ enum compare_metric {
     CMP_N_METRICS
 };
 
-enum compare_scope { CMP_SCOPE_ALL, CMP_SCOPE_REQUEST, CMP_SCOPE_NODE };
+/* CMP_SCOPE_WORKLOAD: each workload of runs with `workloads:` (when both
+ * runs have it). */
+enum compare_scope { CMP_SCOPE_ALL, CMP_SCOPE_REQUEST, CMP_SCOPE_NODE, CMP_SCOPE_WORKLOAD };
 
 /* How much worse a metric may get. Relative: a fraction of the baseline
  * (0.1 = 10 %). Absolute: milliseconds for latency metrics, percentage
@@ -66,7 +68,7 @@ struct compare_opts {
     struct compare_tolerance tol[CMP_N_METRICS];
     double alpha;                  /* significance of the one-sided test, 0 < alpha < 0.5 */
     bool allow_different_scenario; /* compare runs of differently named scenarios */
-    bool scope[3];                 /* [enum compare_scope]: rows of that scope wanted */
+    bool scope[4];                 /* [enum compare_scope]: rows of that scope wanted */
 };
 
 enum compare_verdict {
@@ -90,7 +92,7 @@ enum compare_test {
 struct compare_row {
     enum compare_metric metric;
     enum compare_scope scope;
-    char name[COMPARE_NAME_LEN]; /* request or node name; "" for the whole run */
+    char name[COMPARE_NAME_LEN]; /* request, node or workload name; "" for the whole run */
     double baseline, current;    /* ms, req/s or % as the metric; NaN when not measured */
     double change;               /* relative (0.1 = +10 %) or absolute pp for rates; NaN
                                     when not measured; ±INFINITY from a baseline of 0 */

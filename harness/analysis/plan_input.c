@@ -187,6 +187,16 @@ int plan_input_results(struct plan_input *in, const char *path, const struct pla
                : rc == RESULTS_ENOMEM ? PLAN_INPUT_ENOMEM
                                       : PLAN_INPUT_EFORMAT;
     rc = PLAN_INPUT_OK;
+    if (r->n_workloads) {
+        /* its phases overlap in time, each interval mixes the workloads'
+         * loads: no step is one load the capacity model could fit */
+        rc = errbuf_set(err, errlen, PLAN_INPUT_EFORMAT,
+                        "%s: a run with workloads: (%zu side by side) has no steps of one load "
+                        "to plan from; plan from a staircase run of the scenario's workload "
+                        "alone (a scenario without workloads:)",
+                        path, r->n_workloads);
+        goto out;
+    }
     const char *status = r->status;
     bool open = strcmp(r->model, "closed") != 0;
 

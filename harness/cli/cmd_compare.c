@@ -38,7 +38,8 @@ static void usage(FILE *f)
             "        throughput: 5%% or 50/s      errors, throttled: 0.1pp (percentage points)\n"
             "        defaults: latency 10%%, throughput 5%%, errors and throttled 0.1pp\n"
             "  --alpha A                  significance of the noise test (default 0.01)\n"
-            "  --scopes LIST              rows to compare: all, request, node (default all three)\n"
+            "  --scopes LIST              rows to compare: all, request, node, workload (default\n"
+            "                             all of them; workload: runs with workloads:)\n"
             "  --allow-different-scenario compare runs of differently named scenarios\n"
             "  --markdown FILE            the table as GitHub-flavoured Markdown\n"
             "  --junit FILE               JUnit XML, one test case per metric\n"
@@ -65,17 +66,20 @@ static int bad(const char *fmt, ...)
 static int parse_scopes(const char *val, struct compare_opts *o)
 {
     char copy[128], *save = NULL;
-    bool want[3] = {false, false, false};
+    bool want[4] = {false, false, false, false};
     if (!val[0] || strlen(val) >= sizeof copy)
-        return bad("--scopes '%s': a list of all, request, node (e.g. --scopes all,node)", val);
+        return bad("--scopes '%s': a list of all, request, node, workload (e.g. --scopes "
+                   "all,node)",
+                   val);
     snprintf(copy, sizeof copy, "%s", val);
     for (char *s = strtok_r(copy, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
-        int k = !strcmp(s, "all")       ? CMP_SCOPE_ALL
-                : !strcmp(s, "request") ? CMP_SCOPE_REQUEST
-                : !strcmp(s, "node")    ? CMP_SCOPE_NODE
-                                        : -1;
+        int k = !strcmp(s, "all")        ? CMP_SCOPE_ALL
+                : !strcmp(s, "request")  ? CMP_SCOPE_REQUEST
+                : !strcmp(s, "node")     ? CMP_SCOPE_NODE
+                : !strcmp(s, "workload") ? CMP_SCOPE_WORKLOAD
+                                         : -1;
         if (k < 0)
-            return bad("--scopes: unknown scope '%s'; scopes are all, request, node", s);
+            return bad("--scopes: unknown scope '%s'; scopes are all, request, node, workload", s);
         want[k] = true;
     }
     memcpy(o->scope, want, sizeof want);

@@ -201,7 +201,10 @@ int cmd_validate(int argc, char **argv)
     printf("%s: valid — %zu target(s), %zu request(s), %zu phase(s), %.0f s, %s model, %d "
            "worker(s)%s%s\n",
            o.file, scn->n_targets, scn->n_requests, scn->n_phases, scenario_duration_s(scn),
-           scn->model == SCN_OPEN ? "open" : "closed", scn->workers, extra,
+           scn->workloads_explicit  ? "per-workload"
+           : scn->model == SCN_OPEN ? "open"
+                                    : "closed",
+           scn->workers, extra,
            scn->tls.insecure ? "; WARNING: TLS verification is OFF (tls.insecure)" : "");
     scenario_free(scn);
     return 0;
@@ -332,17 +335,23 @@ static void print_progress(struct run_ctx *rc, const struct engine_result *r,
 {
     const struct scenario *scn = rc->scn;
     const struct scn_phase *ph = &scn->phases[iv->phase];
+    /* workloads side by side: several phases at once, one line for all
+     * (their arrivals, or closed users' sends, offered per second) */
+    bool all = scn->workloads_explicit;
     char load[48], line[768];
     if (iv->drain)
         snprintf(load, sizeof load, "%-17s", "(no new arrivals)");
-    else if (scn->model == SCN_OPEN)
+    else if (all || scn->model == SCN_OPEN)
         snprintf(load, sizeof load, "offered %7.0f/s", iv->offered_rps);
     else
         snprintf(load, sizeof load, "users %-11d", ph->users);
     int n = snprintf(line, sizeof line, "[%5.*fs/%.0fs] %-*s %s", scn->interval_s < 1 ? 1 : 0,
                      r->elapsed_s, scenario_duration_s(scn), name_width(scn),
-                     iv->drain ? "drain" : ph->name, load);
-    if (n > 0 && (size_t)n < sizeof line && !iv->drain && !ph->record) {
+                     iv->drain ? "drain"
+                     : all     ? "all"
+                               : ph->name,
+                     load);
+    if (n > 0 && (size_t)n < sizeof line && !iv->drain && !all && !ph->record) {
         n += snprintf(line + n, sizeof line - (size_t)n, " warm-up (not recorded)");
     } else if (n > 0 && (size_t)n < sizeof line) {
         char p50[16] = "-", p99[16] = "-", err[48]; /* nothing answered */
@@ -359,7 +368,7 @@ static void print_progress(struct run_ctx *rc, const struct engine_result *r,
                       " achieved %7.0f/s  p50 %-8s p99 %-8s err %-14s thr %-5lld", iv->achieved_rps,
                       p50, p99, err, (long long)iv->all.outcomes[OC_429]);
     }
-    if (n > 0 && (size_t)n < sizeof line && scn->node_header && (iv->drain || ph->record)) {
+    if (n > 0 && (size_t)n < sizeof line && scn->node_header && (iv->drain || all || ph->record)) {
         size_t answered = 0;
         for (size_t i = 0; i < iv->n_nodes; i++)
             answered += iv->nodes[i].completed > 0;
@@ -496,27 +505,57 @@ static void print_auth(FILE *out, const struct scenario *scn, const struct engin
     free(order);
 }
 
-enum group { BY_REQUEST, BY_NODE, BY_PHASE };
+enum group { BY_REQUEST, BY_NODE, BY_PHASE, BY_WORKLOAD };
+
+static bool of_workload(const struct scenario *scn, size_t p, const void *arg)
+{
+    return scn->phases[p].workload == *(const size_t *)arg;
+}
+
+/* "open", "closed", or "3 workloads" with `workloads:` (models may differ). */
+static const char *model_words(const struct scenario *scn, char *buf, size_t len)
+{
+    if (scn->workloads_explicit) {
+        snprintf(buf, len, "%zu workloads", scn->n_workloads);
+        return buf;
+    }
+    return scn->model == SCN_OPEN ? "open model" : "closed model";
+}
 
 /* One table row per request, node or phase; seconds is the recorded time
  * (a phase's row uses that phase's own time). */
 static void print_group(FILE *out, const char *title, const struct scenario *scn,
                         const struct engine_result *r, double seconds, enum group g)
 {
-    size_t count = g == BY_REQUEST ? scn->n_requests : g == BY_NODE ? r->n_nodes : scn->n_phases;
+    size_t count = g == BY_REQUEST    ? scn->n_requests
+                   : g == BY_NODE     ? r->n_nodes
+                   : g == BY_WORKLOAD ? scn->n_workloads
+                                      : scn->n_phases;
     fprintf(out, "\n%s\n  %-24s %9s %9s %8s %8s %8s %8s %8s %8s %8s\n", title, "", "requests",
             "req/s", "p50", "p90", "p99", "p99.9", "max", "errors", "throttl");
     for (size_t i = 0; i < count; i++) {
         struct rec_cell *sum = rec_cell_new();
         if (!sum)
             return;
-        rec_set_sum(r->total, r->n_nodes, g == BY_PHASE ? i : SIZE_MAX,
-                    g == BY_REQUEST ? i : SIZE_MAX, g == BY_NODE ? i : SIZE_MAX, sum);
-        const char *name = g == BY_REQUEST ? scn->requests[i].name
-                           : g == BY_NODE  ? r->node_names[i]
-                                           : scn->phases[i].name;
+        double s = g == BY_PHASE ? engine_phase_ran_s(scn, r, i) : seconds;
+        const char *name;
+        if (g == BY_WORKLOAD) {
+            const struct scn_workload *wl = &scn->workloads[i];
+            for (size_t q = wl->first_request; q < wl->first_request + wl->n_requests; q++)
+                rec_set_sum(r->total, r->n_nodes, SIZE_MAX, q, SIZE_MAX, sum);
+            name = wl->name;
+            s = engine_span_s(scn, r, of_workload, &i);
+        } else {
+            rec_set_sum(r->total, r->n_nodes, g == BY_PHASE ? i : SIZE_MAX,
+                        g == BY_REQUEST ? i : SIZE_MAX, g == BY_NODE ? i : SIZE_MAX, sum);
+            name = g == BY_REQUEST ? scn->requests[i].name
+                   : g == BY_NODE  ? r->node_names[i]
+                                   : scn->phases[i].name;
+            if (g == BY_REQUEST && scn->workloads_explicit) /* over its workload's time */
+                s = engine_span_s(scn, r, of_workload, &scn->requests[i].workload);
+        }
         if (sum->completed)
-            print_cell_row(out, name, sum, g == BY_PHASE ? engine_phase_ran_s(scn, r, i) : seconds);
+            print_cell_row(out, name, sum, s);
         rec_cell_free(sum);
     }
 }
@@ -598,18 +637,23 @@ void run_summary_print(FILE *out, const char *cmd, const struct scenario *scn,
                        const char *junit)
 {
     double seconds = engine_recorded_s(scn, r, SIZE_MAX);
+    char words[64];
     fprintf(out, "\ngatecap %s: %s — %s, %.1f s, %d worker(s), status: %s\n", cmd, scn->name,
-            scn->model == SCN_OPEN ? "open model" : "closed model", r->elapsed_s, r->workers,
+            model_words(scn, words, sizeof words), r->elapsed_s, r->workers,
             r->interrupted         ? "INTERRUPTED"
             : r->generator_limited ? "GENERATOR-LIMITED"
             : r->stopped_early     ? "STOPPED EARLY"
                                    : "complete");
     fprintf(out, "latency = %s\n",
-            scn->model == SCN_OPEN ? "completion − intended start (no coordinated omission)"
-                                   : "service time (closed model; not corrected for coordinated "
-                                     "omission)");
+            scn->workloads_explicit  ? "completion − intended start in open-model workloads, "
+                                       "service time in closed-model ones"
+            : scn->model == SCN_OPEN ? "completion − intended start (no coordinated omission)"
+                                     : "service time (closed model; not corrected for coordinated "
+                                       "omission)");
     if (scn->tls.insecure)
         fprintf(out, "WARNING: TLS certificate verification was OFF (tls.insecure: true)\n");
+    if (scn->workloads_explicit)
+        print_group(out, "per workload", scn, r, seconds, BY_WORKLOAD);
     if (scn->n_phases > 1)
         print_group(out, "per phase", scn, r, seconds, BY_PHASE);
     print_group(out, "per request", scn, r, seconds, BY_REQUEST);
@@ -973,7 +1017,10 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "gatecap: %s — %zu target(s)%s%s, %.0f s, %s model, %d worker(s)\n",
                 scn->name, scn->n_targets, scn->node_header ? ", nodes named by " : "",
                 scn->node_header ? scn->node_header : "", scenario_duration_s(scn),
-                scn->model == SCN_OPEN ? "open" : "closed", scn->workers);
+                scn->workloads_explicit  ? "per-workload"
+                : scn->model == SCN_OPEN ? "open"
+                                         : "closed",
+                scn->workers);
         if (dist.id.count > 1 || dist.has_start)
             fprintf(stderr, "gatecap: shard %d of %d (%s), run %s%s%s\n", dist.id.index,
                     dist.id.count, shard_source_name(dist.id.source),

@@ -192,7 +192,13 @@ static int check_scenario(const struct search_opts *o)
         return -1;
     }
     int rc = 0;
-    if (scn->model != SCN_OPEN) {
+    if (scn->workloads_explicit) {
+        fprintf(stderr,
+                "gatecap search: %s has workloads: side by side; the search sets one load's "
+                "arrival rate, so give it a scenario without workloads:\n",
+                o->file);
+        rc = -1;
+    } else if (scn->model != SCN_OPEN) {
         fprintf(stderr,
                 "gatecap search: %s is a closed-model scenario; the search sets arrival "
                 "rates, so it needs load.model: open\n",

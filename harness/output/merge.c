@@ -279,6 +279,8 @@ static enum gate_scope scope_of(const char *s)
         return GATE_REQUEST;
     if (s && !strcmp(s, "node"))
         return GATE_NODE;
+    if (s && !strcmp(s, "workload"))
+        return GATE_WORKLOAD;
     return GATE_ALL;
 }
 

@@ -20,7 +20,8 @@
 static int phase_steps(struct report *r)
 {
     const char *model = r->model ? r->model : "open";
-    if (strcmp(model, "open") != 0)
+    /* (workloads side by side: no phase is a step of one load) */
+    if (strcmp(model, "open") != 0 || (r->res && r->res->n_workloads))
         return 0;
     size_t cand = 0;
     for (size_t i = 0; i < r->n_phases; i++) {
@@ -149,7 +150,10 @@ static int phases(struct report *r)
                                     .rate_end = p->rate_end,
                                     .users = p->users,
                                     .think_ms = p->think_ms,
-                                    .record = p->record};
+                                    .record = p->record,
+                                    .workload = p->workload};
+        if (isfinite(p->start_s)) /* workloads side by side: its own start */
+            phase_start = p->start_s;
         double ran = end - phase_start;
         ph->ran_s = isnan(ran) ? NAN : ran < 0 ? 0 : ran > ph->duration_s ? ph->duration_s : ran;
         phase_start += isfinite(ph->duration_s) ? ph->duration_s : 0;

@@ -138,6 +138,10 @@ enum metric { M_OFFERED, M_ACHIEVED, M_P50, M_P99 };
 
 static bool recorded(const struct report *r, const struct report_interval *iv)
 {
+    /* with workloads side by side an interval holds several phases: its
+     * phase is the first workload's, not the others' */
+    if (r->res && r->res->n_workloads)
+        return true;
     return iv->phase < 0 || r->phases[iv->phase].record;
 }
 

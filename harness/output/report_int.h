@@ -44,6 +44,7 @@ struct report_phase {
     double ran_s; /* seconds it sent arrivals: its duration, less when the run ended
                      during it, 0 when before; NaN when unknown */
     bool record;
+    const char *workload; /* its workload (borrowed), or NULL without workloads */
 };
 
 /* Full histograms (µs) of one request (its cells summed), or of every
@@ -241,6 +242,9 @@ void report_table_rows(FILE *f, enum report_markup m, const char *first,
                        const struct results_cell *rows, size_t n, const struct results_cell *total);
 /* Outcome classes per node and in all (classes all nodes lack left out). */
 void report_table_outcomes(const struct report *r, FILE *f, enum report_markup m);
+/* A run with `workloads:`: one row per workload (model, workers, phases,
+ * requests, offered and achieved rates, latency, errors). */
+void report_table_workloads(const struct report *r, FILE *f, enum report_markup m);
 /* The gates with their scope, measure and verdict. */
 void report_table_gates(const struct report *r, FILE *f, enum report_markup m);
 /* The steps: offered and achieved rates, latency, errors (and, from a

@@ -94,6 +94,16 @@ void report_section_summary(struct report_prose *w, const struct report *r)
     report_prose_text(w, r->latency_definition);
     report_prose_raw(w, ". Rates are per second of the phases that ran.");
     report_prose_para_end(w);
+    if (r->res && r->res->n_workloads) {
+        report_prose_heading(w, 3, "workloads", "Workloads");
+        report_table_workloads(r, w->f, w->markup);
+        report_prose_para_begin(w);
+        report_prose_raw(w, "Workloads ran side by side from the run's start, each with its own "
+                            "load model, phases and requests. Offered: the arrivals its schedule "
+                            "(or its users) started per second of its recorded phases; achieved: "
+                            "its completions per second of them.");
+        report_prose_para_end(w);
+    }
 }
 
 static void outcomes(struct report_prose *w, const struct report *r)

@@ -277,16 +277,20 @@ static const char *seconds(char *buf, size_t n, double s)
 
 void report_table_phases(const struct report *r, FILE *f, enum report_markup m)
 {
+    /* with workloads, each phase's workload first */
     static const struct col cols[] = {
-        {"phase", false}, {"load", false},     {"planned", true},
-        {"ran", true},    {"recorded", false}, {"achieved/s", true},
+        {"workload", false}, {"phase", false},    {"load", false},      {"planned", true},
+        {"ran", true},       {"recorded", false}, {"achieved/s", true},
     };
+    bool by_workload = r->n_phases && r->phases[0].workload;
     struct table t;
-    table_begin(&t, f, m, cols, sizeof cols / sizeof cols[0]);
+    table_begin(&t, f, m, cols + !by_workload, sizeof cols / sizeof cols[0] - !by_workload);
     for (size_t i = 0; i < r->n_phases; i++) {
         const struct report_phase *ph = &r->phases[i];
         char b[B * 2], a[B], c[B];
         row_begin(&t, false);
+        if (by_workload)
+            cell_text(&t, ph->workload ? ph->workload : "");
         cell_text(&t, ph->name);
         if (isfinite(ph->users)) {
             int n = snprintf(b, sizeof b, "%s user%s", report_fmt(a, sizeof a, ph->users),
@@ -359,6 +363,49 @@ void report_table_rows(FILE *f, enum report_markup m, const char *first,
             cell(&t, report_fmt_ms(b, sizeof b, l[k]));
         cell(&t, count_pct(&t, b, sizeof b, w->errors, w->error_pct));
         cell(&t, count_pct(&t, b, sizeof b, w->throttled, w->throttled_pct));
+        row_end(&t);
+    }
+    table_end(&t);
+}
+
+/* names[0..n) joined with ", " into buf. */
+static const char *joined(char *buf, size_t len, const char *const *names, size_t n)
+{
+    size_t k = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && k < len; i++) {
+        int w = snprintf(buf + k, len - k, "%s%s", i ? ", " : "", names[i]);
+        if (w < 0)
+            break;
+        k += (size_t)w;
+    }
+    return buf;
+}
+
+void report_table_workloads(const struct report *r, FILE *f, enum report_markup m)
+{
+    static const struct col cols[] = {
+        {"workload", false}, {"model", false},    {"workers", true},    {"phases", false},
+        {"requests", false}, {"offered/s", true}, {"achieved/s", true}, {"count", true},
+        {"p50 ms", true},    {"p99 ms", true},    {"errors", true},
+    };
+    struct table t;
+    table_begin(&t, f, m, cols, sizeof cols / sizeof cols[0]);
+    for (size_t i = 0; i < r->res->n_workloads; i++) {
+        const struct results_workload *wl = &r->res->workloads[i];
+        char b[B * 8];
+        row_begin(&t, false);
+        cell_text(&t, wl->name);
+        cell_text(&t, wl->model);
+        cell(&t, report_fmt(b, sizeof b, wl->workers));
+        cell_text(&t, joined(b, sizeof b, wl->phases, wl->n_phases));
+        cell_text(&t, joined(b, sizeof b, wl->requests, wl->n_requests));
+        cell(&t, report_fmt(b, sizeof b, wl->offered_rps));
+        cell(&t, report_fmt(b, sizeof b, wl->achieved_rps));
+        cell(&t, report_fmt(b, sizeof b, wl->total.count));
+        cell(&t, report_fmt_ms(b, sizeof b, wl->total.latency.p50));
+        cell(&t, report_fmt_ms(b, sizeof b, wl->total.latency.p99));
+        cell(&t, count_pct(&t, b, sizeof b, wl->total.errors, wl->total.error_pct));
         row_end(&t);
     }
     table_end(&t);

@@ -211,6 +211,58 @@ static json_t *sum_json(const struct scenario *scn, const struct engine_result *
     return o;
 }
 
+static bool of_workload(const struct scenario *scn, size_t p, const void *arg)
+{
+    return scn->phases[p].workload == *(const size_t *)arg;
+}
+
+/* Seconds of recorded load of workload w: the union of its phases' ran
+ * parts (the run's without workloads). */
+static double workload_s(const struct scenario *scn, const struct engine_result *r, size_t w)
+{
+    if (!scn->workloads_explicit)
+        return engine_recorded_s(scn, r, SIZE_MAX);
+    return engine_span_s(scn, r, of_workload, &w);
+}
+
+/* "workloads" (with `workloads:` only): each workload's settings, phases
+ * and requests, its own totals over its recorded time, and its offered
+ * and achieved rates (docs/results.md). */
+static json_t *workloads_json(const struct scenario *scn, const struct engine_result *r)
+{
+    json_t *o = json_object();
+    struct rec_cell *sum = rec_cell_new();
+    for (size_t w = 0; o && sum && w < scn->n_workloads; w++) {
+        const struct scn_workload *wl = &scn->workloads[w];
+        rec_cell_reset(sum);
+        for (size_t q = wl->first_request; q < wl->first_request + wl->n_requests; q++)
+            rec_set_sum(r->total, r->n_nodes, SIZE_MAX, q, SIZE_MAX, sum);
+        struct rec_health h = {0};
+        json_t *phases = json_array(), *reqs = json_array();
+        for (size_t p = wl->first_phase; p < wl->first_phase + wl->n_phases; p++) {
+            json_array_append_new(phases, json_string(scn->phases[p].name));
+            if (scn->phases[p].record)
+                rec_health_add(&h, &r->total->by_phase[p]);
+        }
+        for (size_t q = wl->first_request; q < wl->first_request + wl->n_requests; q++)
+            json_array_append_new(reqs, json_string(scn->requests[q].name));
+        double seconds = workload_s(scn, r, w);
+        json_t *one =
+            json_pack("{s:i,s:s,s:i,s:f,s:o,s:o,s:I,s:I,s:f,s:f}", "index", (int)w, "model",
+                      wl->model == SCN_OPEN ? "open" : "closed", "workers", wl->workers,
+                      "recorded_s", seconds, "phases", phases, "requests", reqs, "scheduled",
+                      (json_int_t)h.scheduled, "late", (json_int_t)h.late, "offered_rps",
+                      seconds > 0 ? (double)h.scheduled / seconds : 0.0, "achieved_rps",
+                      seconds > 0 ? (double)sum->completed / seconds : 0.0);
+        if (one) {
+            json_object_set_new(one, "totals", cell_json(sum, seconds, false));
+            json_object_set_new(o, wl->name, one);
+        }
+    }
+    rec_cell_free(sum);
+    return o ? o : json_null();
+}
+
 static json_t *slice_json(const struct engine_slice *s)
 {
     json_t *o = json_pack(
@@ -270,6 +322,15 @@ static json_t *intervals_json(const struct scenario *scn, const struct engine_re
             if (iv->requests[q].completed)
                 json_object_set_new(reqs, scn->requests[q].name, slice_json(&iv->requests[q]));
         json_object_set_new(o, "requests", reqs);
+        if (iv->n_workloads) {
+            json_t *wls = json_object();
+            for (size_t w = 0; w < iv->n_workloads; w++) {
+                json_t *sl = slice_json(&iv->workloads[w]);
+                json_object_set_new(sl, "scheduled", json_integer(iv->workload_scheduled[w]));
+                json_object_set_new(wls, scn->workloads[w].name, sl);
+            }
+            json_object_set_new(o, "workloads", wls);
+        }
         json_array_append_new(a, o);
     }
     return a;
@@ -296,6 +357,9 @@ void *results_build_echo(const struct scenario *scn, const struct engine_result 
     curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
     double planned = scenario_duration_s(scn);
     double cpu = r->cpu_user_s + r->cpu_sys_s;
+    bool mixed = false;
+    for (size_t w = 1; scn->workloads_explicit && w < scn->n_workloads; w++)
+        mixed |= scn->workloads[w].model != scn->workloads[0].model;
     json_t *doc = json_pack("{s:s,s:i,s:{s:s,s:s,s:s,s:s},s:{s:i,s:i}}", "format", RESULTS_FORMAT,
                             "version", RESULTS_VERSION, "gatecap", "version", GATECAP_VERSION,
                             "transport", xfer_native(scn) ? "native" : "libcurl", "libcurl",
@@ -310,8 +374,13 @@ void *results_build_echo(const struct scenario *scn, const struct engine_result 
         doc, "run",
         json_pack("{s:s,s:f,s:f,s:f,s:s,s:s,s:b,s:b,s:b}", "status", run_status(r), "start_epoch_s",
                   r->start_epoch_s, "elapsed_s", r->elapsed_s, "planned_s", planned, "model",
-                  scn->model == SCN_OPEN ? "open" : "closed", "latency_definition",
-                  scn->model == SCN_OPEN
+                  mixed                    ? "mixed"
+                  : scn->model == SCN_OPEN ? "open"
+                                           : "closed",
+                  "latency_definition",
+                  mixed ? "per workload: completion - intended start for open-model workloads, "
+                          "completion - send for closed-model ones (workloads.NAME.model)"
+                  : scn->model == SCN_OPEN
                       ? "completion - intended start (open model, no coordinated omission)"
                       : "completion - send (closed model: latency is service time, not corrected "
                         "for coordinated omission)",
@@ -384,6 +453,13 @@ void *results_build_echo(const struct scenario *scn, const struct engine_result 
     by = json_object();
     for (size_t q = 0; q < scn->n_requests; q++) {
         json_t *o = sum_json(scn, r, SIZE_MAX, q, SIZE_MAX, false, false);
+        if (o && scn->workloads_explicit) /* its rate over its workload's time */
+            json_object_set_new(
+                o, "throughput_rps",
+                json_real(workload_s(scn, r, scn->requests[q].workload) > 0
+                              ? (double)json_integer_value(json_object_get(o, "count")) /
+                                    workload_s(scn, r, scn->requests[q].workload)
+                              : 0.0));
         if (o)
             json_object_set_new(by, scn->requests[q].name, o);
     }
@@ -396,6 +472,8 @@ void *results_build_echo(const struct scenario *scn, const struct engine_result 
     }
     json_object_set_new(tot, "by_node", by);
     json_object_set_new(doc, "totals", tot);
+    if (scn->workloads_explicit)
+        json_object_set_new(doc, "workloads", workloads_json(scn, r));
     json_object_set_new(doc, "intervals", intervals_json(scn, r));
     if (scn->n_flows)
         json_object_set_new(doc, "flows", results_flows_json(scn, r));

@@ -54,6 +54,8 @@ static void phases(struct reader *d, const json_t *scn)
         ph->users = jsonread_num(&d->j, o, w, "users", JSONREAD_COUNT);
         ph->think_ms = jsonread_num(&d->j, o, w, "think_ms", JSONREAD_NONNEG);
         ph->record = jsonread_flag(&d->j, o, w, "record", true);
+        ph->workload = jsonread_str(&d->j, o, w, "workload");
+        ph->start_s = jsonread_num(&d->j, o, w, "start_s", JSONREAD_NONNEG);
         ph->delivered = true;
     }
 }
@@ -313,7 +315,7 @@ int results_read(const char *path, unsigned hists, struct results **out, char *e
     void (*const parts[])(struct reader *, const json_t *) = {
         head,      scenario,     reader_scenario_extra, run,
         generator, reader_cells, reader_totals,         reader_intervals,
-        gates,     auth,         reader_shard};
+        gates,     auth,         reader_shard,          reader_workloads};
     for (size_t i = 0; i < sizeof parts / sizeof parts[0] && !d.j.rc; i++)
         parts[i](&d, root);
     json_decref(root);
@@ -339,9 +341,15 @@ void results_free(struct results *r)
     free(r->by_phase);
     free(r->by_request);
     free(r->by_node);
+    for (size_t i = 0; i < r->n_workloads; i++) {
+        free(r->workloads[i].phases);
+        free(r->workloads[i].requests);
+    }
+    free(r->workloads);
     for (size_t i = 0; i < r->n_intervals; i++) {
         free(r->intervals[i].nodes);
         free(r->intervals[i].requests);
+        free(r->intervals[i].workloads);
     }
     free(r->intervals);
     free(r->gates);

@@ -110,6 +110,8 @@ struct results_phase {
     bool delivered;                   /* its "delivered" (true when absent) */
     const struct results_cell *total; /* totals.by_phase[name], or NULL (no data) */
     const char *group;                /* a staircase's name ("group"), or NULL */
+    const char *workload;             /* its workload ("workload"), or NULL without */
+    double start_s;                   /* its start ("start_s"); NaN without workloads */
     double step;                      /* its 1-based step ("step"); NaN when absent */
 };
 
@@ -130,9 +132,11 @@ struct results_interval {
     struct results_health health; /* scheduled, started, late, bound_waits,
                                      queue_drops, local_failures, max_lag_ms, inflight */
     struct results_slice all;
-    struct results_slice *nodes;    /* [results.n_nodes], parallel to results.nodes */
-    struct results_slice *requests; /* [results.n_requests], parallel to results.requests */
-    bool has_requests;              /* it has "requests" (older files lack it) */
+    struct results_slice *nodes;     /* [results.n_nodes], parallel to results.nodes */
+    struct results_slice *requests;  /* [results.n_requests], parallel to results.requests */
+    bool has_requests;               /* it has "requests" (older files lack it) */
+    struct results_slice *workloads; /* [results.n_workloads], parallel to results.workloads;
+                                        NULL without workloads */
 };
 
 /* A gate's verdict ("gates"; docs/gates.md). Strings NULL when absent. */
@@ -211,6 +215,15 @@ struct results_shard_row {
     bool generator_limited;
 };
 
+/* A workload of a run with `workloads:` ("workloads"; docs/results.md). */
+struct results_workload {
+    const char *name, *model; /* model "open" or "closed" */
+    double workers, recorded_s, scheduled, late, offered_rps, achieved_rps;
+    const char **phases, **requests; /* their names */
+    size_t n_phases, n_requests;
+    struct results_cell total; /* its "totals" (name: the workload's) */
+};
+
 /* A results.json. Every string and array is owned by the model (freed by
  * results_free); pointers into it stay valid until then. */
 struct results {
@@ -254,6 +267,9 @@ struct results {
     struct results_cell all;
     struct results_cell *by_phase, *by_request, *by_node;
     size_t n_by_phase, n_by_request, n_by_node;
+    /* "workloads": a run with `workloads:` (n_workloads 0 without) */
+    struct results_workload *workloads;
+    size_t n_workloads;
     /* "intervals" */
     struct results_interval *intervals;
     size_t n_intervals;

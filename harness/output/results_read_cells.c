@@ -267,6 +267,12 @@ void reader_cells(struct reader *d, const json_t *root)
     free(phases);
 }
 
+void reader_cell(struct reader *d, const json_t *o, const char *where, const char *name,
+                 struct results_cell *c)
+{
+    cell(d, o, where, name, c);
+}
+
 /* totals.by_*: a CELL per name. */
 static void named_cells(struct reader *d, const json_t *totals, const char *key,
                         struct results_cell **out, size_t *n)
@@ -410,4 +416,11 @@ void reader_intervals(struct reader *d, const json_t *root)
         iv->has_requests = json_is_object(json_object_get(o, "requests"));
         slices(d, o, w, "requests", r->requests, r->n_requests, "scenario.requests", &iv->requests);
     }
+}
+
+void reader_slices(struct reader *d, const json_t *o, const char *where, const char *key,
+                   const char *const *names, size_t n, const char *among,
+                   struct results_slice **out)
+{
+    slices(d, o, where, key, names, n, among, out);
 }

@@ -48,6 +48,17 @@ void reader_health(struct reader *d, const json_t *o, const char *where, struct 
 void reader_cells(struct reader *d, const json_t *root);
 void reader_totals(struct reader *d, const json_t *root);
 void reader_intervals(struct reader *d, const json_t *root);
+/* A CELL (totals' shape) at o into c, named name (kept by the model). */
+void reader_cell(struct reader *d, const json_t *o, const char *where, const char *name,
+                 struct results_cell *c);
+/* An interval's slices by name under o[key] into *out (parallel to
+ * names[0..n); among names them in messages). */
+void reader_slices(struct reader *d, const json_t *o, const char *where, const char *key,
+                   const char *const *names, size_t n, const char *among,
+                   struct results_slice **out);
+/* "workloads", when there, and each interval's "workloads" slices
+ * (results_read_workloads.c; after the intervals). */
+void reader_workloads(struct reader *d, const json_t *root);
 /* scenario.gates, the phases' group and step, the scenario as JSON text
  * (after scenario.load.phases: results_read_shard.c). */
 void reader_scenario_extra(struct reader *d, const json_t *root);

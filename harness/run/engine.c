@@ -114,12 +114,48 @@ static int merge_set(struct rec_set *into, const struct rec_set *from, const siz
     return 0;
 }
 
+static void slice_fill(const struct rec_cell *scratch, struct engine_slice *out);
+
 void engine_slice_of(const struct rec_set *set, size_t n_nodes, size_t request, size_t node,
                      struct rec_cell *scratch, struct engine_slice *out)
 {
-    memset(out, 0, sizeof *out);
     rec_cell_reset(scratch);
     rec_set_sum(set, n_nodes, SIZE_MAX, request, node, scratch);
+    slice_fill(scratch, out);
+}
+
+/* A workload's slice: the sum of its requests (each is one workload's). */
+static void workload_slice(const struct rec_set *set, size_t n_nodes, const struct scn_workload *wl,
+                           struct rec_cell *scratch, struct engine_slice *out)
+{
+    rec_cell_reset(scratch);
+    for (size_t q = wl->first_request; q < wl->first_request + wl->n_requests; q++)
+        rec_set_sum(set, n_nodes, SIZE_MAX, q, SIZE_MAX, scratch);
+    slice_fill(scratch, out);
+}
+
+int engine_interval_workloads(const struct scenario *scn, const struct rec_set *set, size_t n_nodes,
+                              struct rec_cell *scratch, struct engine_interval *iv)
+{
+    if (!scn->workloads_explicit)
+        return 0;
+    iv->workloads = calloc(scn->n_workloads, sizeof *iv->workloads);
+    iv->workload_scheduled = calloc(scn->n_workloads, sizeof *iv->workload_scheduled);
+    if (!iv->workloads || !iv->workload_scheduled)
+        return -1;
+    iv->n_workloads = scn->n_workloads;
+    for (size_t w = 0; w < scn->n_workloads; w++) {
+        const struct scn_workload *wl = &scn->workloads[w];
+        workload_slice(set, n_nodes, wl, scratch, &iv->workloads[w]);
+        for (size_t p = wl->first_phase; p < wl->first_phase + wl->n_phases; p++)
+            iv->workload_scheduled[w] += set->by_phase[p].scheduled;
+    }
+    return 0;
+}
+
+static void slice_fill(const struct rec_cell *scratch, struct engine_slice *out)
+{
+    memset(out, 0, sizeof *out);
     out->completed = scratch->completed;
     out->unexpected = scratch->unexpected;
     for (int i = 0; i < OC_COUNT; i++) {
@@ -134,6 +170,8 @@ void engine_slice_of(const struct rec_set *set, size_t n_nodes, size_t request, 
     out->svc_p99_us = hdr_value_at_percentile(scratch->service, 99);
 }
 
+/* The phase in force at t_ns: of the first workload still running then
+ * (each workload's phases follow one another; workloads overlap). */
 static size_t phase_at(const struct coord *c, int64_t t_ns)
 {
     for (size_t p = 0; p < c->scn->n_phases; p++)
@@ -254,6 +292,8 @@ static void close_interval(struct coord *c)
     iv->requests = calloc(iv->n_requests, sizeof *iv->requests);
     for (size_t q = 0; iv->requests && q < iv->n_requests; q++)
         engine_slice_of(c->iv_set, r->n_nodes, q, SIZE_MAX, c->scratch, &iv->requests[q]);
+    if (engine_interval_workloads(c->scn, c->iv_set, r->n_nodes, c->scratch, iv))
+        c->status = ENGINE_ESETUP;
     c->iv_start_ns = now;
     r->elapsed_s = (double)now / 1e9;
     if (c->on_interval && c->on_interval(c->user, r, iv, c->iv_set) && !c->stopping) {
@@ -409,7 +449,8 @@ bool engine_phase_undelivered(const struct scenario *scn, const struct engine_re
     const struct rec_health *h = &r->total->by_phase[p];
     if (h->local_failures > 0)
         return true;
-    if (scn->model != SCN_OPEN)
+    struct scn_workload tmp;
+    if (scenario_workload_of_phase(scn, p, &tmp)->model != SCN_OPEN)
         return false;
     return h->queue_drops > 0 || 100.0 * stats_wilson_low((double)h->late, (double)h->scheduled) >
                                      scn->late_tolerance_pct;
@@ -417,9 +458,7 @@ bool engine_phase_undelivered(const struct scenario *scn, const struct engine_re
 
 double engine_phase_ran_s(const struct scenario *scn, const struct engine_result *r, size_t p)
 {
-    double start = 0;
-    for (size_t i = 0; i < p; i++)
-        start += scn->phases[i].duration_s;
+    double start = scenario_phase_start_s(scn, p);
     double end = r->elapsed_s < r->schedule_end_s ? r->elapsed_s : r->schedule_end_s;
     double ran = end - start;
     if (ran < 0)
@@ -429,11 +468,39 @@ double engine_phase_ran_s(const struct scenario *scn, const struct engine_result
 
 double engine_recorded_s(const struct scenario *scn, const struct engine_result *r, size_t p)
 {
-    double s = 0;
-    for (size_t i = 0; i < scn->n_phases; i++)
-        if (scn->phases[i].record && (p == SIZE_MAX || i == p))
-            s += engine_phase_ran_s(scn, r, i);
-    return s;
+    if (p != SIZE_MAX)
+        return scn->phases[p].record ? engine_phase_ran_s(scn, r, p) : 0;
+    return engine_span_s(scn, r, NULL, NULL);
+}
+
+double engine_span_s(const struct scenario *scn, const struct engine_result *r,
+                     bool (*in)(const struct scenario *scn, size_t p, const void *arg),
+                     const void *arg)
+{
+    /* The union of the ran parts of the phases: [start, start + ran) each.
+     * Phases of one workload never overlap; those of several do. */
+    double total = 0, covered_to = -1;
+    for (;;) {
+        /* the next range by start that reaches past what is covered */
+        double best_start = -1, best_end = -1;
+        for (size_t i = 0; i < scn->n_phases; i++) {
+            if (!scn->phases[i].record || (in && !in(scn, i, arg)))
+                continue;
+            double st = scenario_phase_start_s(scn, i), en = st + engine_phase_ran_s(scn, r, i);
+            if (en <= st || en <= covered_to)
+                continue;
+            if (st < covered_to)
+                st = covered_to;
+            if (best_start < 0 || st < best_start || (st == best_start && en > best_end)) {
+                best_start = st;
+                best_end = en;
+            }
+        }
+        if (best_start < 0)
+            return total;
+        total += best_end - best_start;
+        covered_to = best_end;
+    }
 }
 
 void engine_result_free(struct engine_result *r)
@@ -444,6 +511,8 @@ void engine_result_free(struct engine_result *r)
     for (size_t i = 0; i < r->n_intervals; i++) {
         free(r->intervals[i].nodes);
         free(r->intervals[i].requests);
+        free(r->intervals[i].workloads);
+        free(r->intervals[i].workload_scheduled);
     }
     free(r->intervals);
     free(r->node_names);
@@ -479,12 +548,20 @@ static int prepare_shared(struct coord *c)
     acc = 0;
     for (size_t i = 0; i < scn->n_requests; i++)
         c->sh.request_cum[i] = acc += scn->requests[i].weight;
-    double end_s = 0;
-    for (size_t p = 0; p < scn->n_phases; p++) {
-        end_s += scn->phases[p].duration_s;
-        c->sh.phase_end_ns[p] = (int64_t)(end_s * 1e9);
+    /* each workload's request mix: cumulative weights restart at its first */
+    for (size_t w = 0; w < scn->n_workloads; w++) {
+        acc = 0;
+        const struct scn_workload *wl = &scn->workloads[w];
+        for (size_t i = wl->first_request; i < wl->first_request + wl->n_requests; i++)
+            c->sh.request_cum[i] = acc += scn->requests[i].weight;
     }
-    c->end_ns = c->sh.phase_end_ns[scn->n_phases - 1];
+    c->end_ns = 0;
+    for (size_t p = 0; p < scn->n_phases; p++) {
+        double end_s = scenario_phase_start_s(scn, p) + scn->phases[p].duration_s;
+        c->sh.phase_end_ns[p] = (int64_t)(end_s * 1e9);
+        if (c->sh.phase_end_ns[p] > c->end_ns)
+            c->end_ns = c->sh.phase_end_ns[p];
+    }
     c->res->schedule_end_s = (double)c->end_ns / 1e9;
     return 0;
 }

@@ -50,7 +50,8 @@ struct engine_slice {
 struct engine_interval {
     double start_s; /* from run start */
     double length_s;
-    size_t phase;        /* phase in force at the interval's start */
+    size_t phase;        /* phase in force at the interval's start (with workloads
+                            side by side: the first still running's) */
     bool drain;          /* it starts after the arrivals ended (the planned end, a
                             stop or a signal): only answers to earlier arrivals */
     double offered_rps;  /* scheduled arrivals / length */
@@ -62,6 +63,12 @@ struct engine_interval {
     struct engine_slice *nodes; /* [n_nodes], owned */
     size_t n_requests;
     struct engine_slice *requests; /* [n_requests], owned */
+    /* With `workloads:` (scenario.workloads_explicit), each workload's
+     * requests over the interval and the arrivals its schedule offered;
+     * else 0 and NULL. */
+    size_t n_workloads;
+    struct engine_slice *workloads; /* [n_workloads], owned */
+    int64_t *workload_scheduled;    /* [n_workloads], owned */
 };
 
 struct engine_result {
@@ -135,12 +142,26 @@ bool engine_phase_undelivered(const struct scenario *scn, const struct engine_re
 double engine_phase_ran_s(const struct scenario *scn, const struct engine_result *r, size_t p);
 
 /* Seconds of recorded load: the ran seconds of phase p, or of every
- * recorded phase when p == SIZE_MAX (warm-up phases count for nothing). */
+ * recorded phase when p == SIZE_MAX (warm-up phases count for nothing;
+ * overlapping phases of workloads side by side count once). */
 double engine_recorded_s(const struct scenario *scn, const struct engine_result *r, size_t p);
+
+/* Seconds during which a recorded phase selected by in (NULL: every one;
+ * arg passed on) ran: the union of their ran parts, so that phases of
+ * workloads side by side count once. */
+double engine_span_s(const struct scenario *scn, const struct engine_result *r,
+                     bool (*in)(const struct scenario *scn, size_t p, const void *arg),
+                     const void *arg);
 
 /* Summarises the records of a set restricted to request `request` and
  * node `node` (SIZE_MAX: every one), summing into scratch (a rec_cell_new
  * cell; it is reset first). */
+/* With `workloads:`, fills iv's per-workload slices and scheduled
+ * arrivals from the interval's set (n_nodes nodes; scratch as for
+ * engine_slice_of); else leaves them empty. Returns 0 or -1 (no memory). */
+int engine_interval_workloads(const struct scenario *scn, const struct rec_set *set, size_t n_nodes,
+                              struct rec_cell *scratch, struct engine_interval *iv);
+
 void engine_slice_of(const struct rec_set *set, size_t n_nodes, size_t request, size_t node,
                      struct rec_cell *scratch, struct engine_slice *out);
 

@@ -64,9 +64,20 @@ int fdbudget_judge(const struct scenario *scn, const struct fdbudget *b, uint64_
      * workers' slots, libcurl's idle ones) are taken to stay. */
     uint64_t cap = need <= hard ? soft : hard;
     int64_t asked = open ? scn->max_inflight : max_users(scn);
+    if (scn->workloads_explicit) { /* each workload's bound or users, side by side */
+        asked = 0;
+        for (size_t w = 0; w < scn->n_workloads; w++) {
+            const struct scn_workload *wl = &scn->workloads[w];
+            int64_t most = 0;
+            for (size_t p = wl->first_phase; p < wl->first_phase + wl->n_phases; p++)
+                if (scn->phases[p].users > most)
+                    most = scn->phases[p].users;
+            asked += wl->model == SCN_OPEN ? wl->max_inflight : most;
+        }
+    }
     int64_t beside = b->total - asked; /* every descriptor but the users' */
     char fewer[160] = "";
-    if ((int64_t)cap > beside && (int64_t)cap - beside < asked)
+    if (!scn->workloads_explicit && (int64_t)cap > beside && (int64_t)cap - beside < asked)
         snprintf(fewer, sizeof fewer, "; or %s %lld%s",
                  open ? "lower load.max_inflight to" : "run at most",
                  (long long)((int64_t)cap - beside), open ? "" : " users in a phase");
@@ -75,7 +86,9 @@ int fdbudget_judge(const struct scenario *scn, const struct fdbudget *b, uint64_
                      "descriptors in all (the connections; %lld for %d worker(s); %lld for the "
                      "run's own loops and files; %lld open already), but %s: ",
                      (long long)b->connections,
-                     open ? "load.max_inflight" : "the busiest phase's users",
+                     scn->workloads_explicit ? "the workloads' load.max_inflight and users"
+                     : open                  ? "load.max_inflight"
+                                             : "the busiest phase's users",
                      (unsigned long long)need, (long long)b->workers, scn->workers,
                      (long long)b->run, (long long)b->open_now, limit);
     if (n < 0 || (size_t)n >= err_len)

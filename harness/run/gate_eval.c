@@ -26,14 +26,31 @@ static bool phase_matches(const struct scn_phase *ph, const char *name)
     return !strcmp(ph->name, name) || (ph->group && !strcmp(ph->group, name));
 }
 
-/* True when phase p is in the scope (recorded phases only). */
+/* True when phase p is in the scope (recorded phases only): a request's
+ * are its workload's, a workload's its own. */
 static bool in_scope(const struct scenario *scn, size_t p, enum gate_scope scope, size_t index,
                      const char *name)
 {
     const struct scn_phase *ph = &scn->phases[p];
     if (!ph->record)
         return false;
+    if (scope == GATE_WORKLOAD)
+        return ph->workload == index;
+    if (scope == GATE_REQUEST && index != SIZE_MAX && scn->n_workloads)
+        return ph->workload == scn->requests[index].workload;
     return scope != GATE_PHASE || (index != SIZE_MAX ? p == index : phase_matches(ph, name));
+}
+
+struct scope_arg {
+    enum gate_scope scope;
+    size_t index;
+    const char *name;
+};
+
+static bool in_scope_fn(const struct scenario *scn, size_t p, const void *arg)
+{
+    const struct scope_arg *a = arg;
+    return in_scope(scn, p, a->scope, a->index, a->name);
 }
 
 /* Sums the cells of one scope member into c, with its recorded seconds and
@@ -45,14 +62,15 @@ static void sum_scope(const struct scenario *scn, const struct engine_result *r,
                       double *seconds, double *achieved_pct)
 {
     rec_cell_reset(c);
-    *seconds = 0;
     for (size_t p = 0; p < scn->n_phases; p++) {
         if (!in_scope(scn, p, scope, index, name))
             continue;
         rec_set_sum(r->total, r->n_nodes, p, scope == GATE_REQUEST ? index : SIZE_MAX,
                     scope == GATE_NODE ? index : SIZE_MAX, c);
-        *seconds += engine_phase_ran_s(scn, r, p);
     }
+    /* (phases of workloads side by side overlap: their time counts once) */
+    struct scope_arg arg = {scope, index, name};
+    *seconds = engine_span_s(scn, r, in_scope_fn, &arg);
     /* Achieved is a step's (judge.h): completions over the arrivals
      * scheduled in each phase's judged intervals, summed over the phases
      * in scope. The schedule offers arrivals to the run, not to one
@@ -120,10 +138,11 @@ int gate_evaluate(const struct scenario *scn, const struct engine_result *r, boo
         if (abort_only && !g->abort_on_fail)
             continue;
         bool each = g->scope_name && !strcmp(g->scope_name, "*");
-        size_t members = g->scope == GATE_PHASE     ? scn->n_phases
-                         : g->scope == GATE_REQUEST ? scn->n_requests
-                         : g->scope == GATE_NODE    ? r->n_nodes
-                                                    : 1;
+        size_t members = g->scope == GATE_PHASE      ? scn->n_phases
+                         : g->scope == GATE_REQUEST  ? scn->n_requests
+                         : g->scope == GATE_NODE     ? r->n_nodes
+                         : g->scope == GATE_WORKLOAD ? scn->n_workloads
+                                                     : 1;
         if (g->scope == GATE_ALL || (g->scope == GATE_PHASE && !each)) {
             sum_scope(scn, r, g->scope, SIZE_MAX, g->scope_name, c, &seconds, &achieved);
             if (judge(g, gi, g->scope_name, c, seconds, achieved, &v, &n, &cap))
@@ -132,9 +151,10 @@ int gate_evaluate(const struct scenario *scn, const struct engine_result *r, boo
         }
         bool found = false;
         for (size_t m = 0; m < members; m++) {
-            const char *name = g->scope == GATE_REQUEST ? scn->requests[m].name
-                               : g->scope == GATE_NODE  ? r->node_names[m]
-                                                        : scn->phases[m].name;
+            const char *name = g->scope == GATE_REQUEST    ? scn->requests[m].name
+                               : g->scope == GATE_NODE     ? r->node_names[m]
+                               : g->scope == GATE_WORKLOAD ? scn->workloads[m].name
+                                                           : scn->phases[m].name;
             if (g->scope == GATE_PHASE && !scn->phases[m].record)
                 continue;
             if (!each && strcmp(name, g->scope_name))

@@ -26,18 +26,31 @@ size_t judge_from_run(const struct scenario *scn, const struct engine_result *r,
     s->late_tolerance_pct = scn->late_tolerance_pct;
     s->cpu_ceiling_pct = judge_cpu_ceiling(r->workers, (double)sysconf(_SC_NPROCESSORS_ONLN));
     size_t k = 0;
+    /* With workloads side by side, an interval holds several phases at
+     * once: phase p's are those starting within its time, judged on its
+     * workload's part of them. */
+    size_t w = ph->workload;
+    double from_s = scenario_phase_start_s(scn, p), to_s = from_s + ph->duration_s;
     for (size_t i = 0; i < r->n_intervals && k < cap; i++) {
         const struct engine_interval *e = &r->intervals[i];
-        if (e->phase != p)
+        const struct engine_slice *sl = &e->all;
+        double scheduled = (double)e->health.scheduled;
+        if (e->n_workloads) {
+            if (w >= e->n_workloads || e->start_s < from_s - 1e-9 || e->start_s >= to_s - 1e-9)
+                continue;
+            sl = &e->workloads[w];
+            scheduled = (double)e->workload_scheduled[w];
+        } else if (e->phase != p) {
             continue;
+        }
         iv[k++] = (struct judge_interval){
             .length_s = e->length_s,
-            .scheduled = (double)e->health.scheduled,
-            .completed = (double)e->all.completed,
-            .errors = (double)e->all.errors,
-            .p50_ms = (double)e->all.p50_us / 1e3,
-            .p90_ms = (double)e->all.p90_us / 1e3,
-            .p99_ms = (double)e->all.p99_us / 1e3,
+            .scheduled = scheduled,
+            .completed = (double)sl->completed,
+            .errors = (double)sl->errors,
+            .p50_ms = (double)sl->p50_us / 1e3,
+            .p90_ms = (double)sl->p90_us / 1e3,
+            .p99_ms = (double)sl->p99_us / 1e3,
             .cpu_pct = e->cpu_pct,
         };
     }

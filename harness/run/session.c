@@ -183,12 +183,13 @@ static bool step_failed_out(struct session *s, const struct engine_result *r, si
 static bool steps_failed_out(struct session *s, const struct engine_result *r)
 {
     const struct scenario *scn = s->scn;
-    while (s->judged < scn->n_phases) {
-        const struct scn_phase *ph = &scn->phases[s->judged];
-        if (grid_time_s(scn, r) < s->judged_end_s + ph->duration_s + scn->interval_s - 1e-9)
-            return false;
-        size_t p = s->judged++;
-        s->judged_end_s += ph->duration_s;
+    /* (by their own ends: workloads side by side run phases at once) */
+    for (size_t p = 0; p < scn->n_phases; p++) {
+        const struct scn_phase *ph = &scn->phases[p];
+        if (s->judged[p] || grid_time_s(scn, r) < scenario_phase_start_s(scn, p) + ph->duration_s +
+                                                      scn->interval_s - 1e-9)
+            continue;
+        s->judged[p] = true;
         if (ph->stop_rule && ph->record && step_failed_out(s, r, p))
             return true;
     }
@@ -245,7 +246,8 @@ int session_run(struct session *s, const struct scenario *scn, const struct engi
     s->scn = scn;
     s->hooks = hooks;
     s->hlog_file = hlog_file;
-    if ((scn->n_step_stops && !(s->step_fails = calloc(scn->n_step_stops, sizeof(int)))) ||
+    if ((scn->n_step_stops && (!(s->step_fails = calloc(scn->n_step_stops, sizeof(int))) ||
+                               !(s->judged = calloc(scn->n_phases, sizeof(bool))))) ||
         !(s->hlog = calloc(1, sizeof *s->hlog)) || !(s->hlog_all = rec_cell_new())) {
         snprintf(err, err_len, "out of memory");
         return ENGINE_ESETUP;
@@ -272,5 +274,6 @@ void session_free(struct session *s)
     free(s->hlog);
     rec_cell_free(s->hlog_all);
     free(s->step_fails);
+    free(s->judged);
     memset(s, 0, sizeof *s);
 }

@@ -63,8 +63,7 @@ struct session {
     struct hlog_writer *hlog;
     bool hlog_started;
     struct rec_cell *hlog_all;
-    size_t judged;
-    double judged_end_s;
+    bool *judged; /* [n_phases] with stop rules: the step was judged */
     int *step_fails;
 };
 

@@ -151,11 +151,12 @@ static bool start_in_slot(struct worker *w, size_t si, int64_t intended_ns, size
     const struct worker_shared *sh = w->sh;
     s->busy = true;
     s->phase = phase;
-    size_t rq =
-        w->scn->n_requests > 1 ? sched_pick(sh->request_cum, w->scn->n_requests, &w->rng) : 0;
-    s->target = w->scn->n_targets < 2    ? 0
-                : w->scn->balance_random ? sched_pick(sh->target_cum, w->scn->n_targets, &w->rng)
-                                         : sched_rr_next(&w->rr);
+    /* request_cum restarts at each workload's first request */
+    size_t first = w->wl->first_request, n = w->wl->n_requests;
+    size_t rq = first + (n > 1 ? sched_pick(sh->request_cum + first, n, &w->rng) : 0);
+    s->target = w->scn->n_targets < 2   ? 0
+                : w->wl->balance_random ? sched_pick(sh->target_cum, w->scn->n_targets, &w->rng)
+                                        : sched_rr_next(&w->rr);
     s->flow = w->scn->requests[rq].flow;
     if (s->flow)
         worker_flow_begin(w, s, intended_ns);
@@ -198,8 +199,8 @@ static int64_t next_due(const struct worker *w)
 {
     if (atomic_load(&w->stop))
         return INT64_MAX;
-    int64_t due = w->scn->model == SCN_OPEN ? (w->have_next ? w->next_intended : INT64_MAX)
-                                            : w->phase_due_ns,
+    int64_t due = w->wl->model == SCN_OPEN ? (w->have_next ? w->next_intended : INT64_MAX)
+                                           : w->phase_due_ns,
             think_due;
     size_t si;
     if (thinkq_peek(&w->thinkers, &think_due, &si) && think_due < due)
@@ -242,7 +243,7 @@ static bool run_due(struct worker *w)
     if (atomic_load(&w->stop))
         return false;
     int64_t now = since_start(w);
-    if (w->scn->model == SCN_CLOSED) {
+    if (w->wl->model == SCN_CLOSED) {
         closed_due(w, now);
         return false;
     }
@@ -250,7 +251,7 @@ static bool run_due(struct worker *w)
     for (int n = 0;
          w->have_next && w->next_intended <= now && n < ARRIVAL_BATCH && !atomic_load(&w->stop);
          n++) {
-        open_dispatch(w, w->next_intended, w->next_phase);
+        open_dispatch(w, w->next_intended, w->wl->first_phase + w->next_phase);
         w->have_next = sched_next(&w->sched, &w->next_intended, &w->next_phase, NULL);
     }
     if (!w->have_next) {
@@ -305,9 +306,9 @@ static void on_timer(struct ev_loop *loop, ev_io *io, int revents)
 
 static size_t users_for_phase(const struct worker *w, size_t phase)
 {
-    if (phase >= w->scn->n_phases)
+    if (phase >= w->wl->first_phase + w->wl->n_phases)
         return 0;
-    return worker_users(w->scn, phase, w->id, w->sh->workers);
+    return worker_users(w->scn, phase, w->wid, w->wn);
 }
 
 static void user_send(struct worker *w, size_t si)
@@ -352,9 +353,10 @@ static void set_users(struct worker *w)
 /* The phase in force at now: past the last, the schedule is over. */
 static void next_phase(struct worker *w, int64_t now)
 {
-    while (w->cur_phase < w->scn->n_phases && now >= w->sh->phase_end_ns[w->cur_phase])
+    size_t end = w->wl->first_phase + w->wl->n_phases;
+    while (w->cur_phase < end && now >= w->sh->phase_end_ns[w->cur_phase])
         w->cur_phase++;
-    if (w->cur_phase >= w->scn->n_phases || atomic_load(&w->stop)) {
+    if (w->cur_phase >= end || atomic_load(&w->stop)) {
         w->schedule_over = true;
         w->active_users = 0;
         w->phase_due_ns = INT64_MAX;
@@ -414,7 +416,7 @@ static void on_done(void *user, size_t si, const struct xfer_result *r)
         }
         return;
     }
-    if (w->scn->model == SCN_CLOSED) {
+    if (w->wl->model == SCN_CLOSED) {
         if (si < w->active_users && !w->schedule_over && !atomic_load(&w->stop)) {
             double think_s = w->scn->phases[w->cur_phase].think_ms / 1000.0;
             const struct scn_request *done_rq = &w->scn->requests[s->request];
@@ -426,10 +428,10 @@ static void on_done(void *user, size_t si, const struct xfer_result *r)
             }
             if (r->local && s->backoff_s > think_s)
                 think_s = s->backoff_s; /* never again at once */
-            if (r->status == 429 && w->scn->backoff_max_ms > 0) {
+            if (r->status == 429 && w->wl->backoff_max_ms > 0) {
                 double wait_s = r->retry_after_s >= 0 ? r->retry_after_s : 1.0;
-                if (wait_s > w->scn->backoff_max_ms / 1000.0)
-                    wait_s = w->scn->backoff_max_ms / 1000.0;
+                if (wait_s > w->wl->backoff_max_ms / 1000.0)
+                    wait_s = w->wl->backoff_max_ms / 1000.0;
                 if (wait_s > think_s)
                     think_s = wait_s;
             }
@@ -514,7 +516,7 @@ static void on_wake(struct ev_loop *loop, ev_async *a, int revents)
 static void begin(struct worker *w)
 {
     w->begun = true;
-    if (w->scn->model == SCN_OPEN) {
+    if (w->wl->model == SCN_OPEN) {
         w->have_next = sched_next(&w->sched, &w->next_intended, &w->next_phase, NULL);
         w->schedule_over = !w->have_next;
         check_drained(w); /* (a share of no arrivals at all) */
@@ -551,13 +553,32 @@ size_t worker_users(const struct scenario *scn, size_t phase, int id, int worker
     return own_share(scn, (size_t)scn->phases[phase].users, id, workers);
 }
 
+/* Worker id of `workers` of the run: its workload, and its place wid
+ * among the workload's wn workers (the whole run's without workloads). */
+static const struct scn_workload *workload_of(const struct scenario *scn, int id, int workers,
+                                              struct scn_workload *tmp, int *wid, int *wn)
+{
+    const struct scn_workload *wl = scenario_workload_of_worker(scn, id, tmp);
+    if (scn->n_workloads > 1) {
+        *wid = id - (int)wl->first_worker;
+        *wn = wl->workers;
+    } else {
+        *wid = id;
+        *wn = workers;
+    }
+    return wl;
+}
+
 size_t worker_slots(const struct scenario *scn, int id, int workers)
 {
-    if (scn->model == SCN_OPEN)
-        return own_share(scn, (size_t)scn->max_inflight, id, workers);
+    struct scn_workload tmp;
+    int wid, wn;
+    const struct scn_workload *wl = workload_of(scn, id, workers, &tmp, &wid, &wn);
+    if (wl->model == SCN_OPEN)
+        return own_share(scn, (size_t)wl->max_inflight, wid, wn);
     size_t n = 0;
-    for (size_t p = 0; p < scn->n_phases; p++) {
-        size_t mine = worker_users(scn, p, id, workers);
+    for (size_t p = wl->first_phase; p < wl->first_phase + wl->n_phases; p++) {
+        size_t mine = worker_users(scn, p, wid, wn);
         if (mine > n)
             n = mine;
     }
@@ -575,17 +596,23 @@ int worker_new(const struct worker_shared *sh, int id, struct worker **out, char
     w->sh = sh;
     w->scn = scn;
     w->id = id;
-    /* This worker's place among all senders of the run: its arrivals,
-     * target picks and random streams are its own in every shard. */
+    w->wl = workload_of(scn, id, sh->workers, &w->wl_implicit, &w->wid, &w->wn);
+    w->cur_phase = w->wl->first_phase;
+    /* This worker's place among all senders of its workload's schedule:
+     * its arrivals, target picks and random streams are its own in every
+     * shard. Workloads each have a schedule of their own. */
     uint64_t senders;
-    uint64_t sender = sched_sender(scn->shard_index, scn->shard_count, id, sh->workers, &senders);
-    w->rng = 0x853c49e6748fea9bULL ^ ((sender + 1) * 0x9E3779B97F4A7C15ULL);
+    uint64_t sender = sched_sender(scn->shard_index, scn->shard_count, w->wid, w->wn, &senders);
+    /* (workload 0's streams are those of a run without workloads) */
+    uint64_t wl_index = scn->n_workloads ? (uint64_t)(w->wl - scn->workloads) : 0;
+    w->rng = 0x853c49e6748fea9bULL ^ ((sender + 1) * 0x9E3779B97F4A7C15ULL) ^
+             (wl_index * 0xD1B54A32D192ED03ULL);
     w->late_ns = (int64_t)(scn->late_threshold_ms * 1e6);
     w->n_slots = worker_slots(scn, id, sh->workers);
     if (!w->n_slots) { /* the scenario's checks keep workers within max_inflight */
         snprintf(err, err_len,
                  "worker %d of %d has no share of load.max_inflight %d; lower load.workers to %d",
-                 id, sh->workers, scn->max_inflight, scn->max_inflight);
+                 w->wid, w->wn, w->wl->max_inflight, w->wl->max_inflight);
         free(w);
         return -1;
     }
@@ -597,9 +624,9 @@ int worker_new(const struct worker_shared *sh, int id, struct worker **out, char
     w->free_slots = calloc(w->n_slots, sizeof *w->free_slots);
     if (!w->slots || !w->free_slots)
         goto nomem;
-    if (scn->model == SCN_OPEN && !(w->pend = malloc(PENDING_CAP * sizeof *w->pend)))
+    if (w->wl->model == SCN_OPEN && !(w->pend = malloc(PENDING_CAP * sizeof *w->pend)))
         goto nomem;
-    if ((scn->model == SCN_CLOSED || scn->n_flows) && thinkq_init(&w->thinkers, w->n_slots))
+    if ((w->wl->model == SCN_CLOSED || scn->n_flows) && thinkq_init(&w->thinkers, w->n_slots))
         goto nomem;
     size_t max_vars = 0;
     for (size_t f = 0; f < scn->n_flows; f++)
@@ -642,8 +669,9 @@ int worker_new(const struct worker_shared *sh, int id, struct worker **out, char
     for (size_t i = 0; i < scn->n_targets && i < REC_MAX_NODES; i++)
         snprintf(w->names[i], REC_NODE_NAME_LEN, "%s", scn->targets[i].name);
     w->n_nodes = scn->n_targets < REC_MAX_NODES ? scn->n_targets : REC_MAX_NODES;
-    sched_init(&w->sched, scn->phases, scn->n_phases, sender, senders, scn->poisson,
-               SCHED_RUN_SEED);
+    /* (workload 0's Poisson process is the one of a run without workloads) */
+    sched_init(&w->sched, scn->phases + w->wl->first_phase, w->wl->n_phases, sender, senders,
+               w->wl->poisson, SCHED_RUN_SEED ^ (wl_index * 0x9E3779B97F4A7C15ULL));
     double *weights = calloc(scn->n_targets ? scn->n_targets : 1, sizeof *weights);
     for (size_t i = 0; weights && i < scn->n_targets; i++)
         weights[i] = scn->targets[i].weight;

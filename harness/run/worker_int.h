@@ -18,6 +18,7 @@
 #include "run/sched.h"
 #include "run/thinkq.h"
 #include "run/worker.h"
+#include "scenario/scenario.h"
 #include "scenario/template.h"
 
 struct feeder_draw;
@@ -53,6 +54,11 @@ struct pending {
 struct worker {
     const struct worker_shared *sh;
     const struct scenario *scn;
+    /* Its workload (scenario.h): its model, phases, requests and
+     * schedule; wid is the worker's place among the workload's wn. */
+    const struct scn_workload *wl;
+    struct scn_workload wl_implicit; /* wl's storage for a scenario without workloads */
+    int wid, wn;
     int id;
     pthread_t thread;
     bool thread_started;

@@ -60,7 +60,7 @@ void worker_record_done(struct worker *w, const struct wslot *s, const struct xf
     int64_t lat = -1;
     if (r->status || r->outcome == OC_TIMEOUT || r->outcome == OC_ABANDONED) {
         int64_t due_ns = w->sh->start_ns + s->intended_ns;
-        lat = (r->done_ns - (w->scn->model == SCN_OPEN ? due_ns : r->sent_ns)) / 1000;
+        lat = (r->done_ns - (w->wl->model == SCN_OPEN ? due_ns : r->sent_ns)) / 1000;
         if (lat < 0)
             lat = 0;
     }
@@ -143,7 +143,7 @@ void worker_record_local(struct worker *w, size_t phase, const struct xfer_resul
 {
     health_add(w, phase, local_failures, 1);
     health_add(w, phase, started, -1);
-    if (w->scn->model == SCN_CLOSED)
+    if (w->wl->model == SCN_CLOSED)
         health_add(w, phase, scheduled, -1);
     rec_note_local(front(w), r->error);
 }

@@ -357,7 +357,7 @@ const char *gate_op_name(enum gate_op op)
 
 const char *gate_scope_name(enum gate_scope s)
 {
-    static const char *const names[] = {"all", "phase", "request", "node"};
+    static const char *const names[] = {"all", "phase", "request", "node", "workload"};
     return names[s];
 }
 

@@ -48,10 +48,11 @@ struct gate_expr {
     double threshold; /* ms, %, count or per second, as the metric says */
 };
 
-/* What a gate applies to. A scope name of "*" means each phase, request or
- * node on its own (one verdict each). A phase name also matches the steps
+/* What a gate applies to. A scope name of "*" means each phase, request,
+ * node or workload on its own (one verdict each). A workload is the sum of
+ * its phases (scenario `workloads:`). A phase name also matches the steps
  * of a `steps:` phase written with that name (summed). */
-enum gate_scope { GATE_ALL, GATE_PHASE, GATE_REQUEST, GATE_NODE };
+enum gate_scope { GATE_ALL, GATE_PHASE, GATE_REQUEST, GATE_NODE, GATE_WORKLOAD };
 
 struct gate {
     char *text; /* the expression as written, e.g. "p99 < 250ms" */

@@ -109,6 +109,9 @@ void scenario_free(struct scenario *s)
         free(s->phases[i].group);
     }
     free(s->phases);
+    for (size_t i = 0; i < s->n_workloads; i++)
+        free(s->workloads[i].name);
+    free(s->workloads);
     free(s->output_dir);
     for (size_t i = 0; i < s->n_gates; i++) {
         free(s->gates[i].text);
@@ -131,10 +134,57 @@ void scenario_free(struct scenario *s)
 
 double scenario_duration_s(const struct scenario *s)
 {
-    double total = 0;
-    for (size_t i = 0; i < s->n_phases; i++)
-        total += s->phases[i].duration_s;
-    return total;
+    double longest = 0;
+    for (size_t i = 0; i < s->n_phases; i++) {
+        double end = scenario_phase_start_s(s, i) + s->phases[i].duration_s;
+        if (end > longest)
+            longest = end;
+    }
+    return longest;
+}
+
+double scenario_phase_start_s(const struct scenario *s, size_t p)
+{
+    if (s->n_workloads)
+        return s->phases[p].start_s;
+    double start = 0;
+    for (size_t i = 0; i < p; i++)
+        start += s->phases[i].duration_s;
+    return start;
+}
+
+static const struct scn_workload *implicit(const struct scenario *s, struct scn_workload *tmp)
+{
+    *tmp = (struct scn_workload){.name = NULL,
+                                 .model = s->model,
+                                 .poisson = s->poisson,
+                                 .balance_random = s->balance_random,
+                                 .max_inflight = s->max_inflight,
+                                 .backoff_max_ms = s->backoff_max_ms,
+                                 .workers = s->workers,
+                                 .n_phases = s->n_phases,
+                                 .n_requests = s->n_requests,
+                                 .duration_s = scenario_duration_s(s)};
+    return tmp;
+}
+
+const struct scn_workload *scenario_workload_of_worker(const struct scenario *s, int worker,
+                                                       struct scn_workload *tmp)
+{
+    if (!s->n_workloads)
+        return implicit(s, tmp);
+    for (size_t i = 1; i < s->n_workloads; i++)
+        if ((size_t)worker < s->workloads[i].first_worker)
+            return &s->workloads[i - 1];
+    return &s->workloads[s->n_workloads - 1];
+}
+
+const struct scn_workload *scenario_workload_of_phase(const struct scenario *s, size_t p,
+                                                      struct scn_workload *tmp)
+{
+    if (!s->n_workloads)
+        return implicit(s, tmp);
+    return &s->workloads[s->phases[p].workload];
 }
 
 /* ---- errors ---------------------------------------------------------- */
@@ -678,17 +728,25 @@ int scenario_load_mem(const char *path, const char *yaml, size_t len, const char
     if (!(s = calloc(1, sizeof *s)) || defaults(s, path))
         goto done;
     static const char *const top_keys[] = {
-        "name",      "description", "targets", "node_header", "tls",      "http",
-        "feeders",   "requests",    "load",    "timeouts",    "interval", "output",
-        "generator", "gates",       "auth",    "metrics",     "flows",    NULL};
+        "name",     "description", "targets",   "node_header", "tls",    "http",      "feeders",
+        "requests", "load",        "timeouts",  "interval",    "output", "generator", "gates",
+        "auth",     "metrics",     "workloads", "flows",       NULL};
     scnp_keys(&c, root, "", top_keys);
     read_top(&c, root, s);
     scnp_targets(&c, root, s);
     scnp_tls(&c, root, s);
     scnp_feeders(&c, root, s); /* before requests: their templates name feeders */
-    scnp_requests(&c, root, s);
-    scnp_load(&c, root, s);
-    scnp_flows(&c, root, s); /* after load: pacing needs the model */
+    if (scnp_get(root, "workloads")) {
+        scnp_workloads(&c, root, s);
+        if (scnp_get(root, "flows"))
+            scnp_error(&c, scnp_get(root, "flows"), "flows",
+                       "flows beside workloads: are not supported yet; run the flows in a "
+                       "scenario of their own, or as the only load (without workloads:)");
+    } else {
+        scnp_requests(&c, root, s);
+        scnp_load(&c, root, s);
+        scnp_flows(&c, root, s); /* after load: pacing needs the model */
+    }
     scnp_check_names(&c, s);
     scnp_auth(&c, root, s);
     scnp_tls_system_ca(&c, root, s); /* once targets and auth say whether https is used */
@@ -718,6 +776,8 @@ int scenario_load_mem(const char *path, const char *yaml, size_t len, const char
             s->workers = s->max_inflight; /* one request in flight each at least */
         s->workers_auto = true;
     }
+    if (!s->workloads_explicit && scnp_workload_implicit(s))
+        goto done;
     *out = s;
     s = NULL;
     rc = SCN_OK;

@@ -133,6 +133,7 @@ struct scn_request {
     size_t n_captures;
     size_t body_limit;           /* bytes of a body checks and captures may read (1 MiB) */
     bool needs_head, needs_body; /* some check or capture reads the header lines / body */
+    size_t workload;             /* index into scenario.workloads (0 without `workloads:`) */
 };
 
 /* A flow: steps run one after the other by one flow instance, each a
@@ -171,6 +172,28 @@ struct scn_phase {
     char *group;      /* steps: the name written in the file; else NULL */
     int step;         /* steps: 1-based index within group; else 0 */
     size_t stop_rule; /* steps with `stop:`: 1 + index into step_stops; else 0 */
+    size_t workload;  /* index into scenario.workloads (0 without `workloads:`) */
+    double start_s;   /* its start, seconds from the run's start: every workload
+                         starts at 0 and its phases follow one another */
+};
+
+/* One workload (`workloads:`): a load model with its phases and its mix
+ * of requests, run side by side with the others by workers of its own.
+ * Its phases are scenario.phases[first_phase .. first_phase + n_phases)
+ * and its requests scenario.requests[first_request .. + n_requests).
+ * A scenario without `workloads:` has one, named "default" (implicit). */
+struct scn_workload {
+    char *name;
+    enum scn_model model;
+    bool poisson;
+    bool balance_random;
+    int max_inflight; /* open model bound (default 10000) */
+    double backoff_max_ms;
+    int workers;         /* its threads (>= 1); their sum is scenario.workers */
+    size_t first_worker; /* its workers are first_worker .. + workers of the run */
+    size_t first_phase, n_phases;
+    size_t first_request, n_requests;
+    double duration_s; /* its phases' durations summed */
 };
 
 /* A staircase's `stop:` rule: the run stops once `after` consecutive steps
@@ -329,6 +352,14 @@ struct scenario {
     bool workers_auto;     /* workers was 0/absent and resolved to the online CPUs */
     struct scn_phase *phases;
     size_t n_phases;
+    /* The workloads: one implicit "default" (workloads_explicit false,
+     * holding every phase and request, with the fields above) without
+     * `workloads:`. With it, model, poisson, balance_random, max_inflight
+     * and backoff_max_ms above are the first workload's (model: open
+     * unless every workload is closed), and workers is the sum. */
+    struct scn_workload *workloads;
+    size_t n_workloads;
+    bool workloads_explicit;
     double connect_timeout_ms;    /* default 5000 */
     double request_timeout_ms;    /* default 30000 */
     double interval_s;            /* default 1 */
@@ -414,6 +445,22 @@ size_t scenario_share(size_t total, size_t index, size_t count);
 struct rec_set;
 int scn_rec_flows(const struct scenario *s, struct rec_set *set);
 
-/* Total planned duration of all phases, seconds. */
+/* Planned duration of the run, seconds: of all phases, one after another
+ * (the longest workload's, when there are several side by side). */
 double scenario_duration_s(const struct scenario *s);
+
+/* The workload of worker `worker` of s->workers (workloads own
+ * consecutive workers, workload 0 first). A scenario built by hand
+ * without workloads (n_workloads 0: tests, a merged run) has the implicit
+ * one, written into *tmp (its name NULL) and returned. */
+const struct scn_workload *scenario_workload_of_worker(const struct scenario *s, int worker,
+                                                       struct scn_workload *tmp);
+
+/* The workload of phase p, as above. */
+const struct scn_workload *scenario_workload_of_phase(const struct scenario *s, size_t p,
+                                                      struct scn_workload *tmp);
+
+/* When phase p starts, seconds from the run's start (phases[p].start_s;
+ * without workloads, the sum of the phases before it). */
+double scenario_phase_start_s(const struct scenario *s, size_t p);
 #endif

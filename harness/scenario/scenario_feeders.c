@@ -194,17 +194,25 @@ void scnp_feeders(struct scnp_ctx *c, const struct ytree_node *root, struct scen
 void scnp_feeders_check(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s)
 {
     const struct ytree_node *fs = scnp_get(root, "feeders");
-    if (s->model != SCN_OPEN)
+    if (!s->workloads_explicit && s->model != SCN_OPEN)
         return;
     for (size_t i = 0; i < s->n_feeders; i++) {
         if (s->feeders[i]->per != FEEDER_PER_USER)
+            continue;
+        /* with workloads: only an open workload's requests may not use it */
+        bool open_use = !s->workloads_explicit;
+        for (size_t q = 0; !open_use && q < s->n_requests; q++)
+            open_use = (s->requests[q].feeder_mask >> i & 1) &&
+                       s->workloads[s->requests[q].workload].model == SCN_OPEN;
+        if (!open_use)
             continue;
         const struct ytree_node *per = scnp_get(scnp_get(fs, s->feeders[i]->name), "per");
         char f[SCNP_FIELD_MAX], g[SCNP_FIELD_MAX];
         scnp_error(c, per, scnp_field(g, scnp_field(f, "feeders", s->feeders[i]->name), "per"),
                    "per: user needs the closed model (load.model: closed), where each virtual "
                    "user keeps one row for the run; the open model has no users, so write per: "
-                   "request (a row per request)");
+                   "request (a row per request)%s",
+                   s->workloads_explicit ? "; an open workload's request uses this feeder" : "");
     }
 }
 

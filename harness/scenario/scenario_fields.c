@@ -95,14 +95,15 @@ void scnp_error(struct scnp_ctx *c, const struct ytree_node *at, const char *fie
     va_end(ap);
     hide_secrets(raw, sizeof raw, at, field);
     redact_text(NULL, raw, body, sizeof body, 0); /* credential shapes, control characters */
-    size_t need = strlen(field) + strlen(body) + 3;
+    const char *prefix = c->prefix && *field ? c->prefix : "";
+    size_t need = strlen(prefix) + strlen(field) + strlen(body) + 3;
     char *text = malloc(need);
     if (!text) {
         c->oom = true;
         return;
     }
     if (*field)
-        snprintf(text, need, "%s: %s", field, body);
+        snprintf(text, need, "%s%s: %s", prefix, field, body);
     else
         snprintf(text, need, "%s", body);
     struct scnp_msg *m = &c->msgs[c->n_msgs];

@@ -10,7 +10,8 @@
 #include "scenario/gate.h"
 #include "scenario/scenario_int.h"
 
-static const char *const scope_keys[] = {"phase", "request", "node"};
+/* in enum gate_scope's order from GATE_PHASE */
+static const char *const scope_keys[] = {"phase", "request", "node", "workload"};
 
 /* True when name is a recorded phase or a step group of recorded phases. */
 static bool recorded_phase(const struct scenario *s, const char *name, bool *warmup)
@@ -64,6 +65,19 @@ static void check_scope(struct scnp_ctx *c, const struct ytree_node *at, const c
                        name);
     } else if (g->scope == GATE_REQUEST && !known_request(s, name)) {
         scnp_error(c, at, field, "no request is named '%s'; use a name from requests, or *", name);
+    } else if (g->scope == GATE_WORKLOAD && !s->workloads_explicit) {
+        scnp_error(c, at, field,
+                   "this scenario has no workloads: section, so its one load is the whole run; "
+                   "remove the scope (or add workloads:)");
+    } else if (g->scope == GATE_WORKLOAD) {
+        bool known = false;
+        for (size_t i = 0; i < s->n_workloads && !known; i++)
+            known = s->workloads[i].name && !strcmp(s->workloads[i].name, name);
+        if (!known)
+            scnp_error(c, at, field,
+                       "no workload is named '%s'; use a name from workloads, or * for each "
+                       "workload",
+                       name);
     } else if (g->scope == GATE_NODE && !s->node_header && s->n_targets && !known_target(s, name)) {
         scnp_error(c, at, field,
                    "no target is named '%s'; nodes are the targets' names (host:port unless "
@@ -84,7 +98,8 @@ static void read_scope(struct scnp_ctx *c, const struct ytree_node *item, const 
             continue;
         scnp_field(f, field, scope_keys[k]);
         if (scope_at) {
-            scnp_error(c, v, f, "a gate has one scope: phase, request or node; write two gates");
+            scnp_error(c, v, f,
+                       "a gate has one scope: phase, request, node or workload; write two gates");
             return;
         }
         scope_at = v;
@@ -111,7 +126,12 @@ static void check_achieved(struct scnp_ctx *c, const struct ytree_node *expr,
                            const char *expr_field, const struct scenario *s, const struct gate *g)
 {
     if (g->expr.metric == GATE_ACHIEVED) {
-        if (s->model != SCN_OPEN)
+        bool closed_workload = false;
+        for (size_t w = 0; g->scope == GATE_WORKLOAD && g->scope_name && w < s->n_workloads; w++)
+            closed_workload |=
+                s->workloads[w].model == SCN_CLOSED &&
+                (!strcmp(g->scope_name, "*") || !strcmp(g->scope_name, s->workloads[w].name));
+        if (s->model != SCN_OPEN || closed_workload)
             scnp_error(c, expr, expr_field,
                        "achieved compares with an offered rate, which only the open model has; "
                        "gate throughput instead");
@@ -127,8 +147,8 @@ static void check_achieved(struct scnp_ctx *c, const struct ytree_node *expr,
 static int read_gate(struct scnp_ctx *c, const struct ytree_node *item, const char *field,
                      struct scenario *s, struct gate *g)
 {
-    static const char *const keys[] = {"gate",          "phase", "request", "node",
-                                       "abort_on_fail", "grace", NULL};
+    static const char *const keys[] = {"gate",     "phase",         "request", "node",
+                                       "workload", "abort_on_fail", "grace",   NULL};
     char why[256];
     const struct ytree_node *expr = item;
     const char *expr_field = field;

@@ -48,6 +48,10 @@ struct scnp_ctx {
      * borrowed; else NULL */
     const char *const *vars;
     size_t n_vars;
+    /* Written before every field of a message ("workloads.1."): the
+     * section being read is a workload's (scenario_workloads.c); NULL
+     * otherwise. Borrowed. */
+    const char *prefix;
 };
 
 /* Records "field: <fmt>" at node at (NULL: the file, line 1). */
@@ -185,6 +189,15 @@ void scnp_check_names(struct scnp_ctx *c, struct scenario *s);
 void scn_flows_free(struct scenario *s);
 int scnp_step(struct scnp_ctx *c, const struct ytree_node *n, const char *field, size_t index,
               const struct scenario *s, struct scn_request *r);
+/* `workloads:` (scenario_workloads.c): each item's `load:` and
+ * `requests:` read by scnp_load and scnp_requests (the item as their
+ * root, messages' fields prefixed "workloads.N."), flattened into s's
+ * phases, requests and workloads. Instead of scnp_requests and scnp_load. */
+void scnp_workloads(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
+/* Without `workloads:`: the one implicit workload "default" over every
+ * phase and request, and the phases' start times. After s->workers is
+ * resolved. Returns 0 or -1 (no memory). */
+int scnp_workload_implicit(struct scenario *s);
 /* A staircase's `stop:` mapping ({slo: [EXPR...], after: N}) for the steps
  * phase named group: appended to s->step_stops, *rule set to 1 + its
  * index. Returns 0, or -1 with the error reported. */

@@ -267,7 +267,14 @@ static json_t *phase_json(const struct scenario *s, const struct scn_phase *p, b
         return NULL;
     put(o, "name", json_string(p->name), bad);
     put(o, "duration_s", json_real(p->duration_s), bad);
-    if (s->model == SCN_OPEN) {
+    struct scn_workload tmp;
+    size_t index = (size_t)(p - s->phases);
+    const struct scn_workload *wl = scenario_workload_of_phase(s, index, &tmp);
+    if (s->workloads_explicit) {
+        put(o, "workload", json_string(wl->name), bad);
+        put(o, "start_s", json_real(p->start_s), bad);
+    }
+    if (wl->model == SCN_OPEN) {
         put(o, "rate_start_per_s", json_real(p->rate_start), bad);
         put(o, "rate_end_per_s", json_real(p->rate_end), bad);
     } else {
@@ -288,6 +295,49 @@ static json_t *phase_json(const struct scenario *s, const struct scn_phase *p, b
         put(o, "stop", json_pack("{s:o*,s:i}", "slo", slo, "after", st->after), bad);
     }
     return o;
+}
+
+/* `workloads:` as read: each one's settings, and the names of its phases
+ * and requests (their details are under load.phases and requests, each
+ * with its "workload"). */
+static json_t *workloads_json(const struct scenario *s, bool *bad)
+{
+    json_t *a = json_array();
+    for (size_t w = 0; a && w < s->n_workloads; w++) {
+        const struct scn_workload *wl = &s->workloads[w];
+        json_t *o = json_object(), *ph = json_array(), *rq = json_array();
+        if (!o || !ph || !rq) {
+            json_decref(o);
+            json_decref(ph);
+            json_decref(rq);
+            *bad = true;
+            continue;
+        }
+        put(o, "name", json_string(wl->name), bad);
+        put(o, "model", json_string(wl->model == SCN_CLOSED ? "closed" : "open"), bad);
+        if (wl->model == SCN_OPEN) {
+            put(o, "poisson", json_boolean(wl->poisson), bad);
+            put(o, "max_inflight", json_integer(wl->max_inflight), bad);
+        }
+        if (wl->backoff_max_ms > 0)
+            put(o, "backoff_ms", json_real(wl->backoff_max_ms), bad);
+        put(o, "balance", json_string(wl->balance_random ? "random" : "round_robin"), bad);
+        put(o, "workers", json_integer(wl->workers), bad);
+        put(o, "duration_s", json_real(wl->duration_s), bad);
+        for (size_t p = wl->first_phase; p < wl->first_phase + wl->n_phases; p++)
+            if (json_array_append_new(ph, json_string(s->phases[p].name)))
+                *bad = true;
+        for (size_t q = wl->first_request; q < wl->first_request + wl->n_requests; q++)
+            if (json_array_append_new(rq, json_string(s->requests[q].name)))
+                *bad = true;
+        put(o, "phases", ph, bad);
+        put(o, "requests", rq, bad);
+        if (json_array_append_new(a, o))
+            *bad = true;
+    }
+    if (!a)
+        *bad = true;
+    return a;
 }
 
 /* Applications echoed by name (the count is always there). */
@@ -431,9 +481,13 @@ void *scenario_to_json(const struct scenario *s)
         put(o, "auth", auth_json(&s->auth, &bad), &bad);
 
     json_t *reqs = json_array();
-    for (size_t i = 0; reqs && i < s->n_requests; i++)
-        if (json_array_append_new(reqs, request_json(&s->requests[i], &bad)))
+    for (size_t i = 0; reqs && i < s->n_requests; i++) {
+        json_t *rq = request_json(&s->requests[i], &bad);
+        if (rq && s->workloads_explicit)
+            put(rq, "workload", json_string(s->workloads[s->requests[i].workload].name), &bad);
+        if (json_array_append_new(reqs, rq))
             bad = true;
+    }
     put(o, "requests", reqs, &bad);
     if (s->n_flows)
         put(o, "flows", flows_json(s, &bad), &bad);
@@ -458,6 +512,8 @@ void *scenario_to_json(const struct scenario *s)
         put(load, "duration_s", json_real(scenario_duration_s(s)), &bad);
     }
     put(o, "load", load, &bad);
+    if (s->workloads_explicit)
+        put(o, "workloads", workloads_json(s, &bad), &bad);
 
     json_t *to = json_object();
     if (to) {

@@ -827,6 +827,110 @@ static void older_files(void **state)
     results_free(m);
 }
 
+/* ---- workloads ---- */
+
+static void bad_workload_model(json_t *d)
+{
+    json_object_set_new(json_object_get(json_object_get(d, "workloads"), "adm"), "model",
+                        json_string("x"));
+}
+
+/* A run with `workloads:` writes each workload's totals and rates over
+ * its own recorded time, and reads them back; the run's throughput counts
+ * the time its workloads ran side by side once (4 s, not 2 + 2 + 3); a
+ * workload's achieved rate is judged on its own part of each interval. */
+static void round_trip_workloads(void **state)
+{
+    (void)state;
+    struct scenario *scn = tr_scenario(
+        "targets: [{url: 'http://127.0.0.1:8280', name: gw1}]\n"
+        "workloads:\n"
+        "  - name: api\n"
+        "    load: {phases: [{name: p1, duration: 2s, rate: 10/s}, {name: p2, duration: 2s, "
+        "rate: 20/s}]}\n"
+        "    requests: [{name: a, path: /a}]\n"
+        "  - name: adm\n"
+        "    load: {model: closed, phases: [{name: u, duration: 3s, users: 2}]}\n"
+        "    requests: [{name: b, path: /b}, {name: c, path: /c}]\n"
+        "gates:\n"
+        "  - {gate: 'requests >= 60', workload: api}\n"
+        "  - {gate: 'throughput >= 4/s', workload: adm}\n"
+        "  - 'throughput >= 18/s'\n"
+        "  - {gate: 'achieved >= 99%', workload: api}\n");
+    const char *nodes[] = {"gw1"};
+    struct engine_result *r = tr_run(scn, nodes, 1, 4);
+    for (size_t i = 0; i < 4; i++) {
+        struct rec_set *s = tr_set(scn);
+        size_t p = i < 2 ? 0 : 1;
+        tr_scheduled(s, p, i < 2 ? 10 : 20);
+        tr_record(s, p, 0, 0, i < 2 ? 10 : 20, 1000, 10, OC_2XX);
+        if (i < 3) {
+            tr_scheduled(s, 2, 8); /* (half of them unanswered: not api's concern) */
+            tr_record(s, 2, 1, 0, 3, 5000, 100, OC_2XX);
+            tr_record(s, 2, 2, 0, 1, 7000, 0, OC_5XX);
+        }
+        tr_interval(scn, r, i, p, (double)i, 1.0, s);
+        tr_add(r, s);
+        rec_set_free(s);
+    }
+    char path[sizeof g_path];
+    snprintf(path, sizeof path, "%.100s/workloads.json", test_dir);
+    tr_write(scn, r, path);
+    struct results *m = NULL;
+    char err[600];
+    if (results_read(path, RESULTS_HISTS_NONE, &m, err, sizeof err))
+        fail_msg("%s", err);
+    assert_int_equal(m->n_workloads, 2);
+    const struct results_workload *api = &m->workloads[0], *adm = &m->workloads[1];
+    assert_string_equal(api->name, "api");
+    assert_string_equal(api->model, "open");
+    assert_string_equal(adm->model, "closed");
+    assert_string_equal(m->model, "mixed");
+    assert_int_equal(api->n_phases, 2);
+    assert_string_equal(api->phases[1], "p2");
+    assert_int_equal(adm->n_requests, 2);
+    assert_string_equal(adm->requests[1], "c");
+    same(api->total.count, 60, "api count");
+    same(api->recorded_s, 4, "api recorded_s");
+    same(api->offered_rps, 15, "api offered");
+    same(api->achieved_rps, 15, "api achieved");
+    same(adm->total.count, 12, "adm count");
+    same(adm->total.errors, 3, "adm errors");
+    same(adm->recorded_s, 3, "adm recorded_s");
+    same(adm->scheduled, 24, "adm scheduled");
+    same(adm->achieved_rps, 4, "adm achieved");
+    assert_true(fabs(adm->total.latency.max - 7.0) < 0.01); /* (the histogram's precision) */
+    /* a request's rate is over its workload's time */
+    same(results_named(m->by_request, m->n_by_request, "b")->throughput_rps, 3, "b rate");
+    same(m->all.throughput_rps, 18, "run rate over 4 s");
+    assert_int_equal(m->n_gates, 4);
+    for (size_t g = 0; g < 4; g++)
+        if (strcmp(m->gates[g].verdict, "pass"))
+            fail_msg("gate %s: %s (measured %g)", m->gates[g].gate, m->gates[g].verdict,
+                     m->gates[g].measured);
+    assert_string_equal(m->gates[0].scope, "workload");
+    same(m->gates[0].measured, 60, "api requests");
+    /* achieved from api's own interval slices (the run's would be 72/84) */
+    same(m->gates[3].measured, 100, "api achieved");
+    results_free(m);
+    /* the interval's per-workload slices */
+    json_error_t jerr;
+    json_t *doc = json_load_file(path, 0, &jerr);
+    assert_non_null(doc);
+    json_t *iv = json_object_get(json_array_get(json_object_get(doc, "intervals"), 2), "workloads");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(iv, "api"), "scheduled")),
+                     20);
+    json_decref(doc);
+    /* a damaged workload is refused, naming it */
+    char *save = strdup(g_path);
+    snprintf(g_path, sizeof g_path, "%s", path);
+    refused(variant("bad-workload.json", bad_workload_model), RESULTS_HISTS_NONE, RESULTS_EFORMAT,
+            (const char *const[]){"workloads.adm.model", NULL});
+    snprintf(g_path, sizeof g_path, "%s", save);
+    free(save);
+    tr_free(scn, r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -837,6 +941,7 @@ int main(void)
         cmocka_unit_test(damaged),
         cmocka_unit_test(not_results),
         cmocka_unit_test(older_files),
+        cmocka_unit_test(round_trip_workloads),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -335,11 +335,17 @@ static void share(struct worker_shared *sh, const struct scenario *scn, int work
     acc = 0;
     for (size_t i = 0; i < scn->n_requests; i++)
         sh->request_cum[i] = acc += scn->requests[i].weight;
-    double end_s = 0;
-    for (size_t p = 0; p < scn->n_phases; p++) {
-        end_s += scn->phases[p].duration_s;
-        sh->phase_end_ns[p] = (int64_t)(end_s * 1e9);
+    /* each workload's mix restarts at its first request; each phase ends
+     * at its start (workloads side by side start at 0) plus its length */
+    for (size_t w = 0; w < scn->n_workloads; w++) {
+        acc = 0;
+        const struct scn_workload *wl = &scn->workloads[w];
+        for (size_t i = wl->first_request; i < wl->first_request + wl->n_requests; i++)
+            sh->request_cum[i] = acc += scn->requests[i].weight;
     }
+    for (size_t p = 0; p < scn->n_phases; p++)
+        sh->phase_end_ns[p] =
+            (int64_t)((scenario_phase_start_s(scn, p) + scn->phases[p].duration_s) * 1e9);
 }
 
 static void shared_free(struct worker_shared *sh)
@@ -911,9 +917,113 @@ static void threads_and_handoffs(void **state)
     scenario_free(scn);
 }
 
+/* ---- workloads ---- */
+
+/* Workloads side by side: each worker runs its own workload's model,
+ * schedule, phases and requests. api (open 10/s for 1 s) has worker 0,
+ * adm (closed, 2 users thinking 200 ms for 500 ms) worker 1, late (open,
+ * two phases of 500 ms at 4/s and 8/s) workers 2 and 3, whose schedule is
+ * striped over them. Answered at once, on the test's clock. */
+static void workloads_each_their_own(void **state)
+{
+    (void)state;
+    static const char yaml[] =
+        "targets: [\"http://127.0.0.1:9\"]\n"
+        "workloads:\n"
+        "  - name: api\n"
+        "    load: {max_inflight: 10, phases: [{name: p0, duration: 1s, rate: 10/s}]}\n"
+        "    requests: [{name: a, path: /a}]\n"
+        "  - name: adm\n"
+        "    load: {model: closed, phases: [{name: u0, duration: 500ms, users: 2, think: "
+        "200ms}]}\n"
+        "    requests: [{name: b, path: /b}, {name: c, path: /c}]\n"
+        "  - name: late\n"
+        "    load: {workers: 2, max_inflight: 10, phases: [{name: q0, duration: 500ms, rate: "
+        "4/s}, {name: q1, duration: 500ms, rate: 8/s}]}\n"
+        "    requests: [{name: d, path: /d}]\n";
+    char err[2048];
+    struct scenario *scn = NULL;
+    if (scenario_load_mem("t.yaml", yaml, strlen(yaml), NULL, 0, &scn, err, sizeof err))
+        fail_msg("scenario: %s", err);
+    assert_int_equal(scn->workers, 4);
+    struct fix fx;
+    memset(&fx, 0, sizeof fx);
+    fx.scn = scn;
+    share(&fx.sh, scn, 4);
+    fx.sh.new_xfer = fake_new;
+    fx.sh.now_ns = test_clock;
+    fx.sh.clock_ctx = &fx;
+    fx.sh.start_ns = START_NS;
+    fx.sh.seq_next = &fx.seq_next;
+    fx.sh.exhausted = &fx.exhausted;
+    fx.clock_ns = START_NS;
+    n_fakes = 0;
+    fakes_auto_finish = false;
+    struct worker *w[4];
+    for (int i = 0; i < 4; i++) {
+        if (worker_new(&fx.sh, i, &w[i], err, sizeof err))
+            fail_msg("worker_new: %s", err);
+        fakes[i]->now = test_clock;
+        fakes[i]->clock_ctx = &fx;
+    }
+    /* slots: api its max_inflight, adm its 2 users, late 5 each */
+    assert_int_equal(worker_slots(scn, 0, 4), 10);
+    assert_int_equal(worker_slots(scn, 1, 4), 2);
+    assert_int_equal(worker_slots(scn, 2, 4), 5);
+    assert_int_equal(worker_slots(scn, 3, 4), 5);
+    for (int t = 0; t <= 1100; t += 5) {
+        fx.clock_ns = START_NS + (int64_t)t * MS;
+        for (int i = 0; i < 4; i++) {
+            worker_step(w[i]);
+            for (size_t k = 0; k < fakes[i]->n_slots; k++)
+                if (fakes[i]->busy[k])
+                    fake_complete(fakes[i], k, OK);
+        }
+    }
+    for (int i = 0; i < 4; i++)
+        assert_true(worker_drained(w[i]));
+    /* (phases: p0 0, u0 1, q0 2, q1 3; requests: a 0, b 1, c 2, d 3) */
+    struct rec_set *set[4];
+    for (int i = 0; i < 4; i++)
+        set[i] = worker_handoff(w[i], NULL);
+    int64_t n[4][4][4] = {{{0}}}; /* [worker][phase][request] */
+    for (int i = 0; i < 4; i++)
+        for (size_t p = 0; p < 4; p++)
+            for (size_t q = 0; q < 4; q++) {
+                const struct rec_cell *c = rec_cell_peek(set[i], p, q, 0);
+                n[i][p][q] = c ? c->completed : 0;
+            }
+    /* api: its 10 arrivals, all request a, phase p0 */
+    assert_int_equal(n[0][0][0], 10);
+    assert_int_equal(fakes[0]->starts, 10);
+    /* adm: 2 users send at 0, 200 and 400 ms (answered at once), b or c */
+    assert_int_equal(fakes[1]->starts, 6);
+    assert_int_equal(n[1][1][1] + n[1][1][2], 6);
+    assert_int_equal(set[1]->by_phase[1].scheduled, 6);
+    /* late: 2 arrivals in q0 and 4 in q1 (both from 0 s, not after api's
+     * or adm's phases), striped: worker 2 the even ones, worker 3 the odd */
+    assert_int_equal(n[2][2][3] + n[3][2][3], 2);
+    assert_int_equal(n[2][3][3] + n[3][3][3], 4);
+    assert_int_equal(fakes[2]->starts, 3);
+    assert_int_equal(fakes[3]->starts, 3);
+    /* nobody sent another workload's request or counted another's phase */
+    for (int i = 0; i < 4; i++)
+        for (size_t p = 0; p < 4; p++)
+            for (size_t q = 0; q < 4; q++) {
+                size_t wl = i == 0 ? 0 : i == 1 ? 1 : 2;
+                if (scn->phases[p].workload != wl || scn->requests[q].workload != wl)
+                    assert_int_equal(n[i][p][q], 0);
+            }
+    for (int i = 0; i < 4; i++)
+        worker_free(w[i]);
+    shared_free(&fx.sh);
+    scenario_free(scn);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(workloads_each_their_own),
         cmocka_unit_test(open_slots_add_up_to_max_inflight),
         cmocka_unit_test(max_inflight_one_with_four_workers),
         cmocka_unit_test(closed_slots_hold_the_busiest_phase),
