@@ -14,18 +14,21 @@
 #include <jansson.h>
 #include <math.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "base/clock.h"
 #include "base/encode.h"
 #include "base/rng.h"
 #include "measure/hdr.h"
 #include "net/auth_ring.h"
+#include "net/jose.h"
 #include "net/xfer.h"
 #include "net/xfer_easy.h"
 #include "net/xfer_tls.h"
@@ -43,7 +46,9 @@ struct app_state {
     _Atomic uint32_t fresh401_gen; /* generation fetched because of a 401 */
     _Atomic int64_t published_ns;  /* when the current generation was published */
     /* the refresh thread's own */
-    char *form;                 /* request body (holds secrets) */
+    char *form;                 /* request body (holds secrets); with private_key_jwt
+                                   all but the assertion, added per request */
+    struct jose_key *key;       /* private_key_jwt: the signing key, or NULL */
     struct curl_slist *headers; /* Basic credentials, Accept */
     int64_t due_ns;             /* next refresh; INT64_MAX: none */
     uint32_t handled_gen;       /* last generation refreshed after a 401 */
@@ -62,6 +67,9 @@ struct fetch {
     char body[AUTH_ANSWER_MAX_BYTES + 1];
     char errbuf[CURL_ERROR_SIZE];
     struct xfer_tls_hook hook; /* the pool's CA store (xfer_easy.h) */
+    size_t assertion_at;       /* where the assertion starts in form; 0: none */
+    size_t assertion_len;
+    char form[16384]; /* private_key_jwt: this request's body, a fresh assertion in it */
 };
 
 struct auth_pool {
@@ -84,6 +92,9 @@ struct auth_pool {
                                       server_name as its host when given */
     struct curl_slist *connect_to; /* server_name: to token_host's address, or NULL */
     X509_STORE *store;             /* the CAs, from the scenario's bytes (xfer_tls.h) */
+    struct jose_signer *signer;    /* private_key_jwt: the refresh thread's (or, before it
+                                      starts, the caller's) */
+    const char *aud;               /* the assertions' audience */
     /* Messages are made whole in msg (an error_description may be as long
      * as an answer), then redacted into their place: the token endpoint
      * may echo the request, secrets and all. Used by one thread at a time
@@ -278,6 +289,10 @@ static int prepare_app(struct auth_pool *p, struct app_state *st, const struct s
     if (au->client_auth == SCN_CLIENT_AUTH_BODY &&
         put_field(form, sizeof form, &len, "client_secret", a->client_secret))
         return -1;
+    if (au->client_auth == SCN_CLIENT_AUTH_PRIVATE_KEY_JWT &&
+        put_field(form, sizeof form, &len, "client_assertion_type",
+                  "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"))
+        return -1;
     if (!(st->form = strdup(form)))
         return -1;
     struct curl_slist *h = curl_slist_append(NULL, "Accept: application/json");
@@ -320,6 +335,65 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userp)
     return f->body_len > AUTH_ANSWER_MAX_BYTES ? 0 : n;
 }
 
+/* private_key_jwt: f->form = the application's form, then a fresh client
+ * assertion (RFC 7523: iss = sub = client_id, aud, a random 128-bit jti,
+ * iat now, exp after assertion_lifetime), signed here on the pool's own
+ * thread. Returns 0, or -1 (signing failed: counted as a failed request
+ * with the reason in the application's last_error). */
+static int make_assertion(struct auth_pool *p, struct fetch *f, size_t app)
+{
+    const struct scn_app *a = &p->au->apps[app];
+    struct app_state *st = &p->apps[app];
+    struct jose_assertion c = {
+        .client_id = a->client_id,
+        .aud = p->aud,
+        .iat_s = (int64_t)time(NULL),
+        .lifetime_s = (int64_t)p->au->assertion_lifetime_s,
+    };
+    size_t len = strlen(st->form);
+    static const char name[] = "&client_assertion=";
+    long n = -1;
+    if (RAND_bytes(c.jti, sizeof c.jti) == 1 && len + sizeof name < sizeof f->form) {
+        memcpy(f->form, st->form, len);
+        memcpy(f->form + len, name, sizeof name - 1);
+        len += sizeof name - 1;
+        /* base64url and dots: nothing to form-encode */
+        n = jose_assertion(p->signer, st->key, &c, f->form + len, sizeof f->form - len);
+    }
+    if (n < 0) {
+        OPENSSL_cleanse(f->form, sizeof f->form);
+        snprintf(p->stats.apps[app].last_error, sizeof p->stats.apps[app].last_error,
+                 "could not sign the client assertion with %s's signing key", a->name);
+        st->initial_done = true;
+        st->failures++;
+        st->due_ns = clock_now_ns() + (int64_t)1e9 * (st->failures < 30 ? st->failures : 30);
+        pthread_mutex_lock(&p->stats_mu);
+        p->stats.failed++;
+        pthread_mutex_unlock(&p->stats_mu);
+        p->stats.apps[app].failed++;
+        return -1;
+    }
+    f->assertion_at = len;
+    f->assertion_len = (size_t)n;
+    return 0;
+}
+
+/* Masks f's assertion wherever msg repeats it (an endpoint may echo the
+ * request): it is a credential until it expires. */
+static void mask_assertion(const struct fetch *f, char *msg)
+{
+    if (!f->assertion_len)
+        return;
+    const char *a = f->form + f->assertion_at;
+    char *at;
+    while ((at = memmem(msg, strlen(msg), a, f->assertion_len))) {
+        static const char mask[] = "[client assertion]";
+        size_t rest = strlen(at + f->assertion_len);
+        memmove(at + sizeof mask - 1, at + f->assertion_len, rest + 1);
+        memcpy(at, mask, sizeof mask - 1);
+    }
+}
+
 static void start_fetch(struct auth_pool *p, size_t app, enum auth_reason reason)
 {
     struct fetch *f = NULL;
@@ -337,7 +411,14 @@ static void start_fetch(struct auth_pool *p, size_t app, enum auth_reason reason
     curl_easy_setopt(e, CURLOPT_CONNECT_TO, p->connect_to);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
-    curl_easy_setopt(e, CURLOPT_POSTFIELDS, st->form);
+    const char *body = st->form;
+    f->assertion_at = f->assertion_len = 0;
+    if (st->key) {
+        if (make_assertion(p, f, app))
+            return;
+        body = f->form;
+    }
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, st->headers);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, f);
@@ -417,11 +498,13 @@ static void finish_fetch(struct auth_pool *p, struct fetch *f, CURLcode rc)
         snprintf(p->msg, sizeof p->msg, "%s (%s)",
                  f->errbuf[0] ? f->errbuf : curl_easy_strerror(rc),
                  rec_outcome_name(xfer_classify(rc, os_errno, 0)));
+        mask_assertion(f, p->msg);
         redact_text(p->redact, p->msg, as->last_error, sizeof as->last_error, REDACT_ONE_LINE);
     } else if (auth_parse_token(f->body, f->body_len, &token, &life, p->why, sizeof p->why) ||
                status != 200) {
         snprintf(p->msg, sizeof p->msg, "HTTP %ld: %s", status,
                  token ? "a token with an unexpected status" : p->why);
+        mask_assertion(f, p->msg);
         redact_text(p->redact, p->msg, as->last_error, sizeof as->last_error, REDACT_ONE_LINE);
         free(token);
         token = NULL;
@@ -432,6 +515,10 @@ static void finish_fetch(struct auth_pool *p, struct fetch *f, CURLcode rc)
     st->inflight = false;
     st->initial_done = true;
     st->unverified = rc == CURLE_PEER_FAILED_VERIFICATION;
+    if (f->assertion_len) {
+        OPENSSL_cleanse(f->form, f->assertion_at + f->assertion_len);
+        f->assertion_at = f->assertion_len = 0;
+    }
     if (!token) {
         pthread_mutex_lock(&p->stats_mu);
         p->stats.failed++;
@@ -620,6 +707,21 @@ int auth_pool_new(const struct scenario *scn, uint64_t seed, struct auth_pool **
             goto nomem;
     } else if (!(p->url = strdup(au->token_url)))
         goto nomem;
+    p->aud = au->assertion_audience ? au->assertion_audience : au->token_url;
+    if (au->client_auth == SCN_CLIENT_AUTH_PRIVATE_KEY_JWT && !(p->signer = jose_signer_new()))
+        goto nomem;
+    for (size_t i = 0; i < au->n_apps; i++) {
+        const struct scn_app *a = &au->apps[i];
+        if (au->client_auth == SCN_CLIENT_AUTH_PRIVATE_KEY_JWT &&
+            jose_key_new(a->signing_key.data, a->signing_key.len, a->signing_alg, a->kid,
+                         &p->apps[i].key, err, err_len)) {
+            char why[128];
+            snprintf(why, sizeof why, "%s", err);
+            snprintf(err, err_len, "application %s: its signing key: %s", a->name, why);
+            auth_pool_free(p);
+            return -1;
+        }
+    }
     for (size_t i = 0; i < au->n_apps; i++) {
         auth_ring_init(&p->apps[i].ring);
         p->apps[i].due_ns = INT64_MAX;
@@ -741,6 +843,7 @@ void auth_pool_free(struct auth_pool *p)
             free(st->form);
         }
         curl_slist_free_all(st->headers);
+        jose_key_free(st->key);
     }
     free(p->apps);
     free(p->stats.apps);
@@ -748,6 +851,9 @@ void auth_pool_free(struct auth_pool *p)
     free(p->url);
     curl_slist_free_all(p->connect_to);
     X509_STORE_free(p->store);
+    jose_signer_free(p->signer);
+    for (size_t i = 0; i < AUTH_CONCURRENCY; i++)
+        OPENSSL_cleanse(p->fetches[i].form, sizeof p->fetches[i].form);
     hdr_close(p->stats.latency);
     redact_free(p->redact);
     free(p);

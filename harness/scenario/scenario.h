@@ -186,7 +186,11 @@ enum scn_client_auth {
     SCN_CLIENT_AUTH_BODY = 1,  /* client_id and client_secret in the form body */
     SCN_CLIENT_AUTH_MTLS =
         2, /* client_id in the body, the client certificate proves it (RFC 8705) */
+    SCN_CLIENT_AUTH_PRIVATE_KEY_JWT = 3, /* a JWT signed with the application's key
+                                            (RFC 7523 client assertion, FAPI) */
 };
+/* A JWS algorithm (RFC 7518 3.1): what FAPI allows, and RS256. */
+enum scn_jws_alg { SCN_JWS_NONE = 0, SCN_JWS_PS256 = 1, SCN_JWS_ES256 = 2, SCN_JWS_RS256 = 3 };
 enum scn_bind {
     SCN_BIND_ROUND_ROBIN = 0, /* arrivals (or users) take applications in turn */
     SCN_BIND_RANDOM = 1,      /* each arrival picks one uniformly */
@@ -208,6 +212,13 @@ struct scn_app {
     struct scn_pem key;    /* key_file's bytes (unencrypted: apps have no key_password);
                             * secret: zeroed when freed */
     bool client_id_secret; /* client_id came from ${ENV} or a file: redacted */
+    /* `signing_key:` (private_key_jwt assertions, request signatures): the
+     * key as unencrypted PKCS#8 PEM, converted at load from the PEM or
+     * PKCS#12 file; secret: zeroed when freed. Empty without one. */
+    char *signing_key_file; /* resolved, or NULL */
+    struct scn_pem signing_key;
+    enum scn_jws_alg signing_alg; /* auth.assertion_alg, else PS256 (RSA) / ES256 (EC) */
+    char *kid;                    /* `kid:`, or NULL */
 };
 
 struct scn_auth {
@@ -235,6 +246,10 @@ struct scn_auth {
     double token_timeout_ms;    /* one token request (default 10 s) */
     char *header;               /* header carrying the token (default Authorization) */
     char *prefix;               /* before the token (default "Bearer ") */
+    /* private_key_jwt (RFC 7523) */
+    enum scn_jws_alg assertion_alg; /* `assertion_alg:`; SCN_JWS_NONE: by each key's type */
+    double assertion_lifetime_s;    /* exp - iat (default 60) */
+    char *assertion_audience;       /* aud; NULL: token_url */
 };
 
 /* `metrics:` — live series to Prometheus during the run (docs/metrics.md).

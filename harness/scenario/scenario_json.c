@@ -201,7 +201,8 @@ static json_t *phase_json(const struct scenario *s, const struct scn_phase *p, b
 static json_t *auth_json(const struct scn_auth *a, bool *bad)
 {
     static const char *const grants[] = {"client_credentials", "password"};
-    static const char *const client_auths[] = {"basic", "body", "mtls"};
+    static const char *const client_auths[] = {"basic", "body", "mtls", "private_key_jwt"};
+    static const char *const algs[] = {"", "PS256", "ES256", "RS256"};
     static const char *const binds[] = {"round_robin", "random", "sticky"};
     json_t *o = json_object();
     if (!o) {
@@ -238,6 +239,8 @@ static json_t *auth_json(const struct scn_auth *a, bool *bad)
         put(ao, "name", json_string(p->name), bad);
         put(ao, "client_id", secret_str(p->client_id, p->client_id_secret), bad);
         put(ao, "certificate", json_boolean(p->cert_file != NULL), bad);
+        put(ao, "signing_alg",
+            p->signing_key.data ? json_string(algs[p->signing_alg]) : json_null(), bad);
     }
     put(o, "applications", apps, bad);
     return o;

@@ -10,8 +10,11 @@
 #include <string.h>
 
 #include "api.h"
+#include "assertion.h"
 
 #define FIELD_BYTES GSCFG_ID_BYTES
+#define ASSERTION_BYTES 8192
+#define JWT_BEARER "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 /* What a token request says. */
 struct token_req {
@@ -21,7 +24,9 @@ struct token_req {
     char scope[FIELD_BYTES];
     char user[FIELD_BYTES];
     char password[FIELD_BYTES];
-    bool basic; /* client credentials came in an Authorization: Basic header */
+    char assertion_type[FIELD_BYTES];
+    char assertion[ASSERTION_BYTES]; /* client_assertion (private_key_jwt) */
+    bool basic;                      /* client credentials came in an Authorization: Basic header */
 };
 
 /* With --token-echo: the whole request as received, the form body first
@@ -97,6 +102,9 @@ static int parse_form(const struct gsconn *c, struct token_req *r)
         {"password", offsetof(struct token_req, password), sizeof r->password, false},
         {"client_id", offsetof(struct token_req, id), sizeof r->id, true},
         {"client_secret", offsetof(struct token_req, secret), sizeof r->secret, true},
+        {"client_assertion_type", offsetof(struct token_req, assertion_type),
+         sizeof r->assertion_type, false},
+        {"client_assertion", offsetof(struct token_req, assertion), sizeof r->assertion, false},
     };
     const char *body = gsconn_body(c);
     size_t pos = 0, kl, vl;
@@ -201,11 +209,27 @@ void gsoauth_token(struct gssrv *s, struct gsconn *c)
         oauth_error(s, c, 400, "invalid_request", "Malformed or too long form parameter");
         return;
     }
-    if (!r.id[0]) {
+    if (r.assertion_type[0] || r.assertion[0]) {
+        /* private_key_jwt: the assertion alone authenticates the client */
+        const char *why;
+        char id[FIELD_BYTES];
+        enum gsassert_result ar = GSASSERT_MALFORMED;
+        if (strcmp(r.assertion_type, JWT_BEARER) || !r.assertion[0] || r.basic || r.secret[0])
+            why = "Client assertion type or client assertion missing, or a second client "
+                  "authentication method";
+        else
+            ar = gsassert_verify(cfg, &s->jti_seen, r.assertion, strlen(r.assertion), r.id,
+                                 (int64_t)(gssrv_token_clock_us(s) / 1000000), id, sizeof id, &why);
+        s->stats.assertions[ar]++;
+        if (ar != GSASSERT_OK) {
+            oauth_error(s, c, 401, "invalid_client", why);
+            return;
+        }
+        memcpy(r.id, id, sizeof r.id);
+    } else if (!r.id[0]) {
         oauth_error(s, c, 401, "invalid_client", "Client Authentication failed.");
         return;
-    }
-    if (!client_authenticated(s, c, &r)) {
+    } else if (!client_authenticated(s, c, &r)) {
         oauth_error(s, c, 401, "invalid_client",
                     "A valid OAuth client could not be found for the given client_id");
         return;

@@ -1,0 +1,158 @@
+#!/bin/bash
+# FAPI client authentication against the gateway simulator (its token
+# endpoint with registered client public keys) and nginx. Checks that
+#  - private_key_jwt with PS256 (RSA) and ES256 (EC P-256) gets tokens:
+#    the simulator verifies one fresh assertion per token request, and the
+#    requests that carry those tokens succeed;
+#  - an assertion signed with the wrong key, or for the wrong audience, is
+#    refused (401 invalid_client): gatecap exits 3 before any load, naming
+#    the application and the answer;
+#  - a signing key from a PKCS#12 bundle (password from a file) works the
+#    same, and a wrong PKCS#12 password is a load error naming the field
+#    (exit 2);
+#  - a client certificate from a PKCS#12 bundle (tls.cert, password from
+#    ${ENV}) reaches nginx (its access log shows the certificate's DN);
+#  - no private key, PKCS#12 password or assertion appears in anything
+#    gatecap writes.
+. "$(dirname "$0")/../lib/common.sh"
+. "$GATECAP_TOP/tests/lib/gatewaysim.sh"
+. "$GATECAP_TOP/tests/lib/gatecap.sh"
+. "$GATECAP_TOP/tests/lib/nginx.sh"
+
+KM=127.0.2.16
+GW=127.0.2.17
+sim_certs
+P12_PASS=$(cat "$SIM_CERTS/client.p12.pass")
+
+sim_start "$KM" --cert "$SIM_CERTS/server.pem" --key "$SIM_CERTS/server.key" \
+    --client-key "rsa-app=$SIM_CERTS/sign-rsa.pub.pem" \
+    --client-key "ec-app=$SIM_CERTS/sign-ec.pub.pem" --token-ttl 3600
+KM_HTTP=$SIM_HTTP
+KM_URL=$SIM_HTTPS/oauth2/token
+sim_start "$GW" --auth on
+GW_URL=$SIM_HTTP
+
+scenario() { # NAME APPLICATIONS-YAML [EXTRA-AUTH-YAML]
+    cat > "$T_TMP/$1.yaml" << YAML
+name: $1
+targets: ["$GW_URL"]
+tls: {ca: "$SIM_CERTS/ca.pem"}
+requests: [{name: echo, path: /echo/1.0.0}]
+auth:
+  token_url: "$KM_URL"
+  client_auth: private_key_jwt
+${3:-}
+  applications:
+$2
+load:
+  workers: 1
+  phases: [{name: steady, duration: 2s, rate: 50/s}]
+YAML
+}
+assertions() { sim_stats "$KM_HTTP" | jq ".client_assertions.$1"; }
+
+log "private_key_jwt with PS256 and ES256: tokens issued, requests succeed"
+scenario jwt "    - {name: r, client_id: rsa-app, signing_key: \"$SIM_CERTS/sign-rsa.key\", kid: rsa-1}
+    - {name: e, client_id: ec-app, signing_key: \"$SIM_CERTS/sign-ec.key\"}"
+run jwt
+run_ok jwt
+count=$(jr jwt .totals.all.count)
+assert_ge "jwt: requests sent" 50 "$count"
+assert_eq "jwt: every request 2xx" "$count" "$(jr jwt '.totals.all.outcomes["2xx"]')"
+assert_eq "jwt: assertions verified" 2 "$(assertions verified)"
+assert_eq "jwt: tokens issued" 2 "$(sim_stats "$KM_HTTP" | jq .tokens.issued)"
+assert_eq "jwt: one token each" "1 1" \
+    "$(sim_stats "$KM_HTTP" | jq -r '"\(.clients["rsa-app"].tokens) \(.clients["ec-app"].tokens)"')"
+assert_eq "jwt: algorithms echoed" "PS256 ES256" \
+    "$(jq -r '[.scenario.auth.applications[].signing_alg] | join(" ")' "$T_TMP/jwt/results.json")"
+
+log "RS256 on request; a fresh assertion for each token request (no replay)"
+sim_reset "$KM_HTTP"
+scenario rs "    - {name: r, client_id: rsa-app, signing_key: \"$SIM_CERTS/sign-rsa.key\"}" \
+    "  assertion_alg: RS256"
+run rs
+run_ok rs
+run rs
+run_ok rs
+assert_eq "rs: assertions verified" 2 "$(assertions verified)"
+assert_eq "rs: none replayed" 0 "$(assertions replayed)"
+
+log "the wrong key: refused, exit 3 before any load, naming the application"
+sim_reset "$KM_HTTP"
+sim_reset "$GW_URL"
+scenario wrongkey "    - {name: mallory, client_id: rsa-app, signing_key: \"$SIM_CERTS/client.key\"}"
+run wrongkey
+assert_eq "wrongkey: exit code" 3 "$RC"
+assert_contains "wrongkey: names the application" "no token for application mallory" \
+    "$(cat "$T_TMP/wrongkey.log")"
+assert_contains "wrongkey: the answer" "invalid_client" "$(cat "$T_TMP/wrongkey.log")"
+assert_eq "wrongkey: bad signature counted" 1 "$(assertions bad_signature)"
+assert_eq "wrongkey: nothing sent to the gateway" 0 "$(sim_stats "$GW_URL" | jq .requests.total)"
+
+log "the wrong audience: refused"
+sim_config "$KM_HTTP" token_audience="$KM_URL"
+scenario aud "    - {name: e, client_id: ec-app, signing_key: \"$SIM_CERTS/sign-ec.key\"}" \
+    "  assertion_audience: https://elsewhere.example/oauth2/token"
+run aud
+assert_eq "aud: exit code" 3 "$RC"
+assert_eq "aud: wrong audience counted" 1 "$(assertions wrong_aud)"
+# the simulator's own URL as audience passes
+scenario aud2 "    - {name: e, client_id: ec-app, signing_key: \"$SIM_CERTS/sign-ec.key\"}" \
+    "  assertion_audience: \"$KM_URL\""
+run aud2
+run_ok aud2
+sim_config "$KM_HTTP" token_audience=
+
+log "a signing key from PKCS#12, its password from a file"
+sim_reset "$KM_HTTP"
+scenario p12 "    - {name: r, client_id: rsa-app, signing_key: \"$SIM_CERTS/sign-rsa.p12\", key_password_file: \"$SIM_CERTS/client.p12.pass\"}"
+run p12
+run_ok p12
+assert_eq "p12: assertion verified" 1 "$(assertions verified)"
+echo wrong-password > "$T_TMP/wrong.pass"
+scenario p12bad "    - {name: r, client_id: rsa-app, signing_key: \"$SIM_CERTS/sign-rsa.p12\", key_password_file: \"$T_TMP/wrong.pass\"}"
+run p12bad
+assert_eq "p12bad: exit code" 2 "$RC"
+assert_contains "p12bad: names the field" "auth.applications.0.signing_key" "$(cat "$T_TMP/p12bad.log")"
+assert_contains "p12bad: says why" "does not open with the password" "$(cat "$T_TMP/p12bad.log")"
+grep -Eq 'p12bad.yaml:[0-9]+:[0-9]+' "$T_TMP/p12bad.log" || fail "p12bad: no file:line:col: $(cat "$T_TMP/p12bad.log")"
+
+log "a client certificate from PKCS#12 (tls.cert) reaches nginx"
+nginx_nodes "$T_TMP" 127.0.2.18
+export GC_P12_PASS=$P12_PASS
+for t in native curl; do
+    cat > "$T_TMP/mtls-$t.yaml" << YAML
+name: mtls-$t
+generator: {transport: $t}
+targets: ["https://127.0.2.18:8244"]
+tls: {ca: "$SIM_CERTS/ca.pem", cert: "$SIM_CERTS/client.p12", key_password: "\${GC_P12_PASS}"}
+requests: [{name: accounts, path: /accounts-$t}]
+load:
+  workers: 1
+  phases: [{name: steady, duration: 1s, rate: 50/s}]
+YAML
+    run mtls-$t
+    run_ok mtls-$t
+    count=$(jr mtls-$t .totals.all.count)
+    assert_ge "mtls-$t: requests sent" 20 "$count"
+    assert_eq "mtls-$t: every request 2xx" "$count" "$(jr mtls-$t '.totals.all.outcomes["2xx"]')"
+    n=$(grep -c "/accounts-$t .*dn=.*CN=gatecap-client" "$T_TMP/access-gw1.log" || true)
+    assert_ge "mtls-$t: nginx saw the certificate" "$count" "$n"
+done
+
+log "no key, password or assertion in any output"
+keys=()
+for k in sign-rsa.key sign-ec.key client.key; do
+    # a line from the middle of each PEM key
+    keys+=("$(sed -n 3p "$SIM_CERTS/$k")")
+done
+for f in "$T_TMP"/jwt/* "$T_TMP"/rs/* "$T_TMP"/p12/* "$T_TMP"/mtls-native/* "$T_TMP"/*.log; do
+    [ -f "$f" ] || continue
+    ! grep -qF -- "$P12_PASS" "$f" || fail "the PKCS#12 password in $f"
+    for s in "${keys[@]}"; do
+        ! grep -qF -- "$s" "$f" || fail "private key bytes in $f"
+    done
+    # a signed JWT: three base64url parts, the first one '{"alg"...' encoded
+    ! grep -Eq 'eyJhbGci[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.' "$f" || fail "an assertion in $f"
+done
+log "ok"
