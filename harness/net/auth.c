@@ -413,7 +413,7 @@ static void start_fetch(struct auth_pool *p, size_t app, enum auth_reason reason
     curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
     const char *body = st->form;
     f->assertion_at = f->assertion_len = 0;
-    if (st->key) {
+    if (st->key && p->au->client_auth == SCN_CLIENT_AUTH_PRIVATE_KEY_JWT) {
         if (make_assertion(p, f, app))
             return;
         body = f->form;
@@ -712,7 +712,7 @@ int auth_pool_new(const struct scenario *scn, uint64_t seed, struct auth_pool **
         goto nomem;
     for (size_t i = 0; i < au->n_apps; i++) {
         const struct scn_app *a = &au->apps[i];
-        if (au->client_auth == SCN_CLIENT_AUTH_PRIVATE_KEY_JWT &&
+        if (a->signing_key.data &&
             jose_key_new(a->signing_key.data, a->signing_key.len, a->signing_alg, a->kid,
                          &p->apps[i].key, err, err_len)) {
             char why[128];
@@ -774,6 +774,11 @@ int auth_pool_totals(struct auth_pool *p, int64_t by_reason[AUTH_REASONS], int64
 const struct auth_stats *auth_pool_stats(const struct auth_pool *p)
 {
     return &p->stats;
+}
+
+const struct jose_key *auth_signing_key(const struct auth_pool *p, size_t app)
+{
+    return p->apps[app].key;
 }
 
 size_t auth_pool_apps(const struct auth_pool *p)

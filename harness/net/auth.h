@@ -46,6 +46,7 @@ struct scenario;
 struct hdr_hist;
 struct auth_pool;
 struct redact;
+struct jose_key;
 
 #define AUTH_CONCURRENCY 16
 #define AUTH_MIN_SPACING_MS 250
@@ -160,6 +161,11 @@ size_t auth_token_copy(const struct auth_pool *p, size_t app, char *buf, size_t 
 /* Reports that the gateway answered 401 to a request that carried
  * application app's token of generation gen. Thread-safe. */
 enum auth_rejection auth_token_rejected(struct auth_pool *p, size_t app, uint32_t gen);
+
+/* Application app's signing key (its signing_key, parsed once when the
+ * pool was made; borrowed from p, read-only, shareable by threads), or
+ * NULL when it has none. */
+const struct jose_key *auth_signing_key(const struct auth_pool *p, size_t app);
 
 /* Number of applications. */
 size_t auth_pool_apps(const struct auth_pool *p);

@@ -75,6 +75,19 @@ struct scn_header {
                       * no feeder cell it can take holds CR, LF or NUL */
 };
 
+/* A JWS algorithm (RFC 7518 3.1): what FAPI allows, and RS256. */
+enum scn_jws_alg { SCN_JWS_NONE = 0, SCN_JWS_PS256 = 1, SCN_JWS_ES256 = 2, SCN_JWS_RS256 = 3 };
+
+/* `sign:` on a request: a detached JWS of its body (as sent, after
+ * rendering) in a header, signed with the request's application's
+ * signing_key (Open Banking UK's x-jws-signature; docs/auth.md). */
+struct scn_sign {
+    char *header;         /* default "x-jws-signature" */
+    char *iss;            /* http://openbanking.org.uk/iss; NULL: the application's client_id */
+    char *tan;            /* http://openbanking.org.uk/tan (default "openbanking.org.uk") */
+    enum scn_jws_alg alg; /* as written, or SCN_JWS_NONE: each application's signing_alg */
+};
+
 struct scn_request {
     char *name;
     double weight; /* > 0, default 1 */
@@ -98,6 +111,7 @@ struct scn_request {
     /* Bit s set when status s (0..639) counts as success; filled from
      * expect_status, or 200..399 by default. Test with scn_request_expects. */
     uint64_t expect_bits[10];
+    struct scn_sign *sign; /* `sign:`, or NULL */
 };
 
 /* True when status counts as success for r. O(1), no allocation. */
@@ -189,8 +203,6 @@ enum scn_client_auth {
     SCN_CLIENT_AUTH_PRIVATE_KEY_JWT = 3, /* a JWT signed with the application's key
                                             (RFC 7523 client assertion, FAPI) */
 };
-/* A JWS algorithm (RFC 7518 3.1): what FAPI allows, and RS256. */
-enum scn_jws_alg { SCN_JWS_NONE = 0, SCN_JWS_PS256 = 1, SCN_JWS_ES256 = 2, SCN_JWS_RS256 = 3 };
 enum scn_bind {
     SCN_BIND_ROUND_ROBIN = 0, /* arrivals (or users) take applications in turn */
     SCN_BIND_RANDOM = 1,      /* each arrival picks one uniformly */

@@ -482,8 +482,8 @@ static char *default_request_name(const struct scn_request *r, size_t index)
 static void read_request(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
                          size_t index, const struct scenario *s, struct scn_request *r, bool *named)
 {
-    static const char *const keys[] = {"name", "weight",    "method", "path",   "headers",
-                                       "body", "body_file", "json",   "expect", NULL};
+    static const char *const keys[] = {"name",      "weight", "method", "path", "headers", "body",
+                                       "body_file", "json",   "expect", "sign", NULL};
     char f[SCNP_FIELD_MAX];
     const struct ytree_node *v;
 
@@ -596,6 +596,8 @@ static void read_request(struct scnp_ctx *c, const struct ytree_node *n, const c
             }
         }
     }
+    if ((v = scnp_get(n, "sign")))
+        scnp_sign(c, v, scnp_field(f, field, "sign"), &r->sign);
     if ((v = scnp_get(n, "expect"))) {
         memset(r->expect_bits, 0, sizeof r->expect_bits);
         read_expect(c, v, scnp_field(f, field, "expect"), r);

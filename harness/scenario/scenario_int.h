@@ -219,6 +219,15 @@ int scnp_p12_parse(struct scnp_ctx *c, const struct scnp_file *f, const struct s
 int scnp_signing_key(struct scnp_ctx *c, const struct scnp_file *f, const char *password,
                      enum scn_jws_alg want, struct scn_pem *out, enum scn_jws_alg *alg);
 
+/* A request's `sign:` mapping {alg, header, iss, tan} into *out (owned).
+ * Returns 0 or -1 (reported). */
+int scnp_sign(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+              struct scn_sign **out);
+
+/* Requests with `sign:` need auth whose every application has a
+ * signing_key of the algorithm asked for. After scnp_auth. */
+void scnp_sign_check(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
+
 /* Frees pem's bytes, zeroed first (a key is a secret), and empties it. */
 void scn_pem_free(struct scn_pem *pem);
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -218,4 +219,124 @@ out:
     scn_pem_free(&pem);
     scn_pem_free(&raw);
     return rc;
+}
+
+/* Text for a JOSE header member: printable ASCII, no quote or backslash. */
+static bool jose_text(const char *s)
+{
+    for (; *s; s++)
+        if (*s < 0x20 || *s > 0x7e || *s == '"' || *s == '\\')
+            return false;
+    return true;
+}
+
+int scnp_sign(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+              struct scn_sign **out)
+{
+    static const char *const keys[] = {"alg", "header", "iss", "tan", NULL};
+    static const char *const algs[] = {"none", "PS256", "ES256", "RS256", NULL};
+    char f[SCNP_FIELD_MAX];
+    const struct ytree_node *v;
+    if (n->kind != YTREE_MAP) {
+        scnp_error(c, n, field,
+                   "a mapping; write sign: {alg: PS256, header: x-jws-signature} (every key "
+                   "optional: sign: {})");
+        return -1;
+    }
+    if (scnp_keys(c, n, field, keys))
+        return -1;
+    struct scn_sign *sg = calloc(1, sizeof *sg);
+    if (!sg) {
+        c->oom = true;
+        return -1;
+    }
+    *out = sg;
+    if ((v = scnp_get(n, "alg"))) {
+        char *a;
+        if (!scnp_string(c, v, scnp_field(f, field, "alg"), &a, NULL)) {
+            for (int i = 1; algs[i]; i++)
+                if (!strcmp(a, algs[i]))
+                    sg->alg = (enum scn_jws_alg)i;
+            if (!sg->alg)
+                scnp_error(c, v, f, "'%s' is not a signing algorithm; write PS256, ES256 or RS256",
+                           a);
+            free(a);
+        }
+    }
+    if ((v = scnp_get(n, "header"))) {
+        if (!scnp_string(c, v, scnp_field(f, field, "header"), &sg->header, NULL) &&
+            !scnp_http_token(sg->header))
+            scnp_error(c, v, f, "'%s' is not a header name", sg->header);
+    } else if (!(sg->header = strdup("x-jws-signature")))
+        c->oom = true;
+    if ((v = scnp_get(n, "iss")) &&
+        !scnp_string(c, v, scnp_field(f, field, "iss"), &sg->iss, NULL) && !jose_text(sg->iss))
+        scnp_error(c, v, f, "printable ASCII without quotes or backslashes, please");
+    if ((v = scnp_get(n, "tan"))) {
+        if (!scnp_string(c, v, scnp_field(f, field, "tan"), &sg->tan, NULL) && !jose_text(sg->tan))
+            scnp_error(c, v, f, "printable ASCII without quotes or backslashes, please");
+    } else if (!(sg->tan = strdup("openbanking.org.uk")))
+        c->oom = true;
+    return 0;
+}
+
+/* The node of request i's sign: (for messages), else root. */
+static const struct ytree_node *sign_node(const struct ytree_node *root, size_t i)
+{
+    const struct ytree_node *rq = scnp_get(root, "requests"), *v;
+    if (rq && rq->kind == YTREE_SEQ && i < rq->n && rq->items[i]->kind == YTREE_MAP &&
+        (v = scnp_get(rq->items[i], "sign")))
+        return v;
+    return root;
+}
+
+void scnp_sign_check(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s)
+{
+    const struct scn_auth *au = &s->auth;
+    for (size_t i = 0; i < s->n_requests; i++) {
+        const struct scn_request *r = &s->requests[i];
+        if (!r->sign)
+            continue;
+        char f[SCNP_FIELD_MAX];
+        snprintf(f, sizeof f, "request %s: sign", r->name);
+        const struct ytree_node *at = sign_node(root, i);
+        if (au->type != SCN_AUTH_OAUTH2 || !au->n_apps) {
+            scnp_error(c, at, f,
+                       "signing needs the auth: section's applications with a signing_key "
+                       "each (the request is signed with its application's key)");
+            continue;
+        }
+        if (r->sign->header && au->header && !strcasecmp(r->sign->header, au->header))
+            scnp_error(c, at, f, "the signature cannot go in %s, which carries the token",
+                       au->header);
+        for (size_t h = 0; h < r->n_headers; h++)
+            if (r->sign->header && !strcasecmp(r->headers[h].name, r->sign->header))
+                scnp_error(c, at, f, "the request sets %s itself; remove it (sign: writes it)",
+                           r->sign->header);
+        for (size_t a = 0; a < au->n_apps; a++) {
+            const struct scn_app *ap = &au->apps[a];
+            if (!r->sign->iss && ap->client_id && !jose_text(ap->client_id)) {
+                scnp_error(c, at, f,
+                           "application %s's client_id cannot be the signature's iss as is; "
+                           "give sign: {iss: ...}",
+                           ap->name);
+                break;
+            }
+            if (!ap->signing_key.data) {
+                if (!ap->signing_key_file)
+                    scnp_error(c, at, f, "application %s has no signing_key; give it one",
+                               ap->name);
+                break;
+            }
+            if (r->sign->alg && r->sign->alg != ap->signing_alg) {
+                static const char *const names[] = {"none", "PS256", "ES256", "RS256"};
+                scnp_error(c, at, f,
+                           "alg %s, but application %s signs with %s (its key's, or "
+                           "auth.assertion_alg); give keys and algorithms that agree, or leave "
+                           "alg out",
+                           names[r->sign->alg], ap->name, names[ap->signing_alg]);
+                break;
+            }
+        }
+    }
 }

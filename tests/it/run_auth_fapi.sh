@@ -12,6 +12,9 @@
 #    (exit 2);
 #  - a client certificate from a PKCS#12 bundle (tls.cert, password from
 #    ${ENV}) reaches nginx (its access log shows the certificate's DN);
+#  - requests with sign: carry a detached JWS (x-jws-signature) that the
+#    simulator verifies with the application's registered key, on both
+#    transports; one signed with an unknown key is refused (400) and counted;
 #  - no private key, PKCS#12 password or assertion appears in anything
 #    gatecap writes.
 . "$(dirname "$0")/../lib/common.sh"
@@ -140,13 +143,66 @@ YAML
     assert_ge "mtls-$t: nginx saw the certificate" "$count" "$n"
 done
 
+log "JWS request signatures (x-jws-signature), verified by the simulator, both transports"
+GWJ=127.0.2.19
+sim_start "$GWJ" --auth on --verify-jws x-jws-signature \
+    --client-key "rsa-app=$SIM_CERTS/sign-rsa.pub.pem" --client-key "ec-app=$SIM_CERTS/sign-ec.pub.pem"
+GWJ_URL=$SIM_HTTP
+for t in native curl; do
+    cat > "$T_TMP/jws-$t.yaml" << YAML
+name: jws-$t
+generator: {transport: $t}
+targets: ["$GWJ_URL"]
+tls: {ca: "$SIM_CERTS/ca.pem"}
+requests:
+  - name: pay
+    method: POST
+    path: /echo/1.0.0/payments
+    headers: {Content-Type: application/json}
+    body: '{"Data":{"Amount":"\${seq}.00"}}'
+    sign: {header: x-jws-signature, tan: openbanking.org.uk}
+auth:
+  token_url: "$KM_URL"
+  client_auth: private_key_jwt
+  applications:
+    - {name: r, client_id: rsa-app, signing_key: "$SIM_CERTS/sign-rsa.key", kid: rsa-1}
+    - {name: e, client_id: ec-app, signing_key: "$SIM_CERTS/sign-ec.key"}
+load:
+  workers: 1
+  phases: [{name: steady, duration: 1s, rate: 50/s}]
+YAML
+    sim_reset "$GWJ_URL"
+    run jws-$t
+    run_ok jws-$t
+    count=$(jr jws-$t .totals.all.count)
+    assert_ge "jws-$t: requests sent" 20 "$count"
+    assert_eq "jws-$t: every request 2xx" "$count" "$(jr jws-$t '.totals.all.outcomes["2xx"]')"
+    st=$(sim_stats "$GWJ_URL")
+    # the node check sends one signed request more than the run counts
+    assert_eq "jws-$t: signatures verified" "$((count + 1))" "$(echo "$st" | jq .jws_signatures.verified)"
+    assert_eq "jws-$t: none invalid" 0 "$(echo "$st" | jq .jws_signatures.invalid)"
+    assert_eq "jws-$t: none missing" 0 "$(echo "$st" | jq .jws_signatures.missing)"
+done
+log "a request signed with a key the gateway does not know: refused and counted"
+sed -e 's/^name: jws-native/name: jwsbad/' -e "s|signing_key: \"$SIM_CERTS/sign-ec.key\"|signing_key: \"$SIM_CERTS/client.key\"|" \
+    -e 's/client_auth: private_key_jwt/client_auth: body/' \
+    -e 's/client_id: rsa-app, /client_id: rsa-app, client_secret: s1, /' \
+    -e 's/client_id: ec-app, /client_id: ec-app, client_secret: s2, /' "$T_TMP/jws-native.yaml" > "$T_TMP/jwsbad.yaml"
+sim_reset "$GWJ_URL"
+run jwsbad
+st=$(sim_stats "$GWJ_URL")
+bad=$(echo "$st" | jq .jws_signatures.invalid)
+assert_ge "jwsbad: invalid signatures refused" 10 "$bad"
+assert_eq "jwsbad: the gateway's 400s" "$bad" "$(echo "$st" | jq '.by_status["400"]')"
+assert_ge "jwsbad: the RSA application's still verified" 10 "$(echo "$st" | jq .jws_signatures.verified)"
+
 log "no key, password or assertion in any output"
 keys=()
 for k in sign-rsa.key sign-ec.key client.key; do
     # a line from the middle of each PEM key
     keys+=("$(sed -n 3p "$SIM_CERTS/$k")")
 done
-for f in "$T_TMP"/jwt/* "$T_TMP"/rs/* "$T_TMP"/p12/* "$T_TMP"/mtls-native/* "$T_TMP"/*.log; do
+for f in "$T_TMP"/jwt/* "$T_TMP"/jws-native/* "$T_TMP"/rs/* "$T_TMP"/p12/* "$T_TMP"/mtls-native/* "$T_TMP"/*.log; do
     [ -f "$f" ] || continue
     ! grep -qF -- "$P12_PASS" "$f" || fail "the PKCS#12 password in $f"
     for s in "${keys[@]}"; do

@@ -2442,6 +2442,23 @@ static void fapi_keys(void **state)
     load_fails(MINIMAL "auth:\n  token_url: https://127.0.0.1:9443/oauth2/token\n"
                        "  assertion_alg: PS256\n  client_id: a\n  client_secret: s\n",
                "auth.assertion_alg: only applies with client_auth: private_key_jwt");
+    /* sign: on a request */
+    s = load_ok(MIN_TARGETS MIN_LOAD
+                "requests: [{method: POST, path: /p, body: '{}', sign: {}}]\n" KM
+                "  client_id: a\n  signing_key: certs/client.key\n");
+    assert_non_null(s->requests[0].sign);
+    assert_string_equal(s->requests[0].sign->header, "x-jws-signature");
+    assert_string_equal(s->requests[0].sign->tan, "openbanking.org.uk");
+    assert_null(s->requests[0].sign->iss);
+    scenario_free(s);
+    load_fails(MIN_TARGETS MIN_LOAD "requests: [{method: POST, path: /p, body: '{}', sign: {}}]\n",
+               "t.yaml:3:55: request post-p: sign: signing needs the auth: section's applications");
+    load_fails(MIN_TARGETS MIN_LOAD
+               "requests: [{method: POST, path: /p, body: '{}', sign: {alg: PS256}}]\n" KM
+               "  client_id: a\n  signing_key: certs/client.key\n",
+               "alg PS256, but application app-1 signs with ES256");
+    load_fails(MIN_TARGETS MIN_LOAD "requests: [{path: /p, sign: yes}]\n",
+               "sign: a mapping; write sign: {alg: PS256, header: x-jws-signature}");
 #undef KM
 }
 

@@ -15,7 +15,9 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Longest lifetime (exp - now) accepted, as WSO2 bounds it. */
 #define MAX_LIFETIME_S 3600
@@ -221,6 +223,120 @@ enum gsassert_result gsassert_verify(const struct gscfg *cfg, struct gsjti_cache
 out:
     json_decref(h);
     json_decref(c);
+    return r;
+}
+
+/* The value of header name in head (case-insensitive name), or NULL. */
+static const char *find_header(const char *head, size_t len, const char *name, size_t *vlen)
+{
+    size_t nl = strlen(name);
+    const char *p = memchr(head, '\n', len), *end = head + len;
+    while (p && p + 1 < end) {
+        const char *line = p + 1;
+        const char *eol = memchr(line, '\n', (size_t)(end - line));
+        if (!eol)
+            break;
+        if ((size_t)(eol - line) > nl && line[nl] == ':' && !strncasecmp(line, name, nl)) {
+            const char *v = line + nl + 1;
+            while (v < eol && (*v == ' ' || *v == '\t'))
+                v++;
+            const char *ve = eol;
+            while (ve > v && (ve[-1] == '\r' || ve[-1] == ' '))
+                ve--;
+            *vlen = (size_t)(ve - v);
+            return v;
+        }
+        p = eol;
+    }
+    return NULL;
+}
+
+static bool crit_ok(const json_t *h)
+{
+    static const char *const need[] = {"http://openbanking.org.uk/iat",
+                                       "http://openbanking.org.uk/iss",
+                                       "http://openbanking.org.uk/tan"};
+    const json_t *crit = json_object_get(h, "crit");
+    if (!json_is_array(crit) || json_object_get(h, "b64"))
+        return false;
+    for (size_t i = 0; i < 3; i++) {
+        bool listed = false;
+        size_t k;
+        json_t *v;
+        json_array_foreach(crit, k, v) listed |=
+            json_is_string(v) && !strcmp(json_string_value(v), need[i]);
+        if (!listed || !json_object_get(h, need[i]))
+            return false;
+    }
+    return true;
+}
+
+enum gsjws_result gsjws_verify(const struct gscfg *cfg, const char *head, size_t head_len,
+                               const char *body, size_t body_len, uint32_t client_hash,
+                               const char **why)
+{
+    size_t vl = 0;
+    const char *v = find_header(head, head_len, cfg->verify_jws, &vl);
+    if (!v || !vl) {
+        *why = "The request has no JWS signature header";
+        return GSJWS_MISSING;
+    }
+    *why = "The JWS signature is malformed";
+    const char *dd = vl > 2 ? memmem(v, vl, "..", 2) : NULL;
+    if (!dd || memchr(dd + 2, '.', vl - (size_t)(dd + 2 - v)))
+        return GSJWS_INVALID;
+    size_t hl = (size_t)(dd - v);
+    json_t *h = part_json(v, hl);
+    enum gsjws_result r = GSJWS_INVALID;
+    const char *alg = json_string_value(json_object_get(h, "alg"));
+    const struct gscfg_client_key *key = NULL;
+    for (int i = 0; i < cfg->n_client_keys; i++)
+        if (gscfg_client_hash(cfg->client_keys[i].id, strlen(cfg->client_keys[i].id)) ==
+            client_hash)
+            key = &cfg->client_keys[i];
+    size_t in_cap = hl + 1 + (body_len + 2) / 3 * 4 + 1;
+    char *in = NULL;
+    unsigned char sig[1024];
+    long sl;
+    if (!alg || !crit_ok(h)) {
+        *why = "The JWS protected header lacks the Open Banking claims (crit iat, iss, tan)";
+        goto out;
+    }
+    if (!key) {
+        *why = "No signing key is registered for the client of the access token";
+        goto out;
+    }
+    if (!(in = malloc(in_cap)))
+        goto out;
+    memcpy(in, v, hl);
+    in[hl] = '.';
+    size_t o = hl + 1;
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const unsigned char *b = (const unsigned char *)body;
+    size_t i = 0;
+    for (; i + 3 <= body_len; i += 3) {
+        uint32_t x = (uint32_t)b[i] << 16 | (uint32_t)b[i + 1] << 8 | b[i + 2];
+        in[o++] = tbl[x >> 18 & 63];
+        in[o++] = tbl[x >> 12 & 63];
+        in[o++] = tbl[x >> 6 & 63];
+        in[o++] = tbl[x & 63];
+    }
+    if (body_len - i) {
+        uint32_t x = (uint32_t)b[i] << 16 | (body_len - i == 2 ? (uint32_t)b[i + 1] << 8 : 0);
+        in[o++] = tbl[x >> 18 & 63];
+        in[o++] = tbl[x >> 12 & 63];
+        if (body_len - i == 2)
+            in[o++] = tbl[x >> 6 & 63];
+    }
+    sl = unb64url(dd + 2, vl - hl - 2, sig, sizeof sig);
+    *why = "The JWS signature does not verify";
+    if (sl > 0 && sig_ok(key->pem, alg, in, o, sig, (size_t)sl)) {
+        r = GSJWS_VERIFIED;
+        *why = "";
+    }
+out:
+    free(in);
+    json_decref(h);
     return r;
 }
 

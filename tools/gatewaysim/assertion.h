@@ -46,6 +46,19 @@ enum gsassert_result gsassert_verify(const struct gscfg *cfg, struct gsjti_cache
                                      const char *jwt, size_t len, const char *form_id,
                                      int64_t now_s, char *client, size_t cap, const char **why);
 
+enum gsjws_result { GSJWS_VERIFIED = 0, GSJWS_INVALID, GSJWS_MISSING, GSJWS_RESULTS };
+
+/* Verifies a detached JWS (header..signature, RFC 7515 appendix F) in the
+ * header named cfg->verify_jws of the request head[0, head_len) over
+ * body[0, body_len), with the key registered for the client whose id
+ * hashes to client_hash (the token's). Open Banking UK's profile: alg
+ * PS256/ES256/RS256, no b64 member, crit listing
+ * http://openbanking.org.uk/iat, /iss and /tan, each present. why: what
+ * was wrong. */
+enum gsjws_result gsjws_verify(const struct gscfg *cfg, const char *head, size_t head_len,
+                               const char *body, size_t body_len, uint32_t client_hash,
+                               const char **why);
+
 /* A short name of r for the stats ("bad_signature", ...). */
 const char *gsassert_name(enum gsassert_result r);
 

@@ -196,7 +196,13 @@ static int assertions_json(const struct gsstats *s, struct gsbuf *out)
         rc =
             gsbuf_printf(out, "%s\"%s\":%llu", i ? "," : "", gsassert_name((enum gsassert_result)i),
                          (unsigned long long)s->assertions[i]);
-    return rc ? rc : gsbuf_puts(out, "}");
+    rc = rc ? rc : gsbuf_puts(out, "}");
+    return rc ? rc
+              : gsbuf_printf(out,
+                             ",\"jws_signatures\":{\"verified\":%llu,\"invalid\":%llu,"
+                             "\"missing\":%llu}",
+                             (unsigned long long)s->jws[0], (unsigned long long)s->jws[1],
+                             (unsigned long long)s->jws[2]);
 }
 
 int gsstats_to_json(const struct gsstats *s, const struct gsstats_gauges *g, struct gsbuf *out)
