@@ -48,7 +48,9 @@ struct app_state {
     /* the refresh thread's own */
     char *form;                 /* request body (holds secrets); with private_key_jwt
                                    all but the assertion, added per request */
-    struct jose_key *key;       /* private_key_jwt: the signing key, or NULL */
+    struct jose_key *key;       /* the application's signing key, or NULL */
+    size_t client_at;           /* where the client's fields start in form */
+    char *refresh;              /* the last refresh_token answered (secret), or NULL */
     struct curl_slist *headers; /* Basic credentials, Accept */
     int64_t due_ns;             /* next refresh; INT64_MAX: none */
     uint32_t handled_gen;       /* last generation refreshed after a 401 */
@@ -67,9 +69,11 @@ struct fetch {
     char body[AUTH_ANSWER_MAX_BYTES + 1];
     char errbuf[CURL_ERROR_SIZE];
     struct xfer_tls_hook hook; /* the pool's CA store (xfer_easy.h) */
+    bool refresh;              /* this request uses grant_type=refresh_token */
     size_t assertion_at;       /* where the assertion starts in form; 0: none */
     size_t assertion_len;
-    char form[16384]; /* private_key_jwt: this request's body, a fresh assertion in it */
+    char form[16384]; /* this request's body when not the application's form: a
+                         refresh_token grant, or a fresh assertion in it */
 };
 
 struct auth_pool {
@@ -233,6 +237,21 @@ out:
     return rc;
 }
 
+int auth_parse_refresh(const char *body, size_t len, char **refresh)
+{
+    *refresh = NULL;
+    json_t *o = len <= AUTH_ANSWER_MAX_BYTES ? json_loadb(body, len, 0, NULL) : NULL;
+    const char *rt = json_string_value(json_object_get(o, "refresh_token"));
+    int rc = 0;
+    for (const char *q = rt; q && *q && !rc; q++)
+        if ((unsigned char)*q < 0x21 || *q == 0x7f)
+            rc = -1;
+    if (rt && *rt && !rc && !(*refresh = strdup(rt)))
+        rc = -1;
+    json_decref(o);
+    return rc;
+}
+
 double auth_refresh_after_s(double lifetime_s, double before_s, double before_frac, double jitter01)
 {
     double lead = before_s > 0 ? before_s : before_frac * lifetime_s;
@@ -283,6 +302,7 @@ static int prepare_app(struct auth_pool *p, struct app_state *st, const struct s
         return -1;
     if (au->scope && put_field(form, sizeof form, &len, "scope", au->scope))
         return -1;
+    st->client_at = len;
     if (au->client_auth != SCN_CLIENT_AUTH_BASIC &&
         put_field(form, sizeof form, &len, "client_id", a->client_id))
         return -1;
@@ -335,35 +355,73 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userp)
     return f->body_len > AUTH_ANSWER_MAX_BYTES ? 0 : n;
 }
 
-/* private_key_jwt: f->form = the application's form, then a fresh client
- * assertion (RFC 7523: iss = sub = client_id, aud, a random 128-bit jti,
- * iat now, exp after assertion_lifetime), signed here on the pool's own
- * thread. Returns 0, or -1 (signing failed: counted as a failed request
+/* f->form for this request: the application's form, or with a refresh
+ * token the refresh_token grant (RFC 6749 6) and the same client fields;
+ * then, with private_key_jwt, a fresh client assertion (RFC 7523: iss =
+ * sub = client_id, aud, a random 128-bit jti, iat now, exp after
+ * assertion_lifetime), signed here on the pool's own thread. Returns 0,
+ * or -1 (it did not fit, or signing failed: counted as a failed request
  * with the reason in the application's last_error). */
-static int make_assertion(struct auth_pool *p, struct fetch *f, size_t app)
+static int build_form(struct auth_pool *p, struct fetch *f, size_t app)
 {
     const struct scn_app *a = &p->au->apps[app];
     struct app_state *st = &p->apps[app];
-    struct jose_assertion c = {
-        .client_id = a->client_id,
-        .aud = p->aud,
-        .iat_s = (int64_t)time(NULL),
-        .lifetime_s = (int64_t)p->au->assertion_lifetime_s,
-    };
-    size_t len = strlen(st->form);
-    static const char name[] = "&client_assertion=";
-    long n = -1;
-    if (RAND_bytes(c.jti, sizeof c.jti) == 1 && len + sizeof name < sizeof f->form) {
-        memcpy(f->form, st->form, len);
-        memcpy(f->form + len, name, sizeof name - 1);
-        len += sizeof name - 1;
-        /* base64url and dots: nothing to form-encode */
-        n = jose_assertion(p->signer, st->key, &c, f->form + len, sizeof f->form - len);
+    size_t len = 0, cap = sizeof f->form;
+    long n = 0;
+    bool ok = true;
+    if (f->refresh) {
+        static const char head[] = "grant_type=refresh_token&refresh_token=";
+        memcpy(f->form, head, sizeof head - 1);
+        len = sizeof head - 1;
+        n = enc_form(st->refresh, f->form + len, cap - len);
+        ok = n >= 0;
+        len += ok ? (size_t)n : 0;
+        const char *client = st->form + st->client_at;
+        size_t cl = strlen(client);
+        if (ok && cl && len + cl + 2 < cap) {
+            f->form[len++] = '&';
+            memcpy(f->form + len, client + (*client == '&'), cl - (*client == '&'));
+            len += cl - (*client == '&');
+        } else if (ok && cl)
+            ok = false;
+        f->form[ok ? len : 0] = '\0';
+    } else {
+        len = strlen(st->form);
+        memcpy(f->form, st->form, len + 1);
     }
-    if (n < 0) {
+    if (ok && st->key && p->au->client_auth == SCN_CLIENT_AUTH_PRIVATE_KEY_JWT) {
+        struct jose_assertion c = {
+            .client_id = a->client_id,
+            .aud = p->aud,
+            .iat_s = (int64_t)time(NULL),
+            .lifetime_s = (int64_t)p->au->assertion_lifetime_s,
+        };
+        static const char name[] = "&client_assertion=";
+        n = -1;
+        if (RAND_bytes(c.jti, sizeof c.jti) == 1 && len + sizeof name < cap) {
+            memcpy(f->form + len, name, sizeof name - 1);
+            len += sizeof name - 1;
+            /* base64url and dots: nothing to form-encode */
+            n = jose_assertion(p->signer, st->key, &c, f->form + len, cap - len);
+        }
+        ok = n >= 0;
+        if (ok) {
+            f->assertion_at = len;
+            f->assertion_len = (size_t)n;
+        }
+    }
+    if (!ok) {
         OPENSSL_cleanse(f->form, sizeof f->form);
+        f->assertion_at = f->assertion_len = 0;
         snprintf(p->stats.apps[app].last_error, sizeof p->stats.apps[app].last_error,
-                 "could not sign the client assertion with %s's signing key", a->name);
+                 "could not make the token request for %s (%s)", a->name,
+                 f->refresh ? "the refresh token is too long"
+                            : "signing the client assertion failed");
+        if (f->refresh) { /* forget it: the primary grant next */
+            OPENSSL_cleanse(st->refresh, strlen(st->refresh));
+            free(st->refresh);
+            st->refresh = NULL;
+        }
         st->initial_done = true;
         st->failures++;
         st->due_ns = clock_now_ns() + (int64_t)1e9 * (st->failures < 30 ? st->failures : 30);
@@ -373,25 +431,30 @@ static int make_assertion(struct auth_pool *p, struct fetch *f, size_t app)
         p->stats.apps[app].failed++;
         return -1;
     }
-    f->assertion_at = len;
-    f->assertion_len = (size_t)n;
     return 0;
 }
 
-/* Masks f's assertion wherever msg repeats it (an endpoint may echo the
- * request): it is a credential until it expires. */
-static void mask_assertion(const struct fetch *f, char *msg)
+/* Masks secret[0, len) wherever msg repeats it (an endpoint may echo the
+ * request). */
+static void mask_in(char *msg, const char *secret, size_t len, const char *mask)
 {
-    if (!f->assertion_len)
-        return;
-    const char *a = f->form + f->assertion_at;
     char *at;
-    while ((at = memmem(msg, strlen(msg), a, f->assertion_len))) {
-        static const char mask[] = "[client assertion]";
-        size_t rest = strlen(at + f->assertion_len);
-        memmove(at + sizeof mask - 1, at + f->assertion_len, rest + 1);
-        memcpy(at, mask, sizeof mask - 1);
+    size_t ml = strlen(mask);
+    while (len && ml <= len && (at = memmem(msg, strlen(msg), secret, len))) {
+        size_t rest = strlen(at + len);
+        memmove(at + ml, at + len, rest + 1);
+        memcpy(at, mask, ml);
     }
+}
+
+/* Masks f's assertion and refresh token wherever msg repeats them: they
+ * are credentials. */
+static void mask_secrets(const struct fetch *f, const struct app_state *st, char *msg)
+{
+    if (f->assertion_len)
+        mask_in(msg, f->form + f->assertion_at, f->assertion_len, "[client assertion]");
+    if (st->refresh)
+        mask_in(msg, st->refresh, strlen(st->refresh), "[refresh token]");
 }
 
 static void start_fetch(struct auth_pool *p, size_t app, enum auth_reason reason)
@@ -413,8 +476,11 @@ static void start_fetch(struct auth_pool *p, size_t app, enum auth_reason reason
     curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
     const char *body = st->form;
     f->assertion_at = f->assertion_len = 0;
-    if (st->key && p->au->client_auth == SCN_CLIENT_AUTH_PRIVATE_KEY_JWT) {
-        if (make_assertion(p, f, app))
+    /* a refresh token for renewals; the primary grant at first and after
+     * a failure */
+    f->refresh = st->refresh && (reason == AUTH_AHEAD || reason == AUTH_AFTER_401);
+    if (f->refresh || (st->key && p->au->client_auth == SCN_CLIENT_AUTH_PRIVATE_KEY_JWT)) {
+        if (build_form(p, f, app))
             return;
         body = f->form;
     }
@@ -488,23 +554,25 @@ static void finish_fetch(struct auth_pool *p, struct fetch *f, CURLcode rc)
     pthread_mutex_lock(&p->stats_mu);
     p->stats.requests++;
     p->stats.by_reason[f->reason]++;
+    p->stats.by_grant[f->refresh ? AUTH_GRANT_REFRESH : AUTH_GRANT_PRIMARY]++;
     p->stats.outcomes[xfer_classify(rc, os_errno, rc == CURLE_OK ? (int)status : 0)]++;
     if (rc == CURLE_OK)
         hdr_record(p->stats.latency, total_us);
     pthread_mutex_unlock(&p->stats_mu);
     char *token = NULL;
     double life = 0;
+    p->why[0] = '\0';
     if (rc != CURLE_OK) {
         snprintf(p->msg, sizeof p->msg, "%s (%s)",
                  f->errbuf[0] ? f->errbuf : curl_easy_strerror(rc),
                  rec_outcome_name(xfer_classify(rc, os_errno, 0)));
-        mask_assertion(f, p->msg);
+        mask_secrets(f, st, p->msg);
         redact_text(p->redact, p->msg, as->last_error, sizeof as->last_error, REDACT_ONE_LINE);
     } else if (auth_parse_token(f->body, f->body_len, &token, &life, p->why, sizeof p->why) ||
                status != 200) {
         snprintf(p->msg, sizeof p->msg, "HTTP %ld: %s", status,
                  token ? "a token with an unexpected status" : p->why);
-        mask_assertion(f, p->msg);
+        mask_secrets(f, st, p->msg);
         redact_text(p->redact, p->msg, as->last_error, sizeof as->last_error, REDACT_ONE_LINE);
         free(token);
         token = NULL;
@@ -515,9 +583,33 @@ static void finish_fetch(struct auth_pool *p, struct fetch *f, CURLcode rc)
     st->inflight = false;
     st->initial_done = true;
     st->unverified = rc == CURLE_PEER_FAILED_VERIFICATION;
-    if (f->assertion_len) {
-        OPENSSL_cleanse(f->form, f->assertion_at + f->assertion_len);
+    if (f->assertion_len || f->refresh) {
+        OPENSSL_cleanse(f->form, sizeof f->form);
         f->assertion_at = f->assertion_len = 0;
+    }
+    if (!token && f->refresh && rc == CURLE_OK && status == 400 &&
+        !strncmp(p->why, "invalid_grant", 13)) {
+        /* the refresh token is refused (expired, revoked, used): forget
+         * it and fall back to the primary grant at once */
+        OPENSSL_cleanse(st->refresh, strlen(st->refresh));
+        free(st->refresh);
+        st->refresh = NULL;
+        pthread_mutex_lock(&p->stats_mu);
+        p->stats.failed++;
+        p->stats.by_grant[AUTH_GRANT_REFRESH_REFUSED]++;
+        pthread_mutex_unlock(&p->stats_mu);
+        st->due_ns = now;
+        return;
+    }
+    if (token && p->au->refresh_grant) {
+        char *rt = NULL;
+        if (!auth_parse_refresh(f->body, f->body_len, &rt) && rt) {
+            if (st->refresh) {
+                OPENSSL_cleanse(st->refresh, strlen(st->refresh));
+                free(st->refresh);
+            }
+            st->refresh = rt;
+        }
     }
     if (!token) {
         pthread_mutex_lock(&p->stats_mu);
@@ -823,7 +915,8 @@ static int add_token(void *r, const char *token)
 int auth_pool_add_tokens(const struct auth_pool *p, struct redact *r)
 {
     for (size_t i = 0; p && i < p->n_apps; i++)
-        if (auth_ring_each(&p->apps[i].ring, add_token, r))
+        if (auth_ring_each(&p->apps[i].ring, add_token, r) ||
+            (p->apps[i].refresh && redact_add(r, p->apps[i].refresh)))
             return -1;
     return 0;
 }
@@ -849,6 +942,10 @@ void auth_pool_free(struct auth_pool *p)
         }
         curl_slist_free_all(st->headers);
         jose_key_free(st->key);
+        if (st->refresh) {
+            OPENSSL_cleanse(st->refresh, strlen(st->refresh));
+            free(st->refresh);
+        }
     }
     free(p->apps);
     free(p->stats.apps);

@@ -262,6 +262,8 @@ struct scn_auth {
     enum scn_jws_alg assertion_alg; /* `assertion_alg:`; SCN_JWS_NONE: by each key's type */
     double assertion_lifetime_s;    /* exp - iat (default 60) */
     char *assertion_audience;       /* aud; NULL: token_url */
+    bool refresh_grant;             /* `refresh_token:` (default true): renew with a token answer's
+                                       refresh_token (grant_type=refresh_token) */
 };
 
 /* `metrics:` — live series to Prometheus during the run (docs/metrics.md).

@@ -641,6 +641,9 @@ void scnp_auth(struct scnp_ctx *c, const struct ytree_node *root, struct scenari
                    &e))
         au->client_auth = (enum scn_client_auth)e;
     au->assertion_lifetime_s = 60;
+    au->refresh_grant = true;
+    if ((v = scnp_get(n, "refresh_token")))
+        scnp_bool(c, v, "auth.refresh_token", &au->refresh_grant);
     if ((v = scnp_get(n, "assertion_alg")) &&
         !read_enum(c, v, "auth.assertion_alg", algs, "PS256, ES256 or RS256", &e)) {
         if (e == SCN_JWS_NONE)

@@ -214,6 +214,7 @@ static json_t *auth_json(const struct scn_auth *a, bool *bad)
     put(o, "server_name", str_or_null(a->server_name), bad);
     put(o, "grant", json_string(grants[a->grant]), bad);
     put(o, "client_auth", json_string(client_auths[a->client_auth]), bad);
+    put(o, "refresh_token", json_boolean(a->refresh_grant), bad);
     put(o, "scopes", str_or_null(a->scope), bad);
     put(o, "bind", json_string(binds[a->bind]), bad);
     if (a->refresh_before_s > 0)

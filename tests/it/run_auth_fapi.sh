@@ -15,6 +15,9 @@
 #  - requests with sign: carry a detached JWS (x-jws-signature) that the
 #    simulator verifies with the application's registered key, on both
 #    transports; one signed with an unknown key is refused (400) and counted;
+#  - the refresh_token grant renews tokens (with a fresh assertion each
+#    time), and a refresh token the key manager refuses falls back to the
+#    primary grant, counted alike by gatecap and the simulator;
 #  - no private key, PKCS#12 password or assertion appears in anything
 #    gatecap writes.
 . "$(dirname "$0")/../lib/common.sh"
@@ -143,6 +146,34 @@ YAML
     assert_ge "mtls-$t: nginx saw the certificate" "$count" "$n"
 done
 
+log "refresh_token grant with private_key_jwt; a refused refresh token falls back"
+sim_reset "$KM_HTTP"
+sim_config "$KM_HTTP" refresh_tokens=on token_ttl=2
+scenario refresh "    - {name: e, client_id: ec-app, signing_key: \"$SIM_CERTS/sign-ec.key\"}" \
+    "  refresh_before: 50%"
+sed -i 's/duration: 2s/duration: 6s/' "$T_TMP/refresh.yaml"
+# the key manager revokes every token (refresh tokens too) 3 s into the run
+(sleep 3.5 && curl -s -X POST "$KM_HTTP/_sim/config?expire_tokens=1" > /dev/null) &
+on_exit "kill $! 2>/dev/null"
+run refresh
+run_ok refresh
+st=$(sim_stats "$KM_HTTP")
+acc=$(echo "$st" | jq .refresh_tokens.accepted)
+ref=$(echo "$st" | jq .refresh_tokens.refused)
+assert_ge "refresh: refresh tokens accepted" 2 "$acc"
+assert_eq "refresh: refresh_token grants as the key manager counted" "$((acc + ref))" \
+    "$(jr refresh .auth.token_endpoint.by_grant.refresh_token)"
+assert_ge "refresh: a revoked refresh token refused" 1 "$ref"
+assert_eq "refresh: refusals as counted" "$ref" "$(jr refresh .auth.token_endpoint.by_grant.refresh_refused)"
+# every token request carried a verified assertion, the refresh grants too
+assert_eq "refresh: assertions verified" "$(jr refresh .auth.token_endpoint.requests)" \
+    "$(echo "$st" | jq .client_assertions.verified)"
+# after a refusal the primary grant again: the initial one and the fallbacks
+assert_eq "refresh: primary grants" "$((1 + ref))" "$(jr refresh .auth.token_endpoint.by_grant.primary)"
+count=$(jr refresh .totals.all.count)
+assert_eq "refresh: every request 2xx" "$count" "$(jr refresh '.totals.all.outcomes["2xx"]')"
+sim_config "$KM_HTTP" refresh_tokens=off token_ttl=3600
+
 log "JWS request signatures (x-jws-signature), verified by the simulator, both transports"
 GWJ=127.0.2.19
 sim_start "$GWJ" --auth on --verify-jws x-jws-signature \
@@ -202,7 +233,7 @@ for k in sign-rsa.key sign-ec.key client.key; do
     # a line from the middle of each PEM key
     keys+=("$(sed -n 3p "$SIM_CERTS/$k")")
 done
-for f in "$T_TMP"/jwt/* "$T_TMP"/jws-native/* "$T_TMP"/rs/* "$T_TMP"/p12/* "$T_TMP"/mtls-native/* "$T_TMP"/*.log; do
+for f in "$T_TMP"/jwt/* "$T_TMP"/refresh/* "$T_TMP"/jws-native/* "$T_TMP"/rs/* "$T_TMP"/p12/* "$T_TMP"/mtls-native/* "$T_TMP"/*.log; do
     [ -f "$f" ] || continue
     ! grep -qF -- "$P12_PASS" "$f" || fail "the PKCS#12 password in $f"
     for s in "${keys[@]}"; do

@@ -541,6 +541,13 @@ static int set_token_expires_in(struct gscfg *c, const char *v, char *err, size_
     return 0;
 }
 
+static int set_refresh_tokens(struct gscfg *c, const char *v, char *err, size_t errlen)
+{
+    if (parse_onoff(v, &c->refresh_tokens))
+        BAD("--refresh-tokens: '%s' is not on or off", v);
+    return 0;
+}
+
 static int set_verify_jws(struct gscfg *c, const char *v, char *err, size_t errlen)
 {
     if (!strcmp(v, "off") || !*v) {
@@ -652,6 +659,9 @@ static const struct opt opts[] = {
     {"token-expires-in", "JSON", OPT_RUNTIME, set_token_expires_in,
      "expires_in of token answers written as given (e.g. 9223372036854775, 1e308; default: "
      "the lifetime)"},
+    {"refresh-tokens", "on|off", OPT_RUNTIME, set_refresh_tokens,
+     "token answers carry a refresh_token (a day's life) for grant_type=refresh_token (default "
+     "off)"},
     {"verify-jws", "HEADER|off", OPT_RUNTIME, set_verify_jws,
      "API requests with a body need a valid detached JWS in HEADER (e.g. x-jws-signature)"},
     {"token-audience", "URL", OPT_RUNTIME, set_token_audience,

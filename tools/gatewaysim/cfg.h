@@ -132,6 +132,7 @@ struct gscfg {
     char token_expires_in[64]; /* expires_in written verbatim in token answers; "": the lifetime */
     bool token_echo;           /* answers repeat the whole request (head and body) */
     size_t token_pad_bytes;    /* token answers carry a "pad" member this long */
+    bool refresh_tokens;       /* token answers carry a refresh_token (grant_type=refresh_token) */
     char verify_jws[64];       /* header of detached JWS request signatures to verify; "": off */
     char token_audience[GSCFG_STR]; /* the aud client assertions must carry; "": any URL
                                        ending in /oauth2/token */

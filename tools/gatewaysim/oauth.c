@@ -25,6 +25,7 @@ struct token_req {
     char user[FIELD_BYTES];
     char password[FIELD_BYTES];
     char assertion_type[FIELD_BYTES];
+    char refresh[FIELD_BYTES];
     char assertion[ASSERTION_BYTES]; /* client_assertion (private_key_jwt) */
     bool basic;                      /* client credentials came in an Authorization: Basic header */
 };
@@ -105,6 +106,7 @@ static int parse_form(const struct gsconn *c, struct token_req *r)
         {"client_assertion_type", offsetof(struct token_req, assertion_type),
          sizeof r->assertion_type, false},
         {"client_assertion", offsetof(struct token_req, assertion), sizeof r->assertion, false},
+        {"refresh_token", offsetof(struct token_req, refresh), sizeof r->refresh, false},
     };
     const char *body = gsconn_body(c);
     size_t pos = 0, kl, vl;
@@ -165,6 +167,16 @@ static void issue(struct gssrv *s, struct gsconn *c, struct token_req *r)
         rc = rc ? rc
                 : gsbuf_printf(&s->scratch, "%llu",
                                (unsigned long long)((ttl_us + 999999) / 1000000));
+    if (cfg->refresh_tokens) {
+        /* "r" and a token of its own that lives a day: never an access token */
+        struct gstok_claims rcl = cl;
+        rcl.nonce = (uint32_t)gsrng_next(&s->rng);
+        rcl.expires_us = now + 86400ull * 1000000;
+        char rtok[GSTOK_CHARS + 1];
+        gstok_make(&rcl, rtok);
+        rc = rc ? rc : gsbuf_printf(&s->scratch, ",\"refresh_token\":\"r%s\"", rtok);
+        s->stats.refresh_issued++;
+    }
     if (cfg->token_echo) {
         rc = rc ? rc : gsbuf_puts(&s->scratch, ",\"request\":\"");
         rc = rc ? rc : echo_request(s, c);
@@ -250,6 +262,19 @@ void gsoauth_token(struct gssrv *s, struct gsconn *c)
             oauth_error(s, c, 400, "invalid_grant", why);
             return;
         }
+    } else if (!strcmp(r.grant, "refresh_token")) {
+        struct gstok_claims rcl;
+        uint64_t key;
+        size_t n = strlen(r.refresh);
+        if (!cfg->refresh_tokens || n != GSTOK_CHARS + 1 || r.refresh[0] != 'r' ||
+            gstok_check(r.refresh + 1, n - 1, gssrv_token_clock_us(s), s->revoked_before_us, &rcl,
+                        &key) != GSTOK_OK ||
+            rcl.client != gscfg_client_hash(r.id, strlen(r.id))) {
+            s->stats.refresh_refused++;
+            oauth_error(s, c, 400, "invalid_grant", "Persisted access token data not found");
+            return;
+        }
+        s->stats.refresh_accepted++;
     } else if (strcmp(r.grant, "client_credentials") != 0) {
         oauth_error(s, c, 400, "unsupported_grant_type", "Unsupported grant_type value");
         return;

@@ -187,7 +187,8 @@ static int clients_json(const struct gsstats *s, const struct gsstats_gauges *g,
     return rc ? rc : gsbuf_puts(out, "}");
 }
 
-/* ,"client_assertions":{"verified":N,...} (private_key_jwt). */
+/* ,"client_assertions":{"verified":N,...} (private_key_jwt),
+ * "refresh_tokens":{...} and "jws_signatures":{...}. */
 static int assertions_json(const struct gsstats *s, struct gsbuf *out)
 {
     _Static_assert(GSSTATS_ASSERT_RESULTS == GSASSERT_RESULTS, "one count per result");
@@ -197,6 +198,13 @@ static int assertions_json(const struct gsstats *s, struct gsbuf *out)
             gsbuf_printf(out, "%s\"%s\":%llu", i ? "," : "", gsassert_name((enum gsassert_result)i),
                          (unsigned long long)s->assertions[i]);
     rc = rc ? rc : gsbuf_puts(out, "}");
+    rc = rc ? rc
+            : gsbuf_printf(out,
+                           ",\"refresh_tokens\":{\"issued\":%llu,\"accepted\":%llu,"
+                           "\"refused\":%llu}",
+                           (unsigned long long)s->refresh_issued,
+                           (unsigned long long)s->refresh_accepted,
+                           (unsigned long long)s->refresh_refused);
     return rc ? rc
               : gsbuf_printf(out,
                              ",\"jws_signatures\":{\"verified\":%llu,\"invalid\":%llu,"

@@ -90,6 +90,7 @@ struct gsstats {
     uint64_t tokens_issued;
     uint64_t token_errors;                       /* token endpoint answers other than 200 */
     uint64_t assertions[GSSTATS_ASSERT_RESULTS]; /* client assertions by enum gsassert_result */
+    uint64_t refresh_issued, refresh_accepted, refresh_refused; /* refresh tokens */
     uint64_t jws[3]; /* request signatures (--verify-jws): verified, invalid, missing */
     uint64_t stalls;
     uint64_t max_queue;
