@@ -14,18 +14,21 @@
 #include <jansson.h>
 #include <math.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "base/clock.h"
 #include "base/encode.h"
 #include "base/rng.h"
 #include "measure/hdr.h"
 #include "net/auth_ring.h"
+#include "net/jose.h"
 #include "net/xfer.h"
 #include "net/xfer_easy.h"
 #include "net/xfer_tls.h"
@@ -43,7 +46,11 @@ struct app_state {
     _Atomic uint32_t fresh401_gen; /* generation fetched because of a 401 */
     _Atomic int64_t published_ns;  /* when the current generation was published */
     /* the refresh thread's own */
-    char *form;                 /* request body (holds secrets) */
+    char *form;                 /* request body (holds secrets); with private_key_jwt
+                                   all but the assertion, added per request */
+    struct jose_key *key;       /* the application's signing key, or NULL */
+    size_t client_at;           /* where the client's fields start in form */
+    char *refresh;              /* the last refresh_token answered (secret), or NULL */
     struct curl_slist *headers; /* Basic credentials, Accept */
     int64_t due_ns;             /* next refresh; INT64_MAX: none */
     uint32_t handled_gen;       /* last generation refreshed after a 401 */
@@ -62,6 +69,11 @@ struct fetch {
     char body[AUTH_ANSWER_MAX_BYTES + 1];
     char errbuf[CURL_ERROR_SIZE];
     struct xfer_tls_hook hook; /* the pool's CA store (xfer_easy.h) */
+    bool refresh;              /* this request uses grant_type=refresh_token */
+    size_t assertion_at;       /* where the assertion starts in form; 0: none */
+    size_t assertion_len;
+    char form[16384]; /* this request's body when not the application's form: a
+                         refresh_token grant, or a fresh assertion in it */
 };
 
 struct auth_pool {
@@ -84,6 +96,9 @@ struct auth_pool {
                                       server_name as its host when given */
     struct curl_slist *connect_to; /* server_name: to token_host's address, or NULL */
     X509_STORE *store;             /* the CAs, from the scenario's bytes (xfer_tls.h) */
+    struct jose_signer *signer;    /* private_key_jwt: the refresh thread's (or, before it
+                                      starts, the caller's) */
+    const char *aud;               /* the assertions' audience */
     /* Messages are made whole in msg (an error_description may be as long
      * as an answer), then redacted into their place: the token endpoint
      * may echo the request, secrets and all. Used by one thread at a time
@@ -222,6 +237,21 @@ out:
     return rc;
 }
 
+int auth_parse_refresh(const char *body, size_t len, char **refresh)
+{
+    *refresh = NULL;
+    json_t *o = len <= AUTH_ANSWER_MAX_BYTES ? json_loadb(body, len, 0, NULL) : NULL;
+    const char *rt = json_string_value(json_object_get(o, "refresh_token"));
+    int rc = 0;
+    for (const char *q = rt; q && *q && !rc; q++)
+        if ((unsigned char)*q < 0x21 || *q == 0x7f)
+            rc = -1;
+    if (rt && *rt && !rc && !(*refresh = strdup(rt)))
+        rc = -1;
+    json_decref(o);
+    return rc;
+}
+
 double auth_refresh_after_s(double lifetime_s, double before_s, double before_frac, double jitter01)
 {
     double lead = before_s > 0 ? before_s : before_frac * lifetime_s;
@@ -272,11 +302,16 @@ static int prepare_app(struct auth_pool *p, struct app_state *st, const struct s
         return -1;
     if (au->scope && put_field(form, sizeof form, &len, "scope", au->scope))
         return -1;
+    st->client_at = len;
     if (au->client_auth != SCN_CLIENT_AUTH_BASIC &&
         put_field(form, sizeof form, &len, "client_id", a->client_id))
         return -1;
     if (au->client_auth == SCN_CLIENT_AUTH_BODY &&
         put_field(form, sizeof form, &len, "client_secret", a->client_secret))
+        return -1;
+    if (au->client_auth == SCN_CLIENT_AUTH_PRIVATE_KEY_JWT &&
+        put_field(form, sizeof form, &len, "client_assertion_type",
+                  "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"))
         return -1;
     if (!(st->form = strdup(form)))
         return -1;
@@ -320,6 +355,108 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userp)
     return f->body_len > AUTH_ANSWER_MAX_BYTES ? 0 : n;
 }
 
+/* f->form for this request: the application's form, or with a refresh
+ * token the refresh_token grant (RFC 6749 6) and the same client fields;
+ * then, with private_key_jwt, a fresh client assertion (RFC 7523: iss =
+ * sub = client_id, aud, a random 128-bit jti, iat now, exp after
+ * assertion_lifetime), signed here on the pool's own thread. Returns 0,
+ * or -1 (it did not fit, or signing failed: counted as a failed request
+ * with the reason in the application's last_error). */
+static int build_form(struct auth_pool *p, struct fetch *f, size_t app)
+{
+    const struct scn_app *a = &p->au->apps[app];
+    struct app_state *st = &p->apps[app];
+    size_t len = 0, cap = sizeof f->form;
+    long n = 0;
+    bool ok = true;
+    if (f->refresh) {
+        static const char head[] = "grant_type=refresh_token&refresh_token=";
+        memcpy(f->form, head, sizeof head - 1);
+        len = sizeof head - 1;
+        n = enc_form(st->refresh, f->form + len, cap - len);
+        ok = n >= 0;
+        len += ok ? (size_t)n : 0;
+        const char *client = st->form + st->client_at;
+        size_t cl = strlen(client);
+        if (ok && cl && len + cl + 2 < cap) {
+            f->form[len++] = '&';
+            memcpy(f->form + len, client + (*client == '&'), cl - (*client == '&'));
+            len += cl - (*client == '&');
+        } else if (ok && cl)
+            ok = false;
+        f->form[ok ? len : 0] = '\0';
+    } else {
+        len = strlen(st->form);
+        memcpy(f->form, st->form, len + 1);
+    }
+    if (ok && st->key && p->au->client_auth == SCN_CLIENT_AUTH_PRIVATE_KEY_JWT) {
+        struct jose_assertion c = {
+            .client_id = a->client_id,
+            .aud = p->aud,
+            .iat_s = (int64_t)time(NULL),
+            .lifetime_s = (int64_t)p->au->assertion_lifetime_s,
+        };
+        static const char name[] = "&client_assertion=";
+        n = -1;
+        if (RAND_bytes(c.jti, sizeof c.jti) == 1 && len + sizeof name < cap) {
+            memcpy(f->form + len, name, sizeof name - 1);
+            len += sizeof name - 1;
+            /* base64url and dots: nothing to form-encode */
+            n = jose_assertion(p->signer, st->key, &c, f->form + len, cap - len);
+        }
+        ok = n >= 0;
+        if (ok) {
+            f->assertion_at = len;
+            f->assertion_len = (size_t)n;
+        }
+    }
+    if (!ok) {
+        OPENSSL_cleanse(f->form, sizeof f->form);
+        f->assertion_at = f->assertion_len = 0;
+        snprintf(p->stats.apps[app].last_error, sizeof p->stats.apps[app].last_error,
+                 "could not make the token request for %s (%s)", a->name,
+                 f->refresh ? "the refresh token is too long"
+                            : "signing the client assertion failed");
+        if (f->refresh) { /* forget it: the primary grant next */
+            OPENSSL_cleanse(st->refresh, strlen(st->refresh));
+            free(st->refresh);
+            st->refresh = NULL;
+        }
+        st->initial_done = true;
+        st->failures++;
+        st->due_ns = clock_now_ns() + (int64_t)1e9 * (st->failures < 30 ? st->failures : 30);
+        pthread_mutex_lock(&p->stats_mu);
+        p->stats.failed++;
+        pthread_mutex_unlock(&p->stats_mu);
+        p->stats.apps[app].failed++;
+        return -1;
+    }
+    return 0;
+}
+
+/* Masks secret[0, len) wherever msg repeats it (an endpoint may echo the
+ * request). */
+static void mask_in(char *msg, const char *secret, size_t len, const char *mask)
+{
+    char *at;
+    size_t ml = strlen(mask);
+    while (len && ml <= len && (at = memmem(msg, strlen(msg), secret, len))) {
+        size_t rest = strlen(at + len);
+        memmove(at + ml, at + len, rest + 1);
+        memcpy(at, mask, ml);
+    }
+}
+
+/* Masks f's assertion and refresh token wherever msg repeats them: they
+ * are credentials. */
+static void mask_secrets(const struct fetch *f, const struct app_state *st, char *msg)
+{
+    if (f->assertion_len)
+        mask_in(msg, f->form + f->assertion_at, f->assertion_len, "[client assertion]");
+    if (st->refresh)
+        mask_in(msg, st->refresh, strlen(st->refresh), "[refresh token]");
+}
+
 static void start_fetch(struct auth_pool *p, size_t app, enum auth_reason reason)
 {
     struct fetch *f = NULL;
@@ -337,7 +474,17 @@ static void start_fetch(struct auth_pool *p, size_t app, enum auth_reason reason
     curl_easy_setopt(e, CURLOPT_CONNECT_TO, p->connect_to);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
-    curl_easy_setopt(e, CURLOPT_POSTFIELDS, st->form);
+    const char *body = st->form;
+    f->assertion_at = f->assertion_len = 0;
+    /* a refresh token for renewals; the primary grant at first and after
+     * a failure */
+    f->refresh = st->refresh && (reason == AUTH_AHEAD || reason == AUTH_AFTER_401);
+    if (f->refresh || (st->key && p->au->client_auth == SCN_CLIENT_AUTH_PRIVATE_KEY_JWT)) {
+        if (build_form(p, f, app))
+            return;
+        body = f->form;
+    }
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, st->headers);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, f);
@@ -407,21 +554,25 @@ static void finish_fetch(struct auth_pool *p, struct fetch *f, CURLcode rc)
     pthread_mutex_lock(&p->stats_mu);
     p->stats.requests++;
     p->stats.by_reason[f->reason]++;
+    p->stats.by_grant[f->refresh ? AUTH_GRANT_REFRESH : AUTH_GRANT_PRIMARY]++;
     p->stats.outcomes[xfer_classify(rc, os_errno, rc == CURLE_OK ? (int)status : 0)]++;
     if (rc == CURLE_OK)
         hdr_record(p->stats.latency, total_us);
     pthread_mutex_unlock(&p->stats_mu);
     char *token = NULL;
     double life = 0;
+    p->why[0] = '\0';
     if (rc != CURLE_OK) {
         snprintf(p->msg, sizeof p->msg, "%s (%s)",
                  f->errbuf[0] ? f->errbuf : curl_easy_strerror(rc),
                  rec_outcome_name(xfer_classify(rc, os_errno, 0)));
+        mask_secrets(f, st, p->msg);
         redact_text(p->redact, p->msg, as->last_error, sizeof as->last_error, REDACT_ONE_LINE);
     } else if (auth_parse_token(f->body, f->body_len, &token, &life, p->why, sizeof p->why) ||
                status != 200) {
         snprintf(p->msg, sizeof p->msg, "HTTP %ld: %s", status,
                  token ? "a token with an unexpected status" : p->why);
+        mask_secrets(f, st, p->msg);
         redact_text(p->redact, p->msg, as->last_error, sizeof as->last_error, REDACT_ONE_LINE);
         free(token);
         token = NULL;
@@ -432,6 +583,34 @@ static void finish_fetch(struct auth_pool *p, struct fetch *f, CURLcode rc)
     st->inflight = false;
     st->initial_done = true;
     st->unverified = rc == CURLE_PEER_FAILED_VERIFICATION;
+    if (f->assertion_len || f->refresh) {
+        OPENSSL_cleanse(f->form, sizeof f->form);
+        f->assertion_at = f->assertion_len = 0;
+    }
+    if (!token && f->refresh && rc == CURLE_OK && status == 400 &&
+        !strncmp(p->why, "invalid_grant", 13)) {
+        /* the refresh token is refused (expired, revoked, used): forget
+         * it and fall back to the primary grant at once */
+        OPENSSL_cleanse(st->refresh, strlen(st->refresh));
+        free(st->refresh);
+        st->refresh = NULL;
+        pthread_mutex_lock(&p->stats_mu);
+        p->stats.failed++;
+        p->stats.by_grant[AUTH_GRANT_REFRESH_REFUSED]++;
+        pthread_mutex_unlock(&p->stats_mu);
+        st->due_ns = now;
+        return;
+    }
+    if (token && p->au->refresh_grant) {
+        char *rt = NULL;
+        if (!auth_parse_refresh(f->body, f->body_len, &rt) && rt) {
+            if (st->refresh) {
+                OPENSSL_cleanse(st->refresh, strlen(st->refresh));
+                free(st->refresh);
+            }
+            st->refresh = rt;
+        }
+    }
     if (!token) {
         pthread_mutex_lock(&p->stats_mu);
         p->stats.failed++;
@@ -620,6 +799,21 @@ int auth_pool_new(const struct scenario *scn, uint64_t seed, struct auth_pool **
             goto nomem;
     } else if (!(p->url = strdup(au->token_url)))
         goto nomem;
+    p->aud = au->assertion_audience ? au->assertion_audience : au->token_url;
+    if (au->client_auth == SCN_CLIENT_AUTH_PRIVATE_KEY_JWT && !(p->signer = jose_signer_new()))
+        goto nomem;
+    for (size_t i = 0; i < au->n_apps; i++) {
+        const struct scn_app *a = &au->apps[i];
+        if (a->signing_key.data &&
+            jose_key_new(a->signing_key.data, a->signing_key.len, a->signing_alg, a->kid,
+                         &p->apps[i].key, err, err_len)) {
+            char why[128];
+            snprintf(why, sizeof why, "%s", err);
+            snprintf(err, err_len, "application %s: its signing key: %s", a->name, why);
+            auth_pool_free(p);
+            return -1;
+        }
+    }
     for (size_t i = 0; i < au->n_apps; i++) {
         auth_ring_init(&p->apps[i].ring);
         p->apps[i].due_ns = INT64_MAX;
@@ -674,6 +868,11 @@ const struct auth_stats *auth_pool_stats(const struct auth_pool *p)
     return &p->stats;
 }
 
+const struct jose_key *auth_signing_key(const struct auth_pool *p, size_t app)
+{
+    return p->apps[app].key;
+}
+
 size_t auth_pool_apps(const struct auth_pool *p)
 {
     return p->n_apps;
@@ -716,7 +915,8 @@ static int add_token(void *r, const char *token)
 int auth_pool_add_tokens(const struct auth_pool *p, struct redact *r)
 {
     for (size_t i = 0; p && i < p->n_apps; i++)
-        if (auth_ring_each(&p->apps[i].ring, add_token, r))
+        if (auth_ring_each(&p->apps[i].ring, add_token, r) ||
+            (p->apps[i].refresh && redact_add(r, p->apps[i].refresh)))
             return -1;
     return 0;
 }
@@ -741,6 +941,11 @@ void auth_pool_free(struct auth_pool *p)
             free(st->form);
         }
         curl_slist_free_all(st->headers);
+        jose_key_free(st->key);
+        if (st->refresh) {
+            OPENSSL_cleanse(st->refresh, strlen(st->refresh));
+            free(st->refresh);
+        }
     }
     free(p->apps);
     free(p->stats.apps);
@@ -748,6 +953,9 @@ void auth_pool_free(struct auth_pool *p)
     free(p->url);
     curl_slist_free_all(p->connect_to);
     X509_STORE_free(p->store);
+    jose_signer_free(p->signer);
+    for (size_t i = 0; i < AUTH_CONCURRENCY; i++)
+        OPENSSL_cleanse(p->fetches[i].form, sizeof p->fetches[i].form);
     hdr_close(p->stats.latency);
     redact_free(p->redact);
     free(p);

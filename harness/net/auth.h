@@ -46,6 +46,7 @@ struct scenario;
 struct hdr_hist;
 struct auth_pool;
 struct redact;
+struct jose_key;
 
 #define AUTH_CONCURRENCY 16
 #define AUTH_MIN_SPACING_MS 250
@@ -80,11 +81,20 @@ struct auth_app_stats {
                                       * (redact.h), one line */
 };
 
+/* Which grant a token request used. */
+enum auth_grant {
+    AUTH_GRANT_PRIMARY,         /* the scenario's grant (client_credentials, password) */
+    AUTH_GRANT_REFRESH,         /* grant_type=refresh_token */
+    AUTH_GRANT_REFRESH_REFUSED, /* of those, refused with invalid_grant: fell back */
+    AUTH_GRANTS
+};
+
 /* The token endpoint's series. */
 struct auth_stats {
     int64_t requests;           /* token requests finished */
     int64_t outcomes[OC_COUNT]; /* by class, as API requests */
     int64_t by_reason[AUTH_REASONS];
+    int64_t by_grant[AUTH_GRANTS];
     int64_t failed;           /* requests that got no token */
     struct hdr_hist *latency; /* µs, every request that got an answer */
     size_t n_apps;
@@ -161,6 +171,11 @@ size_t auth_token_copy(const struct auth_pool *p, size_t app, char *buf, size_t 
  * application app's token of generation gen. Thread-safe. */
 enum auth_rejection auth_token_rejected(struct auth_pool *p, size_t app, uint32_t gen);
 
+/* Application app's signing key (its signing_key, parsed once when the
+ * pool was made; borrowed from p, read-only, shareable by threads), or
+ * NULL when it has none. */
+const struct jose_key *auth_signing_key(const struct auth_pool *p, size_t app);
+
 /* Number of applications. */
 size_t auth_pool_apps(const struct auth_pool *p);
 
@@ -187,6 +202,11 @@ void auth_pool_free(struct auth_pool *p);
  * other bytes. */
 int auth_parse_token(const char *body, size_t len, char **token, double *lifetime_s, char *err,
                      size_t err_len);
+
+/* The refresh_token of a token answer: 0 with *refresh owned, or NULL
+ * when there is none (or the answer is no JSON object); -1 when it holds a
+ * space or control character, or memory ran out. */
+int auth_parse_refresh(const char *body, size_t len, char **refresh);
 
 /* Seconds after obtaining a token of lifetime_s (> 0) at which to refresh
  * it: lifetime − lead, lead = before_s when > 0, else before_frac ×

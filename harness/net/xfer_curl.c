@@ -28,6 +28,7 @@
 #include "net/auth.h"
 #include "net/h1parse.h"
 #include "net/render.h"
+#include "net/reqsig.h"
 #include "net/xfer_easy.h"
 #include "net/xfer_int.h"
 #include "net/xfer_tls.h"
@@ -73,7 +74,9 @@ struct slot {
     size_t auth_cap;
     size_t auth_prefix_len; /* bytes before the token */
     uint32_t auth_gen;
-    size_t cert_app; /* application whose certificate is set, or XFER_NO_APP */
+    struct curl_slist sig_node; /* a sign: header (reqsig.h) ahead of the token's */
+    char *sig_line;             /* its text, REQSIG_LINE_MAX bytes once needed */
+    size_t cert_app;            /* application whose certificate is set, or XFER_NO_APP */
     /* answer details */
     bool body_seen;
     bool peek_body; /* keep this answer's start: not a 2xx, or not expected */
@@ -116,6 +119,7 @@ struct xcurl {
     void *user;
     size_t node_header_len;
     struct auth_pool *auth;
+    struct reqsig *sig;             /* requests' sign: headers, or NULL */
     bool *dynamic;                  /* [request]: has templates (render_needed) */
     char **url_prefix;              /* [target]: "scheme://host:port/base" */
     struct curl_slist **connect_to; /* [target]: CURLOPT_CONNECT_TO, or NULL */
@@ -525,6 +529,8 @@ int xfer_curl_new(struct ev_loop *loop, const struct scenario *scn, const char *
     x->base.ops = &xcurl_ops;
     x->loop = loop;
     x->auth = auth;
+    if (auth && reqsig_new(scn, &x->sig))
+        goto nomem;
     x->scn = scn;
     x->done = done;
     x->user = user;
@@ -646,6 +652,29 @@ static struct curl_slist *auth_headers(struct xcurl *x, struct slot *sl, size_t 
     return &sl->auth_node;
 }
 
+/* A request's sign: header ahead of rest, in the slot's own node; rest
+ * itself when the request does not sign. NULL when signing failed. */
+static struct curl_slist *sign_header(struct xcurl *x, struct slot *sl,
+                                      const struct scn_request *rqs, size_t app,
+                                      struct curl_slist *rest)
+{
+    if (!x->sig || !rqs->sign)
+        return rest;
+    if (!sl->sig_line && !(sl->sig_line = malloc(REQSIG_LINE_MAX)))
+        return NULL;
+    bool rendered = rqs->body_tpl != NULL;
+    long n = reqsig_line(x->sig, x->auth, x->scn, rqs, app, rendered ? sl->rb.body.data : rqs->body,
+                         rendered    ? sl->rb.body.len
+                         : rqs->body ? rqs->body_bytes
+                                     : 0,
+                         sl->sig_line, REQSIG_LINE_MAX);
+    if (n <= 0)
+        return NULL;
+    sl->sig_node.data = sl->sig_line;
+    sl->sig_node.next = rest;
+    return &sl->sig_node;
+}
+
 /* The application's own client certificate, or the scenario's (tls.cert,
  * or none) for an application without one; set only when it changes.
  * cert_app XFER_NO_APP stands for the scenario's. */
@@ -693,7 +722,8 @@ static int xcurl_start(struct xfer *xb, size_t slot, const struct xfer_req *rq)
     }
     sl->auth_gen = 0;
     if (x->auth && rq->app != XFER_NO_APP) {
-        if (!(headers = auth_headers(x, sl, rq->app, headers)))
+        if (!(headers = auth_headers(x, sl, rq->app, headers)) ||
+            !(headers = sign_header(x, sl, rqs, rq->app, headers)))
             goto refused;
         set_app_cert(x, sl, rq->app);
     }
@@ -777,6 +807,7 @@ static void xcurl_free(struct xfer *xb)
             if (x->slots[i].easy)
                 curl_easy_cleanup(x->slots[i].easy);
             free(x->slots[i].auth_line);
+            free(x->slots[i].sig_line);
             render_bufs_free(&x->slots[i].rb);
             h1p_keep_free(&x->slots[i].kept);
             free(x->slots[i].hnodes);
@@ -803,6 +834,7 @@ static void xcurl_free(struct xfer *xb)
     if (x->share)
         curl_share_cleanup(x->share);
     X509_STORE_free(x->store);
+    reqsig_free(x->sig);
     if (x->urls)
         for (size_t i = 0; i < x->scn->n_requests * x->scn->n_targets; i++)
             curl_url_cleanup(x->urls[i]);

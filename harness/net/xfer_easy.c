@@ -17,6 +17,7 @@
 #include "net/auth.h"
 #include "net/hint.h"
 #include "net/render.h"
+#include "net/reqsig.h"
 #include "net/xfer.h"
 #include "net/xfer_easy.h"
 #include "net/xfer_int.h"
@@ -346,7 +347,8 @@ struct xfer_easy {
     CURLU *url;
     struct curl_slist *headers, *nodes, *res, *connect_to;
     struct curl_slist auth_node; /* the token header, ahead of the request's */
-    char *auth_line, *prefix;
+    struct curl_slist sig_node;  /* request 0's sign: header (reqsig.h), ahead of that */
+    char *auth_line, *prefix, *sig_line;
     struct render_bufs rb;
 };
 
@@ -361,6 +363,7 @@ void xfer_easy_free(struct xfer_easy *xe)
     curl_slist_free_all(xe->connect_to);
     free(xe->nodes);
     free(xe->prefix);
+    free(xe->sig_line);
     render_bufs_free(&xe->rb);
     if (xe->auth_line) {
         explicit_bzero(xe->auth_line, strlen(xe->auth_line));
@@ -368,6 +371,30 @@ void xfer_easy_free(struct xfer_easy *xe)
     }
     X509_STORE_free(xe->hook.store);
     free(xe);
+}
+
+/* Request 0's sign: header, as application 0 signs it, ahead of *use. */
+static int add_sign(struct xfer_easy *xe, const struct scenario *scn, struct auth_pool *auth,
+                    const struct scn_request *rq0, struct curl_slist **use)
+{
+    struct reqsig *rs = NULL;
+    if (reqsig_new(scn, &rs) || !(xe->sig_line = malloc(REQSIG_LINE_MAX))) {
+        reqsig_free(rs);
+        return -1;
+    }
+    bool rendered = rq0->body_tpl != NULL;
+    long n = reqsig_line(rs, auth, scn, rq0, 0, rendered ? xe->rb.body.data : rq0->body,
+                         rendered    ? xe->rb.body.len
+                         : rq0->body ? rq0->body_bytes
+                                     : 0,
+                         xe->sig_line, REQSIG_LINE_MAX);
+    reqsig_free(rs);
+    if (n <= 0)
+        return -1;
+    xe->sig_node.data = xe->sig_line;
+    xe->sig_node.next = *use;
+    *use = &xe->sig_node;
+    return 0;
 }
 
 int xfer_easy_new(const struct scenario *scn, const char *const *resolve, size_t n_resolve,
@@ -421,6 +448,8 @@ int xfer_easy_new(const struct scenario *scn, const char *const *resolve, size_t
         xe->auth_node.data = xe->auth_line;
         xe->auth_node.next = use;
         use = &xe->auth_node;
+        if (rq0->sign && add_sign(xe, scn, auth, rq0, &use))
+            goto nomem;
     }
     xfer_set_common(xe->e, scn, xe->res, &xe->hook);
     xfer_set_request(xe->e, scn, rq0, target, xe->url, use, false);

@@ -720,8 +720,22 @@ static int prepare(struct xh1 *x, struct h1slot *s, const struct xfer_req *rq)
                      sizeof tok - 1);
             return -1;
         }
-        au = (struct h1req_auth){scn->auth.header, scn->auth.prefix, tok, len};
+        au = (struct h1req_auth){scn->auth.header, scn->auth.prefix, tok, len, NULL, 0};
         aup = &au;
+        long sl = reqsig_line(x->sig, x->auth, scn, rqs, rq->app,
+                              rqs->body_tpl ? s->rb.body.data : rqs->body,
+                              rqs->body_tpl ? s->rb.body.len
+                              : rqs->body   ? rqs->body_bytes
+                                            : 0,
+                              x->sig_line, sizeof x->sig_line);
+        if (sl < 0) {
+            OPENSSL_cleanse(tok, len);
+            snprintf(s->err, sizeof s->err, "could not sign the request (sign:)");
+            s->local = true;
+            return -1;
+        }
+        au.extra = sl ? x->sig_line : NULL;
+        au.extra_len = (size_t)sl;
     }
     int rc = h1req_build(rqs, &scn->targets[rq->target], rqs->path_tpl ? &s->rb.url : NULL,
                          s->rb.lines, rqs->body_tpl ? &s->rb.body : NULL, aup, &s->wbuf, &s->out);

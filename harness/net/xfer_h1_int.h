@@ -17,6 +17,7 @@
 #include "net/h1parse.h"
 #include "net/render.h"
 #include "net/xfer.h"
+#include "net/reqsig.h"
 #include "net/xfer_h1_req.h"
 #include "net/xfer_int.h"
 #include "net/xfer_tls.h"
@@ -84,6 +85,8 @@ struct xh1 {
     struct ev_loop *loop;
     const struct scenario *scn;
     struct auth_pool *auth;
+    struct reqsig *sig;             /* requests' sign: headers (reqsig.h), or NULL */
+    char sig_line[REQSIG_LINE_MAX]; /* one request's, copied into its bytes at once */
     xfer_done_fn done;
     void *user;
     uint64_t rng;

@@ -81,6 +81,10 @@ int h1req_build(const struct scn_request *rq, const struct scn_target *t,
         ADDS(auth->prefix);
         ADD(auth->token, auth->token_len);
         ADD("\r\n", 2);
+        if (auth->extra) {
+            ADD(auth->extra, auth->extra_len);
+            ADD("\r\n", 2);
+        }
     }
     for (size_t i = 0; i < rq->n_headers; i++) {
         const struct scn_header *h = &rq->headers[i];

@@ -43,6 +43,8 @@ struct h1req_auth {
     const char *prefix; /* e.g. "Bearer " */
     const char *token;  /* token bytes */
     size_t token_len;
+    const char *extra; /* one more header line without CRLF (a sign: header), or NULL */
+    size_t extra_len;
 };
 
 /* Builds rq to target t into buf (emptied first): path (rendered_path when

@@ -121,6 +121,7 @@ static void xh1_free(struct xfer *xb)
         if (x->sessions[i])
             SSL_SESSION_free(x->sessions[i]);
     SSL_CTX_free(x->ctx);
+    reqsig_free(x->sig);
     for (size_t i = 0; x->ids && i < x->n_ids; i++)
         xfer_tls_id_free(&x->ids[i]);
     X509_STORE_free(x->store);
@@ -188,6 +189,8 @@ int xfer_h1_new(struct ev_loop *loop, const struct scenario *scn, const char *co
     x->loop = loop;
     x->scn = scn;
     x->auth = auth;
+    if (auth && reqsig_new(scn, &x->sig))
+        goto nomem;
     x->done = done;
     x->user = user;
     x->rng = seed ? seed : 1;

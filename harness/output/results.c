@@ -117,6 +117,11 @@ static json_t *auth_json(const struct scenario *scn, const struct engine_result 
     for (int i = 0; i < AUTH_REASONS; i++)
         json_object_set_new(by, results_reason_name(i), json_integer(st->by_reason[i]));
     json_object_set_new(ep, "by_reason", by);
+    json_object_set_new(ep, "by_grant",
+                        json_pack("{s:I,s:I,s:I}", "primary",
+                                  (json_int_t)st->by_grant[AUTH_GRANT_PRIMARY], "refresh_token",
+                                  (json_int_t)st->by_grant[AUTH_GRANT_REFRESH], "refresh_refused",
+                                  (json_int_t)st->by_grant[AUTH_GRANT_REFRESH_REFUSED]));
     json_object_set_new(ep, "histogram", hist_encoded(st->latency));
     json_t *apps = json_array(), *failing = json_array();
     const struct rec_set *tot = r->total;

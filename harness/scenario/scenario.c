@@ -101,6 +101,12 @@ void scenario_free(struct scenario *s)
         free(r->body_file);
         free(r->expect_status);
         scn_request_checks_free(r);
+        if (r->sign) {
+            free(r->sign->header);
+            free(r->sign->iss);
+            free(r->sign->tan);
+            free(r->sign);
+        }
     }
     free(s->requests);
     scn_flows_free(s);
@@ -749,6 +755,7 @@ int scenario_load_mem(const char *path, const char *yaml, size_t len, const char
     }
     scnp_check_names(&c, s);
     scnp_auth(&c, root, s);
+    scnp_sign_check(&c, root, s);    /* after auth: signing needs its keys */
     scnp_tls_system_ca(&c, root, s); /* once targets and auth say whether https is used */
     scnp_feeders_check(&c, root, s);
     scnp_gates(&c, root, s);

@@ -94,6 +94,19 @@ enum scn_on_fail { SCN_ON_FAIL_STOP = 0, SCN_ON_FAIL_CONTINUE = 1 };
 struct scn_check;
 struct scn_capture;
 
+/* A JWS algorithm (RFC 7518 3.1): what FAPI allows, and RS256. */
+enum scn_jws_alg { SCN_JWS_NONE = 0, SCN_JWS_PS256 = 1, SCN_JWS_ES256 = 2, SCN_JWS_RS256 = 3 };
+
+/* `sign:` on a request: a detached JWS of its body (as sent, after
+ * rendering) in a header, signed with the request's application's
+ * signing_key (Open Banking UK's x-jws-signature; docs/auth.md). */
+struct scn_sign {
+    char *header;         /* default "x-jws-signature" */
+    char *iss;            /* http://openbanking.org.uk/iss; NULL: the application's client_id */
+    char *tan;            /* http://openbanking.org.uk/tan (default "openbanking.org.uk") */
+    enum scn_jws_alg alg; /* as written, or SCN_JWS_NONE: each application's signing_alg */
+};
+
 struct scn_request {
     char *name;    /* a flow's step: "FLOW.STEP" */
     double weight; /* > 0, default 1 */
@@ -134,6 +147,7 @@ struct scn_request {
     size_t body_limit;           /* bytes of a body checks and captures may read (1 MiB) */
     bool needs_head, needs_body; /* some check or capture reads the header lines / body */
     size_t workload;             /* index into scenario.workloads (0 without `workloads:`) */
+    struct scn_sign *sign;       /* `sign:`, or NULL */
 };
 
 /* A flow: steps run one after the other by one flow instance, each a
@@ -258,6 +272,8 @@ enum scn_client_auth {
     SCN_CLIENT_AUTH_BODY = 1,  /* client_id and client_secret in the form body */
     SCN_CLIENT_AUTH_MTLS =
         2, /* client_id in the body, the client certificate proves it (RFC 8705) */
+    SCN_CLIENT_AUTH_PRIVATE_KEY_JWT = 3, /* a JWT signed with the application's key
+                                            (RFC 7523 client assertion, FAPI) */
 };
 enum scn_bind {
     SCN_BIND_ROUND_ROBIN = 0, /* arrivals (or users) take applications in turn */
@@ -280,6 +296,13 @@ struct scn_app {
     struct scn_pem key;    /* key_file's bytes (unencrypted: apps have no key_password);
                             * secret: zeroed when freed */
     bool client_id_secret; /* client_id came from ${ENV} or a file: redacted */
+    /* `signing_key:` (private_key_jwt assertions, request signatures): the
+     * key as unencrypted PKCS#8 PEM, converted at load from the PEM or
+     * PKCS#12 file; secret: zeroed when freed. Empty without one. */
+    char *signing_key_file; /* resolved, or NULL */
+    struct scn_pem signing_key;
+    enum scn_jws_alg signing_alg; /* auth.assertion_alg, else PS256 (RSA) / ES256 (EC) */
+    char *kid;                    /* `kid:`, or NULL */
 };
 
 struct scn_auth {
@@ -307,6 +330,12 @@ struct scn_auth {
     double token_timeout_ms;    /* one token request (default 10 s) */
     char *header;               /* header carrying the token (default Authorization) */
     char *prefix;               /* before the token (default "Bearer ") */
+    /* private_key_jwt (RFC 7523) */
+    enum scn_jws_alg assertion_alg; /* `assertion_alg:`; SCN_JWS_NONE: by each key's type */
+    double assertion_lifetime_s;    /* exp - iat (default 60) */
+    char *assertion_audience;       /* aud; NULL: token_url */
+    bool refresh_grant;             /* `refresh_token:` (default true): renew with a token answer's
+                                       refresh_token (grant_type=refresh_token) */
 };
 
 /* `metrics:` — live series to Prometheus during the run (docs/metrics.md).

@@ -19,9 +19,20 @@
 #define MAX_APPS 100000
 #define MAX_SECRET_FILE_BYTES 4096
 
-static const char *const app_keys[] = {
-    "name", "client_id", "client_secret", "client_secret_file", "username", "password", "cert",
-    "key",  NULL};
+static const char *const app_keys[] = {"name",
+                                       "client_id",
+                                       "client_secret",
+                                       "client_secret_file",
+                                       "username",
+                                       "password",
+                                       "cert",
+                                       "key",
+                                       "signing_key",
+                                       "kid",
+                                       "key_password_file",
+                                       "key_password",
+                                       NULL};
+#define N_APP_KEYS 12
 
 int scnp_secret_file(struct scnp_ctx *c, const struct ytree_node *n, const char *field, char **out)
 {
@@ -76,7 +87,8 @@ static void read_secret(struct scnp_ctx *c, const struct ytree_node *n, const ch
 
 /* A certificate file named by field, checked with its key (key_n may be NULL). */
 static void read_cert(struct scnp_ctx *c, const struct ytree_node *cert_n, const char *cert_field,
-                      const struct ytree_node *key_n, const char *key_field, struct scn_app *a)
+                      const struct ytree_node *key_n, const char *key_field, const char *password,
+                      struct scn_app *a)
 {
     char *cert_w = NULL, *key_w = NULL, *key_path = NULL;
     if (scnp_string(c, cert_n, cert_field, &cert_w, NULL) ||
@@ -86,7 +98,7 @@ static void read_cert(struct scnp_ctx *c, const struct ytree_node *cert_n, const
         (scnp_string(c, key_n, key_field, &key_w, NULL) || !(key_path = scnp_resolve(c, key_w))))
         goto out;
     scnp_cert_pair(c, &(struct scnp_file){cert_n, cert_field, cert_w, a->cert_file},
-                   &(struct scnp_file){key_n, key_field, key_w, key_path}, NULL, &a->key_file,
+                   &(struct scnp_file){key_n, key_field, key_w, key_path}, password, &a->key_file,
                    &a->cert, &a->key);
 out:
     free(cert_w);
@@ -94,11 +106,56 @@ out:
     free(key_path);
 }
 
+/* An application's signing_key (PEM or PKCS#12, opened with password). */
+static void read_signing_key(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                             const char *password, enum scn_jws_alg want, struct scn_app *a)
+{
+    char *written = NULL;
+    if (scnp_string(c, n, field, &written, NULL) ||
+        !(a->signing_key_file = scnp_resolve(c, written))) {
+        free(written);
+        return;
+    }
+    scnp_signing_key(c, &(struct scnp_file){n, field, written, a->signing_key_file}, password, want,
+                     &a->signing_key, &a->signing_alg);
+    free(written);
+}
+
+/* Zeroes and frees a password read for the application's files. */
+static void forget_password(char **pw)
+{
+    if (*pw) {
+        explicit_bzero(*pw, strlen(*pw));
+        free(*pw);
+        *pw = NULL;
+    }
+}
+
+/* kid: printable ASCII without quote or backslash (it is written into a
+ * JOSE header as is). */
+static void read_kid(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+                     struct scn_app *a)
+{
+    if (scnp_string(c, n, field, &a->kid, NULL))
+        return;
+    for (const char *p = a->kid; *p; p++)
+        if (*p < 0x21 || *p > 0x7e || *p == '"' || *p == '\\') {
+            scnp_error(c, n, field,
+                       "'%s' is not a usable kid: printable ASCII without spaces, quotes or "
+                       "backslashes",
+                       a->kid);
+            return;
+        }
+    if (strlen(a->kid) > 200)
+        scnp_error(c, n, field, "a kid of more than 200 characters; shorten it");
+}
+
 /* One application from a mapping (an `applications` entry, or `auth`
  * itself for the single-application form). */
 static void read_app(struct scnp_ctx *c, const struct ytree_node *m, const char *parent,
-                     struct scn_app *a, bool keys_checked)
+                     struct scn_app *a, bool keys_checked, enum scn_jws_alg want)
 {
+    char *password = NULL;
     char f[SCNP_FIELD_MAX], g[SCNP_FIELD_MAX];
     const struct ytree_node *v;
     if (!keys_checked && scnp_keys(c, m, parent, app_keys))
@@ -122,12 +179,27 @@ static void read_app(struct scnp_ctx *c, const struct ytree_node *m, const char 
         scnp_string(c, v, scnp_field(f, parent, "username"), &a->username, NULL);
     if ((v = scnp_get(m, "password")))
         scnp_string(c, v, scnp_field(f, parent, "password"), &a->password, NULL);
+    const struct ytree_node *pw = scnp_get(m, "key_password");
+    const struct ytree_node *pw_file = scnp_get(m, "key_password_file");
+    if (pw && pw_file)
+        scnp_error(c, pw_file, scnp_field(f, parent, "key_password_file"),
+                   "give key_password or key_password_file, not both");
+    else if (pw)
+        scnp_string(c, pw, scnp_field(f, parent, "key_password"), &password, NULL);
+    else if (pw_file)
+        scnp_secret_file(c, pw_file, scnp_field(f, parent, "key_password_file"), &password);
     const struct ytree_node *cert_n = scnp_get(m, "cert"), *key_n = scnp_get(m, "key");
     if (cert_n)
-        read_cert(c, cert_n, scnp_field(f, parent, "cert"), key_n, scnp_field(g, parent, "key"), a);
+        read_cert(c, cert_n, scnp_field(f, parent, "cert"), key_n, scnp_field(g, parent, "key"),
+                  password, a);
     else if (key_n)
         scnp_error(c, key_n, scnp_field(f, parent, "key"),
                    "a client key needs its certificate; add cert: FILE (or remove key)");
+    if ((v = scnp_get(m, "signing_key")))
+        read_signing_key(c, v, scnp_field(f, parent, "signing_key"), password, want, a);
+    if ((v = scnp_get(m, "kid")))
+        read_kid(c, v, scnp_field(f, parent, "kid"), a);
+    forget_password(&password);
 }
 
 /* A CSV cell, or NULL when the column is absent or the cell empty. */
@@ -164,7 +236,7 @@ static void read_apps_csv(struct scnp_ctx *c, const struct ytree_node *n, const 
         scnp_error(c, n, field, "%s", err);
         goto out;
     }
-    int col[8];
+    int col[N_APP_KEYS];
     for (size_t k = 0; app_keys[k]; k++)
         col[k] = feeder_column(fd, app_keys[k], strlen(app_keys[k]));
     for (size_t i = 0; i < fd->n_columns; i++) {
@@ -174,7 +246,8 @@ static void read_apps_csv(struct scnp_ctx *c, const struct ytree_node *n, const 
         if (!known) {
             scnp_error(c, n, field,
                        "%s: unknown column '%s'; the columns are name, client_id, "
-                       "client_secret, client_secret_file, username, password, cert, key",
+                       "client_secret, client_secret_file, username, password, cert, key, "
+                       "signing_key, kid, key_password_file, key_password",
                        au->apps_file, fd->columns[i]);
             goto out;
         }
@@ -216,6 +289,10 @@ static void read_apps_csv(struct scnp_ctx *c, const struct ytree_node *n, const 
         a->password = cell(fd, r, col[5], &oom);
         char *secret_file = cell(fd, r, col[3], &oom);
         char *cert = cell(fd, r, col[6], &oom), *key = cell(fd, r, col[7], &oom);
+        char *skey = cell(fd, r, col[8], &oom), *kid = cell(fd, r, col[9], &oom);
+        char *pw_file = cell(fd, r, col[10], &oom), *password = cell(fd, r, col[11], &oom);
+        struct ytree_node base = {
+            .kind = YTREE_SCALAR, .src = n->src, .line = n->line, .col = n->col};
         if (!a->client_id)
             scnp_error(c, n, where, "empty client_id; every application needs one");
         if (a->name && !scnp_valid_name(a->name))
@@ -245,9 +322,40 @@ static void read_apps_csv(struct scnp_ctx *c, const struct ytree_node *n, const 
                 kn.text = key;
                 kn.len = strlen(key);
             }
-            read_cert(c, &cn, where, key ? &kn : NULL, where, a);
+            if (pw_file) {
+                struct ytree_node pn = base;
+                pn.text = pw_file;
+                pn.len = strlen(pw_file);
+                if (password)
+                    scnp_error(c, n, where, "give key_password or key_password_file, not both");
+                else
+                    scnp_secret_file(c, &pn, where, &password);
+            }
+            read_cert(c, &cn, where, key ? &kn : NULL, where, password, a);
         } else if (key)
             scnp_error(c, n, where, "a key needs its certificate in the cert column");
+        if (pw_file && !cert && !password) {
+            struct ytree_node pn = base;
+            pn.text = pw_file;
+            pn.len = strlen(pw_file);
+            scnp_secret_file(c, &pn, where, &password);
+        }
+        if (skey) {
+            struct ytree_node sn = base;
+            sn.text = skey;
+            sn.len = strlen(skey);
+            read_signing_key(c, &sn, where, password, au->assertion_alg, a);
+        }
+        if (kid) {
+            struct ytree_node kn2 = base;
+            kn2.text = kid;
+            kn2.len = strlen(kid);
+            read_kid(c, &kn2, where, a);
+        }
+        forget_password(&password);
+        free(pw_file);
+        free(skey);
+        free(kid);
         free(secret_file);
         free(cert);
         free(key);
@@ -282,7 +390,7 @@ static void read_apps_list(struct scnp_ctx *c, const struct ytree_node *n, const
     au->n_apps = n->n;
     for (size_t i = 0; i < n->n; i++) {
         char f[SCNP_FIELD_MAX];
-        read_app(c, n->items[i], scnp_field_i(f, field, i), &au->apps[i], false);
+        read_app(c, n->items[i], scnp_field_i(f, field, i), &au->apps[i], false, au->assertion_alg);
     }
 }
 
@@ -315,7 +423,20 @@ static void check_apps(struct scnp_ctx *c, const struct ytree_node *at, struct s
         snprintf(where, sizeof where, "auth: application %s", a->name);
         if (!a->client_id)
             continue; /* reported where it was read */
-        if (au->client_auth != SCN_CLIENT_AUTH_MTLS && !a->client_secret)
+        if (au->client_auth == SCN_CLIENT_AUTH_PRIVATE_KEY_JWT && !a->signing_key.data &&
+            !a->signing_key_file)
+            scnp_error(c, at, "auth",
+                       "%s: client_auth: private_key_jwt needs the application's signing_key: "
+                       "FILE (PEM or PKCS#12)",
+                       where);
+        if (au->client_auth == SCN_CLIENT_AUTH_PRIVATE_KEY_JWT &&
+            strpbrk(a->client_id, "\"\\\x01\x02\x03\x04\x05\x06\x07\x08\t\n\r"))
+            scnp_error(c, at, "auth",
+                       "%s: its client_id has a quote, backslash or control character, which a "
+                       "client assertion cannot carry as is",
+                       where);
+        if (au->client_auth != SCN_CLIENT_AUTH_MTLS &&
+            au->client_auth != SCN_CLIENT_AUTH_PRIVATE_KEY_JWT && !a->client_secret)
             scnp_error(c, at, "auth",
                        "%s has no client_secret; give client_secret: ${SECRET} "
                        "or client_secret_file (or client_auth: mtls with a certificate)",
@@ -416,15 +537,37 @@ static void read_refresh(struct scnp_ctx *c, const struct ytree_node *n, struct 
 
 void scnp_auth(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s)
 {
-    static const char *const keys[] = {"type",        "token_url",      "grant",
-                                       "client_auth", "scopes",         "applications",
-                                       "bind",        "refresh_before", "timeout",
-                                       "header",      "prefix",         "name",
-                                       "client_id",   "client_secret",  "client_secret_file",
-                                       "username",    "password",       "cert",
-                                       "key",         "server_name",    NULL};
+    static const char *const keys[] = {"type",
+                                       "token_url",
+                                       "grant",
+                                       "client_auth",
+                                       "scopes",
+                                       "applications",
+                                       "bind",
+                                       "refresh_before",
+                                       "timeout",
+                                       "header",
+                                       "prefix",
+                                       "name",
+                                       "client_id",
+                                       "client_secret",
+                                       "client_secret_file",
+                                       "username",
+                                       "password",
+                                       "cert",
+                                       "key",
+                                       "server_name",
+                                       "signing_key",
+                                       "kid",
+                                       "key_password",
+                                       "key_password_file",
+                                       "assertion_alg",
+                                       "assertion_lifetime",
+                                       "assertion_audience",
+                                       NULL};
     static const char *const grants[] = {"client_credentials", "password", NULL};
-    static const char *const client_auths[] = {"basic", "body", "mtls", NULL};
+    static const char *const client_auths[] = {"basic", "body", "mtls", "private_key_jwt", NULL};
+    static const char *const algs[] = {"none", "PS256", "ES256", "RS256", NULL};
     static const char *const binds[] = {"round_robin", "random", "sticky", NULL};
     struct scn_auth *au = &s->auth;
     const struct ytree_node *n = scnp_get(root, "auth"), *v;
@@ -492,10 +635,42 @@ void scnp_auth(struct scnp_ctx *c, const struct ytree_node *root, struct scenari
         au->grant = (enum scn_grant)e;
     if ((v = scnp_get(n, "client_auth")) &&
         !read_enum(c, v, "auth.client_auth", client_auths,
-                   "basic (HTTP Basic), body (client_id and client_secret in the form) or mtls "
-                   "(the client certificate)",
+                   "basic (HTTP Basic), body (client_id and client_secret in the form), mtls "
+                   "(the client certificate) or private_key_jwt (a JWT signed with the "
+                   "application's signing_key)",
                    &e))
         au->client_auth = (enum scn_client_auth)e;
+    au->assertion_lifetime_s = 60;
+    au->refresh_grant = true;
+    if ((v = scnp_get(n, "refresh_token")))
+        scnp_bool(c, v, "auth.refresh_token", &au->refresh_grant);
+    if ((v = scnp_get(n, "assertion_alg")) &&
+        !read_enum(c, v, "auth.assertion_alg", algs, "PS256, ES256 or RS256", &e)) {
+        if (e == SCN_JWS_NONE)
+            scnp_error(c, v, "auth.assertion_alg",
+                       "'none' is not allowed; write PS256, ES256 or "
+                       "RS256");
+        au->assertion_alg = (enum scn_jws_alg)e;
+    }
+    double life_ms;
+    if ((v = scnp_get(n, "assertion_lifetime")) &&
+        !scnp_duration_ms(c, v, "auth.assertion_lifetime", 1000, 3600e3, &life_ms))
+        au->assertion_lifetime_s = life_ms / 1000.0;
+    if ((v = scnp_get(n, "assertion_audience")) &&
+        !scnp_string(c, v, "auth.assertion_audience", &au->assertion_audience, NULL) &&
+        strpbrk(au->assertion_audience, "\"\\"))
+        scnp_error(c, v, "auth.assertion_audience", "an audience has no quote or backslash");
+    if (au->client_auth != SCN_CLIENT_AUTH_PRIVATE_KEY_JWT) {
+        static const char *const jwt_only[] = {"assertion_alg", "assertion_lifetime",
+                                               "assertion_audience", NULL};
+        for (size_t k = 0; jwt_only[k]; k++)
+            if ((v = scnp_get(n, jwt_only[k]))) {
+                char f[SCNP_FIELD_MAX];
+                scnp_error(c, v, scnp_field(f, "auth", jwt_only[k]),
+                           "only applies with client_auth: private_key_jwt; remove it or set "
+                           "client_auth: private_key_jwt");
+            }
+    }
     if ((v = scnp_get(n, "scopes")))
         read_scopes(c, v, au);
     if ((v = scnp_get(n, "bind")) &&
@@ -550,7 +725,7 @@ void scnp_auth(struct scnp_ctx *c, const struct ytree_node *root, struct scenari
             return;
         }
         au->n_apps = 1;
-        read_app(c, n, "auth", au->apps, true);
+        read_app(c, n, "auth", au->apps, true, au->assertion_alg);
     } else {
         scnp_error(c, n, "auth",
                    "no application; give client_id and client_secret (from ${ENV} or a file), "
@@ -573,6 +748,9 @@ void scn_auth_free(struct scn_auth *au)
         free(a->password);
         free(a->cert_file);
         free(a->key_file);
+        free(a->signing_key_file);
+        free(a->kid);
+        scn_pem_free(&a->signing_key);
         scn_pem_free(&a->cert);
         scn_pem_free(&a->key);
     }
@@ -587,5 +765,6 @@ void scn_auth_free(struct scn_auth *au)
     free(au->scope);
     free(au->header);
     free(au->prefix);
+    free(au->assertion_audience);
     memset(au, 0, sizeof *au);
 }

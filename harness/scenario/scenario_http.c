@@ -484,11 +484,11 @@ static void read_request(struct scnp_ctx *c, const struct ytree_node *n, const c
 {
     static const char *const keys[] = {"name",    "weight",     "method", "path",   "headers",
                                        "body",    "body_file",  "json",   "expect", "checks",
-                                       "capture", "body_limit", NULL};
+                                       "capture", "body_limit", "sign",   NULL};
     /* a flow's step: no weight (the flow has one), and what comes after it */
-    static const char *const step_keys[] = {"name",       "method", "path",    "headers", "body",
-                                            "body_file",  "json",   "expect",  "checks",  "capture",
-                                            "body_limit", "think",  "on_fail", NULL};
+    static const char *const step_keys[] = {"name",       "method", "path",   "headers", "body",
+                                            "body_file",  "json",   "expect", "checks",  "capture",
+                                            "body_limit", "sign",   "think",  "on_fail", NULL};
     char f[SCNP_FIELD_MAX];
     const struct ytree_node *v;
     bool step = r->flow != 0;
@@ -602,6 +602,8 @@ static void read_request(struct scnp_ctx *c, const struct ytree_node *n, const c
             }
         }
     }
+    if ((v = scnp_get(n, "sign")))
+        scnp_sign(c, v, scnp_field(f, field, "sign"), &r->sign);
     if ((v = scnp_get(n, "expect"))) {
         memset(r->expect_bits, 0, sizeof r->expect_bits);
         read_expect(c, v, scnp_field(f, field, "expect"), r);

@@ -225,6 +225,38 @@ int scnp_cert_pair(struct scnp_ctx *c, const struct scnp_file *cert, const struc
                    const char *password, char **key_path, struct scn_pem *cert_pem,
                    struct scn_pem *key_pem);
 
+/* Whether pem holds a PEM block ("-----BEGIN "). */
+bool scnp_is_pem(const struct scn_pem *pem);
+
+/* Whether pem's bytes are a PKCS#12 bundle (DER). */
+bool scnp_is_p12(const struct scn_pem *pem);
+
+/* Opens the PKCS#12 bundle in bytes (read from the file f names) with
+ * password (NULL: reported as missing) into PEM: the private key into *key
+ * and, when cert is not NULL, the certificate into *cert (owned:
+ * scn_pem_free). Returns 0, or -1 reported at f (not PKCS#12, no
+ * password, wrong password, no key or certificate); never quotes the
+ * password. */
+int scnp_p12_parse(struct scnp_ctx *c, const struct scnp_file *f, const struct scn_pem *bytes,
+                   const char *password, struct scn_pem *cert, struct scn_pem *key);
+
+/* Reads a signing key (PEM, possibly encrypted with password, or PKCS#12
+ * opened with password) from the file f names, checks it can sign with
+ * want (SCN_JWS_NONE: the key's default, PS256 for RSA of 2048 bits or
+ * more, ES256 for EC P-256), and returns 0 with *out the key as PKCS#8
+ * PEM (owned, secret) and *alg the algorithm; or -1 reported at f. */
+int scnp_signing_key(struct scnp_ctx *c, const struct scnp_file *f, const char *password,
+                     enum scn_jws_alg want, struct scn_pem *out, enum scn_jws_alg *alg);
+
+/* A request's `sign:` mapping {alg, header, iss, tan} into *out (owned).
+ * Returns 0 or -1 (reported). */
+int scnp_sign(struct scnp_ctx *c, const struct ytree_node *n, const char *field,
+              struct scn_sign **out);
+
+/* Requests with `sign:` need auth whose every application has a
+ * signing_key of the algorithm asked for. After scnp_auth. */
+void scnp_sign_check(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
+
 /* Frees pem's bytes, zeroed first (a key is a secret), and empties it. */
 void scn_pem_free(struct scn_pem *pem);
 

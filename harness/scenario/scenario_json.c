@@ -348,7 +348,8 @@ static json_t *workloads_json(const struct scenario *s, bool *bad)
 static json_t *auth_json(const struct scn_auth *a, bool *bad)
 {
     static const char *const grants[] = {"client_credentials", "password"};
-    static const char *const client_auths[] = {"basic", "body", "mtls"};
+    static const char *const client_auths[] = {"basic", "body", "mtls", "private_key_jwt"};
+    static const char *const algs[] = {"", "PS256", "ES256", "RS256"};
     static const char *const binds[] = {"round_robin", "random", "sticky"};
     json_t *o = json_object();
     if (!o) {
@@ -360,6 +361,7 @@ static json_t *auth_json(const struct scn_auth *a, bool *bad)
     put(o, "server_name", str_or_null(a->server_name), bad);
     put(o, "grant", json_string(grants[a->grant]), bad);
     put(o, "client_auth", json_string(client_auths[a->client_auth]), bad);
+    put(o, "refresh_token", json_boolean(a->refresh_grant), bad);
     put(o, "scopes", str_or_null(a->scope), bad);
     put(o, "bind", json_string(binds[a->bind]), bad);
     if (a->refresh_before_s > 0)
@@ -385,6 +387,8 @@ static json_t *auth_json(const struct scn_auth *a, bool *bad)
         put(ao, "name", json_string(p->name), bad);
         put(ao, "client_id", secret_str(p->client_id, p->client_id_secret), bad);
         put(ao, "certificate", json_boolean(p->cert_file != NULL), bad);
+        put(ao, "signing_alg",
+            p->signing_key.data ? json_string(algs[p->signing_alg]) : json_null(), bad);
     }
     put(o, "applications", apps, bad);
     return o;

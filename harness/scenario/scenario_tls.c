@@ -363,9 +363,25 @@ int scnp_cert_pair(struct scnp_ctx *c, const struct scnp_file *cert, const struc
     EVP_PKEY *k = NULL;
     X509 *x = NULL;
     struct scn_pem cp = {0}, kp = {0};
-    if (!read_pem(c, cert, &cp))
+    bool p12 = false;
+    if (!read_pem(c, cert, &cp) && !scnp_is_pem(&cp) && scnp_is_p12(&cp)) {
+        /* a PKCS#12 bundle: its certificate and key, as PEM */
+        struct scn_pem raw = cp;
+        cp = (struct scn_pem){0};
+        p12 = true;
+        if (key->path)
+            scnp_error(c, key->n, key->field, "%s is PKCS#12, which holds the key; remove %s",
+                       cert->written, key->field);
+        else
+            scnp_p12_parse(c, cert, &raw, password, &cp, &kp);
+        scn_pem_free(&raw);
+    }
+    if (cp.data)
         x = load_cert(c, cert, &cp);
-    if (key->path) {
+    if (p12) {
+        if (x && kp.data)
+            k = load_key(c, cert, &kp, NULL);
+    } else if (key->path) {
         if (!read_pem(c, key, &kp))
             k = load_key(c, key, &kp, password);
     } else if (x) {
@@ -414,6 +430,7 @@ void scnp_tls(struct scnp_ctx *c, const struct ytree_node *root, struct scenario
                                        "cert",
                                        "key",
                                        "key_password",
+                                       "key_password_file",
                                        "min_version",
                                        "max_version",
                                        "ciphers",
@@ -434,10 +451,16 @@ void scnp_tls(struct scnp_ctx *c, const struct ytree_node *root, struct scenario
     read_server_name(c, root, tls, s);
     if ((v = scnp_get(tls, "session_resumption")))
         scnp_bool(c, v, "tls.session_resumption", &t->session_resumption);
+    const struct ytree_node *pwf = scnp_get(tls, "key_password_file");
     if ((v = scnp_get(tls, "key_password"))) {
         bool secret;
-        scnp_text(c, v, "tls.key_password", &t->key_password, NULL, &secret);
-    }
+        if (pwf)
+            scnp_error(c, pwf, "tls.key_password_file",
+                       "give key_password or key_password_file, not both");
+        else
+            scnp_text(c, v, "tls.key_password", &t->key_password, NULL, &secret);
+    } else if (pwf)
+        scnp_secret_file(c, pwf, "tls.key_password_file", &t->key_password);
     if ((v = scnp_get(tls, "min_version")))
         read_version(c, v, "tls.min_version", &t->min_version);
     const struct ytree_node *maxv = scnp_get(tls, "max_version");
@@ -516,7 +539,8 @@ void scnp_tls(struct scnp_ctx *c, const struct ytree_node *root, struct scenario
         scnp_error(c, key_n, "tls.key",
                    "a client key needs its certificate; add tls.cert: FILE (or remove key)");
     if (t->key_password && !key_n && !cert_n)
-        scnp_error(c, scnp_get(tls, "key_password"), "tls.key_password",
+        scnp_error(c, pwf ? pwf : scnp_get(tls, "key_password"),
+                   pwf ? "tls.key_password_file" : "tls.key_password",
                    "there is no key to decrypt; remove it or add tls.cert and tls.key");
     ERR_clear_error();
     free(ca_w);

@@ -234,12 +234,36 @@ static void parse_answers(void **state)
     free(b);
 }
 
+/* A token answer's refresh_token: kept when there is one, none when
+ * absent or not a string, refused when it holds a space. */
+static void parse_refresh(void **state)
+{
+    (void)state;
+    char *rt = (char *)1;
+    const char *b = "{\"access_token\":\"a\",\"refresh_token\":\"r-123\",\"expires_in\":60}";
+    assert_int_equal(auth_parse_refresh(b, strlen(b), &rt), 0);
+    assert_string_equal(rt, "r-123");
+    free(rt);
+    b = "{\"access_token\":\"a\"}";
+    assert_int_equal(auth_parse_refresh(b, strlen(b), &rt), 0);
+    assert_null(rt);
+    b = "{\"access_token\":\"a\",\"refresh_token\":42}";
+    assert_int_equal(auth_parse_refresh(b, strlen(b), &rt), 0);
+    assert_null(rt);
+    b = "{\"access_token\":\"a\",\"refresh_token\":\"r 1\"}";
+    assert_int_equal(auth_parse_refresh(b, strlen(b), &rt), -1);
+    assert_null(rt);
+    assert_int_equal(auth_parse_refresh("not json", 8, &rt), 0);
+    assert_null(rt);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(parse_ok),       cmocka_unit_test(parse_errors),
-        cmocka_unit_test(refresh_timing), cmocka_unit_test(parse_lifetimes),
-        cmocka_unit_test(refresh_due),    cmocka_unit_test(parse_answers),
+        cmocka_unit_test(parse_ok),        cmocka_unit_test(parse_errors),
+        cmocka_unit_test(parse_refresh),   cmocka_unit_test(refresh_timing),
+        cmocka_unit_test(parse_lifetimes), cmocka_unit_test(refresh_due),
+        cmocka_unit_test(parse_answers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -152,7 +152,7 @@ static void rendered_parts_and_token(void **state)
     struct tpl_buf path = {.data = S("/b/42"), .len = 5};
     struct tpl_buf lines[2] = {{0}, {.data = S("X-Id: 42"), .len = 8}};
     struct tpl_buf body = {.data = S("{\"id\":42}"), .len = 9};
-    struct h1req_auth au = {"Authorization", "Bearer ", "tok123", 6};
+    struct h1req_auth au = {"Authorization", "Bearer ", "tok123", 6, NULL, 0};
     struct tpl_buf buf = {0};
     struct h1req out;
     assert_int_equal(h1req_build(&rq, &t, &path, lines, &body, &au, &buf, &out), 0);
@@ -161,6 +161,14 @@ static void rendered_parts_and_token(void **state)
                              "Authorization: Bearer tok123\r\nX-Static: s\r\nX-Id: 42\r\n"
                              "Content-Type: application/x-www-form-urlencoded\r\n"
                              "Content-Length: 9\r\n\r\n{\"id\":42}");
+    free(got);
+    /* a sign: header comes right after the token's */
+    au.extra = "x-jws-signature: aGRy..c2ln";
+    au.extra_len = strlen(au.extra);
+    assert_int_equal(h1req_build(&rq, &t, &path, lines, &body, &au, &buf, &out), 0);
+    got = bytes(&out);
+    assert_non_null(
+        strstr(got, "Authorization: Bearer tok123\r\nx-jws-signature: aGRy..c2ln\r\nX-Static"));
     free(got);
     tpl_buf_free(&buf);
 }

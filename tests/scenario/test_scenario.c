@@ -26,6 +26,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/x509.h>
 
 #include "scenario/feeder.h"
@@ -153,6 +154,20 @@ static void make_certs(void)
     assert_non_null(f);
     i2d_X509_fp(f, cl);
     fclose(f);
+    /* PKCS#12 of the client certificate and key (password p12-pw), an RSA
+     * signing key, and the password in a file */
+    PKCS12 *p12 = PKCS12_create("p12-pw", "client", cl_key, cl, NULL, 0, 0, 0, 0, 0);
+    assert_non_null(p12);
+    f = fopen("certs/client.p12", "wb");
+    assert_non_null(f);
+    i2d_PKCS12_fp(f, p12);
+    fclose(f);
+    PKCS12_free(p12);
+    write_file("certs/p12.pass", "p12-pw\n");
+    EVP_PKEY *rsa = EVP_RSA_gen(2048);
+    assert_non_null(rsa);
+    save_key("certs/rsa.key", rsa, NULL);
+    EVP_PKEY_free(rsa);
     X509_free(ca);
     X509_free(cl);
     X509_free(old);
@@ -2369,6 +2384,84 @@ static void metrics_section(void **state)
     load_fails(yaml, "pussh");
 }
 
+/* private_key_jwt: signing keys (PEM, PKCS#12), algorithms by key type and
+ * their mismatches, PKCS#12 client certificates; passwords never echoed. */
+static void fapi_keys(void **state)
+{
+    (void)state;
+#define KM                                                                                         \
+    "auth:\n  token_url: https://127.0.0.1:9443/oauth2/token\n  client_auth: private_key_jwt\n"
+    struct scenario *s =
+        load_ok(MINIMAL KM "  applications:\n"
+                           "    - {client_id: a, signing_key: certs/client.key, kid: k1}\n"
+                           "    - {client_id: b, signing_key: certs/rsa.key}\n");
+    assert_int_equal(s->auth.client_auth, SCN_CLIENT_AUTH_PRIVATE_KEY_JWT);
+    assert_int_equal(s->auth.apps[0].signing_alg, SCN_JWS_ES256);
+    assert_string_equal(s->auth.apps[0].kid, "k1");
+    assert_int_equal(s->auth.apps[1].signing_alg, SCN_JWS_PS256);
+    assert_non_null(strstr(s->auth.apps[1].signing_key.data, "BEGIN PRIVATE KEY"));
+    assert_true(s->auth.assertion_lifetime_s == 60);
+    assert_null(s->auth.assertion_audience);
+    scenario_free(s);
+    s = load_ok(MINIMAL KM "  assertion_alg: RS256\n  assertion_lifetime: 30s\n"
+                           "  assertion_audience: https://is.example/oauth2/token\n"
+                           "  client_id: b\n  signing_key: certs/rsa.key\n");
+    assert_int_equal(s->auth.apps[0].signing_alg, SCN_JWS_RS256);
+    assert_true(s->auth.assertion_lifetime_s == 30);
+    assert_string_equal(s->auth.assertion_audience, "https://is.example/oauth2/token");
+    scenario_free(s);
+    /* a PKCS#12 key with its password from a file */
+    s = load_ok(MINIMAL KM "  client_id: a\n  signing_key: certs/client.p12\n"
+                           "  key_password_file: certs/p12.pass\n");
+    assert_int_equal(s->auth.apps[0].signing_alg, SCN_JWS_ES256);
+    scenario_free(s);
+    /* a PKCS#12 client certificate, converted to PEM */
+    setenv("GC_TEST_P12", "p12-pw", 1);
+    s = load_ok("tls: {cert: certs/client.p12, key_password: \"${GC_TEST_P12}\"}\n" MINIMAL);
+    assert_non_null(strstr(s->tls.cert.data, "BEGIN CERTIFICATE"));
+    assert_non_null(strstr(s->tls.key.data, "PRIVATE KEY"));
+    scenario_free(s);
+    load_fails(MINIMAL KM
+               "  client_id: a\n  signing_key: certs/client.key\n  assertion_alg: PS256\n",
+               "t.yaml:8:16: auth.signing_key: the key in <redacted> is EC P-256, and "
+               "auth.assertion_alg PS256/RS256 needs an RSA key");
+    load_fails(MINIMAL KM "  client_id: a\n",
+               "private_key_jwt needs the application's signing_key");
+    load_fails(MINIMAL KM "  client_id: a\n  signing_key: certs/client.p12\n",
+               "t.yaml:8:16: auth.signing_key: <redacted> is PKCS#12; give its password");
+    load_fails(MINIMAL KM "  client_id: a\n  signing_key: certs/client.p12\n"
+                          "  key_password: wrong-pw-xyz\n",
+               "does not open with the password given");
+    assert_null(strstr(err, "wrong-pw-xyz"));
+    load_fails("tls: {cert: certs/client.p12, key_password: nope-pw-xyz}\n" MINIMAL,
+               "t.yaml:1:13: tls.cert: certs/client.p12 does not open with the password");
+    assert_null(strstr(err, "nope-pw-xyz"));
+    load_fails(
+        MINIMAL KM "  assertion_alg: HS256\n  client_id: a\n  signing_key: certs/client.key\n",
+        "t.yaml:7:18: auth.assertion_alg: '<redacted>' is not valid; write PS256, ES256 or RS256");
+    load_fails(MINIMAL "auth:\n  token_url: https://127.0.0.1:9443/oauth2/token\n"
+                       "  assertion_alg: PS256\n  client_id: a\n  client_secret: s\n",
+               "auth.assertion_alg: only applies with client_auth: private_key_jwt");
+    /* sign: on a request */
+    s = load_ok(MIN_TARGETS MIN_LOAD
+                "requests: [{method: POST, path: /p, body: '{}', sign: {}}]\n" KM
+                "  client_id: a\n  signing_key: certs/client.key\n");
+    assert_non_null(s->requests[0].sign);
+    assert_string_equal(s->requests[0].sign->header, "x-jws-signature");
+    assert_string_equal(s->requests[0].sign->tan, "openbanking.org.uk");
+    assert_null(s->requests[0].sign->iss);
+    scenario_free(s);
+    load_fails(MIN_TARGETS MIN_LOAD "requests: [{method: POST, path: /p, body: '{}', sign: {}}]\n",
+               "t.yaml:3:55: request post-p: sign: signing needs the auth: section's applications");
+    load_fails(MIN_TARGETS MIN_LOAD
+               "requests: [{method: POST, path: /p, body: '{}', sign: {alg: PS256}}]\n" KM
+               "  client_id: a\n  signing_key: certs/client.key\n",
+               "alg PS256, but application app-1 signs with ES256");
+    load_fails(MIN_TARGETS MIN_LOAD "requests: [{path: /p, sign: yes}]\n",
+               "sign: a mapping; write sign: {alg: PS256, header: x-jws-signature}");
+#undef KM
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2409,6 +2502,7 @@ int main(void)
         cmocka_unit_test(a_failure_is_reported_once),
         cmocka_unit_test(header_values_hold_no_control_characters),
         cmocka_unit_test(metrics_section),
+        cmocka_unit_test(fapi_keys),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "assertion.h"
 #include "journey.h"
 #include "oauth.h"
 
@@ -170,6 +171,31 @@ void gsapi_identify(struct gssrv *s, struct gsconn *c)
         c->client_idx = gsstats_client_index(&s->stats, c->tok.client, NULL);
 }
 
+/* --verify-jws: the body's detached signature, with the key of the
+ * token's client; refused as Open Banking does (400, UK.OBIE.Signature.*). */
+static bool jws_refused(struct gssrv *s, struct gsconn *c, bool token_ok)
+{
+    const char *why = "A valid access token is needed to verify the JWS signature";
+    enum gsjws_result r = token_ok
+                              ? gsjws_verify(&s->cfg, c->in.data + c->in.off, c->req.head_bytes,
+                                             gsconn_body(c), c->body_bytes, c->tok.client, &why)
+                              : GSJWS_INVALID;
+    s->stats.jws[r]++;
+    if (r == GSJWS_VERIFIED)
+        return false;
+    gsbuf_clear(&s->scratch);
+    if (gsbuf_printf(&s->scratch,
+                     "{\"Code\":\"400 BadRequest\",\"Message\":\"The request signature is not "
+                     "valid\",\"Errors\":[{\"ErrorCode\":\"%s\",\"Message\":\"%s\"}]}",
+                     r == GSJWS_MISSING ? "UK.OBIE.Signature.Missing" : "UK.OBIE.Signature.Invalid",
+                     why)) {
+        gsconn_close(c);
+        return true;
+    }
+    gsapi_reply_scratch(s, c, 400, NULL);
+    return true;
+}
+
 bool gsapi_precheck(struct gssrv *s, struct gsconn *c)
 {
     const struct gscfg *cfg = &s->cfg;
@@ -183,6 +209,8 @@ bool gsapi_precheck(struct gssrv *s, struct gsconn *c)
         unauthorized(s, c, c->req.auth.len == 0, st == GSTOK_EXPIRED);
         return true;
     }
+    if (cfg->verify_jws[0] && c->body_bytes && jws_refused(s, c, token_ok))
+        return true;
     /* node, then application, then token: the first refusal answers, and
      * only a request every level admits is counted (in every level) */
     struct {

@@ -593,6 +593,31 @@ static int set_token_expires_in(struct gscfg *c, const char *v, char *err, size_
     return 0;
 }
 
+static int set_refresh_tokens(struct gscfg *c, const char *v, char *err, size_t errlen)
+{
+    if (parse_onoff(v, &c->refresh_tokens))
+        BAD("--refresh-tokens: '%s' is not on or off", v);
+    return 0;
+}
+
+static int set_verify_jws(struct gscfg *c, const char *v, char *err, size_t errlen)
+{
+    if (!strcmp(v, "off") || !*v) {
+        c->verify_jws[0] = '\0';
+        return 0;
+    }
+    return copy_str(c->verify_jws, sizeof c->verify_jws, v, err, errlen);
+}
+
+static int set_token_audience(struct gscfg *c, const char *v, char *err, size_t errlen)
+{
+    if (!*v) { /* "": back to any URL ending in /oauth2/token */
+        c->token_audience[0] = '\0';
+        return 0;
+    }
+    return copy_str(c->token_audience, sizeof c->token_audience, v, err, errlen);
+}
+
 static int set_token_echo(struct gscfg *c, const char *v, char *err, size_t errlen)
 {
     if (parse_onoff(v, &c->token_echo))
@@ -627,6 +652,8 @@ static const struct opt opts[] = {
      "OAuth client for /oauth2/token, R = its quota/s (repeatable; none = any accepted)"},
     {"clients-file", "FILE", 0, gscfg_read_clients_file,
      "file of ID:SECRET[:R] lines ('#' comments)"},
+    {"client-key", "ID=PUBKEY.pem", 0, gscfg_add_client_key,
+     "client ID's public key: private_key_jwt assertions and JWS signatures (repeatable)"},
     {"user", "USER:PASSWORD", 0, gscfg_add_user,
      "user for the password grant (repeatable; none = any accepted)"},
     {"pid-file", "FILE", 0, set_pid_file, "write the process id here; removed at exit"},
@@ -693,6 +720,13 @@ static const struct opt opts[] = {
     {"token-expires-in", "JSON", OPT_RUNTIME, set_token_expires_in,
      "expires_in of token answers written as given (e.g. 9223372036854775, 1e308; default: "
      "the lifetime)"},
+    {"refresh-tokens", "on|off", OPT_RUNTIME, set_refresh_tokens,
+     "token answers carry a refresh_token (a day's life) for grant_type=refresh_token (default "
+     "off)"},
+    {"verify-jws", "HEADER|off", OPT_RUNTIME, set_verify_jws,
+     "API requests with a body need a valid detached JWS in HEADER (e.g. x-jws-signature)"},
+    {"token-audience", "URL", OPT_RUNTIME, set_token_audience,
+     "the aud client assertions must carry (default: any URL ending in /oauth2/token)"},
     {"token-echo", "on|off", OPT_RUNTIME, set_token_echo,
      "token answers repeat the whole request, Authorization and body included (default off)"},
     {"token-pad", "SIZE", OPT_RUNTIME, set_token_pad,
@@ -899,6 +933,11 @@ int gscfg_to_json(const struct gscfg *c, struct gsbuf *out)
                   c->retry_after ? "true" : "false", c->token_delay_s * 1e3, c->token_error_rate,
                   c->token_echo ? "true" : "false", c->token_pad_bytes, c->n_clients, c->n_users,
                   c->max_conns, c->idle_timeout_s, c->max_body_bytes);
+    rc = rc ? rc
+            : gsbuf_printf(out, ",\"client_keys\":%d,\"verify_jws\":\"%s\",\"token_audience\":\"",
+                           c->n_client_keys, c->verify_jws);
+    rc = rc ? rc : gsbuf_json_str(out, c->token_audience, strlen(c->token_audience));
+    rc = rc ? rc : gsbuf_puts(out, "\"");
     /* expires_in as set: a JSON string, "" for the default */
     rc = rc ? rc : gsbuf_puts(out, ",\"token_expires_in\":\"");
     rc = rc ? rc : gsbuf_json_str(out, c->token_expires_in, strlen(c->token_expires_in));

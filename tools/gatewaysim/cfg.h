@@ -37,6 +37,15 @@ struct gscfg_client {
     uint32_t hash; /* gscfg_client_hash(id) */
 };
 
+/* A client's registered public key (--client-key): PEM bytes read at
+ * start, for private_key_jwt assertions and JWS request signatures. */
+#define GSCFG_MAX_CLIENT_KEYS 16
+#define GSCFG_KEY_PEM_BYTES 4096
+struct gscfg_client_key {
+    char id[GSCFG_ID_BYTES];
+    char pem[GSCFG_KEY_PEM_BYTES]; /* NUL-terminated */
+};
+
 struct gscfg_user {
     char name[GSCFG_ID_BYTES];
     char password[GSCFG_ID_BYTES];
@@ -90,6 +99,8 @@ struct gscfg {
      * A secret: never shown (GET /_sim/config says only whether it was set) */
     char journey_secret[GSCFG_ID_BYTES];
     bool journey_secret_set;
+    struct gscfg_client_key client_keys[GSCFG_MAX_CLIENT_KEYS];
+    int n_client_keys;
 
     /* changeable at run time (control endpoint) */
     int workers; /* 0: unlimited */
@@ -130,6 +141,10 @@ struct gscfg {
     char token_expires_in[64]; /* expires_in written verbatim in token answers; "": the lifetime */
     bool token_echo;           /* answers repeat the whole request (head and body) */
     size_t token_pad_bytes;    /* token answers carry a "pad" member this long */
+    bool refresh_tokens;       /* token answers carry a refresh_token (grant_type=refresh_token) */
+    char verify_jws[64];       /* header of detached JWS request signatures to verify; "": off */
+    char token_audience[GSCFG_STR]; /* the aud client assertions must carry; "": any URL
+                                       ending in /oauth2/token */
 };
 
 /* Fills in every default. */
@@ -163,6 +178,10 @@ int gscfg_usage(struct gsbuf *out);
 int gscfg_parse_duration(const char *s, double default_unit_s, double *out_s);
 
 /* ---- clients, users and application quotas (cfg_apps.c) ---- */
+
+/* --client-key ID=FILE: registers client ID's public key (PEM, read now).
+ * Returns 0 or -EINVAL with err. */
+int gscfg_add_client_key(struct gscfg *c, const char *v, char *err, size_t errlen);
 
 /* 32-bit FNV-1a hash of a client id: what tokens carry (token.h). */
 uint32_t gscfg_client_hash(const char *id, size_t len);

@@ -193,6 +193,34 @@ int gscfg_read_clients_file(struct gscfg *c, const char *path, char *err, size_t
     return rc;
 }
 
+int gscfg_add_client_key(struct gscfg *c, const char *v, char *err, size_t errlen)
+{
+    const char *eq = strchr(v, '=');
+    if (!eq || eq == v || !eq[1])
+        BAD("'%s' is not ID=PUBKEY.pem (e.g. --client-key app1=app1.pub.pem)", v);
+    size_t idlen = (size_t)(eq - v);
+    if (idlen >= sizeof c->client_keys[0].id)
+        BAD("client id in '%s' is too long", v);
+    if (c->n_client_keys >= GSCFG_MAX_CLIENT_KEYS)
+        BAD("more than %d client keys; use fewer", GSCFG_MAX_CLIENT_KEYS);
+    struct gscfg_client_key *k = &c->client_keys[c->n_client_keys];
+    FILE *f = fopen(eq + 1, "r");
+    if (!f)
+        BAD("--client-key: cannot open '%s': %s", eq + 1, strerror(errno));
+    size_t n = fread(k->pem, 1, sizeof k->pem - 1, f);
+    bool more = fgetc(f) != EOF;
+    fclose(f);
+    k->pem[n] = 0;
+    if (more || !strstr(k->pem, "-----BEGIN PUBLIC KEY-----"))
+        BAD("--client-key: '%s' is not a PEM public key (-----BEGIN PUBLIC KEY-----, at most "
+            "%d bytes; make one with openssl pkey -in KEY -pubout)",
+            eq + 1, GSCFG_KEY_PEM_BYTES - 1);
+    memcpy(k->id, v, idlen);
+    k->id[idlen] = 0;
+    c->n_client_keys++;
+    return 0;
+}
+
 int gscfg_add_user(struct gscfg *c, const char *v, char *err, size_t errlen)
 {
     const char *colon = strchr(v, ':');

@@ -10,8 +10,11 @@
 #include <string.h>
 
 #include "api.h"
+#include "assertion.h"
 
 #define FIELD_BYTES GSCFG_ID_BYTES
+#define ASSERTION_BYTES 8192
+#define JWT_BEARER "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 /* What a token request says. */
 struct token_req {
@@ -21,7 +24,10 @@ struct token_req {
     char scope[FIELD_BYTES];
     char user[FIELD_BYTES];
     char password[FIELD_BYTES];
-    bool basic; /* client credentials came in an Authorization: Basic header */
+    char assertion_type[FIELD_BYTES];
+    char refresh[FIELD_BYTES];
+    char assertion[ASSERTION_BYTES]; /* client_assertion (private_key_jwt) */
+    bool basic;                      /* client credentials came in an Authorization: Basic header */
 };
 
 /* With --token-echo: the whole request as received, the form body first
@@ -97,6 +103,10 @@ static int parse_form(const struct gsconn *c, struct token_req *r)
         {"password", offsetof(struct token_req, password), sizeof r->password, false},
         {"client_id", offsetof(struct token_req, id), sizeof r->id, true},
         {"client_secret", offsetof(struct token_req, secret), sizeof r->secret, true},
+        {"client_assertion_type", offsetof(struct token_req, assertion_type),
+         sizeof r->assertion_type, false},
+        {"client_assertion", offsetof(struct token_req, assertion), sizeof r->assertion, false},
+        {"refresh_token", offsetof(struct token_req, refresh), sizeof r->refresh, false},
     };
     const char *body = gsconn_body(c);
     size_t pos = 0, kl, vl;
@@ -157,6 +167,16 @@ static void issue(struct gssrv *s, struct gsconn *c, struct token_req *r)
         rc = rc ? rc
                 : gsbuf_printf(&s->scratch, "%llu",
                                (unsigned long long)((ttl_us + 999999) / 1000000));
+    if (cfg->refresh_tokens) {
+        /* "r" and a token of its own that lives a day: never an access token */
+        struct gstok_claims rcl = cl;
+        rcl.nonce = (uint32_t)gsrng_next(&s->rng);
+        rcl.expires_us = now + 86400ull * 1000000;
+        char rtok[GSTOK_CHARS + 1];
+        gstok_make(&rcl, rtok);
+        rc = rc ? rc : gsbuf_printf(&s->scratch, ",\"refresh_token\":\"r%s\"", rtok);
+        s->stats.refresh_issued++;
+    }
     if (cfg->token_echo) {
         rc = rc ? rc : gsbuf_puts(&s->scratch, ",\"request\":\"");
         rc = rc ? rc : echo_request(s, c);
@@ -201,11 +221,27 @@ void gsoauth_token(struct gssrv *s, struct gsconn *c)
         oauth_error(s, c, 400, "invalid_request", "Malformed or too long form parameter");
         return;
     }
-    if (!r.id[0]) {
+    if (r.assertion_type[0] || r.assertion[0]) {
+        /* private_key_jwt: the assertion alone authenticates the client */
+        const char *why;
+        char id[FIELD_BYTES];
+        enum gsassert_result ar = GSASSERT_MALFORMED;
+        if (strcmp(r.assertion_type, JWT_BEARER) || !r.assertion[0] || r.basic || r.secret[0])
+            why = "Client assertion type or client assertion missing, or a second client "
+                  "authentication method";
+        else
+            ar = gsassert_verify(cfg, &s->jti_seen, r.assertion, strlen(r.assertion), r.id,
+                                 (int64_t)(gssrv_token_clock_us(s) / 1000000), id, sizeof id, &why);
+        s->stats.assertions[ar]++;
+        if (ar != GSASSERT_OK) {
+            oauth_error(s, c, 401, "invalid_client", why);
+            return;
+        }
+        memcpy(r.id, id, sizeof r.id);
+    } else if (!r.id[0]) {
         oauth_error(s, c, 401, "invalid_client", "Client Authentication failed.");
         return;
-    }
-    if (!client_authenticated(s, c, &r)) {
+    } else if (!client_authenticated(s, c, &r)) {
         oauth_error(s, c, 401, "invalid_client",
                     "A valid OAuth client could not be found for the given client_id");
         return;
@@ -226,6 +262,19 @@ void gsoauth_token(struct gssrv *s, struct gsconn *c)
             oauth_error(s, c, 400, "invalid_grant", why);
             return;
         }
+    } else if (!strcmp(r.grant, "refresh_token")) {
+        struct gstok_claims rcl;
+        uint64_t key;
+        size_t n = strlen(r.refresh);
+        if (!cfg->refresh_tokens || n != GSTOK_CHARS + 1 || r.refresh[0] != 'r' ||
+            gstok_check(r.refresh + 1, n - 1, gssrv_token_clock_us(s), s->revoked_before_us, &rcl,
+                        &key) != GSTOK_OK ||
+            rcl.client != gscfg_client_hash(r.id, strlen(r.id))) {
+            s->stats.refresh_refused++;
+            oauth_error(s, c, 400, "invalid_grant", "Persisted access token data not found");
+            return;
+        }
+        s->stats.refresh_accepted++;
     } else if (strcmp(r.grant, "client_credentials") != 0) {
         oauth_error(s, c, 400, "unsupported_grant_type", "Unsupported grant_type value");
         return;

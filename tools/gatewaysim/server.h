@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "assertion.h"
 #include "cfg.h"
 #include "conn.h"
 #include "rng.h"
@@ -80,8 +81,9 @@ struct gssrv {
     struct gsthr node_limit;
     struct gsthr app_limits[GSCFG_MAX_APPS]; /* by index in cfg.apps */
     struct gstok_table tokens;
-    uint64_t revoked_before_us; /* token clock */
-    uint64_t clock_advance_us;  /* token clock = wall clock + this (advance_clock) */
+    struct gsjti_cache jti_seen; /* client assertions' jti (assertion.h) */
+    uint64_t revoked_before_us;  /* token clock */
+    uint64_t clock_advance_us;   /* token clock = wall clock + this (advance_clock) */
     struct gsstats stats;
     double started_s;
     char node_header[200]; /* "X-Gateway-Node: NAME\r\n" */

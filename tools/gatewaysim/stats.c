@@ -3,6 +3,8 @@
  */
 #include "stats.h"
 
+#include "assertion.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -200,6 +202,32 @@ static int journey_json(const struct gsstats_journey *j, struct gsbuf *out)
         (unsigned long long)j->polls_unknown);
 }
 
+/* ,"client_assertions":{"verified":N,...} (private_key_jwt),
+ * "refresh_tokens":{...} and "jws_signatures":{...}. */
+static int assertions_json(const struct gsstats *s, struct gsbuf *out)
+{
+    _Static_assert(GSSTATS_ASSERT_RESULTS == GSASSERT_RESULTS, "one count per result");
+    int rc = gsbuf_puts(out, ",\"client_assertions\":{");
+    for (int i = 0; i < GSASSERT_RESULTS && !rc; i++)
+        rc =
+            gsbuf_printf(out, "%s\"%s\":%llu", i ? "," : "", gsassert_name((enum gsassert_result)i),
+                         (unsigned long long)s->assertions[i]);
+    rc = rc ? rc : gsbuf_puts(out, "}");
+    rc = rc ? rc
+            : gsbuf_printf(out,
+                           ",\"refresh_tokens\":{\"issued\":%llu,\"accepted\":%llu,"
+                           "\"refused\":%llu}",
+                           (unsigned long long)s->refresh_issued,
+                           (unsigned long long)s->refresh_accepted,
+                           (unsigned long long)s->refresh_refused);
+    return rc ? rc
+              : gsbuf_printf(out,
+                             ",\"jws_signatures\":{\"verified\":%llu,\"invalid\":%llu,"
+                             "\"missing\":%llu}",
+                             (unsigned long long)s->jws[0], (unsigned long long)s->jws[1],
+                             (unsigned long long)s->jws[2]);
+}
+
 int gsstats_to_json(const struct gsstats *s, const struct gsstats_gauges *g, struct gsbuf *out)
 {
     int rc = gsbuf_puts(out, "{\"node\":\"");
@@ -257,6 +285,7 @@ int gsstats_to_json(const struct gsstats *s, const struct gsstats_gauges *g, str
                   s->service_max_s * 1e3, wait_mean * 1e3, s->wait_max_s * 1e3,
                   (unsigned long long)s->tokens_issued, (unsigned long long)s->token_errors,
                   g->token_limiters, (unsigned long long)s->control_requests);
+    rc = rc ? rc : assertions_json(s, out);
     rc = rc ? rc : throttled_json(s, out);
     rc = rc ? rc : clients_json(s, g, out);
     rc = rc ? rc : journey_json(&s->journey, out);

@@ -80,6 +80,8 @@ struct gsstats_journey {
 /* Resolves a client hash to its id for the JSON (NULL: unknown). */
 typedef const char *(*gsstats_name_fn)(const void *ctx, uint32_t hash);
 
+#define GSSTATS_ASSERT_RESULTS 8 /* GSASSERT_RESULTS (assertion.h) */
+
 struct gsstats {
     double reset_at_s; /* monotonic */
     uint64_t outcome[GSSTATS_N_OUTCOMES];
@@ -100,7 +102,10 @@ struct gsstats {
 
     uint64_t control_requests;
     uint64_t tokens_issued;
-    uint64_t token_errors; /* token endpoint answers other than 200 */
+    uint64_t token_errors;                       /* token endpoint answers other than 200 */
+    uint64_t assertions[GSSTATS_ASSERT_RESULTS]; /* client assertions by enum gsassert_result */
+    uint64_t refresh_issued, refresh_accepted, refresh_refused; /* refresh tokens */
+    uint64_t jws[3]; /* request signatures (--verify-jws): verified, invalid, missing */
     uint64_t stalls;
     uint64_t max_queue;
 
