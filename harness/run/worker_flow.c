@@ -145,13 +145,15 @@ static bool step_passed(const struct xfer_result *r, long failed_check)
 }
 
 /* The instance ends: completed (every step passed), else failed (counted
- * already) or ended by gatecap's own failure (local). */
+ * already) or ended by gatecap's own failure (local; an instance that
+ * failed before stays counted as failed only). */
 static void flow_end(struct worker *w, struct wslot *s, const struct xfer_result *r, bool local)
 {
     if (w->scn->phases[s->phase].record) {
         struct rec_flow *c = rec_flow_get(front(w), s->phase, s->flow - 1);
         if (c && local) {
-            c->local++;
+            if (!s->flow_failed)
+                c->local++;
         } else if (c && !s->flow_failed) {
             c->completed++;
             int64_t us = (r->done_ns - (w->sh->start_ns + s->flow_start_ns)) / 1000;
@@ -195,8 +197,12 @@ bool worker_flow_next(struct worker *w, size_t si, const struct xfer_result *r, 
             return false;
         }
     }
-    if (req->step + 1 >= fl->n_steps || atomic_load(&w->stop)) {
+    if (req->step + 1 >= fl->n_steps) {
         flow_end(w, s, r, false);
+        return false;
+    }
+    if (atomic_load(&w->stop)) { /* unfinished: its later steps are not sent */
+        s->flow = 0;
         return false;
     }
     *due_ns = r->done_ns - w->sh->start_ns + think_ns(w, &req->think);
