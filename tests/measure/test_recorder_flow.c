@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "measure/hdr.h"
@@ -164,11 +165,14 @@ static void check_examples(void **state)
 {
     (void)state;
     struct rec_set *dst = set_new(), *a = set_new(), *b = set_new();
-    strcpy(a->flows->checks[2].example, "HTTP 500 from gw1: first");
+    snprintf(a->flows->checks[2].example, sizeof a->flows->checks[2].example, "%s",
+             "HTTP 500 from gw1: first");
     a->flows->checks[2].failed = 1;
-    strcpy(b->flows->checks[2].example, "HTTP 503 from gw2: second");
+    snprintf(b->flows->checks[2].example, sizeof b->flows->checks[2].example, "%s",
+             "HTTP 503 from gw2: second");
     b->flows->checks[2].failed = 1;
-    strcpy(b->flows->checks[0].example, "HTTP 200 from gw2: zero");
+    snprintf(b->flows->checks[0].example, sizeof b->flows->checks[0].example, "%s",
+             "HTTP 200 from gw2: zero");
     assert_int_equal(rec_flows_add(dst, a), 0);
     assert_int_equal(rec_flows_add(dst, b), 0);
     assert_string_equal(dst->flows->checks[2].example, "HTTP 500 from gw1: first");
@@ -234,7 +238,8 @@ static void reset_keeps_cells(void **state)
     fill(only_done, 0, 2, 0, 0);
     s->flows->checks[3].passed = 9;
     s->flows->checks[3].failed = 1;
-    strcpy(s->flows->checks[3].example, "HTTP 500 from gw1: x");
+    snprintf(s->flows->checks[3].example, sizeof s->flows->checks[3].example, "%s",
+             "HTTP 500 from gw1: x");
     rec_set_reset(s);
     assert_ptr_equal(rec_flow_peek(s, 2, 1), c);
     assert_ptr_equal(rec_flow_peek(s, 0, 0), only_done);
