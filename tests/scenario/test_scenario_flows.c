@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "scenario/check.h"
 #include "scenario/scenario.h"
 #include "scenario/template.h"
@@ -384,6 +386,28 @@ static void secrets_not_in_messages(void **state)
                             "        think: {uniform: [\"${GATECAP_TEST_FLOW_TOKEN}\", 1s]}\n",
                "flows.0.steps.0");
     assert_null(strstr(err, "s3cr3t"));
+    /* nor in the scenario's JSON (results.json): a step is a request there */
+    struct scenario *s =
+        load_ok(TARGETS LOAD "flows:\n"
+                             "  - name: f\n"
+                             "    steps:\n"
+                             "      - name: a\n"
+                             "        path: \"/a?k=${GATECAP_TEST_FLOW_TOKEN}\"\n"
+                             "        headers: {X-Key: \"${GATECAP_TEST_FLOW_TOKEN}\"}\n"
+                             "        body: \"${GATECAP_TEST_FLOW_TOKEN}\"\n"
+                             "        checks: [{header: X-Token, equals: "
+                             "\"${GATECAP_TEST_FLOW_TOKEN}\"}]\n"
+                             "        capture: {v: {regex: \"${GATECAP_TEST_FLOW_TOKEN}(.*)\"}}\n");
+    json_t *j = scenario_to_json(s);
+    assert_non_null(j);
+    char *dump = json_dumps(j, 0);
+    assert_non_null(dump);
+    assert_non_null(strstr(dump, "\"f.a\""));
+    if (strstr(dump, "s3cr3t"))
+        fail_msg("the secret is in the scenario's JSON: %s", dump);
+    free(dump);
+    json_decref(j);
+    scenario_free(s);
     unsetenv("GATECAP_TEST_FLOW_TOKEN");
 }
 
