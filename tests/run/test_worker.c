@@ -17,6 +17,11 @@
  *    the phases;
  *  - stop and abort; the hand-off of recorder sets (the recycled set
  *    passed back in the call);
+ *  - flow instances: each step due at the previous answer plus its think
+ *    time, its latency from then, the flow's duration from the arrival's
+ *    intended start; captures reaching later steps; on_fail stop and
+ *    continue, failures by step and by check, local failures; a stop in a
+ *    step or in its think time (unfinished); closed-model pacing;
  *  - and once with the worker on its own thread and the real clock,
  *    against the coordinator's hand-offs, for ThreadSanitizer (make tsan):
  *    every arrival is counted once, whatever the timing.
@@ -1137,6 +1142,32 @@ static void flow_stop_during_think(void **state)
     fix_free(&fx);
 }
 
+/* An instance started before a hand-off and ended after it: the first
+ * set has it started, the next one completed (with its duration), so
+ * that the merged totals hold it once. */
+static void flow_across_a_handoff(void **state)
+{
+    (void)state;
+    struct fix fx;
+    fix_new(&fx, FLOW_YAML("stop", ""));
+    at_ms(&fx, 500);
+    answer_at(&fx, 520, sent_step(&fx, 0), CONSENT);
+    struct rec_set *s = handoff(&fx);
+    assert_int_equal(flow_cell(s)->started, 1);
+    assert_int_equal(flow_cell(s)->completed, 0);
+    at_ms(&fx, 620);
+    answer_at(&fx, 640, sent_step(&fx, 1), (struct answer){.status = 201});
+    at_ms(&fx, 740);
+    answer_at(&fx, 750, sent_step(&fx, 2), OK);
+    s = handoff(&fx);
+    const struct rec_flow *c = flow_cell(s);
+    assert_int_equal(c->started, 0);
+    assert_int_equal(c->completed, 1);
+    hist_is(c->duration, (int64_t[]){250000}, 1);
+    assert_true(rec_flow_used(c));
+    fix_free(&fx);
+}
+
 /* Closed model: a user loops its flow; pacing is the least time from one
  * iteration's start to the next; the flow's duration counts from the
  * iteration's start. */
@@ -1299,6 +1330,7 @@ int main(void)
         cmocka_unit_test(flow_failed_then_local_counted_once),
         cmocka_unit_test(flow_stop_during_a_step),
         cmocka_unit_test(flow_stop_during_think),
+        cmocka_unit_test(flow_across_a_handoff),
         cmocka_unit_test(flow_closed_pacing),
         cmocka_unit_test(flow_closed_pacing_overrun),
         cmocka_unit_test(threads_and_handoffs),
