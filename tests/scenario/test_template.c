@@ -591,7 +591,7 @@ static void flow_variables_in_files(void **state)
 static void flow_variables_limit(void **state)
 {
     (void)state;
-    char names[TPL_MAX_VARS + 1][8];
+    char names[TPL_MAX_VARS + 1][16];
     const char *vars[TPL_MAX_VARS + 1];
     for (int i = 0; i <= TPL_MAX_VARS; i++) {
         snprintf(names[i], sizeof names[i], "v%d", i);
