@@ -772,6 +772,7 @@ void worker_free(struct worker *w)
     for (size_t i = 0; i < w->n_var_bufs; i++)
         tpl_buf_free(&w->var_bufs[i]);
     free(w->var_bufs);
+    tpl_buf_free(&w->cap_scratch);
     free(w->spans);
     free(w->draws);
     free(w->rows);

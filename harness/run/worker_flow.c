@@ -75,12 +75,11 @@ long worker_checks(struct worker *w, size_t si, const struct xfer_result *r)
             failed = (long)req->checks[i].id;
     }
     const struct scn_flow *fl = s->flow ? &w->scn->flows[s->flow - 1] : NULL;
-    for (size_t i = 0; fl && i < req->n_captures; i++) {
+    for (size_t i = 0; i < req->n_captures; i++) {
         const struct scn_capture *cp = &req->captures[i];
-        long v = var_of(fl, cp->var);
-        if (v < 0)
-            continue;
-        struct tpl_buf *b = &s->var_bufs[v];
+        /* outside a flow the value goes nowhere, but the capture counts */
+        long v = fl ? var_of(fl, cp->var) : -1;
+        struct tpl_buf *b = v >= 0 ? &s->var_bufs[v] : &w->cap_scratch;
         int rc = chk_capture(cp, &resp, b);
         const char *why = rc == CHK_ETRUNCATED ? "the body exceeded body_limit"
                           : rc == CHK_NOTFOUND ? "nothing to capture"
@@ -92,13 +91,10 @@ long worker_checks(struct worker *w, size_t si, const struct xfer_result *r)
              memchr(b->data, '\0', b->len)))
             why = "the captured value holds a line break or a NUL";
         count_check(w, s, r, cp->id, !why, why);
-        if (why) {
-            s->vars[v] = (struct tpl_span){"", 0};
-            if (failed < 0)
-                failed = (long)cp->id;
-        } else {
-            s->vars[v] = (struct tpl_span){b->data, b->len};
-        }
+        if (why && failed < 0)
+            failed = (long)cp->id;
+        if (v >= 0)
+            s->vars[v] = why ? (struct tpl_span){"", 0} : (struct tpl_span){b->data, b->len};
     }
     return failed;
 }

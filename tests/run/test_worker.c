@@ -361,7 +361,8 @@ static void shared_free(struct worker_shared *sh)
 }
 
 /* The scenario of the tests but for what its last lines say: by default
- * one request (a), else (with "flows:" in them) what they list. */
+ * one request (a), else (with "flows:" or "requests:" in them) what they
+ * list. */
 static struct scenario *load(const char *load_yaml)
 {
     char yaml[4096], err[2048];
@@ -371,7 +372,10 @@ static struct scenario *load(const char *load_yaml)
              "%s"
              "generator: {late_threshold: 10ms}\n"
              "%s",
-             strstr(load_yaml, "flows:") ? "" : "requests: [{name: a, path: /a}]\n", load_yaml);
+             strstr(load_yaml, "flows:") || strstr(load_yaml, "requests:")
+                 ? ""
+                 : "requests: [{name: a, path: /a}]\n",
+             load_yaml);
     if (scenario_load_mem("t.yaml", yaml, strlen(yaml), NULL, 0, &scn, err, sizeof err))
         fail_msg("scenario: %s", err);
     return scn;
@@ -1168,6 +1172,28 @@ static void flow_across_a_handoff(void **state)
     fix_free(&fx);
 }
 
+/* A capture of a request outside any flow: its value goes nowhere, but
+ * it is counted like a check (docs/scenario.md: a capture that finds
+ * nothing is counted like a failed check named REQUEST.capture:VAR). */
+static void capture_outside_a_flow_is_counted(void **state)
+{
+    (void)state;
+    struct fix fx;
+    fix_new(&fx, "requests: [{name: r, path: /r, capture: {id: {json: $.id}}}]\n"
+                 "load: {max_inflight: 4, workers: 1, phases: [{duration: 1s, rate: 2/s}]}\n");
+    at_ms(&fx, 250);
+    assert_true(fx.fake->reqs[fx.fake->last_slot].keep);
+    answer_at(&fx, 260, fx.fake->last_slot, (struct answer){.status = 200, .body = "{}"});
+    at_ms(&fx, 750);
+    answer_at(&fx, 760, fx.fake->last_slot, CONSENT);
+    struct rec_set *s = handoff(&fx);
+    const struct rec_check *k = &s->flows->checks[check_id(fx.scn, "r.capture:id")];
+    assert_int_equal(k->failed, 1);
+    assert_int_equal(k->passed, 1);
+    assert_non_null(strstr(k->example, "nothing to capture"));
+    fix_free(&fx);
+}
+
 /* Closed model: a user loops its flow; pacing is the least time from one
  * iteration's start to the next; the flow's duration counts from the
  * iteration's start. */
@@ -1331,6 +1357,7 @@ int main(void)
         cmocka_unit_test(flow_stop_during_a_step),
         cmocka_unit_test(flow_stop_during_think),
         cmocka_unit_test(flow_across_a_handoff),
+        cmocka_unit_test(capture_outside_a_flow_is_counted),
         cmocka_unit_test(flow_closed_pacing),
         cmocka_unit_test(flow_closed_pacing_overrun),
         cmocka_unit_test(threads_and_handoffs),
