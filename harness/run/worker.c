@@ -601,6 +601,8 @@ int worker_new(const struct worker_shared *sh, int id, struct worker **out, char
         goto nomem;
     if ((scn->model == SCN_CLOSED || scn->n_flows) && thinkq_init(&w->thinkers, w->n_slots))
         goto nomem;
+    if (scn->n_flows)
+        rng_exp_init(); /* exponential think times (the schedule does it only for poisson) */
     size_t max_vars = 0;
     for (size_t f = 0; f < scn->n_flows; f++)
         if (scn->flows[f].n_vars > max_vars)

@@ -1194,6 +1194,48 @@ static void capture_outside_a_flow_is_counted(void **state)
     fix_free(&fx);
 }
 
+/* A uniform think time is drawn anew after each answer, within its
+ * bounds (to the test's 1 ms steps), over both halves of the range; an
+ * exponential one is drawn with its mean (50 ms, σ 2.5 ms over 400 draws). */
+static void flow_think_draws(void **state)
+{
+    (void)state;
+    static const char *const yaml[] = {
+        "flows: [{name: f, steps: [{name: a, path: /a, think: {uniform: [100ms, 300ms]}}, "
+        "{name: b, path: /b}]}]\n"
+        "load: {model: closed, workers: 1, phases: [{duration: 1000s, users: 1}]}\n",
+        "flows: [{name: f, steps: [{name: a, path: /a, think: {exponential: 50ms}}, "
+        "{name: b, path: /b}]}]\n"
+        "load: {model: closed, workers: 1, phases: [{duration: 1000s, users: 1}]}\n"};
+    for (int kind = 0; kind < 2; kind++) {
+        struct fix fx;
+        fix_new(&fx, yaml[kind]);
+        double t = 0, sum = 0;
+        int low = 0, high = 0, n = 400;
+        at_ms(&fx, t);
+        for (int i = 0; i < n; i++) {
+            answer_at(&fx, t, sent_step(&fx, 0), OK);
+            size_t starts = fx.fake->starts;
+            double answered = t;
+            while (fx.fake->starts == starts && t < answered + 2000)
+                at_ms(&fx, ++t);
+            double gap = t - answered; /* the draw, rounded up to the next ms */
+            sum += gap;
+            if (kind == 0) {
+                assert_true(gap >= 100 && gap <= 300);
+                low += gap <= 200;
+                high += gap > 200;
+            }
+            answer_at(&fx, t, sent_step(&fx, 1), OK); /* the next iteration at once */
+        }
+        if (kind == 0)
+            assert_true(low > n / 4 && high > n / 4);
+        else if (sum / n < 42 || sum / n > 59) /* 50 ms (σ 2.5 ms), + up to 1 ms of rounding */
+            fail_msg("exponential think: mean %.1f ms, want 50", sum / n);
+        fix_free(&fx);
+    }
+}
+
 /* Closed model: a user loops its flow; pacing is the least time from one
  * iteration's start to the next; the flow's duration counts from the
  * iteration's start. */
@@ -1358,6 +1400,7 @@ int main(void)
         cmocka_unit_test(flow_stop_during_think),
         cmocka_unit_test(flow_across_a_handoff),
         cmocka_unit_test(capture_outside_a_flow_is_counted),
+        cmocka_unit_test(flow_think_draws),
         cmocka_unit_test(flow_closed_pacing),
         cmocka_unit_test(flow_closed_pacing_overrun),
         cmocka_unit_test(threads_and_handoffs),
