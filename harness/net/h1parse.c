@@ -666,8 +666,14 @@ enum h1p_rc h1p_feed(struct h1p *p, const char *buf, size_t n, size_t *used)
         size_t k = (size_t)(q - pos);
         if (in_head && p->keep) {
             h1p_keep_head(p->keep, pos, k);
-            if (p->state == ST_VERSION)
-                p->keep->head_len = 0; /* a 1xx ended: its head is not the answer's */
+            /* A 1xx ended (a new status line, none of it read yet): its
+             * head is not the answer's. (ST_VERSION alone is also the
+             * first status line's first bytes, split from the rest.) */
+            if (p->state == ST_VERSION && p->idx == 0) {
+                p->keep->head_len = 0;
+                if (p->keep->head)
+                    p->keep->head[0] = '\0';
+            }
         }
         if (in_head)
             p->header_bytes += k;

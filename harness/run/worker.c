@@ -628,6 +628,8 @@ int worker_new(const struct worker_shared *sh, int id, struct worker **out, char
         goto nomem;
     if ((w->wl->model == SCN_CLOSED || scn->n_flows) && thinkq_init(&w->thinkers, w->n_slots))
         goto nomem;
+    if (scn->n_flows)
+        rng_exp_init(); /* exponential think times (the schedule does it only for poisson) */
     size_t max_vars = 0;
     for (size_t f = 0; f < scn->n_flows; f++)
         if (scn->flows[f].n_vars > max_vars)
@@ -800,6 +802,7 @@ void worker_free(struct worker *w)
     for (size_t i = 0; i < w->n_var_bufs; i++)
         tpl_buf_free(&w->var_bufs[i]);
     free(w->var_bufs);
+    tpl_buf_free(&w->cap_scratch);
     free(w->spans);
     worker_checks_free(w);
     free(w->draws);

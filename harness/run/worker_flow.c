@@ -120,12 +120,11 @@ long worker_checks(struct worker *w, size_t si, const struct xfer_result *r)
             failed = (long)ck->id;
     }
     const struct scn_flow *fl = s->flow ? &w->scn->flows[s->flow - 1] : NULL;
-    for (size_t i = 0; fl && i < req->n_captures; i++) {
+    for (size_t i = 0; i < req->n_captures; i++) {
         const struct scn_capture *cp = own ? &own->captures[i] : &req->captures[i];
-        long v = var_of(fl, cp->var);
-        if (v < 0)
-            continue;
-        struct tpl_buf *b = &s->var_bufs[v];
+        /* outside a flow the value goes nowhere, but the capture counts */
+        long v = fl ? var_of(fl, cp->var) : -1;
+        struct tpl_buf *b = v >= 0 ? &s->var_bufs[v] : &w->cap_scratch;
         int rc = chk_capture(cp, &resp, b);
         const char *why = rc == CHK_ETRUNCATED ? "the body exceeded body_limit"
                           : rc == CHK_NOTFOUND ? "nothing to capture"
@@ -137,13 +136,10 @@ long worker_checks(struct worker *w, size_t si, const struct xfer_result *r)
              memchr(b->data, '\0', b->len)))
             why = "the captured value holds a line break or a NUL";
         count_check(w, s, r, cp->id, !why, why);
-        if (why) {
-            s->vars[v] = (struct tpl_span){"", 0};
-            if (failed < 0)
-                failed = (long)cp->id;
-        } else {
-            s->vars[v] = (struct tpl_span){b->data, b->len};
-        }
+        if (why && failed < 0)
+            failed = (long)cp->id;
+        if (v >= 0)
+            s->vars[v] = why ? (struct tpl_span){"", 0} : (struct tpl_span){b->data, b->len};
     }
     return failed;
 }
@@ -190,13 +186,15 @@ static bool step_passed(const struct xfer_result *r, long failed_check)
 }
 
 /* The instance ends: completed (every step passed), else failed (counted
- * already) or ended by gatecap's own failure (local). */
+ * already) or ended by gatecap's own failure (local; an instance that
+ * failed before stays counted as failed only). */
 static void flow_end(struct worker *w, struct wslot *s, const struct xfer_result *r, bool local)
 {
     if (w->scn->phases[s->phase].record) {
         struct rec_flow *c = rec_flow_get(front(w), s->phase, s->flow - 1);
         if (c && local) {
-            c->local++;
+            if (!s->flow_failed)
+                c->local++;
         } else if (c && !s->flow_failed) {
             c->completed++;
             int64_t us = (r->done_ns - (w->sh->start_ns + s->flow_start_ns)) / 1000;
@@ -240,8 +238,12 @@ bool worker_flow_next(struct worker *w, size_t si, const struct xfer_result *r, 
             return false;
         }
     }
-    if (req->step + 1 >= fl->n_steps || atomic_load(&w->stop)) {
+    if (req->step + 1 >= fl->n_steps) {
         flow_end(w, s, r, false);
+        return false;
+    }
+    if (atomic_load(&w->stop)) { /* unfinished: its later steps are not sent */
+        s->flow = 0;
         return false;
     }
     *due_ns = r->done_ns - w->sh->start_ns + think_ns(w, &req->think);

@@ -102,7 +102,8 @@ struct worker {
     struct tpl_span *spans;       /* [n_slots * max vars]: the slots' flow variables */
     struct tpl_buf *var_bufs;     /* [same]: their bytes */
     size_t n_var_bufs;
-    uint64_t seq; /* next ${seq} of this worker's chunk */
+    struct tpl_buf cap_scratch; /* the value of a capture outside a flow (counted, unused) */
+    uint64_t seq;               /* next ${seq} of this worker's chunk */
     uint64_t seq_end;
 
     struct rec_set *sets[2];  /* both of the worker's sets, for worker_free */

@@ -66,8 +66,7 @@ static void read_think(struct scnp_ctx *c, const struct ytree_node *n, const cha
         }
         t.kind = t.b_ms > 0 ? SCN_THINK_UNIFORM : SCN_THINK_NONE;
     } else {
-        scnp_error(c, n, field, "give the kind: fixed, uniform or exponential");
-        return;
+        return; /* an unknown kind: scnp_keys said so */
     }
     *out = t;
 }

@@ -4,7 +4,9 @@
  * bytes after it that belong to no request) with what the parser must
  * find; every case must come out the same whole, fed one byte at a time,
  * and cut into two or three pieces at every place, since a socket may
- * split a response anywhere.
+ * split a response anywhere. The same for whole answers kept (h1p.keep):
+ * the final response's head (1xx heads dropped) and its de-chunked body
+ * up to a limit, a NUL after them at every step, buffers reused.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -608,6 +610,216 @@ static void long_peek(void **state)
     free(in);
 }
 
+/* ---- keeping the whole answer (h1p.keep) ---- */
+
+struct kcase {
+    const char *name;
+    const char *in; /* the whole stream: the answer and nothing after it */
+    bool head_req, eof;
+    size_t limit;
+    int status;
+    const char *head; /* the final response's head as kept */
+    const char *body; /* the body as kept (de-chunked, cut at limit) */
+    bool truncated;
+};
+
+#define CHUNKED "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+static const struct kcase kcases[] = {
+    {"content-length",
+     "HTTP/1.1 201 Created\r\nContent-Length: 11\r\nETag: \"x\"\r\n\r\n{\"id\":\"c1\"}",
+     .limit = 1024, .status = 201,
+     .head = "HTTP/1.1 201 Created\r\nContent-Length: 11\r\nETag: \"x\"\r\n\r\n",
+     .body = "{\"id\":\"c1\"}"},
+    {"chunked, extensions and trailers",
+     CHUNKED
+     "4;a=b\r\n{\"id\r\n3 ;x=\"y;z\"\r\n\":\"\r\n4\r\nc1\"}\r\n0;last\r\nX-T: 1\r\nY: 2\r\n\r\n",
+     .limit = 1024, .status = 200, .head = CHUNKED, .body = "{\"id\":\"c1\"}"},
+    {"chunked, cut at the limit across chunks", CHUNKED "4\r\nabcd\r\n4\r\nefgh\r\n0\r\n\r\n",
+     .limit = 6, .status = 200, .head = CHUNKED, .body = "abcdef", .truncated = true},
+    {"limit exactly the size", CHUNKED "4\r\nabcd\r\n4\r\nefgh\r\n0\r\n\r\n", .limit = 8,
+     .status = 200, .head = CHUNKED, .body = "abcdefgh"},
+    {"limit one less", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", .limit = 4,
+     .status = 200, .head = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", .body = "hell",
+     .truncated = true},
+    {"limit 0: the head only", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", .limit = 0,
+     .status = 200, .head = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", .body = "",
+     .truncated = true},
+    {"limit 0, empty body", "HTTP/1.1 204 No Content\r\n\r\n", .limit = 0, .status = 204,
+     .head = "HTTP/1.1 204 No Content\r\n\r\n", .body = ""},
+    {"close-delimited", "HTTP/1.0 200 OK\r\n\r\nuntil the end", .eof = true, .limit = 100,
+     .status = 200, .head = "HTTP/1.0 200 OK\r\n\r\n", .body = "until the end"},
+    {"HEAD: no body whatever the headers say", "HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n",
+     .head_req = true, .limit = 100, .status = 200,
+     .head = "HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n", .body = ""},
+    {"100-continue and 103 before the answer",
+     "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n"
+     "HTTP/1.1 201 Created\r\nLocation: /c/1\r\nContent-Length: 2\r\n\r\nok",
+     .limit = 100, .status = 201,
+     .head = "HTTP/1.1 201 Created\r\nLocation: /c/1\r\nContent-Length: 2\r\n\r\n", .body = "ok"},
+    {"LF only", "HTTP/1.1 500 Oops\nContent-Length: 3\n\nbad", .limit = 100, .status = 500,
+     .head = "HTTP/1.1 500 Oops\nContent-Length: 3\n\n", .body = "bad"},
+};
+
+/* Runs a keep case fed in pieces ending at cuts[0..ncuts) and at the end,
+ * into k (reused: emptied by h1p_keep_begin). After every piece, what is
+ * kept is followed by a NUL. */
+static void kcheck(const struct kcase *c, struct h1p_keep *k, const size_t *cuts, size_t ncuts,
+                   const char *where)
+{
+    size_t len = strlen(c->in), used_all = 0;
+    struct h1p p;
+    h1p_reset(&p, NULL, 0, c->head_req);
+    h1p_keep_begin(&p, k, c->limit);
+    enum h1p_rc rc = H1P_MORE;
+    for (size_t i = 0; i <= ncuts && rc == H1P_MORE; i++) {
+        size_t to = i < ncuts ? cuts[i] : len, used = 0;
+        rc = h1p_feed(&p, c->in + used_all, to - used_all, &used);
+        used_all += used;
+        if ((k->head && k->head[k->head_len]) || (k->body && k->body[k->body_len]))
+            fail_msg("case \"%s\", %s: no NUL after the kept bytes after %zu", c->name, where, to);
+    }
+    if (rc == H1P_MORE && c->eof)
+        rc = h1p_eof(&p);
+    if (rc != H1P_DONE || p.status != c->status)
+        fail_msg("case \"%s\", %s: rc %d status %d (%s)", c->name, where, rc, p.status,
+                 p.error ? p.error : "");
+    size_t hl = strlen(c->head), bl = strlen(c->body);
+    if (k->head_len != hl || memcmp(k->head, c->head, hl) || k->head[hl])
+        fail_msg("case \"%s\", %s: head %zu bytes \"%.*s\"", c->name, where, k->head_len,
+                 (int)k->head_len, k->head ? k->head : "");
+    if (k->body_len != bl || (bl && memcmp(k->body, c->body, bl)) || (k->body && k->body[bl]))
+        fail_msg("case \"%s\", %s: body %zu bytes \"%.*s\"", c->name, where, k->body_len,
+                 (int)k->body_len, k->body ? k->body : "");
+    if (k->truncated != c->truncated || k->oom)
+        fail_msg("case \"%s\", %s: truncated %d oom %d", c->name, where, k->truncated, k->oom);
+}
+
+/* Every keep case whole, byte by byte, cut in two everywhere and in three
+ * everywhere, into one h1p_keep whose buffers, once grown, are reused. */
+static void keep_answers(void **state)
+{
+    (void)state;
+    struct h1p_keep k = {0};
+    for (size_t i = 0; i < sizeof kcases / sizeof kcases[0]; i++) {
+        const struct kcase *c = &kcases[i];
+        size_t len = strlen(c->in);
+        kcheck(c, &k, NULL, 0, "whole");
+        const char *head = k.head, *body = k.body;
+        size_t *cuts = malloc((len + 1) * sizeof *cuts);
+        assert_non_null(cuts);
+        for (size_t j = 0; j < len; j++)
+            cuts[j] = j + 1;
+        kcheck(c, &k, cuts, len, "one byte at a time");
+        free(cuts);
+        char where[64];
+        for (size_t a = 0; a <= len; a++) {
+            snprintf(where, sizeof where, "cut at %zu", a);
+            kcheck(c, &k, &a, 1, where);
+            for (size_t b = a; b <= len; b++) {
+                snprintf(where, sizeof where, "cut at %zu and %zu", a, b);
+                kcheck(c, &k, (size_t[]){a, b}, 2, where);
+            }
+        }
+        /* small answers fit the first buffers: never moved */
+        assert_ptr_equal(k.head, head);
+        assert_ptr_equal(k.body, body);
+    }
+    h1p_keep_free(&k);
+    assert_null(k.head);
+    assert_null(k.body);
+    assert_int_equal(k.head_cap + k.body_cap + k.head_len + k.body_len, 0);
+}
+
+/* A body larger than the first buffer grows it (de-chunked, every byte
+ * in order); cleared, the grown buffer is kept for the next answer. */
+static void keep_grows_and_is_reused(void **state)
+{
+    (void)state;
+    enum { N = 100000 };
+    char *in = malloc(N + 200), *want = malloc(N);
+    assert_non_null(in);
+    assert_non_null(want);
+    size_t n = (size_t)snprintf(in, 200, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+    size_t body = 0;
+    for (size_t chunk = 1; body + chunk <= N - 20; chunk = chunk * 3 + 1) {
+        n += (size_t)snprintf(in + n, 20, "%zx\r\n", chunk);
+        for (size_t i = 0; i < chunk; i++, body++)
+            in[n++] = want[body] = (char)('a' + (body * 7) % 26);
+        in[n++] = '\r';
+        in[n++] = '\n';
+    }
+    memcpy(in + n, "0\r\n\r\n", 5);
+    n += 5;
+    struct h1p_keep k = {0};
+    struct h1p p;
+    for (int round = 0; round < 2; round++) {
+        h1p_reset(&p, NULL, 0, false);
+        h1p_keep_begin(&p, &k, 1u << 20);
+        size_t used = 0, off = 0;
+        enum h1p_rc rc = H1P_MORE;
+        while (rc == H1P_MORE && off < n) { /* in pieces of 1000 bytes */
+            size_t piece = n - off < 1000 ? n - off : 1000;
+            rc = h1p_feed(&p, in + off, piece, &used);
+            off += used;
+        }
+        assert_int_equal(rc, H1P_DONE);
+        assert_int_equal(k.body_len, body);
+        assert_memory_equal(k.body, want, body);
+        assert_int_equal(k.body[body], '\0');
+        assert_false(k.truncated);
+        char *grown = k.body;
+        size_t cap = k.body_cap;
+        h1p_keep_clear(&k, 10);
+        assert_int_equal(k.body_len + k.head_len, 0);
+        assert_ptr_equal(k.body, grown);
+        assert_int_equal(k.body_cap, cap);
+        assert_string_equal(k.body, "");
+        assert_string_equal(k.head, "");
+    }
+    h1p_keep_free(&k);
+    free(in);
+    free(want);
+}
+
+/* Without h1p_keep_begin nothing is kept (h1p_reset forgets keep); the
+ * functions a transport with its own parser calls (libcurl's). */
+static void keep_by_hand(void **state)
+{
+    (void)state;
+    struct h1p_keep k = {0};
+    struct h1p p;
+    h1p_reset(&p, NULL, 0, false);
+    assert_null(p.keep);
+    h1p_keep_begin(&p, &k, 4);
+    assert_ptr_equal(p.keep, &k);
+    h1p_reset(&p, NULL, 0, false);
+    assert_null(p.keep);
+    size_t used;
+    const char in[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    assert_int_equal(h1p_feed(&p, in, sizeof in - 1, &used), H1P_DONE);
+    assert_null(k.head);
+    assert_null(k.body);
+
+    h1p_keep_clear(&k, 4);
+    h1p_keep_head(&k, "X: 1\r\n", 6);
+    h1p_keep_head(&k, "Y: 2\r\n", 6);
+    assert_string_equal(k.head, "X: 1\r\nY: 2\r\n");
+    h1p_keep_body(&k, "abc", 3);
+    assert_false(k.truncated);
+    h1p_keep_body(&k, "", 0);
+    assert_false(k.truncated);
+    h1p_keep_body(&k, "de", 2);
+    assert_true(k.truncated);
+    assert_string_equal(k.body, "abcd");
+    h1p_keep_body(&k, "f", 1);
+    assert_int_equal(k.body_len, 4);
+    h1p_keep_clear(&k, 4);
+    assert_false(k.truncated);
+    assert_int_equal(k.body_limit, 4);
+    h1p_keep_free(&k);
+    h1p_keep_free(&k); /* twice is fine */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -619,6 +831,9 @@ int main(void)
         cmocka_unit_test(framing_limits),
         cmocka_unit_test(interim_limits),
         cmocka_unit_test(long_peek),
+        cmocka_unit_test(keep_answers),
+        cmocka_unit_test(keep_grows_and_is_reused),
+        cmocka_unit_test(keep_by_hand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,11 @@
  *    the phases;
  *  - stop and abort; the hand-off of recorder sets (the recycled set
  *    passed back in the call);
+ *  - flow instances: each step due at the previous answer plus its think
+ *    time, its latency from then, the flow's duration from the arrival's
+ *    intended start; captures reaching later steps; on_fail stop and
+ *    continue, failures by step and by check, local failures; a stop in a
+ *    step or in its think time (unfinished); closed-model pacing;
  *  - and once with the worker on its own thread and the real clock,
  *    against the coordinator's hand-offs, for ThreadSanitizer (make tsan):
  *    every arrival is counted once, whatever the timing.
@@ -37,11 +42,13 @@
 #include "base/clock.h"
 #include "measure/hdr.h"
 #include "measure/recorder.h"
+#include "measure/recorder_flow.h"
 #include "net/xfer.h"
 #include "net/xfer_int.h"
 #include "run/sched.h"
 #include "run/worker.h"
 #include "scenario/scenario.h"
+#include "scenario/template.h"
 
 #define MS 1000000LL /* ns */
 
@@ -220,6 +227,7 @@ struct answer {
     int outcome;       /* without a status: OC_* */
     int retry_after_s; /* 429: Retry-After, or -1 */
     bool local;        /* never sent: gatecap ran out of something */
+    const char *body;  /* the whole body kept for checks and captures, or NULL */
 };
 
 /* Completes slot's request now (the clock's time) as a says. */
@@ -242,6 +250,9 @@ static void finish(struct fake *f, size_t slot, struct answer a)
                             : "connection refused (test)",
         .throttle_kind = a.status == 429 ? REC_THROTTLE_OTHER : -1,
         .retry_after_s = a.status == 429 ? a.retry_after_s : -1,
+        .head = a.body ? "" : NULL,
+        .whole_body = a.body,
+        .whole_body_len = a.body ? strlen(a.body) : 0,
     };
     f->done(f->user, slot, &r);
 }
@@ -355,15 +366,21 @@ static void shared_free(struct worker_shared *sh)
     free(sh->phase_end_ns);
 }
 
+/* The scenario of the tests but for what its last lines say: by default
+ * one request (a), else (with "flows:" or "requests:" in them) what they
+ * list. */
 static struct scenario *load(const char *load_yaml)
 {
-    char yaml[2048], err[2048];
+    char yaml[4096], err[2048];
     struct scenario *scn = NULL;
     snprintf(yaml, sizeof yaml,
              "targets: [\"http://127.0.0.1:9\"]\n"
-             "requests: [{name: a, path: /a}]\n"
+             "%s"
              "generator: {late_threshold: 10ms}\n"
              "%s",
+             strstr(load_yaml, "flows:") || strstr(load_yaml, "requests:")
+                 ? ""
+                 : "requests: [{name: a, path: /a}]\n",
              load_yaml);
     if (scenario_load_mem("t.yaml", yaml, strlen(yaml), NULL, 0, &scn, err, sizeof err))
         fail_msg("scenario: %s", err);
@@ -838,6 +855,445 @@ static void handoff_recycles(void **state)
     fix_free(&fx);
 }
 
+/* ---- flows ---- */
+
+/* A flow of three steps: consent (captures cid from its JSON body), pay
+ * (sends it, checks status 201), status; 100 ms think time after each
+ * step. One instance per run: the arrival is due at 500 ms. */
+#define FLOW_YAML(on_fail, extra_load)                                                             \
+    "flows:\n"                                                                                     \
+    "  - name: pay\n"                                                                              \
+    "    think: 100ms\n"                                                                           \
+    "    on_fail: " on_fail "\n"                                                                   \
+    "    steps:\n"                                                                                 \
+    "      - {name: consent, path: /c, capture: {cid: {json: $.id}}}\n"                            \
+    "      - {name: pay, path: \"/p/${cid}\", checks: [{name: paid, status: 201}]}\n"              \
+    "      - {name: status, path: /s}\n"                                                           \
+    "load: {max_inflight: 4, workers: 1, " extra_load "phases: [{name: one, duration: 1s, "        \
+    "rate: 1/s}]}\n"
+
+static const struct answer CONSENT = {.status = 200, .body = "{\"id\": \"c-17\"}"};
+
+/* The id of check or capture name in the scenario's check names. */
+static size_t check_id(const struct scenario *scn, const char *name)
+{
+    for (size_t k = 0; k < scn->n_check_names; k++)
+        if (!strcmp(scn->check_names[k], name))
+            return k;
+    fail_msg("no check named %s", name);
+    return 0;
+}
+
+static const struct rec_flow *flow_cell(const struct rec_set *s)
+{
+    const struct rec_flow *c = rec_flow_peek(s, 0, 0);
+    assert_non_null(c);
+    return c;
+}
+
+/* The request in flight in the fake's latest slot is step `step`. */
+static size_t sent_step(struct fix *fx, size_t step)
+{
+    size_t slot = fx->fake->last_slot;
+    assert_true(fx->fake->busy[slot]);
+    assert_int_equal(fx->fake->reqs[slot].request, step);
+    return slot;
+}
+
+/* Every step is due at the previous answer plus the think time, and its
+ * latency counts from then (not from its send); the flow's duration from
+ * the arrival's intended start to the last answer. The captured value
+ * reaches the next step's variables. */
+static void flow_steps_due_after_think(void **state)
+{
+    (void)state;
+    struct fix fx;
+    fix_new(&fx, FLOW_YAML("stop", ""));
+    assert_int_equal(fx.scn->n_requests, 3);
+    at_ms(&fx, 499.999);
+    assert_int_equal(fx.fake->starts, 0);
+    at_ms(&fx, 500);
+    size_t slot = sent_step(&fx, 0);
+    assert_true(fx.fake->reqs[slot].keep); /* its capture reads the body */
+    answer_at(&fx, 520, slot, CONSENT);
+    assert_int_equal(fx.fake->starts, 1); /* the next step is due at 620 */
+    at_ms(&fx, 619.999);
+    assert_int_equal(fx.fake->starts, 1);
+    at_ms(&fx, 640); /* sent 20 ms late: its latency still counts from 620 */
+    assert_int_equal(fx.fake->starts, 2);
+    slot = sent_step(&fx, 1);
+    const struct tpl_span *v = fx.fake->reqs[slot].vars;
+    assert_non_null(v);
+    assert_int_equal(v[0].len, 4);
+    assert_memory_equal(v[0].p, "c-17", 4);
+    answer_at(&fx, 700, slot, (struct answer){.status = 201});
+    at_ms(&fx, 800);
+    slot = sent_step(&fx, 2);
+    assert_false(fx.fake->reqs[slot].keep); /* no check, no capture */
+    answer_at(&fx, 830, slot, OK);
+    assert_int_equal(fx.fake->starts, 3);
+    at_ms(&fx, 1000); /* the schedule is over */
+    assert_true(worker_drained(fx.w));
+    struct rec_set *s = handoff(&fx);
+    hist_is(rec_cell_peek(s, 0, 0, 0)->latency, (int64_t[]){20000}, 1);
+    hist_is(rec_cell_peek(s, 0, 1, 0)->latency, (int64_t[]){80000}, 1); /* 700 − 620 */
+    hist_is(rec_cell_peek(s, 0, 1, 0)->service, (int64_t[]){60000}, 1); /* 700 − 640 */
+    hist_is(rec_cell_peek(s, 0, 2, 0)->latency, (int64_t[]){30000}, 1); /* 830 − 800 */
+    const struct rec_flow *c = flow_cell(s);
+    assert_int_equal(c->started, 1);
+    assert_int_equal(c->completed, 1);
+    assert_int_equal(c->failed, 0);
+    assert_int_equal(c->local, 0);
+    hist_is(c->duration, (int64_t[]){330000}, 1); /* 830 − 500 */
+    assert_int_equal(s->flows->checks[check_id(fx.scn, "paid")].passed, 1);
+    assert_int_equal(s->flows->checks[check_id(fx.scn, "pay.consent.capture:cid")].passed, 1);
+    assert_int_equal(s->health.started, 1); /* later steps are not arrivals */
+    fix_free(&fx);
+}
+
+/* A step answered after its think time would have ended already is sent
+ * at once; with no think time, the next step goes out with the answer. */
+static void flow_step_due_in_the_past_goes_at_once(void **state)
+{
+    (void)state;
+    struct fix fx;
+    fix_new(&fx, "flows: [{name: f, steps: [{name: a, path: /a}, {name: b, path: /b}]}]\n"
+                 "load: {max_inflight: 4, workers: 1, phases: [{duration: 1s, rate: 1/s}]}\n");
+    at_ms(&fx, 500);
+    answer_at(&fx, 510, sent_step(&fx, 0), OK);
+    answer_at(&fx, 530, sent_step(&fx, 1), OK);
+    struct rec_set *s = handoff(&fx);
+    hist_is(rec_cell_peek(s, 0, 1, 0)->latency, (int64_t[]){20000}, 1);
+    hist_is(flow_cell(s)->duration, (int64_t[]){30000}, 1);
+    assert_int_equal(flow_cell(s)->completed, 1);
+    fix_free(&fx);
+}
+
+/* on_fail: stop — a step's failed check ends the instance: later steps
+ * are not sent; the instance is failed, by that step and check. */
+static void flow_stop_on_failed_check(void **state)
+{
+    (void)state;
+    struct fix fx;
+    fix_new(&fx, FLOW_YAML("stop", ""));
+    at_ms(&fx, 500);
+    answer_at(&fx, 520, sent_step(&fx, 0), CONSENT);
+    at_ms(&fx, 620);
+    answer_at(&fx, 650, sent_step(&fx, 1), OK); /* 200, not 201 */
+    at_ms(&fx, 1000);
+    assert_int_equal(fx.fake->starts, 2);
+    assert_true(worker_drained(fx.w));
+    struct rec_set *s = handoff(&fx);
+    const struct rec_flow *c = flow_cell(s);
+    assert_int_equal(c->started, 1);
+    assert_int_equal(c->completed, 0);
+    assert_int_equal(c->failed, 1);
+    assert_int_equal(c->failed_by_step[0], 0);
+    assert_int_equal(c->failed_by_step[1], 1);
+    assert_int_equal(c->failed_by_step[2], 0);
+    assert_int_equal(c->failed_by_check[check_id(fx.scn, "paid")], 1);
+    assert_int_equal(hdr_count(c->duration), 0);
+    const struct rec_check *k = &s->flows->checks[check_id(fx.scn, "paid")];
+    assert_int_equal(k->failed, 1);
+    assert_int_equal(k->passed, 0);
+    assert_non_null(strstr(k->example, "HTTP 200"));
+    fix_free(&fx);
+}
+
+/* on_fail: continue — the next step is sent anyway; the instance is
+ * failed (by its first failure) and not completed. A failed request (a
+ * status not expected, no check) fails the step too. */
+static void flow_continue_after_failure(void **state)
+{
+    (void)state;
+    struct fix fx;
+    fix_new(&fx, FLOW_YAML("continue", ""));
+    at_ms(&fx, 500);
+    answer_at(&fx, 520, sent_step(&fx, 0), (struct answer){.status = 503});
+    at_ms(&fx, 620);
+    size_t slot = sent_step(&fx, 1);
+    assert_int_equal(fx.fake->reqs[slot].vars[0].len, 0); /* nothing captured */
+    answer_at(&fx, 650, slot, OK);                        /* fails its check too */
+    at_ms(&fx, 750);
+    answer_at(&fx, 760, sent_step(&fx, 2), OK);
+    at_ms(&fx, 1000);
+    assert_true(worker_drained(fx.w));
+    struct rec_set *s = handoff(&fx);
+    const struct rec_flow *c = flow_cell(s);
+    assert_int_equal(c->started, 1);
+    assert_int_equal(c->completed, 0);
+    assert_int_equal(c->failed, 1);
+    assert_int_equal(c->failed_by_step[0], 1); /* the first failure only */
+    assert_int_equal(c->failed_by_step[1], 0);
+    /* the 503's capture found nothing: the first failed check of the step */
+    assert_int_equal(c->failed_by_check[check_id(fx.scn, "pay.consent.capture:cid")], 1);
+    assert_int_equal(c->failed_by_check[check_id(fx.scn, "paid")], 0);
+    assert_int_equal(s->flows->checks[check_id(fx.scn, "paid")].failed, 1);
+    assert_int_equal(hdr_count(c->duration), 0);
+    fix_free(&fx);
+}
+
+/* A capture that finds nothing fails the step by that capture. */
+static void flow_failed_capture(void **state)
+{
+    (void)state;
+    struct fix fx;
+    fix_new(&fx, FLOW_YAML("stop", ""));
+    at_ms(&fx, 500);
+    answer_at(&fx, 520, sent_step(&fx, 0), (struct answer){.status = 200, .body = "{}"});
+    at_ms(&fx, 1000);
+    assert_int_equal(fx.fake->starts, 1);
+    struct rec_set *s = handoff(&fx);
+    const struct rec_flow *c = flow_cell(s);
+    size_t cid = check_id(fx.scn, "pay.consent.capture:cid");
+    assert_int_equal(c->failed, 1);
+    assert_int_equal(c->failed_by_step[0], 1);
+    assert_int_equal(c->failed_by_check[cid], 1);
+    assert_int_equal(s->flows->checks[cid].failed, 1);
+    assert_non_null(strstr(s->flows->checks[cid].example, "nothing to capture"));
+    fix_free(&fx);
+}
+
+/* A step gatecap could not send (its own failure) ends the instance as
+ * local: neither failed nor completed. */
+static void flow_local_failure(void **state)
+{
+    (void)state;
+    struct fix fx;
+    fix_new(&fx, FLOW_YAML("continue", ""));
+    at_ms(&fx, 500);
+    answer_at(&fx, 520, sent_step(&fx, 0), CONSENT);
+    at_ms(&fx, 620);
+    answer_at(&fx, 621, sent_step(&fx, 1), (struct answer){.local = true});
+    at_ms(&fx, 1000);
+    assert_int_equal(fx.fake->starts, 2); /* even with on_fail: continue */
+    assert_true(worker_drained(fx.w));
+    struct rec_set *s = handoff(&fx);
+    const struct rec_flow *c = flow_cell(s);
+    assert_int_equal(c->started, 1);
+    assert_int_equal(c->local, 1);
+    assert_int_equal(c->failed, 0);
+    assert_int_equal(c->completed, 0);
+    assert_int_equal(s->health.local_failures, 1);
+    fix_free(&fx);
+}
+
+/* An instance that failed already (on_fail: continue) and then meets a
+ * local failure is counted once, as failed: started = completed + failed
+ * + local + unfinished. */
+static void flow_failed_then_local_counted_once(void **state)
+{
+    (void)state;
+    struct fix fx;
+    fix_new(&fx, FLOW_YAML("continue", ""));
+    at_ms(&fx, 500);
+    answer_at(&fx, 520, sent_step(&fx, 0), CONSENT);
+    at_ms(&fx, 620);
+    answer_at(&fx, 630, sent_step(&fx, 1), OK); /* its check fails */
+    at_ms(&fx, 730);
+    answer_at(&fx, 731, sent_step(&fx, 2), (struct answer){.local = true});
+    struct rec_set *s = handoff(&fx);
+    const struct rec_flow *c = flow_cell(s);
+    assert_int_equal(c->started, 1);
+    assert_int_equal(c->failed, 1);
+    assert_int_equal(c->local, 0);
+    assert_int_equal(c->completed, 0);
+    fix_free(&fx);
+}
+
+/* A stop while a step is in flight: its answer is recorded, no later step
+ * is sent, and the instance is unfinished (not completed: it did not run
+ * its steps), then the worker is drained. */
+static void flow_stop_during_a_step(void **state)
+{
+    (void)state;
+    struct fix fx;
+    fix_new(&fx, FLOW_YAML("stop", ""));
+    at_ms(&fx, 500);
+    size_t slot = sent_step(&fx, 0);
+    worker_stop(fx.w);
+    worker_step(fx.w);
+    assert_false(worker_drained(fx.w));
+    answer_at(&fx, 520, slot, CONSENT);
+    at_ms(&fx, 700);
+    assert_int_equal(fx.fake->starts, 1);
+    assert_true(worker_drained(fx.w));
+    struct rec_set *s = handoff(&fx);
+    assert_int_equal(rec_cell_peek(s, 0, 0, 0)->completed, 1);
+    const struct rec_flow *c = flow_cell(s);
+    assert_int_equal(c->started, 1);
+    assert_int_equal(c->completed, 0);
+    assert_int_equal(c->failed, 0);
+    assert_int_equal(c->local, 0);
+    assert_int_equal(hdr_count(c->duration), 0);
+    fix_free(&fx);
+}
+
+/* A stop during a step's think time: the next step is never sent, the
+ * instance is unfinished, and the worker drains at once. */
+static void flow_stop_during_think(void **state)
+{
+    (void)state;
+    struct fix fx;
+    fix_new(&fx, FLOW_YAML("stop", ""));
+    at_ms(&fx, 500);
+    answer_at(&fx, 520, sent_step(&fx, 0), CONSENT);
+    at_ms(&fx, 560);
+    assert_false(worker_drained(fx.w)); /* the instance waits for its next step */
+    worker_stop(fx.w);
+    worker_step(fx.w);
+    assert_true(worker_drained(fx.w));
+    at_ms(&fx, 700);
+    assert_int_equal(fx.fake->starts, 1);
+    struct rec_set *s = handoff(&fx);
+    const struct rec_flow *c = flow_cell(s);
+    assert_int_equal(c->started, 1);
+    assert_int_equal(c->completed + c->failed + c->local, 0);
+    fix_free(&fx);
+}
+
+/* An instance started before a hand-off and ended after it: the first
+ * set has it started, the next one completed (with its duration), so
+ * that the merged totals hold it once. */
+static void flow_across_a_handoff(void **state)
+{
+    (void)state;
+    struct fix fx;
+    fix_new(&fx, FLOW_YAML("stop", ""));
+    at_ms(&fx, 500);
+    answer_at(&fx, 520, sent_step(&fx, 0), CONSENT);
+    struct rec_set *s = handoff(&fx);
+    assert_int_equal(flow_cell(s)->started, 1);
+    assert_int_equal(flow_cell(s)->completed, 0);
+    at_ms(&fx, 620);
+    answer_at(&fx, 640, sent_step(&fx, 1), (struct answer){.status = 201});
+    at_ms(&fx, 740);
+    answer_at(&fx, 750, sent_step(&fx, 2), OK);
+    s = handoff(&fx);
+    const struct rec_flow *c = flow_cell(s);
+    assert_int_equal(c->started, 0);
+    assert_int_equal(c->completed, 1);
+    hist_is(c->duration, (int64_t[]){250000}, 1);
+    assert_true(rec_flow_used(c));
+    fix_free(&fx);
+}
+
+/* A capture of a request outside any flow: its value goes nowhere, but
+ * it is counted like a check (docs/scenario.md: a capture that finds
+ * nothing is counted like a failed check named REQUEST.capture:VAR). */
+static void capture_outside_a_flow_is_counted(void **state)
+{
+    (void)state;
+    struct fix fx;
+    fix_new(&fx, "requests: [{name: r, path: /r, capture: {id: {json: $.id}}}]\n"
+                 "load: {max_inflight: 4, workers: 1, phases: [{duration: 1s, rate: 2/s}]}\n");
+    at_ms(&fx, 250);
+    assert_true(fx.fake->reqs[fx.fake->last_slot].keep);
+    answer_at(&fx, 260, fx.fake->last_slot, (struct answer){.status = 200, .body = "{}"});
+    at_ms(&fx, 750);
+    answer_at(&fx, 760, fx.fake->last_slot, CONSENT);
+    struct rec_set *s = handoff(&fx);
+    const struct rec_check *k = &s->flows->checks[check_id(fx.scn, "r.capture:id")];
+    assert_int_equal(k->failed, 1);
+    assert_int_equal(k->passed, 1);
+    assert_non_null(strstr(k->example, "nothing to capture"));
+    fix_free(&fx);
+}
+
+/* A uniform think time is drawn anew after each answer, within its
+ * bounds (to the test's 1 ms steps), over both halves of the range; an
+ * exponential one is drawn with its mean (50 ms, σ 2.5 ms over 400 draws). */
+static void flow_think_draws(void **state)
+{
+    (void)state;
+    static const char *const yaml[] = {
+        "flows: [{name: f, steps: [{name: a, path: /a, think: {uniform: [100ms, 300ms]}}, "
+        "{name: b, path: /b}]}]\n"
+        "load: {model: closed, workers: 1, phases: [{duration: 1000s, users: 1}]}\n",
+        "flows: [{name: f, steps: [{name: a, path: /a, think: {exponential: 50ms}}, "
+        "{name: b, path: /b}]}]\n"
+        "load: {model: closed, workers: 1, phases: [{duration: 1000s, users: 1}]}\n"};
+    for (int kind = 0; kind < 2; kind++) {
+        struct fix fx;
+        fix_new(&fx, yaml[kind]);
+        double t = 0, sum = 0;
+        int low = 0, high = 0, n = 400;
+        at_ms(&fx, t);
+        for (int i = 0; i < n; i++) {
+            answer_at(&fx, t, sent_step(&fx, 0), OK);
+            size_t starts = fx.fake->starts;
+            double answered = t;
+            while (fx.fake->starts == starts && t < answered + 2000)
+                at_ms(&fx, ++t);
+            double gap = t - answered; /* the draw, rounded up to the next ms */
+            sum += gap;
+            if (kind == 0) {
+                assert_true(gap >= 100 && gap <= 300);
+                low += gap <= 200;
+                high += gap > 200;
+            }
+            answer_at(&fx, t, sent_step(&fx, 1), OK); /* the next iteration at once */
+        }
+        if (kind == 0)
+            assert_true(low > n / 4 && high > n / 4);
+        else if (sum / n < 42 || sum / n > 59) /* 50 ms (σ 2.5 ms), + up to 1 ms of rounding */
+            fail_msg("exponential think: mean %.1f ms, want 50", sum / n);
+        fix_free(&fx);
+    }
+}
+
+/* Closed model: a user loops its flow; pacing is the least time from one
+ * iteration's start to the next; the flow's duration counts from the
+ * iteration's start. */
+static void flow_closed_pacing(void **state)
+{
+    (void)state;
+    struct fix fx;
+    fix_new(&fx, "flows: [{name: f, pacing: 1s, steps: [{name: a, path: /a}, "
+                 "{name: b, path: /b, think: 50ms}, {name: c, path: /c}]}]\n"
+                 "load: {model: closed, workers: 1, phases: [{duration: 3s, users: 1}]}\n");
+    at_ms(&fx, 0);
+    assert_int_equal(fx.fake->starts, 1);
+    answer_at(&fx, 10, sent_step(&fx, 0), OK);
+    answer_at(&fx, 30, sent_step(&fx, 1), OK); /* no think after a: sent at 10 */
+    at_ms(&fx, 79.999);
+    assert_int_equal(fx.fake->starts, 2);
+    at_ms(&fx, 80);
+    answer_at(&fx, 100, sent_step(&fx, 2), OK);
+    at_ms(&fx, 999.999); /* pacing: the next iteration at 1000 ms */
+    assert_int_equal(fx.fake->starts, 3);
+    at_ms(&fx, 1000);
+    assert_int_equal(fx.fake->starts, 4);
+    sent_step(&fx, 0);
+    struct rec_set *s = handoff(&fx);
+    const struct rec_flow *c = flow_cell(s);
+    assert_int_equal(c->started, 2);
+    assert_int_equal(c->completed, 1);
+    hist_is(c->duration, (int64_t[]){100000}, 1);
+    hist_is(rec_cell_peek(s, 0, 1, 0)->latency, (int64_t[]){20000}, 1);
+    hist_is(rec_cell_peek(s, 0, 2, 0)->latency, (int64_t[]){20000}, 1); /* from 80 */
+    fix_free(&fx);
+}
+
+/* Closed model: an iteration longer than the pacing is followed by the
+ * next at once. */
+static void flow_closed_pacing_overrun(void **state)
+{
+    (void)state;
+    struct fix fx;
+    fix_new(&fx, "flows: [{name: f, pacing: 100ms, steps: [{name: a, path: /a}]}]\n"
+                 "load: {model: closed, workers: 1, phases: [{duration: 3s, users: 1}]}\n");
+    at_ms(&fx, 0);
+    answer_at(&fx, 150, sent_step(&fx, 0), OK);
+    assert_int_equal(fx.fake->starts, 2);
+    answer_at(&fx, 180, sent_step(&fx, 0), OK);
+    at_ms(&fx, 249.999);
+    assert_int_equal(fx.fake->starts, 2);
+    at_ms(&fx, 250);
+    assert_int_equal(fx.fake->starts, 3);
+    fix_free(&fx);
+}
+
 /* ---- on its own thread, with the coordinator's hand-offs ---- */
 
 /* Two workers on their threads, the real clock, a transport that answers
@@ -1043,6 +1499,20 @@ int main(void)
         cmocka_unit_test(stop_lets_inflight_finish),
         cmocka_unit_test(abort_records_abandoned),
         cmocka_unit_test(handoff_recycles),
+        cmocka_unit_test(flow_steps_due_after_think),
+        cmocka_unit_test(flow_step_due_in_the_past_goes_at_once),
+        cmocka_unit_test(flow_stop_on_failed_check),
+        cmocka_unit_test(flow_continue_after_failure),
+        cmocka_unit_test(flow_failed_capture),
+        cmocka_unit_test(flow_local_failure),
+        cmocka_unit_test(flow_failed_then_local_counted_once),
+        cmocka_unit_test(flow_stop_during_a_step),
+        cmocka_unit_test(flow_stop_during_think),
+        cmocka_unit_test(flow_across_a_handoff),
+        cmocka_unit_test(capture_outside_a_flow_is_counted),
+        cmocka_unit_test(flow_think_draws),
+        cmocka_unit_test(flow_closed_pacing),
+        cmocka_unit_test(flow_closed_pacing_overrun),
         cmocka_unit_test(threads_and_handoffs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

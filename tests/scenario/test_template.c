@@ -5,7 +5,9 @@
  * with a fixed context (UUID format and version bits, random_int bounds
  * including A == B, negatives and the full 64-bit range, random_hex
  * lengths, now_* exact strings and a comparison with gmtime_r), feeder
- * columns, and that rendering stops allocating once the buffer is grown.
+ * columns, flow variables (tpl_compile_vars: over environment variables of
+ * the same name, in files too, rendered from tpl_ctx.vars, the mask), and
+ * that rendering stops allocating once the buffer is grown.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -457,6 +459,164 @@ static void lenient_mode_for_files(void **state)
     tpl_free(t);
 }
 
+/* ---- flow variables -------------------------------------------------------- */
+
+static struct tpl *compile_vars_ok(const char *text, size_t len, unsigned flags,
+                                   const char *const *vars, size_t n_vars)
+{
+    struct tpl *t = NULL;
+    int rc =
+        tpl_compile_vars(text, len, flags, fds(), 2, vars, n_vars, env, NULL, &t, err, sizeof err);
+    if (rc)
+        fail_msg("'%s' (flags %u): rc %d: %s", text, flags, rc, err);
+    return t;
+}
+
+/* ${NAME} of a flow variable is a runtime piece rendered from
+ * tpl_ctx.vars; it wins over an environment variable of that name (A is
+ * set), never over a built-in; other names are still environment
+ * variables, expanded at compile time. */
+static void flow_variables_rendered(void **state)
+{
+    (void)state;
+    static const char *const vars[] = {"cid", "A", "uuid", "etag"};
+    const char text[] = "/p/${cid}/${A}/${B:-b}/${accounts.id}?e=${etag}&x=${cid}";
+    struct tpl *t = compile_vars_ok(text, sizeof text - 1, TPL_ENV | TPL_RUNTIME, vars, 4);
+    assert_true(tpl_dynamic(t));
+    assert_int_equal(tpl_var_mask(t), 1 | 2 | 8);
+    assert_int_equal(tpl_feeder_mask(t), 1);
+    /* shown as written, the defaulted environment variable expanded */
+    assert_string_equal(tpl_text(t, NULL), "/p/${cid}/${A}/b/${accounts.id}?e=${etag}&x=${cid}");
+    size_t rows[2] = {0, 0};
+    uint64_t rng = 1;
+    const struct tpl_span values[4] = {{"c-1", 3}, {"from-capture", 12}, {"unused", 6}, {"", 0}};
+    struct tpl_ctx ctx = {.feeders = fds(), .rows = rows, .rng = &rng, .vars = values};
+    struct tpl_buf b = {0};
+    assert_int_equal(tpl_render(t, &ctx, &b), TPL_OK);
+    assert_string_equal(b.data, "/p/c-1/from-capture/b/1?e=&x=c-1");
+    assert_int_equal(b.len, strlen("/p/c-1/from-capture/b/1?e=&x=c-1"));
+    /* another instance's values, longer: the buffer grows, lengths exact */
+    char big[3000];
+    memset(big, 'v', sizeof big);
+    const struct tpl_span more[4] = {{big, sizeof big}, {"a", 1}, {"", 0}, {"W/\"1\"", 5}};
+    ctx.vars = more;
+    assert_int_equal(tpl_render(t, &ctx, &b), TPL_OK);
+    assert_int_equal(b.len, 3 + 3000 + 1 + 1 + 3 + 1 + 3 + 5 + 3 + 3000);
+    assert_memory_equal(b.data + b.len - 3003, "&x=", 3);
+    assert_int_equal(b.data[b.len], '\0');
+    assert_non_null(strstr(b.data, "/a/b/1?e=W/\"1\"&x=vvv"));
+    /* back to short values: the grown buffer is kept */
+    char *data = b.data;
+    ctx.vars = values;
+    assert_int_equal(tpl_render(t, &ctx, &b), TPL_OK);
+    assert_ptr_equal(b.data, data);
+    assert_string_equal(b.data, "/p/c-1/from-capture/b/1?e=&x=c-1");
+    /* appended after what the buffer holds */
+    assert_int_equal(tpl_render_append(t, &ctx, &b), TPL_OK);
+    assert_string_equal(b.data, "/p/c-1/from-capture/b/1?e=&x=c-1/p/c-1/from-capture/b/1?e=&x=c-1");
+    tpl_buf_free(&b);
+    tpl_free(t);
+
+    /* a built-in stays the built-in, even named among the variables */
+    t = compile_vars_ok("${uuid}", 7, TPL_ENV | TPL_RUNTIME, vars, 4);
+    assert_int_equal(tpl_var_mask(t), 0);
+    ctx.vars = NULL;
+    assert_int_equal(tpl_render(t, &ctx, &b), TPL_OK);
+    assert_int_equal(b.len, 36);
+    tpl_buf_free(&b);
+    tpl_free(t);
+
+    /* not among the variables: an environment variable (SECRET=s3) */
+    t = compile_vars_ok("${SECRET}-${cid}", 16, TPL_ENV | TPL_RUNTIME, vars, 4);
+    assert_true(tpl_used_env(t));
+    assert_string_equal(tpl_text(t, NULL), "s3-${cid}");
+    tpl_free(t);
+    struct tpl *u = NULL;
+    assert_int_equal(tpl_compile_vars("${nope}", 7, TPL_ENV | TPL_RUNTIME, fds(), 2, vars, 4, env,
+                                      NULL, &u, err, sizeof err),
+                     TPL_EINVAL);
+    assert_null(u);
+    assert_non_null(strstr(err, "environment variable nope is not set"));
+}
+
+/* Variables need runtime references: without TPL_RUNTIME (a field read
+ * once, not per request) the name is an environment variable. A
+ * template without variables renders without ctx.vars. */
+static void flow_variables_need_runtime(void **state)
+{
+    (void)state;
+    static const char *const vars[] = {"A"};
+    struct tpl *t = compile_vars_ok("${A}", 4, TPL_ENV, vars, 1);
+    assert_false(tpl_dynamic(t));
+    assert_int_equal(tpl_var_mask(t), 0);
+    assert_string_equal(tpl_text(t, NULL), "alpha");
+    tpl_free(t);
+    t = compile_vars_ok("${A}", 4, TPL_RUNTIME, vars, 1); /* no TPL_ENV either */
+    assert_true(tpl_dynamic(t));
+    assert_int_equal(tpl_var_mask(t), 1);
+    tpl_free(t);
+}
+
+/* In file contents (TPL_LENIENT) a variable is a runtime reference too,
+ * over an environment variable of that name; unknown names stay as
+ * written. */
+static void flow_variables_in_files(void **state)
+{
+    (void)state;
+    static const char *const vars[] = {"cid", "A"};
+    const char text[] = "{\"c\": \"${cid}\", \"a\": \"${A}\", \"h\": \"${HOME}\", \"e\": "
+                        "\"$${cid}\"}\0tail";
+    struct tpl *t = compile_vars_ok(text, sizeof text - 1, TPL_RUNTIME | TPL_LENIENT, vars, 2);
+    assert_int_equal(tpl_var_mask(t), 3);
+    assert_false(tpl_used_env(t));
+    uint64_t rng = 1;
+    const struct tpl_span values[2] = {{"C", 1}, {"AA", 2}};
+    struct tpl_ctx ctx = {.rng = &rng, .vars = values};
+    struct tpl_buf b = {0};
+    assert_int_equal(tpl_render(t, &ctx, &b), TPL_OK);
+    const char want[] =
+        "{\"c\": \"C\", \"a\": \"AA\", \"h\": \"${HOME}\", \"e\": \"${cid}\"}\0tail";
+    assert_int_equal(b.len, sizeof want - 1);
+    assert_memory_equal(b.data, want, sizeof want - 1);
+    tpl_buf_free(&b);
+    tpl_free(t);
+    /* lenient without the variable: kept as written */
+    t = compile_vars_ok("${cid}", 6, TPL_RUNTIME | TPL_LENIENT, NULL, 0);
+    assert_false(tpl_dynamic(t));
+    assert_string_equal(tpl_text(t, NULL), "${cid}");
+    tpl_free(t);
+}
+
+/* Up to TPL_MAX_VARS variables, each its bit of the mask (63 the last). */
+static void flow_variables_limit(void **state)
+{
+    (void)state;
+    char names[TPL_MAX_VARS + 1][16];
+    const char *vars[TPL_MAX_VARS + 1];
+    for (int i = 0; i <= TPL_MAX_VARS; i++) {
+        snprintf(names[i], sizeof names[i], "v%d", i);
+        vars[i] = names[i];
+    }
+    struct tpl *t = compile_vars_ok("${v63}${v0}", 11, TPL_RUNTIME, vars, TPL_MAX_VARS);
+    assert_int_equal(tpl_var_mask(t), (UINT64_C(1) << 63) | 1);
+    struct tpl_span values[TPL_MAX_VARS];
+    for (int i = 0; i < TPL_MAX_VARS; i++)
+        values[i] = (struct tpl_span){names[i], strlen(names[i])};
+    uint64_t rng = 1;
+    struct tpl_ctx ctx = {.rng = &rng, .vars = values};
+    struct tpl_buf b = {0};
+    assert_int_equal(tpl_render(t, &ctx, &b), TPL_OK);
+    assert_string_equal(b.data, "v63v0");
+    tpl_buf_free(&b);
+    tpl_free(t);
+    struct tpl *u = (struct tpl *)1;
+    assert_int_equal(tpl_compile_vars("x", 1, TPL_RUNTIME, fds(), 2, vars, TPL_MAX_VARS + 1, env,
+                                      NULL, &u, err, sizeof err),
+                     TPL_EINVAL);
+    assert_null(u);
+    assert_string_equal(err, "65 flow variables; a flow can have at most 64");
+}
+
 /* ---- buffers --------------------------------------------------------------- */
 
 static void rendering_reuses_the_buffer(void **state)
@@ -496,6 +656,10 @@ int main(void)
         cmocka_unit_test(random_ints),
         cmocka_unit_test(random_hex_digits),
         cmocka_unit_test(lenient_mode_for_files),
+        cmocka_unit_test(flow_variables_rendered),
+        cmocka_unit_test(flow_variables_need_runtime),
+        cmocka_unit_test(flow_variables_in_files),
+        cmocka_unit_test(flow_variables_limit),
         cmocka_unit_test(rendering_reuses_the_buffer),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
