@@ -313,7 +313,7 @@ int results_read(const char *path, unsigned hists, struct results **out, char *e
     void (*const parts[])(struct reader *, const json_t *) = {
         head,      scenario,     reader_scenario_extra, run,
         generator, reader_cells, reader_totals,         reader_intervals,
-        gates,     auth,         reader_shard};
+        gates,     auth,         reader_shard,          reader_flows};
     for (size_t i = 0; i < sizeof parts / sizeof parts[0] && !d.j.rc; i++)
         parts[i](&d, root);
     json_decref(root);
@@ -347,6 +347,7 @@ void results_free(struct results *r)
     free(r->gates);
     free(r->scn_gates);
     free(r->shards);
+    reader_flows_free(r);
     if (r->auth) {
         free(r->auth->apps);
         free(r->auth->rejected);
