@@ -545,13 +545,13 @@ static const char FLOW_YAML[] =
 /* Shard idx of 2: completed instances of the flow in dur_us each, failed
  * ones at step "status" by check "created"; the check's passes and
  * failures, with example ex when it failed. */
-static void flow_shard(struct scenario *scn, int idx, int64_t completed, int64_t dur_us,
-                       int64_t failed, const char *ex)
+static void flow_shard(const char *run, struct scenario *scn, int idx, int64_t completed,
+                       int64_t dur_us, int64_t failed, const char *ex)
 {
     char dir[320], path[360];
-    snprintf(dir, sizeof dir, "%s/flows", test_dir);
+    snprintf(dir, sizeof dir, "%s/%s", test_dir, run);
     mkdir(dir, 0755);
-    snprintf(dir, sizeof dir, "%s/flows/shard-%d", test_dir, idx);
+    snprintf(dir, sizeof dir, "%s/%s/shard-%d", test_dir, run, idx);
     assert_int_equal(mkdir(dir, 0755), 0);
     struct engine_result *r = tr_run(scn, NODES, 1, 1);
     assert_int_equal(scn_rec_flows(scn, r->total), 0);
@@ -588,8 +588,8 @@ static void flows_summed(void **state)
     /* each shard on its own passes "completed >= 95%" (97/100, 98/100) and
      * only shard 1 fails the p99 (300 ms); merged: 195/200 = 97.5 %, and
      * p99 is 300 ms (more than 1 % of the instances) */
-    flow_shard(scn, 0, 97, 100000, 3, "HTTP 500 from gw1: first");
-    flow_shard(scn, 1, 98, 300000, 2, "HTTP 500 from gw1: second");
+    flow_shard("flows", scn, 0, 97, 100000, 3, "HTTP 500 from gw1: first");
+    flow_shard("flows", scn, 1, 98, 300000, 2, "HTTP 500 from gw1: second");
     char **p = paths_of("flows", (const int[]){0, 1}, 2);
     struct merge *m = NULL;
     char err[2048] = "";
@@ -632,6 +632,26 @@ static void flows_summed(void **state)
                         "HTTP 500 from gw1: first");
     json_decref(doc);
     merge_free(m);
+
+    /* shards whose checks differ are not one run's (no gates: they would
+     * differ first) */
+    char one[sizeof FLOW_YAML], two[sizeof FLOW_YAML];
+    snprintf(one, sizeof one, "%s", FLOW_YAML);
+    *strstr(one, "gates:") = '\0';
+    snprintf(two, sizeof two, "%s", one);
+    memcpy(strstr(two, "name: created"), "name: creaTed", 13);
+    struct scenario *scn1 = tr_scenario(one), *scn2 = tr_scenario(two);
+    flow_shard("flowdiff", scn1, 0, 10, 1000, 0, NULL);
+    flow_shard("flowdiff", scn2, 1, 10, 1000, 0, NULL);
+    p = paths_of("flowdiff", (const int[]){0, 1}, 2);
+    assert_int_equal(merge_load(p, 2, "flowdiff", MERGE_CLOCK_TOLERANCE_MS, &m, err, sizeof err),
+                     MERGE_ESHARDS);
+    assert_null(m);
+    paths_free(p, 2);
+    if (!strstr(err, "differ in the checks"))
+        fail_msg("%s", err);
+    scenario_free(scn1);
+    scenario_free(scn2);
     scenario_free(scn);
 }
 
