@@ -8,8 +8,10 @@
 # no verdict depends on the machine's speed. Then: the run exits 1, the
 # verdicts are in results.json and the JUnit file, report.md and
 # report.html (from `gatecap run` and again from `gatecap report`) hold
-# the Flows and Checks sections, and a misspelt flow or check name is an
-# input error (exit 2) naming the line and the closest name.
+# the Flows and Checks sections; two shards of one run merged (gatecap
+# merge) have the sums of their flows and checks, and the flow gates are
+# evaluated on those; and a misspelt flow or check name is an input error
+# (exit 2) naming the line and the closest name.
 . "$(dirname "$0")/../lib/common.sh"
 . "$GATECAP_TOP/tests/lib/gatewaysim.sh"
 . "$GATECAP_TOP/tests/lib/gatecap.sh"
@@ -107,6 +109,43 @@ check_report "$T_TMP/flows"
 "$GATECAP" report "$T_TMP/flows/results.json" -o "$T_TMP/again" > "$T_TMP/again.log" 2>&1 ||
     fail "gatecap report: $(cat "$T_TMP/again.log")"
 check_report "$T_TMP/again"
+
+log "gatecap merge sums two shards' flows and checks, and evaluates the flow gates on the sums"
+scenario shard '  - flow.payment.p99 < 60s
+  - flow.payment.completed >= 80%
+  - checks.consent-accepted >= 80%'
+RUN=$T_TMP/run-7
+at=$(date -u -d '+2 sec' +%FT%T.%3NZ)
+pids=()
+for i in 0 1; do
+    "$GATECAP" run "$T_TMP/shard.yaml" --shard "$i/2" --start-at "$at" --start-grace 30s \
+        --run-id test-7 -o "$RUN/shard-$i" --quiet > "$T_TMP/shard-$i.log" 2>&1 &
+    pids+=($!)
+done
+for i in 0 1; do
+    wait "${pids[i]}" || fail "shard $i: exit $?: $(tail -3 "$T_TMP/shard-$i.log")"
+done
+MRC=0
+"$GATECAP" merge "$RUN" -o "$T_TMP/merged" > "$T_TMP/merge.out" 2> "$T_TMP/merge.err" || MRC=$?
+[ "$MRC" = 0 ] || fail "merge: exit $MRC: $(cat "$T_TMP/merge.err")"
+sum() { jq -s "map($1) | add" "$RUN"/shard-*/results.json; }
+mj() { jq -r "$1" "$T_TMP/merged/results.json"; }
+for f in started completed failed local; do
+    assert_eq "merged flow $f = sum of the shards'" "$(sum ".flows[0].totals.$f")" "$(mj ".flows[0].totals.$f")"
+done
+assert_eq "merged durations: one per completed instance" "$(mj '.flows[0].totals.completed')" \
+    "$(mj '.flows[0].totals.duration.count')"
+assert_ge "merged: both shards' instances" 2 "$(mj '.flows[0].totals.started')"
+for k in 0 1; do
+    assert_eq "merged check $k passed" "$(sum ".checks[$k].passed")" "$(mj ".checks[$k].passed")"
+    assert_eq "merged check $k failed" "$(sum ".checks[$k].failed")" "$(mj ".checks[$k].failed")"
+done
+assert_eq "merged gates pass" "pass,pass,pass" "$(mj '[.gates[].verdict] | join(",")')"
+m=$(mj '.gates[] | select(.gate == "flow.payment.completed >= 80%") | .measured')
+assert_eq "merged completed share measured on the sums" "$(mj '.flows[0].totals.completed_pct')" "$m"
+"$GATECAP" report "$T_TMP/merged/results.json" -o "$T_TMP/merged" > /dev/null 2>&1 ||
+    fail "gatecap report of the merged run"
+check_report "$T_TMP/merged"
 
 log "a misspelt flow or check is an input error naming the line and the closest name"
 scenario typo '  - flow.paymnet.p99 < 2s'
