@@ -8,7 +8,8 @@
 # no verdict depends on the machine's speed. Then: the run exits 1, the
 # verdicts are in results.json and the JUnit file, report.md and
 # report.html (from `gatecap run` and again from `gatecap report`) hold
-# the Flows and Checks sections; two shards of one run merged (gatecap
+# the Flows and Checks sections; `gatecap plan --slo flow.payment.p99=...`
+# judges the step on the flow's durations; two shards of one run merged (gatecap
 # merge) have the sums of their flows and checks, and the flow gates are
 # evaluated on those; and a misspelt flow or check name is an input error
 # (exit 2) naming the line and the closest name.
@@ -109,6 +110,20 @@ check_report "$T_TMP/flows"
 "$GATECAP" report "$T_TMP/flows/results.json" -o "$T_TMP/again" > "$T_TMP/again.log" 2>&1 ||
     fail "gatecap report: $(cat "$T_TMP/again.log")"
 check_report "$T_TMP/again"
+
+log "gatecap plan judges steps on a flow's durations (--slo flow.NAME.pN)"
+PRC=0
+"$GATECAP" plan "$T_TMP/flows/results.json" --slo flow.payment.p99=60s -o "$T_TMP/plan.json" \
+    > "$T_TMP/plan.out" 2>&1 || PRC=$?
+[ "$PRC" = 0 ] || fail "plan: exit $PRC: $(cat "$T_TMP/plan.out")"
+assert_contains "plan: the SLO names the flow" "flow payment duration p99" "$(cat "$T_TMP/plan.out")"
+assert_eq "plan.json: slo.flow" payment "$(jq -r .slo.flow "$T_TMP/plan.json")"
+assert_eq "plan: the step's latency is the flow's p99 in its phase" \
+    "$(jr flows '.flows[0].by_phase[0].duration.p99')" "$(jq -r '.steps[0].latency_ms' "$T_TMP/plan.json")"
+PRC=0
+"$GATECAP" plan "$T_TMP/flows/results.json" --slo flow.paymnet.p99=60s > "$T_TMP/plan2.out" 2>&1 || PRC=$?
+[ "$PRC" = 2 ] || fail "plan of a misspelt flow: exit $PRC, expected 2"
+assert_contains "plan: names the missing flow" "no flow named 'paymnet'" "$(cat "$T_TMP/plan2.out")"
 
 log "gatecap merge sums two shards' flows and checks, and evaluates the flow gates on the sums"
 scenario shard '  - flow.payment.p99 < 60s
