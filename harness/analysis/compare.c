@@ -15,7 +15,8 @@
 #include "output/results_read.h"
 
 static const char *const metric_names[CMP_N_METRICS] = {
-    "p50", "p90", "p99", "p99.9", "service_p99", "throughput", "errors", "throttled",
+    "p50",        "p90",    "p99",       "p99.9",     "service_p99",
+    "throughput", "errors", "throttled", "completed", "passed",
 };
 
 const char *compare_metric_name(enum compare_metric m)
@@ -25,10 +26,9 @@ const char *compare_metric_name(enum compare_metric m)
 
 const char *compare_scope_name(enum compare_scope s)
 {
-    return s == CMP_SCOPE_ALL       ? "all"
-           : s == CMP_SCOPE_REQUEST ? "request"
-           : s == CMP_SCOPE_NODE    ? "node"
-                                    : "workload";
+    static const char *const names[CMP_N_SCOPES] = {"all",      "request", "node",
+                                                    "workload", "flow",    "check"};
+    return s < CMP_N_SCOPES ? names[s] : "?";
 }
 
 const char *compare_verdict_name(enum compare_verdict v)
@@ -39,7 +39,12 @@ const char *compare_verdict_name(enum compare_verdict v)
 
 bool compare_metric_is_rate(enum compare_metric m)
 {
-    return m == CMP_ERRORS || m == CMP_THROTTLED;
+    return m == CMP_ERRORS || m == CMP_THROTTLED || m == CMP_COMPLETED || m == CMP_PASSED;
+}
+
+bool compare_metric_higher_better(enum compare_metric m)
+{
+    return m == CMP_THROUGHPUT || m == CMP_COMPLETED || m == CMP_PASSED;
 }
 
 static bool is_latency(enum compare_metric m)
@@ -60,9 +65,11 @@ void compare_opts_defaults(struct compare_opts *o)
     o->tol[CMP_THROUGHPUT].value = 0.05;
     o->tol[CMP_ERRORS] = (struct compare_tolerance){.value = 0.1, .absolute = true};
     o->tol[CMP_THROTTLED] = (struct compare_tolerance){.value = 0.1, .absolute = true};
+    o->tol[CMP_COMPLETED] = (struct compare_tolerance){.value = 0.1, .absolute = true};
+    o->tol[CMP_PASSED] = (struct compare_tolerance){.value = 0.1, .absolute = true};
     o->alpha = COMPARE_DEFAULT_ALPHA;
-    o->scope[CMP_SCOPE_ALL] = o->scope[CMP_SCOPE_REQUEST] = o->scope[CMP_SCOPE_NODE] = true;
-    o->scope[CMP_SCOPE_WORKLOAD] = true;
+    for (int k = 0; k < CMP_N_SCOPES; k++)
+        o->scope[k] = true;
 }
 
 /* ---- --tolerance ---- */
@@ -155,7 +162,8 @@ int compare_parse_tolerance(struct compare_opts *o, const char *spec, char *err,
         if (first < 0)
             return errbuf_set(err, errlen, COMPARE_EUSAGE,
                               "--tolerance: unknown metric '%s'; metrics are p50, p90, p99, p99.9, "
-                              "service_p99, latency (all of those), throughput, errors, throttled",
+                              "service_p99, latency (all of those), throughput, errors, "
+                              "throttled, completed (flows), passed (checks)",
                               key);
         struct compare_tolerance t;
         int rc = parse_value(key, (enum compare_metric)first, val, &t, err, errlen);
@@ -259,6 +267,8 @@ static double cell_value(const struct results_cell *cell, enum compare_metric m)
         return cell->count > 0 ? cell->error_pct : NAN;
     case CMP_THROTTLED:
         return cell->count > 0 ? cell->throttled_pct : NAN;
+    case CMP_COMPLETED: /* flows' and checks': not in a cell */
+    case CMP_PASSED:
     case CMP_N_METRICS:
         break;
     }
@@ -365,7 +375,7 @@ static double worse_by(enum compare_metric m, const struct compare_tolerance *t,
                        double cur)
 {
     double d = t->absolute ? cur - base : base > 0 ? (cur - base) / base : cur > 0 ? INFINITY : 0;
-    return m == CMP_THROUGHPUT ? -d : d;
+    return compare_metric_higher_better(m) ? -d : d;
 }
 
 static void judge(struct ctx *c, struct compare_row *row, const char *name)
@@ -388,8 +398,9 @@ static void judge(struct ctx *c, struct compare_row *row, const char *name)
                                          : 0;
     row->worse_by = worse_by(row->metric, t, row->baseline, row->current);
 
-    bool no_slices = row->scope == CMP_SCOPE_REQUEST &&
-                     !(c->base.has_request_slices && c->cur.has_request_slices);
+    bool no_slices = (row->scope == CMP_SCOPE_REQUEST &&
+                      !(c->base.has_request_slices && c->cur.has_request_slices)) ||
+                     row->scope == CMP_SCOPE_FLOW || row->scope == CMP_SCOPE_CHECK;
     if (no_slices) {
         row->test = CMP_TEST_NONE;
     } else {
@@ -415,6 +426,99 @@ static void judge(struct ctx *c, struct compare_row *row, const char *name)
         row->verdict = CMP_OK;
 }
 
+/* A row of metric m on scope member name, judged and counted. */
+static int add_row(struct ctx *c, enum compare_scope scope, const char *name, enum compare_metric m,
+                   double base, double cur)
+{
+    struct compare_result *r = c->res;
+    if (r->n_rows + 1 > c->cap_rows) {
+        size_t cap = c->cap_rows ? 2 * c->cap_rows : 4 * CMP_N_METRICS;
+        struct compare_row *p = realloc(r->rows, cap * sizeof *p);
+        if (!p)
+            return COMPARE_ENOMEM;
+        r->rows = p;
+        c->cap_rows = cap;
+    }
+    struct compare_row *row = &r->rows[r->n_rows++];
+    memset(row, 0, sizeof *row);
+    row->metric = m;
+    row->scope = scope;
+    snprintf(row->name, sizeof row->name, "%s", name);
+    row->baseline = base;
+    row->current = cur;
+    judge(c, row, name);
+    r->regressions += row->verdict == CMP_REGRESSION;
+    r->noise += row->verdict == CMP_NOISE;
+    r->improved += row->verdict == CMP_IMPROVED;
+    r->no_data += row->verdict == CMP_NO_DATA;
+    return 0;
+}
+
+/* A flow's rows (duration p50, p90, p99; completed %) and a check's row
+ * (passed %), for those in both runs; notes for the others. Their numbers
+ * come from the totals alone (no interval samples): the tolerance decides. */
+static const struct results_flow *flow_named(const struct results *r, const char *name)
+{
+    for (size_t i = 0; i < r->n_flows; i++)
+        if (!strcmp(r->flows[i].name, name))
+            return &r->flows[i];
+    return NULL;
+}
+
+static const struct results_check *check_named(const struct results *r, const char *name)
+{
+    for (size_t i = 0; i < r->n_checks; i++)
+        if (!strcmp(r->checks[i].name, name))
+            return &r->checks[i];
+    return NULL;
+}
+
+static int add_flows(struct ctx *c, const struct results *b, const struct results *u)
+{
+    int rc = 0;
+    for (size_t i = 0; !rc && i < b->n_flows; i++) {
+        const struct results_flow_counts *x = &b->flows[i].totals;
+        const struct results_flow *other = flow_named(u, b->flows[i].name);
+        const char *name = b->flows[i].name;
+        if (!other) {
+            rc = note(c, "flow %s is only in the baseline: not compared", name);
+            continue;
+        }
+        const struct results_flow_counts *y = &other->totals;
+        /* durations of completed instances: none completed, none measured */
+        bool bx = x->duration.count > 0, by = y->duration.count > 0;
+        if ((rc = add_row(c, CMP_SCOPE_FLOW, name, CMP_P50, bx ? x->duration.p50 : NAN,
+                          by ? y->duration.p50 : NAN)) ||
+            (rc = add_row(c, CMP_SCOPE_FLOW, name, CMP_P90, bx ? x->duration.p90 : NAN,
+                          by ? y->duration.p90 : NAN)) ||
+            (rc = add_row(c, CMP_SCOPE_FLOW, name, CMP_P99, bx ? x->duration.p99 : NAN,
+                          by ? y->duration.p99 : NAN)))
+            break;
+        rc = add_row(c, CMP_SCOPE_FLOW, name, CMP_COMPLETED, x->completed_pct, y->completed_pct);
+    }
+    for (size_t i = 0; !rc && i < u->n_flows; i++)
+        if (!flow_named(b, u->flows[i].name))
+            rc = note(c, "flow %s is only in the current run: not compared", u->flows[i].name);
+    return rc;
+}
+
+static int add_checks(struct ctx *c, const struct results *b, const struct results *u)
+{
+    int rc = 0;
+    for (size_t i = 0; !rc && i < b->n_checks; i++) {
+        const struct results_check *other = check_named(u, b->checks[i].name);
+        if (!other)
+            rc = note(c, "check %s is only in the baseline: not compared", b->checks[i].name);
+        else
+            rc = add_row(c, CMP_SCOPE_CHECK, b->checks[i].name, CMP_PASSED, b->checks[i].passed_pct,
+                         other->passed_pct);
+    }
+    for (size_t i = 0; !rc && i < u->n_checks; i++)
+        if (!check_named(b, u->checks[i].name))
+            rc = note(c, "check %s is only in the current run: not compared", u->checks[i].name);
+    return rc;
+}
+
 static int add_rows(struct ctx *c, enum compare_scope scope, const char *name,
                     const struct results_cell *base_cell, const struct results_cell *cur_cell)
 {
@@ -427,7 +531,7 @@ static int add_rows(struct ctx *c, enum compare_scope scope, const char *name,
         r->rows = p;
         c->cap_rows = cap;
     }
-    for (int m = 0; m < CMP_N_METRICS; m++) {
+    for (int m = 0; m < CMP_N_CELL_METRICS; m++) {
         struct compare_row *row = &r->rows[r->n_rows++];
         memset(row, 0, sizeof *row);
         row->metric = (enum compare_metric)m;
@@ -629,8 +733,10 @@ int compare_files(const char *baseline_path, const char *current_path, const str
          (rc = add_scope(&c, CMP_SCOPE_REQUEST, b->by_request, b->n_by_request, u->by_request,
                          u->n_by_request))) ||
         (rc = request_note(&c)) ||
-        (o->scope[CMP_SCOPE_NODE] &&
-         (rc = add_scope(&c, CMP_SCOPE_NODE, b->by_node, b->n_by_node, u->by_node, u->n_by_node))))
+        (o->scope[CMP_SCOPE_NODE] && (rc = add_scope(&c, CMP_SCOPE_NODE, b->by_node, b->n_by_node,
+                                                     u->by_node, u->n_by_node))) ||
+        (o->scope[CMP_SCOPE_FLOW] && (rc = add_flows(&c, b, u))) ||
+        (o->scope[CMP_SCOPE_CHECK] && (rc = add_checks(&c, b, u))))
         errbuf_set(err, errlen, rc, "out of memory");
     if (!rc)
         undecided(out);

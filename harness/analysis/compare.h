@@ -49,12 +49,24 @@ enum compare_metric {
     CMP_THROUGHPUT,  /* throughput_rps (intervals: achieved_rps, completed/length) */
     CMP_ERRORS,      /* error_pct */
     CMP_THROTTLED,   /* throttled_pct */
+    /* flows' and checks' (scopes flow, check; no interval samples) */
+    CMP_COMPLETED, /* a flow's completed_pct (the flow's p50, p90, p99 are its durations) */
+    CMP_PASSED,    /* a check's passed_pct */
     CMP_N_METRICS
 };
 
-/* CMP_SCOPE_WORKLOAD: each workload of runs with `workloads:` (when both
- * runs have it). */
-enum compare_scope { CMP_SCOPE_ALL, CMP_SCOPE_REQUEST, CMP_SCOPE_NODE, CMP_SCOPE_WORKLOAD };
+/* The metrics of a CELL (whole run, request, node): those before it. */
+#define CMP_N_CELL_METRICS CMP_COMPLETED
+
+enum compare_scope {
+    CMP_SCOPE_ALL,
+    CMP_SCOPE_REQUEST,
+    CMP_SCOPE_NODE,
+    CMP_SCOPE_WORKLOAD, /* each workload of runs with `workloads:` (when both runs have it) */
+    CMP_SCOPE_FLOW,     /* a flow: duration p50, p90, p99 and completed % */
+    CMP_SCOPE_CHECK,    /* a check: passed % */
+    CMP_N_SCOPES
+};
 
 /* How much worse a metric may get. Relative: a fraction of the baseline
  * (0.1 = 10 %). Absolute: milliseconds for latency metrics, percentage
@@ -68,7 +80,7 @@ struct compare_opts {
     struct compare_tolerance tol[CMP_N_METRICS];
     double alpha;                  /* significance of the one-sided test, 0 < alpha < 0.5 */
     bool allow_different_scenario; /* compare runs of differently named scenarios */
-    bool scope[4];                 /* [enum compare_scope]: rows of that scope wanted */
+    bool scope[CMP_N_SCOPES];      /* [enum compare_scope]: rows of that scope wanted */
 };
 
 enum compare_verdict {
@@ -122,8 +134,8 @@ struct compare_result {
 };
 
 /* The default options: 10 % on latency percentiles and service p99, 5 %
- * on throughput, 0.1 pp on error and throttle rates, alpha 0.01, every
- * scope. */
+ * on throughput, 0.1 pp on error and throttle rates and on flows'
+ * completed and checks' passed shares, alpha 0.01, every scope. */
 void compare_opts_defaults(struct compare_opts *o);
 
 /* Applies a --tolerance list to o: "KEY=VALUE[,KEY=VALUE...]" with keys
@@ -144,7 +156,8 @@ int compare_files(const char *baseline_path, const char *current_path, const str
 /* Frees what r owns; r is zeroed. */
 void compare_free(struct compare_result *r);
 
-/* Stable short names: "p50" ... "throttled"; "all", "request", "node";
+/* Stable short names: "p50" ... "throttled", "completed", "passed"; "all",
+ * "request", "node", "flow", "check";
  * "ok", "improved", "noise", "REGRESSION", "no data". */
 const char *compare_metric_name(enum compare_metric m);
 const char *compare_scope_name(enum compare_scope s);
@@ -153,7 +166,11 @@ const char *compare_verdict_name(enum compare_verdict v);
 /* Unit of the metric's values: "ms", "req/s" or "%". */
 const char *compare_metric_unit(enum compare_metric m);
 
-/* True for error and throttle rates (changes in percentage points). */
+/* True for error, throttle, completed and passed rates (changes in
+ * percentage points). */
 bool compare_metric_is_rate(enum compare_metric m);
+
+/* True when a higher value is better (throughput, completed, passed). */
+bool compare_metric_higher_better(enum compare_metric m);
 
 #endif

@@ -74,7 +74,11 @@ const char *plan_fmt_num(char *buf, size_t n, double v)
 const char *plan_slo_text(const struct plan_request *a, char *buf, size_t n)
 {
     char l[32];
-    snprintf(buf, n, "%s ≤ %s ms", a->percentile, plan_fmt_num(l, sizeof l, a->slo_latency_ms));
+    if (a->flow[0])
+        snprintf(buf, n, "flow %s duration %s ≤ %s ms", a->flow, a->percentile,
+                 plan_fmt_num(l, sizeof l, a->slo_latency_ms));
+    else
+        snprintf(buf, n, "%s ≤ %s ms", a->percentile, plan_fmt_num(l, sizeof l, a->slo_latency_ms));
     return buf;
 }
 
@@ -202,7 +206,7 @@ int plan_build(struct plan *p, const struct plan_request *a, char *err, size_t e
     memset(p, 0, sizeof *p);
     p->peak_rps = NAN;
     char buf[64], b2[64];
-    struct plan_input_opts o = {.percentile = a->percentile, .nodes = a->nodes};
+    struct plan_input_opts o = {.percentile = a->percentile, .nodes = a->nodes, .flow = a->flow};
     for (int i = 0; i < a->n_files; i++) {
         if (plan_input_read(&p->in, a->files[i], &o, err, errlen) != PLAN_INPUT_OK)
             return -1;
@@ -620,6 +624,8 @@ void *plan_to_json(const struct plan *p, const struct plan_request *a)
                         json_pack("{s:s,s:f,s:f,s:f}", "percentile", a->percentile, "latency_ms",
                                   a->slo_latency_ms, "error_pct", a->slo_error_pct,
                                   "min_achieved_pct", a->slo_min_achieved * 100));
+    json_object_set_new(json_object_get(root, "slo"), "flow",
+                        a->flow[0] ? json_string(a->flow) : json_null());
     for (size_t i = 0; i < p->in.n_steps; i++) {
         const struct plan_input_step *s = &p->in.steps[i];
         int v = 0;

@@ -41,6 +41,8 @@ struct plan_request {
     double peak_factor; /* NAN when not given */
     double growth;      /* NAN when not given (1) */
     char percentile[8]; /* "p50", "p90", "p99" or "p99.9" */
+    char flow[136];     /* the latency bound is this flow's duration percentile
+                           (--slo flow.NAME.p99=2s); "" for requests' latency */
     double slo_latency_ms;
     double slo_error_pct;          /* 0..100 */
     double slo_min_achieved;       /* 0..1 */

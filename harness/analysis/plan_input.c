@@ -177,6 +177,21 @@ static double at_percentile(const struct results_lat *l, const char *name)
     return name && name[0] == 'p' ? results_lat_at(l, strtod(name + 1, NULL)) : NAN;
 }
 
+/* A step's latency from the flow's completed durations in phase p (NaN
+ * when none completed in it): the step's and the judge's percentiles. */
+static void flow_latency(const struct results_flow *flow, size_t p, const char *percentile,
+                         struct plan_input_step *s, struct judge_step *js)
+{
+    const struct results_lat *d = NULL;
+    for (size_t k = 0; k < flow->n_by_phase; k++)
+        if (flow->by_phase[k].phase == p && flow->by_phase[k].duration.count > 0)
+            d = &flow->by_phase[k].duration;
+    s->latency_ms = d ? at_percentile(d, percentile) : NAN;
+    const double pct[4] = {50, 90, 99, 99.9};
+    for (int k = 0; k < 4; k++)
+        js->latency_ms[k] = d ? results_lat_at(d, pct[k]) : NAN;
+}
+
 int plan_input_results(struct plan_input *in, const char *path, const struct plan_input_opts *o,
                        char *err, size_t errlen)
 {
@@ -228,6 +243,21 @@ int plan_input_results(struct plan_input *in, const char *path, const struct pla
              path))
         goto nomem;
 
+    /* --slo flow.NAME.pN: a step's latency is the flow's durations */
+    const struct results_flow *flow = NULL;
+    if (o->flow && o->flow[0]) {
+        for (size_t f = 0; f < r->n_flows; f++)
+            if (!strcmp(r->flows[f].name, o->flow))
+                flow = &r->flows[f];
+        if (!flow) {
+            rc = errbuf_set(err, errlen, PLAN_INPUT_EFORMAT,
+                            "%s: no flow named '%s' (%s); --slo flow.NAME.pN needs a run of a "
+                            "scenario with that flow",
+                            path, o->flow,
+                            r->n_flows ? "see results.json \"flows\"" : "the run has no flows");
+            goto out;
+        }
+    }
     bool stopped = !strcmp(status, "stopped");
     const char *stop_reason = r->stop_reason ? r->stop_reason : "no reason recorded";
     for (size_t i = 0; i < r->n_phases; i++) {
@@ -297,6 +327,8 @@ int plan_input_results(struct plan_input *in, const char *path, const struct pla
         s->late_pct = js.gen.scheduled > 0 ? 100.0 * js.gen.late / js.gen.scheduled : 0;
         s->latency_ms = ph->total ? at_percentile(&ph->total->latency, o->percentile) : NAN;
         s->error_pct = ph->total ? ph->total->error_pct : NAN;
+        if (flow)
+            flow_latency(flow, i, o->percentile, s, &js);
         s->judged = true;
         s->judge = js;
         s->judge.iv = ivs;
@@ -442,6 +474,11 @@ int plan_input_csv(struct plan_input *in, const char *path, const struct plan_in
                    char *err, size_t errlen)
 {
     int rc = PLAN_INPUT_OK;
+    if (o->flow && o->flow[0])
+        return errbuf_set(err, errlen, PLAN_INPUT_EFORMAT,
+                          "%s: a CSV holds no flow durations; --slo flow.%s.%s needs the "
+                          "results.json of the runs",
+                          path, o->flow, o->percentile);
     char *buf = slurp(path, err, errlen, &rc);
     if (!buf)
         return rc;

@@ -95,6 +95,8 @@ struct plan_input {
 /* What the caller asks of the readers. */
 struct plan_input_opts {
     const char *percentile; /* "p50", "p90", "p99" or "p99.9" */
+    const char *flow;       /* NULL or "": steps' latency is the requests'; else the
+                               completed durations of this flow (results.json only) */
     int nodes;              /* > 0: the nodes that served, overriding results.json/CSV */
 };
 

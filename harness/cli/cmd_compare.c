@@ -31,22 +31,21 @@ struct compare_args {
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: gatecap compare BASELINE.json CURRENT.json [options]\n"
-            "  --tolerance M=V[,M=V...]   how much worse a metric may get (repeatable):\n"
-            "        p50, p90, p99, p99.9, service_p99, latency (all five): 10%% or 2ms\n"
-            "        throughput: 5%% or 50/s      errors, throttled: 0.1pp (percentage points)\n"
-            "        defaults: latency 10%%, throughput 5%%, errors and throttled 0.1pp\n"
-            "  --alpha A                  significance of the noise test (default 0.01)\n"
-            "  --scopes LIST              rows to compare: all, request, node, workload (default\n"
-            "                             all of them; workload: runs with workloads:)\n"
-            "  --allow-different-scenario compare runs of differently named scenarios\n"
-            "  --markdown FILE            the table as GitHub-flavoured Markdown\n"
-            "  --junit FILE               JUnit XML, one test case per metric\n"
-            "A metric regresses when it is worse beyond its tolerance and a one-sided\n"
-            "Mann-Whitney U test of the runs' interval samples says it is not noise.\n"
-            "See docs/compare.md. Exit: 0 no regression, 1 regression, 2 usage or input "
-            "error.\n");
+    fprintf(f, "usage: gatecap compare BASELINE.json CURRENT.json [options]\n"
+               "  --tolerance M=V[,M=V...]   how much worse a metric may get (repeatable):\n"
+               "        p50, p90, p99, p99.9, service_p99, latency (all five): 10%% or 2ms\n"
+               "        throughput: 5%% or 50/s      errors, throttled: 0.1pp (percentage points)\n"
+               "        defaults: latency 10%%, throughput 5%%, errors and throttled 0.1pp\n"
+               "  --alpha A                  significance of the noise test (default 0.01)\n"
+               "  --scopes LIST              rows to compare: all, request, node, workload, flow,\n"
+               "                             check (default all; workload: runs with workloads:)\n"
+               "  --allow-different-scenario compare runs of differently named scenarios\n"
+               "  --markdown FILE            the table as GitHub-flavoured Markdown\n"
+               "  --junit FILE               JUnit XML, one test case per metric\n"
+               "A metric regresses when it is worse beyond its tolerance and a one-sided\n"
+               "Mann-Whitney U test of the runs' interval samples says it is not noise.\n"
+               "See docs/compare.md. Exit: 0 no regression, 1 regression, 2 usage or input "
+               "error.\n");
 }
 
 static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -66,20 +65,25 @@ static int bad(const char *fmt, ...)
 static int parse_scopes(const char *val, struct compare_opts *o)
 {
     char copy[128], *save = NULL;
-    bool want[4] = {false, false, false, false};
+    bool want[CMP_N_SCOPES] = {false};
     if (!val[0] || strlen(val) >= sizeof copy)
-        return bad("--scopes '%s': a list of all, request, node, workload (e.g. --scopes "
-                   "all,node)",
-                   val);
+        return bad(
+            "--scopes '%s': a list of all, request, node, workload, flow, check (e.g. --scopes "
+            "all,node)",
+            val);
     snprintf(copy, sizeof copy, "%s", val);
     for (char *s = strtok_r(copy, ",", &save); s; s = strtok_r(NULL, ",", &save)) {
         int k = !strcmp(s, "all")        ? CMP_SCOPE_ALL
                 : !strcmp(s, "request")  ? CMP_SCOPE_REQUEST
                 : !strcmp(s, "node")     ? CMP_SCOPE_NODE
                 : !strcmp(s, "workload") ? CMP_SCOPE_WORKLOAD
+                : !strcmp(s, "flow")     ? CMP_SCOPE_FLOW
+                : !strcmp(s, "check")    ? CMP_SCOPE_CHECK
                                          : -1;
         if (k < 0)
-            return bad("--scopes: unknown scope '%s'; scopes are all, request, node, workload", s);
+            return bad("--scopes: unknown scope '%s'; scopes are all, request, node, workload, "
+                       "flow, check",
+                       s);
         want[k] = true;
     }
     memcpy(o->scope, want, sizeof want);
@@ -194,9 +198,9 @@ static void fmt_change(char *buf, size_t n, const struct compare_row *r)
 static void fmt_tolerance(char *buf, size_t n, enum compare_metric m,
                           const struct compare_tolerance *t)
 {
-    const char *sign = m == CMP_THROUGHPUT ? "-" : "+";
+    const char *sign = compare_metric_higher_better(m) ? "-" : "+";
     if (compare_metric_is_rate(m))
-        snprintf(buf, n, "+%g pp", t->value);
+        snprintf(buf, n, "%s%g pp", sign, t->value);
     else if (!t->absolute)
         snprintf(buf, n, "%s%g %%", sign, 100 * t->value);
     else

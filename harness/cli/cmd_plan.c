@@ -32,6 +32,7 @@ static void usage(FILE *f)
     fprintf(f, "usage: gatecap plan RESULTS.json|POINTS.csv ... [options]\n"
                "  demand:  --target-rps R | --avg-rps A --peak-factor F [--growth G]\n"
                "  SLO:     --slo p99=250ms,errors=0.1%%[,achieved=99%%]   (p50, p90, p99, p99.9)\n"
+               "           --slo flow.NAME.p99=2s,...   a flow's durations instead of requests'\n"
                "  policy:  --headroom 30%%  --redundancy 1  --min-nodes 2  [--gateways-per-tm 10]\n"
                "           [--km-rps N [--km-share 100%%]]   Key Manager validations/s per node,\n"
                "           and the share of requests that need one (opaque, uncached tokens)\n"
@@ -70,7 +71,31 @@ static int parse_slo(const char *s, struct plan_request *a)
         *eq = '\0';
         const char *key = kv, *val = eq + 1, *why = NULL;
         double v;
-        if (key[0] == 'p') {
+        a->flow[0] = key[0] == 'p' ? '\0' : a->flow[0];
+        if (!strncmp(key, "flow.", 5)) {
+            /* flow.NAME.pN: the name may hold dots; pN is the last part
+             * that reads as one of the four (p99.9 holds a dot) */
+            static const char *known[] = {"p99.9", "p50", "p90", "p99"};
+            const char *name = key + 5, *pk = NULL;
+            size_t len = strlen(name);
+            for (size_t i = 0; i < sizeof known / sizeof known[0] && !pk; i++) {
+                size_t kl = strlen(known[i]);
+                if (len > kl + 1 && name[len - kl - 1] == '.' && !strcmp(name + len - kl, known[i]))
+                    pk = known[i];
+            }
+            size_t nl = pk ? len - strlen(pk) - 1 : 0;
+            if (!pk || nl >= sizeof a->flow)
+                return bad("--slo: %s: write flow.NAME.pN with pN one of p50, p90, p99, p99.9 "
+                           "(e.g. flow.payment.p99=2s)",
+                           key);
+            if (units_duration_ms(val, &v, &why) != UNITS_OK || !(v > 0))
+                return bad("--slo: %s=%s: a duration bound above 0 with a unit, e.g. 2s (%s)", key,
+                           val, why ? why : "zero");
+            memcpy(a->flow, name, nl);
+            a->flow[nl] = '\0';
+            snprintf(a->percentile, sizeof a->percentile, "%s", pk);
+            a->slo_latency_ms = v;
+        } else if (key[0] == 'p') {
             static const char *known[] = {"p50", "p90", "p99", "p99.9"};
             bool ok = false;
             for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
@@ -93,7 +118,8 @@ static int parse_slo(const char *s, struct plan_request *a)
             else
                 a->slo_min_achieved = v;
         } else {
-            return bad("--slo: unknown key '%s'; keys are p50/p90/p99/p99.9, errors, achieved",
+            return bad("--slo: unknown key '%s'; keys are p50/p90/p99/p99.9, flow.NAME.pN, "
+                       "errors, achieved",
                        key);
         }
     }

@@ -260,6 +260,8 @@ static int check_scenario(const struct merge_shard *s, size_t n, char *err, size
                 !same_str(a->scn_gates[g].scope, b->scn_gates[g].scope) ||
                 !same_str(a->scn_gates[g].name, b->scn_gates[g].name))
                 what = "the gates (scenario.gates)";
+        if (!what)
+            what = merge_flows_differ(a, b);
         if (what)
             return errbuf_set(err, errlen, MERGE_ESHARDS,
                               "%s and %s differ in %s: the shards of one run share one scenario; "
@@ -342,6 +344,9 @@ static int make_scenario(const struct results *a, struct scenario **out, char *e
         if (!(rq->name = strdup(a->requests[q])))
             return MERGE_ENOMEM;
     }
+    int rc = merge_flows_scenario(a, scn, err, errlen);
+    if (rc)
+        return rc;
     for (size_t i = 0; i < a->n_scn_gates; i++) {
         const struct results_scn_gate *sg = &a->scn_gates[i];
         struct gate *g = &scn->gates[scn->n_gates++];
@@ -641,6 +646,9 @@ static int merge_run(struct merge *m, char *err, size_t errlen)
             if (rv)
                 return rv;
         }
+    int rv = merge_flows_add(m, err, errlen);
+    if (rv)
+        return rv;
     return merge_intervals(m);
 }
 

@@ -113,6 +113,22 @@ void *merge_doc(const struct merge *m, char *err, size_t errlen);
 
 void merge_free(struct merge *m);
 
+/* ---- flows and checks (merge_flows.c), for merge.c ---- */
+
+/* What differs between a's and b's flows (names, steps) or checks
+ * (names), as words for a message; NULL when they are the same. */
+const char *merge_flows_differ(const struct results *a, const struct results *b);
+
+/* Gives scn (the merged scenario, its requests already made) a's flows
+ * and check names. Returns MERGE_OK, MERGE_ENOMEM, or MERGE_EINPUT (a
+ * flow's steps are not requests of a) with err. */
+int merge_flows_scenario(const struct results *a, struct scenario *scn, char *err, size_t errlen);
+
+/* Adds every shard's flows (per phase: counts, failures by step and
+ * check, duration histograms) and checks (counts; the first example) into
+ * m->r. Returns MERGE_OK, MERGE_ENOMEM, or MERGE_ESHARDS with err. */
+int merge_flows_add(struct merge *m, char *err, size_t errlen);
+
 /* Adds src (taken: closed or kept) into *dst (owned): an empty or NULL
  * *dst is replaced by src, so a merged histogram keeps the shards' own
  * settings and every later add is slot by slot. Returns MERGE_OK, or

@@ -255,6 +255,15 @@ void report_table_steps(const struct report *r, FILE *f, enum report_markup m);
  * (report_auth.c; r->n_apps must be > 0). */
 void report_table_apps(const struct report *r, FILE *f, enum report_markup m);
 
+/* The flows (results.json "flows" totals): instances started,
+ * completed and failed (with their share of the ended ones), ended by
+ * gatecap's own failure, unfinished; the completed ones' duration p50,
+ * p90, p99, max; failures by step and by check. */
+void report_table_flows(const struct report *r, FILE *f, enum report_markup m);
+/* The checks: passes, failures, share passed, a failing answer's example
+ * (redacted by the run). */
+void report_table_checks(const struct report *r, FILE *f, enum report_markup m);
+
 /* The generators of a merged run ("shards"): host, status, clock (flagged
  * beyond tolerance), release offset, lateness, drops, CPU. */
 void report_table_shards(const struct report *r, FILE *f, enum report_markup m);

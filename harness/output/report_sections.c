@@ -284,9 +284,32 @@ static void shards(struct report_prose *w, const struct report *r)
     report_table_shards(r, w->f, w->markup);
 }
 
+/* Flows (multi-step journeys) and checks on answers, when the run has them. */
+static void flows(struct report_prose *w, const struct report *r)
+{
+    if (r->res->n_flows) {
+        report_prose_heading(w, 2, "flows", "Flows");
+        report_prose_para_begin(w);
+        report_prose_raw(w, "Each flow instance runs its steps in order. Completed: every step "
+                            "answered as expected and every check passed; failed: a step was "
+                            "not answered, had an unexpected status or failed a check (its "
+                            "share is of the instances that ended); local: gatecap could not "
+                            "send a step; unfinished: still running when the run ended. "
+                            "Durations are those of completed instances, from the arrival's "
+                            "intended start to the last step's answer.");
+        report_prose_para_end(w);
+        report_table_flows(r, w->f, w->markup);
+    }
+    if (r->res->n_checks) {
+        report_prose_heading(w, 2, "checks", "Checks");
+        report_table_checks(r, w->f, w->markup);
+    }
+}
+
 void report_section_rest(struct report_prose *w, const struct report *r)
 {
     outcomes(w, r);
+    flows(w, r);
     if (r->res->n_shards)
         shards(w, r);
     if (r->n_apps) {

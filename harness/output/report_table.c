@@ -666,6 +666,84 @@ void report_table_apps(const struct report *r, FILE *f, enum report_markup m)
         }
 }
 
+/* "pay.b 3, pay.c 1" from named counts; "" when none. */
+static void named_list(const struct table *t, const struct results_named *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            fputs(", ", t->f);
+        esc(t, x[i].name);
+        fprintf(t->f, " %.0f", x[i].count);
+    }
+}
+
+void report_table_flows(const struct report *r, FILE *f, enum report_markup m)
+{
+    static const struct col cols[] = {
+        {"flow", false},  {"started", true},         {"completed", true},
+        {"failed", true}, {"local", true},           {"unfinished", true},
+        {"p50 ms", true}, {"p90 ms", true},          {"p99 ms", true},
+        {"max ms", true}, {"failed at step", false}, {"failed by check", false},
+    };
+    struct table t;
+    table_begin(&t, f, m, cols, sizeof cols / sizeof cols[0]);
+    for (size_t i = 0; i < r->res->n_flows; i++) {
+        const struct results_flow *fl = &r->res->flows[i];
+        const struct results_flow_counts *c = &fl->totals;
+        double ended = c->completed + c->failed;
+        char b[B * 2];
+        row_begin(&t, false);
+        cell_text(&t, fl->name);
+        cell(&t, report_fmt(b, sizeof b, c->started));
+        if (ended > 0) {
+            cell(&t, count_pct(&t, b, sizeof b, c->completed, 100.0 * c->completed / ended));
+            cell(&t, count_pct(&t, b, sizeof b, c->failed, 100.0 * c->failed / ended));
+        } else {
+            cell(&t, report_fmt(b, sizeof b, c->completed));
+            cell(&t, report_fmt(b, sizeof b, c->failed));
+        }
+        cell(&t, report_fmt(b, sizeof b, c->local));
+        cell(&t, report_fmt(b, sizeof b, c->unfinished));
+        cell(&t, report_fmt_ms(b, sizeof b, c->duration.p50));
+        cell(&t, report_fmt_ms(b, sizeof b, c->duration.p90));
+        cell(&t, report_fmt_ms(b, sizeof b, c->duration.p99));
+        cell(&t, report_fmt_ms(b, sizeof b, c->duration.max));
+        cell_open(&t, NULL);
+        named_list(&t, c->failed_by_step, c->n_failed_by_step);
+        cell_close(&t);
+        cell_open(&t, NULL);
+        named_list(&t, c->failed_by_check, c->n_failed_by_check);
+        cell_close(&t);
+        row_end(&t);
+    }
+    table_end(&t);
+}
+
+void report_table_checks(const struct report *r, FILE *f, enum report_markup m)
+{
+    static const struct col cols[] = {
+        {"check", false},
+        {"passed", true},
+        {"failed", true},
+        {"passed %", true},
+        {"example of a failure", false},
+    };
+    struct table t;
+    table_begin(&t, f, m, cols, sizeof cols / sizeof cols[0]);
+    for (size_t i = 0; i < r->res->n_checks; i++) {
+        const struct results_check *k = &r->res->checks[i];
+        char b[B * 2];
+        row_begin(&t, false);
+        cell_text(&t, k->name);
+        cell(&t, report_fmt(b, sizeof b, k->passed));
+        cell(&t, report_fmt(b, sizeof b, k->failed));
+        cell(&t, isfinite(k->passed_pct) ? report_fmt_pct(b, sizeof b, k->passed_pct) : "–");
+        cell_text(&t, k->example ? k->example : "");
+        row_end(&t);
+    }
+    table_end(&t);
+}
+
 /* The generators of a merged run (results.json "shards"): who they were,
  * their clocks, lateness, CPU and drops; a clock beyond tolerance flagged. */
 void report_table_shards(const struct report *r, FILE *f, enum report_markup m)

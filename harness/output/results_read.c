@@ -313,9 +313,9 @@ int results_read(const char *path, unsigned hists, struct results **out, char *e
                                         "results", "give the results.json a gatecap run wrote");
     /* in order: later parts name what earlier ones declared */
     void (*const parts[])(struct reader *, const json_t *) = {
-        head,      scenario,     reader_scenario_extra, run,
-        generator, reader_cells, reader_totals,         reader_intervals,
-        gates,     auth,         reader_shard,          reader_workloads};
+        head,         scenario,         reader_scenario_extra, run,   generator,
+        reader_cells, reader_totals,    reader_intervals,      gates, auth,
+        reader_shard, reader_workloads, reader_flows};
     for (size_t i = 0; i < sizeof parts / sizeof parts[0] && !d.j.rc; i++)
         parts[i](&d, root);
     json_decref(root);
@@ -355,6 +355,7 @@ void results_free(struct results *r)
     free(r->gates);
     free(r->scn_gates);
     free(r->shards);
+    reader_flows_free(r);
     if (r->auth) {
         free(r->auth->apps);
         free(r->auth->rejected);

@@ -224,6 +224,43 @@ struct results_workload {
     struct results_cell total; /* its "totals" (name: the workload's) */
 };
 
+/* A count under a name (a flow's failed_by_step, failed_by_check). */
+struct results_named {
+    const char *name;
+    double count;
+};
+
+/* A flow's counts over the run ("totals") or one phase (a row of
+ * "by_phase"); docs/results.md, FLOWS. NaN when absent. */
+struct results_flow_counts {
+    size_t phase; /* by_phase: index in results.phases; RESULTS_NO_PHASE in totals */
+    double started, completed, failed, local, unfinished;
+    double completed_pct;        /* NaN: none ended */
+    struct results_lat duration; /* completed instances, ms */
+    struct results_named *failed_by_step, *failed_by_check;
+    size_t n_failed_by_step, n_failed_by_check;
+    const char *hist; /* by_phase: "duration_hist" as written (µs), kept with
+                         RESULTS_LATENCY, else NULL; results_hist decodes it */
+};
+
+/* One of "flows". */
+struct results_flow {
+    const char *name;
+    double weight;
+    const char **steps; /* the steps' request names ("FLOW.STEP"), in order */
+    size_t n_steps;
+    struct results_flow_counts totals;
+    struct results_flow_counts *by_phase;
+    size_t n_by_phase;
+};
+
+/* One of "checks". */
+struct results_check {
+    const char *name;
+    double passed, failed, passed_pct; /* passed_pct NaN: never evaluated */
+    const char *example;               /* a failing answer (redacted), or NULL */
+};
+
 /* A results.json. Every string and array is owned by the model (freed by
  * results_free); pointers into it stay valid until then. */
 struct results {
@@ -277,6 +314,11 @@ struct results {
     bool has_gates;
     struct results_gate *gates;
     size_t n_gates;
+    /* "flows" and "checks" (absent: n 0) */
+    struct results_flow *flows;
+    size_t n_flows;
+    struct results_check *checks;
+    size_t n_checks;
     /* "auth", or NULL */
     struct results_auth *auth;
     /* "shard", and a merged run's "shards" (n_shards 0 without) */

@@ -62,6 +62,9 @@ void reader_workloads(struct reader *d, const json_t *root);
 /* scenario.gates, the phases' group and step, the scenario as JSON text
  * (after scenario.load.phases: results_read_shard.c). */
 void reader_scenario_extra(struct reader *d, const json_t *root);
+/* "checks" and "flows" (results_read_flows.c), and freeing them. */
+void reader_flows(struct reader *d, const json_t *root);
+void reader_flows_free(struct results *r);
 /* "shard" and "shards" (results_read_shard.c). */
 void reader_shard(struct reader *d, const json_t *root);
 

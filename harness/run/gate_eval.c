@@ -10,6 +10,7 @@
 
 #include "measure/judge.h"
 #include "measure/recorder.h"
+#include "measure/recorder_flow.h"
 #include "run/engine.h"
 #include "run/judge_run.h"
 #include "scenario/gate.h"
@@ -123,6 +124,98 @@ static int judge(const struct gate *g, size_t gi, const char *name, const struct
     return push(v, n, cap, x);
 }
 
+/* ---- flows and checks ---- */
+
+struct flow_scope {
+    const struct scenario *scn;
+    size_t phase;     /* one phase, or SIZE_MAX with name */
+    const char *name; /* the phases of a name (a step group sums); NULL: all recorded */
+};
+
+static int flow_wants(const void *ctx, size_t p)
+{
+    const struct flow_scope *fs = ctx;
+    const struct scn_phase *ph = &fs->scn->phases[p];
+    if (!ph->record)
+        return 0;
+    if (fs->phase != SIZE_MAX)
+        return p == fs->phase;
+    return !fs->name || phase_matches(ph, fs->name);
+}
+
+static size_t flow_index(const struct scenario *scn, const char *name)
+{
+    for (size_t f = 0; f < scn->n_flows; f++)
+        if (!strcmp(scn->flows[f].name, name))
+            return f;
+    return SIZE_MAX;
+}
+
+static size_t check_index(const struct scenario *scn, const char *name)
+{
+    for (size_t k = 0; k < scn->n_check_names; k++)
+        if (!strcmp(scn->check_names[k], name))
+            return k;
+    return SIZE_MAX;
+}
+
+static int verdict(size_t gi, const char *name, bool measured, const struct gate *g, double value,
+                   struct gate_verdict **v, size_t *n, size_t *cap)
+{
+    struct gate_verdict x = {.gate = gi, .measured = measured ? value : 0};
+    snprintf(x.name, sizeof x.name, "%s", name ? name : "");
+    x.outcome = !measured ? GATE_NO_DATA : gate_holds(&g->expr, value) ? GATE_PASS : GATE_FAIL;
+    return push(v, n, cap, x);
+}
+
+/* A flow's gate over one scope member: its cells summed over the phases. */
+static int judge_flow(const struct scenario *scn, const struct engine_result *r, size_t gi,
+                      const struct flow_scope *fs, const char *name, struct gate_verdict **v,
+                      size_t *n, size_t *cap)
+{
+    const struct gate *g = &scn->gates[gi];
+    size_t f = flow_index(scn, g->expr.subject);
+    double value = 0;
+    bool measured = false;
+    if (f != SIZE_MAX && r->total->flows) {
+        struct rec_flow *sum = rec_flow_new(r->total, f);
+        if (!sum)
+            return -1;
+        rec_flow_sum(r->total, f, fs, flow_wants, sum);
+        measured = gate_measure_flow(&g->expr, sum, &value);
+        rec_flow_free(sum);
+    }
+    return verdict(gi, name, measured, g, value, v, n, cap);
+}
+
+/* A flow or check gate (scope: the run or phases; checks: the run). */
+static int judge_subject(const struct scenario *scn, const struct engine_result *r, size_t gi,
+                         struct gate_verdict **v, size_t *n, size_t *cap)
+{
+    const struct gate *g = &scn->gates[gi];
+    if (g->expr.metric == GATE_CHECK_PASSED) {
+        size_t k = check_index(scn, g->expr.subject);
+        const struct rec_flows *fl = r->total->flows;
+        const struct rec_check *c = k != SIZE_MAX && fl && k < fl->n_checks ? &fl->checks[k] : NULL;
+        double value = 0;
+        bool measured = gate_measure_check(&g->expr, c, &value);
+        return verdict(gi, g->scope_name, measured, g, value, v, n, cap);
+    }
+    bool each = g->scope == GATE_PHASE && g->scope_name && !strcmp(g->scope_name, "*");
+    if (!each) {
+        struct flow_scope fs = {scn, SIZE_MAX, g->scope == GATE_PHASE ? g->scope_name : NULL};
+        return judge_flow(scn, r, gi, &fs, g->scope_name, v, n, cap);
+    }
+    for (size_t p = 0; p < scn->n_phases; p++) {
+        if (!scn->phases[p].record)
+            continue;
+        struct flow_scope fs = {scn, p, NULL};
+        if (judge_flow(scn, r, gi, &fs, scn->phases[p].name, v, n, cap))
+            return -1;
+    }
+    return 0;
+}
+
 int gate_evaluate(const struct scenario *scn, const struct engine_result *r, bool abort_only,
                   struct gate_verdict **out, size_t *n_out)
 {
@@ -137,6 +230,11 @@ int gate_evaluate(const struct scenario *scn, const struct engine_result *r, boo
         const struct gate *g = &scn->gates[gi];
         if (abort_only && !g->abort_on_fail)
             continue;
+        if (gate_is_flow(&g->expr) || g->expr.metric == GATE_CHECK_PASSED) {
+            if (judge_subject(scn, r, gi, &v, &n, &cap))
+                goto done;
+            continue;
+        }
         bool each = g->scope_name && !strcmp(g->scope_name, "*");
         size_t members = g->scope == GATE_PHASE      ? scn->n_phases
                          : g->scope == GATE_REQUEST  ? scn->n_requests

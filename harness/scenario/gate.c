@@ -14,6 +14,7 @@
 #include "measure/hdr.h"
 #include "measure/judge.h"
 #include "measure/recorder.h"
+#include "measure/recorder_flow.h"
 #include "scenario/scenario.h"
 
 /* ---- parsing ---- */
@@ -55,8 +56,54 @@ static int parse_stat(const char *s, struct gate_expr *e)
     return 0;
 }
 
+/* "flow.NAME.METRIC": the name may hold dots, so METRIC is the first
+ * suffix after a dot that reads as one (a metric holds a dot only as
+ * pN.N, whose ".N" alone is none). */
+static int parse_flow_metric(const char *rest, struct gate_expr *e)
+{
+    static const struct {
+        const char *name;
+        enum gate_metric metric;
+    } counts[] = {{"completed", GATE_FLOW_COMPLETED},
+                  {"failed", GATE_FLOW_FAILED},
+                  {"started", GATE_FLOW_STARTED}};
+    for (const char *dot = strchr(rest, '.'); dot; dot = strchr(dot + 1, '.')) {
+        size_t n = (size_t)(dot - rest);
+        if (!n || n >= sizeof e->subject || !dot[1])
+            continue;
+        const char *m = dot + 1;
+        bool ok = false;
+        for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
+            if (!strcmp(m, counts[i].name)) {
+                e->metric = counts[i].metric;
+                ok = true;
+            }
+        if (!ok && parse_stat(m, e) == 0) {
+            e->metric = GATE_FLOW_TIME;
+            ok = true;
+        }
+        if (ok) {
+            memcpy(e->subject, rest, n);
+            e->subject[n] = '\0';
+            return 0;
+        }
+    }
+    return -1;
+}
+
 static int parse_metric(const char *m, struct gate_expr *e)
 {
+    if (!strncmp(m, "flow.", 5))
+        return parse_flow_metric(m + 5, e);
+    if (!strncmp(m, "checks.", 7)) {
+        size_t n = strlen(m + 7);
+        if (!n || n >= sizeof e->subject)
+            return -1;
+        memcpy(e->subject, m + 7, n + 1);
+        e->metric = GATE_CHECK_PASSED;
+        return 0;
+    }
+
     static const struct {
         const char *name;
         enum gate_metric metric;
@@ -149,6 +196,40 @@ static int parse_value(const char *v, struct gate_expr *e, char *why, size_t len
             return 0;
         set_why(why, len, "a time needs a unit: us, ms or s (e.g. p99 < 250ms)");
         return -1;
+    case GATE_FLOW_TIME:
+        if (parse_time_ms(v, &e->threshold) == 0)
+            return 0;
+        set_why(why, len, "a time needs a unit: us, ms or s (e.g. flow.payment.p99 < 2s)");
+        return -1;
+    case GATE_FLOW_COMPLETED:
+    case GATE_FLOW_FAILED:
+        if (strchr(v, '%')) {
+            e->as_pct = true;
+            if (parse_pct(v, &e->threshold) == 0)
+                return 0;
+            set_why(why, len, "a share is 0% to 100% (e.g. flow.payment.completed >= 99%)");
+            return -1;
+        }
+        if (parse_count(v, &e->threshold) == 0)
+            return 0;
+        set_why(why, len,
+                "write a share with % (flow.payment.failed < 1%) or a whole count "
+                "(flow.payment.failed <= 10)");
+        return -1;
+    case GATE_FLOW_STARTED:
+        if (parse_count(v, &e->threshold) == 0)
+            return 0;
+        set_why(why, len, "started is a whole count (e.g. flow.payment.started >= 100)");
+        return -1;
+    case GATE_CHECK_PASSED:
+        if (parse_pct(v, &e->threshold) == 0) {
+            e->as_pct = true;
+            return 0;
+        }
+        set_why(why, len,
+                "a check is gated on the share of its evaluations that passed, 0% to 100% "
+                "(e.g. checks.settled >= 99.9%)");
+        return -1;
     case GATE_ERRORS:
     case GATE_THROTTLED:
     case GATE_UNAUTHORIZED:
@@ -188,7 +269,7 @@ int gate_parse(const char *text, struct gate_expr *out, char *why, size_t why_le
 {
     static const char example[] = " (e.g. p99 < 250ms, errors < 0.1%, throughput >= 950/s)";
     struct gate_expr e = {0};
-    char metric[64], value[64];
+    char metric[GATE_SUBJECT_MAX + 24], value[64];
     const char *s = text;
     while (is_space(*s))
         s++;
@@ -229,7 +310,8 @@ int gate_parse(const char *text, struct gate_expr *out, char *why, size_t why_le
                  "unknown metric '%s'; use pN (p50, p99, p99.9), min, mean, max, "
                  "service.p99 (also ttfb., connect., tls.), errors, throttled, unauthorized, "
                  "unexpected, "
-                 "throughput, achieved or requests",
+                 "throughput, achieved, requests, flow.NAME.p99 (also .mean, .max, .completed, "
+                 ".failed, .started) or checks.NAME",
                  metric);
         return -1;
     }
@@ -310,8 +392,57 @@ bool gate_measure(const struct gate_expr *e, const struct rec_cell *c, double se
     case GATE_REQUESTS:
         *value = (double)c->completed;
         return true;
+    default: /* flows and checks: gate_measure_flow, gate_measure_check */
+        return false;
     }
     return false;
+}
+
+static bool hist_stat(const struct gate_expr *e, const struct hdr_hist *h, double *value)
+{
+    if (!h || !hdr_count(h))
+        return false;
+    int64_t us = e->stat == GATE_MIN    ? hdr_min(h)
+                 : e->stat == GATE_MAX  ? hdr_max(h)
+                 : e->stat == GATE_PCTL ? hdr_value_at_percentile(h, e->percentile)
+                                        : 0;
+    *value = e->stat == GATE_MEAN ? hdr_mean(h) / 1e3 : (double)us / 1e3;
+    return true;
+}
+
+bool gate_measure_flow(const struct gate_expr *e, const struct rec_flow *f, double *value)
+{
+    if (!f)
+        return false;
+    int64_t ended = f->completed + f->failed;
+    int64_t part = e->metric == GATE_FLOW_COMPLETED ? f->completed : f->failed;
+    switch (e->metric) {
+    case GATE_FLOW_TIME:
+        return hist_stat(e, f->duration, value);
+    case GATE_FLOW_COMPLETED:
+    case GATE_FLOW_FAILED:
+        if (!e->as_pct) {
+            *value = (double)part;
+            return true;
+        }
+        if (!ended)
+            return false;
+        *value = 100.0 * (double)part / (double)ended;
+        return true;
+    case GATE_FLOW_STARTED:
+        *value = (double)f->started;
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool gate_measure_check(const struct gate_expr *e, const struct rec_check *k, double *value)
+{
+    if (e->metric != GATE_CHECK_PASSED || !k || !(k->passed + k->failed))
+        return false;
+    *value = 100.0 * (double)k->passed / (double)(k->passed + k->failed);
+    return true;
 }
 
 bool gate_holds(const struct gate_expr *e, double value)
@@ -344,7 +475,14 @@ const char *gate_unit(const struct gate_expr *e)
     case GATE_ACHIEVED:
         return "%";
     case GATE_REQUESTS:
+    case GATE_FLOW_STARTED:
         return "";
+    case GATE_FLOW_TIME:
+        return "ms";
+    case GATE_FLOW_COMPLETED:
+    case GATE_FLOW_FAILED:
+    case GATE_CHECK_PASSED:
+        return e->as_pct ? "%" : "";
     }
     return "";
 }
@@ -366,7 +504,7 @@ void gate_format(const struct gate_expr *e, double value, char *buf, size_t len)
     const char *unit = gate_unit(e);
     if (!*unit)
         snprintf(buf, len, "%.0f", value);
-    else if (e->metric == GATE_TIME)
+    else if (e->metric == GATE_TIME || e->metric == GATE_FLOW_TIME)
         snprintf(buf, len, value < 10 ? "%.3f%s" : "%.1f%s", value, unit);
     else if (!strcmp(unit, "%"))
         snprintf(buf, len, "%.3g%s", value, unit);

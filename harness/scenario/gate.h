@@ -17,6 +17,8 @@
 #include <stddef.h>
 
 struct rec_cell;
+struct rec_check;
+struct rec_flow;
 struct scenario;
 
 /* What is measured. */
@@ -30,7 +32,16 @@ enum gate_metric {
     GATE_ACHIEVED,     /* achieved / offered rate, % (open model): completions over
                           scheduled arrivals in the scope's intervals */
     GATE_REQUESTS,     /* completed requests, a count */
+    /* a flow's (subject names it; docs/gates.md, "Flows and checks") */
+    GATE_FLOW_TIME,      /* a statistic of its completed instances' durations, ms */
+    GATE_FLOW_COMPLETED, /* completed instances: % of completed + failed, or a count */
+    GATE_FLOW_FAILED,    /* failed instances: % of completed + failed, or a count */
+    GATE_FLOW_STARTED,   /* instances started, a count */
+    GATE_CHECK_PASSED,   /* a check's passes, % of its evaluations (subject names it) */
 };
+
+/* The longest flow or check name a gate names, bytes with the NUL. */
+#define GATE_SUBJECT_MAX 136
 
 /* For GATE_TIME: which histogram and which statistic. */
 enum gate_series { GATE_LATENCY, GATE_SERVICE, GATE_TTFB, GATE_CONNECT, GATE_TLS };
@@ -45,8 +56,16 @@ struct gate_expr {
     double percentile; /* GATE_PCTL: 0 < p <= 100 */
     bool as_pct;       /* errors/throttled/unexpected: a share, not a count */
     enum gate_op op;
-    double threshold; /* ms, %, count or per second, as the metric says */
+    double threshold;               /* ms, %, count or per second, as the metric says */
+    char subject[GATE_SUBJECT_MAX]; /* the flow or check of GATE_FLOW_* and
+                                       GATE_CHECK_PASSED; "" otherwise */
 };
+
+/* True for the metrics of a flow (GATE_FLOW_*). */
+static inline bool gate_is_flow(const struct gate_expr *e)
+{
+    return e->metric >= GATE_FLOW_TIME && e->metric <= GATE_FLOW_STARTED;
+}
 
 /* What a gate applies to. A scope name of "*" means each phase, request,
  * node or workload on its own (one verdict each). A workload is the sum of
@@ -76,7 +95,11 @@ int gate_judge_criterion(const struct gate_expr *e, struct judge_criterion *out,
  * percentile, e.g. p99, p99.9), min, mean, max, and SERIES.STAT for the
  * series latency, service, ttfb, connect, tls (e.g. service.p99);
  * errors, throttled, unexpected (N% or a count); throughput (N/s, /m, /h);
- * achieved (N%); requests (a count). Times take us, ms or s. OP: < <= >
+ * achieved (N%); requests (a count); flow.NAME.STAT (STAT as above: a
+ * flow's completed durations), flow.NAME.completed and flow.NAME.failed
+ * (N% of completed + failed, or a count), flow.NAME.started (a count);
+ * checks.NAME (N%: passes of its evaluations). A flow or check name is
+ * not checked here (scenario_gates.c does). Times take us, ms or s. OP: < <= >
  * >=. Returns 0, or -1 with a sentence naming what is wrong and a correct
  * example in why (why_len bytes). */
 int gate_parse(const char *text, struct gate_expr *out, char *why, size_t why_len);
@@ -88,6 +111,16 @@ int gate_parse(const char *text, struct gate_expr *out, char *why, size_t why_le
  * no latencies, unknown achieved). */
 bool gate_measure(const struct gate_expr *e, const struct rec_cell *c, double seconds,
                   double achieved_pct, double *value);
+
+/* The measured value of a flow gate e (gate_is_flow) over f (a sum of the
+ * scope's cells; may be NULL: nothing recorded). False when there is
+ * nothing to measure (no completed instance for a time, none ended for a
+ * share). */
+bool gate_measure_flow(const struct gate_expr *e, const struct rec_flow *f, double *value);
+
+/* The measured value of a GATE_CHECK_PASSED gate over k (may be NULL).
+ * False when the check was never evaluated. */
+bool gate_measure_check(const struct gate_expr *e, const struct rec_check *k, double *value);
 
 /* True when value satisfies e's comparison. */
 bool gate_holds(const struct gate_expr *e, double value);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/suggest.h"
 #include "measure/judge.h"
 #include "scenario/gate.h"
 #include "scenario/scenario_int.h"
@@ -143,6 +144,80 @@ static void check_achieved(struct scnp_ctx *c, const struct ytree_node *expr,
     }
 }
 
+/* The closest of names[0..n) to name (for "did you mean"), or NULL. */
+static const char *closest(const char *name, char *const *names, size_t n, size_t stride)
+{
+    const char *best = NULL;
+    size_t best_d = 4;
+    for (size_t i = 0; i < n; i++) {
+        const char *k = *(char *const *)((const char *)names + i * stride);
+        size_t d = suggest_distance(name, strlen(name), k, strlen(k));
+        if (d < best_d) {
+            best = k;
+            best_d = d;
+        }
+    }
+    return best;
+}
+
+/* A flow or check gate names a flow or check of the scenario, over a scope
+ * its records have: flows per phase or the run, checks the run. */
+static void check_subject(struct scnp_ctx *c, const struct ytree_node *expr, const char *expr_field,
+                          const struct scenario *s, const struct gate *g)
+{
+    const char *name = g->expr.subject;
+    if (gate_is_flow(&g->expr)) {
+        for (size_t i = 0; i < s->n_flows; i++)
+            if (!strcmp(s->flows[i].name, name))
+                goto scope;
+        const char *near =
+            s->n_flows ? closest(name, &s->flows[0].name, s->n_flows, sizeof *s->flows) : NULL;
+        if (!s->n_flows)
+            scnp_error(c, expr, expr_field,
+                       "'%s' gates flow '%s', but the scenario has no flows:; write a flow under "
+                       "flows: or remove the gate",
+                       g->text, name);
+        else if (near)
+            scnp_error(c, expr, expr_field, "no flow is named '%s' (did you mean '%s'?)", name,
+                       near);
+        else
+            scnp_error(c, expr, expr_field, "no flow is named '%s'; use a name from flows:", name);
+        return;
+    scope:
+        if (g->scope == GATE_REQUEST || g->scope == GATE_NODE)
+            scnp_error(c, expr, expr_field,
+                       "a flow is measured over the whole run or a phase, not per %s; drop the "
+                       "%s: scope (gate a step with a request: scope and p99, errors...)",
+                       gate_scope_name(g->scope), gate_scope_name(g->scope));
+        return;
+    }
+    if (g->expr.metric != GATE_CHECK_PASSED)
+        return;
+    for (size_t i = 0; i < s->n_check_names; i++)
+        if (!strcmp(s->check_names[i], name)) {
+            if (g->scope != GATE_ALL)
+                scnp_error(c, expr, expr_field,
+                           "checks are counted over the whole run, not per %s; drop the %s: "
+                           "scope",
+                           gate_scope_name(g->scope), gate_scope_name(g->scope));
+            return;
+        }
+    const char *near =
+        s->n_check_names ? closest(name, s->check_names, s->n_check_names, sizeof(char *)) : NULL;
+    if (!s->n_check_names)
+        scnp_error(c, expr, expr_field,
+                   "'%s' gates check '%s', but the scenario has no checks; add checks: to a "
+                   "request or step, or remove the gate",
+                   g->text, name);
+    else if (near)
+        scnp_error(c, expr, expr_field, "no check is named '%s' (did you mean '%s'?)", name, near);
+    else
+        scnp_error(c, expr, expr_field,
+                   "no check is named '%s'; a check's name is its name: or REQUEST.status, "
+                   "REQUEST.json:PATH... (docs/scenario.md, \"Checks\")",
+                   name);
+}
+
 /* Reads one list item into g; returns -1 after reporting an error. */
 static int read_gate(struct scnp_ctx *c, const struct ytree_node *item, const char *field,
                      struct scenario *s, struct gate *g)
@@ -178,8 +253,10 @@ static int read_gate(struct scnp_ctx *c, const struct ytree_node *item, const ch
     }
     if (item->kind == YTREE_MAP)
         read_scope(c, item, field, s, g);
-    if (!rc)
+    if (!rc) {
         check_achieved(c, expr, expr_field, s, g);
+        check_subject(c, expr, expr_field, s, g);
+    }
     return rc;
 }
 

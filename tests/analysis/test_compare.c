@@ -227,7 +227,7 @@ static void test_identical(void **state)
                      COMPARE_OK);
     assert_string_equal(r.scenario, "s");
     assert_string_equal(r.model, "open");
-    assert_int_equal(r.n_rows, 5 * CMP_N_METRICS); /* all, a, b, n1, n2 */
+    assert_int_equal(r.n_rows, 5 * CMP_N_CELL_METRICS); /* all, a, b, n1, n2 */
     assert_int_equal(r.regressions + r.noise + r.improved + r.no_data, 0);
     const struct compare_row *p99 = row(&r, CMP_P99, CMP_SCOPE_ALL, "");
     assert_int_equal(p99->test, CMP_TEST_DONE);
@@ -248,7 +248,7 @@ static void test_identical(void **state)
     o.scope[CMP_SCOPE_REQUEST] = false;
     assert_int_equal(run_compare(make_run(SPEC()), make_run(SPEC()), &o, &r, err, sizeof err),
                      COMPARE_OK);
-    assert_int_equal(r.n_rows, 3 * CMP_N_METRICS); /* all, n1, n2 */
+    assert_int_equal(r.n_rows, 3 * CMP_N_CELL_METRICS); /* all, n1, n2 */
     assert_false(has_note(&r, "per-request"));
     compare_free(&r);
 }
@@ -436,7 +436,7 @@ static void test_scopes(void **state)
     assert_int_equal(r.no_data, 5);
     assert_true(has_note(&r, "request b is only in the baseline"));
     assert_true(has_note(&r, "node n3 is only in the current run"));
-    assert_int_equal(r.n_rows, 4 * CMP_N_METRICS); /* all, a, n1, n2 */
+    assert_int_equal(r.n_rows, 4 * CMP_N_CELL_METRICS); /* all, a, n1, n2 */
     compare_free(&r);
     /* a latency count of 0 alone (the service times kept): only the four
      * latency rows lack data */
@@ -453,10 +453,107 @@ static void test_scopes(void **state)
     json_t *b = make_run(SPEC(.n = 8, .no_b = true, .one_node = true));
     json_t *c = make_run(SPEC(.n = 8, .no_b = true, .one_node = true));
     assert_int_equal(run_compare(b, c, &o, &r, err, sizeof err), COMPARE_OK);
-    assert_int_equal(r.n_rows, CMP_N_METRICS);
+    assert_int_equal(r.n_rows, CMP_N_CELL_METRICS);
     assert_true(has_note(&r, "one request (a) in both runs"));
     assert_true(has_note(&r, "one node (n1) in both runs"));
     compare_free(&r);
+}
+
+/* A flow and a check added to a run's document, as results_flows.c
+ * writes them (the reader rebuilds nothing else for compare). */
+static void add_flow(json_t *doc, double p50, double p99, int completed, int failed, int passed,
+                     const char *flow, const char *check)
+{
+    json_t *dur =
+        json_pack("{s:i,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:i}", "count", completed, "min",
+                  p50 / 2, "mean", p50, "stddev", 1.0, "p50", p50, "p90", p99 * 0.9, "p99", p99,
+                  "p99.9", p99, "p99.99", p99, "max", p99, "overflow", 0);
+    json_t *tot =
+        json_pack("{s:i,s:i,s:i,s:i,s:i,s:f,s:o,s:{},s:{}}", "started", completed + failed,
+                  "completed", completed, "failed", failed, "local", 0, "unfinished", 0,
+                  "completed_pct", 100.0 * completed / (completed + failed), "duration", dur,
+                  "failed_by_step", "failed_by_check");
+    json_object_set_new(doc, "flows",
+                        json_pack("[{s:s,s:f,s:[s],s:o,s:[]}]", "name", flow, "weight", 1.0,
+                                  "steps", "a", "totals", tot, "by_phase"));
+    json_object_set_new(doc, "checks",
+                        json_pack("[{s:s,s:i,s:i,s:f,s:n}]", "name", check, "passed", passed,
+                                  "failed", 1000 - passed, "passed_pct", passed / 10.0, "example"));
+}
+
+static void test_flows_checks(void **state)
+{
+    (void)state;
+    struct compare_opts o;
+    compare_opts_defaults(&o);
+    struct compare_result r;
+    char err[600] = "";
+    /* the same: 4 flow rows and a check row, all ok (no interval samples) */
+    json_t *b = make_run(SPEC()), *c = make_run(SPEC());
+    add_flow(b, 100, 300, 990, 10, 999, "pay", "ok");
+    add_flow(c, 100, 300, 990, 10, 999, "pay", "ok");
+    assert_int_equal(run_compare(b, c, &o, &r, err, sizeof err), COMPARE_OK);
+    assert_int_equal(r.n_rows, 5 * CMP_N_CELL_METRICS + 5);
+    assert_int_equal(r.regressions + r.noise + r.improved + r.no_data, 0);
+    const struct compare_row *x = row(&r, CMP_P99, CMP_SCOPE_FLOW, "pay");
+    assert_int_equal(x->test, CMP_TEST_NONE);
+    assert_true(x->baseline == 300);
+    assert_int_equal(row(&r, CMP_COMPLETED, CMP_SCOPE_FLOW, "pay")->verdict, CMP_OK);
+    assert_int_equal(row(&r, CMP_PASSED, CMP_SCOPE_CHECK, "ok")->verdict, CMP_OK);
+    compare_free(&r);
+    /* worse: p90 and p99 +50 %, completed 99 % -> 95 %, check 99.9 % ->
+     * 99.0 %; p50 5 % better, within the tolerance: ok */
+    b = make_run(SPEC());
+    c = make_run(SPEC());
+    add_flow(b, 100, 300, 990, 10, 999, "pay", "ok");
+    add_flow(c, 95, 450, 950, 50, 990, "pay", "ok");
+    assert_int_equal(run_compare(b, c, &o, &r, err, sizeof err), COMPARE_OK);
+    assert_int_equal(row(&r, CMP_P99, CMP_SCOPE_FLOW, "pay")->verdict, CMP_REGRESSION);
+    assert_int_equal(row(&r, CMP_P50, CMP_SCOPE_FLOW, "pay")->verdict, CMP_OK);
+    x = row(&r, CMP_COMPLETED, CMP_SCOPE_FLOW, "pay");
+    assert_int_equal(x->verdict, CMP_REGRESSION);
+    assert_true(fabs(x->change + 4.0) < 1e-9); /* -4 pp */
+    assert_int_equal(row(&r, CMP_PASSED, CMP_SCOPE_CHECK, "ok")->verdict, CMP_REGRESSION);
+    assert_int_equal(row(&r, CMP_P90, CMP_SCOPE_FLOW, "pay")->verdict, CMP_REGRESSION);
+    assert_int_equal(r.regressions, 4); /* p90, p99, completed, passed */
+    compare_free(&r);
+    /* better the other way round */
+    b = make_run(SPEC());
+    c = make_run(SPEC());
+    add_flow(b, 95, 450, 950, 50, 990, "pay", "ok");
+    add_flow(c, 100, 300, 990, 10, 999, "pay", "ok");
+    assert_int_equal(run_compare(b, c, &o, &r, err, sizeof err), COMPARE_OK);
+    assert_int_equal(r.regressions, 0);
+    assert_int_equal(row(&r, CMP_COMPLETED, CMP_SCOPE_FLOW, "pay")->verdict, CMP_IMPROVED);
+    assert_int_equal(row(&r, CMP_PASSED, CMP_SCOPE_CHECK, "ok")->verdict, CMP_IMPROVED);
+    compare_free(&r);
+    /* different names: notes, no rows; --scopes without flow, check */
+    b = make_run(SPEC());
+    c = make_run(SPEC());
+    add_flow(b, 100, 300, 990, 10, 999, "pay", "ok");
+    add_flow(c, 100, 300, 990, 10, 999, "refund", "fine");
+    assert_int_equal(run_compare(b, c, &o, &r, err, sizeof err), COMPARE_OK);
+    assert_int_equal(r.n_rows, 5 * CMP_N_CELL_METRICS);
+    assert_true(has_note(&r, "flow pay is only in the baseline"));
+    assert_true(has_note(&r, "flow refund is only in the current run"));
+    assert_true(has_note(&r, "check ok is only in the baseline"));
+    compare_free(&r);
+    o.scope[CMP_SCOPE_FLOW] = o.scope[CMP_SCOPE_CHECK] = false;
+    b = make_run(SPEC());
+    c = make_run(SPEC());
+    add_flow(b, 100, 300, 990, 10, 999, "pay", "ok");
+    add_flow(c, 100, 900, 990, 10, 999, "pay", "ok");
+    assert_int_equal(run_compare(b, c, &o, &r, err, sizeof err), COMPARE_OK);
+    assert_int_equal(r.n_rows, 5 * CMP_N_CELL_METRICS);
+    assert_int_equal(r.regressions, 0);
+    compare_free(&r);
+    /* tolerances */
+    compare_opts_defaults(&o);
+    assert_int_equal(compare_parse_tolerance(&o, "completed=1pp,passed=0.5", err, sizeof err), 0);
+    assert_true(o.tol[CMP_COMPLETED].value == 1 && o.tol[CMP_COMPLETED].absolute);
+    assert_true(o.tol[CMP_PASSED].value == 0.5);
+    assert_string_equal(compare_scope_name(CMP_SCOPE_CHECK), "check");
+    assert_string_equal(compare_metric_name(CMP_COMPLETED), "completed");
 }
 
 static void test_incompatible(void **state)
@@ -754,6 +851,7 @@ int main(void)
         cmocka_unit_test(test_incompatible),    cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_bad_numbers),     cmocka_unit_test(test_mostly_no_data),
         cmocka_unit_test(test_tolerance_parse), cmocka_unit_test(test_names),
+        cmocka_unit_test(test_flows_checks),
     };
     return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

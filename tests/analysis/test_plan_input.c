@@ -178,6 +178,62 @@ static void results_steps(void **state)
     plan_input_free(&in);
 }
 
+/* A flow "pay" whose completed instances took p50 400 ms .. p99.9 1.9 s
+ * in step a; none completed in step b. */
+static void with_flow(json_t *doc)
+{
+    json_error_t je;
+    json_t *f = json_loads(
+        "[{\"name\": \"pay\", \"weight\": 1, \"steps\": [\"q\"], \"totals\": {\"started\": 10,"
+        " \"completed\": 8, \"failed\": 2}, \"by_phase\": ["
+        "{\"phase\": \"a\", \"started\": 8, \"completed\": 8, \"failed\": 0,"
+        " \"duration\": {\"count\": 8, \"p50\": 400, \"p90\": 900, \"p99\": 1500,"
+        " \"p99.9\": 1900, \"max\": 1900}},"
+        "{\"phase\": \"b\", \"started\": 2, \"completed\": 0, \"failed\": 2,"
+        " \"duration\": {\"count\": 0, \"p50\": 0, \"p99\": 0}}]}]",
+        0, &je);
+    assert_non_null(f);
+    json_object_set_new(doc, "flows", f);
+}
+
+/* --slo flow.pay.p99=...: a step's latency is the flow's durations. */
+static void results_flow_latency(void **state)
+{
+    (void)state;
+    char path[128], err[512] = "";
+    steps_file(path, sizeof path, "flow.json", with_flow);
+    struct plan_input in = {0};
+    struct plan_input_opts o = {.percentile = "p99", .flow = "pay"};
+    assert_int_equal(plan_input_results(&in, path, &o, err, sizeof err), PLAN_INPUT_OK);
+    assert_int_equal(in.n_steps, 2);
+    assert_true(in.steps[0].latency_ms == 1500);
+    assert_true(in.steps[0].judge.latency_ms[0] == 400);
+    assert_true(in.steps[0].judge.latency_ms[3] == 1900);
+    assert_true(in.steps[0].error_pct == 0.05); /* errors stay the requests' */
+    assert_true(isnan(in.steps[1].latency_ms)); /* none completed */
+    assert_true(isnan(in.steps[1].judge.latency_ms[2]));
+    plan_input_free(&in);
+    /* a flow the run does not have */
+    o.flow = "refund";
+    assert_int_equal(plan_input_results(&in, path, &o, err, sizeof err), PLAN_INPUT_EFORMAT);
+    assert_non_null(strstr(err, "no flow named 'refund'"));
+    plan_input_free(&in);
+    steps_file(path, sizeof path, "noflow.json", NULL);
+    assert_int_equal(plan_input_results(&in, path, &o, err, sizeof err), PLAN_INPUT_EFORMAT);
+    assert_non_null(strstr(err, "the run has no flows"));
+    plan_input_free(&in);
+    /* a CSV has no flows */
+    snprintf(path, sizeof path, "%s/steps.csv", test_dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("rate,achieved,p99_ms,error_pct\n100,100,5,0\n", f);
+    fclose(f);
+    o.flow = "pay";
+    assert_int_equal(plan_input_read(&in, path, &o, err, sizeof err), PLAN_INPUT_EFORMAT);
+    assert_non_null(strstr(err, "a CSV holds no flow durations"));
+    plan_input_free(&in);
+}
+
 /* A run recorded on a machine of two cores. */
 static void two_cores(json_t *doc)
 {
@@ -424,9 +480,10 @@ static void csv_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(results_steps),   cmocka_unit_test(results_cpu_ceiling),
-        cmocka_unit_test(results_refused), cmocka_unit_test(results_closed_model),
-        cmocka_unit_test(csv_dialects),    cmocka_unit_test(csv_errors),
+        cmocka_unit_test(results_steps),        cmocka_unit_test(results_cpu_ceiling),
+        cmocka_unit_test(results_refused),      cmocka_unit_test(results_closed_model),
+        cmocka_unit_test(csv_dialects),         cmocka_unit_test(csv_errors),
+        cmocka_unit_test(results_flow_latency),
     };
     return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
 }

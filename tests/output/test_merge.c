@@ -29,6 +29,7 @@
 #include "base/rng.h"
 #include "measure/hdr.h"
 #include "measure/hlog.h"
+#include "measure/recorder_flow.h"
 #include "output/merge.h"
 #include "output/results.h"
 #include "output/results_read.h"
@@ -528,6 +529,132 @@ static void gates_on_merged(void **state)
     merge_free(m);
 }
 
+/* ---- (e) flows and checks ---- */
+
+static const char FLOW_YAML[] =
+    "name: sharded\n"
+    "targets: [{url: 'http://127.0.0.1:8280', name: gw1}]\n"
+    "flows:\n"
+    "  - name: pay\n"
+    "    steps:\n"
+    "      - {name: consent, method: POST, path: /c, checks: [{name: created, status: 201}]}\n"
+    "      - {name: status, path: /s}\n"
+    "load: {workers: 1, phases: [{name: steady, duration: 1s, rate: 10/s}]}\n"
+    "gates: ['flow.pay.p99 < 250ms', 'flow.pay.completed >= 95%', 'checks.created >= 99%']\n";
+
+/* Shard idx of 2: completed instances of the flow in dur_us each, failed
+ * ones at step "status" by check "created"; the check's passes and
+ * failures, with example ex when it failed. */
+static void flow_shard(const char *run, struct scenario *scn, int idx, int64_t completed,
+                       int64_t dur_us, int64_t failed, const char *ex)
+{
+    char dir[320], path[360];
+    snprintf(dir, sizeof dir, "%s/%s", test_dir, run);
+    mkdir(dir, 0755);
+    snprintf(dir, sizeof dir, "%s/%s/shard-%d", test_dir, run, idx);
+    assert_int_equal(mkdir(dir, 0755), 0);
+    struct engine_result *r = tr_run(scn, NODES, 1, 1);
+    assert_int_equal(scn_rec_flows(scn, r->total), 0);
+    struct rec_flow *c = rec_flow_get(r->total, 0, 0);
+    assert_non_null(c);
+    c->started = completed + failed;
+    c->completed = completed;
+    c->failed = failed;
+    c->failed_by_step[1] = failed;
+    c->failed_by_check[0] = failed;
+    assert_int_equal(hdr_record_n(c->duration, dur_us, completed), HDR_OK);
+    struct rec_check *k = &r->total->flows->checks[0];
+    k->passed = completed;
+    k->failed = failed;
+    snprintf(k->example, sizeof k->example, "%s", ex ? ex : "");
+    json_t *doc = tr_doc(scn, r);
+    json_object_set_new(doc, "shard",
+                        json_pack("{s:i,s:i,s:s,s:s,s:s,s:n,s:n}", "index", idx, "count", 2,
+                                  "source", "option", "run_id", "test-run", "scenario_digest",
+                                  DIGEST, "start_at", "start_at_epoch_s"));
+    snprintf(path, sizeof path, "%s/results.json", dir);
+    tr_save(doc, path);
+    snprintf(path, sizeof path, "%s/run.hlog", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fclose(f);
+    engine_result_free(r);
+}
+
+static void flows_summed(void **state)
+{
+    (void)state;
+    struct scenario *scn = tr_scenario(FLOW_YAML);
+    /* each shard on its own passes "completed >= 95%" (97/100, 98/100) and
+     * only shard 1 fails the p99 (300 ms); merged: 195/200 = 97.5 %, and
+     * p99 is 300 ms (more than 1 % of the instances) */
+    flow_shard("flows", scn, 0, 97, 100000, 3, "HTTP 500 from gw1: first");
+    flow_shard("flows", scn, 1, 98, 300000, 2, "HTTP 500 from gw1: second");
+    char **p = paths_of("flows", (const int[]){0, 1}, 2);
+    struct merge *m = NULL;
+    char err[2048] = "";
+    if (merge_load(p, 2, "flows", MERGE_CLOCK_TOLERANCE_MS, &m, err, sizeof err))
+        fail_msg("merge_load: %s", err);
+    paths_free(p, 2);
+    assert_int_equal(merge_gates(m), 0);
+    assert_int_equal(m->n_verdicts, 3);
+    assert_int_equal(m->verdicts[0].outcome, GATE_FAIL);
+    assert_true(fabs(m->verdicts[0].measured - 300) < 1);
+    assert_int_equal(m->verdicts[1].outcome, GATE_PASS);
+    assert_true(fabs(m->verdicts[1].measured - 97.5) < 1e-9);
+    assert_int_equal(m->verdicts[2].outcome, GATE_FAIL); /* 195 of 200 passed */
+    json_t *doc = merge_doc(m, err, sizeof err);
+    assert_non_null(doc);
+    json_t *fl = json_array_get(json_object_get(doc, "flows"), 0);
+    assert_non_null(fl);
+    assert_string_equal(json_string_value(json_object_get(fl, "name")), "pay");
+    json_t *tot = json_object_get(fl, "totals");
+    assert_int_equal(json_integer_value(json_object_get(tot, "started")), 200);
+    assert_int_equal(json_integer_value(json_object_get(tot, "completed")), 195);
+    assert_int_equal(json_integer_value(json_object_get(tot, "failed")), 5);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(tot, "failed_by_step"), "pay.status")),
+        5);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(tot, "failed_by_check"), "created")), 5);
+    json_t *dur = json_object_get(tot, "duration");
+    assert_int_equal(json_integer_value(json_object_get(dur, "count")), 195);
+    assert_true(fabs(json_number_value(json_object_get(dur, "p50")) - 300) < 1);
+    assert_true(fabs(json_number_value(json_object_get(dur, "min")) - 100) < 1);
+    json_t *ph = json_array_get(json_object_get(fl, "by_phase"), 0);
+    assert_string_equal(json_string_value(json_object_get(ph, "phase")), "steady");
+    assert_true(json_is_string(json_object_get(ph, "duration_hist")));
+    json_t *ck = json_array_get(json_object_get(doc, "checks"), 0);
+    assert_string_equal(json_string_value(json_object_get(ck, "name")), "created");
+    assert_int_equal(json_integer_value(json_object_get(ck, "passed")), 195);
+    assert_int_equal(json_integer_value(json_object_get(ck, "failed")), 5);
+    assert_string_equal(json_string_value(json_object_get(ck, "example")),
+                        "HTTP 500 from gw1: first");
+    json_decref(doc);
+    merge_free(m);
+
+    /* shards whose checks differ are not one run's (no gates: they would
+     * differ first) */
+    char one[sizeof FLOW_YAML], two[sizeof FLOW_YAML];
+    snprintf(one, sizeof one, "%s", FLOW_YAML);
+    *strstr(one, "gates:") = '\0';
+    snprintf(two, sizeof two, "%s", one);
+    memcpy(strstr(two, "name: created"), "name: creaTed", 13);
+    struct scenario *scn1 = tr_scenario(one), *scn2 = tr_scenario(two);
+    flow_shard("flowdiff", scn1, 0, 10, 1000, 0, NULL);
+    flow_shard("flowdiff", scn2, 1, 10, 1000, 0, NULL);
+    p = paths_of("flowdiff", (const int[]){0, 1}, 2);
+    assert_int_equal(merge_load(p, 2, "flowdiff", MERGE_CLOCK_TOLERANCE_MS, &m, err, sizeof err),
+                     MERGE_ESHARDS);
+    assert_null(m);
+    paths_free(p, 2);
+    if (!strstr(err, "differ in the checks"))
+        fail_msg("%s", err);
+    scenario_free(scn1);
+    scenario_free(scn2);
+    scenario_free(scn);
+}
+
 int main(void)
 {
     /* as gatecap's main does (harness/cli/main.c): freed histograms stay
@@ -535,10 +662,9 @@ int main(void)
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(random_split),
-        cmocka_unit_test(planted_p99),
-        cmocka_unit_test(wrong_sets),
-        cmocka_unit_test(gates_on_merged),
+        cmocka_unit_test(random_split), cmocka_unit_test(planted_p99),
+        cmocka_unit_test(wrong_sets),   cmocka_unit_test(gates_on_merged),
+        cmocka_unit_test(flows_summed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -421,6 +421,63 @@ static void no_gates(void **state)
     tr_free(scn, run);
 }
 
+/* Flows and checks (results.json "flows", "checks"): their sections with
+ * the numbers, names and examples escaped for each markup; none without. */
+static void flows_and_checks(void **state)
+{
+    (void)state;
+    char path[160], err[512];
+    struct report r;
+    json_t *doc = fixture();
+    json_error_t je;
+    json_t *add =
+        json_loads("{\"flows\": [{\"name\": \"pay|<b>\", \"weight\": 1, \"steps\": [\"a[b]\"],"
+                   " \"totals\": {\"started\": 100, \"completed\": 90, \"failed\": 8, \"local\": 1,"
+                   " \"unfinished\": 1, \"completed_pct\": 91.83673469,"
+                   " \"duration\": {\"count\": 90, \"p50\": 412.5, \"p90\": 800, \"p99\": 1234,"
+                   " \"max\": 1500},"
+                   " \"failed_by_step\": {\"a[b]\": 8}, \"failed_by_check\": {\"ok<1>\": 8}},"
+                   " \"by_phase\": []}],"
+                   " \"checks\": [{\"name\": \"ok<1>\", \"passed\": 92, \"failed\": 8,"
+                   " \"passed_pct\": 92, \"example\": \"HTTP 201 from gw1: <script>x</script>|\"},"
+                   " {\"name\": \"never\", \"passed\": 0, \"failed\": 0, \"passed_pct\": null,"
+                   " \"example\": null}]}",
+                   0, &je);
+    assert_non_null(add);
+    json_object_update(doc, add);
+    json_decref(add);
+    snprintf(path, sizeof path, "%s/flows.json", dir);
+    save(path, doc);
+    assert_int_equal(report_load(&r, path, NULL, err, sizeof err), 0);
+    char *md = render(&r, report_markdown), *h = render(&r, report_html);
+    has(md, "## Flows");
+    has(md,
+        "| pay\\|\\<b\\> | 100 | 90 (91.84 %) | 8 (8.16 %) | 1 | 1 | 412 | 800 | 1,234 | 1,500 | ");
+    has(md, "a\\[b\\] 8");
+    has(md, "## Checks");
+    has(md, "| ok\\<1\\> | 92 | 8 | 92 % | HTTP 201 from gw1: \\<script\\>x\\</script\\>\\| |");
+    has(h, "id=\"flows\"");
+    has(h, "<td>pay|&lt;b&gt;</td>");
+    has(h, "<td>ok&lt;1&gt;</td>");
+    has(h, "&lt;script&gt;x&lt;/script&gt;");
+    lacks(h, "<script>x");
+    lacks(h, "pay|<b>");
+    free(md);
+    free(h);
+    report_free(&r);
+    /* a run without flows or checks has neither section */
+    assert_int_equal(report_load(&r, results, NULL, err, sizeof err), 0);
+    md = render(&r, report_markdown);
+    h = render(&r, report_html);
+    lacks(md, "## Flows");
+    lacks(md, "## Checks");
+    lacks(h, "id=\"flows\"");
+    lacks(h, "id=\"checks\"");
+    free(md);
+    free(h);
+    report_free(&r);
+}
+
 /* A run that ran out of local resources: generator-limited, the requests
  * never sent and an example in the Generator fact (escaped in HTML); none
  * of that for a run without them, or from before the counter. */
@@ -1096,13 +1153,21 @@ static void helpers(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(load_model),     cmocka_unit_test(markdown),
-        cmocka_unit_test(html),           cmocka_unit_test(no_gates),
-        cmocka_unit_test(local_failures), cmocka_unit_test(phases_and_overrides),
-        cmocka_unit_test(silent_target),  cmocka_unit_test(no_data_and_legends),
-        cmocka_unit_test(applications),   cmocka_unit_test(bad_input),
-        cmocka_unit_test(with_plan),      cmocka_unit_test(banners_and_hostile_plan),
-        cmocka_unit_test(writing),        cmocka_unit_test(helpers),
+        cmocka_unit_test(load_model),
+        cmocka_unit_test(markdown),
+        cmocka_unit_test(html),
+        cmocka_unit_test(no_gates),
+        cmocka_unit_test(local_failures),
+        cmocka_unit_test(phases_and_overrides),
+        cmocka_unit_test(silent_target),
+        cmocka_unit_test(no_data_and_legends),
+        cmocka_unit_test(applications),
+        cmocka_unit_test(bad_input),
+        cmocka_unit_test(with_plan),
+        cmocka_unit_test(banners_and_hostile_plan),
+        cmocka_unit_test(writing),
+        cmocka_unit_test(helpers),
+        cmocka_unit_test(flows_and_checks),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

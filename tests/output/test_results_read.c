@@ -579,6 +579,96 @@ static void refused(const char *path, unsigned hists, int code, const char *cons
             fail_msg("'%s' lacks '%s'", err, needles[i]);
 }
 
+/* ---- flows and checks ---- */
+
+static char *g_flow_hist; /* a duration histogram, base64 */
+
+/* A "flows" and "checks" as results_flows.c writes them. */
+static void add_flows(json_t *d)
+{
+    char *doc = NULL;
+    assert_true(asprintf(&doc,
+                         "{\"flows\": [{\"name\": \"pay\", \"weight\": 1, \"steps\": "
+                         "[\"pay.a\", \"pay.b\"],"
+                         " \"totals\": {\"started\": 10, \"completed\": 7, \"failed\": 2, "
+                         "\"local\": 0, \"unfinished\": 1, \"completed_pct\": 77.77777778,"
+                         " \"duration\": {\"count\": 7, \"p50\": 120.5, \"p99\": 300},"
+                         " \"failed_by_step\": {\"pay.b\": 2}, \"failed_by_check\": "
+                         "{\"pay.b.status\": 2}},"
+                         " \"by_phase\": [{\"phase\": \"steady\", \"started\": 10, "
+                         "\"completed\": 7, \"failed\": 2, \"local\": 0, \"unfinished\": 1,"
+                         " \"completed_pct\": 77.77777778, \"duration_hist\": \"%s\"}]}],"
+                         " \"checks\": [{\"name\": \"pay.b.status\", \"passed\": 7, "
+                         "\"failed\": 2, \"passed_pct\": 77.77777778, \"example\": \"HTTP 500 "
+                         "from gw1\"},"
+                         " {\"name\": \"never\", \"passed\": 0, \"failed\": 0, "
+                         "\"passed_pct\": null, \"example\": null}]}",
+                         g_flow_hist) > 0);
+    json_error_t je;
+    json_t *add = json_loads(doc, 0, &je);
+    free(doc);
+    assert_non_null(add);
+    json_object_update(d, add);
+    json_decref(add);
+}
+
+static void bad_flow_phase(json_t *d)
+{
+    add_flows(d);
+    json_t *ph = json_array_get(
+        json_object_get(json_array_get(json_object_get(d, "flows"), 0), "by_phase"), 0);
+    json_object_set_new(ph, "phase", json_string("nowhere"));
+}
+
+static void round_trip_flows(void **state)
+{
+    (void)state;
+    struct hdr_hist *h = NULL;
+    assert_int_equal(hdr_init_default(&h), 0);
+    hdr_record_n(h, 120000, 7);
+    assert_int_equal(hdr_encode_base64(h, &g_flow_hist), 0);
+    const char *path = variant("flows.json", add_flows);
+    struct results *m = NULL;
+    char err[512] = "";
+    assert_int_equal(results_read(path, RESULTS_HIST(RESULTS_LATENCY), &m, err, sizeof err),
+                     RESULTS_OK);
+    assert_int_equal(m->n_flows, 1);
+    const struct results_flow *f = &m->flows[0];
+    assert_string_equal(f->name, "pay");
+    assert_int_equal(f->n_steps, 2);
+    assert_string_equal(f->steps[1], "pay.b");
+    same(f->totals.started, 10, "started");
+    same(f->totals.completed, 7, "completed");
+    same(f->totals.unfinished, 1, "unfinished");
+    same(f->totals.duration.p50, 120.5, "p50");
+    assert_int_equal(f->totals.n_failed_by_step, 1);
+    assert_string_equal(f->totals.failed_by_step[0].name, "pay.b");
+    same(f->totals.failed_by_step[0].count, 2, "failed_by_step");
+    assert_string_equal(f->totals.failed_by_check[0].name, "pay.b.status");
+    assert_int_equal(f->totals.phase, RESULTS_NO_PHASE);
+    assert_int_equal(f->n_by_phase, 1);
+    assert_int_equal(f->by_phase[0].phase, results_phase_index(m, "steady"));
+    struct hdr_hist *back = NULL;
+    assert_int_equal(results_hist(f->by_phase[0].hist, &back), RESULTS_OK);
+    assert_non_null(back);
+    assert_int_equal(hdr_count(back), 7);
+    hdr_close(back);
+    assert_int_equal(m->n_checks, 2);
+    assert_string_equal(m->checks[0].example, "HTTP 500 from gw1");
+    same(m->checks[0].failed, 2, "check failed");
+    assert_true(isnan(m->checks[1].passed_pct));
+    assert_null(m->checks[1].example);
+    results_free(m);
+    /* histograms not asked for are not kept */
+    assert_int_equal(results_read(path, RESULTS_HISTS_NONE, &m, err, sizeof err), RESULTS_OK);
+    assert_null(m->flows[0].by_phase[0].hist);
+    results_free(m);
+    const char *want[] = {"flows[0].by_phase[0].phase", "names no phase", NULL};
+    refused(variant("flowphase.json", bad_flow_phase), RESULTS_HISTS_ALL, RESULTS_EFORMAT, want);
+    hdr_close(h);
+    free(g_flow_hist);
+}
+
 static void newer_version(json_t *d)
 {
     json_object_set_new(d, "version", json_integer(RESULTS_VERSION + 1));
@@ -937,6 +1027,7 @@ int main(void)
         cmocka_unit_test(round_trip_run),
         cmocka_unit_test(round_trip_numbers),
         cmocka_unit_test(round_trip_gates_auth),
+        cmocka_unit_test(round_trip_flows),
         cmocka_unit_test(newer),
         cmocka_unit_test(damaged),
         cmocka_unit_test(not_results),

@@ -14,6 +14,7 @@
 
 #include "measure/hdr.h"
 #include "measure/recorder.h"
+#include "measure/recorder_flow.h"
 #include "run/engine.h"
 #include "run/gate_eval.h"
 #include "scenario/gate.h"
@@ -174,10 +175,77 @@ static void evaluates_by_scope(void **state)
     free(r);
 }
 
+/* A flow "pay" of 2 steps and 2 checks: in the warm-up 5 instances all
+ * failed; in steady 100 started, 90 completed in 200 ms, 8 failed, 2
+ * unfinished. Check "ok" passed 990 of 1000, "never" was not evaluated. */
+static void evaluates_flows_and_checks(void **state)
+{
+    (void)state;
+    static char n_pay[] = "pay", n_ok[] = "ok", n_never[] = "never";
+    static struct scn_flow flows[1] = {{.name = n_pay, .weight = 1, .n_steps = 2}};
+    static char *checks[2] = {n_ok, n_never};
+    set_gate(0, "flow.pay.p99 < 250ms", GATE_ALL, NULL);          /* 200: pass */
+    set_gate(1, "flow.pay.completed >= 95%", GATE_ALL, NULL);     /* 90/98: fail */
+    set_gate(2, "flow.pay.failed <= 8", GATE_PHASE, "*");         /* steady: 8 */
+    set_gate(3, "flow.pay.started >= 100", GATE_PHASE, "steady"); /* pass */
+    set_gate(4, "checks.ok >= 99%", GATE_ALL, NULL);              /* 99 %: pass */
+    set_gate(5, "checks.ok >= 99.9%", GATE_ALL, NULL);            /* fail */
+    set_gate(6, "checks.never >= 1%", GATE_ALL, NULL);            /* no data */
+    set_gate(7, "flow.pay.max < 150ms", GATE_ALL, NULL);          /* fail */
+    struct scenario *s = scn_of(8);
+    s->flows = flows;
+    s->n_flows = 1;
+    s->check_names = checks;
+    s->n_check_names = 2;
+    struct engine_result *r = run_of();
+    size_t steps = 2;
+    assert_int_equal(rec_set_flows(r->total, 1, &steps, 2), 0);
+    struct rec_flow *w = rec_flow_get(r->total, 0, 0);
+    assert_non_null(w);
+    w->started = w->failed = 5;
+    struct rec_flow *c = rec_flow_get(r->total, 1, 0);
+    assert_non_null(c);
+    c->started = 100;
+    c->completed = 90;
+    c->failed = 8;
+    hdr_record_n(c->duration, 200000, 90);
+    r->total->flows->checks[0] = (struct rec_check){.passed = 990, .failed = 10};
+
+    struct gate_verdict *v;
+    size_t n;
+    assert_int_equal(gate_evaluate(s, r, false, &v, &n), 0);
+    assert_int_equal(n, 8);
+    const struct {
+        const char *name;
+        enum gate_outcome o;
+        double measured;
+    } want[] = {
+        {"", GATE_PASS, 200.0},   {"", GATE_FAIL, 100.0 * 90 / 98},
+        {"steady", GATE_PASS, 8}, {"steady", GATE_PASS, 100},
+        {"", GATE_PASS, 99.0},    {"", GATE_FAIL, 99.0},
+        {"", GATE_NO_DATA, 0},    {"", GATE_FAIL, 200.0},
+    };
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(v[i].gate, i);
+        assert_string_equal(v[i].name, want[i].name);
+        if (v[i].outcome != want[i].o)
+            fail_msg("verdict %zu (%s): %s, want %s (measured %g)", i, g_gates[i].text,
+                     gate_outcome_name(v[i].outcome), gate_outcome_name(want[i].o), v[i].measured);
+        if (fabs(v[i].measured - want[i].measured) > want[i].measured * 0.001 + 1e-9)
+            fail_msg("verdict %zu: measured %g, want %g", i, v[i].measured, want[i].measured);
+    }
+    free(v);
+    free(r->intervals);
+    rec_set_free(r->total);
+    free(r->node_names);
+    free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(evaluates_by_scope),
+        cmocka_unit_test(evaluates_flows_and_checks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 
 #include "measure/hdr.h"
 #include "measure/recorder.h"
+#include "measure/recorder_flow.h"
 #include "scenario/gate.h"
 #include "scenario/scenario.h"
 
@@ -217,12 +218,174 @@ static void formats_with_units(void **state)
     assert_string_equal(gate_op_name(GATE_GE), ">=");
 }
 
+/* ---- flows and checks ---- */
+
+static void parses_flow_and_check_gates(void **state)
+{
+    (void)state;
+    struct gate_expr e = parse_ok("flow.payment.p99 < 2s");
+    assert_int_equal(e.metric, GATE_FLOW_TIME);
+    assert_true(gate_is_flow(&e));
+    assert_string_equal(e.subject, "payment");
+    assert_true(e.percentile == 99 && e.threshold == 2000);
+    /* a name with dots, and p99.9 */
+    e = parse_ok("flow.pay.v2.p99.9 <= 1500ms");
+    assert_string_equal(e.subject, "pay.v2");
+    assert_true(e.percentile == 99.9 && e.stat == GATE_PCTL);
+    e = parse_ok("flow.a.max.mean<1s");
+    assert_string_equal(e.subject, "a.max");
+    assert_int_equal(e.stat, GATE_MEAN);
+    e = parse_ok("flow.payment.completed >= 99%");
+    assert_int_equal(e.metric, GATE_FLOW_COMPLETED);
+    assert_true(e.as_pct && e.threshold == 99);
+    e = parse_ok("flow.payment.failed <= 10");
+    assert_int_equal(e.metric, GATE_FLOW_FAILED);
+    assert_false(e.as_pct);
+    e = parse_ok("flow.payment.started >= 100");
+    assert_int_equal(e.metric, GATE_FLOW_STARTED);
+    /* a check's name holds . $ [ ] : */
+    e = parse_ok("checks.payment.consent.json:$.Data[0].Status >= 99.9%");
+    assert_int_equal(e.metric, GATE_CHECK_PASSED);
+    assert_string_equal(e.subject, "payment.consent.json:$.Data[0].Status");
+    assert_true(fabs(e.threshold - 99.9) < 1e-9);
+    assert_string_equal(gate_unit(&e), "%");
+
+    parse_fails("flow.payment < 2s", "unknown metric");
+    parse_fails("flow.p99 < 2s", "unknown metric"); /* no name */
+    parse_fails("flow.payment.p99 < 2", "flow.payment.p99 < 2s");
+    parse_fails("flow.payment.completed >= 120%", "0% to 100%");
+    parse_fails("checks.settled >= 99", "share of its evaluations");
+    parse_fails("checks. >= 99%", "unknown metric");
+}
+
+static void measures_flows_and_checks(void **state)
+{
+    (void)state;
+    struct rec_flow f = {.started = 12, .completed = 9, .failed = 1, .local = 1};
+    assert_int_equal(hdr_init_default(&f.duration), 0);
+    for (int64_t ms = 1; ms <= 9; ms++)
+        hdr_record(f.duration, ms * 100000); /* 100 ms .. 900 ms */
+    double v;
+    struct gate_expr e = parse_ok("flow.x.p50 < 1s");
+    assert_true(gate_measure_flow(&e, &f, &v));
+    assert_true(fabs(v - 500) < 1);
+    e = parse_ok("flow.x.max < 1s");
+    assert_true(gate_measure_flow(&e, &f, &v) && fabs(v - 900) < 1);
+    e = parse_ok("flow.x.completed >= 99%");
+    assert_true(gate_measure_flow(&e, &f, &v));
+    assert_true(fabs(v - 90) < 1e-9); /* 9 of 10 ended; local and unfinished not counted */
+    assert_false(gate_holds(&e, v));
+    e = parse_ok("flow.x.failed < 20%");
+    assert_true(gate_measure_flow(&e, &f, &v) && fabs(v - 10) < 1e-9 && gate_holds(&e, v));
+    e = parse_ok("flow.x.failed <= 1");
+    assert_true(gate_measure_flow(&e, &f, &v) && v == 1 && gate_holds(&e, v));
+    e = parse_ok("flow.x.started >= 13");
+    assert_true(gate_measure_flow(&e, &f, &v) && v == 12 && !gate_holds(&e, v));
+    char buf[32];
+    gate_format(&e, v, buf, sizeof buf);
+    assert_string_equal(buf, "12");
+    /* nothing to measure */
+    e = parse_ok("flow.x.p99 < 1s");
+    assert_false(gate_measure_flow(&e, NULL, &v));
+    struct rec_flow none = {.duration = NULL};
+    assert_false(gate_measure_flow(&e, &none, &v));
+    e = parse_ok("flow.x.completed >= 1%");
+    assert_false(gate_measure_flow(&e, &none, &v));
+    hdr_close(f.duration);
+
+    struct rec_check k = {.passed = 999, .failed = 1};
+    e = parse_ok("checks.settled >= 99.9%");
+    assert_true(gate_measure_check(&e, &k, &v));
+    assert_true(fabs(v - 99.9) < 1e-9 && gate_holds(&e, v));
+    k.failed = 2;
+    assert_true(gate_measure_check(&e, &k, &v) && !gate_holds(&e, v));
+    struct rec_check zero = {0};
+    assert_false(gate_measure_check(&e, &zero, &v));
+    assert_false(gate_measure_check(&e, NULL, &v));
+}
+
+/* Flow and check gates name what the scenario has (checked at load). */
+#define FLOW_SCN                                                                                   \
+    "name: f\n"                                                                                    \
+    "targets: [http://127.0.0.1:1]\n"                                                              \
+    "flows:\n"                                                                                     \
+    "  - name: payment\n"                                                                          \
+    "    steps:\n"                                                                                 \
+    "      - {name: consent, method: POST, path: /c, checks: [{name: created, status: 201}]}\n"    \
+    "      - {name: status, path: /s, checks: [{json: $.Data.Status, equals: Done}]}\n"            \
+    "load: {phases: [{name: steady, duration: 1s, rate: 10/s}]}\n"
+
+static int load_gates(const char *gates, struct scenario **s, char *err, size_t len)
+{
+    char yaml[2048];
+    snprintf(yaml, sizeof yaml, "%sgates:\n%s", FLOW_SCN, gates);
+    return scenario_load_mem("g.yaml", yaml, strlen(yaml), NULL, 0, s, err, len);
+}
+
+static void gate_load_fails(const char *gates, const char *want)
+{
+    struct scenario *s = NULL;
+    char err[1024] = "";
+    if (!load_gates(gates, &s, err, sizeof err)) {
+        scenario_free(s);
+        fail_msg("loaded: %s", gates);
+    }
+    if (!strstr(err, want))
+        fail_msg("expected '%s' in: %s", want, err);
+}
+
+static void flow_and_check_names_checked_at_load(void **state)
+{
+    (void)state;
+    struct scenario *s = NULL;
+    char err[1024] = "";
+    if (load_gates("  - flow.payment.p99 < 2s\n"
+                   "  - {gate: flow.payment.completed >= 99%, phase: steady}\n"
+                   "  - checks.created >= 99.9%\n"
+                   "  - checks.payment.status.json:$.Data.Status >= 99%\n",
+                   &s, err, sizeof err))
+        fail_msg("%s", err);
+    assert_int_equal(s->n_gates, 4);
+    assert_string_equal(s->gates[3].expr.subject, "payment.status.json:$.Data.Status");
+    scenario_free(s);
+
+    gate_load_fails("  - flow.paymnet.p99 < 2s\n", "g.yaml:10:5");
+    gate_load_fails("  - flow.paymnet.p99 < 2s\n", "did you mean 'payment'?");
+    gate_load_fails("  - flow.zzz.p99 < 2s\n", "no flow is named 'zzz'; use a name from flows:");
+    gate_load_fails("  - checks.craeted >= 99%\n", "did you mean 'created'?");
+    gate_load_fails("  - checks.nothing_like_it >= 99%\n", "no check is named 'nothing_like_it'");
+    gate_load_fails("  - {gate: checks.created >= 99%, phase: steady}\n",
+                    "checks are counted over the whole run");
+    gate_load_fails("  - {gate: flow.payment.p99 < 2s, request: payment.consent}\n",
+                    "not per request");
+}
+
+static void flow_gate_without_flows(void **state)
+{
+    (void)state;
+    struct scenario *s = NULL;
+    char err[1024] = "";
+    const char *y = "name: n\ntargets: [http://127.0.0.1:1]\nrequests: [{path: /}]\n"
+                    "load: {phases: [{duration: 1s, rate: 10/s}]}\n"
+                    "gates: [\"flow.payment.p99 < 2s\", \"checks.x >= 1%\"]\n";
+    assert_int_not_equal(scenario_load_mem("n.yaml", y, strlen(y), NULL, 0, &s, err, sizeof err),
+                         0);
+    assert_non_null(strstr(err, "the scenario has no flows:"));
+    assert_non_null(strstr(err, "the scenario has no checks"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(parses_metrics_and_units), cmocka_unit_test(rejects_with_a_reason),
-        cmocka_unit_test(measures_a_cell),          cmocka_unit_test(each_side_of_the_threshold),
+        cmocka_unit_test(parses_metrics_and_units),
+        cmocka_unit_test(rejects_with_a_reason),
+        cmocka_unit_test(measures_a_cell),
+        cmocka_unit_test(each_side_of_the_threshold),
         cmocka_unit_test(formats_with_units),
+        cmocka_unit_test(parses_flow_and_check_gates),
+        cmocka_unit_test(measures_flows_and_checks),
+        cmocka_unit_test(flow_and_check_names_checked_at_load),
+        cmocka_unit_test(flow_gate_without_flows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
