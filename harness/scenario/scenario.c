@@ -746,8 +746,8 @@ int scenario_load_mem(const char *path, const char *yaml, size_t len, const char
         scnp_workloads(&c, root, s);
         if (scnp_get(root, "flows"))
             scnp_error(&c, scnp_get(root, "flows"), "flows",
-                       "flows beside workloads: are not supported yet; run the flows in a "
-                       "scenario of their own, or as the only load (without workloads:)");
+                       "a scenario with workloads: gives each workload its own flows:; move "
+                       "this into a workload (workloads.N.flows)");
     } else {
         scnp_requests(&c, root, s);
         scnp_load(&c, root, s);

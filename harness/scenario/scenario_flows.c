@@ -220,7 +220,11 @@ static void read_flow(struct scnp_ctx *c, const struct ytree_node *n, const char
 }
 
 /* Reports a request or step named like an earlier one. */
-static void unique_names(struct scnp_ctx *c, const struct ytree_node *flows, struct scenario *s)
+/* Reports a step named like an earlier request or step, and a flow named
+ * like an earlier one; flows[base..] are those of `flows` (the section
+ * just read: a workload's, after the workloads before it). */
+static void unique_names(struct scnp_ctx *c, const struct ytree_node *flows, struct scenario *s,
+                         size_t base)
 {
     struct uniq_key *keys = calloc(s->n_requests + s->n_flows + 1, sizeof *keys);
     if (!keys) {
@@ -234,11 +238,11 @@ static void unique_names(struct scnp_ctx *c, const struct ytree_node *flows, str
     char f[SCNP_FIELD_MAX];
     for (size_t i = 0; first && i < s->n_requests; i++) {
         const struct scn_request *r = &s->requests[i];
-        if (first[i] == i || !r->flow)
+        if (first[i] == i || r->flow <= base)
             continue;
-        const struct ytree_node *fn = flows->items[r->flow - 1];
+        const struct ytree_node *fn = flows->items[r->flow - 1 - base];
         const struct ytree_node *steps = scnp_get(fn, "steps");
-        scnp_field_i(f, "flows", r->flow - 1);
+        scnp_field_i(f, "flows", r->flow - 1 - base);
         scnp_error(
             c, steps && r->step < steps->n ? steps->items[r->step] : fn, f,
             "the step name '%s' is already used by %s %s; give each step its own name:", r->name,
@@ -249,12 +253,15 @@ static void unique_names(struct scnp_ctx *c, const struct ytree_node *flows, str
         keys[i] =
             (struct uniq_key){s->flows[i].name, s->flows[i].name ? strlen(s->flows[i].name) : 0};
     first = scnp_first_names(c, keys, s->n_flows, 0);
-    for (size_t i = 0; first && i < s->n_flows; i++)
-        if (first[i] != i && s->flows[i].name)
-            scnp_error(c, flows->items[i], scnp_field_i(f, "flows", i),
-                       "the flow name '%s' is already used by flows.%zu; give each flow its own "
-                       "name",
-                       s->flows[i].name, first[i]);
+    for (size_t i = base; first && i < s->n_flows; i++)
+        if (first[i] != i && s->flows[i].name) {
+            char by[48] = "a flow of an earlier workload";
+            if (first[i] >= base)
+                snprintf(by, sizeof by, "flows.%zu", first[i] - base);
+            scnp_error(c, flows->items[i - base], scnp_field_i(f, "flows", i - base),
+                       "the flow name '%s' is already used by %s; give each flow its own name",
+                       s->flows[i].name, by);
+        }
     free(first);
     free(keys);
 }
@@ -271,17 +278,22 @@ void scnp_flows(struct scnp_ctx *c, const struct ytree_node *root, struct scenar
         scnp_error(c, fl, "flows", "empty; list at least one flow, or leave flows out");
         return;
     }
-    if (!(s->flows = calloc(fl->n, sizeof *s->flows))) {
+    /* appended: each workload's flows after those of the workloads before */
+    size_t base = s->n_flows;
+    struct scn_flow *grown = realloc(s->flows, (base + fl->n) * sizeof *s->flows);
+    if (!grown) {
         c->oom = true;
         return;
     }
+    s->flows = grown;
+    memset(s->flows + base, 0, fl->n * sizeof *s->flows);
     char f[SCNP_FIELD_MAX];
     for (size_t i = 0; i < fl->n && !c->oom; i++) {
         s->n_flows++;
-        read_flow(c, fl->items[i], scnp_field_i(f, "flows", i), s, i);
+        read_flow(c, fl->items[i], scnp_field_i(f, "flows", i), s, base + i);
     }
     if (!c->oom)
-        unique_names(c, fl, s);
+        unique_names(c, fl, s, base);
 }
 
 /* The name of check k of the scenario's checks and captures, in request

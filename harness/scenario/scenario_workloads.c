@@ -91,7 +91,7 @@ static void fresh(struct scenario *s, size_t n)
 static void read_workload(struct scnp_ctx *c, const struct ytree_node *item, size_t i,
                           struct scenario *s, struct scn_workload *wl)
 {
-    static const char *const keys[] = {"name", "load", "requests", NULL};
+    static const char *const keys[] = {"name", "load", "requests", "flows", NULL};
     char f[SCNP_FIELD_MAX], fn[SCNP_FIELD_MAX];
     scnp_field_i(f, "workloads", i);
     if (scnp_keys(c, item, f, keys))
@@ -104,6 +104,7 @@ static void read_workload(struct scnp_ctx *c, const struct ytree_node *item, siz
     c->prefix = prefix;
     scnp_requests(c, item, s);
     scnp_load(c, item, s);
+    scnp_flows(c, item, s); /* after load: pacing needs the model */
     c->prefix = NULL;
 }
 
@@ -146,7 +147,11 @@ void scnp_workloads(struct scnp_ctx *c, const struct ytree_node *root, struct sc
     for (size_t i = 0; i < list->n && !c->oom; i++) {
         struct scn_workload *wl = &s->workloads[s->n_workloads++];
         fresh(s, list->n);
+        size_t first_flow = s->n_flows;
         read_workload(c, list->items[i], i, s, wl);
+        /* its flows' steps are among its requests: where they go in s's */
+        for (size_t f = first_flow; f < s->n_flows; f++)
+            s->flows[f].first_request += acc->n_requests;
         if (!wl->name && asprintf(&wl->name, "workload-%zu", i + 1) < 0) {
             wl->name = NULL;
             c->oom = true;

@@ -9,7 +9,8 @@
 #  2. on_fail: continue sends the next step anyway (the simulator counts
 #     payments on rejected consents: exactly the refused ones);
 #  3. the same through libcurl; the closed model loops users through their
-#     flow, pacing bounds their iterations.
+#     flow, pacing bounds their iterations; flows in a workload beside a
+#     workload of plain requests.
 # Flow durations under a planted stall against the analytic truth:
 # run_flow_truth.sh.
 . "$(dirname "$0")/../lib/common.sh"
@@ -109,6 +110,36 @@ assert_le "iterations (pacing: 3 users × 8)" 24 "$done_flows"
 assert_ge "iterations" 3 "$done_flows"
 assert_eq "every flow's consent (and the node check's) reached the node" \
     "$(($(jr loop '.flows[0].totals.started') + 1))" "$(sim_stats "$SA" | jq .journey.consents_created)"
+
+log "flows in a workload, beside a workload of plain requests"
+cat > "$T_TMP/wl.yaml" << YAML
+name: wl
+targets: ["$SA"]
+workloads:
+  - name: api
+    load: {phases: [{name: a, duration: 2s, rate: 50/s}]}
+    requests: [{name: echo, path: /echo/1.0.0}]
+  - name: pay
+YAML
+journey wlpay "[\"$SA\"]" stop "{model: closed, phases: [{name: b, duration: 2s, users: 2}]}"
+# the journey's flows: and load: become the second workload's
+sed -n '/^flows:/,$p' "$T_TMP/wlpay.yaml" | sed 's/^/    /' >> "$T_TMP/wl.yaml"
+sed -i 's/^        on_fail: stop/        on_fail: stop\n        pacing: 250ms/' "$T_TMP/wl.yaml"
+grep -q '^        pacing: 250ms' "$T_TMP/wl.yaml" || fail "wl.yaml: no pacing: $(cat "$T_TMP/wl.yaml")"
+sim_reset "$SA"
+run wl
+run_ok wl
+assert_eq "the api workload's requests" 100 "$(jr wl '.workloads.api.totals.count')"
+done_flows=$(jr wl '.flows[0].totals.completed + .flows[0].totals.failed')
+assert_le "the pay workload's iterations (2 users, pacing 250 ms, 2 s)" 16 "$done_flows"
+assert_ge "the pay workload's iterations" 2 "$done_flows"
+assert_eq "payments with an unknown consent id" 0 \
+    "$(sim_stats "$SA" | jq .journey.payments_unknown_consent)"
+assert_eq "payments made = flows completed" "$(jr wl '.flows[0].totals.completed')" \
+    "$(sim_stats "$SA" | jq .journey.payments_created)"
+assert_eq "the pay workload's requests are its flow's steps" \
+    "$(jr wl '[.totals.by_request["payment.consent"].count, .totals.by_request["payment.submit"].count, .totals.by_request["payment.status"].count] | add')" \
+    "$(jr wl '.workloads.pay.totals.count')"
 sim_stop "$(cat "$T_TMP"/sim-$B-*.pid)"
 sim_stop "$(cat "$T_TMP"/sim-$A-*.pid)"
 log "ok"

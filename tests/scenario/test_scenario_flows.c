@@ -457,6 +457,52 @@ static void too_many_variables(void **state)
     load_fails(yaml, "flow 'f' captures more than 64 variables; capture fewer");
 }
 
+/* Each workload's flows: their steps among that workload's requests,
+ * flows numbered across the workloads, names unique across them. */
+static void flows_in_workloads(void **state)
+{
+    (void)state;
+    struct scenario *s = load_ok(
+        TARGETS "workloads:\n"
+                "  - name: api\n"
+                "    load: {phases: [{name: a, duration: 1s, rate: 10/s}]}\n"
+                "    requests: [{name: plain, path: /p}]\n"
+                "    flows: [{name: one, steps: [{name: x, path: /x}, {name: y, path: /y}]}]\n"
+                "  - name: users\n"
+                "    load: {model: closed, phases: [{name: b, duration: 1s, users: 2}]}\n"
+                "    flows: [{name: two, pacing: 1s, steps: [{name: z, path: /z, capture: "
+                "{v: {header: X}}}, {name: w, path: '/w/${v}'}]}]\n");
+    assert_int_equal(s->n_flows, 2);
+    assert_int_equal(s->n_workloads, 2);
+    const struct scn_workload *w0 = &s->workloads[0], *w1 = &s->workloads[1];
+    assert_int_equal(w0->first_request, 0);
+    assert_int_equal(w0->n_requests, 3); /* plain, one.x, one.y */
+    assert_int_equal(w1->first_request, 3);
+    assert_int_equal(w1->n_requests, 2);
+    assert_int_equal(s->flows[0].first_request, 1);
+    assert_int_equal(s->flows[1].first_request, 3);
+    assert_string_equal(s->requests[3].name, "two.z");
+    assert_int_equal(s->requests[3].flow, 2);
+    assert_int_equal(s->requests[3].workload, 1);
+    assert_int_equal(s->requests[4].flow, 2);
+    assert_int_equal(s->requests[4].step, 1);
+    assert_true(s->requests[4].path_tpl != NULL);
+    assert_float_equal(s->flows[1].pacing_ms, 1000, 1e-9);
+    assert_float_equal(s->requests[3].weight, 1, 1e-9);
+    assert_float_equal(s->requests[4].weight, 0, 1e-9);
+    scenario_free(s);
+    load_fails(TARGETS "workloads:\n"
+                       "  - {name: a, load: {phases: [{name: a, duration: 1s, rate: 1/s}]}, "
+                       "flows: [{name: f, steps: [{name: x, path: /x}]}]}\n"
+                       "  - {name: b, load: {phases: [{name: b, duration: 1s, rate: 1/s}]}, "
+                       "flows: [{name: f, steps: [{name: y, path: /y}]}]}\n",
+               "t.yaml:4:77: workloads.1.flows.0: the flow name 'f' is already used by a flow "
+               "of an earlier workload");
+    load_fails(TARGETS "workloads: [{name: a, load: {phases: [{duration: 1s, rate: 1/s}]}, "
+                       "requests: [{path: /a}]}]\nflows: [{name: f, steps: [{path: /x}]}]\n",
+               "t.yaml:3:8: flows: a scenario with workloads: gives each workload its own flows:");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -471,6 +517,7 @@ int main(void)
         cmocka_unit_test(secrets_not_in_messages),
         cmocka_unit_test(check_names_dedup),
         cmocka_unit_test(too_many_variables),
+        cmocka_unit_test(flows_in_workloads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
