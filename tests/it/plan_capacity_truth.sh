@@ -56,9 +56,13 @@ ran_ok shipped
 [ "$(jr shipped .scenario.load.poisson)" = true ] || fail "the shipped scenario lost poisson: true"
 plan shipped "$T_TMP/shipped/results.json" --slo p99=250ms --target-rps 2000
 near "Poisson: per-node capacity" "$(pj shipped .capacity.per_node_rps)" 400 0.05
-# every step below the truth is good (a Poisson step at 300/s is clean)
-assert_eq "Poisson: steps below 390/s all good" good \
-    "$(pj shipped '[.steps[] | select(.offered_rps < 390) | .verdict] | unique | join(",")')"
+# no step below the truth is taken for the knee: clean up to 350/s (87.5 %
+# of the truth); at 375/s (94 %) Poisson bursts on a busy machine may fail
+# one step now and then, which plan reads as a dip (unconfirmed), never bad
+assert_eq "Poisson: steps up to 350/s all good" good \
+    "$(pj shipped '[.steps[] | select(.offered_rps <= 350) | .verdict] | unique | join(",")')"
+assert_eq "Poisson: no step below 390/s bad" "" \
+    "$(pj shipped '[.steps[] | select(.offered_rps < 390 and (.verdict == "good" or .verdict == "unconfirmed" | not)) | .verdict] | unique | join(",")')"
 assert_contains "steps named by their folder" "shipped/steps-1" "$(pj shipped '[.steps[].name] | join(" ")')"
 
 log "the same with evenly spaced arrivals"
