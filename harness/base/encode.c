@@ -4,6 +4,7 @@
 #include "base/encode.h"
 
 #include <stdbool.h>
+#include <string.h>
 
 static const char b64_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -13,35 +14,80 @@ size_t enc_base64_len(size_t n)
     return (n + 2) / 3 * 4;
 }
 
+static const char b64url_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/* The base64 of in[0..n) in alphabet into out, '=' padded when pad, and a
+ * NUL; out holds what that takes. Returns the length. */
+static size_t encode(const char *alphabet, bool pad, const uint8_t *in, size_t n, char *out)
+{
+    size_t o = 0;
+    size_t i = 0;
+    for (; i + 3 <= n; i += 3) {
+        uint32_t v = ((uint32_t)in[i] << 16) | ((uint32_t)in[i + 1] << 8) | in[i + 2];
+        out[o++] = alphabet[(v >> 18) & 63];
+        out[o++] = alphabet[(v >> 12) & 63];
+        out[o++] = alphabet[(v >> 6) & 63];
+        out[o++] = alphabet[v & 63];
+    }
+    if (n - i) {
+        uint32_t v = (uint32_t)in[i] << 16 | (n - i == 2 ? (uint32_t)in[i + 1] << 8 : 0);
+        out[o++] = alphabet[(v >> 18) & 63];
+        out[o++] = alphabet[(v >> 12) & 63];
+        if (n - i == 2)
+            out[o++] = alphabet[(v >> 6) & 63];
+        else if (pad)
+            out[o++] = '=';
+        if (pad)
+            out[o++] = '=';
+    }
+    out[o] = '\0';
+    return o;
+}
+
 int enc_base64(const uint8_t *in, size_t n, char *out, size_t out_size)
 {
     if (out == NULL || (in == NULL && n > 0) || n > (SIZE_MAX - 3) / 4 * 3 ||
         out_size < enc_base64_len(n) + 1)
         return ENC_EINVAL;
-    size_t o = 0;
-    size_t i = 0;
-    for (; i + 3 <= n; i += 3) {
-        uint32_t v = ((uint32_t)in[i] << 16) | ((uint32_t)in[i + 1] << 8) | in[i + 2];
-        out[o++] = b64_alphabet[(v >> 18) & 63];
-        out[o++] = b64_alphabet[(v >> 12) & 63];
-        out[o++] = b64_alphabet[(v >> 6) & 63];
-        out[o++] = b64_alphabet[v & 63];
-    }
-    if (n - i == 1) {
-        uint32_t v = (uint32_t)in[i] << 16;
-        out[o++] = b64_alphabet[(v >> 18) & 63];
-        out[o++] = b64_alphabet[(v >> 12) & 63];
-        out[o++] = '=';
-        out[o++] = '=';
-    } else if (n - i == 2) {
-        uint32_t v = ((uint32_t)in[i] << 16) | ((uint32_t)in[i + 1] << 8);
-        out[o++] = b64_alphabet[(v >> 18) & 63];
-        out[o++] = b64_alphabet[(v >> 12) & 63];
-        out[o++] = b64_alphabet[(v >> 6) & 63];
-        out[o++] = '=';
-    }
-    out[o] = '\0';
+    encode(b64_alphabet, true, in, n, out);
     return 0;
+}
+
+size_t enc_base64url_len(size_t n)
+{
+    return n / 3 * 4 + (n % 3 ? n % 3 + 1 : 0);
+}
+
+long enc_base64url(const void *in, size_t n, char *out, size_t cap)
+{
+    if (out == NULL || (in == NULL && n > 0) || n > (SIZE_MAX - 3) / 4 * 3 ||
+        enc_base64url_len(n) >= cap)
+        return ENC_EINVAL;
+    return (long)encode(b64url_alphabet, false, in, n, out);
+}
+
+long enc_unbase64url(const char *s, size_t len, uint8_t *out, size_t cap)
+{
+    if (len % 4 == 1)
+        return ENC_EBASE64;
+    size_t o = 0;
+    uint32_t acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < len; i++) {
+        const char *at = memchr(b64url_alphabet, s[i], 64);
+        if (!at || !s[i])
+            return ENC_EBASE64;
+        acc = acc << 6 | (uint32_t)(at - b64url_alphabet);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (o >= cap)
+                return ENC_EINVAL;
+            out[o++] = (uint8_t)(acc >> bits);
+        }
+    }
+    return (long)o;
 }
 
 /* Value of a base64 character, -1 if not in the alphabet. */

@@ -19,6 +19,8 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include "base/encode.h"
+
 #define KID_MAX 256
 #define ECDSA_HALF 32
 
@@ -31,42 +33,6 @@ struct jose_key {
 struct jose_signer {
     EVP_MD_CTX *md;
 };
-
-static const char b64url_chars[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-size_t jose_b64url_len(size_t len)
-{
-    return len / 3 * 4 + (len % 3 ? len % 3 + 1 : 0);
-}
-
-long jose_b64url(const void *in, size_t len, char *out, size_t cap)
-{
-    const unsigned char *p = in;
-    size_t need = jose_b64url_len(len);
-    if (need >= cap)
-        return -1;
-    size_t o = 0, i = 0;
-    for (; i + 3 <= len; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-        out[o++] = b64url_chars[v >> 18 & 63];
-        out[o++] = b64url_chars[v >> 12 & 63];
-        out[o++] = b64url_chars[v >> 6 & 63];
-        out[o++] = b64url_chars[v & 63];
-    }
-    if (len - i == 1) {
-        uint32_t v = (uint32_t)p[i] << 16;
-        out[o++] = b64url_chars[v >> 18 & 63];
-        out[o++] = b64url_chars[v >> 12 & 63];
-    } else if (len - i == 2) {
-        uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8;
-        out[o++] = b64url_chars[v >> 18 & 63];
-        out[o++] = b64url_chars[v >> 12 & 63];
-        out[o++] = b64url_chars[v >> 6 & 63];
-    }
-    out[o] = '\0';
-    return (long)o;
-}
 
 const char *jose_alg_name(enum scn_jws_alg alg)
 {
@@ -230,14 +196,14 @@ static long sign_append(struct jose_signer *s, const struct jose_key *k, char *o
     if (n < 0 || len + 1 >= cap)
         return -1;
     out[len++] = '.';
-    long e = jose_b64url(sig, (size_t)n, out + len, cap - len);
+    long e = enc_base64url(sig, (size_t)n, out + len, cap - len);
     return e < 0 ? -1 : (long)len + e;
 }
 
 /* Appends base64url(text) to out at *len. */
 static int put_b64(const char *text, size_t n, char *out, size_t *len, size_t cap)
 {
-    long e = jose_b64url(text, n, out + *len, cap - *len);
+    long e = enc_base64url(text, n, out + *len, cap - *len);
     if (e < 0)
         return -1;
     *len += (size_t)e;

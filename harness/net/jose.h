@@ -24,13 +24,6 @@
 struct jose_key;
 struct jose_signer;
 
-/* Base64url of in[0, len) without padding into out (cap bytes; a NUL is
- * added). Returns the length, or -1 when it does not fit. */
-long jose_b64url(const void *in, size_t len, char *out, size_t cap);
-
-/* The length jose_b64url writes for len bytes (without the NUL). */
-size_t jose_b64url_len(size_t len);
-
 /* Parses the private key in pem[0, len) (PEM, unencrypted) for alg; kid
  * (may be NULL) is copied. Returns 0 with *out owned (jose_key_free), or
  * -1 with why in err: not a key, or a key alg cannot use (PS256 and RS256
@@ -78,7 +71,7 @@ long jose_assertion(struct jose_signer *s, const struct jose_key *k,
  * header "." base64url(body), into out (cap bytes, NUL added). iss and
  * tan are written as given (they must need no JSON escaping: checked at
  * load). scratch (scratch_cap bytes) holds the signing input: 1 KiB more
- * than jose_b64url_len(body_len) is enough. Returns the length of out, or
+ * than enc_base64url_len(body_len) (base/encode.h) is enough. Returns the length of out, or
  * -1 when a buffer is too small or signing failed. No allocation. */
 long jose_ob_detached(struct jose_signer *s, const struct jose_key *k, const char *iss,
                       const char *tan, int64_t iat_s, const void *body, size_t body_len,

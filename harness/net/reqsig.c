@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/encode.h"
+
 #include "net/auth.h"
 #include "net/jose.h"
 #include "scenario/scenario.h"
@@ -44,7 +46,7 @@ long reqsig_line(struct reqsig *r, const struct auth_pool *p, const struct scena
     const struct jose_key *k = p ? auth_signing_key(p, app) : NULL;
     if (!k)
         return -1;
-    size_t need = jose_b64url_len(body_len) + 2048;
+    size_t need = enc_base64url_len(body_len) + 2048;
     if (need > r->scratch_cap) {
         char *b = realloc(r->scratch, need);
         if (!b)

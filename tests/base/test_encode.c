@@ -74,6 +74,36 @@ static void base64_refuses_bad_text(void **state)
     assert_int_equal(enc_unbase64("Zm\0v", 4, out, sizeof(out), &n), ENC_EBASE64);
 }
 
+/* base64url without padding (RFC 4648 5, its test vectors unpadded), and
+ * back; '+', '/', '=', 4k+1 lengths and small buffers refused. */
+static void base64url_round_trip(void **state)
+{
+    (void)state;
+    static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+    static const char *const coded[] = {"", "Zg", "Zm8", "Zm9v", "Zm9vYg", "Zm9vYmE", "Zm9vYmFy"};
+    char out[16];
+    uint8_t back[16];
+    for (size_t i = 0; i < sizeof plain / sizeof *plain; i++) {
+        size_t n = strlen(plain[i]);
+        assert_int_equal(enc_base64url_len(n), strlen(coded[i]));
+        assert_int_equal(enc_base64url(plain[i], n, out, sizeof out), (long)strlen(coded[i]));
+        assert_string_equal(out, coded[i]);
+        assert_int_equal(enc_unbase64url(coded[i], strlen(coded[i]), back, sizeof back), (long)n);
+        assert_memory_equal(back, plain[i], n);
+    }
+    const uint8_t bin[] = {0xfb, 0xff, 0xbf};
+    assert_int_equal(enc_base64url(bin, 3, out, sizeof out), 4);
+    assert_string_equal(out, "-_-_");
+    assert_int_equal(enc_unbase64url("-_-_", 4, back, sizeof back), 3);
+    assert_memory_equal(back, bin, 3);
+    assert_int_equal(enc_base64url("foo", 3, out, 4), ENC_EINVAL); /* no room for the NUL */
+    assert_int_equal(enc_unbase64url("+/+/", 4, back, sizeof back), ENC_EBASE64);
+    assert_int_equal(enc_unbase64url("Zg==", 4, back, sizeof back), ENC_EBASE64);
+    assert_int_equal(enc_unbase64url("Zm9vY", 5, back, sizeof back), ENC_EBASE64);
+    assert_int_equal(enc_unbase64url("Zm\0v", 4, back, sizeof back), ENC_EBASE64);
+    assert_int_equal(enc_unbase64url("Zm9vYmFy", 8, back, 5), ENC_EINVAL);
+}
+
 static void form_encoding(void **state)
 {
     (void)state;
@@ -99,6 +129,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(base64_vectors),
         cmocka_unit_test(base64_refuses_bad_text),
+        cmocka_unit_test(base64url_round_trip),
         cmocka_unit_test(form_encoding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -87,18 +87,18 @@ static void b64url(void **state)
 {
     (void)state;
     char out[16];
-    assert_int_equal(jose_b64url("", 0, out, sizeof out), 0);
-    assert_int_equal(jose_b64url("f", 1, out, sizeof out), 2);
+    assert_int_equal(enc_base64url("", 0, out, sizeof out), 0);
+    assert_int_equal(enc_base64url("f", 1, out, sizeof out), 2);
     assert_string_equal(out, "Zg");
-    assert_int_equal(jose_b64url("fo", 2, out, sizeof out), 3);
+    assert_int_equal(enc_base64url("fo", 2, out, sizeof out), 3);
     assert_string_equal(out, "Zm8");
-    assert_int_equal(jose_b64url("foo", 3, out, sizeof out), 4);
+    assert_int_equal(enc_base64url("foo", 3, out, sizeof out), 4);
     assert_string_equal(out, "Zm9v");
     const uint8_t bin[] = {0xfb, 0xff, 0xfe};
-    assert_int_equal(jose_b64url(bin, 3, out, sizeof out), 4);
-    assert_string_equal(out, "-__-");                       /* url alphabet, no padding */
-    assert_int_equal(jose_b64url("foobar", 6, out, 8), -1); /* 8 chars + NUL do not fit */
-    assert_int_equal(jose_b64url_len(5), 7);
+    assert_int_equal(enc_base64url(bin, 3, out, sizeof out), 4);
+    assert_string_equal(out, "-__-");                         /* url alphabet, no padding */
+    assert_int_equal(enc_base64url("foobar", 6, out, 8), -1); /* 8 chars + NUL do not fit */
+    assert_int_equal(enc_base64url_len(5), 7);
 }
 
 static void sign_alg(enum scn_jws_alg alg, bool rsa)
@@ -233,7 +233,7 @@ static void detached(void **state)
     size_t hl = (size_t)(dd - out);
     memcpy(input, out, hl);
     input[hl] = '.';
-    long bl = jose_b64url(body, strlen(body), input + hl + 1, sizeof input - hl - 1);
+    long bl = enc_base64url(body, strlen(body), input + hl + 1, sizeof input - hl - 1);
     uint8_t sig[600], hb[2048];
     size_t sl = unb64url(dd + 2, strlen(dd + 2), sig, sizeof sig);
     assert_true(verify(pk, SCN_JWS_PS256, input, hl + 1 + (size_t)bl, sig, sl));

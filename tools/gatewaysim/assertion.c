@@ -19,41 +19,17 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/encode.h"
+
 /* Longest lifetime (exp - now) accepted, as WSO2 bounds it. */
 #define MAX_LIFETIME_S 3600
 #define PART_BYTES 4096
 
-static int b64v(char ch)
-{
-    if (ch >= 'A' && ch <= 'Z')
-        return ch - 'A';
-    if (ch >= 'a' && ch <= 'z')
-        return ch - 'a' + 26;
-    if (ch >= '0' && ch <= '9')
-        return ch - '0' + 52;
-    return ch == '-' ? 62 : ch == '_' ? 63 : -1;
-}
-
 /* Base64url (no padding) into out; returns the length or -1. */
 static long unb64url(const char *s, size_t n, unsigned char *out, size_t cap)
 {
-    size_t o = 0;
-    uint32_t acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < n; i++) {
-        int v = b64v(s[i]);
-        if (v < 0)
-            return -1;
-        acc = acc << 6 | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (o >= cap)
-                return -1;
-            out[o++] = (unsigned char)(acc >> bits);
-        }
-    }
-    return n % 4 == 1 ? -1 : (long)o;
+    long len = enc_unbase64url(s, n, out, cap);
+    return len < 0 ? -1 : len;
 }
 
 static json_t *part_json(const char *s, size_t n)

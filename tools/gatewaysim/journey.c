@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "api.h"
+#include "base/encode.h"
 #include "json.h"
 #include "server.h"
 
@@ -60,8 +61,6 @@ enum gsjourney_step gsjourney_match(const char *path, size_t len, unsigned *meth
 #define CONSENT_BYTES 24
 #define PAYMENT_BYTES 30
 #define MAX_BYTES PAYMENT_BYTES
-
-static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 static void put_be(unsigned char *p, uint64_t v, int n)
 {
@@ -115,32 +114,9 @@ int gsjourney_id_make(const struct gsjourney_id *id, const char *key, size_t key
                       char out[GSJOURNEY_ID_CHARS + 1])
 {
     unsigned char raw[MAX_BYTES];
-    size_t n = encode_raw(id, key, key_len, raw), k = 0;
-    /* both lengths are multiples of 3: no padding */
-    for (size_t i = 0; i + 2 < n; i += 3) {
-        uint32_t v = (uint32_t)raw[i] << 16 | (uint32_t)raw[i + 1] << 8 | raw[i + 2];
-        out[k++] = b64url[v >> 18];
-        out[k++] = b64url[(v >> 12) & 63];
-        out[k++] = b64url[(v >> 6) & 63];
-        out[k++] = b64url[v & 63];
-    }
-    out[k] = 0;
-    return (int)k;
-}
-
-static int b64val(char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '-')
-        return 62;
-    if (c == '_')
-        return 63;
-    return -1;
+    size_t n = encode_raw(id, key, key_len, raw);
+    /* both lengths are multiples of 3: no padding either way */
+    return (int)enc_base64url(raw, n, out, GSJOURNEY_ID_CHARS + 1);
 }
 
 int gsjourney_id_check(const char *s, size_t len, enum gsjourney_kind want, const char *key,
@@ -151,18 +127,8 @@ int gsjourney_id_check(const char *s, size_t len, enum gsjourney_kind want, cons
     if (!s || len != rb / 3 * 4)
         return -EINVAL;
     unsigned char raw[MAX_BYTES];
-    for (size_t i = 0, k = 0; i < len; i += 4) {
-        uint32_t v = 0;
-        for (int j = 0; j < 4; j++) {
-            int d = b64val(s[i + (size_t)j]);
-            if (d < 0)
-                return -EINVAL;
-            v = v << 6 | (uint32_t)d;
-        }
-        raw[k++] = (unsigned char)(v >> 16);
-        raw[k++] = (unsigned char)(v >> 8);
-        raw[k++] = (unsigned char)v;
-    }
+    if (enc_unbase64url(s, len, raw, sizeof raw) != (long)rb)
+        return -EINVAL;
     if (raw[0] != (unsigned char)want || raw[1] > (want == GSJOURNEY_KIND_CONSENT ? 1 : 0))
         return -EINVAL;
     unsigned char m[32];
