@@ -10,7 +10,7 @@ MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
 WERROR  ?= 0
 SAN     ?= 0
 
-PKGS    := libcurl openssl yaml-0.1 jansson zlib libprotobuf-c snappy
+PKGS    := libcurl libnghttp2 openssl yaml-0.1 jansson zlib libprotobuf-c snappy
 WARN    := -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla -Wundef -Wwrite-strings \
            -Wimplicit-fallthrough
