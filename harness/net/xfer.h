@@ -84,6 +84,10 @@ struct xfer_result {
     size_t whole_body_len;
     bool body_truncated; /* the body was longer than body_limit (or memory ran out
                             keeping it) */
+    bool stream_wait;    /* HTTP/2: it waited for a stream (every connection it could use
+                            was at its stream limit: http2.max_streams or the server's
+                            SETTINGS_MAX_CONCURRENT_STREAMS, with http2.connections open);
+                            the wait is inside its latency */
 };
 
 /* Called on the loop for every finished request of slot `slot`. */

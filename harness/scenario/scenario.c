@@ -602,6 +602,7 @@ static int digest(const char *yaml, size_t len, char *const *labels, size_t n, c
 static int defaults(struct scenario *s, const char *path)
 {
     s->http_version = 1;
+    s->http2.max_streams = 1;
     s->tls.session_resumption = true;
     s->tls.conn_policy = SCN_CONN_KEEPALIVE;
     s->model = SCN_OPEN;

@@ -226,6 +226,15 @@ enum scn_transport {
     SCN_TRANSPORT_CURL = 2,   /* libcurl's multi interface (xfer_curl.c) */
 };
 
+/* `http2:` (docs/scenario.md, HTTP/2): multiplexing on the native HTTP/2
+ * transport. */
+struct scn_http2 {
+    int max_streams; /* streams a connection carries at once (1, as h2load's default);
+                        never more than the server's SETTINGS_MAX_CONCURRENT_STREAMS */
+    int connections; /* connections per node for the whole run (shared out among the
+                        workers); 0: as many as the requests in flight need */
+};
+
 /* The bytes of a PEM file, read whole when the scenario is loaded: the
  * transports, the node check and the token pool build their TLS from
  * these, so no file is read once the scenario is loaded (nor ever on a
@@ -363,6 +372,7 @@ struct scenario {
     char *node_header; /* response header naming the node, or NULL */
     struct scn_tls tls;
     int http_version;             /* 1 (HTTP/1.1) or 2 */
+    struct scn_http2 http2;       /* `http2:` (with http_version 2) */
     struct scn_request *requests; /* the mix's requests, then every flow's steps */
     size_t n_requests;
     struct scn_flow *flows; /* `flows:` in file order */
