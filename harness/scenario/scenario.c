@@ -477,6 +477,26 @@ static char *default_name(const char *path)
     return strndup(base, n ? n : strlen(base));
 }
 
+/* `http2:` (after `http:` and before `generator:`, whose transport it
+ * constrains): streams per connection and connections per node. */
+static void read_http2(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s)
+{
+    static const char *const keys[] = {"max_streams", "connections", NULL};
+    const struct ytree_node *n = scnp_get(root, "http2"), *v;
+    if (!n || scnp_keys(c, n, "http2", keys))
+        return;
+    if (s->http_version != 2) {
+        scnp_error(c, n, "http2",
+                   "HTTP/2 settings with http: \"1.1\"; write http: \"2\" or remove http2:");
+        return;
+    }
+    long long k;
+    if ((v = scnp_get(n, "max_streams")) && !scnp_int(c, v, "http2.max_streams", 1, 10000, &k))
+        s->http2.max_streams = (int)k;
+    if ((v = scnp_get(n, "connections")) && !scnp_int(c, v, "http2.connections", 1, 1000000, &k))
+        s->http2.connections = (int)k;
+}
+
 static void read_top(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s)
 {
     const struct ytree_node *n;
@@ -520,6 +540,7 @@ static void read_top(struct scnp_ctx *c, const struct ytree_node *root, struct s
             free(v);
         }
     }
+    read_http2(c, root, s);
     static const char *const timeout_keys[] = {"connect", "request", NULL};
     if ((n = scnp_get(root, "timeouts")) && !scnp_keys(c, n, "timeouts", timeout_keys)) {
         const struct ytree_node *v;
@@ -557,18 +578,18 @@ static void read_top(struct scnp_ctx *c, const struct ytree_node *root, struct s
             !scnp_string(c, v, scnp_field(f, "generator", "transport"), &t, NULL)) {
             if (!strcmp(t, "auto"))
                 s->transport = SCN_TRANSPORT_AUTO;
-            else if (!strcmp(t, "native") && s->http_version == 2)
-                scnp_error(c, v, scnp_field(f, "generator", "transport"),
-                           "the native transport speaks HTTP/1.1 only; with http: \"2\" write "
-                           "transport: auto or curl");
             else if (!strcmp(t, "native"))
                 s->transport = SCN_TRANSPORT_NATIVE;
+            else if (!strcmp(t, "curl") && scnp_get(root, "http2"))
+                scnp_error(c, v, scnp_field(f, "generator", "transport"),
+                           "http2: (streams per connection, connections) needs gatecap's own "
+                           "HTTP/2 client; write transport: auto, or remove http2:");
             else if (!strcmp(t, "curl"))
                 s->transport = SCN_TRANSPORT_CURL;
             else
                 scnp_error(c, v, scnp_field(f, "generator", "transport"),
-                           "'%s' is not a transport; write auto (native for HTTP/1.1, libcurl "
-                           "for HTTP/2), native or curl",
+                           "'%s' is not a transport; write auto or native (gatecap's own "
+                           "HTTP/1.1 and HTTP/2 clients) or curl (libcurl)",
                            t);
             free(t);
         }
@@ -737,7 +758,7 @@ int scenario_load_mem(const char *path, const char *yaml, size_t len, const char
     static const char *const top_keys[] = {
         "name",     "description", "targets",   "node_header", "tls",    "http",      "feeders",
         "requests", "load",        "timeouts",  "interval",    "output", "generator", "gates",
-        "auth",     "metrics",     "workloads", "flows",       NULL};
+        "auth",     "metrics",     "workloads", "flows",       "http2",  NULL};
     scnp_keys(&c, root, "", top_keys);
     read_top(&c, root, s);
     scnp_targets(&c, root, s);

@@ -480,6 +480,14 @@ void *scenario_to_json(const struct scenario *s)
     put(o, "node_header", str_or_null(s->node_header), &bad);
     put(o, "tls", tls_json(&s->tls, &bad), &bad);
     put(o, "http", json_string(s->http_version == 2 ? "2" : "1.1"), &bad);
+    if (s->http_version == 2) {
+        json_t *h2 = json_object();
+        if (h2) {
+            put(h2, "max_streams", json_integer(s->http2.max_streams), &bad);
+            put(h2, "connections", json_integer(s->http2.connections), &bad);
+        }
+        put(o, "http2", h2, &bad);
+    }
     put(o, "feeders", feeders_json(s, &bad), &bad);
     if (s->auth.type == SCN_AUTH_OAUTH2)
         put(o, "auth", auth_json(&s->auth, &bad), &bad);

@@ -451,8 +451,33 @@ static void transports(void **state)
     scenario_free(s);
     load_fails("generator: {transport: fast}\n" MINIMAL,
                "t.yaml:1:24: generator.transport: 'fast' is not a transport; write auto");
-    load_fails("http: \"2\"\ngenerator: {transport: native}\n" MINIMAL,
-               "generator.transport: the native transport speaks HTTP/1.1 only");
+    s = load_ok("http: \"2\"\ngenerator: {transport: native}\n" MINIMAL);
+    assert_int_equal(s->transport, SCN_TRANSPORT_NATIVE);
+    assert_int_equal(s->http_version, 2);
+    scenario_free(s);
+}
+
+/* http2: streams per connection (1 unless set, as h2load) and connections
+ * per node; only with http: "2", and only for gatecap's own client. */
+static void http2_settings(void **state)
+{
+    (void)state;
+    struct scenario *s = load_ok("http: \"2\"\n" MINIMAL);
+    assert_int_equal(s->http2.max_streams, 1);
+    assert_int_equal(s->http2.connections, 0);
+    scenario_free(s);
+    s = load_ok("http: \"2\"\nhttp2: {max_streams: 10, connections: 50}\n" MINIMAL);
+    assert_int_equal(s->http2.max_streams, 10);
+    assert_int_equal(s->http2.connections, 50);
+    scenario_free(s);
+    load_fails("http2: {max_streams: 10}\n" MINIMAL,
+               "t.yaml:1:8: http2: HTTP/2 settings with http: \"1.1\"; write http: \"2\" or "
+               "remove http2:");
+    load_fails("http: \"2\"\nhttp2: {max_streams: 0}\n" MINIMAL, "t.yaml:2:22: http2.max_streams:");
+    load_fails("http: \"2\"\nhttp2: {connection: 5}\n" MINIMAL, "t.yaml:2:9: http2.connection");
+    load_fails("http: \"2\"\nhttp2: {max_streams: 4}\ngenerator: {transport: curl}\n" MINIMAL,
+               "t.yaml:3:24: generator.transport: http2: (streams per connection, connections) "
+               "needs gatecap's own HTTP/2 client");
 }
 
 /* load.max_inflight bounds the run's requests in flight, and each worker
@@ -2472,6 +2497,7 @@ int main(void)
         cmocka_unit_test(yaml_anchors_and_merge_keys),
         cmocka_unit_test(closed_model),
         cmocka_unit_test(transports),
+        cmocka_unit_test(http2_settings),
         cmocka_unit_test(workers_within_max_inflight),
         cmocka_unit_test(steps_expand),
         cmocka_unit_test(each_error_names_line_col_and_field),
