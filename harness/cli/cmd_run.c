@@ -680,6 +680,13 @@ void run_summary_print(FILE *out, const char *cmd, const struct scenario *scn,
             (long long)r->health.queue_drops, (long long)r->health.local_failures,
             (long long)r->abandoned, results_ms(r->health.max_lag_us),
             r->cpu_user_s + r->cpu_sys_s);
+    if (r->health.stream_waits)
+        fprintf(out,
+                "HTTP/2: %lld requests waited for a stream (every connection they could use was "
+                "at its stream limit: http2.max_streams or the server's "
+                "SETTINGS_MAX_CONCURRENT_STREAMS, with http2.connections open); the wait is "
+                "in their latency\n",
+                (long long)r->health.stream_waits);
     if (r->health.local_failures) {
         char advice[1024];
         fdbudget_advice(r->health.local_failures, r->total->local_error, advice, sizeof advice);

@@ -352,6 +352,7 @@ void rec_health_add(struct rec_health *dst, const struct rec_health *src)
     dst->started += src->started;
     dst->late += src->late;
     dst->bound_waits += src->bound_waits;
+    dst->stream_waits += src->stream_waits;
     dst->queue_drops += src->queue_drops;
     dst->abandoned += src->abandoned;
     dst->local_failures += src->local_failures;

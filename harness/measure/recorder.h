@@ -134,6 +134,7 @@ struct rec_health {
     int64_t started;        /* requests actually sent */
     int64_t late;           /* sent more than the late threshold after intended */
     int64_t bound_waits;    /* arrivals that waited for the in-flight bound */
+    int64_t stream_waits;   /* HTTP/2 requests that waited for a stream (xfer_result) */
     int64_t queue_drops;    /* arrivals lost because gatecap's queue was full */
     int64_t max_lag_us;     /* largest send − intended */
     int64_t abandoned;      /* in flight when the run stopped waiting for them */

@@ -478,6 +478,7 @@ static void health_add(struct rec_health *h, const struct results_health *x)
     h->started += cnt(x->started);
     h->late += cnt(x->late);
     h->bound_waits += cnt(x->bound_waits);
+    h->stream_waits += cnt(x->stream_waits);
     h->queue_drops += cnt(x->queue_drops);
     h->local_failures += cnt(x->local_failures);
     h->abandoned += cnt(x->abandoned);

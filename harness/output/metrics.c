@@ -28,6 +28,7 @@ enum fam {
     F_SENT,
     F_LATE,
     F_BOUND_WAITS,
+    F_STREAM_WAITS,
     F_QUEUE_DROPS,
     F_LOCAL_FAILURES,
     F_OFFERED,
@@ -61,6 +62,9 @@ static const struct metrics_family families[F_COUNT] = {
                 "Requests sent later than the late threshold after their intended start."},
     [F_BOUND_WAITS] = {"gatecap_bound_waits_total", METRICS_COUNTER,
                        "Arrivals that waited for the in-flight bound."},
+    [F_STREAM_WAITS] = {"gatecap_stream_waits_total", METRICS_COUNTER,
+                        "HTTP/2 requests that waited for a stream (every usable connection "
+                        "at its stream limit)."},
     [F_QUEUE_DROPS] = {"gatecap_queue_drops_total", METRICS_COUNTER,
                        "Arrivals lost because gatecap's queue was full."},
     [F_LOCAL_FAILURES] = {"gatecap_local_failures_total", METRICS_COUNTER,
@@ -393,16 +397,18 @@ int metrics_snap_build(const struct scenario *scn, const struct metrics_ident *i
                     }
                 }
     static const enum fam health_fams[] = {F_SCHEDULED,   F_SENT,        F_LATE,
-                                           F_BOUND_WAITS, F_QUEUE_DROPS, F_LOCAL_FAILURES};
+                                           F_BOUND_WAITS, F_QUEUE_DROPS, F_LOCAL_FAILURES,
+                                           F_STREAM_WAITS};
     for (size_t f = 0; f < sizeof health_fams / sizeof health_fams[0]; f++)
         for (size_t p = 0; p < t->n_phases && t->by_phase; p++) {
             const struct rec_health *h = &t->by_phase[p];
-            int64_t v = health_fams[f] == F_SCHEDULED     ? h->scheduled
-                        : health_fams[f] == F_SENT        ? h->started
-                        : health_fams[f] == F_LATE        ? h->late
-                        : health_fams[f] == F_BOUND_WAITS ? h->bound_waits
-                        : health_fams[f] == F_QUEUE_DROPS ? h->queue_drops
-                                                          : h->local_failures;
+            int64_t v = health_fams[f] == F_SCHEDULED      ? h->scheduled
+                        : health_fams[f] == F_SENT         ? h->started
+                        : health_fams[f] == F_LATE         ? h->late
+                        : health_fams[f] == F_BOUND_WAITS  ? h->bound_waits
+                        : health_fams[f] == F_QUEUE_DROPS  ? h->queue_drops
+                        : health_fams[f] == F_STREAM_WAITS ? h->stream_waits
+                                                           : h->local_failures;
             x = add(&b, health_fams[f], NULL, (double)v);
             label(x, "phase", phases[p]);
             label(x, "shard", shard);

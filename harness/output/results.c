@@ -295,6 +295,8 @@ static json_t *phase_health_json(const struct scenario *scn, const struct engine
                 "local_failures", (json_int_t)h->local_failures, "abandoned",
                 (json_int_t)h->abandoned, "max_lag_ms", results_ms(h->max_lag_us), "delivered",
                 !engine_phase_undelivered(scn, r, p)));
+        json_object_set_new(json_object_get(o, scn->phases[p].name), "stream_waits",
+                            json_integer(h->stream_waits));
     }
     return o;
 }
@@ -314,6 +316,7 @@ static json_t *intervals_json(const struct scenario *scn, const struct engine_re
             "queue_drops", (json_int_t)iv->health.queue_drops, "max_lag_ms",
             results_ms(iv->health.max_lag_us), "inflight", (json_int_t)iv->health.inflight);
         json_object_set_new(o, "local_failures", json_integer(iv->health.local_failures));
+        json_object_set_new(o, "stream_waits", json_integer(iv->health.stream_waits));
         if (iv->drain)
             json_object_set_new(o, "drain", json_true());
         json_object_set_new(o, "all", slice_json(&iv->all));
@@ -412,6 +415,7 @@ void *results_build_echo(const struct scenario *scn, const struct engine_result 
     uint64_t fd_soft, fd_hard;
     fdbudget_limits(&fd_soft, &fd_hard);
     json_object_set_new(gen, "local_failures", json_integer(r->health.local_failures));
+    json_object_set_new(gen, "stream_waits", json_integer(r->health.stream_waits));
     json_object_set_new(gen, "local_failure_example",
                         r->total->local_error[0] ? json_string(r->total->local_error)
                                                  : json_null());

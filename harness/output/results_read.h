@@ -96,6 +96,7 @@ struct results_cell {
  * (generator.by_phase) or an interval's. NaN when absent. */
 struct results_health {
     double scheduled, started, late, late_pct, bound_waits, queue_drops, local_failures;
+    double stream_waits; /* HTTP/2 (NaN in results written before it) */
     double abandoned, max_lag_ms;
     double inflight; /* intervals only */
 };

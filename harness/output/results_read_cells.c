@@ -322,6 +322,7 @@ void reader_health(struct reader *d, const json_t *o, const char *where, struct 
     h->late = jsonread_num(&d->j, o, where, "late", JSONREAD_COUNT);
     h->late_pct = jsonread_num(&d->j, o, where, "late_pct", JSONREAD_PCT);
     h->bound_waits = jsonread_num(&d->j, o, where, "bound_waits", JSONREAD_COUNT);
+    h->stream_waits = jsonread_num(&d->j, o, where, "stream_waits", JSONREAD_COUNT);
     h->queue_drops = jsonread_num(&d->j, o, where, "queue_drops", JSONREAD_COUNT);
     h->local_failures = jsonread_num(&d->j, o, where, "local_failures", JSONREAD_COUNT);
     h->abandoned = jsonread_num(&d->j, o, where, "abandoned", JSONREAD_COUNT);

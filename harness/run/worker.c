@@ -394,6 +394,8 @@ static void on_done(void *user, size_t si, const struct xfer_result *r)
     struct worker *w = user;
     struct wslot *s = &w->slots[si];
     s->busy = false;
+    if (r->stream_wait)
+        health_add(w, s->phase, stream_waits, 1);
     if (r->local) {
         worker_record_local(w, s->phase, r);
         s->backoff_s = s->backoff_s ? 2 * s->backoff_s : LOCAL_BACKOFF_MIN_S;

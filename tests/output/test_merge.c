@@ -110,6 +110,7 @@ static void fx_interval(struct fx *f, struct rec_set *s)
         done += c ? c->completed : 0;
     }
     tr_scheduled(s, 0, done);
+    s->health.stream_waits += (int64_t)k + 1; /* HTTP/2 streams waited for */
     tr_interval(g_scn, f->r, k, 0, (double)k, 1.0, s);
     int64_t start_ms = (int64_t)(f->r->start_epoch_s * 1000) + (int64_t)k * 1000;
     struct rec_cell *all = rec_cell_new();
@@ -298,6 +299,7 @@ static void random_split(void **state)
         assert_int_equal(iv->all.max_us, hdr_max(ref_iv[k]->latency));
         assert_int_equal(iv->all.svc_p99_us, hdr_value_at_percentile(ref_iv[k]->service, 99));
         assert_int_equal(iv->health.scheduled, hdr_count(ref_iv[k]->latency));
+        assert_int_equal(iv->health.stream_waits, N_SHARDS * ((int64_t)k + 1));
     }
     /* the document: results.c's numbers of the merged histograms */
     char err[512];

@@ -121,6 +121,7 @@ static void snapshot(void **state)
     c2->outcomes[OC_5XX] = 1;
     f.r.total->by_phase[1].scheduled = 300;
     f.r.total->by_phase[1].late = 2;
+    f.r.total->by_phase[1].stream_waits = 4;
 
     struct metrics_ident id = {.run_id = "run-1", .scenario = "demo", .shard = 2};
     struct metrics_snap *s;
@@ -151,6 +152,9 @@ static void snapshot(void **state)
     assert_true(x->value == 1);
     assert_non_null(x = find(s, "gatecap_late_total", "phase", "steady \"1\"", NULL, NULL, false));
     assert_true(x->value == 2);
+    assert_non_null(
+        x = find(s, "gatecap_stream_waits_total", "phase", "steady \"1\"", NULL, NULL, false));
+    assert_true(x->value == 4);
     assert_non_null(x = find(s, "gatecap_cpu_seconds_total", NULL, NULL, NULL, NULL, false));
     assert_true(fabs(x->value - 0.5) < 1e-12);
     assert_non_null(x = find(s, "gatecap_requests_in_flight", NULL, NULL, NULL, NULL, false));

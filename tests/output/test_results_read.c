@@ -88,6 +88,8 @@ static void fill(struct rec_set *s, size_t p, int k)
     s->health.max_lag_us = 1500 + k;
     s->by_phase[p].bound_waits += 2;
     s->health.bound_waits += 2;
+    s->by_phase[p].stream_waits += 3 + k;
+    s->health.stream_waits += 3 + k;
 }
 
 static int setup(void **state)
@@ -287,6 +289,7 @@ static void same_health(const struct results_health *m, const struct rec_health 
     same(m->started, (double)h->started, what);
     same(m->late, (double)h->late, what);
     same(m->bound_waits, (double)h->bound_waits, what);
+    same(m->stream_waits, (double)h->stream_waits, what);
     same(m->queue_drops, (double)h->queue_drops, what);
     same(m->local_failures, (double)h->local_failures, what);
     same(m->max_lag_ms, results_ms(h->max_lag_us), what);

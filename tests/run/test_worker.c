@@ -227,6 +227,7 @@ struct answer {
     int outcome;       /* without a status: OC_* */
     int retry_after_s; /* 429: Retry-After, or -1 */
     bool local;        /* never sent: gatecap ran out of something */
+    bool stream_wait;  /* HTTP/2: it waited for a stream */
     const char *body;  /* the whole body kept for checks and captures, or NULL */
 };
 
@@ -245,6 +246,7 @@ static void finish(struct fake *f, size_t slot, struct answer a)
         .bytes_sent = 100,
         .bytes_received = 200,
         .local = a.local,
+        .stream_wait = a.stream_wait,
         .error = a.local    ? "no file descriptor left (test)"
                  : a.status ? NULL
                             : "connection refused (test)",
@@ -573,6 +575,27 @@ static void bound_queues_arrivals(void **state)
     assert_int_equal(s->health.late, 0); /* 8 ms */
     /* from the intended times: 258 − 50, 300 − 250, 301 − 150 */
     hist_is(cell(s, 0)->latency, (int64_t[]){208000, 50000, 151000}, 3);
+    fix_free(&fx);
+}
+
+/* An HTTP/2 request that waited inside the transport for a stream is
+ * counted in the generator's health (stream_waits), by the phase of its
+ * arrival; its latency still runs from its intended time. */
+static void stream_waits_counted(void **state)
+{
+    (void)state;
+    struct fix fx;
+    fix_new(&fx, "load: {max_inflight: 4, workers: 1, phases: "
+                 "[{name: one, duration: 1s, rate: 10/s}]}\n");
+    at_ms(&fx, 160);
+    assert_int_equal(fx.fake->starts, 2);
+    answer_at(&fx, 170, 0, (struct answer){.status = 200, .stream_wait = true});
+    answer_at(&fx, 171, 1, OK);
+    struct rec_set *s = handoff(&fx);
+    assert_int_equal(s->health.stream_waits, 1);
+    assert_int_equal(s->by_phase[0].stream_waits, 1);
+    assert_int_equal(s->health.bound_waits, 0);
+    hist_is(cell(s, 0)->latency, (int64_t[]){120000, 21000}, 2);
     fix_free(&fx);
 }
 
@@ -1488,6 +1511,7 @@ int main(void)
         cmocka_unit_test(late_arrivals_and_lag),
         cmocka_unit_test(local_failures_count_against_the_generator),
         cmocka_unit_test(bound_queues_arrivals),
+        cmocka_unit_test(stream_waits_counted),
         cmocka_unit_test(full_queue_drops),
         cmocka_unit_test(phase_of_the_intended_time),
         cmocka_unit_test(warmup_is_not_recorded),
