@@ -139,7 +139,8 @@ test: all $(TEST_BINS) $(SIM_TEST_BINS) | $(BUILD)/.deps-test
 # skipped: report_chromium (Chromium's rendering), hlog_java_interop and
 # docs_wso2 (the Java library and keytool), and the accuracy tests against
 # planted capacities (plan_capacity_truth, plan_known_capacity,
-# run_capacity_model, search_known_capacity, run_flow_truth: how close gatecap's numbers
+# run_capacity_model and its HTTP/2 run h2/run_capacity_model,
+# search_known_capacity, run_flow_truth: how close gatecap's numbers
 # come to a known truth,
 # four minutes of steady load), run_examples (the example scenarios run as
 # their comments say: documentation, whose requests, certificates, tokens
@@ -156,7 +157,8 @@ test: all $(TEST_BINS) $(SIM_TEST_BINS) | $(BUILD)/.deps-test
 # Kubernetes manifests; no gatecap code under test).
 CHECK_SKIP = report_chromium hlog_java_interop docs_wso2 plan_capacity_truth \
              plan_known_capacity run_capacity_model search_known_capacity run_examples \
-             run_flow_truth distributed_slurm distributed_netns gatewaysim/ tools/
+             run_flow_truth h2/run_capacity_model distributed_slurm distributed_netns \
+             gatewaysim/ tools/
 check:
 	$(MAKE) BUILD=build-check SAN=1 TESTS_SKIP="$(CHECK_SKIP)" test
 

@@ -43,6 +43,7 @@ GW2_URL=$SIM_HTTP
 scenario() { # NAME TARGETS DURATION [EXTRA-AUTH-YAML]
     cat > "$T_TMP/$1.yaml" << YAML
 name: $1
+$(it_http)
 targets: [$2]
 tls: {ca: "$SIM_CERTS/ca.pem"}
 requests: [{name: echo, path: /echo/1.0.0}]
@@ -167,6 +168,7 @@ log "closed model: back-off waits out Retry-After"
 for b in none backoff; do
     cat > "$T_TMP/$b.yaml" << YAML
 name: $b
+$(it_http)
 targets: ["$GW1_URL"]
 tls: {ca: "$SIM_CERTS/ca.pem"}
 requests: [{name: echo, path: /echo/1.0.0}]
@@ -205,6 +207,7 @@ printf 'name,client_id,cert,key\nA,tppA,tpp-a.pem,tpp-a.key\nB,tppB,tpp-b.pem,tp
     > "$T_TMP/apps.csv"
 cat > "$T_TMP/mtls.yaml" << YAML
 name: mtls
+$(it_http)
 targets: ["https://127.0.2.14:8244"]
 tls: {ca: "$SIM_CERTS/ca.pem", cert: "$SIM_CERTS/client.pem", key: "$SIM_CERTS/client.key"}
 requests: [{name: accounts, path: /accounts}]

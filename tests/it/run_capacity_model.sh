@@ -25,6 +25,7 @@ log "saturation: W=4, S=10 ms (capacity 400/s), offered 100, 300, 500, 700/s"
 sim_start "$A" --http-port 8280 --workers 4 --service-time fixed:10ms
 cat > "$T_TMP/steps.yaml" << YAML
 name: saturation
+$(it_http)
 targets: ["http://$A:8280"]
 requests: [{name: echo, path: /echo/1.0.0}]
 timeouts: {request: 30s}
@@ -74,6 +75,7 @@ done
 assert_ge "the first stall came" 1 "$(sim_stats | jq .queue.stalls)"
 cat > "$T_TMP/co.yaml" << YAML
 name: co-open
+$(it_http)
 targets: ["http://$A:8280"]
 requests: [{name: echo, path: /echo/1.0.0}]
 load: {workers: 1, max_inflight: 1000, phases: [{name: s, duration: 10s, rate: 200/s}]}
@@ -100,6 +102,7 @@ near "bounded p99 (ms)" "$(jr cob .totals.all.latency_ms.p99)" "$(want 99)" 25
 log "closed model against the same stall: the understatement, documented"
 cat > "$T_TMP/closed.yaml" << YAML
 name: co-closed
+$(it_http)
 targets: ["http://$A:8280"]
 requests: [{name: echo, path: /echo/1.0.0}]
 load: {model: closed, workers: 1, phases: [{name: s, duration: 10s, users: 10}]}

@@ -11,6 +11,7 @@ A=127.0.2.2
 scenario() { # name rate seconds
     cat > "$T_TMP/$1.yaml" << YAML
 name: $1
+$(it_http)
 targets: ["http://$A:8280"]
 requests: [{name: echo, path: /echo/1.0.0}]
 timeouts: {connect: 1s, request: 5s}
@@ -45,20 +46,24 @@ assert_eq "resets: gatecap vs simulator" "$(echo "$stats" | jq '.requests.reset'
 assert_eq "nothing re-sent" 0 "$(jr rst '.totals.all.retried')"
 assert_eq "all requests accounted for" 600 "$(jr rst '.totals.all.count')"
 
-log "resets through libcurl: its silent re-sends are counted as retried"
-sim_reset
-scenario rstc 200 3
-echo "generator: {transport: curl}" >> "$T_TMP/rstc.yaml"
-run rstc
-run_ok rstc
-stats=$(sim_stats)
-# A reset on a reused keep-alive connection before any answer makes libcurl
-# re-send the request on a new connection; gatecap counts those re-sends
-# ("retried"), so every reset the server made is accounted for.
-gc_resets=$(( $(jr rstc '.totals.all.outcomes.reset') + $(jr rstc '.totals.all.retried') ))
-assert_eq "resets: gatecap (reset + retried) vs simulator" "$(echo "$stats" | jq '.requests.reset')" "$gc_resets"
-assert_ge "re-sends seen" 1 "$(jr rstc '.totals.all.retried')"
-assert_eq "all requests accounted for (curl)" 600 "$(jr rstc '.totals.all.count')"
+# (libcurl on Debian 12 cannot carry h2c: over HTTP/2 this part is the
+# HTTP/1.1 run's alone)
+if [ "$IT_HTTP" = 1.1 ]; then
+    log "resets through libcurl: its silent re-sends are counted as retried"
+    sim_reset
+    scenario rstc 200 3
+    echo "generator: {transport: curl}" >> "$T_TMP/rstc.yaml"
+    run rstc
+    run_ok rstc
+    stats=$(sim_stats)
+    # A reset on a reused keep-alive connection before any answer makes libcurl
+    # re-send the request on a new connection; gatecap counts those re-sends
+    # ("retried"), so every reset the server made is accounted for.
+    gc_resets=$(( $(jr rstc '.totals.all.outcomes.reset') + $(jr rstc '.totals.all.retried') ))
+    assert_eq "resets: gatecap (reset + retried) vs simulator" "$(echo "$stats" | jq '.requests.reset')" "$gc_resets"
+    assert_ge "re-sends seen" 1 "$(jr rstc '.totals.all.retried')"
+    assert_eq "all requests accounted for (curl)" 600 "$(jr rstc '.totals.all.count')"
+fi
 
 log "429: throttling above 100/s is throttled, not an error"
 sim_config "$SIM_HTTP" reset_rate=0 throttle_rate=100

@@ -11,6 +11,9 @@ JAVA_CP="$T_TMP/java:/usr/share/java/hdrhistogram.jar"
 mkdir -p "$T_TMP/java"
 javac -d "$T_TMP/java" -cp /usr/share/java/hdrhistogram.jar "$GATECAP_TOP/tests/java/HlogTagCounts.java"
 
+# HTTP/2 (IT_HTTP=2, tests/it/h2/) goes to nginx's h2c port
+PORT=""
+[ "$IT_HTTP" = 2 ] && PORT=:8281
 nginx_nodes "$T_TMP/a" 127.0.0.1
 PID_A=$NGINX_PID
 nginx_nodes "$T_TMP/b" 127.0.0.2
@@ -18,7 +21,8 @@ PID_B=$NGINX_PID
 
 cat > "$T_TMP/kill.yaml" <<YAML
 name: node-dies
-targets: [{url: "http://127.0.0.1", name: alive}, {url: "http://127.0.0.2", name: dies}]
+$(it_http)
+targets: [{url: "http://127.0.0.1$PORT", name: alive}, {url: "http://127.0.0.2$PORT", name: dies}]
 requests: [{name: get, path: /k}]
 timeouts: {connect: 1s, request: 2s}
 load: {workers: 2, phases: [{name: s, duration: 6s, rate: 200/s}]}
@@ -86,7 +90,8 @@ assert_eq "java untagged count" "$(jq '.totals.all.latency_ms.count' "$R")" \
 log "SIGINT mid-run: exit 130, complete results marked interrupted"
 cat > "$T_TMP/long.yaml" <<YAML
 name: long
-targets: ["http://127.0.0.1"]
+$(it_http)
+targets: ["http://127.0.0.1$PORT"]
 requests: [{name: get, path: /i}]
 load: {workers: 1, phases: [{name: s, duration: 60s, rate: 100/s}]}
 YAML

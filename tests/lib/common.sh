@@ -48,6 +48,9 @@
 #   assert_contains WHAT NEEDLE HAYSTACK
 #   now_ms                     monotonic-enough milliseconds (date +%s%3N)
 #   http_code URL [CURL ARGS...]  print the HTTP status ("000" on failure)
+#   it_http                    the scenario line for the HTTP version the test
+#                              speaks: IT_HTTP ("1.1" unless set; the tests in
+#                              tests/it/h2/ run others again with IT_HTTP=2)
 
 set -euo pipefail
 
@@ -58,6 +61,8 @@ case "$BUILD" in /*) ;; *) BUILD_DIR="$GATECAP_TOP/$BUILD" ;; esac
 : "${GATECAP:=$BUILD_DIR/gatecap}"
 : "${GATEWAYSIM:=$BUILD_DIR/gatewaysim}"
 export GATECAP_TOP BUILD GATECAP GATEWAYSIM
+: "${IT_HTTP:=1.1}"
+it_http() { echo "http: \"$IT_HTTP\""; }
 
 T_NAME=$(basename "${0%.sh}")
 T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/gatecap-$T_NAME.XXXXXX")

@@ -5,8 +5,10 @@
 #       loopback ADDR (node i = i-th address, named gw1, gw2, ...):
 #         ADDR:8280  HTTP/1.1 (and h2c with prior knowledge on 8281)
 #         ADDR:8243  HTTPS, HTTP/1.1 and HTTP/2 by ALPN, test-CA certificate
-#         ADDR:8244  HTTPS that requires a client certificate from the CA
-#         ADDR:8245  HTTPS with a certificate from an untrusted CA
+#         ADDR:8244  HTTPS (HTTP/1.1 and HTTP/2) that requires a client
+#                    certificate from the CA
+#         ADDR:8245  HTTPS (HTTP/1.1 and HTTP/2) with a certificate from an
+#                    untrusted CA
 #       Every answer: 200, a 100-byte body, header X-Gateway-Node: gwN.
 #       Access logs: DIR/access-gwN.log, one line per request:
 #         ADDR METHOD PATH PROTO STATUS h=X-TEST-HEADER dn=CLIENT-CERT-DN r|.
@@ -39,8 +41,8 @@ nginx_nodes() {
     location / { default_type text/plain; return 200 '$body'; }"
             echo "  server { listen $addr:8280; listen $addr:8243 ssl http2; $loc }"
             echo "  server { listen $addr:8281 http2; $loc }"
-            echo "  server { listen $addr:8244 ssl; ssl_verify_client on; ssl_client_certificate $dir/certs/ca.pem; $loc }"
-            echo "  server { listen $addr:8245 ssl; ssl_certificate $dir/certs/untrusted/server.pem; ssl_certificate_key $dir/certs/untrusted/server.key; $loc }"
+            echo "  server { listen $addr:8244 ssl http2; ssl_verify_client on; ssl_client_certificate $dir/certs/ca.pem; $loc }"
+            echo "  server { listen $addr:8245 ssl http2; ssl_certificate $dir/certs/untrusted/server.pem; ssl_certificate_key $dir/certs/untrusted/server.key; $loc }"
         done
         echo "}"
     } > "$dir/nginx.conf"
