@@ -132,8 +132,12 @@ $(BUILD)/bench/%: $(BUILD)/tools/bench/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# Integration scripts run TEST_JOBS at a time, each in a network namespace
+# of its own; those marked "# test: alone" with nothing beside them
+# (tests/run-tests).
+TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 test: all $(TEST_BINS) $(SIM_TEST_BINS) | $(BUILD)/.deps-test
-	@BUILD=$(BUILD) TESTS_SKIP="$(TESTS_SKIP)" tests/run-tests
+	@BUILD=$(BUILD) TESTS_SKIP="$(TESTS_SKIP)" TEST_JOBS="$(TEST_JOBS)" tests/run-tests
 
 # Under the sanitizers, tests whose subject is not gatecap's memory are
 # skipped: report_chromium (Chromium's rendering), hlog_java_interop and

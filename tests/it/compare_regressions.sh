@@ -21,6 +21,7 @@
 #     a baseline with a negative count exits 2 naming the field, and a run
 #     whose latencies are missing everywhere gets no verdict (exit 2), not
 #     "no regression".
+# test: alone (two runs' latencies compared: a neighbour's load would read as a regression)
 . "$(dirname "$0")/../lib/common.sh"
 . "$GATECAP_TOP/tests/lib/gatewaysim.sh"
 . "$GATECAP_TOP/tests/lib/gatecap.sh"

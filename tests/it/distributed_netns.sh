@@ -21,6 +21,7 @@
 #    zero, never a latency, which is read on its monotonic clock; and any
 #    window of whole stall periods holds the same stall time).
 # Needs root (namespaces, nftables); CI runs as root. ~15 s.
+# test: alone (network namespaces of its own, and a clock shifted by libfaketime)
 . "$(dirname "$0")/../lib/common.sh"
 . "$GATECAP_TOP/tests/lib/gatewaysim.sh"
 . "$GATECAP_TOP/tests/lib/gatecap.sh"

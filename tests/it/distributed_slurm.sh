@@ -17,6 +17,7 @@
 #  (d) a shard whose --start-at is already past beyond the grace exits 3,
 #      "missed start", sending nothing, and srun passes the 3 on.
 # Needs root (munged as the munge user); CI runs as root. ~25 s.
+# test: alone (Slurm's daemons and munge's socket belong to the machine)
 . "$(dirname "$0")/../lib/common.sh"
 . "$GATECAP_TOP/tests/lib/gatewaysim.sh"
 . "$GATECAP_TOP/tests/lib/gatecap.sh"

@@ -17,6 +17,7 @@
 #     as such.
 # (search against the same truth, and plan on search's probes agreeing
 # with it: tests/it/search_known_capacity.sh)
+# test: alone (compares gatecap's numbers with a planted truth)
 . "$(dirname "$0")/../lib/common.sh"
 . "$GATECAP_TOP/tests/lib/gatewaysim.sh"
 . "$GATECAP_TOP/tests/lib/gatecap.sh"

@@ -27,6 +27,7 @@
 # (0 below capacity, 1 − C/r above) with a straight line and land up to a
 # step below the truth. With random routing instead of a balancer, a node
 # at 95 % load queues during bursts and fails early: measured 373/s.
+# test: alone (compares gatecap's numbers with a planted truth)
 . "$(dirname "$0")/../lib/common.sh"
 . "$GATECAP_TOP/tests/lib/gatewaysim.sh"
 . "$GATECAP_TOP/tests/lib/gatecap.sh"

@@ -8,6 +8,7 @@
 # nothing, so it must come out close to linear), and sizes the cluster on
 # the fitted curve: the recommendation is the one the curve implies, and
 # within one node of what linear truth implies.
+# test: alone (compares gatecap's numbers with a planted truth)
 . "$(dirname "$0")/../lib/common.sh"
 . "$GATECAP_TOP/tests/lib/gatewaysim.sh"
 . "$GATECAP_TOP/tests/lib/gatecap.sh"

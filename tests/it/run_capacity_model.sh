@@ -9,6 +9,7 @@
 #     0 < x < D; gatecap's open-model percentiles match that formula, also
 #     when its in-flight bound is smaller than rate × D; a closed-model run
 #     against the same stall shows the familiar understatement.
+# test: alone (compares gatecap's numbers with a planted truth)
 . "$(dirname "$0")/../lib/common.sh"
 . "$GATECAP_TOP/tests/lib/gatewaysim.sh"
 . "$GATECAP_TOP/tests/lib/gatecap.sh"

@@ -6,6 +6,7 @@
 # (tests/it/run_capacity_model.sh): a flow counts from its arrival's
 # intended start, each step from its own. An accuracy test, like
 # run_capacity_model: make check leaves it to make test.
+# test: alone (compares gatecap's numbers with a planted truth)
 . "$(dirname "$0")/../lib/common.sh"
 . "$GATECAP_TOP/tests/lib/gatewaysim.sh"
 . "$GATECAP_TOP/tests/lib/gatecap.sh"

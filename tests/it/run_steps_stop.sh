@@ -6,6 +6,7 @@
 # exits 0 (finding the knee is what it is for), says why it stopped, keeps
 # warm-ups out of the records, and `gatecap plan` still places the knee at
 # the truth, naming the steps that were never measured.
+# test: alone (steps judged against a planted capacity)
 . "$(dirname "$0")/../lib/common.sh"
 . "$GATECAP_TOP/tests/lib/gatewaysim.sh"
 . "$GATECAP_TOP/tests/lib/gatecap.sh"

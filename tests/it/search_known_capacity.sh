@@ -3,6 +3,7 @@
 # 10 ms = 400 req/s): doubling from 100/s brackets the knee, bisection
 # narrows it to the precision, and the answer straddles the truth. Every
 # probe leaves its results.json; bad input is exit 2 before any probe.
+# test: alone (compares gatecap's numbers with a planted truth)
 . "$(dirname "$0")/../lib/common.sh"
 . "$GATECAP_TOP/tests/lib/gatewaysim.sh"
 
