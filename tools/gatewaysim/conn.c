@@ -683,13 +683,16 @@ static void flush(struct gsconn *c)
     if (c->h2) {
         /* frame, write, frame again while nghttp2 has more */
         int w;
+        size_t made;
         do {
+            size_t before = gsbuf_used(&c->out);
             if (gsh2_produce(c)) {
                 gsconn_close(c);
                 return;
             }
+            made = gsbuf_used(&c->out) - before;
             w = write_out(c);
-        } while (w == 0 && gsh2_want_write(c));
+        } while (w == 0 && made > 0 && gsh2_want_write(c));
         if (w < 0)
             return;
         if (w == 0 && gsh2_finished(c)) {
