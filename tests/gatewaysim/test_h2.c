@@ -423,6 +423,21 @@ static void cancelled_stream_aborted(void **state)
     fx_free(f);
 }
 
+static void teardown_with_streams_open(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(slow_single_worker, true);
+    for (int i = 0; i < 5; i++)
+        get(f, "/echo/1.0.0");
+    double end = gs_mono_s() + 5;
+    while (f->srv->q_len < 4 && gs_mono_s() < end)
+        step(f);
+    assert_int_equal(f->srv->q_len, 4);
+    assert_int_equal(f->srv->in_service, 1);
+    /* the node goes with five streams open: nothing leaks (valgrind, ASan) */
+    fx_free(f);
+}
+
 static void preface_in_pieces(void **state)
 {
     (void)state;
@@ -487,6 +502,7 @@ int main(void)
         cmocka_unit_test(reset_is_rst_stream),
         cmocka_unit_test(goaway_then_close),
         cmocka_unit_test(cancelled_stream_aborted),
+        cmocka_unit_test(teardown_with_streams_open),
         cmocka_unit_test(preface_in_pieces),
         cmocka_unit_test(http11_beside),
     };

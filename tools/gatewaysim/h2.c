@@ -479,13 +479,14 @@ void gsh2_free(struct gsconn *c)
     struct gsh2 *h = c->h2;
     if (!h)
         return;
-    /* streams left only when the pool is torn down: no callbacks then */
+    /* the session first (it calls nothing back), then the streams: some
+     * are left only when the pool is torn down */
+    nghttp2_session_del(h->session);
     while (h->streams) {
         struct gsconn *st = h->streams;
         stream_unlink(h, st);
         gsconn_stream_free(st);
     }
-    nghttp2_session_del(h->session);
     free(h);
     c->h2 = NULL;
 }
