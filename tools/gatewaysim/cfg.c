@@ -381,6 +381,29 @@ static int set_reset_rate(struct gscfg *c, const char *v, char *err, size_t errl
     return set_fraction(&c->reset_rate, v, err, errlen);
 }
 
+static int set_h2_refuse_rate(struct gscfg *c, const char *v, char *err, size_t errlen)
+{
+    return set_fraction(&c->h2_refuse_rate, v, err, errlen);
+}
+
+static int set_h2_max_streams(struct gscfg *c, const char *v, char *err, size_t errlen)
+{
+    long n;
+    if (parse_long(v, 1, 1000000, &n))
+        BAD("'%s' is not a number of streams 1..1000000 (default 128)", v);
+    c->h2_max_streams = (int)n;
+    return 0;
+}
+
+static int set_h2_goaway_after(struct gscfg *c, const char *v, char *err, size_t errlen)
+{
+    long n;
+    if (parse_long(v, 0, 1000000000, &n))
+        BAD("'%s' is not a number of streams (0 = never)", v);
+    c->h2_goaway_after = (int)n;
+    return 0;
+}
+
 static int set_slow(struct gscfg *c, const char *v, char *err, size_t errlen)
 {
     if (!strcmp(v, "off") || !strcmp(v, "0")) {
@@ -674,6 +697,12 @@ static const struct opt opts[] = {
     {"error-status", "CODE", OPT_RUNTIME, set_error_status, "status of those (default 503)"},
     {"reset-rate", "F", OPT_RUNTIME, set_reset_rate,
      "fraction of API requests answered with a TCP reset"},
+    {"h2-max-streams", "N", OPT_RUNTIME, set_h2_max_streams,
+     "HTTP/2 streams at once per connection (SETTINGS; new connections; default 128)"},
+    {"h2-refuse-rate", "F", OPT_RUNTIME, set_h2_refuse_rate,
+     "fraction of HTTP/2 streams answered RST_STREAM REFUSED_STREAM, unprocessed"},
+    {"h2-goaway-after", "N", OPT_RUNTIME, set_h2_goaway_after,
+     "HTTP/2: GOAWAY after N streams on a connection, close when they are done (0 = never)"},
     {"slow", "D[:F]", OPT_RUNTIME, set_slow,
      "extra delay D for a fraction F (default 1) of API responses"},
     {"refuse", "MODE", OPT_RUNTIME, set_refuse,
@@ -750,6 +779,7 @@ void gscfg_defaults(struct gscfg *c)
     c->body_bytes = 100;
     c->token_ttl_s = 3600;
     c->throttle_unit_s = 1;
+    c->h2_max_streams = 128;
     /* every gatewaysim agrees on this one: a cluster works without it */
     snprintf(c->journey_secret, sizeof c->journey_secret, "%s", "gatewaysim journey secret v1");
     static const char echo[] = "/echo/1.0.0";
@@ -952,6 +982,10 @@ int gscfg_to_json(const struct gscfg *c, struct gsbuf *out)
                            c->journey == GSCFG_JOURNEY_OPEN_BANKING ? "open-banking" : "off",
                            c->journey_settle_s, c->journey_refuse,
                            c->journey_secret_set ? "set" : "default");
+    rc = rc ? rc
+            : gsbuf_printf(out,
+                           ",\"h2_max_streams\":%d,\"h2_refuse_rate\":%.6g,\"h2_goaway_after\":%d",
+                           c->h2_max_streams, c->h2_refuse_rate, c->h2_goaway_after);
     return rc ? rc : gsbuf_puts(out, "}");
 }
 

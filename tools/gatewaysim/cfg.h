@@ -145,6 +145,10 @@ struct gscfg {
     char verify_jws[64];       /* header of detached JWS request signatures to verify; "": off */
     char token_audience[GSCFG_STR]; /* the aud client assertions must carry; "": any URL
                                        ending in /oauth2/token */
+    /* HTTP/2 (h2.h) */
+    int h2_max_streams;    /* SETTINGS_MAX_CONCURRENT_STREAMS of new connections */
+    double h2_refuse_rate; /* fraction of streams answered RST_STREAM REFUSED_STREAM */
+    int h2_goaway_after;   /* GOAWAY after this many streams on a connection; 0: never */
 };
 
 /* Fills in every default. */

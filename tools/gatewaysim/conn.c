@@ -13,6 +13,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "h2.h"
+
 /* Lingering close: after our FIN, how long we keep reading (and
  * discarding) so the client sees the response rather than a reset. */
 #define LINGER_S 2.0
@@ -55,6 +57,7 @@ void gsconn_pool_free(struct gsconn_pool *p)
         if (c->ssl)
             SSL_free(c->ssl);
         close(c->fd);
+        gsh2_free(c); /* its streams too, without callbacks */
         destroy(c);
     }
     while (p->free) {
@@ -65,7 +68,9 @@ void gsconn_pool_free(struct gsconn_pool *p)
     p->n_open = p->n_free = 0;
 }
 
-struct gsconn *gsconn_accept(struct gsconn_pool *p, struct gssrv *srv, int fd, SSL_CTX *ssl_ctx)
+/* A zeroed connection from the free list (buffers kept) or new memory;
+ * NULL when out of memory. */
+static struct gsconn *take(struct gsconn_pool *p)
 {
     struct gsconn *c = p->free;
     if (c) {
@@ -77,14 +82,57 @@ struct gsconn *gsconn_accept(struct gsconn_pool *p, struct gssrv *srv, int fd, S
         c->out = out;
         gsbuf_clear(&c->in);
         gsbuf_clear(&c->out);
+        return c;
+    }
+    c = calloc(1, sizeof *c);
+    if (!c || gsbuf_init(&c->in) || gsbuf_init(&c->out)) {
+        if (c)
+            destroy(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* Puts c on the free list (or frees it when the list is full). */
+static void recycle(struct gsconn_pool *p, struct gsconn *c)
+{
+    if (p->n_free < MAX_FREE) {
+        c->next = p->free;
+        p->free = c;
+        p->n_free++;
     } else {
-        c = calloc(1, sizeof *c);
-        if (!c || gsbuf_init(&c->in) || gsbuf_init(&c->out)) {
-            if (c)
-                destroy(c);
-            close(fd);
-            return NULL;
-        }
+        destroy(c);
+    }
+}
+
+struct gsconn *gsconn_stream_new(struct gsconn *parent)
+{
+    struct gsconn *st = take(parent->pool);
+    if (!st)
+        return NULL;
+    st->srv = parent->srv;
+    st->pool = parent->pool;
+    st->fd = -1;
+    st->state = GSCONN_READING;
+    st->tq_index = -1;
+    st->keep_alive = true;
+    st->proto_known = true;
+    st->h2_parent = parent;
+    st->last_active_s = gs_mono_s();
+    return st;
+}
+
+void gsconn_stream_free(struct gsconn *st)
+{
+    destroy(st);
+}
+
+struct gsconn *gsconn_accept(struct gsconn_pool *p, struct gssrv *srv, int fd, SSL_CTX *ssl_ctx)
+{
+    struct gsconn *c = take(p);
+    if (!c) {
+        close(fd);
+        return NULL;
     }
     c->srv = srv;
     c->pool = p;
@@ -125,6 +173,11 @@ struct gsconn *gsconn_accept(struct gsconn_pool *p, struct gssrv *srv, int fd, S
 static void finish(struct gsconn *c)
 {
     struct gsconn_pool *p = c->pool;
+    if (c->h2_parent) { /* a stream: on no list of the pool */
+        recycle(p, c);
+        return;
+    }
+    gsh2_free(c);
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -132,13 +185,7 @@ static void finish(struct gsconn *c)
     if (c->next)
         c->next->prev = c->prev;
     p->n_open--;
-    if (p->n_free < MAX_FREE) {
-        c->next = p->free;
-        p->free = c;
-        p->n_free++;
-    } else {
-        destroy(c);
-    }
+    recycle(p, c);
 }
 
 static void kill_conn(struct gsconn *c, bool rst)
@@ -147,6 +194,14 @@ static void kill_conn(struct gsconn *c, bool rst)
         return;
     c->dead = true;
     c->pool->ev->on_conn_end(c->srv, c);
+    if (c->h2_parent) { /* a stream: no socket of its own */
+        gsh2_stream_end(c, rst);
+        if (c->busy == 0)
+            finish(c);
+        return;
+    }
+    if (c->h2)
+        gsh2_conn_end(c);
     ev_io_stop(c->pool->loop, &c->io);
     if (rst) {
         struct linger lg = {.l_onoff = 1, .l_linger = 0};
@@ -412,6 +467,77 @@ static int try_request(struct gsconn *c)
     return 1;
 }
 
+/* Decides HTTP/1.1 or HTTP/2 from ALPN or the first bytes (starting the
+ * HTTP/2 session). Returns true when more bytes are needed to decide. */
+static bool detect_protocol(struct gsconn *c)
+{
+    size_t used = gsbuf_used(&c->in);
+    bool h2;
+    if (c->ssl) {
+        if (!c->handshake_done)
+            return true;
+        h2 = gsh2_alpn_chose_h2(c);
+    } else {
+        if (used == 0)
+            return true;
+        size_t n = used < GSH2_PREFACE_BYTES ? used : GSH2_PREFACE_BYTES;
+        h2 = memcmp(c->in.data + c->in.off, GSH2_PREFACE, n) == 0;
+        if (h2 && n < GSH2_PREFACE_BYTES)
+            return true; /* so far it is the preface */
+    }
+    c->proto_known = true;
+    if (h2 && gsh2_start(c))
+        gsconn_close(c);
+    return false;
+}
+
+/* HTTP/2: whatever arrives goes to nghttp2 at once (requests are
+ * dispatched from its callbacks); then the answers it has are written. */
+static void process_h2(struct gsconn *c)
+{
+    for (;;) {
+        if (gsbuf_used(&c->in)) {
+            int rc = gsh2_recv(c, c->in.data + c->in.off, gsbuf_used(&c->in));
+            c->in.off = c->in.len = 0;
+            if (c->dead)
+                return;
+            if (rc) { /* protocol error: send nghttp2's GOAWAY, then close */
+                flush(c);
+                if (!c->dead)
+                    gsconn_close(c);
+                return;
+            }
+        }
+        if (c->read_eof) { /* the client is gone, and so are its streams */
+            gsconn_close(c);
+            return;
+        }
+        int r = fill(c, false);
+        if (c->dead)
+            return;
+        if (r == 0)
+            break; /* r < 0: EOF, seen above next time round */
+    }
+    flush(c);
+}
+
+void gsconn_stream_request(struct gsconn *st)
+{
+    gsconn_hold(st);
+    if (!try_request(st) && !st->dead) /* incomplete: cannot be, the body is all there */
+        st->pool->ev->on_bad_request(st->srv, st, 400);
+    gsconn_release(st);
+}
+
+void gsconn_send_more(struct gsconn *c)
+{
+    if (c->dead)
+        return;
+    gsconn_hold(c);
+    flush(c);
+    gsconn_release(c);
+}
+
 void gsconn_process(struct gsconn *c)
 {
     /* A response completed synchronously inside a dispatch lands here
@@ -421,8 +547,11 @@ void gsconn_process(struct gsconn *c)
         return;
     c->processing = true;
     gsconn_hold(c);
-    while (!c->dead && c->state == GSCONN_READING) {
-        if (try_request(c))
+    while (!c->dead && c->state == GSCONN_READING && !c->h2) {
+        bool more = !c->proto_known && detect_protocol(c);
+        if (c->h2)
+            break;
+        if (!more && try_request(c))
             continue;
         if (c->dead || c->state != GSCONN_READING)
             break;
@@ -441,6 +570,8 @@ void gsconn_process(struct gsconn *c)
             break;
         }
     }
+    if (!c->dead && c->h2)
+        process_h2(c);
     if (!c->dead && c->state == GSCONN_CLOSING) {
         /* drain and discard until EOF */
         for (;;) {
@@ -502,9 +633,10 @@ static void response_sent(struct gsconn *c)
     gsconn_process(c);
 }
 
-static void flush(struct gsconn *c)
+/* Writes c->out, then the filler and tail. Returns 0 when all is
+ * written, 1 when the socket would block, -1 when c was closed. */
+static int write_out(struct gsconn *c)
 {
-    c->write_wants_read = false;
     while (!c->dead && pending_output(c)) {
         const char *p;
         size_t n;
@@ -533,16 +665,44 @@ static void flush(struct gsconn *c)
             continue;
         }
         if (w == IO_AGAIN_WRITE)
-            break;
+            return 1;
         if (w == IO_AGAIN_READ) {
             c->write_wants_read = true;
-            break;
+            return 1;
         }
         c->pool->ev->on_write_failed(c->srv, c);
         gsconn_close(c);
+        return -1;
+    }
+    return c->dead ? -1 : 0;
+}
+
+static void flush(struct gsconn *c)
+{
+    c->write_wants_read = false;
+    if (c->h2) {
+        /* frame, write, frame again while nghttp2 has more */
+        int w;
+        size_t made;
+        do {
+            size_t before = gsbuf_used(&c->out);
+            if (gsh2_produce(c)) {
+                gsconn_close(c);
+                return;
+            }
+            made = gsbuf_used(&c->out) - before;
+            w = write_out(c);
+        } while (w == 0 && made > 0 && gsh2_want_write(c));
+        if (w < 0)
+            return;
+        if (w == 0 && gsh2_finished(c)) {
+            gsconn_close(c);
+            return;
+        }
+        update_io(c);
         return;
     }
-    if (c->dead)
+    if (write_out(c) < 0)
         return;
     if (!pending_output(c))
         response_sent(c);
@@ -552,6 +712,12 @@ static void flush(struct gsconn *c)
 void gsconn_respond_end(struct gsconn *c)
 {
     gsconn_hold(c);
+    if (c->h2_parent) {
+        c->state = GSCONN_RESPONDING;
+        gsh2_stream_respond(c);
+        gsconn_release(c);
+        return;
+    }
     /* the request's bytes are no longer needed: the body was copied */
     c->in.off += c->req_wire_bytes;
     if (c->in.off >= c->in.len)
@@ -605,6 +771,8 @@ static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 bool gsconn_client_cert_verified(const struct gsconn *c)
 {
+    if (c->h2_parent) /* a stream: its connection's certificate */
+        c = c->h2_parent;
     if (!c->ssl || !c->handshake_done)
         return false;
     /* a certificate is only asked for (and verified) with --client-ca */
@@ -621,7 +789,7 @@ int gsconn_sweep(struct gsconn_pool *p, double now_s, double idle_s)
         if (c->state == GSCONN_CLOSING && now_s > c->linger_until_s) {
             gsconn_close(c);
         } else if ((c->state == GSCONN_READING || c->state == GSCONN_RESPONDING) &&
-                   now_s - c->last_active_s > idle_s) {
+                   now_s - c->last_active_s > idle_s && !(c->h2 && gsh2_open_streams(c) > 0)) {
             closed++;
             gsconn_close(c);
         }

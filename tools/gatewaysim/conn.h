@@ -8,6 +8,11 @@
  * handed to the kernel, which keeps responses in order. The server (see
  * server.h) decides what to answer; this module moves bytes.
  *
+ * HTTP/2 (h2.h): a connection that speaks HTTP/2 carries many requests at
+ * once, each on a stream that is a gsconn of its own without a socket
+ * (gsconn_stream_new); to the server a stream looks like a connection
+ * with one request.
+ *
  * Lifetime: gsconn_accept creates (owned by the pool), gsconn_close /
  * gsconn_reset end it. Callbacks may close a connection that a caller up
  * the stack still uses, so every entry point brackets its work with
@@ -28,6 +33,7 @@
 #include "token.h"
 
 struct gssrv;
+struct gsh2;
 
 /* Seconds on CLOCK_MONOTONIC. */
 static inline double gs_mono_s(void)
@@ -117,6 +123,17 @@ struct gsconn {
     enum gsconn_list list;
     struct gsconn *lnext, *lprev; /* queue / active list */
 
+    /* HTTP/2 (h2.h) */
+    bool proto_known;         /* HTTP/1.1 or HTTP/2 decided from the first bytes */
+    struct gsh2 *h2;          /* an HTTP/2 connection's session (owned), else NULL */
+    struct gsconn *h2_parent; /* a stream: its connection (borrowed); NULL otherwise */
+    int32_t h2_id;            /* a stream: its id */
+    struct gshttp_span h2_method, h2_path, h2_authority; /* pseudo-headers, in out */
+    bool h2_line_done;                                   /* the request line is written into in */
+    bool h2_dispatched;                                  /* the request went to the server */
+    bool h2_gone;        /* nghttp2 closed the stream (or the connection ended) */
+    size_t h2_body_seen; /* request body bytes received (kept up to max_body_bytes) */
+
     bool processing; /* inside gsconn_process */
     double last_active_s;
     double linger_until_s;
@@ -162,6 +179,21 @@ void gsconn_pool_free(struct gsconn_pool *p);
  * ssl_ctx NULL = plain HTTP. Starts reading. Returns the connection
  * (owned by the pool) or NULL on out-of-memory / TLS set-up failure. */
 struct gsconn *gsconn_accept(struct gsconn_pool *p, struct gssrv *srv, int fd, SSL_CTX *ssl_ctx);
+
+/* A new stream of the HTTP/2 connection parent: a gsconn without a socket
+ * (owned by the pool; freed by gsconn_close / gsconn_reset, which end the
+ * stream). Returns NULL when out of memory. */
+struct gsconn *gsconn_stream_new(struct gsconn *parent);
+
+/* Frees a stream at once, without callbacks (when the pool is torn down). */
+void gsconn_stream_free(struct gsconn *st);
+
+/* The stream st has its whole request in st->in (HTTP/1.1 form): frames
+ * and dispatches it (or answers it with an error status). */
+void gsconn_stream_request(struct gsconn *st);
+
+/* Writes what c (an HTTP/2 connection) has to send, producing frames. */
+void gsconn_send_more(struct gsconn *c);
 
 /* Parses and dispatches buffered pipelined requests and reads more, until
  * a request is in progress or the socket would block. */

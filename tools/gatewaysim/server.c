@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "h2.h"
 #include "journey.h"
 
 #define ACCEPTS_PER_WAKEUP 64
@@ -606,6 +607,7 @@ static int setup_tls(struct gssrv *s, char *err, size_t errlen)
     s->ssl_ctx = ctx;
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
+    gsh2_tls_setup(ctx); /* ALPN: h2 when the client offers it, else http/1.1 */
     if (SSL_CTX_use_certificate_chain_file(ctx, cfg->cert_file) != 1)
         return tls_error(err, errlen, "--cert: cannot use certificate", cfg->cert_file);
     if (SSL_CTX_use_PrivateKey_file(ctx, cfg->key_file, SSL_FILETYPE_PEM) != 1) {

@@ -76,8 +76,9 @@ struct gssrv {
 
     struct gsrng rng;
     struct gsrng_fault f_error, f_reset, f_slow, f_token;
-    struct gsrng_fault f_journey; /* consents refused (--journey-refuse) */
-    double throttle_origin_s;     /* throttle windows count from here (start, reset) */
+    struct gsrng_fault f_journey;   /* consents refused (--journey-refuse) */
+    struct gsrng_fault f_h2_refuse; /* HTTP/2 streams refused (--h2-refuse-rate) */
+    double throttle_origin_s;       /* throttle windows count from here (start, reset) */
     struct gsthr node_limit;
     struct gsthr app_limits[GSCFG_MAX_APPS]; /* by index in cfg.apps */
     struct gstok_table tokens;

@@ -289,5 +289,14 @@ int gsstats_to_json(const struct gsstats *s, const struct gsstats_gauges *g, str
     rc = rc ? rc : throttled_json(s, out);
     rc = rc ? rc : clients_json(s, g, out);
     rc = rc ? rc : journey_json(&s->journey, out);
+    rc = rc ? rc
+            : gsbuf_printf(out,
+                           ",\"http2\":{\"connections\":%llu,\"streams\":%llu,"
+                           "\"rst_streams\":%llu,\"refused_streams\":%llu,\"goaways\":%llu}",
+                           (unsigned long long)s->http2.connections,
+                           (unsigned long long)s->http2.streams,
+                           (unsigned long long)s->http2.rst_streams,
+                           (unsigned long long)s->http2.refused_streams,
+                           (unsigned long long)s->http2.goaways);
     return rc ? rc : gsbuf_puts(out, "}\n");
 }

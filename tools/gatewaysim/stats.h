@@ -77,6 +77,16 @@ struct gsstats_journey {
     uint64_t polls_unknown;             /* 404: not a payment id of the cluster */
 };
 
+/* HTTP/2 (h2.h): what happened on HTTP/2 connections. Streams answered
+ * are counted as requests as well; refused streams are not. */
+struct gsstats_http2 {
+    uint64_t connections;     /* connections that spoke HTTP/2 (ALPN h2 or h2c preface) */
+    uint64_t streams;         /* client streams begun (refused ones included) */
+    uint64_t rst_streams;     /* RST_STREAM INTERNAL_ERROR sent (--reset-rate on HTTP/2) */
+    uint64_t refused_streams; /* RST_STREAM REFUSED_STREAM sent (--h2-refuse-rate) */
+    uint64_t goaways;         /* GOAWAY frames sent (--h2-goaway-after) */
+};
+
 /* Resolves a client hash to its id for the JSON (NULL: unknown). */
 typedef const char *(*gsstats_name_fn)(const void *ctx, uint32_t hash);
 
@@ -92,6 +102,7 @@ struct gsstats {
     int n_clients;
     uint64_t throttled_by_code[GSSTATS_N_THROTTLE_CODES];
     struct gsstats_journey journey;
+    struct gsstats_http2 http2;
 
     uint64_t conn_accepted;
     uint64_t conn_refused; /* reset at accept (--refuse rst, --max-conns) */

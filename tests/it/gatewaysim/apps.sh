@@ -9,6 +9,9 @@
 # per-client and per-code counters of /_sim/stats, zeroed by /_sim/reset.
 . "$(dirname "$0")/../../lib/common.sh"
 . "$(dirname "$0")/../../lib/gatewaysim.sh"
+# HTTPS would now choose HTTP/2 by ALPN; this test is about HTTP/1.1 over
+# TLS (tests/it/gatewaysim/http2.sh covers HTTP/2)
+curl() { command curl --http1.1 "$@"; }
 
 ADDR=127.0.1.17
 ADDR2=127.0.1.18

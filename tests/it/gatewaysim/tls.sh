@@ -6,6 +6,9 @@
 # for bad certificate files.
 . "$(dirname "$0")/../../lib/common.sh"
 . "$(dirname "$0")/../../lib/gatewaysim.sh"
+# HTTPS would now choose HTTP/2 by ALPN; this test is about HTTP/1.1 over
+# TLS (tests/it/gatewaysim/http2.sh covers HTTP/2)
+curl() { command curl --http1.1 "$@"; }
 
 ADDR=127.0.1.12
 sim_certs
