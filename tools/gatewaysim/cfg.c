@@ -3,24 +3,13 @@
  * configuration (see cfg.h).
  */
 #include "cfg.h"
+#include "cfg_int.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef int (*set_fn)(struct gscfg *c, const char *val, char *err, size_t errlen);
-
-enum { OPT_RUNTIME = 1, OPT_NOARG = 2 };
-
-struct opt {
-    const char *name; /* command-line name without "--" */
-    const char *arg;  /* argument placeholder for --help */
-    int flags;
-    set_fn set;
-    const char *help;
-};
 
 /* ---- value parsers ---------------------------------------------------- */
 
@@ -50,7 +39,7 @@ int gscfg_parse_duration(const char *s, double default_unit_s, double *out_s)
     return 0;
 }
 
-static int parse_double(const char *s, double lo, double hi, double *out)
+int gscfg_parse_double(const char *s, double lo, double hi, double *out)
 {
     char *end;
     errno = 0;
@@ -72,7 +61,7 @@ static int parse_long(const char *s, long lo, long hi, long *out)
     return 0;
 }
 
-static int parse_size(const char *s, size_t *out)
+int gscfg_parse_size(const char *s, size_t *out)
 {
     char *end;
     errno = 0;
@@ -96,18 +85,7 @@ static int parse_size(const char *s, size_t *out)
     return 0;
 }
 
-static int parse_onoff(const char *s, bool *out)
-{
-    if (!strcmp(s, "on") || !strcmp(s, "1") || !strcmp(s, "true") || !strcmp(s, "yes"))
-        *out = true;
-    else if (!strcmp(s, "off") || !strcmp(s, "0") || !strcmp(s, "false") || !strcmp(s, "no"))
-        *out = false;
-    else
-        return -EINVAL;
-    return 0;
-}
-
-static int copy_str(char *dst, size_t size, const char *s, char *err, size_t errlen)
+int gscfg_copy_str(char *dst, size_t size, const char *s, char *err, size_t errlen)
 {
     size_t n = strlen(s);
     if (n == 0 || n >= size) {
@@ -118,32 +96,26 @@ static int copy_str(char *dst, size_t size, const char *s, char *err, size_t err
     return 0;
 }
 
-#define BAD(...)                                                                                   \
-    do {                                                                                           \
-        snprintf(err, errlen, __VA_ARGS__);                                                        \
-        return -EINVAL;                                                                            \
-    } while (0)
-
 /* ---- setters ---------------------------------------------------------- */
 
 static int set_name(struct gscfg *c, const char *v, char *err, size_t errlen)
 {
     for (const char *p = v; *p; p++)
         if ((unsigned char)*p < 0x21 || *p == 0x7f || *p == '"' || *p == '\\')
-            BAD("'%s' has spaces, quotes or control characters; use e.g. gw1", v);
-    return copy_str(c->name, sizeof c->name, v, err, errlen);
+            GSCFG_BAD("'%s' has spaces, quotes or control characters; use e.g. gw1", v);
+    return gscfg_copy_str(c->name, sizeof c->name, v, err, errlen);
 }
 
 static int set_listen(struct gscfg *c, const char *v, char *err, size_t errlen)
 {
-    return copy_str(c->listen_addr, sizeof c->listen_addr, v, err, errlen);
+    return gscfg_copy_str(c->listen_addr, sizeof c->listen_addr, v, err, errlen);
 }
 
 static int set_port(int *port, const char *v, char *err, size_t errlen)
 {
     long p;
     if (parse_long(v, 0, 65535, &p))
-        BAD("'%s' is not a port number 0..65535 (0 turns the listener off)", v);
+        GSCFG_BAD("'%s' is not a port number 0..65535 (0 turns the listener off)", v);
     *port = (int)p;
     return 0;
 }
@@ -161,17 +133,17 @@ static int set_https_port(struct gscfg *c, const char *v, char *err, size_t errl
 
 static int set_cert(struct gscfg *c, const char *v, char *err, size_t errlen)
 {
-    return copy_str(c->cert_file, sizeof c->cert_file, v, err, errlen);
+    return gscfg_copy_str(c->cert_file, sizeof c->cert_file, v, err, errlen);
 }
 
 static int set_key(struct gscfg *c, const char *v, char *err, size_t errlen)
 {
-    return copy_str(c->key_file, sizeof c->key_file, v, err, errlen);
+    return gscfg_copy_str(c->key_file, sizeof c->key_file, v, err, errlen);
 }
 
 static int set_client_ca(struct gscfg *c, const char *v, char *err, size_t errlen)
 {
-    return copy_str(c->client_ca_file, sizeof c->client_ca_file, v, err, errlen);
+    return gscfg_copy_str(c->client_ca_file, sizeof c->client_ca_file, v, err, errlen);
 }
 
 static int set_verify_client(struct gscfg *c, const char *v, char *err, size_t errlen)
@@ -181,14 +153,14 @@ static int set_verify_client(struct gscfg *c, const char *v, char *err, size_t e
     else if (!strcmp(v, "optional"))
         c->client_cert_optional = true;
     else
-        BAD("'%s' is not require or optional", v);
+        GSCFG_BAD("'%s' is not require or optional", v);
     c->verify_client_set = true;
     return 0;
 }
 
 static int set_pid_file(struct gscfg *c, const char *v, char *err, size_t errlen)
 {
-    return copy_str(c->pid_file, sizeof c->pid_file, v, err, errlen);
+    return gscfg_copy_str(c->pid_file, sizeof c->pid_file, v, err, errlen);
 }
 
 static int set_seed(struct gscfg *c, const char *v, char *err, size_t errlen)
@@ -197,7 +169,7 @@ static int set_seed(struct gscfg *c, const char *v, char *err, size_t errlen)
     errno = 0;
     unsigned long long s = strtoull(v, &end, 0);
     if (end == v || *end || errno || v[0] == '-')
-        BAD("'%s' is not a whole number >= 0", v);
+        GSCFG_BAD("'%s' is not a whole number >= 0", v);
     c->seed = s;
     c->seed_set = true;
     return 0;
@@ -207,7 +179,7 @@ static int set_max_conns(struct gscfg *c, const char *v, char *err, size_t errle
 {
     long n;
     if (parse_long(v, 1, 1000000, &n))
-        BAD("'%s' is not a number 1..1000000", v);
+        GSCFG_BAD("'%s' is not a number 1..1000000", v);
     c->max_conns = (int)n;
     return 0;
 }
@@ -216,7 +188,7 @@ static int set_idle_timeout(struct gscfg *c, const char *v, char *err, size_t er
 {
     double s;
     if (gscfg_parse_duration(v, 1, &s) || s < 0.001)
-        BAD("'%s' is not a duration >= 1ms (e.g. 60s; a bare number is seconds)", v);
+        GSCFG_BAD("'%s' is not a duration >= 1ms (e.g. 60s; a bare number is seconds)", v);
     c->idle_timeout_s = s;
     return 0;
 }
@@ -224,8 +196,8 @@ static int set_idle_timeout(struct gscfg *c, const char *v, char *err, size_t er
 static int set_max_body(struct gscfg *c, const char *v, char *err, size_t errlen)
 {
     size_t n;
-    if (parse_size(v, &n) || n < 1)
-        BAD("'%s' is not a size 1..1GiB (e.g. 16MiB, 64k, 4096)", v);
+    if (gscfg_parse_size(v, &n) || n < 1)
+        GSCFG_BAD("'%s' is not a size 1..1GiB (e.g. 16MiB, 64k, 4096)", v);
     c->max_body_bytes = n;
     return 0;
 }
@@ -243,7 +215,7 @@ static int set_workers(struct gscfg *c, const char *v, char *err, size_t errlen)
 {
     long n;
     if (parse_long(v, 0, 1000000, &n))
-        BAD("'%s' is not a whole number 0..1000000 (0 = unlimited, e.g. 8)", v);
+        GSCFG_BAD("'%s' is not a whole number 0..1000000 (0 = unlimited, e.g. 8)", v);
     c->workers = (int)n;
     return 0;
 }
@@ -260,7 +232,7 @@ int gscfg_parse_service_time(struct gscfg *c, const char *s, char *err, size_t e
                  {"uniform", GSCFG_DIST_UNIFORM, true}};
     char tmp[128];
     if (strlen(s) >= sizeof tmp)
-        BAD("'%s' is too long", s);
+        GSCFG_BAD("'%s' is too long", s);
     snprintf(tmp, sizeof tmp, "%s", s);
     char *parts[3] = {tmp, NULL, NULL};
     int np = 1;
@@ -270,7 +242,7 @@ int gscfg_parse_service_time(struct gscfg *c, const char *s, char *err, size_t e
             parts[np++] = p + 1;
         }
     if (strchr(parts[np - 1], ':'))
-        BAD("'%s' has too many ':' parts; use DIST:MEAN[:SPREAD]", s);
+        GSCFG_BAD("'%s' has too many ':' parts; use DIST:MEAN[:SPREAD]", s);
     int di = 0;
     const char *mean = parts[0], *spread = NULL;
     if (np > 1 || (parts[0][0] && (parts[0][0] < '0' || parts[0][0] > '9') && parts[0][0] != '.')) {
@@ -279,32 +251,34 @@ int gscfg_parse_service_time(struct gscfg *c, const char *s, char *err, size_t e
             if (!strcmp(parts[0], dists[i].name))
                 di = (int)i;
         if (di < 0)
-            BAD("unknown distribution '%s'; use fixed, exp, lognormal or uniform "
-                "(e.g. lognormal:20ms:10ms)",
-                parts[0]);
+            GSCFG_BAD("unknown distribution '%s'; use fixed, exp, lognormal or uniform "
+                      "(e.g. lognormal:20ms:10ms)",
+                      parts[0]);
         if (np < 2)
-            BAD("'%s' lacks the mean; use %s:MEAN%s", s, parts[0],
-                dists[di].spread ? ":SPREAD" : "");
+            GSCFG_BAD("'%s' lacks the mean; use %s:MEAN%s", s, parts[0],
+                      dists[di].spread ? ":SPREAD" : "");
         mean = parts[1];
         spread = np > 2 ? parts[2] : NULL;
     }
     double m, sp = 0;
     if (gscfg_parse_duration(mean, 1e-3, &m) || m > 3600)
-        BAD("mean '%s' is not a duration (e.g. 50ms, 1.5ms, 200us; a bare number is ms)", mean);
+        GSCFG_BAD("mean '%s' is not a duration (e.g. 50ms, 1.5ms, 200us; a bare number is ms)",
+                  mean);
     if (spread && !dists[di].spread)
-        BAD("distribution %s takes no spread; use %s:MEAN", dists[di].name, dists[di].name);
+        GSCFG_BAD("distribution %s takes no spread; use %s:MEAN", dists[di].name, dists[di].name);
     if (dists[di].spread) {
         if (!spread)
-            BAD("'%s' lacks the spread; use %s:MEAN:SPREAD (spread = standard deviation for "
-                "lognormal, half-width for uniform)",
-                s, dists[di].name);
+            GSCFG_BAD("'%s' lacks the spread; use %s:MEAN:SPREAD (spread = standard deviation for "
+                      "lognormal, half-width for uniform)",
+                      s, dists[di].name);
         if (gscfg_parse_duration(spread, 1e-3, &sp) || sp > 3600)
-            BAD("spread '%s' is not a duration (e.g. 10ms)", spread);
+            GSCFG_BAD("spread '%s' is not a duration (e.g. 10ms)", spread);
         if (dists[di].d == GSCFG_DIST_UNIFORM && sp > m)
-            BAD("uniform spread %s is larger than the mean %s; service times would be negative",
+            GSCFG_BAD(
+                "uniform spread %s is larger than the mean %s; service times would be negative",
                 spread, mean);
         if (dists[di].d == GSCFG_DIST_LOGNORMAL && m <= 0 && sp > 0)
-            BAD("lognormal needs a mean > 0");
+            GSCFG_BAD("lognormal needs a mean > 0");
     }
     c->dist = dists[di].d;
     c->service_mean_s = m;
@@ -319,15 +293,15 @@ static int set_service_time(struct gscfg *c, const char *v, char *err, size_t er
 
 static int set_usl_alpha(struct gscfg *c, const char *v, char *err, size_t errlen)
 {
-    if (parse_double(v, 0, 1, &c->usl_alpha))
-        BAD("'%s' is not a number 0..1 (e.g. 0.02)", v);
+    if (gscfg_parse_double(v, 0, 1, &c->usl_alpha))
+        GSCFG_BAD("'%s' is not a number 0..1 (e.g. 0.02)", v);
     return 0;
 }
 
 static int set_usl_beta(struct gscfg *c, const char *v, char *err, size_t errlen)
 {
-    if (parse_double(v, 0, 1, &c->usl_beta))
-        BAD("'%s' is not a number 0..1 (e.g. 0.0005)", v);
+    if (gscfg_parse_double(v, 0, 1, &c->usl_beta))
+        GSCFG_BAD("'%s' is not a number 0..1 (e.g. 0.0005)", v);
     return 0;
 }
 
@@ -340,57 +314,57 @@ static int set_stall(struct gscfg *c, const char *v, char *err, size_t errlen)
     const char *colon = strchr(v, ':');
     char d[64];
     if (!colon || (size_t)(colon - v) >= sizeof d)
-        BAD("'%s' is not D:P (stall D every P, e.g. 200ms:2s or 200:2 = 200 ms every 2 s; "
-            "'off' turns it off)",
-            v);
+        GSCFG_BAD("'%s' is not D:P (stall D every P, e.g. 200ms:2s or 200:2 = 200 ms every 2 s; "
+                  "'off' turns it off)",
+                  v);
     memcpy(d, v, (size_t)(colon - v));
     d[colon - v] = 0;
     double ds, ps;
     if (gscfg_parse_duration(d, 1e-3, &ds) || gscfg_parse_duration(colon + 1, 1, &ps))
-        BAD("'%s' is not D:P (e.g. 200ms:2s; bare D is ms, bare P is s)", v);
+        GSCFG_BAD("'%s' is not D:P (e.g. 200ms:2s; bare D is ms, bare P is s)", v);
     if (ps <= 0 || ds >= ps)
-        BAD("stall %s must be shorter than its period %s", d, colon + 1);
+        GSCFG_BAD("stall %s must be shorter than its period %s", d, colon + 1);
     c->stall_s = ds;
     c->stall_every_s = ps;
     return 0;
 }
 
-static int set_fraction(double *out, const char *v, char *err, size_t errlen)
+int gscfg_set_fraction(double *out, const char *v, char *err, size_t errlen)
 {
-    if (parse_double(v, 0, 1, out))
-        BAD("'%s' is not a fraction 0..1 (e.g. 0.05 for 5%%)", v);
+    if (gscfg_parse_double(v, 0, 1, out))
+        GSCFG_BAD("'%s' is not a fraction 0..1 (e.g. 0.05 for 5%%)", v);
     return 0;
 }
 
 static int set_error_rate(struct gscfg *c, const char *v, char *err, size_t errlen)
 {
-    return set_fraction(&c->error_rate, v, err, errlen);
+    return gscfg_set_fraction(&c->error_rate, v, err, errlen);
 }
 
 static int set_error_status(struct gscfg *c, const char *v, char *err, size_t errlen)
 {
     long n;
     if (parse_long(v, 500, 599, &n))
-        BAD("'%s' is not a status 500..599 (e.g. 503)", v);
+        GSCFG_BAD("'%s' is not a status 500..599 (e.g. 503)", v);
     c->error_status = (int)n;
     return 0;
 }
 
 static int set_reset_rate(struct gscfg *c, const char *v, char *err, size_t errlen)
 {
-    return set_fraction(&c->reset_rate, v, err, errlen);
+    return gscfg_set_fraction(&c->reset_rate, v, err, errlen);
 }
 
 static int set_h2_refuse_rate(struct gscfg *c, const char *v, char *err, size_t errlen)
 {
-    return set_fraction(&c->h2_refuse_rate, v, err, errlen);
+    return gscfg_set_fraction(&c->h2_refuse_rate, v, err, errlen);
 }
 
 static int set_h2_max_streams(struct gscfg *c, const char *v, char *err, size_t errlen)
 {
     long n;
     if (parse_long(v, 1, 1000000, &n))
-        BAD("'%s' is not a number of streams 1..1000000 (default 128)", v);
+        GSCFG_BAD("'%s' is not a number of streams 1..1000000 (default 128)", v);
     c->h2_max_streams = (int)n;
     return 0;
 }
@@ -399,7 +373,7 @@ static int set_h2_goaway_after(struct gscfg *c, const char *v, char *err, size_t
 {
     long n;
     if (parse_long(v, 0, 1000000000, &n))
-        BAD("'%s' is not a number of streams (0 = never)", v);
+        GSCFG_BAD("'%s' is not a number of streams (0 = never)", v);
     c->h2_goaway_after = (int)n;
     return 0;
 }
@@ -415,16 +389,16 @@ static int set_slow(struct gscfg *c, const char *v, char *err, size_t errlen)
     const char *colon = strchr(v, ':');
     size_t n = colon ? (size_t)(colon - v) : strlen(v);
     if (n >= sizeof d)
-        BAD("'%s' is too long", v);
+        GSCFG_BAD("'%s' is too long", v);
     memcpy(d, v, n);
     d[n] = 0;
     double s, f = 1;
     if (gscfg_parse_duration(d, 1e-3, &s) || s > 3600)
-        BAD("'%s' is not D[:F] (extra delay D for a fraction F of responses, e.g. 500ms:0.1; "
-            "bare D is ms)",
-            v);
-    if (colon && parse_double(colon + 1, 0, 1, &f))
-        BAD("fraction '%s' in '%s' is not 0..1", colon + 1, v);
+        GSCFG_BAD("'%s' is not D[:F] (extra delay D for a fraction F of responses, e.g. 500ms:0.1; "
+                  "bare D is ms)",
+                  v);
+    if (colon && gscfg_parse_double(colon + 1, 0, 1, &f))
+        GSCFG_BAD("fraction '%s' in '%s' is not 0..1", colon + 1, v);
     c->slow_s = s;
     c->slow_rate = f;
     return 0;
@@ -439,7 +413,7 @@ static int set_refuse(struct gscfg *c, const char *v, char *err, size_t errlen)
     else if (!strcmp(v, "close"))
         c->refuse = GSCFG_REFUSE_CLOSE;
     else
-        BAD("'%s' is not off, rst or close", v);
+        GSCFG_BAD("'%s' is not off, rst or close", v);
     return 0;
 }
 
@@ -447,7 +421,8 @@ static int set_refuse_for(struct gscfg *c, const char *v, char *err, size_t errl
 {
     double s;
     if (gscfg_parse_duration(v, 1, &s) || s > 86400)
-        BAD("'%s' is not a duration (e.g. 5s, 500ms; a bare number is seconds; 0 = until changed)",
+        GSCFG_BAD(
+            "'%s' is not a duration (e.g. 5s, 500ms; a bare number is seconds; 0 = until changed)",
             v);
     c->refuse_for_s = s;
     return 0;
@@ -460,206 +435,22 @@ static int set_fault_spacing(struct gscfg *c, const char *v, char *err, size_t e
     else if (!strcmp(v, "even"))
         c->fault_spacing = GSCFG_SPACING_EVEN;
     else
-        BAD("'%s' is not random or even", v);
+        GSCFG_BAD("'%s' is not random or even", v);
     return 0;
 }
 
 static int set_body_bytes(struct gscfg *c, const char *v, char *err, size_t errlen)
 {
     size_t n;
-    if (parse_size(v, &n) || n > 256u * 1024 * 1024)
-        BAD("'%s' is not a size 0..256MiB (e.g. 1024, 10k, 1MiB)", v);
+    if (gscfg_parse_size(v, &n) || n > 256u * 1024 * 1024)
+        GSCFG_BAD("'%s' is not a size 0..256MiB (e.g. 1024, 10k, 1MiB)", v);
     c->body_bytes = n;
-    return 0;
-}
-
-static int set_auth(struct gscfg *c, const char *v, char *err, size_t errlen)
-{
-    if (parse_onoff(v, &c->auth))
-        BAD("'%s' is not on or off", v);
-    return 0;
-}
-
-static int set_token_ttl(struct gscfg *c, const char *v, char *err, size_t errlen)
-{
-    double s;
-    if (gscfg_parse_duration(v, 1, &s) || s < 0.001 || s > 1e9)
-        BAD("'%s' is not a duration >= 1ms (e.g. 3600, 2s, 500ms; a bare number is seconds)", v);
-    c->token_ttl_s = s;
-    return 0;
-}
-
-static int set_rate(double *out, const char *v, char *err, size_t errlen)
-{
-    if (parse_double(v, 0, 1e9, out))
-        BAD("'%s' is not a limit >= 0 in requests per throttle unit (0 = off)", v);
-    return 0;
-}
-
-static int set_throttle_rate(struct gscfg *c, const char *v, char *err, size_t errlen)
-{
-    return set_rate(&c->throttle_rate, v, err, errlen);
-}
-
-static int set_throttle_per_token(struct gscfg *c, const char *v, char *err, size_t errlen)
-{
-    return set_rate(&c->throttle_per_token, v, err, errlen);
-}
-
-static int set_throttle_unit(struct gscfg *c, const char *v, char *err, size_t errlen)
-{
-    double s;
-    if (gscfg_parse_duration(v, 1, &s) || s < 0.001 || s > 86400)
-        BAD("'%s' is not a duration from 1ms to 1 day (e.g. 1s, 60s, 500ms; a bare number is "
-            "seconds)",
-            v);
-    c->throttle_unit_s = s;
-    return 0;
-}
-
-static int set_throttle_window(struct gscfg *c, const char *v, char *err, size_t errlen)
-{
-    if (!strcmp(v, "fixed"))
-        c->throttle_window = GSCFG_WINDOW_FIXED;
-    else if (!strcmp(v, "sliding"))
-        c->throttle_window = GSCFG_WINDOW_SLIDING;
-    else
-        BAD("'%s' is not fixed or sliding", v);
-    return 0;
-}
-
-static int set_journey(struct gscfg *c, const char *v, char *err, size_t errlen)
-{
-    if (!strcmp(v, "open-banking"))
-        c->journey = GSCFG_JOURNEY_OPEN_BANKING;
-    else if (!strcmp(v, "off"))
-        c->journey = GSCFG_JOURNEY_OFF;
-    else
-        BAD("'%s' is not open-banking or off", v);
-    return 0;
-}
-
-static int set_journey_settle(struct gscfg *c, const char *v, char *err, size_t errlen)
-{
-    double s;
-    if (gscfg_parse_duration(v, 1, &s) || s > 86400)
-        BAD("'%s' is not a duration up to 1 day (e.g. 2s, 500ms; a bare number is seconds; 0 = "
-            "settled at the first poll)",
-            v);
-    c->journey_settle_s = s;
-    return 0;
-}
-
-/* A fraction 0..1 or a percentage "N%". */
-static int set_journey_refuse(struct gscfg *c, const char *v, char *err, size_t errlen)
-{
-    char num[64];
-    size_t n = strlen(v);
-    bool pct = n > 0 && v[n - 1] == '%';
-    size_t digits = pct ? n - 1 : n;
-    double f;
-    if (digits >= sizeof num)
-        BAD("'%s' is too long", v);
-    memcpy(num, v, digits);
-    num[digits] = 0;
-    if (parse_double(num, 0, pct ? 100 : 1, &f))
-        BAD("'%s' is not a share of consents: a fraction 0..1 or a percentage (e.g. 0.01 or 1%%)",
-            v);
-    c->journey_refuse = pct ? f / 100 : f;
-    return 0;
-}
-
-/* The value is a secret: messages never repeat it. */
-static int set_journey_secret(struct gscfg *c, const char *v, char *err, size_t errlen)
-{
-    size_t n = strlen(v);
-    if (n == 0 || n >= sizeof c->journey_secret)
-        BAD("the secret must be 1..%zu bytes long", sizeof c->journey_secret - 1);
-    memcpy(c->journey_secret, v, n + 1);
-    c->journey_secret_set = true;
-    return 0;
-}
-
-static int set_retry_after(struct gscfg *c, const char *v, char *err, size_t errlen)
-{
-    if (parse_onoff(v, &c->retry_after))
-        BAD("'%s' is not on or off", v);
-    return 0;
-}
-
-static int set_token_delay(struct gscfg *c, const char *v, char *err, size_t errlen)
-{
-    double s;
-    if (gscfg_parse_duration(v, 1e-3, &s) || s > 3600)
-        BAD("'%s' is not a duration up to 1 h (e.g. 200ms, 2s; a bare number is ms; 0 = none)", v);
-    c->token_delay_s = s;
-    return 0;
-}
-
-static int set_token_error_rate(struct gscfg *c, const char *v, char *err, size_t errlen)
-{
-    return set_fraction(&c->token_error_rate, v, err, errlen);
-}
-
-/* Any printable ASCII but backslash: the text goes into the JSON answer as
- * it is (a number, a string in quotes, null, or something malformed). */
-static int set_token_expires_in(struct gscfg *c, const char *v, char *err, size_t errlen)
-{
-    size_t n = strlen(v);
-    if (n >= sizeof c->token_expires_in)
-        BAD("is longer than %zu characters", sizeof c->token_expires_in - 1);
-    for (const char *p = v; *p; p++)
-        if (*p < 0x20 || *p > 0x7e || *p == '\\')
-            BAD("holds a control character, a backslash or a non-ASCII byte; write JSON such as "
-                "9223372036854775, 1e308, \"3600\" or null (\"\" = the token lifetime)");
-    memcpy(c->token_expires_in, v, n + 1);
-    return 0;
-}
-
-static int set_refresh_tokens(struct gscfg *c, const char *v, char *err, size_t errlen)
-{
-    if (parse_onoff(v, &c->refresh_tokens))
-        BAD("--refresh-tokens: '%s' is not on or off", v);
-    return 0;
-}
-
-static int set_verify_jws(struct gscfg *c, const char *v, char *err, size_t errlen)
-{
-    if (!strcmp(v, "off") || !*v) {
-        c->verify_jws[0] = '\0';
-        return 0;
-    }
-    return copy_str(c->verify_jws, sizeof c->verify_jws, v, err, errlen);
-}
-
-static int set_token_audience(struct gscfg *c, const char *v, char *err, size_t errlen)
-{
-    if (!*v) { /* "": back to any URL ending in /oauth2/token */
-        c->token_audience[0] = '\0';
-        return 0;
-    }
-    return copy_str(c->token_audience, sizeof c->token_audience, v, err, errlen);
-}
-
-static int set_token_echo(struct gscfg *c, const char *v, char *err, size_t errlen)
-{
-    if (parse_onoff(v, &c->token_echo))
-        BAD("'%s' is not on or off", v);
-    return 0;
-}
-
-static int set_token_pad(struct gscfg *c, const char *v, char *err, size_t errlen)
-{
-    size_t n;
-    if (parse_size(v, &n) || n > 64u * 1024 * 1024)
-        BAD("'%s' is not a size 0..64MiB (e.g. 4MiB; 0 = none)", v);
-    c->token_pad_bytes = n;
     return 0;
 }
 
 /* ---- the table -------------------------------------------------------- */
 
-static const struct opt opts[] = {
+static const struct gscfg_opt opts[] = {
     {"name", "NAME", 0, set_name, "node name sent in X-Gateway-Node (default gw-ADDR)"},
     {"listen", "ADDR", 0, set_listen, "IPv4/IPv6 address to listen on (default 127.0.0.1)"},
     {"http-port", "PORT", 0, set_http_port, "HTTP port (default 8280; 0 = none)"},
@@ -671,98 +462,56 @@ static const struct opt opts[] = {
      "require client certificates signed by this CA (mutual TLS)"},
     {"verify-client", "MODE", 0, set_verify_client,
      "with --client-ca: require (default) or optional (verified when given)"},
-    {"client", "ID:SECRET[:R]", 0, gscfg_add_client,
-     "OAuth client for /oauth2/token, R = its quota/s (repeatable; none = any accepted)"},
-    {"clients-file", "FILE", 0, gscfg_read_clients_file,
-     "file of ID:SECRET[:R] lines ('#' comments)"},
-    {"client-key", "ID=PUBKEY.pem", 0, gscfg_add_client_key,
-     "client ID's public key: private_key_jwt assertions and JWS signatures (repeatable)"},
-    {"user", "USER:PASSWORD", 0, gscfg_add_user,
-     "user for the password grant (repeatable; none = any accepted)"},
     {"pid-file", "FILE", 0, set_pid_file, "write the process id here; removed at exit"},
     {"seed", "N", 0, set_seed, "random seed for service times and faults (default: time)"},
     {"max-conns", "N", 0, set_max_conns, "open connections above this are reset (default 20000)"},
     {"idle-timeout", "DUR", 0, set_idle_timeout, "close idle keep-alive connections (default 60s)"},
     {"max-body", "SIZE", 0, set_max_body, "largest request body accepted (default 16MiB)"},
-    {"quiet", NULL, OPT_NOARG, set_quiet, "no start-up line on stderr"},
-    {"workers", "W", OPT_RUNTIME, set_workers,
+    {"quiet", NULL, GSCFG_OPT_NOARG, set_quiet, "no start-up line on stderr"},
+    {"workers", "W", GSCFG_OPT_RUNTIME, set_workers,
      "requests served at once; the rest wait in FIFO order (default 0 = unlimited)"},
-    {"service-time", "SPEC", OPT_RUNTIME, set_service_time,
+    {"service-time", "SPEC", GSCFG_OPT_RUNTIME, set_service_time,
      "MEAN | fixed:MEAN | exp:MEAN | lognormal:MEAN:SD | uniform:MEAN:HALFWIDTH (default 0)"},
-    {"usl-alpha", "A", OPT_RUNTIME, set_usl_alpha,
+    {"usl-alpha", "A", GSCFG_OPT_RUNTIME, set_usl_alpha,
      "USL contention: service time x (1+A(N-1)+BN(N-1))"},
-    {"usl-beta", "B", OPT_RUNTIME, set_usl_beta, "USL coherency (N = requests in service)"},
-    {"stall", "D:P", OPT_RUNTIME, set_stall, "pause all processing D every P (e.g. 200ms:2s; off)"},
-    {"error-rate", "F", OPT_RUNTIME, set_error_rate, "fraction of API responses that are 5xx"},
-    {"error-status", "CODE", OPT_RUNTIME, set_error_status, "status of those (default 503)"},
-    {"reset-rate", "F", OPT_RUNTIME, set_reset_rate,
+    {"usl-beta", "B", GSCFG_OPT_RUNTIME, set_usl_beta, "USL coherency (N = requests in service)"},
+    {"stall", "D:P", GSCFG_OPT_RUNTIME, set_stall,
+     "pause all processing D every P (e.g. 200ms:2s; off)"},
+    {"error-rate", "F", GSCFG_OPT_RUNTIME, set_error_rate,
+     "fraction of API responses that are 5xx"},
+    {"error-status", "CODE", GSCFG_OPT_RUNTIME, set_error_status, "status of those (default 503)"},
+    {"reset-rate", "F", GSCFG_OPT_RUNTIME, set_reset_rate,
      "fraction of API requests answered with a TCP reset"},
-    {"h2-max-streams", "N", OPT_RUNTIME, set_h2_max_streams,
+    {"h2-max-streams", "N", GSCFG_OPT_RUNTIME, set_h2_max_streams,
      "HTTP/2 streams at once per connection (SETTINGS; new connections; default 128)"},
-    {"h2-refuse-rate", "F", OPT_RUNTIME, set_h2_refuse_rate,
+    {"h2-refuse-rate", "F", GSCFG_OPT_RUNTIME, set_h2_refuse_rate,
      "fraction of HTTP/2 streams answered RST_STREAM REFUSED_STREAM, unprocessed"},
-    {"h2-goaway-after", "N", OPT_RUNTIME, set_h2_goaway_after,
+    {"h2-goaway-after", "N", GSCFG_OPT_RUNTIME, set_h2_goaway_after,
      "HTTP/2: GOAWAY after N streams on a connection, close when they are done (0 = never)"},
-    {"slow", "D[:F]", OPT_RUNTIME, set_slow,
+    {"slow", "D[:F]", GSCFG_OPT_RUNTIME, set_slow,
      "extra delay D for a fraction F (default 1) of API responses"},
-    {"refuse", "MODE", OPT_RUNTIME, set_refuse,
+    {"refuse", "MODE", GSCFG_OPT_RUNTIME, set_refuse,
      "refuse new connections: off, rst (accept and reset) or close (close listeners)"},
-    {"refuse-for", "DUR", OPT_RUNTIME, set_refuse_for,
+    {"refuse-for", "DUR", GSCFG_OPT_RUNTIME, set_refuse_for,
      "stop refusing after DUR (the control endpoint is refused too; default 0 = never)"},
-    {"fault-spacing", "MODE", OPT_RUNTIME, set_fault_spacing,
+    {"fault-spacing", "MODE", GSCFG_OPT_RUNTIME, set_fault_spacing,
      "random (default) or even (exact fractions: every 1/F-th request)"},
-    {"body-bytes", "SIZE", OPT_RUNTIME, set_body_bytes,
+    {"body-bytes", "SIZE", GSCFG_OPT_RUNTIME, set_body_bytes,
      "echo GET response body size (default 100; ?size=N overrides)"},
-    {"auth", "on|off", OPT_RUNTIME, set_auth, "API calls need a valid Bearer token (default off)"},
-    {"token-ttl", "DUR", OPT_RUNTIME, set_token_ttl, "token lifetime (default 3600s)"},
-    {"throttle-rate", "R", OPT_RUNTIME, set_throttle_rate,
-     "429 above R requests per unit (--throttle-unit) per node"},
-    {"throttle-per-token", "R", OPT_RUNTIME, set_throttle_per_token,
-     "429 above R requests per unit per token"},
-    {"throttle-unit", "DUR", OPT_RUNTIME, set_throttle_unit,
-     "the throttling window: every limit counts requests per DUR (default 1s); windows start "
-     "when the node starts or its counters are reset, and setting it starts them anew"},
-    {"throttle-window", "MODE", OPT_RUNTIME, set_throttle_window,
-     "fixed (default) or sliding (weighted) windows of one unit"},
-    {"app-quota", "ID:R", OPT_RUNTIME, gscfg_set_app_quota,
-     "429 (900803) above R requests per unit per node for client ID's tokens; repeatable"},
-    {"deny-client", "ID[:off]", OPT_RUNTIME, gscfg_set_deny,
-     "401 (900901) for client ID's valid tokens (revoked keys); ID:off lets it in; repeatable"},
-    {"route", "[METHOD ]PATH[=STATUS]", OPT_RUNTIME, gscfg_add_route,
+    {"route", "[METHOD ]PATH[=STATUS]", GSCFG_OPT_RUNTIME, gscfg_add_route,
      "PATH and below it answer METHOD (default all) like the echo API, with STATUS (default "
      "200, e.g. 'POST /open-banking/v3.1/pisp/domestic-payment-consents=201'); repeatable"},
-    {"journey", "MODE", OPT_RUNTIME, set_journey,
-     "open-banking: serve the Open Banking 3.1 payment journey (consent, payment, status) on "
-     "/open-banking/v3.1/pisp/...; off (default)"},
-    {"journey-settle", "DUR", OPT_RUNTIME, set_journey_settle,
-     "a payment's status turns AcceptedSettlementCompleted DUR after it was made (default 0)"},
-    {"journey-refuse", "SHARE", OPT_RUNTIME, set_journey_refuse,
-     "share of consents answered 201 with Status Rejected (e.g. 1%; --fault-spacing applies)"},
-    {"journey-secret", "SECRET", 0, set_journey_secret,
-     "key of the journey ids' MACs, the same on every node of a cluster (default: built in)"},
-    {"retry-after", "on|off", OPT_RUNTIME, set_retry_after,
-     "429 answers carry Retry-After: seconds (default off)"},
-    {"token-delay", "DUR", OPT_RUNTIME, set_token_delay,
-     "the token endpoint answers after DUR (default 0)"},
-    {"token-error-rate", "F", OPT_RUNTIME, set_token_error_rate,
-     "fraction of token requests answered 503"},
-    {"token-expires-in", "JSON", OPT_RUNTIME, set_token_expires_in,
-     "expires_in of token answers written as given (e.g. 9223372036854775, 1e308; default: "
-     "the lifetime)"},
-    {"refresh-tokens", "on|off", OPT_RUNTIME, set_refresh_tokens,
-     "token answers carry a refresh_token (a day's life) for grant_type=refresh_token (default "
-     "off)"},
-    {"verify-jws", "HEADER|off", OPT_RUNTIME, set_verify_jws,
-     "API requests with a body need a valid detached JWS in HEADER (e.g. x-jws-signature)"},
-    {"token-audience", "URL", OPT_RUNTIME, set_token_audience,
-     "the aud client assertions must carry (default: any URL ending in /oauth2/token)"},
-    {"token-echo", "on|off", OPT_RUNTIME, set_token_echo,
-     "token answers repeat the whole request, Authorization and body included (default off)"},
-    {"token-pad", "SIZE", OPT_RUNTIME, set_token_pad,
-     "token answers carry a \"pad\" member of SIZE bytes (default 0)"},
 };
 
 #define N_OPTS (sizeof opts / sizeof opts[0])
+
+/* The i-th option of both tables: this file's, then cfg_auth.c's. */
+static const struct gscfg_opt *opt_at(size_t i)
+{
+    return i < N_OPTS                       ? &opts[i]
+           : i < N_OPTS + gscfg_n_auth_opts ? &gscfg_auth_opts[i - N_OPTS]
+                                            : NULL;
+}
 
 void gscfg_defaults(struct gscfg *c)
 {
@@ -789,10 +538,10 @@ void gscfg_defaults(struct gscfg *c)
     c->n_routes = 1;
 }
 
-static const struct opt *find_opt(const char *name, size_t n)
+static const struct gscfg_opt *find_opt(const char *name, size_t n)
 {
-    for (size_t i = 0; i < N_OPTS; i++) {
-        const char *o = opts[i].name;
+    for (size_t i = 0; opt_at(i); i++) {
+        const char *o = opt_at(i)->name;
         if (strlen(o) != n)
             continue;
         size_t k = 0;
@@ -802,7 +551,7 @@ static const struct opt *find_opt(const char *name, size_t n)
                 break;
         }
         if (k == n)
-            return &opts[i];
+            return opt_at(i);
     }
     return NULL;
 }
@@ -821,13 +570,13 @@ int gscfg_parse_argv(struct gscfg *c, int argc, char **argv, char *err, size_t e
         const char *name = a + 2;
         const char *eq = strchr(name, '=');
         size_t n = eq ? (size_t)(eq - name) : strlen(name);
-        const struct opt *o = find_opt(name, n);
+        const struct gscfg_opt *o = find_opt(name, n);
         if (!o) {
             snprintf(err, errlen, "unknown option '--%.*s'; see gatewaysim --help", (int)n, name);
             return -EINVAL;
         }
         const char *val;
-        if (o->flags & OPT_NOARG) {
+        if (o->flags & GSCFG_OPT_NOARG) {
             if (eq) {
                 snprintf(err, errlen, "--%s takes no value", o->name);
                 return -EINVAL;
@@ -892,12 +641,12 @@ int gscfg_check(const struct gscfg *c, char *err, size_t errlen)
 
 int gscfg_set_runtime(struct gscfg *c, const char *key, const char *val, char *err, size_t errlen)
 {
-    const struct opt *o = find_opt(key, strlen(key));
+    const struct gscfg_opt *o = find_opt(key, strlen(key));
     if (!o) {
         snprintf(err, errlen, "unknown setting '%s'", key);
         return -ENOENT;
     }
-    if (!(o->flags & OPT_RUNTIME)) {
+    if (!(o->flags & GSCFG_OPT_RUNTIME)) {
         snprintf(err, errlen, "'%s' can only be set on the command line", key);
         return -EPERM;
     }
@@ -996,12 +745,12 @@ int gscfg_usage(struct gsbuf *out)
                         "A simulated WSO2 API gateway node with known capacity and injectable "
                         "faults.\nOptions (--opt VALUE or --opt=VALUE; those marked * can also "
                         "be changed at run time with\nPOST /_sim/config?opt_name=VALUE):\n");
-    for (size_t i = 0; i < N_OPTS && !rc; i++) {
+    for (size_t i = 0; opt_at(i) && !rc; i++) {
+        const struct gscfg_opt *o = opt_at(i);
         char left[64];
-        snprintf(left, sizeof left, "--%s%s%s", opts[i].name, opts[i].arg ? " " : "",
-                 opts[i].arg ? opts[i].arg : "");
-        rc = gsbuf_printf(out, " %c %-28s %s\n", (opts[i].flags & OPT_RUNTIME) ? '*' : ' ', left,
-                          opts[i].help);
+        snprintf(left, sizeof left, "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+        rc = gsbuf_printf(out, " %c %-28s %s\n", (o->flags & GSCFG_OPT_RUNTIME) ? '*' : ' ', left,
+                          o->help);
     }
     return rc ? rc
               : gsbuf_puts(out, "   --help                       this text\n"

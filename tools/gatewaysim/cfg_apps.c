@@ -9,18 +9,13 @@
  * when the second one is added.
  */
 #include "cfg.h"
+#include "cfg_int.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define BAD(...)                                                                                   \
-    do {                                                                                           \
-        snprintf(err, errlen, __VA_ARGS__);                                                        \
-        return -EINVAL;                                                                            \
-    } while (0)
 
 uint32_t gscfg_client_hash(const char *id, size_t len)
 {
@@ -119,7 +114,8 @@ int gscfg_set_app_quota(struct gscfg *c, const char *v, char *err, size_t errlen
     const char *colon = strrchr(v, ':');
     double rate;
     if (!colon || colon == v || parse_rate(colon + 1, &rate))
-        BAD("'%s' is not ID:R (client id and its quota in requests per throttle unit per node, "
+        GSCFG_BAD(
+            "'%s' is not ID:R (client id and its quota in requests per throttle unit per node, "
             "e.g. app1:50; "
             "0 = no quota)",
             v);
@@ -130,9 +126,9 @@ int gscfg_add_client(struct gscfg *c, const char *v, char *err, size_t errlen)
 {
     const char *colon = strchr(v, ':');
     if (!colon || colon == v || !colon[1])
-        BAD("'%s' is not ID:SECRET[:R] (e.g. --client app1:s3cret, or app1:s3cret:50 for a "
-            "quota of 50 requests per throttle unit)",
-            v);
+        GSCFG_BAD("'%s' is not ID:SECRET[:R] (e.g. --client app1:s3cret, or app1:s3cret:50 for a "
+                  "quota of 50 requests per throttle unit)",
+                  v);
     size_t idlen = (size_t)(colon - v);
     const char *secret = colon + 1;
     size_t slen = strlen(secret);
@@ -142,10 +138,10 @@ int gscfg_add_client(struct gscfg *c, const char *v, char *err, size_t errlen)
     if (has_rate)
         slen = (size_t)(last - secret);
     if (idlen >= sizeof c->clients[0].id || slen >= sizeof c->clients[0].secret)
-        BAD("client id or secret in '%s' is longer than %zu characters", v,
-            sizeof c->clients[0].id - 1);
+        GSCFG_BAD("client id or secret in '%s' is longer than %zu characters", v,
+                  sizeof c->clients[0].id - 1);
     if (c->n_clients >= GSCFG_MAX_CLIENTS)
-        BAD("more than %d clients; use fewer", GSCFG_MAX_CLIENTS);
+        GSCFG_BAD("more than %d clients; use fewer", GSCFG_MAX_CLIENTS);
     struct gscfg_client cl;
     memcpy(cl.id, v, idlen);
     cl.id[idlen] = 0;
@@ -154,7 +150,8 @@ int gscfg_add_client(struct gscfg *c, const char *v, char *err, size_t errlen)
     cl.hash = gscfg_client_hash(cl.id, idlen);
     const char *other = hash_clash(c, cl.id, cl.hash);
     if (other)
-        BAD("client ids '%s' and '%s' have the same 32-bit hash, which tokens carry; rename one",
+        GSCFG_BAD(
+            "client ids '%s' and '%s' have the same 32-bit hash, which tokens carry; rename one",
             cl.id, other);
     if (has_rate) {
         int rc = set_quota(c, cl.id, idlen, rate, err, errlen);
@@ -169,7 +166,7 @@ int gscfg_read_clients_file(struct gscfg *c, const char *path, char *err, size_t
 {
     FILE *f = fopen(path, "r");
     if (!f)
-        BAD("cannot open '%s': %s", path, strerror(errno));
+        GSCFG_BAD("cannot open '%s': %s", path, strerror(errno));
     char line[512];
     int lineno = 0, rc = 0;
     while (fgets(line, sizeof line, f)) {
@@ -197,24 +194,24 @@ int gscfg_add_client_key(struct gscfg *c, const char *v, char *err, size_t errle
 {
     const char *eq = strchr(v, '=');
     if (!eq || eq == v || !eq[1])
-        BAD("'%s' is not ID=PUBKEY.pem (e.g. --client-key app1=app1.pub.pem)", v);
+        GSCFG_BAD("'%s' is not ID=PUBKEY.pem (e.g. --client-key app1=app1.pub.pem)", v);
     size_t idlen = (size_t)(eq - v);
     if (idlen >= sizeof c->client_keys[0].id)
-        BAD("client id in '%s' is too long", v);
+        GSCFG_BAD("client id in '%s' is too long", v);
     if (c->n_client_keys >= GSCFG_MAX_CLIENT_KEYS)
-        BAD("more than %d client keys; use fewer", GSCFG_MAX_CLIENT_KEYS);
+        GSCFG_BAD("more than %d client keys; use fewer", GSCFG_MAX_CLIENT_KEYS);
     struct gscfg_client_key *k = &c->client_keys[c->n_client_keys];
     FILE *f = fopen(eq + 1, "r");
     if (!f)
-        BAD("--client-key: cannot open '%s': %s", eq + 1, strerror(errno));
+        GSCFG_BAD("--client-key: cannot open '%s': %s", eq + 1, strerror(errno));
     size_t n = fread(k->pem, 1, sizeof k->pem - 1, f);
     bool more = fgetc(f) != EOF;
     fclose(f);
     k->pem[n] = 0;
     if (more || !strstr(k->pem, "-----BEGIN PUBLIC KEY-----"))
-        BAD("--client-key: '%s' is not a PEM public key (-----BEGIN PUBLIC KEY-----, at most "
-            "%d bytes; make one with openssl pkey -in KEY -pubout)",
-            eq + 1, GSCFG_KEY_PEM_BYTES - 1);
+        GSCFG_BAD("--client-key: '%s' is not a PEM public key (-----BEGIN PUBLIC KEY-----, at most "
+                  "%d bytes; make one with openssl pkey -in KEY -pubout)",
+                  eq + 1, GSCFG_KEY_PEM_BYTES - 1);
     memcpy(k->id, v, idlen);
     k->id[idlen] = 0;
     c->n_client_keys++;
@@ -225,13 +222,13 @@ int gscfg_add_user(struct gscfg *c, const char *v, char *err, size_t errlen)
 {
     const char *colon = strchr(v, ':');
     if (!colon || colon == v || !colon[1])
-        BAD("'%s' is not USER:PASSWORD (e.g. --user alice:pa55)", v);
+        GSCFG_BAD("'%s' is not USER:PASSWORD (e.g. --user alice:pa55)", v);
     size_t ulen = (size_t)(colon - v), plen = strlen(colon + 1);
     if (ulen >= sizeof c->users[0].name || plen >= sizeof c->users[0].password)
-        BAD("user name or password in '%s' is longer than %zu characters", v,
-            sizeof c->users[0].name - 1);
+        GSCFG_BAD("user name or password in '%s' is longer than %zu characters", v,
+                  sizeof c->users[0].name - 1);
     if (c->n_users >= GSCFG_MAX_USERS)
-        BAD("more than %d users; use fewer", GSCFG_MAX_USERS);
+        GSCFG_BAD("more than %d users; use fewer", GSCFG_MAX_USERS);
     struct gscfg_user *u = &c->users[c->n_users++];
     memcpy(u->name, v, ulen);
     u->name[ulen] = 0;

@@ -10,17 +10,12 @@
  * most GSCFG_MAX_ROUTES entries: no allocation, no state.
  */
 #include "cfg.h"
+#include "cfg_int.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define BAD(...)                                                                                   \
-    do {                                                                                           \
-        snprintf(err, errlen, __VA_ARGS__);                                                        \
-        return -EINVAL;                                                                            \
-    } while (0)
 
 static const struct {
     const char *name;
@@ -62,7 +57,8 @@ int gscfg_add_route(struct gscfg *c, const char *v, char *err, size_t errlen)
     if (sp) {
         methods = methods_of(v, (size_t)(sp - v));
         if (!methods)
-            BAD("'%.*s' in '%s' is not a method (GET, HEAD, POST, PUT, DELETE, PATCH or *); %s",
+            GSCFG_BAD(
+                "'%.*s' in '%s' is not a method (GET, HEAD, POST, PUT, DELETE, PATCH or *); %s",
                 (int)(sp - v), v, v, form);
         p = sp + 1;
     }
@@ -75,22 +71,23 @@ int gscfg_add_route(struct gscfg *c, const char *v, char *err, size_t errlen)
         status = strtol(eq + 1, &end, 10);
         if (end == eq + 1 || *end || errno || status < 200 || status > 299 || status == 204 ||
             status == 205)
-            BAD("status '%s' in '%s' is not 200..299 (but 204 and 205, which carry no body); %s",
+            GSCFG_BAD(
+                "status '%s' in '%s' is not 200..299 (but 204 and 205, which carry no body); %s",
                 eq + 1, v, form);
     }
     if (n == 0 || p[0] != '/')
-        BAD("'%s' has no path starting with '/'; %s", v, form);
+        GSCFG_BAD("'%s' has no path starting with '/'; %s", v, form);
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)p[i];
         if (ch <= 0x20 || ch >= 0x7f || ch == '?' || ch == '#' || ch == '"' || ch == '\\')
-            BAD("path '%.*s' holds a space, '?', '#', a quote, a backslash or a control "
-                "character; give the path alone; %s",
-                (int)n, p, form);
+            GSCFG_BAD("path '%.*s' holds a space, '?', '#', a quote, a backslash or a control "
+                      "character; give the path alone; %s",
+                      (int)n, p, form);
     }
     while (n > 1 && p[n - 1] == '/')
         n--;
     if (n >= GSCFG_ROUTE_PATH)
-        BAD("path in '%s' is longer than %d characters", v, GSCFG_ROUTE_PATH - 1);
+        GSCFG_BAD("path in '%s' is longer than %d characters", v, GSCFG_ROUTE_PATH - 1);
     for (int i = 0; i < c->n_routes; i++) {
         struct gscfg_route *r = &c->routes[i];
         if (r->methods == methods && r->path_len == n && !memcmp(r->path, p, n)) {
@@ -99,9 +96,9 @@ int gscfg_add_route(struct gscfg *c, const char *v, char *err, size_t errlen)
         }
     }
     if (c->n_routes >= GSCFG_MAX_ROUTES)
-        BAD("more than %d routes (the echo API included); use fewer, or one for a whole API "
-            "(e.g. /open-banking/v3.1)",
-            GSCFG_MAX_ROUTES);
+        GSCFG_BAD("more than %d routes (the echo API included); use fewer, or one for a whole API "
+                  "(e.g. /open-banking/v3.1)",
+                  GSCFG_MAX_ROUTES);
     struct gscfg_route *r = &c->routes[c->n_routes++];
     r->methods = methods;
     memcpy(r->path, p, n);
