@@ -1,13 +1,14 @@
 /*
  * run_summary.h — the summary `gatecap run` prints at its end, shared with
  * `gatecap merge` (which prints a merged run's the same way). Defined in
- * cmd_run.c.
+ * run_summary.c and run_summary_flows.c.
  */
 #ifndef GATECAP_RUN_SUMMARY_H
 #define GATECAP_RUN_SUMMARY_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 struct scenario;
@@ -25,6 +26,9 @@ void run_summary_print(FILE *out, const char *cmd, const struct scenario *scn,
  * checks (passed, failed, an example) of the run; nothing without them.
  * run_summary_flows.c. */
 void run_summary_flows(FILE *out, const struct scenario *scn, const struct engine_result *r);
+
+/* A duration of us µs for a person: "0.31ms", "120ms", "12.5s". */
+void run_summary_fmt_ms(char *buf, size_t n, int64_t us);
 
 /* One line per gate verdict, then the count; returns how many did not
  * pass. */
