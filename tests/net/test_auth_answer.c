@@ -1,8 +1,9 @@
 /*
- * net/test_auth.c — the token pool's pure pieces: form encoding of
- * credentials, parsing of token endpoint answers, refresh timing. The
- * pool itself (fetching, refreshing, 401 handling) is exercised against
- * the gateway simulator's token endpoint in tests/it/run_auth.sh.
+ * net/test_auth_answer.c — auth_answer.c: token endpoint answers parsed
+ * (tokens, lifetimes, refresh tokens, refusals and their messages) and
+ * refresh timing. The pool itself (fetching, refreshing, 401 handling) is
+ * exercised against the gateway simulator's token endpoint in
+ * tests/it/run_auth.sh.
  */
 #include <float.h>
 #include <math.h>
@@ -16,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "net/auth.h"
+#include "net/auth_answer.h"
 
 static void parse_ok(void **state)
 {
