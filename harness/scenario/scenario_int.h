@@ -313,4 +313,19 @@ void scn_request_checks_free(struct scn_request *r);
 /* After requests and load: gate scopes name their phases and requests. */
 void scnp_gates(struct scnp_ctx *c, const struct ytree_node *root, struct scenario *s);
 
+/* ---- --set overrides (scenario_overrides.c) ---- */
+
+/* Applies override ov ("a.b.0.c=value") to root; errors go to c, naming
+ * label (which must outlive the tree: the nodes it makes carry it). */
+void scnp_apply_override(struct scnp_ctx *c, struct ytree_node *root, const char *ov,
+                         const char *label);
+
+/* targets: URL and targets: [URL, ...] become lists of {url: URL}, so
+ * that --set targets.0.url=... works on either form. 0, or -1 (memory). */
+int scnp_normalize_targets(struct ytree_node *root);
+
+/* The label of override ov in messages ("--set key=value"), its value
+ * redacted when it looks like a credential. Owned; NULL: no memory. */
+char *scnp_override_label(const char *ov);
+
 #endif
