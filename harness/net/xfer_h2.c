@@ -3,7 +3,8 @@
  * (h2c with prior knowledge, or TLS with ALPN "h2") on the worker's libev
  * loop, their pools, requests waiting for a stream, deadlines and
  * completions; see xfer.h and docs/scenario.md ("HTTP/2"). The nghttp2
- * session of a connection is in xfer_h2_sess.c.
+ * session of a connection is in xfer_h2_sess.c, its socket and TLS in
+ * xfer_h2_io.c.
  *
  * Pools are per node and client certificate (identity). A request goes on
  * a connection of its pool with a free stream (the most recently freed
@@ -40,10 +41,7 @@
 #include "net/xfer_h2_int.h"
 #include "scenario/scenario.h"
 
-static void conn_flush(struct h2conn *c);
-static void on_io(struct ev_loop *loop, ev_io *w, int revents);
 static void dispatch(struct xh2 *x, size_t pool);
-static void conn_close(struct h2conn *c, bool redispatch);
 
 /* ------------------------------------------------------------ deadlines */
 
@@ -63,7 +61,7 @@ static void arm_deadline(struct xh2 *x)
     ev_timer_start(x->loop, &x->deadline);
 }
 
-static void cq_drop(struct h2conn *c)
+void h2_cq_drop(struct h2conn *c)
 {
     if (c->in_cq) {
         XFER_LIST_DROP(c->x->cq_head, c->x->cq_tail, c, cq_prev, cq_next);
@@ -124,7 +122,7 @@ static struct h2conn *pick(struct xh2 *x, size_t pool)
 
 /* After its streams or limits changed: c back among those with room, or
  * closed when it has no use left. */
-static void conn_update(struct h2conn *c)
+void h2_conn_update(struct h2conn *c)
 {
     if (has_room(c)) {
         avail_push(c);
@@ -133,7 +131,7 @@ static void conn_update(struct h2conn *c)
         if (c->in_recv)
             c->close_pending = true;
         else
-            conn_close(c, true);
+            h2_conn_close_r(c, true);
     }
 }
 
@@ -211,7 +209,7 @@ void h2_complete(struct h2slot *s, enum rec_outcome oc, bool closing)
     /* the stream it freed goes to the oldest waiter before the callback
      * can start another request */
     if (c)
-        conn_update(c);
+        h2_conn_update(c);
     x->done(x->user, s->index, &r);
 }
 
@@ -236,7 +234,7 @@ static void defer_fail(struct h2slot *s, enum rec_outcome oc)
     struct h2conn *c = s->conn;
     h2_unlink_slot(s);
     if (c)
-        conn_update(c);
+        h2_conn_update(c);
     s->defer_outcome = oc;
     s->defer_next = x->defer_head;
     x->defer_head = s;
@@ -256,7 +254,7 @@ void h2_conn_fail(struct h2conn *c, enum rec_outcome oc, const char *fmt, ...)
     va_end(ap);
     c->goaway = true; /* no new stream; not closed while its requests end */
     avail_drop(c);
-    cq_drop(c);
+    h2_cq_drop(c);
     bool was = c->in_recv;
     c->in_recv = true;
     struct h2slot *s;
@@ -274,15 +272,15 @@ void h2_conn_fail(struct h2conn *c, enum rec_outcome oc, const char *fmt, ...)
 
 void h2_conn_close(struct h2conn *c)
 {
-    conn_close(c, false);
+    h2_conn_close_r(c, false);
 }
 
-static void conn_close(struct h2conn *c, bool redispatch)
+void h2_conn_close_r(struct h2conn *c, bool redispatch)
 {
     struct xh2 *x = c->x;
     size_t pool = c->pool;
     avail_drop(c);
-    cq_drop(c);
+    h2_cq_drop(c);
     if (c->io.fd >= 0) {
         ev_io_stop(x->loop, &c->io);
         if (c->ssl)
@@ -301,277 +299,6 @@ static void conn_close(struct h2conn *c, bool redispatch)
     free(c);
     if (redispatch)
         dispatch(x, pool); /* room under http2.connections */
-}
-
-static void conn_events(struct h2conn *c, int events)
-{
-    if (c->io.fd < 0 || (c->io.events & (EV_READ | EV_WRITE)) == events)
-        return;
-    ev_io_stop(c->x->loop, &c->io);
-    ev_io_set(&c->io, c->io.fd, events);
-    ev_io_start(c->x->loop, &c->io);
-}
-
-/* An I/O failure of c (errno err, or a TLS message): its requests fail,
- * c is closed. */
-static void conn_broken(struct h2conn *c, bool eof, int err, const char *tls_why)
-{
-    const char *node = c->x->scn->targets[c->target].name;
-    if (tls_why)
-        h2_conn_fail(c, OC_TLS, "receiving from %s: %s", node, tls_why);
-    else if (eof)
-        h2_conn_fail(c, OC_RESET, "%s closed the connection before answering", node);
-    else
-        h2_conn_fail(c, err == ECONNRESET || err == EPIPE ? OC_RESET : OC_OTHER,
-                     "connection to %s: %s", node, strerror(err));
-    conn_close(c, true);
-}
-
-/* Writes what the session has to send; then watches for what comes. */
-static void conn_flush(struct h2conn *c)
-{
-    if (c->in_recv || c->state != H2C_OPEN)
-        return;
-    for (;;) {
-        if (!c->wlen) {
-            ssize_t n = nghttp2_session_mem_send(c->sess, &c->wptr);
-            if (n < 0) {
-                h2_conn_fail(c, OC_OTHER, "HTTP/2 to %s: %s", c->x->scn->targets[c->target].name,
-                             nghttp2_strerror((int)n));
-                conn_close(c, true);
-                return;
-            }
-            if (!n)
-                break;
-            c->wlen = (size_t)n;
-        }
-        if (c->io.fd < 0) { /* detached: the bytes go nowhere */
-            c->wlen = 0;
-            continue;
-        }
-        ssize_t w;
-        if (c->ssl) {
-            ERR_clear_error();
-            errno = 0;
-            int rc = SSL_write(c->ssl, c->wptr, (int)(c->wlen > INT32_MAX ? INT32_MAX : c->wlen));
-            if (rc <= 0) {
-                int e = SSL_get_error(c->ssl, rc);
-                if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ)
-                    break;
-                int saved = errno;
-                char why[128];
-                xfer_tls_error(c->ssl, e, saved, why, sizeof why);
-                conn_broken(c, false, saved, c->cert_requested ? HINT_CLIENT_CERT : why);
-                return;
-            }
-            w = rc;
-        } else {
-            w = send(c->io.fd, c->wptr, c->wlen, MSG_NOSIGNAL);
-            if (w < 0) {
-                if (errno == EAGAIN || errno == EINTR)
-                    break;
-                conn_broken(c, false, errno, NULL);
-                return;
-            }
-        }
-        c->wptr += w;
-        c->wlen -= (size_t)w;
-    }
-    if (!c->wlen && !c->streams && !nghttp2_session_want_read(c->sess) &&
-        !nghttp2_session_want_write(c->sess)) {
-        conn_close(c, true); /* the session is over (a GOAWAY) */
-        return;
-    }
-    conn_events(c, EV_READ | (c->wlen ? EV_WRITE : 0));
-}
-
-/* Reads and feeds what arrived on c; then writes what that called for. c
- * is held open (in_recv) while completions run. */
-static void conn_read(struct h2conn *c)
-{
-    struct xh2 *x = c->x;
-    c->in_recv = true;
-    for (;;) {
-        ssize_t n;
-        if (c->ssl) {
-            ERR_clear_error();
-            errno = 0;
-            int rc = SSL_read(c->ssl, x->rbuf, (int)sizeof x->rbuf);
-            if (rc <= 0) {
-                int e = SSL_get_error(c->ssl, rc);
-                if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
-                    break;
-                int saved = errno;
-                c->in_recv = false;
-                if (e == SSL_ERROR_ZERO_RETURN ||
-                    (e == SSL_ERROR_SYSCALL && !saved && !ERR_peek_error())) {
-                    conn_broken(c, true, 0, NULL);
-                } else if (e == SSL_ERROR_SYSCALL && saved && !ERR_peek_error()) {
-                    conn_broken(c, false, saved, NULL);
-                } else {
-                    char why[128];
-                    xfer_tls_error(c->ssl, e, saved, why, sizeof why);
-                    conn_broken(c, false, 0, c->cert_requested ? HINT_CLIENT_CERT : why);
-                }
-                return;
-            }
-            n = rc;
-        } else {
-            n = recv(c->io.fd, x->rbuf, sizeof x->rbuf, 0);
-            if (n < 0 && (errno == EAGAIN || errno == EINTR))
-                break;
-            if (n <= 0) {
-                int err = errno;
-                c->in_recv = false;
-                conn_broken(c, n == 0, err, NULL);
-                return;
-            }
-        }
-        c->cert_requested = false;
-        if (h2_conn_feed(c, x->rbuf, (size_t)n)) {
-            c->in_recv = false;
-            conn_close(c, true);
-            return;
-        }
-        conn_update(c); /* (its SETTINGS may have changed its limit) */
-        if (c->close_pending || (c->ssl ? !SSL_has_pending(c->ssl) : (size_t)n < sizeof x->rbuf))
-            break;
-    }
-    c->in_recv = false;
-    if (c->close_pending)
-        conn_close(c, true);
-    else
-        conn_flush(c);
-}
-
-/* The TCP connection is up: times noted on the request that opened it. */
-static void conn_up(struct h2conn *c, bool tls)
-{
-    int64_t now = clock_now_ns();
-    for (struct h2slot *s = c->s_first; s; s = s->cs_next)
-        if (s->new_conn) {
-            if (tls)
-                s->tls_ns = now;
-            else
-                s->connected_ns = now;
-        }
-}
-
-/* Ready for frames: after the TCP connect (h2c) or the handshake (TLS,
- * once the server agreed to "h2"). */
-static void conn_open_done(struct h2conn *c)
-{
-    const struct scn_target *t = &c->x->scn->targets[c->target];
-    if (c->ssl) {
-        const unsigned char *p = NULL;
-        unsigned len = 0;
-        SSL_get0_alpn_selected(c->ssl, &p, &len);
-        if (len != 2 || memcmp(p, "h2", 2)) {
-            h2_conn_fail(c, OC_TLS,
-                         "%s did not agree to HTTP/2 (ALPN): it %s%.*s%s; use http: \"1.1\" "
-                         "for this node",
-                         t->name, len ? "chose '" : "selected no protocol", (int)len,
-                         len ? (const char *)p : "", len ? "'" : "");
-            conn_close(c, true);
-            return;
-        }
-    }
-    cq_drop(c);
-    c->state = H2C_OPEN;
-    conn_flush(c);
-}
-
-/* The TCP connect ended. Returns true when a TLS handshake follows (c
- * still exists). */
-static bool on_connected(struct h2conn *c)
-{
-    int soerr = 0;
-    socklen_t len = sizeof soerr;
-    getsockopt(c->io.fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
-    if (soerr) {
-        for (struct h2slot *s = c->s_first; s; s = s->cs_next)
-            s->local = xfer_errno_local(soerr);
-        h2_conn_fail(c,
-                     soerr == ECONNREFUSED ? OC_REFUSED
-                     : soerr == ECONNRESET ? OC_RESET
-                                           : OC_OTHER,
-                     "connect to %s: %s", c->x->scn->targets[c->target].name, strerror(soerr));
-        conn_close(c, true);
-        return false;
-    }
-    conn_up(c, false);
-    if (!c->ssl) {
-        conn_open_done(c);
-        return false;
-    }
-    c->state = H2C_HANDSHAKE;
-    return true;
-}
-
-static void handshake(struct h2conn *c)
-{
-    ERR_clear_error();
-    errno = 0;
-    int rc = SSL_connect(c->ssl);
-    if (rc == 1) {
-        SSL_set_msg_callback(c->ssl, NULL);
-        conn_up(c, true);
-        conn_open_done(c);
-        return;
-    }
-    int e = SSL_get_error(c->ssl, rc);
-    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-        conn_events(c, e == SSL_ERROR_WANT_READ ? EV_READ : EV_WRITE);
-        return;
-    }
-    int saved = errno;
-    char why[128], hint[160];
-    xfer_tls_error(c->ssl, e, saved, why, sizeof why);
-    const struct scn_target *t = &c->x->scn->targets[c->target];
-    struct hint_tls_facts f = {.port = t->port,
-                               .why = why,
-                               .first = hint_sniff(c->first, c->first_len),
-                               .cert_requested = c->cert_requested};
-    if (hint_tls_failure(&f, hint, sizeof hint))
-        h2_conn_fail(c, OC_TLS, "TLS handshake with %s: %s", t->name, hint);
-    else
-        h2_conn_fail(c, saved == ECONNRESET && !ERR_peek_error() ? OC_RESET : OC_TLS,
-                     "TLS handshake with %s: %s", t->name, why);
-    conn_close(c, true);
-}
-
-static void on_io(struct ev_loop *loop, ev_io *w, int revents)
-{
-    (void)loop;
-    struct h2conn *c = (struct h2conn *)w;
-    switch (c->state) {
-    case H2C_CONNECTING:
-        if (on_connected(c))
-            handshake(c);
-        return;
-    case H2C_HANDSHAKE:
-        handshake(c);
-        return;
-    case H2C_OPEN:
-        if (revents & EV_READ)
-            conn_read(c);
-        else
-            conn_flush(c);
-        return;
-    }
-}
-
-/* OpenSSL's message callback during a handshake (as xfer_h1.c's). */
-static void on_tls_record(int write_p, int version, int content_type, const void *buf, size_t len,
-                          SSL *ssl, void *arg)
-{
-    (void)version;
-    (void)ssl;
-    struct h2conn *c = arg;
-    if (write_p || content_type != SSL3_RT_HEADER || c->first_len)
-        return;
-    c->first_len = (uint8_t)(len < sizeof c->first ? len : sizeof c->first);
-    memcpy(c->first, buf, c->first_len);
 }
 
 static struct h2conn *conn_alloc(struct xh2 *x, size_t pool)
@@ -617,7 +344,7 @@ static void attach(struct h2slot *s, struct h2conn *c)
         defer_fail(s, OC_OTHER);
         return;
     }
-    conn_flush(c);
+    h2_conn_flush(c);
 }
 
 /* Opens a connection of s's pool for s (fresh: for s alone). */
@@ -634,7 +361,7 @@ static void conn_open(struct h2slot *s, bool fresh)
         snprintf(s->err, sizeof s->err, "node %s: cannot open a socket: %s", t->name,
                  strerror(err));
         if (c)
-            conn_close(c, false);
+            h2_conn_close_r(c, false);
         s->local = xfer_errno_local(err);
         defer_fail(s, OC_OTHER);
         return;
@@ -643,7 +370,7 @@ static void conn_open(struct h2slot *s, bool fresh)
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     c->fresh = fresh;
     c->state = H2C_CONNECTING;
-    ev_io_init(&c->io, on_io, fd, EV_WRITE);
+    ev_io_init(&c->io, h2_on_io, fd, EV_WRITE);
     c->conn_deadline_ns = s->sent_ns + x->connect_timeout_ns;
     XFER_LIST_PUSH(x->cq_head, x->cq_tail, c, cq_prev, cq_next);
     c->in_cq = true;
@@ -654,12 +381,12 @@ static void conn_open(struct h2slot *s, bool fresh)
             xfer_tls_set_peer(c->ssl, t->server_name ? t->server_name : t->host,
                               !x->scn->tls.insecure)) {
             snprintf(s->err, sizeof s->err, "node %s: cannot set up TLS", t->name);
-            conn_close(c, false);
+            h2_conn_close_r(c, false);
             defer_fail(s, OC_TLS);
             return;
         }
         SSL_set_app_data(c->ssl, c);
-        SSL_set_msg_callback(c->ssl, on_tls_record);
+        SSL_set_msg_callback(c->ssl, h2_on_tls_record);
         SSL_set_msg_callback_arg(c->ssl, c);
         if (x->sessions[c->pool])
             SSL_set_session(c->ssl, x->sessions[c->pool]);
@@ -668,7 +395,7 @@ static void conn_open(struct h2slot *s, bool fresh)
         int err = errno;
         snprintf(s->err, sizeof s->err, "connect to %s: %s", t->name, strerror(err));
         s->local = xfer_errno_local(err);
-        conn_close(c, false);
+        h2_conn_close_r(c, false);
         defer_fail(s, err == ECONNREFUSED ? OC_REFUSED : OC_OTHER);
         return;
     }
@@ -718,7 +445,7 @@ void h2_on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
         h2_conn_fail(c, OC_TIMEOUT, "%s with %s timed out after %.0f ms",
                      c->state == H2C_HANDSHAKE ? "TLS handshake" : "connection", t->name,
                      x->scn->connect_timeout_ms);
-        conn_close(c, true);
+        h2_conn_close_r(c, true);
     }
     struct h2slot *s;
     while ((s = x->rq_head) && s->req_deadline_ns <= now) {
@@ -749,9 +476,9 @@ void h2_on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
         h2_complete(s, OC_TIMEOUT, false);
         c->in_recv = was;
         if (c->close_pending && !was)
-            conn_close(c, true);
+            h2_conn_close_r(c, true);
         else
-            conn_flush(c);
+            h2_conn_flush(c);
     }
     arm_deadline(x);
 }

@@ -1,6 +1,7 @@
 /*
  * xfer_h2_int.h — the native HTTP/2 transport's state, shared by
- * xfer_h2.c (connections, I/O, pools, deadlines, completions),
+ * xfer_h2.c (pools, deadlines, completions, starting), xfer_h2_io.c (a
+ * connection's socket and TLS),
  * xfer_h2_sess.c (the nghttp2 session of a connection: requests as header
  * fields, the callbacks that read answers; no socket) and xfer_h2_setup.c
  * (creating, abandoning, freeing); and by the fuzz target
@@ -231,6 +232,36 @@ int h2_start_on(struct xh2 *x, size_t slot, const struct xfer_req *rq, struct h2
 int h2_start(struct xfer *xb, size_t slot, const struct xfer_req *rq);
 void h2_on_deadline(struct ev_loop *loop, ev_timer *w, int revents);
 void h2_on_defer(struct ev_loop *loop, ev_timer *w, int revents);
+
+/* Closes c and frees it (as h2_conn_close); redispatch: requests waiting
+ * in its pool may take the room it leaves. */
+void h2_conn_close_r(struct h2conn *c, bool redispatch);
+
+/* After c's streams or limits changed: c back among its pool's
+ * connections with room (waiters started), or closed (closing pending
+ * inside a receive) when it has no use left. */
+void h2_conn_update(struct h2conn *c);
+
+/* Takes c off the connect-timeout FIFO. */
+void h2_cq_drop(struct h2conn *c);
+
+/* ---- xfer_h2_io.c */
+
+/* Writes what c's session has to send (not inside its receive); then
+ * watches c for reading (and writing while bytes are left). c may be
+ * closed (a write failed, the session is over). */
+void h2_conn_flush(struct h2conn *c);
+
+/* Watches c for events (EV_READ, EV_WRITE). */
+void h2_conn_events(struct h2conn *c, int events);
+
+/* A connection's watcher callback. */
+void h2_on_io(struct ev_loop *loop, ev_io *w, int revents);
+
+/* OpenSSL's message callback during a handshake (the first record's
+ * header, hint.h); arg: the connection. */
+void h2_on_tls_record(int write_p, int version, int content_type, const void *buf, size_t len,
+                      SSL *ssl, void *arg);
 
 /* Takes s off every list it is on (timeouts, waiters, its connection). */
 void h2_unlink_slot(struct h2slot *s);
