@@ -347,6 +347,24 @@ static void attach(struct h2slot *s, struct h2conn *c)
     h2_conn_flush(c);
 }
 
+/* A socket for family, or -1 with errno. Out of descriptors, a
+ * connection without a request (other than but) makes room: the requests
+ * in flight need them more. */
+static int open_socket(struct xh2 *x, int family, const struct h2conn *but)
+{
+    for (;;) {
+        int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd >= 0 || (errno != EMFILE && errno != ENFILE))
+            return fd;
+        struct h2conn *idle = x->all;
+        while (idle && (idle == but || idle->streams || idle->in_recv))
+            idle = idle->all_next;
+        if (!idle)
+            return fd;
+        h2_conn_close_r(idle, false);
+    }
+}
+
 /* Opens a connection of s's pool for s (fresh: for s alone). */
 static void conn_open(struct h2slot *s, bool fresh)
 {
@@ -355,7 +373,7 @@ static void conn_open(struct h2slot *s, bool fresh)
     struct h2target *ht = &x->targets[s->target];
     s->new_conn = true;
     struct h2conn *c = conn_alloc(x, s->pool);
-    int fd = c ? socket(ht->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) : -1;
+    int fd = c ? open_socket(x, ht->addr.ss_family, c) : -1;
     if (fd < 0) {
         int err = c ? errno : ENOMEM;
         snprintf(s->err, sizeof s->err, "node %s: cannot open a socket: %s", t->name,

@@ -234,7 +234,8 @@ int xfer_h2_new(struct ev_loop *loop, const struct scenario *scn, const char *co
         !x->wait_tail || !x->conns || !x->static_reqs || !x->statics || !x->dynamic ||
         !x->peek_2xx || !x->base_paths || h2_sess_callbacks(&x->cbs) || nghttp2_option_new(&x->opt))
         goto nomem;
-    /* (nghttp2 never re-sends: a refused stream is reported as it is) */
+    /* nghttp2 sends WINDOW_UPDATE as bodies are read (its default), so
+     * the 2^30-1 windows (xfer_h2_sess.c) stay open */
     nghttp2_option_set_no_auto_window_update(x->opt, 0);
     ev_timer_init(&x->deadline, h2_on_deadline, 0., 0.);
     x->deadline.data = x;
