@@ -55,7 +55,8 @@ struct h2conn {
     bool goaway;         /* no new stream: the server sent GOAWAY, or it failed */
     int32_t goaway_last; /* the GOAWAY's last stream id */
     uint32_t goaway_code;
-    bool in_recv;       /* inside nghttp2_session_mem_recv: no send, no close */
+    bool in_recv;       /* inside nghttp2_session_mem_recv or _mem_send (its callbacks
+                           may run), or failing its requests: no send, no close */
     bool close_pending; /* close once out of the receive */
     bool proto_error;   /* nghttp2 ended the session for a protocol error */
     bool cert_requested;

@@ -46,7 +46,15 @@ void h2_conn_flush(struct h2conn *c)
         return;
     for (;;) {
         if (!c->wlen) {
+            /* nghttp2 calls back from here too (a stream closes once its
+             * RST_STREAM is out): c is not closed under it */
+            c->in_recv = true;
             ssize_t n = nghttp2_session_mem_send(c->sess, &c->wptr);
+            c->in_recv = false;
+            if (c->close_pending) {
+                h2_conn_close_r(c, true);
+                return;
+            }
             if (n < 0) {
                 h2_conn_fail(c, OC_OTHER, "HTTP/2 to %s: %s", c->x->scn->targets[c->target].name,
                              nghttp2_strerror((int)n));
