@@ -68,6 +68,9 @@ struct srv {
     atomic_bool stop;
     atomic_int conns, requests, open, max_open;
     atomic_uint last_rst; /* error code of the last RST_STREAM received, +1 (0: none) */
+    pthread_mutex_t mu;   /* guards the last request's fields below */
+    char path[128], authority[128], seq[32], ctype[64];
+    int bad_fields; /* connection-specific or upper-case names received */
 };
 
 struct pend {
@@ -242,6 +245,39 @@ static int s_stream_close(nghttp2_session *s, int32_t id, uint32_t code, void *u
     return 0;
 }
 
+static void copy_field(struct srv *sv, char *dst, size_t cap, const uint8_t *v, size_t n)
+{
+    pthread_mutex_lock(&sv->mu);
+    snprintf(dst, cap, "%.*s", (int)n, (const char *)v);
+    pthread_mutex_unlock(&sv->mu);
+}
+
+static int s_header(nghttp2_session *s, const nghttp2_frame *f, const uint8_t *name, size_t nlen,
+                    const uint8_t *value, size_t vlen, uint8_t flags, void *user)
+{
+    (void)s;
+    (void)f;
+    (void)flags;
+    struct srv *sv = ((struct sconn *)user)->sv;
+#define IS(lit) (nlen == sizeof(lit) - 1 && !memcmp(name, lit, nlen))
+    if (IS(":path"))
+        copy_field(sv, sv->path, sizeof sv->path, value, vlen);
+    else if (IS(":authority"))
+        copy_field(sv, sv->authority, sizeof sv->authority, value, vlen);
+    else if (IS("x-seq"))
+        copy_field(sv, sv->seq, sizeof sv->seq, value, vlen);
+    else if (IS("content-type"))
+        copy_field(sv, sv->ctype, sizeof sv->ctype, value, vlen);
+    else if (IS("host") || IS("connection") || IS("keep-alive") || IS("transfer-encoding") ||
+             IS("te"))
+        sv->bad_fields++;
+#undef IS
+    for (size_t i = 0; i < nlen; i++)
+        if (name[i] >= 'A' && name[i] <= 'Z')
+            sv->bad_fields++;
+    return 0;
+}
+
 static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
                        const unsigned char *in, unsigned int inlen, void *arg)
 {
@@ -272,6 +308,7 @@ static struct sconn *sconn_new(struct srv *sv, int fd)
     nghttp2_session_callbacks_set_on_frame_recv_callback(cb, s_frame_recv);
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, s_data);
     nghttp2_session_callbacks_set_on_stream_close_callback(cb, s_stream_close);
+    nghttp2_session_callbacks_set_on_header_callback(cb, s_header);
     nghttp2_session_server_new(&c->sess, cb, c);
     nghttp2_session_callbacks_del(cb);
     nghttp2_settings_entry iv[] = {{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, sv->max_streams}};
@@ -365,6 +402,7 @@ static void *srv_main(void *arg)
 static struct srv *srv_start(const char *ca_path, bool alpn_h2, uint32_t max_streams)
 {
     struct srv *sv = calloc(1, sizeof *sv);
+    pthread_mutex_init(&sv->mu, NULL);
     sv->max_streams = max_streams;
     sv->alpn_h2 = alpn_h2;
     if (ca_path) {
@@ -392,6 +430,7 @@ static void srv_stop(struct srv *sv)
     atomic_store(&sv->stop, true);
     pthread_join(sv->th, NULL);
     SSL_CTX_free(sv->ctx);
+    pthread_mutex_destroy(&sv->mu);
     free(sv);
 }
 
@@ -718,6 +757,36 @@ static void kept_answer_and_bodies(void **state)
     srv_stop(sv);
 }
 
+/* What goes out: the request as HTTP/1.1 would send it, as HTTP/2 fields
+ * (templates rendered per request, Host as :authority, lower-case names,
+ * nothing connection-specific). */
+static void templates_and_fields(void **state)
+{
+    (void)state;
+    struct srv *sv = srv_start(NULL, false, 100);
+    struct client c;
+    client_new(&c, "http", sv->port,
+               "requests: [{path: \"/t/${seq}\", method: POST, body: \"n=${seq}\",\n"
+               "            headers: {X-Seq: \"s${seq}\", TE: gzip}}]\n"
+               "timeouts: {request: 2s}\n");
+    struct xfer_req rq = {.request = 0, .target = 0, .app = XFER_NO_APP, .seq = 42};
+    xfer_start(c.x, 0, &rq);
+    for (int i = 0; i < 500 && !c.done; i++)
+        spin(&c, 10);
+    assert_int_equal(c.res[0].outcome, OC_2XX);
+    char want[64];
+    snprintf(want, sizeof want, ADDR ":%d", sv->port);
+    pthread_mutex_lock(&sv->mu);
+    assert_string_equal(sv->path, "/t/42");
+    assert_string_equal(sv->authority, want);
+    assert_string_equal(sv->seq, "s42");
+    assert_string_equal(sv->ctype, "application/x-www-form-urlencoded");
+    assert_int_equal(sv->bad_fields, 0);
+    pthread_mutex_unlock(&sv->mu);
+    client_free(&c);
+    srv_stop(sv);
+}
+
 static void refused_connect(void **state)
 {
     (void)state;
@@ -745,6 +814,7 @@ int main(void)
         cmocka_unit_test(timeout_cancels_the_stream),
         cmocka_unit_test(throttled_answer_details),
         cmocka_unit_test(kept_answer_and_bodies),
+        cmocka_unit_test(templates_and_fields),
         cmocka_unit_test(refused_connect),
     };
     return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
