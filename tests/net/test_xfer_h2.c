@@ -787,6 +787,24 @@ static void templates_and_fields(void **state)
     srv_stop(sv);
 }
 
+/* tls.connections: new — a connection per request, closed after it. */
+static void new_connection_per_request(void **state)
+{
+    (void)state;
+    struct srv *sv = srv_start(NULL, false, 100);
+    struct client c;
+    client_new(&c, "http", sv->port,
+               "tls: {connections: new}\nhttp2: {max_streams: 4}\ntimeouts: {request: 2s}\n");
+    for (int i = 0; i < 3; i++) {
+        run_n(&c, 1, false);
+        assert_int_equal(c.res[0].outcome, OC_2XX);
+        assert_true(c.res[0].new_connection);
+    }
+    assert_int_equal(atomic_load(&sv->conns), 3);
+    client_free(&c);
+    srv_stop(sv);
+}
+
 static void refused_connect(void **state)
 {
     (void)state;
@@ -815,6 +833,7 @@ int main(void)
         cmocka_unit_test(throttled_answer_details),
         cmocka_unit_test(kept_answer_and_bodies),
         cmocka_unit_test(templates_and_fields),
+        cmocka_unit_test(new_connection_per_request),
         cmocka_unit_test(refused_connect),
     };
     return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
