@@ -289,6 +289,7 @@ void h2_conn_close_r(struct h2conn *c, bool redispatch)
     }
     if (c->sess)
         nghttp2_session_del(c->sess);
+    free(c->pbuf);
     if (c->all_prev)
         c->all_prev->all_next = c->all_next;
     else

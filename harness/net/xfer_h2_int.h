@@ -63,8 +63,8 @@ struct h2conn {
     int64_t conn_deadline_ns;
     bool in_cq;
     struct h2conn *cq_prev, *cq_next; /* connect-timeout FIFO */
-    const uint8_t *wptr;              /* bytes nghttp2 gave that the socket did not take yet */
-    size_t wlen;
+    uint8_t *pbuf; /* [pcap] bytes the socket did not take yet: plen from poff (owned) */
+    size_t plen, poff, pcap;
     uint8_t first_len; /* the header of the server's first TLS record (hint.h) */
     char first[5];
     char perr[160]; /* nghttp2's message for a protocol error */

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <openssl/err.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -39,41 +40,19 @@ static void conn_broken(struct h2conn *c, bool eof, int err, const char *tls_why
     h2_conn_close_r(c, true);
 }
 
-/* Writes what the session has to send; then watches for what comes. */
-void h2_conn_flush(struct h2conn *c)
+/* Writes up to n bytes of p to c's socket; returns how many it took
+ * (fewer: it would block), or -1 when the connection broke (its
+ * requests failed, c closed). */
+static long put(struct h2conn *c, const uint8_t *p, size_t n)
 {
-    if (c->in_recv || c->state != H2C_OPEN)
-        return;
-    for (;;) {
-        if (!c->wlen) {
-            /* nghttp2 calls back from here too (a stream closes once its
-             * RST_STREAM is out): c is not closed under it */
-            c->in_recv = true;
-            ssize_t n = nghttp2_session_mem_send(c->sess, &c->wptr);
-            c->in_recv = false;
-            if (c->close_pending) {
-                h2_conn_close_r(c, true);
-                return;
-            }
-            if (n < 0) {
-                h2_conn_fail(c, OC_OTHER, "HTTP/2 to %s: %s", c->x->scn->targets[c->target].name,
-                             nghttp2_strerror((int)n));
-                h2_conn_close_r(c, true);
-                return;
-            }
-            if (!n)
-                break;
-            c->wlen = (size_t)n;
-        }
-        if (c->io.fd < 0) { /* detached: the bytes go nowhere */
-            c->wlen = 0;
-            continue;
-        }
+    size_t done = 0;
+    while (done < n) {
+        size_t k = n - done > INT32_MAX ? INT32_MAX : n - done;
         ssize_t w;
         if (c->ssl) {
             ERR_clear_error();
             errno = 0;
-            int rc = SSL_write(c->ssl, c->wptr, (int)(c->wlen > INT32_MAX ? INT32_MAX : c->wlen));
+            int rc = SSL_write(c->ssl, p + done, (int)k);
             if (rc <= 0) {
                 int e = SSL_get_error(c->ssl, rc);
                 if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ)
@@ -82,35 +61,149 @@ void h2_conn_flush(struct h2conn *c)
                 char why[128];
                 xfer_tls_error(c->ssl, e, saved, why, sizeof why);
                 conn_broken(c, false, saved, c->cert_requested ? HINT_CLIENT_CERT : why);
-                return;
+                return -1;
             }
             w = rc;
         } else {
-            w = send(c->io.fd, c->wptr, c->wlen, MSG_NOSIGNAL);
+            w = send(c->io.fd, p + done, k, MSG_NOSIGNAL);
             if (w < 0) {
                 if (errno == EAGAIN || errno == EINTR)
                     break;
                 conn_broken(c, false, errno, NULL);
-                return;
+                return -1;
             }
         }
-        c->wptr += w;
-        c->wlen -= (size_t)w;
+        done += (size_t)w;
+    }
+    return (long)done;
+}
+
+/* Keeps n bytes the socket did not take, behind those already kept (the
+ * only allocation here, when a socket's buffer is full). Returns 0, or
+ * -1 when memory ran out (c failed and closed). */
+static int stash(struct h2conn *c, const uint8_t *p, size_t n)
+{
+    if (c->poff) {
+        memmove(c->pbuf, c->pbuf + c->poff, c->plen);
+        c->poff = 0;
+    }
+    if (c->plen + n > c->pcap) {
+        size_t cap = c->pcap ? c->pcap : 16384;
+        while (cap < c->plen + n)
+            cap *= 2;
+        uint8_t *b = realloc(c->pbuf, cap);
+        if (!b) {
+            conn_broken(c, false, ENOMEM, NULL);
+            return -1;
+        }
+        c->pbuf = b;
+        c->pcap = cap;
+    }
+    memcpy(c->pbuf + c->plen, p, n);
+    c->plen += n;
+    return 0;
+}
+
+#define GATHER_BYTES 16384 /* one TLS record's worth */
+
+/* Gathers what c's session has to send into buf (GATHER_BYTES; the
+ * frames of many requests go out in one write, one TLS record); *extra:
+ * a frame that did not fit behind it (valid until the next call), or
+ * NULL. Returns the bytes gathered, or -1 when c was closed. The buffer
+ * is the caller's own (on its stack), not the transport's: a completion
+ * called back from inside may flush another connection. */
+static long gather(struct h2conn *c, uint8_t *buf, const uint8_t **extra, size_t *extra_n)
+{
+    struct xh2 *x = c->x;
+    size_t len = 0;
+    *extra = NULL;
+    *extra_n = 0;
+    for (;;) {
+        const uint8_t *p;
+        /* nghttp2 calls back from here too (a stream closes once its
+         * RST_STREAM is out): c is not closed under it */
+        c->in_recv = true;
+        ssize_t n = nghttp2_session_mem_send(c->sess, &p);
+        c->in_recv = false;
+        if (c->close_pending) {
+            h2_conn_close_r(c, true);
+            return -1;
+        }
+        if (n < 0) {
+            h2_conn_fail(c, OC_OTHER, "HTTP/2 to %s: %s", x->scn->targets[c->target].name,
+                         nghttp2_strerror((int)n));
+            h2_conn_close_r(c, true);
+            return -1;
+        }
+        if (!n)
+            return (long)len;
+        if (len + (size_t)n > GATHER_BYTES) {
+            *extra = p;
+            *extra_n = (size_t)n;
+            return (long)len;
+        }
+        memcpy(buf + len, p, (size_t)n);
+        len += (size_t)n;
+    }
+}
+
+/* Writes what the session has to send; then watches for what comes. */
+void h2_conn_flush(struct h2conn *c)
+{
+    if (c->in_recv || c->state != H2C_OPEN)
+        return;
+    struct xh2 *x = c->x;
+    uint8_t buf[GATHER_BYTES];
+    for (;;) {
+        if (c->plen) { /* what the socket did not take last time, first */
+            long w = c->io.fd < 0 ? (long)c->plen : put(c, c->pbuf + c->poff, c->plen);
+            if (w < 0)
+                return;
+            c->poff += (size_t)w;
+            c->plen -= (size_t)w;
+            if (c->plen)
+                break;
+            c->poff = 0;
+        }
+        const uint8_t *extra;
+        size_t extra_n;
+        long len = gather(c, buf, &extra, &extra_n);
+        if (len < 0)
+            return;
+        if (!len && !extra)
+            break;
+        if (c->io.fd < 0) /* detached: the bytes go nowhere */
+            continue;
+        long w = put(c, buf, (size_t)len);
+        if (w < 0)
+            return;
+        if (w < len) {
+            if (stash(c, buf + w, (size_t)(len - w)) || (extra && stash(c, extra, extra_n)))
+                return;
+            break;
+        }
+        if (extra) {
+            w = put(c, extra, extra_n);
+            if (w < 0 || ((size_t)w < extra_n && stash(c, extra + w, extra_n - (size_t)w)))
+                return;
+            if ((size_t)w < extra_n)
+                break;
+        }
     }
     if (c->proto_error) {
         /* nghttp2 ended the session for the server's bytes (its GOAWAY
          * just went out): the streams left are lost */
         h2_conn_fail(c, OC_OTHER, "HTTP/2 protocol error from %s: %s",
-                     c->x->scn->targets[c->target].name, c->perr[0] ? c->perr : "invalid frames");
+                     x->scn->targets[c->target].name, c->perr[0] ? c->perr : "invalid frames");
         h2_conn_close_r(c, true);
         return;
     }
-    if (!c->wlen && !c->streams && !nghttp2_session_want_read(c->sess) &&
+    if (!c->plen && !c->streams && !nghttp2_session_want_read(c->sess) &&
         !nghttp2_session_want_write(c->sess)) {
         h2_conn_close_r(c, true); /* the session is over (a GOAWAY) */
         return;
     }
-    h2_conn_events(c, EV_READ | (c->wlen ? EV_WRITE : 0));
+    h2_conn_events(c, EV_READ | (c->plen ? EV_WRITE : 0));
 }
 
 /* Reads and feeds what arrived on c; then writes what that called for. c
