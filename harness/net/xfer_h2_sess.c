@@ -7,12 +7,13 @@
  * fuzz target feeds a session the same way).
  *
  * How a stream ends, as docs/scenario.md ("HTTP/2") says:
+ *   - END_STREAM after a final status: the answer's class, whatever
+ *     follows (a RST_STREAM NO_ERROR, RFC 9113 8.1).
  *   - RST_STREAM from the server: reset, naming its error code
  *     (REFUSED_STREAM: "refused stream"); never re-sent.
  *   - GOAWAY whose last stream id is below the stream: reset ("GOAWAY").
  *   - closed by nghttp2 for a malformed answer, or the whole session ended
  *     for bytes that are not HTTP/2: other ("HTTP/2 protocol error").
- *   - END_STREAM after a final status: the answer's class.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,7 +217,12 @@ static int on_stream_close(nghttp2_session *sess, int32_t id, uint32_t code, voi
         return 0;
     const char *node = node_name(c);
     enum rec_outcome oc;
-    if (s->rst && s->rst_code == NGHTTP2_REFUSED_STREAM) {
+    if (s->ended && s->status) {
+        /* a whole answer, whatever came after it: a server may reset the
+         * stream with NO_ERROR once it answered without reading all of
+         * the request (RFC 9113 8.1) */
+        oc = rec_outcome_of_status(s->status);
+    } else if (s->rst && s->rst_code == NGHTTP2_REFUSED_STREAM) {
         oc = OC_RESET;
         snprintf(s->err, sizeof s->err,
                  "refused stream: %s reset it with RST_STREAM REFUSED_STREAM (not re-sent)", node);
@@ -233,8 +239,6 @@ static int on_stream_close(nghttp2_session *sess, int32_t id, uint32_t code, voi
         oc = OC_OTHER;
         snprintf(s->err, sizeof s->err, "HTTP/2 protocol error from %s: stream closed with %s%s%s",
                  node, nghttp2_http2_strerror(code), c->perr[0] ? ": " : "", c->perr);
-    } else if (s->ended && s->status) {
-        oc = rec_outcome_of_status(s->status);
     } else {
         oc = OC_RESET;
         snprintf(s->err, sizeof s->err, "%s closed the stream %s", node,
