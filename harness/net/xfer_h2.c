@@ -158,9 +158,8 @@ void h2_unlink_slot(struct h2slot *s)
     }
 }
 
-void h2_complete(struct h2slot *s, enum rec_outcome oc, bool closing)
+void h2_complete(struct h2slot *s, enum rec_outcome oc)
 {
-    (void)closing; /* (the stream's user data is cleared either way) */
     struct xh2 *x = s->x;
     struct h2conn *c = s->conn;
     h2_unlink_slot(s);
@@ -222,7 +221,7 @@ void h2_on_defer(struct ev_loop *loop, ev_timer *w, int revents)
     x->defer_head = NULL;
     while (s) {
         struct h2slot *n = s->defer_next;
-        h2_complete(s, s->defer_outcome, false);
+        h2_complete(s, s->defer_outcome);
         s = n;
     }
 }
@@ -263,7 +262,7 @@ void h2_conn_fail(struct h2conn *c, enum rec_outcome oc, const char *fmt, ...)
         if (x->starting)
             defer_fail(s, oc);
         else
-            h2_complete(s, oc, false);
+            h2_complete(s, oc);
     }
     c->in_recv = was;
 }
@@ -474,14 +473,14 @@ void h2_on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
                      "no answer from %s within %.0f ms: waited all that time for a stream "
                      "(http2.connections and max_streams in use)",
                      node, x->scn->request_timeout_ms);
-            h2_complete(s, OC_TIMEOUT, false);
+            h2_complete(s, OC_TIMEOUT);
             continue;
         }
         c = s->conn;
         snprintf(s->err, sizeof s->err, "no answer from %s within %.0f ms", node,
                  x->scn->request_timeout_ms);
         if (!c) { /* (cannot be: a request not waiting is on a connection) */
-            h2_complete(s, OC_TIMEOUT, false);
+            h2_complete(s, OC_TIMEOUT);
             continue;
         }
         if (s->stream_id > 0) {
@@ -492,7 +491,7 @@ void h2_on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
         /* c is not closed under the completion (a fresh one would be) */
         bool was = c->in_recv;
         c->in_recv = true;
-        h2_complete(s, OC_TIMEOUT, false);
+        h2_complete(s, OC_TIMEOUT);
         c->in_recv = was;
         if (c->close_pending && !was)
             h2_conn_close_r(c, true);

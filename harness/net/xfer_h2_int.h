@@ -210,8 +210,9 @@ int h2_conn_feed(struct h2conn *c, const uint8_t *buf, size_t n);
 /* ---- xfer_h2.c */
 
 /* Ends s's request with outcome oc (s->err: its message, empty for an
- * answer). closing: from nghttp2's stream-close callback. */
-void h2_complete(struct h2slot *s, enum rec_outcome oc, bool closing);
+ * answer): its stream forgets it, its connection takes another request
+ * (a waiter first), then the completion is reported. */
+void h2_complete(struct h2slot *s, enum rec_outcome oc);
 
 /* Fails every request on c (oc, message naming the node) and marks it
  * gone: no new stream. */

@@ -244,7 +244,7 @@ static int on_stream_close(nghttp2_session *sess, int32_t id, uint32_t code, voi
         snprintf(s->err, sizeof s->err, "%s closed the stream %s", node,
                  s->status ? "before the response completed" : "without a response");
     }
-    h2_complete(s, oc, true);
+    h2_complete(s, oc);
     return 0;
 }
 
