@@ -169,6 +169,14 @@ sed '/^tls:/c\tls: {ca: "'"$CA"'"}' "$T_TMP/mtls.yaml" > "$T_TMP/nocert.yaml"
 run_gatecap nocert
 assert_eq "no client certificate: exit code" 3 "$RC"
 assert_contains "no client certificate: message names the node" "127.0.0.1:8244" "$(cat "$T_TMP/nocert.log")"
+log "mutual TLS over HTTP/2 (native): the client certificate on every connection"
+sed 's/^name: mtls$/name: mtls-h2\nhttp: "2"\nhttp2: {max_streams: 4}/' "$T_TMP/mtls.yaml" > "$T_TMP/mtls-h2.yaml"
+: > "$N/access-gw1.log"
+run_gatecap mtls-h2
+ran_ok "mtls h2 run"
+assert_eq "mtls h2 all ok" 50 "$(total '.totals.all.outcomes["2xx"]')"
+assert_eq "mtls h2: nginx saw the client's certificate, over HTTP/2.0" 51 \
+    "$(grep -c 'HTTP/2.0 200 h=- dn=CN=' "$N/access-gw1.log")"
 log "connection policies: a new connection per request, or a fraction of them"
 cat > "$T_TMP/newconn.yaml" <<YAML
 name: newconn
