@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ev.h>
 #include <nghttp2/nghttp2.h>
 #include <openssl/ssl.h>
@@ -28,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -805,6 +807,60 @@ static void new_connection_per_request(void **state)
     srv_stop(sv);
 }
 
+#define FILL_MAX 64
+
+/* Every descriptor this process may open, taken (the limit lowered to a
+ * few above those open). */
+struct filled {
+    struct rlimit was;
+    int fds[FILL_MAX];
+    int n;
+};
+
+static void fill_fds(struct filled *f)
+{
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &f->was), 0);
+    int lowest = 0;
+    while (fcntl(lowest, F_GETFD) >= 0)
+        lowest++;
+    struct rlimit rl = f->was;
+    rl.rlim_cur = (rlim_t)lowest + 8;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+    f->n = 0;
+    while (f->n < FILL_MAX && (f->fds[f->n] = open("/dev/null", O_RDONLY)) >= 0)
+        f->n++;
+    assert_int_equal(errno, EMFILE);
+}
+
+static void unfill_fds(struct filled *f)
+{
+    while (f->n)
+        close(f->fds[--f->n]);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &f->was), 0);
+}
+
+/* Out of descriptors: the generator's failure (local), not the node's;
+ * reported from the loop, never from inside xfer_start. */
+static void out_of_descriptors_is_local(void **state)
+{
+    (void)state;
+    struct srv *sv = srv_start(NULL, false, 100);
+    struct client c;
+    client_new(&c, "http", sv->port, NULL);
+    struct filled f;
+    fill_fds(&f);
+    run_n(&c, 1, false);
+    unfill_fds(&f);
+    assert_true(c.res[0].local);
+    if (!strstr(c.error[0], "cannot open a socket: Too many open files"))
+        fail_msg("error: %s", c.error[0]);
+    run_n(&c, 1, false); /* with descriptors again, all is well */
+    assert_false(c.res[0].local);
+    assert_int_equal(c.res[0].outcome, OC_2XX);
+    client_free(&c);
+    srv_stop(sv);
+}
+
 static void refused_connect(void **state)
 {
     (void)state;
@@ -834,6 +890,7 @@ int main(void)
         cmocka_unit_test(kept_answer_and_bodies),
         cmocka_unit_test(templates_and_fields),
         cmocka_unit_test(new_connection_per_request),
+        cmocka_unit_test(out_of_descriptors_is_local),
         cmocka_unit_test(refused_connect),
     };
     return cmocka_run_group_tests(tests, test_dir_setup, test_dir_teardown);
