@@ -7,8 +7,11 @@
  * when the server allows fewer (SETTINGS_MAX_CONCURRENT_STREAMS), the
  * server's RST_STREAM and REFUSED_STREAM, GOAWAY, bytes that are not
  * HTTP/2, request timeouts (the stream cancelled), the node header, 429
- * with Retry-After, kept answers, a request body, and a large answer
- * (flow-control windows).
+ * with Retry-After, kept answers, a request body, a large answer
+ * (flow-control windows), what goes out as header fields (templates,
+ * :authority, no connection-specific fields), a new connection per
+ * request (tls.connections new), running out of descriptors (local) and
+ * a refused connect.
  */
 #include <setjmp.h>
 #include <stdarg.h>
