@@ -268,7 +268,7 @@ static int content_length(struct h1p *p, const char *s, size_t n, bool is_long)
 
 /* Retry-After: leading delay-seconds; an HTTP-date (or anything) is 0,
  * as the libcurl transport reports it. */
-static int retry_after(const char *s, size_t n)
+int h1p_retry_after(const char *s, size_t n)
 {
     long long v = 0;
     for (size_t i = 0; i < n && is_digit((unsigned char)s[i]); i++)
@@ -304,7 +304,7 @@ static int elem_end(struct h1p *p)
             p->conn_keep_alive = true;
         return 0;
     case HK_RETRY_AFTER:
-        p->retry_after_s = retry_after(p->elem, n);
+        p->retry_after_s = h1p_retry_after(p->elem, n);
         return 0;
     case HK_OTHER:
         break;

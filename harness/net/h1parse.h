@@ -139,6 +139,11 @@ enum h1p_rc h1p_feed(struct h1p *p, const char *buf, size_t n, size_t *used);
  * again. */
 enum h1p_rc h1p_eof(struct h1p *p);
 
+/* Retry-After's value (n bytes of s): its leading delay-seconds
+ * (saturating at INT_MAX), 0 for an HTTP-date or anything else, as
+ * h1p.retry_after_s; for the HTTP/2 transport too. */
+int h1p_retry_after(const char *s, size_t n);
+
 /* True once the first byte of a response was fed (time to first byte). */
 bool h1p_started(const struct h1p *p);
 

@@ -1,6 +1,6 @@
 /*
  * xfer.c — picks the transport for a scenario and dispatches xfer.h's
- * calls to it; see xfer.h and xfer_priv.h.
+ * calls to it; see xfer.h and xfer_int.h.
  */
 #include "net/xfer.h"
 
@@ -20,7 +20,7 @@ bool xfer_native(const struct scenario *scn)
     case SCN_TRANSPORT_CURL:
         return false;
     default:
-        return scn->http_version == 1;
+        return true; /* HTTP/1.1 and HTTP/2 both have their own */
     }
 }
 
@@ -28,17 +28,21 @@ int xfer_new(struct ev_loop *loop, const struct scenario *scn, const char *const
              size_t n_resolve, struct auth_pool *auth, size_t slots, uint64_t seed,
              xfer_done_fn done, void *user, struct xfer **out, char *err, size_t err_len)
 {
-    return (xfer_native(scn) ? xfer_h1_new : xfer_curl_new)(
-        loop, scn, resolve, n_resolve, auth, slots, seed, done, user, out, err, err_len);
+    xfer_new_fn fn = !xfer_native(scn)        ? xfer_curl_new
+                     : scn->http_version == 2 ? xfer_h2_new
+                                              : xfer_h1_new;
+    return fn(loop, scn, resolve, n_resolve, auth, slots, seed, done, user, out, err, err_len);
 }
 
 size_t xfer_fds(const struct scenario *scn, size_t slots, size_t *own)
 {
     if (!xfer_native(scn))
         return xfer_curl_fds(scn, slots, own);
+    *own = 0;
+    if (scn->http_version == 2)
+        return xfer_h2_fds(scn, slots);
     /* One connection per request in flight; idle ones beyond them are
      * closed to make room when descriptors run short (xfer_h1.c). */
-    *own = 0;
     return slots;
 }
 

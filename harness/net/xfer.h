@@ -1,10 +1,12 @@
 /*
- * xfer.h — the transport: HTTP requests on one worker's event loop. Two
+ * xfer.h — the transport: HTTP requests on one worker's event loop. Three
  * carry them: gatecap's own HTTP/1.1 client on libev and OpenSSL
- * (xfer_h1.c; the default for HTTP/1.1) and libcurl's multi_socket API
- * driven by libev watchers (xfer_curl.c; HTTP/2, or when asked for).
+ * (xfer_h1.c; the default for HTTP/1.1), its own HTTP/2 client on nghttp2,
+ * libev and OpenSSL (xfer_h2.c; the default for HTTP/2: ALPN h2 or h2c
+ * with prior knowledge, streams per connection) and libcurl's multi_socket
+ * API driven by libev watchers (xfer_curl.c; generator.transport: curl).
  *
- * The scheduler and the recorder never see either: they start a request
+ * The scheduler and the recorder never see which: they start a request
  * in a slot and get one completion per start with timings and an outcome.
  * Slots are fixed at creation; nothing is allocated per request once
  * buffers have grown. Single-threaded: every call on the loop's thread.
@@ -63,7 +65,7 @@ struct xfer_result {
     int retries;       /* times libcurl re-sent it because the reused
                           connection it went out on died (a reset or
                           close the server did before answering);
-                          0 with the native transport */
+                          0 with the native transports */
     const char *node;  /* node_header value, or NULL; valid during the callback */
     const char *error; /* the transport's message for failures, or NULL */
     bool local;        /* never sent: gatecap ran out of a local resource (file
@@ -112,12 +114,14 @@ typedef int (*xfer_new_fn)(struct ev_loop *loop, const struct scenario *scn,
                            size_t slots, uint64_t seed, xfer_done_fn done, void *user,
                            struct xfer **out, char *err, size_t err_len);
 
-/* True when the scenario's requests go through the native HTTP/1.1
- * transport (generator.transport native, or auto with HTTP/1.1). */
+/* True when the scenario's requests go through a native transport,
+ * HTTP/1.1 or HTTP/2 by scn->http_version (generator.transport native or
+ * auto); false for libcurl (curl). */
 bool xfer_native(const struct scenario *scn);
 
 /* File descriptors a transport with `slots` slots for scn may hold at
- * once: returns its connections (one per request in flight; libcurl may
+ * once: returns its connections (one per request in flight; HTTP/2 at
+ * most its share of http2.connections per node and identity; libcurl may
  * keep some idle beyond them when there are several nodes or client
  * certificates), and puts its other descriptors in *own (libcurl: a
  * wake-up socket pair per multi handle). */
@@ -140,7 +144,9 @@ size_t xfer_abandon_all(struct xfer *x, void (*each)(void *ctx, size_t slot, int
 /* Frees the transport, abandoning what is in flight; NULL is fine. */
 void xfer_free(struct xfer *x);
 
-/* Checks that this libcurl can carry the scenario as asked. Returns 0, or
+/* Checks that this libcurl can carry the scenario as asked (h2c only
+ * matters with generator.transport curl; the node check uses libcurl's
+ * HTTP/2 either way). Returns 0, or
  * -1 with the reason and what to do in err. */
 int xfer_check_support(const struct scenario *scn, char *err, size_t err_len);
 

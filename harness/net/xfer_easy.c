@@ -38,13 +38,15 @@ int xfer_check_support(const struct scenario *scn, char *err, size_t err_len)
     }
     /* libcurl before 8.0.0 fails every request after the first on a reused
      * HTTP/2 prior-knowledge connection ("Error in the HTTP2 framing
-     * layer", curl issue 10634): refuse rather than measure that. */
-    for (size_t i = 0; i < scn->n_targets; i++)
+     * layer", curl issue 10634): refuse rather than measure that. The
+     * native HTTP/2 transport speaks h2c itself. */
+    for (size_t i = 0; !xfer_native(scn) && i < scn->n_targets; i++)
         if (!scn->targets[i].https && v->version_num < 0x080000) {
             snprintf(err, err_len,
                      "target %s: HTTP/2 without TLS (h2c) is broken in libcurl %s (reused "
                      "prior-knowledge connections fail; fixed in libcurl 8.0.0); use an https "
-                     "target for http: \"2\", or http: \"1.1\"",
+                     "target for http: \"2\", generator.transport: auto (gatecap's own HTTP/2 "
+                     "client), or http: \"1.1\"",
                      scn->targets[i].name, v->version);
             return -1;
         }

@@ -50,27 +50,8 @@ static void on_io(struct ev_loop *loop, ev_io *w, int revents);
 
 /* ---------------------------------------------------------------- FIFOs */
 
-#define FIFO_PUSH(f, s, P, N)                                                                      \
-    do {                                                                                           \
-        (s)->P = (f)->tail;                                                                        \
-        (s)->N = NULL;                                                                             \
-        if ((f)->tail)                                                                             \
-            (f)->tail->N = (s);                                                                    \
-        else                                                                                       \
-            (f)->head = (s);                                                                       \
-        (f)->tail = (s);                                                                           \
-    } while (0)
-#define FIFO_DROP(f, s, P, N)                                                                      \
-    do {                                                                                           \
-        if ((s)->P)                                                                                \
-            (s)->P->N = (s)->N;                                                                    \
-        else                                                                                       \
-            (f)->head = (s)->N;                                                                    \
-        if ((s)->N)                                                                                \
-            (s)->N->P = (s)->P;                                                                    \
-        else                                                                                       \
-            (f)->tail = (s)->P;                                                                    \
-    } while (0)
+#define FIFO_PUSH(f, s, P, N) XFER_LIST_PUSH((f)->head, (f)->tail, s, P, N)
+#define FIFO_DROP(f, s, P, N) XFER_LIST_DROP((f)->head, (f)->tail, s, P, N)
 
 /* Arms the deadline timer for the earliest head, unless it is already
  * armed for an earlier time (it then fires early and re-arms). */
@@ -692,61 +673,15 @@ static size_t identity(const struct xh1 *x, size_t app)
  * Returns 0, or -1 with the reason in s->err. */
 static int prepare(struct xh1 *x, struct h1slot *s, const struct xfer_req *rq)
 {
-    const struct scenario *scn = x->scn;
-    size_t k = rq->request * scn->n_targets + rq->target;
-    const struct scn_request *rqs = &scn->requests[rq->request];
+    size_t k = rq->request * x->scn->n_targets + rq->target;
     bool with_token = x->auth && rq->app != XFER_NO_APP;
     if (!x->dynamic[rq->request] && !with_token) {
         s->out = x->static_out[k];
         return 0;
     }
-    if (x->dynamic[rq->request]) {
-        struct tpl_ctx ctx = {.feeders = (const struct feeder *const *)scn->feeders,
-                              .rows = rq->rows,
-                              .seq = rq->seq,
-                              .rng = &x->rng,
-                              .wall_ns = clock_wall_ns(),
-                              .vars = rq->vars};
-        if (render_request(rqs, x->base_paths[rq->target], &ctx, &s->rb))
-            goto nomem;
-    }
-    struct h1req_auth au, *aup = NULL;
-    char tok[16384];
-    size_t len = 0;
-    if (with_token) {
-        len = auth_token_copy(x->auth, rq->app, tok, sizeof tok, &s->auth_gen);
-        if (len >= sizeof tok) {
-            snprintf(s->err, sizeof s->err, "the access token is longer than %zu bytes",
-                     sizeof tok - 1);
-            return -1;
-        }
-        au = (struct h1req_auth){scn->auth.header, scn->auth.prefix, tok, len, NULL, 0};
-        aup = &au;
-        long sl = reqsig_line(x->sig, x->auth, scn, rqs, rq->app,
-                              rqs->body_tpl ? s->rb.body.data : rqs->body,
-                              rqs->body_tpl ? s->rb.body.len
-                              : rqs->body   ? rqs->body_bytes
-                                            : 0,
-                              x->sig_line, sizeof x->sig_line);
-        if (sl < 0) {
-            OPENSSL_cleanse(tok, len);
-            snprintf(s->err, sizeof s->err, "could not sign the request (sign:)");
-            s->local = true;
-            return -1;
-        }
-        au.extra = sl ? x->sig_line : NULL;
-        au.extra_len = (size_t)sl;
-    }
-    int rc = h1req_build(rqs, &scn->targets[rq->target], rqs->path_tpl ? &s->rb.url : NULL,
-                         s->rb.lines, rqs->body_tpl ? &s->rb.body : NULL, aup, &s->wbuf, &s->out);
-    if (with_token)
-        OPENSSL_cleanse(tok, len);
-    if (!rc)
-        return 0;
-nomem:
-    snprintf(s->err, sizeof s->err, "out of memory building the request");
-    s->local = true;
-    return -1;
+    struct h1req_src src = {x->scn, x->auth, x->sig, x->sig_line, &x->rng, x->base_paths};
+    return h1req_prepare(&src, rq, x->dynamic[rq->request], &s->rb, &s->wbuf, &s->out, &s->auth_gen,
+                         &s->local, s->err, sizeof s->err);
 }
 
 int h1_start(struct xfer *xb, size_t slot, const struct xfer_req *rq)

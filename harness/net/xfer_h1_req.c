@@ -8,6 +8,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/crypto.h>
+
+#include "base/clock.h"
+#include "net/auth.h"
+#include "net/render.h"
+#include "net/reqsig.h"
+#include "net/xfer.h"
 #include "scenario/scenario.h"
 
 bool h1req_head(const struct scn_request *rq)
@@ -121,4 +128,59 @@ int h1req_build(const struct scn_request *rq, const struct scn_target *t,
     out->head = buf->data;
     out->head_len = buf->len;
     return 0;
+}
+
+int h1req_prepare(const struct h1req_src *src, const struct xfer_req *rq, bool dynamic,
+                  struct render_bufs *rb, struct tpl_buf *buf, struct h1req *out,
+                  uint32_t *auth_gen, bool *local, char *err, size_t err_len)
+{
+    const struct scenario *scn = src->scn;
+    const struct scn_request *rqs = &scn->requests[rq->request];
+    bool with_token = src->auth && rq->app != XFER_NO_APP;
+    if (dynamic) {
+        struct tpl_ctx ctx = {.feeders = (const struct feeder *const *)scn->feeders,
+                              .rows = rq->rows,
+                              .seq = rq->seq,
+                              .rng = src->rng,
+                              .wall_ns = clock_wall_ns(),
+                              .vars = rq->vars};
+        if (render_request(rqs, src->base_paths[rq->target], &ctx, rb))
+            goto nomem;
+    }
+    struct h1req_auth au, *aup = NULL;
+    char tok[16384];
+    size_t len = 0;
+    if (with_token) {
+        len = auth_token_copy(src->auth, rq->app, tok, sizeof tok, auth_gen);
+        if (len >= sizeof tok) {
+            snprintf(err, err_len, "the access token is longer than %zu bytes", sizeof tok - 1);
+            return -1;
+        }
+        au = (struct h1req_auth){scn->auth.header, scn->auth.prefix, tok, len, NULL, 0};
+        aup = &au;
+        long sl = reqsig_line(src->sig, src->auth, scn, rqs, rq->app,
+                              rqs->body_tpl ? rb->body.data : rqs->body,
+                              rqs->body_tpl ? rb->body.len
+                              : rqs->body   ? rqs->body_bytes
+                                            : 0,
+                              src->sig_line, REQSIG_LINE_MAX);
+        if (sl < 0) {
+            OPENSSL_cleanse(tok, len);
+            snprintf(err, err_len, "could not sign the request (sign:)");
+            *local = true;
+            return -1;
+        }
+        au.extra = sl ? src->sig_line : NULL;
+        au.extra_len = (size_t)sl;
+    }
+    int rc = h1req_build(rqs, &scn->targets[rq->target], rqs->path_tpl ? &rb->url : NULL, rb->lines,
+                         rqs->body_tpl ? &rb->body : NULL, aup, buf, out);
+    if (with_token)
+        OPENSSL_cleanse(tok, len);
+    if (!rc)
+        return 0;
+nomem:
+    snprintf(err, err_len, "out of memory building the request");
+    *local = true;
+    return -1;
 }

@@ -17,12 +17,18 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "scenario/template.h"
 
+struct auth_pool;
+struct render_bufs;
+struct reqsig;
+struct scenario;
 struct scn_request;
 struct scn_target;
 struct tpl_ctx;
+struct xfer_req;
 
 /* Bodies up to this size are copied behind the head, so the request goes
  * out in one write (one TLS record); larger ones are a second piece. */
@@ -56,6 +62,27 @@ int h1req_build(const struct scn_request *rq, const struct scn_target *t,
                 const struct tpl_buf *rendered_path, const struct tpl_buf *header_lines,
                 const struct tpl_buf *rendered_body, const struct h1req_auth *auth,
                 struct tpl_buf *buf, struct h1req *out);
+
+/* What h1req_prepare builds from: a transport's (all borrowed). */
+struct h1req_src {
+    const struct scenario *scn;
+    struct auth_pool *auth;  /* the token pool, or NULL */
+    struct reqsig *sig;      /* requests' sign: headers, or NULL */
+    char *sig_line;          /* REQSIG_LINE_MAX bytes for one request's */
+    uint64_t *rng;           /* the transport's generator (templates) */
+    char *const *base_paths; /* [target] */
+};
+
+/* Builds one request's bytes per send (both native transports use it:
+ * HTTP/2 converts them into header fields): rq's templates rendered into
+ * rb when dynamic, its application's token and signature when src has a
+ * token pool and rq an application, into buf; out points into buf and
+ * the body. *auth_gen: the token's generation. Returns 0, or -1 with the
+ * reason in err (*local true when gatecap ran out of memory or could not
+ * sign). */
+int h1req_prepare(const struct h1req_src *src, const struct xfer_req *rq, bool dynamic,
+                  struct render_bufs *rb, struct tpl_buf *buf, struct h1req *out,
+                  uint32_t *auth_gen, bool *local, char *err, size_t err_len);
 
 /* True when requests with method m carry no response body (HEAD). */
 bool h1req_head(const struct scn_request *rq);

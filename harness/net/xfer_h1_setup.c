@@ -142,10 +142,8 @@ static void xh1_free(struct xfer *xb)
     free(x);
 }
 
-/* The address of target t: its IP literal, or the pinned entry
- * ("host:port:address") the engine resolved. */
-static int target_addr(const struct scn_target *t, const char *const *resolve, size_t n_resolve,
-                       struct h1target *out)
+int xfer_h1_target_addr(const struct scn_target *t, const char *const *resolve, size_t n_resolve,
+                        struct sockaddr_storage *out, socklen_t *addr_len)
 {
     char want[512];
     const char *addr = t->host;
@@ -160,19 +158,19 @@ static int target_addr(const struct scn_target *t, const char *const *resolve, s
         buf[len - 2] = '\0';
         addr = buf;
     }
-    struct sockaddr_in *v4 = (struct sockaddr_in *)&out->addr;
-    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&out->addr;
-    memset(&out->addr, 0, sizeof out->addr);
+    struct sockaddr_in *v4 = (struct sockaddr_in *)out;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)out;
+    memset(out, 0, sizeof *out);
     if (inet_pton(AF_INET, addr, &v4->sin_addr) == 1) {
         v4->sin_family = AF_INET;
         v4->sin_port = htons((uint16_t)t->port);
-        out->addr_len = sizeof *v4;
+        *addr_len = sizeof *v4;
         return 0;
     }
     if (inet_pton(AF_INET6, addr, &v6->sin6_addr) == 1) {
         v6->sin6_family = AF_INET6;
         v6->sin6_port = htons((uint16_t)t->port);
-        out->addr_len = sizeof *v6;
+        *addr_len = sizeof *v6;
         return 0;
     }
     return -1;
@@ -227,7 +225,8 @@ int xfer_h1_new(struct ev_loop *loop, const struct scenario *scn, const char *co
         tls |= scn->targets[t].https;
         if (!(x->base_paths[t] = strdup(scn->targets[t].base_path)))
             goto nomem;
-        if (target_addr(&scn->targets[t], resolve, n_resolve, &x->targets[t])) {
+        if (xfer_h1_target_addr(&scn->targets[t], resolve, n_resolve, &x->targets[t].addr,
+                                &x->targets[t].addr_len)) {
             snprintf(err, err_len, "node %s: no address for host '%s'", scn->targets[t].name,
                      scn->targets[t].host);
             goto fail;

@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "net/xfer.h"
 #include "net/xfer_easy.h"
@@ -21,6 +22,30 @@ struct scn_target;
 struct scn_tls;
 struct render_bufs;
 struct xfer_tls_hook;
+
+/* Doubly linked lists through fields P (previous) and N (next) of their
+ * elements, with head and tail lvalues: the native transports' FIFOs. */
+#define XFER_LIST_PUSH(head, tail, s, P, N)                                                        \
+    do {                                                                                           \
+        (s)->P = (tail);                                                                           \
+        (s)->N = NULL;                                                                             \
+        if (tail)                                                                                  \
+            (tail)->N = (s);                                                                       \
+        else                                                                                       \
+            (head) = (s);                                                                          \
+        (tail) = (s);                                                                              \
+    } while (0)
+#define XFER_LIST_DROP(head, tail, s, P, N)                                                        \
+    do {                                                                                           \
+        if ((s)->P)                                                                                \
+            (s)->P->N = (s)->N;                                                                    \
+        else                                                                                       \
+            (head) = (s)->N;                                                                       \
+        if ((s)->N)                                                                                \
+            (s)->N->P = (s)->P;                                                                    \
+        else                                                                                       \
+            (tail) = (s)->P;                                                                       \
+    } while (0)
 
 /* A transport's entry points (xfer.h's functions dispatch through them). */
 struct xfer_ops {
@@ -36,13 +61,29 @@ struct xfer {
     const struct xfer_ops *ops;
 };
 
-/* The two transports' constructors, with xfer_new's contract. */
+/* The transports' constructors, with xfer_new's contract. */
 int xfer_curl_new(struct ev_loop *loop, const struct scenario *scn, const char *const *resolve,
                   size_t n_resolve, struct auth_pool *auth, size_t slots, uint64_t seed,
                   xfer_done_fn done, void *user, struct xfer **out, char *err, size_t err_len);
 int xfer_h1_new(struct ev_loop *loop, const struct scenario *scn, const char *const *resolve,
                 size_t n_resolve, struct auth_pool *auth, size_t slots, uint64_t seed,
                 xfer_done_fn done, void *user, struct xfer **out, char *err, size_t err_len);
+
+/* The native HTTP/2 transport's (xfer_h2_setup.c). */
+int xfer_h2_new(struct ev_loop *loop, const struct scenario *scn, const char *const *resolve,
+                size_t n_resolve, struct auth_pool *auth, size_t slots, uint64_t seed,
+                xfer_done_fn done, void *user, struct xfer **out, char *err, size_t err_len);
+
+/* xfer_fds of the native HTTP/2 transport: its connections (at most
+ * one per request in flight, fewer with http2.connections). */
+size_t xfer_h2_fds(const struct scenario *scn, size_t slots);
+
+/* The address of target t for the native transports (xfer_h1_setup.c):
+ * its IP literal, or the pinned entry ("host:port:address") the engine
+ * resolved, into *out and *addr_len. Returns 0, or -1 when there is
+ * none. */
+int xfer_h1_target_addr(const struct scn_target *t, const char *const *resolve, size_t n_resolve,
+                        struct sockaddr_storage *out, socklen_t *addr_len);
 
 /* xfer_fds of the libcurl transport. */
 size_t xfer_curl_fds(const struct scenario *scn, size_t slots, size_t *own);

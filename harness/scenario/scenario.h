@@ -222,7 +222,7 @@ struct scn_step_stop {
 /* Which HTTP client carries requests (`generator.transport`). */
 enum scn_transport {
     SCN_TRANSPORT_AUTO = 0,   /* native for HTTP/1.1, libcurl for HTTP/2 */
-    SCN_TRANSPORT_NATIVE = 1, /* gatecap's own HTTP/1.1 client (xfer_h1.c) */
+    SCN_TRANSPORT_NATIVE = 1, /* gatecap's own clients (xfer_h1.c, xfer_h2.c) */
     SCN_TRANSPORT_CURL = 2,   /* libcurl's multi interface (xfer_curl.c) */
 };
 

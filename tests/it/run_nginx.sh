@@ -1,7 +1,8 @@
 #!/bin/bash
 # gatecap run against Debian's nginx as two gateway nodes (127.0.0.1 and
 # 127.0.0.2 on 8280/8243): exact counts, open-model rate, weighted mixes,
-# per-node breakdown against nginx's own access logs, HTTP/2 over ALPN,
+# per-node breakdown against nginx's own access logs, HTTP/2 over ALPN and
+# h2c on gatecap's own HTTP/2 client (libcurl's h2c refused),
 # TLS verification failure, mutual TLS.
 . "$(dirname "$0")/../lib/common.sh"
 . "$GATECAP_TOP/tests/lib/nginx.sh"
@@ -91,11 +92,12 @@ ran_ok "node-header run"
 assert_eq "gw1 by header vs nginx" "$(( $(nginx_count "$N" gw1) - 1 ))" "$(total '.totals.by_node.gw1.count')"
 assert_eq "gw2 by header vs nginx" "$(( $(nginx_count "$N" gw2) - 1 ))" "$(total '.totals.by_node.gw2.count')"
 
-log "HTTP/2 over TLS (ALPN) on 8243"
+log "HTTP/2 over TLS (ALPN) on 8243: gatecap's own HTTP/2 client (transport auto)"
 cat > "$T_TMP/h2.yaml" <<YAML
 name: h2
 targets: ["https://127.0.0.1:8243", "https://127.0.0.2:8243"]
 http: "2"
+node_header: X-Gateway-Node
 tls: {ca: "$CA"}
 requests: [{name: get, path: /h2}]
 load: {workers: 1, phases: [{name: s, duration: 2s, rate: 100/s}]}
@@ -103,15 +105,40 @@ YAML
 reset_logs
 run_gatecap h2
 ran_ok "h2 run"
+assert_eq "h2 transport" native "$(total '.gatecap.transport')"
 assert_eq "h2 all ok" 200 "$(total '.totals.all.outcomes["2xx"]')"
 assert_eq "nginx saw only HTTP/2.0" "$(( $(nginx_count "$N" gw1) + $(nginx_count "$N" gw2) ))" \
     "$(cat "$N/access-gw1.log" "$N/access-gw2.log" | grep -c 'HTTP/2.0')"
+assert_eq "h2 gw1 by node header vs nginx" "$(( $(nginx_count "$N" gw1) - 1 ))" \
+    "$(total '.totals.by_node.gw1.count')"
+
+log "h2c (prior knowledge) on 8281, natively; 10 streams on one connection"
+cat > "$T_TMP/h2c.yaml" <<YAML
+name: h2c
+targets: ["http://127.0.0.2:8281"]
+http: "2"
+http2: {max_streams: 10, connections: 1}
+# (GET: the node check before the run goes through libcurl, whose h2c
+# POSTs nginx resets now and then on Debian 12's 7.88)
+requests: [{name: get, path: /h2c}]
+load: {model: closed, workers: 1, phases: [{name: vu, duration: 2s, users: 20}]}
+YAML
+reset_logs
+run_gatecap h2c
+ran_ok "h2c run"
+assert_eq "h2c transport" native "$(total '.gatecap.transport')"
+assert_eq "h2c all ok" "$(total '.totals.all.count')" "$(total '.totals.all.outcomes["2xx"]')"
+assert_eq "h2c count vs nginx log" "$(( $(nginx_count "$N" gw2) - 1 ))" "$(total '.totals.all.count')"
+assert_eq "h2c: nginx saw only HTTP/2.0" "$(nginx_count "$N" gw2)" \
+    "$(grep -c 'GET /h2c HTTP/2.0' "$N/access-gw2.log")"
+assert_ge "h2c: 20 users on 10 streams waited for streams" 1 "$(total '.generator.stream_waits')"
 if curl --version | grep -q '^curl 7\.'; then
-    log "h2c on this libcurl is refused clearly (curl issue 10634)"
-    sed 's|https://127.0.0.2:8243|http://127.0.0.2:8281|' "$T_TMP/h2.yaml" > "$T_TMP/h2c.yaml"
-    run_gatecap h2c
-    assert_eq "h2c exit code" 2 "$RC"
-    assert_contains "h2c message" "libcurl" "$(cat "$T_TMP/h2c.log")"
+    log "h2c through this libcurl (generator.transport: curl) is refused clearly (curl issue 10634)"
+    sed -e '/^http2:/d' "$T_TMP/h2c.yaml" > "$T_TMP/h2c-curl.yaml"
+    echo "generator: {transport: curl}" >> "$T_TMP/h2c-curl.yaml"
+    run_gatecap h2c-curl
+    assert_eq "h2c via libcurl exit code" 2 "$RC"
+    assert_contains "h2c via libcurl message" "libcurl" "$(cat "$T_TMP/h2c-curl.log")"
 fi
 
 log "TLS: untrusted certificate stops the run with exit 3, naming the node"
@@ -142,6 +169,14 @@ sed '/^tls:/c\tls: {ca: "'"$CA"'"}' "$T_TMP/mtls.yaml" > "$T_TMP/nocert.yaml"
 run_gatecap nocert
 assert_eq "no client certificate: exit code" 3 "$RC"
 assert_contains "no client certificate: message names the node" "127.0.0.1:8244" "$(cat "$T_TMP/nocert.log")"
+log "mutual TLS over HTTP/2 (native): the client certificate on every connection"
+sed 's/^name: mtls$/name: mtls-h2\nhttp: "2"\nhttp2: {max_streams: 4}/' "$T_TMP/mtls.yaml" > "$T_TMP/mtls-h2.yaml"
+: > "$N/access-gw1.log"
+run_gatecap mtls-h2
+ran_ok "mtls h2 run"
+assert_eq "mtls h2 all ok" 50 "$(total '.totals.all.outcomes["2xx"]')"
+assert_eq "mtls h2: nginx saw the client's certificate, over HTTP/2.0" 51 \
+    "$(grep -c 'HTTP/2.0 200 h=- dn=CN=' "$N/access-gw1.log")"
 log "connection policies: a new connection per request, or a fraction of them"
 cat > "$T_TMP/newconn.yaml" <<YAML
 name: newconn
