@@ -14,6 +14,15 @@ run() {
     shift
     RC=0
     "$GATECAP" run "$T_TMP/$name.yaml" -o "$T_TMP/$name" --quiet "$@" > "$T_TMP/$name.log" 2>&1 || RC=$?
+    # tests/it/h2/ (IT_HTTP=2): every run there speaks HTTP/2, through the
+    # native transport unless its scenario asks for libcurl
+    if [ "${IT_HTTP:-1.1}" = 2 ] && [ -f "$T_TMP/$name/results.json" ]; then
+        [ "$(jr "$name" .scenario.http)" = 2 ] ||
+            fail "$name: IT_HTTP=2, but the run spoke HTTP/$(jr "$name" .scenario.http)"
+        [ "$(jr "$name" '.scenario.generator.transport // "auto"')" = curl ] ||
+            [ "$(jr "$name" .gatecap.transport)" = native ] ||
+            fail "$name: HTTP/2 went through $(jr "$name" .gatecap.transport), not the native transport"
+    fi
 }
 
 jr() { jq -r "$2" "$T_TMP/$1/results.json"; }
