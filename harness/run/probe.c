@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <ev.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@
 #include "net/xfer_easy.h"
 #include "run/certname.h"
 #include "scenario/scenario.h"
+#include "scenario/template.h"
 
 /* The start of the check's answer (CURLOPT_WRITEFUNCTION). */
 struct probe_body {
@@ -193,6 +195,88 @@ static bool name_mismatch(const struct scenario *scn, const char *const *resolve
     return true;
 }
 
+/* ---- the check through gatecap's own HTTP/2 client ---- */
+
+/* What the native transport reported for the check's one request. */
+struct probe_native {
+    bool done;
+    bool answered; /* a status came back */
+    int status;
+    char said[PROBE_SAID_LEN];
+    char error[512];
+    struct probe_stop *ps;
+    struct xfer *x;
+};
+
+static void on_native_done(void *user, size_t slot, const struct xfer_result *r)
+{
+    (void)slot;
+    struct probe_native *pn = user;
+    pn->done = true;
+    pn->answered = r->status > 0 && !r->local && !r->error;
+    pn->status = r->status;
+    rec_body_line(pn->said, sizeof pn->said, r->body, r->body ? r->body_len : 0);
+    snprintf(pn->error, sizeof pn->error, "%s (%s)", r->error ? r->error : "no answer",
+             rec_outcome_name(r->outcome));
+}
+
+/* Every 50 ms while the check waits: gives up when stop() says so. */
+static void on_native_tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)revents;
+    struct probe_native *pn = w->data;
+    if (pn->ps->stop && pn->ps->stop(pn->ps->ctx)) {
+        xfer_abandon_all(pn->x, NULL, NULL);
+        ev_break(loop, EVBREAK_ALL);
+    }
+}
+
+/* Request 0 to target through the transport the run uses (the native
+ * HTTP/2 one), on a loop of its own, bounded by the scenario's timeouts.
+ * Returns 0 when it answered (*ans), 1 when it did not (the transport's
+ * message in err), -1 when stopped or when the transport could not be set
+ * up (err). */
+static int probe_native(const struct scenario *scn, const char *const *resolve, size_t n_resolve,
+                        struct auth_pool *auth, size_t target, struct probe_stop *ps,
+                        struct probe_answer *ans, char *err, size_t err_len)
+{
+    static const size_t first_rows[TPL_MAX_FEEDERS];
+    struct probe_native pn = {.ps = ps};
+    struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+    if (!loop) {
+        snprintf(err, err_len, "could not prepare the request (no event loop)");
+        return -1;
+    }
+    int ret = -1;
+    if (xfer_new(loop, scn, resolve, n_resolve, auth, 1, 1, on_native_done, &pn, &pn.x, err,
+                 err_len))
+        goto out;
+    struct xfer_req rq = {
+        .request = 0, .target = target, .app = auth ? 0 : XFER_NO_APP, .rows = first_rows};
+    ev_timer tick;
+    ev_timer_init(&tick, on_native_tick, 0.05, 0.05);
+    tick.data = &pn;
+    ev_timer_start(loop, &tick);
+    xfer_start(pn.x, 0, &rq);
+    while (!pn.done && !(ps->stop && ps->stop(ps->ctx)))
+        ev_run(loop, EVRUN_ONCE);
+    ev_timer_stop(loop, &tick);
+    if (!pn.done) {
+        snprintf(err, err_len, "stopped");
+    } else if (pn.answered) {
+        ans->status = pn.status;
+        snprintf(ans->said, sizeof ans->said, "%s", pn.said);
+        ret = 0;
+    } else {
+        snprintf(err, err_len, "%s", pn.error);
+        ret = 1;
+    }
+out:
+    xfer_free(pn.x);
+    ev_loop_destroy(loop);
+    return ret;
+}
+
 int probe_node(const struct scenario *scn, const char *const *resolve, size_t n_resolve,
                struct auth_pool *auth, size_t target, bool (*stop)(void *stop_ctx), void *stop_ctx,
                struct probe_answer *ans, char *err, size_t err_len)
@@ -205,6 +289,16 @@ int probe_node(const struct scenario *scn, const char *const *resolve, size_t n_
     char errbuf[CURL_ERROR_SIZE] = "";
     int ret = -1;
     memset(ans, 0, sizeof *ans);
+    /* HTTP/2 natively: the run's own client decides (libcurl 7.88 calls an
+     * answer followed by RST_STREAM NO_ERROR a failure, RFC 9113 8.1 says
+     * it is an answer); libcurl's request below only explains a failure */
+    char native_err[512] = "";
+    if (scn->http_version == 2 && xfer_native(scn)) {
+        int n = probe_native(scn, resolve, n_resolve, auth, target, &ps, ans, err, err_len);
+        if (n <= 0)
+            return n;
+        snprintf(native_err, sizeof native_err, "%s", err);
+    }
     if (xfer_easy_new(scn, resolve, n_resolve, auth, target, &xe, err, err_len))
         return -1;
     if (n_resolve && !(res = xfer_build_resolve(resolve, n_resolve))) {
@@ -229,6 +323,10 @@ int probe_node(const struct scenario *scn, const char *const *resolve, size_t n_
         } else {
             probe_failure(e, scn, res, target, rc, cert_asked, errbuf, &ps, err, err_len);
         }
+        goto out;
+    }
+    if (native_err[0]) { /* libcurl got through where gatecap's HTTP/2 client did not */
+        snprintf(err, err_len, "%s", native_err);
         goto out;
     }
     long code = 0;

@@ -10,8 +10,14 @@
  * protocol; after a failed verification, the names the certificate does
  * carry (certname.h).
  *
- * Blocking by design (libcurl's curl_easy_perform): never on a worker's
- * loop. Prints nothing; the caller redacts (what a node said is quoted).
+ * Over native HTTP/2 the request goes through gatecap's own HTTP/2
+ * transport (the run's client decides; libcurl 7.88 takes an answer
+ * followed by RST_STREAM NO_ERROR for a failure), on an event loop of the
+ * check's own; libcurl's request then only explains a failure.
+ *
+ * Blocking by design (curl_easy_perform, or that loop run to the answer):
+ * never on a worker's loop. Prints nothing; the caller redacts (what a
+ * node said is quoted).
  */
 #ifndef GATECAP_PROBE_H
 #define GATECAP_PROBE_H
