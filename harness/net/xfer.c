@@ -5,6 +5,7 @@
 #include "net/xfer.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/rng.h"
@@ -107,4 +108,26 @@ void xfer_kept(const struct h1p_keep *k, struct xfer_result *r)
     r->whole_body = k->body ? k->body : "";
     r->whole_body_len = k->body_len;
     r->body_truncated = k->truncated || k->oom;
+}
+
+void xfer_answer(const struct scenario *scn, size_t request, size_t target,
+                 const struct xfer_answer *a, struct xfer_result *r, char *err, size_t err_len)
+{
+    r->status = a->status;
+    if (!xfer_status_valid(a->status)) {
+        snprintf(err, err_len, "invalid response from %s: status %d is outside 100..599",
+                 scn->targets[target].name, a->status);
+        r->error = err;
+    }
+    r->expected = scn_request_expects(&scn->requests[request], a->status);
+    if (a->node_len)
+        r->node = a->node;
+    if (a->status == 429) {
+        r->throttle_kind = rec_throttle_kind(a->peek, a->peek_len);
+        r->retry_after_s = a->retry_after_s;
+    }
+    r->body = a->peek_len ? a->peek : NULL;
+    r->body_len = a->peek_len;
+    if (a->keep)
+        xfer_kept(a->keep, r);
 }

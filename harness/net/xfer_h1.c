@@ -106,24 +106,14 @@ static void complete(struct h1slot *s, enum rec_outcome oc, bool keep)
         .retry_after_s = -1,
     };
     if (!s->err[0]) { /* an answer */
-        r.status = p->status;
-        if (!xfer_status_valid(p->status)) {
-            snprintf(s->err, sizeof s->err,
-                     "invalid response from %s: status %d is outside 100..599",
-                     x->scn->targets[s->target].name, p->status);
-            r.error = s->err;
-        }
-        r.expected = scn_request_expects(&x->scn->requests[s->request], p->status);
-        if (p->node_len)
-            r.node = p->node;
-        if (p->status == 429) {
-            r.throttle_kind = rec_throttle_kind(p->peek, p->peek_len);
-            r.retry_after_s = p->retry_after_s;
-        }
-        r.body = p->peek_len ? p->peek : NULL;
-        r.body_len = p->peek_len;
-        if (p->keep)
-            xfer_kept(p->keep, &r);
+        struct xfer_answer a = {.status = p->status,
+                                .node = p->node,
+                                .node_len = p->node_len,
+                                .peek = p->peek,
+                                .peek_len = p->peek_len,
+                                .retry_after_s = p->retry_after_s,
+                                .keep = p->keep};
+        xfer_answer(x->scn, s->request, s->target, &a, &r, s->err, sizeof s->err);
     } else {
         r.error = s->err;
     }

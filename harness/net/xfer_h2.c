@@ -177,24 +177,14 @@ void h2_complete(struct h2slot *s, enum rec_outcome oc)
         .bytes_received = s->bytes_received,
     };
     if (!s->err[0]) { /* an answer */
-        r.status = s->status;
-        if (!xfer_status_valid(s->status)) {
-            snprintf(s->err, sizeof s->err,
-                     "invalid response from %s: status %d is outside 100..599",
-                     x->scn->targets[s->target].name, s->status);
-            r.error = s->err;
-        }
-        r.expected = scn_request_expects(&x->scn->requests[s->request], s->status);
-        if (s->node_len)
-            r.node = s->node;
-        if (s->status == 429) {
-            r.throttle_kind = rec_throttle_kind(s->peek_buf, s->peek_len);
-            r.retry_after_s = s->retry_after_s;
-        }
-        r.body = s->peek_len ? s->peek_buf : NULL;
-        r.body_len = s->peek_len;
-        if (s->keep)
-            xfer_kept(&s->kept, &r);
+        struct xfer_answer a = {.status = s->status,
+                                .node = s->node,
+                                .node_len = s->node_len,
+                                .peek = s->peek_buf,
+                                .peek_len = s->peek_len,
+                                .retry_after_s = s->retry_after_s,
+                                .keep = s->keep ? &s->kept : NULL};
+        xfer_answer(x->scn, s->request, s->target, &a, &r, s->err, sizeof s->err);
     } else {
         r.error = s->err;
     }

@@ -138,4 +138,22 @@ struct h1p_keep;
  * lines after its status line; the body as kept). */
 void xfer_kept(const struct h1p_keep *k, struct xfer_result *r);
 
+/* What a native transport read of an answer, for xfer_answer. */
+struct xfer_answer {
+    int status;
+    const char *node; /* node_header's value (node_len bytes) */
+    size_t node_len;
+    const char *peek; /* the body's start (peek_len bytes) */
+    size_t peek_len;
+    int retry_after_s;           /* a 429's Retry-After, or -1 */
+    const struct h1p_keep *keep; /* the whole answer (xfer_req.keep), or NULL */
+};
+
+/* Fills r's answer fields from a (status, expected for request `request`,
+ * node, a 429's kind and Retry-After, the body's start, the kept answer);
+ * a status outside 100..599 is named in err (err_len bytes, naming
+ * target's node) and r->error points there. */
+void xfer_answer(const struct scenario *scn, size_t request, size_t target,
+                 const struct xfer_answer *a, struct xfer_result *r, char *err, size_t err_len);
+
 #endif
