@@ -80,7 +80,7 @@ load:
     - {name: s, steps: {from: 600/s, to: 880/s, step: 40/s, duration: 3s}}
 YAML
 log "step run: 600..880/s through haproxy to $NODES nodes of ${CAP}/s each"
-run steps
+run_undisturbed steps
 [ "$RC" = 0 ] || fail "step run: exit code $RC ($(jr steps .run.status 2> /dev/null)): $(tail -3 "$T_TMP/steps.log")"
 R="$T_TMP/steps/results.json"
 assert_eq "phases recorded" 8 "$(jq '[.scenario.load.phases[] | select(.record)] | length' "$R")"

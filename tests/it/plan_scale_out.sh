@@ -28,9 +28,8 @@ on_exit "'$GATECAP_TOP/tools/gateway-cluster' stop --dir '$CL'"
     fail "cluster did not start: $(tail -5 "$T_TMP/cluster.log")"
 
 # staircase NAME TARGET K: per node 180..220/s in steps of 10/s (5 % of a
-# node's capacity; see plan_known_capacity.sh for why), times K nodes. A run that
-# gatecap could not deliver (generator-limited: a busy machine) is run once
-# more; plan would rightly refuse it.
+# node's capacity; see plan_known_capacity.sh for why), times K nodes,
+# measured again when gatecap could not deliver it (run_undisturbed).
 staircase() {
     cat > "$T_TMP/$1.yaml" << YAML
 name: $1
@@ -44,11 +43,7 @@ load:
     - {name: warm, duration: 1s, rate: $((150 * $3))/s, record: false}
     - {name: s, steps: {from: $((180 * $3))/s, to: $((220 * $3))/s, step: $((10 * $3))/s, duration: 2s}}
 YAML
-    run "$1"
-    if [ "$RC" = 3 ] && [ "$(jr "$1" .run.status)" = generator-limited ]; then
-        log "  $1 was generator-limited (busy machine); once more"
-        run "$1"
-    fi
+    run_undisturbed "$1"
     [ "$RC" = 0 ] || fail "$1: exit code $RC ($(jr "$1" .run.status 2> /dev/null)): $(tail -3 "$T_TMP/$1.log")"
 }
 log "one node, directly: 180..220/s"

@@ -27,6 +27,22 @@ run() {
 
 jr() { jq -r "$2" "$T_TMP/$1/results.json"; }
 
+# run_undisturbed NAME [ARGS...]: run, for a measurement compared with a
+# planted truth, which needs every arrival sent when it was due. A run that
+# gatecap marks generator-limited (exit 3: its threads waited for cores
+# that other processes held, as on a busy CI machine) measured the machine,
+# not the gateway; it is measured again, three attempts in all. RC is the
+# last attempt's exit code.
+run_undisturbed() {
+    local name=$1 attempt
+    for attempt in 1 2 3; do
+        run "$@"
+        [ "$RC" = 3 ] && [ "$(jr "$name" .run.status 2> /dev/null)" = generator-limited ] || return 0
+        log "  $name: attempt $attempt was generator-limited ($(jr "$name" '.generator.late') late," \
+            "max lag $(jr "$name" '.generator.max_lag_ms') ms: a busy machine)"
+    done
+}
+
 run_ok() {
     [ "$RC" = 0 ] && return 0
     [ "$RC" = 3 ] && [ "$(jr "$1" .run.status)" = generator-limited ] && return 0
