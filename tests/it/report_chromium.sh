@@ -104,7 +104,7 @@ requests: [{name: echo, path: /echo/1.0.0}]
 timeouts: {request: 5s}
 interval: 500ms
 # (a busy machine delays gatecap's own sends by tens of milliseconds: not
-# what this test is about; plan needs the run not generator-limited)
+# what this test is about)
 generator: {late_threshold: 50ms}
 load:
   workers: 1
@@ -112,7 +112,7 @@ load:
     - {name: warm, duration: 0.5s, rate: 200/s, record: false}
     - {name: s, steps: {from: 200/s, to: 600/s, step: 100/s, duration: 1.5s}}
 YAML
-run steps
+run_undisturbed steps
 [ "$RC" = 0 ] || fail "step run: exit code $RC: $(tail -3 "$T_TMP/steps.log")"
 sim_start $NET.5 --http-port 8280 --name usl --service-time fixed:10ms --usl-alpha 0.05 \
     --usl-beta 0.002

@@ -46,7 +46,7 @@ for f in $files; do [ -s "$T_TMP/full/$f" ] || fail "stdout full: $f missing"; d
 
 log "a file too large to write: none of this run's files kept, the previous run's intact"
 cp "$T_TMP/base.yaml" "$T_TMP/prev.yaml"
-run prev -o "$T_TMP/big"
+run_undisturbed prev -o "$T_TMP/big"
 [ "$RC" = 0 ] || fail "previous run: exit code $RC"
 (cd "$T_TMP/big" && md5sum $files) > "$T_TMP/big.md5"
 rc=0
@@ -76,7 +76,7 @@ rc=0
 assert_eq "-o '': exit code" 2 "$rc"
 assert_eq "the node saw nothing (not even the check)" 0 "$(sim_stats | jq .requests.total)"
 # a --junit folder that does not exist yet is made
-run prev -o "$T_TMP/jk" --junit "$T_TMP/new/dir/gates.xml"
+run_undisturbed prev -o "$T_TMP/jk" --junit "$T_TMP/new/dir/gates.xml"
 [ "$RC" = 0 ] || fail "--junit in a new folder: exit code $RC: $(tail -3 "$T_TMP/prev.log")"
 xmllint --noout "$T_TMP/new/dir/gates.xml" || fail "--junit in a new folder: not XML"
 
