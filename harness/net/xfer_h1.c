@@ -201,7 +201,7 @@ void h1_on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
         char hint[160];
         /* (only a port whose usual role is plain HTTP: during a run a
          * handshake that gets no answer is mostly a busy gateway) */
-        if (s->conn && s->conn->state == C_HANDSHAKE && !s->conn->first_len &&
+        if (s->conn && s->conn->state == C_HANDSHAKE && !s->conn->tls.first_len &&
             hint_scheme(hint, sizeof hint, t->port, false, HINT_PORT))
             fail(s, OC_TIMEOUT, "TLS handshake with %s: no answer within %.0f ms: %s", t->name,
                  x->scn->connect_timeout_ms, hint);
@@ -229,11 +229,7 @@ static void conn_events(struct h1conn *c, int events)
 void h1_conn_close(struct h1conn *c)
 {
     ev_io_stop(c->x->loop, &c->io);
-    if (c->ssl) {
-        if (c->state != C_CONNECTING && c->state != C_HANDSHAKE)
-            SSL_shutdown(c->ssl); /* close_notify, not waiting for the answer */
-        SSL_free(c->ssl);
-    }
+    xfer_tls_conn_close(&c->tls, c->state != C_CONNECTING && c->state != C_HANDSHAKE);
     close(c->io.fd);
     free(c);
 }
@@ -254,8 +250,7 @@ static void idle_remove(struct h1conn *c)
  * descriptor; false when there is none. */
 static bool close_an_idle(struct xh1 *x)
 {
-    size_t pools = x->scn->n_targets * x->n_ids;
-    for (size_t i = 0; i < pools; i++) {
+    for (size_t i = 0; i < x->tls.n_pools; i++) {
         struct h1conn *c = x->idle[i];
         if (c) {
             idle_remove(c);
@@ -275,21 +270,6 @@ static int open_socket(struct xh1 *x, int family)
         if (fd >= 0 || (errno != EMFILE && errno != ENFILE) || !close_an_idle(x))
             return fd;
     }
-}
-
-/* OpenSSL's message callback during a handshake: keeps the header of the
- * first record the server sent, before OpenSSL checks it (an HTTP answer
- * to the ClientHello starts "HTTP/", hint.h). */
-static void on_tls_record(int write_p, int version, int content_type, const void *buf, size_t len,
-                          SSL *ssl, void *arg)
-{
-    (void)version;
-    (void)ssl;
-    struct h1conn *c = arg;
-    if (write_p || content_type != SSL3_RT_HEADER || c->first_len)
-        return;
-    c->first_len = (uint8_t)(len < sizeof c->first ? len : sizeof c->first);
-    memcpy(c->first, buf, c->first_len);
 }
 
 /* Opens a connection for slot s to its target, as identity id. */
@@ -316,30 +296,18 @@ static void conn_open(struct h1slot *s, size_t id)
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     c->x = x;
-    c->pool = s->target * x->n_ids + id;
+    c->pool = s->target * x->tls.n_ids + id;
     c->slot = s;
     c->state = C_CONNECTING;
     ev_io_init(&c->io, on_io, fd, EV_WRITE);
     s->conn = c;
-    if (t->https) {
-        if (!(c->ssl = SSL_new(x->ctx))) {
-            snprintf(s->err, sizeof s->err, "node %s: out of memory for a TLS connection", t->name);
-            s->local = true;
-            defer_fail(s, OC_OTHER);
-            return;
-        }
-        if (!SSL_set_fd(c->ssl, fd) || (id && xfer_tls_use_id(c->ssl, &x->ids[id])) ||
-            xfer_tls_set_peer(c->ssl, t->server_name ? t->server_name : t->host,
-                              !x->scn->tls.insecure)) {
-            snprintf(s->err, sizeof s->err, "node %s: cannot set up TLS", t->name);
-            defer_fail(s, OC_TLS);
-            return;
-        }
-        SSL_set_app_data(c->ssl, c);
-        SSL_set_msg_callback(c->ssl, on_tls_record);
-        SSL_set_msg_callback_arg(c->ssl, c);
-        if (x->sessions[c->pool])
-            SSL_set_session(c->ssl, x->sessions[c->pool]);
+    int trc = t->https ? xfer_tls_conn_start(&c->tls, &x->tls, c->pool, fd, t) : 0;
+    if (trc) {
+        s->local = trc == -1;
+        snprintf(s->err, sizeof s->err, "node %s: %s", t->name,
+                 s->local ? "out of memory for a TLS connection" : "cannot set up TLS");
+        defer_fail(s, s->local ? OC_OTHER : OC_TLS);
+        return;
     }
     if (connect(fd, (struct sockaddr *)&ht->addr, ht->addr_len) && errno != EINPROGRESS) {
         int err = errno;
@@ -370,7 +338,7 @@ static bool on_connected(struct h1conn *c)
         return false;
     }
     s->connected_ns = clock_now_ns();
-    if (!c->ssl) {
+    if (!c->tls.ssl) {
         FIFO_DROP(&s->x->cq_fifo, s, cq_prev, cq_next);
         s->in_cq = false;
         c->state = C_WRITING;
@@ -385,11 +353,11 @@ static bool on_connected(struct h1conn *c)
 static void handshake(struct h1conn *c)
 {
     struct h1slot *s = c->slot;
-    ERR_clear_error();
-    errno = 0; /* SSL_ERROR_SYSCALL: errno 0 means the peer closed */
-    int rc = SSL_connect(c->ssl);
-    if (rc == 1) {
-        SSL_set_msg_callback(c->ssl, NULL); /* (first bytes only; none per record) */
+    const struct scn_target *t = &s->x->scn->targets[s->target];
+    enum rec_outcome oc;
+    char msg[sizeof s->err];
+    switch (xfer_tls_conn_handshake(&c->tls, t, &oc, msg, sizeof msg)) {
+    case XFER_TLS_DONE:
         s->tls_ns = clock_now_ns();
         if (s->in_cq) {
             FIFO_DROP(&s->x->cq_fifo, s, cq_prev, cq_next);
@@ -398,29 +366,16 @@ static void handshake(struct h1conn *c)
         c->state = C_WRITING;
         slot_write(s);
         return;
-    }
-    int e = SSL_get_error(c->ssl, rc);
-    if (e == SSL_ERROR_WANT_READ) {
+    case XFER_TLS_WANT_READ:
         conn_events(c, EV_READ);
         return;
-    }
-    if (e == SSL_ERROR_WANT_WRITE) {
+    case XFER_TLS_WANT_WRITE:
         conn_events(c, EV_WRITE);
         return;
+    case XFER_TLS_FAILED:
+        fail(s, oc, "%s", msg);
+        return;
     }
-    int saved = errno;
-    char why[128], hint[160];
-    xfer_tls_error(c->ssl, e, saved, why, sizeof why);
-    const struct scn_target *t = &s->x->scn->targets[s->target];
-    struct hint_tls_facts f = {.port = t->port,
-                               .why = why,
-                               .first = hint_sniff(c->first, c->first_len),
-                               .cert_requested = c->cert_requested};
-    if (hint_tls_failure(&f, hint, sizeof hint))
-        fail(s, OC_TLS, "TLS handshake with %s: %s", t->name, hint);
-    else
-        fail(s, saved == ECONNRESET && !ERR_peek_error() ? OC_RESET : OC_TLS,
-             "TLS handshake with %s: %s", t->name, why);
 }
 
 /* Writes what is left of the request; then waits for the answer. */
@@ -441,20 +396,20 @@ static void slot_write(struct h1slot *s)
             n = total - s->out_off;
         }
         ssize_t w;
-        if (c->ssl) {
+        if (c->tls.ssl) {
             ERR_clear_error();
             errno = 0;
-            int rc = SSL_write(c->ssl, p, (int)(n > INT32_MAX ? INT32_MAX : n));
+            int rc = SSL_write(c->tls.ssl, p, (int)(n > INT32_MAX ? INT32_MAX : n));
             if (rc <= 0) {
-                int e = SSL_get_error(c->ssl, rc);
+                int e = SSL_get_error(c->tls.ssl, rc);
                 if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) {
                     conn_events(c, e == SSL_ERROR_WANT_WRITE ? EV_WRITE : EV_READ);
                     return;
                 }
                 int saved = errno;
                 char why[128];
-                xfer_tls_error(c->ssl, e, saved, why, sizeof why);
-                if (c->cert_requested) /* TLS 1.3: refused after our Finished */
+                xfer_tls_error(c->tls.ssl, e, saved, why, sizeof why);
+                if (c->tls.cert_requested) /* TLS 1.3: refused after our Finished */
                     fail(s, OC_TLS, "sending to %s: %s", s->x->scn->targets[s->target].name,
                          HINT_CLIENT_CERT);
                 else
@@ -504,18 +459,18 @@ static bool feed(struct h1slot *s, const char *buf, size_t n)
     if (rc == H1P_ERROR) {
         const struct scn_target *t = &s->x->scn->targets[s->target];
         char hint[160];
-        if (first && !c->ssl && hint_sniff(buf, n) == HINT_TLS &&
+        if (first && !c->tls.ssl && hint_sniff(buf, n) == HINT_TLS &&
             hint_scheme(hint, sizeof hint, t->port, true, HINT_SAW))
             fail(s, OC_OTHER, "invalid response from %s: %s", t->name, hint);
         else
             fail(s, OC_OTHER, "invalid response from %s: %s", t->name, s->parser.error);
         return true;
     }
-    c->cert_requested = false; /* it answers without one: not required */
+    c->tls.cert_requested = false; /* it answers without one: not required */
     /* Bytes after the response belong to no request: the connection
      * cannot be trusted with another. */
-    bool keep =
-        s->parser.keep_alive && !s->fresh && used == n && (!c->ssl || !SSL_has_pending(c->ssl));
+    bool keep = s->parser.keep_alive && !s->fresh && used == n &&
+                (!c->tls.ssl || !SSL_has_pending(c->tls.ssl));
     complete(s, rec_outcome_of_status(s->parser.status), keep);
     return true;
 }
@@ -530,7 +485,7 @@ static void read_end(struct h1slot *s, bool eof, int err, const char *tls_why)
     const struct scn_target *t = &s->x->scn->targets[s->target];
     const char *node = t->name;
     bool started = h1p_started(&s->parser);
-    if (s->conn->cert_requested && !started) { /* TLS 1.3: refused after our Finished */
+    if (s->conn->tls.cert_requested && !started) { /* TLS 1.3: refused after our Finished */
         fail(s, OC_TLS, "receiving from %s: %s", node, HINT_CLIENT_CERT);
         return;
     }
@@ -540,7 +495,7 @@ static void read_end(struct h1slot *s, bool eof, int err, const char *tls_why)
     }
     /* a TLS port closing on a plain request? (no byte to tell: its port) */
     char hint[160] = "";
-    if (!started && !s->conn->ssl &&
+    if (!started && !s->conn->tls.ssl &&
         hint_scheme(hint + 2, sizeof hint - 2, t->port, true, HINT_PORT)) {
         hint[0] = ';';
         hint[1] = ' ';
@@ -561,12 +516,12 @@ static void conn_read(struct h1conn *c)
     for (;;) {
         struct h1slot *s = c->slot;
         ssize_t n;
-        if (c->ssl) {
+        if (c->tls.ssl) {
             ERR_clear_error();
             errno = 0;
-            int rc = SSL_read(c->ssl, x->rbuf, (int)sizeof x->rbuf);
+            int rc = SSL_read(c->tls.ssl, x->rbuf, (int)sizeof x->rbuf);
             if (rc <= 0) {
-                int e = SSL_get_error(c->ssl, rc);
+                int e = SSL_get_error(c->tls.ssl, rc);
                 if (e == SSL_ERROR_WANT_READ)
                     return;
                 if (e == SSL_ERROR_WANT_WRITE) {
@@ -584,7 +539,7 @@ static void conn_read(struct h1conn *c)
                     read_end(s, false, saved, NULL);
                 } else {
                     char why[128];
-                    xfer_tls_error(c->ssl, e, saved, why, sizeof why);
+                    xfer_tls_error(c->tls.ssl, e, saved, why, sizeof why);
                     read_end(s, false, 0, why);
                 }
                 return;
@@ -614,7 +569,7 @@ static void conn_read(struct h1conn *c)
             return;
         /* Plain sockets: level-triggered, a short read drained it. TLS:
          * OpenSSL may hold more records than the one returned. */
-        if (c->ssl ? !SSL_has_pending(c->ssl) : (size_t)n < sizeof x->rbuf)
+        if (c->tls.ssl ? !SSL_has_pending(c->tls.ssl) : (size_t)n < sizeof x->rbuf)
             return;
     }
 }
@@ -632,7 +587,7 @@ static void on_io(struct ev_loop *loop, ev_io *w, int revents)
         handshake(c);
         return;
     case C_WRITING:
-        if (c->ssl && (revents & EV_READ) && SSL_want_read(c->ssl)) {
+        if (c->tls.ssl && (revents & EV_READ) && SSL_want_read(c->tls.ssl)) {
             slot_write(c->slot);
             return;
         }
@@ -649,15 +604,6 @@ static void on_io(struct ev_loop *loop, ev_io *w, int revents)
 }
 
 /* -------------------------------------------------------------- starting */
-
-/* The certificate identity of application app: its own, or the
- * scenario's (0). */
-static size_t identity(const struct xh1 *x, size_t app)
-{
-    if (x->n_ids == 1 || app == XFER_NO_APP || !x->ids[app + 1].cert)
-        return 0;
-    return app + 1;
-}
 
 /* The request's bytes: pre-built, or built into the slot's buffer.
  * Returns 0, or -1 with the reason in s->err. */
@@ -706,8 +652,8 @@ int h1_start(struct xfer *xb, size_t slot, const struct xfer_req *rq)
     s->req_deadline_ns = s->sent_ns + x->request_timeout_ns;
     FIFO_PUSH(&x->rq_fifo, s, rq_prev, rq_next);
     s->in_rq = true;
-    size_t id = identity(x, rq->app);
-    struct h1conn *c = s->fresh ? NULL : x->idle[rq->target * x->n_ids + id];
+    size_t id = xfer_tls_client_identity(&x->tls, rq->app);
+    struct h1conn *c = s->fresh ? NULL : x->idle[rq->target * x->tls.n_ids + id];
     x->starting = true;
     if (!c) {
         conn_open(s, id);

@@ -31,16 +31,11 @@ enum cstate { C_CONNECTING, C_HANDSHAKE, C_WRITING, C_READING, C_IDLE };
 struct h1conn {
     ev_io io; /* first: the watcher's address is the connection's */
     struct xh1 *x;
-    struct h1slot *slot; /* request on it; NULL when idle */
-    SSL *ssl;            /* NULL on plain HTTP */
-    size_t pool;         /* index of its idle stack: target * n_ids + identity */
+    struct h1slot *slot;      /* request on it; NULL when idle */
+    struct xfer_tls_conn tls; /* its ssl NULL on plain HTTP */
+    size_t pool;              /* index of its idle stack: target * n_ids + identity */
     enum cstate state;
     struct h1conn *prev, *next; /* idle stack links */
-    bool cert_requested;        /* the server asked for a client certificate and this
-                                   identity has none (cleared once it answers anyway) */
-    uint8_t first_len;          /* bytes in first */
-    char first[5];              /* the header of the server's first TLS record as it came
-                                   (hint.h: "HTTP/" is an answer to a plain request) */
 };
 
 /* A doubly linked FIFO of slots by deadline (all share one timeout). */
@@ -94,14 +89,8 @@ struct xh1 {
     size_t n_slots;
     size_t inflight;
     struct h1target *targets;
-    size_t n_ids;                /* certificate identities: 1, or 1 + apps when any has its own */
-    struct xfer_tls_id *ids;     /* [n_ids]: 0 the scenario's (tls.cert), id the certificate of
-                                    application id - 1 (empty: it has none, and uses 0) */
-    X509_STORE *store;           /* the CAs, from the scenario's bytes */
-    SSL_CTX *ctx;                /* every connection's, presenting ids[0]; a connection of
-                                    another identity presents its own (xfer_tls_use_id) */
-    SSL_SESSION **sessions;      /* [n_targets * n_ids]: last session issued, for resumption */
-    struct h1conn **idle;        /* [n_targets * n_ids]: idle stacks */
+    struct xfer_tls_client tls;  /* identities, context, sessions: per pool (node × identity) */
+    struct h1conn **idle;        /* [tls.n_pools]: idle stacks */
     struct tpl_buf *static_reqs; /* [request * n_targets + target]: bytes of requests without
                                     anything per request (empty otherwise) */
     struct h1req *static_out;    /* [same] */

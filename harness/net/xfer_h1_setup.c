@@ -15,57 +15,6 @@
 
 static const struct xfer_ops xh1_ops;
 
-/* OpenSSL's new-session callback: the newest session per node and
- * identity is kept for the next connection there. */
-static int on_new_session(SSL *ssl, SSL_SESSION *sess)
-{
-    struct h1conn *c = SSL_get_app_data(ssl);
-    if (!c)
-        return 0;
-    SSL_SESSION **slot = &c->x->sessions[c->pool];
-    if (*slot)
-        SSL_SESSION_free(*slot);
-    *slot = sess;
-    return 1;
-}
-
-/* OpenSSL's client-certificate callback, called when the server sends a
- * CertificateRequest and the context holds no certificate: noted on the
- * connection, so that a failure after it can say a certificate is
- * required (hint.h). None is sent. */
-static int on_cert_request(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
-{
-    (void)x509;
-    (void)pkey;
-    struct h1conn *c = SSL_get_app_data(ssl);
-    if (c && !SSL_get_certificate(ssl))
-        c->cert_requested = true;
-    return 0;
-}
-
-/* The CA store, every identity and the context, from the scenario's
- * bytes: before the worker's loop runs, so a connection only takes
- * references (and a bad certificate fails the start, not every
- * request). */
-static int make_tls(struct xh1 *x, char *err, size_t err_len)
-{
-    const struct scenario *scn = x->scn;
-    const struct scn_tls *t = &scn->tls;
-    if (!(x->store = xfer_tls_store(t, err, err_len)) ||
-        xfer_tls_id_load(&x->ids[0], &t->cert, &t->key, t->key_password, t->cert_file, err,
-                         err_len))
-        return -1;
-    for (size_t id = 1; id < x->n_ids; id++) {
-        const struct scn_app *a = &scn->auth.apps[id - 1];
-        if (xfer_tls_id_load(&x->ids[id], &a->cert, &a->key, NULL, a->cert_file, err, err_len))
-            return -1;
-    }
-    if (!(x->ctx = xfer_tls_ctx(scn, &x->ids[0], x->store, on_new_session, err, err_len)))
-        return -1;
-    SSL_CTX_set_client_cert_cb(x->ctx, on_cert_request);
-    return 0;
-}
-
 static size_t xh1_inflight(const struct xfer *xb)
 {
     return ((const struct xh1 *)xb)->inflight;
@@ -110,21 +59,14 @@ static void xh1_free(struct xfer *xb)
             render_bufs_free(&x->slots[i].rb);
         }
     }
-    size_t pools = scn->n_targets * x->n_ids;
-    for (size_t i = 0; x->idle && i < pools; i++)
+    for (size_t i = 0; x->idle && i < x->tls.n_pools; i++)
         while (x->idle[i]) {
             struct h1conn *c = x->idle[i];
             x->idle[i] = c->next;
             h1_conn_close(c);
         }
-    for (size_t i = 0; x->sessions && i < pools; i++)
-        if (x->sessions[i])
-            SSL_SESSION_free(x->sessions[i]);
-    SSL_CTX_free(x->ctx);
+    xfer_tls_client_free(&x->tls);
     reqsig_free(x->sig);
-    for (size_t i = 0; x->ids && i < x->n_ids; i++)
-        xfer_tls_id_free(&x->ids[i]);
-    X509_STORE_free(x->store);
     for (size_t i = 0; x->static_reqs && i < scn->n_requests * scn->n_targets; i++)
         tpl_buf_free(&x->static_reqs[i]);
     for (size_t t = 0; x->base_paths && t < scn->n_targets; t++)
@@ -135,8 +77,6 @@ static void xh1_free(struct xfer *xb)
     free(x->dynamic);
     free(x->peek_2xx);
     free(x->idle);
-    free(x->sessions);
-    free(x->ids);
     free(x->targets);
     free(x->slots);
     free(x);
@@ -196,23 +136,19 @@ int xfer_h1_new(struct ev_loop *loop, const struct scenario *scn, const char *co
     x->request_timeout_ns = (int64_t)(scn->request_timeout_ms * 1e6);
     x->connect_timeout_ns = (int64_t)(scn->connect_timeout_ms * 1e6);
     x->node_header_len = scn->node_header ? strlen(scn->node_header) : 0;
-    x->n_ids = 1;
-    for (size_t a = 0; auth && a < scn->auth.n_apps; a++)
-        if (scn->auth.apps[a].cert_file)
-            x->n_ids = 1 + scn->auth.n_apps;
-    size_t nt = scn->n_targets, pools = nt * x->n_ids, nk = scn->n_requests * nt;
+    if (xfer_tls_client_init(&x->tls, scn, auth, NULL, 0, err, err_len))
+        goto fail;
+    size_t nt = scn->n_targets, nk = scn->n_requests * nt;
     x->slots = calloc(slots, sizeof *x->slots);
     x->targets = calloc(nt, sizeof *x->targets);
-    x->ids = calloc(x->n_ids, sizeof *x->ids);
-    x->sessions = calloc(pools, sizeof *x->sessions);
-    x->idle = calloc(pools, sizeof *x->idle);
+    x->idle = calloc(x->tls.n_pools, sizeof *x->idle);
     x->static_reqs = calloc(nk, sizeof *x->static_reqs);
     x->static_out = calloc(nk, sizeof *x->static_out);
     x->dynamic = calloc(scn->n_requests, sizeof *x->dynamic);
     x->peek_2xx = calloc(scn->n_requests, sizeof *x->peek_2xx);
     x->base_paths = calloc(nt, sizeof *x->base_paths);
-    if (!x->slots || !x->targets || !x->ids || !x->sessions || !x->idle || !x->static_reqs ||
-        !x->static_out || !x->dynamic || !x->peek_2xx || !x->base_paths)
+    if (!x->slots || !x->targets || !x->idle || !x->static_reqs || !x->static_out || !x->dynamic ||
+        !x->peek_2xx || !x->base_paths)
         goto nomem;
     ev_timer_init(&x->deadline, h1_on_deadline, 0., 0.);
     x->deadline.data = x;
@@ -220,9 +156,7 @@ int xfer_h1_new(struct ev_loop *loop, const struct scenario *scn, const char *co
     x->defer_timer.data = x;
     /* Slots are set up when first started: a generous in-flight bound
      * costs no resident memory until the concurrency reaches it. */
-    bool tls = false;
     for (size_t t = 0; t < nt; t++) {
-        tls |= scn->targets[t].https;
         if (!(x->base_paths[t] = strdup(scn->targets[t].base_path)))
             goto nomem;
         if (xfer_h1_target_addr(&scn->targets[t], resolve, n_resolve, &x->targets[t].addr,
@@ -241,8 +175,6 @@ int xfer_h1_new(struct ev_loop *loop, const struct scenario *scn, const char *co
                             &x->static_reqs[r * nt + t], &x->static_out[r * nt + t]))
                 goto nomem;
     }
-    if (tls && make_tls(x, err, err_len))
-        goto fail;
     *out = &x->base;
     return 0;
 nomem:

@@ -272,8 +272,7 @@ void h2_conn_close_r(struct h2conn *c, bool redispatch)
     h2_cq_drop(c);
     if (c->io.fd >= 0) {
         ev_io_stop(x->loop, &c->io);
-        if (c->ssl)
-            SSL_free(c->ssl);
+        xfer_tls_conn_close(&c->tls, false);
         close(c->io.fd);
     }
     if (c->sess)
@@ -298,7 +297,7 @@ static struct h2conn *conn_alloc(struct xh2 *x, size_t pool)
         return NULL;
     c->x = x;
     c->pool = pool;
-    c->target = pool / x->n_ids;
+    c->target = pool / x->tls.n_ids;
     c->io.fd = -1;
     if (h2_sess_new(c)) {
         free(c);
@@ -382,22 +381,14 @@ static void conn_open(struct h2slot *s, bool fresh)
     c->conn_deadline_ns = s->sent_ns + x->connect_timeout_ns;
     XFER_LIST_PUSH(x->cq_head, x->cq_tail, c, cq_prev, cq_next);
     c->in_cq = true;
-    size_t id = s->pool % x->n_ids;
-    if (t->https) {
-        if (!(c->ssl = SSL_new(x->ctx)) || !SSL_set_fd(c->ssl, fd) ||
-            (id && xfer_tls_use_id(c->ssl, &x->ids[id])) ||
-            xfer_tls_set_peer(c->ssl, t->server_name ? t->server_name : t->host,
-                              !x->scn->tls.insecure)) {
-            snprintf(s->err, sizeof s->err, "node %s: cannot set up TLS", t->name);
-            h2_conn_close_r(c, false);
-            defer_fail(s, OC_TLS);
-            return;
-        }
-        SSL_set_app_data(c->ssl, c);
-        SSL_set_msg_callback(c->ssl, h2_on_tls_record);
-        SSL_set_msg_callback_arg(c->ssl, c);
-        if (x->sessions[c->pool])
-            SSL_set_session(c->ssl, x->sessions[c->pool]);
+    int trc = t->https ? xfer_tls_conn_start(&c->tls, &x->tls, c->pool, fd, t) : 0;
+    if (trc) {
+        s->local = trc == -1;
+        snprintf(s->err, sizeof s->err, "node %s: %s", t->name,
+                 s->local ? "out of memory for a TLS connection" : "cannot set up TLS");
+        h2_conn_close_r(c, false);
+        defer_fail(s, s->local ? OC_OTHER : OC_TLS);
+        return;
     }
     if (connect(fd, (struct sockaddr *)&ht->addr, ht->addr_len) && errno != EINPROGRESS) {
         int err = errno;
@@ -493,14 +484,6 @@ void h2_on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* -------------------------------------------------------------- starting */
 
-/* The certificate identity of application app (as xfer_h1.c's). */
-static size_t identity(const struct xh2 *x, size_t app)
-{
-    if (x->n_ids == 1 || app == XFER_NO_APP || !x->ids[app + 1].cert)
-        return 0;
-    return app + 1;
-}
-
 /* Sets slot `slot` up for rq. Returns it; -1 in *bad when it failed
  * (reported from the loop). */
 static struct h2slot *slot_begin(struct xh2 *x, size_t slot, const struct xfer_req *rq, int *bad)
@@ -512,7 +495,7 @@ static struct h2slot *slot_begin(struct xh2 *x, size_t slot, const struct xfer_r
     s->request = rq->request;
     s->target = rq->target;
     s->app = rq->app;
-    s->pool = rq->target * x->n_ids + identity(x, rq->app);
+    s->pool = rq->target * x->tls.n_ids + xfer_tls_client_identity(&x->tls, rq->app);
     s->auth_gen = 0;
     s->stream_id = 0;
     s->new_conn = s->stream_wait = s->waiting = false;

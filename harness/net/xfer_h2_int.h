@@ -42,8 +42,8 @@ struct h2conn {
     ev_io io; /* first: the watcher's address is the connection's */
     struct xh2 *x;
     nghttp2_session *sess;
-    SSL *ssl;    /* NULL on h2c */
-    size_t pool; /* target * n_ids + identity */
+    struct xfer_tls_conn tls; /* its ssl NULL on h2c */
+    size_t pool;              /* target * n_ids + identity */
     size_t target;
     enum h2cstate state;
     size_t streams;                     /* requests on it */
@@ -59,14 +59,11 @@ struct h2conn {
                            may run), or failing its requests: no send, no close */
     bool close_pending; /* close once out of the receive */
     bool proto_error;   /* nghttp2 ended the session for a protocol error */
-    bool cert_requested;
     int64_t conn_deadline_ns;
     bool in_cq;
     struct h2conn *cq_prev, *cq_next; /* connect-timeout FIFO */
     uint8_t *pbuf; /* [pcap] bytes the socket did not take yet: plen from poff (owned) */
     size_t plen, poff, pcap;
-    uint8_t first_len; /* the header of the server's first TLS record (hint.h) */
-    char first[5];
     char perr[160]; /* nghttp2's message for a protocol error */
 };
 
@@ -150,11 +147,7 @@ struct xh2 {
     size_t n_slots;
     size_t inflight;
     struct h2target *targets;
-    size_t n_ids;            /* as xh1's */
-    struct xfer_tls_id *ids; /* [n_ids] */
-    X509_STORE *store;
-    SSL_CTX *ctx;                           /* ALPN "h2" only */
-    SSL_SESSION **sessions;                 /* [pools] */
+    struct xfer_tls_client tls;             /* as xh1's; ALPN "h2" only */
     struct h2conn **avail;                  /* [pools]: connections with a free stream */
     struct h2slot **wait_head, **wait_tail; /* [pools]: requests waiting for a stream */
     size_t *conns;                          /* [pools]: connections open */
@@ -259,11 +252,6 @@ void h2_conn_events(struct h2conn *c, int events);
 
 /* A connection's watcher callback. */
 void h2_on_io(struct ev_loop *loop, ev_io *w, int revents);
-
-/* OpenSSL's message callback during a handshake (the first record's
- * header, hint.h); arg: the connection. */
-void h2_on_tls_record(int write_p, int version, int content_type, const void *buf, size_t len,
-                      SSL *ssl, void *arg);
 
 /* Takes s off every list it is on (timeouts, waiters, its connection). */
 void h2_unlink_slot(struct h2slot *s);

@@ -49,18 +49,18 @@ static long put(struct h2conn *c, const uint8_t *p, size_t n)
     while (done < n) {
         size_t k = n - done > INT32_MAX ? INT32_MAX : n - done;
         ssize_t w;
-        if (c->ssl) {
+        if (c->tls.ssl) {
             ERR_clear_error();
             errno = 0;
-            int rc = SSL_write(c->ssl, p + done, (int)k);
+            int rc = SSL_write(c->tls.ssl, p + done, (int)k);
             if (rc <= 0) {
-                int e = SSL_get_error(c->ssl, rc);
+                int e = SSL_get_error(c->tls.ssl, rc);
                 if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ)
                     break;
                 int saved = errno;
                 char why[128];
-                xfer_tls_error(c->ssl, e, saved, why, sizeof why);
-                conn_broken(c, false, saved, c->cert_requested ? HINT_CLIENT_CERT : why);
+                xfer_tls_error(c->tls.ssl, e, saved, why, sizeof why);
+                conn_broken(c, false, saved, c->tls.cert_requested ? HINT_CLIENT_CERT : why);
                 return -1;
             }
             w = rc;
@@ -214,12 +214,12 @@ static void conn_read(struct h2conn *c)
     c->in_recv = true;
     for (;;) {
         ssize_t n;
-        if (c->ssl) {
+        if (c->tls.ssl) {
             ERR_clear_error();
             errno = 0;
-            int rc = SSL_read(c->ssl, x->rbuf, (int)sizeof x->rbuf);
+            int rc = SSL_read(c->tls.ssl, x->rbuf, (int)sizeof x->rbuf);
             if (rc <= 0) {
-                int e = SSL_get_error(c->ssl, rc);
+                int e = SSL_get_error(c->tls.ssl, rc);
                 if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
                     break;
                 int saved = errno;
@@ -231,8 +231,8 @@ static void conn_read(struct h2conn *c)
                     conn_broken(c, false, saved, NULL);
                 } else {
                     char why[128];
-                    xfer_tls_error(c->ssl, e, saved, why, sizeof why);
-                    conn_broken(c, false, 0, c->cert_requested ? HINT_CLIENT_CERT : why);
+                    xfer_tls_error(c->tls.ssl, e, saved, why, sizeof why);
+                    conn_broken(c, false, 0, c->tls.cert_requested ? HINT_CLIENT_CERT : why);
                 }
                 return;
             }
@@ -248,14 +248,15 @@ static void conn_read(struct h2conn *c)
                 return;
             }
         }
-        c->cert_requested = false;
+        c->tls.cert_requested = false;
         if (h2_conn_feed(c, x->rbuf, (size_t)n)) {
             c->in_recv = false;
             h2_conn_close_r(c, true);
             return;
         }
         h2_conn_update(c); /* (its SETTINGS may have changed its limit) */
-        if (c->close_pending || (c->ssl ? !SSL_has_pending(c->ssl) : (size_t)n < sizeof x->rbuf))
+        if (c->close_pending ||
+            (c->tls.ssl ? !SSL_has_pending(c->tls.ssl) : (size_t)n < sizeof x->rbuf))
             break;
     }
     c->in_recv = false;
@@ -283,10 +284,10 @@ static void conn_up(struct h2conn *c, bool tls)
 static void conn_open_done(struct h2conn *c)
 {
     const struct scn_target *t = &c->x->scn->targets[c->target];
-    if (c->ssl) {
+    if (c->tls.ssl) {
         const unsigned char *p = NULL;
         unsigned len = 0;
-        SSL_get0_alpn_selected(c->ssl, &p, &len);
+        SSL_get0_alpn_selected(c->tls.ssl, &p, &len);
         if (len != 2 || memcmp(p, "h2", 2)) {
             h2_conn_fail(c, OC_TLS,
                          "%s did not agree to HTTP/2 (ALPN): it %s%.*s%s; use http: \"1.1\" "
@@ -321,7 +322,7 @@ static bool on_connected(struct h2conn *c)
         return false;
     }
     conn_up(c, false);
-    if (!c->ssl) {
+    if (!c->tls.ssl) {
         conn_open_done(c);
         return false;
     }
@@ -331,34 +332,25 @@ static bool on_connected(struct h2conn *c)
 
 static void handshake(struct h2conn *c)
 {
-    ERR_clear_error();
-    errno = 0;
-    int rc = SSL_connect(c->ssl);
-    if (rc == 1) {
-        SSL_set_msg_callback(c->ssl, NULL);
+    const struct scn_target *t = &c->x->scn->targets[c->target];
+    enum rec_outcome oc;
+    char msg[256];
+    switch (xfer_tls_conn_handshake(&c->tls, t, &oc, msg, sizeof msg)) {
+    case XFER_TLS_DONE:
         conn_up(c, true);
         conn_open_done(c);
         return;
-    }
-    int e = SSL_get_error(c->ssl, rc);
-    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-        h2_conn_events(c, e == SSL_ERROR_WANT_READ ? EV_READ : EV_WRITE);
+    case XFER_TLS_WANT_READ:
+        h2_conn_events(c, EV_READ);
+        return;
+    case XFER_TLS_WANT_WRITE:
+        h2_conn_events(c, EV_WRITE);
+        return;
+    case XFER_TLS_FAILED:
+        h2_conn_fail(c, oc, "%s", msg);
+        h2_conn_close_r(c, true);
         return;
     }
-    int saved = errno;
-    char why[128], hint[160];
-    xfer_tls_error(c->ssl, e, saved, why, sizeof why);
-    const struct scn_target *t = &c->x->scn->targets[c->target];
-    struct hint_tls_facts f = {.port = t->port,
-                               .why = why,
-                               .first = hint_sniff(c->first, c->first_len),
-                               .cert_requested = c->cert_requested};
-    if (hint_tls_failure(&f, hint, sizeof hint))
-        h2_conn_fail(c, OC_TLS, "TLS handshake with %s: %s", t->name, hint);
-    else
-        h2_conn_fail(c, saved == ECONNRESET && !ERR_peek_error() ? OC_RESET : OC_TLS,
-                     "TLS handshake with %s: %s", t->name, why);
-    h2_conn_close_r(c, true);
 }
 
 void h2_on_io(struct ev_loop *loop, ev_io *w, int revents)
@@ -380,17 +372,4 @@ void h2_on_io(struct ev_loop *loop, ev_io *w, int revents)
             h2_conn_flush(c);
         return;
     }
-}
-
-/* OpenSSL's message callback during a handshake (as xfer_h1.c's). */
-void h2_on_tls_record(int write_p, int version, int content_type, const void *buf, size_t len,
-                      SSL *ssl, void *arg)
-{
-    (void)version;
-    (void)ssl;
-    struct h2conn *c = arg;
-    if (write_p || content_type != SSL3_RT_HEADER || c->first_len)
-        return;
-    c->first_len = (uint8_t)(len < sizeof c->first ? len : sizeof c->first);
-    memcpy(c->first, buf, c->first_len);
 }

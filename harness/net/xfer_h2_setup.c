@@ -15,57 +15,6 @@
 
 static const struct xfer_ops xh2_ops;
 
-/* OpenSSL's new-session callback: the newest session per node and
- * identity is kept for the next connection there. */
-static int on_new_session(SSL *ssl, SSL_SESSION *sess)
-{
-    struct h2conn *c = SSL_get_app_data(ssl);
-    if (!c)
-        return 0;
-    SSL_SESSION **slot = &c->x->sessions[c->pool];
-    if (*slot)
-        SSL_SESSION_free(*slot);
-    *slot = sess;
-    return 1;
-}
-
-/* OpenSSL's client-certificate callback (as xfer_h1_setup.c's). */
-static int on_cert_request(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
-{
-    (void)x509;
-    (void)pkey;
-    struct h2conn *c = SSL_get_app_data(ssl);
-    if (c && !SSL_get_certificate(ssl))
-        c->cert_requested = true;
-    return 0;
-}
-
-/* The CA store, identities and context (xfer_tls.h), offering only "h2":
- * a node that does not select it fails the connection (xfer_h2.c). */
-static int make_tls(struct xh2 *x, char *err, size_t err_len)
-{
-    const struct scenario *scn = x->scn;
-    const struct scn_tls *t = &scn->tls;
-    if (!(x->store = xfer_tls_store(t, err, err_len)) ||
-        xfer_tls_id_load(&x->ids[0], &t->cert, &t->key, t->key_password, t->cert_file, err,
-                         err_len))
-        return -1;
-    for (size_t id = 1; id < x->n_ids; id++) {
-        const struct scn_app *a = &scn->auth.apps[id - 1];
-        if (xfer_tls_id_load(&x->ids[id], &a->cert, &a->key, NULL, a->cert_file, err, err_len))
-            return -1;
-    }
-    if (!(x->ctx = xfer_tls_ctx(scn, &x->ids[0], x->store, on_new_session, err, err_len)))
-        return -1;
-    static const unsigned char alpn[] = "\x02h2";
-    if (SSL_CTX_set_alpn_protos(x->ctx, alpn, sizeof alpn - 1)) {
-        snprintf(err, err_len, "TLS context: cannot offer ALPN h2");
-        return -1;
-    }
-    SSL_CTX_set_client_cert_cb(x->ctx, on_cert_request);
-    return 0;
-}
-
 static size_t xh2_inflight(const struct xfer *xb)
 {
     return ((const struct xh2 *)xb)->inflight;
@@ -108,15 +57,9 @@ static void xh2_free(struct xfer *xb)
             free(x->slots[i].nv_own);
         }
     }
-    size_t pools = scn->n_targets * x->n_ids, nk = scn->n_requests * scn->n_targets;
-    for (size_t i = 0; x->sessions && i < pools; i++)
-        if (x->sessions[i])
-            SSL_SESSION_free(x->sessions[i]);
-    SSL_CTX_free(x->ctx);
+    size_t nk = scn->n_requests * scn->n_targets;
+    xfer_tls_client_free(&x->tls);
     reqsig_free(x->sig);
-    for (size_t i = 0; x->ids && i < x->n_ids; i++)
-        xfer_tls_id_free(&x->ids[i]);
-    X509_STORE_free(x->store);
     for (size_t i = 0; x->static_reqs && i < nk; i++)
         tpl_buf_free(&x->static_reqs[i]);
     for (size_t i = 0; x->statics && i < nk; i++)
@@ -136,8 +79,6 @@ static void xh2_free(struct xfer *xb)
     free(x->wait_head);
     free(x->wait_tail);
     free(x->conns);
-    free(x->sessions);
-    free(x->ids);
     free(x->targets);
     free(x->slots);
     free(x);
@@ -205,10 +146,11 @@ int xfer_h2_new(struct ev_loop *loop, const struct scenario *scn, const char *co
     x->connect_timeout_ns = (int64_t)(scn->connect_timeout_ms * 1e6);
     x->node_header_len = scn->node_header ? strlen(scn->node_header) : 0;
     x->conn_cap = conn_cap(scn);
-    x->n_ids = 1;
-    for (size_t a = 0; auth && a < scn->auth.n_apps; a++)
-        if (scn->auth.apps[a].cert_file)
-            x->n_ids = 1 + scn->auth.n_apps;
+    /* offering only "h2": a node that does not select it fails the
+     * connection (xfer_h2_io.c) */
+    static const unsigned char alpn[] = "\x02h2";
+    if (xfer_tls_client_init(&x->tls, scn, auth, alpn, sizeof alpn - 1, err, err_len))
+        goto fail;
     /* fields: the four pseudo-headers, Accept, Content-Type and -Length,
      * the token and signature, and the request's own */
     size_t most = 0;
@@ -216,11 +158,9 @@ int xfer_h2_new(struct ev_loop *loop, const struct scenario *scn, const char *co
         if (scn->requests[r].n_headers > most)
             most = scn->requests[r].n_headers;
     x->nv_max = H2_NV_FIXED + 6 + most;
-    size_t nt = scn->n_targets, pools = nt * x->n_ids, nk = scn->n_requests * nt;
+    size_t nt = scn->n_targets, pools = x->tls.n_pools, nk = scn->n_requests * nt;
     x->slots = calloc(slots, sizeof *x->slots);
     x->targets = calloc(nt, sizeof *x->targets);
-    x->ids = calloc(x->n_ids, sizeof *x->ids);
-    x->sessions = calloc(pools, sizeof *x->sessions);
     x->avail = calloc(pools, sizeof *x->avail);
     x->wait_head = calloc(pools, sizeof *x->wait_head);
     x->wait_tail = calloc(pools, sizeof *x->wait_tail);
@@ -230,9 +170,9 @@ int xfer_h2_new(struct ev_loop *loop, const struct scenario *scn, const char *co
     x->dynamic = calloc(scn->n_requests, sizeof *x->dynamic);
     x->peek_2xx = calloc(scn->n_requests, sizeof *x->peek_2xx);
     x->base_paths = calloc(nt, sizeof *x->base_paths);
-    if (!x->slots || !x->targets || !x->ids || !x->sessions || !x->avail || !x->wait_head ||
-        !x->wait_tail || !x->conns || !x->static_reqs || !x->statics || !x->dynamic ||
-        !x->peek_2xx || !x->base_paths || h2_sess_callbacks(&x->cbs) || nghttp2_option_new(&x->opt))
+    if (!x->slots || !x->targets || !x->avail || !x->wait_head || !x->wait_tail || !x->conns ||
+        !x->static_reqs || !x->statics || !x->dynamic || !x->peek_2xx || !x->base_paths ||
+        h2_sess_callbacks(&x->cbs) || nghttp2_option_new(&x->opt))
         goto nomem;
     /* nghttp2 sends WINDOW_UPDATE as bodies are read (its default), so
      * the 2^30-1 windows (xfer_h2_sess.c) stay open */
@@ -241,9 +181,7 @@ int xfer_h2_new(struct ev_loop *loop, const struct scenario *scn, const char *co
     x->deadline.data = x;
     ev_timer_init(&x->defer_timer, h2_on_defer, 0., 0.);
     x->defer_timer.data = x;
-    bool tls = false;
     for (size_t t = 0; t < nt; t++) {
-        tls |= scn->targets[t].https;
         if (!(x->base_paths[t] = strdup(scn->targets[t].base_path)))
             goto nomem;
         if (xfer_h1_target_addr(&scn->targets[t], resolve, n_resolve, &x->targets[t].addr,
@@ -261,8 +199,6 @@ int xfer_h2_new(struct ev_loop *loop, const struct scenario *scn, const char *co
             if (make_static(x, r, t))
                 goto nomem;
     }
-    if (tls && make_tls(x, err, err_len))
-        goto fail;
     *out = &x->base;
     return 0;
 nomem:

@@ -1,10 +1,13 @@
 /*
  * xfer_tls.c — OpenSSL client contexts, CA stores and client identities,
- * all from the scenario's PEM bytes; see xfer_tls.h.
+ * all from the scenario's PEM bytes; the native transports' TLS client and
+ * connections; see xfer_tls.h.
  */
 #include "net/xfer_tls.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -13,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "net/hint.h"
 #include "scenario/scenario.h"
 
 static int proto_version(const char *s)
@@ -245,4 +249,171 @@ void xfer_tls_error(SSL *ssl, int ssl_err, int saved_errno, char *err, size_t er
         snprintf(err, err_len, "TLS: connection closed by the server");
     else
         snprintf(err, err_len, "TLS: error %d", ssl_err);
+}
+
+/* ---- the native transports' TLS client and connections ---- */
+
+/* OpenSSL's new-session callback: the newest session of a connection's
+ * pool is kept for the next connection there. */
+static int on_new_session(SSL *ssl, SSL_SESSION *sess)
+{
+    struct xfer_tls_conn *tc = SSL_get_app_data(ssl);
+    if (!tc)
+        return 0;
+    if (*tc->session)
+        SSL_SESSION_free(*tc->session);
+    *tc->session = sess;
+    return 1;
+}
+
+/* OpenSSL's client-certificate callback, called when the server sends a
+ * CertificateRequest and the connection holds no certificate: noted, so
+ * that a failure after it can say a certificate is required (hint.h).
+ * None is sent. */
+static int on_cert_request(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
+{
+    (void)x509;
+    (void)pkey;
+    struct xfer_tls_conn *tc = SSL_get_app_data(ssl);
+    if (tc && !SSL_get_certificate(ssl))
+        tc->cert_requested = true;
+    return 0;
+}
+
+/* OpenSSL's message callback during a handshake: keeps the header of the
+ * first record the server sent, before OpenSSL checks it. */
+static void on_tls_record(int write_p, int version, int content_type, const void *buf, size_t len,
+                          SSL *ssl, void *arg)
+{
+    (void)version;
+    (void)ssl;
+    struct xfer_tls_conn *tc = arg;
+    if (write_p || content_type != SSL3_RT_HEADER || tc->first_len)
+        return;
+    tc->first_len = (uint8_t)(len < sizeof tc->first ? len : sizeof tc->first);
+    memcpy(tc->first, buf, tc->first_len);
+}
+
+int xfer_tls_client_init(struct xfer_tls_client *cl, const struct scenario *scn, bool app_certs,
+                         const unsigned char *alpn, size_t alpn_len, char *err, size_t err_len)
+{
+    const struct scn_tls *t = &scn->tls;
+    cl->verify = !t->insecure;
+    cl->n_ids = 1;
+    for (size_t a = 0; app_certs && a < scn->auth.n_apps; a++)
+        if (scn->auth.apps[a].cert_file)
+            cl->n_ids = 1 + scn->auth.n_apps;
+    cl->n_pools = scn->n_targets * cl->n_ids;
+    cl->ids = calloc(cl->n_ids, sizeof *cl->ids);
+    cl->sessions = calloc(cl->n_pools, sizeof *cl->sessions);
+    if (!cl->ids || !cl->sessions) {
+        snprintf(err, err_len, "out of memory for %zu TLS sessions", cl->n_pools);
+        return -1;
+    }
+    bool tls = false;
+    for (size_t i = 0; i < scn->n_targets; i++)
+        tls |= scn->targets[i].https;
+    if (!tls)
+        return 0;
+    /* Everything parsed here, before the loop runs: a connection only
+     * takes references, and a bad certificate fails the start, not every
+     * request. */
+    if (!(cl->store = xfer_tls_store(t, err, err_len)) ||
+        xfer_tls_id_load(&cl->ids[0], &t->cert, &t->key, t->key_password, t->cert_file, err,
+                         err_len))
+        return -1;
+    for (size_t id = 1; id < cl->n_ids; id++) {
+        const struct scn_app *a = &scn->auth.apps[id - 1];
+        if (xfer_tls_id_load(&cl->ids[id], &a->cert, &a->key, NULL, a->cert_file, err, err_len))
+            return -1;
+    }
+    if (!(cl->ctx = xfer_tls_ctx(scn, &cl->ids[0], cl->store, on_new_session, err, err_len)))
+        return -1;
+    if (alpn && SSL_CTX_set_alpn_protos(cl->ctx, alpn, (unsigned)alpn_len)) {
+        snprintf(err, err_len, "TLS context: cannot offer ALPN %.*s", (int)alpn_len - 1, alpn + 1);
+        return -1;
+    }
+    SSL_CTX_set_client_cert_cb(cl->ctx, on_cert_request);
+    return 0;
+}
+
+void xfer_tls_client_free(struct xfer_tls_client *cl)
+{
+    for (size_t i = 0; cl->sessions && i < cl->n_pools; i++)
+        if (cl->sessions[i])
+            SSL_SESSION_free(cl->sessions[i]);
+    SSL_CTX_free(cl->ctx);
+    for (size_t i = 0; cl->ids && i < cl->n_ids; i++)
+        xfer_tls_id_free(&cl->ids[i]);
+    X509_STORE_free(cl->store);
+    free(cl->sessions);
+    free(cl->ids);
+    memset(cl, 0, sizeof *cl);
+}
+
+size_t xfer_tls_client_identity(const struct xfer_tls_client *cl, size_t app)
+{
+    if (cl->n_ids == 1 || app >= cl->n_ids - 1 || !cl->ids[app + 1].cert)
+        return 0;
+    return app + 1;
+}
+
+int xfer_tls_conn_start(struct xfer_tls_conn *tc, struct xfer_tls_client *cl, size_t pool, int fd,
+                        const struct scn_target *t)
+{
+    size_t id = pool % cl->n_ids;
+    if (!(tc->ssl = SSL_new(cl->ctx)))
+        return -1;
+    if (!SSL_set_fd(tc->ssl, fd) || (id && xfer_tls_use_id(tc->ssl, &cl->ids[id])) ||
+        xfer_tls_set_peer(tc->ssl, t->server_name ? t->server_name : t->host, cl->verify)) {
+        SSL_free(tc->ssl);
+        tc->ssl = NULL;
+        ERR_clear_error();
+        return -2;
+    }
+    tc->session = &cl->sessions[pool];
+    SSL_set_app_data(tc->ssl, tc);
+    SSL_set_msg_callback(tc->ssl, on_tls_record);
+    SSL_set_msg_callback_arg(tc->ssl, tc);
+    if (*tc->session)
+        SSL_set_session(tc->ssl, *tc->session);
+    return 0;
+}
+
+enum xfer_tls_step xfer_tls_conn_handshake(struct xfer_tls_conn *tc, const struct scn_target *t,
+                                           enum rec_outcome *oc, char *msg, size_t msg_len)
+{
+    ERR_clear_error();
+    errno = 0; /* SSL_ERROR_SYSCALL: errno 0 means the peer closed */
+    int rc = SSL_connect(tc->ssl);
+    if (rc == 1) {
+        SSL_set_msg_callback(tc->ssl, NULL); /* (first bytes only; none per record) */
+        return XFER_TLS_DONE;
+    }
+    int e = SSL_get_error(tc->ssl, rc);
+    if (e == SSL_ERROR_WANT_READ)
+        return XFER_TLS_WANT_READ;
+    if (e == SSL_ERROR_WANT_WRITE)
+        return XFER_TLS_WANT_WRITE;
+    int saved = errno;
+    char why[128], hint[160];
+    xfer_tls_error(tc->ssl, e, saved, why, sizeof why);
+    struct hint_tls_facts f = {.port = t->port,
+                               .why = why,
+                               .first = hint_sniff(tc->first, tc->first_len),
+                               .cert_requested = tc->cert_requested};
+    bool hinted = hint_tls_failure(&f, hint, sizeof hint);
+    *oc = !hinted && saved == ECONNRESET && !ERR_peek_error() ? OC_RESET : OC_TLS;
+    snprintf(msg, msg_len, "TLS handshake with %s: %s", t->name, hinted ? hint : why);
+    return XFER_TLS_FAILED;
+}
+
+void xfer_tls_conn_close(struct xfer_tls_conn *tc, bool notify)
+{
+    if (!tc->ssl)
+        return;
+    if (notify)
+        SSL_shutdown(tc->ssl); /* close_notify, not waiting for the answer */
+    SSL_free(tc->ssl);
+    tc->ssl = NULL;
 }

@@ -1,10 +1,12 @@
 /*
- * xfer_tls.h — OpenSSL for the native transport (xfer_h1.c), the libcurl
- * handles (their CA store) and the node check: CA stores and client
- * identities built from the scenario's PEM bytes (read when it was
+ * xfer_tls.h — OpenSSL for the native transports (xfer_h1*.c, xfer_h2*.c),
+ * the libcurl handles (their CA store) and the node check: CA stores and
+ * client identities built from the scenario's PEM bytes (read when it was
  * loaded: nothing here reads a file), one client SSL_CTX per transport set
- * up from the scenario's `tls:`, and the per-connection settings (SNI, the
- * name or address to verify, the client certificate).
+ * up from the scenario's `tls:`, the per-connection settings (SNI, the
+ * name or address to verify, the client certificate), and what the native
+ * transports share: their TLS client (identities, context, sessions kept
+ * for resumption) and a connection's TLS from its start to its close.
  *
  * Stores, identities and contexts are built before a worker's loop runs,
  * never per connection (libcurl 7.88 builds a context per connection, and
@@ -16,11 +18,16 @@
 #define GATECAP_XFER_TLS_H
 
 #include <openssl/ssl.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "measure/recorder.h"
 
 struct scenario;
 struct scn_tls;
 struct scn_pem;
+struct scn_target;
 
 /* The CAs that verify servers, from t->ca (tls.ca, or the system's CA
  * file read at load; none with insecure). Returns the store (owned,
@@ -72,5 +79,67 @@ int xfer_tls_set_peer(SSL *ssl, const char *host, int verify);
  * when that failed, else OpenSSL's first queued error (the queue is
  * emptied), else what errno says. Writes into err. */
 void xfer_tls_error(SSL *ssl, int ssl_err, int saved_errno, char *err, size_t err_len);
+
+/* ---- the native transports' TLS client and connections ---- */
+
+/* A native transport's TLS, built before its loop runs: the certificate
+ * identities (0: tls.cert; 1 + i: application i's own certificate, when
+ * any application has one), the CA store, one context presenting
+ * identity 0, and the newest session per pool (node × identity) for
+ * resumption. */
+struct xfer_tls_client {
+    size_t n_ids;
+    struct xfer_tls_id *ids; /* [n_ids] */
+    X509_STORE *store;       /* NULL when no node speaks TLS */
+    SSL_CTX *ctx;            /* NULL when no node speaks TLS */
+    size_t n_pools;          /* nodes × n_ids; a pool is node * n_ids + identity */
+    SSL_SESSION **sessions;  /* [n_pools] */
+    bool verify;             /* tls.insecure is off */
+};
+
+/* Sets *cl up for scn: identities for the applications' certificates
+ * when app_certs (the transport has the token pool), and when a node
+ * speaks TLS, the store, identities and a context offering alpn (ALPN
+ * wire format; NULL: "http/1.1"). Returns 0, or -1 with the reason in
+ * err (*cl then holds what was built: xfer_tls_client_free). */
+int xfer_tls_client_init(struct xfer_tls_client *cl, const struct scenario *scn, bool app_certs,
+                         const unsigned char *alpn, size_t alpn_len, char *err, size_t err_len);
+
+/* Frees what *cl holds; a zeroed one is fine. */
+void xfer_tls_client_free(struct xfer_tls_client *cl);
+
+/* The identity application app presents: its own certificate, or the
+ * scenario's (0; also for no application, (size_t)-1). */
+size_t xfer_tls_client_identity(const struct xfer_tls_client *cl, size_t app);
+
+/* A connection's TLS. */
+struct xfer_tls_conn {
+    SSL *ssl;              /* NULL on a plain connection */
+    SSL_SESSION **session; /* its pool's newest session */
+    bool cert_requested;   /* the server asked for a client certificate and this identity
+                              has none (the transport clears it once it answers anyway) */
+    uint8_t first_len;     /* bytes in first */
+    char first[5];         /* the header of the server's first TLS record as it came
+                              (hint.h: "HTTP/" is an answer to a plain request) */
+};
+
+/* Starts TLS on fd, a socket connecting to node t, for pool (its
+ * identity, and the session to resume). Returns 0; -1 when memory ran
+ * out (the generator's failure); -2 when OpenSSL refused the settings.
+ * On failure tc holds nothing. */
+int xfer_tls_conn_start(struct xfer_tls_conn *tc, struct xfer_tls_client *cl, size_t pool, int fd,
+                        const struct scn_target *t);
+
+enum xfer_tls_step { XFER_TLS_DONE, XFER_TLS_WANT_READ, XFER_TLS_WANT_WRITE, XFER_TLS_FAILED };
+
+/* Goes on with the handshake with node t. XFER_TLS_FAILED: *oc (OC_TLS,
+ * or OC_RESET when the server reset the connection) and msg say why, in
+ * words a user can act on (hint.h). */
+enum xfer_tls_step xfer_tls_conn_handshake(struct xfer_tls_conn *tc, const struct scn_target *t,
+                                           enum rec_outcome *oc, char *msg, size_t msg_len);
+
+/* Ends the connection's TLS: close_notify first when notify, then frees.
+ * A plain connection's is a no-op. */
+void xfer_tls_conn_close(struct xfer_tls_conn *tc, bool notify);
 
 #endif
