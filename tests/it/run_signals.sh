@@ -11,7 +11,8 @@
 # "Whole" means: exit 130 (or the run's own code when the load had
 # ended), results.json with its status, run.hlog that `gatecap hlog`
 # reads with the same count, both reports, nothing temporary left, and
-# `gatecap report` reading the results again.
+# `gatecap report` reading the results again. tests/it/h2/run_signals.sh
+# runs it all again over the native HTTP/2 transport (h2c).
 . "$(dirname "$0")/../lib/common.sh"
 . "$GATECAP_TOP/tests/lib/gatewaysim.sh"
 . "$GATECAP_TOP/tests/lib/gatecap.sh"
@@ -28,6 +29,7 @@ scenario() {
     cat > "$T_TMP/$1.yaml" << YAML
 name: $1
 targets: [{url: "$GW_HTTP", name: gw}]
+$(it_http)
 requests: [{name: echo, path: /echo/1.0.0}]
 timeouts: {request: 120s}
 load: {workers: 1, phases: [{name: steady, duration: 30s, rate: 40/s}]}
@@ -70,6 +72,7 @@ whole() {
     [ -s "$d/results.json" ] || fail "$name: no results.json ($(ls "$d" 2> /dev/null | tr '\n' ' '))"
     assert_eq "$name: results format" gatecap-results "$(jq -r .format "$d/results.json")"
     assert_eq "$name: run status" "$status" "$(jq -r .run.status "$d/results.json")"
+    it_http_spoken "$name" "$d/results.json"
     local n
     n=$(jq .totals.all.count "$d/results.json")
     assert_ge "$name: requests recorded" "$least" "$n"
@@ -163,6 +166,7 @@ if command -v gdb > /dev/null; then
         cat > "$T_TMP/w-$at.yaml" << YAML
 name: w-$at
 targets: [{url: "$GW_HTTP", name: gw}]
+$(it_http)
 requests: [{name: echo, path: /echo/1.0.0}]
 generator: {late_threshold: 50ms}
 load: {workers: 1, phases: [{name: steady, duration: 2s, rate: 40/s}]}

@@ -14,15 +14,20 @@ run() {
     shift
     RC=0
     "$GATECAP" run "$T_TMP/$name.yaml" -o "$T_TMP/$name" --quiet "$@" > "$T_TMP/$name.log" 2>&1 || RC=$?
-    # tests/it/h2/ (IT_HTTP=2): every run there speaks HTTP/2, through the
-    # native transport unless its scenario asks for libcurl
-    if [ "${IT_HTTP:-1.1}" = 2 ] && [ -f "$T_TMP/$name/results.json" ]; then
-        [ "$(jr "$name" .scenario.http)" = 2 ] ||
-            fail "$name: IT_HTTP=2, but the run spoke HTTP/$(jr "$name" .scenario.http)"
-        [ "$(jr "$name" '.scenario.generator.transport // "auto"')" = curl ] ||
-            [ "$(jr "$name" .gatecap.transport)" = native ] ||
-            fail "$name: HTTP/2 went through $(jr "$name" .gatecap.transport), not the native transport"
-    fi
+    [ -f "$T_TMP/$name/results.json" ] && it_http_spoken "$name" "$T_TMP/$name/results.json"
+    return 0
+}
+
+# it_http_spoken NAME RESULTS: in tests/it/h2/ (IT_HTTP=2) every run speaks
+# HTTP/2, through the native transport unless its scenario asks for libcurl
+it_http_spoken() {
+    [ "${IT_HTTP:-1.1}" = 2 ] || return 0
+    local h t
+    h=$(jq -r .scenario.http "$2")
+    [ "$h" = 2 ] || fail "$1: IT_HTTP=2, but the run spoke HTTP/$h"
+    t=$(jq -r .gatecap.transport "$2")
+    [ "$(jq -r '.scenario.generator.transport // "auto"' "$2")" = curl ] || [ "$t" = native ] ||
+        fail "$1: HTTP/2 went through $t, not the native transport"
 }
 
 jr() { jq -r "$2" "$T_TMP/$1/results.json"; }
