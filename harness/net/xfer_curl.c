@@ -1,7 +1,8 @@
 /*
- * xfer_curl.c — the libcurl transport: multi_socket on libev; see xfer.h.
- * Carries HTTP/2, and HTTP/1.1 when the scenario asks for
- * `generator.transport: curl`.
+ * xfer_curl.c — the libcurl transport's request path: multi_socket on
+ * libev, starting a request, its answer and its outcome; see xfer.h (its
+ * setup: xfer_curl_setup.c). Carries HTTP/1.1 and HTTP/2 when the
+ * scenario asks for `generator.transport: curl`.
  *
  * The contract (libcurl's multi_socket docs): libcurl tells us which
  * sockets to watch (CURLMOPT_SOCKETFUNCTION → one ev_io per socket, its
@@ -12,12 +13,8 @@
  * possible", which must not be acted on inside the callback itself: it arms
  * the timer with a zero delay instead.
  */
-#include "net/xfer.h"
-
-#include <curl/curl.h>
 #include <errno.h>
 #include <limits.h>
-#include <ev.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,112 +23,15 @@
 
 #include "base/clock.h"
 #include "net/auth.h"
-#include "net/h1parse.h"
-#include "net/render.h"
 #include "net/reqsig.h"
-#include "net/xfer_easy.h"
-#include "net/xfer_int.h"
+#include "net/xfer_curl_int.h"
 #include "net/xfer_tls.h"
 #include "scenario/scenario.h"
-
-/* One libcurl multi handle and its timer. A transport spreads its slots
- * over several, XFER_SLOTS_PER_MULTI each: libcurl 7.88 walks a multi
- * handle's connections for every request it starts, so hundreds of
- * connections on one handle make each request dearer. */
-struct mh {
-    struct xcurl *x;
-    CURLM *multi;
-    ev_timer timer;
-};
-
-#define XFER_SLOTS_PER_MULTI 128
-/* Connections a multi handle keeps (CURLMOPT_MAXCONNECTS): as many as its
- * slots, and some idle ones for other nodes and certificates. */
-#define XFER_CONNS_PER_MULTI (XFER_SLOTS_PER_MULTI + 16)
-
-struct sockw {
-    ev_io io;
-    struct mh *m;
-    struct sockw *next_free;
-    struct sockw *next_all; /* every watcher ever made, for xfer_free */
-};
-
-struct slot {
-    CURL *easy;
-    struct xcurl *x;
-    struct mh *m;
-    size_t index;
-    size_t request;
-    size_t target;
-    bool busy;
-    int64_t sent_ns;
-    size_t node_len;
-    char node[XFER_NODE_LEN];
-    char errbuf[CURL_ERROR_SIZE];
-    /* token pool */
-    struct curl_slist auth_node; /* the token header, ahead of the request's list */
-    char *auth_line;             /* "Authorization: Bearer TOKEN", grown as needed */
-    size_t auth_cap;
-    size_t auth_prefix_len; /* bytes before the token */
-    uint32_t auth_gen;
-    struct curl_slist sig_node; /* a sign: header (reqsig.h) ahead of the token's */
-    char *sig_line;             /* its text, REQSIG_LINE_MAX bytes once needed */
-    size_t cert_app;            /* application whose certificate is set, or XFER_NO_APP */
-    /* answer details */
-    bool body_seen;
-    bool peek_body; /* keep this answer's start: not a 2xx, or not expected */
-    size_t peek_len;
-    char peek[XFER_PEEK_BYTES];
-    int retry_after_s;
-    bool keep;            /* keep the answer (xfer_req.keep) */
-    struct h1p_keep kept; /* ... here */
-    /* templated requests */
-    struct render_bufs rb;
-    struct curl_slist *hnodes; /* [max headers + 1]: the request's list, rebuilt */
-    int sock_errno;            /* errno of a socket() that failed for it, or 0 */
-    struct xfer_tls_hook hook; /* the transport's CA store; cert_asked: a server asked
-                                  for a client certificate it has not (xfer_easy.h) */
-    /* a request that could not start, reported from the loop */
-    struct slot *defer_next;
-    const char *defer_error;
-    bool defer_local;
-};
-
-struct xcurl {
-    struct xfer base; /* ops: xcurl_ops */
-    struct ev_loop *loop;
-    const struct scenario *scn;
-    struct mh *mhs;
-    size_t n_mhs;
-    CURLSH *share;
-    struct slot *slots;
-    size_t n_slots;
-    size_t inflight;
-    CURLU **urls;                /* [request * n_targets + target] */
-    long *single_size;           /* [same]: smallest request size seen */
-    struct curl_slist **headers; /* [request] */
-    struct curl_slist *resolve;
-    X509_STORE *store; /* the CAs, from the scenario's bytes (xfer_tls.h) */
-    struct sockw *free_sockets;
-    struct sockw *all_sockets;
-    uint64_t rng;
-    xfer_done_fn done;
-    void *user;
-    size_t node_header_len;
-    struct auth_pool *auth;
-    struct reqsig *sig;             /* requests' sign: headers, or NULL */
-    bool *dynamic;                  /* [request]: has templates (render_needed) */
-    char **url_prefix;              /* [target]: "scheme://host:port/base" */
-    struct curl_slist **connect_to; /* [target]: CURLOPT_CONNECT_TO, or NULL */
-    size_t max_headers;
-    ev_timer defer_timer; /* reports what could not start (a zero delay) */
-    struct slot *defer_head;
-};
 
 static void drain(struct mh *m);
 
 /* CURLMOPT_TIMERFUNCTION */
-static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
+int xcurl_on_timer(CURLM *multi, long timeout_ms, void *userp)
 {
     (void)multi;
     struct mh *m = userp;
@@ -144,7 +44,7 @@ static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
     return 0;
 }
 
-static void on_ev_timer(struct ev_loop *loop, ev_timer *w, int revents)
+void xcurl_on_ev_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
     (void)loop;
     (void)revents;
@@ -168,7 +68,7 @@ static void on_ev_io(struct ev_loop *loop, ev_io *w, int revents)
 }
 
 /* CURLMOPT_SOCKETFUNCTION */
-static int on_curl_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
+int xcurl_on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
 {
     (void)easy;
     struct mh *m = userp;
@@ -433,23 +333,6 @@ static void drain(struct mh *m)
     }
 }
 
-size_t xfer_curl_fds(const struct scenario *scn, size_t slots, size_t *own)
-{
-    /* A connection per node and certificate in use: the scenario's, and
-     * each application's own. */
-    size_t ids = 1;
-    for (size_t i = 0; i < scn->auth.n_apps; i++)
-        ids += scn->auth.apps[i].cert.data != NULL;
-    size_t pools = scn->n_targets * ids, conns = 0, multis = 0;
-    for (size_t left = slots; left; multis++) {
-        size_t k = left < XFER_SLOTS_PER_MULTI ? left : XFER_SLOTS_PER_MULTI;
-        conns += k * pools < XFER_CONNS_PER_MULTI ? k * pools : XFER_CONNS_PER_MULTI;
-        left -= k;
-    }
-    *own = 2 * multis; /* curl_multi_init's wake-up socket pair */
-    return conns;
-}
-
 /* CURLOPT_OPENSOCKETFUNCTION: libcurl's own socket(), but its errno kept,
  * which libcurl drops ("couldn't connect" with CURLINFO_OS_ERRNO 0): out
  * of descriptors is gatecap's failure, not a node refusing. */
@@ -465,38 +348,7 @@ static curl_socket_t on_open_socket(void *clientp, curlsocktype purpose, struct 
     return fd;
 }
 
-/* Reports the requests that could not start, from the loop (never from
- * inside xfer_start, so a caller starting the next request from a
- * completion cannot recurse). */
-static void on_defer(struct ev_loop *loop, ev_timer *w, int revents)
-{
-    (void)loop;
-    (void)revents;
-    struct xcurl *x = w->data;
-    struct slot *sl = x->defer_head;
-    x->defer_head = NULL;
-    while (sl) {
-        struct slot *next = sl->defer_next;
-        struct xfer_result r = {.sent_ns = sl->sent_ns,
-                                .done_ns = clock_now_ns(),
-                                .outcome = OC_OTHER,
-                                .error = sl->defer_error,
-                                .local = sl->defer_local,
-                                .throttle_kind = -1,
-                                .retry_after_s = -1};
-        sl->busy = false;
-        x->inflight--;
-        x->done(x->user, sl->index, &r); /* may start requests (and defer more) */
-        sl = next;
-    }
-}
-
-/* Easy handles made at start; the rest are made the first time the
- * concurrency reaches them (once per slot, never per request), so that a
- * generous in-flight bound costs no memory until it is used. */
-#define XFER_PREPARED_HANDLES 64
-
-static int slot_prepare(struct slot *sl)
+int xcurl_slot_prepare(struct slot *sl)
 {
     struct xcurl *x = sl->x;
     if (!(sl->easy = curl_easy_init()))
@@ -514,107 +366,6 @@ static int slot_prepare(struct slot *sl)
     curl_easy_setopt(sl->easy, CURLOPT_OPENSOCKETDATA, sl);
     sl->cert_app = XFER_NO_APP;
     return 0;
-}
-
-static const struct xfer_ops xcurl_ops;
-static void xcurl_free(struct xfer *xb);
-
-int xfer_curl_new(struct ev_loop *loop, const struct scenario *scn, const char *const *resolve,
-                  size_t n_resolve, struct auth_pool *auth, size_t slots, uint64_t seed,
-                  xfer_done_fn done, void *user, struct xfer **out, char *err, size_t err_len)
-{
-    struct xcurl *x = calloc(1, sizeof *x);
-    if (!x)
-        goto nomem;
-    x->base.ops = &xcurl_ops;
-    x->loop = loop;
-    x->auth = auth;
-    if (auth && reqsig_new(scn, &x->sig))
-        goto nomem;
-    x->scn = scn;
-    x->done = done;
-    x->user = user;
-    x->rng = seed ? seed : 1;
-    x->n_slots = slots;
-    x->node_header_len = scn->node_header ? strlen(scn->node_header) : 0;
-    ev_timer_init(&x->defer_timer, on_defer, 0., 0.);
-    x->defer_timer.data = x;
-    x->n_mhs = (slots + XFER_SLOTS_PER_MULTI - 1) / XFER_SLOTS_PER_MULTI;
-    x->mhs = calloc(x->n_mhs, sizeof *x->mhs);
-    x->share = curl_share_init();
-    x->slots = calloc(slots, sizeof *x->slots);
-    x->urls = calloc(scn->n_requests * scn->n_targets, sizeof *x->urls);
-    x->headers = calloc(scn->n_requests, sizeof *x->headers);
-    x->single_size = malloc(scn->n_requests * scn->n_targets * sizeof *x->single_size);
-    if (!x->mhs || !x->share || !x->slots || !x->urls || !x->headers || !x->single_size)
-        goto nomem;
-    for (size_t i = 0; i < scn->n_requests * scn->n_targets; i++)
-        x->single_size[i] = LONG_MAX;
-    /* the CAs once, here: every connection's context takes a reference */
-    if (!(x->store = xfer_tls_store(&scn->tls, err, err_len))) {
-        xcurl_free(&x->base);
-        return -1;
-    }
-    if (n_resolve && !(x->resolve = xfer_build_resolve(resolve, n_resolve)))
-        goto nomem;
-    /* One worker, one thread: the share needs no lock callbacks. TLS
-     * sessions are shared so that resumption works across handles. */
-    curl_share_setopt(x->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-    curl_share_setopt(x->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-    x->dynamic = calloc(scn->n_requests, sizeof *x->dynamic);
-    x->url_prefix = calloc(scn->n_targets, sizeof *x->url_prefix);
-    x->connect_to = calloc(scn->n_targets, sizeof *x->connect_to);
-    if (!x->dynamic || !x->url_prefix || !x->connect_to)
-        goto nomem;
-    for (size_t t = 0; t < scn->n_targets; t++)
-        if (!(x->url_prefix[t] = xfer_target_prefix(&scn->targets[t])) ||
-            xfer_build_connect_to(&scn->targets[t], resolve, n_resolve, &x->connect_to[t]))
-            goto nomem;
-    for (size_t r = 0; r < scn->n_requests; r++) {
-        x->dynamic[r] = render_needed(&scn->requests[r]);
-        if (scn->requests[r].n_headers > x->max_headers)
-            x->max_headers = scn->requests[r].n_headers;
-        if (!(x->headers[r] = xfer_build_headers(&scn->requests[r])))
-            goto nomem;
-        for (size_t t = 0; t < scn->n_targets && !scn->requests[r].path_tpl; t++)
-            if (xfer_build_url(x->url_prefix[t], &scn->requests[r],
-                               &x->urls[r * scn->n_targets + t])) {
-                snprintf(err, err_len, "target %s, request %s: URL does not parse",
-                         scn->targets[t].name, scn->requests[r].name);
-                xcurl_free(&x->base);
-                return -1;
-            }
-    }
-    for (size_t i = 0; i < x->n_mhs; i++) {
-        struct mh *m = &x->mhs[i];
-        m->x = x;
-        ev_timer_init(&m->timer, on_ev_timer, 0., 0.);
-        m->timer.data = m;
-        if (!(m->multi = curl_multi_init()))
-            goto nomem;
-        curl_multi_setopt(m->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
-        curl_multi_setopt(m->multi, CURLMOPT_SOCKETDATA, m);
-        curl_multi_setopt(m->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
-        curl_multi_setopt(m->multi, CURLMOPT_TIMERDATA, m);
-        /* Keep as many idle connections as there can be requests in
-         * flight, so keep-alive never closes one it will need again. */
-        curl_multi_setopt(m->multi, CURLMOPT_MAXCONNECTS, (long)XFER_CONNS_PER_MULTI);
-        curl_multi_setopt(m->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
-    }
-    for (size_t i = 0; i < slots; i++) {
-        x->slots[i].x = x;
-        x->slots[i].m = &x->mhs[i / XFER_SLOTS_PER_MULTI];
-        x->slots[i].index = i;
-    }
-    for (size_t i = 0; i < slots && i < XFER_PREPARED_HANDLES; i++)
-        if (slot_prepare(&x->slots[i]))
-            goto nomem;
-    *out = &x->base;
-    return 0;
-nomem:
-    snprintf(err, err_len, "out of memory creating %zu transfer slots", slots);
-    xcurl_free(&x->base);
-    return -1;
 }
 
 /* The token header of application app ahead of the request's headers:
@@ -692,7 +443,7 @@ static void set_app_cert(struct xcurl *x, struct slot *sl, size_t app)
     sl->cert_app = want;
 }
 
-static int xcurl_start(struct xfer *xb, size_t slot, const struct xfer_req *rq)
+int xcurl_start(struct xfer *xb, size_t slot, const struct xfer_req *rq)
 {
     struct xcurl *x = (struct xcurl *)xb;
     struct slot *sl = &x->slots[slot];
@@ -700,7 +451,7 @@ static int xcurl_start(struct xfer *xb, size_t slot, const struct xfer_req *rq)
     size_t request = rq->request, target = rq->target;
     CURLMcode mc = CURLM_OUT_OF_MEMORY;
     sl->sent_ns = clock_now_ns();
-    if (!sl->easy && slot_prepare(sl))
+    if (!sl->easy && xcurl_slot_prepare(sl))
         goto refused;
     struct curl_slist *headers = x->headers[request];
     const struct scn_request *rqs = &scn->requests[request];
@@ -766,100 +517,3 @@ refused:
     }
     return 0;
 }
-
-static size_t xcurl_inflight(const struct xfer *xb)
-{
-    const struct xcurl *x = (const struct xcurl *)xb;
-    return x->inflight;
-}
-
-static size_t xcurl_abandon_all(struct xfer *xb,
-                                void (*each)(void *ctx, size_t slot, int64_t sent_ns), void *ctx)
-{
-    struct xcurl *x = (struct xcurl *)xb;
-    size_t n = 0;
-    for (size_t i = 0; i < x->n_slots; i++) {
-        if (x->slots[i].busy) {
-            if (each)
-                each(ctx, i, x->slots[i].sent_ns);
-            /* (a deferred one's handle is in no multi: a no-op) */
-            if (x->slots[i].easy)
-                curl_multi_remove_handle(x->slots[i].m->multi, x->slots[i].easy);
-            x->slots[i].busy = false;
-            n++;
-        }
-    }
-    x->defer_head = NULL;
-    if (x->loop)
-        ev_timer_stop(x->loop, &x->defer_timer);
-    x->inflight = 0;
-    return n;
-}
-
-static void xcurl_free(struct xfer *xb)
-{
-    struct xcurl *x = (struct xcurl *)xb;
-    if (!x)
-        return;
-    if (x->slots) {
-        xcurl_abandon_all(xb, NULL, NULL);
-        for (size_t i = 0; i < x->n_slots; i++) {
-            if (x->slots[i].easy)
-                curl_easy_cleanup(x->slots[i].easy);
-            free(x->slots[i].auth_line);
-            free(x->slots[i].sig_line);
-            render_bufs_free(&x->slots[i].rb);
-            h1p_keep_free(&x->slots[i].kept);
-            free(x->slots[i].hnodes);
-        }
-    }
-    /* Closing the multi handle closes its connections; no more socket
-     * callbacks during that, every watcher is stopped and freed here. */
-    for (size_t i = 0; x->mhs && i < x->n_mhs; i++) {
-        struct mh *m = &x->mhs[i];
-        if (m->multi) {
-            curl_multi_setopt(m->multi, CURLMOPT_SOCKETFUNCTION, NULL);
-            curl_multi_setopt(m->multi, CURLMOPT_TIMERFUNCTION, NULL);
-            curl_multi_cleanup(m->multi);
-        }
-        if (x->loop)
-            ev_timer_stop(x->loop, &m->timer);
-    }
-    while (x->all_sockets) {
-        struct sockw *n = x->all_sockets->next_all;
-        ev_io_stop(x->loop, &x->all_sockets->io);
-        free(x->all_sockets);
-        x->all_sockets = n;
-    }
-    if (x->share)
-        curl_share_cleanup(x->share);
-    X509_STORE_free(x->store);
-    reqsig_free(x->sig);
-    if (x->urls)
-        for (size_t i = 0; i < x->scn->n_requests * x->scn->n_targets; i++)
-            curl_url_cleanup(x->urls[i]);
-    if (x->headers)
-        for (size_t i = 0; i < x->scn->n_requests; i++)
-            curl_slist_free_all(x->headers[i]);
-    curl_slist_free_all(x->resolve);
-    for (size_t i = 0; x->url_prefix && i < x->scn->n_targets; i++)
-        free(x->url_prefix[i]);
-    free(x->url_prefix);
-    for (size_t i = 0; x->connect_to && i < x->scn->n_targets; i++)
-        curl_slist_free_all(x->connect_to[i]);
-    free(x->connect_to);
-    free(x->dynamic);
-    free(x->mhs);
-    free(x->urls);
-    free(x->single_size);
-    free(x->headers);
-    free(x->slots);
-    free(x);
-}
-
-static const struct xfer_ops xcurl_ops = {
-    .start = xcurl_start,
-    .inflight = xcurl_inflight,
-    .abandon_all = xcurl_abandon_all,
-    .free = xcurl_free,
-};
