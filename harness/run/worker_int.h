@@ -1,7 +1,8 @@
 /*
  * worker_int.h — a worker's insides, shared by worker.c (its loop,
- * schedule, slots and hand-off) and worker_record.c (what a finished
- * request leaves in its records) only.
+ * schedule, slots and hand-off), worker_setup.c (creating and freeing
+ * it), worker_flow.c (flows and checks) and worker_record.c (what a
+ * finished request leaves in its records) only.
  */
 #ifndef GATECAP_WORKER_INT_H
 #define GATECAP_WORKER_INT_H
@@ -23,6 +24,9 @@
 
 struct feeder_draw;
 struct scn_request;
+
+/* Capacity of the ring of arrivals waiting for the in-flight bound. */
+#define PENDING_CAP (1u << 20)
 
 struct wslot {
     size_t phase;
@@ -195,5 +199,13 @@ void worker_record_local(struct worker *w, size_t phase, const struct xfer_resul
 /* xfer_abandon_all's each (ctx: the worker): slot si was still in flight
  * when the run stopped waiting; recorded as OC_ABANDONED with its age. */
 void worker_record_abandoned(void *ctx, size_t si, int64_t sent_ns);
+
+/* The loop's callbacks (worker.c), set up by worker_new: the timerfd's
+ * watcher (everything timed), the coordinator's wake-up (stop, abort,
+ * hand-off, exit), and the transport's completion (xfer_done_fn; user:
+ * the worker). */
+void worker_on_timer(struct ev_loop *loop, ev_io *io, int revents);
+void worker_on_wake(struct ev_loop *loop, ev_async *a, int revents);
+void worker_on_done(void *user, size_t si, const struct xfer_result *r);
 
 #endif
