@@ -11,9 +11,12 @@
  * first), else on a new connection, else — http2.connections reached — it
  * waits in its pool's FIFO until a stream frees (xfer_result.stream_wait).
  * A connection carries at most min(http2.max_streams, the server's
- * SETTINGS_MAX_CONCURRENT_STREAMS) streams; before the server's SETTINGS
- * arrive nghttp2 assumes 100, and holds back (in its own queue) what a
- * lower limit does not allow yet.
+ * SETTINGS_MAX_CONCURRENT_STREAMS) streams. Before the server's SETTINGS
+ * arrive a new connection takes up to max_streams requests but sends one
+ * (nghttp2 holds the rest in its queue until the limit is known, then
+ * sends what it allows): a first burst is never refused for a limit
+ * gatecap had not heard; those held beyond the limit count as having
+ * waited for a stream.
  *
  * Every request has the same timeouts, so deadlines expire in start order:
  * one FIFO of requests and one of connecting connections, one ev_timer.
@@ -71,11 +74,16 @@ void h2_cq_drop(struct h2conn *c)
 
 /* ---------------------------------------------------------------- pools */
 
+/* Streams c may carry: max_streams, and once the server's SETTINGS are
+ * known, no more than it allows (before, nghttp2 sends one and holds the
+ * rest: xfer_h2_sess.c). */
 static size_t conn_limit(const struct h2conn *c)
 {
+    size_t mine = (size_t)c->x->scn->http2.max_streams;
+    if (!c->settings_seen)
+        return mine;
     uint32_t remote =
         nghttp2_session_get_remote_settings(c->sess, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
-    size_t mine = (size_t)c->x->scn->http2.max_streams;
     return remote < mine ? remote : mine;
 }
 

@@ -59,6 +59,7 @@ struct h2conn {
                            may run), or failing its requests: no send, no close */
     bool close_pending; /* close once out of the receive */
     bool proto_error;   /* nghttp2 ended the session for a protocol error */
+    bool settings_seen; /* the server's first SETTINGS came: its stream limit is known */
     int64_t conn_deadline_ns;
     bool in_cq;
     struct h2conn *cq_prev, *cq_next; /* connect-timeout FIFO */

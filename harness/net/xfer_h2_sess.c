@@ -142,6 +142,20 @@ static int on_data(nghttp2_session *sess, uint8_t flags, int32_t id, const uint8
     return 0;
 }
 
+/* The server's first SETTINGS: its stream limit is known. The requests a
+ * new connection took beyond it (in the order sent, nghttp2's) wait in
+ * nghttp2's queue for a stream, as they would have in the pool's. */
+static void first_settings(struct h2conn *c)
+{
+    c->settings_seen = true;
+    uint32_t limit =
+        nghttp2_session_get_remote_settings(c->sess, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
+    uint32_t k = 0;
+    for (struct h2slot *s = c->s_first; s; s = s->cs_next)
+        if (k++ >= limit)
+            s->stream_wait = true;
+}
+
 /* nghttp2_on_frame_recv_callback: bytes per stream, END_STREAM,
  * RST_STREAM's code, GOAWAY. */
 static int on_frame_recv(nghttp2_session *sess, const nghttp2_frame *f, void *user)
@@ -162,6 +176,10 @@ static int on_frame_recv(nghttp2_session *sess, const nghttp2_frame *f, void *us
             s->rst = true;
             s->rst_code = f->rst_stream.error_code;
         }
+        break;
+    case NGHTTP2_SETTINGS:
+        if (!(f->hd.flags & NGHTTP2_FLAG_ACK) && !c->settings_seen)
+            first_settings(c);
         break;
     case NGHTTP2_GOAWAY:
         c->goaway = true;

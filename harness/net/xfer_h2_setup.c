@@ -177,6 +177,11 @@ int xfer_h2_new(struct ev_loop *loop, const struct scenario *scn, const char *co
     /* nghttp2 sends WINDOW_UPDATE as bodies are read (its default), so
      * the 2^30-1 windows (xfer_h2_sess.c) stay open */
     nghttp2_option_set_no_auto_window_update(x->opt, 0);
+    /* Before the server's SETTINGS, one stream goes out (nghttp2 holds the
+     * rest, 100 by default): a server allowing fewer than a first burst
+     * would refuse the excess, and that refusal would be gatecap's doing,
+     * reported as the gateway's. */
+    nghttp2_option_set_peer_max_concurrent_streams(x->opt, 1);
     ev_timer_init(&x->deadline, h2_on_deadline, 0., 0.);
     x->deadline.data = x;
     ev_timer_init(&x->defer_timer, h2_on_defer, 0., 0.);

@@ -632,6 +632,32 @@ static void stream_wait_under_server_limit(void **state)
     srv_stop(sv);
 }
 
+/* A first burst on a new connection, before the server's SETTINGS: one
+ * stream goes out, the rest once the server's limit is known; none is
+ * refused for exceeding a limit gatecap had not heard yet. */
+static void first_burst_waits_for_the_server_settings(void **state)
+{
+    (void)state;
+    struct srv *sv = srv_start(NULL, false, 2);
+    atomic_store(&sv->mode, S_SLOW);
+    struct client c;
+    client_new(&c, "http", sv->port,
+               "http2: {max_streams: 10, connections: 1}\ntimeouts: {request: 5s}\n");
+    run_n(&c, 6, false);
+    int waited = 0;
+    for (int i = 0; i < 6; i++) {
+        if (c.res[i].outcome != OC_2XX)
+            fail_msg("request %d: %s", i, c.error[i]);
+        waited += c.res[i].stream_wait;
+    }
+    assert_int_equal(waited, 4); /* those beyond the server's 2 */
+    assert_int_equal(atomic_load(&sv->requests), 6);
+    assert_int_equal(atomic_load(&sv->max_open), 2);
+    assert_int_equal(atomic_load(&sv->conns), 1);
+    client_free(&c);
+    srv_stop(sv);
+}
+
 static void rst_stream_is_a_reset_with_its_code(void **state)
 {
     (void)state;
@@ -885,6 +911,7 @@ int main(void)
         cmocka_unit_test(tls_alpn_h2_and_refusal),
         cmocka_unit_test(many_streams_on_one_connection),
         cmocka_unit_test(stream_wait_under_server_limit),
+        cmocka_unit_test(first_burst_waits_for_the_server_settings),
         cmocka_unit_test(rst_stream_is_a_reset_with_its_code),
         cmocka_unit_test(goaway_fails_the_streams_above_it),
         cmocka_unit_test(protocol_error_is_other),
