@@ -98,6 +98,8 @@ static int facts(struct report *r)
     r->gen_max_lag_ms = res->gen.max_lag_ms;
     r->gen_cpu_pct = res->cpu_pct;
     r->gen_local_failures = res->gen.local_failures;
+    r->gen_bound_waits = res->gen.bound_waits;
+    r->gen_stream_waits = res->gen.stream_waits;
     r->gen_local_example = res->local_failure_example;
     r->overrides = res->overrides;
     r->n_overrides = res->n_overrides;

@@ -146,6 +146,9 @@ struct report {
     double gen_late_pct, gen_queue_drops, gen_abandoned, gen_max_lag_ms, gen_cpu_pct;
     double gen_local_failures;     /* requests never sent for want of a local resource (NaN:
                                       results.json from before the counter) */
+    double gen_bound_waits;        /* arrivals that waited for the in-flight bound */
+    double gen_stream_waits;       /* requests that waited for an HTTP/2 stream (NaN: results.json
+                                      from before the counter) */
     const char *gen_local_example; /* one of their messages, or NULL */
     char **targets;                /* "name  url", owned */
     size_t n_targets;

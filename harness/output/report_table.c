@@ -235,6 +235,13 @@ void report_table_facts(const struct report *r, FILE *f, enum report_markup m)
             report_fmt(a, sizeof a, r->gen_late_pct), report_fmt(b, sizeof b, r->gen_queue_drops),
             report_fmt(c, sizeof c, r->gen_abandoned),
             report_fmt_ms(d, sizeof d, r->gen_max_lag_ms), report_fmt(e, sizeof e, r->gen_cpu_pct));
+    /* waits are in the latency (it counts from the intended start) */
+    if (r->gen_bound_waits > 0)
+        fprintf(f, "; %s waited for the in-flight bound",
+                report_fmt(a, sizeof a, r->gen_bound_waits));
+    if (r->gen_stream_waits > 0)
+        fprintf(f, "; %s waited for an HTTP/2 stream",
+                report_fmt(a, sizeof a, r->gen_stream_waits));
     if (r->gen_local_failures > 0) { /* the generator's own failures, in no outcome */
         fprintf(f, "; %s request%s never sent (gatecap ran out of local resources",
                 report_fmt(a, sizeof a, r->gen_local_failures),

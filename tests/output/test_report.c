@@ -520,6 +520,34 @@ static void local_failures(void **state)
     report_free(&r);
 }
 
+/* Arrivals that waited for the in-flight bound and requests that waited
+ * for an HTTP/2 stream are in the Generator fact (their latency holds the
+ * wait); nothing is said of waits that did not happen. */
+static void generator_waits(void **state)
+{
+    (void)state;
+    char err[512];
+    struct report r;
+    const char *nodes[] = {"gw1", "gw2"};
+    struct scenario *scn = demo_scenario(NULL, NULL, DEMO_GATES);
+    struct engine_result *run = demo_run(scn, nodes, 2, 0);
+    run->health.bound_waits = 12;
+    run->health.stream_waits = 3456;
+    assert_int_equal(report_load(&r, write_run("waits.json", scn, run), NULL, err, sizeof err), 0);
+    tr_free(scn, run);
+    char *md = render(&r, report_markdown), *h = render(&r, report_html);
+    has(md, "; 12 waited for the in-flight bound; 3,456 waited for an HTTP/2 stream");
+    has(h, "; 12 waited for the in-flight bound; 3,456 waited for an HTTP/2 stream");
+    free(md);
+    free(h);
+    report_free(&r);
+    assert_int_equal(report_load(&r, results, NULL, err, sizeof err), 0); /* none */
+    md = render(&r, report_markdown);
+    lacks(md, "waited for");
+    free(md);
+    report_free(&r);
+}
+
 /* Counts needle in text. */
 static size_t count(const char *text, const char *needle)
 {
@@ -1158,6 +1186,7 @@ int main(void)
         cmocka_unit_test(html),
         cmocka_unit_test(no_gates),
         cmocka_unit_test(local_failures),
+        cmocka_unit_test(generator_waits),
         cmocka_unit_test(phases_and_overrides),
         cmocka_unit_test(silent_target),
         cmocka_unit_test(no_data_and_legends),
