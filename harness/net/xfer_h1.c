@@ -277,13 +277,12 @@ static void conn_open(struct h1slot *s, size_t id)
 {
     struct xh1 *x = s->x;
     const struct scn_target *t = &x->scn->targets[s->target];
-    struct h1target *ht = &x->targets[s->target];
     s->new_conn = true;
     s->conn_deadline_ns = s->sent_ns + x->connect_timeout_ns;
     FIFO_PUSH(&x->cq_fifo, s, cq_prev, cq_next);
     s->in_cq = true;
     struct h1conn *c = calloc(1, sizeof *c);
-    int fd = c ? open_socket(x, ht->addr.ss_family) : -1;
+    int fd = c ? open_socket(x, x->nv.addrs[s->target].ss_family) : -1;
     if (fd < 0) {
         int err = c ? errno : ENOMEM;
         snprintf(s->err, sizeof s->err, "node %s: cannot open a socket: %s", t->name,
@@ -309,7 +308,8 @@ static void conn_open(struct h1slot *s, size_t id)
         defer_fail(s, s->local ? OC_OTHER : OC_TLS);
         return;
     }
-    if (connect(fd, (struct sockaddr *)&ht->addr, ht->addr_len) && errno != EINPROGRESS) {
+    if (connect(fd, (struct sockaddr *)&x->nv.addrs[s->target], x->nv.addr_lens[s->target]) &&
+        errno != EINPROGRESS) {
         int err = errno;
         snprintf(s->err, sizeof s->err, "connect to %s: %s", t->name, strerror(err));
         s->local = xfer_errno_local(err); /* e.g. no ephemeral port left */
@@ -611,13 +611,13 @@ static int prepare(struct xh1 *x, struct h1slot *s, const struct xfer_req *rq)
 {
     size_t k = rq->request * x->scn->n_targets + rq->target;
     bool with_token = x->auth && rq->app != XFER_NO_APP;
-    if (!x->dynamic[rq->request] && !with_token) {
+    if (!x->nv.dynamic[rq->request] && !with_token) {
         s->out = x->static_out[k];
         return 0;
     }
-    struct h1req_src src = {x->scn, x->auth, x->sig, x->sig_line, &x->rng, x->base_paths};
-    return h1req_prepare(&src, rq, x->dynamic[rq->request], &s->rb, &s->wbuf, &s->out, &s->auth_gen,
-                         &s->local, s->err, sizeof s->err);
+    struct h1req_src src = {x->scn, x->auth, x->sig, x->sig_line, &x->rng, x->nv.base_paths};
+    return h1req_prepare(&src, rq, x->nv.dynamic[rq->request], &s->rb, &s->wbuf, &s->out,
+                         &s->auth_gen, &s->local, s->err, sizeof s->err);
 }
 
 int h1_start(struct xfer *xb, size_t slot, const struct xfer_req *rq)
@@ -638,7 +638,7 @@ int h1_start(struct xfer *xb, size_t slot, const struct xfer_req *rq)
     s->local = false;
     h1p_reset(&s->parser, x->scn->node_header, x->node_header_len,
               h1req_head(&x->scn->requests[rq->request]));
-    s->parser.peek_2xx = x->peek_2xx[rq->request];
+    s->parser.peek_2xx = x->nv.peek_2xx[rq->request];
     if (rq->keep)
         h1p_keep_begin(&s->parser, &s->keep, rq->body_limit);
     s->busy = true;

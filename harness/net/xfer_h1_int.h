@@ -70,11 +70,6 @@ struct h1slot {
 };
 
 /* One node's address. */
-struct h1target {
-    struct sockaddr_storage addr;
-    socklen_t addr_len;
-};
-
 struct xh1 {
     struct xfer base; /* ops: xh1_ops */
     struct ev_loop *loop;
@@ -88,16 +83,12 @@ struct xh1 {
     struct h1slot *slots;
     size_t n_slots;
     size_t inflight;
-    struct h1target *targets;
+    struct xfer_native nv;       /* node addresses and base paths; requests' templating */
     struct xfer_tls_client tls;  /* identities, context, sessions: per pool (node × identity) */
     struct h1conn **idle;        /* [tls.n_pools]: idle stacks */
     struct tpl_buf *static_reqs; /* [request * n_targets + target]: bytes of requests without
                                     anything per request (empty otherwise) */
     struct h1req *static_out;    /* [same] */
-    bool *dynamic;               /* [request]: templates in it */
-    bool *peek_2xx;              /* [request]: some 2xx is not expected, so 2xx bodies are
-                                    peeked too (xfer_result.body) */
-    char **base_paths;           /* [target]: for render_request */
     struct fifo rq_fifo, cq_fifo;
     ev_timer deadline; /* the earliest head of the two FIFOs */
     ev_timer defer_timer;

@@ -69,21 +69,18 @@ static void xh1_free(struct xfer *xb)
     reqsig_free(x->sig);
     for (size_t i = 0; x->static_reqs && i < scn->n_requests * scn->n_targets; i++)
         tpl_buf_free(&x->static_reqs[i]);
-    for (size_t t = 0; x->base_paths && t < scn->n_targets; t++)
-        free(x->base_paths[t]);
-    free(x->base_paths);
+    xfer_native_free(&x->nv, scn);
     free(x->static_reqs);
     free(x->static_out);
-    free(x->dynamic);
-    free(x->peek_2xx);
     free(x->idle);
-    free(x->targets);
     free(x->slots);
     free(x);
 }
 
-int xfer_h1_target_addr(const struct scn_target *t, const char *const *resolve, size_t n_resolve,
-                        struct sockaddr_storage *out, socklen_t *addr_len)
+/* The address of node t into *out and *addr_len. Returns 0, or -1 when
+ * there is none. */
+static int target_addr(const struct scn_target *t, const char *const *resolve, size_t n_resolve,
+                       struct sockaddr_storage *out, socklen_t *addr_len)
 {
     char want[512];
     const char *addr = t->host;
@@ -116,6 +113,46 @@ int xfer_h1_target_addr(const struct scn_target *t, const char *const *resolve, 
     return -1;
 }
 
+int xfer_native_init(struct xfer_native *nv, const struct scenario *scn, const char *const *resolve,
+                     size_t n_resolve, char *err, size_t err_len)
+{
+    size_t nt = scn->n_targets, nr = scn->n_requests;
+    nv->addrs = calloc(nt, sizeof *nv->addrs);
+    nv->addr_lens = calloc(nt, sizeof *nv->addr_lens);
+    nv->base_paths = calloc(nt, sizeof *nv->base_paths);
+    nv->dynamic = calloc(nr, sizeof *nv->dynamic);
+    nv->peek_2xx = calloc(nr, sizeof *nv->peek_2xx);
+    if (!nv->addrs || !nv->addr_lens || !nv->base_paths || !nv->dynamic || !nv->peek_2xx)
+        return -1;
+    for (size_t t = 0; t < nt; t++) {
+        if (!(nv->base_paths[t] = strdup(scn->targets[t].base_path)))
+            return -1;
+        if (target_addr(&scn->targets[t], resolve, n_resolve, &nv->addrs[t], &nv->addr_lens[t])) {
+            snprintf(err, err_len, "node %s: no address for host '%s'", scn->targets[t].name,
+                     scn->targets[t].host);
+            return -2;
+        }
+    }
+    for (size_t r = 0; r < nr; r++) {
+        nv->dynamic[r] = render_needed(&scn->requests[r]);
+        for (int st = 200; st < 300 && !nv->peek_2xx[r]; st++)
+            nv->peek_2xx[r] = !scn_request_expects(&scn->requests[r], st);
+    }
+    return 0;
+}
+
+void xfer_native_free(struct xfer_native *nv, const struct scenario *scn)
+{
+    for (size_t t = 0; nv->base_paths && t < scn->n_targets; t++)
+        free(nv->base_paths[t]);
+    free(nv->base_paths);
+    free(nv->addrs);
+    free(nv->addr_lens);
+    free(nv->dynamic);
+    free(nv->peek_2xx);
+    memset(nv, 0, sizeof *nv);
+}
+
 int xfer_h1_new(struct ev_loop *loop, const struct scenario *scn, const char *const *resolve,
                 size_t n_resolve, struct auth_pool *auth, size_t slots, uint64_t seed,
                 xfer_done_fn done, void *user, struct xfer **out, char *err, size_t err_len)
@@ -138,17 +175,15 @@ int xfer_h1_new(struct ev_loop *loop, const struct scenario *scn, const char *co
     x->node_header_len = scn->node_header ? strlen(scn->node_header) : 0;
     if (xfer_tls_client_init(&x->tls, scn, auth, NULL, 0, err, err_len))
         goto fail;
+    int nrc = xfer_native_init(&x->nv, scn, resolve, n_resolve, err, err_len);
+    if (nrc == -2)
+        goto fail;
     size_t nt = scn->n_targets, nk = scn->n_requests * nt;
     x->slots = calloc(slots, sizeof *x->slots);
-    x->targets = calloc(nt, sizeof *x->targets);
     x->idle = calloc(x->tls.n_pools, sizeof *x->idle);
     x->static_reqs = calloc(nk, sizeof *x->static_reqs);
     x->static_out = calloc(nk, sizeof *x->static_out);
-    x->dynamic = calloc(scn->n_requests, sizeof *x->dynamic);
-    x->peek_2xx = calloc(scn->n_requests, sizeof *x->peek_2xx);
-    x->base_paths = calloc(nt, sizeof *x->base_paths);
-    if (!x->slots || !x->targets || !x->idle || !x->static_reqs || !x->static_out || !x->dynamic ||
-        !x->peek_2xx || !x->base_paths)
+    if (nrc || !x->slots || !x->idle || !x->static_reqs || !x->static_out)
         goto nomem;
     ev_timer_init(&x->deadline, h1_on_deadline, 0., 0.);
     x->deadline.data = x;
@@ -156,21 +191,8 @@ int xfer_h1_new(struct ev_loop *loop, const struct scenario *scn, const char *co
     x->defer_timer.data = x;
     /* Slots are set up when first started: a generous in-flight bound
      * costs no resident memory until the concurrency reaches it. */
-    for (size_t t = 0; t < nt; t++) {
-        if (!(x->base_paths[t] = strdup(scn->targets[t].base_path)))
-            goto nomem;
-        if (xfer_h1_target_addr(&scn->targets[t], resolve, n_resolve, &x->targets[t].addr,
-                                &x->targets[t].addr_len)) {
-            snprintf(err, err_len, "node %s: no address for host '%s'", scn->targets[t].name,
-                     scn->targets[t].host);
-            goto fail;
-        }
-    }
     for (size_t r = 0; r < scn->n_requests; r++) {
-        x->dynamic[r] = render_needed(&scn->requests[r]);
-        for (int st = 200; st < 300 && !x->peek_2xx[r]; st++)
-            x->peek_2xx[r] = !scn_request_expects(&scn->requests[r], st);
-        for (size_t t = 0; t < nt && !x->dynamic[r]; t++)
+        for (size_t t = 0; t < nt && !x->nv.dynamic[r]; t++)
             if (h1req_build(&scn->requests[r], &scn->targets[t], NULL, NULL, NULL, NULL,
                             &x->static_reqs[r * nt + t], &x->static_out[r * nt + t]))
                 goto nomem;

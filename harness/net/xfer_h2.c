@@ -367,10 +367,9 @@ static void conn_open(struct h2slot *s, bool fresh)
 {
     struct xh2 *x = s->x;
     const struct scn_target *t = &x->scn->targets[s->target];
-    struct h2target *ht = &x->targets[s->target];
     s->new_conn = true;
     struct h2conn *c = conn_alloc(x, s->pool);
-    int fd = c ? open_socket(x, ht->addr.ss_family, c) : -1;
+    int fd = c ? open_socket(x, x->nv.addrs[s->target].ss_family, c) : -1;
     if (fd < 0) {
         int err = c ? errno : ENOMEM;
         snprintf(s->err, sizeof s->err, "node %s: cannot open a socket: %s", t->name,
@@ -398,7 +397,8 @@ static void conn_open(struct h2slot *s, bool fresh)
         defer_fail(s, s->local ? OC_OTHER : OC_TLS);
         return;
     }
-    if (connect(fd, (struct sockaddr *)&ht->addr, ht->addr_len) && errno != EINPROGRESS) {
+    if (connect(fd, (struct sockaddr *)&x->nv.addrs[s->target], x->nv.addr_lens[s->target]) &&
+        errno != EINPROGRESS) {
         int err = errno;
         snprintf(s->err, sizeof s->err, "connect to %s: %s", t->name, strerror(err));
         s->local = xfer_errno_local(err);

@@ -129,11 +129,6 @@ struct h2static {
 };
 
 /* One node's address. */
-struct h2target {
-    struct sockaddr_storage addr;
-    socklen_t addr_len;
-};
-
 struct xh2 {
     struct xfer base; /* ops: xh2_ops */
     struct ev_loop *loop;
@@ -147,7 +142,7 @@ struct xh2 {
     struct h2slot *slots;
     size_t n_slots;
     size_t inflight;
-    struct h2target *targets;
+    struct xfer_native nv;                  /* as xh1's */
     struct xfer_tls_client tls;             /* as xh1's; ALPN "h2" only */
     struct h2conn **avail;                  /* [pools]: connections with a free stream */
     struct h2slot **wait_head, **wait_tail; /* [pools]: requests waiting for a stream */
@@ -156,11 +151,8 @@ struct xh2 {
     struct h2conn *all; /* every connection */
     nghttp2_session_callbacks *cbs;
     nghttp2_option *opt;
-    struct tpl_buf *static_reqs; /* [request * n_targets + target]: as xh1's */
-    struct h2static *statics;    /* [same]: those requests as header fields */
-    bool *dynamic;
-    bool *peek_2xx;
-    char **base_paths;
+    struct tpl_buf *static_reqs;      /* [request * n_targets + target]: as xh1's */
+    struct h2static *statics;         /* [same]: those requests as header fields */
     size_t nv_max;                    /* header fields any request may have */
     struct h2slot *rq_head, *rq_tail; /* request-timeout FIFO, in start order */
     struct h2conn *cq_head, *cq_tail; /* connect-timeout FIFO */

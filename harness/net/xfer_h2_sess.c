@@ -84,7 +84,7 @@ static int on_header(nghttp2_session *sess, const nghttp2_frame *f, const uint8_
             return 0;
         }
         s->status = st;
-        s->peek = st < 200 || st > 299 || x->peek_2xx[s->request];
+        s->peek = st < 200 || st > 299 || x->nv.peek_2xx[s->request];
         if (s->keep) {
             char line[32];
             int n = snprintf(line, sizeof line, "HTTP/2 %d\r\n", st);
@@ -402,7 +402,7 @@ int h2_prepare(struct xh2 *x, struct h2slot *s, const struct xfer_req *rq)
 {
     const struct scenario *scn = x->scn;
     bool with_token = x->auth && rq->app != XFER_NO_APP;
-    if (!x->dynamic[rq->request] && !with_token) {
+    if (!x->nv.dynamic[rq->request] && !with_token) {
         const struct h2static *st = &x->statics[rq->request * scn->n_targets + rq->target];
         s->nv = st->nv;
         s->nv_len = st->nv_len;
@@ -410,8 +410,8 @@ int h2_prepare(struct xh2 *x, struct h2slot *s, const struct xfer_req *rq)
         s->body_len = st->body_len;
         return 0;
     }
-    struct h1req_src src = {scn, x->auth, x->sig, x->sig_line, &x->rng, x->base_paths};
-    if (h1req_prepare(&src, rq, x->dynamic[rq->request], &s->rb, &s->wbuf, &s->out, &s->auth_gen,
+    struct h1req_src src = {scn, x->auth, x->sig, x->sig_line, &x->rng, x->nv.base_paths};
+    if (h1req_prepare(&src, rq, x->nv.dynamic[rq->request], &s->rb, &s->wbuf, &s->out, &s->auth_gen,
                       &s->local, s->err, sizeof s->err))
         return -1;
     if (!s->nv_own && !(s->nv_own = calloc(x->nv_max, sizeof *s->nv_own))) {

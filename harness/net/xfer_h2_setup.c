@@ -64,22 +64,17 @@ static void xh2_free(struct xfer *xb)
         tpl_buf_free(&x->static_reqs[i]);
     for (size_t i = 0; x->statics && i < nk; i++)
         free(x->statics[i].nv);
-    for (size_t t = 0; x->base_paths && t < scn->n_targets; t++)
-        free(x->base_paths[t]);
+    xfer_native_free(&x->nv, scn);
     if (x->cbs)
         nghttp2_session_callbacks_del(x->cbs);
     if (x->opt)
         nghttp2_option_del(x->opt);
-    free(x->base_paths);
     free(x->static_reqs);
     free(x->statics);
-    free(x->dynamic);
-    free(x->peek_2xx);
     free(x->avail);
     free(x->wait_head);
     free(x->wait_tail);
     free(x->conns);
-    free(x->targets);
     free(x->slots);
     free(x);
 }
@@ -158,21 +153,19 @@ int xfer_h2_new(struct ev_loop *loop, const struct scenario *scn, const char *co
         if (scn->requests[r].n_headers > most)
             most = scn->requests[r].n_headers;
     x->nv_max = H2_NV_FIXED + 6 + most;
+    int nrc = xfer_native_init(&x->nv, scn, resolve, n_resolve, err, err_len);
+    if (nrc == -2)
+        goto fail;
     size_t nt = scn->n_targets, pools = x->tls.n_pools, nk = scn->n_requests * nt;
     x->slots = calloc(slots, sizeof *x->slots);
-    x->targets = calloc(nt, sizeof *x->targets);
     x->avail = calloc(pools, sizeof *x->avail);
     x->wait_head = calloc(pools, sizeof *x->wait_head);
     x->wait_tail = calloc(pools, sizeof *x->wait_tail);
     x->conns = calloc(pools, sizeof *x->conns);
     x->static_reqs = calloc(nk, sizeof *x->static_reqs);
     x->statics = calloc(nk, sizeof *x->statics);
-    x->dynamic = calloc(scn->n_requests, sizeof *x->dynamic);
-    x->peek_2xx = calloc(scn->n_requests, sizeof *x->peek_2xx);
-    x->base_paths = calloc(nt, sizeof *x->base_paths);
-    if (!x->slots || !x->targets || !x->avail || !x->wait_head || !x->wait_tail || !x->conns ||
-        !x->static_reqs || !x->statics || !x->dynamic || !x->peek_2xx || !x->base_paths ||
-        h2_sess_callbacks(&x->cbs) || nghttp2_option_new(&x->opt))
+    if (nrc || !x->slots || !x->avail || !x->wait_head || !x->wait_tail || !x->conns ||
+        !x->static_reqs || !x->statics || h2_sess_callbacks(&x->cbs) || nghttp2_option_new(&x->opt))
         goto nomem;
     /* nghttp2 sends WINDOW_UPDATE as bodies are read (its default), so
      * the 2^30-1 windows (xfer_h2_sess.c) stay open */
@@ -186,21 +179,8 @@ int xfer_h2_new(struct ev_loop *loop, const struct scenario *scn, const char *co
     x->deadline.data = x;
     ev_timer_init(&x->defer_timer, h2_on_defer, 0., 0.);
     x->defer_timer.data = x;
-    for (size_t t = 0; t < nt; t++) {
-        if (!(x->base_paths[t] = strdup(scn->targets[t].base_path)))
-            goto nomem;
-        if (xfer_h1_target_addr(&scn->targets[t], resolve, n_resolve, &x->targets[t].addr,
-                                &x->targets[t].addr_len)) {
-            snprintf(err, err_len, "node %s: no address for host '%s'", scn->targets[t].name,
-                     scn->targets[t].host);
-            goto fail;
-        }
-    }
     for (size_t r = 0; r < scn->n_requests; r++) {
-        x->dynamic[r] = render_needed(&scn->requests[r]);
-        for (int st = 200; st < 300 && !x->peek_2xx[r]; st++)
-            x->peek_2xx[r] = !scn_request_expects(&scn->requests[r], st);
-        for (size_t t = 0; t < nt && !x->dynamic[r]; t++)
+        for (size_t t = 0; t < nt && !x->nv.dynamic[r]; t++)
             if (make_static(x, r, t))
                 goto nomem;
     }

@@ -78,12 +78,27 @@ int xfer_h2_new(struct ev_loop *loop, const struct scenario *scn, const char *co
  * one per request in flight, fewer with http2.connections). */
 size_t xfer_h2_fds(const struct scenario *scn, size_t slots);
 
-/* The address of target t for the native transports (xfer_h1_setup.c):
- * its IP literal, or the pinned entry ("host:port:address") the engine
- * resolved, into *out and *addr_len. Returns 0, or -1 when there is
- * none. */
-int xfer_h1_target_addr(const struct scn_target *t, const char *const *resolve, size_t n_resolve,
-                        struct sockaddr_storage *out, socklen_t *addr_len);
+/* What both native transports take from the scenario before a run
+ * (xfer_h1_setup.c): each node's address (its IP literal, or the pinned
+ * entry "host:port:address" the engine resolved) and base path, and per
+ * request whether templates make it per send and whether its 2xx bodies
+ * are peeked (some 2xx is not expected: xfer_result.body). */
+struct xfer_native {
+    struct sockaddr_storage *addrs; /* [target] */
+    socklen_t *addr_lens;           /* [target] */
+    char **base_paths;              /* [target] */
+    bool *dynamic;                  /* [request] */
+    bool *peek_2xx;                 /* [request] */
+};
+
+/* Fills *nv for scn. Returns 0; -1 when memory ran out; -2 when a node
+ * has no address (named in err). *nv then holds what was built:
+ * xfer_native_free. */
+int xfer_native_init(struct xfer_native *nv, const struct scenario *scn, const char *const *resolve,
+                     size_t n_resolve, char *err, size_t err_len);
+
+/* Frees what *nv holds (for scn); a zeroed one is fine. */
+void xfer_native_free(struct xfer_native *nv, const struct scenario *scn);
 
 /* xfer_fds of the libcurl transport. */
 size_t xfer_curl_fds(const struct scenario *scn, size_t slots, size_t *own);
