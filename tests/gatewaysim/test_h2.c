@@ -44,6 +44,7 @@ struct fx {
     bool eof;
     bool goaway;
     int32_t goaway_last;
+    uint32_t goaway_code;
     size_t skip_send; /* client bytes already sent by hand (the preface) */
     const char *post_body;
     size_t post_len, post_off;
@@ -112,6 +113,7 @@ static int cl_frame(nghttp2_session *s, const nghttp2_frame *fr, void *ud)
     if (fr->hd.type == NGHTTP2_GOAWAY) {
         f->goaway = true;
         f->goaway_last = fr->goaway.last_stream_id;
+        f->goaway_code = fr->goaway.error_code;
     }
     return 0;
 }
@@ -398,6 +400,32 @@ static void goaway_then_close(void **state)
     fx_free(f);
 }
 
+/* A connection idle past --idle-timeout is closed after a GOAWAY
+ * (NO_ERROR, the last stream it took): its client knows the node closed
+ * it on purpose and processed nothing above that stream. */
+static void idle_close_sends_goaway(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(NULL, true);
+    get(f, "/echo/1.0.0");
+    get(f, "/echo/1.0.0");
+    run_until_closed(f, 2);
+    assert_false(f->goaway);
+    /* the sweep an hour later: the connection has been idle long enough */
+    assert_int_equal(gsconn_sweep(&f->srv->pool, gs_mono_s() + 3600, f->srv->cfg.idle_timeout_s),
+                     1);
+    double end = gs_mono_s() + 10;
+    while (!f->eof && gs_mono_s() < end)
+        step(f);
+    assert_true(f->goaway);
+    assert_int_equal(f->goaway_code, NGHTTP2_NO_ERROR);
+    assert_int_equal(f->goaway_last, 3);
+    assert_true(f->eof);
+    assert_int_equal(f->srv->pool.n_open, 0);
+    assert_int_equal(h2stats(f)->goaways, 0); /* a fault's count, not this */
+    fx_free(f);
+}
+
 static void slow_single_worker(struct gscfg *c)
 {
     c->workers = 1;
@@ -501,6 +529,7 @@ int main(void)
         cmocka_unit_test(refused_exactly),
         cmocka_unit_test(reset_is_rst_stream),
         cmocka_unit_test(goaway_then_close),
+        cmocka_unit_test(idle_close_sends_goaway),
         cmocka_unit_test(cancelled_stream_aborted),
         cmocka_unit_test(teardown_with_streams_open),
         cmocka_unit_test(preface_in_pieces),

@@ -791,7 +791,14 @@ int gsconn_sweep(struct gsconn_pool *p, double now_s, double idle_s)
         } else if ((c->state == GSCONN_READING || c->state == GSCONN_RESPONDING) &&
                    now_s - c->last_active_s > idle_s && !(c->h2 && gsh2_open_streams(c) > 0)) {
             closed++;
-            gsconn_close(c);
+            gsconn_hold(c);
+            if (c->h2) { /* HTTP/2 says so first (RFC 9113 6.8) */
+                gsh2_goaway_idle(c);
+                flush(c);
+            }
+            if (!c->dead)
+                gsconn_close(c);
+            gsconn_release(c);
         }
         c = next;
     }

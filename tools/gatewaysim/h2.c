@@ -382,6 +382,15 @@ bool gsh2_finished(const struct gsconn *c)
            !nghttp2_session_want_write(c->h2->session);
 }
 
+void gsh2_goaway_idle(struct gsconn *c)
+{
+    struct gsh2 *h = c->h2;
+    if (!h || h->goaway_last_id) /* (a fault's GOAWAY went already) */
+        return;
+    int32_t last = nghttp2_session_get_last_proc_stream_id(h->session);
+    nghttp2_submit_goaway(h->session, NGHTTP2_FLAG_NONE, last, NGHTTP2_NO_ERROR, NULL, 0);
+}
+
 int gsh2_open_streams(const struct gsconn *c)
 {
     return c->h2 ? c->h2->n_streams : 0;

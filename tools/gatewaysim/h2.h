@@ -71,6 +71,10 @@ bool gsh2_want_write(const struct gsconn *c);
  * peer ended it)? Then the connection closes once c->out is written. */
 bool gsh2_finished(const struct gsconn *c);
 
+/* Before the node closes c for idleness: a GOAWAY (NO_ERROR, the last
+ * stream it took) for the client, written with c's other output. */
+void gsh2_goaway_idle(struct gsconn *c);
+
 /* Number of c's streams still open (a connection with open streams is not
  * idle whatever its traffic). */
 int gsh2_open_streams(const struct gsconn *c);
