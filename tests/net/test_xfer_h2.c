@@ -72,8 +72,10 @@ struct srv {
     atomic_int mode;
     atomic_bool stop;
     atomic_int conns, requests, open, max_open;
-    atomic_uint last_rst; /* error code of the last RST_STREAM received, +1 (0: none) */
-    pthread_mutex_t mu;   /* guards the last request's fields below */
+    atomic_uint last_rst;   /* error code of the last RST_STREAM received, +1 (0: none) */
+    atomic_bool close_idle; /* GOAWAY NO_ERROR to each idle connection, then close it */
+    atomic_int idle_closed; /* connections so closed (counted once the socket is closed) */
+    pthread_mutex_t mu;     /* guards the last request's fields below */
     char path[128], authority[128], seq[32], ctype[64];
     int bad_fields; /* connection-specific or upper-case names received */
 };
@@ -389,10 +391,21 @@ static void *srv_main(void *arg)
         }
         for (size_t i = 1; i < n; i++) {
             sconn_serve(cs[i], r > 0 && (p[i].revents & (POLLIN | POLLHUP | POLLERR)));
+            bool idle_close = !cs[i]->dead && atomic_load(&sv->close_idle) && !cs[i]->n_pend &&
+                              !nghttp2_session_want_write(cs[i]->sess);
+            if (idle_close) {
+                nghttp2_submit_goaway(cs[i]->sess, NGHTTP2_FLAG_NONE,
+                                      nghttp2_session_get_last_proc_stream_id(cs[i]->sess),
+                                      NGHTTP2_NO_ERROR, NULL, 0);
+                flush_out(cs[i]);
+                cs[i]->dead = true;
+            }
             if (cs[i]->dead) {
                 sconn_free(cs[i]);
                 cs[i] = cs[n - 1];
                 p[i--] = p[--n];
+                if (idle_close)
+                    atomic_fetch_add(&sv->idle_closed, 1);
             }
         }
     }
@@ -704,6 +717,33 @@ static void goaway_fails_the_streams_above_it(void **state)
     srv_stop(sv);
 }
 
+/* A server closing an idle connection on purpose (GOAWAY NO_ERROR, then
+ * the close: a gateway's keep-alive timeout, gatewaysim's --idle-timeout):
+ * nothing is reported, and the next request goes on a new connection. */
+static void idle_close_by_the_server(void **state)
+{
+    (void)state;
+    struct srv *sv = srv_start(NULL, false, 100);
+    struct client c;
+    client_new(&c, "http", sv->port, NULL);
+    run_n(&c, 1, false);
+    assert_int_equal(c.res[0].outcome, OC_2XX);
+    atomic_store(&sv->close_idle, true);
+    for (int i = 0; i < 1000 && atomic_load(&sv->idle_closed) < 1; i++)
+        spin(&c, 10);
+    assert_int_equal(atomic_load(&sv->idle_closed), 1);
+    atomic_store(&sv->close_idle, false);
+    spin(&c, 10);                /* the GOAWAY and the close are in the socket: read them */
+    assert_int_equal(c.done, 1); /* nothing reported for them */
+    run_n(&c, 1, false);
+    if (c.res[0].outcome != OC_2XX)
+        fail_msg("%s", c.error[0]);
+    assert_true(c.res[0].new_connection);
+    assert_int_equal(atomic_load(&sv->conns), 2);
+    client_free(&c);
+    srv_stop(sv);
+}
+
 static void protocol_error_is_other(void **state)
 {
     (void)state;
@@ -914,6 +954,7 @@ int main(void)
         cmocka_unit_test(first_burst_waits_for_the_server_settings),
         cmocka_unit_test(rst_stream_is_a_reset_with_its_code),
         cmocka_unit_test(goaway_fails_the_streams_above_it),
+        cmocka_unit_test(idle_close_by_the_server),
         cmocka_unit_test(protocol_error_is_other),
         cmocka_unit_test(timeout_cancels_the_stream),
         cmocka_unit_test(throttled_answer_details),
