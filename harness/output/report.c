@@ -81,6 +81,11 @@ static int facts(struct report *r)
     r->openssl = res->openssl;
     r->status = res->status;
     r->model = res->model;
+    r->http = res->http;
+    r->h2_max_streams = res->h2_max_streams;
+    r->h2_connections = res->h2_connections;
+    r->conn_policy = res->conn_policy;
+    r->new_conn_fraction = res->new_conn_fraction;
     r->latency_definition = res->latency_definition;
     r->stop_reason = res->stop_reason;
     r->arrivals_end_s = res->arrivals_end_s;

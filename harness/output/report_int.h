@@ -144,9 +144,13 @@ struct report {
     int cores, workers;
     bool insecure_tls;
     double gen_late_pct, gen_queue_drops, gen_abandoned, gen_max_lag_ms, gen_cpu_pct;
-    double gen_local_failures;     /* requests never sent for want of a local resource (NaN:
-                                      results.json from before the counter) */
-    double gen_bound_waits;        /* arrivals that waited for the in-flight bound */
+    double gen_local_failures;             /* requests never sent for want of a local resource (NaN:
+                                              results.json from before the counter) */
+    const char *http;                      /* "1.1", "2", or NULL (results from before) */
+    double h2_max_streams, h2_connections; /* HTTP/2's settings; NaN when absent */
+    const char *conn_policy;               /* keep-alive, new, fraction; NULL when absent */
+    double new_conn_fraction;              /* with fraction: 0..1 */
+    double gen_bound_waits;                /* arrivals that waited for the in-flight bound */
     double gen_stream_waits;       /* requests that waited for an HTTP/2 stream (NaN: results.json
                                       from before the counter) */
     const char *gen_local_example; /* one of their messages, or NULL */

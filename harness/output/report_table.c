@@ -224,6 +224,33 @@ void report_table_facts(const struct report *r, FILE *f, enum report_markup m)
     fact(&t, "Load model");
     esc(&t, r->model ? r->model : "?");
     fact_end(&t);
+    if (r->http) { /* what the gateway was asked to carry, which moves its capacity */
+        fact(&t, "Protocol");
+        if (!strcmp(r->http, "2")) {
+            fputs("HTTP/2", f);
+            if (r->h2_max_streams >= 1)
+                fprintf(f, ", up to %s stream%s per connection",
+                        report_fmt(a, sizeof a, r->h2_max_streams),
+                        r->h2_max_streams == 1 ? "" : "s");
+            if (r->h2_connections >= 1)
+                fprintf(f, ", at most %s connection%s per node",
+                        report_fmt(b, sizeof b, r->h2_connections),
+                        r->h2_connections == 1 ? "" : "s");
+            else if (r->h2_connections == 0)
+                fputs(", as many connections as needed", f);
+        } else {
+            fputs("HTTP/1.1", f);
+        }
+        if (r->conn_policy && !strcmp(r->conn_policy, "new"))
+            fputs("; a new connection for every request", f);
+        else if (r->conn_policy && !strcmp(r->conn_policy, "fraction") &&
+                 isfinite(r->new_conn_fraction))
+            fprintf(f, "; a new connection for %s %% of requests",
+                    report_fmt(a, sizeof a, 100 * r->new_conn_fraction));
+        else if (r->conn_policy)
+            fputs("; connections kept alive", f);
+        fact_end(&t);
+    }
     fact(&t, "Latency");
     esc(&t, r->latency_definition ? r->latency_definition : "?");
     fact_end(&t);

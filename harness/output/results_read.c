@@ -73,6 +73,17 @@ static void scenario(struct reader *d, const json_t *root)
     r->interval_s = jsonread_num(&d->j, scn, "scenario", "interval_s", JSONREAD_NONNEG);
     if (!(r->interval_s > 0))
         r->interval_s = 1;
+    r->http = jsonread_str(&d->j, scn, "scenario", "http");
+    const json_t *h2 = jsonread_maybe(&d->j, scn, "scenario", "http2", JSON_OBJECT);
+    r->h2_max_streams =
+        h2 ? jsonread_num(&d->j, h2, "scenario.http2", "max_streams", JSONREAD_COUNT) : NAN;
+    r->h2_connections =
+        h2 ? jsonread_num(&d->j, h2, "scenario.http2", "connections", JSONREAD_COUNT) : NAN;
+    const json_t *tls = jsonread_maybe(&d->j, scn, "scenario", "tls", JSON_OBJECT);
+    r->conn_policy = tls ? jsonread_str(&d->j, tls, "scenario.tls", "connections") : NULL;
+    r->new_conn_fraction =
+        tls ? jsonread_num(&d->j, tls, "scenario.tls", "new_connection_fraction", JSONREAD_NONNEG)
+            : NAN;
     const json_t *t = jsonread_maybe(&d->j, scn, "scenario", "targets", JSON_ARRAY);
     if (t && (r->targets = jsonread_array(&d->j, json_array_size(t), sizeof *r->targets))) {
         size_t i;

@@ -272,7 +272,11 @@ struct results {
     double cores, workers;
     /* "scenario" */
     const char *scenario, *description, *scenario_file, *node_header;
-    double interval_s; /* scenario.interval_s; 1 when absent */
+    double interval_s;                     /* scenario.interval_s; 1 when absent */
+    const char *http;                      /* scenario.http: "1.1" or "2"; NULL when absent */
+    double h2_max_streams, h2_connections; /* scenario.http2's; NaN when absent */
+    const char *conn_policy;               /* scenario.tls.connections; NULL when absent */
+    double new_conn_fraction;              /* scenario.tls.new_connection_fraction; NaN */
     struct results_target *targets;
     size_t n_targets;
     const char **overrides; /* scenario.overrides: every --set as recorded */

@@ -548,6 +548,59 @@ static void generator_waits(void **state)
     report_free(&r);
 }
 
+/* The protocol the gateway was asked to carry is a fact of the run:
+ * HTTP/1.1 with its connection policy, HTTP/2 with its streams per
+ * connection and connections per node. */
+static void protocol_fact(void **state)
+{
+    (void)state;
+    char err[512];
+    struct report r;
+    const char *nodes[] = {"gw1", "gw2"};
+    static const struct {
+        const char *head, *want;
+    } cases[] = {
+        {"", "| Protocol | HTTP/1.1; connections kept alive |"},
+        {"tls: {connections: new}\n",
+         "| Protocol | HTTP/1.1; a new connection for every request |"},
+        {"tls: {new_connection_fraction: 10%}\n",
+         "| Protocol | HTTP/1.1; a new connection for 10 % of requests |"},
+        {"http: '2'\nhttp2: {max_streams: 10, connections: 50}\n",
+         "| Protocol | HTTP/2, up to 10 streams per connection, at most 50 connections per node; "
+         "connections kept alive |"},
+        {"http: '2'\n",
+         "| Protocol | HTTP/2, up to 1 stream per connection, as many connections as needed; "
+         "connections kept alive |"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char head[512];
+        snprintf(head, sizeof head,
+                 "targets:\n  - {url: 'http://127.0.0.1:8280', name: gw1}\n"
+                 "  - {url: 'http://127.0.0.2:8280', name: gw2}\n%s",
+                 cases[i].head);
+        struct scenario *scn = demo_scenario(head, NULL, DEMO_GATES);
+        struct engine_result *run = demo_run(scn, nodes, 2, 0);
+        assert_int_equal(report_load(&r, write_run("proto.json", scn, run), NULL, err, sizeof err),
+                         0);
+        tr_free(scn, run);
+        char *md = render(&r, report_markdown);
+        has(md, cases[i].want);
+        free(md);
+        report_free(&r);
+    }
+    /* results.json from before the field: no such fact */
+    json_t *doc = fixture();
+    json_object_del(json_object_get(doc, "scenario"), "http");
+    char path[160];
+    snprintf(path, sizeof path, "%s/nohttp.json", dir);
+    save(path, doc);
+    assert_int_equal(report_load(&r, path, NULL, err, sizeof err), 0);
+    char *md = render(&r, report_markdown);
+    lacks(md, "| Protocol |");
+    free(md);
+    report_free(&r);
+}
+
 /* Counts needle in text. */
 static size_t count(const char *text, const char *needle)
 {
@@ -1187,6 +1240,7 @@ int main(void)
         cmocka_unit_test(no_gates),
         cmocka_unit_test(local_failures),
         cmocka_unit_test(generator_waits),
+        cmocka_unit_test(protocol_fact),
         cmocka_unit_test(phases_and_overrides),
         cmocka_unit_test(silent_target),
         cmocka_unit_test(no_data_and_legends),
