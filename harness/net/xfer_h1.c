@@ -272,8 +272,8 @@ static int open_socket(struct xh1 *x, int family)
     }
 }
 
-/* Opens a connection for slot s to its target, as identity id. */
-static void conn_open(struct h1slot *s, size_t id)
+/* Opens a connection of pool for slot s. */
+static void conn_open(struct h1slot *s, size_t pool)
 {
     struct xh1 *x = s->x;
     const struct scn_target *t = &x->scn->targets[s->target];
@@ -295,16 +295,13 @@ static void conn_open(struct h1slot *s, size_t id)
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     c->x = x;
-    c->pool = s->target * x->tls.n_ids + id;
+    c->pool = pool;
     c->slot = s;
     c->state = C_CONNECTING;
     ev_io_init(&c->io, on_io, fd, EV_WRITE);
     s->conn = c;
-    int trc = t->https ? xfer_tls_conn_start(&c->tls, &x->tls, c->pool, fd, t) : 0;
-    if (trc) {
-        s->local = trc == -1;
-        snprintf(s->err, sizeof s->err, "node %s: %s", t->name,
-                 s->local ? "out of memory for a TLS connection" : "cannot set up TLS");
+    if (t->https &&
+        xfer_tls_conn_start(&c->tls, &x->tls, pool, fd, t, &s->local, s->err, sizeof s->err)) {
         defer_fail(s, s->local ? OC_OTHER : OC_TLS);
         return;
     }
@@ -652,11 +649,11 @@ int h1_start(struct xfer *xb, size_t slot, const struct xfer_req *rq)
     s->req_deadline_ns = s->sent_ns + x->request_timeout_ns;
     FIFO_PUSH(&x->rq_fifo, s, rq_prev, rq_next);
     s->in_rq = true;
-    size_t id = xfer_tls_client_identity(&x->tls, rq->app);
-    struct h1conn *c = s->fresh ? NULL : x->idle[rq->target * x->tls.n_ids + id];
+    size_t pool = xfer_tls_client_pool(&x->tls, rq->target, rq->app);
+    struct h1conn *c = s->fresh ? NULL : x->idle[pool];
     x->starting = true;
     if (!c) {
-        conn_open(s, id);
+        conn_open(s, pool);
     } else {
         idle_remove(c);
         c->slot = s;

@@ -123,14 +123,14 @@ int xfer_native_init(struct xfer_native *nv, const struct scenario *scn, const c
     nv->dynamic = calloc(nr, sizeof *nv->dynamic);
     nv->peek_2xx = calloc(nr, sizeof *nv->peek_2xx);
     if (!nv->addrs || !nv->addr_lens || !nv->base_paths || !nv->dynamic || !nv->peek_2xx)
-        return -1;
+        goto nomem;
     for (size_t t = 0; t < nt; t++) {
         if (!(nv->base_paths[t] = strdup(scn->targets[t].base_path)))
-            return -1;
+            goto nomem;
         if (target_addr(&scn->targets[t], resolve, n_resolve, &nv->addrs[t], &nv->addr_lens[t])) {
             snprintf(err, err_len, "node %s: no address for host '%s'", scn->targets[t].name,
                      scn->targets[t].host);
-            return -2;
+            return -1;
         }
     }
     for (size_t r = 0; r < nr; r++) {
@@ -139,6 +139,9 @@ int xfer_native_init(struct xfer_native *nv, const struct scenario *scn, const c
             nv->peek_2xx[r] = !scn_request_expects(&scn->requests[r], st);
     }
     return 0;
+nomem:
+    snprintf(err, err_len, "out of memory for %zu nodes and %zu requests", nt, nr);
+    return -1;
 }
 
 void xfer_native_free(struct xfer_native *nv, const struct scenario *scn)
@@ -175,15 +178,14 @@ int xfer_h1_new(struct ev_loop *loop, const struct scenario *scn, const char *co
     x->node_header_len = scn->node_header ? strlen(scn->node_header) : 0;
     if (xfer_tls_client_init(&x->tls, scn, auth, NULL, 0, err, err_len))
         goto fail;
-    int nrc = xfer_native_init(&x->nv, scn, resolve, n_resolve, err, err_len);
-    if (nrc == -2)
+    if (xfer_native_init(&x->nv, scn, resolve, n_resolve, err, err_len))
         goto fail;
     size_t nt = scn->n_targets, nk = scn->n_requests * nt;
     x->slots = calloc(slots, sizeof *x->slots);
     x->idle = calloc(x->tls.n_pools, sizeof *x->idle);
     x->static_reqs = calloc(nk, sizeof *x->static_reqs);
     x->static_out = calloc(nk, sizeof *x->static_out);
-    if (nrc || !x->slots || !x->idle || !x->static_reqs || !x->static_out)
+    if (!x->slots || !x->idle || !x->static_reqs || !x->static_out)
         goto nomem;
     ev_timer_init(&x->deadline, h1_on_deadline, 0., 0.);
     x->deadline.data = x;

@@ -388,11 +388,8 @@ static void conn_open(struct h2slot *s, bool fresh)
     c->conn_deadline_ns = s->sent_ns + x->connect_timeout_ns;
     XFER_LIST_PUSH(x->cq_head, x->cq_tail, c, cq_prev, cq_next);
     c->in_cq = true;
-    int trc = t->https ? xfer_tls_conn_start(&c->tls, &x->tls, c->pool, fd, t) : 0;
-    if (trc) {
-        s->local = trc == -1;
-        snprintf(s->err, sizeof s->err, "node %s: %s", t->name,
-                 s->local ? "out of memory for a TLS connection" : "cannot set up TLS");
+    if (t->https &&
+        xfer_tls_conn_start(&c->tls, &x->tls, c->pool, fd, t, &s->local, s->err, sizeof s->err)) {
         h2_conn_close_r(c, false);
         defer_fail(s, s->local ? OC_OTHER : OC_TLS);
         return;
@@ -503,7 +500,7 @@ static struct h2slot *slot_begin(struct xh2 *x, size_t slot, const struct xfer_r
     s->request = rq->request;
     s->target = rq->target;
     s->app = rq->app;
-    s->pool = rq->target * x->tls.n_ids + xfer_tls_client_identity(&x->tls, rq->app);
+    s->pool = xfer_tls_client_pool(&x->tls, rq->target, rq->app);
     s->auth_gen = 0;
     s->stream_id = 0;
     s->new_conn = s->stream_wait = s->waiting = false;

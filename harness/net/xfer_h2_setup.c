@@ -153,8 +153,7 @@ int xfer_h2_new(struct ev_loop *loop, const struct scenario *scn, const char *co
         if (scn->requests[r].n_headers > most)
             most = scn->requests[r].n_headers;
     x->nv_max = H2_NV_FIXED + 6 + most;
-    int nrc = xfer_native_init(&x->nv, scn, resolve, n_resolve, err, err_len);
-    if (nrc == -2)
+    if (xfer_native_init(&x->nv, scn, resolve, n_resolve, err, err_len))
         goto fail;
     size_t nt = scn->n_targets, pools = x->tls.n_pools, nk = scn->n_requests * nt;
     x->slots = calloc(slots, sizeof *x->slots);
@@ -164,8 +163,8 @@ int xfer_h2_new(struct ev_loop *loop, const struct scenario *scn, const char *co
     x->conns = calloc(pools, sizeof *x->conns);
     x->static_reqs = calloc(nk, sizeof *x->static_reqs);
     x->statics = calloc(nk, sizeof *x->statics);
-    if (nrc || !x->slots || !x->avail || !x->wait_head || !x->wait_tail || !x->conns ||
-        !x->static_reqs || !x->statics || h2_sess_callbacks(&x->cbs) || nghttp2_option_new(&x->opt))
+    if (!x->slots || !x->avail || !x->wait_head || !x->wait_tail || !x->conns || !x->static_reqs ||
+        !x->statics || h2_sess_callbacks(&x->cbs) || nghttp2_option_new(&x->opt))
         goto nomem;
     /* nghttp2 sends WINDOW_UPDATE as bodies are read (its default), so
      * the 2^30-1 windows (xfer_h2_sess.c) stay open */

@@ -91,8 +91,8 @@ struct xfer_native {
     bool *peek_2xx;                 /* [request] */
 };
 
-/* Fills *nv for scn. Returns 0; -1 when memory ran out; -2 when a node
- * has no address (named in err). *nv then holds what was built:
+/* Fills *nv for scn. Returns 0, or -1 with the reason in err (a node
+ * without an address, named; no memory). *nv then holds what was built:
  * xfer_native_free. */
 int xfer_native_init(struct xfer_native *nv, const struct scenario *scn, const char *const *resolve,
                      size_t n_resolve, char *err, size_t err_len);

@@ -351,25 +351,29 @@ void xfer_tls_client_free(struct xfer_tls_client *cl)
     memset(cl, 0, sizeof *cl);
 }
 
-size_t xfer_tls_client_identity(const struct xfer_tls_client *cl, size_t app)
+size_t xfer_tls_client_pool(const struct xfer_tls_client *cl, size_t target, size_t app)
 {
-    if (cl->n_ids == 1 || app >= cl->n_ids - 1 || !cl->ids[app + 1].cert)
-        return 0;
-    return app + 1;
+    bool own = cl->n_ids > 1 && app < cl->n_ids - 1 && cl->ids[app + 1].cert;
+    return target * cl->n_ids + (own ? app + 1 : 0);
 }
 
 int xfer_tls_conn_start(struct xfer_tls_conn *tc, struct xfer_tls_client *cl, size_t pool, int fd,
-                        const struct scn_target *t)
+                        const struct scn_target *t, bool *local, char *err, size_t err_len)
 {
     size_t id = pool % cl->n_ids;
-    if (!(tc->ssl = SSL_new(cl->ctx)))
+    if (!(tc->ssl = SSL_new(cl->ctx))) {
+        *local = true;
+        snprintf(err, err_len, "node %s: out of memory for a TLS connection", t->name);
         return -1;
+    }
     if (!SSL_set_fd(tc->ssl, fd) || (id && xfer_tls_use_id(tc->ssl, &cl->ids[id])) ||
         xfer_tls_set_peer(tc->ssl, t->server_name ? t->server_name : t->host, cl->verify)) {
         SSL_free(tc->ssl);
         tc->ssl = NULL;
         ERR_clear_error();
-        return -2;
+        *local = false;
+        snprintf(err, err_len, "node %s: cannot set up TLS", t->name);
+        return -1;
     }
     tc->session = &cl->sessions[pool];
     SSL_set_app_data(tc->ssl, tc);

@@ -108,9 +108,10 @@ int xfer_tls_client_init(struct xfer_tls_client *cl, const struct scenario *scn,
 /* Frees what *cl holds; a zeroed one is fine. */
 void xfer_tls_client_free(struct xfer_tls_client *cl);
 
-/* The identity application app presents: its own certificate, or the
- * scenario's (0; also for no application, (size_t)-1). */
-size_t xfer_tls_client_identity(const struct xfer_tls_client *cl, size_t app);
+/* The pool of a request to node target from application app: node *
+ * n_ids + the identity app presents (its own certificate, or the
+ * scenario's, 0; also for no application, (size_t)-1). */
+size_t xfer_tls_client_pool(const struct xfer_tls_client *cl, size_t target, size_t app);
 
 /* A connection's TLS. */
 struct xfer_tls_conn {
@@ -124,11 +125,11 @@ struct xfer_tls_conn {
 };
 
 /* Starts TLS on fd, a socket connecting to node t, for pool (its
- * identity, and the session to resume). Returns 0; -1 when memory ran
- * out (the generator's failure); -2 when OpenSSL refused the settings.
- * On failure tc holds nothing. */
+ * identity, and the session to resume). Returns 0, or -1 with the reason
+ * in err and *local true when memory ran out (the generator's failure),
+ * false when OpenSSL refused the settings. On failure tc holds nothing. */
 int xfer_tls_conn_start(struct xfer_tls_conn *tc, struct xfer_tls_client *cl, size_t pool, int fd,
-                        const struct scn_target *t);
+                        const struct scn_target *t, bool *local, char *err, size_t err_len);
 
 enum xfer_tls_step { XFER_TLS_DONE, XFER_TLS_WANT_READ, XFER_TLS_WANT_WRITE, XFER_TLS_FAILED };
 
